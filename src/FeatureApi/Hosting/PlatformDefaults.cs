@@ -1,0 +1,34 @@
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace FeaturePlatform.FeatureApi.Hosting;
+
+/// <summary>
+/// The one composition point of the host (eShop's AddServiceDefaults): every module registers here so
+/// <c>Program.cs</c> stays short.
+/// </summary>
+public static class PlatformDefaults
+{
+    /// <summary>Tag of health checks that must pass before the host takes traffic.</summary>
+    public const string ReadyTag = "ready";
+
+    /// <summary>Registers the platform's services, health checks and options.</summary>
+    public static WebApplicationBuilder AddPlatformDefaults(this WebApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddProblemDetails();
+        builder.Services.AddHealthChecks()
+            .AddCheck("self", () => HealthCheckResult.Healthy(), tags: ["live"]);
+        return builder;
+    }
+
+    /// <summary>Maps the platform's endpoints: health first, then each API module.</summary>
+    public static WebApplication MapPlatformDefaults(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.MapHealthChecks("/health/live", new() { Predicate = check => check.Tags.Contains("live") });
+        app.MapHealthChecks("/health/ready", new() { Predicate = check => check.Tags.Contains(ReadyTag) || check.Tags.Contains("live") });
+        return app;
+    }
+}
