@@ -24,6 +24,8 @@ class _Scanner:
         self.stop = scan.stopRow or b""
         self.reversed = bool(scan.reversed)
         self.columns = _columns(scan.columns)
+        for family, _ in self.columns or ():
+            table.family(family, create=False)  # unknown family of a declared table: TIOError at open
         self.max_versions = scan.maxVersions if scan.maxVersions is not None else 1
         if self.max_versions <= 0:
             raise StoreError("maxVersions must be positive")
