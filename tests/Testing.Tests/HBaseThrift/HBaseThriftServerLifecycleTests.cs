@@ -55,6 +55,17 @@ public sealed class HBaseThriftServerLifecycleTests
     }
 
     [Fact]
+    public async Task Discard_writes_sink_acknowledges_puts_without_storing_them()
+    {
+        await using var server = await HBaseThriftServer.StartAsync(new HBaseThriftServerOptions { DiscardWrites = true });
+        var bench = await server.RunClientBenchAsync(rows: 1000, columns: 2, valueBytes: 16, batch: 250, table: "sink");
+        Assert.Equal(1000, bench.GetProperty("rows").GetInt32());
+        Assert.Equal(4, (await server.GetStatsAsync()).CallsOf("putMultiple"));
+        var read = await server.RunSmokeClientAsync("get", "sink", "--row", "0000000000000001");
+        Assert.Equal("TIOError", read.GetProperty("outcome").GetString());  // the table was never created
+    }
+
+    [Fact]
     public async Task Compact_protocol_round_trips()
     {
         await using var server = await HBaseThriftServer.StartAsync(new HBaseThriftServerOptions

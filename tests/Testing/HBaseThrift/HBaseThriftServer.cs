@@ -199,6 +199,10 @@ public sealed partial class HBaseThriftServer : IAsyncDisposable
             "--default-max-versions", Options.DefaultMaxVersions.ToString(CultureInfo.InvariantCulture),
             "--scanner-timeout-ms", ((long)Options.ScannerTimeout.TotalMilliseconds).ToString(CultureInfo.InvariantCulture),
         };
+        if (Options.DiscardWrites)
+        {
+            args.Add("--discard-writes");
+        }
         if (Options.AutoCreateTables is { } auto)
         {
             args.AddRange(["--auto-create", auto ? "on" : "off"]);

@@ -53,6 +53,12 @@ public sealed record HBaseThriftServerOptions
     /// <summary>Idle scanners are forgotten after this; default 60 s.</summary>
     public TimeSpan ScannerTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// Benchmark sink: put/putMultiple are decoded by Thrift's C codec and acknowledged, but not stored, so a
+    /// client benchmark measures the wire rather than the fixture's Python store. Default false.
+    /// </summary>
+    public bool DiscardWrites { get; init; }
+
     /// <summary>How long to wait for the server to print READY; default 30 s.</summary>
     public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(30);
 }

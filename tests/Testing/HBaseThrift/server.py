@@ -118,6 +118,8 @@ def main():
     ap.add_argument("--default-max-versions", type=int, default=1,
                     help="versions kept by families of auto-created tables (HBase 2 default: 1)")
     ap.add_argument("--scanner-timeout-ms", type=int, default=60000)
+    ap.add_argument("--discard-writes", action="store_true",
+                    help="benchmark sink: put/putMultiple are decoded and acknowledged but not stored")
     ap.add_argument("--control-port", type=int, default=0, help="HTTP control port (0 = any free port)")
     ap.add_argument("--gen-dir", help="directory with (or for) the generated Python code")
     args = ap.parse_args()
@@ -136,7 +138,7 @@ def main():
     store = Store(auto_create=auto, default_max_versions=args.default_max_versions)
     for name, families in tables.items():
         store.declare_table(name, families)
-    handler = HBaseHandler(store, scanner_timeout_ms=args.scanner_timeout_ms)
+    handler = HBaseHandler(store, scanner_timeout_ms=args.scanner_timeout_ms, discard_writes=args.discard_writes)
     faults = faults_mod.Faults()
     local = threading.local()
     processor = THBaseService.Processor(FaultingHandler(handler, faults, local, TIOError))
@@ -158,8 +160,8 @@ def main():
     server_socket.listen()
     port = server_socket.handle.getsockname()[1]
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    log("hbase thrift2 fixture: transport=%s protocol=%s auto-create=%s tables=%s"
-        % (args.transport, args.protocol, auto, sorted(t.decode() for t in tables)))
+    log("hbase thrift2 fixture: transport=%s protocol=%s auto-create=%s discard-writes=%s tables=%s"
+        % (args.transport, args.protocol, auto, args.discard_writes, sorted(t.decode() for t in tables)))
     print("CONTROL %d" % control_port, flush=True)
     print("READY %d" % port, flush=True)
     while True:

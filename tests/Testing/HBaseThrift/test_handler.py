@@ -230,6 +230,12 @@ class HandlerTest(unittest.TestCase):
         self.fill([b"b", b"d"])
         self.assertEqual([r.row for r in self.h.getScannerRows(sid, 10)], [b"b", b"c", b"d"])
 
+    def test_scan_of_unknown_family_raises_tioerror(self):
+        with self.assertRaises(TIOError):
+            self.h.openScanner(T, TScan(columns=[TColumn(family=b"nope")]))
+        with self.assertRaises(TIOError):
+            self.h.getScannerResults(T, TScan(columns=[TColumn(family=b"nope")]), 1)
+
     def test_filters_are_refused_not_ignored(self):
         with self.assertRaises(TIOError):
             self.h.get(T, TGet(row=b"r", filterString=b"KeyOnlyFilter()"))
