@@ -76,34 +76,45 @@ internal sealed class EventTables
         }
 
         var existing = await _store.GetManyAsync(_options.IdIndex, [.. toCheck.Select(i => new Get(idKeys[i]))], cancellationToken);
+        // The key holding each identity: the stored one, else the first in the batch (which is then written).
+        var holder = new byte[n][];
+        var holderStored = new bool[n];
         var written = new List<ChangeEvent>(toCheck.Count);
-        var storedDuplicates = new List<int>();
         for (var k = 0; k < toCheck.Count; k++)
         {
             var i = toCheck[k];
-            var stored = existing[k];
-            if (stored is null)
+            if (existing[k] is { } stored)
             {
+                holder[i] = FirstValue(stored);
+                holderStored[i] = true;
+            }
+            else
+            {
+                holder[i] = mainKeys[i];
                 results[i] = (WriteOutcome.Written, events[i]);
                 written.Add(events[i]);
             }
-            else if (FirstValue(stored).AsSpan().SequenceEqual(mainKeys[i]))
+        }
+        var storedDuplicates = new List<int>();
+        for (var i = 0; i < n; i++)
+        {
+            var j = firstIndex[i];
+            if (j == i && !holderStored[i])
+            {
+                continue;
+            }
+            if (!holder[j].AsSpan().SequenceEqual(mainKeys[i]))
+            {
+                results[i] = (WriteOutcome.Conflict, events[i]);
+            }
+            else if (holderStored[j])
             {
                 results[i] = (WriteOutcome.Duplicate, events[i]);
                 storedDuplicates.Add(i);
             }
             else
             {
-                results[i] = (WriteOutcome.Conflict, events[i]);
-            }
-        }
-        for (var i = 0; i < n; i++)
-        {
-            var j = firstIndex[i];
-            if (j != i)
-            {
-                var same = results[j].Item1 != WriteOutcome.Conflict && mainKeys[j].AsSpan().SequenceEqual(mainKeys[i]);
-                results[i] = same ? (WriteOutcome.Duplicate, results[j].Item2) : (WriteOutcome.Conflict, events[i]);
+                results[i] = (WriteOutcome.Duplicate, events[j]);
             }
         }
 
@@ -113,6 +124,7 @@ internal sealed class EventTables
         {
             // The first writer's copy is authoritative; callers that copy rows elsewhere (the hot tier) use it.
             var rows = await _store.GetManyAsync(_options.Main, [.. storedDuplicates.Select(i => new Get(mainKeys[i]))], cancellationToken);
+            var missing = new List<ChangeEvent>();
             for (var k = 0; k < storedDuplicates.Count; k++)
             {
                 var i = storedDuplicates[k];
@@ -120,19 +132,13 @@ internal sealed class EventTables
                 {
                     results[i] = (WriteOutcome.Duplicate, Decode(row));
                 }
-                else
+                else if (!missing.Any(m => m.EventId == events[i].EventId && m.Source == events[i].Source))
                 {
                     // Only possible when the id row outlived the main row (TTL races): store the event again.
-                    await PutRowsAsync([events[i]], EventFamily, static e => e.EventTime, cancellationToken);
+                    missing.Add(events[i]);
                 }
             }
-            for (var i = 0; i < n; i++)
-            {
-                if (firstIndex[i] != i && results[i].Item1 == WriteOutcome.Duplicate)
-                {
-                    results[i] = results[firstIndex[i]];
-                }
-            }
+            await PutRowsAsync(missing, EventFamily, static e => e.EventTime, cancellationToken);
         }
         return results;
     }
