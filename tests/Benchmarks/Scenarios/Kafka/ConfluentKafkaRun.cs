@@ -1,0 +1,91 @@
+using System.Diagnostics;
+using Confluent.Kafka;
+
+namespace FeaturePlatform.Benchmarks.Scenarios.Kafka;
+
+/// <summary>The project's way: the workload through Confluent.Kafka 1.9.3 (bound to Debian's librdkafka).</summary>
+internal static class ConfluentKafkaRun
+{
+    /// <summary>Produces the workload to <paramref name="topic"/>; returns the time until every delivery report arrived.</summary>
+    public static TimeSpan Produce(KafkaWorkload workload, string topic) => Produce(workload, topic, deliveryReportFields: null);
+
+    /// <summary>
+    /// As <see cref="Produce(KafkaWorkload, string)"/>, with Confluent.Kafka's
+    /// <c>dotnet.producer.delivery.report.fields</c> set (null: its default, every field).
+    /// </summary>
+    public static TimeSpan Produce(KafkaWorkload workload, string topic, string? deliveryReportFields)
+    {
+        long delivered = 0, failed = 0;
+        Error? firstError = null;
+        void OnDelivery(DeliveryReport<byte[], byte[]> report)
+        {
+            if (report.Error.IsError)
+            {
+                Interlocked.CompareExchange(ref firstError, report.Error, null);
+                Interlocked.Increment(ref failed);
+            }
+            else
+            {
+                Interlocked.Increment(ref delivered);
+            }
+        }
+
+        var config = new ProducerConfig(workload.ProducerSettings.ToDictionary());
+        if (deliveryReportFields is not null)
+        {
+            config.DeliveryReportFields = deliveryReportFields;
+        }
+        using var producer = new ProducerBuilder<byte[], byte[]>(config).Build();
+        var clock = Stopwatch.StartNew();
+        for (var i = 0; i < workload.Count; i++)
+        {
+            var message = new Message<byte[], byte[]> { Key = workload.Key(i), Value = workload.Value(i) };
+            while (true)
+            {
+                try
+                {
+                    producer.Produce(topic, message, OnDelivery);
+                    break;
+                }
+                catch (ProduceException<byte[], byte[]> e) when (e.Error.Code == ErrorCode.Local_QueueFull)
+                {
+                    producer.Poll(TimeSpan.FromMilliseconds(100));
+                }
+            }
+        }
+        var left = producer.Flush(TimeSpan.FromMinutes(2));
+        clock.Stop();
+        if (left != 0 || Interlocked.Read(ref failed) != 0 || Interlocked.Read(ref delivered) != workload.Count)
+        {
+            throw new InvalidOperationException(
+                $"Confluent produce: {left} left after flush, {delivered} delivered, {failed} failed (first error {firstError}).");
+        }
+        return clock.Elapsed;
+    }
+
+    /// <summary>Consumes <paramref name="count"/> messages in a new group; returns the time from the first message to the last.</summary>
+    public static TimeSpan Consume(KafkaWorkload workload, string topic, string groupId, int count, TimeSpan timeout)
+    {
+        using var consumer = new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig(workload.ConsumerSettings(groupId))).Build();
+        consumer.Subscribe(topic);
+        var deadline = Stopwatch.StartNew();
+        Stopwatch? clock = null;
+        var received = 0;
+        while (received < count)
+        {
+            if (deadline.Elapsed > timeout)
+            {
+                throw new TimeoutException($"Confluent consume: {received} of {count} messages within {timeout}.");
+            }
+            var result = consumer.Consume(TimeSpan.FromMilliseconds(100));
+            if (result?.Message is not null)
+            {
+                clock ??= Stopwatch.StartNew();
+                received++;
+            }
+        }
+        clock!.Stop();
+        consumer.Close();
+        return clock.Elapsed;
+    }
+}
