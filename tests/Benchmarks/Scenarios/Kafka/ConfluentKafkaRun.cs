@@ -7,13 +7,7 @@ namespace FeaturePlatform.Benchmarks.Scenarios.Kafka;
 internal static class ConfluentKafkaRun
 {
     /// <summary>Produces the workload to <paramref name="topic"/>; returns the time until every delivery report arrived.</summary>
-    public static TimeSpan Produce(KafkaWorkload workload, string topic) => Produce(workload, topic, deliveryReportFields: null);
-
-    /// <summary>
-    /// As <see cref="Produce(KafkaWorkload, string)"/>, with Confluent.Kafka's
-    /// <c>dotnet.producer.delivery.report.fields</c> set (null: its default, every field).
-    /// </summary>
-    public static TimeSpan Produce(KafkaWorkload workload, string topic, string? deliveryReportFields)
+    public static TimeSpan Produce(KafkaWorkload workload, string topic)
     {
         long delivered = 0, failed = 0;
         Error? firstError = null;
@@ -30,12 +24,7 @@ internal static class ConfluentKafkaRun
             }
         }
 
-        var config = new ProducerConfig(workload.ProducerSettings.ToDictionary());
-        if (deliveryReportFields is not null)
-        {
-            config.DeliveryReportFields = deliveryReportFields;
-        }
-        using var producer = new ProducerBuilder<byte[], byte[]>(config).Build();
+        using var producer = new ProducerBuilder<byte[], byte[]>(new ProducerConfig(workload.ProducerSettings.ToDictionary())).Build();
         var clock = Stopwatch.StartNew();
         for (var i = 0; i < workload.Count; i++)
         {
