@@ -12,6 +12,7 @@ internal static unsafe partial class RawLibrdkafka
     public const int PartitionUnassigned = -1;
     public const int MsgFlagCopy = 0x2;
     public const int ErrQueueFull = -184;
+    public const long OffsetBeginning = -2;
 
     [LibraryImport(Library)]
     public static partial IntPtr rd_kafka_conf_new();
@@ -61,8 +62,11 @@ internal static unsafe partial class RawLibrdkafka
     [LibraryImport(Library)]
     public static partial void rd_kafka_topic_partition_list_destroy(IntPtr list);
 
+    [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int rd_kafka_topic_partition_list_set_offset(IntPtr list, string topic, int partition, long offset);
+
     [LibraryImport(Library)]
-    public static partial int rd_kafka_subscribe(IntPtr rk, IntPtr topics);
+    public static partial int rd_kafka_assign(IntPtr rk, IntPtr partitions);
 
     /// <summary>Returns an rd_kafka_message_t* (its first field is the int error code) or null.</summary>
     [LibraryImport(Library)]
