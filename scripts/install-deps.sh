@@ -1,18 +1,27 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the platform's tests and benchmarks need on a fresh Debian 12 machine.
+# Installs the Debian packages the platform needs on a fresh Debian 12 machine.
+#   install-deps.sh runtime   what the platform itself needs to run (embedded default)
+#   install-deps.sh [test]    everything the tests and benchmarks need (default)
 # Idempotent: when everything is present it only runs dpkg-query and exits in well under a second.
 # Runs as root, or through sudo when available.
 set -euo pipefail
 
-PACKAGES=(
-  librdkafka1 librdkafka-dev kcat
+profile=${1:-test}
+RUNTIME_PACKAGES=(python3 libpython3.11 librdkafka1 librdkafka-dev)
+TEST_PACKAGES=(
+  kcat
   rabbitmq-server
   postgresql
   mariadb-server
-  python3 libpython3.11 python3-thrift thrift-compiler python3-numpy
+  python3-thrift thrift-compiler python3-numpy
   wrk
   chromium chromium-driver
 )
+case "$profile" in
+  runtime) PACKAGES=("${RUNTIME_PACKAGES[@]}") ;;
+  test) PACKAGES=("${RUNTIME_PACKAGES[@]}" "${TEST_PACKAGES[@]}") ;;
+  *) echo "usage: $0 [runtime|test]" >&2; exit 2 ;;
+esac
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -13,6 +13,9 @@ namespace FeaturePlatform.EventCenter.Storage;
 /// <item>Cells older than their family's TTL (by cell timestamp vs. the store's clock) are never returned.</item>
 /// <item>A batch either is applied completely or the call throws; the error says which row failed.</item>
 /// <item>A row with no visible cells does not exist: gets return null, scans skip it.</item>
+/// <item>Bad input (empty or &gt; 32767-byte row keys, put without cells, negative timestamps, invalid specs) throws
+/// <see cref="ArgumentException"/> before anything is written (<see cref="StorageValidation"/>); an unknown table
+/// throws <see cref="TableNotFoundException"/>, an undeclared family <see cref="NoSuchColumnFamilyException"/>.</item>
 /// </list>
 /// </remarks>
 public interface IWideTableStore : IAsyncDisposable
@@ -44,7 +47,9 @@ public interface IWideTableStore : IAsyncDisposable
 
     /// <summary>
     /// Atomically applies <paramref name="put"/> if the latest value of family:qualifier in <paramref name="row"/>
-    /// equals <paramref name="expected"/> (null: the column must be absent). Returns whether it was applied.
+    /// equals <paramref name="expected"/> (null: the column must be absent; as in HBase, null or empty
+    /// <paramref name="expected"/> also matches a latest value that is empty). Returns whether it was applied.
+    /// Expired (TTL) cells count as absent.
     /// </summary>
     ValueTask<bool> CheckAndPutAsync(TableName table, byte[] row, byte[] family, byte[] qualifier, byte[]? expected, Put put, CancellationToken cancellationToken = default);
 }

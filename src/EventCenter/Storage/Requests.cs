@@ -13,7 +13,7 @@ public sealed record Delete(byte[] Row, IReadOnlyList<ColumnSelector>? Columns =
 /// <summary>Reads one row.</summary>
 public sealed record Get(byte[] Row)
 {
-    /// <summary>Columns to return; null returns every family. Default: null.</summary>
+    /// <summary>Columns to return; null (or empty) returns every family. Default: null.</summary>
     public IReadOnlyList<ColumnSelector>? Columns { get; init; }
 
     /// <summary>Only versions in this range are returned. Default: every timestamp.</summary>
@@ -38,7 +38,7 @@ public sealed record Scan
     /// <summary>Scan rows from high keys to low keys. Default: false.</summary>
     public bool Reversed { get; init; }
 
-    /// <summary>Columns to return; null returns every family. Default: null.</summary>
+    /// <summary>Columns to return; null (or empty) returns every family. Default: null.</summary>
     public IReadOnlyList<ColumnSelector>? Columns { get; init; }
 
     /// <summary>Only versions in this range are returned. Default: every timestamp.</summary>

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Runs every test of the solution: installs what the tests need (Debian packages), builds with warnings as
+# errors, then runs all test projects. The test fixtures start their own servers (RabbitMQ, PostgreSQL,
+# MariaDB, Kafka mock cluster, HBase Thrift2 server) on free loopback ports and stop them afterwards.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+./scripts/install-deps.sh
+
+configuration=${CONFIGURATION:-Release}
+dotnet build FeaturePlatform.sln -c "$configuration" -nologo -clp:ErrorsOnly
+# --blame-hang-timeout turns a hung test into a dump and a failure instead of a stuck CI run.
+dotnet test FeaturePlatform.sln -c "$configuration" --no-build -nologo \
+  --logger "console;verbosity=normal" --blame-hang-timeout 8m "$@"
