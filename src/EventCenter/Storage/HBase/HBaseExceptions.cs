@@ -1,11 +1,11 @@
 namespace FeaturePlatform.EventCenter.Storage.HBase;
 
 /// <summary>An error reported by the HBase Thrift2 server.</summary>
-public abstract class HBaseException : Exception
+public abstract class HBaseException : WideTableStoreException
 {
     /// <summary>Creates the exception.</summary>
-    protected HBaseException(string message, Exception? inner = null)
-        : base(message, inner)
+    protected HBaseException(string message, Exception? inner = null, TableName? table = null)
+        : base(message, table, inner)
     {
     }
 }
@@ -41,8 +41,8 @@ public sealed class HBaseIllegalArgumentException : HBaseException
 public sealed class HBaseBatchException : HBaseException
 {
     /// <summary>Creates the exception.</summary>
-    public HBaseBatchException(string message, int firstFailedIndex, Exception? inner)
-        : base(message, inner)
+    public HBaseBatchException(string message, int firstFailedIndex, TableName table, Exception? inner)
+        : base(message, inner, table)
     {
         FirstFailedIndex = firstFailedIndex;
     }
