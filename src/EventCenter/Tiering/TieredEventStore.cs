@@ -1,0 +1,250 @@
+using System.Runtime.CompilerServices;
+using FeaturePlatform.EventCenter.Events;
+using FeaturePlatform.EventCenter.Storage;
+using FeaturePlatform.EventCenter.Tables;
+
+namespace FeaturePlatform.EventCenter.Tiering;
+
+/// <summary>
+/// Event tables over a hot and a cold <see cref="IWideTableStore"/> (either backend for either tier).
+/// </summary>
+/// <remarks>
+/// <para>Writes: every event goes to cold (which keeps everything and decides idempotence: duplicates and
+/// conflicts are judged there), then to hot. Events inside the hot window go to hot family "e" with cell
+/// timestamp = event time, whose TTL (window + grace) is the hot retention: the store expires them by event
+/// time, no sweep needed (HBase drops them at compaction; readers never see them). Late events, already older
+/// than the window, go to hot family "r" stamped with the current time.</para>
+/// <para>Reads: a read that stays inside the window is served by hot. A read reaching before the window start
+/// is served by hot only if re-heat markers (<see cref="ReheatCoverage"/>) say hot holds every event of that
+/// entity/source in the part before the window; otherwise it reads cold, copies ("re-heats") the rows it read
+/// into hot family "r" (TTL <see cref="TieringOptions.ReheatRetention"/>, cell timestamp = re-heat time, so
+/// the event-time TTL does not expire them at once), then records a marker, so the same read next time is hot.
+/// Since late events also reach family "r", a marker never misses an event written after it.</para>
+/// <para>As-of fast path: one reverse scan (limit 1) of hot; if the event found is inside the window it is
+/// the answer, because hot holds every event of the window.</para>
+/// <para>If hot and cold are the same backend, give them different <see cref="EventTableOptions.TablePrefix"/>es.</para>
+/// </remarks>
+public sealed class TieredEventStore : IEventStore
+{
+    private readonly EventTables _hot;
+    private readonly EventTables _cold;
+    private readonly ReheatCoverage _coverage;
+    private readonly TieringOptions _options;
+
+    /// <summary>Creates the tiered store.</summary>
+    /// <param name="hot">Store of the hot tier.</param>
+    /// <param name="cold">Store of the cold tier.</param>
+    /// <param name="hotTables">Table names/salting in the hot store. Default: <see cref="EventTableOptions"/> defaults.</param>
+    /// <param name="coldTables">Table names/salting in the cold store. Default: same as <paramref name="hotTables"/>.</param>
+    /// <param name="options">Window and retention. Default: <see cref="TieringOptions"/> defaults.</param>
+    public TieredEventStore(IWideTableStore hot, IWideTableStore cold, EventTableOptions? hotTables = null, EventTableOptions? coldTables = null, TieringOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(hot);
+        ArgumentNullException.ThrowIfNull(cold);
+        _options = options ?? new TieringOptions();
+        hotTables ??= new EventTableOptions();
+        _hot = new EventTables(hot, hotTables,
+        [
+            new FamilySpec("e", 1, _options.HotWindow + _options.TtlGrace),
+            new FamilySpec("r", 1, _options.ReheatRetention),
+        ]);
+        _cold = new EventTables(cold, coldTables ?? hotTables, [new FamilySpec("e")]);
+        _coverage = new ReheatCoverage(hot, hotTables.Coverage, _options.ReheatRetention);
+    }
+
+    /// <summary>How reads were served so far.</summary>
+    public TieringCounters Counters { get; } = new();
+
+    /// <summary>The current hot window start (ms): events at or after it are always hot.</summary>
+    public long WindowStart => Now - (long)_options.HotWindow.TotalMilliseconds;
+
+    private long Now => _options.Clock.GetUtcNow().ToUnixTimeMilliseconds();
+
+    /// <inheritdoc />
+    public async ValueTask EnsureTablesAsync(CancellationToken cancellationToken = default)
+    {
+        await _hot.EnsureAsync(cancellationToken);
+        await _cold.EnsureAsync(cancellationToken);
+        await _coverage.EnsureAsync(cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<IReadOnlyList<WriteOutcome>> WriteAsync(IReadOnlyList<ChangeEvent> events, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        var results = await _cold.WriteAsync(events, cancellationToken);
+        var seen = new HashSet<(string, string)>();
+        var stored = new List<ChangeEvent>(results.Length);
+        foreach (var (outcome, e) in results)
+        {
+            // Duplicates are re-put too: that repairs a hot copy lost by a crash between the cold and hot writes.
+            if (outcome != WriteOutcome.Conflict && seen.Add((e.Source, e.EventId)))
+            {
+                stored.Add(e);
+            }
+        }
+        await PutHotAsync(stored, cancellationToken);
+        return Array.ConvertAll(results, r => r.Outcome);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<ChangeEvent?> GetLatestEventAsync(string source, string entityKey, long asOf, CancellationToken cancellationToken = default)
+    {
+        var windowStart = WindowStart;
+        var hot = await _hot.LatestAsync(source, entityKey, asOf, cancellationToken);
+        if (hot is not null && hot.EventTime >= windowStart)
+        {
+            Counters.Hot();
+            return hot;
+        }
+        var end = Math.Min(SaturatingIncrement(asOf), windowStart);
+        if (await _coverage.CoversAsync(source, entityKey, hot?.EventTime ?? long.MinValue, end, cancellationToken))
+        {
+            Counters.Hot();
+            return hot;
+        }
+        Counters.Cold();
+        var cold = await _cold.LatestAsync(source, entityKey, asOf, cancellationToken);
+        var start = cold?.EventTime ?? long.MinValue;
+        if (start < end)
+        {
+            // Re-heat the answer and its same-millisecond peers, so hot then holds every event in [start, end).
+            var rows = new List<ChangeEvent>();
+            await foreach (var e in _cold.HistoryAsync(source, entityKey, start, end, cancellationToken))
+            {
+                rows.Add(e);
+            }
+            await ReheatAsync(rows, source, entityKey, start, end, cancellationToken);
+        }
+        return cold;
+    }
+
+    /// <inheritdoc />
+    public async IAsyncEnumerable<ChangeEvent> GetHistoryAsync(string source, string entityKey, long from, long to, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var windowStart = WindowStart;
+        var coldEnd = Math.Min(to, windowStart);
+        if (await _coverage.CoversAsync(source, entityKey, from, coldEnd, cancellationToken))
+        {
+            Counters.Hot();
+            await foreach (var e in _hot.HistoryAsync(source, entityKey, from, to, cancellationToken))
+            {
+                yield return e;
+            }
+            yield break;
+        }
+        Counters.Cold();
+        await foreach (var e in ReadColdAndReheatAsync(_cold.HistoryAsync(source, entityKey, from, coldEnd, cancellationToken), source, entityKey, from, coldEnd, cancellationToken))
+        {
+            yield return e;
+        }
+        await foreach (var e in _hot.HistoryAsync(source, entityKey, coldEnd, to, cancellationToken))
+        {
+            yield return e;
+        }
+    }
+
+    /// <inheritdoc />
+    public async IAsyncEnumerable<ChangeEvent> ReplayAsync(string source, long from, long to, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var windowStart = WindowStart;
+        var coldEnd = Math.Min(to, windowStart);
+        if (await _coverage.CoversAsync(source, null, from, coldEnd, cancellationToken))
+        {
+            Counters.Hot();
+            await foreach (var e in _hot.ReplayAsync(source, from, to, cancellationToken))
+            {
+                yield return e;
+            }
+            yield break;
+        }
+        Counters.Cold();
+        await foreach (var e in ReadColdAndReheatAsync(_cold.ReplayAsync(source, from, coldEnd, cancellationToken), source, null, from, coldEnd, cancellationToken))
+        {
+            yield return e;
+        }
+        await foreach (var e in _hot.ReplayAsync(source, coldEnd, to, cancellationToken))
+        {
+            yield return e;
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<ChangeEvent?> GetByIdAsync(string source, string eventId, CancellationToken cancellationToken = default)
+    {
+        var hot = await _hot.GetByIdAsync(source, eventId, cancellationToken);
+        if (hot is not null)
+        {
+            Counters.Hot();
+            return hot;
+        }
+        Counters.Cold();
+        var cold = await _cold.GetByIdAsync(source, eventId, cancellationToken);
+        if (cold is not null)
+        {
+            await PutHotAsync([cold], cancellationToken);
+            Counters.Reheated(1);
+        }
+        return cold;
+    }
+
+    /// <summary>Streams a cold read, re-heating page by page, and records the marker once the read completed.</summary>
+    private async IAsyncEnumerable<ChangeEvent> ReadColdAndReheatAsync(IAsyncEnumerable<ChangeEvent> cold, string source, string? entityKey, long from, long to, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var page = new List<ChangeEvent>();
+        var stamp = Now;
+        await foreach (var e in cold.WithCancellation(cancellationToken))
+        {
+            page.Add(e);
+            if (page.Count == 256)
+            {
+                await PutReheatedAsync(page, stamp, cancellationToken);
+                foreach (var p in page)
+                {
+                    yield return p;
+                }
+                page.Clear();
+            }
+        }
+        await PutReheatedAsync(page, stamp, cancellationToken);
+        foreach (var p in page)
+        {
+            yield return p;
+        }
+        if (from < to)
+        {
+            await _coverage.AddAsync(source, entityKey, from, to, MarkerStamp(stamp), cancellationToken);
+        }
+    }
+
+    private async ValueTask ReheatAsync(List<ChangeEvent> rows, string source, string entityKey, long from, long to, CancellationToken cancellationToken)
+    {
+        var stamp = Now;
+        await PutReheatedAsync(rows, stamp, cancellationToken);
+        await _coverage.AddAsync(source, entityKey, from, to, MarkerStamp(stamp), cancellationToken);
+    }
+
+    private async ValueTask PutReheatedAsync(List<ChangeEvent> rows, long stamp, CancellationToken cancellationToken)
+    {
+        await _hot.PutRowsAsync(rows, EventTables.ReheatFamily, _ => stamp, cancellationToken);
+        Counters.Reheated(rows.Count);
+    }
+
+    /// <summary>Events inside the window: family "e" at event time; older ones: family "r" at the current time.</summary>
+    private async ValueTask PutHotAsync(List<ChangeEvent> events, CancellationToken cancellationToken)
+    {
+        var windowStart = WindowStart;
+        var inWindow = events.Where(e => e.EventTime >= windowStart).ToList();
+        var late = events.Where(e => e.EventTime < windowStart).ToList();
+        await _hot.PutRowsAsync(inWindow, EventTables.EventFamily, static e => e.EventTime, cancellationToken);
+        if (late.Count > 0)
+        {
+            var stamp = Now;
+            await _hot.PutRowsAsync(late, EventTables.ReheatFamily, _ => stamp, cancellationToken);
+        }
+    }
+
+    private long MarkerStamp(long stamp) => stamp - (long)_options.ReheatMarkerMargin.TotalMilliseconds;
+
+    private static long SaturatingIncrement(long value) => value == long.MaxValue ? value : value + 1;
+}
