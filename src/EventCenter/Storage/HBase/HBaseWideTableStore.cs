@@ -40,14 +40,16 @@ public sealed partial class HBaseWideTableStore : IWideTableStore
     {
         StorageValidation.ValidateSpec(spec);
         var table = Resolve(spec.Name);
-        var probe = new TGet
+        // A one-row stateless scan of every family: HBase rejects unknown tables and families.
+        var probe = new TScan
         {
-            Row = [0],
             Columns = spec.Families.Select(f => new TColumn(Encoding.ASCII.GetBytes(f.Name))).ToList(),
+            Caching = 1,
+            Limit = 1,
         };
         try
         {
-            await client.ExecuteAsync((table, probe), static (c, s, ct) => c.ExistsAsync(s.table.QualifiedUtf8, s.probe, ct), idempotent: true, cancellationToken)
+            await client.ExecuteAsync((table, probe), static (c, s, ct) => c.GetScannerResultsAsync(s.table.QualifiedUtf8, s.probe, 1, ct), idempotent: true, cancellationToken)
                 .ConfigureAwait(false);
         }
         catch (HBaseIOException e) when (Map(e, table) is { } mapped)
