@@ -9,5 +9,6 @@ internal static class ScenarioRegistry
     public static IReadOnlyList<IBenchmarkScenario> All { get; } =
     [
         new KafkaMockScenario(),
+        new HBasePutScenario(),
     ];
 }

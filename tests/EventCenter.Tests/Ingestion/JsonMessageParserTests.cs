@@ -29,11 +29,26 @@ public sealed class JsonMessageParserTests
     }
 
     [Fact]
-    public void Without_a_time_field_the_transport_time_is_used_and_without_an_id_the_position()
+    public void Without_a_time_field_the_transport_time_is_used_and_without_an_id_the_content_names_the_event()
     {
         var source = Requests with { TimeField = null, IdField = null };
         var e = Single(EventParsers.Parse(source, Raw("""{"user":{"id":"u"}}""", timestamp: 123), 9));
-        Assert.Equal((123L, EventIds.FromPosition(Position)), (e.EventTime, e.EventId));
+        Assert.Equal(123L, e.EventTime);
+        Assert.StartsWith("#", e.EventId, StringComparison.Ordinal);
+
+        // The same message delivered again at another offset is the same event; a different body is not.
+        var again = Single(EventParsers.Parse(source, Raw("""{"user":{"id":"u"}}""", timestamp: 123) with { Position = Position with { Offset = 99 } }, 10));
+        var other = Single(EventParsers.Parse(source, Raw("""{"user":{"id":"u"},"x":1}""", timestamp: 123), 9));
+        Assert.Equal(e.EventId, again.EventId);
+        Assert.NotEqual(e.EventId, other.EventId);
+    }
+
+    [Fact]
+    public void An_upstream_event_id_header_names_the_event()
+    {
+        var source = Requests with { TimeField = null, IdField = null };
+        var e = Single(EventParsers.Parse(source, Raw("""{"user":{"id":"u"}}""", headers: ("fp-event-id", "req-77"u8.ToArray())), 9));
+        Assert.Equal("req-77", e.EventId);
     }
 
     [Fact]

@@ -35,14 +35,16 @@ internal sealed class DebeziumParser : ParserBase
         var keyRow = operation == EventOperation.Delete
             ? before ?? throw new RejectedMessageException("Debezium delete without 'before' (enable REPLICA IDENTITY FULL or key columns)")
             : after!.Value;
-        var time = JsonFields.Object(payload, "source", optional: true) is { } src && src.TryGetProperty("ts_ms", out var sourceTs)
+        var sourceBlock = JsonFields.Object(payload, "source", optional: true);
+        var time = sourceBlock is { } src && src.TryGetProperty("ts_ms", out var sourceTs)
             ? sourceTs
             : payload.TryGetProperty("ts_ms", out var ts) ? ts : throw new RejectedMessageException("missing Debezium 'source.ts_ms' and 'ts_ms'");
         var key = source.KeyFields.Count > 0 ? JsonFields.Key(keyRow, source.KeyFields) : KeyFromMessageKey(message);
         return
         [
             Event(source, message, ingestTime, 0, 1, operation, key, JsonFields.Millis(time, "source.ts_ms"),
-                before is { } b ? JsonFields.Bytes(b) : null, after is { } a ? JsonFields.Bytes(a) : null),
+                before is { } b ? JsonFields.Bytes(b) : null, after is { } a ? JsonFields.Bytes(a) : null,
+                coordinates: sourceBlock is { } block ? JsonFields.Bytes(block) : default),
         ];
     }
 

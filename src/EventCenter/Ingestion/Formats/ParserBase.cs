@@ -33,12 +33,23 @@ internal abstract class ParserBase : IEventParser
 
     protected abstract IReadOnlyList<ChangeEvent> Parse(SourceDefinition source, RawMessage message, JsonElement root, long ingestTime);
 
-    /// <summary>Builds an event; rows after the first of a multi-row message get "#index" ids.</summary>
+    /// <summary>Header carrying an event id assigned upstream (HTTP message-forward, RabbitMQ forwarder).</summary>
+    public const string EventIdHeader = "fp-event-id";
+
+    /// <summary>
+    /// Builds an event. Its id, in order of preference: the message's own id (<paramref name="ownId"/>), the
+    /// <see cref="EventIdHeader"/> header, or a content id (<see cref="ContentIds"/>) — never the position, so a
+    /// message delivered twice at two offsets is still one event.
+    /// </summary>
     protected static ChangeEvent Event(
         SourceDefinition source, RawMessage message, long ingestTime, int rowIndex, int rowCount,
-        EventOperation operation, string key, long eventTime, byte[]? before, byte[]? after, string? ownId = null)
+        EventOperation operation, string key, long eventTime, byte[]? before, byte[]? after, string? ownId = null,
+        ReadOnlySpan<byte> coordinates = default)
     {
-        var id = ownId ?? EventIds.FromPosition(message.Position);
+        var given = ownId ?? HeaderId(message);
+        var id = given is null
+            ? ContentIds.For(source.Name, key, operation, eventTime, before, after, coordinates, rowIndex)
+            : rowCount > 1 ? $"{given}#{rowIndex}" : given;
         return new ChangeEvent
         {
             Source = source.Name,
@@ -47,10 +58,22 @@ internal abstract class ParserBase : IEventParser
             EventTime = eventTime,
             IngestTime = ingestTime,
             Position = message.Position,
-            EventId = rowCount > 1 ? $"{id}#{rowIndex}" : id,
+            EventId = id,
             Before = before,
             After = after,
             Headers = JsonFields.Headers(message.Headers),
         };
+    }
+
+    private static string? HeaderId(RawMessage message)
+    {
+        foreach (var (name, value) in message.Headers)
+        {
+            if (name == EventIdHeader && value.Length is > 0 and <= 512)
+            {
+                return System.Text.Encoding.UTF8.GetString(value);
+            }
+        }
+        return null;
     }
 }
