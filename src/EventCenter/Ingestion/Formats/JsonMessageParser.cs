@@ -6,7 +6,8 @@ namespace FeaturePlatform.EventCenter.Ingestion.Formats;
 
 /// <summary>
 /// Plain JSON messages (RabbitMQ, HTTP message-forward, application topics): the body is the after-image; the key,
-/// time and id are found at the source's configured paths. An empty body is rejected.
+/// time and id are found at the source's configured paths (without a time path: the forwarder's pinned
+/// <c>fp-event-time</c> header, else the transport timestamp). An empty body is rejected.
 /// </summary>
 internal sealed class JsonMessageParser : ParserBase
 {
@@ -18,7 +19,11 @@ internal sealed class JsonMessageParser : ParserBase
         long eventTime;
         if (source.TimeField is null)
         {
-            eventTime = message.TimestampMs;
+            // A forwarder may have pinned the time (AMQP timestamp, HTTP receipt) so a re-forwarded copy keeps it.
+            eventTime = Header(message, Forwarding.ForwardingHeaders.EventTime) is { } pinned
+                && long.TryParse(System.Text.Encoding.UTF8.GetString(pinned), System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var ms) && ms >= 0
+                ? ms
+                : message.TimestampMs;
         }
         else
         {

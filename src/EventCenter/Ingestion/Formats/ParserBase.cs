@@ -34,7 +34,7 @@ internal abstract class ParserBase : IEventParser
     protected abstract IReadOnlyList<ChangeEvent> Parse(SourceDefinition source, RawMessage message, JsonElement root, long ingestTime);
 
     /// <summary>Header carrying an event id assigned upstream (HTTP message-forward, RabbitMQ forwarder).</summary>
-    public const string EventIdHeader = "fp-event-id";
+    public const string EventIdHeader = Forwarding.ForwardingHeaders.EventId;
 
     /// <summary>
     /// Builds an event. Its id, in order of preference: the message's own id (<paramref name="ownId"/>), the
@@ -65,13 +65,17 @@ internal abstract class ParserBase : IEventParser
         };
     }
 
-    private static string? HeaderId(RawMessage message)
+    private static string? HeaderId(RawMessage message) =>
+        Header(message, EventIdHeader) is { Length: > 0 and <= 512 } value ? System.Text.Encoding.UTF8.GetString(value) : null;
+
+    /// <summary>The first header named <paramref name="name"/>, or null.</summary>
+    protected static byte[]? Header(RawMessage message, string name)
     {
-        foreach (var (name, value) in message.Headers)
+        foreach (var (key, value) in message.Headers)
         {
-            if (name == EventIdHeader && value.Length is > 0 and <= 512)
+            if (key == name)
             {
-                return System.Text.Encoding.UTF8.GetString(value);
+                return value;
             }
         }
         return null;
