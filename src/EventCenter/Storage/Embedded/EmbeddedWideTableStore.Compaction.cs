@@ -53,7 +53,7 @@ public sealed partial class EmbeddedWideTableStore
         long examined = 0;
         byte[]? current = null;
         var finishedChunk = false;
-        var select = writer.Command($"SELECT row, fam, qual, ts FROM {info.SqlName} WHERE row > $p0{ReadSql.ForwardOrder}", 1, tx);
+        var select = writer.Command($"SELECT row, fam, qual, nts FROM {info.SqlName} WHERE row > $p0{ReadSql.ForwardOrder}", 1, tx);
         select.Parameters[0].Value = after;
         using (var reader = select.ExecuteReader())
         {
@@ -77,7 +77,7 @@ public sealed partial class EmbeddedWideTableStore
                 examined++;
                 var f = reader.GetFieldValue<byte[]>(1);
                 var q = reader.GetFieldValue<byte[]>(2);
-                var ts = reader.GetInt64(3);
+                var ts = -reader.GetInt64(3);
                 if (fam is null || !f.AsSpan().SequenceEqual(fam))
                 {
                     fam = f;
@@ -96,10 +96,10 @@ public sealed partial class EmbeddedWideTableStore
                 }
             }
         }
-        var delete = writer.Command($"DELETE FROM {info.SqlName} WHERE row = $p0 AND fam = $p1 AND qual = $p2 AND ts = $p3", 4, tx);
+        var delete = writer.Command($"DELETE FROM {info.SqlName} WHERE row = $p0 AND fam = $p1 AND qual = $p2 AND nts = $p3", 4, tx);
         foreach (var (row, fam, qual, ts) in doomed)
         {
-            Execute(delete, row, fam, qual, ts);
+            Execute(delete, row, fam, qual, -ts);
         }
         return (examined, doomed.Count, finishedChunk ? current : null);
     }
