@@ -7,5 +7,6 @@ internal static class ScenarioRegistry
 {
     public static IReadOnlyList<IBenchmarkScenario> All { get; } =
     [
+        new Scenarios.EmbeddedPutScenario(),
     ];
 }
