@@ -93,6 +93,32 @@ public sealed class EmbeddedWideTableStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task Compaction_loop_compacts_repeatedly_until_cancelled()
+    {
+        var t = new TableName(null, UniqueName.For("loop"));
+        await using var store = Open();
+        await store.EnsureTableAsync(new TableSpec(t, [new FamilySpec("f", TimeToLive: TimeSpan.FromMinutes(1))]));
+        var old = DateTimeOffset.UtcNow.AddHours(-1).ToUnixTimeMilliseconds();
+        await store.PutAsync(t, [new Put(B("r"), [C("f", "q", old, "expired")])]);
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var results = new List<CompactionResult>();
+
+        await store.RunCompactionLoopAsync(TimeSpan.FromMilliseconds(10), r =>
+        {
+            results.Add(r);
+            if (results.Count == 3)
+            {
+                cts.Cancel();
+            }
+        }, cts.Token);
+
+        Assert.Equal(3, results.Count);
+        Assert.Equal(1, results[0].CellsDeleted);
+        Assert.Equal(0, results[2].CellsDeleted);
+        Assert.Equal(0, await store.StoredCellCountAsync(t));
+    }
+
+    [Fact]
     public async Task Reads_use_the_primary_key_order_without_sorting()
     {
         var t = new TableName(null, UniqueName.For("plan"));

@@ -46,6 +46,31 @@ public sealed partial class EmbeddedWideTableStore
         return new CompactionResult(tables.Count, examined, deleted);
     }
 
+    /// <summary>
+    /// Compacts every table every <paramref name="interval"/> until <paramref name="cancellationToken"/> is cancelled
+    /// (then returns normally). Meant to be awaited by the host's background service, not fired and forgotten.
+    /// </summary>
+    /// <param name="interval">Time between the end of one compaction and the start of the next.</param>
+    /// <param name="onCompacted">Called with each compaction's result (e.g. for metrics/logs); may be null.</param>
+    /// <param name="cancellationToken">Stops the loop.</param>
+    public async Task RunCompactionLoopAsync(TimeSpan interval, Action<CompactionResult>? onCompacted, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(interval, TimeSpan.Zero);
+        try
+        {
+            while (true)
+            {
+                var result = await CompactAsync(null, cancellationToken).ConfigureAwait(false);
+                onCompacted?.Invoke(result);
+                await Task.Delay(interval, options.Clock, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Asked to stop.
+        }
+    }
+
     /// <summary>Compacts whole rows after <paramref name="after"/> until about a chunk of cells was examined.</summary>
     private (long Examined, long Deleted, byte[]? Last) CompactChunk(TableInfo info, byte[] after, long now, SqliteTransaction tx)
     {
