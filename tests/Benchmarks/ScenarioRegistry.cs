@@ -10,5 +10,6 @@ internal static class ScenarioRegistry
     [
         new KafkaMockScenario(),
         new HBasePutScenario(),
+        new Scenarios.EmbeddedPutScenario(),
     ];
 }
