@@ -55,6 +55,7 @@ public static class EventCenterServices
         services.AddHostedService(sp => sp.GetRequiredService<EventCenterStartup>());
         services.AddHostedService<IngestService>();
         services.AddHostedService<ForwarderService>();
+        services.AddHostedService<RetentionService>();
         return services;
     }
 

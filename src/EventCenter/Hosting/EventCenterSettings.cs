@@ -36,6 +36,9 @@ public sealed record EventCenterSettings
     /// <summary>Number of ingest workers (group members) in this process. Default: 1.</summary>
     public int IngestWorkers { get; init; } = 1;
 
+    /// <summary>How often embedded stores and the embedded bus drop expired data. Default: 10 minutes.</summary>
+    public TimeSpan RetentionInterval { get; init; } = TimeSpan.FromMinutes(10);
+
     /// <summary>Partitions of topics the platform creates for sources. Default: 8.</summary>
     public int TopicPartitions { get; init; } = 8;
 
@@ -56,7 +59,7 @@ public sealed record EventCenterSettings
         Cold.Validate("EventCenter:Cold");
         Bus.Validate();
         Ingest.Validate();
-        if (HotWindow <= TimeSpan.Zero || IngestWorkers < 0 || TopicPartitions <= 0)
+        if (HotWindow <= TimeSpan.Zero || IngestWorkers < 0 || TopicPartitions <= 0 || RetentionInterval <= TimeSpan.Zero)
         {
             throw new ArgumentException("EventCenter: HotWindow and TopicPartitions must be positive, IngestWorkers not negative.");
         }
