@@ -72,6 +72,28 @@ public sealed class RabbitMqServerTests(RabbitMqFixture fixture, ITestOutputHelp
     });
 
     [Fact]
+    public Task ConfirmedPersistentMessagesSurviveAKilledBroker() => ServerLog.OnFailureAsync(() => server.TailLog(), async () =>
+    {
+        const int count = 200;
+        var queue = await server.DeclareDurableQueueAsync("crash");
+        await using (var connection = await server.ConnectAsync("crash-before"))
+        {
+            await PublishAsync(connection, queue, 0, count, persistent: true); // each confirmed: on disk
+        }
+        var pidBefore = server.Pid;
+
+        await server.KillAsync();
+        Assert.False(server.IsRunning);
+        await server.StartAgainAsync();
+        output.WriteLine($"start after kill: {server.LastStartupTime.TotalSeconds:F2} s");
+
+        Assert.NotEqual(pidBefore, server.Pid);
+        await using var after = await server.ConnectAsync("crash-after");
+        var received = await ConsumeAsync(after, queue, count, ack: true);
+        Assert.Equal(Enumerable.Range(0, count), received.Select(r => r.Id));
+    });
+
+    [Fact]
     public Task DurableExchangeRoutesToABoundQueue() => ServerLog.OnFailureAsync(() => server.TailLog(), async () =>
     {
         var exchange = await server.DeclareDurableExchangeAsync("events");

@@ -130,15 +130,28 @@ public sealed class RabbitMqServer : IAsyncDisposable
         }
     }
 
-    /// <summary>Kills the broker's whole process tree at once (SIGKILL), as a crash would.</summary>
+    /// <summary>
+    /// Kills the Erlang VM at once (SIGKILL), as a crash would. The VM's pid comes from its pid file, so its
+    /// parent script reaps it; the whole tree is killed only if that fails.
+    /// </summary>
     public async Task KillAsync()
     {
-        if (broker is not null)
+        if (broker is null)
         {
-            await broker.KillAsync();
-            await broker.DisposeAsync();
-            broker = null;
+            return;
         }
+        if (TryReadVmPid() is { } vmPid)
+        {
+            _ = NativeSignals.Kill(vmPid, NativeSignals.SIGKILL);
+        }
+        var waited = Stopwatch.StartNew();
+        while (broker.IsRunning && waited.Elapsed < TimeSpan.FromSeconds(10))
+        {
+            await Task.Delay(20);
+        }
+        await broker.KillAsync(); // no-op when the script already exited
+        await broker.DisposeAsync();
+        broker = null;
     }
 
     /// <summary>Starts the stopped broker again on the same ports, node name and data directory.</summary>
@@ -189,6 +202,9 @@ public sealed class RabbitMqServer : IAsyncDisposable
         await File.WriteAllTextAsync(envFile, "# Empty: everything is set through the environment by RabbitMqServer.\n", cancellationToken);
         var confFile = Path.Combine(dir, "rabbitmq.conf");
         await File.WriteAllTextAsync(confFile, "# Test node: no settings beyond the environment.\nloopback_users.guest = true\n", cancellationToken);
+        // Resolve localhost from /etc/hosts inside the VM instead of spawning the native resolver helper process.
+        var inetrc = Path.Combine(dir, "inetrc");
+        await File.WriteAllTextAsync(inetrc, "{lookup, [file, native]}.\n", cancellationToken);
         var environment = new Dictionary<string, string>
         {
             ["HOME"] = home,
@@ -205,6 +221,7 @@ public sealed class RabbitMqServer : IAsyncDisposable
             ["RABBITMQ_ADVANCED_CONFIG_FILE"] = Path.Combine(dir, "advanced.config"),
             ["RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS"] = "-kernel inet_dist_use_interface {127,0,0,1}",
             ["ERL_EPMD_ADDRESS"] = "127.0.0.1",
+            ["ERL_INETRC"] = inetrc,
             ["ERL_EPMD_PORT"] = epmdPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
         };
         // Our own epmd, started first and stopped by pid: Erlang would otherwise daemonize one we cannot track.
@@ -249,6 +266,18 @@ public sealed class RabbitMqServer : IAsyncDisposable
                 }
                 await Task.Delay(50, cancellationToken);
             }
+        }
+    }
+
+    private int? TryReadVmPid()
+    {
+        try
+        {
+            return int.TryParse(File.ReadAllText(environment["RABBITMQ_PID_FILE"]).Trim(), out var pid) ? pid : null;
+        }
+        catch (IOException)
+        {
+            return null;
         }
     }
 
