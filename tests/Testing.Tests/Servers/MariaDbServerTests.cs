@@ -11,7 +11,7 @@ public sealed class MariaDbServerTests(MariaDbFixture fixture, ITestOutputHelper
     [Fact]
     public Task CreatesADatabaseAndTableAndRoundTripsRows() => ServerLog.OnFailureAsync(() => server.TailLog(), async () =>
     {
-        output.WriteLine($"MariaDB on {server.Host}:{server.Port}: install-db {server.InstallDbTime.TotalSeconds:F2} s, start {server.LastStartupTime.TotalSeconds:F2} s");
+        output.WriteLine($"MariaDB on {server.Host}:{server.Port}: data directory {server.DataDirectoryTime.TotalSeconds:F2} s, first start {server.InitialStartupTime.TotalSeconds:F2} s");
         var database = await server.CreateDatabaseAsync("roundtrip");
         await server.ExecuteAsync(
             "CREATE TABLE orders (id BIGINT PRIMARY KEY, customer VARCHAR(64) NOT NULL, amount DECIMAL(10,2) NOT NULL) ENGINE=InnoDB;"

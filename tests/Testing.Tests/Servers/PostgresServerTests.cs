@@ -13,7 +13,7 @@ public sealed class PostgresServerTests(PostgresFixture fixture, ITestOutputHelp
     [Fact]
     public Task CreatesAUniqueDatabaseAndRoundTripsRowsThroughNpgsqlAndDapper() => ServerLog.OnFailureAsync(() => server.TailLog(), async () =>
     {
-        output.WriteLine($"PostgreSQL on {server.Host}:{server.Port}: initdb {server.InitDbTime.TotalSeconds:F2} s, start {server.LastStartupTime.TotalSeconds:F2} s");
+        output.WriteLine($"PostgreSQL on {server.Host}:{server.Port}: data directory {server.DataDirectoryTime.TotalSeconds:F2} s, first start {server.InitialStartupTime.TotalSeconds:F2} s");
         var connectionString = await server.CreateDatabaseAsync("roundtrip");
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync();

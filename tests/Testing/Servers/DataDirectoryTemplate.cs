@@ -27,6 +27,25 @@ internal static class DataDirectoryTemplate
         }
     }
 
+    /// <summary>
+    /// Deletes a server's data (not its logs) once it is stopped for good: every test run would otherwise leave
+    /// tens of MiB behind. Failures are ignored; the directory is then simply left in place.
+    /// </summary>
+    public static void DeleteQuietly(string path)
+    {
+        try
+        {
+            if (Directory.Exists(path))
+            {
+                Directory.Delete(path, recursive: true);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Kept: nothing depends on its removal.
+        }
+    }
+
     private static async Task<string> GetOrCreateAsync(string name, string binary, string settingsKey, Func<string, Task> create)
     {
         var info = new FileInfo(binary);

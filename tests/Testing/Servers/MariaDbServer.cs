@@ -48,7 +48,10 @@ public sealed class MariaDbServer : IAsyncDisposable
     public string SocketPath => Path.Combine(DataDirectory, "run", "mariadbd.sock");
 
     /// <summary>How long preparing the data directory took (mariadb-install-db once per machine, then a copy of its result).</summary>
-    public TimeSpan InstallDbTime { get; private set; }
+    public TimeSpan DataDirectoryTime { get; private set; }
+
+    /// <summary>How long the first start took until SQL ran.</summary>
+    public TimeSpan InitialStartupTime { get; private set; }
 
     /// <summary>How long the last start took until SQL ran.</summary>
     public TimeSpan LastStartupTime { get; private set; }
@@ -99,7 +102,7 @@ public sealed class MariaDbServer : IAsyncDisposable
                 $"--log-bin={Path.Combine(dir, "binlog", "mariadb-bin")}", "--binlog-format=ROW", "--binlog-row-image=FULL",
                 "--server-id=1", "--max-connections=300", InnoDbLogFileSize,
             ];
-            var server = new MariaDbServer(dir, port, args) { InstallDbTime = installTime };
+            var server = new MariaDbServer(dir, port, args) { DataDirectoryTime = installTime };
             try
             {
                 await server.StartServerAsync(cancellationToken);
@@ -179,8 +182,13 @@ public sealed class MariaDbServer : IAsyncDisposable
     /// <summary>The end of the server's log, for failure messages.</summary>
     public string TailLog(int maxChars = 6000) => LogTail.Of(Path.Combine(DataDirectory, "mariadbd.log"), maxChars);
 
-    /// <inheritdoc />
-    public async ValueTask DisposeAsync() => await StopAsync();
+    /// <summary>Stops the server; deletes data and binary logs, keeps the server log.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        DataDirectoryTemplate.DeleteQuietly(Path.Combine(DataDirectory, "data"));
+        DataDirectoryTemplate.DeleteQuietly(Path.Combine(DataDirectory, "binlog"));
+    }
 
     private async Task StartServerAsync(CancellationToken cancellationToken)
     {
@@ -206,5 +214,9 @@ public sealed class MariaDbServer : IAsyncDisposable
             await Task.Delay(20, cancellationToken);
         }
         LastStartupTime = stopwatch.Elapsed;
+        if (InitialStartupTime == TimeSpan.Zero)
+        {
+            InitialStartupTime = LastStartupTime;
+        }
     }
 }

@@ -44,7 +44,10 @@ public sealed class PostgresServer : IAsyncDisposable
     public string AdminConnectionString => ConnectionString("postgres");
 
     /// <summary>How long preparing the data directory took (initdb once per machine, then a copy of its result).</summary>
-    public TimeSpan InitDbTime { get; private set; }
+    public TimeSpan DataDirectoryTime { get; private set; }
+
+    /// <summary>How long the first start took until SQL ran.</summary>
+    public TimeSpan InitialStartupTime { get; private set; }
 
     /// <summary>How long the last start took until a connection succeeded.</summary>
     public TimeSpan LastStartupTime { get; private set; }
@@ -101,7 +104,7 @@ public sealed class PostgresServer : IAsyncDisposable
                 args.Add("-c");
                 args.Add($"{k}={v}");
             }
-            var server = new PostgresServer(dir, port, args) { InitDbTime = initDbTime };
+            var server = new PostgresServer(dir, port, args) { DataDirectoryTime = initDbTime };
             try
             {
                 await server.StartServerAsync(cancellationToken);
@@ -174,8 +177,12 @@ public sealed class PostgresServer : IAsyncDisposable
     /// <summary>The end of the server's log, for failure messages.</summary>
     public string TailLog(int maxChars = 6000) => LogTail.Of(Path.Combine(DataDirectory, "postgres.log"), maxChars);
 
-    /// <inheritdoc />
-    public async ValueTask DisposeAsync() => await StopAsync();
+    /// <summary>Stops the server; deletes the data directory, keeps the logs.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        DataDirectoryTemplate.DeleteQuietly(Path.Combine(DataDirectory, "data"));
+    }
 
     private static async Task SignalAndWaitAsync(ServerProcess target, int signal, TimeSpan timeout)
     {
@@ -212,5 +219,9 @@ public sealed class PostgresServer : IAsyncDisposable
             }
         }
         LastStartupTime = stopwatch.Elapsed;
+        if (InitialStartupTime == TimeSpan.Zero)
+        {
+            InitialStartupTime = LastStartupTime;
+        }
     }
 }

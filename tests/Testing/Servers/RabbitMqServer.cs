@@ -52,6 +52,9 @@ public sealed class RabbitMqServer : IAsyncDisposable
     /// <summary>AMQP URI with the default guest account (allowed on loopback).</summary>
     public string ConnectionString => $"amqp://guest:guest@{Host}:{AmqpPort}/";
 
+    /// <summary>How long the first start took until AMQP connections succeeded.</summary>
+    public TimeSpan InitialStartupTime { get; private set; }
+
     /// <summary>How long the last (re)start took until AMQP connections succeeded.</summary>
     public TimeSpan LastStartupTime { get; private set; }
 
@@ -180,11 +183,12 @@ public sealed class RabbitMqServer : IAsyncDisposable
         LogTail.Of(Path.Combine(DataDirectory, "rabbitmq-server.out.log"), maxChars / 2) + "\n"
         + LogTail.Of(Path.Combine(DataDirectory, "log", NodeName + ".log"), maxChars / 2);
 
-    /// <inheritdoc />
+    /// <summary>Stops the broker and epmd; deletes the data (mnesia), keeps the logs.</summary>
     public async ValueTask DisposeAsync()
     {
         await StopAsync();
         await epmd.DisposeAsync();
+        DataDirectoryTemplate.DeleteQuietly(Path.Combine(DataDirectory, "mnesia"));
     }
 
     private static async Task<RabbitMqServer> CreateAsync(CancellationToken cancellationToken)
@@ -201,7 +205,7 @@ public sealed class RabbitMqServer : IAsyncDisposable
         var envFile = Path.Combine(dir, "rabbitmq-env.conf");
         await File.WriteAllTextAsync(envFile, "# Empty: everything is set through the environment by RabbitMqServer.\n", cancellationToken);
         var confFile = Path.Combine(dir, "rabbitmq.conf");
-        await File.WriteAllTextAsync(confFile, "# Test node: no settings beyond the environment.\nloopback_users.guest = true\n", cancellationToken);
+        await File.WriteAllTextAsync(confFile, "# Test node: the node log goes to log/ only (stdout keeps what the VM itself prints).\nlog.console = false\nloopback_users.guest = true\n", cancellationToken);
         // Resolve localhost from /etc/hosts inside the VM instead of spawning the native resolver helper process.
         var inetrc = Path.Combine(dir, "inetrc");
         await File.WriteAllTextAsync(inetrc, "{lookup, [file, native]}.\n", cancellationToken);
@@ -242,6 +246,10 @@ public sealed class RabbitMqServer : IAsyncDisposable
         await FreePort.WaitListeningAsync(AmqpPort, StartTimeout, () => current.IsRunning);
         await WaitAmqpAsync(current, stopwatch, cancellationToken);
         LastStartupTime = stopwatch.Elapsed;
+        if (InitialStartupTime == TimeSpan.Zero)
+        {
+            InitialStartupTime = LastStartupTime;
+        }
     }
 
     private async Task WaitAmqpAsync(ServerProcess current, Stopwatch stopwatch, CancellationToken cancellationToken)
