@@ -112,6 +112,21 @@ public sealed class RabbitMqServerTests(RabbitMqFixture fixture, ITestOutputHelp
         Assert.Equal(0u, await MessageCountAsync(connection, queue));
     });
 
+    [Fact]
+    public Task RabbitMqCtlReachesTheNodeThroughItsOwnEpmd() => ServerLog.OnFailureAsync(() => server.TailLog(), async () =>
+    {
+        var queue = await server.DeclareDurableQueueAsync("ctl");
+        await using (var connection = await server.ConnectAsync("ctl-test"))
+        {
+            await PublishAsync(connection, queue, 0, 3, persistent: true);
+        }
+
+        var (exitCode, listing) = await server.RabbitMqCtlAsync("list_queues", "--quiet", "--no-table-headers", "name", "messages", "durable");
+
+        Assert.True(exitCode == 0, $"rabbitmqctl exited {exitCode}: {listing}");
+        Assert.Contains(listing.Split('\n', StringSplitOptions.TrimEntries), line => line == $"{queue}\t3\ttrue");
+    });
+
     private static async Task PublishAsync(IConnection connection, string? queue, int first, int count, bool persistent, string exchange = "", string? routingKey = null)
     {
         var options = new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true);

@@ -111,7 +111,7 @@ public sealed class MariaDbServer : IAsyncDisposable
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 last = new InvalidOperationException($"{e.Message}\n{server.TailLog()}", e);
-                await server.DisposeAsync();
+                await server.StopAsync(); // not DisposeAsync: the next attempt reuses the data directory
             }
         }
         throw last!;

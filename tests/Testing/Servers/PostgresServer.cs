@@ -58,7 +58,7 @@ public sealed class PostgresServer : IAsyncDisposable
     /// <summary>The postmaster's pid.</summary>
     public int? Pid => process?.Pid;
 
-    /// <summary>Creates a cluster with initdb and starts it.</summary>
+    /// <summary>Creates a cluster (a copy of a per-machine initdb template) and starts it on a free port.</summary>
     public static async Task<PostgresServer> StartAsync(PostgresServerOptions? options = null, CancellationToken cancellationToken = default)
     {
         options ??= PostgresServerOptions.Default;
@@ -113,7 +113,7 @@ public sealed class PostgresServer : IAsyncDisposable
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 last = new InvalidOperationException($"{e.Message}\n{server.TailLog()}", e);
-                await server.DisposeAsync();
+                await server.StopAsync(); // not DisposeAsync: the next attempt reuses the data directory
             }
         }
         throw last!;

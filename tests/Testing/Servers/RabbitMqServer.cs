@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using FeaturePlatform.Testing.Infrastructure;
 using RabbitMQ.Client;
 
@@ -71,16 +72,20 @@ public sealed class RabbitMqServer : IAsyncDisposable
         Exception? last = null;
         for (var attempt = 0; attempt < 3; attempt++)
         {
-            var server = await CreateAsync(cancellationToken);
+            RabbitMqServer? server = null;
             try
             {
+                server = await CreateAsync(cancellationToken);
                 await server.StartBrokerAsync(cancellationToken);
                 return server;
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                last = new InvalidOperationException($"{e.Message}\n{server.TailLog()}", e);
-                await server.DisposeAsync();
+                last = new InvalidOperationException($"{e.Message}\n{server?.TailLog()}", e);
+                if (server is not null)
+                {
+                    await server.DisposeAsync();
+                }
             }
         }
         throw last!;
@@ -197,42 +202,21 @@ public sealed class RabbitMqServer : IAsyncDisposable
         var nodeName = UniqueName.For("fprabbit") + "@localhost";
         var ports = DistinctFreePorts(3);
         var (amqpPort, distPort, epmdPort) = (ports[0], ports[1], ports[2]);
-        var home = Directory.CreateDirectory(Path.Combine(dir, "home")).FullName;
-        Directory.CreateDirectory(Path.Combine(dir, "mnesia"));
-        Directory.CreateDirectory(Path.Combine(dir, "log"));
-        var pluginsFile = Path.Combine(dir, "enabled_plugins");
-        await File.WriteAllTextAsync(pluginsFile, "[].", cancellationToken);
-        var envFile = Path.Combine(dir, "rabbitmq-env.conf");
-        await File.WriteAllTextAsync(envFile, "# Empty: everything is set through the environment by RabbitMqServer.\n", cancellationToken);
-        var confFile = Path.Combine(dir, "rabbitmq.conf");
-        await File.WriteAllTextAsync(confFile, "# Test node: the node log goes to log/ only (stdout keeps what the VM itself prints).\nlog.console = false\nloopback_users.guest = true\n", cancellationToken);
-        // Resolve localhost from /etc/hosts inside the VM instead of spawning the native resolver helper process.
-        var inetrc = Path.Combine(dir, "inetrc");
-        await File.WriteAllTextAsync(inetrc, "{lookup, [file, native]}.\n", cancellationToken);
-        var environment = new Dictionary<string, string>
-        {
-            ["HOME"] = home,
-            ["RABBITMQ_NODENAME"] = nodeName,
-            ["RABBITMQ_NODE_IP_ADDRESS"] = "127.0.0.1",
-            ["RABBITMQ_NODE_PORT"] = amqpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["RABBITMQ_DIST_PORT"] = distPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["RABBITMQ_MNESIA_BASE"] = Path.Combine(dir, "mnesia"),
-            ["RABBITMQ_LOG_BASE"] = Path.Combine(dir, "log"),
-            ["RABBITMQ_PID_FILE"] = Path.Combine(dir, "rabbitmq.pid"),
-            ["RABBITMQ_ENABLED_PLUGINS_FILE"] = pluginsFile,
-            ["RABBITMQ_CONF_ENV_FILE"] = envFile,
-            ["RABBITMQ_CONFIG_FILE"] = Path.Combine(dir, "rabbitmq"), // rabbitmq.conf
-            ["RABBITMQ_ADVANCED_CONFIG_FILE"] = Path.Combine(dir, "advanced.config"),
-            ["RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS"] = "-kernel inet_dist_use_interface {127,0,0,1}",
-            ["ERL_EPMD_ADDRESS"] = "127.0.0.1",
-            ["ERL_INETRC"] = inetrc,
-            ["ERL_EPMD_PORT"] = epmdPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        };
+        var environment = await RabbitMqNodeFiles.WriteAsync(dir, nodeName, amqpPort, distPort, epmdPort, cancellationToken);
         // Our own epmd, started first and stopped by pid: Erlang would otherwise daemonize one we cannot track.
         var epmd = ServerProcess.Start(
-            "epmd", "/usr/bin/epmd", ["-port", epmdPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "-address", "127.0.0.1"],
+            "epmd", "/usr/bin/epmd", ["-port", epmdPort.ToString(CultureInfo.InvariantCulture), "-address", "127.0.0.1"],
             Path.Combine(dir, "epmd.log"), environment, dir);
-        await FreePort.WaitListeningAsync(epmdPort, TimeSpan.FromSeconds(10), () => epmd.IsRunning);
+        try
+        {
+            await FreePort.WaitListeningAsync(epmdPort, TimeSpan.FromSeconds(10), () => epmd.IsRunning);
+        }
+        catch (Exception e)
+        {
+            var log = epmd.TailLog();
+            await epmd.DisposeAsync();
+            throw new InvalidOperationException($"epmd did not listen on port {epmdPort}: {log}", e);
+        }
         return new RabbitMqServer(dir, nodeName, amqpPort, distPort, epmdPort, epmd, environment);
     }
 
