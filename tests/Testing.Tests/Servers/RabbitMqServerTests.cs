@@ -15,7 +15,7 @@ public sealed class RabbitMqServerTests(RabbitMqFixture fixture, ITestOutputHelp
     [Fact]
     public Task PublishesConfirmedPersistentMessagesAndConsumesThemInOrderWithManualAcks() => ServerLog.OnFailureAsync(() => server.TailLog(), async () =>
     {
-        output.WriteLine($"RabbitMQ {server.NodeName} on {server.ConnectionString}, started in {server.LastStartupTime.TotalSeconds:F2} s");
+        output.WriteLine($"RabbitMQ {server.NodeName} on {server.ConnectionString}, first start took {server.InitialStartupTime.TotalSeconds:F2} s");
         const int count = 2000;
         var queue = await server.DeclareDurableQueueAsync("order");
         await using var connection = await server.ConnectAsync("order-test");
@@ -72,6 +72,28 @@ public sealed class RabbitMqServerTests(RabbitMqFixture fixture, ITestOutputHelp
     });
 
     [Fact]
+    public Task ConfirmedPersistentMessagesSurviveAKilledBroker() => ServerLog.OnFailureAsync(() => server.TailLog(), async () =>
+    {
+        const int count = 200;
+        var queue = await server.DeclareDurableQueueAsync("crash");
+        await using (var connection = await server.ConnectAsync("crash-before"))
+        {
+            await PublishAsync(connection, queue, 0, count, persistent: true); // each confirmed: on disk
+        }
+        var pidBefore = server.Pid;
+
+        await server.KillAsync();
+        Assert.False(server.IsRunning);
+        await server.StartAgainAsync();
+        output.WriteLine($"start after kill: {server.LastStartupTime.TotalSeconds:F2} s");
+
+        Assert.NotEqual(pidBefore, server.Pid);
+        await using var after = await server.ConnectAsync("crash-after");
+        var received = await ConsumeAsync(after, queue, count, ack: true);
+        Assert.Equal(Enumerable.Range(0, count), received.Select(r => r.Id));
+    });
+
+    [Fact]
     public Task DurableExchangeRoutesToABoundQueue() => ServerLog.OnFailureAsync(() => server.TailLog(), async () =>
     {
         var exchange = await server.DeclareDurableExchangeAsync("events");
@@ -88,6 +110,21 @@ public sealed class RabbitMqServerTests(RabbitMqFixture fixture, ITestOutputHelp
 
         Assert.Equal(Enumerable.Range(0, 5), received.Select(r => r.Id));
         Assert.Equal(0u, await MessageCountAsync(connection, queue));
+    });
+
+    [Fact]
+    public Task RabbitMqCtlReachesTheNodeThroughItsOwnEpmd() => ServerLog.OnFailureAsync(() => server.TailLog(), async () =>
+    {
+        var queue = await server.DeclareDurableQueueAsync("ctl");
+        await using (var connection = await server.ConnectAsync("ctl-test"))
+        {
+            await PublishAsync(connection, queue, 0, 3, persistent: true);
+        }
+
+        var (exitCode, listing) = await server.RabbitMqCtlAsync("list_queues", "--quiet", "--no-table-headers", "name", "messages", "durable");
+
+        Assert.True(exitCode == 0, $"rabbitmqctl exited {exitCode}: {listing}");
+        Assert.Contains(listing.Split('\n', StringSplitOptions.TrimEntries), line => line == $"{queue}\t3\ttrue");
     });
 
     private static async Task PublishAsync(IConnection connection, string? queue, int first, int count, bool persistent, string exchange = "", string? routingKey = null)

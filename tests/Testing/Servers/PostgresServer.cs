@@ -15,6 +15,7 @@ public sealed class PostgresServer : IAsyncDisposable
     private const string BinDir = "/usr/lib/postgresql/15/bin";
     private const string OsUserName = "postgres";
     private const int SIGINT = 2;
+    private const int SIGQUIT = 3;
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
 
     private readonly IReadOnlyList<string> serverArguments;
@@ -42,8 +43,11 @@ public sealed class PostgresServer : IAsyncDisposable
     /// <summary>Connection string to the <c>postgres</c> maintenance database.</summary>
     public string AdminConnectionString => ConnectionString("postgres");
 
-    /// <summary>How long initdb took.</summary>
-    public TimeSpan InitDbTime { get; private set; }
+    /// <summary>How long preparing the data directory took (initdb once per machine, then a copy of its result).</summary>
+    public TimeSpan DataDirectoryTime { get; private set; }
+
+    /// <summary>How long the first start took until SQL ran.</summary>
+    public TimeSpan InitialStartupTime { get; private set; }
 
     /// <summary>How long the last start took until a connection succeeded.</summary>
     public TimeSpan LastStartupTime { get; private set; }
@@ -54,7 +58,7 @@ public sealed class PostgresServer : IAsyncDisposable
     /// <summary>The postmaster's pid.</summary>
     public int? Pid => process?.Pid;
 
-    /// <summary>Creates a cluster with initdb and starts it.</summary>
+    /// <summary>Creates a cluster (a copy of a per-machine initdb template) and starts it on a free port.</summary>
     public static async Task<PostgresServer> StartAsync(PostgresServerOptions? options = null, CancellationToken cancellationToken = default)
     {
         options ??= PostgresServerOptions.Default;
@@ -62,18 +66,21 @@ public sealed class PostgresServer : IAsyncDisposable
         OsUser.MakeTraversable(dir);
         var data = Path.Combine(dir, "data");
         var sockets = Path.Combine(dir, "sock");
-        await OsUser.CreateOwnedDirectoryAsync(data, OsUserName);
         await OsUser.CreateOwnedDirectoryAsync(sockets, OsUserName);
 
         var stopwatch = Stopwatch.StartNew();
-        var (initFile, initArgs) = OsUser.As(OsUserName, Path.Combine(BinDir, "initdb"),
-            ["-D", data, "-U", OsUserName, "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync"]);
-        var (exitCode, output) = await ServerProcess.RunAsync(initFile, initArgs, TimeSpan.FromSeconds(120), workingDirectory: dir);
-        await File.WriteAllTextAsync(Path.Combine(dir, "initdb.log"), output, cancellationToken);
-        if (exitCode != 0)
+        string[] initArguments = ["-U", OsUserName, "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync"];
+        await DataDirectoryTemplate.CopyAsync("postgres15", Path.Combine(BinDir, "postgres"), string.Join(' ', initArguments), data, async template =>
         {
-            throw new InvalidOperationException($"initdb failed ({exitCode}):\n{output}");
-        }
+            await OsUser.CreateOwnedDirectoryAsync(template, OsUserName);
+            var (initFile, initArgs) = OsUser.As(OsUserName, Path.Combine(BinDir, "initdb"), ["-D", template, .. initArguments]);
+            var (exitCode, output) = await ServerProcess.RunAsync(initFile, initArgs, TimeSpan.FromSeconds(120), workingDirectory: dir);
+            await File.WriteAllTextAsync(Path.Combine(dir, "initdb.log"), output, cancellationToken);
+            if (exitCode != 0)
+            {
+                throw new InvalidOperationException($"initdb failed ({exitCode}):\n{output}");
+            }
+        });
         var initDbTime = stopwatch.Elapsed;
 
         Exception? last = null;
@@ -97,7 +104,7 @@ public sealed class PostgresServer : IAsyncDisposable
                 args.Add("-c");
                 args.Add($"{k}={v}");
             }
-            var server = new PostgresServer(dir, port, args) { InitDbTime = initDbTime };
+            var server = new PostgresServer(dir, port, args) { DataDirectoryTime = initDbTime };
             try
             {
                 await server.StartServerAsync(cancellationToken);
@@ -106,7 +113,7 @@ public sealed class PostgresServer : IAsyncDisposable
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 last = new InvalidOperationException($"{e.Message}\n{server.TailLog()}", e);
-                await server.DisposeAsync();
+                await server.StopAsync(); // not DisposeAsync: the next attempt reuses the data directory
             }
         }
         throw last!;
@@ -140,30 +147,27 @@ public sealed class PostgresServer : IAsyncDisposable
         {
             return;
         }
-        if (process.IsRunning)
-        {
-            _ = NativeSignals.Kill(process.Pid, SIGINT);
-            var deadline = Stopwatch.StartNew();
-            while (process.IsRunning && deadline.Elapsed < TimeSpan.FromSeconds(30))
-            {
-                await Task.Delay(20);
-            }
-        }
+        await SignalAndWaitAsync(process, SIGINT, TimeSpan.FromSeconds(30));
         await process.DisposeAsync(); // SIGTERM and kill the tree if it is somehow still running.
         process = null;
         NpgsqlConnection.ClearAllPools();
     }
 
-    /// <summary>Kills the postmaster and its backends at once, as a crash would (recovery runs on the next start).</summary>
+    /// <summary>
+    /// Stops like a crash: immediate shutdown (SIGQUIT: backends killed, no checkpoint, crash recovery on the next
+    /// start). Unlike SIGKILL of the whole tree, the postmaster still reaps its children, so none are orphaned.
+    /// </summary>
     public async Task KillAsync()
     {
-        if (process is not null)
+        if (process is null)
         {
-            await process.KillAsync();
-            await process.DisposeAsync();
-            process = null;
-            NpgsqlConnection.ClearAllPools();
+            return;
         }
+        await SignalAndWaitAsync(process, SIGQUIT, TimeSpan.FromSeconds(10));
+        await process.KillAsync(); // no-op when it already exited
+        await process.DisposeAsync();
+        process = null;
+        NpgsqlConnection.ClearAllPools();
     }
 
     /// <summary>Starts the stopped server again on the same port and data.</summary>
@@ -173,8 +177,26 @@ public sealed class PostgresServer : IAsyncDisposable
     /// <summary>The end of the server's log, for failure messages.</summary>
     public string TailLog(int maxChars = 6000) => LogTail.Of(Path.Combine(DataDirectory, "postgres.log"), maxChars);
 
-    /// <inheritdoc />
-    public async ValueTask DisposeAsync() => await StopAsync();
+    /// <summary>Stops the server; deletes the data directory, keeps the logs.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        DataDirectoryTemplate.DeleteQuietly(Path.Combine(DataDirectory, "data"));
+    }
+
+    private static async Task SignalAndWaitAsync(ServerProcess target, int signal, TimeSpan timeout)
+    {
+        if (!target.IsRunning)
+        {
+            return;
+        }
+        _ = NativeSignals.Kill(target.Pid, signal);
+        var waited = Stopwatch.StartNew();
+        while (target.IsRunning && waited.Elapsed < timeout)
+        {
+            await Task.Delay(20);
+        }
+    }
 
     private async Task StartServerAsync(CancellationToken cancellationToken)
     {
@@ -197,5 +219,9 @@ public sealed class PostgresServer : IAsyncDisposable
             }
         }
         LastStartupTime = stopwatch.Elapsed;
+        if (InitialStartupTime == TimeSpan.Zero)
+        {
+            InitialStartupTime = LastStartupTime;
+        }
     }
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using FeaturePlatform.Testing.Infrastructure;
 using RabbitMQ.Client;
 
@@ -52,6 +53,9 @@ public sealed class RabbitMqServer : IAsyncDisposable
     /// <summary>AMQP URI with the default guest account (allowed on loopback).</summary>
     public string ConnectionString => $"amqp://guest:guest@{Host}:{AmqpPort}/";
 
+    /// <summary>How long the first start took until AMQP connections succeeded.</summary>
+    public TimeSpan InitialStartupTime { get; private set; }
+
     /// <summary>How long the last (re)start took until AMQP connections succeeded.</summary>
     public TimeSpan LastStartupTime { get; private set; }
 
@@ -68,16 +72,20 @@ public sealed class RabbitMqServer : IAsyncDisposable
         Exception? last = null;
         for (var attempt = 0; attempt < 3; attempt++)
         {
-            var server = await CreateAsync(cancellationToken);
+            RabbitMqServer? server = null;
             try
             {
+                server = await CreateAsync(cancellationToken);
                 await server.StartBrokerAsync(cancellationToken);
                 return server;
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                last = new InvalidOperationException($"{e.Message}\n{server.TailLog()}", e);
-                await server.DisposeAsync();
+                last = new InvalidOperationException($"{e.Message}\n{server?.TailLog()}", e);
+                if (server is not null)
+                {
+                    await server.DisposeAsync();
+                }
             }
         }
         throw last!;
@@ -130,15 +138,28 @@ public sealed class RabbitMqServer : IAsyncDisposable
         }
     }
 
-    /// <summary>Kills the broker's whole process tree at once (SIGKILL), as a crash would.</summary>
+    /// <summary>
+    /// Kills the Erlang VM at once (SIGKILL), as a crash would. The VM's pid comes from its pid file, so its
+    /// parent script reaps it; the whole tree is killed only if that fails.
+    /// </summary>
     public async Task KillAsync()
     {
-        if (broker is not null)
+        if (broker is null)
         {
-            await broker.KillAsync();
-            await broker.DisposeAsync();
-            broker = null;
+            return;
         }
+        if (TryReadVmPid() is { } vmPid)
+        {
+            _ = NativeSignals.Kill(vmPid, NativeSignals.SIGKILL);
+        }
+        var waited = Stopwatch.StartNew();
+        while (broker.IsRunning && waited.Elapsed < TimeSpan.FromSeconds(10))
+        {
+            await Task.Delay(20);
+        }
+        await broker.KillAsync(); // no-op when the script already exited
+        await broker.DisposeAsync();
+        broker = null;
     }
 
     /// <summary>Starts the stopped broker again on the same ports, node name and data directory.</summary>
@@ -167,11 +188,12 @@ public sealed class RabbitMqServer : IAsyncDisposable
         LogTail.Of(Path.Combine(DataDirectory, "rabbitmq-server.out.log"), maxChars / 2) + "\n"
         + LogTail.Of(Path.Combine(DataDirectory, "log", NodeName + ".log"), maxChars / 2);
 
-    /// <inheritdoc />
+    /// <summary>Stops the broker and epmd; deletes the data (mnesia), keeps the logs.</summary>
     public async ValueTask DisposeAsync()
     {
         await StopAsync();
         await epmd.DisposeAsync();
+        DataDirectoryTemplate.DeleteQuietly(Path.Combine(DataDirectory, "mnesia"));
     }
 
     private static async Task<RabbitMqServer> CreateAsync(CancellationToken cancellationToken)
@@ -180,38 +202,21 @@ public sealed class RabbitMqServer : IAsyncDisposable
         var nodeName = UniqueName.For("fprabbit") + "@localhost";
         var ports = DistinctFreePorts(3);
         var (amqpPort, distPort, epmdPort) = (ports[0], ports[1], ports[2]);
-        var home = Directory.CreateDirectory(Path.Combine(dir, "home")).FullName;
-        Directory.CreateDirectory(Path.Combine(dir, "mnesia"));
-        Directory.CreateDirectory(Path.Combine(dir, "log"));
-        var pluginsFile = Path.Combine(dir, "enabled_plugins");
-        await File.WriteAllTextAsync(pluginsFile, "[].", cancellationToken);
-        var envFile = Path.Combine(dir, "rabbitmq-env.conf");
-        await File.WriteAllTextAsync(envFile, "# Empty: everything is set through the environment by RabbitMqServer.\n", cancellationToken);
-        var confFile = Path.Combine(dir, "rabbitmq.conf");
-        await File.WriteAllTextAsync(confFile, "# Test node: no settings beyond the environment.\nloopback_users.guest = true\n", cancellationToken);
-        var environment = new Dictionary<string, string>
-        {
-            ["HOME"] = home,
-            ["RABBITMQ_NODENAME"] = nodeName,
-            ["RABBITMQ_NODE_IP_ADDRESS"] = "127.0.0.1",
-            ["RABBITMQ_NODE_PORT"] = amqpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["RABBITMQ_DIST_PORT"] = distPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["RABBITMQ_MNESIA_BASE"] = Path.Combine(dir, "mnesia"),
-            ["RABBITMQ_LOG_BASE"] = Path.Combine(dir, "log"),
-            ["RABBITMQ_PID_FILE"] = Path.Combine(dir, "rabbitmq.pid"),
-            ["RABBITMQ_ENABLED_PLUGINS_FILE"] = pluginsFile,
-            ["RABBITMQ_CONF_ENV_FILE"] = envFile,
-            ["RABBITMQ_CONFIG_FILE"] = Path.Combine(dir, "rabbitmq"), // rabbitmq.conf
-            ["RABBITMQ_ADVANCED_CONFIG_FILE"] = Path.Combine(dir, "advanced.config"),
-            ["RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS"] = "-kernel inet_dist_use_interface {127,0,0,1}",
-            ["ERL_EPMD_ADDRESS"] = "127.0.0.1",
-            ["ERL_EPMD_PORT"] = epmdPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        };
+        var environment = await RabbitMqNodeFiles.WriteAsync(dir, nodeName, amqpPort, distPort, epmdPort, cancellationToken);
         // Our own epmd, started first and stopped by pid: Erlang would otherwise daemonize one we cannot track.
         var epmd = ServerProcess.Start(
-            "epmd", "/usr/bin/epmd", ["-port", epmdPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "-address", "127.0.0.1"],
+            "epmd", "/usr/bin/epmd", ["-port", epmdPort.ToString(CultureInfo.InvariantCulture), "-address", "127.0.0.1"],
             Path.Combine(dir, "epmd.log"), environment, dir);
-        await FreePort.WaitListeningAsync(epmdPort, TimeSpan.FromSeconds(10), () => epmd.IsRunning);
+        try
+        {
+            await FreePort.WaitListeningAsync(epmdPort, TimeSpan.FromSeconds(10), () => epmd.IsRunning);
+        }
+        catch (Exception e)
+        {
+            var log = epmd.TailLog();
+            await epmd.DisposeAsync();
+            throw new InvalidOperationException($"epmd did not listen on port {epmdPort}: {log}", e);
+        }
         return new RabbitMqServer(dir, nodeName, amqpPort, distPort, epmdPort, epmd, environment);
     }
 
@@ -225,6 +230,10 @@ public sealed class RabbitMqServer : IAsyncDisposable
         await FreePort.WaitListeningAsync(AmqpPort, StartTimeout, () => current.IsRunning);
         await WaitAmqpAsync(current, stopwatch, cancellationToken);
         LastStartupTime = stopwatch.Elapsed;
+        if (InitialStartupTime == TimeSpan.Zero)
+        {
+            InitialStartupTime = LastStartupTime;
+        }
     }
 
     private async Task WaitAmqpAsync(ServerProcess current, Stopwatch stopwatch, CancellationToken cancellationToken)
@@ -249,6 +258,18 @@ public sealed class RabbitMqServer : IAsyncDisposable
                 }
                 await Task.Delay(50, cancellationToken);
             }
+        }
+    }
+
+    private int? TryReadVmPid()
+    {
+        try
+        {
+            return int.TryParse(File.ReadAllText(environment["RABBITMQ_PID_FILE"]).Trim(), out var pid) ? pid : null;
+        }
+        catch (IOException)
+        {
+            return null;
         }
     }
 
