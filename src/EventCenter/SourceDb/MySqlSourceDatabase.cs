@@ -5,8 +5,17 @@ using MySql.Data.MySqlClient;
 namespace FeaturePlatform.EventCenter.SourceDb;
 
 /// <summary>A MySQL or MariaDB source database through MySql.Data.</summary>
-public sealed class MySqlSourceDatabase(string connectionString) : ISourceDatabase
+public sealed class MySqlSourceDatabase : ISourceDatabase
 {
+    private readonly string connectionString;
+
+    /// <summary>Connects with <paramref name="connectionString"/> (MySql.Data format).</summary>
+    public MySqlSourceDatabase(string connectionString)
+    {
+        MySqlCharsets.EnsureRegistered();
+        this.connectionString = connectionString;
+    }
+
     /// <inheritdoc />
     public async Task<SourceRow?> ReadRowAsync(MirroredTable table, string entityKey, CancellationToken cancellationToken = default)
     {
