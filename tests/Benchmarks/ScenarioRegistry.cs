@@ -11,5 +11,6 @@ internal static class ScenarioRegistry
         new KafkaMockScenario(),
         new HBasePutScenario(),
         new Scenarios.EmbeddedPutScenario(),
+        new KafkaIngestScenario(),
     ];
 }

@@ -1,0 +1,64 @@
+using FeaturePlatform.EventCenter.Consistency;
+using FeaturePlatform.EventCenter.Ingestion;
+using FeaturePlatform.EventCenter.Ingestion.DeadLetters;
+using FeaturePlatform.EventCenter.Storage.Embedded;
+using FeaturePlatform.EventCenter.Tiering;
+using FeaturePlatform.EventCenter.Watermarks;
+using FeaturePlatform.Testing.Infrastructure;
+
+namespace FeaturePlatform.Benchmarks.Scenarios.Ingest;
+
+/// <summary>A fresh embedded event center (hot + cold) in a temporary folder.</summary>
+internal sealed class EventCenterFixture : IAsyncDisposable
+{
+    private readonly string directory = Path.Combine(Path.GetTempPath(), UniqueName.For("bench-ec"));
+
+    private EventCenterFixture()
+    {
+        Hot = EmbeddedWideTableStore.Open(new EmbeddedStoreOptions { Directory = Path.Combine(directory, "hot") });
+        Cold = EmbeddedWideTableStore.Open(new EmbeddedStoreOptions { Directory = Path.Combine(directory, "cold") });
+        // A window reaching back far enough that the synthetic 2026 events are hot, as live events are.
+        Events = new TieredEventStore(Hot, Cold, options: new TieringOptions { HotWindow = TimeSpan.FromDays(3650) });
+        Watermarks = new WatermarkStore(Hot);
+        DeadLetters = new TableDeadLetterStore(Hot);
+        Waiter = new ConsistencyWaiter(Watermarks, Signal);
+    }
+
+    public EmbeddedWideTableStore Hot { get; }
+
+    public EmbeddedWideTableStore Cold { get; }
+
+    public TieredEventStore Events { get; }
+
+    public WatermarkStore Watermarks { get; }
+
+    public TableDeadLetterStore DeadLetters { get; }
+
+    public WatermarkSignal Signal { get; } = new();
+
+    public ConsistencyWaiter Waiter { get; }
+
+    public IngestCounters Counters { get; } = new();
+
+    public static async Task<EventCenterFixture> CreateAsync()
+    {
+        var fixture = new EventCenterFixture();
+        await fixture.Events.EnsureTablesAsync();
+        await fixture.Watermarks.EnsureTableAsync();
+        await fixture.DeadLetters.EnsureTableAsync();
+        return fixture;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Hot.DisposeAsync();
+        await Cold.DisposeAsync();
+        try
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}

@@ -1,0 +1,239 @@
+using System.Diagnostics;
+using Confluent.Kafka;
+using FeaturePlatform.Benchmarks.Harness;
+using FeaturePlatform.Benchmarks.Scenarios.Ingest;
+using FeaturePlatform.EventCenter.Bus;
+using FeaturePlatform.EventCenter.Bus.Kafka;
+using FeaturePlatform.EventCenter.Events;
+using FeaturePlatform.EventCenter.Ingestion;
+using FeaturePlatform.EventCenter.Ingestion.Formats;
+using FeaturePlatform.EventCenter.Ingestion.Sources;
+using FeaturePlatform.EventCenter.Kafka;
+using FeaturePlatform.Testing.Infrastructure;
+using FeaturePlatform.Testing.Kafka;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace FeaturePlatform.Benchmarks.Scenarios;
+
+/// <summary>
+/// Kafka (mock cluster) → ingest job → embedded event center, against the slower of its two halves measured
+/// alone in the same run: the raw consume rate of the same topic, and the event center's direct write rate of
+/// the same events. Then the watermark lag (produced → covered by the offset watermark) under a steady load.
+/// </summary>
+internal sealed class KafkaIngestScenario : IBenchmarkScenario
+{
+    public string Name => "kafka-ingest";
+
+    public string Description => "Kafka mock → embedded event center ingest events/s vs min(raw consume, direct write); watermark lag p50/p99";
+
+    public async Task<IReadOnlyList<Measurement>> RunAsync(ScenarioContext context)
+    {
+        LibrdkafkaLoader.EnsureLoaded();
+        var workload = new IngestWorkload(context.Quick ? 20_000 : 200_000);
+        using var cluster = KafkaMockCluster.Start(brokers: 3);
+        var topic = UniqueName.For("orders");
+        cluster.CreateTopic(topic, IngestWorkload.Partitions);
+        await using var bus = new KafkaMessageBus(new KafkaBusOptions { BootstrapServers = cluster.BootstrapServers, CreateTopics = false, SessionTimeout = TimeSpan.FromSeconds(6) });
+        var source = IngestWorkload.Source(topic);
+        await ProduceAsync(bus, topic, workload);
+        context.Log($"{workload.Count:N0} messages produced to {IngestWorkload.Partitions} partitions");
+
+        var rounds = context.Quick ? 1 : 2;
+        double consume = 0, write = 0, ingest = 0;
+        for (var round = 1; round <= rounds; round++)
+        {
+            var c = await Task.Run(() => RawConsumeRate(cluster.BootstrapServers, topic, workload.Count), context.CancellationToken);
+            var w = await DirectWriteRateAsync(source, topic, workload);
+            var i = await IngestRateAsync(bus, source, workload, context.CancellationToken);
+            context.Log($"round {round}: raw consume {c:N0}/s, direct write {w:N0}/s, ingest {i:N0}/s");
+            (consume, write, ingest) = (Math.Max(consume, c), Math.Max(write, w), Math.Max(ingest, i));
+        }
+        var baseline = Math.Min(consume, write);
+        var (p50, p99, samples) = await WatermarkLagAsync(bus, cluster, source, context);
+        context.Log($"watermark lag over {samples} samples: p50 {p50:0.0} ms, p99 {p99:0.0} ms");
+        return
+        [
+            Measurement.HigherIsBetter("kafka → event center ingest", ingest, "events/s",
+                consume <= write ? "raw consume of the topic (the slower half)" : "direct event-center write (the slower half)", baseline),
+            Measurement.HigherIsBetter("raw consume (reference)", consume, "msg/s", "direct event-center write", write),
+            Measurement.AgainstTarget("watermark lag p50 under load", p50, "ms", 1000),
+            Measurement.AgainstTarget("watermark lag p99 under load", p99, "ms", 2000),
+        ];
+    }
+
+    private static async Task ProduceAsync(IMessageBus bus, string topic, IngestWorkload workload)
+    {
+        await using var producer = bus.CreateProducer();
+        foreach (var batch in workload.Batches(5000))
+        {
+            await producer.ProduceAsync(topic, batch);
+        }
+    }
+
+    private static double RawConsumeRate(string bootstrap, string topic, int count)
+    {
+        using var consumer = new ConsumerBuilder<byte[]?, byte[]>(new ConsumerConfig
+        {
+            BootstrapServers = bootstrap,
+            GroupId = UniqueName.For("raw"),
+            AutoOffsetReset = AutoOffsetReset.Earliest,
+            EnableAutoCommit = false,
+            FetchWaitMaxMs = 50,
+        }).Build();
+        consumer.Assign(Enumerable.Range(0, IngestWorkload.Partitions).Select(p => new TopicPartitionOffset(topic, p, Offset.Beginning)));
+        var watch = Stopwatch.StartNew();
+        var received = 0;
+        while (received < count && watch.Elapsed < TimeSpan.FromMinutes(3))
+        {
+            if (consumer.Consume(TimeSpan.FromMilliseconds(100)) is not null)
+            {
+                received++;
+            }
+        }
+        return received / watch.Elapsed.TotalSeconds;
+    }
+
+    private static async Task<double> DirectWriteRateAsync(SourceDefinition source, string topic, IngestWorkload workload)
+    {
+        var events = new List<ChangeEvent>(workload.Count);
+        var offset = 0L;
+        foreach (var batch in workload.Batches(5000))
+        {
+            foreach (var message in batch)
+            {
+                var position = new SourcePosition(topic, (int)(offset % IngestWorkload.Partitions), offset++);
+                events.AddRange(EventParsers.Parse(source, new RawMessage(position, message.Key, message.Value, IngestWorkload.T0, []), IngestWorkload.T0).Events);
+            }
+        }
+        await using var center = await EventCenterFixture.CreateAsync();
+        var watch = Stopwatch.StartNew();
+        for (var i = 0; i < events.Count; i += 2000)
+        {
+            await center.Events.WriteAsync(events.GetRange(i, Math.Min(2000, events.Count - i)));
+        }
+        return events.Count / watch.Elapsed.TotalSeconds;
+    }
+
+    private static async Task<double> IngestRateAsync(IMessageBus bus, SourceDefinition source, IngestWorkload workload, CancellationToken cancellationToken)
+    {
+        await using var center = await EventCenterFixture.CreateAsync();
+        var worker = new IngestWorker(bus, new SourceRegistry([source]), center.Events, center.Watermarks, center.DeadLetters,
+            new IngestOptions { GroupId = UniqueName.For("ingest"), MaxBatchWait = TimeSpan.FromMilliseconds(20) }, NullLogger.Instance, center.Counters, center.Signal);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var run = worker.RunAsync(stop.Token);
+        // Time from the first stored batch (the group join is not ingestion) to the last message.
+        while (center.Counters.Messages == 0)
+        {
+            await center.Signal.Current.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);
+        }
+        var firstBatch = center.Counters.Messages;
+        var watch = Stopwatch.StartNew();
+        while (center.Counters.Messages < workload.Count && watch.Elapsed < TimeSpan.FromMinutes(5))
+        {
+            await center.Signal.Current.WaitAsync(TimeSpan.FromSeconds(5), cancellationToken);
+        }
+        var rate = (center.Counters.Messages - firstBatch) / watch.Elapsed.TotalSeconds;
+        await stop.CancelAsync();
+        await run;
+        return rate;
+    }
+
+    /// <summary>Produces at a steady rate and measures, per produced batch, produce start → offset watermark covering it.</summary>
+    private static async Task<(double P50, double P99, int Samples)> WatermarkLagAsync(IMessageBus bus, KafkaMockCluster cluster, SourceDefinition baseSource, ScenarioContext context)
+    {
+        var topic = UniqueName.For("lag");
+        cluster.CreateTopic(topic, IngestWorkload.Partitions);
+        var source = baseSource with { Topics = [topic] };
+        await using var center = await EventCenterFixture.CreateAsync();
+        var worker = new IngestWorker(bus, new SourceRegistry([source]), center.Events, center.Watermarks, center.DeadLetters,
+            new IngestOptions { GroupId = UniqueName.For("lag"), MaxBatchWait = TimeSpan.FromMilliseconds(5) }, NullLogger.Instance, center.Counters, center.Signal);
+        using var stop = new CancellationTokenSource();
+        var run = worker.RunAsync(stop.Token);
+        await using var producer = bus.CreateProducer();
+        // Warm up: the group join and first fetches are not steady state.
+        await producer.ProduceAsync(topic, [IngestWorkload.Message(-1)]);
+        while (center.Counters.Messages == 0)
+        {
+            await center.Signal.Current.WaitAsync(TimeSpan.FromSeconds(30), context.CancellationToken);
+        }
+
+        const int PerBatch = 100;
+        var batches = context.Quick ? 50 : 300;
+        var interval = TimeSpan.FromMilliseconds(10); // ~10k events/s offered
+        var lags = new List<double>();
+        var pending = new List<(long StartTicks, IReadOnlyList<BusPosition> Positions)>();
+        var checker = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                var signal = center.Signal.Current;
+                (long, IReadOnlyList<BusPosition>)[] snapshot;
+                lock (pending)
+                {
+                    snapshot = [.. pending];
+                }
+                foreach (var (start, positions) in snapshot)
+                {
+                    var covered = true;
+                    foreach (var p in positions.GroupBy(p => p.Partition))
+                    {
+                        covered &= await center.Watermarks.GetOffsetAsync(source.Name, topic, p.Key) > p.Max(x => x.Offset);
+                    }
+                    if (covered)
+                    {
+                        var lag = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+                        lock (pending)
+                        {
+                            pending.RemoveAll(x => x.StartTicks == start);
+                            lags.Add(lag);
+                        }
+                    }
+                }
+                try
+                {
+                    await signal.WaitAsync(TimeSpan.FromMilliseconds(20), stop.Token);
+                }
+                catch (TimeoutException)
+                {
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        });
+        for (var b = 0; b < batches; b++)
+        {
+            var started = Stopwatch.GetTimestamp();
+            var positions = await producer.ProduceAsync(topic, Enumerable.Range(b * PerBatch, PerBatch).Select(i => IngestWorkload.Message(i, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds())).ToList());
+            lock (pending)
+            {
+                pending.Add((started, positions));
+            }
+            var elapsed = Stopwatch.GetElapsedTime(started);
+            if (elapsed < interval)
+            {
+                await Task.Delay(interval - elapsed);
+            }
+        }
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (DateTime.UtcNow < deadline)
+        {
+            lock (pending)
+            {
+                if (pending.Count == 0)
+                {
+                    break;
+                }
+            }
+            await Task.Delay(50);
+        }
+        await stop.CancelAsync();
+        await checker;
+        await run;
+        var sorted = lags.Order().ToArray();
+        return sorted.Length == 0 ? (double.NaN, double.NaN, 0) : (Percentile(sorted, 0.5), Percentile(sorted, 0.99), sorted.Length);
+    }
+
+    private static double Percentile(double[] sorted, double q) => sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(q * sorted.Length) - 1)];
+}
