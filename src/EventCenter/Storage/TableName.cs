@@ -48,6 +48,12 @@ public sealed record TableName
     /// <inheritdoc />
     public override string ToString() => Qualified;
 
+    /// <summary>Names are equal when their qualified forms are (ordinal, case-sensitive, as in HBase).</summary>
+    public bool Equals(TableName? other) => other is not null && string.Equals(Qualified, other.Qualified, StringComparison.Ordinal);
+
+    /// <inheritdoc />
+    public override int GetHashCode() => Qualified.GetHashCode(StringComparison.Ordinal);
+
     private static void Validate(string part, string paramName)
     {
         if (string.IsNullOrEmpty(part))

@@ -1,0 +1,133 @@
+using Confluent.Kafka;
+
+namespace FeaturePlatform.EventCenter.Bus.Kafka;
+
+/// <summary>
+/// A Kafka consumer-group member. librdkafka's consume and commit calls block, so each runs off the caller's
+/// thread, one at a time (the consumer handle is not thread-safe).
+/// </summary>
+internal sealed class KafkaBusConsumer : IBusConsumer
+{
+    private readonly IConsumer<byte[]?, byte[]> consumer;
+    private readonly SemaphoreSlim exclusive = new(1, 1);
+    private readonly TimeSpan operationTimeout;
+    private bool disposed;
+
+    public KafkaBusConsumer(string groupId, ConsumerConfig config, IReadOnlyList<string> topics, TimeSpan operationTimeout)
+    {
+        GroupId = groupId;
+        this.operationTimeout = operationTimeout;
+        consumer = new ConsumerBuilder<byte[]?, byte[]>(config).Build();
+        consumer.Subscribe(topics);
+    }
+
+    public string GroupId { get; }
+
+    public ValueTask<IReadOnlyList<BusMessage>> ConsumeAsync(int maxMessages, TimeSpan maxWait, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxMessages);
+        return Exclusive(() =>
+        {
+            var messages = new List<BusMessage>();
+            var deadline = DateTime.UtcNow + maxWait;
+            while (messages.Count < maxMessages && !cancellationToken.IsCancellationRequested)
+            {
+                // Once something arrived, only drain what is already fetched.
+                var wait = messages.Count > 0 ? TimeSpan.Zero : deadline - DateTime.UtcNow;
+                if (wait < TimeSpan.Zero)
+                {
+                    break;
+                }
+                var result = consumer.Consume(wait < TimeSpan.FromMilliseconds(100) ? wait : TimeSpan.FromMilliseconds(100));
+                if (result is null)
+                {
+                    if (messages.Count > 0 || DateTime.UtcNow >= deadline)
+                    {
+                        break;
+                    }
+                    continue;
+                }
+                messages.Add(ToBus(result));
+            }
+            cancellationToken.ThrowIfCancellationRequested();
+            return (IReadOnlyList<BusMessage>)messages;
+        }, cancellationToken);
+    }
+
+    public async ValueTask CommitAsync(IReadOnlyList<BusPosition> positions, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(positions);
+        await Exclusive(() =>
+        {
+            var assigned = consumer.Assignment.ToHashSet();
+            var owned = positions
+                .Select(p => new TopicPartitionOffset(p.Topic, p.Partition, p.Offset))
+                .Where(p => assigned.Contains(p.TopicPartition))
+                .ToList();
+            if (owned.Count > 0)
+            {
+                consumer.Commit(owned);
+            }
+            return true;
+        }, cancellationToken);
+    }
+
+    public async ValueTask<long> GetCommittedAsync(string topic, int partition, CancellationToken cancellationToken = default) =>
+        await Exclusive(() =>
+        {
+            var committed = consumer.Committed([new TopicPartition(topic, partition)], operationTimeout);
+            var offset = committed.Single().Offset;
+            return offset == Offset.Unset ? 0 : offset.Value;
+        }, cancellationToken);
+
+    public async ValueTask DisposeAsync()
+    {
+        await exclusive.WaitAsync();
+        try
+        {
+            if (disposed)
+            {
+                return;
+            }
+            disposed = true;
+            await Task.Run(() =>
+            {
+                consumer.Close();
+                consumer.Dispose();
+            });
+        }
+        finally
+        {
+            exclusive.Release();
+        }
+    }
+
+    private static BusMessage ToBus(ConsumeResult<byte[]?, byte[]> result)
+    {
+        var headers = result.Message.Headers is { Count: > 0 } h
+            ? h.Select(x => new KeyValuePair<string, byte[]>(x.Key, x.GetValueBytes())).ToList()
+            : (IReadOnlyList<KeyValuePair<string, byte[]>>)[];
+        return new BusMessage(
+            result.Topic,
+            result.Partition.Value,
+            result.Offset.Value,
+            result.Message.Key,
+            result.Message.Value ?? [],
+            result.Message.Timestamp.UnixTimestampMs,
+            headers);
+    }
+
+    private async ValueTask<T> Exclusive<T>(Func<T> action, CancellationToken cancellationToken)
+    {
+        await exclusive.WaitAsync(cancellationToken);
+        try
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            return await Task.Run(action, cancellationToken);
+        }
+        finally
+        {
+            exclusive.Release();
+        }
+    }
+}

@@ -1,0 +1,249 @@
+using Microsoft.Data.Sqlite;
+
+namespace FeaturePlatform.EventCenter.Storage.Embedded;
+
+/// <summary>
+/// The embedded <see cref="IWideTableStore"/>: one SQLite database (WAL mode) holding one WITHOUT ROWID table
+/// per wide table, keyed (row, family, qualifier, timestamp DESC) so rows sort in unsigned byte order and versions
+/// newest first. One writer connection serialises writes (each batch is one transaction); a pool of reader
+/// connections serves gets and scans concurrently. MaxVersions and TTL are applied on read;
+/// <see cref="CompactAsync"/> physically removes expired cells and surplus versions.
+/// </summary>
+public sealed partial class EmbeddedWideTableStore : IWideTableStore
+{
+    private const string PutSql = "INSERT OR REPLACE INTO {0}(row, fam, qual, ts, val) VALUES ($p0, $p1, $p2, $p3, $p4)";
+    private readonly EmbeddedStoreOptions options;
+    private readonly CachedConnection writer;
+    private readonly SemaphoreSlim writeLock = new(1, 1);
+    private readonly ReaderPool readers;
+    private readonly TableCatalog catalog = new();
+    private bool disposed;
+
+    private EmbeddedWideTableStore(EmbeddedStoreOptions options, CachedConnection writer)
+    {
+        this.options = options;
+        this.writer = writer;
+        readers = new ReaderPool(options);
+    }
+
+    /// <summary>Reader connections not lent out right now (all of them when no read runs).</summary>
+    internal int IdleReaders => readers.Available;
+
+    /// <summary>Opens (creating if needed) the store in <see cref="EmbeddedStoreOptions.Directory"/>.</summary>
+    /// <exception cref="ArgumentException">The options are invalid.</exception>
+    public static EmbeddedWideTableStore Open(EmbeddedStoreOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        Directory.CreateDirectory(options.Directory);
+        var connection = new CachedConnection(SqliteConnections.Open(options, writer: true));
+        try
+        {
+            var store = new EmbeddedWideTableStore(options, connection);
+            store.catalog.Load(connection.Connection);
+            return store;
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The tables this store holds.</summary>
+    public IReadOnlyList<TableSpec> Tables => catalog.All.Select(t => t.Spec).ToList();
+
+    /// <inheritdoc />
+    public async ValueTask EnsureTableAsync(TableSpec spec, CancellationToken cancellationToken = default)
+    {
+        StorageValidation.ValidateSpec(spec);
+        await WriteAsync(() => catalog.Ensure(writer.Connection, spec), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask PutAsync(TableName table, IReadOnlyList<Put> puts, CancellationToken cancellationToken = default)
+    {
+        StorageValidation.ValidatePuts(puts);
+        var info = catalog.Get(table);
+        CheckFamilies(info, puts);
+        if (puts.Count == 0)
+        {
+            return;
+        }
+        await WriteAsync(() =>
+        {
+            var now = NowMs();
+            using var tx = writer.Connection.BeginTransaction();
+            WritePuts(info, puts, now, tx);
+            tx.Commit();
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DeleteAsync(TableName table, IReadOnlyList<Delete> deletes, CancellationToken cancellationToken = default)
+    {
+        StorageValidation.ValidateDeletes(deletes);
+        var info = catalog.Get(table);
+        foreach (var d in deletes)
+        {
+            foreach (var c in d.Columns ?? [])
+            {
+                info.Require(c.Family);
+            }
+        }
+        if (deletes.Count == 0)
+        {
+            return;
+        }
+        await WriteAsync(() =>
+        {
+            using var tx = writer.Connection.BeginTransaction();
+            foreach (var d in deletes)
+            {
+                var upTo = d.UpToTimestamp ?? long.MaxValue;
+                if (d.Columns is not { Count: > 0 })
+                {
+                    Execute(writer.Command($"DELETE FROM {info.SqlName} WHERE row = $p0 AND ts <= $p1", 2, tx), d.Row, upTo);
+                    continue;
+                }
+                foreach (var c in d.Columns)
+                {
+                    if (c.Qualifier is null)
+                    {
+                        Execute(writer.Command($"DELETE FROM {info.SqlName} WHERE row = $p0 AND ts <= $p1 AND fam = $p2", 3, tx), d.Row, upTo, c.Family);
+                    }
+                    else
+                    {
+                        Execute(writer.Command($"DELETE FROM {info.SqlName} WHERE row = $p0 AND ts <= $p1 AND fam = $p2 AND qual = $p3", 4, tx), d.Row, upTo, c.Family, c.Qualifier);
+                    }
+                }
+            }
+            tx.Commit();
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<bool> CheckAndPutAsync(TableName table, byte[] row, byte[] family, byte[] qualifier, byte[]? expected, Put put, CancellationToken cancellationToken = default)
+    {
+        StorageValidation.ValidateRowKey(row);
+        ArgumentNullException.ThrowIfNull(qualifier);
+        ArgumentNullException.ThrowIfNull(put);
+        StorageValidation.ValidatePuts([put]);
+        if (!row.AsSpan().SequenceEqual(put.Row))
+        {
+            throw new ArgumentException("CheckAndPut: the put must be for the checked row.", nameof(put));
+        }
+        var info = catalog.Get(table);
+        var checkedFamily = info.Require(family);
+        CheckFamilies(info, [put]);
+        var applied = false;
+        await WriteAsync(() =>
+        {
+            var now = NowMs();
+            using var tx = writer.Connection.BeginTransaction();
+            var command = writer.Command($"SELECT val FROM {info.SqlName} WHERE row = $p0 AND fam = $p1 AND qual = $p2 AND ts >= $p3 ORDER BY ts DESC LIMIT 1", 4, tx);
+            Bind(command, row, family, qualifier, checkedFamily.ExpiryCutoff(now));
+            byte[]? latest;
+            using (var reader = command.ExecuteReader())
+            {
+                latest = reader.Read() ? reader.GetFieldValue<byte[]>(0) : null;
+            }
+            // HBase: a null or empty expected value matches an absent column or an empty latest value.
+            applied = expected is null || expected.Length == 0
+                ? latest is null || latest.Length == 0
+                : latest is not null && latest.AsSpan().SequenceEqual(expected);
+            if (applied)
+            {
+                WritePuts(info, [put], now, tx);
+                tx.Commit();
+            }
+        }, cancellationToken).ConfigureAwait(false);
+        return applied;
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        if (disposed)
+        {
+            return;
+        }
+        await writeLock.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            disposed = true;
+            readers.Dispose();
+            writer.Dispose();
+        }
+        finally
+        {
+            writeLock.Release();
+        }
+    }
+
+    private static void CheckFamilies(TableInfo info, IReadOnlyList<Put> puts)
+    {
+        foreach (var put in puts)
+        {
+            foreach (var cell in put.Cells)
+            {
+                info.Require(cell.Family);
+            }
+        }
+    }
+
+    private void WritePuts(TableInfo info, IReadOnlyList<Put> puts, long now, SqliteTransaction tx)
+    {
+        var command = writer.Command(string.Format(System.Globalization.CultureInfo.InvariantCulture, PutSql, info.SqlName), 5, tx);
+        var p = command.Parameters;
+        foreach (var put in puts)
+        {
+            p[0].Value = put.Row;
+            foreach (var cell in put.Cells)
+            {
+                p[1].Value = cell.Family;
+                p[2].Value = cell.Qualifier;
+                p[3].Value = cell.Timestamp == Cell.LatestTimestamp ? now : cell.Timestamp;
+                p[4].Value = cell.Value;
+                try
+                {
+                    command.ExecuteNonQuery();
+                }
+                catch (SqliteException e)
+                {
+                    throw new WideTableStoreException($"Writing row {StorageValidation.Describe(put.Row)} of '{info.Name}' failed: {e.Message}", info.Name, e);
+                }
+            }
+        }
+    }
+
+    private async ValueTask WriteAsync(Action write, CancellationToken cancellationToken)
+    {
+        await writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            write();
+        }
+        finally
+        {
+            writeLock.Release();
+        }
+    }
+
+    private long NowMs() => options.Clock.GetUtcNow().ToUnixTimeMilliseconds();
+
+    private static void Bind(SqliteCommand command, params object[] values)
+    {
+        for (var i = 0; i < values.Length; i++)
+        {
+            command.Parameters[i].Value = values[i];
+        }
+    }
+
+    private static void Execute(SqliteCommand command, params object[] values)
+    {
+        Bind(command, values);
+        command.ExecuteNonQuery();
+    }
+}
