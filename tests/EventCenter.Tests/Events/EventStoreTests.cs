@@ -116,3 +116,5 @@ public abstract class EventStoreTests<TFactory> where TFactory : IWideTableStore
 }
 
 public sealed class InMemoryEventStoreTests : EventStoreTests<InMemoryStoreFactory>;
+
+public sealed class EmbeddedEventStoreTests : EventStoreTests<EmbeddedStoreFactory>;

@@ -205,3 +205,5 @@ public abstract class TieredEventStoreTests<TFactory> where TFactory : IWideTabl
 }
 
 public sealed class InMemoryTieredEventStoreTests : TieredEventStoreTests<InMemoryStoreFactory>;
+
+public sealed class EmbeddedTieredEventStoreTests : TieredEventStoreTests<EmbeddedStoreFactory>;

@@ -74,3 +74,5 @@ public abstract class WatermarkStoreTests<TFactory> where TFactory : IWideTableS
 }
 
 public sealed class InMemoryWatermarkStoreTests : WatermarkStoreTests<InMemoryStoreFactory>;
+
+public sealed class EmbeddedWatermarkStoreTests : WatermarkStoreTests<EmbeddedStoreFactory>;
