@@ -79,6 +79,7 @@ public sealed class EventCodecTests
         {
             var e = gen.Next();
             Assert.Equal(keys.MainKey(e), EventKeys.MainKeyFromTimeKey(keys.TimeKey(e)));
+            Assert.Equal(keys.EntityAtTime(e.Source, e.EntityKey, e.EventTime), EventKeys.AppendTime(keys.EntityPrefix(e.Source, e.EntityKey), e.EventTime));
             Assert.StartsWith(Convert.ToHexString(keys.EntityPrefix(e.Source, e.EntityKey)), Convert.ToHexString(keys.MainKey(e)), StringComparison.Ordinal);
         }
     }
