@@ -8,6 +8,9 @@ internal static class ScenarioRegistry
 {
     public static IReadOnlyList<IBenchmarkScenario> All { get; } =
     [
+        new KafkaMockScenario(),
+        new HBasePutScenario(),
+        new Scenarios.EmbeddedPutScenario(),
         new EventIngestScenario(),
         new AsOfFetchScenario(),
     ];

@@ -29,3 +29,6 @@ public readonly record struct BusPosition(string Topic, int Partition, long Offs
 /// <param name="Value">Payload.</param>
 /// <param name="Headers">Optional headers.</param>
 public sealed record OutgoingMessage(byte[]? Key, byte[] Value, IReadOnlyList<KeyValuePair<string, byte[]>>? Headers = null);
+
+/// <summary>A topic partition.</summary>
+public readonly record struct BusPartition(string Topic, int Partition);

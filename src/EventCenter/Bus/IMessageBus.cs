@@ -41,6 +41,12 @@ public interface IBusConsumer : IAsyncDisposable
     string GroupId { get; }
 
     /// <summary>
+    /// The partitions assigned to this member as of its last consume (empty before the first). Assignments change
+    /// when members join or leave; the change is seen at the next consume.
+    /// </summary>
+    IReadOnlyList<BusPartition> Assignment { get; }
+
+    /// <summary>
     /// Returns up to <paramref name="maxMessages"/> messages of the currently assigned partitions, in offset order per
     /// partition; waits up to <paramref name="maxWait"/> when none is available and returns an empty list then.
     /// </summary>

@@ -1,3 +1,6 @@
+using FeaturePlatform.EventCenter.Hosting;
+using FeaturePlatform.FeatureApi.Apis;
+using FeaturePlatform.FeatureApi.Health;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace FeaturePlatform.FeatureApi.Hosting;
@@ -16,8 +19,10 @@ public static class PlatformDefaults
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.AddProblemDetails();
+        builder.Services.AddEventCenter(builder.Configuration);
         builder.Services.AddHealthChecks()
-            .AddCheck("self", () => HealthCheckResult.Healthy(), tags: ["live"]);
+            .AddCheck("self", () => HealthCheckResult.Healthy(), tags: ["live"])
+            .AddCheck<EventCenterHealthCheck>("event-center", tags: [ReadyTag]);
         return builder;
     }
 
@@ -29,6 +34,8 @@ public static class PlatformDefaults
         app.UseStatusCodePages();
         app.MapHealthChecks("/health/live", new() { Predicate = check => check.Tags.Contains("live") });
         app.MapHealthChecks("/health/ready", new() { Predicate = check => check.Tags.Contains(ReadyTag) || check.Tags.Contains("live") });
+        app.MapMessageForwardApi();
+        app.MapEventCenterApi();
         return app;
     }
 }

@@ -1,9 +1,8 @@
 using System.Net;
-using Microsoft.AspNetCore.Mvc.Testing;
 
 namespace FeaturePlatform.FeatureApi.Tests.Hosting;
 
-public sealed class HealthEndpointTests(WebApplicationFactory<Program> factory) : IClassFixture<WebApplicationFactory<Program>>
+public sealed class HealthEndpointTests(PlatformFactory factory) : IClassFixture<PlatformFactory>
 {
     [Theory]
     [InlineData("/health/live")]
@@ -18,7 +17,7 @@ public sealed class HealthEndpointTests(WebApplicationFactory<Program> factory) 
     }
 
     [Fact]
-    public async Task Unknown_path_is_404_problem()
+    public async Task Unknown_path_is_404()
     {
         using var client = factory.CreateClient();
         using var response = await client.GetAsync("/no-such-endpoint");

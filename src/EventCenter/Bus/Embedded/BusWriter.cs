@@ -132,7 +132,7 @@ internal sealed class BusWriter : IAsyncDisposable
             o.Value = offset;
             k.Value = (object?)message.Key ?? DBNull.Value;
             v.Value = message.Value;
-            h.Value = (object?)BusHeaders.Encode(message.Headers) ?? DBNull.Value;
+            h.Value = (object?)HeaderCodec.Encode(message.Headers) ?? DBNull.Value;
             insert.ExecuteNonQuery();
             pending[key] = offset + 1;
             positions[i] = new BusPosition(write.Topic, partition, offset);

@@ -11,6 +11,7 @@ internal sealed class EmbeddedBusConsumer : IBusConsumer
     private readonly SqliteCommand read;
     private readonly Dictionary<(string Topic, int Partition), long> positions = [];
     private readonly SemaphoreSlim exclusive = new(1, 1);
+    private IReadOnlyList<BusPartition> assignment = [];
     private int generation = -1;
     private int nextPartition;
     private bool disposed;
@@ -32,6 +33,8 @@ internal sealed class EmbeddedBusConsumer : IBusConsumer
     }
 
     public string GroupId => group.GroupId;
+
+    public IReadOnlyList<BusPartition> Assignment => Volatile.Read(ref assignment);
 
     public async ValueTask<IReadOnlyList<BusMessage>> ConsumeAsync(int maxMessages, TimeSpan maxWait, CancellationToken cancellationToken = default)
     {
@@ -132,7 +135,7 @@ internal sealed class EmbeddedBusConsumer : IBusConsumer
                 reader.IsDBNull(1) ? null : (byte[])reader.GetValue(1),
                 (byte[])reader.GetValue(2),
                 reader.GetInt64(3),
-                BusHeaders.Decode(reader.IsDBNull(4) ? null : (byte[])reader.GetValue(4)));
+                HeaderCodec.Decode(reader.IsDBNull(4) ? null : (byte[])reader.GetValue(4)));
             into.Add(message);
             positions[key] = offset + 1;
         }
@@ -153,6 +156,7 @@ internal sealed class EmbeddedBusConsumer : IBusConsumer
         {
             positions[added] = bus.ReadCommitted(connection, group.GroupId, added.Topic, added.Partition);
         }
+        Volatile.Write(ref assignment, assigned.Select(a => new BusPartition(a.Topic, a.Partition)).ToList());
         generation = current;
     }
 }

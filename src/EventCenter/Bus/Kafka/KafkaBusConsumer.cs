@@ -23,6 +23,21 @@ internal sealed class KafkaBusConsumer : IBusConsumer
 
     public string GroupId { get; }
 
+    public IReadOnlyList<BusPartition> Assignment
+    {
+        get
+        {
+            try
+            {
+                return consumer.Assignment.Select(tp => new BusPartition(tp.Topic, tp.Partition.Value)).ToList();
+            }
+            catch (ObjectDisposedException)
+            {
+                return [];
+            }
+        }
+    }
+
     public ValueTask<IReadOnlyList<BusMessage>> ConsumeAsync(int maxMessages, TimeSpan maxWait, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxMessages);

@@ -46,6 +46,31 @@ public sealed partial class EmbeddedWideTableStore
         return new CompactionResult(tables.Count, examined, deleted);
     }
 
+    /// <summary>
+    /// Compacts every table every <paramref name="interval"/> until <paramref name="cancellationToken"/> is cancelled
+    /// (then returns normally). Meant to be awaited by the host's background service, not fired and forgotten.
+    /// </summary>
+    /// <param name="interval">Time between the end of one compaction and the start of the next.</param>
+    /// <param name="onCompacted">Called with each compaction's result (e.g. for metrics/logs); may be null.</param>
+    /// <param name="cancellationToken">Stops the loop.</param>
+    public async Task RunCompactionLoopAsync(TimeSpan interval, Action<CompactionResult>? onCompacted, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(interval, TimeSpan.Zero);
+        try
+        {
+            while (true)
+            {
+                var result = await CompactAsync(null, cancellationToken).ConfigureAwait(false);
+                onCompacted?.Invoke(result);
+                await Task.Delay(interval, options.Clock, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Asked to stop.
+        }
+    }
+
     /// <summary>Compacts whole rows after <paramref name="after"/> until about a chunk of cells was examined.</summary>
     private (long Examined, long Deleted, byte[]? Last) CompactChunk(TableInfo info, byte[] after, long now, SqliteTransaction tx)
     {
@@ -53,7 +78,7 @@ public sealed partial class EmbeddedWideTableStore
         long examined = 0;
         byte[]? current = null;
         var finishedChunk = false;
-        var select = writer.Command($"SELECT row, fam, qual, ts FROM {info.SqlName} WHERE row > $p0{ReadSql.ForwardOrder}", 1, tx);
+        var select = writer.Command($"SELECT row, fam, qual, nts FROM {info.SqlName} WHERE row > $p0{ReadSql.ForwardOrder}", 1, tx);
         select.Parameters[0].Value = after;
         using (var reader = select.ExecuteReader())
         {
@@ -77,7 +102,7 @@ public sealed partial class EmbeddedWideTableStore
                 examined++;
                 var f = reader.GetFieldValue<byte[]>(1);
                 var q = reader.GetFieldValue<byte[]>(2);
-                var ts = reader.GetInt64(3);
+                var ts = -reader.GetInt64(3);
                 if (fam is null || !f.AsSpan().SequenceEqual(fam))
                 {
                     fam = f;
@@ -96,10 +121,10 @@ public sealed partial class EmbeddedWideTableStore
                 }
             }
         }
-        var delete = writer.Command($"DELETE FROM {info.SqlName} WHERE row = $p0 AND fam = $p1 AND qual = $p2 AND ts = $p3", 4, tx);
+        var delete = writer.Command($"DELETE FROM {info.SqlName} WHERE row = $p0 AND fam = $p1 AND qual = $p2 AND nts = $p3", 4, tx);
         foreach (var (row, fam, qual, ts) in doomed)
         {
-            Execute(delete, row, fam, qual, ts);
+            Execute(delete, row, fam, qual, -ts);
         }
         return (examined, doomed.Count, finishedChunk ? current : null);
     }

@@ -4,14 +4,14 @@ namespace FeaturePlatform.EventCenter.Storage.Embedded;
 
 /// <summary>
 /// The embedded <see cref="IWideTableStore"/>: one SQLite database (WAL mode) holding one WITHOUT ROWID table
-/// per wide table, keyed (row, family, qualifier, timestamp DESC) so rows sort in unsigned byte order and versions
-/// newest first. One writer connection serialises writes (each batch is one transaction); a pool of reader
+/// per wide table, keyed (row, family, qualifier, -timestamp) so rows sort in unsigned byte order and versions
+/// newest first, read straight off the primary key in both directions. One writer connection serialises writes (each batch is one transaction); a pool of reader
 /// connections serves gets and scans concurrently. MaxVersions and TTL are applied on read;
 /// <see cref="CompactAsync"/> physically removes expired cells and surplus versions.
 /// </summary>
 public sealed partial class EmbeddedWideTableStore : IWideTableStore
 {
-    private const string PutSql = "INSERT OR REPLACE INTO {0}(row, fam, qual, ts, val) VALUES ($p0, $p1, $p2, $p3, $p4)";
+    private const string PutSql = "INSERT OR REPLACE INTO {0}(row, fam, qual, nts, val) VALUES ($p0, $p1, $p2, $p3, $p4)";
     private readonly EmbeddedStoreOptions options;
     private readonly CachedConnection writer;
     private readonly SemaphoreSlim writeLock = new(1, 1);
@@ -103,18 +103,18 @@ public sealed partial class EmbeddedWideTableStore : IWideTableStore
                 var upTo = d.UpToTimestamp ?? long.MaxValue;
                 if (d.Columns is not { Count: > 0 })
                 {
-                    Execute(writer.Command($"DELETE FROM {info.SqlName} WHERE row = $p0 AND ts <= $p1", 2, tx), d.Row, upTo);
+                    Execute(writer.Command($"DELETE FROM {info.SqlName} WHERE row = $p0 AND nts >= $p1", 2, tx), d.Row, -upTo);
                     continue;
                 }
                 foreach (var c in d.Columns)
                 {
                     if (c.Qualifier is null)
                     {
-                        Execute(writer.Command($"DELETE FROM {info.SqlName} WHERE row = $p0 AND ts <= $p1 AND fam = $p2", 3, tx), d.Row, upTo, c.Family);
+                        Execute(writer.Command($"DELETE FROM {info.SqlName} WHERE row = $p0 AND nts >= $p1 AND fam = $p2", 3, tx), d.Row, -upTo, c.Family);
                     }
                     else
                     {
-                        Execute(writer.Command($"DELETE FROM {info.SqlName} WHERE row = $p0 AND ts <= $p1 AND fam = $p2 AND qual = $p3", 4, tx), d.Row, upTo, c.Family, c.Qualifier);
+                        Execute(writer.Command($"DELETE FROM {info.SqlName} WHERE row = $p0 AND nts >= $p1 AND fam = $p2 AND qual = $p3", 4, tx), d.Row, -upTo, c.Family, c.Qualifier);
                     }
                 }
             }
@@ -141,8 +141,8 @@ public sealed partial class EmbeddedWideTableStore : IWideTableStore
         {
             var now = NowMs();
             using var tx = writer.Connection.BeginTransaction();
-            var command = writer.Command($"SELECT val FROM {info.SqlName} WHERE row = $p0 AND fam = $p1 AND qual = $p2 AND ts >= $p3 ORDER BY ts DESC LIMIT 1", 4, tx);
-            Bind(command, row, family, qualifier, checkedFamily.ExpiryCutoff(now));
+            var command = writer.Command($"SELECT val FROM {info.SqlName} WHERE row = $p0 AND fam = $p1 AND qual = $p2 AND nts <= $p3 ORDER BY nts ASC LIMIT 1", 4, tx);
+            Bind(command, row, family, qualifier, -checkedFamily.ExpiryCutoff(now));
             byte[]? latest;
             using (var reader = command.ExecuteReader())
             {
@@ -203,7 +203,7 @@ public sealed partial class EmbeddedWideTableStore : IWideTableStore
             {
                 p[1].Value = cell.Family;
                 p[2].Value = cell.Qualifier;
-                p[3].Value = cell.Timestamp == Cell.LatestTimestamp ? now : cell.Timestamp;
+                p[3].Value = -(cell.Timestamp == Cell.LatestTimestamp ? now : cell.Timestamp);
                 p[4].Value = cell.Value;
                 try
                 {

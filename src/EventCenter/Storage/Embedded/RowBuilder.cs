@@ -6,7 +6,7 @@ namespace FeaturePlatform.EventCenter.Storage.Embedded;
 /// </summary>
 internal sealed class RowBuilder(TableInfo table, int maxVersions, long nowMs)
 {
-    private readonly List<Cell> stored = [];
+    private List<Cell> stored = [];
 
     public int Count => stored.Count;
 
@@ -22,6 +22,7 @@ internal sealed class RowBuilder(TableInfo table, int maxVersions, long nowMs)
             stored.Reverse();
         }
         List<Cell>? visible = null;
+        var dropped = false;
         FamilyInfo? family = null;
         byte[]? familyName = null;
         byte[]? qualifier = null;
@@ -41,23 +42,29 @@ internal sealed class RowBuilder(TableInfo table, int maxVersions, long nowMs)
                     cutoff = family.ExpiryCutoff(nowMs);
                 }
             }
-            if (family is null || cell.Timestamp < cutoff)
+            var keep = family is not null && cell.Timestamp >= cutoff;
+            if (keep && qualifier is not null && cell.Qualifier.AsSpan().SequenceEqual(qualifier))
             {
-                continue;
+                keep = ++versions <= limit;
             }
-            if (qualifier is not null && cell.Qualifier.AsSpan().SequenceEqual(qualifier))
-            {
-                if (++versions > limit)
-                {
-                    continue;
-                }
-            }
-            else
+            else if (keep)
             {
                 qualifier = cell.Qualifier;
                 versions = 1;
             }
-            (visible ??= new List<Cell>(stored.Count)).Add(cell);
+            if (!keep)
+            {
+                dropped = true;
+                continue;
+            }
+            (visible ??= []).Add(cell);
+        }
+        if (!dropped && visible is not null)
+        {
+            // Common case, everything visible: hand over the collected list instead of copying it.
+            visible = stored;
+            stored = [];
+            return new RowResult(row, visible);
         }
         stored.Clear();
         return visible is null ? null : new RowResult(row, visible);

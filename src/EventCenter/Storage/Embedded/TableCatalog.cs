@@ -47,8 +47,8 @@ internal sealed class TableCatalog
         }
         using var tx = writer.BeginTransaction();
         SqliteConnections.Execute(writer,
-            $"CREATE TABLE IF NOT EXISTS {info.SqlName}(row BLOB NOT NULL, fam BLOB NOT NULL, qual BLOB NOT NULL, ts INTEGER NOT NULL, val BLOB NOT NULL, " +
-            "PRIMARY KEY(row, fam, qual, ts DESC)) WITHOUT ROWID", tx);
+            $"CREATE TABLE IF NOT EXISTS {info.SqlName}(row BLOB NOT NULL, fam BLOB NOT NULL, qual BLOB NOT NULL, nts INTEGER NOT NULL, val BLOB NOT NULL, " +
+            "PRIMARY KEY(row, fam, qual, nts)) WITHOUT ROWID", tx);
         if (existing is not null)
         {
             foreach (var dropped in existing.Families.Where(f => info.Find(f.Name) is null))

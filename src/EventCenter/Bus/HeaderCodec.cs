@@ -1,10 +1,10 @@
 using System.Buffers.Binary;
 using System.Text;
 
-namespace FeaturePlatform.EventCenter.Bus.Embedded;
+namespace FeaturePlatform.EventCenter.Bus;
 
-/// <summary>Binary form of message headers: count, then (name length, UTF-8 name, value length, value) each.</summary>
-internal static class BusHeaders
+/// <summary>Binary form of message headers (bus files, dead letters): count, then (name length, UTF-8 name, value length, value) each.</summary>
+internal static class HeaderCodec
 {
     private static readonly IReadOnlyList<KeyValuePair<string, byte[]>> None = [];
 

@@ -1,0 +1,76 @@
+using FeaturePlatform.EventCenter.Bus;
+using FeaturePlatform.EventCenter.Bus.Embedded;
+using FeaturePlatform.EventCenter.Bus.Kafka;
+using FeaturePlatform.EventCenter.Consistency;
+using FeaturePlatform.EventCenter.Ingestion;
+using FeaturePlatform.EventCenter.Ingestion.DeadLetters;
+using FeaturePlatform.EventCenter.Ingestion.Forwarding;
+using FeaturePlatform.EventCenter.Ingestion.Sources;
+using FeaturePlatform.EventCenter.Storage;
+using FeaturePlatform.EventCenter.Storage.Embedded;
+using FeaturePlatform.EventCenter.Storage.HBase;
+using FeaturePlatform.EventCenter.Tables;
+using FeaturePlatform.EventCenter.Tiering;
+using FeaturePlatform.EventCenter.Watermarks;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace FeaturePlatform.EventCenter.Hosting;
+
+/// <summary>Registers the event center: stores, bus, event tables, watermarks, ingestion and forwarders.</summary>
+public static class EventCenterServices
+{
+    /// <summary>
+    /// Binds and validates <see cref="EventCenterSettings"/> from <paramref name="configuration"/> (section
+    /// <c>EventCenter</c>) and registers everything; the ingest workers and forwarders run as hosted services.
+    /// </summary>
+    public static IServiceCollection AddEventCenter(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var settings = configuration.GetSection(EventCenterSettings.SectionName).Get<EventCenterSettings>() ?? new EventCenterSettings();
+        settings.Validate();
+        services.AddSingleton(settings);
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(new SourceRegistry(settings.Sources));
+        services.AddKeyedSingleton<IWideTableStore>(StoreRole.Hot, (_, _) => OpenStore(settings.Hot, Path.Combine(settings.DataDirectory, "hot")));
+        services.AddKeyedSingleton<IWideTableStore>(StoreRole.Cold, (_, _) => OpenStore(settings.Cold, Path.Combine(settings.DataDirectory, "cold")));
+        services.AddSingleton<IMessageBus>(_ => settings.Bus.Kind == BusKind.Kafka
+            ? new KafkaMessageBus(settings.Bus.ToKafka())
+            : new EmbeddedMessageBus(new EmbeddedBusOptions { Directory = Path.Combine(settings.DataDirectory, "bus") }));
+        services.AddSingleton(sp => new TieredEventStore(
+            sp.GetRequiredKeyedService<IWideTableStore>(StoreRole.Hot),
+            sp.GetRequiredKeyedService<IWideTableStore>(StoreRole.Cold),
+            options: new TieringOptions { HotWindow = settings.HotWindow }));
+        services.AddSingleton<IEventStore>(sp => sp.GetRequiredService<TieredEventStore>());
+        services.AddSingleton<IEventReader>(sp => sp.GetRequiredService<TieredEventStore>());
+        services.AddSingleton<IWatermarkStore>(sp => new WatermarkStore(sp.GetRequiredKeyedService<IWideTableStore>(StoreRole.Hot)));
+        services.AddSingleton(sp => new TableDeadLetterStore(sp.GetRequiredKeyedService<IWideTableStore>(StoreRole.Hot)));
+        services.AddSingleton<IDeadLetterSink>(sp => sp.GetRequiredService<TableDeadLetterStore>());
+        services.AddSingleton<IDeadLetterReader>(sp => sp.GetRequiredService<TableDeadLetterStore>());
+        services.AddSingleton<WatermarkSignal>();
+        services.AddSingleton<IngestCounters>();
+        services.AddSingleton(sp => new ConsistencyWaiter(sp.GetRequiredService<IWatermarkStore>(), sp.GetRequiredService<WatermarkSignal>()));
+        services.AddSingleton<MessageForwardService>();
+        services.AddSingleton<EventCenterStartup>();
+        services.AddHostedService(sp => sp.GetRequiredService<EventCenterStartup>());
+        services.AddHostedService<IngestService>();
+        services.AddHostedService<ForwarderService>();
+        return services;
+    }
+
+    private static IWideTableStore OpenStore(StoreSettings settings, string directory) => settings.Kind switch
+    {
+        StoreKind.HBase => new HBaseWideTableStore(settings.HBase),
+        _ => EmbeddedWideTableStore.Open(new EmbeddedStoreOptions { Directory = directory }),
+    };
+}
+
+/// <summary>Service keys of the two stores.</summary>
+public static class StoreRole
+{
+    /// <summary>The hot store.</summary>
+    public const string Hot = "hot";
+
+    /// <summary>The cold store.</summary>
+    public const string Cold = "cold";
+}

@@ -1,0 +1,145 @@
+using FeaturePlatform.EventCenter.Bus.Kafka;
+using FeaturePlatform.EventCenter.Ingestion;
+using FeaturePlatform.EventCenter.Ingestion.Sources;
+using FeaturePlatform.EventCenter.Storage.HBase;
+
+namespace FeaturePlatform.EventCenter.Hosting;
+
+/// <summary>
+/// The event center's configuration (section <c>EventCenter</c>). With nothing configured it runs embedded:
+/// SQLite stores and the embedded bus under <see cref="DataDirectory"/>, no servers needed.
+/// </summary>
+public sealed record EventCenterSettings
+{
+    /// <summary>Configuration section name.</summary>
+    public const string SectionName = "EventCenter";
+
+    /// <summary>Folder of the embedded stores and bus. Default: ~/.local/share/featureplatform.</summary>
+    public string DataDirectory { get; init; } =
+        Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create), "featureplatform");
+
+    /// <summary>The hot store (recent window, indexes). Default: embedded.</summary>
+    public StoreSettings Hot { get; init; } = new();
+
+    /// <summary>The cold store (everything). Default: embedded.</summary>
+    public StoreSettings Cold { get; init; } = new();
+
+    /// <summary>Hot window by event time. Default: 32 days.</summary>
+    public TimeSpan HotWindow { get; init; } = TimeSpan.FromDays(32);
+
+    /// <summary>The bus. Default: embedded.</summary>
+    public BusSettings Bus { get; init; } = new();
+
+    /// <summary>The ingest job's settings.</summary>
+    public IngestOptions Ingest { get; init; } = new();
+
+    /// <summary>Number of ingest workers (group members) in this process. Default: 1.</summary>
+    public int IngestWorkers { get; init; } = 1;
+
+    /// <summary>Partitions of topics the platform creates for sources. Default: 8.</summary>
+    public int TopicPartitions { get; init; } = 8;
+
+    /// <summary>RabbitMQ broker for sources with a <see cref="SourceDefinition.RabbitQueue"/> (amqp:// URI). Default: none.</summary>
+    public Uri? RabbitMqUri { get; init; }
+
+    /// <summary>The registered sources.</summary>
+    public IReadOnlyList<SourceDefinition> Sources { get; init; } = [];
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first problem; called at start-up.</summary>
+    public void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(DataDirectory))
+        {
+            throw new ArgumentException("EventCenter:DataDirectory must not be empty.");
+        }
+        Hot.Validate("EventCenter:Hot");
+        Cold.Validate("EventCenter:Cold");
+        Bus.Validate();
+        Ingest.Validate();
+        if (HotWindow <= TimeSpan.Zero || IngestWorkers < 0 || TopicPartitions <= 0)
+        {
+            throw new ArgumentException("EventCenter: HotWindow and TopicPartitions must be positive, IngestWorkers not negative.");
+        }
+        _ = new SourceRegistry(Sources);
+        if (Sources.Any(s => s.RabbitQueue is not null) && RabbitMqUri is null)
+        {
+            throw new ArgumentException("EventCenter:RabbitMqUri is required when a source has a RabbitQueue.");
+        }
+    }
+}
+
+/// <summary>Which backend a store uses.</summary>
+public enum StoreKind
+{
+    /// <summary>SQLite files on this machine.</summary>
+    Embedded,
+
+    /// <summary>HBase through its Thrift2 server.</summary>
+    HBase,
+}
+
+/// <summary>One store's backend.</summary>
+public sealed record StoreSettings
+{
+    /// <summary>Backend. Default: embedded.</summary>
+    public StoreKind Kind { get; init; } = StoreKind.Embedded;
+
+    /// <summary>HBase connection (when <see cref="Kind"/> is HBase).</summary>
+    public HBaseOptions HBase { get; init; } = new();
+
+    internal void Validate(string section)
+    {
+        if (Kind == StoreKind.HBase)
+        {
+            try
+            {
+                HBase.Validate();
+            }
+            catch (ArgumentException e)
+            {
+                throw new ArgumentException($"{section}:HBase: {e.Message}", e);
+            }
+        }
+    }
+}
+
+/// <summary>Which bus the platform uses.</summary>
+public enum BusKind
+{
+    /// <summary>The embedded bus (one process).</summary>
+    Embedded,
+
+    /// <summary>A Kafka cluster.</summary>
+    Kafka,
+}
+
+/// <summary>The bus's backend.</summary>
+public sealed record BusSettings
+{
+    /// <summary>Backend. Default: embedded.</summary>
+    public BusKind Kind { get; init; } = BusKind.Embedded;
+
+    /// <summary>Kafka bootstrap servers (when <see cref="Kind"/> is Kafka).</summary>
+    public string? BootstrapServers { get; init; }
+
+    /// <summary>Create missing topics on Kafka. Default: true.</summary>
+    public bool CreateTopics { get; init; } = true;
+
+    /// <summary>Kafka consumer session timeout. Default: 10 s.</summary>
+    public TimeSpan SessionTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    internal KafkaBusOptions ToKafka() => new()
+    {
+        BootstrapServers = BootstrapServers ?? "",
+        CreateTopics = CreateTopics,
+        SessionTimeout = SessionTimeout,
+    };
+
+    internal void Validate()
+    {
+        if (Kind == BusKind.Kafka)
+        {
+            ToKafka().Validate();
+        }
+    }
+}

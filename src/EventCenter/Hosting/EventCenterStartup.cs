@@ -1,0 +1,54 @@
+using FeaturePlatform.EventCenter.Bus;
+using FeaturePlatform.EventCenter.Ingestion.DeadLetters;
+using FeaturePlatform.EventCenter.Ingestion.Sources;
+using FeaturePlatform.EventCenter.Tables;
+using FeaturePlatform.EventCenter.Watermarks;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace FeaturePlatform.EventCenter.Hosting;
+
+/// <summary>
+/// Prepares the event center before anything else runs: tables created (embedded) or verified (HBase), source
+/// topics created. <see cref="Ready"/> completes when done; readiness checks and workers wait on it.
+/// </summary>
+public sealed class EventCenterStartup(
+    EventCenterSettings settings,
+    IEventStore events,
+    IWatermarkStore watermarks,
+    TableDeadLetterStore deadLetters,
+    IMessageBus bus,
+    SourceRegistry sources,
+    ILogger<EventCenterStartup> logger) : IHostedService
+{
+    private readonly TaskCompletionSource ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Completes when tables and topics are ready; faults with the reason when they cannot be.</summary>
+    public Task Ready => ready.Task;
+
+    /// <inheritdoc />
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await events.EnsureTablesAsync(cancellationToken);
+            await watermarks.EnsureTableAsync(cancellationToken);
+            await deadLetters.EnsureTableAsync(cancellationToken);
+            foreach (var topic in sources.Topics)
+            {
+                await bus.CreateTopicAsync(topic, settings.TopicPartitions, cancellationToken);
+            }
+            logger.LogInformation("Event center ready: {Sources} sources, hot {Hot}, cold {Cold}, bus {Bus}",
+                sources.All.Count, settings.Hot.Kind, settings.Cold.Kind, settings.Bus.Kind);
+            ready.TrySetResult();
+        }
+        catch (Exception e)
+        {
+            ready.TrySetException(e);
+            throw;
+        }
+    }
+
+    /// <inheritdoc />
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}

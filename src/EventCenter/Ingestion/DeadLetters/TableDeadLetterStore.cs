@@ -1,0 +1,118 @@
+using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
+using System.Text;
+using FeaturePlatform.EventCenter.Bus;
+using FeaturePlatform.EventCenter.Events;
+using FeaturePlatform.EventCenter.Storage;
+
+namespace FeaturePlatform.EventCenter.Ingestion.DeadLetters;
+
+/// <summary>
+/// Dead letters in a wide table of the event center's storage (HBase or embedded): row
+/// <c>source, inverted rejection time, stream, partition, offset</c> so a prefix scan lists a source's newest first;
+/// the same message rejected again overwrites its row (idempotent by position).
+/// </summary>
+public sealed class TableDeadLetterStore : IDeadLetterSink, IDeadLetterReader
+{
+    private const string NoSource = "\u0001unknown";
+    private static readonly byte[] Family = "d"u8.ToArray();
+    private static readonly byte[] ReasonColumn = "reason"u8.ToArray();
+    private static readonly byte[] KeyColumn = "key"u8.ToArray();
+    private static readonly byte[] ValueColumn = "value"u8.ToArray();
+    private static readonly byte[] HeadersColumn = "headers"u8.ToArray();
+    private static readonly byte[] MetaColumn = "meta"u8.ToArray();
+    private readonly IWideTableStore store;
+
+    /// <summary>Dead letters in <paramref name="table"/> (default <c>dead_letters</c>) of <paramref name="store"/>.</summary>
+    public TableDeadLetterStore(IWideTableStore store, TableName? table = null, TimeSpan? retention = null)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        this.store = store;
+        Table = table ?? new TableName(null, "dead_letters");
+        Retention = retention ?? TimeSpan.FromDays(30);
+    }
+
+    /// <summary>The table.</summary>
+    public TableName Table { get; }
+
+    /// <summary>How long dead letters are kept (family TTL). Default: 30 days.</summary>
+    public TimeSpan Retention { get; }
+
+    /// <summary>Creates (embedded) or verifies (HBase) the table.</summary>
+    public ValueTask EnsureTableAsync(CancellationToken cancellationToken = default) =>
+        store.EnsureTableAsync(new TableSpec(Table, [new FamilySpec("d", 1, Retention)]), cancellationToken);
+
+    /// <inheritdoc />
+    public async ValueTask WriteAsync(IReadOnlyList<DeadLetter> letters, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(letters);
+        if (letters.Count == 0)
+        {
+            return;
+        }
+        var puts = letters.Select(letter =>
+        {
+            var ts = letter.RejectedAt;
+            var meta = new byte[8 + 4];
+            BinaryPrimitives.WriteInt64BigEndian(meta, letter.RejectedAt);
+            BinaryPrimitives.WriteInt32BigEndian(meta.AsSpan(8), letter.Key is null ? -1 : letter.Key.Length);
+            return new Put(RowKey(letter.Source, letter.RejectedAt, letter.Position),
+            [
+                new Cell(Family, ReasonColumn, ts, Encoding.UTF8.GetBytes(letter.Reason)),
+                new Cell(Family, KeyColumn, ts, letter.Key ?? []),
+                new Cell(Family, ValueColumn, ts, letter.Value),
+                new Cell(Family, HeadersColumn, ts, HeaderCodec.Encode(letter.Headers) ?? []),
+                new Cell(Family, MetaColumn, ts, meta),
+            ]);
+        }).ToList();
+        await store.PutAsync(Table, puts, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async IAsyncEnumerable<DeadLetter> RecentAsync(string? source, int limit, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
+        var prefix = SourcePrefix(source);
+        await foreach (var row in store.ScanAsync(Table, new Scan { Prefix = prefix, Limit = limit, PageSize = Math.Min(limit, 256) }, cancellationToken))
+        {
+            yield return Decode(source, row, prefix.Length);
+        }
+    }
+
+    private static byte[] SourcePrefix(string? source)
+    {
+        var buffer = new ByteBuffer(32);
+        OrderedBytes.WriteString(buffer, source ?? NoSource);
+        return buffer.ToArray();
+    }
+
+    private static byte[] RowKey(string? source, long rejectedAt, SourcePosition position)
+    {
+        var buffer = new ByteBuffer(64);
+        OrderedBytes.WriteString(buffer, source ?? NoSource);
+        OrderedBytes.WriteInt64(buffer, long.MaxValue - rejectedAt);
+        OrderedBytes.WriteString(buffer, position.Stream);
+        OrderedBytes.WriteInt32(buffer, position.Partition);
+        OrderedBytes.WriteInt64(buffer, position.Offset);
+        return buffer.ToArray();
+    }
+
+    private static DeadLetter Decode(string? source, RowResult row, int prefixLength)
+    {
+        byte[] Column(byte[] qualifier) => row.Cells.First(c => c.Qualifier.AsSpan().SequenceEqual(qualifier)).Value;
+        var offset = prefixLength + 8;
+        var stream = OrderedBytes.ReadString(row.Row, ref offset);
+        var partition = BinaryPrimitives.ReadInt32BigEndian(row.Row.AsSpan(offset)) ^ int.MinValue;
+        var position = BinaryPrimitives.ReadInt64BigEndian(row.Row.AsSpan(offset + 4)) ^ long.MinValue;
+        var meta = Column(MetaColumn);
+        var keyLength = BinaryPrimitives.ReadInt32BigEndian(meta.AsSpan(8));
+        return new DeadLetter(
+            source,
+            new SourcePosition(stream, partition, position),
+            Encoding.UTF8.GetString(Column(ReasonColumn)),
+            keyLength < 0 ? null : Column(KeyColumn),
+            Column(ValueColumn),
+            HeaderCodec.Decode(Column(HeadersColumn)),
+            BinaryPrimitives.ReadInt64BigEndian(meta));
+    }
+}

@@ -1,0 +1,39 @@
+namespace FeaturePlatform.EventCenter.Ingestion;
+
+/// <summary>Settings of the ingest job.</summary>
+public sealed record IngestOptions
+{
+    /// <summary>Consumer group of the ingest job; every ingest process joins it. Default: "featureplatform-ingest".</summary>
+    public string GroupId { get; init; } = "featureplatform-ingest";
+
+    /// <summary>Messages taken per batch (one event-store write, one commit). Default: 2000.</summary>
+    public int MaxBatchMessages { get; init; } = 2000;
+
+    /// <summary>How long a consume waits for the first message of a batch. Default: 100 ms.</summary>
+    public TimeSpan MaxBatchWait { get; init; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>
+    /// A partition with no new message for this long, while the job keeps polling, is idle: it stops holding back
+    /// its source's event-time watermark (see <see cref="IdleWatermarkLag"/>). Default: 2 s.
+    /// </summary>
+    public TimeSpan IdlePartitionTimeout { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// An idle partition's event-time mark follows the clock at this distance, allowing for producers' clock skew
+    /// and messages in flight. Default: 1 s.
+    /// </summary>
+    public TimeSpan IdleWatermarkLag { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Pause after a failed batch (storage or bus error) before the batch is retried. Default: 500 ms.</summary>
+    public TimeSpan RetryDelay { get; init; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>Throws when a setting is out of range.</summary>
+    public void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(GroupId) || MaxBatchMessages <= 0 || MaxBatchWait <= TimeSpan.Zero
+            || IdlePartitionTimeout <= TimeSpan.Zero || IdleWatermarkLag < TimeSpan.Zero || RetryDelay < TimeSpan.Zero)
+        {
+            throw new ArgumentException("IngestOptions: GroupId required; MaxBatchMessages, MaxBatchWait, IdlePartitionTimeout positive; lags non-negative.");
+        }
+    }
+}

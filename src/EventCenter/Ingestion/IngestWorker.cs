@@ -1,0 +1,176 @@
+using FeaturePlatform.EventCenter.Bus;
+using FeaturePlatform.EventCenter.Events;
+using FeaturePlatform.EventCenter.Ingestion.DeadLetters;
+using FeaturePlatform.EventCenter.Ingestion.Formats;
+using FeaturePlatform.EventCenter.Ingestion.Sources;
+using FeaturePlatform.EventCenter.Tables;
+using FeaturePlatform.EventCenter.Watermarks;
+using Microsoft.Extensions.Logging;
+
+namespace FeaturePlatform.EventCenter.Ingestion;
+
+/// <summary>
+/// One member of the ingest consumer group: consumes the source topics in batches, parses each message with its
+/// source's format, stores the events (hot and cold), dead-letters what cannot be parsed, advances the watermarks,
+/// and only then commits the batch's offsets. Delivery is at-least-once and writes are idempotent by event id, so
+/// a re-delivered batch (after a crash or a rebalance) changes nothing visible.
+/// </summary>
+/// <remarks>
+/// A batch that cannot be stored (storage or bus error) is retried as a whole until it succeeds or the worker
+/// stops; nothing more is consumed meanwhile, which is the back-pressure: memory holds at most one batch.
+/// </remarks>
+public sealed class IngestWorker
+{
+    private readonly IMessageBus bus;
+    private readonly SourceRegistry sources;
+    private readonly IEventWriter events;
+    private readonly IDeadLetterSink deadLetters;
+    private readonly IngestOptions options;
+    private readonly TimeProvider clock;
+    private readonly ILogger logger;
+    private readonly WatermarkTracker tracker;
+
+    /// <summary>Creates a worker; <see cref="RunAsync"/> joins the group.</summary>
+    public IngestWorker(
+        IMessageBus bus,
+        SourceRegistry sources,
+        IEventWriter events,
+        IWatermarkStore watermarks,
+        IDeadLetterSink deadLetters,
+        IngestOptions options,
+        ILogger logger,
+        IngestCounters? counters = null,
+        WatermarkSignal? signal = null,
+        TimeProvider? clock = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        this.bus = bus ?? throw new ArgumentNullException(nameof(bus));
+        this.sources = sources ?? throw new ArgumentNullException(nameof(sources));
+        this.events = events ?? throw new ArgumentNullException(nameof(events));
+        this.deadLetters = deadLetters ?? throw new ArgumentNullException(nameof(deadLetters));
+        this.options = options;
+        this.logger = logger ?? throw new ArgumentNullException(nameof(logger));
+        this.clock = clock ?? TimeProvider.System;
+        Counters = counters ?? new IngestCounters();
+        tracker = new WatermarkTracker(watermarks, bus, sources, options, Counters, signal ?? new WatermarkSignal(), this.clock);
+    }
+
+    /// <summary>What this worker has done.</summary>
+    public IngestCounters Counters { get; }
+
+    /// <summary>Consumes until <paramref name="stoppingToken"/> is cancelled; leaves the group on the way out.</summary>
+    public async Task RunAsync(CancellationToken stoppingToken)
+    {
+        await using var consumer = bus.CreateConsumer(options.GroupId, [.. sources.Topics]);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            IReadOnlyList<BusMessage> batch;
+            try
+            {
+                batch = await consumer.ConsumeAsync(options.MaxBatchMessages, options.MaxBatchWait, stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                break;
+            }
+            if (batch.Count > 0 && !await StoreWithRetryAsync(consumer, batch, stoppingToken))
+            {
+                break;
+            }
+            try
+            {
+                await tracker.RecordIdleAsync(consumer.Assignment, stoppingToken);
+            }
+            catch (Exception e) when (e is IOException or Storage.WideTableStoreException)
+            {
+                logger.LogWarning(e, "Could not advance idle partitions' watermarks; will try again");
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                break;
+            }
+        }
+    }
+
+    /// <summary>Stores one batch and commits it; retries until done. False when stopped first.</summary>
+    private async Task<bool> StoreWithRetryAsync(IBusConsumer consumer, IReadOnlyList<BusMessage> batch, CancellationToken stoppingToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await StoreAsync(batch, stoppingToken);
+                await consumer.CommitAsync(Commits(batch), stoppingToken);
+                Counters.AddBatch();
+                return true;
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return false;
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                Counters.AddFailedBatch();
+                logger.LogError(e, "Ingest batch of {Count} messages failed (attempt {Attempt}); retrying", batch.Count, attempt);
+                try
+                {
+                    await Task.Delay(options.RetryDelay, clock, stoppingToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    return false;
+                }
+            }
+        }
+    }
+
+    private async Task StoreAsync(IReadOnlyList<BusMessage> batch, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        var parsed = new List<(BusMessage, IReadOnlyList<ChangeEvent>)>(batch.Count);
+        var rejected = new List<DeadLetter>();
+        foreach (var message in batch)
+        {
+            var position = new SourcePosition(message.Topic, message.Partition, message.Offset);
+            var source = sources.ForTopic(message.Topic);
+            if (source is null)
+            {
+                rejected.Add(new DeadLetter(null, position, $"no source is registered for topic '{message.Topic}'", message.Key, message.Value, message.Headers, now));
+                continue;
+            }
+            var result = EventParsers.Parse(source, new RawMessage(position, message.Key, message.Value, message.TimestampMs, message.Headers), now);
+            if (result.IsRejected)
+            {
+                rejected.Add(new DeadLetter(source.Name, position, result.Error!, message.Key, message.Value, message.Headers, now));
+            }
+            else
+            {
+                parsed.Add((message, result.Events));
+            }
+        }
+        var all = parsed.SelectMany(p => p.Item2).ToList();
+        tracker.CountLate(all);
+        if (all.Count > 0)
+        {
+            var outcomes = await events.WriteAsync(all, cancellationToken);
+            Counters.AddWritten(outcomes.Count(o => o == WriteOutcome.Written));
+            Counters.AddDuplicates(outcomes.Count(o => o == WriteOutcome.Duplicate));
+            Counters.AddConflicts(outcomes.Count(o => o == WriteOutcome.Conflict));
+        }
+        if (rejected.Count > 0)
+        {
+            await deadLetters.WriteAsync(rejected, cancellationToken);
+            foreach (var letter in rejected)
+            {
+                logger.LogWarning("Dead-lettered {Position} of source {Source}: {Reason}", letter.Position, letter.Source ?? "(none)", letter.Reason);
+            }
+        }
+        await tracker.RecordStoredAsync(batch, parsed, cancellationToken);
+        Counters.AddMessages(batch.Count);
+        Counters.AddDeadLettered(rejected.Count);
+    }
+
+    private static List<BusPosition> Commits(IReadOnlyList<BusMessage> batch) =>
+        batch.GroupBy(m => (m.Topic, m.Partition)).Select(g => g.MaxBy(m => m.Offset)!.Next).ToList();
+}

@@ -1,0 +1,83 @@
+namespace FeaturePlatform.EventCenter.Ingestion.Sources;
+
+/// <summary>
+/// A registered source: its name, encoding, where its messages come from and how to find each event's entity
+/// key and event time. Configured in the host's configuration (section <c>Sources</c>).
+/// </summary>
+public sealed record SourceDefinition
+{
+    /// <summary>Unique source name, e.g. "loans.orders". Required.</summary>
+    public required string Name { get; init; }
+
+    /// <summary>Message encoding. Default: <see cref="SourceFormat.Json"/>.</summary>
+    public SourceFormat Format { get; init; } = SourceFormat.Json;
+
+    /// <summary>Kafka (or embedded bus) topics carrying the source. Default: one topic named like the source.</summary>
+    public IReadOnlyList<string> Topics { get; init; } = [];
+
+    /// <summary>RabbitMQ queue forwarded into the source's first topic, if any. Default: none.</summary>
+    public string? RabbitQueue { get; init; }
+
+    /// <summary>
+    /// Fields forming the entity key. For CDC formats: primary-key column names of the row (default: the format's
+    /// own primary-key information, e.g. Canal's pkNames). For JSON: dot-separated paths into the message
+    /// (required). Several fields are joined with '|'.
+    /// </summary>
+    public IReadOnlyList<string> KeyFields { get; init; } = [];
+
+    /// <summary>
+    /// JSON format: dot-separated path of the event time (epoch ms number, or ISO-8601 string). Null: the message's
+    /// transport timestamp. CDC formats take the commit time from the envelope. Default: null.
+    /// </summary>
+    public string? TimeField { get; init; }
+
+    /// <summary>JSON format: dot-separated path of the message's own id (e.g. a request id). Null: ids come from the source position.</summary>
+    public string? IdField { get; init; }
+
+    /// <summary>Largest accepted message in bytes; bigger ones are dead-lettered. Default: 1 MiB.</summary>
+    public int MaxMessageBytes { get; init; } = 1024 * 1024;
+
+    /// <summary>The source-database table the source mirrors, for offline correction and no-delay fetches. Default: none.</summary>
+    public MirroredTable? Mirror { get; init; }
+
+    /// <summary>The topics, defaulting to one topic named after the source.</summary>
+    public IReadOnlyList<string> EffectiveTopics => Topics.Count > 0 ? Topics : [Name];
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the problem when the definition is unusable.</summary>
+    public void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(Name) || Name.Length > 200 || Name.Any(char.IsControl))
+        {
+            throw new ArgumentException($"Source name '{Name}' must be 1-200 printable characters.");
+        }
+        if (Format == SourceFormat.Json && KeyFields.Count == 0)
+        {
+            throw new ArgumentException($"Source '{Name}': JSON sources need KeyFields (paths of the entity key).");
+        }
+        if (KeyFields.Any(string.IsNullOrWhiteSpace))
+        {
+            throw new ArgumentException($"Source '{Name}': KeyFields must not contain empty paths.");
+        }
+        if (MaxMessageBytes <= 0)
+        {
+            throw new ArgumentException($"Source '{Name}': MaxMessageBytes must be positive.");
+        }
+        Mirror?.Validate(Name);
+    }
+}
+
+/// <summary>A source-database table mirrored by a CDC source.</summary>
+/// <param name="Connection">Name of a configured database connection.</param>
+/// <param name="Table">Table name, optionally schema-qualified.</param>
+/// <param name="KeyColumns">Primary-key columns (joined with '|' into the entity key, as the parser does).</param>
+/// <param name="TimeColumn">Optional column holding the row's last-change time, used as the correction's event time.</param>
+public sealed record MirroredTable(string Connection, string Table, IReadOnlyList<string> KeyColumns, string? TimeColumn = null)
+{
+    internal void Validate(string source)
+    {
+        if (string.IsNullOrWhiteSpace(Connection) || string.IsNullOrWhiteSpace(Table) || KeyColumns.Count == 0)
+        {
+            throw new ArgumentException($"Source '{source}': a mirrored table needs a connection, a table and key columns.");
+        }
+    }
+}

@@ -1,0 +1,91 @@
+using System.Data.Common;
+using System.Globalization;
+using System.Text.Json;
+
+namespace FeaturePlatform.EventCenter.SourceDb;
+
+/// <summary>Turns a data-reader row into a JSON object and its key text.</summary>
+internal static class RowJson
+{
+    public static SourceRow Read(DbDataReader reader, IReadOnlyList<string> keyColumns, string? timeColumn)
+    {
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            for (var i = 0; i < reader.FieldCount; i++)
+            {
+                json.WritePropertyName(reader.GetName(i));
+                Write(json, reader.IsDBNull(i) ? null : reader.GetValue(i));
+            }
+            json.WriteEndObject();
+        }
+        var key = string.Join('|', keyColumns.Select(c => KeyText(reader.GetValue(reader.GetOrdinal(c)))));
+        long? changedAt = null;
+        if (timeColumn is not null && reader.GetValue(reader.GetOrdinal(timeColumn)) is { } time and not DBNull)
+        {
+            changedAt = time switch
+            {
+                DateTime d => new DateTimeOffset(DateTime.SpecifyKind(d, DateTimeKind.Utc)).ToUnixTimeMilliseconds(),
+                DateTimeOffset o => o.ToUnixTimeMilliseconds(),
+                long l => l,
+                int n => n,
+                _ => null,
+            };
+        }
+        return new SourceRow(key, buffer.ToArray(), changedAt);
+    }
+
+    /// <summary>The text form of a key value, as a JSON scalar's text would be.</summary>
+    public static string KeyText(object? value) => value switch
+    {
+        null or DBNull => "",
+        string s => s,
+        bool b => b ? "true" : "false",
+        IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+        _ => value.ToString() ?? "",
+    };
+
+    private static void Write(Utf8JsonWriter json, object? value)
+    {
+        switch (value)
+        {
+            case null:
+                json.WriteNullValue();
+                break;
+            case bool b:
+                json.WriteBooleanValue(b);
+                break;
+            case byte or short or int or long or sbyte or ushort or uint:
+                json.WriteNumberValue(Convert.ToInt64(value, CultureInfo.InvariantCulture));
+                break;
+            case ulong u:
+                json.WriteNumberValue(u);
+                break;
+            case decimal m:
+                json.WriteNumberValue(m);
+                break;
+            case double d when double.IsFinite(d):
+                json.WriteNumberValue(d);
+                break;
+            case float f when float.IsFinite(f):
+                json.WriteNumberValue(f);
+                break;
+            case DateTime dt:
+                json.WriteStringValue(DateTime.SpecifyKind(dt, dt.Kind == DateTimeKind.Unspecified ? DateTimeKind.Utc : dt.Kind).ToString("O", CultureInfo.InvariantCulture));
+                break;
+            case DateTimeOffset dto:
+                json.WriteStringValue(dto.ToString("O", CultureInfo.InvariantCulture));
+                break;
+            case byte[] bytes:
+                json.WriteBase64StringValue(bytes);
+                break;
+            case Guid g:
+                json.WriteStringValue(g);
+                break;
+            default:
+                json.WriteStringValue(Convert.ToString(value, CultureInfo.InvariantCulture));
+                break;
+        }
+    }
+}

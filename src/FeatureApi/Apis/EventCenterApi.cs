@@ -1,0 +1,92 @@
+using FeaturePlatform.EventCenter.Ingestion.DeadLetters;
+using FeaturePlatform.EventCenter.Tables;
+using FeaturePlatform.EventCenter.Watermarks;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace FeaturePlatform.FeatureApi.Apis;
+
+/// <summary>Reads of the event center: as-of state, history, lookup by id, watermarks, dead letters.</summary>
+public static class EventCenterApi
+{
+    /// <summary>Most events returned by one history call.</summary>
+    public const int MaxHistory = 10_000;
+
+    /// <summary>Maps <c>/api/events</c>, <c>/api/watermarks</c> and <c>/api/dead-letters</c>.</summary>
+    public static IEndpointRouteBuilder MapEventCenterApi(this IEndpointRouteBuilder app)
+    {
+        var events = app.MapGroup("/api/events").WithTags("Event center");
+        events.MapGet("/{source}/{key}", GetStateAsync).WithSummary("An entity's last event at or before asOf (ms; default now)");
+        events.MapGet("/{source}/{key}/history", GetHistoryAsync).WithSummary("An entity's events with event time in [from, to)");
+        events.MapGet("/{source}/by-id/{eventId}", GetByIdAsync).WithSummary("The event with this id");
+        app.MapGet("/api/watermarks/{source}", GetWatermarksAsync).WithTags("Event center").WithSummary("Offset and event-time watermarks of a source");
+        app.MapGet("/api/dead-letters", GetDeadLettersAsync).WithTags("Event center").WithSummary("Recent dead letters of a source");
+        return app;
+    }
+
+    /// <summary>Watermarks of a source.</summary>
+    public sealed record WatermarksJson(string Source, long? EventTime, IReadOnlyList<PartitionWatermark> Partitions);
+
+    /// <summary>A dead letter; the original bytes base64-encoded.</summary>
+    public sealed record DeadLetterJson(string? Source, string Stream, int Partition, long Offset, string Reason, long RejectedAt, string ValueBase64, string? KeyBase64);
+
+    private static async Task<Results<Ok<EventJson>, NotFound>> GetStateAsync(string source, string key, long? asOf, IEventReader reader, CancellationToken cancellationToken)
+    {
+        var e = await reader.GetLatestEventAsync(source, key, asOf ?? DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), cancellationToken);
+        return e is null ? TypedResults.NotFound() : TypedResults.Ok(EventJson.From(e));
+    }
+
+    private static async Task<Results<Ok<List<EventJson>>, ProblemHttpResult>> GetHistoryAsync(
+        string source, string key, long? from, long? to, int? limit, IEventReader reader, CancellationToken cancellationToken)
+    {
+        var take = limit ?? 1000;
+        if (take is <= 0 or > MaxHistory || (from ?? 0) > (to ?? long.MaxValue))
+        {
+            return TypedResults.Problem($"limit must be 1..{MaxHistory} and from ≤ to.", statusCode: StatusCodes.Status400BadRequest, title: "Bad range");
+        }
+        var list = new List<EventJson>();
+        await foreach (var e in reader.GetHistoryAsync(source, key, from ?? 0, to ?? long.MaxValue, cancellationToken))
+        {
+            list.Add(EventJson.From(e));
+            if (list.Count == take)
+            {
+                break;
+            }
+        }
+        return TypedResults.Ok(list);
+    }
+
+    private static async Task<Results<Ok<EventJson>, NotFound>> GetByIdAsync(string source, string eventId, IEventReader reader, CancellationToken cancellationToken)
+    {
+        var e = await reader.GetByIdAsync(source, eventId, cancellationToken);
+        return e is null ? TypedResults.NotFound() : TypedResults.Ok(EventJson.From(e));
+    }
+
+    private static async Task<Ok<WatermarksJson>> GetWatermarksAsync(string source, IWatermarkStore watermarks, CancellationToken cancellationToken)
+    {
+        var partitions = new List<PartitionWatermark>();
+        await foreach (var w in watermarks.GetOffsetsAsync(source, cancellationToken))
+        {
+            if (!w.Stream.StartsWith('\u0001'))
+            {
+                partitions.Add(w);
+            }
+        }
+        return TypedResults.Ok(new WatermarksJson(source, await watermarks.GetEventTimeAsync(source, cancellationToken), partitions));
+    }
+
+    private static async Task<Results<Ok<List<DeadLetterJson>>, ProblemHttpResult>> GetDeadLettersAsync(string? source, int? limit, IDeadLetterReader deadLetters, CancellationToken cancellationToken)
+    {
+        var take = limit ?? 100;
+        if (take is <= 0 or > 1000)
+        {
+            return TypedResults.Problem("limit must be 1..1000.", statusCode: StatusCodes.Status400BadRequest, title: "Bad limit");
+        }
+        var list = new List<DeadLetterJson>();
+        await foreach (var d in deadLetters.RecentAsync(source, take, cancellationToken))
+        {
+            list.Add(new DeadLetterJson(d.Source, d.Position.Stream, d.Position.Partition, d.Position.Offset, d.Reason, d.RejectedAt,
+                Convert.ToBase64String(d.Value), d.Key is null ? null : Convert.ToBase64String(d.Key)));
+        }
+        return TypedResults.Ok(list);
+    }
+}

@@ -1,0 +1,115 @@
+using System.Text.Json;
+using FeaturePlatform.EventCenter.Ingestion.Forwarding;
+using FeaturePlatform.EventCenter.Ingestion.Sources;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+
+namespace FeaturePlatform.FeatureApi.Apis;
+
+/// <summary>Sources and the HTTP message-forward entry path.</summary>
+public static class MessageForwardApi
+{
+    /// <summary>Most messages accepted in one POST.</summary>
+    public const int MaxMessagesPerRequest = 1000;
+
+    /// <summary>Largest accepted request body.</summary>
+    public const int MaxBodyBytes = 8 * 1024 * 1024;
+
+    /// <summary>Maps <c>/api/sources</c>.</summary>
+    public static RouteGroupBuilder MapMessageForwardApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/sources").WithTags("Sources");
+        group.MapGet("/", ListSources).WithSummary("Registered sources");
+        group.MapPost("/{source}/messages", ForwardAsync)
+            .WithSummary("Forward one message (a JSON object) or many (a JSON array) to a source; answers after durable delivery");
+        return group;
+    }
+
+    /// <summary>A source as listed by the API.</summary>
+    public sealed record SourceJson(string Name, string Format, IReadOnlyList<string> Topics, IReadOnlyList<string> KeyFields, string? TimeField, string? IdField, string? RabbitQueue);
+
+    /// <summary>One forwarded message.</summary>
+    public sealed record ForwardedJson(string EventId, string Topic, int Partition, long Offset);
+
+    /// <summary>The answer to a forward.</summary>
+    public sealed record ForwardResponse(IReadOnlyList<ForwardedJson> Events);
+
+    private static Ok<IReadOnlyList<SourceJson>> ListSources(SourceRegistry sources) =>
+        TypedResults.Ok<IReadOnlyList<SourceJson>>(sources.All
+            .OrderBy(s => s.Name, StringComparer.Ordinal)
+            .Select(s => new SourceJson(s.Name, s.Format.ToString(), s.EffectiveTopics, s.KeyFields, s.TimeField, s.IdField, s.RabbitQueue))
+            .ToList());
+
+    private static async Task<Results<Ok<ForwardResponse>, ProblemHttpResult>> ForwardAsync(
+        string source, HttpRequest request, MessageForwardService forwarder, CancellationToken cancellationToken)
+    {
+        var body = await ReadBodyAsync(request, cancellationToken);
+        if (body is null)
+        {
+            return TypedResults.Problem($"The body exceeds {MaxBodyBytes} bytes.", statusCode: StatusCodes.Status413PayloadTooLarge, title: "Body too large");
+        }
+        List<byte[]> messages;
+        try
+        {
+            messages = SplitMessages(body);
+        }
+        catch (JsonException e)
+        {
+            return TypedResults.Problem($"The body is not JSON: {e.Message}", statusCode: StatusCodes.Status400BadRequest, title: "Malformed JSON");
+        }
+        if (messages.Count is 0 or > MaxMessagesPerRequest)
+        {
+            return TypedResults.Problem($"Post 1 to {MaxMessagesPerRequest} messages; got {messages.Count}.", statusCode: StatusCodes.Status400BadRequest, title: "Bad batch size");
+        }
+        try
+        {
+            var forwarded = await forwarder.ForwardAsync(source, messages, cancellationToken);
+            return TypedResults.Ok(new ForwardResponse(forwarded.Select(f => new ForwardedJson(f.EventId, f.Position.Stream, f.Position.Partition, f.Position.Offset)).ToList()));
+        }
+        catch (UnknownSourceException e)
+        {
+            return TypedResults.Problem(e.Message, statusCode: StatusCodes.Status404NotFound, title: "Unknown source");
+        }
+        catch (RejectedMessagesException e)
+        {
+            return TypedResults.Problem(new ProblemDetails
+            {
+                Title = "Messages rejected",
+                Detail = e.Message,
+                Status = StatusCodes.Status400BadRequest,
+                Extensions = { ["errors"] = e.Errors },
+            });
+        }
+    }
+
+    private static async Task<byte[]?> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        if (request.ContentLength > MaxBodyBytes)
+        {
+            return null;
+        }
+        using var buffer = new MemoryStream();
+        var chunk = new byte[81920];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
+        {
+            if (buffer.Length + read > MaxBodyBytes)
+            {
+                return null;
+            }
+            buffer.Write(chunk, 0, read);
+        }
+        return buffer.ToArray();
+    }
+
+    /// <summary>A JSON array is several messages (each element's bytes); anything else is one message, checked by its source's parser.</summary>
+    private static List<byte[]> SplitMessages(byte[] body)
+    {
+        using var document = JsonDocument.Parse(body);
+        if (document.RootElement.ValueKind != JsonValueKind.Array)
+        {
+            return [body];
+        }
+        return document.RootElement.EnumerateArray().Select(e => System.Text.Encoding.UTF8.GetBytes(e.GetRawText())).ToList();
+    }
+}

@@ -1,0 +1,123 @@
+using FeaturePlatform.EventCenter.Bus;
+using FeaturePlatform.EventCenter.Consistency;
+using FeaturePlatform.EventCenter.Ingestion;
+using FeaturePlatform.EventCenter.Ingestion.DeadLetters;
+using FeaturePlatform.EventCenter.Ingestion.Sources;
+using FeaturePlatform.EventCenter.Storage.Embedded;
+using FeaturePlatform.EventCenter.Tables;
+using FeaturePlatform.EventCenter.Tiering;
+using FeaturePlatform.EventCenter.Watermarks;
+using FeaturePlatform.Testing.Infrastructure;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace FeaturePlatform.EventCenter.Tests.Ingestion;
+
+/// <summary>
+/// An event center on embedded hot and cold stores, fed by ingest workers over a given bus; workers can be
+/// started, crashed (cancelled without committing) and restarted.
+/// </summary>
+internal sealed class IngestHarness : IAsyncDisposable
+{
+    private readonly string directory = Path.Combine(Path.GetTempPath(), UniqueName.For("ingest"));
+    private readonly List<(CancellationTokenSource Stop, Task Run)> workers = [];
+
+    private IngestHarness(IMessageBus bus, SourceRegistry sources, IngestOptions options)
+    {
+        Bus = bus;
+        Sources = sources;
+        Options = options;
+        Hot = EmbeddedWideTableStore.Open(new EmbeddedStoreOptions { Directory = Path.Combine(directory, "hot") });
+        Cold = EmbeddedWideTableStore.Open(new EmbeddedStoreOptions { Directory = Path.Combine(directory, "cold") });
+        Events = new TieredEventStore(Hot, Cold);
+        Watermarks = new WatermarkStore(Hot);
+        DeadLetters = new TableDeadLetterStore(Hot);
+        Waiter = new ConsistencyWaiter(Watermarks, Signal);
+    }
+
+    public IMessageBus Bus { get; }
+
+    public SourceRegistry Sources { get; }
+
+    public IngestOptions Options { get; }
+
+    public EmbeddedWideTableStore Hot { get; }
+
+    public EmbeddedWideTableStore Cold { get; }
+
+    public TieredEventStore Events { get; }
+
+    public WatermarkStore Watermarks { get; }
+
+    public TableDeadLetterStore DeadLetters { get; }
+
+    public WatermarkSignal Signal { get; } = new();
+
+    public ConsistencyWaiter Waiter { get; }
+
+    public IngestCounters Counters { get; } = new();
+
+    public static async Task<IngestHarness> StartAsync(IMessageBus bus, IEnumerable<SourceDefinition> sources, IngestOptions? options = null)
+    {
+        var harness = new IngestHarness(bus, new SourceRegistry(sources), options ?? new IngestOptions
+        {
+            GroupId = UniqueName.For("ingest"),
+            MaxBatchWait = TimeSpan.FromMilliseconds(50),
+            IdlePartitionTimeout = TimeSpan.FromMilliseconds(300),
+            IdleWatermarkLag = TimeSpan.FromMilliseconds(100),
+            RetryDelay = TimeSpan.FromMilliseconds(50),
+        });
+        await harness.Events.EnsureTablesAsync();
+        await harness.Watermarks.EnsureTableAsync();
+        await harness.DeadLetters.EnsureTableAsync();
+        return harness;
+    }
+
+    /// <summary>Starts one more ingest worker (group member), optionally writing through <paramref name="writer"/>.</summary>
+    public void StartWorker(IEventWriter? writer = null)
+    {
+        var worker = new IngestWorker(Bus, Sources, writer ?? Events, Watermarks, DeadLetters, Options, NullLogger.Instance, Counters, Signal);
+        var stop = new CancellationTokenSource();
+        workers.Add((stop, worker.RunAsync(stop.Token)));
+    }
+
+    /// <summary>Stops every worker as a crash would: whatever they had not committed is re-delivered.</summary>
+    public async Task StopWorkersAsync()
+    {
+        foreach (var (stop, run) in workers)
+        {
+            await stop.CancelAsync();
+            await run;
+            stop.Dispose();
+        }
+        workers.Clear();
+    }
+
+    /// <summary>Polls <paramref name="condition"/> until true or the timeout; fails with <paramref name="what"/>.</summary>
+    public static async Task WaitUntilAsync(Func<Task<bool>> condition, string what, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(60));
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"Timed out waiting until {what}.");
+            }
+            await Task.Delay(20);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopWorkersAsync();
+        await Hot.DisposeAsync();
+        await Cold.DisposeAsync();
+        await Bus.DisposeAsync();
+        try
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}

@@ -1,0 +1,170 @@
+using System.Text;
+using System.Text.Json;
+using FeaturePlatform.EventCenter.Bus;
+using FeaturePlatform.EventCenter.Consistency;
+using FeaturePlatform.EventCenter.Events;
+using FeaturePlatform.EventCenter.Ingestion.Sources;
+using FeaturePlatform.EventCenter.Tables;
+
+namespace FeaturePlatform.EventCenter.Tests.Ingestion;
+
+/// <summary>
+/// Bus → ingest job → event center, end to end; each bus backend derives a test class. Every test ends by checking
+/// that each sent event is stored exactly once (visible) and that bad messages are dead-lettered with their bytes.
+/// </summary>
+public abstract class IngestionEndToEndTests
+{
+    private const long T0 = 1_767_225_600_000; // 2026-01-01
+
+    protected abstract IMessageBus OpenBus();
+
+    protected abstract Task<string> NewTopicAsync(IMessageBus bus, int partitions);
+
+    [Fact]
+    public async Task Cdc_and_message_sources_land_with_the_right_as_of_state_and_bad_messages_are_dead_lettered()
+    {
+        var bus = OpenBus();
+        var orders = await NewTopicAsync(bus, 3);
+        var requests = await NewTopicAsync(bus, 2);
+        var stray = await NewTopicAsync(bus, 1);
+        await using var harness = await IngestHarness.StartAsync(bus,
+        [
+            new SourceDefinition { Name = "orders", Format = SourceFormat.Debezium, Topics = [orders, stray], KeyFields = ["id"] },
+            new SourceDefinition { Name = "requests", Format = SourceFormat.Json, Topics = [requests], KeyFields = ["user"], TimeField = "at", IdField = "rid" },
+        ]);
+        await using var producer = bus.CreateProducer();
+        await producer.ProduceAsync(orders,
+        [
+            Debezium("c", 1, """{"id":1,"status":"NEW"}""", T0),
+            Debezium("u", 1, """{"id":1,"status":"PAID"}""", T0 + 1000),
+            Raw("{not json"),
+            Debezium("c", 2, """{"id":2,"status":"NEW"}""", T0 + 500),
+            Debezium("d", 2, null, T0 + 2000, before: """{"id":2,"status":"NEW"}"""),
+            Raw("""{"op":"x","after":{"id":3},"source":{"ts_ms":1}}"""),
+        ]);
+        await producer.ProduceAsync(requests,
+        [
+            Json("""{"rid":"r1","user":"u1","at":1767225601000,"amount":5}"""),
+            Json("""{"rid":"r2","user":"u1","at":"not a time"}"""),
+            new OutgoingMessage(null, [0xC3, 0x28, 0xFF]),
+        ]);
+        harness.StartWorker();
+
+        await IngestHarness.WaitUntilAsync(async () => harness.Counters.Messages >= 9, "9 messages are ingested");
+        Assert.Equal("PAID", Status(await harness.Events.GetStateAsync("orders", "1", T0 + 5000)));
+        Assert.Equal("NEW", Status(await harness.Events.GetStateAsync("orders", "1", T0 + 999)));
+        Assert.Null(await harness.Events.GetStateAsync("orders", "1", T0 - 1));
+        Assert.Equal("NEW", Status(await harness.Events.GetStateAsync("orders", "2", T0 + 1999)));
+        Assert.Null(await harness.Events.GetStateAsync("orders", "2", T0 + 2000));
+        var request = await harness.Events.GetByIdAsync("requests", "r1");
+        Assert.Equal(("u1", 1767225601000L), (request!.EntityKey, request.EventTime));
+
+        var dead = await harness.DeadLetters.RecentAsync("orders", 10).ToListAsync();
+        Assert.Equal(2, dead.Count);
+        Assert.Contains(dead, d => d.Reason.Contains("malformed JSON", StringComparison.Ordinal) && Encoding.UTF8.GetString(d.Value) == "{not json");
+        Assert.Contains(dead, d => d.Reason.Contains("unknown Debezium op 'x'", StringComparison.Ordinal));
+        var deadRequests = await harness.DeadLetters.RecentAsync("requests", 10).ToListAsync();
+        Assert.Equal(2, deadRequests.Count);
+        Assert.Contains(deadRequests, d => d.Value.SequenceEqual(new byte[] { 0xC3, 0x28, 0xFF }));
+        Assert.Equal(5, harness.Counters.Written);
+        Assert.Equal(4, harness.Counters.DeadLettered);
+    }
+
+    [Fact]
+    public async Task Duplicate_deliveries_and_a_crash_mid_batch_leave_every_event_stored_exactly_once()
+    {
+        var bus = OpenBus();
+        var topic = await NewTopicAsync(bus, 4);
+        await using var harness = await IngestHarness.StartAsync(bus,
+            [new SourceDefinition { Name = "loans", Format = SourceFormat.Canal, Topics = [topic] }]);
+        var messages = Enumerable.Range(0, 300).Select(i => Canal(i % 40, i, T0 + i * 10L)).ToList();
+        await using (var producer = bus.CreateProducer())
+        {
+            await producer.ProduceAsync(topic, messages);
+            // The same messages again, as a producer retry or a re-publishing forwarder would send them.
+            await producer.ProduceAsync(topic, messages.Where((_, i) => i % 3 == 0).ToList());
+        }
+
+        // The first worker crashes after storing part of its first batch, before committing.
+        var crashing = new CrashingWriter(harness.Events, crashAfterEvents: 37);
+        harness.StartWorker(crashing);
+        await IngestHarness.WaitUntilAsync(() => Task.FromResult(crashing.Crashed), "the writer crashed");
+        await harness.StopWorkersAsync();
+        harness.StartWorker();
+        await IngestHarness.WaitUntilAsync(async () => await CountAsync(harness.Events, "loans") >= 300 && harness.Counters.Messages >= 400, "all events are stored");
+
+        var stored = await harness.Events.ReplayAsync("loans", 0, long.MaxValue).ToListAsync();
+        Assert.Equal(300, stored.Count);
+        Assert.Equal(300, stored.Select(e => e.EventId).Distinct().Count());
+        Assert.Equal(Enumerable.Range(0, 300).Select(i => T0 + i * 10L), stored.Select(e => e.EventTime));
+    }
+
+    [Fact]
+    public async Task Watermarks_cover_what_is_stored_and_consistency_waits_see_them()
+    {
+        var bus = OpenBus();
+        var topic = await NewTopicAsync(bus, 2);
+        await using var harness = await IngestHarness.StartAsync(bus,
+            [new SourceDefinition { Name = "profiles", Format = SourceFormat.Json, Topics = [topic], KeyFields = ["id"], TimeField = "t" }]);
+        harness.StartWorker();
+        var future = DateTimeOffset.UtcNow.AddHours(1).ToUnixTimeMilliseconds();
+
+        // Nothing covers an hour from now: a fetch-strong wait for it expires with a clear error.
+        var timeout = await Assert.ThrowsAsync<ConsistencyTimeoutException>(async () =>
+            await harness.Waiter.WaitForEventTimeAsync("profiles", future, TimeSpan.FromMilliseconds(300)));
+        Assert.Contains("profiles", timeout.Message, StringComparison.Ordinal);
+
+        IReadOnlyList<BusPosition> positions;
+        await using (var producer = bus.CreateProducer())
+        {
+            positions = await producer.ProduceAsync(topic, Enumerable.Range(0, 50).Select(i => Json($$"""{"id":"p{{i}}","t":{{T0 + i}}}""")).ToList());
+        }
+        var last = positions[^1];
+        await harness.Waiter.WaitForStoredAsync("profiles", new SourcePosition(last.Topic, last.Partition, last.Offset), TimeSpan.FromSeconds(60));
+        Assert.NotNull(await harness.Events.GetStateAsync("profiles", "p49", T0 + 49));
+        foreach (var partition in positions.GroupBy(p => p.Partition))
+        {
+            Assert.Equal(partition.Max(p => p.Offset) + 1, await harness.Watermarks.GetOffsetAsync("profiles", topic, partition.Key));
+        }
+
+        // Both partitions become idle: the event-time watermark follows the clock, so a wait for "now" succeeds.
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        await harness.Waiter.WaitForEventTimeAsync("profiles", now, TimeSpan.FromSeconds(60));
+        Assert.True(await harness.Watermarks.GetEventTimeAsync("profiles") >= now);
+    }
+
+    protected static OutgoingMessage Raw(string text) => new(null, Encoding.UTF8.GetBytes(text));
+
+    protected static OutgoingMessage Json(string json) => new(null, Encoding.UTF8.GetBytes(json));
+
+    private static OutgoingMessage Debezium(string op, int id, string? after, long ts, string? before = null) =>
+        new(Encoding.UTF8.GetBytes(id.ToString(System.Globalization.CultureInfo.InvariantCulture)), Encoding.UTF8.GetBytes(
+            "{\"before\":" + (before ?? "null") + ",\"after\":" + (after ?? "null") + ",\"op\":\"" + op + "\",\"source\":{\"ts_ms\":" + ts + ",\"file\":\"bin.1\",\"pos\":" + ts + "}}"));
+
+    private static OutgoingMessage Canal(int id, int version, long es) =>
+        new(Encoding.UTF8.GetBytes($"{id}"), Encoding.UTF8.GetBytes(
+            "{\"type\":\"UPDATE\",\"pkNames\":[\"id\"],\"es\":" + es + ",\"data\":[{\"id\":\"" + id + "\",\"v\":\"" + version + "\"}],\"old\":[{\"v\":\"" + (version - 1) + "\"}]}"));
+
+    private static string? Status(ChangeEvent? e) =>
+        e is null ? null : JsonDocument.Parse(e.After!).RootElement.GetProperty("status").GetString();
+
+    private static async Task<int> CountAsync(IEventReader events, string source) =>
+        await events.ReplayAsync(source, 0, long.MaxValue).CountAsync();
+
+    /// <summary>Stores part of the first batch, then fails as a process dying mid-batch would.</summary>
+    private sealed class CrashingWriter(IEventWriter inner, int crashAfterEvents) : IEventWriter
+    {
+        public bool Crashed { get; private set; }
+
+        public async ValueTask<IReadOnlyList<WriteOutcome>> WriteAsync(IReadOnlyList<ChangeEvent> events, CancellationToken cancellationToken = default)
+        {
+            if (Crashed)
+            {
+                throw new IOException("this worker is dead");
+            }
+            await inner.WriteAsync(events.Take(crashAfterEvents).ToList(), cancellationToken);
+            Crashed = true;
+            throw new IOException("crash mid-batch");
+        }
+    }
+}
