@@ -3,6 +3,7 @@ using FeaturePlatform.EventCenter.Storage;
 using FeaturePlatform.EventCenter.Tables;
 using FeaturePlatform.EventCenter.Tests.Events.Support;
 using FeaturePlatform.EventCenter.Tiering;
+using FeaturePlatform.Testing.HBaseThrift;
 using FeaturePlatform.Testing.Infrastructure;
 
 namespace FeaturePlatform.EventCenter.Tests.Events;
@@ -11,10 +12,10 @@ namespace FeaturePlatform.EventCenter.Tests.Events;
 /// Hot/cold tiering over two stores of one backend. The stores run on the system clock; the tiered store's
 /// clock is moved instead, and "old" data is data with old event times, so TTL is exercised without waiting.
 /// </summary>
-public abstract class TieredEventStoreTests<TFactory> where TFactory : IWideTableStoreFactory, new()
+public abstract class TieredEventStoreTests<TFactory>(TFactory factory) where TFactory : IWideTableStoreFactory
 {
     private static readonly long Day = (long)TimeSpan.FromDays(1).TotalMilliseconds;
-    private readonly TFactory _factory = new();
+    private readonly TFactory _factory = factory;
 
     private sealed record Setup(IWideTableStore Hot, IWideTableStore Cold, TieredEventStore Tiered, EventStore HotOnly, ManualClock Clock) : IAsyncDisposable
     {
@@ -204,6 +205,9 @@ public abstract class TieredEventStoreTests<TFactory> where TFactory : IWideTabl
     }
 }
 
-public sealed class InMemoryTieredEventStoreTests : TieredEventStoreTests<InMemoryStoreFactory>;
+public sealed class InMemoryTieredEventStoreTests() : TieredEventStoreTests<InMemoryStoreFactory>(new());
 
-public sealed class EmbeddedTieredEventStoreTests : TieredEventStoreTests<EmbeddedStoreFactory>;
+public sealed class EmbeddedTieredEventStoreTests() : TieredEventStoreTests<EmbeddedStoreFactory>(new());
+
+[Collection(HBase.HBaseCollection.Name)]
+public sealed class HBaseTieredEventStoreTests(HBaseThriftFixture fixture) : TieredEventStoreTests<HBaseStoreFactory>(new(fixture));

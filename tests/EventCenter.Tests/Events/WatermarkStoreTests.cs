@@ -1,13 +1,14 @@
 using FeaturePlatform.EventCenter.Storage;
 using FeaturePlatform.EventCenter.Tests.Events.Support;
 using FeaturePlatform.EventCenter.Watermarks;
+using FeaturePlatform.Testing.HBaseThrift;
 using FeaturePlatform.Testing.Infrastructure;
 
 namespace FeaturePlatform.EventCenter.Tests.Events;
 
-public abstract class WatermarkStoreTests<TFactory> where TFactory : IWideTableStoreFactory, new()
+public abstract class WatermarkStoreTests<TFactory>(TFactory factory) where TFactory : IWideTableStoreFactory
 {
-    private readonly TFactory _factory = new();
+    private readonly TFactory _factory = factory;
 
     private async Task<(IWideTableStore, WatermarkStore)> NewAsync()
     {
@@ -73,6 +74,9 @@ public abstract class WatermarkStoreTests<TFactory> where TFactory : IWideTableS
     }
 }
 
-public sealed class InMemoryWatermarkStoreTests : WatermarkStoreTests<InMemoryStoreFactory>;
+public sealed class InMemoryWatermarkStoreTests() : WatermarkStoreTests<InMemoryStoreFactory>(new());
 
-public sealed class EmbeddedWatermarkStoreTests : WatermarkStoreTests<EmbeddedStoreFactory>;
+public sealed class EmbeddedWatermarkStoreTests() : WatermarkStoreTests<EmbeddedStoreFactory>(new());
+
+[Collection(HBase.HBaseCollection.Name)]
+public sealed class HBaseWatermarkStoreTests(HBaseThriftFixture fixture) : WatermarkStoreTests<HBaseStoreFactory>(new(fixture));
