@@ -11,6 +11,8 @@ internal static class ScenarioRegistry
         new KafkaMockScenario(),
         new HBasePutScenario(),
         new Scenarios.EmbeddedPutScenario(),
+        new EventIngestScenario(),
+        new AsOfFetchScenario(),
         new KafkaIngestScenario(),
     ];
 }

@@ -41,6 +41,15 @@ internal sealed class EventKeys
         return buffer.ToArray();
     }
 
+    /// <summary>An entity prefix followed by a time (same bytes as <see cref="EntityAtTime"/>, without re-hashing).</summary>
+    public static byte[] AppendTime(byte[] entityPrefix, long time)
+    {
+        var key = new byte[entityPrefix.Length + 8];
+        entityPrefix.CopyTo(key, 0);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt64BigEndian(key.AsSpan(entityPrefix.Length), time ^ long.MinValue);
+        return key;
+    }
+
     public byte[] MainKey(ChangeEvent e)
     {
         var buffer = new ByteBuffer(96);

@@ -173,7 +173,7 @@ internal sealed class EventTables
         var prefix = Keys.EntityPrefix(source, entityKey);
         var scan = new Scan
         {
-            StartRow = asOf == long.MaxValue ? RowKeys.PrefixEnd(prefix) : Keys.EntityAtTime(source, entityKey, asOf + 1),
+            StartRow = asOf == long.MaxValue ? RowKeys.PrefixEnd(prefix) : EventKeys.AppendTime(prefix, asOf + 1),
             Prefix = prefix,
             Reversed = true,
             Limit = 1,

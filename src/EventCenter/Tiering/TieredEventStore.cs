@@ -106,15 +106,22 @@ public sealed class TieredEventStore : IEventStore
         Counters.Cold();
         var cold = await _cold.LatestAsync(source, entityKey, asOf, cancellationToken);
         var start = cold?.EventTime ?? long.MinValue;
-        if (start < end)
+        if (start < windowStart)
         {
-            // Re-heat the answer and its same-millisecond peers, so hot then holds every event in [start, end).
+            // Re-heat the answer and the entity's later events up to the window (bounded), so hot then holds every
+            // event in [start, marker end) and any as-of read at or after this answer's time is hot next time.
             var rows = new List<ChangeEvent>();
-            await foreach (var e in _cold.HistoryAsync(source, entityKey, start, end, cancellationToken))
+            var markerEnd = windowStart;
+            await foreach (var e in _cold.HistoryAsync(source, entityKey, start, windowStart, cancellationToken))
             {
+                if (rows.Count == _options.MaxReheatRowsPerEntity)
+                {
+                    markerEnd = e.EventTime;
+                    break;
+                }
                 rows.Add(e);
             }
-            await ReheatAsync(rows, source, entityKey, start, end, cancellationToken);
+            await ReheatAsync(rows, source, entityKey, start, markerEnd, cancellationToken);
         }
         return cold;
     }
@@ -221,7 +228,10 @@ public sealed class TieredEventStore : IEventStore
     {
         var stamp = Now;
         await PutReheatedAsync(rows, stamp, cancellationToken);
-        await _coverage.AddAsync(source, entityKey, from, to, MarkerStamp(stamp), cancellationToken);
+        if (from < to)
+        {
+            await _coverage.AddAsync(source, entityKey, from, to, MarkerStamp(stamp), cancellationToken);
+        }
     }
 
     private async ValueTask PutReheatedAsync(List<ChangeEvent> rows, long stamp, CancellationToken cancellationToken)

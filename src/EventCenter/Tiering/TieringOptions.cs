@@ -30,6 +30,12 @@ public sealed record TieringOptions
     public TimeSpan ReheatMarkerMargin { get; init; } = TimeSpan.FromMinutes(1);
 
     /// <summary>
+    /// An as-of read that goes to cold re-heats the answer and the entity's later events up to the window start,
+    /// at most this many, so later as-of reads of that entity are hot. Default: 1024.
+    /// </summary>
+    public int MaxReheatRowsPerEntity { get; init; } = 1024;
+
+    /// <summary>
     /// The clock that places the window. It must agree with the stores' clocks (both use system time in
     /// production); tests inject a fake one shared with fake stores. Default: <see cref="TimeProvider.System"/>.
     /// </summary>

@@ -3,15 +3,16 @@ using FeaturePlatform.EventCenter.Events;
 using FeaturePlatform.EventCenter.Storage;
 using FeaturePlatform.EventCenter.Tables;
 using FeaturePlatform.EventCenter.Tests.Events.Support;
+using FeaturePlatform.Testing.HBaseThrift;
 using FeaturePlatform.Testing.Infrastructure;
 
 namespace FeaturePlatform.EventCenter.Tests.Events;
 
 /// <summary>The event tables over one store, checked against the reference model. One subclass per backend.</summary>
-public abstract class EventStoreTests<TFactory> where TFactory : IWideTableStoreFactory, new()
+public abstract class EventStoreTests<TFactory>(TFactory factory) where TFactory : IWideTableStoreFactory
 {
     private const long T0 = 1_600_000_000_000;
-    private readonly TFactory _factory = new();
+    private readonly TFactory _factory = factory;
 
     private async Task<(IWideTableStore Store, EventStore Events)> NewAsync(int saltBuckets = 16)
     {
@@ -115,4 +116,9 @@ public abstract class EventStoreTests<TFactory> where TFactory : IWideTableStore
     }
 }
 
-public sealed class InMemoryEventStoreTests : EventStoreTests<InMemoryStoreFactory>;
+public sealed class InMemoryEventStoreTests() : EventStoreTests<InMemoryStoreFactory>(new());
+
+public sealed class EmbeddedEventStoreTests() : EventStoreTests<EmbeddedStoreFactory>(new());
+
+[Collection(HBase.HBaseCollection.Name)]
+public sealed class HBaseEventStoreTests(HBaseThriftFixture fixture) : EventStoreTests<HBaseStoreFactory>(new(fixture));
