@@ -2,10 +2,12 @@ using FeaturePlatform.EventCenter.Bus;
 using FeaturePlatform.EventCenter.Bus.Embedded;
 using FeaturePlatform.EventCenter.Bus.Kafka;
 using FeaturePlatform.EventCenter.Consistency;
+using FeaturePlatform.EventCenter.Correction;
 using FeaturePlatform.EventCenter.Ingestion;
 using FeaturePlatform.EventCenter.Ingestion.DeadLetters;
 using FeaturePlatform.EventCenter.Ingestion.Forwarding;
 using FeaturePlatform.EventCenter.Ingestion.Sources;
+using FeaturePlatform.EventCenter.SourceDb;
 using FeaturePlatform.EventCenter.Storage;
 using FeaturePlatform.EventCenter.Storage.Embedded;
 using FeaturePlatform.EventCenter.Storage.HBase;
@@ -51,11 +53,20 @@ public static class EventCenterServices
         services.AddSingleton<IngestCounters>();
         services.AddSingleton(sp => new ConsistencyWaiter(sp.GetRequiredService<IWatermarkStore>(), sp.GetRequiredService<WatermarkSignal>()));
         services.AddSingleton<MessageForwardService>();
+        services.AddSingleton<IReadOnlyDictionary<string, ISourceDatabase>>(
+            settings.SourceDatabases.ToDictionary(kv => kv.Key, kv => kv.Value.Open(), StringComparer.Ordinal));
+        services.AddSingleton(sp => new ConsistentFetcher(
+            sp.GetRequiredService<IEventReader>(), sp.GetRequiredService<ConsistencyWaiter>(), sp.GetRequiredService<SourceRegistry>(),
+            sp.GetRequiredService<IReadOnlyDictionary<string, ISourceDatabase>>()));
+        services.AddSingleton(sp => new CorrectionRunner(
+            sp.GetRequiredService<SourceRegistry>(), sp.GetRequiredService<IReadOnlyDictionary<string, ISourceDatabase>>(),
+            new OfflineCorrection(sp.GetRequiredService<IEventStore>()), TimeProvider.System));
         services.AddSingleton<EventCenterStartup>();
         services.AddHostedService(sp => sp.GetRequiredService<EventCenterStartup>());
         services.AddHostedService<IngestService>();
         services.AddHostedService<ForwarderService>();
         services.AddHostedService<RetentionService>();
+        services.AddHostedService<CorrectionService>();
         return services;
     }
 

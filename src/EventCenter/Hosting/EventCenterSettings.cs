@@ -48,6 +48,12 @@ public sealed record EventCenterSettings
     /// <summary>The registered sources.</summary>
     public IReadOnlyList<SourceDefinition> Sources { get; init; } = [];
 
+    /// <summary>Source databases by connection name (what <see cref="MirroredTable.Connection"/> refers to).</summary>
+    public IReadOnlyDictionary<string, SourceDb.SourceDatabaseSettings> SourceDatabases { get; init; } = new Dictionary<string, SourceDb.SourceDatabaseSettings>();
+
+    /// <summary>How often mirrored sources are corrected against their databases; zero turns it off. Default: 24 hours.</summary>
+    public TimeSpan CorrectionInterval { get; init; } = TimeSpan.FromHours(24);
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the first problem; called at start-up.</summary>
     public void Validate()
     {
@@ -64,6 +70,17 @@ public sealed record EventCenterSettings
             throw new ArgumentException("EventCenter: HotWindow and TopicPartitions must be positive, IngestWorkers not negative.");
         }
         _ = new SourceRegistry(Sources);
+        foreach (var source in Sources.Where(s => s.Mirror is not null))
+        {
+            if (!SourceDatabases.TryGetValue(source.Mirror!.Connection, out var database) || string.IsNullOrWhiteSpace(database.ConnectionString))
+            {
+                throw new ArgumentException($"Source '{source.Name}' mirrors a table of '{source.Mirror.Connection}', which EventCenter:SourceDatabases does not define.");
+            }
+        }
+        if (CorrectionInterval < TimeSpan.Zero)
+        {
+            throw new ArgumentException("EventCenter:CorrectionInterval must not be negative.");
+        }
         if (Sources.Any(s => s.RabbitQueue is not null) && RabbitMqUri is null)
         {
             throw new ArgumentException("EventCenter:RabbitMqUri is required when a source has a RabbitQueue.");

@@ -1,3 +1,4 @@
+using FeaturePlatform.EventCenter.Correction;
 using FeaturePlatform.EventCenter.Ingestion.DeadLetters;
 using FeaturePlatform.EventCenter.Tables;
 using FeaturePlatform.EventCenter.Watermarks;
@@ -20,6 +21,10 @@ public static class EventCenterApi
         events.MapGet("/{source}/by-id/{eventId}", GetByIdAsync).WithSummary("The event with this id");
         app.MapGet("/api/watermarks/{source}", GetWatermarksAsync).WithTags("Event center").WithSummary("Offset and event-time watermarks of a source");
         app.MapGet("/api/dead-letters", GetDeadLettersAsync).WithTags("Event center").WithSummary("Recent dead letters of a source");
+        app.MapGet("/api/corrections", (CorrectionRunner runner) => TypedResults.Ok(runner.LastReports))
+            .WithTags("Event center").WithSummary("Last offline-correction report of each mirrored source");
+        app.MapPost("/api/corrections/{source}", RunCorrectionAsync)
+            .WithTags("Event center").WithSummary("Correct a mirrored source against its database now; answers with the report");
         return app;
     }
 
@@ -72,6 +77,18 @@ public static class EventCenterApi
             }
         }
         return TypedResults.Ok(new WatermarksJson(source, await watermarks.GetEventTimeAsync(source, cancellationToken), partitions));
+    }
+
+    private static async Task<Results<Ok<CorrectionReport>, ProblemHttpResult>> RunCorrectionAsync(string source, CorrectionRunner runner, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return TypedResults.Ok(await runner.RunAsync(source, cancellationToken));
+        }
+        catch (ArgumentException e)
+        {
+            return TypedResults.Problem(e.Message, statusCode: StatusCodes.Status404NotFound, title: "No such mirrored source");
+        }
     }
 
     private static async Task<Results<Ok<List<DeadLetterJson>>, ProblemHttpResult>> GetDeadLettersAsync(string? source, int? limit, IDeadLetterReader deadLetters, CancellationToken cancellationToken)

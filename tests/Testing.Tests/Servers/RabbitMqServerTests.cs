@@ -80,6 +80,11 @@ public sealed class RabbitMqServerTests(RabbitMqFixture fixture, ITestOutputHelp
         {
             await PublishAsync(connection, queue, 0, count, persistent: true); // each confirmed: on disk
         }
+        // Confirms make the messages durable, but the queue's declaration sits in Mnesia's transaction log, which
+        // Erlang's disk_log writes with a delayed-write buffer (up to ~2 s): a SIGKILL right after declaring can
+        // lose the queue itself. Flush that log first, as an operator would before pulling the plug.
+        var (syncExit, syncOutput) = await server.RabbitMqCtlAsync("eval", "mnesia:sync_log().");
+        Assert.True(syncExit == 0, syncOutput);
         var pidBefore = server.Pid;
 
         await server.KillAsync();
