@@ -30,7 +30,7 @@ public abstract class IngestionEndToEndTests
         await using var harness = await IngestHarness.StartAsync(bus,
         [
             new SourceDefinition { Name = "orders", Format = SourceFormat.Debezium, Topics = [orders, stray], KeyFields = ["id"] },
-            new SourceDefinition { Name = "requests", Format = SourceFormat.Json, Topics = [requests], KeyFields = ["user"], TimeField = "at", IdField = "rid" },
+            new SourceDefinition { Name = "requests", Format = SourceFormat.Json, Topics = [requests], KeyFields = ["user"], TimeField = "at", IdField = "rid", MaxMessageBytes = 4096 },
         ]);
         await using var producer = bus.CreateProducer();
         await producer.ProduceAsync(orders,
@@ -47,10 +47,14 @@ public abstract class IngestionEndToEndTests
             Json("""{"rid":"r1","user":"u1","at":1767225601000,"amount":5}"""),
             Json("""{"rid":"r2","user":"u1","at":"not a time"}"""),
             new OutgoingMessage(null, [0xC3, 0x28, 0xFF]),
+            Json("""{"rid":"r3","user":"u"""),
+            Json("""{"rid":"r4","user":{"nested":true},"at":1767225601000}"""),
+            Json("{\"rid\":\"r5\",\"user\":\"u2\",\"at\":1767225601000,\"pad\":\"" + new string('x', 5000) + "\"}"),
+            Json("""{"rid":"r6","user":"u2","at":1767225602000,"amount":7}"""),
         ]);
         harness.StartWorker();
 
-        await IngestHarness.WaitUntilAsync(async () => harness.Counters.Messages >= 9, "9 messages are ingested");
+        await IngestHarness.WaitUntilAsync(async () => harness.Counters.Messages >= 13, "13 messages are ingested");
         Assert.Equal("PAID", Status(await harness.Events.GetStateAsync("orders", "1", T0 + 5000)));
         Assert.Equal("NEW", Status(await harness.Events.GetStateAsync("orders", "1", T0 + 999)));
         Assert.Null(await harness.Events.GetStateAsync("orders", "1", T0 - 1));
@@ -64,10 +68,14 @@ public abstract class IngestionEndToEndTests
         Assert.Contains(dead, d => d.Reason.Contains("malformed JSON", StringComparison.Ordinal) && Encoding.UTF8.GetString(d.Value) == "{not json");
         Assert.Contains(dead, d => d.Reason.Contains("unknown Debezium op 'x'", StringComparison.Ordinal));
         var deadRequests = await harness.DeadLetters.RecentAsync("requests", 10).ToListAsync();
-        Assert.Equal(2, deadRequests.Count);
+        Assert.Equal(5, deadRequests.Count);
         Assert.Contains(deadRequests, d => d.Value.SequenceEqual(new byte[] { 0xC3, 0x28, 0xFF }));
-        Assert.Equal(5, harness.Counters.Written);
-        Assert.Equal(4, harness.Counters.DeadLettered);
+        Assert.Contains(deadRequests, d => d.Reason.Contains("malformed JSON", StringComparison.Ordinal) && Encoding.UTF8.GetString(d.Value).EndsWith("\"u", StringComparison.Ordinal));
+        Assert.Contains(deadRequests, d => d.Reason.Contains("must be a string or number", StringComparison.Ordinal));
+        Assert.Contains(deadRequests, d => d.Reason.Contains("exceeds the source's limit of 4096", StringComparison.Ordinal) && d.Value.Length > 5000);
+        Assert.NotNull(await harness.Events.GetByIdAsync("requests", "r6"));
+        Assert.Equal(6, harness.Counters.Written);
+        Assert.Equal(7, harness.Counters.DeadLettered);
     }
 
     [Fact]
