@@ -1,0 +1,78 @@
+using System.Diagnostics;
+using FeaturePlatform.PyBridge.Interop;
+
+namespace FeaturePlatform.PyBridge.Hosting;
+
+/// <summary>
+/// Interrupts calls that run past their deadline by raising TimeoutError in their thread
+/// (PyThreadState_SetAsyncExc). Takes the GIL only when a deadline has passed. The interrupt lands at the next
+/// bytecode boundary: pure-Python loops stop; C code (a long <c>time.sleep</c>, a numpy kernel) runs to its end
+/// first; logic that catches and ignores the TimeoutError is interrupted again every 100 ms.
+/// </summary>
+internal sealed class Watchdog
+{
+    private static readonly long RefireTicks = Stopwatch.Frequency / 10;
+    private readonly IReadOnlyList<Worker> _workers;
+    private readonly TimeSpan _period;
+    private readonly Thread _thread;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public Watchdog(IReadOnlyList<Worker> workers, TimeSpan period)
+    {
+        _workers = workers;
+        _period = period;
+        _thread = new Thread(Run) { IsBackground = true, Name = "python-watchdog" };
+    }
+
+    /// <summary>How many interrupts were raised.</summary>
+    public long Interrupts { get; private set; }
+
+    public void Start() => _thread.Start();
+
+    public async Task StopAsync()
+    {
+        await _stop.CancelAsync().ConfigureAwait(false);
+        await _stopped.Task.ConfigureAwait(false);
+        _stop.Dispose();
+    }
+
+    private void Run()
+    {
+        var gil = CPython.GilStateEnsure();
+        var state = CPython.SaveThread();
+        try
+        {
+            while (!_stop.Token.WaitHandle.WaitOne(_period))
+            {
+                var now = Stopwatch.GetTimestamp();
+                foreach (var worker in _workers)
+                {
+                    var deadline = worker.Deadline;
+                    if (deadline == 0 || now < deadline)
+                    {
+                        continue;
+                    }
+                    CPython.RestoreThread(state);
+                    try
+                    {
+                        if (worker.InterruptIfLate(Stopwatch.GetTimestamp(), RefireTicks))
+                        {
+                            Interrupts++;
+                        }
+                    }
+                    finally
+                    {
+                        state = CPython.SaveThread();
+                    }
+                }
+            }
+        }
+        finally
+        {
+            CPython.RestoreThread(state);
+            CPython.GilStateRelease(gil);
+            _stopped.SetResult();
+        }
+    }
+}

@@ -1,0 +1,108 @@
+using System.Diagnostics;
+using FeaturePlatform.PyBridge.Interop;
+using FeaturePlatform.PyBridge.Jobs;
+
+namespace FeaturePlatform.PyBridge.Hosting;
+
+/// <summary>
+/// A dedicated thread with one long-lived Python thread state. Holds the GIL only while it runs Python; the
+/// watchdog reads its call record to interrupt runaway logic.
+/// </summary>
+internal sealed class Worker
+{
+    private readonly Lane _lane;
+    private readonly Thread _thread;
+    private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private IntPtr _threadState;
+    private long _deadline;
+    private int _fired;
+
+    public Worker(Lane lane, string name)
+    {
+        _lane = lane;
+        _thread = new Thread(Run) { IsBackground = true, Name = name };
+    }
+
+    /// <summary>Python's id of this thread (for PyThreadState_SetAsyncExc).</summary>
+    public nuint PythonThreadId { get; private set; }
+
+    public NativeCallbacks.CallScope Scope { get; } = new();
+
+    public JsonBuffer Json { get; } = new();
+
+    public Task Started => _started.Task;
+
+    public Task Stopped => _stopped.Task;
+
+    /// <summary>Stopwatch ticks after which the watchdog interrupts the running call; 0 when none runs.</summary>
+    public long Deadline => Volatile.Read(ref _deadline);
+
+    public void Start() => _thread.Start();
+
+    /// <summary>Takes the GIL.</summary>
+    public void Enter() => CPython.RestoreThread(_threadState);
+
+    /// <summary>Releases the GIL.</summary>
+    public void Exit() => _threadState = CPython.SaveThread();
+
+    /// <summary>Starts the timeout clock of a call. GIL held.</summary>
+    public void Arm(TimeSpan timeout) =>
+        Volatile.Write(ref _deadline, Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency));
+
+    /// <summary>Stops the clock and drops an interrupt that was raised too late to matter. GIL held. True if it fired.</summary>
+    public bool Disarm()
+    {
+        Volatile.Write(ref _deadline, 0);
+        if (_fired == 0)
+        {
+            return false;
+        }
+        _fired = 0;
+        CPython.ThreadStateSetAsyncExc(PythonThreadId, IntPtr.Zero);
+        return true;
+    }
+
+    /// <summary>Called by the watchdog with the GIL held: interrupts the call if it is still over its deadline.</summary>
+    public bool InterruptIfLate(long now, long refireTicks)
+    {
+        var deadline = Volatile.Read(ref _deadline);
+        if (deadline == 0 || now < deadline)
+        {
+            return false;
+        }
+        CPython.ThreadStateSetAsyncExc(PythonThreadId, CPython.ExcTimeoutError);
+        _fired = 1;
+        Volatile.Write(ref _deadline, now + refireTicks); // logic that swallows the interrupt gets another one
+        return true;
+    }
+
+    private void Run()
+    {
+        int gil;
+        try
+        {
+            gil = CPython.GilStateEnsure();
+            PythonThreadId = CPython.ThreadGetIdent();
+            _threadState = CPython.SaveThread();
+            NativeCallbacks.Current = Scope;
+            _started.SetResult();
+        }
+        catch (Exception ex)
+        {
+            _started.SetException(ex);
+            _stopped.SetResult();
+            return;
+        }
+        try
+        {
+            _lane.Serve(this);
+        }
+        finally
+        {
+            Enter();
+            CPython.GilStateRelease(gil);
+            _stopped.SetResult();
+        }
+    }
+}

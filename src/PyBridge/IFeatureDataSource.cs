@@ -1,0 +1,29 @@
+namespace FeaturePlatform.PyBridge;
+
+/// <summary>
+/// Serves a job's <c>ctx.fetch</c> and <c>ctx.history</c>. The caller (the Runtime) adapts the event center to
+/// this; PyBridge knows nothing of where the data lives.
+/// </summary>
+/// <remarks>
+/// Called synchronously on the host's worker thread that runs the logic, with the GIL released (other Python
+/// calls proceed meanwhile). The worker threads are the host's own, so blocking here blocks no thread-pool
+/// thread; the time spent counts towards the call's timeout. An exception thrown here is raised in the logic
+/// as <c>featureplatform.DataSourceError</c> and, if uncaught, becomes the call's
+/// <see cref="PythonJobException"/> with this exception as its inner exception.
+/// </remarks>
+public interface IFeatureDataSource
+{
+    /// <summary>The state of entity <paramref name="key"/> of <paramref name="source"/> as of <paramref name="asOfMs"/>.</summary>
+    /// <returns>The state as a JSON object, or null when the entity did not exist at that time.</returns>
+    string? Fetch(string source, string key, long asOfMs, Consistency consistency);
+
+    /// <summary>The entity's changes with <c>sinceMs ≤ time ≤ untilMs</c>, oldest first, at most <paramref name="limit"/>.</summary>
+    /// <returns>A JSON array of <c>{"time_ms": …, "data": {…}}</c> objects.</returns>
+    string History(string source, string key, long sinceMs, long untilMs, int limit);
+
+    /// <summary>
+    /// True (the default) when a read may wait (I/O, consistency waits): the host then releases the GIL around it
+    /// so other Python calls proceed. An in-memory source returns false and saves two GIL hand-offs per read.
+    /// </summary>
+    bool MayBlock => true;
+}

@@ -1,0 +1,247 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using FeaturePlatform.PyBridge.Interop;
+
+namespace FeaturePlatform.PyBridge.Jobs;
+
+/// <summary>
+/// A job module loaded into the host: its declaration, current code version and parameter values, and the calls
+/// that run its logic. Reloads and parameter swaps are atomic per call: a call sees one version and one set of
+/// parameter values from start to end.
+/// </summary>
+public sealed class LoadedJob : IAsyncDisposable
+{
+    private readonly PythonHost _host;
+    private readonly IFeatureDataSource _dataSource;
+    private readonly FileSystemWatcher? _watcher;
+    private IntPtr _runner;
+    private byte[] _loadedHash = [];
+    private int _changed;
+    private volatile JobState _state = null!;
+    private volatile JobValidationException? _lastReloadError;
+
+    private LoadedJob(PythonHost host, string path, IFeatureDataSource dataSource, TimeSpan timeout, bool watch)
+    {
+        _host = host;
+        Path = path;
+        _dataSource = dataSource;
+        Timeout = timeout;
+        if (watch)
+        {
+            _watcher = new FileSystemWatcher(System.IO.Path.GetDirectoryName(path)!, System.IO.Path.GetFileName(path))
+            {
+                NotifyFilter = NotifyFilters.LastWrite | NotifyFilters.Size | NotifyFilters.FileName | NotifyFilters.CreationTime,
+            };
+            _watcher.Changed += (_, _) => Volatile.Write(ref _changed, 1);
+            _watcher.Created += (_, _) => Volatile.Write(ref _changed, 1);
+            _watcher.Renamed += (_, _) => Volatile.Write(ref _changed, 1);
+            _watcher.EnableRaisingEvents = true;
+        }
+    }
+
+    /// <summary>The module's file.</summary>
+    public string Path { get; }
+
+    /// <summary>The per-call timeout of the logic.</summary>
+    public TimeSpan Timeout { get; }
+
+    /// <summary>The declaration of the running version.</summary>
+    public JobDeclaration Declaration => _state.Declaration;
+
+    /// <summary>The running version (1 after the first load; +1 per successful reload).</summary>
+    public int Version => _state.Version;
+
+    /// <summary>The parameter values calls currently see.</summary>
+    public IReadOnlyDictionary<string, object?> Parameters => _state.Parameters;
+
+    /// <summary>Why the last reload was rejected (the previous version kept running), or null if it succeeded.</summary>
+    public JobValidationException? LastReloadError => _lastReloadError;
+
+    internal JobState State => _state;
+
+    internal IntPtr CallMethod { get; private set; }
+
+    internal IntPtr CallBatchMethod { get; private set; }
+
+    internal int ChunkSize { get; set; } = 16;
+
+    /// <summary>Runs the logic for one event; returns its rows (possibly none).</summary>
+    /// <exception cref="PythonJobException">The logic raised (or <see cref="JobTimeoutException"/>, <see cref="JobResultShapeException"/>).</exception>
+    public Task<IReadOnlyList<ResultRow>> InvokeAsync(FeatureEvent e, IFeatureDataSource? dataSource = null)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        var work = new CallWork(this, e, dataSource ?? _dataSource, _host.Gate);
+        _host.PostLatency(work);
+        return work.Completion.Task;
+    }
+
+    /// <summary>Runs the logic for many events on the bulk lane; returns one outcome per event, in order.</summary>
+    public Task<IReadOnlyList<EventOutcome>> InvokeBatchAsync(IReadOnlyList<FeatureEvent> events, IFeatureDataSource? dataSource = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        if (events.Count == 0)
+        {
+            return Task.FromResult<IReadOnlyList<EventOutcome>>([]);
+        }
+        var work = new BatchWork(this, events, dataSource ?? _dataSource, _host.Gate, _host.Options, cancellationToken);
+        _host.PostBulk(work);
+        return work.Completion.Task;
+    }
+
+    /// <summary>Recompiles the module now. A version that fails leaves the previous one running; the result says why.</summary>
+    public Task<ReloadResult> ReloadAsync() => _host.RunLockedAsync(_ => ReloadLocked(force: true));
+
+    /// <summary>Replaces the operator-set parameter values (all or nothing; unspecified parameters return to their defaults).</summary>
+    /// <exception cref="ArgumentException">A name is not declared or a value breaks its type or bounds.</exception>
+    public Task SetParametersAsync(IReadOnlyDictionary<string, object?> values)
+    {
+        var json = JsonSerializer.SerializeToUtf8Bytes(values);
+        return _host.RunLockedAsync(_ =>
+        {
+            var result = Py.CallWithString(_setParams, json);
+            if (result == IntPtr.Zero)
+            {
+                throw Py.TakeError("setting parameters");
+            }
+            try
+            {
+                var (state, error) = JobState.Parse(Py.Utf8(result));
+                _state = state ?? throw new ArgumentException($"job '{Declaration.Name}': {error!.Message}", nameof(values));
+                return true;
+            }
+            finally
+            {
+                CPython.DecRef(result);
+            }
+        });
+    }
+
+    private IntPtr _reload;
+    private IntPtr _setParams;
+
+    internal static async Task<LoadedJob> LoadAsync(PythonHost host, string path, IFeatureDataSource dataSource, JobOptions options)
+    {
+        var full = System.IO.Path.GetFullPath(path);
+        if (!File.Exists(full))
+        {
+            throw new JobValidationException(full, 0, "job module not found", "");
+        }
+        var job = new LoadedJob(host, full, dataSource, options.CallTimeout ?? host.Options.CallTimeout, options.WatchForChanges);
+        try
+        {
+            var result = await host.RunLockedAsync(_ =>
+            {
+                job._runner = Py.Call(host.Runtime.RunnerType, Py.NewString(full), Borrow(host.Runtime.NativeSource));
+                job.CallMethod = Py.GetAttr(job._runner, "call");
+                job.CallBatchMethod = Py.GetAttr(job._runner, "call_batch");
+                job._reload = Py.GetAttr(job._runner, "reload");
+                job._setParams = Py.GetAttr(job._runner, "set_params");
+                return job.ReloadLocked(force: true);
+            }).ConfigureAwait(false);
+            if (!result.Succeeded)
+            {
+                throw result.Error!;
+            }
+            return job;
+        }
+        catch
+        {
+            await job.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    internal void ReloadIfChangedLocked()
+    {
+        if (Volatile.Read(ref _changed) == 1 && Interlocked.Exchange(ref _changed, 0) == 1)
+        {
+            ReloadLocked(force: false);
+        }
+    }
+
+    private ReloadResult ReloadLocked(bool force)
+    {
+        byte[] hash;
+        try
+        {
+            hash = SHA256.HashData(File.ReadAllBytes(Path));
+        }
+        catch (IOException)
+        {
+            hash = [];
+        }
+        if (!force && hash.AsSpan().SequenceEqual(_loadedHash))
+        {
+            return new ReloadResult(true, Version, null);
+        }
+        var result = CPython.CallObject(_reload, IntPtr.Zero);
+        if (result == IntPtr.Zero)
+        {
+            throw Py.TakeError("reloading a job");
+        }
+        try
+        {
+            var (state, error) = JobState.Parse(Py.Utf8(result));
+            if (state is null)
+            {
+                var rejected = new JobValidationException(error!.File, error.Line, error.Message, error.Traceback);
+                _lastReloadError = rejected;
+                return new ReloadResult(false, _state?.Version ?? 0, rejected);
+            }
+            _state = state;
+            _loadedHash = hash;
+            _lastReloadError = null;
+            return new ReloadResult(true, state.Version, null);
+        }
+        finally
+        {
+            CPython.DecRef(result);
+        }
+    }
+
+    internal PythonJobException ToException(ErrorInfo info, bool timedOut, Exception? dataSourceError)
+    {
+        var name = _state.Declaration.Name;
+        return info.Type switch
+        {
+            "ResultShapeError" => new JobResultShapeException(name, info.Message, info.File, info.Line, info.Traceback),
+            "TimeoutError" when timedOut => new JobTimeoutException(name, Timeout, info.File, info.Line, info.Traceback),
+            _ => new PythonJobException(name, info.Type, info.Message, info.File, info.Line, info.Traceback,
+                info.Type == "DataSourceError" ? dataSourceError : null),
+        };
+    }
+
+    internal PythonJobException FromHostError(PythonHostException error, bool timedOut, Exception? dataSourceError) =>
+        timedOut && error.PythonType == "TimeoutError"
+            ? new JobTimeoutException(_state.Declaration.Name, Timeout, Path, 0, error.Message)
+            : new PythonJobException(_state.Declaration.Name, error.PythonType ?? "Error", error.Message, Path, 0, error.Message, dataSourceError);
+
+    private static IntPtr Borrow(IntPtr obj)
+    {
+        CPython.IncRef(obj);
+        return obj;
+    }
+
+    /// <summary>Stops watching the file and releases the job's Python objects.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        _watcher?.Dispose();
+        if (_runner == IntPtr.Zero || _host.IsStopped)
+        {
+            return;
+        }
+        await _host.RunLockedAsync(_ =>
+        {
+            foreach (var obj in new[] { CallMethod, CallBatchMethod, _reload, _setParams, _runner })
+            {
+                if (obj != IntPtr.Zero)
+                {
+                    CPython.DecRef(obj);
+                }
+            }
+            _runner = CallMethod = CallBatchMethod = _reload = _setParams = IntPtr.Zero;
+            return true;
+        }).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,165 @@
+"""The ``@job`` decorator: declares a feature job around its main logic function."""
+
+from __future__ import annotations
+
+import inspect
+import sys
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Mapping, Optional, Sequence, Union
+
+from ._declaration import Consistency, JobDefinitionError, Output, Param, Trigger
+
+__all__ = ["job", "JobSpec", "job_of", "JOB_ATTRIBUTE"]
+
+JOB_ATTRIBUTE = "__featureplatform_job__"
+
+Logic = Callable[[Any, Any], Any]
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    """Everything declared about one job. Built by :func:`job`; read by the host and the test helper."""
+
+    name: str
+    logic: Logic
+    triggers: tuple[Trigger, ...]
+    consistency: Consistency
+    params: tuple[Param, ...]
+    outputs: tuple[Output, ...]
+    description: str
+    file: str
+    line: int
+    logic_line: int
+    defaults: Mapping[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "description": self.description,
+            "triggers": [t.to_json() for t in self.triggers],
+            "consistency": self.consistency.value,
+            "params": [p.to_json() for p in self.params],
+            "outputs": [o.to_json() for o in self.outputs],
+            "file": self.file,
+            "line": self.line,
+            "logic": self.logic.__name__,
+            "logic_line": self.logic_line,
+        }
+
+
+def job(
+    name: str,
+    *,
+    triggers: Union[str, Trigger, Sequence[Union[str, Trigger]]],
+    outputs: Sequence[Output],
+    params: Sequence[Param] = (),
+    consistency: Union[Consistency, str] = Consistency.EVENTUAL,
+) -> Callable[[Logic], Logic]:
+    """Declares the decorated function as a job's main logic.
+
+    The function is called as ``logic(event, ctx)`` and returns ``None`` (no row), one row (a dict keyed by
+    output name), or an iterable of rows (a list, or a generator that ``yield``s rows).
+
+    Args:
+        name: Unique job name (letters, digits, ``_``, ``-``, ``.``).
+        triggers: The source(s) whose events run the job: names or :class:`Trigger` objects.
+        outputs: The columns of a result row.
+        params: Parameters operators may change while the job runs; read them from ``ctx.params``.
+        consistency: Default consistency of the trigger and of ``ctx.fetch`` (a fetch may override it).
+
+    Raises:
+        JobDefinitionError: naming the file and line of this decorator when the declaration is invalid, or of
+            the function when its signature is not ``(event, ctx)``.
+    """
+    caller = sys._getframe(1)
+    file, line = caller.f_code.co_filename, caller.f_lineno
+
+    def fail(message: str) -> JobDefinitionError:
+        return JobDefinitionError(message, file, line)
+
+    if not isinstance(name, str) or not name or not all(c.isalnum() or c in "_-." for c in name):
+        raise fail(f"job name {name!r} must be a non-empty string of letters, digits, '_', '-' or '.'")
+    trigger_list = _triggers(triggers, fail)
+    try:
+        level = Consistency(consistency)
+    except ValueError:
+        raise fail(f"consistency {consistency!r} is not one of {[c.value for c in Consistency]}") from None
+    param_list = _checked(params, Param, "params", fail)
+    output_list = _checked(outputs, Output, "outputs", fail)
+    if not output_list:
+        raise fail("a job must declare at least one output")
+
+    def decorate(logic: Logic) -> Logic:
+        code = getattr(logic, "__code__", None)
+        if code is None or not callable(logic):
+            raise fail(f"@job must decorate a function, not {type(logic).__name__}")
+        where = (code.co_filename, code.co_firstlineno)
+        if inspect.iscoroutinefunction(logic):
+            raise JobDefinitionError(f"'{logic.__name__}' must be a plain function, not 'async def'", *where)
+        _check_signature(logic, where)
+        spec = JobSpec(
+            name=name,
+            logic=logic,
+            triggers=trigger_list,
+            consistency=level,
+            params=param_list,
+            outputs=output_list,
+            description=inspect.cleandoc(logic.__doc__ or ""),
+            file=file,
+            line=line,
+            logic_line=code.co_firstlineno,
+            defaults={p.name: p.default for p in param_list},
+        )
+        setattr(logic, JOB_ATTRIBUTE, spec)
+        return logic
+
+    return decorate
+
+
+def job_of(obj: Any) -> Optional[JobSpec]:
+    """The :class:`JobSpec` attached to a decorated function, or ``None``."""
+    spec = getattr(obj, JOB_ATTRIBUTE, None)
+    return spec if isinstance(spec, JobSpec) else None
+
+
+def _triggers(triggers: Any, fail: Callable[[str], JobDefinitionError]) -> tuple[Trigger, ...]:
+    items: Iterable[Any] = [triggers] if isinstance(triggers, (str, Trigger)) else triggers
+    result = []
+    for t in items:
+        t = Trigger(t) if isinstance(t, str) else t
+        if not isinstance(t, Trigger) or not isinstance(t.source, str) or not t.source:
+            raise fail(f"trigger {t!r} must be a source name or a Trigger")
+        result.append(t)
+    if not result:
+        raise fail("a job must declare at least one trigger source")
+    return tuple(result)
+
+
+def _checked(items: Sequence[Any], kind: type, what: str, fail: Callable[[str], JobDefinitionError]) -> tuple[Any, ...]:
+    seen: set[str] = set()
+    for item in items:
+        if not isinstance(item, kind):
+            raise fail(f"{what} must contain {kind.__name__} objects, got {item!r}")
+        try:
+            item.check_definition()
+        except ValueError as exc:
+            raise fail(str(exc)) from None
+        if item.name in seen:
+            raise fail(f"{what}: '{item.name}' is declared twice")
+        seen.add(item.name)
+    return tuple(items)
+
+
+def _check_signature(logic: Logic, where: tuple[str, int]) -> None:
+    sig = inspect.signature(logic)
+    positional = [
+        p for p in sig.parameters.values()
+        if p.kind in (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    ]
+    required_other = [
+        p for p in sig.parameters.values()
+        if p.kind == inspect.Parameter.KEYWORD_ONLY and p.default is inspect.Parameter.empty
+    ]
+    if len(positional) != 2 or required_other:
+        raise JobDefinitionError(
+            f"'{logic.__name__}{sig}' must take exactly two arguments: (event, ctx)", *where)

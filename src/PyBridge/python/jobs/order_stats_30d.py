@@ -1,0 +1,52 @@
+"""Lending feature: a user's orders over a look-back window, joined with the user's profile by fetch.
+
+Triggered by every order event (key = user id). Instead of joining the order stream with the profile
+stream, the logic fetches the profile as of the order's time from the event center.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any, Optional
+
+from featureplatform import Consistency, Context, Event, Output, Param, job
+
+DAY_MS = 24 * 60 * 60 * 1000
+
+
+@job(
+    "order_stats_30d",
+    triggers="orders",
+    consistency=Consistency.TRIGGER_STRONG,
+    params=[
+        Param("window_days", int, default=30, min=1, max=365, description="Look-back window in days."),
+        Param("min_amount", float, default=0.0, min=0.0, description="Orders below this amount are ignored."),
+    ],
+    outputs=[
+        Output("user_id", str, "The user the row describes."),
+        Output("order_count", int, "Orders in the window, the triggering one included."),
+        Output("order_amount", float, "Sum of the orders' amounts in the window."),
+        Output("avg_order_amount", float, "Mean order amount in the window."),
+        Output("user_tier", str, "The user's tier as of the order's time.", nullable=True),
+        Output("account_age_days", int, "Days since the user registered, as of the order's time.", nullable=True),
+    ],
+)
+def order_stats(event: Event, ctx: Context) -> dict[str, Any]:
+    """Order count and amount over the last ``window_days`` days, with the user's tier and account age."""
+    window = timedelta(days=ctx.params["window_days"])
+    min_amount = ctx.params["min_amount"]
+    amounts = [
+        float(change.get("amount", 0.0))
+        for change in ctx.history("orders", event.key, since=window)
+        if change.get("status", "created") != "cancelled" and float(change.get("amount", 0.0)) >= min_amount
+    ]
+    profile: Optional[dict[str, Any]] = ctx.fetch("user_profile", event.key)
+    registered = profile.get("registered_ms") if profile else None
+    return {
+        "user_id": event.key,
+        "order_count": len(amounts),
+        "order_amount": round(sum(amounts), 2),
+        "avg_order_amount": round(sum(amounts) / len(amounts), 2) if amounts else 0.0,
+        "user_tier": profile.get("tier") if profile else None,
+        "account_age_days": (event.time_ms - registered) // DAY_MS if registered is not None else None,
+    }

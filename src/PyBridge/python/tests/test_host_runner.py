@@ -1,0 +1,80 @@
+"""The host-side runner: JSON protocol, errors as data, reload and parameter swaps."""
+
+import json
+import os
+import tempfile
+import textwrap
+import unittest
+
+from tests._paths import JOBS
+from featureplatform._host import JobRunner, NativeDataSource
+
+JOB = """
+from featureplatform import job, Output, Param
+
+@job("echo", triggers="s", outputs=[Output("key", str), Output("n", int)],
+     params=[Param("factor", int, 2, min=1, max=100)])
+def echo(event, ctx):
+    state = ctx.fetch("profile", event.key)
+    if event.get("fail"):
+        raise ValueError("asked to fail")
+    return {"key": event.key, "n": event["n"] * ctx.params["factor"] + (state or {}).get("bonus", 0)}
+"""
+
+
+def fetch(source, key, as_of_ms, consistency):
+    return json.dumps({"bonus": 1}) if key == "k1" else None
+
+
+def history(source, key, since_ms, until_ms, limit):
+    return "[]"
+
+
+class RunnerTest(unittest.TestCase):
+    def setUp(self) -> None:
+        self.dir = tempfile.mkdtemp()
+        self.path = os.path.join(self.dir, "echo.py")
+        self.write(JOB)
+        self.runner = JobRunner(self.path, NativeDataSource(fetch, history))
+        self.assertTrue(json.loads(self.runner.reload())["ok"])
+
+    def write(self, text: str) -> None:
+        with open(self.path, "w") as f:
+            f.write(textwrap.dedent(text))
+
+    def call(self, **data: object) -> object:
+        return json.loads(self.runner.call(json.dumps({"source": "s", "key": "k1", "time_ms": 5, "data": data})))
+
+    def test_call_and_batch(self) -> None:
+        self.assertEqual(self.call(n=3), [["k1", 7]])
+        out = json.loads(self.runner.call_batch(json.dumps(
+            [{"source": "s", "key": k, "time_ms": 5, "data": {"n": 1, "fail": k == "bad"}} for k in ["k1", "bad", "k3"]])))
+        self.assertEqual(out[0], [["k1", 3]])
+        self.assertEqual(out[1]["error"]["type"], "ValueError")
+        self.assertEqual(out[1]["error"]["line"], 9)
+        self.assertEqual(out[2], [["k3", 2]])
+
+    def test_params_swap_is_validated(self) -> None:
+        self.assertTrue(json.loads(self.runner.set_params('{"factor": 10}'))["ok"])
+        self.assertEqual(self.call(n=3), [["k1", 31]])
+        bad = json.loads(self.runner.set_params('{"factor": 1000}'))
+        self.assertFalse(bad["ok"])
+        self.assertEqual(self.call(n=3), [["k1", 31]])
+
+    def test_failed_reload_keeps_previous_version(self) -> None:
+        self.write(JOB.replace("return {", "return {{"))
+        result = json.loads(self.runner.reload())
+        self.assertFalse(result["ok"])
+        self.assertEqual(self.call(n=1), [["k1", 3]])
+        self.write(JOB.replace("* ctx.params", "* 100 * ctx.params"))
+        self.assertEqual(json.loads(self.runner.reload())["version"], 2)
+        self.assertEqual(self.call(n=1), [["k1", 201]])
+
+    def test_examples_load(self) -> None:
+        for name in ("order_stats_30d.py", "repayment_risk.py"):
+            runner = JobRunner(os.path.join(JOBS, name), NativeDataSource(fetch, history))
+            self.assertTrue(json.loads(runner.reload())["ok"], name)
+
+
+if __name__ == "__main__":
+    unittest.main()

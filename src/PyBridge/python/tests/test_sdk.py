@@ -1,0 +1,127 @@
+"""The SDK's declaration checks, row checks, canned data source and module loader."""
+
+import os
+import tempfile
+import textwrap
+import unittest
+
+from tests._paths import ROOT  # noqa: F401 - puts the SDK on sys.path
+from featureplatform import (Event, JobDefinitionError, Output, Param, ResultShapeError, job, job_of)
+from featureplatform.testing import InMemoryDataSource, load_job, run_job
+
+THIS_FILE = os.path.abspath(__file__)
+
+
+class DeclarationTest(unittest.TestCase):
+    def test_valid_declaration_is_attached_to_the_function(self) -> None:
+        @job("j", triggers=["a", "b"], outputs=[Output("x", int)], params=[Param("p", float, 0.5, min=0, max=1)])
+        def logic(event, ctx):
+            """Doc."""
+            return {"x": 1}
+
+        spec = job_of(logic)
+        self.assertIsNotNone(spec)
+        assert spec is not None
+        self.assertEqual([t.source for t in spec.triggers], ["a", "b"])
+        self.assertEqual(spec.description, "Doc.")
+        self.assertEqual(spec.to_json()["params"][0]["max"], 1)
+
+    def test_bad_parameter_default_names_the_decorator_line(self) -> None:
+        with self.assertRaises(JobDefinitionError) as caught:
+            job("j", triggers="a", outputs=[Output("x", int)], params=[Param("p", int, 50, min=0, max=10)])  # line A
+        self.assertEqual(caught.exception.file, THIS_FILE)
+        self.assertIn("above the maximum", caught.exception.reason)
+        self.assertIn(f"{THIS_FILE}:{caught.exception.line}:", str(caught.exception))
+
+    def test_bad_parameter_type_and_bounds(self) -> None:
+        for param, text in [(Param("p", list, []), "type must be"), (Param("p", str, "a", min=1), "bounds only apply"),
+                            (Param("p", int, 1.5), "not a finite int"), (Param("1p", int, 1), "valid identifier"),
+                            (Param("p", int, 1, min=5, max=2), "greater than max")]:
+            with self.subTest(text), self.assertRaisesRegex(JobDefinitionError, text):
+                job("j", triggers="a", outputs=[Output("x", int)], params=[param])
+
+    def test_wrong_signature_names_the_function(self) -> None:
+        with self.assertRaisesRegex(JobDefinitionError, r"must take exactly two arguments"):
+            @job("j", triggers="a", outputs=[Output("x", int)])
+            def logic(event):
+                return None
+
+    def test_missing_outputs_or_triggers(self) -> None:
+        with self.assertRaisesRegex(JobDefinitionError, "at least one output"):
+            job("j", triggers="a", outputs=[])
+        with self.assertRaisesRegex(JobDefinitionError, "at least one trigger"):
+            job("j", triggers=[], outputs=[Output("x", int)])
+
+
+@job("shapes", triggers="a", outputs=[Output("x", int), Output("y", float, nullable=True)])
+def shapes(event, ctx):
+    return event.data["result"]
+
+
+class RowsTest(unittest.TestCase):
+    def run_with(self, result: object) -> list:
+        return run_job(shapes, Event("a", "k", 0, {"result": result}))
+
+    def test_accepted_shapes(self) -> None:
+        self.assertEqual(self.run_with(None), [])
+        self.assertEqual(self.run_with({"x": 1, "y": 2}), [{"x": 1, "y": 2.0}])
+        self.assertEqual(self.run_with([{"x": 1, "y": None}, {"x": 2, "y": 0.5}]), [{"x": 1, "y": None}, {"x": 2, "y": 0.5}])
+
+    def test_wrong_shapes_are_explained(self) -> None:
+        for result, text in [(5, "returned int"), ([{"x": 1}], r"missing \['y'\]"), ({"x": 1, "y": 1, "z": 2}, r"unknown \['z'\]"),
+                             ({"x": "1", "y": 1}, "output 'x' is str"), ({"x": None, "y": 1}, "not declared nullable"),
+                             ([1], "row 0 is int"), ({"x": True, "y": 1}, "output 'x' is bool")]:
+            with self.subTest(text), self.assertRaisesRegex(ResultShapeError, text):
+                self.run_with(result)
+
+
+class DataSourceTest(unittest.TestCase):
+    def test_fetch_is_point_in_time_and_history_is_bounded(self) -> None:
+        data = InMemoryDataSource().add("s", "k", 10, {"v": 1}).add("s", "k", 20, {"v": 2}).add("s", "k", 30, None)
+        self.assertIsNone(data.fetch("s", "k", 9, "eventual"))
+        self.assertEqual(data.fetch("s", "k", 20, "eventual"), {"v": 2})
+        self.assertIsNone(data.fetch("s", "k", 31, "eventual"))
+        self.assertEqual([c.time_ms for c in data.history("s", "k", 10, 20, 10)], [10, 20])
+        self.assertEqual([c.time_ms for c in data.history("s", "k", 0, 100, 1)], [10])
+
+
+class LoaderTest(unittest.TestCase):
+    def write(self, text: str) -> str:
+        handle, path = tempfile.mkstemp(suffix=".py")
+        with os.fdopen(handle, "w") as f:
+            f.write(textwrap.dedent(text))
+        self.addCleanup(os.remove, path)
+        return path
+
+    def test_syntax_error_names_file_and_line(self) -> None:
+        path = self.write("x = 1\ndef broken(:\n")
+        with self.assertRaises(JobDefinitionError) as caught:
+            load_job(path)
+        self.assertEqual((caught.exception.file, caught.exception.line), (path, 2))
+
+    def test_module_without_job(self) -> None:
+        with self.assertRaisesRegex(JobDefinitionError, "no job declared"):
+            load_job(self.write("def logic(event, ctx):\n    return None\n"))
+
+    def test_import_time_exception_names_the_line(self) -> None:
+        path = self.write("import featureplatform\n\nraise RuntimeError('boom')\n")
+        with self.assertRaises(JobDefinitionError) as caught:
+            load_job(path)
+        self.assertEqual(caught.exception.line, 3)
+        self.assertIn("RuntimeError", caught.exception.reason)
+
+    def test_two_jobs_in_one_module(self) -> None:
+        path = self.write("""
+            from featureplatform import job, Output
+            @job("a", triggers="s", outputs=[Output("x", int)])
+            def a(event, ctx): return None
+            @job("b", triggers="s", outputs=[Output("x", int)])
+            def b(event, ctx): return None
+            """)
+        with self.assertRaisesRegex(JobDefinitionError, "one job per module") as caught:
+            load_job(path)
+        self.assertEqual(caught.exception.line, 5)
+
+
+if __name__ == "__main__":
+    unittest.main()
