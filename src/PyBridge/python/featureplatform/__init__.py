@@ -18,6 +18,7 @@ from ._declaration import (
     Consistency,
     DataSourceError,
     JobDefinitionError,
+    LookAheadError,
     Output,
     Param,
     ResultShapeError,
@@ -42,6 +43,7 @@ __all__ = [
     "JobDefinitionError",
     "ResultShapeError",
     "DataSourceError",
+    "LookAheadError",
 ]
 
 __version__ = "0.1.0"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from typing import Any, Mapping, Optional, Protocol, Union
 
-from ._declaration import Consistency
+from ._declaration import Consistency, LookAheadError
 
 __all__ = ["Event", "Change", "Context", "DataSource", "TimeLike", "to_epoch_ms"]
 
@@ -113,6 +113,7 @@ class Context:
         ``consistency`` overrides the job's declared level for this read.
         """
         as_of_ms = self.event.time_ms if as_of is None else to_epoch_ms(as_of)
+        self._check_not_future(as_of_ms, "fetch")
         level = self._consistency if consistency is None else Consistency(consistency)
         return self._source.fetch(source, str(key), as_of_ms, level.value)
 
@@ -124,7 +125,14 @@ class Context:
         event's time. At most ``limit`` changes are returned (the oldest ones).
         """
         until_ms = self.event.time_ms if until is None else to_epoch_ms(until)
+        self._check_not_future(until_ms, "history")
         since_ms = until_ms - since // timedelta(milliseconds=1) if isinstance(since, timedelta) else to_epoch_ms(since)
         if limit <= 0:
             raise ValueError("limit must be positive")
         return self._source.history(source, str(key), since_ms, until_ms, int(limit))
+
+    def _check_not_future(self, time_ms: int, what: str) -> None:
+        if time_ms > self.event.time_ms:
+            raise LookAheadError(
+                f"ctx.{what} asked for data as of {time_ms}, after the event's time {self.event.time_ms}; "
+                "reads never see the future (read as of the event's time or earlier)")

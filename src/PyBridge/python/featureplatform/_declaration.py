@@ -38,6 +38,14 @@ class DataSourceError(RuntimeError):
     """A ``ctx.fetch`` / ``ctx.history`` call failed in the data source (e.g. a consistency wait timed out)."""
 
 
+class LookAheadError(ValueError):
+    """A read asked for data after the triggering event's time.
+
+    Point-in-time reads never see the future: that is what makes live runs, replays and calls agree. Read as of
+    the event's time (the default) or earlier.
+    """
+
+
 class Consistency(str, enum.Enum):
     """How fresh the data a job reads must be (see the platform's design, section 4)."""
 

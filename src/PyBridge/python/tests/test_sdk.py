@@ -125,3 +125,25 @@ class LoaderTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class LookAheadTests(unittest.TestCase):
+    """Reads after the event's time are refused: logic gives the same answer live, in replays and on calls."""
+
+    def test_fetch_and_history_after_the_event_time_raise(self) -> None:
+        from featureplatform import Context, Event, LookAheadError
+
+        class Source:
+            def fetch(self, source, key, as_of_ms, consistency):
+                return {"as_of": as_of_ms}
+
+            def history(self, source, key, since_ms, until_ms, limit):
+                return []
+
+        ctx = Context(Event("orders", "u1", 1_000), {}, Source())
+        self.assertEqual({"as_of": 1_000}, ctx.fetch("profiles", "u1"))
+        self.assertEqual({"as_of": 999}, ctx.fetch("profiles", "u1", as_of=999))
+        with self.assertRaises(LookAheadError):
+            ctx.fetch("profiles", "u1", as_of=1_001)
+        with self.assertRaises(LookAheadError):
+            ctx.history("orders", "u1", since=0, until=5_000)

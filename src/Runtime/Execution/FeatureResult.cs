@@ -1,0 +1,34 @@
+using FeaturePlatform.EventCenter.Events;
+
+namespace FeaturePlatform.Runtime.Execution;
+
+/// <summary>One result row of a job for one triggering event.</summary>
+/// <param name="Job">The job's name.</param>
+/// <param name="JobVersion">The job module's version that computed it.</param>
+/// <param name="Trigger">The triggering event.</param>
+/// <param name="RowIndex">Position of the row among the rows the event produced (0 for single-row jobs).</param>
+/// <param name="Values">Column name → value (long, double, bool, string or null), in the declared column order.</param>
+public sealed record FeatureResult(string Job, int JobVersion, ChangeEvent Trigger, int RowIndex, IReadOnlyList<KeyValuePair<string, object?>> Values)
+{
+    /// <summary>The entity the row describes: the triggering event's key.</summary>
+    public string Key => Trigger.EntityKey;
+
+    /// <summary>The event time the features are valid at.</summary>
+    public long EventTime => Trigger.EventTime;
+
+    /// <summary>
+    /// Identity of the row, the same every time the same event is computed by the same job (live, replay or
+    /// re-delivery): consumers de-duplicate by it.
+    /// </summary>
+    public string ResultId => $"{Job}/{Trigger.Source}/{Trigger.EventId}/{RowIndex}";
+}
+
+/// <summary>A failed computation, kept with everything needed to reproduce it.</summary>
+/// <param name="Job">The job's name.</param>
+/// <param name="JobVersion">The job module's version.</param>
+/// <param name="Trigger">The event the logic failed on.</param>
+/// <param name="ErrorType">Python exception type (or .NET type for host failures).</param>
+/// <param name="Message">Error message.</param>
+/// <param name="Traceback">Full Python traceback.</param>
+/// <param name="At">When it failed, ms since the Unix epoch.</param>
+public sealed record JobError(string Job, int JobVersion, ChangeEvent Trigger, string ErrorType, string Message, string Traceback, long At);

@@ -1,0 +1,114 @@
+using System.Diagnostics;
+using System.Text;
+using FeaturePlatform.EventCenter.Events;
+using FeaturePlatform.PyBridge;
+using FeaturePlatform.Runtime.Jobs;
+using FeaturePlatform.Runtime.Outputs;
+using FeaturePlatform.Runtime.Triggers;
+using Microsoft.Extensions.Logging;
+
+namespace FeaturePlatform.Runtime.Execution;
+
+/// <summary>
+/// The one run loop of every mode: take a batch from the trigger, run the logic on it (one crossing into Python
+/// per batch), write the results to every output, record failures, then acknowledge the batch. A failing event
+/// becomes an error record and never blocks the events after it.
+/// </summary>
+public sealed class JobRunner(
+    RegisteredJob job,
+    IFeatureDataSource dataSource,
+    IReadOnlyList<IJobOutput> outputs,
+    JobErrorLog errors,
+    ILogger logger,
+    TimeProvider? clock = null)
+{
+    private readonly TimeProvider clock = clock ?? TimeProvider.System;
+
+    /// <summary>What this runner has done.</summary>
+    public RunCounters Counters { get; } = new();
+
+    /// <summary>Runs every batch of <paramref name="trigger"/> until it ends or <paramref name="cancellationToken"/> fires.</summary>
+    public async Task RunAsync(ITrigger trigger, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(trigger);
+        await foreach (var batch in trigger.ReadAsync(cancellationToken))
+        {
+            if (batch.Events.Count > 0)
+            {
+                await RunBatchAsync(batch.Events, cancellationToken);
+            }
+            await batch.CompleteAsync(cancellationToken);
+        }
+    }
+
+    /// <summary>Runs the logic on <paramref name="events"/> and writes the results; returns them.</summary>
+    public async Task<IReadOnlyList<FeatureResult>> RunBatchAsync(IReadOnlyList<ChangeEvent> events, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var version = job.Version;
+        var outcomes = await job.Loaded.InvokeBatchAsync(events.Select(ToFeatureEvent).ToList(), dataSource, cancellationToken);
+        var results = new List<FeatureResult>(events.Count);
+        var failed = new List<JobError>();
+        var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        for (var i = 0; i < outcomes.Count; i++)
+        {
+            var outcome = outcomes[i];
+            if (outcome.Error is { } error)
+            {
+                failed.Add(new JobError(job.Name, version, events[i], error.PythonType, error.PythonMessage, error.PythonTraceback, now));
+                continue;
+            }
+            for (var r = 0; r < outcome.Rows.Count; r++)
+            {
+                results.Add(new FeatureResult(job.Name, version, events[i], r, [.. outcome.Rows[r].ToDictionary()]));
+            }
+        }
+        foreach (var output in outputs)
+        {
+            await output.WriteAsync(results, cancellationToken);
+        }
+        await errors.WriteAsync(failed, cancellationToken);
+        foreach (var e in failed)
+        {
+            logger.LogWarning("Job {Job} v{Version} failed on {Source}/{EventId}: {Type}: {Message}", e.Job, e.JobVersion, e.Trigger.Source, e.Trigger.EventId, e.ErrorType, e.Message);
+        }
+        Counters.Add(events.Count, results.Count, failed.Count, Stopwatch.GetElapsedTime(started));
+        return results;
+    }
+
+    /// <summary>The event as the logic sees it: its data is the after-image (the before-image for deletes).</summary>
+    public static FeatureEvent ToFeatureEvent(ChangeEvent e)
+    {
+        var image = e.After ?? e.Before;
+        return new FeatureEvent(e.Source, e.EntityKey, e.EventTime, image is null ? null : Encoding.UTF8.GetString(image), e.EventId);
+    }
+}
+
+/// <summary>Counts of a runner (thread-safe).</summary>
+public sealed class RunCounters
+{
+    private long events;
+    private long results;
+    private long failures;
+    private long busyTicks;
+
+    /// <summary>Events run.</summary>
+    public long Events => Interlocked.Read(ref events);
+
+    /// <summary>Result rows written.</summary>
+    public long Results => Interlocked.Read(ref results);
+
+    /// <summary>Events whose logic failed.</summary>
+    public long Failures => Interlocked.Read(ref failures);
+
+    /// <summary>Time spent running batches.</summary>
+    public TimeSpan Busy => TimeSpan.FromTicks(Interlocked.Read(ref busyTicks));
+
+    internal void Add(long eventCount, long resultCount, long failureCount, TimeSpan busy)
+    {
+        Interlocked.Add(ref events, eventCount);
+        Interlocked.Add(ref results, resultCount);
+        Interlocked.Add(ref failures, failureCount);
+        Interlocked.Add(ref busyTicks, busy.Ticks);
+    }
+}

@@ -1,0 +1,47 @@
+using FeaturePlatform.PyBridge;
+using FeaturePlatform.PyBridge.Jobs;
+
+namespace FeaturePlatform.Runtime.Jobs;
+
+/// <summary>The jobs of the jobs directory: loaded, validated, listed, enabled or disabled.</summary>
+public sealed class JobRegistry : IAsyncDisposable
+{
+    private readonly Dictionary<string, RegisteredJob> jobs;
+
+    private JobRegistry(IEnumerable<RegisteredJob> jobs, IReadOnlyList<JobValidationException> errors)
+    {
+        this.jobs = jobs.ToDictionary(j => j.Name, StringComparer.Ordinal);
+        LoadErrors = errors;
+    }
+
+    /// <summary>Every loaded job, by name.</summary>
+    public IReadOnlyCollection<RegisteredJob> Jobs => jobs.Values;
+
+    /// <summary>Modules that failed to load, with file, line and reason.</summary>
+    public IReadOnlyList<JobValidationException> LoadErrors { get; }
+
+    /// <summary>Loads every job module of <paramref name="directory"/>; <paramref name="disabled"/> names jobs that must not run live.</summary>
+    public static async Task<JobRegistry> LoadAsync(PythonHost host, string directory, IFeatureDataSource dataSource, IReadOnlySet<string>? disabled = null, JobOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        var load = await host.LoadJobsAsync(directory, dataSource, options);
+        var duplicates = load.Jobs.GroupBy(j => j.Declaration.Name).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
+        if (duplicates.Count > 0)
+        {
+            throw new InvalidOperationException($"Job names must be unique; declared more than once: {string.Join(", ", duplicates)}.");
+        }
+        return new JobRegistry(load.Jobs.Select(j => new RegisteredJob(j, disabled?.Contains(j.Declaration.Name) != true)), load.Errors);
+    }
+
+    /// <summary>The job named <paramref name="name"/>, or null.</summary>
+    public RegisteredJob? Find(string name) => jobs.GetValueOrDefault(name);
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var job in jobs.Values)
+        {
+            await job.Loaded.DisposeAsync();
+        }
+    }
+}
