@@ -1,0 +1,44 @@
+namespace FeaturePlatform.Runtime.Tests;
+
+/// <summary>Job modules used by the runtime tests.</summary>
+internal static class TestJobs
+{
+    /// <summary>Orders over a window joined with the user's profile by a fetch-strong fetch.</summary>
+    public const string OrderProfile = """
+        from datetime import timedelta
+        from featureplatform import Consistency, Output, Param, job
+
+        @job(
+            "order_profile",
+            triggers="orders",
+            consistency=Consistency.TRIGGER_STRONG,
+            params=[Param("window_days", int, default=30, min=1, max=365, description="Look-back window in days.")],
+            outputs=[
+                Output("user_id", str, "The user."),
+                Output("orders", int, "Orders in the window, this one included."),
+                Output("amount", float, "Sum of their amounts."),
+                Output("tier", str, "The user's tier as of the order.", nullable=True),
+            ],
+        )
+        def order_profile(event, ctx):
+            history = ctx.history("orders", event.key, since=timedelta(days=ctx.params["window_days"]))
+            profile = ctx.fetch("profiles", event.key, consistency="fetch_strong")
+            return {
+                "user_id": event.key,
+                "orders": len(history),
+                "amount": round(sum(float(c.get("amount", 0)) for c in history), 2),
+                "tier": profile.get("tier") if profile else None,
+            }
+        """;
+
+    /// <summary>Tries to read a day into the future when an order is large: must be refused.</summary>
+    public const string Peeker = """
+        from featureplatform import Output, job
+
+        @job("peeker", triggers="orders", outputs=[Output("tier", str, "tier", nullable=True)])
+        def peeker(event, ctx):
+            as_of = event.time_ms + 86_400_000 if event.get("amount", 0) > 100 else None
+            profile = ctx.fetch("profiles", event.key, as_of=as_of)
+            return {"tier": profile.get("tier") if profile else None}
+        """;
+}
