@@ -7,7 +7,7 @@ namespace FeaturePlatform.PyBridge.Hosting;
 /// Interrupts calls that run past their deadline by raising TimeoutError in their thread
 /// (PyThreadState_SetAsyncExc). Takes the GIL only when a deadline has passed. The interrupt lands at the next
 /// bytecode boundary: pure-Python loops stop; C code (a long <c>time.sleep</c>, a numpy kernel) runs to its end
-/// first; logic that catches and ignores the TimeoutError is interrupted again every 100 ms.
+/// first; logic that catches and ignores the TimeoutError gets a KeyboardInterrupt (a BaseException) every 100 ms after.
 /// </summary>
 internal sealed class Watchdog
 {

@@ -71,7 +71,9 @@ internal sealed class Worker
         {
             return false;
         }
-        CPython.ThreadStateSetAsyncExc(PythonThreadId, CPython.ExcTimeoutError);
+        // First a TimeoutError the logic may handle; if it swallows that and keeps running, a KeyboardInterrupt,
+        // which `except Exception`/`except TimeoutError` do not catch, so the call really ends.
+        CPython.ThreadStateSetAsyncExc(PythonThreadId, _fired == 0 ? CPython.ExcTimeoutError : CPython.ExcKeyboardInterrupt);
         _fired = 1;
         Volatile.Write(ref _deadline, now + refireTicks); // logic that swallows the interrupt gets another one
         return true;

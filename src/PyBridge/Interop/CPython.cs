@@ -77,6 +77,9 @@ internal static unsafe class CPython
     /// <summary>The <c>TypeError</c> type object.</summary>
     public static IntPtr ExcTypeError;
 
+    /// <summary>The <c>KeyboardInterrupt</c> type object (a BaseException: <c>except Exception</c> does not catch it).</summary>
+    public static IntPtr ExcKeyboardInterrupt;
+
     public static void Bind(IntPtr lib)
     {
         IntPtr S(string name) => NativeLoader.Symbol(lib, name);
@@ -111,5 +114,6 @@ internal static unsafe class CPython
         None = S("_Py_NoneStruct");
         ExcTimeoutError = *(IntPtr*)S("PyExc_TimeoutError");
         ExcTypeError = *(IntPtr*)S("PyExc_TypeError");
+        ExcKeyboardInterrupt = *(IntPtr*)S("PyExc_KeyboardInterrupt");
     }
 }

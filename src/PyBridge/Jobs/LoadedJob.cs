@@ -206,14 +206,14 @@ public sealed class LoadedJob : IAsyncDisposable
         return info.Type switch
         {
             "ResultShapeError" => new JobResultShapeException(name, info.Message, info.File, info.Line, info.Traceback),
-            "TimeoutError" when timedOut => new JobTimeoutException(name, Timeout, info.File, info.Line, info.Traceback),
+            "TimeoutError" or "KeyboardInterrupt" when timedOut => new JobTimeoutException(name, Timeout, info.File, info.Line, info.Traceback),
             _ => new PythonJobException(name, info.Type, info.Message, info.File, info.Line, info.Traceback,
                 info.Type == "DataSourceError" ? dataSourceError : null),
         };
     }
 
     internal PythonJobException FromHostError(PythonHostException error, bool timedOut, Exception? dataSourceError) =>
-        timedOut && error.PythonType == "TimeoutError"
+        timedOut && error.PythonType is "TimeoutError" or "KeyboardInterrupt"
             ? new JobTimeoutException(_state.Declaration.Name, Timeout, Path, 0, error.Message)
             : new PythonJobException(_state.Declaration.Name, error.PythonType ?? "Error", error.Message, Path, 0, error.Message, dataSourceError);
 

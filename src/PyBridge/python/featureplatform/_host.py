@@ -135,7 +135,7 @@ class JobRunner:
                 append(normalise_rows(spec, spec.logic(event, Context(event, params, source, spec.consistency, spec.name))))
             except BaseException as exc:  # noqa: BLE001 - reported to .NET as data
                 append({"error": _describe(spec, exc)})
-                if isinstance(exc, TimeoutError):
+                if isinstance(exc, (TimeoutError, KeyboardInterrupt)):
                     break  # the host resubmits the rest with a fresh deadline
         return _encode(out)
 
