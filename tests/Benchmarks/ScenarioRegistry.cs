@@ -1,4 +1,5 @@
 using FeaturePlatform.Benchmarks.Harness;
+using FeaturePlatform.Benchmarks.Scenarios;
 
 namespace FeaturePlatform.Benchmarks;
 
@@ -7,5 +8,7 @@ internal static class ScenarioRegistry
 {
     public static IReadOnlyList<IBenchmarkScenario> All { get; } =
     [
+        new PyBridgeCallsScenario(),
+        new PyBridgeLatencyScenario(),
     ];
 }
