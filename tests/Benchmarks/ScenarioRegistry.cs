@@ -14,5 +14,7 @@ internal static class ScenarioRegistry
         new EventIngestScenario(),
         new AsOfFetchScenario(),
         new KafkaIngestScenario(),
+        new PyBridgeCallsScenario(),
+        new PyBridgeLatencyScenario(),
     ];
 }

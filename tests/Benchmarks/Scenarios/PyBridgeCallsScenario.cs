@@ -1,0 +1,90 @@
+using System.Diagnostics;
+using FeaturePlatform.Benchmarks.Harness;
+using FeaturePlatform.PyBridge;
+using FeaturePlatform.PyBridge.Jobs;
+
+namespace FeaturePlatform.Benchmarks.Scenarios;
+
+/// <summary>Single calls/s and batched events/s through the embedded host vs the same logic in a pure-Python loop.</summary>
+internal sealed class PyBridgeCallsScenario : IBenchmarkScenario
+{
+    public string Name => "pybridge-calls";
+
+    public string Description => "embedded Python feature (one C# fetch + dict ops): single calls/s and batched events/s vs a pure-Python loop over an in-memory dict";
+
+    public async Task<IReadOnlyList<Measurement>> RunAsync(ScenarioContext context)
+    {
+        var n = context.Quick ? 20_000 : 200_000;
+        var dir = PyBridgeBench.WriteFiles();
+        await using var host = await PythonHost.StartAsync(new PythonHostOptions { LatencyWorkers = 1 });
+        await using var job = await PyBridgeBench.LoadAsync(host, dir);
+        var events = PyBridgeBench.Events(n);
+
+        await PyBridgeBench.BaselineAsync(host, dir, n / 10); // warm-up
+        var baseline = await PyBridgeBench.BaselineAsync(host, dir, n);
+        context.Log($"pure-Python loop: {baseline:0} calls/s");
+
+        await PipelinedAsync(job, events.Take(n / 10).ToList(), 64);
+        var pipelined = await PipelinedAsync(job, events, 64);
+        context.Log($"single calls, 64 in flight: {pipelined:0} calls/s");
+
+        var sequentialEvents = events.Take(n / 4).ToList();
+        var sequential = await SequentialAsync(job, sequentialEvents);
+        context.Log($"single calls, one at a time: {sequential:0} calls/s");
+
+        await BatchedAsync(job, events.Take(n / 10).ToList(), 1000);
+        var batched = await BatchedAsync(job, events, 1000);
+        context.Log($"batches of 1000: {batched:0} events/s");
+
+        return
+        [
+            Measurement.HigherIsBetter("single calls/s (64 in flight)", pipelined, "calls/s", "pure-Python loop, same logic, dict fetch", baseline),
+            Measurement.HigherIsBetter("single calls/s (one at a time)", sequential, "calls/s", "pure-Python loop, same logic, dict fetch", baseline),
+            Measurement.HigherIsBetter("batched events/s (1000/batch)", batched, "events/s", "pure-Python loop, same logic, dict fetch", baseline),
+        ];
+    }
+
+    private static async Task<double> PipelinedAsync(LoadedJob job, List<FeatureEvent> events, int inFlight)
+    {
+        var watch = Stopwatch.StartNew();
+        var next = -1;
+        async Task CallerAsync()
+        {
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < events.Count)
+            {
+                var rows = await job.InvokeAsync(events[i]);
+                if (rows.Count != 1)
+                {
+                    throw new InvalidOperationException("expected one row");
+                }
+            }
+        }
+        await Task.WhenAll(Enumerable.Range(0, inFlight).Select(_ => CallerAsync()));
+        return events.Count / watch.Elapsed.TotalSeconds;
+    }
+
+    private static async Task<double> SequentialAsync(LoadedJob job, List<FeatureEvent> events)
+    {
+        var watch = Stopwatch.StartNew();
+        foreach (var e in events)
+        {
+            await job.InvokeAsync(e);
+        }
+        return events.Count / watch.Elapsed.TotalSeconds;
+    }
+
+    private static async Task<double> BatchedAsync(LoadedJob job, List<FeatureEvent> events, int size)
+    {
+        var watch = Stopwatch.StartNew();
+        for (var i = 0; i < events.Count; i += size)
+        {
+            var outcomes = await job.InvokeBatchAsync(events.GetRange(i, Math.Min(size, events.Count - i)));
+            if (outcomes.Any(o => !o.Succeeded))
+            {
+                throw outcomes.First(o => !o.Succeeded).Error!;
+            }
+        }
+        return events.Count / watch.Elapsed.TotalSeconds;
+    }
+}
