@@ -65,6 +65,32 @@ public sealed class RabbitMqOutputRestartTests : IAsyncLifetime
         Assert.Equal(written.Order(StringComparer.Ordinal), received.Distinct().Order(StringComparer.Ordinal));
     }
 
+    [Fact]
+    public async Task While_the_broker_is_down_writes_fail_after_the_retry_timeout_or_on_cancellation_then_recover()
+    {
+        var (exchange, queue) = await RabbitMqOutputTests.DeclareAsync(server);
+        var job = UniqueName.For("job");
+        await using var output = new RabbitMqOutput(RabbitMqOutputTests.Options(server, exchange) with { RetryTimeout = TimeSpan.FromSeconds(2) });
+        await output.WriteAsync(OutputTestData.Many(job, 10), CancellationToken.None);
+        await server.StopAsync();
+
+        var started = DateTime.UtcNow;
+        var timeout = await Assert.ThrowsAsync<TimeoutException>(async () => await output.WriteAsync(OutputTestData.Many(job, 10, startAt: 10), CancellationToken.None));
+        Assert.InRange(DateTime.UtcNow - started, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30));
+        Assert.NotNull(timeout.InnerException);
+
+        await using (var patient = new RabbitMqOutput(RabbitMqOutputTests.Options(server, exchange)))
+        {
+            using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await patient.WriteAsync(OutputTestData.Many(job, 10, startAt: 10), cancel.Token));
+        }
+
+        await server.StartAgainAsync();
+        await output.WriteAsync(OutputTestData.Many(job, 10, startAt: 20), CancellationToken.None);
+        var received = (await RabbitMqOutputTests.DrainAsync(server, queue)).Select(m => m.BasicProperties.MessageId!).ToHashSet();
+        Assert.Superset(OutputTestData.Many(job, 10).Concat(OutputTestData.Many(job, 10, startAt: 20)).Select(r => r.ResultId).ToHashSet(), received);
+    }
+
     private async Task WaitUntilAsync(Func<bool> condition, string what)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(120);
