@@ -1,0 +1,69 @@
+using FeaturePlatform.EventCenter.Bus;
+using FeaturePlatform.EventCenter.Tables;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace FeaturePlatform.Runtime.Outputs;
+
+/// <summary>
+/// Turns configured <see cref="JobOutputSettings"/> into outputs. Dependencies a kind needs are given here; asking for a
+/// kind whose dependency is missing fails with a message naming it.
+/// </summary>
+/// <param name="featureStore">The (shared) feature store: every FeatureStore output is this instance.</param>
+/// <param name="bus">The bus for Kafka outputs, or null.</param>
+/// <param name="events">The event store for EventCenter outputs, or null.</param>
+/// <param name="rabbitMqUri">The broker for RabbitMq outputs (amqp://…), or null.</param>
+/// <param name="loggers">Loggers, or null for none.</param>
+public sealed class OutputFactory(FeatureStore featureStore, IMessageBus? bus = null, IEventWriter? events = null, Uri? rabbitMqUri = null, ILoggerFactory? loggers = null)
+{
+    private readonly ILoggerFactory loggers = loggers ?? NullLoggerFactory.Instance;
+
+    /// <summary>Creates the output <paramref name="settings"/> describe; the caller disposes it.</summary>
+    /// <exception cref="ArgumentException">The settings are invalid.</exception>
+    /// <exception cref="InvalidOperationException">The kind's dependency was not given to the factory.</exception>
+    public IJobOutput Create(JobOutputSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        settings.Validate();
+        return settings.Kind switch
+        {
+            JobOutputKind.FeatureStore => featureStore,
+            JobOutputKind.Kafka => new KafkaOutput(bus ?? throw Missing("a message bus", settings), settings.Topic!),
+            JobOutputKind.RabbitMq => new RabbitMqOutput(
+                new RabbitMqOutputOptions
+                {
+                    Uri = rabbitMqUri ?? throw Missing("a RabbitMQ URI", settings),
+                    Exchange = settings.Exchange!,
+                    RoutingKey = settings.RoutingKey ?? "{job}.{key}",
+                },
+                loggers.CreateLogger<RabbitMqOutput>()),
+            _ => new EventCenterOutput(events ?? throw Missing("an event store", settings), loggers.CreateLogger<EventCenterOutput>()),
+        };
+    }
+
+    /// <summary>Creates every output of a job; on a failure the ones already created are disposed.</summary>
+    public async ValueTask<IReadOnlyList<IJobOutput>> CreateAllAsync(IReadOnlyList<JobOutputSettings> settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var outputs = new List<IJobOutput>(settings.Count);
+        try
+        {
+            foreach (var s in settings)
+            {
+                outputs.Add(Create(s));
+            }
+            return outputs;
+        }
+        catch
+        {
+            foreach (var output in outputs)
+            {
+                await output.DisposeAsync();
+            }
+            throw;
+        }
+    }
+
+    private static InvalidOperationException Missing(string what, JobOutputSettings settings) =>
+        new($"A {settings.Kind} output needs {what}, but the output factory was created without one.");
+}
