@@ -1,0 +1,20 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace FeaturePlatform.FeatureApi.Auth;
+
+/// <summary>Looks API keys up by their SHA-256 (the plain keys are not kept in the lookup table).</summary>
+internal sealed class ApiKeyRegistry
+{
+    private readonly Dictionary<string, ApiKeyHolder> byHash;
+
+    public ApiKeyRegistry(ApiKeySettings settings)
+    {
+        settings.Validate();
+        byHash = settings.Keys.ToDictionary(kv => Hash(kv.Key), kv => kv.Value, StringComparer.Ordinal);
+    }
+
+    public ApiKeyHolder? Find(string key) => byHash.GetValueOrDefault(Hash(key));
+
+    private static string Hash(string key) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
+}
