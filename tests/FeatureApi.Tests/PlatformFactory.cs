@@ -12,7 +12,7 @@ namespace FeaturePlatform.FeatureApi.Tests;
 /// extra keys: a second reviewer and a key holding both operator and reviewer. Jobs' parameters come from
 /// <see cref="Jobs"/> (the host has no Python job registry here).
 /// </summary>
-public sealed class PlatformFactory : WebApplicationFactory<Program>
+public class PlatformFactory : WebApplicationFactory<Program>
 {
     public const string Admin = "demo-admin";
     public const string Author = "demo-author";
