@@ -11,8 +11,15 @@ internal sealed class ApiKeyRegistry
     public ApiKeyRegistry(ApiKeySettings settings)
     {
         settings.Validate();
-        byHash = settings.Keys.ToDictionary(kv => Hash(kv.Key), kv => kv.Value, StringComparer.Ordinal);
+        byHash = settings.EffectiveKeys().ToDictionary(kv => Hash(kv.Key), kv => kv.Value, StringComparer.Ordinal);
+        DemoKeysEnabled = settings.EnableDemoKeys && settings.DemoKeys.Count > 0;
     }
+
+    /// <summary>Whether the well-known demo keys are accepted (a warning is logged at start).</summary>
+    public bool DemoKeysEnabled { get; }
+
+    /// <summary>How many keys are accepted.</summary>
+    public int Count => byHash.Count;
 
     public ApiKeyHolder? Find(string key) => byHash.GetValueOrDefault(Hash(key));
 

@@ -12,10 +12,34 @@ public sealed record ApiKeySettings
     /// <summary>Key → holder. Default: empty (every protected endpoint answers 401).</summary>
     public Dictionary<string, ApiKeyHolder> Keys { get; init; } = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// Well-known demo keys (the embedded default lists <c>demo-admin</c>, <c>demo-operator</c>, …), honoured only
+    /// when <see cref="EnableDemoKeys"/> is true; kept apart from <see cref="Keys"/> so a deployment can switch them
+    /// off without editing the embedded default. Default: empty.
+    /// </summary>
+    public Dictionary<string, ApiKeyHolder> DemoKeys { get; init; } = new(StringComparer.Ordinal);
+
+    /// <summary>Whether <see cref="DemoKeys"/> are accepted. Default: false (the embedded appsettings.json sets true).</summary>
+    public bool EnableDemoKeys { get; init; }
+
+    /// <summary>The keys in force: <see cref="Keys"/>, plus <see cref="DemoKeys"/> when enabled (a key in both: <see cref="Keys"/> wins).</summary>
+    public IReadOnlyDictionary<string, ApiKeyHolder> EffectiveKeys()
+    {
+        var keys = new Dictionary<string, ApiKeyHolder>(Keys, StringComparer.Ordinal);
+        if (EnableDemoKeys)
+        {
+            foreach (var (key, holder) in DemoKeys)
+            {
+                keys.TryAdd(key, holder);
+            }
+        }
+        return keys;
+    }
+
     /// <summary>Throws a clear error for keys that are too short, nameless, or carry unknown roles.</summary>
     public void Validate()
     {
-        foreach (var (key, holder) in Keys)
+        foreach (var (key, holder) in EffectiveKeys())
         {
             if (key.Length < MinKeyLength)
             {
