@@ -25,6 +25,7 @@ public static class ApiModules
         services.AddSingleton<ApiMetrics>();
         services.AddHostedService<ApiStartup>();
         services.AddOpenApi(options => options.AddDocumentTransformer<ApiKeySecurityTransformer>());
+        BadRequests.Configure(services);
         return builder;
     }
 
