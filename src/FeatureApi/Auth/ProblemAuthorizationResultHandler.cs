@@ -17,7 +17,9 @@ internal sealed class ProblemAuthorizationResultHandler(IProblemDetailsService p
             await fallback.HandleAsync(next, context, policy, authorizeResult);
             return;
         }
-        var needed = policy.Requirements.OfType<RolesAuthorizationRequirement>().SelectMany(r => r.AllowedRoles).Distinct().ToList();
+        // The endpoint's policy combines the group's (any role) with its own; name only the requirement that failed.
+        var failed = authorizeResult.AuthorizationFailure?.FailedRequirements ?? policy.Requirements;
+        var needed = failed.OfType<RolesAuthorizationRequirement>().SelectMany(r => r.AllowedRoles).Distinct().ToList();
         var held = context.User.FindAll(System.Security.Claims.ClaimTypes.Role).Select(c => c.Value).ToList();
         context.Response.StatusCode = StatusCodes.Status403Forbidden;
         await problems.WriteAsync(new ProblemDetailsContext

@@ -14,6 +14,11 @@ internal sealed class MetricsMiddleware(RequestDelegate next, ApiMetrics metrics
             await next(context);
             status = context.Response.StatusCode;
         }
+        catch (BadHttpRequestException e)
+        {
+            status = e.StatusCode; // answered by the exception handler with this status
+            throw;
+        }
         catch
         {
             metrics.RecordError(GroupOf(context), "exception");

@@ -90,6 +90,17 @@ public sealed class AuthTests(PlatformFactory factory) : IClassFixture<PlatformF
         }
     }
 
+    [Theory]
+    [InlineData("/api/sources/orders/messages", PlatformFactory.Reader, "needs one of the roles author, operator, admin; the key of 'demo-reader' has reader.")]
+    [InlineData("/api/corrections/orders", PlatformFactory.Operator, "needs one of the roles admin; the key of 'demo-operator' has operator.")]
+    [InlineData($"/api/jobs/{Job}/parameters/proposals/x/approve", PlatformFactory.Operator, "needs one of the roles reviewer, admin;")]
+    public async Task The_403_names_exactly_the_roles_the_write_needs(string path, string key, string detail)
+    {
+        using var client = factory.CreateClient(key);
+        using var response = await client.PostAsync(path, Json("{}"));
+        await AssertProblemAsync(response, HttpStatusCode.Forbidden, detail);
+    }
+
     [Fact]
     public async Task The_key_is_also_accepted_as_an_ApiKey_authorization_header()
     {

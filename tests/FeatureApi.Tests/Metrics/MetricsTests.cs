@@ -16,6 +16,7 @@ public sealed partial class MetricsTests(PlatformFactory factory) : IClassFixtur
         (await reader.GetAsync("/api/features/job/absent")).Dispose();
         using var author = factory.CreateClient(PlatformFactory.Author);
         (await author.PostAsync("/api/sources/orders/messages", Json("""{"user_id":"m","created_at":1767225600000}"""))).Dispose();
+        (await reader.GetAsync("/api/dead-letters?limit=abc")).Dispose();
 
         using var client = factory.CreateClient();
         using var response = await client.GetAsync("/metrics");
@@ -55,6 +56,8 @@ public sealed partial class MetricsTests(PlatformFactory factory) : IClassFixtur
         Assert.Matches(@"featureapi_http_requests_total\{group=""/api/sources"",method=""POST"",status=""200""\} [1-9]", text);
         Assert.Matches(@"featureapi_http_request_duration_seconds_bucket\{group=""/api/sources"",le=""\+Inf""\} [1-9]", text);
         Assert.Matches(@"featureapi_http_request_duration_seconds_count\{group=""/api/sources""\} [1-9]", text);
+        Assert.Matches(@"featureapi_http_requests_total\{group=""/api/dead-letters"",method=""GET"",status=""400""\} [1-9]", text);
+        Assert.DoesNotContain("status=\"500\"", text, StringComparison.Ordinal);
         Assert.Matches(@"featureapi_feature_lookups_total\{kind=""single"",outcome=""miss""\} [1-9]", text);
         Assert.Contains("# TYPE eventcenter_ingest_messages_total counter", text, StringComparison.Ordinal);
         Assert.Contains("# TYPE eventcenter_ingest_dead_letters_total counter", text, StringComparison.Ordinal);
