@@ -21,6 +21,9 @@ public sealed class InMemoryJobParameters : IParameterDefinitions, IParameterApp
     /// <summary>Every applied change: (job, values, changedBy, reason).</summary>
     public ConcurrentQueue<(string Job, IReadOnlyDictionary<string, object> Values, string ChangedBy, string Reason)> Applied { get; } = new();
 
+    /// <summary>Jobs whose next apply throws (as a job store that is down would).</summary>
+    public ConcurrentDictionary<string, string> FailingJobs { get; } = new(StringComparer.Ordinal);
+
     /// <summary>Declares a job with <see cref="Definitions"/> at their defaults.</summary>
     public string AddJob(string name)
     {
@@ -35,6 +38,10 @@ public sealed class InMemoryJobParameters : IParameterDefinitions, IParameterApp
 
     public ValueTask ApplyAsync(string job, IReadOnlyDictionary<string, object> values, string changedBy, string reason, CancellationToken cancellationToken = default)
     {
+        if (FailingJobs.TryGetValue(job, out var failure))
+        {
+            throw new InvalidOperationException(failure);
+        }
         var values0 = current[job];
         foreach (var (name, value) in values)
         {

@@ -34,14 +34,18 @@ internal static class JsonBody
         return buffer.ToArray();
     }
 
-    /// <summary>The body as <typeparamref name="T"/>, or the problem to answer with.</summary>
-    public static async Task<(T? Value, ProblemHttpResult? Problem)> ReadAsync<T>(HttpRequest request, int maxBytes, CancellationToken cancellationToken)
+    /// <summary>The body as <typeparamref name="T"/> (<paramref name="whenEmpty"/> for an empty body, if given), or the problem to answer with.</summary>
+    public static async Task<(T? Value, ProblemHttpResult? Problem)> ReadAsync<T>(HttpRequest request, int maxBytes, CancellationToken cancellationToken, T? whenEmpty = null)
         where T : class
     {
         var bytes = await ReadBytesAsync(request, maxBytes, cancellationToken);
         if (bytes is null)
         {
             return (null, TypedResults.Problem($"The body exceeds {maxBytes} bytes.", statusCode: StatusCodes.Status413PayloadTooLarge, title: "Body too large"));
+        }
+        if (bytes.Length == 0 && whenEmpty is not null)
+        {
+            return (whenEmpty, null);
         }
         if (bytes.Length == 0)
         {

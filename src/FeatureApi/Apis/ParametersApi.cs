@@ -141,16 +141,12 @@ public static class ParametersApi
     private static async Task<Results<Ok<ParameterProposal>, ProblemHttpResult>> ReviewAsync(string job, string id, bool approve, HttpRequest request,
         ClaimsPrincipal user, ProposalStore store, IParameterDefinitions definitions, IParameterApplier applier, TimeProvider clock, CancellationToken cancellationToken)
     {
-        string? reason = null;
-        if (request.ContentLength != 0)
+        var (body, problem) = await JsonBody.ReadAsync(request, MaxBodyBytes, cancellationToken, whenEmpty: new ReviewRequest());
+        if (problem is not null)
         {
-            var (body, problem) = await JsonBody.ReadAsync<ReviewRequest>(request, MaxBodyBytes, cancellationToken);
-            if (problem is not null)
-            {
-                return problem;
-            }
-            reason = body!.Reason?.Trim();
+            return problem;
         }
+        var reason = body!.Reason?.Trim();
         if (reason?.Length > MaxReasonLength || (!approve && string.IsNullOrEmpty(reason)))
         {
             return JsonBody.BadRequest($"A reason of 1 to {MaxReasonLength} characters is {(approve ? "allowed" : "required to reject")}.", "Bad review");

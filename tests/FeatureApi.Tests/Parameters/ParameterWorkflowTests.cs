@@ -121,7 +121,7 @@ public sealed class ParameterWorkflowTests(PlatformFactory factory) : IClassFixt
             using var first = factory.CreateClient(PlatformFactory.Reviewer);
             using var second = factory.CreateClient(PlatformFactory.SecondReviewer);
             var path = $"/api/jobs/{job}/parameters/proposals/{id}/approve";
-            var responses = await Task.WhenAll(first.PostAsync(path, Json("{}")), second.PostAsync(path, Json("{}")));
+            var responses = await Task.WhenAll(first.PostAsync(path, Json("{}")), second.PostAsync(path, content: null));
             var statuses = responses.Select(r => r.StatusCode).Order().ToList();
             Assert.Equal([HttpStatusCode.OK, HttpStatusCode.Conflict], statuses);
             var loser = responses.Single(r => r.StatusCode == HttpStatusCode.Conflict);
@@ -132,6 +132,21 @@ public sealed class ParameterWorkflowTests(PlatformFactory factory) : IClassFixt
                 r.Dispose();
             }
         }
+    }
+
+    [Fact]
+    public async Task An_approval_whose_apply_fails_is_a_500_problem_and_the_error_is_kept_on_the_proposal()
+    {
+        var job = factory.Jobs.AddJob(UniqueName.For("risk"));
+        factory.Jobs.FailingJobs[job] = "parameter store unavailable";
+        var id = await ProposeAsync(job, PlatformFactory.Operator, """{"values":{"threshold":0.3},"reason":"r"}""");
+        using var reviewer = factory.CreateClient(PlatformFactory.Reviewer);
+        using var response = await reviewer.PostAsync($"/api/jobs/{job}/parameters/proposals/{id}/approve", Json("{}"));
+        await AssertProblemAsync(response, HttpStatusCode.InternalServerError, "approved but applying it to job");
+        var proposal = await ReadJsonAsync(await reviewer.GetAsync($"/api/jobs/{job}/parameters/proposals/{id}"));
+        Assert.Equal("Approved", proposal.GetProperty("state").GetString());
+        Assert.Equal("parameter store unavailable", proposal.GetProperty("applyError").GetString());
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, proposal.GetProperty("appliedAt").ValueKind);
     }
 
     [Theory]
