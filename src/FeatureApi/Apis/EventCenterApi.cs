@@ -2,6 +2,7 @@ using FeaturePlatform.EventCenter.Correction;
 using FeaturePlatform.EventCenter.Ingestion.DeadLetters;
 using FeaturePlatform.EventCenter.Tables;
 using FeaturePlatform.EventCenter.Watermarks;
+using FeaturePlatform.FeatureApi.Auth;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace FeaturePlatform.FeatureApi.Apis;
@@ -15,16 +16,20 @@ public static class EventCenterApi
     /// <summary>Maps <c>/api/events</c>, <c>/api/watermarks</c> and <c>/api/dead-letters</c>.</summary>
     public static IEndpointRouteBuilder MapEventCenterApi(this IEndpointRouteBuilder app)
     {
-        var events = app.MapGroup("/api/events").WithTags("Event center");
+        var events = app.MapGroup("/api/events").WithTags("Event center").RequireAuthorization(Roles.ReadPolicy);
         events.MapGet("/{source}/{key}", GetStateAsync).WithSummary("An entity's last event at or before asOf (ms; default now)");
         events.MapGet("/{source}/{key}/history", GetHistoryAsync).WithSummary("An entity's events with event time in [from, to)");
         events.MapGet("/{source}/by-id/{eventId}", GetByIdAsync).WithSummary("The event with this id");
-        app.MapGet("/api/watermarks/{source}", GetWatermarksAsync).WithTags("Event center").WithSummary("Offset and event-time watermarks of a source");
-        app.MapGet("/api/dead-letters", GetDeadLettersAsync).WithTags("Event center").WithSummary("Recent dead letters of a source");
+        app.MapGet("/api/watermarks/{source}", GetWatermarksAsync).WithTags("Event center").WithSummary("Offset and event-time watermarks of a source")
+            .RequireAuthorization(Roles.ReadPolicy);
+        app.MapGet("/api/dead-letters", GetDeadLettersAsync).WithTags("Event center").WithSummary("Recent dead letters of a source")
+            .RequireAuthorization(Roles.ReadPolicy);
         app.MapGet("/api/corrections", (CorrectionRunner runner) => TypedResults.Ok(runner.LastReports))
-            .WithTags("Event center").WithSummary("Last offline-correction report of each mirrored source");
+            .WithTags("Event center").WithSummary("Last offline-correction report of each mirrored source")
+            .RequireAuthorization(Roles.ReadPolicy);
         app.MapPost("/api/corrections/{source}", RunCorrectionAsync)
-            .WithTags("Event center").WithSummary("Correct a mirrored source against its database now; answers with the report");
+            .WithTags("Event center").WithSummary("Correct a mirrored source against its database now; answers with the report (role admin)")
+            .RequireAuthorization(Roles.AdminPolicy);
         return app;
     }
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using FeaturePlatform.EventCenter.Ingestion.Forwarding;
 using FeaturePlatform.EventCenter.Ingestion.Sources;
+using FeaturePlatform.FeatureApi.Auth;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 
@@ -18,10 +19,10 @@ public static class MessageForwardApi
     /// <summary>Maps <c>/api/sources</c>.</summary>
     public static RouteGroupBuilder MapMessageForwardApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/sources").WithTags("Sources");
+        var group = app.MapGroup("/api/sources").WithTags("Sources").RequireAuthorization(Roles.ReadPolicy);
         group.MapGet("/", ListSources).WithSummary("Registered sources");
-        group.MapPost("/{source}/messages", ForwardAsync)
-            .WithSummary("Forward one message (a JSON object) or many (a JSON array) to a source; answers after durable delivery");
+        group.MapPost("/{source}/messages", ForwardAsync).RequireAuthorization(Roles.ForwardPolicy)
+            .WithSummary("Forward one message (a JSON object) or many (a JSON array) to a source; answers after durable delivery (role author, operator or admin)");
         return group;
     }
 
@@ -43,7 +44,7 @@ public static class MessageForwardApi
     private static async Task<Results<Ok<ForwardResponse>, ProblemHttpResult>> ForwardAsync(
         string source, HttpRequest request, MessageForwardService forwarder, CancellationToken cancellationToken)
     {
-        var body = await ReadBodyAsync(request, cancellationToken);
+        var body = await JsonBody.ReadBytesAsync(request, MaxBodyBytes, cancellationToken);
         if (body is null)
         {
             return TypedResults.Problem($"The body exceeds {MaxBodyBytes} bytes.", statusCode: StatusCodes.Status413PayloadTooLarge, title: "Body too large");
@@ -80,26 +81,6 @@ public static class MessageForwardApi
                 Extensions = { ["errors"] = e.Errors },
             });
         }
-    }
-
-    private static async Task<byte[]?> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
-    {
-        if (request.ContentLength > MaxBodyBytes)
-        {
-            return null;
-        }
-        using var buffer = new MemoryStream();
-        var chunk = new byte[81920];
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
-        {
-            if (buffer.Length + read > MaxBodyBytes)
-            {
-                return null;
-            }
-            buffer.Write(chunk, 0, read);
-        }
-        return buffer.ToArray();
     }
 
     /// <summary>A JSON array is several messages (each element's bytes); anything else is one message, checked by its source's parser.</summary>

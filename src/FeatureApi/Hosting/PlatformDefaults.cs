@@ -1,5 +1,6 @@
 using FeaturePlatform.EventCenter.Hosting;
 using FeaturePlatform.FeatureApi.Apis;
+using FeaturePlatform.FeatureApi.Auth;
 using FeaturePlatform.FeatureApi.Health;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
@@ -20,6 +21,8 @@ public static class PlatformDefaults
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.AddProblemDetails();
         builder.Services.AddEventCenter(builder.Configuration);
+        builder.AddApiAuth();
+        builder.AddApiModules();
         builder.Services.AddHealthChecks()
             .AddCheck("self", () => HealthCheckResult.Healthy(), tags: ["live"])
             .AddCheck<EventCenterHealthCheck>("event-center", tags: [ReadyTag]);
@@ -32,10 +35,15 @@ public static class PlatformDefaults
         ArgumentNullException.ThrowIfNull(app);
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseApiPipeline();
         app.MapHealthChecks("/health/live", new() { Predicate = check => check.Tags.Contains("live") });
         app.MapHealthChecks("/health/ready", new() { Predicate = check => check.Tags.Contains(ReadyTag) || check.Tags.Contains("live") });
         app.MapMessageForwardApi();
         app.MapEventCenterApi();
+        app.MapFeaturesApi();
+        app.MapParametersApi();
+        app.MapAuditApi();
+        app.MapApiDocsAndMetrics();
         return app;
     }
 }

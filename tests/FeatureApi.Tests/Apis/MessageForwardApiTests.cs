@@ -11,7 +11,7 @@ public sealed class MessageForwardApiTests(PlatformFactory factory) : IClassFixt
     [Fact]
     public async Task A_posted_message_is_answered_with_its_event_id_and_becomes_the_entity_state()
     {
-        using var client = factory.CreateClient();
+        using var client = factory.CreateClient(PlatformFactory.Author);
         var user = $"u-{Guid.NewGuid():N}";
         using var response = await client.PostAsync("/api/sources/orders/messages",
             Json($$"""{"order_id":"o-{{user}}","user_id":"{{user}}","created_at":1767225600000,"amount":12.5}"""));
@@ -32,7 +32,7 @@ public sealed class MessageForwardApiTests(PlatformFactory factory) : IClassFixt
     [Fact]
     public async Task A_batch_without_ids_gets_fresh_ids_and_history_lists_it_in_time_order()
     {
-        using var client = factory.CreateClient();
+        using var client = factory.CreateClient(PlatformFactory.Author);
         var user = $"u-{Guid.NewGuid():N}";
         var batch = "[" + string.Join(',', Enumerable.Range(0, 5).Select(i =>
             $$"""{"user_id":"{{user}}","created_at":{{1767225600000 + (4 - i) * 1000}},"amount":{{i}}}""")) + "]";
@@ -54,7 +54,7 @@ public sealed class MessageForwardApiTests(PlatformFactory factory) : IClassFixt
     [InlineData("nope", """{"a":1}""", HttpStatusCode.NotFound, "Unknown source 'nope'")]
     public async Task Bad_requests_get_problem_details_and_nothing_is_forwarded(string source, string body, HttpStatusCode status, string detail)
     {
-        using var client = factory.CreateClient();
+        using var client = factory.CreateClient(PlatformFactory.Author);
         using var response = await client.PostAsync($"/api/sources/{source}/messages", Json(body));
         var text = await response.Content.ReadAsStringAsync();
         Assert.Equal(status, response.StatusCode);
@@ -65,7 +65,7 @@ public sealed class MessageForwardApiTests(PlatformFactory factory) : IClassFixt
     [Fact]
     public async Task An_oversized_body_is_refused_with_413()
     {
-        using var client = factory.CreateClient();
+        using var client = factory.CreateClient(PlatformFactory.Author);
         using var response = await client.PostAsync("/api/sources/orders/messages", Json("[" + new string(' ', 9 * 1024 * 1024) + "]"));
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
     }
@@ -73,7 +73,7 @@ public sealed class MessageForwardApiTests(PlatformFactory factory) : IClassFixt
     [Fact]
     public async Task Sources_and_watermarks_are_listed()
     {
-        using var client = factory.CreateClient();
+        using var client = factory.CreateClient(PlatformFactory.Author);
         var sources = await client.GetFromJsonAsync<JsonElement>("/api/sources");
         Assert.Contains("orders", sources.EnumerateArray().Select(s => s.GetProperty("name").GetString()));
         using var post = await client.PostAsync("/api/sources/orders/messages", Json("""{"user_id":"w","created_at":1767225600000}"""));

@@ -1,0 +1,68 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace FeaturePlatform.FeatureApi.Apis;
+
+/// <summary>Reads request bodies with a size limit and turns bad JSON into a clear 400/413 ProblemDetails.</summary>
+internal static class JsonBody
+{
+    private static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)
+    {
+        UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow,
+        RespectNullableAnnotations = true,
+        RespectRequiredConstructorParameters = true,
+    };
+
+    /// <summary>The body's bytes, or null when it exceeds <paramref name="maxBytes"/>.</summary>
+    public static async Task<byte[]?> ReadBytesAsync(HttpRequest request, int maxBytes, CancellationToken cancellationToken)
+    {
+        if (request.ContentLength > maxBytes)
+        {
+            return null;
+        }
+        using var buffer = new MemoryStream();
+        var chunk = new byte[81920];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
+        {
+            if (buffer.Length + read > maxBytes)
+            {
+                return null;
+            }
+            buffer.Write(chunk, 0, read);
+        }
+        return buffer.ToArray();
+    }
+
+    /// <summary>The body as <typeparamref name="T"/> (<paramref name="whenEmpty"/> for an empty body, if given), or the problem to answer with.</summary>
+    public static async Task<(T? Value, ProblemHttpResult? Problem)> ReadAsync<T>(HttpRequest request, int maxBytes, CancellationToken cancellationToken, T? whenEmpty = null)
+        where T : class
+    {
+        var bytes = await ReadBytesAsync(request, maxBytes, cancellationToken);
+        if (bytes is null)
+        {
+            return (null, TypedResults.Problem($"The body exceeds {maxBytes} bytes.", statusCode: StatusCodes.Status413PayloadTooLarge, title: "Body too large"));
+        }
+        if (bytes.Length == 0 && whenEmpty is not null)
+        {
+            return (whenEmpty, null);
+        }
+        if (bytes.Length == 0)
+        {
+            return (null, BadRequest("The body is empty; a JSON object is expected."));
+        }
+        try
+        {
+            var value = JsonSerializer.Deserialize<T>(bytes, Options);
+            return value is null ? (null, BadRequest("The body is null; a JSON object is expected.")) : (value, null);
+        }
+        catch (JsonException e)
+        {
+            return (null, BadRequest($"The body is not a valid request: {e.Message}"));
+        }
+    }
+
+    /// <summary>A 400 ProblemDetails.</summary>
+    public static ProblemHttpResult BadRequest(string detail, string title = "Invalid request") =>
+        TypedResults.Problem(detail, statusCode: StatusCodes.Status400BadRequest, title: title);
+}

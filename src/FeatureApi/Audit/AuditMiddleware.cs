@@ -1,0 +1,52 @@
+using System.Diagnostics;
+using System.Security.Claims;
+
+namespace FeaturePlatform.FeatureApi.Audit;
+
+/// <summary>
+/// Records every write (POST, PUT, PATCH, DELETE) with who, when, what and the outcome — including refused ones
+/// (401, 403, 4xx) and failures. Runs after authentication and before authorization so refusals are seen.
+/// </summary>
+internal sealed class AuditMiddleware(RequestDelegate next, AuditLog log, ILogger<AuditMiddleware> logger)
+{
+    public async Task InvokeAsync(HttpContext context)
+    {
+        var method = context.Request.Method;
+        if (!(HttpMethods.IsPost(method) || HttpMethods.IsPut(method) || HttpMethods.IsPatch(method) || HttpMethods.IsDelete(method)))
+        {
+            await next(context);
+            return;
+        }
+        var at = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        var started = Stopwatch.GetTimestamp();
+        var status = StatusCodes.Status500InternalServerError;
+        try
+        {
+            await next(context);
+            status = context.Response.StatusCode;
+        }
+        finally
+        {
+            var user = context.User;
+            var authenticated = user.Identity?.IsAuthenticated == true;
+            var record = new AuditRecord(
+                at,
+                authenticated ? user.Identity!.Name ?? "?" : "anonymous",
+                authenticated ? user.FindAll(ClaimTypes.Role).Select(c => c.Value).ToList() : [],
+                method,
+                context.Request.Path.Value ?? "",
+                (context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText,
+                status,
+                AuditRecord.OutcomeOf(status),
+                Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            try
+            {
+                await log.WriteAsync(record, CancellationToken.None);
+            }
+            catch (Exception e)
+            {
+                logger.LogError(e, "Could not write the audit record of {Method} {Path} by {Actor} ({Status})", record.Method, record.Path, record.Actor, record.Status);
+            }
+        }
+    }
+}

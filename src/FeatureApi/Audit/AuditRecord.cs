@@ -1,0 +1,24 @@
+namespace FeaturePlatform.FeatureApi.Audit;
+
+/// <summary>One audited write.</summary>
+/// <param name="At">When the request arrived, ms since the Unix epoch.</param>
+/// <param name="Actor">The key holder's name, or <c>anonymous</c>.</param>
+/// <param name="Roles">The holder's roles.</param>
+/// <param name="Method">HTTP method.</param>
+/// <param name="Path">Request path (no query string).</param>
+/// <param name="Route">The matched route pattern, or null when no endpoint matched.</param>
+/// <param name="Status">The answer's HTTP status.</param>
+/// <param name="Outcome">succeeded, rejected (4xx), unauthenticated (401), forbidden (403) or failed (5xx).</param>
+/// <param name="DurationMs">Time to answer in ms.</param>
+public sealed record AuditRecord(long At, string Actor, IReadOnlyList<string> Roles, string Method, string Path, string? Route, int Status, string Outcome, double DurationMs)
+{
+    /// <summary>The outcome name for a status code.</summary>
+    public static string OutcomeOf(int status) => status switch
+    {
+        < 400 => "succeeded",
+        401 => "unauthenticated",
+        403 => "forbidden",
+        < 500 => "rejected",
+        _ => "failed",
+    };
+}

@@ -1,0 +1,60 @@
+using FeaturePlatform.EventCenter.Hosting;
+using FeaturePlatform.EventCenter.Storage;
+using FeaturePlatform.FeatureApi.Audit;
+using FeaturePlatform.FeatureApi.Metrics;
+using FeaturePlatform.FeatureApi.Parameters;
+using FeaturePlatform.Runtime.Outputs;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace FeaturePlatform.FeatureApi.Hosting;
+
+/// <summary>The API host's own services and middleware: audit, metrics, feature look-ups, parameter workflow, OpenAPI.</summary>
+public static class ApiModules
+{
+    /// <summary>Registers the API modules' services (the event center must be registered too).</summary>
+    public static WebApplicationBuilder AddApiModules(this WebApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var services = builder.Services;
+        services.TryAddSingleton(sp => new FeatureStore(sp.GetRequiredKeyedService<IWideTableStore>(StoreRole.Hot)));
+        services.AddSingleton(sp => new AuditLog(sp.GetRequiredKeyedService<IWideTableStore>(StoreRole.Hot)));
+        services.AddSingleton(sp => new ProposalStore(sp.GetRequiredKeyedService<IWideTableStore>(StoreRole.Hot), sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton<JobRegistryParameters>();
+        services.TryAddSingleton<IParameterDefinitions>(sp => sp.GetRequiredService<JobRegistryParameters>());
+        services.TryAddSingleton<IParameterApplier>(sp => sp.GetRequiredService<JobRegistryParameters>());
+        services.AddSingleton<ApiMetrics>();
+        services.AddHostedService<ApiStartup>();
+        services.AddOpenApi(options => options.AddDocumentTransformer<ApiKeySecurityTransformer>());
+        BadRequests.Configure(services);
+        return builder;
+    }
+
+    /// <summary>
+    /// Adds the middleware in order: metrics (times everything), authentication, audit (sees refused writes too),
+    /// authorization.
+    /// </summary>
+    public static WebApplication UseApiPipeline(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.UseMiddleware<MetricsMiddleware>();
+        app.UseAuthentication();
+        app.UseMiddleware<AuditMiddleware>();
+        app.UseAuthorization();
+        return app;
+    }
+
+    /// <summary>Maps <c>/metrics</c> (anonymous, like health), <c>/openapi/v1.json</c> and the Swagger UI at <c>/swagger</c>.</summary>
+    public static WebApplication MapApiDocsAndMetrics(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.MapGet("/metrics", (ApiMetrics metrics) => TypedResults.Text(metrics.Render(), PrometheusTextWriter.ContentType))
+            .ExcludeFromDescription();
+        app.MapOpenApi();
+        app.UseSwaggerUI(options =>
+        {
+            options.SwaggerEndpoint("/openapi/v1.json", "FeaturePlatform v1");
+            options.RoutePrefix = "swagger";
+        });
+        return app;
+    }
+}
