@@ -19,14 +19,14 @@ internal static class StoredEvents
     public static ChangeEvent Profile(string user, long time, string tier, string id) =>
         Event("profiles", user, time, id, $$"""{"pid":"{{id}}","user_id":"{{user}}","t":{{time}},"tier":"{{tier}}"}""");
 
-    /// <summary>Stores the events and moves both sources' event-time watermarks past them (as ingestion would).</summary>
-    public static async Task StoreAsync(RuntimeHarness harness, IReadOnlyList<ChangeEvent> events)
+    /// <summary>Stores the events and moves both sources' event-time watermarks to the last of them or <paramref name="watermark"/> (as ingestion would).</summary>
+    public static async Task StoreAsync(RuntimeHarness harness, IReadOnlyList<ChangeEvent> events, long? watermark = null)
     {
         foreach (var chunk in events.Chunk(1000))
         {
             await harness.Events.WriteAsync(chunk);
         }
-        var max = events.Max(e => e.EventTime);
+        var max = Math.Max(watermark ?? long.MinValue, events.Max(e => e.EventTime));
         await harness.Watermarks.AdvanceEventTimeAsync("orders", max);
         await harness.Watermarks.AdvanceEventTimeAsync("profiles", max);
         harness.Signal.Pulse();
