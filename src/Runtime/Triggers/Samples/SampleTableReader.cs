@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
@@ -98,7 +97,7 @@ internal static class SampleTableReader
         {
             return Bad(line, "empty key");
         }
-        if (!TryParseTime(fields[header.Time].Trim(), out var time))
+        if (!TimeText.TryParse(fields[header.Time].Trim(), out var time))
         {
             return Bad(line, $"time '{fields[header.Time]}' is neither epoch milliseconds nor ISO-8601");
         }
@@ -135,7 +134,7 @@ internal static class SampleTableReader
             long time = 0;
             var timeOk = timeElement.ValueKind == JsonValueKind.Number
                 ? timeElement.TryGetInt64(out time)
-                : timeElement.ValueKind == JsonValueKind.String && TryParseTime(timeElement.GetString()!, out time);
+                : timeElement.ValueKind == JsonValueKind.String && TimeText.TryParse(timeElement.GetString()!, out time);
             if (!timeOk)
             {
                 return Bad(line, $"time {timeElement.GetRawText()} is neither epoch milliseconds nor ISO-8601");
@@ -155,23 +154,6 @@ internal static class SampleTableReader
         JsonValueKind.Number => e.GetRawText(),
         _ => null,
     };
-
-    /// <summary>Epoch milliseconds (an integer) or an ISO-8601 date/time (UTC unless it carries an offset).</summary>
-    internal static bool TryParseTime(string text, out long ms)
-    {
-        if (long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out ms))
-        {
-            return true;
-        }
-        if (text.Length >= 10 && char.IsAsciiDigit(text[0])
-            && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var parsed))
-        {
-            ms = parsed.ToUnixTimeMilliseconds();
-            return true;
-        }
-        ms = 0;
-        return false;
-    }
 
     /// <summary>Splits one CSV line (RFC 4180 quoting, "" inside quotes); null when a quote is not closed.</summary>
     internal static List<string>? SplitCsv(string text)
