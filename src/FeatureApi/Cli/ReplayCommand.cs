@@ -34,7 +34,9 @@ internal static class ReplayCommand
         try
         {
             var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = AppContext.BaseDirectory });
-            builder.Logging.SetMinimumLevel(LogLevel.Warning);
+            // Warnings and errors only, on stderr: stdout is the progress bar's.
+            builder.Configuration.AddInMemoryCollection([new("Logging:LogLevel:Default", "Warning"), new("Logging:LogLevel:FeaturePlatform", "Warning")]);
+            builder.Logging.AddConsole(console => console.LogToStandardErrorThreshold = LogLevel.Trace);
             builder.Services.AddEventCenter(builder.Configuration);
             await using var services = builder.Services.BuildServiceProvider();
             // Only the event center's tables are prepared: no ingestion or other background service runs.
