@@ -78,7 +78,7 @@ public sealed class JobCallerTests(PythonHostFixture python)
     public async Task A_failing_call_returns_its_error_record_and_bad_requests_are_refused()
     {
         await using var harness = await RuntimeHarness.StartAsync(null, RuntimeHarness.Orders);
-        await using var jobs = await StoredEvents.LoadJobsAsync(python, harness.DataSource, ("poison", TestJobs.Poison));
+        await using var jobs = await StoredEvents.LoadJobsAsync(python, harness.DataSource, ("poison", RunTestJobs.Poison));
         var caller = new JobCaller(jobs, harness.Events, harness.DataSource, harness.Errors);
 
         var call = await caller.CallAsync(new CallRequest("poison", "orders", "u1", """{"amount":3,"poison":true}""", null, "req-poison"));

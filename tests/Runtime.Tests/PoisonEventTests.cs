@@ -21,7 +21,7 @@ public sealed class PoisonEventTests(PythonHostFixture python)
         await using var harness = await RuntimeHarness.StartAsync(null, RuntimeHarness.Orders);
         var orders = Enumerable.Range(1, 10).Select(i => StoredEvents.Order($"u{i % 3}", T0 + i, i * 10, $"o{i}", poison: i is 3 or 7 or 10)).ToList();
         await StoredEvents.StoreAsync(harness, orders);
-        await using var jobs = await StoredEvents.LoadJobsAsync(python, harness.DataSource, ("poison", TestJobs.Poison));
+        await using var jobs = await StoredEvents.LoadJobsAsync(python, harness.DataSource, ("poison", RunTestJobs.Poison));
         var job = jobs.Find("poison")!;
         var output = new CollectingOutput();
         var runner = new JobRunner(job, harness.DataSource, [output], harness.Errors, NullLogger.Instance);
@@ -52,7 +52,7 @@ public sealed class PoisonEventTests(PythonHostFixture python)
         var bus = new EmbeddedMessageBus(new EmbeddedBusOptions { Directory = Path.Combine(Path.GetTempPath(), UniqueName.For("poison-bus")) });
         await bus.CreateTopicAsync("orders", 1);
         await using var harness = await RuntimeHarness.StartAsync(bus, RuntimeHarness.Orders);
-        await using var jobs = await StoredEvents.LoadJobsAsync(python, harness.DataSource, ("poison", TestJobs.Poison));
+        await using var jobs = await StoredEvents.LoadJobsAsync(python, harness.DataSource, ("poison", RunTestJobs.Poison));
         var job = jobs.Find("poison")!;
         var group = UniqueName.For("poison-group");
         var options = new LiveTriggerOptions { MaxBatchMessages = 3, MaxBatchWait = TimeSpan.FromMilliseconds(20) };

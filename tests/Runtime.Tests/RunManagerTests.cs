@@ -19,7 +19,7 @@ public sealed class RunManagerTests(PythonHostFixture python)
     {
         await using var harness = await RuntimeHarness.StartAsync(null, RuntimeHarness.Orders);
         await StoredEvents.StoreAsync(harness, Orders(300));
-        await using var jobs = await StoredEvents.LoadJobsAsync(python, harness.DataSource, ("slow", TestJobs.Slow));
+        await using var jobs = await StoredEvents.LoadJobsAsync(python, harness.DataSource, ("slow", RunTestJobs.Slow));
         await using var runs = Manager(harness, jobs);
         var output = new GuardedOutput();
         var directory = ResultDirectory();
@@ -64,7 +64,7 @@ public sealed class RunManagerTests(PythonHostFixture python)
     {
         await using var harness = await RuntimeHarness.StartAsync(null, RuntimeHarness.Orders);
         await StoredEvents.StoreAsync(harness, Orders(5000));
-        await using var jobs = await StoredEvents.LoadJobsAsync(python, harness.DataSource, ("slow", TestJobs.Slow));
+        await using var jobs = await StoredEvents.LoadJobsAsync(python, harness.DataSource, ("slow", RunTestJobs.Slow));
         await using var runs = Manager(harness, jobs);
         var output = new GuardedOutput();
         var directory = ResultDirectory();
@@ -85,8 +85,35 @@ public sealed class RunManagerTests(PythonHostFixture python)
         Assert.Equal(cancelled.Progress.Results, output.Results.Count);
         Assert.Equal(0, output.WritesAfterDispose);
         Assert.Equal(RunState.Cancelled, (await RunSummaryFile.ReadAsync(directory))!.State);
-        Assert.Equal(cancelled, runs.Get(id)! with { Progress = cancelled.Progress });
-        Assert.Equal(cancelled.Progress.EventsDone, runs.Get(id)!.Progress.EventsDone);
+        var later = runs.Get(id)!;
+        Assert.Equal((RunState.Cancelled, cancelled.EndedAt, cancelled.Progress.EventsDone), (later.State, later.EndedAt, later.Progress.EventsDone));
+    }
+
+    [Fact]
+    public async Task Disposing_the_manager_cancels_and_awaits_its_running_runs()
+    {
+        await using var harness = await RuntimeHarness.StartAsync(null, RuntimeHarness.Orders);
+        await StoredEvents.StoreAsync(harness, Orders(3000));
+        await using var jobs = await StoredEvents.LoadJobsAsync(python, harness.DataSource, ("slow", RunTestJobs.Slow));
+        var runs = Manager(harness, jobs);
+        var outputs = new[] { new GuardedOutput(), new GuardedOutput() };
+        var ids = new List<string>();
+        foreach (var output in outputs)
+        {
+            ids.Add(await runs.StartAsync(new RunRequest
+            {
+                Job = "slow",
+                Input = new TimeRangeInput(T0, T0 + 100_000) { Options = new ReplayOptions { BatchSize = 10 } },
+                Outputs = _ => [output],
+            }));
+        }
+        await RuntimeHarness.WaitUntilAsync(() => Task.FromResult(ids.All(id => runs.Get(id)!.Progress.EventsDone > 0)), "both runs are under way");
+
+        await runs.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.All(ids, id => Assert.Equal(RunState.Cancelled, runs.Get(id)!.State));
+        Assert.All(outputs, o => Assert.True(o.Disposed));
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => runs.StartAsync(new RunRequest { Job = "slow", Input = new TimeRangeInput(0, 1) }));
     }
 
     [Fact]
@@ -138,7 +165,7 @@ public sealed class RunManagerTests(PythonHostFixture python)
     public async Task A_run_whose_input_cannot_be_read_fails_with_the_reason_and_unknown_jobs_are_refused()
     {
         await using var harness = await RuntimeHarness.StartAsync(null, RuntimeHarness.Orders);
-        await using var jobs = await StoredEvents.LoadJobsAsync(python, harness.DataSource, ("slow", TestJobs.Slow));
+        await using var jobs = await StoredEvents.LoadJobsAsync(python, harness.DataSource, ("slow", RunTestJobs.Slow));
         await using var runs = Manager(harness, jobs);
         var sample = SampleTableTriggerTests.Write("sample.csv", "key,when\nu1,1\n");
 

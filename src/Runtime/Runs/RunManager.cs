@@ -60,8 +60,8 @@ public sealed class RunManager(
         var id = $"run-{now:yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("N")[..8]}";
         var directory = request.ResultDirectory ?? (options.ResultRoot is { } root ? Path.Combine(root, id) : null);
         var run = new Run(id, job, request, directory is null ? null : Path.GetFullPath(directory), now);
-        runs[id] = run;
         run.Execution = Task.Run(() => ExecuteAsync(run), CancellationToken.None);
+        runs[id] = run;
         Forget();
         return Task.FromResult(id);
     }
