@@ -31,6 +31,9 @@ public sealed record SampleTableOptions
     /// <summary>Rows per batch handed to the logic. Default: 500.</summary>
     public int BatchSize { get; init; } = 500;
 
+    /// <summary>State reads (one per row) in flight at a time. Default: 16.</summary>
+    public int FetchParallelism { get; init; } = 16;
+
     /// <summary>How many bad rows are kept with their reasons (all are counted). Default: 1000.</summary>
     public int MaxReportedBadRows { get; init; } = 1000;
 

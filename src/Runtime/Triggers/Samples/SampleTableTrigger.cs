@@ -59,6 +59,7 @@ public sealed class SampleTableTrigger : ITrigger
         ArgumentException.ThrowIfNullOrEmpty(source);
         options ??= new SampleTableOptions();
         ArgumentOutOfRangeException.ThrowIfLessThan(options.BatchSize, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.FetchParallelism, 1);
         var total = await SampleTableReader.CountRowsAsync(path, options, cancellationToken);
         return new SampleTableTrigger(events, source, Path.GetFullPath(path), options, total);
     }
@@ -125,8 +126,10 @@ public sealed class SampleTableTrigger : ITrigger
 
     private async Task<IReadOnlyList<ChangeEvent>> ToEventsAsync(List<SampleRow> rows, CancellationToken cancellationToken)
     {
-        // The state reads of a batch are independent point reads: issue them together.
-        var states = await Task.WhenAll(rows.Select(r => events.GetLatestEventAsync(source, r.Key, r.Time, cancellationToken).AsTask()));
+        // The state reads of a batch are independent point reads: run several at a time.
+        var states = new ChangeEvent?[rows.Count];
+        await Parallel.ForAsync(0, rows.Count, new ParallelOptions { MaxDegreeOfParallelism = options.FetchParallelism, CancellationToken = cancellationToken },
+            async (i, ct) => states[i] = await events.GetLatestEventAsync(source, rows[i].Key, rows[i].Time, ct));
         var stream = "sample:" + Path.GetFileName(path);
         var result = new ChangeEvent[rows.Count];
         for (var i = 0; i < rows.Count; i++)
