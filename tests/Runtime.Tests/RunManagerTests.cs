@@ -65,17 +65,21 @@ public sealed class RunManagerTests(PythonHostFixture python)
         await using var harness = await RuntimeHarness.StartAsync(null, RuntimeHarness.Orders);
         await StoredEvents.StoreAsync(harness, Orders(5000));
         await using var jobs = await StoredEvents.LoadJobsAsync(python, harness.DataSource, ("slow", RunTestJobs.Slow));
-        await using var runs = Manager(harness, jobs);
+        var root = ResultDirectory();
+        await using var runs = new RunManager(jobs, harness.Events, harness.DataSource, harness.Errors,
+            new RunManagerOptions { ResultRoot = root, SummaryInterval = TimeSpan.FromMilliseconds(50) });
         var output = new GuardedOutput();
-        var directory = ResultDirectory();
         var id = await runs.StartAsync(new RunRequest
         {
             Job = "slow",
             Input = new TimeRangeInput(T0, T0 + 100_000) { Options = new ReplayOptions { BatchSize = 10, Parallelism = 2 } },
-            ResultDirectory = directory,
             Outputs = _ => [output],
         });
-        await RuntimeHarness.WaitUntilAsync(() => Task.FromResult(runs.Get(id)!.Progress.EventsDone >= 30), "the run is under way");
+        var directory = Path.Combine(root, id);
+        Assert.Equal(Path.GetFullPath(directory), runs.Get(id)!.ResultDirectory);
+        // The summary file follows the progress while the run goes on.
+        await RuntimeHarness.WaitUntilAsync(async () => File.Exists(Path.Combine(directory, RunSummaryFile.FileName)) && await RunSummaryFile.ReadAsync(directory) is { State: RunState.Running, Progress.EventsDone: >= 30 },
+            "the run is under way and its summary file shows it");
 
         var cancelled = await runs.CancelAsync(id).WaitAsync(TimeSpan.FromSeconds(30));
 

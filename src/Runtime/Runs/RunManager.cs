@@ -124,6 +124,8 @@ public sealed class RunManager(
     private async Task ExecuteAsync(Run run)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(run.Cancel.Token, disposing.Token);
+        using var stopRefresh = new CancellationTokenSource();
+        var refreshing = Task.CompletedTask;
         IReadOnlyList<IJobOutput> outputs = [];
         var final = RunState.Completed;
         string? reason = null;
@@ -133,6 +135,7 @@ public sealed class RunManager(
             {
                 Directory.CreateDirectory(directory);
                 await RunSummaryFile.WriteAsync(directory, run.Snapshot(clock.GetUtcNow()), CancellationToken.None);
+                refreshing = RefreshSummaryAsync(run, directory, stopRefresh.Token);
             }
             var source = SourceOf(run.Job, run.Request.Input);
             outputs = (run.Request.Outputs ?? defaultOutputs)?.Invoke(new RunContext(run.Id, run.Job, run.ResultDirectory)) ?? [];
@@ -178,6 +181,8 @@ public sealed class RunManager(
                 logger.LogError(e, "Run {RunId}: output {Output} failed to close", run.Id, output.Name);
             }
         }
+        await stopRefresh.CancelAsync();
+        await refreshing;
         run.Ended(final, reason, clock.GetUtcNow());
         var status = run.Snapshot(clock.GetUtcNow());
         logger.LogInformation("Run {RunId} of job {Job} {State}: {Events} events, {Results} results, {Errors} errors", run.Id, run.Job.Name, status.State,
@@ -212,6 +217,29 @@ public sealed class RunManager(
         {
             await stopCount.CancelAsync();
             await counting;
+        }
+    }
+
+    /// <summary>Rewrites the run's summary file every <see cref="RunManagerOptions.SummaryInterval"/> while it runs; never throws.</summary>
+    private async Task RefreshSummaryAsync(Run run, string directory, CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(options.SummaryInterval, clock);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken))
+            {
+                try
+                {
+                    await RunSummaryFile.WriteAsync(directory, run.Snapshot(clock.GetUtcNow()), cancellationToken);
+                }
+                catch (IOException e)
+                {
+                    logger.LogWarning(e, "Run {RunId}: could not refresh its summary in {Directory}", run.Id, directory);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
         }
     }
 

@@ -69,6 +69,9 @@ public sealed record RunManagerOptions
     /// </summary>
     public bool CountReplayEvents { get; init; } = true;
 
+    /// <summary>How often a running run's <c>run.json</c> is rewritten with its progress. Default: 5 s.</summary>
+    public TimeSpan SummaryInterval { get; init; } = TimeSpan.FromSeconds(5);
+
     /// <summary>Finished runs kept in memory (the oldest are forgotten first; their summary files stay). Default: 1000.</summary>
     public int MaxFinishedRuns { get; init; } = 1000;
 }
