@@ -1,4 +1,5 @@
 using FeaturePlatform.EventCenter.Hosting;
+using FeaturePlatform.PyBridge;
 using FeaturePlatform.Runtime.Outputs;
 using FeaturePlatform.Runtime.Runs;
 
@@ -42,7 +43,9 @@ internal static class ReplayCommand
             // Only the event center's tables are prepared: no ingestion or other background service runs.
             await services.GetRequiredService<EventCenterStartup>().StartAsync(interrupt.Token);
             var jobsDirectory = arguments.JobsDirectory ?? builder.Configuration[ReplayServices.JobsDirectoryKey] ?? Path.Combine(AppContext.BaseDirectory, "python", "jobs");
-            await using var runtime = await ReplayServices.StartAsync(services, jobsDirectory, interrupt.Token);
+            var python = builder.Configuration.GetSection(ReplayServices.PythonSectionKey).Get<PythonHostOptions>() ?? new PythonHostOptions();
+            var fetchTimeout = builder.Configuration.GetValue(ReplayServices.FetchTimeoutKey, TimeSpan.FromSeconds(30));
+            await using var runtime = await ReplayServices.StartAsync(services, jobsDirectory, python, fetchTimeout, interrupt.Token);
             return await RunAsync(runtime, arguments, output, error, interrupt.Token);
         }
         catch (Exception e) when (e is KeyNotFoundException or ArgumentException or FileNotFoundException or InvalidDataException)
@@ -75,6 +78,7 @@ internal static class ReplayCommand
         await output.WriteLineAsync($"run {id}: job {arguments.Job}");
         var redirected = Console.IsOutputRedirected;
         var lastLine = DateTime.MinValue;
+        var drawn = 0;
         RunStatus status;
         while (true)
         {
@@ -91,7 +95,9 @@ internal static class ReplayCommand
             // On a terminal the bar redraws in place; into a file or pipe a line every few seconds.
             if (!redirected)
             {
-                await output.WriteAsync("\r" + ProgressBar.Render(status));
+                var line = ProgressBar.Render(status);
+                await output.WriteAsync("\r" + line.PadRight(drawn));
+                drawn = line.Length;
             }
             else if (DateTime.UtcNow - lastLine > TimeSpan.FromSeconds(5))
             {
@@ -109,7 +115,7 @@ internal static class ReplayCommand
             {
             }
         }
-        await output.WriteLineAsync((redirected ? "" : "\r") + ProgressBar.Render(status));
+        await output.WriteLineAsync((redirected ? "" : "\r") + ProgressBar.Render(status).PadRight(drawn));
         var where = status.ResultDirectory is { } dir ? $"; results in {dir}" : "";
         foreach (var bad in status.BadRowSamples.Take(10))
         {

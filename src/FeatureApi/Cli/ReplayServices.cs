@@ -20,6 +20,12 @@ internal sealed class ReplayServices : IAsyncDisposable
     /// <summary>Configuration key of the jobs directory.</summary>
     public const string JobsDirectoryKey = "Runtime:JobsDirectory";
 
+    /// <summary>Configuration section of the Python host's options.</summary>
+    public const string PythonSectionKey = "Runtime:Python";
+
+    /// <summary>Configuration key of the fetch timeout (default 30 s).</summary>
+    public const string FetchTimeoutKey = "Runtime:FetchTimeout";
+
     private ReplayServices(PythonHost python, JobRegistry jobs, RunManager runs, FeatureStore features)
     {
         Python = python;
@@ -37,16 +43,18 @@ internal sealed class ReplayServices : IAsyncDisposable
     public FeatureStore Features { get; }
 
     /// <summary>Starts Python and loads the jobs of <paramref name="jobsDirectory"/> over the event center in <paramref name="services"/>.</summary>
-    public static async Task<ReplayServices> StartAsync(IServiceProvider services, string jobsDirectory, CancellationToken cancellationToken)
+    /// <remarks>Configuration keys are those of the runtime's settings (<c>Runtime:JobsDirectory</c>, <c>Runtime:Python</c>, <c>Runtime:FetchTimeout</c>).</remarks>
+    public static async Task<ReplayServices> StartAsync(IServiceProvider services, string jobsDirectory, PythonHostOptions pythonOptions, TimeSpan fetchTimeout,
+        CancellationToken cancellationToken)
     {
         var hot = services.GetRequiredKeyedService<IWideTableStore>(StoreRole.Hot);
         var events = services.GetRequiredService<IEventReader>();
-        var dataSource = new EventCenterDataSource(events, services.GetRequiredService<ConsistentFetcher>(), TimeSpan.FromSeconds(30));
+        var dataSource = new EventCenterDataSource(events, services.GetRequiredService<ConsistentFetcher>(), fetchTimeout);
         var errors = new JobErrorLog(hot);
         await errors.EnsureTableAsync(cancellationToken);
         var features = new FeatureStore(hot);
         await features.EnsureTableAsync(cancellationToken);
-        var python = await PythonHost.StartAsync(cancellationToken: cancellationToken);
+        var python = await PythonHost.StartAsync(pythonOptions, cancellationToken);
         try
         {
             var jobs = await JobRegistry.LoadAsync(python, jobsDirectory, dataSource);
