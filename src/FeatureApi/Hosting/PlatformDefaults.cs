@@ -1,6 +1,7 @@
 using FeaturePlatform.EventCenter.Hosting;
 using FeaturePlatform.FeatureApi.Apis;
 using FeaturePlatform.FeatureApi.Health;
+using FeaturePlatform.Runtime.Hosting;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace FeaturePlatform.FeatureApi.Hosting;
@@ -20,9 +21,11 @@ public static class PlatformDefaults
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.AddProblemDetails();
         builder.Services.AddEventCenter(builder.Configuration);
+        builder.Services.AddRuntime(builder.Configuration);
         builder.Services.AddHealthChecks()
             .AddCheck("self", () => HealthCheckResult.Healthy(), tags: ["live"])
-            .AddCheck<EventCenterHealthCheck>("event-center", tags: [ReadyTag]);
+            .AddCheck<EventCenterHealthCheck>("event-center", tags: [ReadyTag])
+            .AddCheck<RuntimeHealthCheck>("runtime", tags: [ReadyTag]);
         return builder;
     }
 
