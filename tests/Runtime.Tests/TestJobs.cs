@@ -59,4 +59,19 @@ internal static class TestJobs
         def scaled(event, ctx):
             return {"scaled": float(event.get("amount", 0)) * ctx.params["factor"], "mode": ctx.params["mode"], "rounds": ctx.params["rounds"]}
         """;
+
+    /// <summary>The example job's shape without waits: one eventual fetch per event (replays of stored history).</summary>
+    public const string OrderFetch = """
+        from featureplatform import Consistency, Output, job
+
+        @job(
+            "order_fetch",
+            triggers="orders",
+            consistency=Consistency.EVENTUAL,
+            outputs=[Output("user_id", str, "The user."), Output("amount", float, "The order's amount."), Output("tier", str, "Tier as of the order.", nullable=True)],
+        )
+        def order_fetch(event, ctx):
+            profile = ctx.fetch("profiles", event.key)
+            return {"user_id": event.key, "amount": float(event.get("amount", 0)), "tier": profile.get("tier") if profile else None}
+        """;
 }

@@ -37,6 +37,7 @@ public static class RuntimeServices
         services.AddSingleton<RuntimeStartup>();
         services.AddHostedService(sp => sp.GetRequiredService<RuntimeStartup>());
         services.AddHostedService<ParameterSyncService>();
+        services.AddHostedService<ReplayWorkerService>();
         services.AddSingleton<LiveJobsService>();
         services.AddHostedService(sp => sp.GetRequiredService<LiveJobsService>());
         return services;

@@ -44,6 +44,9 @@ public sealed record RuntimeSettings
     /// <summary>How often the parameter table is polled for changes made by other processes. Default: 1 s.</summary>
     public TimeSpan ParameterPollInterval { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>Taking replay shards from the shards topic (scale-out of replays).</summary>
+    public ReplayWorkerSettings ReplayWorker { get; init; } = new();
+
     /// <summary>Salt buckets of the feature store's row keys. Default: 16.</summary>
     public int FeatureStoreSaltBuckets { get; init; } = 16;
 
@@ -71,6 +74,11 @@ public sealed record RuntimeSettings
             throw new ArgumentException("Runtime:Python: LatencyWorkers and BulkWorkers must be at least 1, CallTimeout positive.");
         }
         Live.Validate();
+        if (ReplayWorker.BatchSize < 1 || ReplayWorker.Parallelism < 1 || string.IsNullOrWhiteSpace(ReplayWorker.ShardsTopic)
+            || string.IsNullOrWhiteSpace(ReplayWorker.ResultsTopic) || string.IsNullOrWhiteSpace(ReplayWorker.GroupId))
+        {
+            throw new ArgumentException("Runtime:ReplayWorker: topics and group required, BatchSize and Parallelism at least 1.");
+        }
         foreach (var (name, job) in Jobs)
         {
             job.Validate($"Runtime:Jobs:{name}");
@@ -181,4 +189,26 @@ public sealed record LiveBatchSettings
             throw new ArgumentException("Runtime:Live: MaxBatchMessages must be at least 1, MaxBatchWait and TriggerWaitTimeout positive.");
         }
     }
+}
+
+/// <summary>Whether and how this process takes replay shards handed out over the bus.</summary>
+public sealed record ReplayWorkerSettings
+{
+    /// <summary>Run a shard worker in this process. Default: false.</summary>
+    public bool Enabled { get; init; }
+
+    /// <summary>Topic of shard descriptors. Default: featureplatform-replay-shards.</summary>
+    public string ShardsTopic { get; init; } = "featureplatform-replay-shards";
+
+    /// <summary>Topic of shard completions. Default: featureplatform-replay-results.</summary>
+    public string ResultsTopic { get; init; } = "featureplatform-replay-results";
+
+    /// <summary>Consumer group of the workers of all processes. Default: featureplatform-replay.</summary>
+    public string GroupId { get; init; } = "featureplatform-replay";
+
+    /// <summary>Events per batch handed to the logic. Default: 1000.</summary>
+    public int BatchSize { get; init; } = 1000;
+
+    /// <summary>Time chunks of a shard read in parallel. Default: 2.</summary>
+    public int Parallelism { get; init; } = 2;
 }
