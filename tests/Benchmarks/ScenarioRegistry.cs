@@ -14,5 +14,8 @@ internal static class ScenarioRegistry
         new EventIngestScenario(),
         new AsOfFetchScenario(),
         new KafkaIngestScenario(),
+        new Scenarios.Runtime.RuntimeReplayScenario(),
+        new Scenarios.Runtime.RuntimeScaleOutScenario(),
+        new Scenarios.Runtime.RuntimeLiveLatencyScenario(),
     ];
 }
