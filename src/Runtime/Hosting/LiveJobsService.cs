@@ -71,7 +71,7 @@ public sealed class LiveJobsService(
     private async Task SuperviseAsync(RegisteredJob job, SourceDefinition source, LiveRunnerStatus status, CancellationToken stoppingToken)
     {
         var delay = settings.RestartDelay;
-        var outputs = JobOutputs.Create(settings.For(job.Name).Outputs, job.Name, services);
+        var outputs = JobOutputs.Create(settings.For(job.Name).EffectiveOutputs, job.Name, services);
         var level = EventCenterDataSource.ToLevel(job.Declaration.Consistency);
         while (!stoppingToken.IsCancellationRequested)
         {

@@ -35,7 +35,7 @@ internal sealed class ReplayWorkerService(
         }
         await new ReplayShardWorker(bus, new ReplayShardTopics(worker.ShardsTopic, worker.ResultsTopic), worker.GroupId,
             $"{Environment.MachineName}/{Environment.ProcessId}", name => startup.Registry.Find(name), events, startup.DataSource,
-            job => JobOutputs.Create(settings.For(job.Name).Outputs, job.Name, services), errors, logger,
+            job => JobOutputs.Create(settings.For(job.Name).EffectiveOutputs, job.Name, services), errors, logger,
             new ReplayOptions { BatchSize = worker.BatchSize, Parallelism = worker.Parallelism }).RunAsync(stoppingToken);
     }
 }

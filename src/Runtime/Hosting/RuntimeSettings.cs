@@ -92,15 +92,15 @@ public sealed record JobSettings
     /// <summary>Whether the job runs live. Default: true.</summary>
     public bool Enabled { get; init; } = true;
 
-    /// <summary>Where its results go. Default: the feature store only.</summary>
-    public IReadOnlyList<OutputSettings> Outputs { get; init; } = [new OutputSettings()];
+    /// <summary>Where its results go. Default (empty): the feature store only.</summary>
+    /// <remarks>Empty by default because configuration binding appends to a non-empty default list.</remarks>
+    public IReadOnlyList<OutputSettings> Outputs { get; init; } = [];
+
+    /// <summary>The outputs results go to: <see cref="Outputs"/>, or the feature store when none are configured.</summary>
+    public IReadOnlyList<OutputSettings> EffectiveOutputs => Outputs.Count == 0 ? [new OutputSettings()] : Outputs;
 
     internal void Validate(string section)
     {
-        if (Outputs.Count == 0)
-        {
-            throw new ArgumentException($"{section}:Outputs must name at least one output.");
-        }
         for (var i = 0; i < Outputs.Count; i++)
         {
             Outputs[i].Validate($"{section}:Outputs:{i}");
