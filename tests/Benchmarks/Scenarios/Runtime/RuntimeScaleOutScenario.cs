@@ -49,9 +49,10 @@ internal sealed class RuntimeScaleOutScenario : IBenchmarkScenario
         var (jobs, store) = (args[0], args[1]);
         var from = long.Parse(args[2], CultureInfo.InvariantCulture);
         var to = long.Parse(args[3], CultureInfo.InvariantCulture);
-        await using var host = await PythonHost.StartAsync(new PythonHostOptions { CallTimeout = TimeSpan.FromSeconds(30), BulkWorkers = 2 });
+        // One runner and one bulk worker: a process is about one core (the GIL), the unit this scenario scales.
+        await using var host = await PythonHost.StartAsync(new PythonHostOptions { CallTimeout = TimeSpan.FromSeconds(30), BulkWorkers = 1 });
         var start = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-        var (done, _) = await RuntimeBench.ReplayAsync(host, jobs, store, from, to, 2, CancellationToken.None);
+        var (done, _) = await RuntimeBench.ReplayAsync(host, jobs, store, from, to, 1, CancellationToken.None);
         var end = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         Console.WriteLine(FormattableString.Invariant($"RESULT {done} {start} {end}"));
         return 0;
