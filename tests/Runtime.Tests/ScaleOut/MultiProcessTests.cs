@@ -70,7 +70,10 @@ public sealed class MultiProcessTests(KafkaFixture kafka, HBaseThriftFixture hba
             // First half of the stream; once outputs appear, kill one process and send the rest.
             var half = OrdersPerUser / 2;
             await ProduceAsync(producer, topic, users, 0, half, t0);
-            await WaitAsync(async () => (await features.GetManyAsync(jobName, users)).Count(r => r is not null) >= Users / 3, "outputs appear");
+            // Every process computes part of the stream (the job outputs its process id) before one of them is killed.
+            var pids = processes.Select(p => (long)p.Pid).ToHashSet();
+            await WaitAsync(async () => (await features.GetManyAsync(jobName, users)).Where(r => r is not null).Select(r => r!.Values["pid"].GetInt64()).ToHashSet().SetEquals(pids),
+                "all three processes wrote outputs");
             var victim = processes[1];
             await victim.KillAsync();
             output.WriteLine($"killed runtime1 (pid {victim.Pid})");
@@ -92,6 +95,7 @@ public sealed class MultiProcessTests(KafkaFixture kafka, HBaseThriftFixture hba
                 Assert.Equal(OrdersPerUser, row.Values["order_count"].GetInt64());
                 Assert.Equal(expected[users[u]], row.Values["amount"].GetInt64());
                 Assert.Equal(t0 + (OrdersPerUser - 1) * 1000 + u, row.EventTime);
+                Assert.NotEqual(victim.Pid, row.Values["pid"].GetInt64()); // its partitions moved to the survivors
             }
             var failures = new List<JobErrorJson>();
             await foreach (var e in errors.RecentAsync(jobName, 10))
@@ -149,6 +153,7 @@ public sealed class MultiProcessTests(KafkaFixture kafka, HBaseThriftFixture hba
     }
 
     private static string JobSource(string name) => $$"""
+        import os
         from datetime import timedelta
         from featureplatform import Consistency, Output, job
 
@@ -156,10 +161,11 @@ public sealed class MultiProcessTests(KafkaFixture kafka, HBaseThriftFixture hba
             "{{name}}",
             triggers="orders",
             consistency=Consistency.TRIGGER_STRONG,
-            outputs=[Output("order_count", int, "Orders of the user so far."), Output("amount", int, "Their total amount.")],
+            outputs=[Output("order_count", int, "Orders of the user so far."), Output("amount", int, "Their total amount."),
+                     Output("pid", int, "The runtime process that computed it.")],
         )
         def count_orders(event, ctx):
             history = ctx.history("orders", event.key, since=timedelta(days=1))
-            return {"order_count": len(history), "amount": sum(int(c.get("amount", 0)) for c in history)}
+            return {"order_count": len(history), "amount": sum(int(c.get("amount", 0)) for c in history), "pid": os.getpid()}
         """;
 }

@@ -69,7 +69,7 @@ internal sealed class RuntimeLiveLatencyScenario : IBenchmarkScenario
             var ingest = new IngestWorker(bus, sources, events, watermarks, deadLetters, new IngestOptions
             {
                 GroupId = "bench-ingest",
-                MaxBatchWait = TimeSpan.FromMilliseconds(5),
+                MaxBatchWait = TimeSpan.FromMilliseconds(double.Parse(Environment.GetEnvironmentVariable("FP_BENCH_INGEST_WAIT_MS") ?? "5", System.Globalization.CultureInfo.InvariantCulture)),
                 IdlePartitionTimeout = TimeSpan.FromMilliseconds(200),
                 IdleWatermarkLag = TimeSpan.FromMilliseconds(20),
             }, NullLogger.Instance, new IngestCounters(), signal).RunAsync(stop.Token);
