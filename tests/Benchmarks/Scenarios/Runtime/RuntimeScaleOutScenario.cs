@@ -52,9 +52,11 @@ internal sealed class RuntimeScaleOutScenario : IBenchmarkScenario
         // One runner and one bulk worker: a process is about one core (the GIL), the unit this scenario scales.
         await using var host = await PythonHost.StartAsync(new PythonHostOptions { CallTimeout = TimeSpan.FromSeconds(30), BulkWorkers = 1 });
         var start = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         var (done, _) = await RuntimeBench.ReplayAsync(host, jobs, store, from, to, 1, CancellationToken.None);
         var end = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-        Console.WriteLine(FormattableString.Invariant($"RESULT {done} {start} {end}"));
+        var cores = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMilliseconds / Math.Max(1, end - start);
+        Console.WriteLine(FormattableString.Invariant($"RESULT {done} {start} {end} {cores:0.00}"));
         return 0;
     }
 
@@ -66,7 +68,7 @@ internal sealed class RuntimeScaleOutScenario : IBenchmarkScenario
             Path.Combine(root, $"worker{shares.Count}-{i}.log"))).ToList();
         try
         {
-            var results = new List<(long Events, long Start, long End)>();
+            var results = new List<(long Events, long Start, long End, string Cores)>();
             foreach (var process in processes)
             {
                 var deadline = Stopwatch.StartNew();
@@ -84,11 +86,11 @@ internal sealed class RuntimeScaleOutScenario : IBenchmarkScenario
                     await Task.Delay(100, context.CancellationToken);
                 }
                 var parts = line.Trim().Split(' ');
-                results.Add((long.Parse(parts[1], CultureInfo.InvariantCulture), long.Parse(parts[2], CultureInfo.InvariantCulture), long.Parse(parts[3], CultureInfo.InvariantCulture)));
+                results.Add((long.Parse(parts[1], CultureInfo.InvariantCulture), long.Parse(parts[2], CultureInfo.InvariantCulture), long.Parse(parts[3], CultureInfo.InvariantCulture), parts[4]));
             }
             var events = results.Sum(r => r.Events);
             var wall = (results.Max(r => r.End) - results.Min(r => r.Start)) / 1000.0;
-            context.Log($"{shares.Count} process(es): {events:#,0} events in {wall:0.00} s (each: {string.Join(", ", results.Select(r => $"{(r.End - r.Start) / 1000.0:0.00} s"))})");
+            context.Log($"{shares.Count} process(es): {events:#,0} events in {wall:0.00} s (each: {string.Join(", ", results.Select(r => $"{(r.End - r.Start) / 1000.0:0.00} s using {r.Cores} cores"))}; machine: {Environment.ProcessorCount} cores)");
             return events / wall;
         }
         finally
