@@ -138,6 +138,30 @@ internal static class RuntimeBench
         return (done, watch.Elapsed.TotalSeconds);
     }
 
+    /// <summary>Where replay time goes: raw scan events/s and direct as-of fetches/s (one thread each) over the same store.</summary>
+    public static async Task<(double ScanPerSecond, double FetchPerSecond)> BreakdownAsync(string storeDirectory, int events, CancellationToken cancellationToken)
+    {
+        await using var store = EmbeddedWideTableStore.Open(new EmbeddedStoreOptions { Directory = storeDirectory });
+        var tables = new EventStore(store);
+        var watch = Stopwatch.StartNew();
+        long scanned = 0;
+        await foreach (var _ in tables.ReplayAsync("orders", T0, T0 + events, cancellationToken))
+        {
+            scanned++;
+        }
+        var scan = scanned / watch.Elapsed.TotalSeconds;
+        var waiter = new ConsistencyWaiter(new WatermarkStore(store), new WatermarkSignal());
+        var dataSource = new EventCenterDataSource(tables, new ConsistentFetcher(tables, waiter, new SourceRegistry([Orders, Profiles])), TimeSpan.FromSeconds(30));
+        var users = UsersFor(events);
+        var fetches = Math.Min(events, 100_000);
+        watch.Restart();
+        for (var i = 0; i < fetches; i++)
+        {
+            _ = dataSource.Fetch("user_profile", $"u{i % users}", T0 + i, Consistency.Eventual) ?? throw new InvalidOperationException("profile missing");
+        }
+        return (scan, fetches / watch.Elapsed.TotalSeconds);
+    }
+
     /// <summary>Runs the pure-Python baseline inside <paramref name="host"/>'s interpreter; returns events/s.</summary>
     public static async Task<double> BaselineAsync(PythonHost host, string jobsDirectory, int users, int events)
     {

@@ -26,6 +26,8 @@ internal sealed class RuntimeReplayScenario : IBenchmarkScenario
             context.Log($"replay: {done:#,0} events in {seconds:0.0} s = {rate:#,0} events/s");
             var baseline = await RuntimeBench.BaselineAsync(host, jobs, RuntimeBench.UsersFor(events), Math.Min(events, 300_000));
             context.Log($"pure-Python loop: {baseline:#,0} events/s");
+            var (scan, fetch) = await RuntimeBench.BreakdownAsync(store, events, context.CancellationToken);
+            context.Log($"breakdown (one thread each): event-store scan {scan:#,0} events/s, as-of fetch {fetch:#,0} fetches/s");
             return
             [
                 Measurement.HigherIsBetter($"replay {done:#,0} stored events, one as-of fetch each", rate, "events/s",
