@@ -1,7 +1,6 @@
 using FeaturePlatform.Testing.Infrastructure;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.Extensions.Configuration;
 
 namespace FeaturePlatform.FeatureApi.Tests;
 
@@ -10,16 +9,14 @@ public sealed class PlatformFactory : WebApplicationFactory<Program>
 {
     private readonly string dataDirectory = Path.Combine(Path.GetTempPath(), UniqueName.For("featureapi"));
 
-    protected override void ConfigureWebHost(IWebHostBuilder builder)
-    {
-        builder.ConfigureAppConfiguration((_, config) => config.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["EventCenter:DataDirectory"] = dataDirectory,
-            ["EventCenter:TopicPartitions"] = "4",
-            ["EventCenter:Ingest:MaxBatchWait"] = "00:00:00.020",
-            ["EventCenter:Ingest:IdlePartitionTimeout"] = "00:00:00.300",
-        }));
-    }
+    // UseSetting, not ConfigureAppConfiguration: Program reads its configuration while registering services, before
+    // ConfigureAppConfiguration sources are added, so those settings were silently ignored (the default data directory
+    // under ~/.local/share was used).
+    protected override void ConfigureWebHost(IWebHostBuilder builder) => builder
+        .UseSetting("EventCenter:DataDirectory", dataDirectory)
+        .UseSetting("EventCenter:TopicPartitions", "4")
+        .UseSetting("EventCenter:Ingest:MaxBatchWait", "00:00:00.020")
+        .UseSetting("EventCenter:Ingest:IdlePartitionTimeout", "00:00:00.300");
 
     public override async ValueTask DisposeAsync()
     {

@@ -49,6 +49,11 @@ public sealed class LiveJobsService(
         {
             return;
         }
+        catch (Exception) when (startup.Ready.IsFaulted)
+        {
+            // Start-up logged why; readiness reports it. The host stays up.
+            return;
+        }
         var runs = new List<Task>();
         foreach (var job in startup.Registry.Jobs.Where(j => j.Enabled))
         {

@@ -16,6 +16,11 @@ internal sealed class ParameterSyncService(RuntimeSettings settings, RuntimeStar
         {
             return;
         }
+        catch (Exception) when (startup.Ready.IsFaulted)
+        {
+            // Start-up logged why; readiness reports it. The host stays up.
+            return;
+        }
         await sync.RunAsync(signal, settings.ParameterPollInterval, stoppingToken);
     }
 }

@@ -33,6 +33,11 @@ internal sealed class ReplayWorkerService(
         {
             return;
         }
+        catch (Exception) when (startup.Ready.IsFaulted)
+        {
+            // Start-up logged why; readiness reports it. The host stays up.
+            return;
+        }
         await new ReplayShardWorker(bus, new ReplayShardTopics(worker.ShardsTopic, worker.ResultsTopic), worker.GroupId,
             $"{Environment.MachineName}/{Environment.ProcessId}", name => startup.Registry.Find(name), events, startup.DataSource,
             job => JobOutputs.Create(settings.For(job.Name).EffectiveOutputs, job.Name, services), errors, logger,
