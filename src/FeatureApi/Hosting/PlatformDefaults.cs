@@ -46,6 +46,7 @@ public static class PlatformDefaults
         app.MapFeaturesApi();
         app.MapParametersApi();
         app.MapAuditApi();
+        app.MapRequestsApi();
         app.MapApiDocsAndMetrics();
         return app;
     }

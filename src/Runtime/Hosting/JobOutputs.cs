@@ -36,3 +36,14 @@ internal static class JobOutputs
             ? build(o, job, services)
             : throw new NotSupportedException($"Job '{job}': output kind {o.Kind} is not available in this build.")).ToList();
 }
+
+/// <summary>Builds a job's configured outputs for callers outside the runtime's own services (e.g. the request API).</summary>
+public static class RuntimeOutputs
+{
+    /// <summary>The outputs configured for <paramref name="job"/> (default: the feature store); the caller disposes them.</summary>
+    public static IReadOnlyList<IJobOutput> Create(RuntimeSettings settings, string job, IServiceProvider services)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        return JobOutputs.Create(settings.For(job).EffectiveOutputs, job, services);
+    }
+}

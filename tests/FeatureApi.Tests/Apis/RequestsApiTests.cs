@@ -1,0 +1,87 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using FeaturePlatform.Runtime.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace FeaturePlatform.FeatureApi.Tests.Apis;
+
+/// <summary>Request–poll against the host's real runtime and the example job <c>order_stats_30d</c>.</summary>
+public sealed class RequestsApiTests(PlatformFactory factory) : IClassFixture<PlatformFactory>
+{
+    [Fact]
+    public async Task A_fast_request_is_answered_directly_and_the_same_result_can_be_polled()
+    {
+        await factory.Services.GetRequiredService<RuntimeStartup>().Ready;
+        using var client = factory.CreateClient(PlatformFactory.Author);
+        var user = $"u-{Guid.NewGuid():N}";
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        using var response = await client.PostAsync("/api/jobs/order_stats_30d/requests?wait=20000", Json(Request(user, now)));
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, body);
+        var answer = JsonDocument.Parse(body).RootElement;
+        Assert.Equal("done", answer.GetProperty("state").GetString());
+        var row = answer.GetProperty("results")[0];
+        Assert.Equal((1, 42.5), (row.GetProperty("order_count").GetInt32(), row.GetProperty("order_amount").GetDouble()));
+
+        var polled = await client.GetFromJsonAsync<JsonElement>($"/api/jobs/order_stats_30d/requests/r-{user}");
+        Assert.Equal(row.GetRawText(), polled.GetProperty("results")[0].GetRawText());
+
+        // A retry with the same id computes on the stored event: same answer.
+        using var retry = await client.PostAsync("/api/jobs/order_stats_30d/requests", Json(Request(user, now)));
+        Assert.Equal(HttpStatusCode.OK, retry.StatusCode);
+    }
+
+    [Fact]
+    public async Task Without_waiting_the_answer_is_202_and_polling_reaches_the_result()
+    {
+        await factory.Services.GetRequiredService<RuntimeStartup>().Ready;
+        using var client = factory.CreateClient(PlatformFactory.Author);
+        var user = $"u-{Guid.NewGuid():N}";
+        using var response = await client.PostAsync("/api/jobs/order_stats_30d/requests?wait=0", Json(JsonSerializer.Serialize(new { key = user, data = new { user_id = user, amount = 1 } })));
+        var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        Assert.True(response.StatusCode is HttpStatusCode.Accepted or HttpStatusCode.OK, body.GetRawText());
+        var poll = body.GetProperty("poll").GetString()!;
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            using var polled = await client.GetAsync(poll);
+            if (polled.StatusCode == HttpStatusCode.OK)
+            {
+                var result = JsonDocument.Parse(await polled.Content.ReadAsStringAsync()).RootElement;
+                Assert.Equal(user, result.GetProperty("results")[0].GetProperty("user_id").GetString());
+                break;
+            }
+            Assert.Equal(HttpStatusCode.Accepted, polled.StatusCode);
+            Assert.True(DateTime.UtcNow < deadline, "the request did not complete in 30 s");
+            await Task.Delay(20);
+        }
+    }
+
+    [Theory]
+    [InlineData("order_stats_30d", """{"data":{}}""", PlatformFactory.Author, HttpStatusCode.BadRequest)]
+    [InlineData("order_stats_30d", """{"key":"k","data":[1]}""", PlatformFactory.Author, HttpStatusCode.BadRequest)]
+    [InlineData("order_stats_30d", """{"key":"k","source":"not-a-trigger"}""", PlatformFactory.Author, HttpStatusCode.BadRequest)]
+    [InlineData("no_such_job", """{"key":"k"}""", PlatformFactory.Author, HttpStatusCode.NotFound)]
+    [InlineData("order_stats_30d", """{"key":"k"}""", PlatformFactory.Reader, HttpStatusCode.Forbidden)]
+    [InlineData("order_stats_30d", """{"key":"k"}""", null, HttpStatusCode.Unauthorized)]
+    public async Task Bad_requests_get_problem_details(string job, string body, string? key, HttpStatusCode status)
+    {
+        await factory.Services.GetRequiredService<RuntimeStartup>().Ready;
+        using var client = factory.CreateClient(key);
+        using var response = await client.PostAsync($"/api/jobs/{job}/requests?wait=5000", Json(body));
+        Assert.Equal(status, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+    }
+
+    private static string Request(string user, long now) => JsonSerializer.Serialize(new
+    {
+        key = user,
+        requestId = $"r-{user}",
+        time = now,
+        data = new { order_id = $"o-{user}", user_id = user, created_at = now, amount = 42.5 },
+    });
+
+    private static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
+}
