@@ -35,13 +35,16 @@ public static class PlatformDefaults
         ArgumentNullException.ThrowIfNull(app);
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseWebUi();
         app.UseApiPipeline();
         app.MapHealthChecks("/health/live", new() { Predicate = check => check.Tags.Contains("live") });
         app.MapHealthChecks("/health/ready", new() { Predicate = check => check.Tags.Contains(ReadyTag) || check.Tags.Contains("live") });
         app.MapMessageForwardApi();
         app.MapEventCenterApi();
         app.MapFeaturesApi();
+        app.MapJobsApi();
         app.MapParametersApi();
+        app.MapMeApi();
         app.MapAuditApi();
         app.MapApiDocsAndMetrics();
         return app;
