@@ -1,11 +1,18 @@
+using FeaturePlatform.FeatureApi.Cli;
 using FeaturePlatform.FeatureApi.Hosting;
+
+if (args is ["replay", .. var rest])
+{
+    return await ReplayCommand.RunAsync(rest, Console.Out, Console.Error);
+}
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddPlatformDefaults();
 
 var app = builder.Build();
 app.MapPlatformDefaults();
-app.Run();
+await app.RunAsync();
+return 0;
 
 /// <summary>Entry point; public so integration tests can host it with WebApplicationFactory.</summary>
 public partial class Program;

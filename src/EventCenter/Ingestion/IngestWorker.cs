@@ -60,36 +60,72 @@ public sealed class IngestWorker
     public IngestCounters Counters { get; }
 
     /// <summary>Consumes until <paramref name="stoppingToken"/> is cancelled; leaves the group on the way out.</summary>
+    /// <remarks>
+    /// Two stages overlap: while one batch is parsed, stored and committed, the next is fetched. At most one batch is
+    /// being stored at a time (watermarks advance in order) and at most one more is held in memory.
+    /// </remarks>
     public async Task RunAsync(CancellationToken stoppingToken)
     {
         await using var consumer = bus.CreateConsumer(options.GroupId, [.. sources.Topics]);
-        while (!stoppingToken.IsCancellationRequested)
+        Task<bool>? storing = null;
+        try
         {
-            IReadOnlyList<BusMessage> batch;
-            try
+            while (!stoppingToken.IsCancellationRequested)
             {
-                batch = await consumer.ConsumeAsync(options.MaxBatchMessages, options.MaxBatchWait, stoppingToken);
+                IReadOnlyList<BusMessage> batch;
+                try
+                {
+                    batch = await consumer.ConsumeAsync(options.MaxBatchMessages, options.MaxBatchWait, stoppingToken);
+                }
+                catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+                {
+                    break;
+                }
+                if (storing is not null)
+                {
+                    var stored = await storing;
+                    storing = null;
+                    if (!stored)
+                    {
+                        break;
+                    }
+                }
+                if (batch.Count > 0)
+                {
+                    storing = StoreWithRetryAsync(consumer, batch, stoppingToken);
+                    continue;
+                }
+                // Nothing new and nothing being stored: let idle partitions' watermarks follow the clock.
+                if (!await RecordIdleAsync(consumer, stoppingToken))
+                {
+                    break;
+                }
             }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        }
+        finally
+        {
+            if (storing is not null)
             {
-                break;
+                await storing;
             }
-            if (batch.Count > 0 && !await StoreWithRetryAsync(consumer, batch, stoppingToken))
-            {
-                break;
-            }
-            try
-            {
-                await tracker.RecordIdleAsync(consumer.Assignment, stoppingToken);
-            }
-            catch (Exception e) when (e is IOException or Storage.WideTableStoreException)
-            {
-                logger.LogWarning(e, "Could not advance idle partitions' watermarks; will try again");
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                break;
-            }
+        }
+    }
+
+    private async Task<bool> RecordIdleAsync(IBusConsumer consumer, CancellationToken stoppingToken)
+    {
+        try
+        {
+            await tracker.RecordIdleAsync(consumer.Assignment, stoppingToken);
+            return true;
+        }
+        catch (Exception e) when (e is IOException or Storage.WideTableStoreException)
+        {
+            logger.LogWarning(e, "Could not advance idle partitions' watermarks; will try again");
+            return true;
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            return false;
         }
     }
 

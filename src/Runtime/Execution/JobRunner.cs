@@ -42,7 +42,14 @@ public sealed class JobRunner(
     }
 
     /// <summary>Runs the logic on <paramref name="events"/> and writes the results; returns them.</summary>
-    public async Task<IReadOnlyList<FeatureResult>> RunBatchAsync(IReadOnlyList<ChangeEvent> events, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<FeatureResult>> RunBatchAsync(IReadOnlyList<ChangeEvent> events, CancellationToken cancellationToken) =>
+        (await RunBatchWithErrorsAsync(events, cancellationToken)).Results;
+
+    /// <summary>
+    /// Runs the logic on <paramref name="events"/>, writes the results and the error records; returns both (for callers
+    /// that answer a request and must say why an event produced nothing).
+    /// </summary>
+    public async Task<BatchOutcome> RunBatchWithErrorsAsync(IReadOnlyList<ChangeEvent> events, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
         var version = job.Version;
@@ -73,7 +80,7 @@ public sealed class JobRunner(
             logger.LogWarning("Job {Job} v{Version} failed on {Source}/{EventId}: {Type}: {Message}", e.Job, e.JobVersion, e.Trigger.Source, e.Trigger.EventId, e.ErrorType, e.Message);
         }
         Counters.Add(events.Count, results.Count, failed.Count, Stopwatch.GetElapsedTime(started));
-        return results;
+        return new BatchOutcome(results, failed);
     }
 
     /// <summary>The event as the logic sees it: its data is the after-image (the before-image for deletes).</summary>

@@ -1,0 +1,118 @@
+using System.Text;
+using System.Text.Json;
+using FeaturePlatform.EventCenter.Events;
+using FeaturePlatform.EventCenter.Tables;
+using FeaturePlatform.PyBridge;
+using FeaturePlatform.Runtime.Jobs;
+using FeaturePlatform.Runtime.Outputs;
+using Microsoft.Extensions.Logging;
+
+namespace FeaturePlatform.Runtime.Execution;
+
+/// <summary>
+/// Call mode: a request becomes a message event of the trigger source, is stored in the event center first (so,
+/// exactly as with a trigger-strong live run, the logic's history includes it), then runs through the same run loop
+/// (<see cref="JobRunner.RunBatchWithErrorsAsync"/>) and its results go to the job's outputs and back to the caller.
+/// </summary>
+/// <remarks>
+/// The request id is the event id, so a retried request (same id, key and data) is stored once and computes the same
+/// result again — also when its time defaulted to "now" on the first try: the stored event is reused. A request id
+/// already held by a different event is refused.
+/// </remarks>
+public sealed class JobCaller(
+    JobRegistry jobs,
+    IEventStore events,
+    IFeatureDataSource dataSource,
+    JobErrorLog errors,
+    Func<RegisteredJob, IReadOnlyList<IJobOutput>>? outputsFor = null,
+    ILogger? logger = null,
+    TimeProvider? clock = null)
+{
+    /// <summary>Name of the stream in the positions of call events.</summary>
+    public const string CallStream = "call";
+
+    private readonly TimeProvider clock = clock ?? TimeProvider.System;
+    private readonly ILogger logger = logger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
+
+    /// <summary>Stores the request's event, runs the job on it, writes and returns the results.</summary>
+    /// <exception cref="KeyNotFoundException">No job has that name.</exception>
+    /// <exception cref="ArgumentException">The source is not a trigger of the job, or the data is not a JSON object.</exception>
+    /// <exception cref="InvalidOperationException">The request id is already held by a different event.</exception>
+    public async Task<CallResult> CallAsync(CallRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentException.ThrowIfNullOrEmpty(request.RequestId);
+        ArgumentException.ThrowIfNullOrEmpty(request.Key);
+        var job = jobs.Find(request.Job) ?? throw new KeyNotFoundException($"No job named '{request.Job}'.");
+        if (!job.Declaration.Triggers.Any(t => t.Source == request.Source))
+        {
+            throw new ArgumentException($"Job '{job.Name}' is not triggered by source '{request.Source}' (its triggers: {string.Join(", ", job.Declaration.Triggers.Select(t => t.Source))}).", nameof(request));
+        }
+        var data = ValidateData(request.DataJson);
+        var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        var time = request.TimeMs ?? now;
+        var e = new ChangeEvent
+        {
+            Source = request.Source,
+            EntityKey = request.Key,
+            Operation = EventOperation.Message,
+            EventTime = time,
+            IngestTime = now,
+            Position = new SourcePosition(CallStream, 0, time),
+            EventId = request.RequestId,
+            After = data,
+        };
+        var outcome = (await events.WriteAsync([e], cancellationToken))[0];
+        if (outcome != WriteOutcome.Written)
+        {
+            var stored = await events.GetByIdAsync(request.Source, request.RequestId, cancellationToken);
+            if (stored is null || stored.EntityKey != e.EntityKey || !SameJson(stored.After, data) || (request.TimeMs is { } t && stored.EventTime != t))
+            {
+                throw new InvalidOperationException($"Request id '{request.RequestId}' of source '{request.Source}' is already used by a different event.");
+            }
+            e = stored; // the same request, retried: compute on the event as first stored
+        }
+        var runner = new JobRunner(job, dataSource, outputsFor?.Invoke(job) ?? [], errors, logger, this.clock);
+        var batch = await runner.RunBatchWithErrorsAsync([e], cancellationToken);
+        return new CallResult(e, job.Version, batch.Results, batch.Errors.Count == 0 ? null : batch.Errors[0]);
+    }
+
+    private static byte[] ValidateData(string? json)
+    {
+        if (string.IsNullOrWhiteSpace(json))
+        {
+            return "{}"u8.ToArray();
+        }
+        try
+        {
+            using var document = JsonDocument.Parse(json);
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                throw new ArgumentException("The request data must be a JSON object.", nameof(json));
+            }
+        }
+        catch (JsonException ex)
+        {
+            throw new ArgumentException($"The request data is not valid JSON: {ex.Message}", nameof(json), ex);
+        }
+        return Encoding.UTF8.GetBytes(json);
+    }
+
+    private static bool SameJson(byte[]? a, byte[] b) => a is not null && a.AsSpan().SequenceEqual(b);
+}
+
+/// <summary>A call of a job.</summary>
+/// <param name="Job">The job's name.</param>
+/// <param name="Source">The trigger source the request is an event of.</param>
+/// <param name="Key">The entity key.</param>
+/// <param name="DataJson">The event's data, a JSON object (null or blank: empty).</param>
+/// <param name="TimeMs">Event time, ms since the Unix epoch; null: now.</param>
+/// <param name="RequestId">The caller's request id: the event id, and the key for polling the result.</param>
+public sealed record CallRequest(string Job, string Source, string Key, string? DataJson, long? TimeMs, string RequestId);
+
+/// <summary>What a call computed.</summary>
+/// <param name="Event">The event the job ran on (as stored in the event center).</param>
+/// <param name="JobVersion">The job version that ran.</param>
+/// <param name="Results">The result rows (none when the logic failed or returned nothing).</param>
+/// <param name="Error">The error record when the logic failed, else null.</param>
+public sealed record CallResult(ChangeEvent Event, int JobVersion, IReadOnlyList<FeatureResult> Results, JobError? Error);

@@ -1,0 +1,132 @@
+using System.Diagnostics;
+using System.Text;
+using FeaturePlatform.EventCenter.Events;
+using FeaturePlatform.EventCenter.Storage.Embedded;
+using FeaturePlatform.EventCenter.Tiering;
+using FeaturePlatform.FeatureApi.Cli;
+using FeaturePlatform.Runtime.Runs;
+using FeaturePlatform.Testing.Infrastructure;
+
+namespace FeaturePlatform.FeatureApi.Tests.Cli;
+
+/// <summary>The <c>replay</c> command: arguments, the progress line, and whole runs in a child process.</summary>
+public sealed class ReplayCliTests
+{
+    private const long T0 = 1_704_067_200_000; // 2024-01-01T00:00:00Z
+
+    [Fact]
+    public void Arguments_take_iso_or_epoch_times_and_sample_options()
+    {
+        var range = ReplayArguments.Parse(["--job", "j", "--from", "2024-01-01T00:00:00Z", "--to", "1704067260000", "--out", "/tmp/x", "--feature-store"]);
+        Assert.Equal(new TimeRangeInput(T0, T0 + 60_000), range.Input);
+        Assert.Equal("/tmp/x", range.OutputDirectory);
+        Assert.True(range.FeatureStore);
+
+        var sample = ReplayArguments.Parse(["--sample", "s.csv", "--job", "j", "--time-column", "at", "--source", "orders"]);
+        var input = Assert.IsType<SampleTableInput>(sample.Input);
+        Assert.Equal("s.csv", input.Path);
+        Assert.Equal("orders", input.Source);
+        Assert.Equal("at", input.Options!.TimeColumn);
+        Assert.Equal("key", input.Options.KeyColumn);
+    }
+
+    [Theory]
+    [InlineData(new[] { "--from", "0", "--to", "1" }, "--job is required")]
+    [InlineData(new[] { "--job", "j", "--from", "0" }, "--to is required")]
+    [InlineData(new[] { "--job", "j", "--from", "soon", "--to", "1" }, "'soon'")]
+    [InlineData(new[] { "--job", "j", "--from", "5", "--to", "5" }, "before")]
+    [InlineData(new[] { "--job", "j", "--sample", "s.csv", "--from", "1" }, "not both")]
+    [InlineData(new[] { "--job", "j", "--bogus" }, "unknown argument '--bogus'")]
+    [InlineData(new[] { "--job" }, "needs a value")]
+    public void Bad_arguments_are_refused_with_the_reason(string[] args, string reason) =>
+        Assert.Contains(reason, Assert.Throws<FormatException>(() => ReplayArguments.Parse(args)).Message, StringComparison.Ordinal);
+
+    [Fact]
+    public void The_progress_line_shows_the_bar_counts_rate_eta_and_errors()
+    {
+        var status = new RunStatus("r", "j", 1, "replay", RunState.Running, new RunProgress(250, 1000, 240, 10, 0, 125, TimeSpan.FromSeconds(6)),
+            DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch, null, null, null, []);
+        Assert.Equal("[#####...............] 250/1,000 25.0 %  125 ev/s  ETA 00:06  errors 10", ProgressBar.Render(status, 20));
+        var unknown = status with { Progress = new RunProgress(7, null, 7, 0, 3, 1, null) };
+        Assert.Equal("[????] 7/? --  1 ev/s  ETA --:--  errors 0  bad rows 3", ProgressBar.Render(unknown, 4));
+    }
+
+    [Fact]
+    public async Task A_replay_of_stored_orders_completes_with_a_summary_and_exit_code_zero()
+    {
+        var data = Path.Combine(Path.GetTempPath(), UniqueName.For("cli-data"));
+        await StoreOrdersAsync(data, 200);
+        var output = Path.Combine(data, "out");
+
+        var (code, stdout, stderr) = await RunCliAsync(data, "replay", "--job", "order_stats_30d", "--from", "2024-01-01T00:00:00Z", "--to", (T0 + 200_000).ToString(System.Globalization.CultureInfo.InvariantCulture), "--out", output);
+
+        Assert.True(code == 0, $"exit {code}\n{stdout}\n{stderr}");
+        Assert.Contains("completed: 200 events, 200 results, 0 errors", stdout, StringComparison.Ordinal);
+        Assert.Contains("200/200 100.0 %", stdout, StringComparison.Ordinal);
+        var summary = await RunSummaryFile.ReadAsync(output);
+        Assert.Equal(RunState.Completed, summary!.State);
+        Assert.Equal(200, summary.Progress.EventsDone);
+    }
+
+    [Fact]
+    public async Task A_failing_run_exits_non_zero_with_the_reason()
+    {
+        var data = Path.Combine(Path.GetTempPath(), UniqueName.For("cli-data"));
+        Directory.CreateDirectory(data);
+        var sample = Path.Combine(data, "sample.csv");
+        await File.WriteAllTextAsync(sample, "key,when\nu1,1\n");
+
+        var (code, stdout, stderr) = await RunCliAsync(data, "replay", "--job", "order_stats_30d", "--sample", sample);
+        Assert.True(code == 1, $"exit {code}\n{stdout}\n{stderr}");
+        Assert.Contains("failed: InvalidDataException", stderr, StringComparison.Ordinal);
+
+        (code, _, stderr) = await RunCliAsync(data, "replay", "--job", "no_such_job", "--from", "0", "--to", "1");
+        Assert.Equal(1, code);
+        Assert.Contains("No job named 'no_such_job'", stderr, StringComparison.Ordinal);
+    }
+
+    private static async Task StoreOrdersAsync(string dataDirectory, int count)
+    {
+        await using var hot = EmbeddedWideTableStore.Open(new EmbeddedStoreOptions { Directory = Path.Combine(dataDirectory, "hot") });
+        await using var cold = EmbeddedWideTableStore.Open(new EmbeddedStoreOptions { Directory = Path.Combine(dataDirectory, "cold") });
+        var events = new TieredEventStore(hot, cold);
+        await events.EnsureTablesAsync();
+        await events.WriteAsync(Enumerable.Range(0, count).Select(i => new ChangeEvent
+        {
+            Source = "orders",
+            EntityKey = $"u{i % 17}",
+            Operation = EventOperation.Insert,
+            EventTime = T0 + i * 1000,
+            IngestTime = T0 + i * 1000,
+            Position = new SourcePosition("orders", 0, i),
+            EventId = $"o{i}",
+            After = Encoding.UTF8.GetBytes($$"""{"order_id":"o{{i}}","user_id":"u{{i % 17}}","created_at":{{T0 + i * 1000}},"amount":{{i}}.5}"""),
+        }).ToList());
+    }
+
+    /// <summary>Runs the built FeatureApi with <paramref name="args"/> against <paramref name="dataDirectory"/>.</summary>
+    private static async Task<(int Code, string Stdout, string Stderr)> RunCliAsync(string dataDirectory, params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add(typeof(ReplayArguments).Assembly.Location);
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+        start.Environment["EventCenter__DataDirectory"] = dataDirectory;
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"the CLI did not exit in 3 minutes\n{await stdout}\n{await stderr}");
+        }
+        return (process.ExitCode, await stdout, await stderr);
+    }
+}
