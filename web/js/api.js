@@ -9,7 +9,8 @@ export class ApiError extends Error {
   constructor(status, problem, fallback) {
     const title = problem?.title ?? fallback;
     const detail = problem?.detail && problem.detail !== title ? `: ${problem.detail}` : '';
-    super(`${title}${detail} (HTTP ${status})`);
+    const hint = status === 401 ? ' Enter a valid API key above (see the demo keys).' : '';
+    super(`${title}${detail} (HTTP ${status})${hint}`);
     this.status = status;
     this.problem = problem;
     this.fieldErrors = problem?.errors ?? {};

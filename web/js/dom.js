@@ -1,8 +1,10 @@
-// Tiny DOM helpers: h('tag.class', {attrs, on: {event}}, ...children).
+// Tiny DOM helpers: h('tag.class#id', {attrs, on: {event}}, ...children).
 export function h(spec, attrs, ...children) {
-  const [tag, ...classes] = spec.split('.');
+  const [head, id] = spec.split('#');
+  const [tag, ...classes] = head.split('.');
   const el = document.createElement(tag);
   if (classes.length) el.className = classes.join(' ');
+  if (id) el.id = id;
   if (attrs && (typeof attrs !== 'object' || attrs instanceof Node || Array.isArray(attrs))) { children.unshift(attrs); attrs = null; }
   for (const [k, v] of Object.entries(attrs ?? {})) {
     if (k === 'on') for (const [ev, fn] of Object.entries(v)) el.addEventListener(ev, fn);

@@ -1,4 +1,5 @@
 using FeaturePlatform.FeatureApi.Auth;
+using FeaturePlatform.FeatureApi.Jobs;
 using FeaturePlatform.PyBridge;
 using FeaturePlatform.Runtime.Execution;
 using FeaturePlatform.Runtime.Jobs;
@@ -8,7 +9,7 @@ using ValueType = FeaturePlatform.PyBridge.Jobs.ValueType;
 namespace FeaturePlatform.FeatureApi.Apis;
 
 /// <summary>
-/// The jobs of the runtime's <see cref="JobRegistry"/>: declaration, state, error counts and recent error records;
+/// The jobs of the runtime's job registry (<see cref="JobCatalog"/>): declaration, state, error counts and recent error records;
 /// enable/disable for admins. Without a registry in the host the list is empty and every job is unknown.
 /// </summary>
 public static class JobsApi
@@ -61,9 +62,8 @@ public static class JobsApi
 
     private static Ok<List<JobJson>> List(IServiceProvider services)
     {
-        var registry = services.GetService<JobRegistry>();
         var errors = services.GetService<JobErrorLog>();
-        var jobs = registry?.Jobs.OrderBy(j => j.Name, StringComparer.Ordinal).Select(j => ToJson(j, errors)).ToList() ?? [];
+        var jobs = services.GetRequiredService<JobCatalog>().Jobs.OrderBy(j => j.Name, StringComparer.Ordinal).Select(j => ToJson(j, errors)).ToList();
         return TypedResults.Ok(jobs);
     }
 
@@ -73,7 +73,7 @@ public static class JobsApi
         {
             return JsonBody.BadRequest($"job must be 1 to {RouteNames.MaxLength} characters without control characters.", "Bad job");
         }
-        var found = services.GetService<JobRegistry>()?.Find(job);
+        var found = services.GetRequiredService<JobCatalog>().Find(job);
         if (found is null)
         {
             return NoJob(job);
@@ -94,7 +94,7 @@ public static class JobsApi
 
     private static Results<Ok<JobJson>, ProblemHttpResult> SetEnabled(string job, bool enabled, IServiceProvider services)
     {
-        var found = services.GetService<JobRegistry>()?.Find(job);
+        var found = services.GetRequiredService<JobCatalog>().Find(job);
         if (found is null)
         {
             return NoJob(job);

@@ -1,6 +1,8 @@
 using FeaturePlatform.EventCenter.Hosting;
 using FeaturePlatform.EventCenter.Storage;
 using FeaturePlatform.FeatureApi.Audit;
+using FeaturePlatform.FeatureApi.Backtests;
+using FeaturePlatform.FeatureApi.Jobs;
 using FeaturePlatform.FeatureApi.Metrics;
 using FeaturePlatform.FeatureApi.Parameters;
 using FeaturePlatform.Runtime.Outputs;
@@ -19,6 +21,8 @@ public static class ApiModules
         services.TryAddSingleton(sp => new FeatureStore(sp.GetRequiredKeyedService<IWideTableStore>(StoreRole.Hot)));
         services.AddSingleton(sp => new AuditLog(sp.GetRequiredKeyedService<IWideTableStore>(StoreRole.Hot)));
         services.AddSingleton(sp => new ProposalStore(sp.GetRequiredKeyedService<IWideTableStore>(StoreRole.Hot), sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton<JobCatalog>();
+        services.TryAddSingleton<BacktestRunner>();
         services.TryAddSingleton<JobRegistryParameters>();
         services.TryAddSingleton<IParameterDefinitions>(sp => sp.GetRequiredService<JobRegistryParameters>());
         services.TryAddSingleton<IParameterApplier>(sp => sp.GetRequiredService<JobRegistryParameters>());

@@ -43,6 +43,7 @@ public static class PlatformDefaults
         app.MapEventCenterApi();
         app.MapFeaturesApi();
         app.MapJobsApi();
+        app.MapBacktestsApi();
         app.MapParametersApi();
         app.MapMeApi();
         app.MapAuditApi();

@@ -1,3 +1,4 @@
+using FeaturePlatform.FeatureApi.Jobs;
 using FeaturePlatform.Runtime.Jobs;
 
 namespace FeaturePlatform.FeatureApi.Parameters;
@@ -11,13 +12,13 @@ internal sealed class JobRegistryParameters(IServiceProvider services, ILogger<J
 {
     public ValueTask<JobParameters?> GetAsync(string job, CancellationToken cancellationToken = default)
     {
-        var found = services.GetService<JobRegistry>()?.Find(job);
+        var found = services.GetRequiredService<JobCatalog>().Find(job);
         return ValueTask.FromResult(found is null ? null : new JobParameters(found.Name, found.Declaration.Parameters, found.Loaded.Parameters));
     }
 
     public async ValueTask ApplyAsync(string job, IReadOnlyDictionary<string, object> values, string changedBy, string reason, CancellationToken cancellationToken = default)
     {
-        var found = services.GetService<JobRegistry>()?.Find(job) ?? throw new InvalidOperationException($"There is no job '{job}'.");
+        var found = services.GetRequiredService<JobCatalog>().Find(job) ?? throw new InvalidOperationException($"There is no job '{job}'.");
         // LoadedJob.SetParametersAsync replaces all operator-set values: send the current values with the change on top.
         var merged = new Dictionary<string, object?>(found.Loaded.Parameters, StringComparer.Ordinal);
         foreach (var (name, value) in values)
