@@ -1,3 +1,4 @@
+using FeaturePlatform.EventCenter.Ingestion.Sources;
 using FeaturePlatform.FeatureApi.Auth;
 using FeaturePlatform.FeatureApi.Backtests;
 using FeaturePlatform.Runtime.Outputs;
@@ -51,7 +52,7 @@ public static class BacktestsApi
         private static string FormatEta(TimeSpan eta) => eta.TotalHours >= 1 ? $"{(int)eta.TotalHours}h {eta.Minutes}m" : eta.TotalMinutes >= 1 ? $"{eta.Minutes}m {eta.Seconds}s" : $"{Math.Ceiling(eta.TotalSeconds)}s";
     }
 
-    private static async Task<Results<Accepted<BacktestJson>, ProblemHttpResult>> LaunchAsync(HttpRequest request, BacktestRunner runner, CancellationToken cancellationToken)
+    private static async Task<Results<Accepted<BacktestJson>, ProblemHttpResult>> LaunchAsync(HttpRequest request, BacktestRunner runner, SourceRegistry sources, CancellationToken cancellationToken)
     {
         if (runner.Manager is not { } manager)
         {
@@ -79,6 +80,10 @@ public static class BacktestsApi
                 return JsonBody.BadRequest("Name a job and a time range with from < to (ms since the Unix epoch; to is exclusive).", "Bad backtest");
             }
             run = new RunRequest { Job = body.Job, Input = new TimeRangeInput(body.From, body.To) { Source = body.Source } };
+        }
+        if (run.Input.Source is { } source && sources.Find(source) is null)
+        {
+            return JsonBody.BadRequest($"There is no source '{source}'; registered: {string.Join(", ", sources.All.Select(s => s.Name).Order(StringComparer.Ordinal))}.", "Bad backtest");
         }
         try
         {
