@@ -12,7 +12,7 @@ public sealed class EventBrowserTests(WebHost host)
         var user = UniqueName.For("u");
         var order = UniqueName.For("o");
         const long createdAt = 1_767_225_600_000;
-        await host.ForwardAndWaitAsync("orders", user, new { order_id = order, user_id = user, created_at = createdAt, amount = 12.5 });
+        await host.ForwardAndWaitAsync("orders", user, new[] { new { order_id = order, user_id = user, created_at = createdAt, amount = 12.5 } });
 
         var page = await Pages.OpenAsync(host, "demo-reader", "#/events");
         await page.SelectOptionAsync("#ev-source", "orders");
