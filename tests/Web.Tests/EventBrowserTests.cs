@@ -33,7 +33,7 @@ public sealed class EventBrowserTests(WebHost host)
     [Fact]
     public async Task A_missing_or_wrong_key_is_explained()
     {
-        var page = await Pages.OpenAsync(host, "not-a-key", "#/events");
+        var page = await Pages.OpenAsync(host, "not-a-key", "#/events", expectedStatus: "key not accepted");
         await Assertions.Expect(page.Locator("#key-status")).ToHaveTextAsync("key not accepted");
         await Assertions.Expect(page.Locator(".message.error").First).ToContainTextAsync("Enter a valid API key above");
         await page.CloseAsync();
