@@ -53,7 +53,7 @@ export default async function backtestsPage(main, [runId]) {
     const all = await api('/api/backtests').catch((e) => { fill(status, message('error', e.message)); return []; });
     fill(runs, h('h3', 'Runs'), all.length === 0 ? h('p.muted', 'No runs yet.') : table([
       ['Run', (r) => h('a', { href: `#/backtests/${encodeURIComponent(r.id)}` }, r.id)], ['Job', (r) => `${r.job} v${r.jobVersion}`],
-      ['What', (r) => r.trigger], ['State', (r) => h(`span.badge.${r.state}`, r.state)],
+      ['What', (r) => readable(r.trigger)], ['State', (r) => h(`span.badge.${r.state}`, r.state)],
       ['Events', (r) => fmtNumber(r.progress.eventsDone), 'num'], ['Created', (r) => fmtTime(Date.parse(r.createdAt))],
     ], all));
   };
@@ -70,6 +70,9 @@ export default async function backtestsPage(main, [runId]) {
   return () => { stopped = true; clearTimeout(timer); };
 }
 
+// "replay orders [1220918400000, 1221350400000)" → the times as UTC dates.
+const readable = (trigger) => trigger.replace(/\b\d{12,14}\b/g, (ms) => fmtTime(Number(ms)));
+
 function renderProgress(section, run, status) {
   const fraction = run.progress.fraction ?? (run.isFinished && run.state === 'Completed' ? 1 : 0);
   const cancel = async () => {
@@ -77,7 +80,7 @@ function renderProgress(section, run, status) {
   };
   const p = run.progress;
   fill(section, h('h3', `Run ${run.id}`),
-    h('div.row', h(`span.badge.${run.state}#run-state`, run.state), h('span', `${run.job} v${run.jobVersion} — ${run.trigger}`),
+    h('div.row', h(`span.badge.${run.state}#run-state`, run.state), h('span', `${run.job} v${run.jobVersion} — ${readable(run.trigger)}`),
       run.isFinished ? null : h('button.secondary', { on: { click: cancel } }, 'Cancel')),
     h('div.progress', { role: 'progressbar', 'aria-valuemin': 0, 'aria-valuemax': 100, 'aria-valuenow': Math.round(fraction * 100), id: 'run-progress' },
       h('div', { style: `width:${(fraction * 100).toFixed(1)}%` })),
