@@ -33,14 +33,17 @@ public sealed class BacktestFileOutput : IJobOutput
     private readonly IReadOnlyList<string> columns;
     private readonly FileStream csv;
     private readonly FileStream jsonLines;
+    private readonly bool includeLabel;
     private bool completed;
     private bool disposed;
 
     /// <summary>Creates the directory if needed and the two files (replacing earlier ones), and writes the CSV header.</summary>
     /// <param name="directory">The run's result directory.</param>
     /// <param name="columns">The job's declared output columns, in order.</param>
-    public BacktestFileOutput(string directory, IReadOnlyList<string> columns)
+    /// <param name="includeLabel">Add a <c>label</c> column after <c>event_id</c> with each sample row's label (sample-table runs).</param>
+    public BacktestFileOutput(string directory, IReadOnlyList<string> columns, bool includeLabel = false)
     {
+        this.includeLabel = includeLabel;
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
         ArgumentNullException.ThrowIfNull(columns);
         Directory = Path.GetFullPath(directory);
@@ -57,7 +60,7 @@ public sealed class BacktestFileOutput : IJobOutput
             throw;
         }
         var header = new StringBuilder();
-        AppendRow(header, ["job", "key", "event_time", "event_id", .. this.columns]);
+        AppendRow(header, includeLabel ? ["job", "key", "event_time", "event_id", "label", .. this.columns] : ["job", "key", "event_time", "event_id", .. this.columns]);
         csv.Write(Utf8.GetBytes(header.ToString()));
     }
 
@@ -87,16 +90,21 @@ public sealed class BacktestFileOutput : IJobOutput
         // Formatting happens outside the lock; only the appends are serialised.
         var csvText = new StringBuilder(results.Count * 64);
         using var json = new MemoryStream(results.Count * 160);
-        var fields = new string?[4 + columns.Count];
+        var first = includeLabel ? 5 : 4;
+        var fields = new string?[first + columns.Count];
         foreach (var result in results)
         {
             fields[0] = result.Job;
             fields[1] = result.Key;
             fields[2] = result.EventTime.ToString(CultureInfo.InvariantCulture);
             fields[3] = result.Trigger.EventId;
+            if (includeLabel)
+            {
+                fields[4] = result.Trigger.Headers.GetValueOrDefault(Triggers.Samples.SampleTableTrigger.LabelHeader);
+            }
             for (var c = 0; c < columns.Count; c++)
             {
-                fields[4 + c] = FormatValue(Find(result.Values, columns[c]));
+                fields[first + c] = FormatValue(Find(result.Values, columns[c]));
             }
             AppendRow(csvText, fields);
             json.Write(ResultJson.Serialize(result));

@@ -113,6 +113,22 @@ public sealed class BacktestFileOutputTests : IDisposable
     }
 
     [Fact]
+    public async Task Sample_runs_carry_each_row_label_in_a_label_column()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), FeaturePlatform.Testing.Infrastructure.UniqueName.For("labels"));
+        var labelled = OutputTestData.Result("j", "k1", 1, "sample:2", ("x", 1L));
+        labelled = labelled with { Trigger = labelled.Trigger with { Headers = new Dictionary<string, string> { [FeaturePlatform.Runtime.Triggers.Samples.SampleTableTrigger.LabelHeader] = "defaulted" } } };
+        var unlabelled = OutputTestData.Result("j", "k2", 2, "sample:3", ("x", 2L));
+        await using (var output = new BacktestFileOutput(dir, ["x"], includeLabel: true))
+        {
+            await output.WriteAsync([labelled, unlabelled], CancellationToken.None);
+            await output.CompleteAsync();
+        }
+        var lines = await File.ReadAllLinesAsync(Path.Combine(dir, BacktestFileOutput.CsvFileName));
+        Assert.Equal(["job,key,event_time,event_id,label,x", "j,k1,1,sample:2,defaulted,1", "j,k2,2,sample:3,,2"], lines);
+    }
+
+    [Fact]
     public async Task Non_finite_doubles_are_named_in_JSON_and_CSV()
     {
         await using (var output = new BacktestFileOutput(directory, ["x"]))
