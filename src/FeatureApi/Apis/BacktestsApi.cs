@@ -130,7 +130,12 @@ public static class BacktestsApi
             TimeColumn = Field(form, "timeColumn") ?? options.TimeColumn,
             LabelColumn = Field(form, "labelColumn") ?? options.LabelColumn,
         };
-        return (new RunRequest { Job = job, Input = new SampleTableInput(path) { Source = Field(form, "source"), Options = options } }, null);
+        return (new RunRequest
+        {
+            Job = job,
+            Input = new SampleTableInput(path) { Source = Field(form, "source"), Options = options },
+            Outputs = BacktestRunner.Files(includeLabel: true),
+        }, null);
     }
 
     private static string? Field(IFormCollection form, string name) => form[name].ToString() is { Length: > 0 } value ? value.Trim() : null;

@@ -51,17 +51,18 @@ internal sealed class BacktestRunner(JobCatalog catalog, IServiceProvider servic
                     var events = services.GetRequiredService<IEventReader>();
                     var dataSource = new EventCenterDataSource(events, services.GetRequiredService<ConsistentFetcher>(), settings.FetchTimeout);
                     var errors = services.GetService<JobErrorLog>() ?? new JobErrorLog(services.GetRequiredKeyedService<IWideTableStore>(StoreRole.Hot));
-                    manager = new RunManager(registry, events, dataSource, errors, new RunManagerOptions { ResultRoot = ResultRoot },
-                        run => run.ResultDirectory is { } directory
-                            ? [new BacktestFileOutput(directory, run.Job.Declaration.Outputs.Select(o => o.Name).ToList())]
-                            : [],
-                        loggers);
+                    manager = new RunManager(registry, events, dataSource, errors, new RunManagerOptions { ResultRoot = ResultRoot }, Files(includeLabel: false), loggers);
                     managerRegistry = registry;
                 }
                 return manager;
             }
         }
     }
+
+    /// <summary>Outputs of a run: its backtest files; <paramref name="includeLabel"/> adds the sample rows' labels to the CSV.</summary>
+    public static RunOutputFactory Files(bool includeLabel) => run => run.ResultDirectory is { } directory
+        ? [new BacktestFileOutput(directory, run.Job.Declaration.Outputs.Select(o => o.Name).ToList(), includeLabel)]
+        : [];
 
     /// <summary>A new path for an uploaded sample table with the given extension (<c>.csv</c> or <c>.jsonl</c>).</summary>
     public string NewUploadPath(string extension)

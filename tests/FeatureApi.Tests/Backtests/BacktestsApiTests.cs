@@ -76,6 +76,9 @@ public sealed class BacktestsApiTests(RuntimeJobsFactory factory) : IClassFixtur
         var counts = page.GetProperty("rows").EnumerateArray().OrderBy(r => r.GetProperty("eventTime").GetInt64())
             .Select(r => r.GetProperty("values").GetProperty("order_count").GetInt64()).ToList();
         Assert.Equal([1L, 2L], counts);
+        var csvLines = (await author.GetStringAsync($"/api/backtests/{done.GetProperty("id").GetString()}/results.csv")).Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
+        Assert.StartsWith("job,key,event_time,event_id,label,user_id", csvLines[0], StringComparison.Ordinal);
+        Assert.Equal(["1", "0"], csvLines.Skip(1).Select(l => l.Split(',')[4]).Order().Reverse());
     }
 
     [Fact]
