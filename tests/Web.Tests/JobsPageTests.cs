@@ -1,3 +1,5 @@
+using System.Net.Http.Json;
+using System.Text.Json;
 using Microsoft.Playwright;
 
 namespace FeaturePlatform.Web.Tests;
@@ -33,6 +35,32 @@ public sealed class JobsPageTests(WebHost host)
         {
             host.Registry.Find("order_stats_30d")!.Enabled = true;
         }
+        await page.CloseAsync();
+    }
+}
+
+[Collection(WebCollection.Name)]
+public sealed class JobErrorsPageTests(WebHost host)
+{
+    [Fact]
+    public async Task A_failing_event_shows_as_an_error_count_and_a_record_with_its_traceback()
+    {
+        var user = $"u-{Guid.NewGuid():N}";
+        var t0 = new DateTimeOffset(2051, 1, 1, 0, 0, 0, TimeSpan.Zero).ToUnixTimeMilliseconds() + Random.Shared.NextInt64(0, 3600) * Orders.Day;
+        await host.ForwardAndWaitAsync("orders", user, new[] { new { order_id = $"{user}-bad", user_id = user, created_at = t0, amount = "not a number" } });
+        using var author = host.Client("demo-author");
+        using var launch = await author.PostAsJsonAsync("/api/backtests", new { job = "order_stats_30d", from = t0, to = t0 + 1 });
+        var run = (await launch.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString();
+        await Poll.UntilAsync(async () => (await author.GetFromJsonAsync<JsonElement>($"/api/backtests/{run}")).GetProperty("isFinished").GetBoolean(),
+            TimeSpan.FromSeconds(30), "backtest finished");
+
+        var page = await Pages.OpenAsync(host, "demo-reader", "#/jobs/order_stats_30d");
+        var errorsCell = page.Locator("#jobs-table tbody tr", new() { HasText = "order_stats_30d" }).Locator("td").Nth(7);
+        await Assertions.Expect(errorsCell).Not.ToHaveTextAsync("0");
+        var record = page.Locator("#errors-table tbody tr", new() { HasText = user });
+        await Assertions.Expect(record).ToContainTextAsync("ValueError");
+        await record.Locator("summary").ClickAsync();
+        await Assertions.Expect(record.Locator("pre")).ToContainTextAsync("order_stats_30d.py");
         await page.CloseAsync();
     }
 }

@@ -1,6 +1,5 @@
 using FeaturePlatform.EventCenter.Consistency;
 using FeaturePlatform.EventCenter.Hosting;
-using FeaturePlatform.EventCenter.Storage;
 using FeaturePlatform.EventCenter.Tables;
 using FeaturePlatform.FeatureApi.Jobs;
 using FeaturePlatform.Runtime.Execution;
@@ -50,7 +49,7 @@ internal sealed class BacktestRunner(JobCatalog catalog, IServiceProvider servic
                 {
                     var events = services.GetRequiredService<IEventReader>();
                     var dataSource = new EventCenterDataSource(events, services.GetRequiredService<ConsistentFetcher>(), settings.FetchTimeout);
-                    var errors = services.GetService<JobErrorLog>() ?? new JobErrorLog(services.GetRequiredKeyedService<IWideTableStore>(StoreRole.Hot));
+                    var errors = services.GetRequiredService<JobErrorLog>();
                     manager = new RunManager(registry, events, dataSource, errors, new RunManagerOptions { ResultRoot = ResultRoot }, Files(includeLabel: false), loggers);
                     managerRegistry = registry;
                 }

@@ -5,6 +5,7 @@ using FeaturePlatform.FeatureApi.Backtests;
 using FeaturePlatform.FeatureApi.Jobs;
 using FeaturePlatform.FeatureApi.Metrics;
 using FeaturePlatform.FeatureApi.Parameters;
+using FeaturePlatform.Runtime.Execution;
 using FeaturePlatform.Runtime.Outputs;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -21,6 +22,7 @@ public static class ApiModules
         services.TryAddSingleton(sp => new FeatureStore(sp.GetRequiredKeyedService<IWideTableStore>(StoreRole.Hot)));
         services.AddSingleton(sp => new AuditLog(sp.GetRequiredKeyedService<IWideTableStore>(StoreRole.Hot)));
         services.AddSingleton(sp => new ProposalStore(sp.GetRequiredKeyedService<IWideTableStore>(StoreRole.Hot), sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton(sp => new JobErrorLog(sp.GetRequiredKeyedService<IWideTableStore>(StoreRole.Hot)));
         services.TryAddSingleton<JobCatalog>();
         services.TryAddSingleton<BacktestRunner>();
         services.TryAddSingleton<JobRegistryParameters>();
