@@ -2,6 +2,12 @@ using FeaturePlatform.Benchmarks;
 using FeaturePlatform.Benchmarks.Harness;
 
 // dotnet run -c Release --project tests/Benchmarks -- <scenario|all|list> [--quick]
+if (args.Length > 0 && args[0] == FeaturePlatform.Benchmarks.Scenarios.Runtime.RuntimeScaleOutScenario.WorkerFlag)
+{
+    // A child process of the runtime-scaleout scenario.
+    return await FeaturePlatform.Benchmarks.Scenarios.Runtime.RuntimeScaleOutScenario.WorkerAsync(args[1..]);
+}
+
 var quick = args.Contains("--quick");
 var names = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal)).ToList();
 var scenarios = ScenarioRegistry.All;

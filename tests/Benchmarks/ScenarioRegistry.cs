@@ -16,5 +16,8 @@ internal static class ScenarioRegistry
         new KafkaIngestScenario(),
         new PyBridgeCallsScenario(),
         new PyBridgeLatencyScenario(),
+        new Scenarios.Runtime.RuntimeReplayScenario(),
+        new Scenarios.Runtime.RuntimeScaleOutScenario(),
+        new Scenarios.Runtime.RuntimeLiveLatencyScenario(),
     ];
 }

@@ -41,4 +41,37 @@ internal static class TestJobs
             profile = ctx.fetch("profiles", event.key, as_of=as_of)
             return {"tier": profile.get("tier") if profile else None}
         """;
+
+    /// <summary>Scales the order amount by a parameter; echoes a choice parameter.</summary>
+    public const string Scaled = """
+        from featureplatform import Output, Param, job
+
+        @job(
+            "scaled",
+            triggers="orders",
+            params=[
+                Param("factor", float, default=1.0, min=0.0, max=10.0, description="Multiplier."),
+                Param("mode", str, default="a", choices=("a", "b"), description="A label."),
+                Param("rounds", int, default=1, min=1, max=5, description="An integer."),
+            ],
+            outputs=[Output("scaled", float, "amount × factor"), Output("mode", str, "the mode"), Output("rounds", int, "rounds")],
+        )
+        def scaled(event, ctx):
+            return {"scaled": float(event.get("amount", 0)) * ctx.params["factor"], "mode": ctx.params["mode"], "rounds": ctx.params["rounds"]}
+        """;
+
+    /// <summary>The example job's shape without waits: one eventual fetch per event (replays of stored history).</summary>
+    public const string OrderFetch = """
+        from featureplatform import Consistency, Output, job
+
+        @job(
+            "order_fetch",
+            triggers="orders",
+            consistency=Consistency.EVENTUAL,
+            outputs=[Output("user_id", str, "The user."), Output("amount", float, "The order's amount."), Output("tier", str, "Tier as of the order.", nullable=True)],
+        )
+        def order_fetch(event, ctx):
+            profile = ctx.fetch("profiles", event.key)
+            return {"user_id": event.key, "amount": float(event.get("amount", 0)), "tier": profile.get("tier") if profile else None}
+        """;
 }

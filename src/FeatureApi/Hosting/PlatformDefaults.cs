@@ -2,6 +2,7 @@ using FeaturePlatform.EventCenter.Hosting;
 using FeaturePlatform.FeatureApi.Apis;
 using FeaturePlatform.FeatureApi.Auth;
 using FeaturePlatform.FeatureApi.Health;
+using FeaturePlatform.Runtime.Hosting;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace FeaturePlatform.FeatureApi.Hosting;
@@ -23,9 +24,11 @@ public static class PlatformDefaults
         builder.Services.AddEventCenter(builder.Configuration);
         builder.AddApiAuth();
         builder.AddApiModules();
+        builder.Services.AddRuntime(builder.Configuration);
         builder.Services.AddHealthChecks()
             .AddCheck("self", () => HealthCheckResult.Healthy(), tags: ["live"])
-            .AddCheck<EventCenterHealthCheck>("event-center", tags: [ReadyTag]);
+            .AddCheck<EventCenterHealthCheck>("event-center", tags: [ReadyTag])
+            .AddCheck<RuntimeHealthCheck>("runtime", tags: [ReadyTag]);
         return builder;
     }
 

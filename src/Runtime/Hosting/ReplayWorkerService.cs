@@ -1,0 +1,46 @@
+using FeaturePlatform.EventCenter.Bus;
+using FeaturePlatform.EventCenter.Tables;
+using FeaturePlatform.Runtime.Execution;
+using FeaturePlatform.Runtime.Scaling;
+using FeaturePlatform.Runtime.Triggers;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace FeaturePlatform.Runtime.Hosting;
+
+/// <summary>Runs this process's <see cref="ReplayShardWorker"/> when <see cref="ReplayWorkerSettings.Enabled"/>.</summary>
+internal sealed class ReplayWorkerService(
+    RuntimeSettings settings,
+    RuntimeStartup startup,
+    IMessageBus bus,
+    IEventReader events,
+    JobErrorLog errors,
+    IServiceProvider services,
+    ILogger<ReplayShardWorker> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var worker = settings.ReplayWorker;
+        if (!worker.Enabled)
+        {
+            return;
+        }
+        try
+        {
+            await startup.Ready.WaitAsync(stoppingToken);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            return;
+        }
+        catch (Exception) when (startup.Ready.IsFaulted)
+        {
+            // Start-up logged why; readiness reports it. The host stays up.
+            return;
+        }
+        await new ReplayShardWorker(bus, new ReplayShardTopics(worker.ShardsTopic, worker.ResultsTopic), worker.GroupId,
+            $"{Environment.MachineName}/{Environment.ProcessId}", name => startup.Registry.Find(name), events, startup.DataSource,
+            job => JobOutputs.Create(settings.For(job.Name).EffectiveOutputs, job.Name, services), errors, logger,
+            new ReplayOptions { BatchSize = worker.BatchSize, Parallelism = worker.Parallelism }).RunAsync(stoppingToken);
+    }
+}

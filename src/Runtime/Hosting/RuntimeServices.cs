@@ -1,0 +1,45 @@
+using FeaturePlatform.EventCenter.Hosting;
+using FeaturePlatform.EventCenter.Storage;
+using FeaturePlatform.Runtime.Execution;
+using FeaturePlatform.Runtime.Outputs;
+using FeaturePlatform.Runtime.Parameters;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace FeaturePlatform.Runtime.Hosting;
+
+/// <summary>Registers the runtime: Python host, job registry, feature store, error log, parameters, live jobs.</summary>
+public static class RuntimeServices
+{
+    /// <summary>
+    /// Binds and validates <see cref="RuntimeSettings"/> (section <c>Runtime</c>) and registers the runtime on top of
+    /// the event center (<c>AddEventCenter</c> must be called too). Start-up, parameter sync and live jobs run as
+    /// hosted services.
+    /// </summary>
+    public static IServiceCollection AddRuntime(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var settings = configuration.GetSection(RuntimeSettings.SectionName).Get<RuntimeSettings>() ?? new RuntimeSettings();
+        settings.Validate();
+        services.AddSingleton(settings);
+        services.AddSingleton(sp => new FeatureStore(sp.GetRequiredKeyedService<IWideTableStore>(StoreRole.Hot), saltBuckets: settings.FeatureStoreSaltBuckets));
+        services.AddSingleton(sp => new JobErrorLog(sp.GetRequiredKeyedService<IWideTableStore>(StoreRole.Hot)));
+        services.AddSingleton<ParameterSignal>();
+        services.AddSingleton(sp => new ParameterStore(
+            sp.GetRequiredKeyedService<IWideTableStore>(StoreRole.Hot),
+            job => sp.GetRequiredService<RuntimeStartup>().Jobs.FirstOrDefault(j => j.Name == job)?.Declaration,
+            sp.GetRequiredService<ParameterSignal>()));
+        services.AddSingleton<IParameterStore>(sp => sp.GetRequiredService<ParameterStore>());
+        services.AddSingleton(sp => new ParameterSync(
+            sp.GetRequiredService<IParameterStore>(), () => sp.GetRequiredService<RuntimeStartup>().Jobs,
+            sp.GetRequiredService<ILoggerFactory>().CreateLogger<ParameterSync>()));
+        services.AddSingleton<RuntimeStartup>();
+        services.AddHostedService(sp => sp.GetRequiredService<RuntimeStartup>());
+        services.AddHostedService<ParameterSyncService>();
+        services.AddHostedService<ReplayWorkerService>();
+        services.AddSingleton<LiveJobsService>();
+        services.AddHostedService(sp => sp.GetRequiredService<LiveJobsService>());
+        return services;
+    }
+}

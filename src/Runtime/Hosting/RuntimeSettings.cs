@@ -1,0 +1,214 @@
+using FeaturePlatform.PyBridge;
+
+namespace FeaturePlatform.Runtime.Hosting;
+
+/// <summary>
+/// The runtime's configuration (section <c>Runtime</c>): where job modules live, the embedded Python host, which
+/// jobs run live and where their results go. Validated at start-up.
+/// </summary>
+public sealed record RuntimeSettings
+{
+    /// <summary>Configuration section name.</summary>
+    public const string SectionName = "Runtime";
+
+    /// <summary>
+    /// Folder of job modules. Default: the SDK's example jobs as copied next to the application
+    /// (<c>&lt;AppContext.BaseDirectory&gt;/python/jobs</c>).
+    /// </summary>
+    public string JobsDirectory { get; init; } = Path.Combine(AppContext.BaseDirectory, "python", "jobs");
+
+    /// <summary>The embedded CPython host. Default: Debian's python3, host defaults.</summary>
+    public PythonHostOptions Python { get; init; } = new();
+
+    /// <summary>Whether this process runs jobs live at all (replays and calls are unaffected). Default: true.</summary>
+    public bool RunLiveJobs { get; init; } = true;
+
+    /// <summary>Whether jobs without an entry in <see cref="Jobs"/> run live (to the feature store). Default: true.</summary>
+    public bool EnableJobsByDefault { get; init; } = true;
+
+    /// <summary>Per-job settings by job name.</summary>
+    public IReadOnlyDictionary<string, JobSettings> Jobs { get; init; } = new Dictionary<string, JobSettings>();
+
+    /// <summary>Batching of live triggers.</summary>
+    public LiveBatchSettings Live { get; init; } = new();
+
+    /// <summary>Longest a fetch waits for its consistency level. Default: 30 s.</summary>
+    public TimeSpan FetchTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>First delay before a failed live runner restarts; doubled per consecutive failure. Default: 1 s.</summary>
+    public TimeSpan RestartDelay { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Longest delay between restarts of a failing live runner. Default: 30 s.</summary>
+    public TimeSpan MaxRestartDelay { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How often the parameter table is polled for changes made by other processes. Default: 1 s.</summary>
+    public TimeSpan ParameterPollInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Taking replay shards from the shards topic (scale-out of replays).</summary>
+    public ReplayWorkerSettings ReplayWorker { get; init; } = new();
+
+    /// <summary>Salt buckets of the feature store's row keys. Default: 16.</summary>
+    public int FeatureStoreSaltBuckets { get; init; } = 16;
+
+    /// <summary>The settings of <paramref name="job"/> (its entry, or the defaults).</summary>
+    public JobSettings For(string job) =>
+        Jobs.TryGetValue(job, out var settings) ? settings : new JobSettings { Enabled = EnableJobsByDefault };
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first problem; called at start-up.</summary>
+    public void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(JobsDirectory))
+        {
+            throw new ArgumentException("Runtime:JobsDirectory must not be empty.");
+        }
+        if (FetchTimeout <= TimeSpan.Zero || RestartDelay <= TimeSpan.Zero || MaxRestartDelay < RestartDelay || ParameterPollInterval <= TimeSpan.Zero)
+        {
+            throw new ArgumentException("Runtime: FetchTimeout, RestartDelay and ParameterPollInterval must be positive, MaxRestartDelay at least RestartDelay.");
+        }
+        if (FeatureStoreSaltBuckets is < 1 or > 256)
+        {
+            throw new ArgumentException("Runtime:FeatureStoreSaltBuckets must be within 1..256.");
+        }
+        if (Python.LatencyWorkers < 1 || Python.BulkWorkers < 1 || Python.CallTimeout <= TimeSpan.Zero)
+        {
+            throw new ArgumentException("Runtime:Python: LatencyWorkers and BulkWorkers must be at least 1, CallTimeout positive.");
+        }
+        Live.Validate();
+        if (ReplayWorker.BatchSize < 1 || ReplayWorker.Parallelism < 1 || string.IsNullOrWhiteSpace(ReplayWorker.ShardsTopic)
+            || string.IsNullOrWhiteSpace(ReplayWorker.ResultsTopic) || string.IsNullOrWhiteSpace(ReplayWorker.GroupId))
+        {
+            throw new ArgumentException("Runtime:ReplayWorker: topics and group required, BatchSize and Parallelism at least 1.");
+        }
+        foreach (var (name, job) in Jobs)
+        {
+            job.Validate($"Runtime:Jobs:{name}");
+        }
+    }
+}
+
+/// <summary>Settings of one job.</summary>
+public sealed record JobSettings
+{
+    /// <summary>Whether the job runs live. Default: true.</summary>
+    public bool Enabled { get; init; } = true;
+
+    /// <summary>Where its results go. Default (empty): the feature store only.</summary>
+    /// <remarks>Empty by default because configuration binding appends to a non-empty default list.</remarks>
+    public IReadOnlyList<OutputSettings> Outputs { get; init; } = [];
+
+    /// <summary>The outputs results go to: <see cref="Outputs"/>, or the feature store when none are configured.</summary>
+    public IReadOnlyList<OutputSettings> EffectiveOutputs => Outputs.Count == 0 ? [new OutputSettings()] : Outputs;
+
+    internal void Validate(string section)
+    {
+        for (var i = 0; i < Outputs.Count; i++)
+        {
+            Outputs[i].Validate($"{section}:Outputs:{i}");
+        }
+    }
+}
+
+/// <summary>Kinds of job outputs.</summary>
+public enum OutputKind
+{
+    /// <summary>The feature store (entity key → latest features).</summary>
+    FeatureStore,
+
+    /// <summary>A Kafka topic.</summary>
+    Kafka,
+
+    /// <summary>A RabbitMQ exchange (publisher confirms).</summary>
+    RabbitMq,
+
+    /// <summary>The event center (results by request id).</summary>
+    EventCenter,
+}
+
+/// <summary>One output of a job.</summary>
+public sealed record OutputSettings
+{
+    /// <summary>The kind. Default: feature store.</summary>
+    public OutputKind Kind { get; init; } = OutputKind.FeatureStore;
+
+    /// <summary>Kafka topic (Kafka outputs).</summary>
+    public string? Topic { get; init; }
+
+    /// <summary>RabbitMQ exchange (RabbitMQ outputs).</summary>
+    public string? Exchange { get; init; }
+
+    /// <summary>RabbitMQ routing key (RabbitMQ outputs). Default: the job's name.</summary>
+    public string? RoutingKey { get; init; }
+
+    /// <summary>Bootstrap servers or amqp:// URI when they differ from the event center's.</summary>
+    public string? Connection { get; init; }
+
+    internal void Validate(string section)
+    {
+        if (!Enum.IsDefined(Kind))
+        {
+            throw new ArgumentException($"{section}:Kind '{Kind}' is not an output kind.");
+        }
+        if (!JobOutputs.Supports(Kind))
+        {
+            throw new ArgumentException($"{section}:Kind {Kind} is not available in this build.");
+        }
+        if (Kind == OutputKind.Kafka && string.IsNullOrWhiteSpace(Topic))
+        {
+            throw new ArgumentException($"{section}: a Kafka output needs a Topic.");
+        }
+        if (Kind == OutputKind.RabbitMq && string.IsNullOrWhiteSpace(Exchange))
+        {
+            throw new ArgumentException($"{section}: a RabbitMq output needs an Exchange.");
+        }
+    }
+}
+
+/// <summary>Batching of live triggers.</summary>
+public sealed record LiveBatchSettings
+{
+    /// <summary>Messages per batch at most. Default: 500.</summary>
+    public int MaxBatchMessages { get; init; } = 500;
+
+    /// <summary>How long a consume waits for the first message. Default: 50 ms.</summary>
+    public TimeSpan MaxBatchWait { get; init; } = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>How long a trigger-strong batch waits for ingestion to store it. Default: 30 s.</summary>
+    public TimeSpan TriggerWaitTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    internal Triggers.LiveTriggerOptions ToOptions() => new()
+    {
+        MaxBatchMessages = MaxBatchMessages,
+        MaxBatchWait = MaxBatchWait,
+        TriggerWaitTimeout = TriggerWaitTimeout,
+    };
+
+    internal void Validate()
+    {
+        if (MaxBatchMessages < 1 || MaxBatchWait <= TimeSpan.Zero || TriggerWaitTimeout <= TimeSpan.Zero)
+        {
+            throw new ArgumentException("Runtime:Live: MaxBatchMessages must be at least 1, MaxBatchWait and TriggerWaitTimeout positive.");
+        }
+    }
+}
+
+/// <summary>Whether and how this process takes replay shards handed out over the bus.</summary>
+public sealed record ReplayWorkerSettings
+{
+    /// <summary>Run a shard worker in this process. Default: false.</summary>
+    public bool Enabled { get; init; }
+
+    /// <summary>Topic of shard descriptors. Default: featureplatform-replay-shards.</summary>
+    public string ShardsTopic { get; init; } = "featureplatform-replay-shards";
+
+    /// <summary>Topic of shard completions. Default: featureplatform-replay-results.</summary>
+    public string ResultsTopic { get; init; } = "featureplatform-replay-results";
+
+    /// <summary>Consumer group of the workers of all processes. Default: featureplatform-replay.</summary>
+    public string GroupId { get; init; } = "featureplatform-replay";
+
+    /// <summary>Events per batch handed to the logic. Default: 1000.</summary>
+    public int BatchSize { get; init; } = 1000;
+
+    /// <summary>Time chunks of a shard read in parallel. Default: 2.</summary>
+    public int Parallelism { get; init; } = 2;
+}

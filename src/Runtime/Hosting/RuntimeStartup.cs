@@ -1,0 +1,102 @@
+using FeaturePlatform.EventCenter.Consistency;
+using FeaturePlatform.EventCenter.Hosting;
+using FeaturePlatform.EventCenter.Tables;
+using FeaturePlatform.PyBridge;
+using FeaturePlatform.Runtime.Execution;
+using FeaturePlatform.Runtime.Jobs;
+using FeaturePlatform.Runtime.Outputs;
+using FeaturePlatform.Runtime.Parameters;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace FeaturePlatform.Runtime.Hosting;
+
+/// <summary>
+/// Starts the runtime once the event center is ready: the process's Python host, the runtime's tables (feature store,
+/// error log, parameters), and the job registry loaded from the jobs directory with the stored parameter values
+/// applied. <see cref="Ready"/> completes when done; live jobs, readiness and APIs wait on it.
+/// </summary>
+public sealed class RuntimeStartup(
+    RuntimeSettings settings,
+    EventCenterStartup eventCenter,
+    IEventReader events,
+    ConsistentFetcher fetcher,
+    FeatureStore features,
+    JobErrorLog errors,
+    ParameterStore parameters,
+    ParameterSync parameterSync,
+    ILogger<RuntimeStartup> logger) : IHostedService, IAsyncDisposable
+{
+    private readonly TaskCompletionSource ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private PythonHost? host;
+    private JobRegistry? registry;
+
+    /// <summary>Completes when the Python host runs and the jobs are loaded; faults with the reason when they cannot be.</summary>
+    public Task Ready => ready.Task;
+
+    /// <summary>The Python host (after <see cref="Ready"/>).</summary>
+    public PythonHost Host => host ?? throw new InvalidOperationException("The runtime has not started.");
+
+    /// <summary>The loaded jobs (after <see cref="Ready"/>).</summary>
+    public JobRegistry Registry => registry ?? throw new InvalidOperationException("The runtime has not started.");
+
+    /// <summary>The data source serving the jobs' fetches from the event center.</summary>
+    public EventCenterDataSource DataSource { get; } = new(events, fetcher, settings.FetchTimeout);
+
+    /// <summary>The jobs loaded so far (empty before <see cref="Ready"/>).</summary>
+    public IReadOnlyCollection<RegisteredJob> Jobs => registry?.Jobs ?? [];
+
+    /// <inheritdoc />
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await eventCenter.Ready.WaitAsync(cancellationToken);
+            await features.EnsureTableAsync(cancellationToken);
+            await errors.EnsureTableAsync(cancellationToken);
+            await parameters.EnsureTableAsync(cancellationToken);
+            host = await PythonHost.StartAsync(settings.Python, cancellationToken);
+            if (!Directory.Exists(settings.JobsDirectory))
+            {
+                throw new DirectoryNotFoundException($"Runtime:JobsDirectory '{settings.JobsDirectory}' does not exist.");
+            }
+            var disabled = settings.Jobs.Where(kv => !kv.Value.Enabled).Select(kv => kv.Key).ToHashSet(StringComparer.Ordinal);
+            registry = await JobRegistry.LoadAsync(host, settings.JobsDirectory, DataSource, disabled);
+            foreach (var job in registry.Jobs.Where(j => !settings.Jobs.ContainsKey(j.Name)))
+            {
+                job.Enabled = settings.EnableJobsByDefault;
+            }
+            // Values operators set earlier apply before the first event runs.
+            await parameterSync.SyncOnceAsync(cancellationToken);
+            foreach (var error in registry.LoadErrors)
+            {
+                logger.LogError("Job module failed to load: {Error}", error.Message);
+            }
+            logger.LogInformation("Runtime ready: Python {Version}, {Jobs} jobs from {Directory} ({Enabled} enabled, {Errors} failed to load)",
+                host.Installation.Version, registry.Jobs.Count, settings.JobsDirectory, registry.Jobs.Count(j => j.Enabled), registry.LoadErrors.Count);
+            ready.TrySetResult();
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            // The host stays up (APIs, diagnostics); readiness reports the failure.
+            logger.LogError(e, "The runtime failed to start");
+            ready.TrySetException(e);
+        }
+    }
+
+    /// <inheritdoc />
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        if (registry is not null)
+        {
+            await registry.DisposeAsync();
+        }
+        if (host is not null)
+        {
+            await host.DisposeAsync();
+        }
+    }
+}

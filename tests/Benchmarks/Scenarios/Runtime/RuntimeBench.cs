@@ -1,0 +1,197 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json;
+using FeaturePlatform.EventCenter.Consistency;
+using FeaturePlatform.EventCenter.Events;
+using FeaturePlatform.EventCenter.Ingestion.Sources;
+using FeaturePlatform.EventCenter.Storage.Embedded;
+using FeaturePlatform.EventCenter.Tables;
+using FeaturePlatform.EventCenter.Watermarks;
+using FeaturePlatform.PyBridge;
+using FeaturePlatform.PyBridge.Jobs;
+using FeaturePlatform.Runtime.Execution;
+using FeaturePlatform.Runtime.Jobs;
+using FeaturePlatform.Runtime.Outputs;
+using FeaturePlatform.Runtime.Triggers;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace FeaturePlatform.Benchmarks.Scenarios.Runtime;
+
+/// <summary>
+/// Shared set-up of the runtime scenarios: the example job's shape (one as-of fetch of the user's profile per order),
+/// a stored history of orders and profiles in an embedded event store, a replay of it, and the pure-Python baseline.
+/// </summary>
+internal static class RuntimeBench
+{
+    public const string JobName = "bench_replay";
+
+    /// <summary>The example job's shape: one fetch per event (as of the event's time) and a few dict operations.</summary>
+    public const string Feature = """
+        from featureplatform import Consistency, Output, Param, job
+
+        @job("bench_replay", triggers="orders", consistency=Consistency.EVENTUAL,
+             outputs=[Output("user_id", str), Output("tier", str, nullable=True), Output("amount", float), Output("limit_left", float)],
+             params=[Param("default_limit", float, 1000.0, min=0)])
+        def bench_replay(event, ctx):
+            profile = ctx.fetch("user_profile", event.key)
+            amount = float(event.get("amount", 0.0))
+            limit = profile.get("limit", ctx.params["default_limit"]) if profile else ctx.params["default_limit"]
+            return {"user_id": event.key, "tier": profile.get("tier") if profile else None,
+                    "amount": amount, "limit_left": limit - amount}
+        """;
+
+    /// <summary>The same logic run by a pure-Python loop over an in-memory dict, inside the same interpreter (PyBridge's baseline).</summary>
+    public const string Baseline = """
+        import time
+        from featureplatform import Context, Event
+        from featureplatform._rows import normalise_rows
+        from featureplatform.testing import load_job, resolve_params
+
+        class DictSource:
+            def __init__(self, states):
+                self.states = states
+            def fetch(self, source, key, as_of_ms, consistency):
+                return self.states.get((source, key))
+            def history(self, source, key, since_ms, until_ms, limit):
+                return []
+
+        def run(path, users, n):
+            spec = load_job(path)
+            params = resolve_params(spec)
+            source = DictSource({("user_profile", f"u{i}"): {"tier": "gold", "limit": 5000.0} for i in range(users)})
+            events = [{"source": "orders", "key": f"u{i % users}", "time_ms": i, "data": {"amount": 12.5}} for i in range(n)]
+            started = time.perf_counter()
+            for e in events:
+                event = Event(e["source"], e["key"], e["time_ms"], e.get("data"), e.get("id"))
+                normalise_rows(spec, spec.logic(event, Context(event, params, source, spec.consistency, spec.name)))
+            return n / (time.perf_counter() - started)
+        """;
+
+    public const long T0 = 1_767_225_600_000;
+
+    public static readonly SourceDefinition Orders = new() { Name = "orders", Format = SourceFormat.Json, KeyFields = ["user_id"], TimeField = "t", IdField = "oid" };
+
+    public static readonly SourceDefinition Profiles = new() { Name = "user_profile", Format = SourceFormat.Json, KeyFields = ["user_id"], TimeField = "t" };
+
+    public static int UsersFor(int events) => Math.Clamp(events / 20, 100, 50_000);
+
+    /// <summary>Writes a job directory with the feature; returns it.</summary>
+    public static string WriteJob()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "runtime-bench", Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(dir);
+        File.WriteAllText(Path.Combine(dir, JobName + ".py"), Feature);
+        return dir;
+    }
+
+    /// <summary>Stores one profile per user and <paramref name="events"/> orders (1 ms apart) in an embedded event store at <paramref name="directory"/>.</summary>
+    public static async Task BuildStoreAsync(string directory, int events, Action<string> log, CancellationToken cancellationToken)
+    {
+        await using var store = EmbeddedWideTableStore.Open(new EmbeddedStoreOptions { Directory = directory });
+        var tables = new EventStore(store);
+        await tables.EnsureTablesAsync(cancellationToken);
+        await new WatermarkStore(store).EnsureTableAsync(cancellationToken);
+        var users = UsersFor(events);
+        var watch = Stopwatch.StartNew();
+        for (var start = 0; start < users; start += 1000)
+        {
+            await tables.WriteAsync(Enumerable.Range(start, Math.Min(1000, users - start)).Select(u => Event("user_profile", $"u{u}", T0 - 1000, $"p{u}",
+                $$"""{"user_id":"u{{u}}","tier":"{{(u % 3 == 0 ? "gold" : "silver")}}","limit":5000.0}""")).ToList(), cancellationToken);
+        }
+        for (var start = 0; start < events; start += 1000)
+        {
+            await tables.WriteAsync(Enumerable.Range(start, Math.Min(1000, events - start)).Select(i => Event("orders", $"u{i % users}", T0 + i, $"o{i}",
+                $$"""{"oid":"o{{i}}","user_id":"u{{i % users}}","amount":{{i % 500}}.5}""")).ToList(), cancellationToken);
+            if (start % 100_000 == 99_000)
+            {
+                log($"stored {start + 1000:#,0} orders ({(start + 1000) / watch.Elapsed.TotalSeconds:#,0}/s)");
+            }
+        }
+        log($"stored {events:#,0} orders and {users:#,0} profiles in {watch.Elapsed.TotalSeconds:0.0} s");
+    }
+
+    /// <summary>Replays orders with event time in [from, to) from the store through the job in <paramref name="shards"/> concurrent runners; returns (events, seconds).</summary>
+    public static async Task<(long Events, double Seconds)> ReplayAsync(PythonHost host, string jobsDirectory, string storeDirectory, long from, long to,
+        int shards, CancellationToken cancellationToken)
+    {
+        await using var store = EmbeddedWideTableStore.Open(new EmbeddedStoreOptions { Directory = storeDirectory });
+        var events = new EventStore(store);
+        var waiter = new ConsistencyWaiter(new WatermarkStore(store), new WatermarkSignal());
+        var dataSource = new EventCenterDataSource(events, new ConsistentFetcher(events, waiter, new SourceRegistry([Orders, Profiles])), TimeSpan.FromSeconds(30));
+        await using var loaded = await host.LoadJobAsync(Path.Combine(jobsDirectory, JobName + ".py"), dataSource, new JobOptions { WatchForChanges = false });
+        var job = new RegisteredJob(loaded, enabled: false);
+        var output = new CountingOutput();
+        // Shards of the range run side by side: while one waits on a fetch (GIL released), another runs Python.
+        var runners = Enumerable.Range(0, shards).Select(_ => new JobRunner(job, dataSource, [output], new JobErrorLog(store), NullLogger.Instance)).ToList();
+        var span = (to - from) / shards;
+        var watch = Stopwatch.StartNew();
+        await Task.WhenAll(runners.Select((runner, i) => runner.RunAsync(
+            new ReplayTrigger(events, "orders", from + i * span, i == shards - 1 ? to : from + (i + 1) * span, new ReplayOptions { BatchSize = 1000, Parallelism = 1 }),
+            cancellationToken)));
+        watch.Stop();
+        var done = runners.Sum(r => r.Counters.Events);
+        var failures = runners.Sum(r => r.Counters.Failures);
+        if (failures > 0 || output.Rows != done)
+        {
+            throw new InvalidOperationException($"Replay produced {output.Rows} rows for {done} events with {failures} failures.");
+        }
+        return (done, watch.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>Where replay time goes: raw scan events/s and direct as-of fetches/s (one thread each) over the same store.</summary>
+    public static async Task<(double ScanPerSecond, double FetchPerSecond)> BreakdownAsync(string storeDirectory, int events, CancellationToken cancellationToken)
+    {
+        await using var store = EmbeddedWideTableStore.Open(new EmbeddedStoreOptions { Directory = storeDirectory });
+        var tables = new EventStore(store);
+        var watch = Stopwatch.StartNew();
+        long scanned = 0;
+        await foreach (var _ in tables.ReplayAsync("orders", T0, T0 + events, cancellationToken))
+        {
+            scanned++;
+        }
+        var scan = scanned / watch.Elapsed.TotalSeconds;
+        var waiter = new ConsistencyWaiter(new WatermarkStore(store), new WatermarkSignal());
+        var dataSource = new EventCenterDataSource(tables, new ConsistentFetcher(tables, waiter, new SourceRegistry([Orders, Profiles])), TimeSpan.FromSeconds(30));
+        var users = UsersFor(events);
+        var fetches = Math.Min(events, 100_000);
+        watch.Restart();
+        for (var i = 0; i < fetches; i++)
+        {
+            _ = dataSource.Fetch("user_profile", $"u{i % users}", T0 + i, Consistency.Eventual) ?? throw new InvalidOperationException("profile missing");
+        }
+        return (scan, fetches / watch.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>Runs the pure-Python baseline inside <paramref name="host"/>'s interpreter; returns events/s.</summary>
+    public static async Task<double> BaselineAsync(PythonHost host, string jobsDirectory, int users, int events)
+    {
+        var code = JsonSerializer.Serialize(Baseline);
+        var path = JsonSerializer.Serialize(Path.Combine(jobsDirectory, JobName + ".py"));
+        var expression = $"(lambda ns: (exec({code}, ns), ns['run']({path}, {users}, {events}))[1])({{}})";
+        return double.Parse(await host.EvaluateAsync(expression), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    private static ChangeEvent Event(string source, string key, long time, string id, string json) => new()
+    {
+        Source = source, EntityKey = key, Operation = EventOperation.Message, EventTime = time, IngestTime = time,
+        Position = new SourcePosition(source, 0, time), EventId = id, After = Encoding.UTF8.GetBytes(json),
+    };
+
+    /// <summary>Counts result rows and drops them (the replay's cost without an output's).</summary>
+    private sealed class CountingOutput : IJobOutput
+    {
+        private long rows;
+
+        public string Name => "count";
+
+        public long Rows => Interlocked.Read(ref rows);
+
+        public ValueTask WriteAsync(IReadOnlyList<FeatureResult> results, CancellationToken cancellationToken)
+        {
+            Interlocked.Add(ref rows, results.Count);
+            return ValueTask.CompletedTask;
+        }
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    }
+}

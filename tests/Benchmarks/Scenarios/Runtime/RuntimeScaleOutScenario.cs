@@ -1,0 +1,117 @@
+using System.Diagnostics;
+using System.Globalization;
+using FeaturePlatform.Benchmarks.Harness;
+using FeaturePlatform.PyBridge;
+using FeaturePlatform.Testing.Infrastructure;
+
+namespace FeaturePlatform.Benchmarks.Scenarios.Runtime;
+
+/// <summary>
+/// Replay throughput of 2 runtime processes vs 1: the GIL makes a process the unit of scale. Each process is a child
+/// (this program in worker mode) replaying its share of the time range through the job from its own copy of the
+/// embedded store; throughput is events over the wall time from the first start to the last end of the replays.
+/// </summary>
+internal sealed class RuntimeScaleOutScenario : IBenchmarkScenario
+{
+    public const string WorkerFlag = "--runtime-replay-worker";
+
+    public string Name => "runtime-scaleout";
+
+    public string Description => "replay events/s with 2 runtime processes (half the range each) vs 1 process (the whole range)";
+
+    public async Task<IReadOnlyList<Measurement>> RunAsync(ScenarioContext context)
+    {
+        var events = context.Quick ? 100_000 : 300_000;
+        var root = Path.Combine(Path.GetTempPath(), "fp-bench-scaleout-" + Guid.NewGuid().ToString("N")[..8]);
+        try
+        {
+            var stores = new[] { Path.Combine(root, "store0"), Path.Combine(root, "store1") };
+            await RuntimeBench.BuildStoreAsync(stores[0], events, context.Log, context.CancellationToken);
+            CopyDirectory(stores[0], stores[1]);
+            var jobs = RuntimeBench.WriteJob();
+            var (from, to) = (RuntimeBench.T0, RuntimeBench.T0 + events);
+            var one = await RunWorkersAsync(root, jobs, [(stores[0], from, to)], context);
+            context.Log($"1 process: {one:#,0} events/s");
+            var mid = from + events / 2;
+            var two = await RunWorkersAsync(root, jobs, [(stores[0], from, mid), (stores[1], mid, to)], context);
+            context.Log($"2 processes: {two:#,0} events/s");
+            return [Measurement.HigherIsBetter($"replay {events:#,0} events, 2 processes", two, "events/s", "1 process, same replay (target ratio ≥ 1.6)", one)];
+        }
+        finally
+        {
+            RuntimeReplayScenario.TryDelete(root);
+        }
+    }
+
+    /// <summary>Worker mode: replays [from, to) of a store and prints "RESULT events startMs endMs".</summary>
+    public static async Task<int> WorkerAsync(string[] args)
+    {
+        var (jobs, store) = (args[0], args[1]);
+        var from = long.Parse(args[2], CultureInfo.InvariantCulture);
+        var to = long.Parse(args[3], CultureInfo.InvariantCulture);
+        // One runner and one bulk worker: a process is about one core (the GIL), the unit this scenario scales.
+        await using var host = await PythonHost.StartAsync(new PythonHostOptions { CallTimeout = TimeSpan.FromSeconds(30), BulkWorkers = 1 });
+        var start = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+        var (done, _) = await RuntimeBench.ReplayAsync(host, jobs, store, from, to, 1, CancellationToken.None);
+        var end = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        var cores = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMilliseconds / Math.Max(1, end - start);
+        Console.WriteLine(FormattableString.Invariant($"RESULT {done} {start} {end} {cores:0.00}"));
+        return 0;
+    }
+
+    private static async Task<double> RunWorkersAsync(string root, string jobs, IReadOnlyList<(string Store, long From, long To)> shares, ScenarioContext context)
+    {
+        var self = typeof(RuntimeScaleOutScenario).Assembly.Location;
+        var processes = shares.Select((s, i) => ServerProcess.Start($"replay-worker{i}", "dotnet",
+            [self, WorkerFlag, jobs, s.Store, s.From.ToString(CultureInfo.InvariantCulture), s.To.ToString(CultureInfo.InvariantCulture)],
+            Path.Combine(root, $"worker{shares.Count}-{i}.log"))).ToList();
+        try
+        {
+            var results = new List<(long Events, long Start, long End, string Cores)>();
+            foreach (var process in processes)
+            {
+                var deadline = Stopwatch.StartNew();
+                string? line;
+                while ((line = process.TailLog().Split('\n').FirstOrDefault(l => l.StartsWith("RESULT ", StringComparison.Ordinal))) is null)
+                {
+                    if (!process.IsRunning && process.TailLog().Split('\n').All(l => !l.StartsWith("RESULT ", StringComparison.Ordinal)))
+                    {
+                        throw new InvalidOperationException($"{process.Name} ended without a result:\n{process.TailLog()}");
+                    }
+                    if (deadline.Elapsed > TimeSpan.FromMinutes(9))
+                    {
+                        throw new TimeoutException($"{process.Name} did not finish:\n{process.TailLog()}");
+                    }
+                    await Task.Delay(100, context.CancellationToken);
+                }
+                var parts = line.Trim().Split(' ');
+                results.Add((long.Parse(parts[1], CultureInfo.InvariantCulture), long.Parse(parts[2], CultureInfo.InvariantCulture), long.Parse(parts[3], CultureInfo.InvariantCulture), parts[4]));
+            }
+            var events = results.Sum(r => r.Events);
+            var wall = (results.Max(r => r.End) - results.Min(r => r.Start)) / 1000.0;
+            context.Log($"{shares.Count} process(es): {events:#,0} events in {wall:0.00} s (each: {string.Join(", ", results.Select(r => $"{(r.End - r.Start) / 1000.0:0.00} s using {r.Cores} cores"))}; machine: {Environment.ProcessorCount} cores)");
+            return events / wall;
+        }
+        finally
+        {
+            foreach (var process in processes)
+            {
+                await process.DisposeAsync();
+            }
+        }
+    }
+
+    private static void CopyDirectory(string from, string to)
+    {
+        Directory.CreateDirectory(to);
+        foreach (var file in Directory.EnumerateFiles(from))
+        {
+            File.Copy(file, Path.Combine(to, Path.GetFileName(file)));
+        }
+        foreach (var dir in Directory.EnumerateDirectories(from))
+        {
+            CopyDirectory(dir, Path.Combine(to, Path.GetFileName(dir)));
+        }
+    }
+}

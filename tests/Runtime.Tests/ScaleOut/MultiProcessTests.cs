@@ -1,0 +1,171 @@
+using System.Globalization;
+using System.Text;
+using FeaturePlatform.EventCenter.Bus;
+using FeaturePlatform.EventCenter.Bus.Kafka;
+using FeaturePlatform.Runtime.Execution;
+using FeaturePlatform.Runtime.Outputs;
+using FeaturePlatform.Testing.HBaseThrift;
+using FeaturePlatform.Testing.Kafka;
+using FeaturePlatform.Testing.Platform;
+using Xunit.Abstractions;
+
+namespace FeaturePlatform.Runtime.Tests.ScaleOut;
+
+/// <summary>
+/// Three runtime processes (the FeatureApi host) share one Kafka consumer group per job and one event center on HBase;
+/// one is killed with SIGKILL mid-stream; every expected output is then in the feature store exactly once.
+/// </summary>
+[Collection(ScaleOutCollection.Name)]
+public sealed class MultiProcessTests(KafkaFixture kafka, HBaseThriftFixture hbase, ITestOutputHelper output)
+{
+    private const int Users = 30;
+    private const int OrdersPerUser = 20;
+
+    [Fact]
+    public async Task Killing_one_of_three_processes_mid_stream_loses_and_doubles_nothing()
+    {
+        var platform = await SharedHBasePlatform.CreateAsync(hbase.Server);
+        var jobName = "scale_" + Guid.NewGuid().ToString("N")[..8];
+        var jobsDirectory = Path.GetDirectoryName(PythonHostFixture.WriteJob(jobName, JobSource(jobName)))!;
+        var topic = kafka.CreateTopic(6, "scaleout-orders");
+        var configuration = platform.Configuration();
+        foreach (var (key, value) in new Dictionary<string, string>
+        {
+            ["EventCenter:Bus:Kind"] = "Kafka",
+            ["EventCenter:Bus:BootstrapServers"] = kafka.BootstrapServers,
+            ["EventCenter:Bus:CreateTopics"] = "false",
+            ["EventCenter:TopicPartitions"] = "6",
+            ["EventCenter:Bus:SessionTimeout"] = "00:00:06",
+            ["EventCenter:Ingest:GroupId"] = KafkaFixture.NewGroupId("scaleout-ingest"),
+            ["EventCenter:Ingest:MaxBatchWait"] = "00:00:00.020",
+            ["EventCenter:Ingest:IdlePartitionTimeout"] = "00:00:00.300",
+            ["EventCenter:Sources:0:Name"] = "orders",
+            ["EventCenter:Sources:0:Format"] = "Json",
+            ["EventCenter:Sources:0:KeyFields:0"] = "user_id",
+            ["EventCenter:Sources:0:TimeField"] = "t",
+            ["EventCenter:Sources:0:IdField"] = "oid",
+            ["EventCenter:Sources:0:Topics:0"] = topic,
+            ["Runtime:JobsDirectory"] = jobsDirectory,
+            ["Runtime:Live:MaxBatchMessages"] = "10",
+            ["Runtime:Live:MaxBatchWait"] = "00:00:00.020",
+            ["Logging:LogLevel:Default"] = "Information",
+        })
+        {
+            configuration[key] = value;
+        }
+
+        var processes = new List<FeatureApiProcess>();
+        try
+        {
+            processes.AddRange(await Task.WhenAll(Enumerable.Range(0, 3).Select(i =>
+                FeatureApiProcess.StartAsync($"runtime{i}", configuration, TimeSpan.FromSeconds(120)))));
+            await using var hot = platform.OpenHot();
+            var features = new FeatureStore(hot);
+            var errors = new JobErrorLog(hot);
+            var users = Enumerable.Range(0, Users).Select(u => $"u{u}").ToList();
+            var t0 = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - 60_000;
+            await using var bus = new KafkaMessageBus(new KafkaBusOptions { BootstrapServers = kafka.BootstrapServers, CreateTopics = false });
+            await using var producer = bus.CreateProducer();
+
+            // First half of the stream; once outputs appear, kill one process and send the rest.
+            var half = OrdersPerUser / 2;
+            await ProduceAsync(producer, topic, users, 0, half, t0);
+            // Every process computes part of the stream (the job outputs its process id) before one of them is killed.
+            var pids = processes.Select(p => (long)p.Pid).ToHashSet();
+            await WaitAsync(async () => (await features.GetManyAsync(jobName, users)).Where(r => r is not null).Select(r => r!.Values["pid"].GetInt64()).ToHashSet().SetEquals(pids),
+                "all three processes wrote outputs");
+            var victim = processes[1];
+            await victim.KillAsync();
+            output.WriteLine($"killed runtime1 (pid {victim.Pid})");
+            await ProduceAsync(producer, topic, users, half, OrdersPerUser, t0);
+
+            var expected = users.ToDictionary(u => u, u => Enumerable.Range(0, OrdersPerUser).Sum(i => Amount(u, i)));
+            IReadOnlyList<FeatureRecord?> rows = [];
+            await WaitAsync(async () =>
+            {
+                rows = await features.GetManyAsync(jobName, users);
+                return rows.All(r => r is not null && r.Values["order_count"].GetInt64() == OrdersPerUser);
+            }, "every user's last order computed");
+
+            for (var u = 0; u < Users; u++)
+            {
+                var row = rows[u]!;
+                Assert.Equal($"{users[u]}-{OrdersPerUser - 1}", row.EventId);
+                // Each order counted once: a lost event lowers the count and sum, a doubled one raises them.
+                Assert.Equal(OrdersPerUser, row.Values["order_count"].GetInt64());
+                Assert.Equal(expected[users[u]], row.Values["amount"].GetInt64());
+                Assert.Equal(t0 + (OrdersPerUser - 1) * 1000 + u, row.EventTime);
+                Assert.NotEqual(victim.Pid, row.Values["pid"].GetInt64()); // its partitions moved to the survivors
+            }
+            var failures = new List<JobErrorJson>();
+            await foreach (var e in errors.RecentAsync(jobName, 10))
+            {
+                failures.Add(e);
+            }
+            Assert.Empty(failures);
+            Assert.True(processes[0].IsRunning && processes[2].IsRunning, "the survivors kept running");
+        }
+        catch (Exception) when (Dump(processes))
+        {
+            throw;
+        }
+        finally
+        {
+            foreach (var process in processes)
+            {
+                await process.DisposeAsync();
+            }
+        }
+    }
+
+    private static long Amount(string user, int i) => (user.Length * 7 + i * 13) % 100;
+
+    private static async Task ProduceAsync(IBusProducer producer, string topic, IReadOnlyList<string> users, int fromOrder, int toOrder, long t0)
+    {
+        for (var i = fromOrder; i < toOrder; i++)
+        {
+            var batch = users.Select((user, u) => new OutgoingMessage(Encoding.UTF8.GetBytes(user), Encoding.UTF8.GetBytes(
+                $$"""{"oid":"{{user}}-{{i}}","user_id":"{{user}}","t":{{(t0 + i * 1000 + u).ToString(CultureInfo.InvariantCulture)}},"amount":{{Amount(user, i)}}}"""))).ToList();
+            await producer.ProduceAsync(topic, batch);
+        }
+    }
+
+    private static async Task WaitAsync(Func<Task<bool>> condition, string what)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(120);
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"Timed out waiting until {what}.");
+            }
+            await Task.Delay(100);
+        }
+    }
+
+    private bool Dump(IReadOnlyList<FeatureApiProcess> processes)
+    {
+        foreach (var (process, i) in processes.Select((p, i) => (p, i)))
+        {
+            output.WriteLine($"===== runtime{i} (pid {process.Pid}, running {process.IsRunning}) log tail:\n{process.TailLog(6000)}");
+        }
+        return false;
+    }
+
+    private static string JobSource(string name) => $$"""
+        import os
+        from datetime import timedelta
+        from featureplatform import Consistency, Output, job
+
+        @job(
+            "{{name}}",
+            triggers="orders",
+            consistency=Consistency.TRIGGER_STRONG,
+            outputs=[Output("order_count", int, "Orders of the user so far."), Output("amount", int, "Their total amount."),
+                     Output("pid", int, "The runtime process that computed it.")],
+        )
+        def count_orders(event, ctx):
+            history = ctx.history("orders", event.key, since=timedelta(days=1))
+            return {"order_count": len(history), "amount": sum(int(c.get("amount", 0)) for c in history), "pid": os.getpid()}
+        """;
+}

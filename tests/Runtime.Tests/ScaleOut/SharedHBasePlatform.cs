@@ -1,0 +1,99 @@
+using FeaturePlatform.EventCenter.Ingestion.DeadLetters;
+using FeaturePlatform.EventCenter.Storage;
+using FeaturePlatform.EventCenter.Storage.HBase;
+using FeaturePlatform.EventCenter.Tiering;
+using FeaturePlatform.EventCenter.Watermarks;
+using FeaturePlatform.Runtime.Execution;
+using FeaturePlatform.Runtime.Outputs;
+using FeaturePlatform.Runtime.Parameters;
+using FeaturePlatform.Testing.HBaseThrift;
+
+namespace FeaturePlatform.Runtime.Tests.ScaleOut;
+
+/// <summary>
+/// One event center shared by several runtime processes: hot and cold stores on the HBase Thrift fixture server in
+/// two fresh namespaces, every table the event center and runtime use created through the server's admin path (as
+/// an operator would), and the configuration a FeatureApi process needs to use them.
+/// </summary>
+internal sealed class SharedHBasePlatform
+{
+    private SharedHBasePlatform(HBaseThriftServer server, string hotNamespace, string coldNamespace)
+    {
+        Server = server;
+        HotNamespace = hotNamespace;
+        ColdNamespace = coldNamespace;
+    }
+
+    public HBaseThriftServer Server { get; }
+
+    public string HotNamespace { get; }
+
+    public string ColdNamespace { get; }
+
+    public static async Task<SharedHBasePlatform> CreateAsync(HBaseThriftServer server)
+    {
+        var id = Guid.NewGuid().ToString("N")[..10];
+        var platform = new SharedHBasePlatform(server, $"hot{id}", $"cold{id}");
+        var hot = new SpecRecorder();
+        var cold = new SpecRecorder();
+        await new TieredEventStore(hot, cold).EnsureTablesAsync();
+        await new WatermarkStore(hot).EnsureTableAsync();
+        await new TableDeadLetterStore(hot).EnsureTableAsync();
+        await new JobErrorLog(hot).EnsureTableAsync();
+        await new FeatureStore(hot).EnsureTableAsync();
+        await new ParameterStore(hot, _ => null).EnsureTableAsync();
+        foreach (var (recorder, ns) in new[] { (hot, platform.HotNamespace), (cold, platform.ColdNamespace) })
+        {
+            foreach (var spec in recorder.Specs)
+            {
+                await server.CreateTableAsync(new HBaseTableSpec(new TableName(spec.Name.Namespace ?? ns, spec.Name.Name).Qualified,
+                    [.. spec.Families.Select(f => new HBaseFamilySpec(f.Name, f.MaxVersions, f.TimeToLive))]));
+            }
+        }
+        return platform;
+    }
+
+    /// <summary>A client of the hot store, as the runtime processes open it.</summary>
+    public HBaseWideTableStore OpenHot() => new(Options(HotNamespace));
+
+    /// <summary>Configuration of a FeatureApi process on this platform.</summary>
+    public Dictionary<string, string> Configuration() => new()
+    {
+        ["EventCenter:Hot:Kind"] = "HBase",
+        ["EventCenter:Hot:HBase:Port"] = Server.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["EventCenter:Hot:HBase:Namespace"] = HotNamespace,
+        ["EventCenter:Cold:Kind"] = "HBase",
+        ["EventCenter:Cold:HBase:Port"] = Server.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["EventCenter:Cold:HBase:Namespace"] = ColdNamespace,
+    };
+
+    private HBaseOptions Options(string ns) => new() { Port = Server.Port, Namespace = ns, ReadTimeout = TimeSpan.FromSeconds(20) };
+
+    /// <summary>Records the table specs stores ensure; serves nothing else.</summary>
+    private sealed class SpecRecorder : IWideTableStore
+    {
+        public List<TableSpec> Specs { get; } = [];
+
+        public ValueTask EnsureTableAsync(TableSpec spec, CancellationToken cancellationToken = default)
+        {
+            Specs.Add(spec);
+            return ValueTask.CompletedTask;
+        }
+
+        public ValueTask PutAsync(TableName table, IReadOnlyList<Put> puts, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+        public ValueTask<RowResult?> GetAsync(TableName table, Get get, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+        public ValueTask<IReadOnlyList<RowResult?>> GetManyAsync(TableName table, IReadOnlyList<Get> gets, CancellationToken cancellationToken = default) =>
+            throw new NotSupportedException();
+
+        public IAsyncEnumerable<RowResult> ScanAsync(TableName table, Scan scan, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+        public ValueTask DeleteAsync(TableName table, IReadOnlyList<Delete> deletes, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+        public ValueTask<bool> CheckAndPutAsync(TableName table, byte[] row, byte[] family, byte[] qualifier, byte[]? expected, Put put, CancellationToken cancellationToken = default) =>
+            throw new NotSupportedException();
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    }
+}

@@ -1,0 +1,115 @@
+using System.Net;
+using FeaturePlatform.Testing.Infrastructure;
+
+namespace FeaturePlatform.Testing.Platform;
+
+/// <summary>
+/// The FeatureApi host run as a child process (<c>dotnet FeaturePlatform.FeatureApi.dll</c>) for multi-process tests:
+/// configured by environment variables only (its content root has no appsettings.json), bound to a free port, its
+/// output kept in a log, stopped or killed by pid.
+/// </summary>
+public sealed class FeatureApiProcess : IAsyncDisposable
+{
+    private readonly ServerProcess process;
+
+    private FeatureApiProcess(ServerProcess process, int port, string directory)
+    {
+        this.process = process;
+        Port = port;
+        Directory = directory;
+    }
+
+    /// <summary>The HTTP port.</summary>
+    public int Port { get; }
+
+    /// <summary>The process's folder (content root, log, embedded data).</summary>
+    public string Directory { get; }
+
+    /// <summary>Operating-system process id.</summary>
+    public int Pid => process.Pid;
+
+    /// <summary>True while the process runs.</summary>
+    public bool IsRunning => process.IsRunning;
+
+    /// <summary>The host's DLL as built next to the repository's FeatureApi project (same configuration as the caller).</summary>
+    public static string DllPath
+    {
+        get
+        {
+            var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
+            var path = Path.Combine(TestPaths.RepoRoot, "src", "FeatureApi", "bin", configuration, "net10.0", "FeaturePlatform.FeatureApi.dll");
+            return File.Exists(path) ? path : throw new FileNotFoundException($"Build src/FeatureApi ({configuration}) first: {path} is missing.");
+        }
+    }
+
+    /// <summary>Starts a host and waits until <c>/health/ready</c> answers 200.</summary>
+    /// <param name="name">Name for messages and the folder.</param>
+    /// <param name="configuration">Configuration keys (<c>EventCenter:Bus:Kind</c>…) → values, passed as environment variables.</param>
+    /// <param name="readyTimeout">How long start-up may take.</param>
+    public static async Task<FeatureApiProcess> StartAsync(string name, IReadOnlyDictionary<string, string> configuration, TimeSpan readyTimeout)
+    {
+        var directory = TestPaths.NewServerDirectory(name);
+        var port = FreePort.Next();
+        var environment = configuration.ToDictionary(kv => kv.Key.Replace(":", "__", StringComparison.Ordinal), kv => kv.Value);
+        environment["DOTNET_gcServer"] = "0";
+        environment.TryAdd("EventCenter__DataDirectory", Path.Combine(directory, "data"));
+        var server = ServerProcess.Start(name, "dotnet", [DllPath, "--contentRoot", directory, "--urls", $"http://127.0.0.1:{port}"],
+            Path.Combine(directory, "host.log"), environment, directory);
+        var host = new FeatureApiProcess(server, port, directory);
+        try
+        {
+            await host.WaitReadyAsync(readyTimeout);
+        }
+        catch
+        {
+            await host.DisposeAsync();
+            throw;
+        }
+        return host;
+    }
+
+    /// <summary>The last part of the log, for failure messages.</summary>
+    public string TailLog(int maxChars = 8000) => process.TailLog(maxChars);
+
+    /// <summary>Kills the process with SIGKILL, as a crash would.</summary>
+    public Task KillAsync() => process.KillAsync();
+
+    /// <summary>Stops the process (SIGTERM, then kill after <paramref name="grace"/>).</summary>
+    public Task StopAsync(TimeSpan grace) => process.StopAsync(grace);
+
+    /// <inheritdoc />
+    public ValueTask DisposeAsync() => process.DisposeAsync();
+
+    private async Task WaitReadyAsync(TimeSpan timeout)
+    {
+        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{Port}"), Timeout = TimeSpan.FromSeconds(5) };
+        var deadline = DateTime.UtcNow + timeout;
+        var last = "no answer";
+        while (DateTime.UtcNow < deadline)
+        {
+            if (!process.IsRunning)
+            {
+                throw new InvalidOperationException($"{process.Name} exited during start-up. Log:\n{TailLog()}");
+            }
+            try
+            {
+                using var response = await client.GetAsync("/health/ready");
+                if (response.StatusCode == HttpStatusCode.OK)
+                {
+                    return;
+                }
+                last = $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}";
+            }
+            catch (HttpRequestException e)
+            {
+                last = e.Message;
+            }
+            catch (TaskCanceledException)
+            {
+                last = "timed out";
+            }
+            await Task.Delay(100);
+        }
+        throw new TimeoutException($"{process.Name} was not ready within {timeout} (last: {last}). Log:\n{TailLog()}");
+    }
+}
