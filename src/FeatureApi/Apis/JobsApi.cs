@@ -2,6 +2,7 @@ using FeaturePlatform.FeatureApi.Auth;
 using FeaturePlatform.FeatureApi.Jobs;
 using FeaturePlatform.PyBridge;
 using FeaturePlatform.Runtime.Execution;
+using FeaturePlatform.Runtime.Hosting;
 using FeaturePlatform.Runtime.Jobs;
 using Microsoft.AspNetCore.Http.HttpResults;
 using ValueType = FeaturePlatform.PyBridge.Jobs.ValueType;
@@ -40,16 +41,20 @@ public static class JobsApi
     public sealed record ParameterSummaryJson(string Name, string Type, object? Current);
 
     /// <summary>
-    /// Counters of a job. <c>null</c> means the host does not measure it (only error counts are kept by the
-    /// runtime's error log on this version).
+    /// Counters of a job in this process. <c>null</c> means not measured here: the live counters exist only where
+    /// the job runs live (its live runners), and event-time lag is not measured by the runtime yet.
     /// </summary>
-    /// <param name="Errors">Error records written since the process started.</param>
-    /// <param name="EventsRun">Events run live, when measured.</param>
-    /// <param name="Results">Result rows written live, when measured.</param>
-    /// <param name="Failures">Failed batches, when measured.</param>
-    /// <param name="BusySeconds">Time spent running the job's logic, when measured.</param>
-    /// <param name="LagMs">Event-time lag behind the trigger sources' watermarks, when measured.</param>
-    public sealed record JobStatusJson(long Errors, long? EventsRun = null, long? Results = null, long? Failures = null, double? BusySeconds = null, long? LagMs = null);
+    /// <param name="Errors">Error records written since the process started (live, replays, calls).</param>
+    /// <param name="LiveRunners">Live runners of the job in this process (one per trigger source).</param>
+    /// <param name="EventsRun">Events run live by the runners' current runs.</param>
+    /// <param name="Results">Result rows written live.</param>
+    /// <param name="Failures">Events whose logic failed live.</param>
+    /// <param name="BusySeconds">Time the live runners spent running batches.</param>
+    /// <param name="Restarts">Times a live runner was restarted after a failure.</param>
+    /// <param name="LastError">The last failure of a live runner, if any.</param>
+    /// <param name="LagMs">Event-time lag behind the trigger sources' watermarks (not measured yet: always null).</param>
+    public sealed record JobStatusJson(long Errors, int LiveRunners = 0, long? EventsRun = null, long? Results = null, long? Failures = null,
+        double? BusySeconds = null, int Restarts = 0, string? LastError = null, long? LagMs = null);
 
     /// <summary>A job as listed.</summary>
     public sealed record JobJson(string Name, string Description, bool Enabled, int Version, IReadOnlyList<TriggerJson> Triggers, string Consistency,
@@ -63,7 +68,8 @@ public static class JobsApi
     private static Ok<List<JobJson>> List(IServiceProvider services)
     {
         var errors = services.GetService<JobErrorLog>();
-        var jobs = services.GetRequiredService<JobCatalog>().Jobs.OrderBy(j => j.Name, StringComparer.Ordinal).Select(j => ToJson(j, errors)).ToList();
+        var live = services.GetService<LiveJobsService>();
+        var jobs = services.GetRequiredService<JobCatalog>().Jobs.OrderBy(j => j.Name, StringComparer.Ordinal).Select(j => ToJson(j, errors, live)).ToList();
         return TypedResults.Ok(jobs);
     }
 
@@ -87,7 +93,7 @@ public static class JobsApi
                 recent.Add(e);
             }
         }
-        var j = ToJson(found, log);
+        var j = ToJson(found, log, services.GetService<LiveJobsService>());
         return TypedResults.Ok(new JobDetailJson(j.Name, j.Description, j.Enabled, j.Version, j.Triggers, j.Consistency, j.Outputs, j.Parameters,
             j.Status, j.File, j.Line, recent));
     }
@@ -100,10 +106,10 @@ public static class JobsApi
             return NoJob(job);
         }
         found.Enabled = enabled;
-        return TypedResults.Ok(ToJson(found, services.GetService<JobErrorLog>()));
+        return TypedResults.Ok(ToJson(found, services.GetService<JobErrorLog>(), services.GetService<LiveJobsService>()));
     }
 
-    private static JobJson ToJson(RegisteredJob job, JobErrorLog? errors)
+    private static JobJson ToJson(RegisteredJob job, JobErrorLog? errors, LiveJobsService? live)
     {
         var d = job.Declaration;
         return new JobJson(job.Name, d.Description, job.Enabled, job.Version,
@@ -111,8 +117,21 @@ public static class JobsApi
             d.Consistency.ToWire(),
             d.Outputs.Select(o => new OutputJson(o.Name, TypeName(o.Type), o.Description, o.Nullable)).ToList(),
             d.Parameters.Select(p => new ParameterSummaryJson(p.Name, TypeName(p.Type), job.Loaded.Parameters.GetValueOrDefault(p.Name, p.Default))).ToList(),
-            new JobStatusJson(errors?.Counts.GetValueOrDefault(job.Name) ?? 0),
+            Status(job.Name, errors, live),
             d.File, d.Line);
+    }
+
+    private static JobStatusJson Status(string job, JobErrorLog? errors, LiveJobsService? live)
+    {
+        var errorCount = errors?.Counts.GetValueOrDefault(job) ?? 0;
+        var runners = live?.Runners.Values.Where(r => string.Equals(r.Job, job, StringComparison.Ordinal)).ToList() ?? [];
+        var counters = runners.Select(r => r.Current).OfType<RunCounters>().ToList();
+        if (runners.Count == 0)
+        {
+            return new JobStatusJson(errorCount);
+        }
+        return new JobStatusJson(errorCount, runners.Count, counters.Sum(c => c.Events), counters.Sum(c => c.Results), counters.Sum(c => c.Failures),
+            counters.Sum(c => c.Busy.TotalSeconds), runners.Sum(r => r.Restarts), runners.Select(r => r.LastError).LastOrDefault(e => e is not null));
     }
 
     private static string TypeName(ValueType type) => type.ToString().ToLowerInvariant();

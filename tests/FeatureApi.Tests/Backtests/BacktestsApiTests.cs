@@ -2,12 +2,19 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
+using FeaturePlatform.Runtime.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 using static FeaturePlatform.FeatureApi.Tests.TestHttp;
 
 namespace FeaturePlatform.FeatureApi.Tests.Backtests;
 
-public sealed class BacktestsApiTests(RuntimeJobsFactory factory) : IClassFixture<RuntimeJobsFactory>
+/// <summary>Backtests of the example jobs the host's runtime loads (its embedded default).</summary>
+public sealed class BacktestsApiTests(PlatformFactory factory) : IClassFixture<PlatformFactory>, IAsyncLifetime
 {
+    public async Task InitializeAsync() => await factory.Services.GetRequiredService<RuntimeStartup>().Ready.WaitAsync(TimeSpan.FromSeconds(60));
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
     private const long Day = 86_400_000;
 
     [Fact]

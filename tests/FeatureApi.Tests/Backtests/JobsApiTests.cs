@@ -1,10 +1,27 @@
 using System.Net;
+using FeaturePlatform.Runtime.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 using static FeaturePlatform.FeatureApi.Tests.TestHttp;
 
 namespace FeaturePlatform.FeatureApi.Tests.Backtests;
 
-public sealed class JobsApiTests(RuntimeJobsFactory factory) : IClassFixture<RuntimeJobsFactory>
+/// <summary>The jobs the host's runtime loads (its embedded default: the example jobs, running live).</summary>
+public sealed class JobsApiTests(PlatformFactory factory) : IClassFixture<PlatformFactory>, IAsyncLifetime
 {
+    public async Task InitializeAsync()
+    {
+        await factory.Services.GetRequiredService<RuntimeStartup>().Ready.WaitAsync(TimeSpan.FromSeconds(60));
+        var live = factory.Services.GetRequiredService<LiveJobsService>();
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (live.Runners.Count < 2)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the live runners did not start");
+            await Task.Delay(50);
+        }
+    }
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
     [Fact]
     public async Task Jobs_are_listed_with_declaration_and_status_and_only_admins_switch_them()
     {
@@ -18,7 +35,10 @@ public sealed class JobsApiTests(RuntimeJobsFactory factory) : IClassFixture<Run
         Assert.Equal("trigger_strong", stats.GetProperty("consistency").GetString());
         Assert.Contains(stats.GetProperty("outputs").EnumerateArray(), o => o.GetProperty("name").GetString() == "order_count" && o.GetProperty("type").GetString() == "int");
         Assert.Contains(stats.GetProperty("parameters").EnumerateArray(), p => p.GetProperty("name").GetString() == "window_days" && p.GetProperty("current").GetInt64() == 30);
-        Assert.Equal(0, stats.GetProperty("status").GetProperty("errors").GetInt64());
+        var status = stats.GetProperty("status");
+        Assert.Equal(0, status.GetProperty("errors").GetInt64());
+        Assert.Equal(1, status.GetProperty("liveRunners").GetInt32());
+        Assert.Equal(0, status.GetProperty("restarts").GetInt32());
 
         var detail = await ReadJsonAsync(await reader.GetAsync("/api/jobs/order_stats_30d"));
         Assert.Equal(0, detail.GetProperty("recentErrors").GetArrayLength());
@@ -32,7 +52,7 @@ public sealed class JobsApiTests(RuntimeJobsFactory factory) : IClassFixture<Run
         {
             var disabled = await ReadJsonAsync(await admin.PostAsync("/api/jobs/order_stats_30d/disable", null));
             Assert.False(disabled.GetProperty("enabled").GetBoolean());
-            Assert.False(factory.Registry.Find("order_stats_30d")!.Enabled);
+            Assert.False(factory.Services.GetRequiredService<RuntimeStartup>().Registry.Find("order_stats_30d")!.Enabled);
         }
         finally
         {

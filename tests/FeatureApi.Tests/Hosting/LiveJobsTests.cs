@@ -14,7 +14,7 @@ public sealed class LiveJobsTests(PlatformFactory factory) : IClassFixture<Platf
     [Fact]
     public async Task The_example_jobs_load_and_run_live_on_their_configured_sources()
     {
-        using var client = factory.CreateClient();
+        using var client = factory.CreateClient(PlatformFactory.Author);
         var startup = factory.Services.GetRequiredService<RuntimeStartup>();
         await startup.Ready;
         Assert.Empty(startup.Registry.LoadErrors);
