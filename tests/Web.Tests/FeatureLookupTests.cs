@@ -1,10 +1,4 @@
-using FeaturePlatform.EventCenter.Hosting;
-using FeaturePlatform.EventCenter.Storage;
-using FeaturePlatform.EventCenter.Tables;
-using FeaturePlatform.Runtime.Execution;
-using FeaturePlatform.Runtime.Outputs;
-using FeaturePlatform.Runtime.Runs;
-using Microsoft.Extensions.DependencyInjection;
+using System.Net;
 using Microsoft.Playwright;
 
 namespace FeaturePlatform.Web.Tests;
@@ -13,18 +7,15 @@ namespace FeaturePlatform.Web.Tests;
 public sealed class FeatureLookupTests(WebHost host)
 {
     [Fact]
-    public async Task The_event_browser_looks_up_a_users_features_written_by_a_backfill()
+    public async Task The_event_browser_looks_up_the_features_the_running_job_computed()
     {
-        var (user, t0) = await Orders.PostAsync(host, 2031, 40, 60);
-        // A backfill: the job replayed over the range into the host's feature store.
-        var errors = new JobErrorLog(host.Services.GetRequiredKeyedService<IWideTableStore>(StoreRole.Hot));
-        await errors.EnsureTableAsync();
-        var features = host.Services.GetRequiredService<FeatureStore>();
-        await using (var runs = new RunManager(host.Registry, host.Services.GetRequiredService<IEventReader>(), host.DataSource, errors, defaultOutputs: _ => [features]))
+        var (user, _) = await Orders.PostAsync(host, 2031, 40, 60);
+        using var reader = host.Client("demo-reader");
+        await Poll.UntilAsync(async () =>
         {
-            var id = await runs.StartAsync(new RunRequest { Job = "order_stats_30d", Input = new TimeRangeInput(t0, t0 + 2 * Orders.Day) });
-            Assert.Equal(RunState.Completed, (await runs.WaitAsync(id))!.State);
-        }
+            using var response = await reader.GetAsync($"/api/features/order_stats_30d/{user}");
+            return response.StatusCode == HttpStatusCode.OK && (await response.Content.ReadAsStringAsync()).Contains($"\"{user}-1\"", StringComparison.Ordinal);
+        }, TimeSpan.FromSeconds(30), "the live job's features of the second order");
 
         var page = await Pages.OpenAsync(host, "demo-reader", "#/events");
         await page.FillAsync("#ft-job", "order_stats_30d");

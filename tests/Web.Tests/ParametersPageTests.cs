@@ -1,5 +1,5 @@
-using System.Net.Http.Json;
-using System.Text.Json;
+using FeaturePlatform.Runtime.Parameters;
+using Microsoft.Extensions.DependencyInjection;
 using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 
@@ -45,24 +45,30 @@ public sealed partial class ParametersPageTests(WebHost host)
             await Assertions.Expect(history).ToContainTextAsync("Approved");
             await Assertions.Expect(history).ToContainTextAsync("demo-operator");
             await Assertions.Expect(history).ToContainTextAsync("demo-reviewer");
-            Assert.Equal(150.0, job.Parameters["min_amount"]);
+            await Poll.UntilAsync(() => Task.FromResult(Equals(job.Parameters["min_amount"], 150.0)), TimeSpan.FromSeconds(10), "the running job has min_amount 150");
 
-            // The job's next outputs use the new value: an order of 100 is now ignored, one of 200 counts.
-            var (user, t0) = await Orders.PostAsync(host, 2021, 100, 200);
-            using var author = host.Client("demo-author");
-            using var launch = await author.PostAsJsonAsync("/api/backtests", new { job = "order_stats_30d", from = t0, to = t0 + 2 * Orders.Day });
-            var run = (await launch.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString();
-            await Poll.UntilAsync(async () => (await author.GetFromJsonAsync<JsonElement>($"/api/backtests/{run}")).GetProperty("isFinished").GetBoolean(),
-                TimeSpan.FromSeconds(30), "backtest finished");
-            var rows = (await author.GetFromJsonAsync<JsonElement>($"/api/backtests/{run}/results")).GetProperty("rows").EnumerateArray()
-                .Where(r => r.GetProperty("key").GetString() == user).OrderBy(r => r.GetProperty("eventTime").GetInt64())
-                .Select(r => r.GetProperty("values").GetProperty("order_count").GetInt64()).ToList();
-            Assert.Equal([0L, 1L], rows);
+            // The running job's next outputs use the new value: of orders of 100 and 200, only the second counts.
+            var (user, _) = await Orders.PostAsync(host, 2021, 100, 200);
+            await Pages.UseKeyAsync(page, "demo-reader");
+            await page.GotoAsync("/#/events");
+            await page.FillAsync("#ft-job", "order_stats_30d");
+            await page.FillAsync("#ft-key", user);
+            await Poll.UntilAsync(async () =>
+            {
+                await page.ClickAsync("#feature-form button[type=submit]");
+                await Assertions.Expect(page.Locator("#ft-result > *").First).ToBeVisibleAsync();
+                return (await page.Locator("#ft-result").TextContentAsync() ?? "").Contains($"{user}-1", StringComparison.Ordinal);
+            }, TimeSpan.FromSeconds(30), "the live job's output for the second order");
+            var table = page.Locator("#ft-table");
+            await Assertions.Expect(table.Locator("tr", new() { HasText = "order_count" }).Locator("td").Nth(1)).ToHaveTextAsync("1");
+            await Assertions.Expect(table.Locator("tr", new() { HasText = "order_amount" }).First.Locator("td").Nth(1)).ToHaveTextAsync("200");
             await page.CloseAsync();
         }
         finally
         {
-            await job.SetParametersAsync(new Dictionary<string, object?>());
+            // Back to the default through the shared store, and wait until the running job has it again.
+            await host.Services.GetRequiredService<IParameterStore>().SetAsync("order_stats_30d", new Dictionary<string, object?> { ["min_amount"] = 0.0 }, "test", "reset");
+            await Poll.UntilAsync(() => Task.FromResult(Equals(job.Parameters["min_amount"], 0.0)), TimeSpan.FromSeconds(10), "min_amount reset");
         }
     }
 

@@ -8,7 +8,7 @@ export default async function jobsPage(main, [selected]) {
   const status = h('div');
   const list = h('section#jobs');
   const detail = h('section#job-detail');
-  const stamp = h('span.muted');
+  const stamp = h('span.muted#updated');
   main.append(h('h2', 'Jobs'), h('div.row', h('span.muted', `Refreshes every ${REFRESH_MS / 1000} s.`), stamp), status, list, detail);
   let stopped = false;
   let timer = null;
@@ -58,6 +58,8 @@ const lastCounts = new Map();
 
 async function renderDetail(section, name, status, refresh) {
   const job = await api(`/api/jobs/${encodeURIComponent(name)}`);
+  // Tracebacks the reader opened stay open across refreshes.
+  const open = new Set([...section.querySelectorAll('details[open]')].map((d) => d.dataset.error));
   const toggle = async () => {
     try {
       await api(`/api/jobs/${encodeURIComponent(name)}/${job.enabled ? 'disable' : 'enable'}`, { method: 'POST' });
@@ -78,6 +80,9 @@ async function renderDetail(section, name, status, refresh) {
     h('h3', `Recent errors (${job.recentErrors.length})`),
     job.recentErrors.length === 0 ? h('p.muted', 'None.') : table([
       ['At', (e) => fmtTime(e.at)], ['Version', (e) => e.jobVersion], ['Event', (e) => `${e.source}/${e.key} ${e.eventId} @ ${fmtTime(e.eventTime)}`],
-      ['Error', (e) => h('details', h('summary', `${e.errorType}: ${e.message}`), h('pre', e.traceback))],
+      ['Error', (e) => {
+        const id = `${e.at}/${e.source}/${e.eventId}`;
+        return h('details', { 'data-error': id, open: open.has(id) }, h('summary', `${e.errorType}: ${e.message}`), h('pre', e.traceback));
+      }],
     ], job.recentErrors, { id: 'errors-table' }));
 }
