@@ -89,6 +89,38 @@ public sealed class BacktestsApiTests(PlatformFactory factory) : IClassFixture<P
     }
 
     [Fact]
+    public async Task A_running_backtest_is_cancelled_and_reports_it()
+    {
+        var (user, t0) = await PostOrdersAsync([1.0]);
+        using var author = factory.CreateClient(PlatformFactory.Author);
+        // A long sample table: 200,000 rows of the same entity.
+        var csv = new StringBuilder("key,time\n");
+        for (var i = 0; i < 200_000; i++)
+        {
+            csv.Append(user).Append(',').Append(t0 + i).Append('\n');
+        }
+        using var form = new MultipartFormDataContent
+        {
+            { new StringContent("order_stats_30d"), "job" },
+            { new ByteArrayContent(Encoding.UTF8.GetBytes(csv.ToString())), "file", "long.csv" },
+        };
+        var id = (await ReadJsonAsync(await author.PostAsync("/api/backtests", form), HttpStatusCode.Accepted)).GetProperty("id").GetString()!;
+        await PollAsync(async () => (await ReadJsonAsync(await author.GetAsync($"/api/backtests/{id}"))).GetProperty("progress").GetProperty("eventsDone").GetInt64() > 0,
+            "the run started");
+        var running = await ReadJsonAsync(await author.GetAsync($"/api/backtests/{id}"));
+        Assert.Equal("Running", running.GetProperty("state").GetString());
+        Assert.Equal(200_000, running.GetProperty("progress").GetProperty("estimatedTotal").GetInt64());
+
+        using var reader = factory.CreateClient(PlatformFactory.Reader);
+        Assert.Equal(HttpStatusCode.Forbidden, (await reader.PostAsync($"/api/backtests/{id}/cancel", null)).StatusCode);
+        await AssertProblemAsync(await author.GetAsync($"/api/backtests/{id}/results"), HttpStatusCode.Conflict, "once it has finished");
+        var cancelled = await ReadJsonAsync(await author.PostAsync($"/api/backtests/{id}/cancel", null));
+        Assert.Equal("Cancelled", cancelled.GetProperty("state").GetString());
+        Assert.True(cancelled.GetProperty("isFinished").GetBoolean());
+        Assert.True(cancelled.GetProperty("progress").GetProperty("eventsDone").GetInt64() < 200_000);
+    }
+
+    [Fact]
     public async Task Launches_are_checked_and_refused_with_problem_details()
     {
         using var reader = factory.CreateClient(PlatformFactory.Reader);
