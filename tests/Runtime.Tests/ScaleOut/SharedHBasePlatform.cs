@@ -42,6 +42,9 @@ internal sealed class SharedHBasePlatform
         await new JobErrorLog(hot).EnsureTableAsync();
         await new FeatureStore(hot).EnsureTableAsync();
         await new ParameterStore(hot, _ => null).EnsureTableAsync();
+        // The API's own tables (FeatureApi's AuditLog and ProposalStore; this project does not reference FeatureApi).
+        await hot.EnsureTableAsync(new TableSpec(new TableName(null, "api_audit"), [new FamilySpec("a")]));
+        await hot.EnsureTableAsync(new TableSpec(new TableName(null, "api_parameter_proposals"), [new FamilySpec("p")]));
         foreach (var (recorder, ns) in new[] { (hot, platform.HotNamespace), (cold, platform.ColdNamespace) })
         {
             foreach (var spec in recorder.Specs)
