@@ -6,7 +6,7 @@ public static class Roles
     /// <summary>Everything, including the audit log and corrections.</summary>
     public const string Admin = "admin";
 
-    /// <summary>Job authors: may post messages (e.g. call-mode requests).</summary>
+    /// <summary>Job authors: may post messages (e.g. call-mode requests) and launch backtests.</summary>
     public const string Author = "author";
 
     /// <summary>Operators: may post messages and propose parameter changes.</summary>
@@ -33,6 +33,9 @@ public static class Roles
     /// <summary>Policy: reviewer or admin (approving and rejecting proposals).</summary>
     public const string ReviewPolicy = "review";
 
+    /// <summary>Policy: author or admin (backtests).</summary>
+    public const string AuthorPolicy = "author";
+
     /// <summary>Policy: admin only (corrections, audit log).</summary>
     public const string AdminPolicy = "admin";
 
@@ -43,6 +46,7 @@ public static class Roles
         [ForwardPolicy] = [Author, Operator, Admin],
         [OperatePolicy] = [Operator, Admin],
         [ReviewPolicy] = [Reviewer, Admin],
+        [AuthorPolicy] = [Author, Admin],
         [AdminPolicy] = [Admin],
     };
 }

@@ -1,8 +1,11 @@
 using FeaturePlatform.EventCenter.Hosting;
 using FeaturePlatform.EventCenter.Storage;
 using FeaturePlatform.FeatureApi.Audit;
+using FeaturePlatform.FeatureApi.Backtests;
+using FeaturePlatform.FeatureApi.Jobs;
 using FeaturePlatform.FeatureApi.Metrics;
 using FeaturePlatform.FeatureApi.Parameters;
+using FeaturePlatform.Runtime.Execution;
 using FeaturePlatform.Runtime.Outputs;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -21,6 +24,9 @@ public static class ApiModules
         services.AddHostedService(sp => sp.GetRequiredService<Requests.PendingRequests>());
         services.AddSingleton(sp => new AuditLog(sp.GetRequiredKeyedService<IWideTableStore>(StoreRole.Hot)));
         services.AddSingleton(sp => new ProposalStore(sp.GetRequiredKeyedService<IWideTableStore>(StoreRole.Hot), sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton(sp => new JobErrorLog(sp.GetRequiredKeyedService<IWideTableStore>(StoreRole.Hot)));
+        services.TryAddSingleton<JobCatalog>();
+        services.TryAddSingleton<BacktestRunner>();
         services.TryAddSingleton<JobRegistryParameters>();
         services.TryAddSingleton<IParameterDefinitions>(sp => sp.GetRequiredService<JobRegistryParameters>());
         services.TryAddSingleton<IParameterApplier>(sp => sp.GetRequiredService<JobRegistryParameters>());

@@ -1,13 +1,14 @@
 using FeaturePlatform.FeatureApi.Audit;
 using FeaturePlatform.FeatureApi.Auth;
 using FeaturePlatform.FeatureApi.Parameters;
+using FeaturePlatform.Runtime.Execution;
 using FeaturePlatform.Runtime.Outputs;
 
 namespace FeaturePlatform.FeatureApi.Hosting;
 
 /// <summary>Creates (embedded) or verifies (HBase) the API's tables before the host takes traffic.</summary>
 /// <remarks>Resolving <see cref="ApiKeyRegistry"/> here validates <c>Auth:Keys</c> at start, not at the first request.</remarks>
-internal sealed class ApiStartup(FeatureStore features, AuditLog audit, ProposalStore proposals, ApiKeyRegistry keys, ILogger<ApiStartup> logger) : IHostedService
+internal sealed class ApiStartup(FeatureStore features, AuditLog audit, ProposalStore proposals, JobErrorLog errors, ApiKeyRegistry keys, ILogger<ApiStartup> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -22,6 +23,7 @@ internal sealed class ApiStartup(FeatureStore features, AuditLog audit, Proposal
         await features.EnsureTableAsync(cancellationToken);
         await audit.EnsureTableAsync(cancellationToken);
         await proposals.EnsureTableAsync(cancellationToken);
+        await errors.EnsureTableAsync(cancellationToken);
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;

@@ -38,13 +38,17 @@ public static class PlatformDefaults
         ArgumentNullException.ThrowIfNull(app);
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseWebUi();
         app.UseApiPipeline();
         app.MapHealthChecks("/health/live", new() { Predicate = check => check.Tags.Contains("live") });
         app.MapHealthChecks("/health/ready", new() { Predicate = check => check.Tags.Contains(ReadyTag) || check.Tags.Contains("live") });
         app.MapMessageForwardApi();
         app.MapEventCenterApi();
         app.MapFeaturesApi();
+        app.MapJobsApi();
+        app.MapBacktestsApi();
         app.MapParametersApi();
+        app.MapMeApi();
         app.MapAuditApi();
         app.MapRequestsApi();
         app.MapApiDocsAndMetrics();

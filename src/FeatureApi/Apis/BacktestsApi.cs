@@ -1,0 +1,210 @@
+using FeaturePlatform.EventCenter.Ingestion.Sources;
+using FeaturePlatform.FeatureApi.Auth;
+using FeaturePlatform.FeatureApi.Backtests;
+using FeaturePlatform.Runtime.Outputs;
+using FeaturePlatform.Runtime.Runs;
+using FeaturePlatform.Runtime.Triggers.Samples;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace FeaturePlatform.FeatureApi.Apis;
+
+/// <summary>
+/// Backtests: replays of a job over a time range of stored events, or over an uploaded sample table, run by the
+/// runtime's <see cref="RunManager"/>; progress while running, cancel, result rows with column statistics, CSV.
+/// </summary>
+public static class BacktestsApi
+{
+    /// <summary>Largest JSON launch body.</summary>
+    public const int MaxBodyBytes = 64 * 1024;
+
+    /// <summary>Most result rows in one page.</summary>
+    public const int MaxPage = 5000;
+
+    /// <summary>Maps <c>/api/backtests</c>.</summary>
+    public static RouteGroupBuilder MapBacktestsApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/backtests").WithTags("Backtests").RequireAuthorization(Roles.ReadPolicy);
+        group.MapPost("/", LaunchAsync).RequireAuthorization(Roles.AuthorPolicy).DisableAntiforgery()
+            .WithSummary("Launch a backtest (role author): JSON {job, from, to[, source]} (ms, [from, to)) or multipart form with job and a sample-table file (CSV or JSON lines of key, time[, label])");
+        group.MapGet("/", List).WithSummary("Backtests, newest first");
+        group.MapGet("/{id}", Get).WithSummary("State and progress (events done of the estimated total, rate, ETA)");
+        group.MapPost("/{id}/cancel", CancelAsync).RequireAuthorization(Roles.AuthorPolicy).WithSummary("Cancel; answers once the run has stopped (role author)");
+        group.MapGet("/{id}/results", ResultsAsync).WithSummary($"A page of result rows (offset, limit ≤ {MaxPage}) and summary statistics of every feature column");
+        group.MapGet("/{id}/results.csv", Csv).WithSummary("The results as CSV (job, key, event_time, event_id, declared columns)");
+        return group;
+    }
+
+    /// <summary>A time-range launch: the job's trigger source (or <paramref name="Source"/>) over event times [<paramref name="From"/>, <paramref name="To"/>), ms.</summary>
+    public sealed record LaunchRequest(string Job, long From, long To, string? Source = null);
+
+    /// <summary>Progress of a run.</summary>
+    public sealed record ProgressJson(long EventsDone, long? EstimatedTotal, double? Fraction, long Results, long Errors, long BadRows, double EventsPerSecond, double? EtaSeconds, string? Eta);
+
+    /// <summary>A backtest as the API returns it.</summary>
+    public sealed record BacktestJson(string Id, string Job, int JobVersion, string Trigger, string State, bool IsFinished, ProgressJson Progress,
+        DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? EndedAt, string? FailureReason, IReadOnlyList<SampleRowError> BadRowSamples)
+    {
+        internal static BacktestJson From(RunStatus s) => new(s.Id, s.Job, s.JobVersion, s.Trigger, s.State.ToString(), s.IsFinished,
+            new ProgressJson(s.Progress.EventsDone, s.Progress.EstimatedTotal, s.Progress.Fraction, s.Progress.Results, s.Progress.Errors, s.Progress.BadRows,
+                s.Progress.EventsPerSecond, s.Progress.Eta?.TotalSeconds, s.Progress.Eta is { } eta ? FormatEta(eta) : null),
+            s.CreatedAt, s.StartedAt, s.EndedAt, s.FailureReason, s.BadRowSamples);
+
+        private static string FormatEta(TimeSpan eta) => eta.TotalHours >= 1 ? $"{(int)eta.TotalHours}h {eta.Minutes}m" : eta.TotalMinutes >= 1 ? $"{eta.Minutes}m {eta.Seconds}s" : $"{Math.Ceiling(eta.TotalSeconds)}s";
+    }
+
+    private static async Task<Results<Accepted<BacktestJson>, ProblemHttpResult>> LaunchAsync(HttpRequest request, BacktestRunner runner, SourceRegistry sources, CancellationToken cancellationToken)
+    {
+        if (runner.Manager is not { } manager)
+        {
+            return NoRuntime();
+        }
+        RunRequest run;
+        if (request.HasFormContentType)
+        {
+            var (sample, problem) = await ReadUploadAsync(request, runner, cancellationToken);
+            if (problem is not null)
+            {
+                return problem;
+            }
+            run = sample!;
+        }
+        else
+        {
+            var (body, problem) = await JsonBody.ReadAsync<LaunchRequest>(request, MaxBodyBytes, cancellationToken);
+            if (problem is not null)
+            {
+                return problem;
+            }
+            if (string.IsNullOrWhiteSpace(body!.Job) || body.From >= body.To)
+            {
+                return JsonBody.BadRequest("Name a job and a time range with from < to (ms since the Unix epoch; to is exclusive).", "Bad backtest");
+            }
+            run = new RunRequest { Job = body.Job, Input = new TimeRangeInput(body.From, body.To) { Source = body.Source } };
+        }
+        if (run.Input.Source is { } source && sources.Find(source) is null)
+        {
+            return JsonBody.BadRequest($"There is no source '{source}'; registered: {string.Join(", ", sources.All.Select(s => s.Name).Order(StringComparer.Ordinal))}.", "Bad backtest");
+        }
+        try
+        {
+            var id = await manager.StartAsync(run, cancellationToken);
+            return TypedResults.Accepted($"/api/backtests/{id}", BacktestJson.From(manager.Get(id)!));
+        }
+        catch (KeyNotFoundException)
+        {
+            return TypedResults.Problem($"There is no job '{run.Job}'.", statusCode: StatusCodes.Status404NotFound, title: "Unknown job");
+        }
+        catch (ArgumentException e)
+        {
+            return JsonBody.BadRequest(e.Message, "Bad backtest");
+        }
+    }
+
+    private static async Task<(RunRequest? Run, ProblemHttpResult? Problem)> ReadUploadAsync(HttpRequest request, BacktestRunner runner, CancellationToken cancellationToken)
+    {
+        if (request.ContentLength > runner.Settings.MaxUploadBytes)
+        {
+            return (null, TypedResults.Problem($"The upload exceeds {runner.Settings.MaxUploadBytes} bytes.", statusCode: StatusCodes.Status413PayloadTooLarge, title: "Upload too large"));
+        }
+        var form = await request.ReadFormAsync(cancellationToken);
+        var job = form["job"].ToString();
+        var file = form.Files.GetFile("file");
+        if (string.IsNullOrWhiteSpace(job) || file is null || file.Length == 0)
+        {
+            return (null, JsonBody.BadRequest("Send form fields 'job' and 'file' (a non-empty CSV or JSON-lines sample table).", "Bad backtest"));
+        }
+        if (file.Length > runner.Settings.MaxUploadBytes)
+        {
+            return (null, TypedResults.Problem($"The upload exceeds {runner.Settings.MaxUploadBytes} bytes.", statusCode: StatusCodes.Status413PayloadTooLarge, title: "Upload too large"));
+        }
+        var extension = Path.GetExtension(file.FileName).ToLowerInvariant() is ".jsonl" or ".ndjson" or ".json" ? ".jsonl" : ".csv";
+        var path = runner.NewUploadPath(extension);
+        await using (var target = File.Create(path))
+        {
+            await file.CopyToAsync(target, cancellationToken);
+        }
+        var options = new SampleTableOptions();
+        options = options with
+        {
+            KeyColumn = Field(form, "keyColumn") ?? options.KeyColumn,
+            TimeColumn = Field(form, "timeColumn") ?? options.TimeColumn,
+            LabelColumn = Field(form, "labelColumn") ?? options.LabelColumn,
+        };
+        return (new RunRequest
+        {
+            Job = job,
+            Input = new SampleTableInput(path) { Source = Field(form, "source"), Options = options },
+            Outputs = BacktestRunner.Files(includeLabel: true),
+        }, null);
+    }
+
+    private static string? Field(IFormCollection form, string name) => form[name].ToString() is { Length: > 0 } value ? value.Trim() : null;
+
+    private static Results<Ok<List<BacktestJson>>, ProblemHttpResult> List(BacktestRunner runner) =>
+        runner.Manager is { } manager
+            ? TypedResults.Ok(manager.List().OrderByDescending(r => r.CreatedAt).Select(BacktestJson.From).ToList())
+            : TypedResults.Ok(new List<BacktestJson>());
+
+    private static Results<Ok<BacktestJson>, ProblemHttpResult> Get(string id, BacktestRunner runner) =>
+        runner.Manager?.Get(id) is { } status ? TypedResults.Ok(BacktestJson.From(status)) : NoRun(id);
+
+    private static async Task<Results<Ok<BacktestJson>, ProblemHttpResult>> CancelAsync(string id, BacktestRunner runner) =>
+        runner.Manager is { } manager && await manager.CancelAsync(id) is { } status ? TypedResults.Ok(BacktestJson.From(status)) : NoRun(id);
+
+    private static async Task<Results<Ok<BacktestResultsJson>, ProblemHttpResult>> ResultsAsync(string id, int? offset, int? limit, BacktestRunner runner, CancellationToken cancellationToken)
+    {
+        var take = limit ?? 100;
+        var skip = offset ?? 0;
+        if (take is <= 0 or > MaxPage || skip < 0)
+        {
+            return JsonBody.BadRequest($"limit must be 1..{MaxPage} and offset ≥ 0.", "Bad page");
+        }
+        var (status, directory, problem) = Finished(id, runner);
+        if (problem is not null)
+        {
+            return problem;
+        }
+        var path = Path.Combine(directory!, BacktestFileOutput.JsonLinesFileName);
+        if (!File.Exists(path))
+        {
+            return NoFiles(id);
+        }
+        var declared = runner.Catalog.Find(status!.Job)?.Declaration.Outputs.Select(o => o.Name).ToList() ?? [];
+        return TypedResults.Ok(await BacktestResults.ReadAsync(id, path, skip, take, declared, cancellationToken));
+    }
+
+    private static Results<PhysicalFileHttpResult, ProblemHttpResult> Csv(string id, BacktestRunner runner)
+    {
+        var (_, directory, problem) = Finished(id, runner);
+        if (problem is not null)
+        {
+            return problem;
+        }
+        var path = Path.Combine(directory!, BacktestFileOutput.CsvFileName);
+        return File.Exists(path) ? TypedResults.PhysicalFile(path, "text/csv", $"{id}.csv") : NoFiles(id);
+    }
+
+    private static (RunStatus? Status, string? Directory, ProblemHttpResult? Problem) Finished(string id, BacktestRunner runner)
+    {
+        if (runner.Manager?.Get(id) is not { } status)
+        {
+            return (null, null, NoRun(id));
+        }
+        if (!status.IsFinished)
+        {
+            return (status, null, TypedResults.Problem($"Backtest '{id}' is {status.State.ToString().ToLowerInvariant()}; its results are readable once it has finished.",
+                statusCode: StatusCodes.Status409Conflict, title: "Backtest still running"));
+        }
+        return status.ResultDirectory is { } directory ? (status, directory, null) : (status, null, NoFiles(id));
+    }
+
+    private static ProblemHttpResult NoRuntime() => TypedResults.Problem(
+        "This host runs no jobs (the runtime is not configured or has not started), so it cannot run backtests.",
+        statusCode: StatusCodes.Status503ServiceUnavailable, title: "No runtime");
+
+    private static ProblemHttpResult NoRun(string id) =>
+        TypedResults.Problem($"There is no backtest '{id}' (runs are kept in memory until the host restarts).", statusCode: StatusCodes.Status404NotFound, title: "Unknown backtest");
+
+    private static ProblemHttpResult NoFiles(string id) =>
+        TypedResults.Problem($"Backtest '{id}' wrote no result files.", statusCode: StatusCodes.Status404NotFound, title: "No results");
+}

@@ -1,0 +1,64 @@
+using Microsoft.Playwright;
+
+namespace FeaturePlatform.Web.Tests;
+
+[Collection(WebCollection.Name)]
+public sealed class JobsPageTests(WebHost host)
+{
+    [Fact]
+    public async Task The_jobs_dashboard_lists_jobs_with_watermarks_and_an_admin_disables_and_enables_one()
+    {
+        await Orders.PostAsync(host, 2041, 10);
+        var page = await Pages.OpenAsync(host, "demo-admin", "#/jobs");
+        var row = page.Locator("#jobs-table tbody tr", new() { HasText = "order_stats_30d" });
+        await Assertions.Expect(row).ToContainTextAsync("enabled");
+        await Assertions.Expect(row).ToContainTextAsync("trigger_strong");
+        await Assertions.Expect(row).ToContainTextAsync("orders: 20");
+        await Assertions.Expect(page.Locator("#jobs-table tbody tr")).ToHaveCountAsync(2);
+
+        await row.Locator("a").ClickAsync();
+        var detail = page.Locator("#job-detail");
+        await Assertions.Expect(detail).ToContainTextAsync("Job order_stats_30d (version 1)");
+        await Assertions.Expect(detail).ToContainTextAsync("Orders in the window, the triggering one included.");
+        try
+        {
+            await detail.GetByRole(AriaRole.Button, new() { Name = "Disable" }).ClickAsync();
+            // The dashboard refreshes itself: the new state shows without reloading.
+            await Assertions.Expect(row).ToContainTextAsync("disabled");
+            Assert.False(host.Registry.Find("order_stats_30d")!.Enabled);
+            await detail.GetByRole(AriaRole.Button, new() { Name = "Enable" }).ClickAsync();
+            await Assertions.Expect(row).Not.ToContainTextAsync("disabled");
+        }
+        finally
+        {
+            host.Registry.Find("order_stats_30d")!.Enabled = true;
+        }
+        await page.CloseAsync();
+    }
+}
+
+[Collection(WebCollection.Name)]
+public sealed class JobErrorsPageTests(WebHost host)
+{
+    [Fact]
+    public async Task A_failing_event_shows_as_an_error_count_and_a_record_with_its_traceback()
+    {
+        var user = $"u-{Guid.NewGuid():N}";
+        var t0 = new DateTimeOffset(2051, 1, 1, 0, 0, 0, TimeSpan.Zero).ToUnixTimeMilliseconds() + Random.Shared.NextInt64(0, 3600) * Orders.Day;
+        await host.ForwardAndWaitAsync("orders", user, new[] { new { order_id = $"{user}-bad", user_id = user, created_at = t0, amount = "not a number" } });
+        // The running job fails on it; the dashboard refreshes itself until the record shows.
+        var page = await Pages.OpenAsync(host, "demo-reader", "#/jobs/order_stats_30d");
+        var record = page.Locator("#errors-table tbody tr", new() { HasText = user }).First;
+        await Assertions.Expect(record).ToContainTextAsync("ValueError", new() { Timeout = 30_000 });
+        var errorsCell = page.Locator("#jobs-table tbody tr", new() { HasText = "order_stats_30d" }).Locator("[title='error records since this process started']");
+        await Assertions.Expect(errorsCell).Not.ToHaveTextAsync("0");
+        await record.Locator("summary").ClickAsync();
+        await Assertions.Expect(record.Locator("pre")).ToBeVisibleAsync();
+        await Assertions.Expect(record.Locator("pre")).ToContainTextAsync("order_stats_30d.py");
+        // Still open after the next automatic refresh.
+        var before = await page.Locator("#updated").TextContentAsync();
+        await Assertions.Expect(page.Locator("#updated")).Not.ToHaveTextAsync(before!, new() { Timeout = 10_000 });
+        await Assertions.Expect(record.Locator("pre")).ToBeVisibleAsync();
+        await page.CloseAsync();
+    }
+}

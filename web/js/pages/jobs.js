@@ -1,0 +1,88 @@
+// Jobs dashboard: every job's state, counts and errors, its trigger sources' watermarks; auto-refreshes.
+import { api, getKey } from '../api.js';
+import { h, fill, message, table, fmtTime, fmtValue, fmtNumber } from '../dom.js';
+
+const REFRESH_MS = 3000;
+
+export default async function jobsPage(main, [selected]) {
+  const status = h('div');
+  const list = h('section#jobs');
+  const detail = h('section#job-detail');
+  const stamp = h('span.muted#updated');
+  main.append(h('h2', 'Jobs'), h('div.row', h('span.muted', `Refreshes every ${REFRESH_MS / 1000} s.`), stamp), status, list, detail);
+  let stopped = false;
+  let timer = null;
+  const tick = async () => {
+    try {
+      const jobs = await api('/api/jobs');
+      const sources = [...new Set(jobs.flatMap((j) => j.triggers.map((t) => t.source)))];
+      const marks = Object.fromEntries(await Promise.all(sources.map(async (s) => [s, await api(`/api/watermarks/${encodeURIComponent(s)}`).catch(() => null)])));
+      renderList(list, jobs, marks);
+      if (selected) await renderDetail(detail, selected, status, tick);
+      fill(stamp, `Updated ${new Date().toLocaleTimeString()}`);
+    } catch (e) {
+      fill(status, message('error', e.message));
+    }
+    if (!stopped) timer = setTimeout(tick, REFRESH_MS);
+  };
+  await tick();
+  return () => { stopped = true; clearTimeout(timer); };
+}
+
+function renderList(section, jobs, marks) {
+  if (jobs.length === 0) { fill(section, h('p.muted', 'No jobs are registered on this host (the runtime has not loaded a jobs directory).')); return; }
+  fill(section, table([
+    ['Job', (j) => h('a', { href: `#/jobs/${encodeURIComponent(j.name)}` }, j.name)],
+    ['State', (j) => h(`span.badge.${j.enabled ? 'enabled' : 'disabled'}`, j.enabled ? 'enabled' : 'disabled')],
+    ['Version', (j) => j.version, 'num'],
+    ['Triggers', (j) => j.triggers.map((t) => t.source).join(', ')],
+    ['Consistency', (j) => j.consistency],
+    ['Live runners', (j) => j.status.liveRunners + (j.status.restarts ? ` (${j.status.restarts} restarts)` : ''), 'num'],
+    ['Events run', (j) => fmtNumber(j.status.eventsRun), 'num'],
+    ['Results', (j) => fmtNumber(j.status.results), 'num'],
+    ['Errors', (j) => h(j.status.errors > 0 ? 'strong.error' : 'span', { title: 'error records since this process started' }, fmtNumber(j.status.errors)), 'num'],
+    ['Busy (s)', (j) => fmtNumber(j.status.busySeconds), 'num'],
+    ['Lag', (j) => j.status.lagMs == null ? '—' : `${fmtNumber(j.status.lagMs / 1000, 1)} s`, 'num'],
+    ['Throughput', (j) => j.status.eventsPerSecond == null ? '—' : `${fmtNumber(j.status.eventsPerSecond, 1)} ev/s`, 'num'],
+    ['Source watermarks (event time)', (j) => h('div', j.triggers.map((t) => h('div', `${t.source}: ${fmtTime(marks[t.source]?.eventTime)}`)))],
+  ], jobs, { id: 'jobs-table' }));
+  // Throughput between refreshes, computed client-side from the events-run counter.
+  const now = Date.now();
+  for (const j of jobs) {
+    const prev = lastCounts.get(j.name);
+    if (prev && j.status.eventsRun != null && now > prev.at) j.status.eventsPerSecond = (j.status.eventsRun - prev.count) * 1000 / (now - prev.at);
+    if (j.status.eventsRun != null) lastCounts.set(j.name, { count: j.status.eventsRun, at: now });
+  }
+}
+const lastCounts = new Map();
+
+async function renderDetail(section, name, status, refresh) {
+  const job = await api(`/api/jobs/${encodeURIComponent(name)}`);
+  // Tracebacks the reader opened stay open across refreshes.
+  const open = new Set([...section.querySelectorAll('details[open]')].map((d) => d.dataset.error));
+  const toggle = async () => {
+    try {
+      await api(`/api/jobs/${encodeURIComponent(name)}/${job.enabled ? 'disable' : 'enable'}`, { method: 'POST' });
+      fill(status, message('ok', `Job ${name} ${job.enabled ? 'disabled' : 'enabled'}.`));
+    } catch (e) {
+      fill(status, message('error', e.message));
+    }
+  };
+  fill(section, h('h3', `Job ${job.name} (version ${job.version})`),
+    h('p', job.description || h('span.muted', 'No description.')),
+    h('div.row', h(`span.badge.${job.enabled ? 'enabled' : 'disabled'}`, job.enabled ? 'enabled' : 'disabled'),
+      h('button.secondary', { on: { click: toggle }, title: getKey() ? '' : 'needs an admin key' }, job.enabled ? 'Disable' : 'Enable'),
+      h('span.muted', `${job.file}:${job.line}`)),
+    job.status.lastError ? message('error', `Last live runner failure: ${job.status.lastError}`) : null,
+    h('h3', 'Triggers'), table([['Source', (t) => t.source], ['Where', (t) => t.where.join(' and ') || '—']], job.triggers),
+    h('h3', 'Outputs'), table([['Column', (o) => h('code', o.name)], ['Type', (o) => o.type], ['Nullable', (o) => o.nullable ? 'yes' : 'no'], ['Description', (o) => o.description]], job.outputs),
+    h('h3', 'Parameters'), table([['Name', (p) => h('code', p.name)], ['Type', (p) => p.type], ['Current', (p) => fmtValue(p.current)]], job.parameters),
+    h('h3', `Recent errors (${job.recentErrors.length})`),
+    job.recentErrors.length === 0 ? h('p.muted', 'None.') : table([
+      ['At', (e) => fmtTime(e.at)], ['Version', (e) => e.jobVersion], ['Event', (e) => `${e.source}/${e.key} ${e.eventId} @ ${fmtTime(e.eventTime)}`],
+      ['Error', (e) => {
+        const id = `${e.at}/${e.source}/${e.eventId}`;
+        return h('details', { 'data-error': id, open: open.has(id) }, h('summary', `${e.errorType}: ${e.message}`), h('pre', e.traceback));
+      }],
+    ], job.recentErrors, { id: 'errors-table' }));
+}
