@@ -54,14 +54,16 @@ public sealed class PyenvInterpreterTests(PythonHostFixture fixture, ITestOutput
         Assert.Equal(debian, report.Batch);
     }
 
-    [Fact]
-    public async Task A_failing_probe_exits_non_zero_with_the_error_on_stderr()
+    [Theory]
+    [InlineData("/nonexistent/python3", "Python executable '/nonexistent/python3' does not exist")]
+    [InlineData("/bin/true", "'/bin/true' is not a Python interpreter that can describe itself")]
+    public async Task A_failing_probe_exits_non_zero_with_the_error_on_stderr(string interpreter, string error)
     {
-        var (exitCode, stdout, stderr) = await RunChildAsync("/nonexistent/python3");
+        var (exitCode, stdout, stderr) = await RunChildAsync(interpreter);
 
-        Assert.NotEqual(0, exitCode);
+        Assert.True(exitCode == 1, $"exit code {exitCode}; stderr:\n{stderr}");
         Assert.Equal("", stdout.Trim());
-        Assert.Contains("Python executable '/nonexistent/python3' does not exist", stderr, StringComparison.Ordinal);
+        Assert.Contains(error, stderr, StringComparison.Ordinal);
     }
 
     private static async Task<ProbeReport> RunProbeAsync(string interpreter)
