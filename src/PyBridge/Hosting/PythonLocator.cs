@@ -37,7 +37,8 @@ public sealed record PythonInstallation(string Executable, string Library, strin
         {
             throw new PythonHostException($"'{executable}' failed to describe itself: {await stderr.ConfigureAwait(false)}");
         }
-        using var doc = JsonDocument.Parse(await stdout.ConfigureAwait(false));
+        var description = await stdout.ConfigureAwait(false);
+        using var doc = ParseDescription(executable, description);
         var root = doc.RootElement;
         var version = root.GetProperty("version").GetString() ?? "";
         if (explicitLibrary is not null)
@@ -56,5 +57,17 @@ public sealed record PythonInstallation(string Executable, string Library, strin
         return File.Exists(library)
             ? new PythonInstallation(executable, library, version)
             : throw new PythonHostException($"'{executable}' names libpython '{library}', which does not exist.");
+    }
+
+    private static JsonDocument ParseDescription(string executable, string description)
+    {
+        try
+        {
+            return JsonDocument.Parse(description);
+        }
+        catch (JsonException ex)
+        {
+            throw new PythonHostException($"'{executable}' is not a Python interpreter that can describe itself (it printed '{description.Trim()}').", ex);
+        }
     }
 }
