@@ -12,10 +12,17 @@ public sealed class KafkaFaultTests(KafkaFixture kafka)
     [Fact]
     public async Task Produce_to_a_down_broker_stalls_and_completes_after_it_is_up()
     {
-        const int downBroker = 2;
         const int perPartition = 10;
+        // The mock places leaders at random: use a topic whose partitions have at least two leaders, and take down
+        // the leader of partition 0, so some partitions stall and some stay healthy.
         var topic = kafka.CreateTopic(partitions: 6);
         var leaders = PartitionLeaders(topic);
+        for (var attempt = 0; leaders.Values.Distinct().Count() < 2 && attempt < 10; attempt++)
+        {
+            topic = kafka.CreateTopic(partitions: 6);
+            leaders = PartitionLeaders(topic);
+        }
+        var downBroker = leaders[0];
         var stalled = leaders.Where(l => l.Value == downBroker).Select(l => l.Key).ToList();
         var healthy = leaders.Where(l => l.Value != downBroker).Select(l => l.Key).ToList();
         Assert.NotEmpty(stalled);
