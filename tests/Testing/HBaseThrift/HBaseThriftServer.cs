@@ -37,6 +37,9 @@ public sealed partial class HBaseThriftServer : IAsyncDisposable
         Port = port;
         ControlPort = controlPort;
         control = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{controlPort}/"), Timeout = TimeSpan.FromSeconds(30) };
+        // One connection per control call: Python's http.server may close a kept-alive connection at any moment, and
+        // a request sent on such a pooled connection fails with "the response ended prematurely".
+        control.DefaultRequestHeaders.ConnectionClose = true;
     }
 
     /// <summary>The options the server was started with.</summary>
