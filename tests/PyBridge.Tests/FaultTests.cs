@@ -106,6 +106,47 @@ public sealed class FaultTests(PythonHostFixture fixture)
         Assert.Equal("KeyError", outcomes[3].Error!.PythonType);
     }
 
+    [Fact]
+    public async Task Concurrent_single_calls_each_get_their_own_outcome_when_coalesced()
+    {
+        // Calls queued together share one crossing; a timeout or an exception must still reach only its own caller.
+        const string echo = """
+            from featureplatform import job, Output
+
+            @job("echo_key", triggers="s", outputs=[Output("n", int)])
+            def echo_key(event, ctx):
+                n = int(event.key)
+                if n == 5:
+                    while True:
+                        pass
+                if n % 7 == 3:
+                    raise ValueError(f"bad {n}")
+                return {"n": n * 10}
+            """;
+        await using var job = await fixture.Host.LoadJobAsync(PythonHostFixture.WriteJob("echo_key", echo), new CannedData(),
+            new Jobs.JobOptions { CallTimeout = TimeSpan.FromMilliseconds(300) });
+        var calls = Enumerable.Range(0, 400)
+            .Select(n => (n, job.InvokeAsync(new FeatureEvent("s", n.ToString(System.Globalization.CultureInfo.InvariantCulture), n, null)).WaitAsync(TimeSpan.FromSeconds(30))))
+            .ToList();
+
+        foreach (var (n, call) in calls)
+        {
+            if (n == 5)
+            {
+                await Assert.ThrowsAsync<JobTimeoutException>(() => call);
+            }
+            else if (n % 7 == 3)
+            {
+                var ex = await Assert.ThrowsAsync<PythonJobException>(() => call);
+                Assert.Equal($"bad {n}", ex.PythonMessage);
+            }
+            else
+            {
+                Assert.Equal(n * 10L, Assert.Single(await call)["n"]);
+            }
+        }
+    }
+
     [Theory]
     [InlineData("shape", "row 1: output 'n' is str")]
     [InlineData("scalar", "returned int; expected None, a dict (one row) or a list of dicts")]

@@ -43,9 +43,13 @@ internal sealed class Lane
         await Task.WhenAll(Workers.Select(w => w.Stopped)).ConfigureAwait(false);
     }
 
-    /// <summary>The worker loop: single crossings queued together share one GIL hold.</summary>
+    /// <summary>
+    /// The worker loop: single crossings queued together are taken in one go and share one GIL hold (and, for calls
+    /// of one job, one crossing). Only work already queued is taken: nothing waits for company.
+    /// </summary>
     public void Serve(Worker worker)
     {
+        var taken = new List<PyWork>(_maxPerHold);
         foreach (var work in _queue.GetConsumingEnumerable())
         {
             if (!work.IsSingleCrossing)
@@ -53,33 +57,36 @@ internal sealed class Lane
                 work.Run(worker);
                 continue;
             }
+            taken.Add(work);
+            while (taken.Count < _maxPerHold && _queue.TryTake(out var next))
+            {
+                taken.Add(next);
+            }
             worker.Enter();
             try
             {
-                work.RunLocked(worker);
-                for (var n = 1; n < _maxPerHold && _queue.TryTake(out var next); n++)
+                for (var i = 0; i < taken.Count;)
                 {
-                    if (next.IsSingleCrossing)
+                    if (taken[i].IsSingleCrossing)
                     {
-                        next.RunLocked(worker);
+                        i += taken[i].RunLocked(worker, taken, i);
+                        continue;
                     }
-                    else
+                    worker.Exit();
+                    try
                     {
-                        worker.Exit();
-                        try
-                        {
-                            next.Run(worker);
-                        }
-                        finally
-                        {
-                            worker.Enter();
-                        }
+                        taken[i++].Run(worker);
+                    }
+                    finally
+                    {
+                        worker.Enter();
                     }
                 }
             }
             finally
             {
                 worker.Exit();
+                taken.Clear();
             }
         }
     }

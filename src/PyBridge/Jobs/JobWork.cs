@@ -4,10 +4,89 @@ using FeaturePlatform.PyBridge.Interop;
 
 namespace FeaturePlatform.PyBridge.Jobs;
 
-/// <summary>One event through a job's logic: one crossing on a latency worker.</summary>
+/// <summary>
+/// One event through a job's logic on a latency worker: one crossing of its own, or, when calls of the same job and
+/// data source are queued together, one shared <c>call_batch</c> crossing (the crossing is most of a call's cost, so
+/// concurrent callers amortise it without waiting for each other: only calls already queued are coalesced).
+/// </summary>
 internal sealed class CallWork(LoadedJob job, FeatureEvent e, IFeatureDataSource source, PriorityGate gate) : PyWork
 {
     public TaskCompletionSource<IReadOnlyList<ResultRow>> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private LoadedJob Job => job;
+
+    private FeatureEvent Event => e;
+
+    private IFeatureDataSource Source => source;
+
+    public override int RunLocked(Worker worker, List<PyWork> taken, int start)
+    {
+        // At most a chunk's worth (about BatchChunkTarget of work), so the shared deadline of the crossing stays far
+        // from any one call's timeout.
+        var limit = start + Math.Max(1, job.ChunkSize);
+        var end = start + 1;
+        while (end < taken.Count && end < limit && taken[end] is CallWork next && ReferenceEquals(next.Job, job) && ReferenceEquals(next.Source, source))
+        {
+            end++;
+        }
+        if (end - start == 1)
+        {
+            RunLocked(worker);
+            return 1;
+        }
+        var calls = new CallWork[end - start];
+        var events = new FeatureEvent[calls.Length];
+        for (var i = 0; i < calls.Length; i++)
+        {
+            calls[i] = (CallWork)taken[start + i];
+            events[i] = calls[i].Event;
+        }
+        RunCoalescedLocked(worker, calls, events);
+        return calls.Length;
+    }
+
+    private void RunCoalescedLocked(Worker worker, CallWork[] calls, FeatureEvent[] events)
+    {
+        var offset = 0;
+        try
+        {
+            var outcomes = new List<EventOutcome>(calls.Length);
+            while (offset < calls.Length)
+            {
+                outcomes.Clear();
+                var started = Stopwatch.GetTimestamp();
+                var done = BatchCrossing.RunLocked(worker, job, events, offset, calls.Length - offset, source, outcomes);
+                job.RecordChunk(done, Stopwatch.GetTimestamp() - started);
+                for (var i = 0; i < done; i++)
+                {
+                    var outcome = outcomes[i];
+                    if (outcome.Error is null)
+                    {
+                        calls[offset + i].Completion.TrySetResult(outcome.Rows);
+                    }
+                    else
+                    {
+                        calls[offset + i].Completion.TrySetException(outcome.Error);
+                    }
+                }
+                offset += done;
+            }
+        }
+        catch (Exception ex)
+        {
+            for (var i = offset; i < calls.Length; i++)
+            {
+                calls[i].Completion.TrySetException(ex);
+            }
+        }
+        finally
+        {
+            for (var i = 0; i < calls.Length; i++)
+            {
+                gate.Exit();
+            }
+        }
+    }
 
     public override void RunLocked(Worker worker)
     {
@@ -100,7 +179,6 @@ internal sealed class BatchWork(LoadedJob job, IReadOnlyList<FeatureEvent> event
         {
             var outcomes = new List<EventOutcome>(events.Count);
             var offset = 0;
-            var targetTicks = options.BatchChunkTarget.TotalSeconds * Stopwatch.Frequency;
             while (offset < events.Count)
             {
                 cancellationToken.ThrowIfCancellationRequested();
@@ -111,60 +189,20 @@ internal sealed class BatchWork(LoadedJob job, IReadOnlyList<FeatureEvent> event
                 int done;
                 try
                 {
-                    done = RunChunk(worker, offset, chunk, outcomes);
+                    done = BatchCrossing.RunLocked(worker, job, events, offset, chunk, source, outcomes);
                 }
                 finally
                 {
                     worker.Exit();
                 }
                 offset += done;
-                var perEvent = (double)(Stopwatch.GetTimestamp() - started) / done;
-                job.ChunkSize = (int)Math.Clamp(0.7 * job.ChunkSize + 0.3 * (targetTicks / Math.Max(perEvent, 1)), 1, 4096);
+                job.RecordChunk(done, Stopwatch.GetTimestamp() - started);
             }
             Completion.SetResult(outcomes);
         }
         catch (Exception ex)
         {
             Completion.TrySetException(ex);
-        }
-    }
-
-    private int RunChunk(Worker worker, int offset, int chunk, List<EventOutcome> outcomes)
-    {
-        job.ReloadIfChangedLocked();
-        var state = job.State;
-        var w = worker.Json.Start();
-        w.WriteStartArray();
-        for (var i = offset; i < offset + chunk; i++)
-        {
-            WireCodec.WriteEvent(w, events[i]);
-        }
-        w.WriteEndArray();
-        var payload = worker.Json.Finish();
-        worker.Scope.Source = source;
-        worker.Scope.LastError = null;
-        worker.Arm(job.Timeout);
-        var result = Py.CallWithString(job.CallBatchMethod, payload);
-        var fired = worker.Disarm();
-        worker.Scope.Source = null;
-        if (result == IntPtr.Zero)
-        {
-            var error = job.FromHostError(Py.TakeError("calling the job"), fired, worker.Scope.LastError);
-            for (var i = offset; i < offset + chunk; i++)
-            {
-                outcomes.Add(new EventOutcome(events[i], [], error));
-            }
-            return chunk;
-        }
-        try
-        {
-            var done = WireCodec.ReadBatch(Py.Utf8(result), state.Declaration, events, offset, outcomes,
-                info => job.ToException(info, fired, worker.Scope.LastError));
-            return done > 0 ? done : throw new PythonHostException("the Python runner processed no event of a batch chunk");
-        }
-        finally
-        {
-            CPython.DecRef(result);
         }
     }
 

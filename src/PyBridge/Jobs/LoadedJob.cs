@@ -63,7 +63,18 @@ public sealed class LoadedJob : IAsyncDisposable
 
     internal IntPtr CallBatchMethod { get; private set; }
 
-    internal int ChunkSize { get; set; } = 16;
+    internal int ChunkSize { get; private set; } = 16;
+
+    /// <summary>
+    /// Adapts <see cref="ChunkSize"/> to the measured time per event so a chunk takes about
+    /// <see cref="PythonHostOptions.BatchChunkTarget"/> (racy updates from two lanes only blur the average).
+    /// </summary>
+    internal void RecordChunk(int events, long elapsedTicks)
+    {
+        var perEvent = (double)elapsedTicks / Math.Max(events, 1);
+        var targetTicks = _host.Options.BatchChunkTarget.TotalSeconds * System.Diagnostics.Stopwatch.Frequency;
+        ChunkSize = (int)Math.Clamp(0.7 * ChunkSize + 0.3 * (targetTicks / Math.Max(perEvent, 1)), 1, 4096);
+    }
 
     /// <summary>Runs the logic for one event; returns its rows (possibly none).</summary>
     /// <exception cref="PythonJobException">The logic raised (or <see cref="JobTimeoutException"/>, <see cref="JobResultShapeException"/>).</exception>

@@ -21,20 +21,22 @@ internal sealed class PyBridgeCallsScenario : IBenchmarkScenario
         var events = PyBridgeBench.Events(n);
 
         await PyBridgeBench.BaselineAsync(host, dir, n / 10); // warm-up
-        var baseline = await PyBridgeBench.BaselineAsync(host, dir, n);
-        context.Log($"pure-Python loop: {baseline:0} calls/s");
-
         await PipelinedAsync(job, events.Take(n / 10).ToList(), 64);
-        var pipelined = await PipelinedAsync(job, events, 64);
-        context.Log($"single calls, 64 in flight: {pipelined:0} calls/s");
-
-        var sequentialEvents = events.Take(n / 4).ToList();
-        var sequential = await SequentialAsync(job, sequentialEvents);
-        context.Log($"single calls, one at a time: {sequential:0} calls/s");
-
         await BatchedAsync(job, events.Take(n / 10).ToList(), 1000);
-        var batched = await BatchedAsync(job, events, 1000);
-        context.Log($"batches of 1000: {batched:0} events/s");
+
+        // Rounds alternate baseline and project, each figure the best of its rounds: on a 2-core machine a burst of
+        // other load during one measurement would otherwise decide the ratio.
+        double baseline = 0, pipelined = 0, sequential = 0, batched = 0;
+        var sequentialEvents = events.Take(n / 4).ToList();
+        for (var round = 1; round <= (context.Quick ? 1 : 3); round++)
+        {
+            var b = await PyBridgeBench.BaselineAsync(host, dir, n);
+            var p = await PipelinedAsync(job, events, 64);
+            var s = await SequentialAsync(job, sequentialEvents);
+            var x = await BatchedAsync(job, events, 1000);
+            context.Log($"round {round}: pure-Python loop {b:0} calls/s; single calls, 64 in flight {p:0}/s; one at a time {s:0}/s; batches of 1000 {x:0} events/s");
+            (baseline, pipelined, sequential, batched) = (Math.Max(baseline, b), Math.Max(pipelined, p), Math.Max(sequential, s), Math.Max(batched, x));
+        }
 
         return
         [

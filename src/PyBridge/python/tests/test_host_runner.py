@@ -78,3 +78,27 @@ class RunnerTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class FastJsonTest(unittest.TestCase):
+    """The hot path's JSON shortcuts agree with the json module, and fall back to it for anything unusual."""
+
+    def test_decode_matches_json_for_compact_and_spaced_text(self):
+        from featureplatform._host import _decode_fast
+        for text in ['{"a":1,"b":[1,2.5,"x"]}', ' {"a": 1} ', '{"a":1}\n', '[]', '"\\u00e9t\\u00e9"', 'null']:
+            self.assertEqual(json.loads(text), _decode_fast(text), text)
+
+    def test_decode_rejects_trailing_garbage_like_json(self):
+        from featureplatform._host import _decode_fast
+        for text in ['{"a":1}x', '{"a":1}{"b":2}', '', '{"a":']:
+            with self.assertRaises(json.JSONDecodeError, msg=text):
+                _decode_fast(text)
+
+    def test_encode_matches_json_and_refuses_what_json_refuses(self):
+        from featureplatform._host import _encode_fast
+        value = [["k", 1, 2.5, None, True, "été"], {"error": {"type": "ValueError"}}]
+        self.assertEqual(value, json.loads(_encode_fast(value)))
+        with self.assertRaises(ValueError):
+            _encode_fast([float("nan")])
+        with self.assertRaises(TypeError):
+            _encode_fast([object()])
