@@ -61,8 +61,10 @@ public sealed class IngestWorker
 
     /// <summary>Consumes until <paramref name="stoppingToken"/> is cancelled; leaves the group on the way out.</summary>
     /// <remarks>
-    /// Two stages overlap: while one batch is parsed, stored and committed, the next is fetched. At most one batch is
-    /// being stored at a time (watermarks advance in order) and at most one more is held in memory.
+    /// Two stages overlap: while one batch is stored, its watermarks advanced and its offsets committed, the next is
+    /// fetched and parsed. At most one batch is being stored at a time (watermarks advance in order) and at most one
+    /// more is held in memory. The store stage runs on its own task because the embedded store writes synchronously:
+    /// awaited inline it would hold up the fetch it is meant to overlap.
     /// </remarks>
     public async Task RunAsync(CancellationToken stoppingToken)
     {
@@ -72,15 +74,16 @@ public sealed class IngestWorker
         {
             while (!stoppingToken.IsCancellationRequested)
             {
-                IReadOnlyList<BusMessage> batch;
+                IReadOnlyList<BusMessage> messages;
                 try
                 {
-                    batch = await consumer.ConsumeAsync(options.MaxBatchMessages, options.MaxBatchWait, stoppingToken);
+                    messages = await consumer.ConsumeAsync(options.MaxBatchMessages, options.MaxBatchWait, stoppingToken);
                 }
                 catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
                 {
                     break;
                 }
+                var batch = messages.Count > 0 ? Parse(messages) : null;
                 if (storing is not null)
                 {
                     var stored = await storing;
@@ -90,9 +93,9 @@ public sealed class IngestWorker
                         break;
                     }
                 }
-                if (batch.Count > 0)
+                if (batch is not null)
                 {
-                    storing = StoreWithRetryAsync(consumer, batch, stoppingToken);
+                    storing = Task.Run(() => StoreWithRetryAsync(consumer, batch, stoppingToken), CancellationToken.None);
                     continue;
                 }
                 // Nothing new and nothing being stored: let idle partitions' watermarks follow the clock.
@@ -130,14 +133,14 @@ public sealed class IngestWorker
     }
 
     /// <summary>Stores one batch and commits it; retries until done. False when stopped first.</summary>
-    private async Task<bool> StoreWithRetryAsync(IBusConsumer consumer, IReadOnlyList<BusMessage> batch, CancellationToken stoppingToken)
+    private async Task<bool> StoreWithRetryAsync(IBusConsumer consumer, ParsedBatch batch, CancellationToken stoppingToken)
     {
         for (var attempt = 1; ; attempt++)
         {
             try
             {
                 await StoreAsync(batch, stoppingToken);
-                await consumer.CommitAsync(Commits(batch), stoppingToken);
+                await consumer.CommitAsync(Commits(batch.Messages), stoppingToken);
                 Counters.AddBatch();
                 return true;
             }
@@ -148,7 +151,7 @@ public sealed class IngestWorker
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 Counters.AddFailedBatch();
-                logger.LogError(e, "Ingest batch of {Count} messages failed (attempt {Attempt}); retrying", batch.Count, attempt);
+                logger.LogError(e, "Ingest batch of {Count} messages failed (attempt {Attempt}); retrying", batch.Messages.Count, attempt);
                 try
                 {
                     await Task.Delay(options.RetryDelay, clock, stoppingToken);
@@ -161,10 +164,12 @@ public sealed class IngestWorker
         }
     }
 
-    private async Task StoreAsync(IReadOnlyList<BusMessage> batch, CancellationToken cancellationToken)
+    /// <summary>Parses a fetched batch with each message's source format; what cannot be parsed becomes a dead letter.</summary>
+    private ParsedBatch Parse(IReadOnlyList<BusMessage> batch)
     {
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
         var parsed = new List<(BusMessage, IReadOnlyList<ChangeEvent>)>(batch.Count);
+        var events = new List<ChangeEvent>(batch.Count);
         var rejected = new List<DeadLetter>();
         foreach (var message in batch)
         {
@@ -183,30 +188,42 @@ public sealed class IngestWorker
             else
             {
                 parsed.Add((message, result.Events));
+                events.AddRange(result.Events);
             }
         }
-        var all = parsed.SelectMany(p => p.Item2).ToList();
-        tracker.CountLate(all);
-        if (all.Count > 0)
+        return new ParsedBatch(batch, parsed, events, rejected);
+    }
+
+    private async Task StoreAsync(ParsedBatch batch, CancellationToken cancellationToken)
+    {
+        tracker.CountLate(batch.Events);
+        if (batch.Events.Count > 0)
         {
-            var outcomes = await events.WriteAsync(all, cancellationToken);
+            var outcomes = await events.WriteAsync(batch.Events, cancellationToken);
             Counters.AddWritten(outcomes.Count(o => o == WriteOutcome.Written));
             Counters.AddDuplicates(outcomes.Count(o => o == WriteOutcome.Duplicate));
             Counters.AddConflicts(outcomes.Count(o => o == WriteOutcome.Conflict));
         }
-        if (rejected.Count > 0)
+        if (batch.Rejected.Count > 0)
         {
-            await deadLetters.WriteAsync(rejected, cancellationToken);
-            foreach (var letter in rejected)
+            await deadLetters.WriteAsync(batch.Rejected, cancellationToken);
+            foreach (var letter in batch.Rejected)
             {
                 logger.LogWarning("Dead-lettered {Position} of source {Source}: {Reason}", letter.Position, letter.Source ?? "(none)", letter.Reason);
             }
         }
-        await tracker.RecordStoredAsync(batch, parsed, cancellationToken);
-        Counters.AddMessages(batch.Count);
-        Counters.AddDeadLettered(rejected.Count);
+        await tracker.RecordStoredAsync(batch.Messages, batch.Parsed, cancellationToken);
+        Counters.AddMessages(batch.Messages.Count);
+        Counters.AddDeadLettered(batch.Rejected.Count);
     }
 
     private static List<BusPosition> Commits(IReadOnlyList<BusMessage> batch) =>
         batch.GroupBy(m => (m.Topic, m.Partition)).Select(g => g.MaxBy(m => m.Offset)!.Next).ToList();
+
+    /// <summary>A fetched batch, parsed: the messages (for watermarks and commits), the events per message, the dead letters.</summary>
+    private sealed record ParsedBatch(
+        IReadOnlyList<BusMessage> Messages,
+        IReadOnlyList<(BusMessage Message, IReadOnlyList<ChangeEvent> Events)> Parsed,
+        IReadOnlyList<ChangeEvent> Events,
+        IReadOnlyList<DeadLetter> Rejected);
 }

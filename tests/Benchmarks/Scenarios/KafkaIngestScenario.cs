@@ -43,8 +43,8 @@ internal sealed class KafkaIngestScenario : IBenchmarkScenario
         for (var round = 1; round <= rounds; round++)
         {
             var c = await Task.Run(() => RawConsumeRate(cluster.BootstrapServers, topic, workload.Count), context.CancellationToken);
-            var w = await DirectWriteRateAsync(source, topic, workload);
-            var i = await IngestRateAsync(bus, source, workload, context.CancellationToken);
+            var w = await DirectWriteRateAsync(source, topic, workload, context);
+            var i = await IngestRateAsync(bus, source, workload, context);
             context.Log($"round {round}: raw consume {c:N0}/s, direct write {w:N0}/s, ingest {i:N0}/s");
             (consume, write, ingest) = (Math.Max(consume, c), Math.Max(write, w), Math.Max(ingest, i));
         }
@@ -93,9 +93,10 @@ internal sealed class KafkaIngestScenario : IBenchmarkScenario
         return received / watch.Elapsed.TotalSeconds;
     }
 
-    private static async Task<double> DirectWriteRateAsync(SourceDefinition source, string topic, IngestWorkload workload)
+    private static async Task<double> DirectWriteRateAsync(SourceDefinition source, string topic, IngestWorkload workload, ScenarioContext context)
     {
         var events = new List<ChangeEvent>(workload.Count);
+        var parsing = Stopwatch.StartNew();
         var offset = 0L;
         foreach (var batch in workload.Batches(5000))
         {
@@ -105,6 +106,7 @@ internal sealed class KafkaIngestScenario : IBenchmarkScenario
                 events.AddRange(EventParsers.Parse(source, new RawMessage(position, message.Key, message.Value, IngestWorkload.T0, []), IngestWorkload.T0).Events);
             }
         }
+        context.Log($"parse alone (reference): {events.Count / parsing.Elapsed.TotalSeconds:N0} messages/s");
         await using var center = await EventCenterFixture.CreateAsync();
         var watch = Stopwatch.StartNew();
         for (var i = 0; i < events.Count; i += 2000)
@@ -114,8 +116,9 @@ internal sealed class KafkaIngestScenario : IBenchmarkScenario
         return events.Count / watch.Elapsed.TotalSeconds;
     }
 
-    private static async Task<double> IngestRateAsync(IMessageBus bus, SourceDefinition source, IngestWorkload workload, CancellationToken cancellationToken)
+    private static async Task<double> IngestRateAsync(IMessageBus bus, SourceDefinition source, IngestWorkload workload, ScenarioContext context)
     {
+        var cancellationToken = context.CancellationToken;
         await using var center = await EventCenterFixture.CreateAsync();
         var worker = new IngestWorker(bus, new SourceRegistry([source]), center.Events, center.Watermarks, center.DeadLetters,
             new IngestOptions { GroupId = UniqueName.For("ingest"), MaxBatchWait = TimeSpan.FromMilliseconds(20) }, NullLogger.Instance, center.Counters, center.Signal);
@@ -133,6 +136,7 @@ internal sealed class KafkaIngestScenario : IBenchmarkScenario
             await center.Signal.Current.WaitAsync(TimeSpan.FromSeconds(5), cancellationToken);
         }
         var rate = (center.Counters.Messages - firstBatch) / watch.Elapsed.TotalSeconds;
+        context.Log($"ingest: {center.Counters.Messages:N0} messages in {center.Counters.Batches:N0} batches");
         await stop.CancelAsync();
         await run;
         return rate;
