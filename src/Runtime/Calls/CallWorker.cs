@@ -15,7 +15,7 @@ namespace FeaturePlatform.Runtime.Calls;
 /// A call delivered again (the worker died before its commit) whose answer is already stored is not run again: the
 /// stored answer is signalled and, for request–message, published again (same message id). A call that died between
 /// writing its results and storing its answer runs again; its results have the same ids, so the event center and the
-/// feature store keep one copy. Calls of a batch run concurrently.
+/// feature store keep one copy.
 /// </remarks>
 public sealed class CallWorker(
     IMessageBus bus,
@@ -35,40 +35,93 @@ public sealed class CallWorker(
     /// <summary>Re-delivered calls answered from the stored answer without running the job again.</summary>
     public long AnsweredFromStore => Interlocked.Read(ref answeredFromStore);
 
-    /// <summary>Test hook: runs after a batch is answered, before its offsets are committed (a crash there re-delivers it).</summary>
-    internal Func<IReadOnlyList<BusMessage>, Task>? BeforeCommit { get; init; }
+    /// <summary>How long a worker with calls in flight waits for more before it looks at finished ones.</summary>
+    private static readonly TimeSpan BusyWait = TimeSpan.FromMilliseconds(5);
+
+    /// <summary>Commits while calls keep arriving happen at most this often; an idle worker commits at once.</summary>
+    private static readonly TimeSpan CommitInterval = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>Test hook: runs before each commit, after the calls it covers are answered (a crash there re-delivers them).</summary>
+    internal Func<Task>? BeforeCommit { get; init; }
 
     /// <summary>Consumes calls until <paramref name="cancellationToken"/> is cancelled.</summary>
+    /// <remarks>
+    /// Calls run as they arrive (up to <see cref="CallSettings.MaxBatch"/> at once), so a slow call does not hold back
+    /// the ones behind it; a partition's offset is committed only up to its first call still running.
+    /// </remarks>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         await using var consumer = bus.CreateConsumer(settings.GroupId, [settings.Topic], new BusLatencyTuning { MaxFetchWait = settings.MaxFetchWait });
-        while (!cancellationToken.IsCancellationRequested)
+        var inflight = new List<(BusMessage Message, Task Call)>();
+        var done = new Dictionary<(string, int), BusPosition>();
+        var sinceCommit = System.Diagnostics.Stopwatch.StartNew();
+        try
         {
-            IReadOnlyList<BusMessage> batch;
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                var running = inflight.Where(f => !f.Call.IsCompleted).Select(f => f.Call).ToList();
+                if (running.Count >= settings.MaxBatch)
+                {
+                    await Task.WhenAny(running);
+                    running.RemoveAll(t => t.IsCompleted);
+                }
+                IReadOnlyList<BusMessage> batch;
+                try
+                {
+                    batch = await consumer.ConsumeAsync(settings.MaxBatch - running.Count, inflight.Count == 0 ? TimeSpan.FromSeconds(1) : BusyWait, cancellationToken);
+                }
+                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                {
+                    return;
+                }
+                foreach (var message in batch)
+                {
+                    inflight.Add((message, ProcessAsync(message, cancellationToken)));
+                }
+                await CollectAsync(inflight, done);
+                if (done.Count > 0 && (inflight.Count == 0 || sinceCommit.Elapsed >= CommitInterval))
+                {
+                    if (BeforeCommit is not null)
+                    {
+                        await BeforeCommit();
+                    }
+                    await consumer.CommitAsync([.. done.Values], cancellationToken);
+                    done.Clear();
+                    sinceCommit.Restart();
+                }
+            }
+        }
+        finally
+        {
+            // Never leave calls running behind a stopped worker; their failures were (or will be) seen by the loop.
             try
             {
-                batch = await consumer.ConsumeAsync(settings.MaxBatch, TimeSpan.FromSeconds(1), cancellationToken);
+                await Task.WhenAll(inflight.Select(f => f.Call));
             }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            catch (Exception e) when (e is not OutOfMemoryException)
             {
-                return;
+                logger.LogDebug(e, "Calls in flight ended with an error while the worker stopped");
             }
-            if (batch.Count == 0)
+        }
+    }
+
+    /// <summary>Moves each partition's finished prefix of calls from <paramref name="inflight"/> to <paramref name="done"/>.</summary>
+    private static async Task CollectAsync(List<(BusMessage Message, Task Call)> inflight, Dictionary<(string, int), BusPosition> done)
+    {
+        var blocked = new HashSet<(string, int)>();
+        for (var i = 0; i < inflight.Count;)
+        {
+            var (message, call) = inflight[i];
+            var partition = (message.Topic, message.Partition);
+            if (blocked.Contains(partition) || !call.IsCompleted)
             {
+                blocked.Add(partition);
+                i++;
                 continue;
             }
-            var calls = new Task[batch.Count];
-            for (var i = 0; i < batch.Count; i++)
-            {
-                calls[i] = ProcessAsync(batch[i], cancellationToken);
-            }
-            await Task.WhenAll(calls);
-            if (BeforeCommit is not null)
-            {
-                await BeforeCommit(batch);
-            }
-            var positions = batch.GroupBy(m => (m.Topic, m.Partition)).Select(g => g.MaxBy(m => m.Offset)!.Next).ToList();
-            await consumer.CommitAsync(positions, cancellationToken);
+            await call; // a failed call fails the worker: the supervisor restarts it and the call is delivered again
+            done[partition] = message.Next;
+            inflight.RemoveAt(i);
         }
     }
 

@@ -50,7 +50,7 @@ public sealed class BusCallTests(PythonHostFixture python, KafkaFixture kafka)
 
         var crashing = new CallWorker(bus, settings, caller, outcomes, completions, null, NullLogger.Instance)
         {
-            BeforeCommit = _ => throw new IOException("crash before commit"),
+            BeforeCommit = () => throw new IOException("crash before commit"),
         };
         var crashed = crashing.RunAsync(CancellationToken.None);
         var answer = await dispatcher.CallAsync(new CallRequest("scaled", "orders", "u1", """{"amount":3}""", 1_000, "req-crash"), null, Wait);
