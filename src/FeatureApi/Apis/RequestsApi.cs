@@ -93,6 +93,10 @@ public static class RequestsApi
             answer = await calls.CallAsync(new CallRequest(job, source, body.Key, body.Data?.GetRawText(), body.Time, requestId), reply,
                 TimeSpan.FromMilliseconds(wait ?? DefaultWaitMs), cancellationToken);
         }
+        catch (CallsUnavailableException e)
+        {
+            return TypedResults.Problem(e.Message, statusCode: StatusCodes.Status503ServiceUnavailable, title: "Calls unavailable");
+        }
         catch (Exception e) when (e is ArgumentException or InvalidOperationException or KeyNotFoundException)
         {
             return JsonBody.BadRequest(e.Message, "Request refused");

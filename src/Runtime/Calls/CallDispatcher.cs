@@ -58,6 +58,7 @@ public sealed class CallDispatcher(
     /// <exception cref="ArgumentException">The source is not a trigger of the job, the data is not a JSON object, or
     /// the reply target is malformed or no RabbitMQ is configured for answers.</exception>
     /// <exception cref="InvalidOperationException">The request id is already held by a different event.</exception>
+    /// <exception cref="CallsUnavailableException">The bus did not take the call.</exception>
     public async Task<CallAnswer?> CallAsync(CallRequest request, CallReplyTarget? reply, TimeSpan wait, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -77,9 +78,16 @@ public sealed class CallDispatcher(
         var local = completions.Register(request.Job, request.RequestId);
         try
         {
-            await EnsureTopicAsync(cancellationToken);
             var message = CallMessage.From(request.Job, stored.Event, reply);
-            await Producer().ProduceAsync(settings.Topic, [new OutgoingMessage(Encoding.UTF8.GetBytes(request.RequestId), message.ToJson())], cancellationToken);
+            try
+            {
+                await EnsureTopicAsync(cancellationToken);
+                await Producer().ProduceAsync(settings.Topic, [new OutgoingMessage(Encoding.UTF8.GetBytes(request.RequestId), message.ToJson())], cancellationToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                throw new CallsUnavailableException($"The call could not be put on the bus (topic '{settings.Topic}'): {e.Message}", e);
+            }
             return reply is null && wait > TimeSpan.Zero ? await WaitAsync(request.Job, request.RequestId, local, wait, cancellationToken) : null;
         }
         finally

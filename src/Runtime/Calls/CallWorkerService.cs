@@ -40,7 +40,6 @@ internal sealed class CallWorkerService(
         try
         {
             await startup.Ready.WaitAsync(stoppingToken);
-            await dispatcher.EnsureTopicAsync(stoppingToken);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
@@ -75,6 +74,8 @@ internal sealed class CallWorkerService(
             var started = DateTime.UtcNow;
             try
             {
+                // A missing topic (e.g. Kafka without CreateTopics and not provisioned yet) is retried like a failure.
+                await dispatcher.EnsureTopicAsync(stoppingToken);
                 await new CallWorker(bus, settings.Calls, caller, outcomes, completions, replies.Publisher, logger).RunAsync(stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)

@@ -35,6 +35,27 @@ public sealed class BusCallTests(PythonHostFixture python, KafkaFixture kafka)
     }
 
     [Fact]
+    public async Task A_call_the_bus_does_not_take_is_refused_as_unavailable_and_its_retry_goes_through_once_the_topic_exists()
+    {
+        var bus = new KafkaMessageBus(new KafkaBusOptions { BootstrapServers = kafka.BootstrapServers, CreateTopics = false, SessionTimeout = TimeSpan.FromSeconds(6) });
+        await using var harness = await RuntimeHarness.StartAsync(bus, RuntimeHarness.Orders);
+        await using var jobs = await StoredEvents.LoadJobsAsync(python, harness.DataSource, ("scaled", TestJobs.Scaled));
+        var settings = new CallSettings { Topic = UniqueName.For("calls-missing"), Partitions = 2, GroupId = UniqueName.For("calls") };
+        var caller = Caller(harness, jobs, new CollectingOutput());
+        var outcomes = new CallOutcomes(harness.Events);
+        var completions = new CallCompletions();
+        await using var dispatcher = new CallDispatcher(bus, settings, () => caller, jobs.Find, harness.Events, outcomes, completions, repliesConfigured: false);
+        var request = new CallRequest("scaled", "orders", "u1", """{"amount":1.5}""", 1_000, "req-later");
+
+        await Assert.ThrowsAsync<CallsUnavailableException>(() => dispatcher.CallAsync(request, null, Wait));
+
+        kafka.Cluster.CreateTopic(settings.Topic, 2);
+        harness.Run(new CallWorker(bus, settings, caller, outcomes, completions, null, NullLogger.Instance).RunAsync);
+        var answer = await dispatcher.CallAsync(request, null, Wait);
+        Assert.Equal((CallAnswer.Done, 1.5), (answer!.State, answer.Results[0].GetProperty("scaled").GetDouble()));
+    }
+
+    [Fact]
     public async Task A_call_redelivered_after_a_crash_before_the_commit_creates_no_duplicate_results()
     {
         var bus = new EmbeddedMessageBus(new EmbeddedBusOptions { Directory = Path.Combine(Path.GetTempPath(), UniqueName.For("calls-bus")) });
