@@ -22,6 +22,12 @@ public interface IMessageBus : IAsyncDisposable
 
     /// <summary>Joins <paramref name="groupId"/> as a new member consuming <paramref name="topics"/>.</summary>
     IBusConsumer CreateConsumer(string groupId, IReadOnlyList<string> topics);
+
+    /// <summary>Creates a producer tuned for latency; backends without such knobs return a plain producer.</summary>
+    IBusProducer CreateProducer(BusLatencyTuning tuning) => CreateProducer();
+
+    /// <summary>Joins a group as a member tuned for latency; backends without such knobs return a plain member.</summary>
+    IBusConsumer CreateConsumer(string groupId, IReadOnlyList<string> topics, BusLatencyTuning tuning) => CreateConsumer(groupId, topics);
 }
 
 /// <summary>Writes messages to topics.</summary>

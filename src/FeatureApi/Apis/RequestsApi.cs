@@ -1,17 +1,18 @@
 using System.Text.Json;
 using FeaturePlatform.FeatureApi.Auth;
-using FeaturePlatform.FeatureApi.Requests;
+using FeaturePlatform.Runtime.Calls;
 using FeaturePlatform.Runtime.Execution;
 using FeaturePlatform.Runtime.Hosting;
-using FeaturePlatform.Runtime.Outputs;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace FeaturePlatform.FeatureApi.Apis;
 
 /// <summary>
-/// Request–poll: a request to a job becomes an event, the logic computes, the result is stored in the event center.
-/// The POST waits up to <c>wait</c> ms and answers 200 with the result when it is ready (one synchronous call), else
-/// 202 with the request id to poll.
+/// Calls of jobs through the bus. Request–poll: a request becomes an event (stored in the event center), the call goes
+/// to the calls topic, a call worker of any runtime process computes it and stores the answer; the POST waits up to
+/// <c>wait</c> ms and answers 200 with the result when it is ready (one synchronous call), else 202 with the URL to
+/// poll. Request–message: with <c>reply</c>, the POST answers 202 once the call is on the bus and the answer is
+/// published to the caller's RabbitMQ exchange and routing key.
 /// </summary>
 public static class RequestsApi
 {
@@ -26,8 +27,8 @@ public static class RequestsApi
     {
         var group = app.MapGroup("/api/jobs/{job}/requests").WithTags("Requests").RequireAuthorization(Roles.ReadPolicy);
         group.MapPost("/", PostAsync).RequireAuthorization(Roles.ForwardPolicy)
-            .WithSummary("Run the job on a request; 200 with the result if ready within `wait` ms, else 202 with the id to poll");
-        group.MapGet("/{requestId}", PollAsync).WithSummary("The result of a request: 200 when ready, 202 while computing, 404 when unknown");
+            .WithSummary("Call the job: 200 with the result if ready within `wait` ms, else 202 with the URL to poll; with `reply`, 202 at once and the answer goes to RabbitMQ");
+        group.MapGet("/{requestId}", PollAsync).WithSummary("The result of a request: 200 when answered (state done or failed), 202 while computing, 404 when unknown");
         return app;
     }
 
@@ -37,13 +38,25 @@ public static class RequestsApi
     /// <param name="Source">The trigger source the request is an event of; default: the job's first trigger.</param>
     /// <param name="Time">Event time (ms); default: now.</param>
     /// <param name="RequestId">The caller's id (idempotent retries); default: a new id.</param>
-    public sealed record RequestBody(string Key, JsonElement? Data = null, string? Source = null, long? Time = null, string? RequestId = null);
+    /// <param name="Reply">Request–message: publish the answer to this RabbitMQ exchange and routing key.</param>
+    public sealed record RequestBody(string Key, JsonElement? Data = null, string? Source = null, long? Time = null, string? RequestId = null, ReplyTo? Reply = null);
 
-    /// <summary>The answer: the result rows when done.</summary>
-    public sealed record RequestAnswer(string RequestId, string State, int? JobVersion, IReadOnlyList<IReadOnlyDictionary<string, object?>>? Results, string? Error, string Poll);
+    /// <summary>Where a request–message answer goes.</summary>
+    /// <param name="Exchange">The RabbitMQ exchange (must exist; "" is the default exchange, routing by queue name).</param>
+    /// <param name="RoutingKey">The routing key.</param>
+    public sealed record ReplyTo(string Exchange, string RoutingKey);
+
+    /// <summary>The answer: the result rows when done, the error when failed.</summary>
+    /// <param name="RequestId">The request id.</param>
+    /// <param name="State"><c>done</c>, <c>failed</c> (the logic raised; see error), <c>computing</c>, or <c>accepted</c> (request–message).</param>
+    /// <param name="JobVersion">The job version that ran.</param>
+    /// <param name="Results">The result rows (column → value).</param>
+    /// <param name="Error">"ErrorType: message" when failed.</param>
+    /// <param name="Poll">The URL to poll.</param>
+    public sealed record RequestAnswer(string RequestId, string State, int? JobVersion, IReadOnlyList<JsonElement>? Results, string? Error, string Poll);
 
     private static async Task<Results<Ok<RequestAnswer>, Accepted<RequestAnswer>, ProblemHttpResult>> PostAsync(
-        string job, int? wait, HttpRequest http, RuntimeStartup runtime, PendingRequests pending, CancellationToken cancellationToken)
+        string job, int? wait, HttpRequest http, RuntimeStartup runtime, CallDispatcher calls, CancellationToken cancellationToken)
     {
         if (wait is < 0 or > MaxWaitMs)
         {
@@ -72,60 +85,46 @@ public static class RequestsApi
             return JsonBody.BadRequest($"Job '{job}' declares no trigger source; name one in `source`.");
         }
         var requestId = body.RequestId ?? "req-" + Guid.NewGuid().ToString("N");
-        var call = pending.Start(new CallRequest(job, source, body.Key, body.Data?.GetRawText(), body.Time, requestId));
-        var poll = $"/api/jobs/{Uri.EscapeDataString(job)}/requests/{Uri.EscapeDataString(requestId)}";
+        var poll = PollUrl(job, requestId);
+        var reply = body.Reply is { } r ? new CallReplyTarget(r.Exchange, r.RoutingKey) : null;
+        CallAnswer? answer;
         try
         {
-            await call.WaitAsync(TimeSpan.FromMilliseconds(wait ?? DefaultWaitMs), cancellationToken);
+            answer = await calls.CallAsync(new CallRequest(job, source, body.Key, body.Data?.GetRawText(), body.Time, requestId), reply,
+                TimeSpan.FromMilliseconds(wait ?? DefaultWaitMs), cancellationToken);
         }
-        catch (TimeoutException)
+        catch (CallsUnavailableException e)
         {
-            return TypedResults.Accepted(poll, new RequestAnswer(requestId, "computing", null, null, null, poll));
+            return TypedResults.Problem(e.Message, statusCode: StatusCodes.Status503ServiceUnavailable, title: "Calls unavailable");
         }
         catch (Exception e) when (e is ArgumentException or InvalidOperationException or KeyNotFoundException)
         {
             return JsonBody.BadRequest(e.Message, "Request refused");
         }
-        return TypedResults.Ok(Answer(requestId, await call, poll));
+        if (answer is null)
+        {
+            return TypedResults.Accepted(poll, new RequestAnswer(requestId, reply is null ? "computing" : "accepted", null, null, null, poll));
+        }
+        return TypedResults.Ok(Answer(answer, poll));
     }
 
     private static async Task<Results<Ok<RequestAnswer>, Accepted<RequestAnswer>, ProblemHttpResult>> PollAsync(
-        string job, string requestId, PendingRequests pending, EventCenter.Tables.IEventReader events, CancellationToken cancellationToken)
+        string job, string requestId, CallDispatcher calls, CancellationToken cancellationToken)
     {
-        var poll = $"/api/jobs/{Uri.EscapeDataString(job)}/requests/{Uri.EscapeDataString(requestId)}";
-        if (pending.Find(job, requestId) is { } call)
+        var poll = PollUrl(job, requestId);
+        var (answer, known) = await calls.PollAsync(job, requestId, cancellationToken);
+        if (answer is not null)
         {
-            if (!call.IsCompleted)
-            {
-                return TypedResults.Accepted(poll, new RequestAnswer(requestId, "computing", null, null, null, poll));
-            }
-            if (call.IsCompletedSuccessfully)
-            {
-                return TypedResults.Ok(Answer(requestId, call.Result, poll));
-            }
-            return JsonBody.BadRequest(call.Exception?.GetBaseException().Message ?? "The request failed.", "Request refused");
+            return TypedResults.Ok(Answer(answer, poll));
         }
-        // Computed by another process (or before a restart): the results are in the event center.
-        var rows = new List<IReadOnlyDictionary<string, object?>>();
-        for (var row = 0; ; row++)
-        {
-            var stored = await EventCenterOutput.GetResultAsync(events, job, requestId, row, cancellationToken);
-            if (stored?.After is null)
-            {
-                break;
-            }
-            rows.Add(JsonSerializer.Deserialize<Dictionary<string, object?>>(stored.After)!);
-        }
-        return rows.Count > 0
-            ? TypedResults.Ok(new RequestAnswer(requestId, "done", null, rows, null, poll))
-            : TypedResults.Problem($"No request '{requestId}' of job '{job}' is known here.", statusCode: StatusCodes.Status404NotFound, title: "Unknown request");
+        return known
+            ? TypedResults.Accepted(poll, new RequestAnswer(requestId, "computing", null, null, null, poll))
+            : TypedResults.Problem($"No request '{requestId}' of job '{job}' is known.", statusCode: StatusCodes.Status404NotFound, title: "Unknown request");
     }
 
-    private static RequestAnswer Answer(string requestId, CallResult result, string poll) => new(
-        requestId,
-        result.Error is null ? "done" : "failed",
-        result.JobVersion,
-        result.Results.Select(r => (IReadOnlyDictionary<string, object?>)r.Values.ToDictionary(v => v.Key, v => v.Value)).ToList(),
-        result.Error is null ? null : $"{result.Error.ErrorType}: {result.Error.Message}",
-        poll);
+    private static string PollUrl(string job, string requestId) =>
+        $"/api/jobs/{Uri.EscapeDataString(job)}/requests/{Uri.EscapeDataString(requestId)}";
+
+    private static RequestAnswer Answer(CallAnswer answer, string poll) =>
+        new(answer.RequestId, answer.State, answer.JobVersion, answer.Results, answer.Error, poll);
 }

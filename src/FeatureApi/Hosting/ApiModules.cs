@@ -20,8 +20,6 @@ public static class ApiModules
         ArgumentNullException.ThrowIfNull(builder);
         var services = builder.Services;
         services.TryAddSingleton(sp => new FeatureStore(sp.GetRequiredKeyedService<IWideTableStore>(StoreRole.Hot)));
-        services.AddSingleton<Requests.PendingRequests>();
-        services.AddHostedService(sp => sp.GetRequiredService<Requests.PendingRequests>());
         services.AddSingleton(sp => new AuditLog(sp.GetRequiredKeyedService<IWideTableStore>(StoreRole.Hot)));
         services.AddSingleton(sp => new ProposalStore(sp.GetRequiredKeyedService<IWideTableStore>(StoreRole.Hot), sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton(sp => new JobErrorLog(sp.GetRequiredKeyedService<IWideTableStore>(StoreRole.Hot)));

@@ -40,6 +40,19 @@ public sealed class JobCaller(
     /// <exception cref="InvalidOperationException">The request id is already held by a different event.</exception>
     public async Task<CallResult> CallAsync(CallRequest request, CancellationToken cancellationToken = default)
     {
+        var stored = await StoreAsync(request, cancellationToken);
+        return await RunAsync(request.Job, stored.Event, cancellationToken);
+    }
+
+    /// <summary>
+    /// Validates the request and stores its event in the event center (the first half of a call: the request becomes
+    /// an event); returns the event as stored — for a retried request, the one stored first — and whether it was.
+    /// </summary>
+    /// <exception cref="KeyNotFoundException">No job has that name.</exception>
+    /// <exception cref="ArgumentException">The source is not a trigger of the job, or the data is not a JSON object.</exception>
+    /// <exception cref="InvalidOperationException">The request id is already held by a different event.</exception>
+    public async Task<StoredCall> StoreAsync(CallRequest request, CancellationToken cancellationToken = default)
+    {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentException.ThrowIfNullOrEmpty(request.RequestId);
         ArgumentException.ThrowIfNullOrEmpty(request.Key);
@@ -70,11 +83,23 @@ public sealed class JobCaller(
             {
                 throw new InvalidOperationException($"Request id '{request.RequestId}' of source '{request.Source}' is already used by a different event.");
             }
-            e = stored; // the same request, retried: compute on the event as first stored
+            return new StoredCall(stored, Repeated: true); // the same request, retried: compute on the event as first stored
         }
-        var runner = new JobRunner(job, dataSource, outputsFor?.Invoke(job) ?? [], errors, logger, this.clock);
-        var batch = await runner.RunBatchWithErrorsAsync([e], cancellationToken);
-        return new CallResult(e, job.Version, batch.Results, batch.Errors.Count == 0 ? null : batch.Errors[0]);
+        return new StoredCall(e, Repeated: false);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="job"/> on a call's stored event (see <see cref="StoreAsync"/>) through the run loop, writes
+    /// the results to the job's outputs and returns them.
+    /// </summary>
+    /// <exception cref="KeyNotFoundException">No job has that name (in this process).</exception>
+    public async Task<CallResult> RunAsync(string job, ChangeEvent stored, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(stored);
+        var registered = jobs.Find(job) ?? throw new KeyNotFoundException($"No job named '{job}'.");
+        var runner = new JobRunner(registered, dataSource, outputsFor?.Invoke(registered) ?? [], errors, logger, this.clock);
+        var batch = await runner.RunBatchWithErrorsAsync([stored], cancellationToken);
+        return new CallResult(stored, registered.Version, batch.Results, batch.Errors.Count == 0 ? null : batch.Errors[0]);
     }
 
     private static byte[] ValidateData(string? json)
@@ -109,6 +134,11 @@ public sealed class JobCaller(
 /// <param name="TimeMs">Event time, ms since the Unix epoch; null: now.</param>
 /// <param name="RequestId">The caller's request id: the event id, and the key for polling the result.</param>
 public sealed record CallRequest(string Job, string Source, string Key, string? DataJson, long? TimeMs, string RequestId);
+
+/// <summary>A call's event as stored in the event center.</summary>
+/// <param name="Event">The event (for a repeated request: as stored the first time).</param>
+/// <param name="Repeated">Whether the request id was stored before (a retry of the same request).</param>
+public sealed record StoredCall(ChangeEvent Event, bool Repeated);
 
 /// <summary>What a call computed.</summary>
 /// <param name="Event">The event the job ran on (as stored in the event center).</param>

@@ -1,4 +1,7 @@
+using FeaturePlatform.EventCenter.Bus;
 using FeaturePlatform.EventCenter.Hosting;
+using FeaturePlatform.EventCenter.Tables;
+using FeaturePlatform.Runtime.Calls;
 using FeaturePlatform.EventCenter.Storage;
 using FeaturePlatform.Runtime.Execution;
 using FeaturePlatform.Runtime.Outputs;
@@ -9,7 +12,7 @@ using Microsoft.Extensions.Logging;
 
 namespace FeaturePlatform.Runtime.Hosting;
 
-/// <summary>Registers the runtime: Python host, job registry, feature store, error log, parameters, live jobs.</summary>
+/// <summary>Registers the runtime: Python host, job registry, feature store, error log, parameters, calls, live jobs.</summary>
 public static class RuntimeServices
 {
     /// <summary>
@@ -38,6 +41,24 @@ public static class RuntimeServices
         services.AddHostedService(sp => sp.GetRequiredService<RuntimeStartup>());
         services.AddHostedService<ParameterSyncService>();
         services.AddHostedService<ReplayWorkerService>();
+        services.AddSingleton(sp => new CallOutcomes(sp.GetRequiredService<IEventStore>()));
+        services.AddSingleton<CallCompletions>();
+        services.AddSingleton(sp => new CallReplies(
+            settings.Calls.ReplyRabbitMqUri ?? sp.GetRequiredService<EventCenterSettings>().RabbitMqUri,
+            sp.GetRequiredService<ILoggerFactory>().CreateLogger<CallReplyPublisher>()));
+        services.AddSingleton(sp =>
+        {
+            var startup = sp.GetRequiredService<RuntimeStartup>();
+            var events = sp.GetRequiredService<IEventStore>();
+            var errors = sp.GetRequiredService<JobErrorLog>();
+            return new CallDispatcher(
+                sp.GetRequiredService<IMessageBus>(), settings.Calls,
+                () => new JobCaller(startup.Registry, events, startup.DataSource, errors),
+                job => startup.Jobs.FirstOrDefault(j => j.Name == job),
+                events, sp.GetRequiredService<CallOutcomes>(), sp.GetRequiredService<CallCompletions>(),
+                sp.GetRequiredService<CallReplies>().Publisher is not null);
+        });
+        services.AddHostedService<CallWorkerService>();
         services.AddSingleton<LiveJobsService>();
         services.AddHostedService(sp => sp.GetRequiredService<LiveJobsService>());
         return services;

@@ -47,6 +47,9 @@ public sealed record RuntimeSettings
     /// <summary>Taking replay shards from the shards topic (scale-out of replays).</summary>
     public ReplayWorkerSettings ReplayWorker { get; init; } = new();
 
+    /// <summary>Calls through the bus (request–poll, request–message).</summary>
+    public Calls.CallSettings Calls { get; init; } = new();
+
     /// <summary>Salt buckets of the feature store's row keys. Default: 16.</summary>
     public int FeatureStoreSaltBuckets { get; init; } = 16;
 
@@ -74,6 +77,7 @@ public sealed record RuntimeSettings
             throw new ArgumentException("Runtime:Python: LatencyWorkers and BulkWorkers must be at least 1, CallTimeout positive.");
         }
         Live.Validate();
+        Calls.Validate();
         if (ReplayWorker.BatchSize < 1 || ReplayWorker.Parallelism < 1 || string.IsNullOrWhiteSpace(ReplayWorker.ShardsTopic)
             || string.IsNullOrWhiteSpace(ReplayWorker.ResultsTopic) || string.IsNullOrWhiteSpace(ReplayWorker.GroupId))
         {

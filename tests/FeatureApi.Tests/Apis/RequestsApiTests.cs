@@ -31,6 +31,12 @@ public sealed class RequestsApiTests(PlatformFactory factory) : IClassFixture<Pl
         // A retry with the same id computes on the stored event: same answer.
         using var retry = await client.PostAsync("/api/jobs/order_stats_30d/requests", Json(Request(user, now)));
         Assert.Equal(HttpStatusCode.OK, retry.StatusCode);
+        Assert.Equal(row.GetRawText(), JsonDocument.Parse(await retry.Content.ReadAsStringAsync()).RootElement.GetProperty("results")[0].GetRawText());
+
+        // The same request id for a different event is refused before anything runs.
+        using var clash = await client.PostAsync("/api/jobs/order_stats_30d/requests", Json(Request(user, now + 1)));
+        Assert.Equal(HttpStatusCode.BadRequest, clash.StatusCode);
+        Assert.Equal("application/problem+json", clash.Content.Headers.ContentType?.MediaType);
     }
 
     [Fact]
@@ -63,6 +69,7 @@ public sealed class RequestsApiTests(PlatformFactory factory) : IClassFixture<Pl
     [InlineData("order_stats_30d", """{"data":{}}""", PlatformFactory.Author, HttpStatusCode.BadRequest)]
     [InlineData("order_stats_30d", """{"key":"k","data":[1]}""", PlatformFactory.Author, HttpStatusCode.BadRequest)]
     [InlineData("order_stats_30d", """{"key":"k","source":"not-a-trigger"}""", PlatformFactory.Author, HttpStatusCode.BadRequest)]
+    [InlineData("order_stats_30d", """{"key":"k","reply":{"exchange":"x","routingKey":"r"}}""", PlatformFactory.Author, HttpStatusCode.BadRequest)]
     [InlineData("no_such_job", """{"key":"k"}""", PlatformFactory.Author, HttpStatusCode.NotFound)]
     [InlineData("order_stats_30d", """{"key":"k"}""", PlatformFactory.Reader, HttpStatusCode.Forbidden)]
     [InlineData("order_stats_30d", """{"key":"k"}""", null, HttpStatusCode.Unauthorized)]

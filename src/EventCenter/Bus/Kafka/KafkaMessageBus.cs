@@ -7,6 +7,9 @@ namespace FeaturePlatform.EventCenter.Bus.Kafka;
 /// <summary>The bus on a Kafka cluster (Confluent.Kafka bound to the system's librdkafka).</summary>
 public sealed class KafkaMessageBus : IMessageBus
 {
+    /// <summary>fetch.wait.max.ms of consumers without tuning.</summary>
+    private static readonly TimeSpan DefaultMaxFetchWait = TimeSpan.FromMilliseconds(50);
+
     private readonly KafkaBusOptions options;
     private readonly IAdminClient admin;
 
@@ -63,18 +66,24 @@ public sealed class KafkaMessageBus : IMessageBus
     }
 
     /// <inheritdoc />
-    public IBusProducer CreateProducer() => new KafkaBusProducer(Apply(new ProducerConfig
+    public IBusProducer CreateProducer() => CreateProducer(new BusLatencyTuning());
+
+    /// <inheritdoc />
+    public IBusProducer CreateProducer(BusLatencyTuning tuning) => new KafkaBusProducer(Apply(new ProducerConfig
     {
         BootstrapServers = options.BootstrapServers,
         ClientId = options.ClientId,
         Acks = Acks.All,
         EnableIdempotence = true,
-        LingerMs = options.Linger.TotalMilliseconds,
+        LingerMs = (tuning?.Linger ?? options.Linger).TotalMilliseconds,
         MessageTimeoutMs = (int)options.OperationTimeout.TotalMilliseconds,
     }));
 
     /// <inheritdoc />
-    public IBusConsumer CreateConsumer(string groupId, IReadOnlyList<string> topics)
+    public IBusConsumer CreateConsumer(string groupId, IReadOnlyList<string> topics) => CreateConsumer(groupId, topics, new BusLatencyTuning());
+
+    /// <inheritdoc />
+    public IBusConsumer CreateConsumer(string groupId, IReadOnlyList<string> topics, BusLatencyTuning tuning)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(groupId);
         ArgumentNullException.ThrowIfNull(topics);
@@ -88,7 +97,7 @@ public sealed class KafkaMessageBus : IMessageBus
             EnablePartitionEof = false,
             SessionTimeoutMs = (int)options.SessionTimeout.TotalMilliseconds,
             HeartbeatIntervalMs = Math.Max(100, (int)options.SessionTimeout.TotalMilliseconds / 10),
-            FetchWaitMaxMs = 50,
+            FetchWaitMaxMs = (int)Math.Max(1, (tuning?.MaxFetchWait ?? DefaultMaxFetchWait).TotalMilliseconds),
         });
         return new KafkaBusConsumer(groupId, config, topics, options.OperationTimeout);
     }

@@ -1,0 +1,169 @@
+using System.Diagnostics;
+using System.Text;
+using FeaturePlatform.EventCenter.Bus;
+using FeaturePlatform.EventCenter.Tables;
+using FeaturePlatform.Runtime.Execution;
+using FeaturePlatform.Runtime.Jobs;
+
+namespace FeaturePlatform.Runtime.Calls;
+
+/// <summary>
+/// The accepting side of calls: a request becomes an event (stored in the event center), the call goes to the calls
+/// topic, and the caller waits for the answer — signalled at once when this process's worker computed it, else found
+/// by polling <see cref="CallOutcomes"/> with a short, growing interval.
+/// </summary>
+/// <param name="bus">The bus carrying the calls topic.</param>
+/// <param name="settings">Calls settings.</param>
+/// <param name="caller">The job caller (validates and stores requests).</param>
+/// <param name="findJob">Looks up a loaded job by name.</param>
+/// <param name="events">The event center (request events).</param>
+/// <param name="outcomes">The stored answers.</param>
+/// <param name="completions">In-process answer signals.</param>
+/// <param name="repliesConfigured">Whether request–message answers can be published (a RabbitMQ broker is configured).</param>
+public sealed class CallDispatcher(
+    IMessageBus bus,
+    CallSettings settings,
+    Func<JobCaller> caller,
+    Func<string, RegisteredJob?> findJob,
+    IEventReader events,
+    CallOutcomes outcomes,
+    CallCompletions completions,
+    bool repliesConfigured) : IAsyncDisposable
+{
+    private readonly Lock producerLock = new();
+    private IBusProducer? producer;
+    private Task? topicReady;
+
+    /// <summary>Whether request–message calls are possible here.</summary>
+    public bool RepliesConfigured => repliesConfigured;
+
+    /// <summary>Creates the calls topic if it does not exist (once per process; retried after a failure).</summary>
+    public Task EnsureTopicAsync(CancellationToken cancellationToken = default)
+    {
+        var ready = topicReady;
+        if (ready is null || ready.IsFaulted || ready.IsCanceled)
+        {
+            ready = bus.CreateTopicAsync(settings.Topic, settings.Partitions, CancellationToken.None).AsTask();
+            topicReady = ready;
+        }
+        return ready.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Stores the request's event, produces the call (completes only after the bus confirmed it) and, unless the
+    /// answer goes to <paramref name="reply"/>, waits up to <paramref name="wait"/> for the answer.
+    /// </summary>
+    /// <returns>The answer, or null when it is not ready within the wait (or goes to <paramref name="reply"/>).</returns>
+    /// <exception cref="KeyNotFoundException">No job has that name.</exception>
+    /// <exception cref="ArgumentException">The source is not a trigger of the job, the data is not a JSON object, or
+    /// the reply target is malformed or no RabbitMQ is configured for answers.</exception>
+    /// <exception cref="InvalidOperationException">The request id is already held by a different event.</exception>
+    /// <exception cref="CallsUnavailableException">The bus did not take the call.</exception>
+    public async Task<CallAnswer?> CallAsync(CallRequest request, CallReplyTarget? reply, TimeSpan wait, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (reply is not null)
+        {
+            reply.Validate();
+            if (!repliesConfigured)
+            {
+                throw new ArgumentException("This platform has no RabbitMQ broker for answers (Runtime:Calls:ReplyRabbitMqUri or EventCenter:RabbitMqUri); request–message calls are not possible.");
+            }
+        }
+        var stored = await caller().StoreAsync(request, cancellationToken);
+        if (stored.Repeated && reply is null && await outcomes.GetAsync(request.Job, request.RequestId, cancellationToken) is { } known)
+        {
+            return known; // a retry of an answered request
+        }
+        var local = completions.Register(request.Job, request.RequestId);
+        try
+        {
+            var message = CallMessage.From(request.Job, stored.Event, reply);
+            try
+            {
+                await EnsureTopicAsync(cancellationToken);
+                await Producer().ProduceAsync(settings.Topic, [new OutgoingMessage(Encoding.UTF8.GetBytes(request.RequestId), message.ToJson())], cancellationToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                throw new CallsUnavailableException($"The call could not be put on the bus (topic '{settings.Topic}'): {e.Message}", e);
+            }
+            return reply is null && wait > TimeSpan.Zero ? await WaitAsync(request.Job, request.RequestId, local, wait, cancellationToken) : null;
+        }
+        finally
+        {
+            completions.Forget(request.Job, request.RequestId, local);
+        }
+    }
+
+    /// <summary>The state of a request as any process sees it.</summary>
+    public async Task<(CallAnswer? Answer, bool Known)> PollAsync(string job, string requestId, CancellationToken cancellationToken = default)
+    {
+        if (await outcomes.GetAsync(job, requestId, cancellationToken) is { } answer)
+        {
+            return (answer, true);
+        }
+        // Accepted but not answered yet: its event is stored under one of the job's trigger sources.
+        foreach (var trigger in findJob(job)?.Declaration.Triggers ?? [])
+        {
+            if (await events.GetByIdAsync(trigger.Source, requestId, cancellationToken) is not null)
+            {
+                return (null, true);
+            }
+        }
+        return (null, false);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        IBusProducer? p;
+        lock (producerLock)
+        {
+            p = producer;
+            producer = null;
+        }
+        if (p is not null)
+        {
+            await p.DisposeAsync();
+        }
+    }
+
+    private IBusProducer Producer()
+    {
+        lock (producerLock)
+        {
+            return producer ??= bus.CreateProducer(new BusLatencyTuning { Linger = TimeSpan.Zero });
+        }
+    }
+
+    private async Task<CallAnswer?> WaitAsync(string job, string requestId, Task<CallAnswer> local, TimeSpan wait, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        var interval = TimeSpan.FromMilliseconds(1);
+        while (true)
+        {
+            var remaining = wait - clock.Elapsed;
+            if (remaining <= TimeSpan.Zero)
+            {
+                return await outcomes.GetAsync(job, requestId, cancellationToken);
+            }
+            using (var pause = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+            {
+                var delay = Task.Delay(remaining < interval ? remaining : interval, pause.Token);
+                if (await Task.WhenAny(local, delay) == local)
+                {
+                    await pause.CancelAsync();
+                    return await local;
+                }
+            }
+            cancellationToken.ThrowIfCancellationRequested();
+            // Computed by another process's worker: its answer is in the event center.
+            if (await outcomes.GetAsync(job, requestId, cancellationToken) is { } answer)
+            {
+                return answer;
+            }
+            interval = TimeSpan.FromTicks(Math.Min(interval.Ticks * 2, settings.MaxPollInterval.Ticks));
+        }
+    }
+}

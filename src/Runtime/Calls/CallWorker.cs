@@ -1,0 +1,183 @@
+using System.Text.Json;
+using FeaturePlatform.EventCenter.Bus;
+using FeaturePlatform.Runtime.Execution;
+using Microsoft.Extensions.Logging;
+
+namespace FeaturePlatform.Runtime.Calls;
+
+/// <summary>
+/// One member of the call workers' consumer group: takes calls from the calls topic, runs each through
+/// <see cref="JobCaller.RunAsync"/> (the job's outputs and the event center get the results), stores the answer in
+/// <see cref="CallOutcomes"/>, signals waiters in this process, publishes request–message answers, and only then
+/// commits the batch's offsets (at-least-once).
+/// </summary>
+/// <remarks>
+/// A call delivered again (the worker died before its commit) whose answer is already stored is not run again: the
+/// stored answer is signalled and, for request–message, published again (same message id). A call that died between
+/// writing its results and storing its answer runs again; its results have the same ids, so the event center and the
+/// feature store keep one copy.
+/// </remarks>
+public sealed class CallWorker(
+    IMessageBus bus,
+    CallSettings settings,
+    JobCaller caller,
+    CallOutcomes outcomes,
+    CallCompletions completions,
+    CallReplyPublisher? replies,
+    ILogger logger)
+{
+    private long runs;
+    private long answeredFromStore;
+
+    /// <summary>Calls whose job ran here.</summary>
+    public long Runs => Interlocked.Read(ref runs);
+
+    /// <summary>Re-delivered calls answered from the stored answer without running the job again.</summary>
+    public long AnsweredFromStore => Interlocked.Read(ref answeredFromStore);
+
+    /// <summary>How long a worker with calls in flight waits for more before it looks at finished ones.</summary>
+    private static readonly TimeSpan BusyWait = TimeSpan.FromMilliseconds(5);
+
+    /// <summary>Commits while calls keep arriving happen at most this often; an idle worker commits at once.</summary>
+    private static readonly TimeSpan CommitInterval = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>Test hook: runs before each commit, after the calls it covers are answered (a crash there re-delivers them).</summary>
+    internal Func<Task>? BeforeCommit { get; init; }
+
+    /// <summary>Consumes calls until <paramref name="cancellationToken"/> is cancelled.</summary>
+    /// <remarks>
+    /// Calls run as they arrive (up to <see cref="CallSettings.MaxBatch"/> at once), so a slow call does not hold back
+    /// the ones behind it; a partition's offset is committed only up to its first call still running.
+    /// </remarks>
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        await using var consumer = bus.CreateConsumer(settings.GroupId, [settings.Topic], new BusLatencyTuning { MaxFetchWait = settings.MaxFetchWait });
+        var inflight = new List<(BusMessage Message, Task Call)>();
+        var done = new Dictionary<(string, int), BusPosition>();
+        var sinceCommit = System.Diagnostics.Stopwatch.StartNew();
+        try
+        {
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                var running = inflight.Where(f => !f.Call.IsCompleted).Select(f => f.Call).ToList();
+                if (running.Count >= settings.MaxBatch)
+                {
+                    await Task.WhenAny(running);
+                    running.RemoveAll(t => t.IsCompleted);
+                }
+                IReadOnlyList<BusMessage> batch;
+                try
+                {
+                    batch = await consumer.ConsumeAsync(settings.MaxBatch - running.Count, inflight.Count == 0 ? TimeSpan.FromSeconds(1) : BusyWait, cancellationToken);
+                }
+                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                {
+                    return;
+                }
+                foreach (var message in batch)
+                {
+                    inflight.Add((message, ProcessAsync(message, cancellationToken)));
+                }
+                await CollectAsync(inflight, done);
+                if (done.Count > 0 && (inflight.Count == 0 || sinceCommit.Elapsed >= CommitInterval))
+                {
+                    if (BeforeCommit is not null)
+                    {
+                        await BeforeCommit();
+                    }
+                    await consumer.CommitAsync([.. done.Values], cancellationToken);
+                    done.Clear();
+                    sinceCommit.Restart();
+                }
+            }
+        }
+        finally
+        {
+            // Never leave calls running behind a stopped worker; their failures were (or will be) seen by the loop.
+            try
+            {
+                await Task.WhenAll(inflight.Select(f => f.Call));
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                logger.LogDebug(e, "Calls in flight ended with an error while the worker stopped");
+            }
+        }
+    }
+
+    /// <summary>Moves each partition's finished prefix of calls from <paramref name="inflight"/> to <paramref name="done"/>.</summary>
+    private static async Task CollectAsync(List<(BusMessage Message, Task Call)> inflight, Dictionary<(string, int), BusPosition> done)
+    {
+        var blocked = new HashSet<(string, int)>();
+        for (var i = 0; i < inflight.Count;)
+        {
+            var (message, call) = inflight[i];
+            var partition = (message.Topic, message.Partition);
+            if (blocked.Contains(partition) || !call.IsCompleted)
+            {
+                blocked.Add(partition);
+                i++;
+                continue;
+            }
+            await call; // a failed call fails the worker: the supervisor restarts it and the call is delivered again
+            done[partition] = message.Next;
+            inflight.RemoveAt(i);
+        }
+    }
+
+    private async Task ProcessAsync(BusMessage message, CancellationToken cancellationToken)
+    {
+        CallMessage call;
+        try
+        {
+            call = CallMessage.FromJson(message.Value);
+        }
+        catch (JsonException e)
+        {
+            logger.LogError(e, "Call message at {Topic}/{Partition}@{Offset} is not a call; skipped", message.Topic, message.Partition, message.Offset);
+            return;
+        }
+        var answer = await outcomes.GetAsync(call.Job, call.RequestId, cancellationToken);
+        if (answer is null)
+        {
+            var stored = call.ToEvent();
+            try
+            {
+                answer = CallAnswer.From(call.Job, await caller.RunAsync(call.Job, stored, cancellationToken));
+            }
+            catch (KeyNotFoundException e)
+            {
+                answer = CallAnswer.Failure(call.RequestId, call.Job, $"{e.Message} The job is not loaded in the runtime process {Environment.MachineName}/{Environment.ProcessId}.");
+            }
+            await outcomes.WriteAsync(stored, answer, cancellationToken);
+            Interlocked.Increment(ref runs);
+        }
+        else
+        {
+            Interlocked.Increment(ref answeredFromStore);
+        }
+        completions.Complete(answer);
+        if (call.Reply is { } reply)
+        {
+            await ReplyAsync(reply, answer, cancellationToken);
+        }
+    }
+
+    private async Task ReplyAsync(CallReplyTarget reply, CallAnswer answer, CancellationToken cancellationToken)
+    {
+        if (replies is null)
+        {
+            logger.LogError("Request {RequestId} asks for an answer on RabbitMQ, but this process has no RabbitMQ for answers (Runtime:Calls:ReplyRabbitMqUri); it can only be polled", answer.RequestId);
+            return;
+        }
+        try
+        {
+            await replies.PublishAsync(reply, answer, cancellationToken);
+        }
+        catch (InvalidOperationException e)
+        {
+            // A missing exchange will not appear by retrying; the answer stays pollable.
+            logger.LogError(e, "The answer of request {RequestId} could not be published; it can only be polled", answer.RequestId);
+        }
+    }
+}

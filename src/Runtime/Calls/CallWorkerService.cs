@@ -1,0 +1,115 @@
+using System.Collections.Concurrent;
+using FeaturePlatform.EventCenter.Bus;
+using FeaturePlatform.EventCenter.Tables;
+using FeaturePlatform.Runtime.Execution;
+using FeaturePlatform.Runtime.Hosting;
+using FeaturePlatform.Runtime.Outputs;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace FeaturePlatform.Runtime.Calls;
+
+/// <summary>
+/// Runs this process's call workers (<see cref="CallSettings.Workers"/> members of group
+/// <see cref="CallSettings.GroupId"/>) when <see cref="CallSettings.RunWorker"/>. Results go to each job's configured
+/// outputs plus the event center. A worker that fails is logged and restarted after a growing delay; its uncommitted
+/// calls are then delivered again.
+/// </summary>
+internal sealed class CallWorkerService(
+    RuntimeSettings settings,
+    RuntimeStartup startup,
+    IMessageBus bus,
+    IEventStore events,
+    JobErrorLog errors,
+    CallDispatcher dispatcher,
+    CallOutcomes outcomes,
+    CallCompletions completions,
+    CallReplies replies,
+    IServiceProvider services,
+    ILogger<CallWorker> logger) : BackgroundService
+{
+    private readonly ConcurrentDictionary<string, IReadOnlyList<IJobOutput>> outputs = new(StringComparer.Ordinal);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!settings.Calls.RunWorker)
+        {
+            return;
+        }
+        try
+        {
+            await startup.Ready.WaitAsync(stoppingToken);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            return;
+        }
+        catch (Exception e) when (startup.Ready.IsFaulted)
+        {
+            // Start-up logged why; readiness reports it. The host stays up.
+            logger.LogDebug(e, "No call worker: the runtime did not start");
+            return;
+        }
+        try
+        {
+            await Task.WhenAll(Enumerable.Range(0, settings.Calls.Workers).Select(_ => SuperviseAsync(stoppingToken)));
+        }
+        finally
+        {
+            // The feature store is the host's shared instance; every other output was made here.
+            foreach (var output in outputs.Values.SelectMany(o => o).Where(o => o is not FeatureStore))
+            {
+                await output.DisposeAsync();
+            }
+        }
+    }
+
+    private async Task SuperviseAsync(CancellationToken stoppingToken)
+    {
+        var delay = settings.RestartDelay;
+        var caller = new JobCaller(startup.Registry, events, startup.DataSource, errors, job => OutputsOf(job.Name), logger);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            var started = DateTime.UtcNow;
+            try
+            {
+                // A missing topic (e.g. Kafka without CreateTopics and not provisioned yet) is retried like a failure.
+                await dispatcher.EnsureTopicAsync(stoppingToken);
+                await new CallWorker(bus, settings.Calls, caller, outcomes, completions, replies.Publisher, logger).RunAsync(stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                if (DateTime.UtcNow - started > settings.MaxRestartDelay)
+                {
+                    delay = settings.RestartDelay;
+                }
+                logger.LogError(e, "Call worker failed; restarting in {Delay}", delay);
+                try
+                {
+                    await Task.Delay(delay, stoppingToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, settings.MaxRestartDelay.Ticks));
+            }
+        }
+    }
+
+    /// <summary>The job's configured outputs plus the event center, which makes results fetchable by other jobs.</summary>
+    private IReadOnlyList<IJobOutput> OutputsOf(string job) => outputs.GetOrAdd(job, name =>
+    {
+        var configured = RuntimeOutputs.Create(settings, name, services).ToList();
+        if (!configured.OfType<EventCenterOutput>().Any())
+        {
+            configured.Add(new EventCenterOutput(events, services.GetRequiredService<ILogger<EventCenterOutput>>()));
+        }
+        return configured;
+    });
+}

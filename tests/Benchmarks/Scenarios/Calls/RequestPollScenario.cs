@@ -1,0 +1,129 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using FeaturePlatform.Benchmarks.Harness;
+using FeaturePlatform.Testing.Kafka;
+using FeaturePlatform.Testing.Platform;
+
+namespace FeaturePlatform.Benchmarks.Scenarios.Calls;
+
+/// <summary>
+/// Request–poll round trip through the bus: the FeatureApi host (this build's configuration, as a child process) with a
+/// trivial job, loaded by Debian's <c>wrk</c> POSTing calls with unique request ids and a wait long enough for the
+/// answer to come back in the POST (200). Once on the embedded bus (target p99 ≤ 10 ms), once on librdkafka's mock
+/// Kafka cluster (target p99 ≤ 25 ms). Same-run baseline: wrk GETting <c>/health/live</c> of the same host with the
+/// same connections (HTTP + ASP.NET Core alone).
+/// </summary>
+internal sealed class RequestPollScenario : IBenchmarkScenario
+{
+    private const string Job = "echo";
+    private const string ApiKey = "bench-calls-key";
+    private const string CallsTopic = "featureplatform-calls";
+    private const int Threads = 2;
+    private const int Connections = 4;
+
+    /// <summary>The trivial job: echoes the request's key.</summary>
+    private const string EchoJob = """
+        from featureplatform import Output, job
+
+        @job("echo", triggers="requests", outputs=[Output("echo", str, "The request's key.")])
+        def echo(event, ctx):
+            return {"echo": event.key}
+        """;
+
+    public string Name => "request-poll";
+
+    public string Description => "request–poll round trip (POST → bus → call worker → answer in the POST) under wrk, embedded bus and Kafka mock, vs GET /health/live";
+
+    public async Task<IReadOnlyList<Measurement>> RunAsync(ScenarioContext context)
+    {
+        var duration = TimeSpan.FromSeconds(context.Quick ? 5 : 20);
+        var jobs = Path.Combine(Path.GetTempPath(), "fp-bench-calls-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(jobs);
+        await File.WriteAllTextAsync(Path.Combine(jobs, Job + ".py"), EchoJob, context.CancellationToken);
+        try
+        {
+            var results = new List<Measurement>();
+            results.AddRange(await MeasureAsync("embedded bus", 10, Configuration(jobs), duration, context));
+            using (var cluster = KafkaMockCluster.Start(3))
+            {
+                cluster.CreateTopic(CallsTopic, 8);
+                var kafka = new Dictionary<string, string>(Configuration(jobs))
+                {
+                    ["EventCenter:Bus:Kind"] = "Kafka",
+                    ["EventCenter:Bus:BootstrapServers"] = cluster.BootstrapServers,
+                    ["EventCenter:Bus:CreateTopics"] = "false",
+                    ["EventCenter:Bus:SessionTimeout"] = "00:00:06",
+                };
+                results.AddRange(await MeasureAsync("Kafka mock", 25, kafka, duration, context));
+            }
+            return results;
+        }
+        finally
+        {
+            try
+            {
+                Directory.Delete(jobs, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+        }
+    }
+
+    private static Dictionary<string, string> Configuration(string jobs) => new()
+    {
+        ["Runtime:JobsDirectory"] = jobs,
+        ["Runtime:RunLiveJobs"] = "false",
+        ["Logging:LogLevel:Default"] = "Warning",
+        [$"Auth:Keys:{ApiKey}:Name"] = "bench",
+        [$"Auth:Keys:{ApiKey}:Roles:0"] = "author",
+    };
+
+    private static async Task<IReadOnlyList<Measurement>> MeasureAsync(string bus, double targetP99Ms, Dictionary<string, string> configuration, TimeSpan duration, ScenarioContext context)
+    {
+        await using var host = await FeatureApiProcess.StartAsync("bench-calls", configuration, TimeSpan.FromMinutes(2));
+        var url = $"http://127.0.0.1:{host.Port}";
+        try
+        {
+            await WarmUpAsync(url, context);
+            var scripts = Path.Combine(AppContext.BaseDirectory, "Scenarios", "Calls");
+            var baseline = await WrkRun.RunAsync(url + "/health/live", Path.Combine(scripts, "static_get.lua"), Threads, Connections, duration, [], context.CancellationToken);
+            context.Log($"{bus}: GET /health/live: {baseline}");
+            var calls = await WrkRun.RunAsync(url, Path.Combine(scripts, "request_poll.lua"), Threads, Connections, duration,
+                [Job, ApiKey, Guid.NewGuid().ToString("N")[..8]], context.CancellationToken);
+            context.Log($"{bus}: POST /api/jobs/{Job}/requests: {calls}");
+            if (calls.Non200 > 0 || calls.Errors > 0)
+            {
+                throw new InvalidOperationException($"{bus}: {calls.Non200} answers were not 200 and {calls.Errors} socket errors; the figures would not be round trips.\n{calls.Output}\nHost log:\n{host.TailLog()}");
+            }
+            var name = $"request-poll on the {bus}, {Connections} connections";
+            return
+            [
+                Measurement.AgainstTarget($"{name}: p99", calls.P99Ms, "ms", targetP99Ms),
+                Measurement.LowerIsBetter($"{name}: p50", calls.P50Ms, "ms", "GET /health/live p50, same host and connections", baseline.P50Ms),
+                Measurement.LowerIsBetter($"{name}: p99 vs static", calls.P99Ms, "ms", "GET /health/live p99, same host and connections", baseline.P99Ms),
+                Measurement.HigherIsBetter($"{name}: throughput", calls.RequestsPerSecond, "requests/s", "GET /health/live, same host and connections", baseline.RequestsPerSecond),
+            ];
+        }
+        catch (Exception e) when (e is not OperationCanceledException && !e.Message.Contains("Host log:", StringComparison.Ordinal))
+        {
+            throw new InvalidOperationException($"{bus}: {e.Message}\nHost log:\n{host.TailLog()}", e);
+        }
+    }
+
+    /// <summary>One call answered with 200 (the worker joined its group, Python is warm), then a short burst.</summary>
+    private static async Task WarmUpAsync(string url, ScenarioContext context)
+    {
+        using var client = new HttpClient { BaseAddress = new Uri(url), Timeout = TimeSpan.FromSeconds(60) };
+        client.DefaultRequestHeaders.Add("X-Api-Key", ApiKey);
+        for (var i = 0; i < 200; i++)
+        {
+            using var response = await client.PostAsJsonAsync($"/api/jobs/{Job}/requests?wait=30000", new { key = $"warm-{i}", data = new { n = i } }, context.CancellationToken);
+            var body = await response.Content.ReadAsStringAsync(context.CancellationToken);
+            if (response.StatusCode != System.Net.HttpStatusCode.OK || JsonDocument.Parse(body).RootElement.GetProperty("results")[0].GetProperty("echo").GetString() != $"warm-{i}")
+            {
+                throw new InvalidOperationException($"Warm-up call {i} did not answer with its echo: {(int)response.StatusCode} {body}");
+            }
+        }
+    }
+}
