@@ -22,6 +22,17 @@ public interface IFeatureDataSource
     string History(string source, string key, long sinceMs, long untilMs, int limit);
 
     /// <summary>
+    /// Answers a fetch at once when it can (e.g. from memory) without waiting; the host tries this with the GIL held
+    /// before it releases the GIL for <see cref="Fetch"/>. The default answers nothing.
+    /// </summary>
+    /// <returns>True with <paramref name="json"/> (null: no entity) when answered; false when <see cref="Fetch"/> must run.</returns>
+    bool TryFetchWithoutWaiting(string source, string key, long asOfMs, Consistency consistency, out string? json)
+    {
+        json = null;
+        return false;
+    }
+
+    /// <summary>
     /// True (the default) when a read may wait (I/O, consistency waits): the host then releases the GIL around it
     /// so other Python calls proceed. An in-memory source returns false and saves two GIL hand-offs per read.
     /// </summary>

@@ -12,8 +12,10 @@ public sealed class NoLookAheadTests(PythonHostFixture python)
     private const long T2 = T1 + 60_000;
     private const long T3 = T2 + 60_000;
 
-    [Fact]
-    public async Task A_replayed_order_sees_the_profile_as_of_its_time_not_the_later_version()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)] // a replay run's data source, with its settled-state cache
+    public async Task A_replayed_order_sees_the_profile_as_of_its_time_not_the_later_version(bool runScoped)
     {
         await using var harness = await RuntimeHarness.StartAsync(null, RuntimeHarness.Orders, RuntimeHarness.Profiles);
         // Stored in the event center before the replay: the later profile version is already there when the T2 order runs.
@@ -26,7 +28,8 @@ public sealed class NoLookAheadTests(PythonHostFixture python)
         ]);
         await using var jobs = await StoredEvents.LoadJobsAsync(python, harness.DataSource, ("order_profile", TestJobs.OrderProfile));
         var output = new CollectingOutput();
-        var runner = new JobRunner(jobs.Find("order_profile")!, harness.DataSource, [output], harness.Errors, NullLogger.Instance);
+        var dataSource = runScoped ? harness.DataSource.ForRun() : harness.DataSource;
+        var runner = new JobRunner(jobs.Find("order_profile")!, dataSource, [output], harness.Errors, NullLogger.Instance);
 
         await runner.RunAsync(new ReplayTrigger(harness.Events, "orders", T1, T3 + 10), CancellationToken.None);
 

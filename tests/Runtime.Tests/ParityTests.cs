@@ -76,7 +76,7 @@ public sealed class ParityTests(PythonHostFixture python, KafkaFixture kafka)
         await RuntimeHarness.WaitUntilAsync(() => Task.FromResult(liveRunner.Counters.Events >= orderCount), $"{orderCount} orders ran live");
 
         var replay = new CollectingOutput();
-        var replayRunner = new JobRunner(job, harness.DataSource, [replay], harness.Errors, NullLogger.Instance);
+        var replayRunner = new JobRunner(job, harness.DataSource.ForRun(), [replay], harness.Errors, NullLogger.Instance);
         await replayRunner.RunAsync(new ReplayTrigger(harness.Events, "orders", t0, t0 + 300 * 3, new ReplayOptions { BatchSize = 37, Parallelism = 3 }), CancellationToken.None);
 
         Assert.Equal(0, liveRunner.Counters.Failures + replayRunner.Counters.Failures);

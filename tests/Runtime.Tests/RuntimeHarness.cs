@@ -36,7 +36,8 @@ internal sealed class RuntimeHarness : IAsyncDisposable
         DeadLetters = new TableDeadLetterStore(Hot);
         Waiter = new ConsistencyWaiter(Watermarks, Signal, new ConsistencyOptions { DefaultTimeout = TimeSpan.FromSeconds(30) });
         Fetcher = new ConsistentFetcher(Events, Waiter, Sources);
-        DataSource = new EventCenterDataSource(Events, Fetcher, TimeSpan.FromSeconds(30));
+        // As the runtime wires it: replay runs (RunManager, shard workers) get a settled-state cache each.
+        DataSource = EventCenterDataSource.Create(Events, Fetcher, Watermarks, TimeSpan.FromSeconds(30), EventCenter.Consistency.SettledStateCache.DefaultCapacity);
         Errors = new JobErrorLog(Hot);
         Features = new FeatureStore(Hot);
     }

@@ -1,8 +1,10 @@
 using FeaturePlatform.EventCenter.Consistency;
 using FeaturePlatform.EventCenter.Hosting;
 using FeaturePlatform.EventCenter.Tables;
+using FeaturePlatform.EventCenter.Watermarks;
 using FeaturePlatform.FeatureApi.Jobs;
 using FeaturePlatform.Runtime.Execution;
+using FeaturePlatform.Runtime.Hosting;
 using FeaturePlatform.Runtime.Jobs;
 using FeaturePlatform.Runtime.Outputs;
 using FeaturePlatform.Runtime.Runs;
@@ -48,7 +50,9 @@ internal sealed class BacktestRunner(JobCatalog catalog, IServiceProvider servic
                 if (manager is null || !ReferenceEquals(managerRegistry, registry))
                 {
                     var events = services.GetRequiredService<IEventReader>();
-                    var dataSource = new EventCenterDataSource(events, services.GetRequiredService<ConsistentFetcher>(), settings.FetchTimeout);
+                    var dataSource = EventCenterDataSource.Create(events, services.GetRequiredService<ConsistentFetcher>(),
+                        services.GetRequiredService<IWatermarkStore>(), settings.FetchTimeout,
+                        services.GetService<RuntimeSettings>()?.ReplayStateCacheEntries ?? SettledStateCache.DefaultCapacity);
                     var errors = services.GetRequiredService<JobErrorLog>();
                     manager = new RunManager(registry, events, dataSource, errors, new RunManagerOptions { ResultRoot = ResultRoot }, Files(includeLabel: false), loggers);
                     managerRegistry = registry;

@@ -2,6 +2,7 @@ using FeaturePlatform.EventCenter.Consistency;
 using FeaturePlatform.EventCenter.Hosting;
 using FeaturePlatform.EventCenter.Storage;
 using FeaturePlatform.EventCenter.Tables;
+using FeaturePlatform.EventCenter.Watermarks;
 using FeaturePlatform.PyBridge;
 using FeaturePlatform.Runtime.Execution;
 using FeaturePlatform.Runtime.Jobs;
@@ -49,7 +50,8 @@ internal sealed class ReplayServices : IAsyncDisposable
     {
         var hot = services.GetRequiredKeyedService<IWideTableStore>(StoreRole.Hot);
         var events = services.GetRequiredService<IEventReader>();
-        var dataSource = new EventCenterDataSource(events, services.GetRequiredService<ConsistentFetcher>(), fetchTimeout);
+        var dataSource = EventCenterDataSource.Create(events, services.GetRequiredService<ConsistentFetcher>(),
+            services.GetRequiredService<IWatermarkStore>(), fetchTimeout, SettledStateCache.DefaultCapacity);
         var errors = new JobErrorLog(hot);
         await errors.EnsureTableAsync(cancellationToken);
         var features = new FeatureStore(hot);

@@ -71,8 +71,13 @@ internal static unsafe class NativeCallbacks
             var asOf = CPython.LongAsLongLong(args[2]);
             var level = ConsistencyNames.Parse(Encoding.UTF8.GetString(Py.Utf8(args[3])));
             string? json;
-            if (source.MayBlock)
+            if (!source.MayBlock)
             {
+                json = source.Fetch(name, key, asOf, level);
+            }
+            else if (!source.TryFetchWithoutWaiting(name, key, asOf, level, out json))
+            {
+                // A read that may wait releases the GIL, so other Python work proceeds meanwhile.
                 var state = CPython.SaveThread();
                 try
                 {
@@ -84,10 +89,6 @@ internal static unsafe class NativeCallbacks
                     return Fail(scope, ex);
                 }
                 CPython.RestoreThread(state);
-            }
-            else
-            {
-                json = source.Fetch(name, key, asOf, level);
             }
             if (json is null)
             {

@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using FeaturePlatform.EventCenter.Consistency;
 using FeaturePlatform.EventCenter.Tables;
+using FeaturePlatform.EventCenter.Watermarks;
 using FeaturePlatform.PyBridge;
 
 namespace FeaturePlatform.Runtime.Execution;
@@ -15,10 +16,49 @@ namespace FeaturePlatform.Runtime.Execution;
 /// event-center reads are asynchronous, so they are awaited to completion here. Those threads are not thread-pool
 /// threads, so the blocking holds no pool thread hostage.
 /// </remarks>
-public sealed class EventCenterDataSource(IEventReader events, ConsistentFetcher fetcher, TimeSpan fetchTimeout) : IFeatureDataSource
+/// <param name="events">The event center.</param>
+/// <param name="fetcher">Fetches with a consistency level.</param>
+/// <param name="fetchTimeout">How long a fetch-strong read waits for the watermark.</param>
+/// <param name="runCache">
+/// Makes the settled-state cache of one run (<see cref="ForRun"/>); null: runs fetch without one. Live runs share the
+/// plain source: their fetches are at the watermark's edge, where nothing is settled yet.
+/// </param>
+public sealed class EventCenterDataSource(IEventReader events, ConsistentFetcher fetcher, TimeSpan fetchTimeout, Func<SettledStateCache>? runCache = null)
+    : IFeatureDataSource, IRunScopedDataSource
 {
+    private readonly SettledStateCache? cache;
     private long fetches;
     private long histories;
+
+    private EventCenterDataSource(IEventReader events, ConsistentFetcher fetcher, TimeSpan fetchTimeout, SettledStateCache cache)
+        : this(events, fetcher, fetchTimeout)
+    {
+        this.cache = cache;
+    }
+
+    /// <summary>A data source whose replay runs each keep a settled-state cache of <paramref name="entries"/> entries (0: none).</summary>
+    public static EventCenterDataSource Create(IEventReader events, ConsistentFetcher fetcher, IWatermarkStore watermarks, TimeSpan fetchTimeout, int entries) =>
+        new(events, fetcher, fetchTimeout, entries > 0 ? () => new SettledStateCache(events, watermarks, entries) : null);
+
+    /// <summary>The settled-state cache of this run's data source, if it has one.</summary>
+    public SettledStateCache? Cache => cache;
+
+    /// <summary>A data source for one replay run: the same reads, plus a fresh settled-state cache when configured.</summary>
+    public IFeatureDataSource ForRun() => runCache is null ? this : new EventCenterDataSource(events, fetcher, fetchTimeout, runCache());
+
+    /// <inheritdoc />
+    public bool TryFetchWithoutWaiting(string source, string key, long asOfMs, Consistency consistency, out string? json)
+    {
+        // A settled state satisfies every consistency level: the watermark is already past it.
+        if (cache is not null && cache.TryGet(source, key, asOfMs, out var row))
+        {
+            Interlocked.Increment(ref fetches);
+            json = row is null ? null : Encoding.UTF8.GetString(row);
+            return true;
+        }
+        json = null;
+        return false;
+    }
 
     /// <summary>Fetches served.</summary>
     public long Fetches => Interlocked.Read(ref fetches);
@@ -29,10 +69,18 @@ public sealed class EventCenterDataSource(IEventReader events, ConsistentFetcher
     /// <inheritdoc />
     public string? Fetch(string source, string key, long asOfMs, Consistency consistency)
     {
+        if (TryFetchWithoutWaiting(source, key, asOfMs, consistency, out var cached))
+        {
+            return cached;
+        }
         Interlocked.Increment(ref fetches);
-        var state = fetcher.FetchAsync(source, key, asOfMs, ToLevel(consistency), fetchTimeout).AsTask().GetAwaiter().GetResult();
+        var state = FetchAsync(source, key, asOfMs, consistency).AsTask().GetAwaiter().GetResult();
         return state.Json is null ? null : Encoding.UTF8.GetString(state.Json);
     }
+
+    private async ValueTask<FetchedState> FetchAsync(string source, string key, long asOfMs, Consistency consistency) =>
+        (cache is null ? null : await cache.FetchSettledAsync(source, key, asOfMs))
+        ?? await fetcher.FetchAsync(source, key, asOfMs, ToLevel(consistency), fetchTimeout);
 
     /// <inheritdoc />
     public string History(string source, string key, long sinceMs, long untilMs, int limit) =>

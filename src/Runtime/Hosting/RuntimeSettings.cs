@@ -35,6 +35,12 @@ public sealed record RuntimeSettings
     /// <summary>Longest a fetch waits for its consistency level. Default: 30 s.</summary>
     public TimeSpan FetchTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// Entries of the settled-state cache each replay run keeps (fetches below the source's watermark answered from
+    /// memory; see <c>SettledStateCache</c>); 0 turns it off. Default: 100,000.
+    /// </summary>
+    public int ReplayStateCacheEntries { get; init; } = EventCenter.Consistency.SettledStateCache.DefaultCapacity;
+
     /// <summary>First delay before a failed live runner restarts; doubled per consecutive failure. Default: 1 s.</summary>
     public TimeSpan RestartDelay { get; init; } = TimeSpan.FromSeconds(1);
 
@@ -67,6 +73,10 @@ public sealed record RuntimeSettings
         if (FetchTimeout <= TimeSpan.Zero || RestartDelay <= TimeSpan.Zero || MaxRestartDelay < RestartDelay || ParameterPollInterval <= TimeSpan.Zero)
         {
             throw new ArgumentException("Runtime: FetchTimeout, RestartDelay and ParameterPollInterval must be positive, MaxRestartDelay at least RestartDelay.");
+        }
+        if (ReplayStateCacheEntries < 0)
+        {
+            throw new ArgumentException("Runtime:ReplayStateCacheEntries must not be negative (0 turns the cache off).");
         }
         if (FeatureStoreSaltBuckets is < 1 or > 256)
         {

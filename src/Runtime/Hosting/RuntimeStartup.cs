@@ -1,6 +1,7 @@
 using FeaturePlatform.EventCenter.Consistency;
 using FeaturePlatform.EventCenter.Hosting;
 using FeaturePlatform.EventCenter.Tables;
+using FeaturePlatform.EventCenter.Watermarks;
 using FeaturePlatform.PyBridge;
 using FeaturePlatform.Runtime.Execution;
 using FeaturePlatform.Runtime.Jobs;
@@ -21,6 +22,7 @@ public sealed class RuntimeStartup(
     EventCenterStartup eventCenter,
     IEventReader events,
     ConsistentFetcher fetcher,
+    IWatermarkStore watermarks,
     FeatureStore features,
     JobErrorLog errors,
     ParameterStore parameters,
@@ -41,7 +43,7 @@ public sealed class RuntimeStartup(
     public JobRegistry Registry => registry ?? throw new InvalidOperationException("The runtime has not started.");
 
     /// <summary>The data source serving the jobs' fetches from the event center.</summary>
-    public EventCenterDataSource DataSource { get; } = new(events, fetcher, settings.FetchTimeout);
+    public EventCenterDataSource DataSource { get; } = EventCenterDataSource.Create(events, fetcher, watermarks, settings.FetchTimeout, settings.ReplayStateCacheEntries);
 
     /// <summary>The jobs loaded so far (empty before <see cref="Ready"/>).</summary>
     public IReadOnlyCollection<RegisteredJob> Jobs => registry?.Jobs ?? [];

@@ -139,7 +139,8 @@ public sealed class RunManager(
             }
             var source = SourceOf(run.Job, run.Request.Input);
             outputs = (run.Request.Outputs ?? defaultOutputs)?.Invoke(new RunContext(run.Id, run.Job, run.ResultDirectory)) ?? [];
-            var runner = new JobRunner(run.Job, dataSource, outputs, errors, runnerLogger, clock);
+            // Each run its own data source: a cache of settled states lives exactly as long as the run.
+            var runner = new JobRunner(run.Job, (dataSource as IRunScopedDataSource)?.ForRun() ?? dataSource, outputs, errors, runnerLogger, clock);
             switch (run.Request.Input)
             {
                 case TimeRangeInput range:

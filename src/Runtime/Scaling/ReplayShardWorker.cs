@@ -76,7 +76,7 @@ public sealed class ReplayShardWorker(
             logger.LogError("Replay {Run} shard {Index}: job {Job} is not loaded in worker {Worker}", shard.RunId, shard.Index, shard.Job, workerId);
             return new ShardCompletion(shard.RunId, shard.Index, workerId, 0, 0, 0, $"job '{shard.Job}' is not loaded");
         }
-        var runner = new JobRunner(job, dataSource, outputs(job), errors, logger);
+        var runner = new JobRunner(job, (dataSource as IRunScopedDataSource)?.ForRun() ?? dataSource, outputs(job), errors, logger);
         await runner.RunAsync(new ReplayTrigger(events, shard.Source, shard.From, shard.To, replayOptions), cancellationToken);
         logger.LogInformation("Replay {Run} shard {Index}/{Count} [{From}, {To}) done by {Worker}: {Events} events", shard.RunId, shard.Index, shard.Count,
             shard.From, shard.To, workerId, runner.Counters.Events);

@@ -107,22 +107,29 @@ internal static class RuntimeBench
                 log($"stored {start + 1000:#,0} orders ({(start + 1000) / watch.Elapsed.TotalSeconds:#,0}/s)");
             }
         }
+        // The ingest job would have advanced the sources' event-time watermarks past what it stored.
+        var watermarks = new WatermarkStore(store);
+        await watermarks.AdvanceEventTimeAsync("user_profile", T0 + events, cancellationToken);
+        await watermarks.AdvanceEventTimeAsync("orders", T0 + events, cancellationToken);
         log($"stored {events:#,0} orders and {users:#,0} profiles in {watch.Elapsed.TotalSeconds:0.0} s");
     }
 
     /// <summary>Replays orders with event time in [from, to) from the store through the job in <paramref name="shards"/> concurrent runners; returns (events, seconds).</summary>
     public static async Task<(long Events, double Seconds)> ReplayAsync(PythonHost host, string jobsDirectory, string storeDirectory, long from, long to,
-        int shards, CancellationToken cancellationToken)
+        int shards, CancellationToken cancellationToken, int cacheEntries = SettledStateCache.DefaultCapacity)
     {
         await using var store = EmbeddedWideTableStore.Open(new EmbeddedStoreOptions { Directory = storeDirectory });
         var events = new EventStore(store);
-        var waiter = new ConsistencyWaiter(new WatermarkStore(store), new WatermarkSignal());
-        var dataSource = new EventCenterDataSource(events, new ConsistentFetcher(events, waiter, new SourceRegistry([Orders, Profiles])), TimeSpan.FromSeconds(30));
+        var watermarks = new WatermarkStore(store);
+        var waiter = new ConsistencyWaiter(watermarks, new WatermarkSignal());
+        // As the runtime wires it: replay runs get their own settled-state cache.
+        var dataSource = EventCenterDataSource.Create(events, new ConsistentFetcher(events, waiter, new SourceRegistry([Orders, Profiles])), watermarks,
+            TimeSpan.FromSeconds(30), cacheEntries);
         await using var loaded = await host.LoadJobAsync(Path.Combine(jobsDirectory, JobName + ".py"), dataSource, new JobOptions { WatchForChanges = false });
         var job = new RegisteredJob(loaded, enabled: false);
         var output = new CountingOutput();
         // Shards of the range run side by side: while one waits on a fetch (GIL released), another runs Python.
-        var runners = Enumerable.Range(0, shards).Select(_ => new JobRunner(job, dataSource, [output], new JobErrorLog(store), NullLogger.Instance)).ToList();
+        var runners = Enumerable.Range(0, shards).Select(_ => new JobRunner(job, dataSource.ForRun(), [output], new JobErrorLog(store), NullLogger.Instance)).ToList();
         var span = (to - from) / shards;
         var watch = Stopwatch.StartNew();
         await Task.WhenAll(runners.Select((runner, i) => runner.RunAsync(
