@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using FeaturePlatform.FeatureApi.Auth;
 using FeaturePlatform.FeatureApi.Jobs;
 using FeaturePlatform.PyBridge;
@@ -24,10 +25,10 @@ public static class JobsApi
         var group = app.MapGroup("/api/jobs").WithTags("Jobs").RequireAuthorization(Roles.ReadPolicy);
         group.MapGet("/", List).WithSummary("Every job: declaration summary, enabled, version, status counters");
         group.MapGet("/{job}", GetAsync).WithSummary($"One job: declaration, status and its {RecentErrors} most recent error records");
-        group.MapPost("/{job}/enable", (string job, IServiceProvider services) => SetEnabled(job, true, services))
-            .RequireAuthorization(Roles.AdminPolicy).WithSummary("Run the job live (role admin)");
-        group.MapPost("/{job}/disable", (string job, IServiceProvider services) => SetEnabled(job, false, services))
-            .RequireAuthorization(Roles.AdminPolicy).WithSummary("Stop running the job live; replays and calls still run (role admin)");
+        group.MapPost("/{job}/enable", (string job, ClaimsPrincipal user, IServiceProvider services, CancellationToken ct) => SetEnabledAsync(job, true, user, services, ct))
+            .RequireAuthorization(Roles.AdminPolicy).WithSummary("Run the job live from where it stopped (role admin; stored, survives restarts)");
+        group.MapPost("/{job}/disable", (string job, ClaimsPrincipal user, IServiceProvider services, CancellationToken ct) => SetEnabledAsync(job, false, user, services, ct))
+            .RequireAuthorization(Roles.AdminPolicy).WithSummary("Stop running the job live after its current batch; replays and calls still run (role admin; stored, survives restarts)");
         return group;
     }
 
@@ -98,13 +99,21 @@ public static class JobsApi
             j.Status, j.File, j.Line, recent));
     }
 
-    private static Results<Ok<JobJson>, ProblemHttpResult> SetEnabled(string job, bool enabled, IServiceProvider services)
+    private static async Task<Results<Ok<JobJson>, ProblemHttpResult>> SetEnabledAsync(string job, bool enabled, ClaimsPrincipal user, IServiceProvider services,
+        CancellationToken cancellationToken)
     {
-        var found = services.GetRequiredService<JobCatalog>().Find(job);
+        var catalog = services.GetRequiredService<JobCatalog>();
+        var found = catalog.Find(job);
         if (found is null)
         {
             return NoJob(job);
         }
+        // The runtime's jobs: stored first, so the switch survives restarts and reaches the other runtime processes.
+        if (catalog.IsRuntimes && services.GetService<JobSwitchStore>() is { } switches)
+        {
+            await switches.SetAsync(job, enabled, user.Identity?.Name ?? "unknown", cancellationToken);
+        }
+        // The live jobs service sees the change (RegisteredJob.EnabledChanged) and starts or stops the runners.
         found.Enabled = enabled;
         return TypedResults.Ok(ToJson(found, services.GetService<JobErrorLog>(), services.GetService<LiveJobsService>()));
     }

@@ -1,6 +1,7 @@
 using FeaturePlatform.EventCenter.Hosting;
 using FeaturePlatform.EventCenter.Storage;
 using FeaturePlatform.Runtime.Execution;
+using FeaturePlatform.Runtime.Jobs;
 using FeaturePlatform.Runtime.Outputs;
 using FeaturePlatform.Runtime.Parameters;
 using Microsoft.Extensions.Configuration;
@@ -25,6 +26,7 @@ public static class RuntimeServices
         services.AddSingleton(settings);
         services.AddSingleton(sp => new FeatureStore(sp.GetRequiredKeyedService<IWideTableStore>(StoreRole.Hot), saltBuckets: settings.FeatureStoreSaltBuckets));
         services.AddSingleton(sp => new JobErrorLog(sp.GetRequiredKeyedService<IWideTableStore>(StoreRole.Hot)));
+        services.AddSingleton(sp => new JobSwitchStore(sp.GetRequiredKeyedService<IWideTableStore>(StoreRole.Hot)));
         services.AddSingleton<ParameterSignal>();
         services.AddSingleton(sp => new ParameterStore(
             sp.GetRequiredKeyedService<IWideTableStore>(StoreRole.Hot),
