@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using FeaturePlatform.EventCenter.Bus;
 using FeaturePlatform.EventCenter.Consistency;
 using FeaturePlatform.EventCenter.Ingestion.Sources;
+using FeaturePlatform.EventCenter.Watermarks;
 using FeaturePlatform.Runtime.Execution;
 using FeaturePlatform.Runtime.Jobs;
 using FeaturePlatform.Runtime.Triggers;
@@ -35,6 +36,7 @@ public sealed class LiveJobsService(
     ConsistencyWaiter waiter,
     JobErrorLog errors,
     JobSwitchStore switches,
+    IWatermarkStore watermarks,
     IServiceProvider services,
     ILogger<LiveJobsService> logger) : BackgroundService
 {
@@ -46,6 +48,19 @@ public sealed class LiveJobsService(
 
     /// <summary>The live runners by "job/source", with their counters and last failure. A stopped runner is removed.</summary>
     public IReadOnlyDictionary<string, LiveRunnerStatus> Runners => runners;
+
+    /// <summary>The lag of <paramref name="runner"/> behind its trigger source (reads the source's watermarks).</summary>
+    public async Task<LiveRunnerLag> GetLagAsync(LiveRunnerStatus runner, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(runner);
+        var watermark = await watermarks.GetEventTimeAsync(runner.Source, cancellationToken);
+        var offsets = new List<PartitionWatermark>();
+        await foreach (var w in watermarks.GetOffsetsAsync(runner.Source, cancellationToken))
+        {
+            offsets.Add(w);
+        }
+        return LiveRunnerLag.Compute(runner.Progress, watermark, offsets);
+    }
 
     /// <summary>The consumer group of a job's live trigger on <paramref name="source"/>.</summary>
     public static string GroupId(RegisteredJob job, string source) =>
@@ -173,7 +188,7 @@ public sealed class LiveJobsService(
                 logger.LogInformation("Job {Job} runs live on {Source} (group {Group}, {Consistency})", job.Name, source.Name, status.GroupId, level);
                 var trigger = new LiveTrigger(bus, source, status.GroupId, level, waiter, settings.Live.ToOptions());
                 // Stopping ends the trigger after the running batch; only host shutdown cancels the batch itself.
-                await runner.RunAsync(new StoppableTrigger(trigger, stop), stoppingToken);
+                await runner.RunAsync(new StoppableTrigger(trigger, stop, status.Progress.Completed), stoppingToken);
                 logger.LogInformation("Job {Job} stopped running live on {Source}", job.Name, source.Name);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -223,6 +238,9 @@ public sealed record LiveRunnerStatus(string Job, string Source, string GroupId)
 {
     /// <summary>Counters of the current run (since the last restart).</summary>
     public RunCounters? Current { get; internal set; }
+
+    /// <summary>Progress over all runs of this runner (event time and offsets reached, throughput).</summary>
+    public LiveRunnerProgress Progress { get; } = new();
 
     /// <summary>Restarts after failures.</summary>
     public int Restarts { get; internal set; }

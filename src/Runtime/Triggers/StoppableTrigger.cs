@@ -1,3 +1,5 @@
+using FeaturePlatform.EventCenter.Events;
+
 namespace FeaturePlatform.Runtime.Triggers;
 
 /// <summary>
@@ -8,7 +10,8 @@ namespace FeaturePlatform.Runtime.Triggers;
 /// </summary>
 /// <param name="inner">The trigger.</param>
 /// <param name="stop">Ends the trigger after the current batch.</param>
-internal sealed class StoppableTrigger(ITrigger inner, CancellationToken stop) : ITrigger
+/// <param name="completed">Called with each batch's events once the batch is acknowledged (optional).</param>
+internal sealed class StoppableTrigger(ITrigger inner, CancellationToken stop, Action<IReadOnlyList<ChangeEvent>>? completed = null) : ITrigger
 {
     /// <inheritdoc />
     public string Description => inner.Description;
@@ -38,7 +41,11 @@ internal sealed class StoppableTrigger(ITrigger inner, CancellationToken stop) :
                 {
                     yield break;
                 }
-                yield return batch;
+                yield return completed is null ? batch : new TriggerBatch(batch.Events, async ct =>
+                {
+                    await batch.CompleteAsync(ct);
+                    completed(batch.Events);
+                });
             }
         }
         finally

@@ -64,6 +64,19 @@ public sealed class LiveJobSwitchTests(PlatformFactory factory) : IClassFixture<
         Assert.Equal(3, live.Runners[Runner].Current!.Events);
         Assert.True((await switches.GetAsync(Job))!.Enabled);
 
+        // Caught up: the status shows no lag, the source's watermark, the last event time run and the throughput.
+        // (The batch's progress is recorded once its offsets are committed, just after the counters move.)
+        var caughtUp = default(System.Text.Json.JsonElement);
+        await PollAsync(async () => (caughtUp = (await ReadJsonAsync(await admin.GetAsync($"/api/jobs/{Job}"))).GetProperty("status"))
+            .GetProperty("runners")[0].GetProperty("lastEventTimeMs").ValueKind == System.Text.Json.JsonValueKind.Number, "the batch's progress");
+        Assert.Equal(0, caughtUp.GetProperty("lagMs").GetInt64());
+        Assert.Equal(0, caughtUp.GetProperty("pendingMessages").GetInt64());
+        Assert.True(caughtUp.GetProperty("eventsPerSecond").GetDouble() > 0);
+        var position = Assert.Single(caughtUp.GetProperty("runners").EnumerateArray());
+        Assert.Equal("orders", position.GetProperty("source").GetString());
+        Assert.Equal(now - 10_000 + 2, position.GetProperty("lastEventTimeMs").GetInt64());
+        Assert.True(position.GetProperty("watermarkMs").GetInt64() >= now - 10_000 + 2);
+
         // A switch stored by another process (same storage) is applied here too.
         await switches.SetAsync(Job, false, "other-process");
         await PollAsync(() => Task.FromResult(!live.Runners.ContainsKey(Runner)), "the stored switch stops the runner");
