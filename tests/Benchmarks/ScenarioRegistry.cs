@@ -19,5 +19,6 @@ internal static class ScenarioRegistry
         new Scenarios.Runtime.RuntimeReplayScenario(),
         new Scenarios.Runtime.RuntimeScaleOutScenario(),
         new Scenarios.Runtime.RuntimeLiveLatencyScenario(),
+        new Scenarios.Api.ApiLookupScenario(),
     ];
 }
