@@ -115,7 +115,7 @@ public sealed class LiveJobsService(
                 job.EnabledChanged -= OnEnabledChanged;
             }
             // The host is stopping: the runners see stoppingToken themselves.
-            await Task.WhenAll(running.Values.Select(r => r.Completion));
+            await Task.WhenAll(running.Select(r => AwaitQuietlyAsync(r.Key, r.Value.Completion)));
             foreach (var r in running.Values)
             {
                 r.Dispose();
@@ -155,7 +155,7 @@ public sealed class LiveJobsService(
         }
         foreach (var (key, runner) in stopping)
         {
-            await runner.Completion;
+            await AwaitQuietlyAsync(key, runner.Completion);
             runner.Dispose();
             running.Remove(key);
             runners.TryRemove(key, out _);
@@ -166,6 +166,19 @@ public sealed class LiveJobsService(
             var stop = new CancellationTokenSource();
             runners[key] = status;
             running[key] = new RunningRunner(status, stop, SuperviseAsync(job, source, status, stop.Token, stoppingToken));
+        }
+    }
+
+    /// <summary>Waits for a runner's supervisor; one that failed outside its restart loop (e.g. outputs that cannot be created) is logged.</summary>
+    private async Task AwaitQuietlyAsync(string key, Task completion)
+    {
+        try
+        {
+            await completion;
+        }
+        catch (Exception e)
+        {
+            logger.LogError(e, "Live runner {Runner} ended with a failure", key);
         }
     }
 
