@@ -20,5 +20,6 @@ internal static class ScenarioRegistry
         new Scenarios.Runtime.RuntimeScaleOutScenario(),
         new Scenarios.Runtime.RuntimeLiveLatencyScenario(),
         new Scenarios.Calls.RequestPollScenario(),
+        new Scenarios.Api.ApiLookupScenario(),
     ];
 }

@@ -15,6 +15,9 @@ public sealed class JobsPageTests(WebHost host)
         await Assertions.Expect(row).ToContainTextAsync("trigger_strong");
         await Assertions.Expect(row).ToContainTextAsync("orders: 20");
         await Assertions.Expect(page.Locator("#jobs-table tbody tr")).ToHaveCountAsync(2);
+        // The runtime measures the lag (caught up once the orders ran) and the throughput.
+        await Assertions.Expect(row.Locator(".lag")).ToContainTextAsync(" s");
+        await Assertions.Expect(row).ToContainTextAsync("ev/s");
 
         await row.Locator("a").ClickAsync();
         var detail = page.Locator("#job-detail");

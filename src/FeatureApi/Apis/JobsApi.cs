@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using FeaturePlatform.FeatureApi.Auth;
 using FeaturePlatform.FeatureApi.Jobs;
 using FeaturePlatform.PyBridge;
@@ -22,12 +23,12 @@ public static class JobsApi
     public static RouteGroupBuilder MapJobsApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/jobs").WithTags("Jobs").RequireAuthorization(Roles.ReadPolicy);
-        group.MapGet("/", List).WithSummary("Every job: declaration summary, enabled, version, status counters");
+        group.MapGet("/", ListAsync).WithSummary("Every job: declaration summary, enabled, version, status counters");
         group.MapGet("/{job}", GetAsync).WithSummary($"One job: declaration, status and its {RecentErrors} most recent error records");
-        group.MapPost("/{job}/enable", (string job, IServiceProvider services) => SetEnabled(job, true, services))
-            .RequireAuthorization(Roles.AdminPolicy).WithSummary("Run the job live (role admin)");
-        group.MapPost("/{job}/disable", (string job, IServiceProvider services) => SetEnabled(job, false, services))
-            .RequireAuthorization(Roles.AdminPolicy).WithSummary("Stop running the job live; replays and calls still run (role admin)");
+        group.MapPost("/{job}/enable", (string job, ClaimsPrincipal user, IServiceProvider services, CancellationToken ct) => SetEnabledAsync(job, true, user, services, ct))
+            .RequireAuthorization(Roles.AdminPolicy).WithSummary("Run the job live from where it stopped (role admin; stored, survives restarts)");
+        group.MapPost("/{job}/disable", (string job, ClaimsPrincipal user, IServiceProvider services, CancellationToken ct) => SetEnabledAsync(job, false, user, services, ct))
+            .RequireAuthorization(Roles.AdminPolicy).WithSummary("Stop running the job live after its current batch; replays and calls still run (role admin; stored, survives restarts)");
         return group;
     }
 
@@ -42,7 +43,7 @@ public static class JobsApi
 
     /// <summary>
     /// Counters of a job in this process. <c>null</c> means not measured here: the live counters exist only where
-    /// the job runs live (its live runners), and event-time lag is not measured by the runtime yet.
+    /// the job runs live (its live runners).
     /// </summary>
     /// <param name="Errors">Error records written since the process started (live, replays, calls).</param>
     /// <param name="LiveRunners">Live runners of the job in this process (one per trigger source).</param>
@@ -52,9 +53,24 @@ public static class JobsApi
     /// <param name="BusySeconds">Time the live runners spent running batches.</param>
     /// <param name="Restarts">Times a live runner was restarted after a failure.</param>
     /// <param name="LastError">The last failure of a live runner, if any.</param>
-    /// <param name="LagMs">Event-time lag behind the trigger sources' watermarks (not measured yet: always null).</param>
+    /// <param name="LagMs">Event-time lag behind the trigger sources' watermarks: the largest over the runners (see <see cref="LiveRunnerLag"/>).</param>
+    /// <param name="PendingMessages">Stored messages of the runners' partitions not run yet, summed.</param>
+    /// <param name="EventsPerSecond">Events run per second over the last 30 s, summed over the runners.</param>
+    /// <param name="Runners">Per live runner (trigger source): watermark, last event time, lag, pending messages, throughput.</param>
     public sealed record JobStatusJson(long Errors, int LiveRunners = 0, long? EventsRun = null, long? Results = null, long? Failures = null,
-        double? BusySeconds = null, int Restarts = 0, string? LastError = null, long? LagMs = null);
+        double? BusySeconds = null, int Restarts = 0, string? LastError = null, long? LagMs = null, long? PendingMessages = null,
+        double? EventsPerSecond = null, IReadOnlyList<RunnerStatusJson>? Runners = null);
+
+    /// <summary>One live runner's position against its trigger source.</summary>
+    /// <param name="Source">The trigger source.</param>
+    /// <param name="GroupId">The consumer group.</param>
+    /// <param name="WatermarkMs">The source's event-time watermark.</param>
+    /// <param name="LastEventTimeMs">The newest event time the runner completed.</param>
+    /// <param name="LagMs">Event-time lag (0 when nothing stored is pending).</param>
+    /// <param name="PendingMessages">Stored messages not run yet (partitions this runner processed).</param>
+    /// <param name="EventsPerSecond">Throughput over the last 30 s.</param>
+    public sealed record RunnerStatusJson(string Source, string GroupId, long? WatermarkMs, long? LastEventTimeMs, long? LagMs, long? PendingMessages,
+        double EventsPerSecond);
 
     /// <summary>A job as listed.</summary>
     public sealed record JobJson(string Name, string Description, bool Enabled, int Version, IReadOnlyList<TriggerJson> Triggers, string Consistency,
@@ -65,11 +81,15 @@ public static class JobsApi
         IReadOnlyList<OutputJson> Outputs, IReadOnlyList<ParameterSummaryJson> Parameters, JobStatusJson Status, string File, int Line,
         IReadOnlyList<JobErrorJson> RecentErrors);
 
-    private static Ok<List<JobJson>> List(IServiceProvider services)
+    private static async Task<Ok<List<JobJson>>> ListAsync(IServiceProvider services, CancellationToken cancellationToken)
     {
         var errors = services.GetService<JobErrorLog>();
         var live = services.GetService<LiveJobsService>();
-        var jobs = services.GetRequiredService<JobCatalog>().Jobs.OrderBy(j => j.Name, StringComparer.Ordinal).Select(j => ToJson(j, errors, live)).ToList();
+        var jobs = new List<JobJson>();
+        foreach (var j in services.GetRequiredService<JobCatalog>().Jobs.OrderBy(j => j.Name, StringComparer.Ordinal))
+        {
+            jobs.Add(await ToJsonAsync(j, errors, live, cancellationToken));
+        }
         return TypedResults.Ok(jobs);
     }
 
@@ -93,35 +113,44 @@ public static class JobsApi
                 recent.Add(e);
             }
         }
-        var j = ToJson(found, log, services.GetService<LiveJobsService>());
+        var j = await ToJsonAsync(found, log, services.GetService<LiveJobsService>(), cancellationToken);
         return TypedResults.Ok(new JobDetailJson(j.Name, j.Description, j.Enabled, j.Version, j.Triggers, j.Consistency, j.Outputs, j.Parameters,
             j.Status, j.File, j.Line, recent));
     }
 
-    private static Results<Ok<JobJson>, ProblemHttpResult> SetEnabled(string job, bool enabled, IServiceProvider services)
+    private static async Task<Results<Ok<JobJson>, ProblemHttpResult>> SetEnabledAsync(string job, bool enabled, ClaimsPrincipal user, IServiceProvider services,
+        CancellationToken cancellationToken)
     {
-        var found = services.GetRequiredService<JobCatalog>().Find(job);
+        var catalog = services.GetRequiredService<JobCatalog>();
+        var found = catalog.Find(job);
         if (found is null)
         {
             return NoJob(job);
         }
+        // The runtime's jobs: stored first, so the switch survives restarts and reaches the other runtime processes.
+        if (catalog.IsRuntimes && services.GetService<JobSwitchStore>() is { } switches)
+        {
+            await switches.SetAsync(job, enabled, user.Identity?.Name ?? "unknown", cancellationToken);
+        }
+        // The live jobs service sees the change (RegisteredJob.EnabledChanged) and starts or stops the runners.
         found.Enabled = enabled;
-        return TypedResults.Ok(ToJson(found, services.GetService<JobErrorLog>(), services.GetService<LiveJobsService>()));
+        return TypedResults.Ok(await ToJsonAsync(found, services.GetService<JobErrorLog>(), services.GetService<LiveJobsService>(), cancellationToken));
     }
 
-    private static JobJson ToJson(RegisteredJob job, JobErrorLog? errors, LiveJobsService? live)
+    private static async Task<JobJson> ToJsonAsync(RegisteredJob job, JobErrorLog? errors, LiveJobsService? live, CancellationToken cancellationToken)
     {
+        var status = await StatusAsync(job.Name, errors, live, cancellationToken);
         var d = job.Declaration;
         return new JobJson(job.Name, d.Description, job.Enabled, job.Version,
             d.Triggers.Select(t => new TriggerJson(t.Source, t.Where)).ToList(),
             d.Consistency.ToWire(),
             d.Outputs.Select(o => new OutputJson(o.Name, TypeName(o.Type), o.Description, o.Nullable)).ToList(),
             d.Parameters.Select(p => new ParameterSummaryJson(p.Name, TypeName(p.Type), job.Loaded.Parameters.GetValueOrDefault(p.Name, p.Default))).ToList(),
-            Status(job.Name, errors, live),
+            status,
             d.File, d.Line);
     }
 
-    private static JobStatusJson Status(string job, JobErrorLog? errors, LiveJobsService? live)
+    private static async Task<JobStatusJson> StatusAsync(string job, JobErrorLog? errors, LiveJobsService? live, CancellationToken cancellationToken)
     {
         var errorCount = errors?.Counts.GetValueOrDefault(job) ?? 0;
         var runners = live?.Runners.Values.Where(r => string.Equals(r.Job, job, StringComparison.Ordinal)).ToList() ?? [];
@@ -130,8 +159,17 @@ public static class JobsApi
         {
             return new JobStatusJson(errorCount);
         }
+        var positions = new List<RunnerStatusJson>(runners.Count);
+        foreach (var r in runners.OrderBy(r => r.Source, StringComparer.Ordinal))
+        {
+            var lag = await live!.GetLagAsync(r, cancellationToken);
+            positions.Add(new RunnerStatusJson(r.Source, r.GroupId, lag.WatermarkMs, lag.LastEventTimeMs, lag.LagMs, lag.PendingMessages, lag.EventsPerSecond));
+        }
         return new JobStatusJson(errorCount, runners.Count, counters.Sum(c => c.Events), counters.Sum(c => c.Results), counters.Sum(c => c.Failures),
-            counters.Sum(c => c.Busy.TotalSeconds), runners.Sum(r => r.Restarts), runners.Select(r => r.LastError).LastOrDefault(e => e is not null));
+            counters.Sum(c => c.Busy.TotalSeconds), runners.Sum(r => r.Restarts), runners.Select(r => r.LastError).LastOrDefault(e => e is not null),
+            positions.Any(p => p.LagMs is null) ? null : positions.Max(p => p.LagMs),
+            positions.Any(p => p.PendingMessages is null) ? null : positions.Sum(p => p.PendingMessages),
+            positions.Sum(p => p.EventsPerSecond), positions);
     }
 
     private static string TypeName(ValueType type) => type.ToString().ToLowerInvariant();

@@ -51,6 +51,7 @@ public static class PlatformDefaults
         app.MapMeApi();
         app.MapAuditApi();
         app.MapRequestsApi();
+        app.MapBaselineApi(app.Configuration);
         app.MapApiDocsAndMetrics();
         return app;
     }

@@ -4,6 +4,7 @@ using FeaturePlatform.EventCenter.Tables;
 using FeaturePlatform.Runtime.Calls;
 using FeaturePlatform.EventCenter.Storage;
 using FeaturePlatform.Runtime.Execution;
+using FeaturePlatform.Runtime.Jobs;
 using FeaturePlatform.Runtime.Outputs;
 using FeaturePlatform.Runtime.Parameters;
 using Microsoft.Extensions.Configuration;
@@ -28,6 +29,7 @@ public static class RuntimeServices
         services.AddSingleton(settings);
         services.AddSingleton(sp => new FeatureStore(sp.GetRequiredKeyedService<IWideTableStore>(StoreRole.Hot), saltBuckets: settings.FeatureStoreSaltBuckets));
         services.AddSingleton(sp => new JobErrorLog(sp.GetRequiredKeyedService<IWideTableStore>(StoreRole.Hot)));
+        services.AddSingleton(sp => new JobSwitchStore(sp.GetRequiredKeyedService<IWideTableStore>(StoreRole.Hot)));
         services.AddSingleton<ParameterSignal>();
         services.AddSingleton(sp => new ParameterStore(
             sp.GetRequiredKeyedService<IWideTableStore>(StoreRole.Hot),

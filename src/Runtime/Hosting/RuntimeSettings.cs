@@ -50,6 +50,12 @@ public sealed record RuntimeSettings
     /// <summary>How often the parameter table is polled for changes made by other processes. Default: 1 s.</summary>
     public TimeSpan ParameterPollInterval { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// How often the live jobs service re-reads the stored job switches (changes made by other processes) and
+    /// re-checks the jobs' triggers (hot reloads). Local enable/disable act at once. Default: 1 s.
+    /// </summary>
+    public TimeSpan JobSwitchPollInterval { get; init; } = TimeSpan.FromSeconds(1);
+
     /// <summary>Taking replay shards from the shards topic (scale-out of replays).</summary>
     public ReplayWorkerSettings ReplayWorker { get; init; } = new();
 
@@ -70,9 +76,10 @@ public sealed record RuntimeSettings
         {
             throw new ArgumentException("Runtime:JobsDirectory must not be empty.");
         }
-        if (FetchTimeout <= TimeSpan.Zero || RestartDelay <= TimeSpan.Zero || MaxRestartDelay < RestartDelay || ParameterPollInterval <= TimeSpan.Zero)
+        if (FetchTimeout <= TimeSpan.Zero || RestartDelay <= TimeSpan.Zero || MaxRestartDelay < RestartDelay || ParameterPollInterval <= TimeSpan.Zero
+            || JobSwitchPollInterval <= TimeSpan.Zero)
         {
-            throw new ArgumentException("Runtime: FetchTimeout, RestartDelay and ParameterPollInterval must be positive, MaxRestartDelay at least RestartDelay.");
+            throw new ArgumentException("Runtime: FetchTimeout, RestartDelay, ParameterPollInterval and JobSwitchPollInterval must be positive, MaxRestartDelay at least RestartDelay.");
         }
         if (ReplayStateCacheEntries < 0)
         {

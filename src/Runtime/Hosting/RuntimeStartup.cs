@@ -14,8 +14,8 @@ namespace FeaturePlatform.Runtime.Hosting;
 
 /// <summary>
 /// Starts the runtime once the event center is ready: the process's Python host, the runtime's tables (feature store,
-/// error log, parameters), and the job registry loaded from the jobs directory with the stored parameter values
-/// applied. <see cref="Ready"/> completes when done; live jobs, readiness and APIs wait on it.
+/// error log, parameters, job switches), and the job registry loaded from the jobs directory with the stored parameter values
+/// applied (and the operators' stored enable/disable switches). <see cref="Ready"/> completes when done; live jobs, readiness and APIs wait on it.
 /// </summary>
 public sealed class RuntimeStartup(
     RuntimeSettings settings,
@@ -27,6 +27,7 @@ public sealed class RuntimeStartup(
     JobErrorLog errors,
     ParameterStore parameters,
     ParameterSync parameterSync,
+    JobSwitchStore switches,
     ILogger<RuntimeStartup> logger) : IHostedService, IAsyncDisposable
 {
     private readonly TaskCompletionSource ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -57,6 +58,7 @@ public sealed class RuntimeStartup(
             await features.EnsureTableAsync(cancellationToken);
             await errors.EnsureTableAsync(cancellationToken);
             await parameters.EnsureTableAsync(cancellationToken);
+            await switches.EnsureTableAsync(cancellationToken);
             host = await PythonHost.StartAsync(settings.Python, cancellationToken);
             if (!Directory.Exists(settings.JobsDirectory))
             {
@@ -68,6 +70,8 @@ public sealed class RuntimeStartup(
             {
                 job.Enabled = settings.EnableJobsByDefault;
             }
+            // Switches operators set at run time (stored) override configuration.
+            await switches.ApplyAsync(registry.Jobs, new Dictionary<string, long>(StringComparer.Ordinal), cancellationToken);
             // Values operators set earlier apply before the first event runs.
             await parameterSync.SyncOnceAsync(cancellationToken);
             foreach (var error in registry.LoadErrors)

@@ -7,6 +7,12 @@ public sealed class RegisteredJob(LoadedJob loaded, bool enabled)
 {
     private volatile bool enabled = enabled;
 
+    /// <summary>
+    /// Raised after <see cref="Enabled"/> changed (not when set to its current value). The live jobs service listens
+    /// and starts or stops the job's live runners; handlers must be quick and must not throw.
+    /// </summary>
+    public event Action<RegisteredJob>? EnabledChanged;
+
     /// <summary>The loaded Python module (hot-reloaded when its file changes).</summary>
     public LoadedJob Loaded { get; } = loaded;
 
@@ -23,6 +29,14 @@ public sealed class RegisteredJob(LoadedJob loaded, bool enabled)
     public bool Enabled
     {
         get => enabled;
-        set => enabled = value;
+        set
+        {
+            if (enabled == value)
+            {
+                return;
+            }
+            enabled = value;
+            EnabledChanged?.Invoke(this);
+        }
     }
 }

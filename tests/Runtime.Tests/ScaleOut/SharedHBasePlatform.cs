@@ -4,6 +4,7 @@ using FeaturePlatform.EventCenter.Storage.HBase;
 using FeaturePlatform.EventCenter.Tiering;
 using FeaturePlatform.EventCenter.Watermarks;
 using FeaturePlatform.Runtime.Execution;
+using FeaturePlatform.Runtime.Jobs;
 using FeaturePlatform.Runtime.Outputs;
 using FeaturePlatform.Runtime.Parameters;
 using FeaturePlatform.Testing.HBaseThrift;
@@ -42,6 +43,7 @@ internal sealed class SharedHBasePlatform
         await new JobErrorLog(hot).EnsureTableAsync();
         await new FeatureStore(hot).EnsureTableAsync();
         await new ParameterStore(hot, _ => null).EnsureTableAsync();
+        await new JobSwitchStore(hot).EnsureTableAsync();
         // The API's own tables (FeatureApi's AuditLog and ProposalStore; this project does not reference FeatureApi).
         await hot.EnsureTableAsync(new TableSpec(new TableName(null, "api_audit"), [new FamilySpec("a")]));
         await hot.EnsureTableAsync(new TableSpec(new TableName(null, "api_parameter_proposals"), [new FamilySpec("p")]));

@@ -42,13 +42,15 @@ function renderList(section, jobs, marks) {
     ['Results', (j) => fmtNumber(j.status.results), 'num'],
     ['Errors', (j) => h(j.status.errors > 0 ? 'strong.error' : 'span', { title: 'error records since this process started' }, fmtNumber(j.status.errors)), 'num'],
     ['Busy (s)', (j) => fmtNumber(j.status.busySeconds), 'num'],
-    ['Lag', (j) => j.status.lagMs == null ? '—' : `${fmtNumber(j.status.lagMs / 1000, 1)} s`, 'num'],
+    ['Lag', (j) => h('span.lag', { title: 'event-time lag behind the trigger sources\' watermarks; pending = stored messages not run yet' },
+      j.status.lagMs == null ? '—' : `${fmtNumber(j.status.lagMs / 1000, 1)} s`
+        + (j.status.pendingMessages ? ` (${fmtNumber(j.status.pendingMessages)} pending)` : '')), 'num'],
     ['Throughput', (j) => j.status.eventsPerSecond == null ? '—' : `${fmtNumber(j.status.eventsPerSecond, 1)} ev/s`, 'num'],
     ['Source watermarks (event time)', (j) => h('div', j.triggers.map((t) => h('div', `${t.source}: ${fmtTime(marks[t.source]?.eventTime)}`)))],
   ], jobs, { id: 'jobs-table' }));
-  // Throughput between refreshes, computed client-side from the events-run counter.
+  // Throughput: the runtime's (last 30 s); without it, between refreshes from the events-run counter.
   const now = Date.now();
-  for (const j of jobs) {
+  for (const j of jobs.filter((x) => x.status.eventsPerSecond == null)) {
     const prev = lastCounts.get(j.name);
     if (prev && j.status.eventsRun != null && now > prev.at) j.status.eventsPerSecond = (j.status.eventsRun - prev.count) * 1000 / (now - prev.at);
     if (j.status.eventsRun != null) lastCounts.set(j.name, { count: j.status.eventsRun, at: now });
