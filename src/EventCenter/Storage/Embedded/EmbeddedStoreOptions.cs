@@ -35,6 +35,13 @@ public sealed record EmbeddedStoreOptions
     /// <summary>Page cache per connection, in KiB. Default: 16384 (16 MiB).</summary>
     public int CacheSizeKiB { get; init; } = 16 * 1024;
 
+    /// <summary>
+    /// Bytes of each database file read through memory mapping instead of read calls (SQLite <c>mmap_size</c>): reads
+    /// then copy nothing through the kernel, and every connection shares the same mapped pages. 0 turns it off.
+    /// Default: 1 GiB (address space, not memory: pages are the operating system's file cache).
+    /// </summary>
+    public long MmapSizeBytes { get; init; } = 1L << 30;
+
     /// <summary>How long a connection waits on a lock held by another process before failing. Default: 10 s.</summary>
     public TimeSpan BusyTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
@@ -65,6 +72,10 @@ public sealed record EmbeddedStoreOptions
         if (CacheSizeKiB < 64)
         {
             throw new ArgumentException($"CacheSizeKiB must be at least 64, not {CacheSizeKiB}.", nameof(CacheSizeKiB));
+        }
+        if (MmapSizeBytes < 0)
+        {
+            throw new ArgumentException($"MmapSizeBytes must not be negative, not {MmapSizeBytes}.", nameof(MmapSizeBytes));
         }
         if (BusyTimeout < TimeSpan.Zero || BusyTimeout > TimeSpan.FromMinutes(10))
         {

@@ -27,7 +27,7 @@ internal static class SqliteConnections
         try
         {
             var pragmas = string.Create(CultureInfo.InvariantCulture,
-                $"PRAGMA busy_timeout={(int)options.BusyTimeout.TotalMilliseconds}; PRAGMA cache_size=-{options.CacheSizeKiB}; PRAGMA temp_store=MEMORY;");
+                $"PRAGMA busy_timeout={(int)options.BusyTimeout.TotalMilliseconds}; PRAGMA cache_size=-{options.CacheSizeKiB}; PRAGMA temp_store=MEMORY; PRAGMA mmap_size={options.MmapSizeBytes};");
             if (!writer)
             {
                 // Read-write open (a read-only one cannot always map the WAL index) but refusing writes.
