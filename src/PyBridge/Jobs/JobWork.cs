@@ -185,16 +185,7 @@ internal sealed class BatchWork(LoadedJob job, IReadOnlyList<FeatureEvent> event
                 gate.WaitForIdle(options.BulkYieldLimit);
                 var chunk = Math.Min(job.ChunkSize, events.Count - offset);
                 var started = Stopwatch.GetTimestamp();
-                worker.Enter();
-                int done;
-                try
-                {
-                    done = BatchCrossing.RunLocked(worker, job, events, offset, chunk, source, outcomes);
-                }
-                finally
-                {
-                    worker.Exit();
-                }
+                var done = BatchCrossing.Run(worker, job, events, offset, chunk, source, outcomes);
                 offset += done;
                 job.RecordChunk(done, Stopwatch.GetTimestamp() - started);
             }

@@ -28,16 +28,42 @@ public sealed class JobRunner(
     public RunCounters Counters { get; } = new();
 
     /// <summary>Runs every batch of <paramref name="trigger"/> until it ends or <paramref name="cancellationToken"/> fires.</summary>
+    /// <remarks>
+    /// Two stages overlap: while one batch's results are written and the batch acknowledged, the logic already runs on
+    /// the next, so Python never waits for the outputs. Writes and acknowledgements stay in batch order, and a batch is
+    /// acknowledged only after its own results are written; if writing fails, the batches after it are not acknowledged.
+    /// </remarks>
     public async Task RunAsync(ITrigger trigger, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(trigger);
-        await foreach (var batch in trigger.ReadAsync(cancellationToken))
+        Task? finishing = null;
+        try
         {
-            if (batch.Events.Count > 0)
+            await foreach (var batch in trigger.ReadAsync(cancellationToken))
             {
-                await RunBatchAsync(batch.Events, cancellationToken);
+                var computed = batch.Events.Count > 0 ? await ComputeAsync(batch.Events, cancellationToken) : null;
+                if (finishing is not null)
+                {
+                    await finishing;
+                }
+                // Its own task: the outputs of an embedded store write synchronously and would otherwise hold up the
+                // next batch's logic.
+                finishing = Task.Run(async () =>
+                {
+                    if (computed is not null)
+                    {
+                        await WriteAsync(computed, cancellationToken);
+                    }
+                    await batch.CompleteAsync(cancellationToken);
+                }, CancellationToken.None);
             }
-            await batch.CompleteAsync(cancellationToken);
+        }
+        finally
+        {
+            if (finishing is not null)
+            {
+                await finishing;
+            }
         }
     }
 
@@ -50,6 +76,14 @@ public sealed class JobRunner(
     /// that answer a request and must say why an event produced nothing).
     /// </summary>
     public async Task<BatchOutcome> RunBatchWithErrorsAsync(IReadOnlyList<ChangeEvent> events, CancellationToken cancellationToken)
+    {
+        var computed = await ComputeAsync(events, cancellationToken);
+        await WriteAsync(computed, cancellationToken);
+        return computed.Outcome;
+    }
+
+    /// <summary>Runs the logic: the batch's result rows and error records, not written yet.</summary>
+    private async Task<ComputedBatch> ComputeAsync(IReadOnlyList<ChangeEvent> events, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
         var version = job.Version;
@@ -70,6 +104,14 @@ public sealed class JobRunner(
                 results.Add(new FeatureResult(job.Name, version, events[i], r, [.. outcome.Rows[r].ToDictionary()]));
             }
         }
+        return new ComputedBatch(events.Count, new BatchOutcome(results, failed), Stopwatch.GetElapsedTime(started));
+    }
+
+    /// <summary>Writes a computed batch to every output and its failures to the error log; counts it.</summary>
+    private async Task WriteAsync(ComputedBatch computed, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var (results, failed) = (computed.Outcome.Results, computed.Outcome.Errors);
         foreach (var output in outputs)
         {
             await output.WriteAsync(results, cancellationToken);
@@ -79,9 +121,10 @@ public sealed class JobRunner(
         {
             logger.LogWarning("Job {Job} v{Version} failed on {Source}/{EventId}: {Type}: {Message}", e.Job, e.JobVersion, e.Trigger.Source, e.Trigger.EventId, e.ErrorType, e.Message);
         }
-        Counters.Add(events.Count, results.Count, failed.Count, Stopwatch.GetElapsedTime(started));
-        return new BatchOutcome(results, failed);
+        Counters.Add(computed.Events, results.Count, failed.Count, computed.Busy + Stopwatch.GetElapsedTime(started));
     }
+
+    private sealed record ComputedBatch(int Events, BatchOutcome Outcome, TimeSpan Busy);
 
     /// <summary>The event as the logic sees it: its data is the after-image (the before-image for deletes).</summary>
     public static FeatureEvent ToFeatureEvent(ChangeEvent e)

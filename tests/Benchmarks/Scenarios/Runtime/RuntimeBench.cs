@@ -128,12 +128,13 @@ internal static class RuntimeBench
         await using var loaded = await host.LoadJobAsync(Path.Combine(jobsDirectory, JobName + ".py"), dataSource, new JobOptions { WatchForChanges = false });
         var job = new RegisteredJob(loaded, enabled: false);
         var output = new CountingOutput();
-        // Shards of the range run side by side: while one waits on a fetch (GIL released), another runs Python.
+        // One shard is a replay as RunManager runs it (one runner; its trigger reads time chunks in parallel). More shards
+        // run side by side: while one waits on a fetch (GIL released), another runs Python.
         var runners = Enumerable.Range(0, shards).Select(_ => new JobRunner(job, dataSource.ForRun(), [output], new JobErrorLog(store), NullLogger.Instance)).ToList();
         var span = (to - from) / shards;
         var watch = Stopwatch.StartNew();
         await Task.WhenAll(runners.Select((runner, i) => runner.RunAsync(
-            new ReplayTrigger(events, "orders", from + i * span, i == shards - 1 ? to : from + (i + 1) * span, new ReplayOptions { BatchSize = 1000, Parallelism = 1 }),
+            new ReplayTrigger(events, "orders", from + i * span, i == shards - 1 ? to : from + (i + 1) * span, shards == 1 ? new ReplayOptions() : new ReplayOptions { BatchSize = 1000, Parallelism = 1 }),
             cancellationToken)));
         watch.Stop();
         var done = runners.Sum(r => r.Counters.Events);

@@ -19,17 +19,25 @@ internal sealed class RuntimeReplayScenario : IBenchmarkScenario
             var store = Path.Combine(root, "store");
             await RuntimeBench.BuildStoreAsync(store, events, context.Log, context.CancellationToken);
             var jobs = RuntimeBench.WriteJob();
-            var shards = int.TryParse(Environment.GetEnvironmentVariable("FP_BENCH_REPLAY_SHARDS"), out var s) ? s : 2;
+            // Default: a replay as RunManager runs it — one runner and one bulk worker. With the settled-state cache most
+            // fetches do not wait, so a second Python thread only contends for the GIL (measured: 2 shards 0.25, 1 shard 0.30).
+            var shards = int.TryParse(Environment.GetEnvironmentVariable("FP_BENCH_REPLAY_SHARDS"), out var s) ? s : 1;
             await using var host = await PythonHost.StartAsync(new PythonHostOptions { CallTimeout = TimeSpan.FromSeconds(30), BulkWorkers = shards });
-            var (done, seconds) = await RuntimeBench.ReplayAsync(host, jobs, store, RuntimeBench.T0, RuntimeBench.T0 + events, shards, context.CancellationToken);
-            var rate = done / seconds;
-            context.Log($"replay: {done:#,0} events in {seconds:0.0} s = {rate:#,0} events/s");
+            // Rounds alternate project and baseline, each figure the best of its rounds (a burst of other load on a small
+            // machine would otherwise decide the ratio).
+            double rate = 0, baseline = 0;
+            long done = 0;
+            for (var round = 1; round <= (context.Quick ? 1 : 2); round++)
+            {
+                var (replayed, seconds) = await RuntimeBench.ReplayAsync(host, jobs, store, RuntimeBench.T0, RuntimeBench.T0 + events, shards, context.CancellationToken);
+                var b = await RuntimeBench.BaselineAsync(host, jobs, RuntimeBench.UsersFor(events), Math.Min(events, 300_000));
+                context.Log($"round {round}: replay {replayed:#,0} events in {seconds:0.0} s = {replayed / seconds:#,0} events/s; pure-Python loop {b:#,0} events/s");
+                (done, rate, baseline) = (replayed, Math.Max(rate, replayed / seconds), Math.Max(baseline, b));
+            }
             var (uncachedDone, uncachedSeconds) = await RuntimeBench.ReplayAsync(host, jobs, store, RuntimeBench.T0, RuntimeBench.T0 + events, shards,
                 context.CancellationToken, cacheEntries: 0);
             var uncached = uncachedDone / uncachedSeconds;
             context.Log($"replay without the settled-state cache: {uncached:#,0} events/s");
-            var baseline = await RuntimeBench.BaselineAsync(host, jobs, RuntimeBench.UsersFor(events), Math.Min(events, 300_000));
-            context.Log($"pure-Python loop: {baseline:#,0} events/s");
             var (scan, fetch) = await RuntimeBench.BreakdownAsync(store, events, context.CancellationToken);
             context.Log($"breakdown (one thread each): event-store scan {scan:#,0} events/s, as-of fetch {fetch:#,0} fetches/s");
             return
