@@ -7,7 +7,7 @@
 set -euo pipefail
 
 profile=${1:-test}
-RUNTIME_PACKAGES=(python3 libpython3.11 librdkafka1 librdkafka-dev)
+RUNTIME_PACKAGES=(python3 libpython3.11 librdkafka1 librdkafka-dev libsqlite3-0)
 TEST_PACKAGES=(
   kcat
   rabbitmq-server

@@ -1,3 +1,4 @@
+using FeaturePlatform.EventCenter.Storage.Embedded;
 using Microsoft.Data.Sqlite;
 
 namespace FeaturePlatform.EventCenter.Bus.Embedded;
@@ -5,15 +6,9 @@ namespace FeaturePlatform.EventCenter.Bus.Embedded;
 /// <summary>The embedded bus's SQLite file: schema and connections.</summary>
 internal static class BusDatabase
 {
-    private static readonly Lazy<bool> Initialised = new(() =>
-    {
-        SQLitePCL.Batteries_V2.Init();
-        return true;
-    });
-
     public static SqliteConnection Open(string path, bool syncEveryCommit)
     {
-        _ = Initialised.Value;
+        SqliteNative.EnsureInitialised();
         var connection = new SqliteConnection(new SqliteConnectionStringBuilder
         {
             DataSource = path,

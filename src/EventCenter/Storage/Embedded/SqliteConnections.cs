@@ -6,15 +6,9 @@ namespace FeaturePlatform.EventCenter.Storage.Embedded;
 /// <summary>Opens SQLite connections configured for the store (WAL, sync mode, cache, busy timeout).</summary>
 internal static class SqliteConnections
 {
-    private static readonly Lazy<bool> Initialised = new(() =>
-    {
-        SQLitePCL.Batteries_V2.Init();
-        return true;
-    });
-
     public static SqliteConnection Open(EmbeddedStoreOptions options, bool writer)
     {
-        _ = Initialised.Value;
+        SqliteNative.EnsureInitialised();
         var builder = new SqliteConnectionStringBuilder
         {
             DataSource = options.DatabasePath,
