@@ -226,4 +226,32 @@ public sealed class EmbeddedWideTableStoreTests : IDisposable
         await Assert.ThrowsAsync<ObjectDisposedException>(async () => await store.PutAsync(t, [new Put(B("r"), [C("f", "q", T0, "v")])]));
         await Assert.ThrowsAsync<ObjectDisposedException>(async () => await store.GetAsync(t, new Get(B("r"))));
     }
+
+    [Fact]
+    public async Task Commits_leave_checkpoints_to_the_background_checkpointer_which_copies_the_log_into_the_database()
+    {
+        var table = new TableName(null, "wal");
+        var databaseFile = Path.Combine(dir, "widetables.db");
+        await using (var store = Open())
+        {
+            await store.EnsureTableAsync(new TableSpec(table, [new FamilySpec("f")]));
+            var sizeBefore = new FileInfo(databaseFile).Length;
+            for (var batch = 0; batch < 20; batch++)
+            {
+                await store.PutAsync(table, [.. Enumerable.Range(0, 200).Select(i => new Put(B($"r{batch:D3}-{i:D4}"), [C("f", "q", T0, new string('x', 200))]))]);
+            }
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+            while (new FileInfo(databaseFile).Length <= sizeBefore && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(WalCheckpointer.Interval);
+            }
+            Assert.True(new FileInfo(databaseFile).Length > sizeBefore, "the log was never copied into the database file");
+            Assert.True(store.Checkpointer.Checkpoints > 0);
+            Assert.Null(store.Checkpointer.LastError);
+        }
+        await using (var reopened = Open())
+        {
+            Assert.Equal(4000, (await ScanAsync(reopened, table, new Scan())).Count);
+        }
+    }
 }

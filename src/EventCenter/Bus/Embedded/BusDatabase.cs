@@ -18,6 +18,7 @@ internal static class BusDatabase
         }.ToString());
         connection.Open();
         Execute(connection, $"""
+            {WalCheckpointer.DisableAutomaticCheckpointsPragma}
             PRAGMA journal_mode=WAL;
             PRAGMA synchronous={(syncEveryCommit ? "FULL" : "NORMAL")};
             PRAGMA busy_timeout=10000;

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using FeaturePlatform.EventCenter.Storage.Embedded;
 using Microsoft.Data.Sqlite;
 
 namespace FeaturePlatform.EventCenter.Bus.Embedded;
@@ -18,6 +19,7 @@ public sealed class EmbeddedMessageBus : IMessageBus
     private readonly ConcurrentDictionary<string, int> partitionCounts = new();
     private readonly Partitioner partitioner = new();
     private readonly TimeProvider clock;
+    private readonly WalCheckpointer checkpointer;
 
     /// <summary>Opens (or creates) the bus in <see cref="EmbeddedBusOptions.Directory"/>.</summary>
     public EmbeddedMessageBus(EmbeddedBusOptions options, TimeProvider? clock = null)
@@ -30,6 +32,7 @@ public sealed class EmbeddedMessageBus : IMessageBus
         path = Path.Combine(options.Directory, "bus.db");
         writerConnection = BusDatabase.Open(path, options.SyncEveryCommit);
         BusDatabase.CreateSchema(writerConnection);
+        checkpointer = new WalCheckpointer(BusDatabase.Open(path, options.SyncEveryCommit), "bus");
         using (var command = writerConnection.CreateCommand())
         {
             command.CommandText = "SELECT name, partitions FROM topics";
@@ -100,6 +103,7 @@ public sealed class EmbeddedMessageBus : IMessageBus
     public async ValueTask DisposeAsync()
     {
         await Writer.DisposeAsync();
+        checkpointer.Dispose();
         writerConnection.Dispose();
     }
 

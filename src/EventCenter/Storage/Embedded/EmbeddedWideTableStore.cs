@@ -15,6 +15,7 @@ public sealed partial class EmbeddedWideTableStore : IWideTableStore
     private readonly EmbeddedStoreOptions options;
     private readonly CachedConnection writer;
     private readonly SemaphoreSlim writeLock = new(1, 1);
+    private readonly WalCheckpointer checkpointer;
     private readonly ReaderPool readers;
     private readonly TableCatalog catalog = new();
     private bool disposed;
@@ -24,7 +25,11 @@ public sealed partial class EmbeddedWideTableStore : IWideTableStore
         this.options = options;
         this.writer = writer;
         readers = new ReaderPool(options);
+        checkpointer = new WalCheckpointer(SqliteConnections.Open(options, writer: true), Path.GetFileName(options.Directory));
     }
+
+    /// <summary>The store's background checkpointer.</summary>
+    internal WalCheckpointer Checkpointer => checkpointer;
 
     /// <summary>Reader connections not lent out right now (all of them when no read runs).</summary>
     internal int IdleReaders => readers.Available;
@@ -172,6 +177,7 @@ public sealed partial class EmbeddedWideTableStore : IWideTableStore
         try
         {
             disposed = true;
+            checkpointer.Dispose();
             readers.Dispose();
             writer.Dispose();
         }

@@ -29,7 +29,7 @@ internal static class SqliteConnections
             }
             else
             {
-                pragmas += "PRAGMA journal_mode=WAL; PRAGMA synchronous=" + (options.Synchronous == EmbeddedSynchronousMode.Full ? "FULL" : "NORMAL") + ";";
+                pragmas += WalCheckpointer.DisableAutomaticCheckpointsPragma + "PRAGMA journal_mode=WAL; PRAGMA synchronous=" + (options.Synchronous == EmbeddedSynchronousMode.Full ? "FULL" : "NORMAL") + ";";
             }
             Execute(connection, pragmas);
         }
