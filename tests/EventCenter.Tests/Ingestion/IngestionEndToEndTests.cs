@@ -127,8 +127,11 @@ public abstract class IngestionEndToEndTests
         {
             positions = await producer.ProduceAsync(topic, Enumerable.Range(0, 50).Select(i => Json($$"""{"id":"p{{i}}","t":{{T0 + i}}}""")).ToList());
         }
-        var last = positions[^1];
-        await harness.Waiter.WaitForStoredAsync("profiles", new SourcePosition(last.Topic, last.Partition, last.Offset), TimeSpan.FromSeconds(60));
+        // Each partition's last message (partitions may be stored in different batches).
+        foreach (var last in positions.GroupBy(p => p.Partition).Select(g => g.MaxBy(p => p.Offset)!))
+        {
+            await harness.Waiter.WaitForStoredAsync("profiles", new SourcePosition(last.Topic, last.Partition, last.Offset), TimeSpan.FromSeconds(60));
+        }
         Assert.NotNull(await harness.Events.GetStateAsync("profiles", "p49", T0 + 49));
         foreach (var partition in positions.GroupBy(p => p.Partition))
         {
