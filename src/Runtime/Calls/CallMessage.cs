@@ -40,6 +40,12 @@ internal sealed record CallMessage(
 
     public byte[] ToJson() => JsonSerializer.SerializeToUtf8Bytes(this, Json);
 
-    public static CallMessage FromJson(ReadOnlySpan<byte> json) =>
-        JsonSerializer.Deserialize<CallMessage>(json, Json) ?? throw new JsonException("A call message is null.");
+    /// <exception cref="JsonException">Not JSON, or a required field (job, source, key, request id) is missing or empty.</exception>
+    public static CallMessage FromJson(ReadOnlySpan<byte> json)
+    {
+        var message = JsonSerializer.Deserialize<CallMessage>(json, Json) ?? throw new JsonException("A call message is null.");
+        return string.IsNullOrEmpty(message.Job) || string.IsNullOrEmpty(message.Source) || string.IsNullOrEmpty(message.Key) || string.IsNullOrEmpty(message.RequestId)
+            ? throw new JsonException("A call message needs job, source, key and requestId.")
+            : message;
+    }
 }

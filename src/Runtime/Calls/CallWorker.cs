@@ -1,5 +1,7 @@
 using System.Text.Json;
 using FeaturePlatform.EventCenter.Bus;
+using FeaturePlatform.EventCenter.Events;
+using FeaturePlatform.EventCenter.Ingestion.DeadLetters;
 using FeaturePlatform.Runtime.Execution;
 using Microsoft.Extensions.Logging;
 
@@ -24,7 +26,8 @@ public sealed class CallWorker(
     CallOutcomes outcomes,
     CallCompletions completions,
     CallReplyPublisher? replies,
-    ILogger logger)
+    ILogger logger,
+    IDeadLetterSink? deadLetters = null)
 {
     private long runs;
     private long answeredFromStore;
@@ -132,9 +135,15 @@ public sealed class CallWorker(
         {
             call = CallMessage.FromJson(message.Value);
         }
-        catch (JsonException e)
+        catch (Exception e) when (e is JsonException or ArgumentException or InvalidOperationException)
         {
-            logger.LogError(e, "Call message at {Topic}/{Partition}@{Offset} is not a call; skipped", message.Topic, message.Partition, message.Offset);
+            // Not something the dispatcher produced: kept with the reason and its bytes, and the calls behind it go on.
+            logger.LogError(e, "Call message at {Topic}/{Partition}@{Offset} is not a call; dead-lettered", message.Topic, message.Partition, message.Offset);
+            if (deadLetters is not null)
+            {
+                await deadLetters.WriteAsync([new DeadLetter(null, new SourcePosition(message.Topic, message.Partition, message.Offset),
+                    $"not a call message: {e.Message}", message.Key, message.Value, message.Headers, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds())], cancellationToken);
+            }
             return;
         }
         var answer = await outcomes.GetAsync(call.Job, call.RequestId, cancellationToken);

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using FeaturePlatform.EventCenter.Bus;
+using FeaturePlatform.EventCenter.Ingestion.DeadLetters;
 using FeaturePlatform.EventCenter.Tables;
 using FeaturePlatform.Runtime.Execution;
 using FeaturePlatform.Runtime.Hosting;
@@ -26,6 +27,7 @@ internal sealed class CallWorkerService(
     CallOutcomes outcomes,
     CallCompletions completions,
     CallReplies replies,
+    IDeadLetterSink deadLetters,
     IServiceProvider services,
     ILogger<CallWorker> logger) : BackgroundService
 {
@@ -76,7 +78,7 @@ internal sealed class CallWorkerService(
             {
                 // A missing topic (e.g. Kafka without CreateTopics and not provisioned yet) is retried like a failure.
                 await dispatcher.EnsureTopicAsync(stoppingToken);
-                await new CallWorker(bus, settings.Calls, caller, outcomes, completions, replies.Publisher, logger).RunAsync(stoppingToken);
+                await new CallWorker(bus, settings.Calls, caller, outcomes, completions, replies.Publisher, logger, deadLetters).RunAsync(stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {

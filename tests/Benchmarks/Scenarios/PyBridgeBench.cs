@@ -22,7 +22,10 @@ internal static class PyBridgeBench
                     "amount": amount, "limit_left": limit - amount}
         """;
 
-    /// <summary>The same logic run by a pure-Python loop, fetching from an in-memory dict, inside the same interpreter.</summary>
+    /// <summary>
+    /// The same logic run by a pure-Python loop, fetching from an in-memory dict, inside the same interpreter:
+    /// <c>run(job path, users with a profile, events, distinct event keys)</c>. Also the runtime scenarios' baseline.
+    /// </summary>
     public const string Baseline = """
         import time
         from featureplatform import Context, Event
@@ -37,11 +40,11 @@ internal static class PyBridgeBench
             def history(self, source, key, since_ms, until_ms, limit):
                 return []
 
-        def run(path, users, n):
+        def run(path, users, n, keys):
             spec = load_job(path)
             params = resolve_params(spec)
             source = DictSource({("user_profile", f"u{i}"): {"tier": "gold", "limit": 5000.0} for i in range(users)})
-            events = [{"source": "orders", "key": f"u{i % (2 * users)}", "time_ms": i, "data": {"amount": 12.5}} for i in range(n)]
+            events = [{"source": "orders", "key": f"u{i % keys}", "time_ms": i, "data": {"amount": 12.5}} for i in range(n)]
             started = time.perf_counter()
             for e in events:
                 event = Event(e["source"], e["key"], e["time_ms"], e.get("data"), e.get("id"))
@@ -68,7 +71,7 @@ internal static class PyBridgeBench
     {
         var code = JsonSerializer.Serialize(File.ReadAllText(Path.Combine(dir, "bench_baseline.py.txt")));
         var path = JsonSerializer.Serialize(Path.Combine(dir, "bench_feature.py"));
-        var expr = $"(lambda ns: (exec({code}, ns), ns['run']({path}, {Users}, {n}))[1])({{}})";
+        var expr = $"(lambda ns: (exec({code}, ns), ns['run']({path}, {Users}, {n}, {2 * Users}))[1])({{}})";
         return double.Parse(await host.EvaluateAsync(expr), System.Globalization.CultureInfo.InvariantCulture);
     }
 

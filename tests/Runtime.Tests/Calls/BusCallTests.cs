@@ -56,6 +56,34 @@ public sealed class BusCallTests(PythonHostFixture python, KafkaFixture kafka)
     }
 
     [Fact]
+    public async Task Messages_on_the_calls_topic_that_are_not_calls_are_dead_lettered_and_the_calls_behind_them_answered()
+    {
+        var bus = new EmbeddedMessageBus(new EmbeddedBusOptions { Directory = Path.Combine(Path.GetTempPath(), UniqueName.For("calls-bus")) });
+        await using var harness = await RuntimeHarness.StartAsync(bus, RuntimeHarness.Orders);
+        await using var jobs = await StoredEvents.LoadJobsAsync(python, harness.DataSource, ("scaled", TestJobs.Scaled));
+        var settings = new CallSettings { Topic = UniqueName.For("calls"), Partitions = 1, GroupId = UniqueName.For("calls") };
+        var caller = Caller(harness, jobs, new CollectingOutput());
+        var outcomes = new CallOutcomes(harness.Events);
+        var completions = new CallCompletions();
+        await using var dispatcher = new CallDispatcher(bus, settings, () => caller, jobs.Find, harness.Events, outcomes, completions, repliesConfigured: false);
+        await dispatcher.EnsureTopicAsync();
+        byte[][] junk = ["not json"u8.ToArray(), "{}"u8.ToArray(), "{\"job\":\"scaled\"}"u8.ToArray(), [0xff, 0xfe, 0x00]];
+        await using (var producer = bus.CreateProducer())
+        {
+            await producer.ProduceAsync(settings.Topic, [.. junk.Select(j => new OutgoingMessage(null, j))]);
+        }
+        harness.Run(new CallWorker(bus, settings, caller, outcomes, completions, null, NullLogger.Instance, harness.DeadLetters).RunAsync);
+
+        var answer = await dispatcher.CallAsync(new CallRequest("scaled", "orders", "u1", """{"amount":2.0}""", 1_000, "req-after-junk"), null, Wait);
+
+        Assert.Equal(CallAnswer.Done, answer!.State);
+        var letters = await harness.DeadLetters.RecentAsync(null, 10).ToListAsync();
+        Assert.Equal(junk.Length, letters.Count);
+        Assert.All(letters, l => Assert.StartsWith("not a call message", l.Reason, StringComparison.Ordinal));
+        Assert.Equal(junk.Select(Convert.ToHexString).Order(), letters.Select(l => Convert.ToHexString(l.Value)).Order());
+    }
+
+    [Fact]
     public async Task A_call_redelivered_after_a_crash_before_the_commit_creates_no_duplicate_results()
     {
         var bus = new EmbeddedMessageBus(new EmbeddedBusOptions { Directory = Path.Combine(Path.GetTempPath(), UniqueName.For("calls-bus")) });

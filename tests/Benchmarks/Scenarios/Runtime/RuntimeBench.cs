@@ -40,33 +40,6 @@ internal static class RuntimeBench
                     "amount": amount, "limit_left": limit - amount}
         """;
 
-    /// <summary>The same logic run by a pure-Python loop over an in-memory dict, inside the same interpreter (PyBridge's baseline).</summary>
-    public const string Baseline = """
-        import time
-        from featureplatform import Context, Event
-        from featureplatform._rows import normalise_rows
-        from featureplatform.testing import load_job, resolve_params
-
-        class DictSource:
-            def __init__(self, states):
-                self.states = states
-            def fetch(self, source, key, as_of_ms, consistency):
-                return self.states.get((source, key))
-            def history(self, source, key, since_ms, until_ms, limit):
-                return []
-
-        def run(path, users, n):
-            spec = load_job(path)
-            params = resolve_params(spec)
-            source = DictSource({("user_profile", f"u{i}"): {"tier": "gold", "limit": 5000.0} for i in range(users)})
-            events = [{"source": "orders", "key": f"u{i % users}", "time_ms": i, "data": {"amount": 12.5}} for i in range(n)]
-            started = time.perf_counter()
-            for e in events:
-                event = Event(e["source"], e["key"], e["time_ms"], e.get("data"), e.get("id"))
-                normalise_rows(spec, spec.logic(event, Context(event, params, source, spec.consistency, spec.name)))
-            return n / (time.perf_counter() - started)
-        """;
-
     public const long T0 = 1_767_225_600_000;
 
     public static readonly SourceDefinition Orders = new() { Name = "orders", Format = SourceFormat.Json, KeyFields = ["user_id"], TimeField = "t", IdField = "oid" };
@@ -173,9 +146,9 @@ internal static class RuntimeBench
     /// <summary>Runs the pure-Python baseline inside <paramref name="host"/>'s interpreter; returns events/s.</summary>
     public static async Task<double> BaselineAsync(PythonHost host, string jobsDirectory, int users, int events)
     {
-        var code = JsonSerializer.Serialize(Baseline);
+        var code = JsonSerializer.Serialize(PyBridgeBench.Baseline);
         var path = JsonSerializer.Serialize(Path.Combine(jobsDirectory, JobName + ".py"));
-        var expression = $"(lambda ns: (exec({code}, ns), ns['run']({path}, {users}, {events}))[1])({{}})";
+        var expression = $"(lambda ns: (exec({code}, ns), ns['run']({path}, {users}, {events}, {users}))[1])({{}})";
         return double.Parse(await host.EvaluateAsync(expression), System.Globalization.CultureInfo.InvariantCulture);
     }
 
