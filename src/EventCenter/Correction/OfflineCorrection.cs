@@ -38,7 +38,7 @@ public sealed class OfflineCorrection(IEventStore events, TimeProvider? clock = 
             if (pending.Count > 0)
             {
                 var outcomes = await events.WriteAsync(pending, cancellationToken);
-                written += outcomes.Count(o => o == WriteOutcome.Written);
+                written += outcomes.Count(o => o.Outcome == WriteOutcome.Written);
                 pending.Clear();
             }
         }

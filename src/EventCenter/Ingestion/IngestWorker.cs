@@ -197,12 +197,22 @@ public sealed class IngestWorker
     private async Task StoreAsync(ParsedBatch batch, CancellationToken cancellationToken)
     {
         tracker.CountLate(batch.Events);
+        var conflicts = new List<DeadLetter>();
         if (batch.Events.Count > 0)
         {
-            var outcomes = await events.WriteAsync(batch.Events, cancellationToken);
-            Counters.AddWritten(outcomes.Count(o => o == WriteOutcome.Written));
-            Counters.AddDuplicates(outcomes.Count(o => o == WriteOutcome.Duplicate));
-            Counters.AddConflicts(outcomes.Count(o => o == WriteOutcome.Conflict));
+            var results = await events.WriteAsync(batch.Events, cancellationToken);
+            Counters.AddWritten(results.Count(r => r.Outcome == WriteOutcome.Written));
+            Counters.AddDuplicates(results.Count(r => r.Outcome == WriteOutcome.Duplicate));
+            Counters.AddConflicts(results.Count(r => r.Outcome == WriteOutcome.Conflict));
+            conflicts = ConflictRecords(batch, results);
+        }
+        if (conflicts.Count > 0)
+        {
+            await deadLetters.WriteAsync(conflicts, cancellationToken);
+            foreach (var letter in conflicts)
+            {
+                logger.LogWarning("Conflict at {Position} of source {Source}: {Reason}", letter.Position, letter.Source, letter.Reason);
+            }
         }
         if (batch.Rejected.Count > 0)
         {
@@ -215,6 +225,29 @@ public sealed class IngestWorker
         await tracker.RecordStoredAsync(batch.Messages, batch.Parsed, cancellationToken);
         Counters.AddMessages(batch.Messages.Count);
         Counters.AddDeadLettered(batch.Rejected.Count);
+    }
+
+    /// <summary>A conflict record (both versions, the incoming message's bytes) for every event whose id a different change holds.</summary>
+    private List<DeadLetter> ConflictRecords(ParsedBatch batch, IReadOnlyList<WriteResult> results)
+    {
+        var records = new List<DeadLetter>();
+        var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        var i = 0;
+        foreach (var (message, parsedEvents) in batch.Parsed)
+        {
+            foreach (var incoming in parsedEvents)
+            {
+                if (results[i++] is { Outcome: WriteOutcome.Conflict, Stored: var stored })
+                {
+                    var reason = $"event id '{incoming.EventId}' is already held by a different change (stored from {stored.Position}: " +
+                        $"{stored.Operation} of '{stored.EntityKey}' at {stored.EventTime}); this {incoming.Operation} of '{incoming.EntityKey}' " +
+                        $"at {incoming.EventTime} was not stored";
+                    records.Add(new DeadLetter(incoming.Source, incoming.Position, reason, message.Key, message.Value, message.Headers, now,
+                        DeadLetterKind.Conflict, new EventConflict(incoming.EventId, EventJsonCodec.Encode(stored), EventJsonCodec.Encode(incoming))));
+                }
+            }
+        }
+        return records;
     }
 
     private static List<BusPosition> Commits(IReadOnlyList<BusMessage> batch) =>

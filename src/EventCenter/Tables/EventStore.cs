@@ -22,11 +22,10 @@ public sealed class EventStore : IEventStore
     public ValueTask EnsureTablesAsync(CancellationToken cancellationToken = default) => _tables.EnsureAsync(cancellationToken);
 
     /// <inheritdoc />
-    public async ValueTask<IReadOnlyList<WriteOutcome>> WriteAsync(IReadOnlyList<ChangeEvent> events, CancellationToken cancellationToken = default)
+    public async ValueTask<IReadOnlyList<WriteResult>> WriteAsync(IReadOnlyList<ChangeEvent> events, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(events);
-        var results = await _tables.WriteAsync(events, cancellationToken);
-        return Array.ConvertAll(results, r => r.Outcome);
+        return await _tables.WriteAsync(events, cancellationToken);
     }
 
     /// <inheritdoc />

@@ -45,25 +45,23 @@ internal sealed class EventTables
     }
 
     /// <summary>Idempotent write into family "e" at cell timestamp = event time (see <see cref="IEventWriter"/>).</summary>
-    /// <returns>Per event: its outcome and, for written and duplicate events, the stored copy (first writer's).</returns>
-    public async ValueTask<(WriteOutcome Outcome, ChangeEvent Stored)[]> WriteAsync(IReadOnlyList<ChangeEvent> events, CancellationToken cancellationToken)
+    /// <returns>Per event: its outcome and the stored event holding its identity (see <see cref="WriteResult"/>).</returns>
+    public async ValueTask<WriteResult[]> WriteAsync(IReadOnlyList<ChangeEvent> events, CancellationToken cancellationToken)
     {
         var n = events.Count;
-        var results = new (WriteOutcome, ChangeEvent)[n];
+        var results = new WriteResult[n];
         if (n == 0)
         {
             return results;
         }
-        var mainKeys = new byte[n][];
-        var idKeys = new byte[n][];
+        // The first event of each identity in the batch; later ones are judged against whoever holds the identity.
         var firstIndex = new int[n];
         var firstByIdentity = new Dictionary<(string, string), int>(n);
-        var toCheck = new List<int>(n);
+        var firsts = new List<int>(n);
         for (var i = 0; i < n; i++)
         {
             var e = events[i];
             Validate(e);
-            mainKeys[i] = Keys.MainKey(e);
             if (firstByIdentity.TryGetValue((e.Source, e.EventId), out var j))
             {
                 firstIndex[i] = j;
@@ -71,75 +69,61 @@ internal sealed class EventTables
             }
             firstByIdentity[(e.Source, e.EventId)] = i;
             firstIndex[i] = i;
-            idKeys[i] = Keys.IdKey(e.Source, e.EventId);
-            toCheck.Add(i);
+            firsts.Add(i);
         }
 
-        var existing = await _store.GetManyAsync(_options.IdIndex, [.. toCheck.Select(i => new Get(idKeys[i]))], cancellationToken);
-        // The key holding each identity: the stored one, else the first in the batch (which is then written).
-        var holder = new byte[n][];
-        var holderStored = new bool[n];
-        var written = new List<ChangeEvent>(toCheck.Count);
-        for (var k = 0; k < toCheck.Count; k++)
+        var idRows = await _store.GetManyAsync(_options.IdIndex, [.. firsts.Select(i => new Get(Keys.IdKey(events[i].Source, events[i].EventId)))], cancellationToken);
+        var storedAt = new List<(int Index, byte[] MainKey)>();
+        var holders = new ChangeEvent?[n];
+        var toWrite = new List<ChangeEvent>(firsts.Count);
+        for (var k = 0; k < firsts.Count; k++)
         {
-            var i = toCheck[k];
-            if (existing[k] is { } stored)
+            var i = firsts[k];
+            if (idRows[k] is { } idRow)
             {
-                holder[i] = FirstValue(stored);
-                holderStored[i] = true;
+                storedAt.Add((i, FirstValue(idRow)));
             }
             else
             {
-                holder[i] = mainKeys[i];
-                results[i] = (WriteOutcome.Written, events[i]);
-                written.Add(events[i]);
+                holders[i] = events[i];
+                results[i] = new WriteResult(WriteOutcome.Written, events[i]);
+                toWrite.Add(events[i]);
             }
         }
-        var storedDuplicates = new List<int>();
+        if (storedAt.Count > 0)
+        {
+            // The first writer's copy decides (same change: duplicate; different change: conflict) and is the one
+            // callers copy elsewhere (the hot tier).
+            var mainRows = await _store.GetManyAsync(_options.Main, [.. storedAt.Select(s => new Get(s.MainKey))], cancellationToken);
+            for (var k = 0; k < storedAt.Count; k++)
+            {
+                var i = storedAt[k].Index;
+                if (mainRows[k] is { } row)
+                {
+                    var stored = Decode(row);
+                    holders[i] = stored;
+                    results[i] = new WriteResult(ChangeIdentity.SameChange(stored, events[i]) ? WriteOutcome.Duplicate : WriteOutcome.Conflict, stored);
+                }
+                else
+                {
+                    // Only possible when the id row outlived the main row (TTL races): store the event again.
+                    holders[i] = events[i];
+                    results[i] = new WriteResult(WriteOutcome.Written, events[i]);
+                    toWrite.Add(events[i]);
+                }
+            }
+        }
         for (var i = 0; i < n; i++)
         {
             var j = firstIndex[i];
-            if (j == i && !holderStored[i])
+            if (j != i)
             {
-                continue;
-            }
-            if (!holder[j].AsSpan().SequenceEqual(mainKeys[i]))
-            {
-                results[i] = (WriteOutcome.Conflict, events[i]);
-            }
-            else if (holderStored[j])
-            {
-                results[i] = (WriteOutcome.Duplicate, events[i]);
-                storedDuplicates.Add(i);
-            }
-            else
-            {
-                results[i] = (WriteOutcome.Duplicate, events[j]);
+                var holder = holders[j]!;
+                results[i] = new WriteResult(ChangeIdentity.SameChange(holder, events[i]) ? WriteOutcome.Duplicate : WriteOutcome.Conflict, holder);
             }
         }
 
-        await PutRowsAsync(written, EventFamily, static e => e.EventTime, cancellationToken);
-
-        if (storedDuplicates.Count > 0)
-        {
-            // The first writer's copy is authoritative; callers that copy rows elsewhere (the hot tier) use it.
-            var rows = await _store.GetManyAsync(_options.Main, [.. storedDuplicates.Select(i => new Get(mainKeys[i]))], cancellationToken);
-            var missing = new List<ChangeEvent>();
-            for (var k = 0; k < storedDuplicates.Count; k++)
-            {
-                var i = storedDuplicates[k];
-                if (rows[k] is { } row)
-                {
-                    results[i] = (WriteOutcome.Duplicate, Decode(row));
-                }
-                else if (!missing.Any(m => m.EventId == events[i].EventId && m.Source == events[i].Source))
-                {
-                    // Only possible when the id row outlived the main row (TTL races): store the event again.
-                    missing.Add(events[i]);
-                }
-            }
-            await PutRowsAsync(missing, EventFamily, static e => e.EventTime, cancellationToken);
-        }
+        await PutRowsAsync(toWrite, EventFamily, static e => e.EventTime, cancellationToken);
         return results;
     }
 

@@ -1,3 +1,5 @@
+using FeaturePlatform.EventCenter.Events;
+
 namespace FeaturePlatform.EventCenter.Tables;
 
 /// <summary>What a write did with one event.</summary>
@@ -7,14 +9,23 @@ public enum WriteOutcome
     Written,
 
     /// <summary>
-    /// An event with this (source, event id) and the same row identity (entity, event time, position) is already
-    /// stored: nothing changed; the first stored copy stays (re-delivery is harmless).
+    /// The same change is already stored under this (source, event id): same entity, operation and images
+    /// (<see cref="ChangeIdentity.SameChange"/>). Nothing changed; the first stored copy stays, whatever bus
+    /// position or ingest time the new copy has (re-delivery and connector re-sends are harmless).
     /// </summary>
     Duplicate,
 
     /// <summary>
-    /// Another event (different entity, event time or position) already holds this (source, event id): the new
-    /// event is ignored and the stored one stays. Callers should count and log these.
+    /// A different change (other entity, operation or images) already holds this (source, event id): the new event is
+    /// not stored and the stored one stays. Never dropped silently: callers keep a conflict record, count and log it.
     /// </summary>
     Conflict,
 }
+
+/// <summary>The outcome of writing one event and the event that now holds its identity.</summary>
+/// <param name="Outcome">What the write did.</param>
+/// <param name="Stored">
+/// The stored event holding the (source, event id): the written event itself, the first stored copy for a
+/// duplicate, or the different event already stored for a conflict.
+/// </param>
+public readonly record struct WriteResult(WriteOutcome Outcome, ChangeEvent Stored);

@@ -69,7 +69,7 @@ public sealed class TieredEventStore : IEventStore
     }
 
     /// <inheritdoc />
-    public async ValueTask<IReadOnlyList<WriteOutcome>> WriteAsync(IReadOnlyList<ChangeEvent> events, CancellationToken cancellationToken = default)
+    public async ValueTask<IReadOnlyList<WriteResult>> WriteAsync(IReadOnlyList<ChangeEvent> events, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(events);
         var results = await _cold.WriteAsync(events, cancellationToken);
@@ -84,7 +84,7 @@ public sealed class TieredEventStore : IEventStore
             }
         }
         await PutHotAsync(stored, cancellationToken);
-        return Array.ConvertAll(results, r => r.Outcome);
+        return results;
     }
 
     /// <inheritdoc />

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using FeaturePlatform.EventCenter.Correction;
 using FeaturePlatform.EventCenter.Ingestion.DeadLetters;
 using FeaturePlatform.EventCenter.Tables;
@@ -22,7 +23,7 @@ public static class EventCenterApi
         events.MapGet("/{source}/by-id/{eventId}", GetByIdAsync).WithSummary("The event with this id");
         app.MapGet("/api/watermarks/{source}", GetWatermarksAsync).WithTags("Event center").WithSummary("Offset and event-time watermarks of a source")
             .RequireAuthorization(Roles.ReadPolicy);
-        app.MapGet("/api/dead-letters", GetDeadLettersAsync).WithTags("Event center").WithSummary("Recent dead letters of a source")
+        app.MapGet("/api/dead-letters", GetDeadLettersAsync).WithTags("Event center").WithSummary("Recent dead letters and conflict records, newest first: of one source (source=), of one kind (kind=malformed|conflict|undeliverable), or all")
             .RequireAuthorization(Roles.ReadPolicy);
         app.MapGet("/api/corrections", (CorrectionRunner runner) => TypedResults.Ok(runner.LastReports))
             .WithTags("Event center").WithSummary("Last offline-correction report of each mirrored source")
@@ -36,8 +37,13 @@ public static class EventCenterApi
     /// <summary>Watermarks of a source.</summary>
     public sealed record WatermarksJson(string Source, long? EventTime, IReadOnlyList<PartitionWatermark> Partitions);
 
-    /// <summary>A dead letter; the original bytes base64-encoded.</summary>
-    public sealed record DeadLetterJson(string? Source, string Stream, int Partition, long Offset, string Reason, long RejectedAt, string ValueBase64, string? KeyBase64);
+    /// <summary>A dead letter or conflict record; the original bytes base64-encoded.</summary>
+    public sealed record DeadLetterJson(
+        string? Source, string Stream, int Partition, long Offset, string Reason, long RejectedAt, string ValueBase64, string? KeyBase64,
+        string Kind, ConflictJson? Conflict);
+
+    /// <summary>The two versions of a change that share an event id: the stored one stays, the incoming one was not stored.</summary>
+    public sealed record ConflictJson(string EventId, JsonElement Stored, JsonElement Incoming);
 
     private static async Task<Results<Ok<EventJson>, NotFound>> GetStateAsync(string source, string key, long? asOf, IEventReader reader, CancellationToken cancellationToken)
     {
@@ -96,19 +102,59 @@ public static class EventCenterApi
         }
     }
 
-    private static async Task<Results<Ok<List<DeadLetterJson>>, ProblemHttpResult>> GetDeadLettersAsync(string? source, int? limit, IDeadLetterReader deadLetters, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<List<DeadLetterJson>>, ProblemHttpResult>> GetDeadLettersAsync(
+        string? source, string? kind, int? limit, IDeadLetterReader deadLetters, CancellationToken cancellationToken)
     {
         var take = limit ?? 100;
         if (take is <= 0 or > 1000)
         {
-            return TypedResults.Problem("limit must be 1..1000.", statusCode: StatusCodes.Status400BadRequest, title: "Bad limit");
+            return TypedResults.Problem("Query parameter 'limit' must be 1..1000.", statusCode: StatusCodes.Status400BadRequest, title: "Bad limit");
         }
-        var list = new List<DeadLetterJson>();
-        await foreach (var d in deadLetters.RecentAsync(source, take, cancellationToken))
+        DeadLetterKind? only = null;
+        if (!string.IsNullOrEmpty(kind))
         {
-            list.Add(new DeadLetterJson(d.Source, d.Position.Stream, d.Position.Partition, d.Position.Offset, d.Reason, d.RejectedAt,
-                Convert.ToBase64String(d.Value), d.Key is null ? null : Convert.ToBase64String(d.Key)));
+            if (!Enum.TryParse<DeadLetterKind>(kind, ignoreCase: true, out var parsed) || !Enum.IsDefined(parsed) || int.TryParse(kind, out _))
+            {
+                return TypedResults.Problem("Query parameter 'kind' must be one of malformed, conflict, undeliverable (or left out for all).",
+                    statusCode: StatusCodes.Status400BadRequest, title: "Bad kind");
+            }
+            only = parsed;
+        }
+        // A kind filter reads further back so that rarer kinds still fill the page.
+        var scanLimit = only is null ? take : Math.Min(take * 20, 20_000);
+        var letters = string.IsNullOrEmpty(source) ? deadLetters.RecentOfAllAsync(scanLimit, cancellationToken) : deadLetters.RecentAsync(source, scanLimit, cancellationToken);
+        var list = new List<DeadLetterJson>();
+        await foreach (var d in letters)
+        {
+            if (only is { } k && d.Kind != k)
+            {
+                continue;
+            }
+            list.Add(ToJson(d));
+            if (list.Count == take)
+            {
+                break;
+            }
         }
         return TypedResults.Ok(list);
+    }
+
+    private static DeadLetterJson ToJson(DeadLetter d) => new(
+        d.Source, d.Position.Stream, d.Position.Partition, d.Position.Offset, d.Reason, d.RejectedAt,
+        Convert.ToBase64String(d.Value), d.Key is null ? null : Convert.ToBase64String(d.Key),
+        d.Kind.ToString().ToLowerInvariant(),
+        d.Conflict is { } c ? new ConflictJson(c.EventId, JsonElementOf(c.Stored), JsonElementOf(c.Incoming)) : null);
+
+    private static JsonElement JsonElementOf(byte[] json)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(json);
+            return document.RootElement.Clone();
+        }
+        catch (JsonException)
+        {
+            return JsonSerializer.SerializeToElement(Convert.ToBase64String(json));
+        }
     }
 }

@@ -75,7 +75,7 @@ public sealed class JobCaller(
             EventId = request.RequestId,
             After = data,
         };
-        var outcome = (await events.WriteAsync([e], cancellationToken))[0];
+        var outcome = (await events.WriteAsync([e], cancellationToken))[0].Outcome;
         if (outcome != WriteOutcome.Written)
         {
             var stored = await events.GetByIdAsync(request.Source, request.RequestId, cancellationToken);

@@ -119,7 +119,7 @@ public sealed class EventCenterOutput(IEventWriter writer, ILogger? logger = nul
         var outcomes = await writer.WriteAsync(events, cancellationToken);
         for (var i = 0; i < outcomes.Count; i++)
         {
-            if (outcomes[i] == WriteOutcome.Conflict)
+            if (outcomes[i].Outcome == WriteOutcome.Conflict)
             {
                 Interlocked.Increment(ref conflicts);
                 logger.LogWarning("Result {ResultId} not stored in the event center: event id {EventId} of {Source} is held by another event.",

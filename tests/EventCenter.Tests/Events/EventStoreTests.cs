@@ -61,12 +61,37 @@ public abstract class EventStoreTests<TFactory>(TFactory factory) where TFactory
         var e = Event("k", T0, 0, 1, EventOperation.Insert, "{\"v\":1}") with { EventId = "req-1" };
         var sameIdOtherEntity = Event("other", T0 + 5, 0, 2, EventOperation.Insert, "{\"v\":2}") with { EventId = "req-1" };
 
-        Assert.Equal([WriteOutcome.Written, WriteOutcome.Duplicate], await events.WriteAsync([e, e]));
-        Assert.Equal([WriteOutcome.Duplicate, WriteOutcome.Conflict], await events.WriteAsync([e with { IngestTime = 99 }, sameIdOtherEntity]));
+        Assert.Equal([WriteOutcome.Written, WriteOutcome.Duplicate], Outcomes(await events.WriteAsync([e, e])));
+        Assert.Equal([WriteOutcome.Duplicate, WriteOutcome.Conflict], Outcomes(await events.WriteAsync([e with { IngestTime = 99 }, sameIdOtherEntity])));
 
         Assert.Equal([e], await RandomizedCheck.ToListAsync(events.ReplayAsync("src", 0, long.MaxValue)));
         Assert.Equal(e, await events.GetByIdAsync("src", "req-1"));
         Assert.Null(await events.GetLatestEventAsync("src", "other", long.MaxValue));
+    }
+
+    [Fact]
+    public async Task A_resend_at_a_new_position_is_a_duplicate_and_a_different_change_under_the_same_id_a_conflict_naming_the_stored_one()
+    {
+        var (store, events) = await NewAsync();
+        await using var _ = store;
+        var first = Event("k", T0, 0, 1, EventOperation.Update, "{\"m\":5}") with { EventId = "binlog.1:100:0" };
+        var resent = first with { Position = new SourcePosition("topic", 3, 77), IngestTime = T0 + 50, After = "{ \"m\" : 5 }"u8.ToArray() };
+        var flipped = first with { Position = new SourcePosition("topic", 0, 2), After = "{\"m\":6}"u8.ToArray() };
+
+        Assert.Equal([WriteOutcome.Written], Outcomes(await events.WriteAsync([first])));
+        var results = await events.WriteAsync([resent, flipped]);
+        Assert.Equal([WriteOutcome.Duplicate, WriteOutcome.Conflict], Outcomes(results));
+        Assert.Equal(first, results[0].Stored);
+        Assert.Equal(first, results[1].Stored);
+        Assert.Equal([first], await RandomizedCheck.ToListAsync(events.GetHistoryAsync("src", "k", 0, long.MaxValue)));
+
+        // Inside one batch the first of an identity holds it: the second copy is judged against it.
+        var a = Event("j", T0, 0, 5, EventOperation.Insert, "{\"m\":1}") with { EventId = "x" };
+        var again = a with { Position = new SourcePosition("topic", 0, 9) };
+        var other = a with { Operation = EventOperation.Delete, After = null, Before = a.After };
+        var batch = await events.WriteAsync([a, again, other]);
+        Assert.Equal([WriteOutcome.Written, WriteOutcome.Duplicate, WriteOutcome.Conflict], Outcomes(batch));
+        Assert.All(batch, r => Assert.Equal(a, r.Stored));
     }
 
     [Fact]
@@ -104,6 +129,8 @@ public abstract class EventStoreTests<TFactory>(TFactory factory) where TFactory
         Assert.Equal(unicode, await events.GetStateAsync("src", "ключ-€", T0));
         Assert.Equal([a], await RandomizedCheck.ToListAsync(events.GetHistoryAsync("src", "a", 0, long.MaxValue)));
     }
+
+    private static IEnumerable<WriteOutcome> Outcomes(IReadOnlyList<WriteResult> results) => results.Select(r => r.Outcome);
 
     internal static ChangeEvent Event(string entity, long time, int partition, long offset, EventOperation op, string? after, string source = "src")
     {

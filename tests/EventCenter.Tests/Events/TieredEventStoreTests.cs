@@ -157,14 +157,14 @@ public abstract class TieredEventStoreTests<TFactory>(TFactory factory) where TF
         // hot family "e" at its event time; by the store's clock it is past the TTL, i.e. retention removed it.
         s.Clock.Now = DateTimeOffset.UtcNow.AddDays(-10);
         var e = EventStoreTests<TFactory>.Event("k", Now - (35 * Day), 0, 1, EventOperation.Insert, "{}");
-        Assert.Equal([WriteOutcome.Written], await s.Tiered.WriteAsync([e]));
+        Assert.Equal([WriteOutcome.Written], (await s.Tiered.WriteAsync([e])).Select(r => r.Outcome));
         Assert.Null(await s.HotOnly.GetLatestEventAsync("src", "k", long.MaxValue));
 
         s.Clock.Now = DateTimeOffset.UtcNow;
         Assert.Equal(e, await s.Tiered.GetStateAsync("src", "k", long.MaxValue));
         Assert.Equal(1L, s.Tiered.Counters.ColdReads);
         Assert.Equal(e, await s.HotOnly.GetLatestEventAsync("src", "k", long.MaxValue));
-        Assert.Equal([WriteOutcome.Duplicate], await s.Tiered.WriteAsync([e]));
+        Assert.Equal([WriteOutcome.Duplicate], (await s.Tiered.WriteAsync([e])).Select(r => r.Outcome));
     }
 
     [Fact]

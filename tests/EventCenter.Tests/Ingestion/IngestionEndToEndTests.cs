@@ -167,7 +167,7 @@ public abstract class IngestionEndToEndTests
     {
         public bool Crashed { get; private set; }
 
-        public async ValueTask<IReadOnlyList<WriteOutcome>> WriteAsync(IReadOnlyList<ChangeEvent> events, CancellationToken cancellationToken = default)
+        public async ValueTask<IReadOnlyList<WriteResult>> WriteAsync(IReadOnlyList<ChangeEvent> events, CancellationToken cancellationToken = default)
         {
             if (Crashed)
             {

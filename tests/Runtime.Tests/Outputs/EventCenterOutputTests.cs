@@ -81,7 +81,7 @@ public abstract class EventCenterOutputTests
         var again = new EventCenterOutput(events); // e.g. another process after a crash, later ingest time
         await again.WriteAsync(rows, CancellationToken.None);
         var outcomes = await events.WriteAsync([.. rows.Select(again.ToEvent)]);
-        Assert.All(outcomes, o => Assert.Equal(WriteOutcome.Duplicate, o));
+        Assert.All(outcomes, o => Assert.Equal(WriteOutcome.Duplicate, o.Outcome));
         Assert.Equal(0, again.Conflicts);
 
         var history = await events.GetHistoryAsync(EventCenterOutput.SourceFor(job), "u9", 0, long.MaxValue).ToListAsync();

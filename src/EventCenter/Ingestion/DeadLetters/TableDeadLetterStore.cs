@@ -9,18 +9,24 @@ namespace FeaturePlatform.EventCenter.Ingestion.DeadLetters;
 
 /// <summary>
 /// Dead letters in a wide table of the event center's storage (HBase or embedded): row
-/// <c>source, inverted rejection time, stream, partition, offset</c> so a prefix scan lists a source's newest first;
-/// the same message rejected again overwrites its row (idempotent by position).
+/// <c>source, inverted rejection time, stream, partition, offset</c> so a prefix scan lists a source's newest first,
+/// and a second row <c>ALL, inverted rejection time, source, stream, partition, offset</c> so one scan lists every
+/// source's newest first. Records written before the second row existed are listed per source only.
 /// </summary>
 public sealed class TableDeadLetterStore : IDeadLetterSink, IDeadLetterReader
 {
     private const string NoSource = "\u0001unknown";
+    private const string AllSources = "\u0002all";
     private static readonly byte[] Family = "d"u8.ToArray();
     private static readonly byte[] ReasonColumn = "reason"u8.ToArray();
     private static readonly byte[] KeyColumn = "key"u8.ToArray();
     private static readonly byte[] ValueColumn = "value"u8.ToArray();
     private static readonly byte[] HeadersColumn = "headers"u8.ToArray();
     private static readonly byte[] MetaColumn = "meta"u8.ToArray();
+    private static readonly byte[] KindColumn = "kind"u8.ToArray();
+    private static readonly byte[] ConflictIdColumn = "conflict_id"u8.ToArray();
+    private static readonly byte[] ConflictStoredColumn = "conflict_stored"u8.ToArray();
+    private static readonly byte[] ConflictIncomingColumn = "conflict_incoming"u8.ToArray();
     private readonly IWideTableStore store;
 
     /// <summary>Dead letters in <paramref name="table"/> (default <c>dead_letters</c>) of <paramref name="store"/>.</summary>
@@ -50,22 +56,51 @@ public sealed class TableDeadLetterStore : IDeadLetterSink, IDeadLetterReader
         {
             return;
         }
-        var puts = letters.Select(letter =>
+        var puts = new List<Put>(letters.Count * 2);
+        foreach (var letter in letters)
         {
-            var ts = letter.RejectedAt;
-            var meta = new byte[8 + 4];
-            BinaryPrimitives.WriteInt64BigEndian(meta, letter.RejectedAt);
-            BinaryPrimitives.WriteInt32BigEndian(meta.AsSpan(8), letter.Key is null ? -1 : letter.Key.Length);
-            return new Put(RowKey(letter.Source, letter.RejectedAt, letter.Position),
-            [
-                new Cell(Family, ReasonColumn, ts, Encoding.UTF8.GetBytes(letter.Reason)),
-                new Cell(Family, KeyColumn, ts, letter.Key ?? []),
-                new Cell(Family, ValueColumn, ts, letter.Value),
-                new Cell(Family, HeadersColumn, ts, HeaderCodec.Encode(letter.Headers) ?? []),
-                new Cell(Family, MetaColumn, ts, meta),
-            ]);
-        }).ToList();
+            var cells = Cells(letter);
+            puts.Add(new Put(RowKey(letter.Source, letter.RejectedAt, letter.Position), cells));
+            puts.Add(new Put(AllRowKey(letter.Source, letter.RejectedAt, letter.Position), cells));
+        }
         await store.PutAsync(Table, puts, cancellationToken);
+    }
+
+    private static List<Cell> Cells(DeadLetter letter)
+    {
+        var ts = letter.RejectedAt;
+        var meta = new byte[8 + 4];
+        BinaryPrimitives.WriteInt64BigEndian(meta, letter.RejectedAt);
+        BinaryPrimitives.WriteInt32BigEndian(meta.AsSpan(8), letter.Key is null ? -1 : letter.Key.Length);
+        var cells = new List<Cell>
+        {
+            new(Family, ReasonColumn, ts, Encoding.UTF8.GetBytes(letter.Reason)),
+            new(Family, KeyColumn, ts, letter.Key ?? []),
+            new(Family, ValueColumn, ts, letter.Value),
+            new(Family, HeadersColumn, ts, HeaderCodec.Encode(letter.Headers) ?? []),
+            new(Family, MetaColumn, ts, meta),
+            new(Family, KindColumn, ts, Encoding.UTF8.GetBytes(letter.Kind.ToString())),
+        };
+        if (letter.Conflict is { } conflict)
+        {
+            cells.Add(new(Family, ConflictIdColumn, ts, Encoding.UTF8.GetBytes(conflict.EventId)));
+            cells.Add(new(Family, ConflictStoredColumn, ts, conflict.Stored));
+            cells.Add(new(Family, ConflictIncomingColumn, ts, conflict.Incoming));
+        }
+        return cells;
+    }
+
+    /// <inheritdoc />
+    public async IAsyncEnumerable<DeadLetter> RecentOfAllAsync(int limit, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
+        var prefix = SourcePrefix(AllSources);
+        await foreach (var row in store.ScanAsync(Table, new Scan { Prefix = prefix, Limit = limit, PageSize = Math.Min(limit, 256) }, cancellationToken))
+        {
+            var offset = prefix.Length + 8;
+            var source = OrderedBytes.ReadString(row.Row, ref offset);
+            yield return Decode(source == NoSource ? null : source, row, offset);
+        }
     }
 
     /// <inheritdoc />
@@ -75,7 +110,7 @@ public sealed class TableDeadLetterStore : IDeadLetterSink, IDeadLetterReader
         var prefix = SourcePrefix(source);
         await foreach (var row in store.ScanAsync(Table, new Scan { Prefix = prefix, Limit = limit, PageSize = Math.Min(limit, 256) }, cancellationToken))
         {
-            yield return Decode(source, row, prefix.Length);
+            yield return Decode(source, row, prefix.Length + 8);
         }
     }
 
@@ -86,21 +121,47 @@ public sealed class TableDeadLetterStore : IDeadLetterSink, IDeadLetterReader
         return buffer.ToArray();
     }
 
+    private static byte[] AllRowKey(string? source, long rejectedAt, SourcePosition position)
+    {
+        var buffer = new ByteBuffer(80);
+        OrderedBytes.WriteString(buffer, AllSources);
+        OrderedBytes.WriteInt64(buffer, long.MaxValue - rejectedAt);
+        OrderedBytes.WriteString(buffer, source ?? NoSource);
+        WritePosition(buffer, position);
+        return buffer.ToArray();
+    }
+
+    private static void WritePosition(ByteBuffer buffer, SourcePosition position)
+    {
+        OrderedBytes.WriteString(buffer, position.Stream);
+        OrderedBytes.WriteInt32(buffer, position.Partition);
+        OrderedBytes.WriteInt64(buffer, position.Offset);
+    }
+
     private static byte[] RowKey(string? source, long rejectedAt, SourcePosition position)
     {
         var buffer = new ByteBuffer(64);
         OrderedBytes.WriteString(buffer, source ?? NoSource);
         OrderedBytes.WriteInt64(buffer, long.MaxValue - rejectedAt);
-        OrderedBytes.WriteString(buffer, position.Stream);
-        OrderedBytes.WriteInt32(buffer, position.Partition);
-        OrderedBytes.WriteInt64(buffer, position.Offset);
+        WritePosition(buffer, position);
         return buffer.ToArray();
     }
 
-    private static DeadLetter Decode(string? source, RowResult row, int prefixLength)
+    /// <summary>Decodes a row whose key has the position at <paramref name="offset"/>.</summary>
+    private static DeadLetter Decode(string? source, RowResult row, int offset)
     {
-        byte[] Column(byte[] qualifier) => row.Cells.First(c => c.Qualifier.AsSpan().SequenceEqual(qualifier)).Value;
-        var offset = prefixLength + 8;
+        byte[]? Optional(byte[] qualifier)
+        {
+            foreach (var cell in row.Cells)
+            {
+                if (cell.Qualifier.AsSpan().SequenceEqual(qualifier))
+                {
+                    return cell.Value;
+                }
+            }
+            return null;
+        }
+        byte[] Column(byte[] qualifier) => Optional(qualifier) ?? throw new InvalidDataException("Dead-letter row without column " + Encoding.UTF8.GetString(qualifier));
         var stream = OrderedBytes.ReadString(row.Row, ref offset);
         var partition = BinaryPrimitives.ReadInt32BigEndian(row.Row.AsSpan(offset)) ^ int.MinValue;
         var position = BinaryPrimitives.ReadInt64BigEndian(row.Row.AsSpan(offset + 4)) ^ long.MinValue;
@@ -113,6 +174,10 @@ public sealed class TableDeadLetterStore : IDeadLetterSink, IDeadLetterReader
             keyLength < 0 ? null : Column(KeyColumn),
             Column(ValueColumn),
             HeaderCodec.Decode(Column(HeadersColumn)),
-            BinaryPrimitives.ReadInt64BigEndian(meta));
+            BinaryPrimitives.ReadInt64BigEndian(meta),
+            Optional(KindColumn) is { } kind && Enum.TryParse<DeadLetterKind>(Encoding.UTF8.GetString(kind), out var k) ? k : DeadLetterKind.Malformed,
+            Optional(ConflictIdColumn) is { } id
+                ? new EventConflict(Encoding.UTF8.GetString(id), Optional(ConflictStoredColumn) ?? [], Optional(ConflictIncomingColumn) ?? [])
+                : null);
     }
 }

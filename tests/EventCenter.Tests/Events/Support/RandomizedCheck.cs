@@ -37,7 +37,7 @@ internal static class RandomizedCheck
         {
             var batch = Enumerable.Range(0, 1 + random.Next(10)).Select(_ => gen.Next()).ToList();
             written += batch.Count;
-            var outcomes = await store.WriteAsync(batch);
+            var outcomes = (await store.WriteAsync(batch)).Select(r => r.Outcome).ToList();
             var expected = batch.Select(model.Write).ToList();
             Assert.True(expected.SequenceEqual(outcomes), $"write outcomes: expected {string.Join(",", expected)}, got {string.Join(",", outcomes)} for [{string.Join("; ", batch.Select(Show))}]");
         }

@@ -10,7 +10,7 @@ internal sealed class ReferenceModel
 
     public IEnumerable<ChangeEvent> All => _byId.Values;
 
-    /// <summary>First writer of an id wins; same identity again is a duplicate, anything else a conflict.</summary>
+    /// <summary>First writer of an id wins; the same change again (entity, operation, images) is a duplicate, anything else a conflict.</summary>
     public WriteOutcome Write(ChangeEvent e)
     {
         if (!_byId.TryGetValue((e.Source, e.EventId), out var stored))
@@ -18,9 +18,12 @@ internal sealed class ReferenceModel
             _byId[(e.Source, e.EventId)] = e;
             return WriteOutcome.Written;
         }
-        return stored.EntityKey == e.EntityKey && stored.EventTime == e.EventTime && stored.Position == e.Position
+        return stored.EntityKey == e.EntityKey && stored.Operation == e.Operation
+            && Same(stored.Before, e.Before) && Same(stored.After, e.After)
             ? WriteOutcome.Duplicate : WriteOutcome.Conflict;
     }
+
+    private static bool Same(byte[]? a, byte[]? b) => a is null ? b is null : b is not null && a.AsSpan().SequenceEqual(b);
 
     public ChangeEvent? Latest(string source, string entity, long asOf) =>
         Order(_byId.Values.Where(e => e.Source == source && e.EntityKey == entity && e.EventTime <= asOf)).LastOrDefault();
