@@ -7,7 +7,8 @@ namespace FeaturePlatform.PyBridge;
 /// <remarks>
 /// Called synchronously on the host's worker thread that runs the logic, with the GIL released (other Python
 /// calls proceed meanwhile). The worker threads are the host's own, so blocking here blocks no thread-pool
-/// thread; the time spent counts towards the call's timeout. An exception thrown here is raised in the logic
+/// thread. Time spent here (a consistency wait, I/O) does not count towards the call's CPU timeout: the data source
+/// bounds its own waits and fails with an error naming what it waited for. An exception thrown here is raised in the logic
 /// as <c>featureplatform.DataSourceError</c> and, if uncaught, becomes the call's
 /// <see cref="PythonJobException"/> with this exception as its inner exception.
 /// </remarks>
@@ -17,9 +18,13 @@ public interface IFeatureDataSource
     /// <returns>The state as a JSON object, or null when the entity did not exist at that time.</returns>
     string? Fetch(string source, string key, long asOfMs, Consistency consistency);
 
-    /// <summary>The entity's changes with <c>sinceMs ≤ time ≤ untilMs</c>, oldest first, at most <paramref name="limit"/>.</summary>
+    /// <summary>
+    /// The entity's changes with <c>sinceMs ≤ time ≤ untilMs</c>, oldest first, at most <paramref name="limit"/>, read
+    /// with <paramref name="consistency"/> as of <paramref name="untilMs"/> (fetch-strong waits until the source's
+    /// watermark reaches it, as a fetch does).
+    /// </summary>
     /// <returns>A JSON array of <c>{"time_ms": …, "data": {…}}</c> objects.</returns>
-    string History(string source, string key, long sinceMs, long untilMs, int limit);
+    string History(string source, string key, long sinceMs, long untilMs, int limit, Consistency consistency);
 
     /// <summary>
     /// Answers a fetch at once when it can (e.g. from memory) without waiting; the host tries this with the GIL held

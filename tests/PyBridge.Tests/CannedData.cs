@@ -14,6 +14,9 @@ public sealed class CannedData : IFeatureDataSource
 
     public bool MayBlock { get; init; } = true;
 
+    /// <summary>How long every read blocks before answering (a consistency wait, slow I/O). Default: none.</summary>
+    public TimeSpan Delay { get; init; }
+
     public CannedData Add(string source, string key, long timeMs, object? data)
     {
         var timeline = _timelines.GetOrAdd((source, key), _ => []);
@@ -28,6 +31,7 @@ public sealed class CannedData : IFeatureDataSource
     public string? Fetch(string source, string key, long asOfMs, Consistency consistency)
     {
         Calls.Enqueue($"fetch {source} {key} {asOfMs} {consistency}");
+        Block();
         if (FailWith?.Invoke(source, key) is { } error)
         {
             throw error;
@@ -42,9 +46,10 @@ public sealed class CannedData : IFeatureDataSource
         }
     }
 
-    public string History(string source, string key, long sinceMs, long untilMs, int limit)
+    public string History(string source, string key, long sinceMs, long untilMs, int limit, Consistency consistency)
     {
-        Calls.Enqueue($"history {source} {key} {sinceMs} {untilMs} {limit}");
+        Calls.Enqueue($"history {source} {key} {sinceMs} {untilMs} {limit} {consistency}");
+        Block();
         if (!_timelines.TryGetValue((source, key), out var timeline))
         {
             return "[]";
@@ -54,6 +59,14 @@ public sealed class CannedData : IFeatureDataSource
             var items = timeline.Where(c => c.Time >= sinceMs && c.Time <= untilMs).Take(limit)
                 .Select(c => $"{{\"time_ms\":{c.Time},\"data\":{c.Json ?? "{}"}}}");
             return "[" + string.Join(",", items) + "]";
+        }
+    }
+
+    private void Block()
+    {
+        if (Delay > TimeSpan.Zero)
+        {
+            Thread.Sleep(Delay); // the host's own worker thread, as a real data source's synchronous wait would block it
         }
     }
 }

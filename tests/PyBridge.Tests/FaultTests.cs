@@ -32,6 +32,14 @@ public sealed class FaultTests(PythonHostFixture fixture)
                 return 42
             if mode == "fetch":
                 ctx.fetch("profile", event.key)
+            if mode == "read_then_spin":
+                ctx.fetch("profile", event.key)
+                ctx.history("profile", event.key, since=0)
+                while True:
+                    pass
+            if mode == "reads":
+                ctx.fetch("profile", event.key)
+                ctx.history("profile", event.key, since=0, consistency="fetch_strong")
             return {"n": 1}
         """;
 
@@ -160,6 +168,20 @@ public sealed class FaultTests(PythonHostFixture fixture)
         Assert.Contains("job 'faulty': 'faulty'", ex.PythonMessage);
         Assert.Equal((job.Path, LineOf("@job(")), (ex.FileName, ex.LineNumber)); // where the decorated function starts
         await AssertHealthy(job);
+    }
+
+    [Fact]
+    public async Task Waiting_for_data_does_not_count_against_the_cpu_timeout_but_computing_after_it_does()
+    {
+        // Each read blocks 3.5x the call's 200 ms CPU timeout: only the logic's own time counts.
+        var data = new CannedData { Delay = TimeSpan.FromMilliseconds(700) };
+        await using var job = await LoadAsync(data);
+
+        Assert.Equal(1L, Assert.Single(await job.InvokeAsync(Event("reads")))["n"]);
+        Assert.Contains(data.Calls, c => c.StartsWith("history profile k ", StringComparison.Ordinal) && c.EndsWith(" FetchStrong", StringComparison.Ordinal));
+
+        var ex = await Assert.ThrowsAsync<JobTimeoutException>(() => job.InvokeAsync(Event("read_then_spin")));
+        Assert.Equal(TimeSpan.FromMilliseconds(200), ex.Timeout);
     }
 
     [Fact]

@@ -21,6 +21,17 @@ public sealed class ConsistentFetcher(
     /// <summary>Fetches answered from a source database (no-delay fetches whose watermark was behind).</summary>
     public long SourceDatabaseReads => Interlocked.Read(ref sourceDatabaseReads);
 
+    /// <summary>
+    /// Waits until a read of <paramref name="source"/> as of <paramref name="asOf"/> may go ahead at <paramref name="level"/>:
+    /// fetch-strong (and no-delay, which has no source-database answer for a range read) waits until the source's
+    /// event-time watermark reaches <paramref name="asOf"/>; eventual and trigger-strong go ahead at once.
+    /// </summary>
+    /// <exception cref="ConsistencyTimeoutException">The watermark did not reach <paramref name="asOf"/> in time.</exception>
+    public ValueTask WaitUntilReadableAsync(string source, long asOf, ConsistencyLevel level, TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
+        level is ConsistencyLevel.FetchStrong or ConsistencyLevel.FetchStrongNoDelay
+            ? waiter.WaitForEventTimeAsync(source, asOf, timeout, cancellationToken)
+            : ValueTask.CompletedTask;
+
     /// <summary>The state of <paramref name="entityKey"/> in <paramref name="source"/> as of <paramref name="asOf"/> (ms).</summary>
     /// <exception cref="ConsistencyTimeoutException">Fetch-strong: the watermark did not reach <paramref name="asOf"/> in time.</exception>
     public async ValueTask<FetchedState> FetchAsync(string source, string entityKey, long asOf, ConsistencyLevel level, TimeSpan? timeout = null, CancellationToken cancellationToken = default)

@@ -77,7 +77,9 @@ internal static unsafe class NativeCallbacks
             }
             else if (!source.TryFetchWithoutWaiting(name, key, asOf, level, out json))
             {
-                // A read that may wait releases the GIL, so other Python work proceeds meanwhile.
+                // A read that may wait releases the GIL, so other Python work proceeds meanwhile, and stops the
+                // call's CPU clock: waiting for data is not the logic's time.
+                var paused = scope!.PauseClock();
                 var state = CPython.SaveThread();
                 try
                 {
@@ -86,9 +88,11 @@ internal static unsafe class NativeCallbacks
                 catch (Exception ex)
                 {
                     CPython.RestoreThread(state);
+                    scope.ResumeClock(paused);
                     return Fail(scope, ex);
                 }
                 CPython.RestoreThread(state);
+                scope.ResumeClock(paused);
             }
             if (json is null)
             {
@@ -108,9 +112,9 @@ internal static unsafe class NativeCallbacks
     {
         try
         {
-            if (nargs != 5)
+            if (nargs != 6)
             {
-                Py.SetError(CPython.ExcTypeError, "history(source, key, since_ms, until_ms, limit) takes 5 arguments");
+                Py.SetError(CPython.ExcTypeError, "history(source, key, since_ms, until_ms, limit, consistency) takes 6 arguments");
                 return IntPtr.Zero;
             }
             var scope = t_scope;
@@ -124,24 +128,28 @@ internal static unsafe class NativeCallbacks
             var since = CPython.LongAsLongLong(args[2]);
             var until = CPython.LongAsLongLong(args[3]);
             var limit = (int)Math.Clamp(CPython.LongAsLongLong(args[4]), 0, int.MaxValue);
+            var level = ConsistencyNames.Parse(Encoding.UTF8.GetString(Py.Utf8(args[5])));
             string json;
             if (source.MayBlock)
             {
+                var paused = scope!.PauseClock();
                 var state = CPython.SaveThread();
                 try
                 {
-                    json = source.History(name, key, since, until, limit);
+                    json = source.History(name, key, since, until, limit, level);
                 }
                 catch (Exception ex)
                 {
                     CPython.RestoreThread(state);
+                    scope.ResumeClock(paused);
                     return Fail(scope, ex);
                 }
                 CPython.RestoreThread(state);
+                scope.ResumeClock(paused);
             }
             else
             {
-                json = source.History(name, key, since, until, limit);
+                json = source.History(name, key, since, until, limit, level);
             }
             return NewString(json);
         }
@@ -205,5 +213,14 @@ internal static unsafe class NativeCallbacks
         public Exception? LastError { get; set; }
 
         public List<(byte[] Utf8, string Name)> Names { get; } = [];
+
+        /// <summary>The worker whose CPU clock a waiting read stops; null outside a worker.</summary>
+        public Worker? Owner { get; init; }
+
+        /// <summary>Stops the call's CPU clock (GIL held); returns what <see cref="ResumeClock"/> needs.</summary>
+        public long PauseClock() => Owner?.PauseDeadline() ?? 0;
+
+        /// <summary>Restarts the call's CPU clock with the time it had left (GIL held).</summary>
+        public void ResumeClock(long remaining) => Owner?.ResumeDeadline(remaining);
     }
 }

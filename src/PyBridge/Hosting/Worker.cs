@@ -22,12 +22,13 @@ internal sealed class Worker
     {
         _lane = lane;
         _thread = new Thread(Run) { IsBackground = true, Name = name };
+        Scope = new NativeCallbacks.CallScope { Owner = this };
     }
 
     /// <summary>Python's id of this thread (for PyThreadState_SetAsyncExc).</summary>
     public nuint PythonThreadId { get; private set; }
 
-    public NativeCallbacks.CallScope Scope { get; } = new();
+    public NativeCallbacks.CallScope Scope { get; }
 
     public JsonBuffer Json { get; } = new();
 
@@ -49,6 +50,30 @@ internal sealed class Worker
     /// <summary>Starts the timeout clock of a call. GIL held.</summary>
     public void Arm(TimeSpan timeout) =>
         Volatile.Write(ref _deadline, Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency));
+
+    /// <summary>
+    /// Stops the clock while the call waits outside Python (a data read); GIL held, so the watchdog, which interrupts
+    /// with the GIL held, never sees a half-updated deadline. Returns the ticks left (0: no clock was running).
+    /// </summary>
+    public long PauseDeadline()
+    {
+        var deadline = Volatile.Read(ref _deadline);
+        if (deadline == 0)
+        {
+            return 0;
+        }
+        Volatile.Write(ref _deadline, 0);
+        return Math.Max(1, deadline - Stopwatch.GetTimestamp());
+    }
+
+    /// <summary>Restarts the clock with <paramref name="remaining"/> ticks left (from <see cref="PauseDeadline"/>). GIL held.</summary>
+    public void ResumeDeadline(long remaining)
+    {
+        if (remaining > 0)
+        {
+            Volatile.Write(ref _deadline, Stopwatch.GetTimestamp() + remaining);
+        }
+    }
 
     /// <summary>Stops the clock and drops an interrupt that was raised too late to matter. GIL held. True if it fired.</summary>
     public bool Disarm()

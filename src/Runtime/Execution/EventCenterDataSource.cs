@@ -83,12 +83,14 @@ public sealed class EventCenterDataSource(IEventReader events, ConsistentFetcher
         ?? await fetcher.FetchAsync(source, key, asOfMs, ToLevel(consistency), fetchTimeout);
 
     /// <inheritdoc />
-    public string History(string source, string key, long sinceMs, long untilMs, int limit) =>
-        HistoryAsync(source, key, sinceMs, untilMs, limit).GetAwaiter().GetResult();
+    public string History(string source, string key, long sinceMs, long untilMs, int limit, Consistency consistency) =>
+        HistoryAsync(source, key, sinceMs, untilMs, limit, consistency).GetAwaiter().GetResult();
 
-    private async Task<string> HistoryAsync(string source, string key, long sinceMs, long untilMs, int limit)
+    private async Task<string> HistoryAsync(string source, string key, long sinceMs, long untilMs, int limit, Consistency consistency)
     {
         Interlocked.Increment(ref histories);
+        // The same level as a fetch as of untilMs: a range read must not miss what a point read would wait for.
+        await fetcher.WaitUntilReadableAsync(source, untilMs, ToLevel(consistency), fetchTimeout);
         using var buffer = new MemoryStream();
         await using (var json = new Utf8JsonWriter(buffer))
         {

@@ -89,6 +89,6 @@ internal static class PyBridgeBench
         public string? Fetch(string source, string key, long asOfMs, Consistency consistency) =>
             _states.TryGetValue(key, out var json) ? json : null;
 
-        public string History(string source, string key, long sinceMs, long untilMs, int limit) => "[]";
+        public string History(string source, string key, long sinceMs, long untilMs, int limit, Consistency consistency) => "[]";
     }
 }

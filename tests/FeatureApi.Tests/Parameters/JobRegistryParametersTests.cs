@@ -36,7 +36,7 @@ public sealed class PythonJobsFixture : IAsyncLifetime
     {
         public string? Fetch(string source, string key, long asOfMs, Consistency consistency) => throw new NotSupportedException("no data in this test");
 
-        public string History(string source, string key, long sinceMs, long untilMs, int limit) => throw new NotSupportedException("no data in this test");
+        public string History(string source, string key, long sinceMs, long untilMs, int limit, Consistency consistency) => throw new NotSupportedException("no data in this test");
     }
 }
 

@@ -84,8 +84,10 @@ class DataSource(Protocol):
         """The entity's state as of ``as_of_ms`` (latest change at or before it), or None if it did not exist."""
         ...
 
-    def history(self, source: str, key: str, since_ms: int, until_ms: int, limit: int) -> list[Change]:
-        """The entity's changes with ``since_ms <= time <= until_ms``, oldest first, at most ``limit``."""
+    def history(self, source: str, key: str, since_ms: int, until_ms: int, limit: int,
+                consistency: str = "eventual") -> list[Change]:
+        """The entity's changes with ``since_ms <= time <= until_ms``, oldest first, at most ``limit``, read with
+        ``consistency`` as of ``until_ms``."""
         ...
 
 
@@ -118,18 +120,22 @@ class Context:
         return self._source.fetch(source, str(key), as_of_ms, level.value)
 
     def history(self, source: str, key: str, since: Union[TimeLike, timedelta],
-                until: Optional[TimeLike] = None, limit: int = 1000) -> list[Change]:
+                until: Optional[TimeLike] = None, limit: int = 1000,
+                consistency: Optional[Union[Consistency, str]] = None) -> list[Change]:
         """The changes of entity ``key`` of ``source`` between ``since`` and ``until`` (both inclusive), oldest first.
 
         ``since`` may be a :class:`~datetime.timedelta`: that long before ``until``. ``until`` defaults to the
-        event's time. At most ``limit`` changes are returned (the oldest ones).
+        event's time. At most ``limit`` changes are returned (the oldest ones). The read honours the job's
+        consistency level (or ``consistency`` for this read) as of ``until``, exactly like :meth:`fetch`: at
+        fetch-strong it waits until ``source`` has stored everything up to ``until``.
         """
         until_ms = self.event.time_ms if until is None else to_epoch_ms(until)
         self._check_not_future(until_ms, "history")
         since_ms = until_ms - since // timedelta(milliseconds=1) if isinstance(since, timedelta) else to_epoch_ms(since)
         if limit <= 0:
             raise ValueError("limit must be positive")
-        return self._source.history(source, str(key), since_ms, until_ms, int(limit))
+        level = self._consistency if consistency is None else Consistency(consistency)
+        return self._source.history(source, str(key), since_ms, until_ms, int(limit), level.value)
 
     def _check_not_future(self, time_ms: int, what: str) -> None:
         if time_ms > self.event.time_ms:

@@ -77,8 +77,10 @@ class NativeDataSource:
         raw = self._fetch(source, key, as_of_ms, consistency)
         return None if raw is None else _decode_fast(raw)
 
-    def history(self, source: str, key: str, since_ms: int, until_ms: int, limit: int) -> list[Change]:
-        return [Change(c["time_ms"], c["data"]) for c in _decode_fast(self._history(source, key, since_ms, until_ms, limit))]
+    def history(self, source: str, key: str, since_ms: int, until_ms: int, limit: int,
+                consistency: str = "eventual") -> list[Change]:
+        raw = self._history(source, key, since_ms, until_ms, limit, consistency)
+        return [Change(c["time_ms"], c["data"]) for c in _decode_fast(raw)]
 
 
 class JobRunner:

@@ -54,7 +54,8 @@ class InMemoryDataSource:
         state = states[i - 1] if i else None
         return dict(state) if state is not None else None
 
-    def history(self, source: str, key: str, since_ms: int, until_ms: int, limit: int) -> list[Change]:
+    def history(self, source: str, key: str, since_ms: int, until_ms: int, limit: int,
+                consistency: str = "eventual") -> list[Change]:
         self.calls.append(("history", source, key, since_ms, until_ms, limit))
         times, states = self._timelines.get((source, key), ([], []))
         lo, hi = bisect.bisect_left(times, since_ms), bisect.bisect_right(times, until_ms)

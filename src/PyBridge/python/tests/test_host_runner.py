@@ -26,7 +26,7 @@ def fetch(source, key, as_of_ms, consistency):
     return json.dumps({"bonus": 1}) if key == "k1" else None
 
 
-def history(source, key, since_ms, until_ms, limit):
+def history(source, key, since_ms, until_ms, limit, consistency):
     return "[]"
 
 

@@ -137,7 +137,7 @@ class LookAheadTests(unittest.TestCase):
             def fetch(self, source, key, as_of_ms, consistency):
                 return {"as_of": as_of_ms}
 
-            def history(self, source, key, since_ms, until_ms, limit):
+            def history(self, source, key, since_ms, until_ms, limit, consistency):
                 return []
 
         ctx = Context(Event("orders", "u1", 1_000), {}, Source())
