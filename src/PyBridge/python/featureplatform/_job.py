@@ -53,7 +53,7 @@ def job(
     triggers: Union[str, Trigger, Sequence[Union[str, Trigger]]],
     outputs: Sequence[Output],
     params: Sequence[Param] = (),
-    consistency: Union[Consistency, str] = Consistency.EVENTUAL,
+    consistency: Optional[Union[Consistency, str]] = None,
 ) -> Callable[[Logic], Logic]:
     """Declares the decorated function as a job's main logic.
 
@@ -65,7 +65,9 @@ def job(
         triggers: The source(s) whose events run the job: names or :class:`Trigger` objects.
         outputs: The columns of a result row.
         params: Parameters operators may change while the job runs; read them from ``ctx.params``.
-        consistency: Default consistency of the trigger and of ``ctx.fetch`` (a fetch may override it).
+        consistency: Default consistency of the trigger and of ``ctx.fetch``/``ctx.history`` (a read may override
+            it). Left out: ``fetch_strong`` for a job with several trigger sources (the level that gives the join
+            guarantee when the logic reads the other side), else ``eventual``.
 
     Raises:
         JobDefinitionError: naming the file and line of this decorator when the declaration is invalid, or of
@@ -81,7 +83,10 @@ def job(
         raise fail(f"job name {name!r} must be a non-empty string of letters, digits, '_', '-' or '.'")
     trigger_list = _triggers(triggers, fail)
     try:
-        level = Consistency(consistency)
+        if consistency is None:
+            level = Consistency.FETCH_STRONG if len({t.source for t in trigger_list}) > 1 else Consistency.EVENTUAL
+        else:
+            level = Consistency(consistency)
     except ValueError:
         raise fail(f"consistency {consistency!r} is not one of {[c.value for c in Consistency]}") from None
     param_list = _checked(params, Param, "params", fail)

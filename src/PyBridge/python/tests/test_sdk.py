@@ -26,6 +26,22 @@ class DeclarationTest(unittest.TestCase):
         self.assertEqual(spec.description, "Doc.")
         self.assertEqual(spec.to_json()["params"][0]["max"], 1)
 
+    def test_several_trigger_sources_default_to_fetch_strong(self) -> None:
+        from featureplatform import Consistency
+
+        def declare(triggers, **kwargs):
+            @job("j", triggers=triggers, outputs=[Output("x", int)], **kwargs)
+            def logic(event, ctx):
+                return None
+            spec = job_of(logic)
+            assert spec is not None
+            return spec.consistency
+
+        self.assertEqual(declare(["a", "b"]), Consistency.FETCH_STRONG)
+        self.assertEqual(declare(["a", "a"]), Consistency.EVENTUAL)
+        self.assertEqual(declare("a"), Consistency.EVENTUAL)
+        self.assertEqual(declare(["a", "b"], consistency="trigger_strong"), Consistency.TRIGGER_STRONG)
+
     def test_bad_parameter_default_names_the_decorator_line(self) -> None:
         with self.assertRaises(JobDefinitionError) as caught:
             job("j", triggers="a", outputs=[Output("x", int)], params=[Param("p", int, 50, min=0, max=10)])  # line A
