@@ -14,7 +14,7 @@ namespace FeaturePlatform.EventCenter.Storage.Embedded;
 /// reads the <c>-wal</c> file only grows (245 MB beside a 27 MB database was seen). When the file exceeds the limit
 /// (<c>MaxWalBytes</c>) this thread runs a TRUNCATE checkpoint: it waits up to <see cref="TruncateBusyTimeout"/> for
 /// readers to move off the log (holding writers back meanwhile) and truncates the file to zero; if readers stay, it
-/// tries again at the next round. Writer connections also set <c>journal_size_limit</c> (a restarted log is cut back to
+/// tries again after a growing pause. Writer connections also set <c>journal_size_limit</c> (a restarted log is cut back to
 /// the limit) and, as a backstop should this thread fall behind, <c>wal_autocheckpoint</c> at the limit.
 /// </remarks>
 internal sealed class WalCheckpointer : IDisposable
@@ -22,8 +22,15 @@ internal sealed class WalCheckpointer : IDisposable
     /// <summary>Pause between checkpoints while the log is small.</summary>
     public static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(200);
 
-    /// <summary>How long a TRUNCATE checkpoint waits for readers and the writer before giving up until the next round.</summary>
-    public static readonly TimeSpan TruncateBusyTimeout = TimeSpan.FromSeconds(1);
+    /// <summary>
+    /// How long a TRUNCATE checkpoint waits for readers and the writer before giving up (writers wait meanwhile).
+    /// After a blocked attempt the next one waits twice as long as the last pause (from 1 s up to
+    /// <see cref="MaxTruncatePause"/>), so a long-running reader costs writers at most this much now and then.
+    /// </summary>
+    public static readonly TimeSpan TruncateBusyTimeout = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>Longest pause between blocked TRUNCATE attempts.</summary>
+    public static readonly TimeSpan MaxTruncatePause = TimeSpan.FromSeconds(10);
 
     /// <summary>Log pages beyond which the next checkpoint starts at once.</summary>
     private const long BacklogPages = 4000;
@@ -36,6 +43,8 @@ internal sealed class WalCheckpointer : IDisposable
     private Exception? lastError;
     private long checkpoints;
     private long truncations;
+    private TimeSpan truncatePause = TimeSpan.Zero;
+    private long nextTruncateAt;
 
     /// <summary>
     /// Starts checkpointing the database <paramref name="connection"/> is open on (the checkpointer owns it), keeping its
@@ -93,9 +102,9 @@ internal sealed class WalCheckpointer : IDisposable
             try
             {
                 backlog = CheckpointOnce("PASSIVE");
-                if (WalBytes() > maxWalBytes && CheckpointOnce("TRUNCATE") == 0)
+                if (WalBytes() > maxWalBytes && Environment.TickCount64 >= nextTruncateAt)
                 {
-                    Interlocked.Increment(ref truncations);
+                    Truncate();
                 }
                 Volatile.Write(ref lastError, null);
             }
@@ -108,6 +117,19 @@ internal sealed class WalCheckpointer : IDisposable
                 stopping.Token.WaitHandle.WaitOne(Interval);
             }
         }
+    }
+
+    /// <summary>Empties the log; when readers keep it busy, backs off before the next attempt.</summary>
+    private void Truncate()
+    {
+        if (CheckpointOnce("TRUNCATE") == 0)
+        {
+            Interlocked.Increment(ref truncations);
+            truncatePause = TimeSpan.Zero;
+            return;
+        }
+        truncatePause = truncatePause == TimeSpan.Zero ? TimeSpan.FromSeconds(1) : TimeSpan.FromTicks(Math.Min(truncatePause.Ticks * 2, MaxTruncatePause.Ticks));
+        nextTruncateAt = Environment.TickCount64 + (long)truncatePause.TotalMilliseconds;
     }
 
     private long WalBytes()
