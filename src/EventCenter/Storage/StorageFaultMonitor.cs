@@ -69,7 +69,7 @@ public sealed class StorageFaultMonitor
         }
         if (starts)
         {
-            logger.LogError(failure, "Storage refuses writes: {Cause}. Writes fail (HTTP 503) and ingestion waits until this is fixed; it recovers by itself, no restart needed", failure.Message);
+            logger.LogError(failure, "Storage refuses writes ({Cause}); writes fail with HTTP 503 and ingestion waits until this is fixed, then recovers by itself (no restart needed)", failure.Message);
         }
     }
 
