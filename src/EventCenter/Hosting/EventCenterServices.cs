@@ -33,12 +33,19 @@ public static class EventCenterServices
         settings.Validate();
         services.AddSingleton(settings);
         services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(sp => new StorageFaultMonitor(sp.GetService<Microsoft.Extensions.Logging.ILogger<StorageFaultMonitor>>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(new SourceRegistry(settings.Sources));
-        services.AddKeyedSingleton<IWideTableStore>(StoreRole.Hot, (_, _) => OpenStore(settings.Hot, Path.Combine(settings.DataDirectory, "hot")));
-        services.AddKeyedSingleton<IWideTableStore>(StoreRole.Cold, (_, _) => OpenStore(settings.Cold, Path.Combine(settings.DataDirectory, "cold")));
-        services.AddSingleton<IMessageBus>(_ => settings.Bus.Kind == BusKind.Kafka
+        services.AddKeyedSingleton<IWideTableStore>(StoreRole.Hot, (sp, _) => OpenStore(settings.Hot, Path.Combine(settings.DataDirectory, "hot"), sp.GetRequiredService<StorageFaultMonitor>()));
+        services.AddKeyedSingleton<IWideTableStore>(StoreRole.Cold, (sp, _) => OpenStore(settings.Cold, Path.Combine(settings.DataDirectory, "cold"), sp.GetRequiredService<StorageFaultMonitor>()));
+        services.AddSingleton<IMessageBus>(sp => settings.Bus.Kind == BusKind.Kafka
             ? new KafkaMessageBus(settings.Bus.ToKafka())
-            : new EmbeddedMessageBus(new EmbeddedBusOptions { Directory = Path.Combine(settings.DataDirectory, "bus") }));
+            : new EmbeddedMessageBus(new EmbeddedBusOptions
+            {
+                Directory = Path.Combine(settings.DataDirectory, "bus"),
+                MaxWalBytes = settings.Bus.MaxWalBytes,
+                MaxDatabaseBytes = settings.Bus.MaxDatabaseBytes,
+                FaultMonitor = sp.GetRequiredService<StorageFaultMonitor>(),
+            }));
         services.AddSingleton(sp => new TieredEventStore(
             sp.GetRequiredKeyedService<IWideTableStore>(StoreRole.Hot),
             sp.GetRequiredKeyedService<IWideTableStore>(StoreRole.Cold),
@@ -67,13 +74,20 @@ public static class EventCenterServices
         services.AddHostedService<ForwarderService>();
         services.AddHostedService<RetentionService>();
         services.AddHostedService<CorrectionService>();
+        services.AddHostedService<StorageProbeService>();
         return services;
     }
 
-    private static IWideTableStore OpenStore(StoreSettings settings, string directory) => settings.Kind switch
+    private static IWideTableStore OpenStore(StoreSettings settings, string directory, StorageFaultMonitor monitor) => settings.Kind switch
     {
         StoreKind.HBase => new HBaseWideTableStore(settings.HBase),
-        _ => EmbeddedWideTableStore.Open(new EmbeddedStoreOptions { Directory = directory }),
+        _ => EmbeddedWideTableStore.Open(new EmbeddedStoreOptions
+        {
+            Directory = directory,
+            MaxWalBytes = settings.MaxWalBytes,
+            MaxDatabaseBytes = settings.MaxDatabaseBytes,
+            FaultMonitor = monitor,
+        }),
     };
 }
 

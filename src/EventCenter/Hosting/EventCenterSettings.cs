@@ -51,6 +51,13 @@ public sealed record EventCenterSettings
     /// <summary>Source databases by connection name (what <see cref="MirroredTable.Connection"/> refers to).</summary>
     public IReadOnlyDictionary<string, SourceDb.SourceDatabaseSettings> SourceDatabases { get; init; } = new Dictionary<string, SourceDb.SourceDatabaseSettings>();
 
+    /// <summary>
+    /// While writes to an embedded database fail for a storage cause (disk full, read-only, I/O error), how often a small
+    /// probe write checks whether the cause is gone, so readiness recovers without traffic; also the Retry-After given
+    /// to HTTP clients. Nothing is probed while writes succeed. Default: 5 s.
+    /// </summary>
+    public TimeSpan StorageProbeInterval { get; init; } = TimeSpan.FromSeconds(5);
+
     /// <summary>How often mirrored sources are corrected against their databases; zero turns it off. Default: 24 hours.</summary>
     public TimeSpan CorrectionInterval { get; init; } = TimeSpan.FromHours(24);
 
@@ -76,6 +83,10 @@ public sealed record EventCenterSettings
             {
                 throw new ArgumentException($"Source '{source.Name}' mirrors a table of '{source.Mirror.Connection}', which EventCenter:SourceDatabases does not define.");
             }
+        }
+        if (StorageProbeInterval <= TimeSpan.Zero || StorageProbeInterval > TimeSpan.FromMinutes(10))
+        {
+            throw new ArgumentException("EventCenter:StorageProbeInterval must be positive and at most 10 minutes.");
         }
         if (CorrectionInterval < TimeSpan.Zero)
         {
@@ -107,8 +118,18 @@ public sealed record StoreSettings
     /// <summary>HBase connection (when <see cref="Kind"/> is HBase).</summary>
     public HBaseOptions HBase { get; init; } = new();
 
+    /// <summary>Embedded only: largest write-ahead log kept between transactions (<see cref="Storage.Embedded.EmbeddedStoreOptions.MaxWalBytes"/>). Default: 64 MiB.</summary>
+    public long MaxWalBytes { get; init; } = Storage.Embedded.EmbeddedStoreOptions.DefaultMaxWalBytes;
+
+    /// <summary>Embedded only: size cap of the database file, or null for none (<see cref="Storage.Embedded.EmbeddedStoreOptions.MaxDatabaseBytes"/>). Default: null.</summary>
+    public long? MaxDatabaseBytes { get; init; }
+
     internal void Validate(string section)
     {
+        if (MaxWalBytes < 1024 * 1024 || MaxDatabaseBytes < Storage.Embedded.EmbeddedStoreOptions.MinDatabaseBytes)
+        {
+            throw new ArgumentException($"{section}: MaxWalBytes must be at least 1 MiB and MaxDatabaseBytes (when set) at least {Storage.Embedded.EmbeddedStoreOptions.MinDatabaseBytes}.");
+        }
         if (Kind == StoreKind.HBase)
         {
             try
@@ -148,6 +169,12 @@ public sealed record BusSettings
     /// <summary>Kafka consumer session timeout. Default: 10 s.</summary>
     public TimeSpan SessionTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>Embedded only: largest write-ahead log of <c>bus.db</c> kept between transactions. Default: 64 MiB.</summary>
+    public long MaxWalBytes { get; init; } = Storage.Embedded.EmbeddedStoreOptions.DefaultMaxWalBytes;
+
+    /// <summary>Embedded only: size cap of <c>bus.db</c>, or null for none. Default: null.</summary>
+    public long? MaxDatabaseBytes { get; init; }
+
     internal KafkaBusOptions ToKafka() => new()
     {
         BootstrapServers = BootstrapServers ?? "",
@@ -157,6 +184,10 @@ public sealed record BusSettings
 
     internal void Validate()
     {
+        if (MaxWalBytes < 1024 * 1024 || MaxDatabaseBytes < Storage.Embedded.EmbeddedStoreOptions.MinDatabaseBytes)
+        {
+            throw new ArgumentException($"EventCenter:Bus: MaxWalBytes must be at least 1 MiB and MaxDatabaseBytes (when set) at least {Storage.Embedded.EmbeddedStoreOptions.MinDatabaseBytes}.");
+        }
         if (Kind == BusKind.Kafka)
         {
             ToKafka().Validate();

@@ -24,16 +24,33 @@ public sealed record IngestOptions
     /// </summary>
     public TimeSpan IdleWatermarkLag { get; init; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>Pause after a failed batch (storage or bus error) before the batch is retried. Default: 500 ms.</summary>
+    /// <summary>
+    /// Pause after a failed batch (storage or bus error) before the batch is retried; it doubles with each further
+    /// failure of the same batch up to <see cref="MaxRetryDelay"/>. Default: 500 ms (0 counts as 10 ms: never a hot loop).
+    /// </summary>
     public TimeSpan RetryDelay { get; init; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>Longest pause between retries of a failing batch (e.g. while the disk is full). Default: 10 s.</summary>
+    public TimeSpan MaxRetryDelay { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The pause before retry number <paramref name="attempt"/> (1 = after the first failure).</summary>
+    public TimeSpan RetryDelayAfter(int attempt)
+    {
+        var first = RetryDelay < MinRetryDelay ? MinRetryDelay : RetryDelay;
+        var factor = Math.Pow(2, Math.Min(Math.Max(attempt, 1) - 1, 30));
+        var delay = TimeSpan.FromTicks((long)Math.Min(first.Ticks * factor, MaxRetryDelay.Ticks));
+        return delay < first ? first : delay;
+    }
+
+    private static readonly TimeSpan MinRetryDelay = TimeSpan.FromMilliseconds(10);
 
     /// <summary>Throws when a setting is out of range.</summary>
     public void Validate()
     {
         if (string.IsNullOrWhiteSpace(GroupId) || MaxBatchMessages <= 0 || MaxBatchWait <= TimeSpan.Zero
-            || IdlePartitionTimeout <= TimeSpan.Zero || IdleWatermarkLag < TimeSpan.Zero || RetryDelay < TimeSpan.Zero)
+            || IdlePartitionTimeout <= TimeSpan.Zero || IdleWatermarkLag < TimeSpan.Zero || RetryDelay < TimeSpan.Zero || MaxRetryDelay < RetryDelay)
         {
-            throw new ArgumentException("IngestOptions: GroupId required; MaxBatchMessages, MaxBatchWait, IdlePartitionTimeout positive; lags non-negative.");
+            throw new ArgumentException("IngestOptions: GroupId required; MaxBatchMessages, MaxBatchWait, IdlePartitionTimeout positive; lags non-negative; MaxRetryDelay at least RetryDelay.");
         }
     }
 }

@@ -123,7 +123,11 @@ public sealed class IngestWorker
         }
         catch (Exception e) when (e is IOException or Storage.WideTableStoreException)
         {
-            logger.LogWarning(e, "Could not advance idle partitions' watermarks; will try again");
+            // A storage fault is logged once per episode by the storage monitor; this runs at every idle poll.
+            if (Storage.StorageUnavailableException.Find(e) is null)
+            {
+                logger.LogWarning(e, "Could not advance idle partitions' watermarks; will try again");
+            }
             return true;
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -139,9 +143,14 @@ public sealed class IngestWorker
         {
             try
             {
+                // The bus commit comes only after the store took the batch: a failure before it re-delivers, never loses.
                 await StoreAsync(batch, stoppingToken);
                 await consumer.CommitAsync(Commits(batch.Messages), stoppingToken);
                 Counters.AddBatch();
+                if (attempt > 1)
+                {
+                    logger.LogInformation("Ingest batch of {Count} messages stored after {Attempts} attempts", batch.Messages.Count, attempt);
+                }
                 return true;
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -151,16 +160,37 @@ public sealed class IngestWorker
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 Counters.AddFailedBatch();
-                logger.LogError(e, "Ingest batch of {Count} messages failed (attempt {Attempt}); retrying", batch.Messages.Count, attempt);
+                var delay = options.RetryDelayAfter(attempt);
+                LogFailedAttempt(e, batch.Messages.Count, attempt, delay);
                 try
                 {
-                    await Task.Delay(options.RetryDelay, clock, stoppingToken);
+                    await Task.Delay(delay, clock, stoppingToken);
                 }
                 catch (OperationCanceledException)
                 {
                     return false;
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// Logs a batch's failure once per episode: the first attempt (Error; Warning for a storage fault, which the storage
+    /// monitor already logged at Error), then only at Debug while the same batch keeps failing.
+    /// </summary>
+    private void LogFailedAttempt(Exception e, int count, int attempt, TimeSpan delay)
+    {
+        if (attempt > 1)
+        {
+            logger.LogDebug("Ingest batch of {Count} messages failed again (attempt {Attempt}): {Error}; next try in {Delay}", count, attempt, e.Message, delay);
+        }
+        else if (Storage.StorageUnavailableException.Find(e) is { } storage)
+        {
+            logger.LogWarning("Ingest batch of {Count} messages could not be stored: {Cause}; retrying with back-off until it is (logged once)", count, storage.Message);
+        }
+        else
+        {
+            logger.LogError(e, "Ingest batch of {Count} messages failed; retrying with back-off until it is stored (logged once per batch)", count);
         }
     }
 

@@ -37,3 +37,72 @@ public sealed class NoSuchColumnFamilyException : WideTableStoreException
     /// <summary>The family that was not found.</summary>
     public string Family { get; }
 }
+
+/// <summary>Why a database refuses writes for a cause outside the request (see <see cref="StorageUnavailableException"/>).</summary>
+public enum StorageFaultReason
+{
+    /// <summary>The disk (or the operator's size cap on the database) is full: SQLITE_FULL, ENOSPC.</summary>
+    DiskFull,
+
+    /// <summary>The file or its file system is read-only: SQLITE_READONLY, EROFS, missing permissions.</summary>
+    ReadOnly,
+
+    /// <summary>The operating system reported an I/O error: SQLITE_IOERR, SQLITE_CANTOPEN.</summary>
+    IoError,
+}
+
+/// <summary>
+/// A write failed because the storage itself cannot take writes now (disk full, read-only, I/O error), not because
+/// of the request. Nothing of the failed write was stored; the same write succeeds once the cause is gone (for
+/// example once space returns), without a restart. HTTP answers it with 503 and Retry-After.
+/// </summary>
+public sealed class StorageUnavailableException : WideTableStoreException
+{
+    /// <summary>Creates the exception; the message names the cause and the file.</summary>
+    public StorageUnavailableException(StorageFaultReason reason, string database, string detail, TableName? table = null, Exception? inner = null)
+        : base($"{Describe(reason)} writing {database}: {detail}", table, inner)
+    {
+        Reason = reason;
+        Database = database;
+    }
+
+    /// <summary>The cause.</summary>
+    public StorageFaultReason Reason { get; }
+
+    /// <summary>The database file (or store name) that refused the write. For logs only: never shown to API clients.</summary>
+    public string Database { get; }
+
+    /// <summary>The cause in words: "disk full", "read-only storage", "I/O error".</summary>
+    public static string Describe(StorageFaultReason reason) => reason switch
+    {
+        StorageFaultReason.DiskFull => "disk full",
+        StorageFaultReason.ReadOnly => "read-only storage",
+        _ => "I/O error",
+    };
+
+    /// <summary>The <see cref="StorageUnavailableException"/> in <paramref name="exception"/> or its inner exceptions, if any.</summary>
+    public static StorageUnavailableException? Find(Exception? exception)
+    {
+        for (var depth = 0; exception is not null && depth < 16; depth++)
+        {
+            switch (exception)
+            {
+                case StorageUnavailableException found:
+                    return found;
+                case AggregateException { InnerExceptions.Count: > 0 } aggregate:
+                    foreach (var inner in aggregate.InnerExceptions)
+                    {
+                        if (Find(inner) is { } nested)
+                        {
+                            return nested;
+                        }
+                    }
+                    return null;
+                default:
+                    exception = exception.InnerException;
+                    break;
+            }
+        }
+        return null;
+    }
+}

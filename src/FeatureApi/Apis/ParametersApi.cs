@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using System.Text.Json;
+using FeaturePlatform.EventCenter.Storage;
 using FeaturePlatform.FeatureApi.Auth;
 using FeaturePlatform.FeatureApi.Parameters;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -205,7 +206,7 @@ public static class ParametersApi
             await store.RecordApplyAsync(decided, CancellationToken.None);
             return TypedResults.Ok(decided);
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (Exception e) when (e is not OperationCanceledException && StorageUnavailableException.Find(e) is null)
         {
             decided = decided with { ApplyError = e.Message };
             await store.RecordApplyAsync(decided, CancellationToken.None);

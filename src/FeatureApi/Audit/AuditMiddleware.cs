@@ -43,6 +43,11 @@ internal sealed class AuditMiddleware(RequestDelegate next, AuditLog log, ILogge
             {
                 await log.WriteAsync(record, CancellationToken.None);
             }
+            catch (Exception e) when (EventCenter.Storage.StorageUnavailableException.Find(e) is { } fault)
+            {
+                // The storage monitor logs the fault once per episode; one line per refused write would flood the log.
+                logger.LogDebug("Could not write the audit record of {Method} {Path}: {Cause}", record.Method, record.Path, fault.Message);
+            }
             catch (Exception e)
             {
                 logger.LogError(e, "Could not write the audit record of {Method} {Path} by {Actor} ({Status})", record.Method, record.Path, record.Actor, record.Status);

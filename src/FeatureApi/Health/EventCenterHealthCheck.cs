@@ -1,11 +1,15 @@
 using FeaturePlatform.EventCenter.Hosting;
+using FeaturePlatform.EventCenter.Storage;
 using FeaturePlatform.EventCenter.Watermarks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace FeaturePlatform.FeatureApi.Health;
 
-/// <summary>Ready when the event center started (tables, topics) and its hot store answers a read.</summary>
-public sealed class EventCenterHealthCheck(EventCenterStartup startup, IWatermarkStore watermarks) : IHealthCheck
+/// <summary>
+/// Ready when the event center started (tables, topics), its hot store answers a read, and no embedded database refuses
+/// writes (disk full, read-only, I/O errors: Unhealthy until a write or the periodic probe succeeds again).
+/// </summary>
+public sealed class EventCenterHealthCheck(EventCenterStartup startup, IWatermarkStore watermarks, StorageFaultMonitor storage) : IHealthCheck
 {
     /// <inheritdoc />
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
@@ -17,6 +21,11 @@ public sealed class EventCenterHealthCheck(EventCenterStartup startup, IWatermar
         if (startup.Ready.IsFaulted)
         {
             return HealthCheckResult.Unhealthy("The event center failed to start.", startup.Ready.Exception?.GetBaseException());
+        }
+        if (storage.Faults is [var first, ..] faults)
+        {
+            var data = faults.ToDictionary(f => f.Database, f => (object)$"{StorageUnavailableException.Describe(f.Reason)} since {f.Since:O}, {f.FailedWrites} failed writes");
+            return HealthCheckResult.Unhealthy($"Storage refuses writes: {first.Message}", data: data);
         }
         try
         {

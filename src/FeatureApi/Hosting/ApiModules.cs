@@ -32,6 +32,7 @@ public static class ApiModules
         services.AddHostedService<ApiStartup>();
         services.AddOpenApi(options => options.AddDocumentTransformer<ApiKeySecurityTransformer>());
         BadRequests.Configure(services);
+        StorageFaultProblems.Configure(services);
         return builder;
     }
 

@@ -6,7 +6,7 @@ namespace FeaturePlatform.EventCenter.Bus.Embedded;
 /// <summary>The embedded bus's SQLite file: schema and connections.</summary>
 internal static class BusDatabase
 {
-    public static SqliteConnection Open(string path, bool syncEveryCommit)
+    public static SqliteConnection Open(string path, bool syncEveryCommit, long maxWalBytes = EmbeddedStoreOptions.DefaultMaxWalBytes)
     {
         SqliteNative.EnsureInitialised();
         var connection = new SqliteConnection(new SqliteConnectionStringBuilder
@@ -18,7 +18,7 @@ internal static class BusDatabase
         }.ToString());
         connection.Open();
         Execute(connection, $"""
-            {WalCheckpointer.DisableAutomaticCheckpointsPragma}
+            {WalCheckpointer.PolicyPragmas(maxWalBytes)}
             PRAGMA journal_mode=WAL;
             PRAGMA synchronous={(syncEveryCommit ? "FULL" : "NORMAL")};
             PRAGMA busy_timeout=10000;

@@ -1,4 +1,6 @@
 using System.Threading.Channels;
+using FeaturePlatform.EventCenter.Storage;
+using FeaturePlatform.EventCenter.Storage.Embedded;
 using Microsoft.Data.Sqlite;
 
 namespace FeaturePlatform.EventCenter.Bus.Embedded;
@@ -8,22 +10,43 @@ namespace FeaturePlatform.EventCenter.Bus.Embedded;
 /// one transaction for many requests, each completed only after its transaction committed (durable). Offsets
 /// are assigned here, so they are dense and ordered per partition.
 /// </summary>
+/// <remarks>
+/// A failed transaction fails its requests (with <see cref="StorageUnavailableException"/> when the disk is full,
+/// read-only or failing) and nothing else: SQLite's own rollback is respected (<see cref="SqliteWriteTransaction"/>),
+/// a connection in doubt is replaced, and the next batch is written as usual once the cause is gone.
+/// </remarks>
 internal sealed class BusWriter : IAsyncDisposable
 {
-    private readonly SqliteConnection connection;
+    private readonly Func<SqliteConnection> open;
+    private readonly string path;
     private readonly Channel<BusWrite> queue = Channel.CreateUnbounded<BusWrite>(new() { SingleReader = true });
     private readonly int maxRequestsPerCommit;
     private readonly Action committed;
     private readonly Dictionary<(string Topic, int Partition), long> nextOffsets = [];
+    private readonly SqliteSizeCap sizeCap;
+    private readonly WriteFaults faults;
+    private readonly TimeProvider clock;
     private readonly Task loop;
+    private SqliteConnection? connection;
 
-    public BusWriter(SqliteConnection connection, int maxRequestsPerCommit, Action committed)
+    public BusWriter(SqliteConnection connection, Func<SqliteConnection> open, string path, EmbeddedBusOptions options, TimeProvider clock, Action committed)
     {
         this.connection = connection;
-        this.maxRequestsPerCommit = maxRequestsPerCommit;
+        this.open = open;
+        this.path = path;
+        this.clock = clock;
+        maxRequestsPerCommit = options.MaxRequestsPerCommit;
         this.committed = committed;
+        sizeCap = new SqliteSizeCap(options.MaxDatabaseBytes);
+        faults = new WriteFaults(path, options.FaultMonitor, ProbeAsync);
         loop = Task.Run(RunAsync);
     }
+
+    /// <summary>True while writes fail for a storage cause.</summary>
+    public bool WritesFailing => faults.Faulted;
+
+    /// <summary>Changes the size cap of the bus file; applied before the next write.</summary>
+    public void SetMaxDatabaseBytes(long? bytes) => sizeCap.Set(bytes);
 
     /// <summary>Appends messages, already assigned to partitions; completes with their positions once durable.</summary>
     public Task<IReadOnlyList<BusPosition>> ProduceAsync(string topic, IReadOnlyList<(int Partition, OutgoingMessage Message)> messages, long timestampMs) =>
@@ -41,7 +64,13 @@ internal sealed class BusWriter : IAsyncDisposable
     {
         queue.Writer.TryComplete();
         await loop;
+        connection?.Dispose();
+        connection = null;
     }
+
+    /// <summary>The probe run while writes fail (see <see cref="SqliteProbe"/>), queued like any write.</summary>
+    private async ValueTask ProbeAsync(CancellationToken cancellationToken) =>
+        await Enqueue(new ProbeWrite()).WaitAsync(cancellationToken);
 
     private Task<IReadOnlyList<BusPosition>> Enqueue(BusWrite write)
     {
@@ -58,11 +87,26 @@ internal sealed class BusWriter : IAsyncDisposable
         while (await queue.Reader.WaitToReadAsync())
         {
             batch.Clear();
-            while (batch.Count < maxRequestsPerCommit && queue.Reader.TryRead(out var write))
+            ProbeWrite? probe = null;
+            while (batch.Count < maxRequestsPerCommit && probe is null && queue.Reader.TryRead(out var write))
             {
-                batch.Add(write);
+                if (write is ProbeWrite p)
+                {
+                    probe = p;
+                }
+                else
+                {
+                    batch.Add(write);
+                }
             }
-            ApplyBatch(batch);
+            if (batch.Count > 0)
+            {
+                ApplyBatch(batch);
+            }
+            if (probe is not null)
+            {
+                Probe(probe);
+            }
         }
     }
 
@@ -70,29 +114,44 @@ internal sealed class BusWriter : IAsyncDisposable
     {
         // Offsets handed out in this batch become real only if its transaction commits.
         var pending = new Dictionary<(string, int), long>();
-        var results = new IReadOnlyList<BusPosition>[batch.Count];
+        IReadOnlyList<BusPosition>[] results;
+        var usable = true;
         try
         {
-            using var transaction = connection.BeginTransaction();
-            for (var i = 0; i < batch.Count; i++)
+            var c = Connection();
+            results = SqliteWriteTransaction.Run(c, () =>
             {
-                results[i] = batch[i] switch
+                var r = new IReadOnlyList<BusPosition>[batch.Count];
+                for (var i = 0; i < batch.Count; i++)
                 {
-                    ProduceWrite p => Append(p, transaction, pending),
-                    CommitWrite c => StoreCommit(c, transaction),
-                    TopicWrite tw => StoreTopic(tw, transaction),
-                    _ => throw new InvalidOperationException("Unknown bus write."),
-                };
-            }
-            transaction.Commit();
+                    r[i] = batch[i] switch
+                    {
+                        ProduceWrite p => Append(c, p, pending),
+                        CommitWrite cw => StoreCommit(c, cw),
+                        TopicWrite tw => StoreTopic(c, tw),
+                        _ => throw new InvalidOperationException("Unknown bus write."),
+                    };
+                }
+                return r;
+            }, out usable);
+            faults.Succeeded();
         }
-        catch (Exception e) when (e is SqliteException or InvalidOperationException)
+        catch (Exception e)
         {
+            // Every failure fails this batch's requests, never the loop: later batches are written as usual.
+            var failure = faults.Failed(e) ?? (Exception)new IOException($"The embedded bus could not store the write: {e.Message}", e);
             foreach (var write in batch)
             {
-                write.Completion.TrySetException(new IOException($"The embedded bus could not store the write: {e.Message}", e));
+                write.Completion.TrySetException(failure);
             }
             return;
+        }
+        finally
+        {
+            if (!usable)
+            {
+                DropConnection();
+            }
         }
         foreach (var (key, next) in pending)
         {
@@ -105,10 +164,46 @@ internal sealed class BusWriter : IAsyncDisposable
         committed();
     }
 
-    private BusPosition[] Append(ProduceWrite write, SqliteTransaction transaction, Dictionary<(string, int), long> pending)
+    private void Probe(ProbeWrite probe)
+    {
+        var usable = true;
+        try
+        {
+            SqliteProbe.Run(Connection(), path, sizeCap.Bytes, clock.GetUtcNow().ToUnixTimeMilliseconds(), out usable);
+            faults.Succeeded();
+            probe.Completion.TrySetResult([]);
+        }
+        catch (Exception e)
+        {
+            probe.Completion.TrySetException(faults.Failed(e) ?? e);
+        }
+        finally
+        {
+            if (!usable)
+            {
+                DropConnection();
+            }
+        }
+    }
+
+    /// <summary>The writer connection, reopened if a failure left none, with the current size cap applied.</summary>
+    private SqliteConnection Connection()
+    {
+        connection ??= open();
+        sizeCap.Apply(connection);
+        return connection;
+    }
+
+    private void DropConnection()
+    {
+        connection?.Dispose();
+        connection = null;
+        sizeCap.Reset();
+    }
+
+    private BusPosition[] Append(SqliteConnection connection, ProduceWrite write, Dictionary<(string, int), long> pending)
     {
         using var insert = connection.CreateCommand();
-        insert.Transaction = transaction;
         insert.CommandText = "INSERT INTO messages (topic, partition, offset, key, value, ts, headers) VALUES ($t, $p, $o, $k, $v, $ts, $h)";
         var t = insert.Parameters.Add("$t", SqliteType.Text);
         var p = insert.Parameters.Add("$p", SqliteType.Integer);
@@ -126,7 +221,7 @@ internal sealed class BusWriter : IAsyncDisposable
             var key = (write.Topic, partition);
             if (!pending.TryGetValue(key, out var offset))
             {
-                offset = NextOffset(key, transaction);
+                offset = NextOffset(connection, key);
             }
             p.Value = partition;
             o.Value = offset;
@@ -140,14 +235,13 @@ internal sealed class BusWriter : IAsyncDisposable
         return positions;
     }
 
-    private long NextOffset((string Topic, int Partition) key, SqliteTransaction transaction)
+    private long NextOffset(SqliteConnection connection, (string Topic, int Partition) key)
     {
         if (nextOffsets.TryGetValue(key, out var next))
         {
             return next;
         }
         using var query = connection.CreateCommand();
-        query.Transaction = transaction;
         query.CommandText = "SELECT COALESCE(MAX(offset) + 1, 0) FROM messages WHERE topic = $t AND partition = $p";
         query.Parameters.AddWithValue("$t", key.Topic);
         query.Parameters.AddWithValue("$p", key.Partition);
@@ -158,10 +252,9 @@ internal sealed class BusWriter : IAsyncDisposable
         return Math.Max(fromMessages, fromCommits);
     }
 
-    private BusPosition[] StoreCommit(CommitWrite write, SqliteTransaction transaction)
+    private static BusPosition[] StoreCommit(SqliteConnection connection, CommitWrite write)
     {
         using var upsert = connection.CreateCommand();
-        upsert.Transaction = transaction;
         upsert.CommandText = """
             INSERT INTO group_offsets (grp, topic, partition, offset) VALUES ($g, $t, $p, $o)
             ON CONFLICT (grp, topic, partition) DO UPDATE SET offset = excluded.offset
@@ -181,10 +274,9 @@ internal sealed class BusWriter : IAsyncDisposable
         return [.. write.Positions];
     }
 
-    private BusPosition[] StoreTopic(TopicWrite write, SqliteTransaction transaction)
+    private static BusPosition[] StoreTopic(SqliteConnection connection, TopicWrite write)
     {
         using var insert = connection.CreateCommand();
-        insert.Transaction = transaction;
         insert.CommandText = "INSERT INTO topics (name, partitions) VALUES ($n, $p) ON CONFLICT (name) DO NOTHING";
         insert.Parameters.AddWithValue("$n", write.Topic);
         insert.Parameters.AddWithValue("$p", write.Partitions);
@@ -212,6 +304,8 @@ internal sealed class BusWriter : IAsyncDisposable
 
         public IReadOnlyList<BusPosition> Positions => positions;
     }
+
+    private sealed class ProbeWrite : BusWrite;
 
     private sealed class TopicWrite(string topic, int partitions) : BusWrite
     {

@@ -1,3 +1,6 @@
+using FeaturePlatform.EventCenter.Storage;
+using FeaturePlatform.EventCenter.Storage.Embedded;
+
 namespace FeaturePlatform.EventCenter.Bus.Embedded;
 
 /// <summary>Settings of the embedded bus (a durable partitioned log in one SQLite file).</summary>
@@ -21,6 +24,22 @@ public sealed record EmbeddedBusOptions
     /// </summary>
     public bool SyncEveryCommit { get; init; }
 
+    /// <summary>
+    /// Largest size <c>bus.db-wal</c> is left at between transactions (checkpoint policy as for the store:
+    /// <see cref="EmbeddedStoreOptions.MaxWalBytes"/>). Default: 64 MiB. At least 1 MiB.
+    /// </summary>
+    public long MaxWalBytes { get; init; } = EmbeddedStoreOptions.DefaultMaxWalBytes;
+
+    /// <summary>
+    /// A cap on <c>bus.db</c>'s size (SQLite <c>max_page_count</c>), or null for none: produces that would grow it further
+    /// fail as on a full disk (<see cref="StorageUnavailableException"/>). Raise it without a restart with
+    /// <see cref="EmbeddedMessageBus.SetMaxDatabaseBytes"/>. Default: null. At least 64 KiB.
+    /// </summary>
+    public long? MaxDatabaseBytes { get; init; }
+
+    /// <summary>Where writes failing for a storage cause are reported (see <see cref="EmbeddedStoreOptions.FaultMonitor"/>). Default: null.</summary>
+    public StorageFaultMonitor? FaultMonitor { get; init; }
+
     /// <summary>Throws when a setting is out of range.</summary>
     public void Validate()
     {
@@ -35,6 +54,10 @@ public sealed record EmbeddedBusOptions
         if (MaxMessageBytes <= 0 || MaxRequestsPerCommit <= 0)
         {
             throw new ArgumentException("EmbeddedBusOptions.MaxMessageBytes and MaxRequestsPerCommit must be positive.");
+        }
+        if (MaxWalBytes < 1024 * 1024 || MaxDatabaseBytes < EmbeddedStoreOptions.MinDatabaseBytes)
+        {
+            throw new ArgumentException($"EmbeddedBusOptions.MaxWalBytes must be at least 1 MiB and MaxDatabaseBytes (when set) at least {EmbeddedStoreOptions.MinDatabaseBytes}.");
         }
     }
 }

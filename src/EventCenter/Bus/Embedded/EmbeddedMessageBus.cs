@@ -13,7 +13,6 @@ public sealed class EmbeddedMessageBus : IMessageBus
 {
     private readonly EmbeddedBusOptions options;
     private readonly string path;
-    private readonly SqliteConnection writerConnection;
     private readonly AsyncSignal committed = new();
     private readonly ConcurrentDictionary<string, ConsumerGroup> groups = new();
     private readonly ConcurrentDictionary<string, int> partitionCounts = new();
@@ -30,9 +29,9 @@ public sealed class EmbeddedMessageBus : IMessageBus
         this.clock = clock ?? TimeProvider.System;
         System.IO.Directory.CreateDirectory(options.Directory);
         path = Path.Combine(options.Directory, "bus.db");
-        writerConnection = BusDatabase.Open(path, options.SyncEveryCommit);
+        var writerConnection = BusDatabase.Open(path, options.SyncEveryCommit, options.MaxWalBytes);
         BusDatabase.CreateSchema(writerConnection);
-        checkpointer = new WalCheckpointer(BusDatabase.Open(path, options.SyncEveryCommit), "bus");
+        checkpointer = new WalCheckpointer(BusDatabase.Open(path, options.SyncEveryCommit), "bus", path, options.MaxWalBytes);
         using (var command = writerConnection.CreateCommand())
         {
             command.CommandText = "SELECT name, partitions FROM topics";
@@ -42,10 +41,21 @@ public sealed class EmbeddedMessageBus : IMessageBus
                 partitionCounts[reader.GetString(0)] = reader.GetInt32(1);
             }
         }
-        Writer = new BusWriter(writerConnection, options.MaxRequestsPerCommit, committed.Pulse);
+        Writer = new BusWriter(writerConnection, () => BusDatabase.Open(path, options.SyncEveryCommit, options.MaxWalBytes), path, options, this.clock, committed.Pulse);
     }
 
     internal BusWriter Writer { get; }
+
+    internal WalCheckpointer Checkpointer => checkpointer;
+
+    /// <summary>
+    /// Changes the size cap of <c>bus.db</c> (<see cref="EmbeddedBusOptions.MaxDatabaseBytes"/>) without a restart; null
+    /// removes it. Takes effect at the next write.
+    /// </summary>
+    public void SetMaxDatabaseBytes(long? bytes) => Writer.SetMaxDatabaseBytes(bytes);
+
+    /// <summary>True while writes to the bus fail for a storage cause.</summary>
+    public bool WritesFailing => Writer.WritesFailing;
 
     internal Task Committed => committed.Current;
 
@@ -104,7 +114,6 @@ public sealed class EmbeddedMessageBus : IMessageBus
     {
         await Writer.DisposeAsync();
         checkpointer.Dispose();
-        writerConnection.Dispose();
     }
 
     internal int PartitionCount(string topic) =>

@@ -12,7 +12,8 @@ internal sealed class CachedConnection(SqliteConnection connection) : IDisposabl
 
     /// <summary>
     /// The prepared command for <paramref name="sql"/> with <paramref name="parameterCount"/> parameters named
-    /// <c>$p0..$pN</c>, bound to <paramref name="transaction"/>.
+    /// <c>$p0..$pN</c>, bound to <paramref name="transaction"/> (readers' snapshots). Write transactions are plain
+    /// BEGIN/COMMIT statements (<see cref="SqliteWriteTransaction"/>), so writers pass none.
     /// </summary>
     public SqliteCommand Command(string sql, int parameterCount, SqliteTransaction? transaction = null)
     {

@@ -48,8 +48,39 @@ public sealed record EmbeddedStoreOptions
     /// <summary>Cells the compaction examines per write transaction (bounds how long it blocks writers). Default: 20000.</summary>
     public int CompactionChunkCells { get; init; } = 20_000;
 
+    /// <summary>
+    /// Largest size the write-ahead log (<c>widetables.db-wal</c>) is left at between transactions. Past it the background
+    /// checkpointer empties the log with a TRUNCATE checkpoint (waiting briefly for readers); a restarted log is cut back
+    /// to this size (<c>journal_size_limit</c>); and commits checkpoint themselves should the log pass it anyway
+    /// (<c>wal_autocheckpoint</c>, a backstop). One transaction larger than this still grows the log for its duration.
+    /// Default: 64 MiB. At least 1 MiB.
+    /// </summary>
+    public long MaxWalBytes { get; init; } = DefaultMaxWalBytes;
+
+    /// <summary>
+    /// A cap on the database file's size (SQLite <c>max_page_count</c>), or null for none. Writes that would grow the
+    /// database past it fail exactly as on a full disk (<see cref="StorageUnavailableException"/>, reason
+    /// <see cref="StorageFaultReason.DiskFull"/>), so it doubles as an operator quota and as a way to test disk-full
+    /// handling. Raise it without a restart with <see cref="EmbeddedWideTableStore.SetMaxDatabaseBytes"/>. Default: null.
+    /// At least 64 KiB.
+    /// </summary>
+    public long? MaxDatabaseBytes { get; init; }
+
+    /// <summary>
+    /// Where writes that fail for a storage cause (disk full, read-only, I/O error) are reported: it logs each episode
+    /// once, feeds readiness and probes for recovery. Default: null (failures are still thrown as
+    /// <see cref="StorageUnavailableException"/>; nothing is logged).
+    /// </summary>
+    public StorageFaultMonitor? FaultMonitor { get; init; }
+
     /// <summary>Clock used for TTL expiry and for <see cref="Cell.LatestTimestamp"/>. Default: the system clock.</summary>
     public TimeProvider Clock { get; init; } = TimeProvider.System;
+
+    /// <summary>Default of <see cref="MaxWalBytes"/>: 64 MiB.</summary>
+    public const long DefaultMaxWalBytes = 64L * 1024 * 1024;
+
+    /// <summary>Smallest <see cref="MaxDatabaseBytes"/> accepted: 64 KiB.</summary>
+    public const long MinDatabaseBytes = 64 * 1024;
 
     /// <summary>The database file's full path.</summary>
     public string DatabasePath => Path.Combine(Directory, DatabaseFileName);
@@ -84,6 +115,14 @@ public sealed record EmbeddedStoreOptions
         if (CompactionChunkCells < 1)
         {
             throw new ArgumentException($"CompactionChunkCells must be positive, not {CompactionChunkCells}.", nameof(CompactionChunkCells));
+        }
+        if (MaxWalBytes < 1024 * 1024)
+        {
+            throw new ArgumentException($"MaxWalBytes must be at least 1 MiB, not {MaxWalBytes}.", nameof(MaxWalBytes));
+        }
+        if (MaxDatabaseBytes < MinDatabaseBytes)
+        {
+            throw new ArgumentException($"MaxDatabaseBytes must be at least {MinDatabaseBytes} when set, not {MaxDatabaseBytes}.", nameof(MaxDatabaseBytes));
         }
         ArgumentNullException.ThrowIfNull(Clock, nameof(Clock));
     }

@@ -1,5 +1,3 @@
-using Microsoft.Data.Sqlite;
-
 namespace FeaturePlatform.EventCenter.Storage.Embedded;
 
 /// <summary>What a compaction did.</summary>
@@ -31,16 +29,12 @@ public sealed partial class EmbeddedWideTableStore
             while (!done)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                await WriteAsync(() =>
-                {
-                    using var tx = writer.Connection.BeginTransaction();
-                    var (chunkExamined, chunkDeleted, last) = CompactChunk(info, after, NowMs(), tx);
-                    tx.Commit();
-                    examined += chunkExamined;
-                    deleted += chunkDeleted;
-                    done = last is null;
-                    after = last ?? after;
-                }, cancellationToken).ConfigureAwait(false);
+                var start = after;
+                var (chunkExamined, chunkDeleted, last) = await WriteAsync(w => CompactChunk(w, info, start, NowMs()), info.Name, cancellationToken).ConfigureAwait(false);
+                examined += chunkExamined;
+                deleted += chunkDeleted;
+                done = last is null;
+                after = last ?? after;
             }
         }
         return new CompactionResult(tables.Count, examined, deleted);
@@ -72,13 +66,13 @@ public sealed partial class EmbeddedWideTableStore
     }
 
     /// <summary>Compacts whole rows after <paramref name="after"/> until about a chunk of cells was examined.</summary>
-    private (long Examined, long Deleted, byte[]? Last) CompactChunk(TableInfo info, byte[] after, long now, SqliteTransaction tx)
+    private (long Examined, long Deleted, byte[]? Last) CompactChunk(CachedConnection writer, TableInfo info, byte[] after, long now)
     {
         var doomed = new List<(byte[] Row, byte[] Fam, byte[] Qual, long Ts)>();
         long examined = 0;
         byte[]? current = null;
         var finishedChunk = false;
-        var select = writer.Command($"SELECT row, fam, qual, nts FROM {info.SqlName} WHERE row > $p0{ReadSql.ForwardOrder}", 1, tx);
+        var select = writer.Command($"SELECT row, fam, qual, nts FROM {info.SqlName} WHERE row > $p0{ReadSql.ForwardOrder}", 1);
         select.Parameters[0].Value = after;
         using (var reader = select.ExecuteReader())
         {
@@ -121,7 +115,7 @@ public sealed partial class EmbeddedWideTableStore
                 }
             }
         }
-        var delete = writer.Command($"DELETE FROM {info.SqlName} WHERE row = $p0 AND fam = $p1 AND qual = $p2 AND nts = $p3", 4, tx);
+        var delete = writer.Command($"DELETE FROM {info.SqlName} WHERE row = $p0 AND fam = $p1 AND qual = $p2 AND nts = $p3", 4);
         foreach (var (row, fam, qual, ts) in doomed)
         {
             Execute(delete, row, fam, qual, -ts);

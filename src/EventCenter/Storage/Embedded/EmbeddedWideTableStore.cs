@@ -13,19 +13,22 @@ public sealed partial class EmbeddedWideTableStore : IWideTableStore
 {
     private const string PutSql = "INSERT OR REPLACE INTO {0}(row, fam, qual, nts, val) VALUES ($p0, $p1, $p2, $p3, $p4)";
     private readonly EmbeddedStoreOptions options;
-    private readonly CachedConnection writer;
     private readonly SemaphoreSlim writeLock = new(1, 1);
     private readonly WalCheckpointer checkpointer;
     private readonly ReaderPool readers;
     private readonly TableCatalog catalog = new();
+    private readonly WriteFaults faults;
+    private readonly SqliteSizeCap sizeCap;
     private bool disposed;
 
     private EmbeddedWideTableStore(EmbeddedStoreOptions options, CachedConnection writer)
     {
         this.options = options;
         this.writer = writer;
+        sizeCap = new SqliteSizeCap(options.MaxDatabaseBytes);
+        faults = new WriteFaults(options.DatabasePath, options.FaultMonitor, ProbeAsync);
         readers = new ReaderPool(options);
-        checkpointer = new WalCheckpointer(SqliteConnections.Open(options, writer: true), Path.GetFileName(options.Directory));
+        checkpointer = new WalCheckpointer(SqliteConnections.Open(options, writer: true), Path.GetFileName(options.Directory), options.DatabasePath, options.MaxWalBytes);
     }
 
     /// <summary>The store's background checkpointer.</summary>
@@ -46,6 +49,7 @@ public sealed partial class EmbeddedWideTableStore : IWideTableStore
         {
             var store = new EmbeddedWideTableStore(options, connection);
             store.catalog.Load(connection.Connection);
+            store.ApplyCap(connection);
             return store;
         }
         catch
@@ -62,7 +66,12 @@ public sealed partial class EmbeddedWideTableStore : IWideTableStore
     public async ValueTask EnsureTableAsync(TableSpec spec, CancellationToken cancellationToken = default)
     {
         StorageValidation.ValidateSpec(spec);
-        await WriteAsync(() => catalog.Ensure(writer.Connection, spec), cancellationToken).ConfigureAwait(false);
+        if (!catalog.NeedsChange(spec))
+        {
+            return;
+        }
+        var info = await WriteAsync(w => catalog.Write(w.Connection, spec), spec.Name, cancellationToken).ConfigureAwait(false);
+        catalog.Publish(info);
     }
 
     /// <inheritdoc />
@@ -75,13 +84,11 @@ public sealed partial class EmbeddedWideTableStore : IWideTableStore
         {
             return;
         }
-        await WriteAsync(() =>
+        await WriteAsync(w =>
         {
-            var now = NowMs();
-            using var tx = writer.Connection.BeginTransaction();
-            WritePuts(info, puts, now, tx);
-            tx.Commit();
-        }, cancellationToken).ConfigureAwait(false);
+            WritePuts(w, info, puts, NowMs());
+            return true;
+        }, table, cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -100,31 +107,30 @@ public sealed partial class EmbeddedWideTableStore : IWideTableStore
         {
             return;
         }
-        await WriteAsync(() =>
+        await WriteAsync(w =>
         {
-            using var tx = writer.Connection.BeginTransaction();
             foreach (var d in deletes)
             {
                 var upTo = d.UpToTimestamp ?? long.MaxValue;
                 if (d.Columns is not { Count: > 0 })
                 {
-                    Execute(writer.Command($"DELETE FROM {info.SqlName} WHERE row = $p0 AND nts >= $p1", 2, tx), d.Row, -upTo);
+                    Execute(w.Command($"DELETE FROM {info.SqlName} WHERE row = $p0 AND nts >= $p1", 2), d.Row, -upTo);
                     continue;
                 }
                 foreach (var c in d.Columns)
                 {
                     if (c.Qualifier is null)
                     {
-                        Execute(writer.Command($"DELETE FROM {info.SqlName} WHERE row = $p0 AND nts >= $p1 AND fam = $p2", 3, tx), d.Row, -upTo, c.Family);
+                        Execute(w.Command($"DELETE FROM {info.SqlName} WHERE row = $p0 AND nts >= $p1 AND fam = $p2", 3), d.Row, -upTo, c.Family);
                     }
                     else
                     {
-                        Execute(writer.Command($"DELETE FROM {info.SqlName} WHERE row = $p0 AND nts >= $p1 AND fam = $p2 AND qual = $p3", 4, tx), d.Row, -upTo, c.Family, c.Qualifier);
+                        Execute(w.Command($"DELETE FROM {info.SqlName} WHERE row = $p0 AND nts >= $p1 AND fam = $p2 AND qual = $p3", 4), d.Row, -upTo, c.Family, c.Qualifier);
                     }
                 }
             }
-            tx.Commit();
-        }, cancellationToken).ConfigureAwait(false);
+            return true;
+        }, table, cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -141,12 +147,10 @@ public sealed partial class EmbeddedWideTableStore : IWideTableStore
         var info = catalog.Get(table);
         var checkedFamily = info.Require(family);
         CheckFamilies(info, [put]);
-        var applied = false;
-        await WriteAsync(() =>
+        return await WriteAsync(w =>
         {
             var now = NowMs();
-            using var tx = writer.Connection.BeginTransaction();
-            var command = writer.Command($"SELECT val FROM {info.SqlName} WHERE row = $p0 AND fam = $p1 AND qual = $p2 AND nts <= $p3 ORDER BY nts ASC LIMIT 1", 4, tx);
+            var command = w.Command($"SELECT val FROM {info.SqlName} WHERE row = $p0 AND fam = $p1 AND qual = $p2 AND nts <= $p3 ORDER BY nts ASC LIMIT 1", 4);
             Bind(command, row, family, qualifier, -checkedFamily.ExpiryCutoff(now));
             byte[]? latest;
             using (var reader = command.ExecuteReader())
@@ -154,16 +158,15 @@ public sealed partial class EmbeddedWideTableStore : IWideTableStore
                 latest = reader.Read() ? reader.GetFieldValue<byte[]>(0) : null;
             }
             // HBase: a null or empty expected value matches an absent column or an empty latest value.
-            applied = expected is null || expected.Length == 0
+            var applied = expected is null || expected.Length == 0
                 ? latest is null || latest.Length == 0
                 : latest is not null && latest.AsSpan().SequenceEqual(expected);
             if (applied)
             {
-                WritePuts(info, [put], now, tx);
-                tx.Commit();
+                WritePuts(w, info, [put], now);
             }
-        }, cancellationToken).ConfigureAwait(false);
-        return applied;
+            return applied;
+        }, table, cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -179,7 +182,7 @@ public sealed partial class EmbeddedWideTableStore : IWideTableStore
             disposed = true;
             checkpointer.Dispose();
             readers.Dispose();
-            writer.Dispose();
+            writer?.Dispose();
         }
         finally
         {
@@ -198,9 +201,9 @@ public sealed partial class EmbeddedWideTableStore : IWideTableStore
         }
     }
 
-    private void WritePuts(TableInfo info, IReadOnlyList<Put> puts, long now, SqliteTransaction tx)
+    private static void WritePuts(CachedConnection w, TableInfo info, IReadOnlyList<Put> puts, long now)
     {
-        var command = writer.Command(string.Format(System.Globalization.CultureInfo.InvariantCulture, PutSql, info.SqlName), 5, tx);
+        var command = w.Command(string.Format(System.Globalization.CultureInfo.InvariantCulture, PutSql, info.SqlName), 5);
         var p = command.Parameters;
         foreach (var put in puts)
         {
@@ -215,25 +218,11 @@ public sealed partial class EmbeddedWideTableStore : IWideTableStore
                 {
                     command.ExecuteNonQuery();
                 }
-                catch (SqliteException e)
+                catch (SqliteException e) when (SqliteFaults.ReasonOf(e) is null)
                 {
                     throw new WideTableStoreException($"Writing row {StorageValidation.Describe(put.Row)} of '{info.Name}' failed: {e.Message}", info.Name, e);
                 }
             }
-        }
-    }
-
-    private async ValueTask WriteAsync(Action write, CancellationToken cancellationToken)
-    {
-        await writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            ObjectDisposedException.ThrowIf(disposed, this);
-            write();
-        }
-        finally
-        {
-            writeLock.Release();
         }
     }
 

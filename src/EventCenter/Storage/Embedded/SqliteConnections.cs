@@ -29,7 +29,7 @@ internal static class SqliteConnections
             }
             else
             {
-                pragmas += WalCheckpointer.DisableAutomaticCheckpointsPragma + "PRAGMA journal_mode=WAL; PRAGMA synchronous=" + (options.Synchronous == EmbeddedSynchronousMode.Full ? "FULL" : "NORMAL") + ";";
+                pragmas += WalCheckpointer.PolicyPragmas(options.MaxWalBytes) + "PRAGMA journal_mode=WAL; PRAGMA synchronous=" + (options.Synchronous == EmbeddedSynchronousMode.Full ? "FULL" : "NORMAL") + ";";
             }
             Execute(connection, pragmas);
         }
@@ -39,6 +39,28 @@ internal static class SqliteConnections
             throw;
         }
         return connection;
+    }
+
+    /// <summary>
+    /// Caps the database at <paramref name="maxBytes"/> (SQLite <c>max_page_count</c>; null: SQLite's own maximum,
+    /// <paramref name="uncappedPages"/>). Writes that would grow it further fail with SQLITE_FULL, as on a full disk. A
+    /// cap below the current size holds the database at its current size.
+    /// </summary>
+    public static void SetMaxBytes(SqliteConnection connection, long? maxBytes, long uncappedPages)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA page_size";
+        var pageSize = Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture);
+        var pages = maxBytes is { } bytes ? Math.Clamp(bytes / pageSize, 1, uncappedPages) : uncappedPages;
+        Execute(connection, string.Create(CultureInfo.InvariantCulture, $"PRAGMA max_page_count={pages};"));
+    }
+
+    /// <summary>SQLite's page limit of a connection before any cap (its compile-time maximum).</summary>
+    public static long MaxPageCount(SqliteConnection connection)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA max_page_count";
+        return Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture);
     }
 
     public static void Execute(SqliteConnection connection, string sql, SqliteTransaction? transaction = null)

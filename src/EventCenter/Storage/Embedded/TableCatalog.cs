@@ -37,24 +37,26 @@ internal sealed class TableCatalog
         }
     }
 
-    /// <summary>Creates or alters the table (new families added, settings changed, dropped families' cells deleted).</summary>
-    public void Ensure(SqliteConnection writer, TableSpec spec)
+    /// <summary>True when <paramref name="spec"/> differs from what is stored (a new table, or families changed).</summary>
+    public bool NeedsChange(TableSpec spec) =>
+        !tables.TryGetValue(spec.Name.Qualified, out var existing) || !SameFamilies(existing.Spec, spec);
+
+    /// <summary>
+    /// Creates or alters the table (new families added, settings changed, dropped families' cells deleted) inside the
+    /// caller's write transaction; <see cref="Publish"/> the result once that transaction committed.
+    /// </summary>
+    public TableInfo Write(SqliteConnection writer, TableSpec spec)
     {
         var info = new TableInfo(spec);
-        if (tables.TryGetValue(spec.Name.Qualified, out var existing) && SameFamilies(existing.Spec, spec))
-        {
-            return;
-        }
-        using var tx = writer.BeginTransaction();
+        tables.TryGetValue(spec.Name.Qualified, out var existing);
         SqliteConnections.Execute(writer,
             $"CREATE TABLE IF NOT EXISTS {info.SqlName}(row BLOB NOT NULL, fam BLOB NOT NULL, qual BLOB NOT NULL, nts INTEGER NOT NULL, val BLOB NOT NULL, " +
-            "PRIMARY KEY(row, fam, qual, nts)) WITHOUT ROWID", tx);
+            "PRIMARY KEY(row, fam, qual, nts)) WITHOUT ROWID");
         if (existing is not null)
         {
             foreach (var dropped in existing.Families.Where(f => info.Find(f.Name) is null))
             {
                 using var delete = writer.CreateCommand();
-                delete.Transaction = tx;
                 delete.CommandText = $"DELETE FROM {info.SqlName} WHERE fam = $fam";
                 delete.Parameters.AddWithValue("$fam", dropped.Name);
                 delete.ExecuteNonQuery();
@@ -62,15 +64,16 @@ internal sealed class TableCatalog
         }
         using (var upsert = writer.CreateCommand())
         {
-            upsert.Transaction = tx;
             upsert.CommandText = $"INSERT OR REPLACE INTO {MetaTable}(name, families) VALUES ($name, $families)";
             upsert.Parameters.AddWithValue("$name", spec.Name.Qualified);
             upsert.Parameters.AddWithValue("$families", JsonSerializer.Serialize(spec.Families.Select(StoredFamily.From).ToList()));
             upsert.ExecuteNonQuery();
         }
-        tx.Commit();
-        tables[spec.Name.Qualified] = info;
+        return info;
     }
+
+    /// <summary>Makes a committed <see cref="Write"/> visible.</summary>
+    public void Publish(TableInfo info) => tables[info.Spec.Name.Qualified] = info;
 
     private static bool SameFamilies(TableSpec a, TableSpec b) =>
         a.Families.Count == b.Families.Count && a.Families.OrderBy(f => f.Name, StringComparer.Ordinal).SequenceEqual(b.Families.OrderBy(f => f.Name, StringComparer.Ordinal));
