@@ -22,6 +22,7 @@ public sealed class StorageFaultMonitor
 {
     private readonly Lock gate = new();
     private readonly Dictionary<string, Episode> episodes = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (StorageFaultReason Reason, DateTimeOffset EndedAt)> ended = new(StringComparer.Ordinal);
     private readonly ILogger logger;
     private readonly TimeProvider clock;
 
@@ -44,6 +45,12 @@ public sealed class StorageFaultMonitor
         }
     }
 
+    /// <summary>
+    /// How soon after an episode ended a new one with the same cause counts as the same trouble flapping (a nearly full
+    /// disk where small writes still fit): logged at Debug, not again at Error. Default: 1 minute.
+    /// </summary>
+    public static readonly TimeSpan FlapWindow = TimeSpan.FromMinutes(1);
+
     /// <summary>Episodes started so far (each logged once).</summary>
     public long Episodes { get; private set; }
 
@@ -56,9 +63,12 @@ public sealed class StorageFaultMonitor
         ArgumentNullException.ThrowIfNull(failure);
         ArgumentNullException.ThrowIfNull(probe);
         bool starts;
+        var flaps = false;
         lock (gate)
         {
             starts = !episodes.TryGetValue(failure.Database, out var current) || current.Fault.Reason != failure.Reason;
+            flaps = starts && ended.TryGetValue(failure.Database, out var last) && last.Reason == failure.Reason
+                && clock.GetUtcNow() - last.EndedAt < FlapWindow;
             episodes[failure.Database] = starts
                 ? new Episode(new StorageFault(failure.Database, failure.Reason, failure.Message, clock.GetUtcNow(), 1), probe)
                 : current! with { Fault = current.Fault with { FailedWrites = current.Fault.FailedWrites + 1 } };
@@ -67,7 +77,11 @@ public sealed class StorageFaultMonitor
                 Episodes++;
             }
         }
-        if (starts)
+        if (starts && flaps)
+        {
+            logger.LogDebug("Storage refuses writes again shortly after recovering ({Cause})", failure.Message);
+        }
+        else if (starts)
         {
             logger.LogError(failure, "Storage refuses writes ({Cause}); writes fail with HTTP 503 and ingestion waits until this is fixed, then recovers by itself (no restart needed)", failure.Message);
         }
@@ -76,16 +90,17 @@ public sealed class StorageFaultMonitor
     /// <summary>Reports a successful write to <paramref name="database"/>; ends its episode if one is open.</summary>
     public void ReportSuccess(string database)
     {
-        Episode? ended;
+        Episode? over;
         lock (gate)
         {
-            if (!episodes.Remove(database, out ended))
+            if (!episodes.Remove(database, out over))
             {
                 return;
             }
+            ended[database] = (over.Fault.Reason, clock.GetUtcNow());
         }
         logger.LogInformation("Writes to {Database} succeed again after {Duration} ({FailedWrites} failed writes): {Cause} is over",
-            database, clock.GetUtcNow() - ended.Fault.Since, ended.Fault.FailedWrites, StorageUnavailableException.Describe(ended.Fault.Reason));
+            database, clock.GetUtcNow() - over.Fault.Since, over.Fault.FailedWrites, StorageUnavailableException.Describe(over.Fault.Reason));
     }
 
     /// <summary>Runs the probe of every failing database once (each probe reports its own outcome).</summary>

@@ -82,11 +82,13 @@ public sealed class DiskFullTests(ITestOutputHelper output)
             var status = await PostAsync(client, acknowledged, "still-full");
             Assert.True(status is HttpStatusCode.OK or HttpStatusCode.ServiceUnavailable, $"got {status}");
         }
-        var diskFullErrors = factory.Logs.Entries.Where(e => e.Level == LogLevel.Error && e.Message.Contains("disk full writing", StringComparison.Ordinal)).ToList();
+        var diskFullErrors = factory.Logs.Entries.Where(e => e.Level == LogLevel.Error && e.Category == typeof(StorageFaultMonitor).FullName && e.Message.Contains("disk full writing", StringComparison.Ordinal)).ToList();
         var failedWrites = monitor.Faults.Sum(f => f.FailedWrites);
         output.WriteLine($"log: {diskFullErrors.Count} disk-full errors for {failedWrites} failed writes; first: {diskFullErrors.FirstOrDefault().Message}");
         Assert.NotEmpty(diskFullErrors);
-        Assert.True(diskFullErrors.Count <= 6, $"logged {diskFullErrors.Count} times: once per episode and database expected");
+        // Once per database that filled up (hot, cold, bus); flaps of a nearly full disk are logged at Debug.
+        var perDatabase = diskFullErrors.GroupBy(e => System.Text.RegularExpressions.Regex.Match(e.Message, @"disk full writing (\S+?):").Groups[1].Value).ToList();
+        Assert.All(perDatabase, g => Assert.True(g.Count() == 1, $"{g.Key}: logged {g.Count()} times: {string.Join(" | ", g.Select(e => e.Message))}"));
         Assert.DoesNotContain(factory.Logs.Entries, e => e.Message.Contains("nested transactions", StringComparison.Ordinal) || e.Message.Contains("no transaction is active", StringComparison.Ordinal));
 
         // Space returns: no restart, no request needed for readiness to recover.
