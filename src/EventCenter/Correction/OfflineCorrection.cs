@@ -1,6 +1,5 @@
 using System.Text;
 using FeaturePlatform.EventCenter.Events;
-using FeaturePlatform.EventCenter.Ingestion.Formats;
 using FeaturePlatform.EventCenter.Ingestion.Sources;
 using FeaturePlatform.EventCenter.SourceDb;
 using FeaturePlatform.EventCenter.Tables;
@@ -101,7 +100,7 @@ public sealed class OfflineCorrection(IEventStore events, TimeProvider? clock = 
 
     private ChangeEvent Correction(string source, string runId, string key, EventOperation operation, long eventTime, byte[]? before, byte[]? after, int index)
     {
-        var id = ContentIds.For(source, key, operation, eventTime, before, after, Encoding.UTF8.GetBytes("correction"), 0);
+        var id = EventIds.ForCorrection(source, key, operation, eventTime, before, after, Encoding.UTF8.GetBytes("correction"), 0);
         return new ChangeEvent
         {
             Source = source,

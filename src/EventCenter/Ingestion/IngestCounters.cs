@@ -11,6 +11,7 @@ public sealed class IngestCounters
     private long lateEvents;
     private long batches;
     private long failedBatches;
+    private readonly long[] housekeeping = new long[Enum.GetValues<Formats.HousekeepingKind>().Length];
 
     /// <summary>Messages consumed.</summary>
     public long Messages => Interlocked.Read(ref messages);
@@ -35,6 +36,11 @@ public sealed class IngestCounters
 
     /// <summary>Batches that failed and were retried.</summary>
     public long FailedBatches => Interlocked.Read(ref failedBatches);
+
+    /// <summary>Housekeeping messages of kind <paramref name="kind"/> recognised (DDL, heartbeats, tombstones, …): not events, not dead letters.</summary>
+    public long Housekeeping(Formats.HousekeepingKind kind) => Interlocked.Read(ref housekeeping[(int)kind]);
+
+    internal void AddHousekeeping(Formats.HousekeepingKind kind) => Interlocked.Increment(ref housekeeping[(int)kind]);
 
     internal void AddMessages(long n) => Interlocked.Add(ref messages, n);
 

@@ -215,6 +215,11 @@ public sealed class IngestWorker
             {
                 rejected.Add(new DeadLetter(source.Name, position, result.Error!, message.Key, message.Value, message.Headers, now));
             }
+            else if (result.HousekeepingMessage is { } housekeeping)
+            {
+                NoteHousekeeping(source, position, housekeeping);
+                parsed.Add((message, result.Events));
+            }
             else
             {
                 parsed.Add((message, result.Events));
@@ -222,6 +227,16 @@ public sealed class IngestWorker
             }
         }
         return new ParsedBatch(batch, parsed, events, rejected);
+    }
+
+    /// <summary>Counts a connector's housekeeping message; schema changes and truncates are worth a line in the log.</summary>
+    private void NoteHousekeeping(SourceDefinition source, SourcePosition position, HousekeepingMessage housekeeping)
+    {
+        Counters.AddHousekeeping(housekeeping.Kind);
+        if (housekeeping.Kind is HousekeepingKind.Ddl or HousekeepingKind.Truncate)
+        {
+            logger.LogInformation("Source {Source} at {Position}: {Kind} {Description}", source.Name, position, housekeeping.Kind, housekeeping.Description);
+        }
     }
 
     private async Task StoreAsync(ParsedBatch batch, CancellationToken cancellationToken)

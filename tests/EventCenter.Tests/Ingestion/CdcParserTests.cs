@@ -19,7 +19,8 @@ public sealed class CdcParserTests
         Assert.Equal((expected, "7", 1700000001000L, 5L), (e.Operation, e.EntityKey, e.EventTime, e.IngestTime));
         Assert.Equal("""{"id":7,"amount":2.50}""", Text(e.After));
         Assert.Equal("""{"id":7,"amount":1}""", Text(e.Before));
-        Assert.Equal(e.EventId[0] == '#' ? e.EventId : "content id expected", e.EventId);
+        // No connector, no position in the source block: only the bus position names the change.
+        Assert.Equal("@orders-topic/3/42", e.EventId);
         Assert.Equal(Position, e.Position);
     }
 
@@ -37,7 +38,9 @@ public sealed class CdcParserTests
     [Fact]
     public void Debezium_tombstones_carry_nothing_and_composite_keys_join_with_a_bar()
     {
-        Assert.Empty(EventParsers.Parse(Source(SourceFormat.Debezium, "id"), Raw([]), 5).Events);
+        var tombstone = EventParsers.Parse(Source(SourceFormat.Debezium, "id"), Raw([]), 5);
+        Assert.Empty(tombstone.Events);
+        Assert.Equal(HousekeepingKind.Tombstone, tombstone.HousekeepingMessage?.Kind);
         var json = """{"after":{"tenant":"t1","id":3},"op":"c","source":{"ts_ms":1}}""";
         Assert.Equal("t1|3", Single(EventParsers.Parse(Source(SourceFormat.Debezium, "tenant", "id"), Raw(json), 5)).EntityKey);
     }
@@ -72,6 +75,7 @@ public sealed class CdcParserTests
         var result = EventParsers.Parse(Source(SourceFormat.Canal), Raw(ddl), 5);
         Assert.False(result.IsRejected, result.Error);
         Assert.Empty(result.Events);
+        Assert.Equal(HousekeepingKind.Ddl, result.HousekeepingMessage?.Kind);
     }
 
     [Fact]
@@ -88,14 +92,15 @@ public sealed class CdcParserTests
 
     [Theory]
     [InlineData(SourceFormat.Debezium, """{"after":{"id":1},"op":"x","source":{"ts_ms":1}}""", "unknown Debezium op 'x'")]
-    [InlineData(SourceFormat.Debezium, """{"after":{"id":1},"op":"c"}""", "ts_ms")]
     [InlineData(SourceFormat.Debezium, """{"after":{"name":"n"},"op":"c","source":{"ts_ms":1}}""", "missing key field 'id'")]
     [InlineData(SourceFormat.Debezium, """{"after":{"id":{"nested":1}},"op":"c","source":{"ts_ms":1}}""", "must be a string or number")]
     [InlineData(SourceFormat.Debezium, """{"after":{"id":1},"op":"c","source":{"ts_ms":"soon"}}""", "integer timestamp")]
     [InlineData(SourceFormat.Debezium, """{"before":null,"after":null,"op":"d","source":{"ts_ms":1}}""", "delete without 'before'")]
     [InlineData(SourceFormat.Canal, """{"type":"UPSERT","es":1,"data":[{"id":"1"}]}""", "unknown Canal type 'UPSERT'")]
     [InlineData(SourceFormat.Canal, """{"type":"INSERT","es":1,"data":[]}""", "non-empty array")]
-    [InlineData(SourceFormat.Maxwell, """{"type":"insert","data":{"id":1}}""", "missing Maxwell 'ts'")]
+    [InlineData(SourceFormat.Maxwell, """{"data":{"id":1}}""", "missing Maxwell 'type'")]
+    [InlineData(SourceFormat.Maxwell, """{"type":"upsert","ts":1,"data":{"id":1}}""", "unknown Maxwell type 'upsert'")]
+    [InlineData(SourceFormat.Debezium, """{"after":{"id":1},"source":{"ts_ms":1}}""", "missing Debezium 'op'")]
     [InlineData(SourceFormat.Maxwell, """{"type":"insert","ts":-5,"data":{"id":1}}""", "out of range")]
     public void Malformed_cdc_messages_are_rejected_with_the_reason(SourceFormat format, string json, string reason)
     {

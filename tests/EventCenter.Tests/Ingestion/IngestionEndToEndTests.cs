@@ -152,9 +152,10 @@ public abstract class IngestionEndToEndTests
         new(Encoding.UTF8.GetBytes(id.ToString(System.Globalization.CultureInfo.InvariantCulture)), Encoding.UTF8.GetBytes(
             "{\"before\":" + (before ?? "null") + ",\"after\":" + (after ?? "null") + ",\"op\":\"" + op + "\",\"source\":{\"ts_ms\":" + ts + ",\"file\":\"bin.1\",\"pos\":" + ts + "}}"));
 
+    /// <summary>A Canal flat message in its own batch (batch id = version + 1), as Canal numbers its fetches.</summary>
     private static OutgoingMessage Canal(int id, int version, long es) =>
         new(Encoding.UTF8.GetBytes($"{id}"), Encoding.UTF8.GetBytes(
-            "{\"type\":\"UPDATE\",\"pkNames\":[\"id\"],\"es\":" + es + ",\"data\":[{\"id\":\"" + id + "\",\"v\":\"" + version + "\"}],\"old\":[{\"v\":\"" + (version - 1) + "\"}]}"));
+            "{\"id\":" + (version + 1) + ",\"database\":\"loans\",\"table\":\"loans\",\"type\":\"UPDATE\",\"pkNames\":[\"id\"],\"es\":" + es + ",\"ts\":" + es + ",\"data\":[{\"id\":\"" + id + "\",\"v\":\"" + version + "\"}],\"old\":[{\"v\":\"" + (version - 1) + "\"}]}"));
 
     private static string? Status(ChangeEvent? e) =>
         e is null ? null : JsonDocument.Parse(e.After!).RootElement.GetProperty("status").GetString();

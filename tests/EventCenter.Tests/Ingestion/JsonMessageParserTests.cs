@@ -29,18 +29,20 @@ public sealed class JsonMessageParserTests
     }
 
     [Fact]
-    public void Without_a_time_field_the_transport_time_is_used_and_without_an_id_the_content_names_the_event()
+    public void Without_a_time_field_the_transport_time_is_used_and_without_an_id_the_bus_position_names_the_event()
     {
         var source = Requests with { TimeField = null, IdField = null };
         var e = Single(EventParsers.Parse(source, Raw("""{"user":{"id":"u"}}""", timestamp: 123), 9));
         Assert.Equal(123L, e.EventTime);
-        Assert.StartsWith("#", e.EventId, StringComparison.Ordinal);
+        Assert.Equal("@orders-topic/3/42", e.EventId);
 
-        // The same message delivered again at another offset is the same event; a different body is not.
+        // Identical bodies at two offsets are two messages: content never names an event.
         var again = Single(EventParsers.Parse(source, Raw("""{"user":{"id":"u"}}""", timestamp: 123) with { Position = Position with { Offset = 99 } }, 10));
-        var other = Single(EventParsers.Parse(source, Raw("""{"user":{"id":"u"},"x":1}""", timestamp: 123), 9));
-        Assert.Equal(e.EventId, again.EventId);
-        Assert.NotEqual(e.EventId, other.EventId);
+        Assert.Equal("@orders-topic/3/99", again.EventId);
+
+        // A forwarder's pinned id wins over the position (a re-forwarded copy is the same event).
+        var pinned = Single(EventParsers.Parse(source, Raw("""{"user":{"id":"u"}}""", null, 123, ("fp-event-id", "amqp-7"u8.ToArray())) with { Position = Position with { Offset = 100 } }, 10));
+        Assert.Equal("amqp-7", pinned.EventId);
     }
 
     [Fact]

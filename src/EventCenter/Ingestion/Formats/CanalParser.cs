@@ -1,41 +1,38 @@
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using FeaturePlatform.EventCenter.Events;
 using FeaturePlatform.EventCenter.Ingestion.Sources;
 
 namespace FeaturePlatform.EventCenter.Ingestion.Formats;
 
 /// <summary>
-/// Canal JSON: <c>{"type":"INSERT|UPDATE|DELETE","data":[rows],"old":[changed columns' old values],"pkNames":[…],
-/// "es":commit ms,"ts":ms,"isDdl":bool}</c>. One message may carry several rows: one event each. DDL messages
-/// carry no events. The event time is <c>es</c> (binlog commit time), falling back to <c>ts</c>.
+/// Canal flat messages: <c>{"id":batch,"database","table","pkNames","isDdl","type","es":commit ms,"ts":build ms,
+/// "sql","sqlType","mysqlType","data":[rows],"old":[changed columns' old values],"gtid"}</c>. One message may carry
+/// several rows: one event each, values typed by <see cref="CanalValues"/>, ids by <see cref="CanalIds"/>. The event
+/// time is <c>es</c>, else <c>ts</c>, else the Kafka timestamp. DDL (<c>isDdl</c>, CREATE/ALTER/ERASE/QUERY/RENAME/
+/// CINDEX/DINDEX), TRUNCATE, GTID/XA markers and MHEARTBEAT are housekeeping.
 /// </summary>
 internal sealed class CanalParser : ParserBase
 {
-    protected override IReadOnlyList<ChangeEvent> Parse(SourceDefinition source, RawMessage message, JsonElement root, long ingestTime)
+    protected override ParseResult Parse(SourceDefinition source, RawMessage message, JsonElement root, long ingestTime)
     {
-        if (root.TryGetProperty("isDdl", out var ddl) && ddl.ValueKind == JsonValueKind.True)
-        {
-            return [];
-        }
         var type = root.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
-        var operation = type switch
+        EventOperation operation;
+        switch (type)
         {
-            "INSERT" => EventOperation.Insert,
-            "UPDATE" => EventOperation.Update,
-            "DELETE" => EventOperation.Delete,
-            null => throw new RejectedMessageException("missing Canal 'type'"),
-            _ => throw new RejectedMessageException($"unknown Canal type '{type}'"),
-        };
+            case "INSERT": operation = EventOperation.Insert; break;
+            case "UPDATE": operation = EventOperation.Update; break;
+            case "DELETE": operation = EventOperation.Delete; break;
+            default: return Housekeeping(root, type);
+        }
         if (!root.TryGetProperty("data", out var data) || data.ValueKind != JsonValueKind.Array || data.GetArrayLength() == 0)
         {
             throw new RejectedMessageException("Canal 'data' must be a non-empty array");
         }
         var old = root.TryGetProperty("old", out var o) && o.ValueKind == JsonValueKind.Array ? o : (JsonElement?)null;
-        var timeElement = root.TryGetProperty("es", out var es) && es.ValueKind != JsonValueKind.Null ? es
-            : root.TryGetProperty("ts", out var ts) ? ts : throw new RejectedMessageException("missing Canal 'es' and 'ts'");
-        var eventTime = JsonFields.Millis(timeElement, "es");
+        var eventTime = EventTimes.Known(root, "es", "es") ?? EventTimes.Known(root, "ts", "ts") ?? EventTimes.Fallback(message, ingestTime);
         var keyFields = source.KeyFields.Count > 0 ? source.KeyFields : PkNames(root);
+        var values = CanalValues.For(root);
+        var ids = CanalIds.For(root, message.Position);
         var count = data.GetArrayLength();
         var events = new List<ChangeEvent>(count);
         var i = 0;
@@ -45,37 +42,50 @@ internal sealed class CanalParser : ParserBase
             {
                 throw new RejectedMessageException($"Canal data[{i}] must be an object");
             }
+            // Keys are read from the text Canal sent: the same key text as before typing, for any column type.
             var key = JsonFields.Key(row, keyFields);
-            var rowBytes = JsonFields.Bytes(row);
             byte[]? before = operation switch
             {
-                EventOperation.Delete => rowBytes,
-                EventOperation.Update when old is { } olds && i < olds.GetArrayLength() => Overlay(row, olds[i]),
+                EventOperation.Delete => values.Row(row),
+                EventOperation.Update when old is { } olds && i < olds.GetArrayLength() => values.Row(row, olds[i]),
                 _ => null,
             };
-            var after = operation == EventOperation.Delete ? null : rowBytes;
-            events.Add(Event(source, message, ingestTime, i, count, operation, key, eventTime, before, after));
+            var after = operation == EventOperation.Delete ? null : values.Row(row);
+            events.Add(Event(source, message, ingestTime, ids.Row(i, count), operation, key, eventTime, before, after));
             i++;
         }
-        return events;
+        return ParseResult.Of(events);
+    }
+
+    private static ParseResult Housekeeping(JsonElement root, string? type)
+    {
+        var isDdl = root.TryGetProperty("isDdl", out var ddl) && ddl.ValueKind == JsonValueKind.True;
+        long? time = null;
+        try
+        {
+            time = EventTimes.Known(root, "es", "es") ?? EventTimes.Known(root, "ts", "ts");
+        }
+        catch (RejectedMessageException)
+        {
+            // The time of a housekeeping message is informative only.
+        }
+        var table = $"{JsonFields.PositionText(root, "database")}.{JsonFields.PositionText(root, "table")}";
+        var sql = Shorten(JsonFields.PositionText(root, "sql"));
+        return type switch
+        {
+            "TRUNCATE" => ParseResult.Housekeeping(HousekeepingKind.Truncate, $"truncate of {table}: {sql}", time),
+            "CREATE" or "ALTER" or "ERASE" or "QUERY" or "RENAME" or "CINDEX" or "DINDEX" =>
+                ParseResult.Housekeeping(HousekeepingKind.Ddl, $"{type} on {table}: {sql}", time),
+            "GTID" or "XACOMMIT" or "XAROLLBACK" => ParseResult.Housekeeping(HousekeepingKind.TransactionMarker, $"{type} {JsonFields.PositionText(root, "gtid")}", time),
+            "MHEARTBEAT" => ParseResult.Housekeeping(HousekeepingKind.Heartbeat, "heartbeat", time),
+            _ when isDdl => ParseResult.Housekeeping(HousekeepingKind.Ddl, $"{type} on {table}: {sql}", time),
+            null => throw new RejectedMessageException("missing Canal 'type'"),
+            _ => throw new RejectedMessageException($"unknown Canal type '{type}'"),
+        };
     }
 
     private static List<string> PkNames(JsonElement root) =>
         root.TryGetProperty("pkNames", out var pk) && pk.ValueKind == JsonValueKind.Array && pk.GetArrayLength() > 0
             ? pk.EnumerateArray().Select(e => e.ValueKind == JsonValueKind.String ? e.GetString()! : throw new RejectedMessageException("Canal pkNames must be strings")).ToList()
             : throw new RejectedMessageException("Canal message without pkNames and no KeyFields configured");
-
-    /// <summary>The row before an update: the new row with the changed columns' old values put back.</summary>
-    internal static byte[] Overlay(JsonElement row, JsonElement changes)
-    {
-        var before = JsonNode.Parse(row.GetRawText())!.AsObject();
-        if (changes.ValueKind == JsonValueKind.Object)
-        {
-            foreach (var column in changes.EnumerateObject())
-            {
-                before[column.Name] = JsonNode.Parse(column.Value.GetRawText());
-            }
-        }
-        return System.Text.Encoding.UTF8.GetBytes(before.ToJsonString());
-    }
 }

@@ -5,48 +5,72 @@ using FeaturePlatform.EventCenter.Ingestion.Sources;
 namespace FeaturePlatform.EventCenter.Ingestion.Formats;
 
 /// <summary>
-/// Debezium JSON envelopes: <c>{"before","after","op","ts_ms","source":{"ts_ms",...}}</c>, either bare
-/// (schemas disabled) or wrapped as <c>{"schema":…,"payload":{…}}</c>. op c/u/d/r; the event time is the source
-/// commit time (<c>source.ts_ms</c>, falling back to <c>ts_ms</c>). Empty values (tombstones) carry nothing.
+/// Debezium JSON, bare (schemas disabled) or wrapped as <c>{"schema":…,"payload":{…}}</c>. Row changes (op c/u/d/r)
+/// become events identified by the <c>source</c> block's log position (<see cref="DebeziumIds"/>); the event time is
+/// the source commit time <c>source.ts_ms</c>, else the envelope's <c>ts_ms</c>, else the Kafka timestamp.
+/// Everything else Debezium emits is housekeeping: tombstones in every shape, op <c>t</c> (truncate), op <c>m</c>
+/// (logical-decoding message), schema-change events (<c>ddl</c>/<c>tableChanges</c>), heartbeats
+/// (<c>{"ts_ms":…}</c>) and transaction metadata (<c>status</c> BEGIN/END).
 /// </summary>
 internal sealed class DebeziumParser : ParserBase
 {
-    protected override IReadOnlyList<ChangeEvent> Parse(SourceDefinition source, RawMessage message, JsonElement root, long ingestTime)
+    protected override ParseResult Parse(SourceDefinition source, RawMessage message, JsonElement root, long ingestTime)
     {
-        var payload = root.TryGetProperty("payload", out var wrapped) && root.TryGetProperty("schema", out _) ? wrapped : root;
+        var payload = Payload(root);
+        if (payload.ValueKind == JsonValueKind.Null)
+        {
+            return ParseResult.Housekeeping(HousekeepingKind.Tombstone, "tombstone (null payload)", null);
+        }
         if (payload.ValueKind != JsonValueKind.Object)
         {
             throw new RejectedMessageException($"Debezium payload must be an object, got {payload.ValueKind}");
         }
-        if (!payload.TryGetProperty("op", out var opElement) || opElement.ValueKind != JsonValueKind.String)
+        if (!payload.TryGetProperty("op", out var opElement) || opElement.ValueKind == JsonValueKind.Null)
         {
-            throw new RejectedMessageException("missing Debezium 'op'");
+            return DebeziumHousekeeping.Recognise(message, payload)
+                ?? throw new RejectedMessageException("missing Debezium 'op' (and not a schema change, heartbeat or transaction marker)");
         }
+        if (opElement.ValueKind != JsonValueKind.String)
+        {
+            throw new RejectedMessageException("Debezium 'op' must be a string");
+        }
+        var sourceBlock = JsonFields.Object(payload, "source", optional: true);
         var operation = opElement.GetString() switch
         {
             "c" => EventOperation.Insert,
             "u" => EventOperation.Update,
             "d" => EventOperation.Delete,
             "r" => EventOperation.SnapshotRead,
+            "t" => (EventOperation?)null,
+            "m" => null,
             var other => throw new RejectedMessageException($"unknown Debezium op '{other}'"),
         };
+        if (operation is not { } op)
+        {
+            return DebeziumHousekeeping.TruncateOrMessage(opElement.GetString()!, payload, sourceBlock);
+        }
         var before = JsonFields.Object(payload, "before", optional: true);
-        var after = JsonFields.Object(payload, "after", optional: operation == EventOperation.Delete);
-        var keyRow = operation == EventOperation.Delete
+        var after = JsonFields.Object(payload, "after", optional: op == EventOperation.Delete);
+        var keyRow = op == EventOperation.Delete
             ? before ?? throw new RejectedMessageException("Debezium delete without 'before' (enable REPLICA IDENTITY FULL or key columns)")
             : after!.Value;
-        var sourceBlock = JsonFields.Object(payload, "source", optional: true);
-        var time = sourceBlock is { } src && src.TryGetProperty("ts_ms", out var sourceTs)
-            ? sourceTs
-            : payload.TryGetProperty("ts_ms", out var ts) ? ts : throw new RejectedMessageException("missing Debezium 'source.ts_ms' and 'ts_ms'");
         var key = source.KeyFields.Count > 0 ? JsonFields.Key(keyRow, source.KeyFields) : KeyFromMessageKey(message);
-        return
+        var eventTime = EventTimes.Known(sourceBlock, "ts_ms", "source.ts_ms")
+            ?? EventTimes.Known(payload, "ts_ms", "ts_ms")
+            ?? EventTimes.Fallback(message, ingestTime);
+        var id = DebeziumIds.For(sourceBlock, payload, op, key) ?? EventIds.FromPosition(message.Position);
+        return ParseResult.Of(
         [
-            Event(source, message, ingestTime, 0, 1, operation, key, JsonFields.Millis(time, "source.ts_ms"),
-                before is { } b ? JsonFields.Bytes(b) : null, after is { } a ? JsonFields.Bytes(a) : null,
-                coordinates: sourceBlock is { } block ? JsonFields.Bytes(block) : default),
-        ];
+            Event(source, message, ingestTime, id, op, key, eventTime,
+                before is { } b ? JsonFields.Bytes(b) : null, after is { } a ? JsonFields.Bytes(a) : null),
+        ]);
     }
+
+    /// <summary>The envelope: <c>payload</c> when the converter wrapped it with a schema (or alone), else the root itself.</summary>
+    private static JsonElement Payload(JsonElement root) =>
+        root.TryGetProperty("payload", out var payload) && (root.TryGetProperty("schema", out _) || !root.TryGetProperty("op", out _))
+            ? payload
+            : root;
 
     /// <summary>Without KeyFields, the Kafka key Debezium writes (the primary-key struct) names the entity.</summary>
     private static string KeyFromMessageKey(RawMessage message)

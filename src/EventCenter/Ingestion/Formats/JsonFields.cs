@@ -13,7 +13,21 @@ internal static class JsonFields
     private static readonly JsonDocumentOptions Options = new() { MaxDepth = 64, AllowTrailingCommas = false, CommentHandling = JsonCommentHandling.Disallow };
 
     /// <summary>Parses the payload; invalid UTF-8, malformed JSON and non-object roots are rejected.</summary>
-    public static JsonDocument ParseObject(byte[] value)
+    public static JsonDocument ParseObject(byte[] value) => Parse(value, allowNull: false);
+
+    /// <summary>As <see cref="ParseObject"/>, but a JSON <c>null</c> root is returned too (a tombstone in some converters).</summary>
+    public static JsonDocument ParseObjectOrNull(byte[] value) => Parse(value, allowNull: true);
+
+    /// <summary>The text of a scalar naming (part of) a source position; null when absent or JSON null.</summary>
+    public static string? PositionText(JsonElement owner, string name) =>
+        owner.ValueKind == JsonValueKind.Object && owner.TryGetProperty(name, out var value) ? value.ValueKind switch
+        {
+            JsonValueKind.String => value.GetString(),
+            JsonValueKind.Null or JsonValueKind.Undefined => null,
+            _ => value.GetRawText(),
+        } : null;
+
+    private static JsonDocument Parse(byte[] value, bool allowNull)
     {
         JsonDocument document;
         try
@@ -28,7 +42,7 @@ internal static class JsonFields
         {
             throw new RejectedMessageException($"not valid UTF-8 JSON: {e.Message}");
         }
-        if (document.RootElement.ValueKind != JsonValueKind.Object)
+        if (document.RootElement.ValueKind != JsonValueKind.Object && !(allowNull && document.RootElement.ValueKind == JsonValueKind.Null))
         {
             var kind = document.RootElement.ValueKind;
             document.Dispose();

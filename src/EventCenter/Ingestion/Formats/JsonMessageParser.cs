@@ -7,13 +7,17 @@ namespace FeaturePlatform.EventCenter.Ingestion.Formats;
 /// <summary>
 /// Plain JSON messages (RabbitMQ, HTTP message-forward, application topics): the body is the after-image; the key,
 /// time and id are found at the source's configured paths (without a time path: the forwarder's pinned
-/// <c>fp-event-time</c> header, else the transport timestamp). An empty body is rejected.
+/// <c>fp-event-time</c> header, else the transport timestamp). The event id is the configured id field, else the id
+/// a forwarder pinned (<c>fp-event-id</c>: the AMQP message id, or the id the HTTP API gave), else the bus position.
+/// An empty body or a JSON <c>null</c> is rejected.
 /// </summary>
 internal sealed class JsonMessageParser : ParserBase
 {
     protected override ParseResult Empty(SourceDefinition source, RawMessage message) => ParseResult.Reject("empty message body");
 
-    protected override IReadOnlyList<ChangeEvent> Parse(SourceDefinition source, RawMessage message, JsonElement root, long ingestTime)
+    protected override ParseResult NullValue(SourceDefinition source, RawMessage message) => ParseResult.Reject("expected a JSON object, got Null");
+
+    protected override ParseResult Parse(SourceDefinition source, RawMessage message, JsonElement root, long ingestTime)
     {
         var key = JsonFields.Key(root, source.KeyFields);
         long eventTime;
@@ -40,6 +44,7 @@ internal sealed class JsonMessageParser : ParserBase
                 throw new RejectedMessageException($"id field '{source.IdField}' must be 1-512 characters not starting with '@'");
             }
         }
-        return [Event(source, message, ingestTime, 0, 1, EventOperation.Message, key, eventTime, null, message.Value, id)];
+        id ??= HeaderId(message) ?? EventIds.FromPosition(message.Position);
+        return ParseResult.Of([Event(source, message, ingestTime, id, EventOperation.Message, key, eventTime, null, message.Value)]);
     }
 }

@@ -5,13 +5,16 @@ using FeaturePlatform.EventCenter.Ingestion.Sources;
 namespace FeaturePlatform.EventCenter.Ingestion.Formats;
 
 /// <summary>
-/// Maxwell JSON: <c>{"database","table","type":"insert|update|delete|bootstrap-insert","ts":seconds,"data":{…},
-/// "old":{changed columns' old values},"primary_key":…}</c>. Bootstrap start/complete markers carry no events.
-/// The event time is <c>ts</c> (seconds, the binlog commit time) in ms.
+/// Maxwell JSON: <c>{"database","table","type":"insert|update|delete|bootstrap-insert","ts":seconds,"xid","xoffset",
+/// "commit","position":"binlog.000003:1234","data":{…},"old":{changed columns' old values},"primary_key",
+/// "primary_key_columns"}</c>. The entity key comes from KeyFields, else <c>primary_key_columns</c>/<c>primary_key</c>,
+/// else the Kafka key Maxwell writes (<see cref="MaxwellKeys"/>). Ids come from the binlog position
+/// (<see cref="MaxwellIds"/>). The event time is <c>ts</c> (seconds), else the Kafka timestamp. DDL
+/// (table-*/database-*), bootstrap-start/-complete and heartbeats are housekeeping.
 /// </summary>
 internal sealed class MaxwellParser : ParserBase
 {
-    protected override IReadOnlyList<ChangeEvent> Parse(SourceDefinition source, RawMessage message, JsonElement root, long ingestTime)
+    protected override ParseResult Parse(SourceDefinition source, RawMessage message, JsonElement root, long ingestTime)
     {
         var type = root.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
         EventOperation operation;
@@ -21,40 +24,42 @@ internal sealed class MaxwellParser : ParserBase
             case "update": operation = EventOperation.Update; break;
             case "delete": operation = EventOperation.Delete; break;
             case "bootstrap-insert": operation = EventOperation.SnapshotRead; break;
-            case "bootstrap-start" or "bootstrap-complete": return [];
             case null: throw new RejectedMessageException("missing Maxwell 'type'");
-            default: throw new RejectedMessageException($"unknown Maxwell type '{type}'");
+            default: return Housekeeping(root, type);
         }
         var data = JsonFields.Object(root, "data", optional: false)!.Value;
-        if (!root.TryGetProperty("ts", out var ts))
-        {
-            throw new RejectedMessageException("missing Maxwell 'ts'");
-        }
-        var eventTime = JsonFields.Millis(ts, "ts", scale: 1000);
-        var key = source.KeyFields.Count > 0 ? JsonFields.Key(data, source.KeyFields) : KeyFromPrimaryKey(root, data);
+        var eventTime = EventTimes.Known(root, "ts", "ts", scale: 1000) ?? EventTimes.Fallback(message, ingestTime);
+        var key = source.KeyFields.Count > 0 ? JsonFields.Key(data, source.KeyFields) : MaxwellKeys.Key(root, data, message.Key);
         var dataBytes = JsonFields.Bytes(data);
         byte[]? before = operation switch
         {
             EventOperation.Delete => dataBytes,
-            EventOperation.Update => CanalParser.Overlay(data, JsonFields.Object(root, "old", optional: true) ?? default),
+            EventOperation.Update => RowImages.Overlay(data, JsonFields.Object(root, "old", optional: true) ?? default),
             _ => null,
         };
-        return [Event(source, message, ingestTime, 0, 1, operation, key, eventTime, before, operation == EventOperation.Delete ? null : dataBytes)];
+        var id = MaxwellIds.For(root, key) ?? EventIds.FromPosition(message.Position);
+        return ParseResult.Of([Event(source, message, ingestTime, id, operation, key, eventTime, before, operation == EventOperation.Delete ? null : dataBytes)]);
     }
 
-    /// <summary>Maxwell's optional "primary_key" (a value or an array of values, in primary_key_columns order).</summary>
-    private static string KeyFromPrimaryKey(JsonElement root, JsonElement data)
+    private static ParseResult Housekeeping(JsonElement root, string type)
     {
-        if (root.TryGetProperty("primary_key_columns", out var columns) && columns.ValueKind == JsonValueKind.Array && columns.GetArrayLength() > 0)
+        long? time = null;
+        try
         {
-            return JsonFields.Key(data, columns.EnumerateArray().Select(c => c.GetString() ?? "").ToList());
+            time = EventTimes.Known(root, "ts", "ts", scale: 1000);
         }
-        if (root.TryGetProperty("primary_key", out var pk))
+        catch (RejectedMessageException)
         {
-            return pk.ValueKind == JsonValueKind.Array
-                ? string.Join('|', pk.EnumerateArray().Select(v => JsonFields.KeyText(v, "primary_key")))
-                : JsonFields.KeyText(pk, "primary_key");
+            // The time of a housekeeping message is informative only.
         }
-        throw new RejectedMessageException("Maxwell message without primary_key and no KeyFields configured");
+        var table = $"{JsonFields.PositionText(root, "database")}.{JsonFields.PositionText(root, "table")}";
+        return type switch
+        {
+            "bootstrap-start" or "bootstrap-complete" => ParseResult.Housekeeping(HousekeepingKind.BootstrapMarker, $"{type} of {table}", time),
+            "heartbeat" => ParseResult.Housekeeping(HousekeepingKind.Heartbeat, "heartbeat", time),
+            "table-create" or "table-alter" or "table-drop" or "database-create" or "database-alter" or "database-drop" =>
+                ParseResult.Housekeeping(HousekeepingKind.Ddl, $"{type} {table}: {Shorten(JsonFields.PositionText(root, "sql"))}", time),
+            _ => throw new RejectedMessageException($"unknown Maxwell type '{type}'"),
+        };
     }
 }

@@ -4,9 +4,15 @@ using FeaturePlatform.EventCenter.Ingestion.Sources;
 
 namespace FeaturePlatform.EventCenter.Ingestion.Formats;
 
-/// <summary>Shared frame of the JSON parsers: any failure while reading becomes a rejection with a reason.</summary>
+/// <summary>
+/// Shared frame of the JSON parsers: tombstones (empty value, JSON <c>null</c>) are recognised before the format
+/// sees the message, and any failure while reading becomes a rejection with a reason.
+/// </summary>
 internal abstract class ParserBase : IEventParser
 {
+    /// <summary>Header carrying an event id assigned upstream (HTTP message-forward, RabbitMQ forwarder).</summary>
+    public const string EventIdHeader = Forwarding.ForwardingHeaders.EventId;
+
     public ParseResult Parse(SourceDefinition source, RawMessage message, long ingestTime)
     {
         try
@@ -15,8 +21,10 @@ internal abstract class ParserBase : IEventParser
             {
                 return Empty(source, message);
             }
-            using var document = JsonFields.ParseObject(message.Value);
-            return ParseResult.Of(Parse(source, message, document.RootElement, ingestTime));
+            using var document = JsonFields.ParseObjectOrNull(message.Value);
+            return document.RootElement.ValueKind == JsonValueKind.Null
+                ? NullValue(source, message)
+                : Parse(source, message, document.RootElement, ingestTime);
         }
         catch (RejectedMessageException e)
         {
@@ -28,29 +36,20 @@ internal abstract class ParserBase : IEventParser
         }
     }
 
-    /// <summary>What an empty payload means; for CDC it is a Kafka tombstone following a delete (carries nothing).</summary>
-    protected virtual ParseResult Empty(SourceDefinition source, RawMessage message) => ParseResult.Of([]);
+    /// <summary>An empty payload: for CDC a Kafka tombstone following a delete (it lets compaction drop the key).</summary>
+    protected virtual ParseResult Empty(SourceDefinition source, RawMessage message) =>
+        ParseResult.Housekeeping(HousekeepingKind.Tombstone, "tombstone (empty value)" + KeyNote(message), null);
 
-    protected abstract IReadOnlyList<ChangeEvent> Parse(SourceDefinition source, RawMessage message, JsonElement root, long ingestTime);
+    /// <summary>A JSON <c>null</c> payload: how some converters write a tombstone.</summary>
+    protected virtual ParseResult NullValue(SourceDefinition source, RawMessage message) =>
+        ParseResult.Housekeeping(HousekeepingKind.Tombstone, "tombstone (JSON null value)" + KeyNote(message), null);
 
-    /// <summary>Header carrying an event id assigned upstream (HTTP message-forward, RabbitMQ forwarder).</summary>
-    public const string EventIdHeader = Forwarding.ForwardingHeaders.EventId;
+    protected abstract ParseResult Parse(SourceDefinition source, RawMessage message, JsonElement root, long ingestTime);
 
-    /// <summary>
-    /// Builds an event. Its id, in order of preference: the message's own id (<paramref name="ownId"/>), the
-    /// <see cref="EventIdHeader"/> header, or a content id (<see cref="ContentIds"/>) — never the position, so a
-    /// message delivered twice at two offsets is still one event.
-    /// </summary>
+    /// <summary>Builds an event with the id the format derived from the source position (see <see cref="EventIds"/>).</summary>
     protected static ChangeEvent Event(
-        SourceDefinition source, RawMessage message, long ingestTime, int rowIndex, int rowCount,
-        EventOperation operation, string key, long eventTime, byte[]? before, byte[]? after, string? ownId = null,
-        ReadOnlySpan<byte> coordinates = default)
-    {
-        var given = ownId ?? HeaderId(message);
-        var id = given is null
-            ? ContentIds.For(source.Name, key, operation, eventTime, before, after, coordinates, rowIndex)
-            : rowCount > 1 ? $"{given}#{rowIndex}" : given;
-        return new ChangeEvent
+        SourceDefinition source, RawMessage message, long ingestTime, string eventId,
+        EventOperation operation, string key, long eventTime, byte[]? before, byte[]? after) => new()
         {
             Source = source.Name,
             EntityKey = key,
@@ -58,15 +57,20 @@ internal abstract class ParserBase : IEventParser
             EventTime = eventTime,
             IngestTime = ingestTime,
             Position = message.Position,
-            EventId = id,
+            EventId = eventId,
             Before = before,
             After = after,
             Headers = JsonFields.Headers(message.Headers),
         };
-    }
 
-    private static string? HeaderId(RawMessage message) =>
-        Header(message, EventIdHeader) is { Length: > 0 and <= 512 } value ? System.Text.Encoding.UTF8.GetString(value) : null;
+    /// <summary>
+    /// The id an upstream forwarder pinned in the <see cref="EventIdHeader"/> header, or null. An id starting with
+    /// the bus-position prefix is ignored: that prefix is reserved for ids made from the bus position.
+    /// </summary>
+    protected static string? HeaderId(RawMessage message) =>
+        Header(message, EventIdHeader) is { Length: > 0 and <= 512 } value && value[0] != (byte)EventIds.BusPositionPrefix
+            ? System.Text.Encoding.UTF8.GetString(value)
+            : null;
 
     /// <summary>The first header named <paramref name="name"/>, or null.</summary>
     protected static byte[]? Header(RawMessage message, string name)
@@ -80,4 +84,11 @@ internal abstract class ParserBase : IEventParser
         }
         return null;
     }
+
+    /// <summary>A text shortened for logs and housekeeping descriptions.</summary>
+    protected static string Shorten(string? text, int max = 160) =>
+        text is null ? "" : text.Length <= max ? text : text[..max] + "…";
+
+    private static string KeyNote(RawMessage message) =>
+        message.Key is { Length: > 0 } key ? " for key " + Shorten(System.Text.Encoding.UTF8.GetString(key), 100) : "";
 }

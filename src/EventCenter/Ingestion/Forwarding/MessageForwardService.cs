@@ -48,7 +48,7 @@ public sealed class MessageForwardService(SourceRegistry sources, IMessageBus bu
             }
             var parsed = probe.Events[0];
             // The source's own id wins; otherwise the request gets a fresh id that re-deliveries keep.
-            var id = parsed.EventId.StartsWith('#') ? "h-" + Guid.NewGuid().ToString("N") : parsed.EventId;
+            var id = EventIds.IsBusPosition(parsed.EventId) ? "h-" + Guid.NewGuid().ToString("N") : parsed.EventId;
             headers.Add(new(ForwardingHeaders.EventId, Encoding.UTF8.GetBytes(id)));
             outgoing.Add(new OutgoingMessage(Encoding.UTF8.GetBytes(parsed.EntityKey), messages[i], headers));
             ids.Add(id);
