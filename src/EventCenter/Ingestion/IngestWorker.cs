@@ -150,7 +150,7 @@ public sealed class IngestWorker
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                Counters.AddFailedBatch();
+                Counters.AddFailedBatch(e, batch.Messages.Select(m => m.Topic));
                 logger.LogError(e, "Ingest batch of {Count} messages failed (attempt {Attempt}); retrying", batch.Messages.Count, attempt);
                 try
                 {

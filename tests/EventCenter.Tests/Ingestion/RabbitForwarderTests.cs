@@ -20,7 +20,7 @@ public sealed class RabbitForwarderTests(RabbitMqFixture rabbit)
         var queue = await rabbit.Server.DeclareDurableQueueAsync("fwd");
         await using var harness = await StartHarnessAsync(queue);
         await PublishAsync(rabbit.Server, queue, 0, 200);
-        var forwarder = new RabbitForwarder(Options(rabbit.Server, queue), harness.Bus, NullLogger.Instance);
+        var forwarder = new RabbitForwarder(Options(rabbit.Server, queue), harness.Bus, harness.DeadLetters, NullLogger.Instance);
         using var stop = new CancellationTokenSource();
         var run = forwarder.RunAsync(stop.Token);
 
@@ -46,7 +46,7 @@ public sealed class RabbitForwarderTests(RabbitMqFixture rabbit)
         var crashingBus = new AckNeverHappensBus(harness.Bus);
         using (var stop = new CancellationTokenSource())
         {
-            var crashing = new RabbitForwarder(Options(server, queue), crashingBus, NullLogger.Instance);
+            var crashing = new RabbitForwarder(Options(server, queue), crashingBus, harness.DeadLetters, NullLogger.Instance);
             var run = crashing.RunAsync(stop.Token);
             await IngestHarness.WaitUntilAsync(() => Task.FromResult(crashingBus.Produced >= 150), "the crashing forwarder pushed everything to the bus");
             await stop.CancelAsync();
@@ -54,7 +54,7 @@ public sealed class RabbitForwarderTests(RabbitMqFixture rabbit)
         }
         Assert.Equal(150u, await MessageCountAsync(server, queue));
 
-        var forwarder = new RabbitForwarder(Options(server, queue), harness.Bus, NullLogger.Instance);
+        var forwarder = new RabbitForwarder(Options(server, queue), harness.Bus, harness.DeadLetters, NullLogger.Instance);
         using var stopReal = new CancellationTokenSource();
         var realRun = forwarder.RunAsync(stopReal.Token);
         await IngestHarness.WaitUntilAsync(async () => await MessageCountAsync(server, queue) == 0, "the re-delivered messages are acknowledged");
@@ -77,17 +77,20 @@ public sealed class RabbitForwarderTests(RabbitMqFixture rabbit)
     {
         var bus = new EmbeddedMessageBus(new EmbeddedBusOptions { Directory = Path.Combine(Path.GetTempPath(), UniqueName.For("fwd-bus")) });
         await bus.CreateTopicAsync(queue, 2);
-        var harness = await IngestHarness.StartAsync(bus,
-            [new SourceDefinition { Name = "payments", Format = SourceFormat.Json, Topics = [queue], KeyFields = ["user"], RabbitQueue = queue }]);
+        var harness = await IngestHarness.StartAsync(bus, [Source(queue)]);
         harness.StartWorker();
         return harness;
     }
+
+    private static SourceDefinition Source(string queue) =>
+        new() { Name = "payments", Format = SourceFormat.Json, Topics = [queue], KeyFields = ["user"], RabbitQueue = queue };
 
     private static RabbitForwarderOptions Options(RabbitMqServer server, string queue) => new()
     {
         Uri = new Uri(server.ConnectionString),
         Queue = queue,
         Topic = queue,
+        Source = Source(queue),
         Prefetch = 50,
         ReconnectDelay = TimeSpan.FromMilliseconds(200),
     };
