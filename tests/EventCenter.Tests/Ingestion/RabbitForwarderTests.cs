@@ -42,7 +42,8 @@ public sealed class RabbitForwarderTests(RabbitMqFixture rabbit)
         await using var harness = await StartHarnessAsync(queue);
         await PublishAsync(server, queue, 0, 150);
 
-        // First run: every batch reaches the bus but the acknowledgement never happens (the process "dies").
+        // First run: every batch reaches the bus but the acknowledgement never happens (the process "dies"); the
+        // forwarder sends its batch again after each failure, so the bus gets copies of the first messages.
         var crashingBus = new AckNeverHappensBus(harness.Bus);
         using (var stop = new CancellationTokenSource())
         {
@@ -66,6 +67,8 @@ public sealed class RabbitForwarderTests(RabbitMqFixture rabbit)
         await stopReal.CancelAsync();
         await realRun;
 
+        // Every copy on the bus (the crashed run's and the real run's) is consumed before the counters are read.
+        await IngestHarness.WaitUntilAsync(() => Task.FromResult(harness.Counters.Messages >= crashingBus.Produced + 250), "every copy on the bus is consumed");
         var stored = await harness.Events.ReplayAsync("payments", 0, long.MaxValue).ToListAsync();
         Assert.Equal(250, stored.Count);
         Assert.Equal(Enumerable.Range(0, 250).Select(i => $"m-{i}").Order(), stored.Select(e => e.EventId).Order());
