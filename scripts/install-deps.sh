@@ -14,6 +14,7 @@ TEST_PACKAGES=(
   postgresql
   mariadb-server
   python3-thrift thrift-compiler python3-numpy
+  python3-pika
   wrk
   chromium chromium-driver
 )

@@ -16,6 +16,7 @@ using FeaturePlatform.EventCenter.Tiering;
 using FeaturePlatform.EventCenter.Watermarks;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace FeaturePlatform.EventCenter.Hosting;
 
@@ -32,7 +33,7 @@ public static class EventCenterServices
         var settings = configuration.GetSection(EventCenterSettings.SectionName).Get<EventCenterSettings>() ?? new EventCenterSettings();
         settings.Validate();
         services.AddSingleton(settings);
-        services.AddSingleton(TimeProvider.System);
+        services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(sp => new StorageFaultMonitor(sp.GetService<Microsoft.Extensions.Logging.ILogger<StorageFaultMonitor>>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(new SourceRegistry(settings.Sources));
         services.AddKeyedSingleton<IWideTableStore>(StoreRole.Hot, (sp, _) => OpenStore(settings.Hot, Path.Combine(settings.DataDirectory, "hot"), sp.GetRequiredService<StorageFaultMonitor>()));
@@ -57,7 +58,8 @@ public static class EventCenterServices
         services.AddSingleton<IDeadLetterSink>(sp => sp.GetRequiredService<TableDeadLetterStore>());
         services.AddSingleton<IDeadLetterReader>(sp => sp.GetRequiredService<TableDeadLetterStore>());
         services.AddSingleton<WatermarkSignal>();
-        services.AddSingleton<IngestCounters>();
+        services.AddSingleton(sp => new IngestCounters(sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new IngestionProgress(sp.GetRequiredService<IngestCounters>(), sp.GetRequiredService<TimeProvider>(), settings.ProgressGrace));
         services.AddSingleton(sp => new ConsistencyWaiter(sp.GetRequiredService<IWatermarkStore>(), sp.GetRequiredService<WatermarkSignal>()));
         services.AddSingleton<MessageForwardService>();
         services.AddSingleton<IReadOnlyDictionary<string, ISourceDatabase>>(

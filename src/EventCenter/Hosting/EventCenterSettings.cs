@@ -45,6 +45,12 @@ public sealed record EventCenterSettings
     /// <summary>RabbitMQ broker for sources with a <see cref="SourceDefinition.RabbitQueue"/> (amqp:// URI). Default: none.</summary>
     public Uri? RabbitMqUri { get; init; }
 
+    /// <summary>
+    /// How long a RabbitMQ forwarder may fail (disconnected, reconnecting, the bus refusing) before readiness turns
+    /// Degraded; ingest batches turn it Degraded after 3 failed attempts in a row. Default: 15 s.
+    /// </summary>
+    public TimeSpan ProgressGrace { get; init; } = TimeSpan.FromSeconds(15);
+
     /// <summary>The registered sources.</summary>
     public IReadOnlyList<SourceDefinition> Sources { get; init; } = [];
 
@@ -88,9 +94,9 @@ public sealed record EventCenterSettings
         {
             throw new ArgumentException("EventCenter:StorageProbeInterval must be positive and at most 10 minutes.");
         }
-        if (CorrectionInterval < TimeSpan.Zero)
+        if (CorrectionInterval < TimeSpan.Zero || ProgressGrace < TimeSpan.Zero)
         {
-            throw new ArgumentException("EventCenter:CorrectionInterval must not be negative.");
+            throw new ArgumentException("EventCenter:CorrectionInterval and ProgressGrace must not be negative.");
         }
         if (Sources.Any(s => s.RabbitQueue is not null) && RabbitMqUri is null)
         {

@@ -1,4 +1,5 @@
 using FeaturePlatform.EventCenter.Bus;
+using FeaturePlatform.EventCenter.Ingestion.DeadLetters;
 using FeaturePlatform.EventCenter.Ingestion.Forwarding;
 using FeaturePlatform.EventCenter.Ingestion.Sources;
 using Microsoft.Extensions.Hosting;
@@ -6,12 +7,18 @@ using Microsoft.Extensions.Logging;
 
 namespace FeaturePlatform.EventCenter.Hosting;
 
-/// <summary>Runs one RabbitMQ forwarder per source with a RabbitMQ queue, until shutdown.</summary>
+/// <summary>
+/// Runs one RabbitMQ forwarder per source with a RabbitMQ queue, until shutdown; each knows its source (to key
+/// messages by entity) and is watched by <see cref="IngestionProgress"/>.
+/// </summary>
 internal sealed class ForwarderService(
     EventCenterSettings settings,
     EventCenterStartup startup,
     IMessageBus bus,
     SourceRegistry sources,
+    IDeadLetterSink deadLetters,
+    IngestionProgress progress,
+    TimeProvider clock,
     ILogger<RabbitForwarder> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -22,9 +29,26 @@ internal sealed class ForwarderService(
             return;
         }
         await startup.Ready.WaitAsync(stoppingToken);
-        await Task.WhenAll(forwarded.Select(source => new RabbitForwarder(
-            new RabbitForwarderOptions { Uri = settings.RabbitMqUri!, Queue = source.RabbitQueue!, Topic = source.EffectiveTopics[0] },
+        var forwarders = forwarded.Select(source => new RabbitForwarder(
+            new RabbitForwarderOptions { Uri = settings.RabbitMqUri!, Queue = source.RabbitQueue!, Topic = source.EffectiveTopics[0], Source = source },
             bus,
-            logger).RunAsync(stoppingToken)));
+            deadLetters,
+            logger,
+            clock)).ToList();
+        foreach (var forwarder in forwarders)
+        {
+            progress.Add(forwarder.Status);
+        }
+        try
+        {
+            await Task.WhenAll(forwarders.Select(f => f.RunAsync(stoppingToken)));
+        }
+        finally
+        {
+            foreach (var forwarder in forwarders)
+            {
+                progress.Remove(forwarder.Status);
+            }
+        }
     }
 }

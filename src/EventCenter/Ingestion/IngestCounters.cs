@@ -1,8 +1,15 @@
 namespace FeaturePlatform.EventCenter.Ingestion;
 
-/// <summary>What the ingest job has done since start (thread-safe counters for metrics and tests).</summary>
-public sealed class IngestCounters
+/// <summary>What the ingest job has done since start (thread-safe counters for metrics, health and tests).</summary>
+/// <param name="clock">Clock of <see cref="LastBatchAt"/>; default: the system clock.</param>
+public sealed class IngestCounters(TimeProvider? clock = null)
 {
+    private readonly TimeProvider clock = clock ?? TimeProvider.System;
+    private readonly Lock gate = new();
+    private int consecutiveFailures;
+    private DateTimeOffset? lastBatchAt;
+    private string? lastFailure;
+
     private long messages;
     private long written;
     private long duplicates;
@@ -54,7 +61,52 @@ public sealed class IngestCounters
 
     internal void AddLate(long n) => Interlocked.Add(ref lateEvents, n);
 
-    internal void AddBatch() => Interlocked.Increment(ref batches);
+    /// <summary>
+    /// Failed attempts since the last stored batch, and the last failure's topics and cause (null after a success).
+    /// Shared by every worker of the process: any worker's success resets it.
+    /// </summary>
+    public (int Count, string? LastFailure) ConsecutiveFailedBatches
+    {
+        get
+        {
+            lock (gate)
+            {
+                return (consecutiveFailures, lastFailure);
+            }
+        }
+    }
 
-    internal void AddFailedBatch() => Interlocked.Increment(ref failedBatches);
+    /// <summary>When a batch was last stored; null before the first.</summary>
+    public DateTimeOffset? LastBatchAt
+    {
+        get
+        {
+            lock (gate)
+            {
+                return lastBatchAt;
+            }
+        }
+    }
+
+    internal void AddBatch()
+    {
+        Interlocked.Increment(ref batches);
+        lock (gate)
+        {
+            consecutiveFailures = 0;
+            lastFailure = null;
+            lastBatchAt = clock.GetUtcNow();
+        }
+    }
+
+    internal void AddFailedBatch(Exception? error = null, IEnumerable<string>? topics = null)
+    {
+        Interlocked.Increment(ref failedBatches);
+        var where = topics is null ? "" : $"topics {string.Join(", ", topics.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))}: ";
+        lock (gate)
+        {
+            consecutiveFailures++;
+            lastFailure = where + (error?.GetBaseException().Message ?? "unknown error");
+        }
+    }
 }

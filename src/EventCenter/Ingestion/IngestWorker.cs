@@ -159,7 +159,7 @@ public sealed class IngestWorker
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                Counters.AddFailedBatch();
+                Counters.AddFailedBatch(e, batch.Messages.Select(m => m.Topic));
                 var delay = options.RetryDelayAfter(attempt);
                 LogFailedAttempt(e, batch.Messages.Count, attempt, delay);
                 try

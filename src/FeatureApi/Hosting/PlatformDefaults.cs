@@ -28,6 +28,7 @@ public static class PlatformDefaults
         builder.Services.AddHealthChecks()
             .AddCheck("self", () => HealthCheckResult.Healthy(), tags: ["live"])
             .AddCheck<EventCenterHealthCheck>("event-center", tags: [ReadyTag])
+            .AddCheck<IngestionHealthCheck>("ingestion", tags: [ReadyTag])
             .AddCheck<RuntimeHealthCheck>("runtime", tags: [ReadyTag]);
         return builder;
     }

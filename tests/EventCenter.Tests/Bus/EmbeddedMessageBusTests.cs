@@ -45,8 +45,10 @@ public sealed class EmbeddedMessageBusTests : MessageBusContractTests, IDisposab
         var unknown = await Assert.ThrowsAsync<ArgumentException>(async () => await producer.ProduceAsync("missing", [Message("k", "v")]));
         Assert.Contains("missing", unknown.Message, StringComparison.Ordinal);
         await bus.CreateTopicAsync("ok", 1);
-        var big = await Assert.ThrowsAsync<ArgumentException>(async () => await producer.ProduceAsync("ok", [new OutgoingMessage(null, new byte[2048])]));
+        var big = await Assert.ThrowsAsync<BusProduceException>(async () => await producer.ProduceAsync("ok", [new OutgoingMessage(null, new byte[2048]), new OutgoingMessage(null, new byte[10])]));
         Assert.Contains("2048", big.Message, StringComparison.Ordinal);
+        Assert.Equal([true, false], big.Outcomes.Select(o => o.IsRefused));
+        Assert.False(big.Outcomes[1].IsDelivered);
         Assert.Throws<ArgumentException>(() => bus.CreateConsumer("g", ["missing"]));
     }
 

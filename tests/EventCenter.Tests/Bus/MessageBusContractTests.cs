@@ -129,6 +129,28 @@ public abstract class MessageBusContractTests
         Assert.Equal(headers.Select(h => (h.Key, Convert.ToHexString(h.Value))), m.Headers.Select(h => (h.Key, Convert.ToHexString(h.Value))));
     }
 
+    [Fact]
+    public async Task A_message_too_large_for_the_bus_is_refused_for_good_and_the_others_are_delivered_or_retryable()
+    {
+        await using var bus = await OpenAsync();
+        var topic = await NewTopicAsync(bus, 2);
+        await using var producer = bus.CreateProducer();
+        OutgoingMessage[] messages = [Message("a", "small-1"), new(null, new byte[2 * 1024 * 1024]), Message("b", "small-2")];
+        var error = await Assert.ThrowsAsync<BusProduceException>(async () => await producer.ProduceAsync(topic, messages));
+        Assert.Equal(3, error.Outcomes.Count);
+        Assert.True(error.Outcomes[1].IsRefused, error.Message);
+        Assert.All(new[] { error.Outcomes[0], error.Outcomes[2] }, o => Assert.False(o.IsRefused));
+        // What was not delivered can be sent again; nothing is delivered twice.
+        var retry = messages.Where((_, i) => i != 1 && !error.Outcomes[i].IsDelivered).ToList();
+        if (retry.Count > 0)
+        {
+            await producer.ProduceAsync(topic, retry);
+        }
+        await using var consumer = bus.CreateConsumer(NewGroup(), [topic]);
+        var got = await ConsumeAtLeast(consumer, 2);
+        Assert.Equal(["small-1", "small-2"], got.Select(m => Encoding.UTF8.GetString(m.Value)).Order(StringComparer.Ordinal));
+    }
+
     protected static OutgoingMessage Message(string key, string value) => new(Encoding.UTF8.GetBytes(key), Encoding.UTF8.GetBytes(value));
 
     protected static async Task<List<BusMessage>> ConsumeAtLeast(IBusConsumer consumer, int count)

@@ -20,7 +20,7 @@ public sealed class RabbitForwarderTests(RabbitMqFixture rabbit)
         var queue = await rabbit.Server.DeclareDurableQueueAsync("fwd");
         await using var harness = await StartHarnessAsync(queue);
         await PublishAsync(rabbit.Server, queue, 0, 200);
-        var forwarder = new RabbitForwarder(Options(rabbit.Server, queue), harness.Bus, NullLogger.Instance);
+        var forwarder = new RabbitForwarder(Options(rabbit.Server, queue), harness.Bus, harness.DeadLetters, NullLogger.Instance);
         using var stop = new CancellationTokenSource();
         var run = forwarder.RunAsync(stop.Token);
 
@@ -42,11 +42,12 @@ public sealed class RabbitForwarderTests(RabbitMqFixture rabbit)
         await using var harness = await StartHarnessAsync(queue);
         await PublishAsync(server, queue, 0, 150);
 
-        // First run: every batch reaches the bus but the acknowledgement never happens (the process "dies").
+        // First run: every batch reaches the bus but the acknowledgement never happens (the process "dies"); the
+        // forwarder sends its batch again after each failure, so the bus gets copies of the first messages.
         var crashingBus = new AckNeverHappensBus(harness.Bus);
         using (var stop = new CancellationTokenSource())
         {
-            var crashing = new RabbitForwarder(Options(server, queue), crashingBus, NullLogger.Instance);
+            var crashing = new RabbitForwarder(Options(server, queue), crashingBus, harness.DeadLetters, NullLogger.Instance);
             var run = crashing.RunAsync(stop.Token);
             await IngestHarness.WaitUntilAsync(() => Task.FromResult(crashingBus.Produced >= 150), "the crashing forwarder pushed everything to the bus");
             await stop.CancelAsync();
@@ -54,7 +55,7 @@ public sealed class RabbitForwarderTests(RabbitMqFixture rabbit)
         }
         Assert.Equal(150u, await MessageCountAsync(server, queue));
 
-        var forwarder = new RabbitForwarder(Options(server, queue), harness.Bus, NullLogger.Instance);
+        var forwarder = new RabbitForwarder(Options(server, queue), harness.Bus, harness.DeadLetters, NullLogger.Instance);
         using var stopReal = new CancellationTokenSource();
         var realRun = forwarder.RunAsync(stopReal.Token);
         await IngestHarness.WaitUntilAsync(async () => await MessageCountAsync(server, queue) == 0, "the re-delivered messages are acknowledged");
@@ -66,6 +67,8 @@ public sealed class RabbitForwarderTests(RabbitMqFixture rabbit)
         await stopReal.CancelAsync();
         await realRun;
 
+        // Every copy on the bus (the crashed run's and the real run's) is consumed before the counters are read.
+        await IngestHarness.WaitUntilAsync(() => Task.FromResult(harness.Counters.Messages >= crashingBus.Produced + 250), "every copy on the bus is consumed");
         var stored = await harness.Events.ReplayAsync("payments", 0, long.MaxValue).ToListAsync();
         Assert.Equal(250, stored.Count);
         Assert.Equal(Enumerable.Range(0, 250).Select(i => $"m-{i}").Order(), stored.Select(e => e.EventId).Order());
@@ -77,17 +80,20 @@ public sealed class RabbitForwarderTests(RabbitMqFixture rabbit)
     {
         var bus = new EmbeddedMessageBus(new EmbeddedBusOptions { Directory = Path.Combine(Path.GetTempPath(), UniqueName.For("fwd-bus")) });
         await bus.CreateTopicAsync(queue, 2);
-        var harness = await IngestHarness.StartAsync(bus,
-            [new SourceDefinition { Name = "payments", Format = SourceFormat.Json, Topics = [queue], KeyFields = ["user"], RabbitQueue = queue }]);
+        var harness = await IngestHarness.StartAsync(bus, [Source(queue)]);
         harness.StartWorker();
         return harness;
     }
+
+    private static SourceDefinition Source(string queue) =>
+        new() { Name = "payments", Format = SourceFormat.Json, Topics = [queue], KeyFields = ["user"], RabbitQueue = queue };
 
     private static RabbitForwarderOptions Options(RabbitMqServer server, string queue) => new()
     {
         Uri = new Uri(server.ConnectionString),
         Queue = queue,
         Topic = queue,
+        Source = Source(queue),
         Prefetch = 50,
         ReconnectDelay = TimeSpan.FromMilliseconds(200),
     };

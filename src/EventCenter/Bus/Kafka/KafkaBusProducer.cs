@@ -2,7 +2,11 @@ using Confluent.Kafka;
 
 namespace FeaturePlatform.EventCenter.Bus.Kafka;
 
-/// <summary>An idempotent, acks=all Kafka producer; a produce completes when every message is acknowledged.</summary>
+/// <summary>
+/// An idempotent, acks=all Kafka producer; a produce completes when every message is acknowledged. When some are
+/// not, a <see cref="BusProduceException"/> says per message whether it was delivered, refused for good (too large,
+/// invalid, not authorised) or failed for a reason a retry may cure.
+/// </summary>
 internal sealed class KafkaBusProducer(ProducerConfig config) : IBusProducer
 {
     private readonly IProducer<byte[]?, byte[]> producer = new ProducerBuilder<byte[]?, byte[]>(config).Build();
@@ -22,8 +26,26 @@ internal sealed class KafkaBusProducer(ProducerConfig config) : IBusProducer
         }
         catch (ProduceException<byte[]?, byte[]> e)
         {
-            throw new IOException($"Kafka did not acknowledge a message to '{topic}': {e.Error.Reason} ({e.Error.Code}).", e);
+            // Every task has completed (WhenAll waits for all): report each message's own outcome.
+            throw new BusProduceException(topic, [.. deliveries.Select(Outcome)], e);
         }
+    }
+
+    /// <summary>Kafka errors that sending the same message again can never cure.</summary>
+    internal static bool IsPermanent(ErrorCode code) => code is ErrorCode.MsgSizeTooLarge
+        or ErrorCode.InvalidMsg or ErrorCode.InvalidMsgSize or ErrorCode.InvalidRecord or ErrorCode.Local_BadMsg
+        or ErrorCode.TopicAuthorizationFailed or ErrorCode.TopicException;
+
+    private static BusProduceOutcome Outcome(Task<DeliveryResult<byte[]?, byte[]>> delivery)
+    {
+        if (delivery.IsCompletedSuccessfully)
+        {
+            var r = delivery.Result;
+            return BusProduceOutcome.Delivered(new BusPosition(r.Topic, r.Partition.Value, r.Offset.Value));
+        }
+        return delivery.Exception?.GetBaseException() is ProduceException<byte[]?, byte[]> e
+            ? new BusProduceOutcome(null, $"Kafka: {e.Error.Reason} ({e.Error.Code})", IsPermanent(e.Error.Code))
+            : BusProduceOutcome.Failed($"Kafka: {delivery.Exception?.GetBaseException().Message ?? "cancelled"}");
     }
 
     public ValueTask DisposeAsync()

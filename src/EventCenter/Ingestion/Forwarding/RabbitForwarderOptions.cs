@@ -1,3 +1,5 @@
+using FeaturePlatform.EventCenter.Ingestion.Sources;
+
 namespace FeaturePlatform.EventCenter.Ingestion.Forwarding;
 
 /// <summary>Settings of one RabbitMQ queue → bus topic forwarder.</summary>
@@ -12,22 +14,38 @@ public sealed record RabbitForwarderOptions
     /// <summary>Bus topic receiving the messages. Required.</summary>
     public required string Topic { get; init; }
 
+    /// <summary>
+    /// The source the queue feeds. Required: the forwarder reads each message's entity key with the source's own
+    /// parser and <see cref="SourceDefinition.KeyFields"/> (the bus key, so one entity's messages share a partition),
+    /// and refuses messages over its <see cref="SourceDefinition.MaxMessageBytes"/>.
+    /// </summary>
+    public required SourceDefinition Source { get; init; }
+
     /// <summary>Unacknowledged messages RabbitMQ may hand over at once; also the largest forwarded batch. Default: 500.</summary>
     public ushort Prefetch { get; init; } = 500;
 
-    /// <summary>Pause before reconnecting after the connection or the bus failed. Default: 1 s.</summary>
+    /// <summary>First pause after the connection, the bus or the dead-letter store failed; doubles per failure in a row. Default: 1 s.</summary>
     public TimeSpan ReconnectDelay { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Longest pause between retries (the cap of the doubling back-off). Default: 30 s.</summary>
+    public TimeSpan MaxReconnectDelay { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The pause before retry number <paramref name="attempt"/> (0-based): doubling from <see cref="ReconnectDelay"/>, capped.</summary>
+    public TimeSpan Backoff(int attempt) =>
+        TimeSpan.FromTicks(Math.Min(Math.Max(MaxReconnectDelay.Ticks, ReconnectDelay.Ticks), ReconnectDelay.Ticks << Math.Clamp(attempt, 0, 20)));
 
     /// <summary>Throws when a setting is missing or out of range.</summary>
     public void Validate()
     {
-        if (string.IsNullOrWhiteSpace(Queue) || string.IsNullOrWhiteSpace(Topic) || Prefetch == 0 || ReconnectDelay < TimeSpan.Zero)
+        if (string.IsNullOrWhiteSpace(Queue) || string.IsNullOrWhiteSpace(Topic) || Prefetch == 0 || ReconnectDelay < TimeSpan.Zero || MaxReconnectDelay < TimeSpan.Zero)
         {
-            throw new ArgumentException("RabbitForwarderOptions: Queue and Topic are required; Prefetch must be positive.");
+            throw new ArgumentException("RabbitForwarderOptions: Queue and Topic are required; Prefetch must be positive, delays not negative.");
         }
         if (Uri.Scheme is not ("amqp" or "amqps"))
         {
             throw new ArgumentException($"RabbitForwarderOptions.Uri must be amqp:// or amqps://, got '{Uri.Scheme}'.");
         }
+        ArgumentNullException.ThrowIfNull(Source);
+        Source.Validate();
     }
 }
