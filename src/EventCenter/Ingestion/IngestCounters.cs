@@ -11,6 +11,7 @@ public sealed class IngestCounters
     private long lateEvents;
     private long batches;
     private long failedBatches;
+    private long idleRounds;
 
     /// <summary>Messages consumed.</summary>
     public long Messages => Interlocked.Read(ref messages);
@@ -36,6 +37,9 @@ public sealed class IngestCounters
     /// <summary>Batches that failed and were retried.</summary>
     public long FailedBatches => Interlocked.Read(ref failedBatches);
 
+    /// <summary>Rounds in which a worker found nothing new and checked its idle partitions' watermarks.</summary>
+    public long IdleRounds => Interlocked.Read(ref idleRounds);
+
     internal void AddMessages(long n) => Interlocked.Add(ref messages, n);
 
     internal void AddWritten(long n) => Interlocked.Add(ref written, n);
@@ -51,4 +55,6 @@ public sealed class IngestCounters
     internal void AddBatch() => Interlocked.Increment(ref batches);
 
     internal void AddFailedBatch() => Interlocked.Increment(ref failedBatches);
+
+    internal void AddIdleRound() => Interlocked.Increment(ref idleRounds);
 }
