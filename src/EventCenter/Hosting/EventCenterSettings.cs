@@ -169,8 +169,14 @@ public sealed record BusSettings
     /// <summary>Kafka bootstrap servers (when <see cref="Kind"/> is Kafka).</summary>
     public string? BootstrapServers { get; init; }
 
-    /// <summary>Create missing topics on Kafka. Default: true.</summary>
+    /// <summary>Create missing topics on Kafka (existing topics are taken with any partition count). Default: true.</summary>
     public bool CreateTopics { get; init; } = true;
+
+    /// <summary>Replication factor of topics the platform creates on Kafka. Default: 3.</summary>
+    public short ReplicationFactor { get; init; } = 3;
+
+    /// <summary>How long a Kafka CreateTopics request may go unanswered before start-up fails naming the topic. Default: 5 s.</summary>
+    public TimeSpan TopicCreateTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
     /// <summary>Kafka consumer session timeout. Default: 10 s.</summary>
     public TimeSpan SessionTimeout { get; init; } = TimeSpan.FromSeconds(10);
@@ -185,6 +191,8 @@ public sealed record BusSettings
     {
         BootstrapServers = BootstrapServers ?? "",
         CreateTopics = CreateTopics,
+        ReplicationFactor = ReplicationFactor,
+        TopicCreateTimeout = TopicCreateTimeout,
         SessionTimeout = SessionTimeout,
     };
 

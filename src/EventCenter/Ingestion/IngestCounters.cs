@@ -19,6 +19,7 @@ public sealed class IngestCounters(TimeProvider? clock = null)
     private long batches;
     private long failedBatches;
     private readonly long[] housekeeping = new long[Enum.GetValues<Formats.HousekeepingKind>().Length];
+    private long idleRounds;
 
     /// <summary>Messages consumed.</summary>
     public long Messages => Interlocked.Read(ref messages);
@@ -48,6 +49,9 @@ public sealed class IngestCounters(TimeProvider? clock = null)
     public long Housekeeping(Formats.HousekeepingKind kind) => Interlocked.Read(ref housekeeping[(int)kind]);
 
     internal void AddHousekeeping(Formats.HousekeepingKind kind) => Interlocked.Increment(ref housekeeping[(int)kind]);
+
+    /// <summary>Rounds in which a worker found nothing new and checked its idle partitions' watermarks.</summary>
+    public long IdleRounds => Interlocked.Read(ref idleRounds);
 
     internal void AddMessages(long n) => Interlocked.Add(ref messages, n);
 
@@ -109,4 +113,6 @@ public sealed class IngestCounters(TimeProvider? clock = null)
             lastFailure = where + (error?.GetBaseException().Message ?? "unknown error");
         }
     }
+
+    internal void AddIdleRound() => Interlocked.Increment(ref idleRounds);
 }

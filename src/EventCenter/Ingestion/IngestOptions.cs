@@ -25,6 +25,14 @@ public sealed record IngestOptions
     public TimeSpan IdleWatermarkLag { get; init; } = TimeSpan.FromSeconds(1);
 
     /// <summary>
+    /// An idle partition's mark is not rewritten on every idle round: a clock rule is stored once
+    /// (<see cref="Watermarks.ClockFollow"/>) and readers evaluate it. The rule holds for this long and is renewed
+    /// when half of it is left, so an idle platform writes nothing for half this time, and the marks of an ingest
+    /// process that died stop following the clock within this time. Default: 10 minutes.
+    /// </summary>
+    public TimeSpan IdleMarkLease { get; init; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>
     /// Pause after a failed batch (storage or bus error) before the batch is retried; it doubles with each further
     /// failure of the same batch up to <see cref="MaxRetryDelay"/>. Default: 500 ms (0 counts as 10 ms: never a hot loop).
     /// </summary>
@@ -48,9 +56,9 @@ public sealed record IngestOptions
     public void Validate()
     {
         if (string.IsNullOrWhiteSpace(GroupId) || MaxBatchMessages <= 0 || MaxBatchWait <= TimeSpan.Zero
-            || IdlePartitionTimeout <= TimeSpan.Zero || IdleWatermarkLag < TimeSpan.Zero || RetryDelay < TimeSpan.Zero || MaxRetryDelay < RetryDelay)
+            || IdlePartitionTimeout <= TimeSpan.Zero || IdleMarkLease <= TimeSpan.Zero || IdleWatermarkLag < TimeSpan.Zero || RetryDelay < TimeSpan.Zero || MaxRetryDelay < RetryDelay)
         {
-            throw new ArgumentException("IngestOptions: GroupId required; MaxBatchMessages, MaxBatchWait, IdlePartitionTimeout positive; lags non-negative; MaxRetryDelay at least RetryDelay.");
+            throw new ArgumentException("IngestOptions: GroupId required; MaxBatchMessages, MaxBatchWait, IdlePartitionTimeout, IdleMarkLease positive; lags non-negative; MaxRetryDelay at least RetryDelay.");
         }
     }
 }

@@ -13,9 +13,15 @@ namespace FeaturePlatform.EventCenter.Ingestion;
 /// source back forever.
 /// </summary>
 /// <remarks>
-/// The event-time mark of a partition is the highest event time stored from it, which covers every earlier event
-/// when event times are non-decreasing within a partition (CDC commit order; messages keyed by entity). Events
-/// arriving below their source's watermark are stored and counted as late.
+/// <para>The event-time mark of a partition is the highest event time stored from it, which covers every earlier
+/// event when event times are non-decreasing within a partition (CDC commit order; messages keyed by entity). Events
+/// arriving below their source's watermark are stored and counted as late.</para>
+/// <para>Writes: the tracker remembers what it knows to be stored (<see cref="SourceView"/>) and writes only rows
+/// that change, all of a round in one batch (<see cref="IWatermarkStore.WriteAsync"/>, max-merged, no read first).
+/// An idle partition's mark is stored once as a clock rule (renewed when half of
+/// <see cref="IngestOptions.IdleMarkLease"/> is left), so idle rounds make no storage call at all. When a round
+/// changed a partition's mark, the source's rows are read once (other processes own other partitions) to compute
+/// the source's watermark.</para>
 /// </remarks>
 internal sealed class WatermarkTracker(
     IWatermarkStore watermarks,
@@ -27,18 +33,29 @@ internal sealed class WatermarkTracker(
     TimeProvider clock)
 {
     private readonly Dictionary<BusPartition, long> lastMessageAt = [];
-    private readonly Dictionary<string, long> sourceWatermarks = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, SourceView> views = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> partitionCounts = new(StringComparer.Ordinal);
+    private readonly long lag = (long)options.IdleWatermarkLag.TotalMilliseconds;
+    private readonly long lease = (long)options.IdleMarkLease.TotalMilliseconds;
+
+    private long Now => clock.GetUtcNow().ToUnixTimeMilliseconds();
 
     /// <summary>Counts events of a batch that arrive below their source's current watermark.</summary>
-    public void CountLate(IEnumerable<ChangeEvent> events) =>
-        counters.AddLate(events.Count(e => sourceWatermarks.TryGetValue(e.Source, out var w) && e.EventTime < w));
+    public void CountLate(IEnumerable<ChangeEvent> events)
+    {
+        var now = Now;
+        counters.AddLate(events.Count(e => views.TryGetValue(e.Source, out var view) && e.EventTime < view.EventTime.At(now)));
+    }
 
     /// <summary>Records a stored batch: every message in it is handled (stored or dead-lettered).</summary>
     public async ValueTask RecordStoredAsync(IReadOnlyList<BusMessage> batch, IReadOnlyList<(BusMessage Message, IReadOnlyList<ChangeEvent> Events)> parsed, CancellationToken cancellationToken)
     {
-        var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
-        var touched = new HashSet<string>(StringComparer.Ordinal);
+        var now = Now;
+        var round = new List<WatermarkWrite>();
+        var changed = new HashSet<string>(StringComparer.Ordinal);
+        var highs = parsed.Where(p => p.Events.Count > 0)
+            .GroupBy(p => (Partition: new BusPartition(p.Message.Topic, p.Message.Partition), Source: p.Events[0].Source))
+            .ToDictionary(g => g.Key, g => (long?)g.SelectMany(p => p.Events).Max(e => e.EventTime));
         foreach (var group in batch.GroupBy(m => new BusPartition(m.Topic, m.Partition)))
         {
             lastMessageAt[group.Key] = now;
@@ -46,26 +63,34 @@ internal sealed class WatermarkTracker(
             {
                 continue;
             }
-            await watermarks.AdvanceOffsetAsync(source.Name, group.Key.Topic, group.Key.Partition, group.Max(m => m.Offset) + 1, cancellationToken);
-            touched.Add(source.Name);
+            var view = await ViewAsync(source.Name, cancellationToken);
+            var next = group.Max(m => m.Offset) + 1;
+            if (view.RaiseOffset(group.Key, next))
+            {
+                round.Add(WatermarkWrite.Offset(source.Name, group.Key.Topic, group.Key.Partition, next));
+            }
+            // Traffic on the partition: its mark stops following the clock (frozen where it is now).
+            highs.TryAdd((group.Key, source.Name), null);
         }
-        foreach (var group in parsed.Where(p => p.Events.Count > 0).GroupBy(p => (Partition: new BusPartition(p.Message.Topic, p.Message.Partition), Source: p.Events[0].Source)))
+        foreach (var ((partition, sourceName), high) in highs)
         {
-            var high = group.SelectMany(p => p.Events).Max(e => e.EventTime);
-            await watermarks.AdvanceOffsetAsync(group.Key.Source, PartitionTimeMarks.StreamOf(group.Key.Partition.Topic), group.Key.Partition.Partition, high, cancellationToken);
+            var view = await ViewAsync(sourceName, cancellationToken);
+            if (view.RecordTraffic(partition, high, now) is { } write)
+            {
+                round.Add(WatermarkWrite.PartitionTime(sourceName, partition.Topic, partition.Partition, write.Value, write.Follow));
+                changed.Add(sourceName);
+            }
         }
-        foreach (var source in touched)
-        {
-            await UpdateSourceWatermarkAsync(source, cancellationToken);
-        }
-        signal.Pulse();
+        await FlushAsync(round, changed, highs.Keys, now, cancellationToken);
     }
 
-    /// <summary>Lets idle assigned partitions' marks follow the clock, then refreshes their sources' watermarks.</summary>
+    /// <summary>Lets idle assigned partitions' marks follow the clock; no storage call unless a rule changes.</summary>
     public async ValueTask RecordIdleAsync(IReadOnlyList<BusPartition> assignment, CancellationToken cancellationToken)
     {
-        var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
-        var touched = new HashSet<string>(StringComparer.Ordinal);
+        counters.AddIdleRound();
+        var now = Now;
+        var round = new List<WatermarkWrite>();
+        var changed = new HashSet<string>(StringComparer.Ordinal);
         foreach (var partition in assignment)
         {
             if (sources.ForTopic(partition.Topic) is not { } source)
@@ -82,52 +107,79 @@ internal sealed class WatermarkTracker(
             {
                 continue;
             }
-            var mark = now - (long)options.IdleWatermarkLag.TotalMilliseconds;
-            if (await watermarks.AdvanceOffsetAsync(source.Name, PartitionTimeMarks.StreamOf(partition.Topic), partition.Partition, mark, cancellationToken))
+            var view = await ViewAsync(source.Name, cancellationToken);
+            if (view.RecordIdle(partition, lag, lease, now) is { } rule)
             {
-                touched.Add(source.Name);
+                round.Add(WatermarkWrite.PartitionTime(source.Name, partition.Topic, partition.Partition, null, rule));
+                changed.Add(source.Name);
             }
         }
-        foreach (var source in touched)
-        {
-            await UpdateSourceWatermarkAsync(source, cancellationToken);
-        }
-        if (touched.Count > 0)
-        {
-            signal.Pulse();
-        }
+        await FlushAsync(round, changed, [], now, cancellationToken);
     }
 
-    private async ValueTask UpdateSourceWatermarkAsync(string sourceName, CancellationToken cancellationToken)
+    /// <summary>Adds the changed sources' watermarks to the round and writes it in one batch.</summary>
+    private async ValueTask FlushAsync(List<WatermarkWrite> round, HashSet<string> changed, IReadOnlyCollection<(BusPartition Partition, string Source)> traffic, long now, CancellationToken cancellationToken)
     {
-        var source = sources.Find(sourceName)!;
-        var marks = new Dictionary<BusPartition, long>();
-        await foreach (var w in watermarks.GetOffsetsAsync(sourceName, cancellationToken))
+        foreach (var sourceName in changed)
         {
-            if (PartitionTimeMarks.IsTimeStream(w.Stream, out var topic))
+            if (await SourceWriteAsync(sourceName, round, traffic, now, cancellationToken) is { } write)
             {
-                marks[new BusPartition(topic, w.Partition)] = w.NextOffset;
+                round.Add(write);
             }
         }
-        long? minimum = null;
-        foreach (var topic in source.EffectiveTopics)
+        if (round.Count == 0)
+        {
+            return;
+        }
+        await watermarks.WriteAsync(round, cancellationToken);
+        signal.Pulse();
+    }
+
+    /// <summary>Reads the source's rows (other processes' partitions), overlays this round's writes, and says what changes.</summary>
+    private async ValueTask<WatermarkWrite?> SourceWriteAsync(string sourceName, List<WatermarkWrite> round, IReadOnlyCollection<(BusPartition Partition, string Source)> traffic, long now, CancellationToken cancellationToken)
+    {
+        var view = views[sourceName];
+        view.Refresh(await watermarks.ReadSourceAsync(sourceName, cancellationToken), round.Where(w => w.Source == sourceName && w.Kind == WatermarkKind.PartitionTime));
+        foreach (var partition in traffic.Where(t => t.Source == sourceName))
+        {
+            // Another process (the partition's previous owner) may have left it following the clock: freeze it.
+            if (view.RecordTraffic(partition.Partition, null, now) is { Follow: { } freeze })
+            {
+                round.Add(WatermarkWrite.PartitionTime(sourceName, partition.Partition.Topic, partition.Partition.Partition, null, freeze));
+            }
+        }
+        var marks = new List<StoredMark>();
+        foreach (var topic in sources.Find(sourceName)!.EffectiveTopics)
         {
             var count = await PartitionCountAsync(topic, cancellationToken);
             for (var p = 0; p < count; p++)
             {
-                if (!marks.TryGetValue(new BusPartition(topic, p), out var mark))
-                {
-                    // A partition nobody has marked yet (no message, not yet seen idle) holds the source back.
-                    return;
-                }
-                minimum = minimum is null ? mark : Math.Min(minimum.Value, mark);
+                marks.Add(view.TimeMark(new BusPartition(topic, p)));
             }
         }
-        if (minimum is { } watermark)
+        if (SourceWatermarkRule.Combine(marks, now) is not { } desired)
         {
-            await watermarks.AdvanceEventTimeAsync(sourceName, watermark, cancellationToken);
-            sourceWatermarks[sourceName] = Math.Max(watermark, sourceWatermarks.GetValueOrDefault(sourceName));
+            // A partition nobody has marked yet (no message, not yet seen idle) holds the source back.
+            return null;
         }
+        var (value, follow) = SourceWatermarkRule.Changes(view.EventTime, desired, now);
+        if (value is null && follow is null)
+        {
+            return null;
+        }
+        view.SetEventTime(value, follow);
+        return WatermarkWrite.EventTime(sourceName, value, follow);
+    }
+
+    private async ValueTask<SourceView> ViewAsync(string sourceName, CancellationToken cancellationToken)
+    {
+        if (!views.TryGetValue(sourceName, out var view))
+        {
+            // Once per source and process: what is stored already (earlier runs, other processes).
+            view = new SourceView(await watermarks.ReadSourceAsync(sourceName, cancellationToken));
+            views[sourceName] = view;
+        }
+        return view;
     }
 
     private async ValueTask<int> PartitionCountAsync(string topic, CancellationToken cancellationToken)

@@ -6,9 +6,10 @@ namespace FeaturePlatform.EventCenter.Tiering;
 
 /// <summary>
 /// Re-heat markers in the hot store: "every event of this entity (or source) with event time in [from, to)
-/// is in the hot store". Row per entity or source, one cell per interval (qualifier = from, to), in a family
-/// whose TTL is the re-heat retention and whose cell timestamp is the re-heat time minus a margin, so a
-/// marker expires before the rows it vouches for.
+/// is in the hot store", in absolute event time. Row per entity or source, one cell per interval (qualifier =
+/// from, to), in a family whose TTL is the re-heat retention and whose cell timestamp is the re-heat time minus a
+/// margin, so a marker expires before the rows it vouches for. A marker is written only for the rows copied with
+/// it (the gaps of a read), so each marker and its rows expire together.
 /// </summary>
 internal sealed class ReheatCoverage(IWideTableStore store, TableName table, TimeSpan retention)
 {
@@ -18,12 +19,16 @@ internal sealed class ReheatCoverage(IWideTableStore store, TableName table, Tim
     public ValueTask EnsureAsync(CancellationToken cancellationToken) =>
         store.EnsureTableAsync(new TableSpec(table, [new FamilySpec("c", 1, retention)]), cancellationToken);
 
-    /// <summary>True when [from, to) is empty or covered by the entity's or the source's markers.</summary>
-    public async ValueTask<bool> CoversAsync(string source, string? entityKey, long from, long to, CancellationToken cancellationToken)
+    /// <summary>
+    /// The parts of [from, to) that no marker of the entity (or of the whole source) covers, in order; empty when
+    /// the range is covered (or empty). Markers are absolute event-time ranges, so a read covered yesterday is
+    /// covered today, whatever the window did since.
+    /// </summary>
+    public async ValueTask<IReadOnlyList<(long From, long To)>> GapsAsync(string source, string? entityKey, long from, long to, CancellationToken cancellationToken)
     {
         if (from >= to)
         {
-            return true;
+            return [];
         }
         var gets = entityKey is null ? [new Get(RowKey(source, null))] : new[] { new Get(RowKey(source, entityKey)), new Get(RowKey(source, null)) };
         var rows = await store.GetManyAsync(table, gets, cancellationToken);
@@ -43,20 +48,25 @@ internal sealed class ReheatCoverage(IWideTableStore store, TableName table, Tim
             }
         }
         intervals.Sort((a, b) => a.From.CompareTo(b.From));
+        var gaps = new List<(long From, long To)>();
         var covered = from;
         foreach (var (start, end) in intervals)
         {
-            if (start > covered)
+            if (covered >= to)
             {
                 break;
             }
-            covered = Math.Max(covered, end);
-            if (covered >= to)
+            if (start > covered)
             {
-                return true;
+                gaps.Add((covered, Math.Min(start, to)));
             }
+            covered = Math.Max(covered, end);
         }
-        return false;
+        if (covered < to)
+        {
+            gaps.Add((covered, to));
+        }
+        return gaps;
     }
 
     public ValueTask AddAsync(string source, string? entityKey, long from, long to, long stamp, CancellationToken cancellationToken)

@@ -14,12 +14,14 @@ namespace FeaturePlatform.EventCenter.Tiering;
 /// timestamp = event time, whose TTL (window + grace) is the hot retention: the store expires them by event
 /// time, no sweep needed (HBase drops them at compaction; readers never see them). Late events, already older
 /// than the window, go to hot family "r" stamped with the current time.</para>
-/// <para>Reads: a read that stays inside the window is served by hot. A read reaching before the window start
-/// is served by hot only if re-heat markers (<see cref="ReheatCoverage"/>) say hot holds every event of that
-/// entity/source in the part before the window; otherwise it reads cold, copies ("re-heats") the rows it read
-/// into hot family "r" (TTL <see cref="TieringOptions.ReheatRetention"/>, cell timestamp = re-heat time, so
-/// the event-time TTL does not expire them at once), then records a marker, so the same read next time is hot.
-/// Since late events also reach family "r", a marker never misses an event written after it.</para>
+/// <para>Reads: a read that stays at or after <see cref="HotFloor"/> (the window start less half the TTL grace)
+/// is served by hot. For the part before it, re-heat markers (<see cref="ReheatCoverage"/>, absolute event-time
+/// ranges per entity or source) say which ranges hot holds completely: those are read from hot, and only the gaps
+/// are read from cold, copied ("re-heated") into hot family "r" (TTL <see cref="TieringOptions.ReheatRetention"/>,
+/// cell timestamp = re-heat time, so the event-time TTL does not expire them at once) and then marked. So repeated
+/// and overlapping reads copy each row once per retention period; marker and rows expire together (the marker is
+/// stamped a margin earlier). Since late events also reach family "r", a marker never misses an event written
+/// after it.</para>
 /// <para>As-of fast path: one reverse scan (limit 1) of hot; if the event found is inside the window it is
 /// the answer, because hot holds every event of the window.</para>
 /// <para>If hot and cold are the same backend, give them different <see cref="EventTableOptions.TablePrefix"/>es.</para>
@@ -58,6 +60,15 @@ public sealed class TieredEventStore : IEventStore
     /// <summary>The current hot window start (ms): events at or after it are always hot.</summary>
     public long WindowStart => Now - (long)_options.HotWindow.TotalMilliseconds;
 
+    /// <summary>
+    /// Events at or after this (ms) are in hot without any marker: the window, plus half of
+    /// <see cref="TieringOptions.TtlGrace"/> that family "e" keeps them beyond it (late events' copies in family "r"
+    /// live <see cref="TieringOptions.ReheatRetention"/>, which must be at least the grace for this to hold; if it is
+    /// not, the floor is the window start). So a read just past a window start that moved since the last read does
+    /// not copy the rows at the edge again.
+    /// </summary>
+    public long HotFloor => WindowStart - (_options.ReheatRetention >= _options.TtlGrace ? (long)_options.TtlGrace.TotalMilliseconds / 2 : 0);
+
     private long Now => _options.Clock.GetUtcNow().ToUnixTimeMilliseconds();
 
     /// <inheritdoc />
@@ -90,15 +101,16 @@ public sealed class TieredEventStore : IEventStore
     /// <inheritdoc />
     public async ValueTask<ChangeEvent?> GetLatestEventAsync(string source, string entityKey, long asOf, CancellationToken cancellationToken = default)
     {
-        var windowStart = WindowStart;
+        var floor = HotFloor;
         var hot = await _hot.LatestAsync(source, entityKey, asOf, cancellationToken);
-        if (hot is not null && hot.EventTime >= windowStart)
+        if (hot is not null && hot.EventTime >= floor)
         {
             Counters.Hot();
             return hot;
         }
-        var end = Math.Min(SaturatingIncrement(asOf), windowStart);
-        if (await _coverage.CoversAsync(source, entityKey, hot?.EventTime ?? long.MinValue, end, cancellationToken))
+        var end = Math.Min(SaturatingIncrement(asOf), floor);
+        var gaps = await _coverage.GapsAsync(source, entityKey, hot?.EventTime ?? long.MinValue, floor, cancellationToken);
+        if (!gaps.Any(g => g.From < end))
         {
             Counters.Hot();
             return hot;
@@ -106,75 +118,43 @@ public sealed class TieredEventStore : IEventStore
         Counters.Cold();
         var cold = await _cold.LatestAsync(source, entityKey, asOf, cancellationToken);
         var start = cold?.EventTime ?? long.MinValue;
-        if (start < windowStart)
+        if (start < floor)
         {
-            // Re-heat the answer and the entity's later events up to the window (bounded), so hot then holds every
-            // event in [start, marker end) and any as-of read at or after this answer's time is hot next time.
-            var rows = new List<ChangeEvent>();
-            var markerEnd = windowStart;
-            await foreach (var e in _cold.HistoryAsync(source, entityKey, start, windowStart, cancellationToken))
+            // Re-heat the answer and the entity's later events up to the floor (bounded), so hot then holds every
+            // event from the answer on and any as-of read at or after this answer's time is hot next time. Only the
+            // parts no marker covers are copied.
+            var budget = _options.MaxReheatRowsPerEntity;
+            foreach (var (from, to) in gaps.Where(g => g.To > start).Select(g => (Math.Max(g.From, start), g.To)))
             {
-                if (rows.Count == _options.MaxReheatRowsPerEntity)
+                var rows = new List<ChangeEvent>();
+                var markerEnd = to;
+                await foreach (var e in _cold.HistoryAsync(source, entityKey, from, to, cancellationToken))
                 {
-                    markerEnd = e.EventTime;
+                    if (rows.Count == budget)
+                    {
+                        markerEnd = e.EventTime;
+                        break;
+                    }
+                    rows.Add(e);
+                }
+                await ReheatAsync(rows, source, entityKey, from, markerEnd, cancellationToken);
+                budget -= rows.Count;
+                if (markerEnd < to || budget == 0)
+                {
                     break;
                 }
-                rows.Add(e);
             }
-            await ReheatAsync(rows, source, entityKey, start, markerEnd, cancellationToken);
         }
         return cold;
     }
 
     /// <inheritdoc />
-    public async IAsyncEnumerable<ChangeEvent> GetHistoryAsync(string source, string entityKey, long from, long to, [EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        var windowStart = WindowStart;
-        var coldEnd = Math.Min(to, windowStart);
-        if (await _coverage.CoversAsync(source, entityKey, from, coldEnd, cancellationToken))
-        {
-            Counters.Hot();
-            await foreach (var e in _hot.HistoryAsync(source, entityKey, from, to, cancellationToken))
-            {
-                yield return e;
-            }
-            yield break;
-        }
-        Counters.Cold();
-        await foreach (var e in ReadColdAndReheatAsync(_cold.HistoryAsync(source, entityKey, from, coldEnd, cancellationToken), source, entityKey, from, coldEnd, cancellationToken))
-        {
-            yield return e;
-        }
-        await foreach (var e in _hot.HistoryAsync(source, entityKey, coldEnd, to, cancellationToken))
-        {
-            yield return e;
-        }
-    }
+    public IAsyncEnumerable<ChangeEvent> GetHistoryAsync(string source, string entityKey, long from, long to, CancellationToken cancellationToken = default) =>
+        ReadTieredAsync(source, entityKey, from, to, (f, t, ct) => _hot.HistoryAsync(source, entityKey, f, t, ct), (f, t, ct) => _cold.HistoryAsync(source, entityKey, f, t, ct), cancellationToken);
 
     /// <inheritdoc />
-    public async IAsyncEnumerable<ChangeEvent> ReplayAsync(string source, long from, long to, [EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        var windowStart = WindowStart;
-        var coldEnd = Math.Min(to, windowStart);
-        if (await _coverage.CoversAsync(source, null, from, coldEnd, cancellationToken))
-        {
-            Counters.Hot();
-            await foreach (var e in _hot.ReplayAsync(source, from, to, cancellationToken))
-            {
-                yield return e;
-            }
-            yield break;
-        }
-        Counters.Cold();
-        await foreach (var e in ReadColdAndReheatAsync(_cold.ReplayAsync(source, from, coldEnd, cancellationToken), source, null, from, coldEnd, cancellationToken))
-        {
-            yield return e;
-        }
-        await foreach (var e in _hot.ReplayAsync(source, coldEnd, to, cancellationToken))
-        {
-            yield return e;
-        }
-    }
+    public IAsyncEnumerable<ChangeEvent> ReplayAsync(string source, long from, long to, CancellationToken cancellationToken = default) =>
+        ReadTieredAsync(source, null, from, to, (f, t, ct) => _hot.ReplayAsync(source, f, t, ct), (f, t, ct) => _cold.ReplayAsync(source, f, t, ct), cancellationToken);
 
     /// <inheritdoc />
     public async ValueTask<ChangeEvent?> GetByIdAsync(string source, string eventId, CancellationToken cancellationToken = default)
@@ -193,6 +173,55 @@ public sealed class TieredEventStore : IEventStore
             Counters.Reheated(1);
         }
         return cold;
+    }
+
+    /// <summary>
+    /// A time-ordered read of [from, to): the parts re-heat markers cover and the part at or after
+    /// <see cref="HotFloor"/> come from hot, each uncovered gap before it from cold, re-heated page by page with a
+    /// marker once the gap was read. Segments are disjoint event-time ranges, so the result keeps the read's order.
+    /// </summary>
+    private async IAsyncEnumerable<ChangeEvent> ReadTieredAsync(
+        string source,
+        string? entityKey,
+        long from,
+        long to,
+        Func<long, long, CancellationToken, IAsyncEnumerable<ChangeEvent>> hot,
+        Func<long, long, CancellationToken, IAsyncEnumerable<ChangeEvent>> cold,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var coldEnd = Math.Min(to, HotFloor);
+        var gaps = await _coverage.GapsAsync(source, entityKey, from, coldEnd, cancellationToken);
+        if (gaps.Count == 0)
+        {
+            Counters.Hot();
+        }
+        else
+        {
+            Counters.Cold();
+        }
+        var cursor = from;
+        foreach (var (gapFrom, gapTo) in gaps)
+        {
+            if (cursor < gapFrom)
+            {
+                await foreach (var e in hot(cursor, gapFrom, cancellationToken))
+                {
+                    yield return e;
+                }
+            }
+            await foreach (var e in ReadColdAndReheatAsync(cold(gapFrom, gapTo, cancellationToken), source, entityKey, gapFrom, gapTo, cancellationToken))
+            {
+                yield return e;
+            }
+            cursor = gapTo;
+        }
+        if (cursor < to)
+        {
+            await foreach (var e in hot(cursor, to, cancellationToken))
+            {
+                yield return e;
+            }
+        }
     }
 
     /// <summary>Streams a cold read, re-heating page by page, and records the marker once the read completed.</summary>

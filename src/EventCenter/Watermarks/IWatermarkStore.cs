@@ -8,9 +8,16 @@ namespace FeaturePlatform.EventCenter.Watermarks;
 /// <item>Event-time watermark of a source (ms): every event of the source with event time below it is stored
 /// (the ingestion job advances it to the minimum over its partitions). Null: nothing recorded.</item>
 /// </list>
-/// Both only move forward: an advance to a value at or below the current one changes nothing and returns
-/// false, whatever the interleaving of concurrent writers (check-and-put loop).
+/// Both only move forward, whatever the interleaving of concurrent writers: an advance to a value at or below the
+/// current one changes nothing. A partition's event-time mark and a source's event-time watermark may hold a
+/// <see cref="ClockFollow"/> rule (an idle partition's mark following the clock), which readers evaluate with
+/// their clock: such a mark moves without being written.
 /// </summary>
+/// <remarks>
+/// Ingestion writes with <see cref="WriteAsync"/>: only rows whose value or rule changed, all of a round in one
+/// batch, no read before the write (values max-merge). <see cref="AdvanceOffsetAsync"/> and
+/// <see cref="AdvanceEventTimeAsync"/> read then check-and-put, for callers that need to know whether they advanced.
+/// </remarks>
 public interface IWatermarkStore
 {
     /// <summary>Creates (embedded) or verifies (HBase) the watermark table.</summary>
@@ -30,6 +37,15 @@ public interface IWatermarkStore
 
     /// <summary>Raises the event-time watermark to <paramref name="eventTime"/>; false if it already was at least that.</summary>
     ValueTask<bool> AdvanceEventTimeAsync(string source, long eventTime, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Writes a batch of rows in one storage call: values are raised (never lowered, by max-merge, without reading),
+    /// clock rules replaced (the newest wins).
+    /// </summary>
+    ValueTask WriteAsync(IReadOnlyList<WatermarkWrite> writes, CancellationToken cancellationToken = default);
+
+    /// <summary>Every watermark row of a source as stored (clock rules not evaluated), in one scan.</summary>
+    ValueTask<SourceMarks> ReadSourceAsync(string source, CancellationToken cancellationToken = default);
 }
 
 /// <summary>One partition's offset watermark.</summary>

@@ -18,31 +18,41 @@ namespace FeaturePlatform.Benchmarks.Scenarios;
 /// <summary>
 /// Kafka (mock cluster) → ingest job → embedded event center, against the slower of its two halves measured
 /// alone in the same run: the raw consume rate of the same topic, and the event center's direct write rate of
-/// the same events. Then the watermark lag (produced → covered by the offset watermark) under a steady load.
+/// the same events in consumption order. Then the watermark lag (produced → covered by the offset watermark) under a
+/// steady load, and the storage writes of an idle minute after traffic.
 /// </summary>
+/// <remarks>
+/// The backlog is 200,000 events (20,000 with --quick); environment variable <see cref="BacklogVariable"/> sets
+/// it (e.g. 1000000 for the 1M-event backlog). The topic then gets count/10,000 partitions (the mock keeps ~5 MiB
+/// per partition).
+/// </remarks>
 internal sealed class KafkaIngestScenario : IBenchmarkScenario
 {
+    /// <summary>Environment variable with the backlog size (events).</summary>
+    public const string BacklogVariable = "FP_BENCH_KAFKA_BACKLOG";
+
     public string Name => "kafka-ingest";
 
-    public string Description => "Kafka mock → embedded event center ingest events/s vs min(raw consume, direct write); watermark lag p50/p99";
+    public string Description => $"Kafka mock → embedded event center ingest events/s vs min(raw consume, direct write in consumption order); watermark lag p50/p99; storage writes in an idle minute (backlog: ${BacklogVariable})";
 
     public async Task<IReadOnlyList<Measurement>> RunAsync(ScenarioContext context)
     {
         LibrdkafkaLoader.EnsureLoaded();
-        var workload = new IngestWorkload(context.Quick ? 20_000 : 200_000);
+        var backlog = int.TryParse(Environment.GetEnvironmentVariable(BacklogVariable), out var n) && n > 0 ? n : context.Quick ? 20_000 : 200_000;
+        var workload = new IngestWorkload(backlog);
         using var cluster = KafkaMockCluster.Start(brokers: 3);
         var topic = UniqueName.For("orders");
-        cluster.CreateTopic(topic, IngestWorkload.Partitions);
+        cluster.CreateTopic(topic, workload.Partitions);
         await using var bus = new KafkaMessageBus(new KafkaBusOptions { BootstrapServers = cluster.BootstrapServers, CreateTopics = false, SessionTimeout = TimeSpan.FromSeconds(6) });
         var source = IngestWorkload.Source(topic);
         await ProduceAsync(bus, topic, workload);
-        context.Log($"{workload.Count:N0} messages produced to {IngestWorkload.Partitions} partitions");
+        context.Log($"{workload.Count:N0} messages produced to {workload.Partitions} partitions");
 
         var rounds = context.Quick ? 1 : 2;
         double consume = 0, write = 0, timeOrdered = 0, ingest = 0;
         for (var round = 1; round <= rounds; round++)
         {
-            var (c, consumed) = await Task.Run(() => RawConsume(cluster.BootstrapServers, topic, workload.Count), context.CancellationToken);
+            var (c, consumed) = await Task.Run(() => RawConsume(cluster.BootstrapServers, topic, workload), context.CancellationToken);
             // The baseline writes the same events in the order a consumer of the topic receives them (as the ingest job
             // does): a backlog arrives partition by partition, which costs the time index more than time order does.
             var w = await DirectWriteRateAsync(source, consumed, context);
@@ -54,6 +64,7 @@ internal sealed class KafkaIngestScenario : IBenchmarkScenario
         var baseline = Math.Min(consume, write);
         var (p50, p99, samples) = await WatermarkLagAsync(bus, cluster, source, context);
         context.Log($"watermark lag over {samples} samples: p50 {p50:0.0} ms, p99 {p99:0.0} ms");
+        var idle = await IdleMinute.StorageWritesAsync(bus, cluster, source, context);
         return
         [
             Measurement.HigherIsBetter("kafka → event center ingest", ingest, "events/s",
@@ -62,6 +73,7 @@ internal sealed class KafkaIngestScenario : IBenchmarkScenario
             Measurement.HigherIsBetter("direct write in time order (reference)", timeOrdered, "events/s", "direct write in consumption order", write),
             Measurement.AgainstTarget("watermark lag p50 under load", p50, "ms", 1000),
             Measurement.AgainstTarget("watermark lag p99 under load", p99, "ms", 2000),
+            new("storage writes in an idle minute after traffic", idle.Writes, "writes", "target 0 writes", 0, idle.Writes == 0 ? 1 : 0),
         ];
     }
 
@@ -75,8 +87,9 @@ internal sealed class KafkaIngestScenario : IBenchmarkScenario
     }
 
     /// <summary>Consumes the whole topic with a plain consumer; returns the rate and the messages in the order received.</summary>
-    private static (double Rate, List<RawMessage> Messages) RawConsume(string bootstrap, string topic, int count)
+    private static (double Rate, List<RawMessage> Messages) RawConsume(string bootstrap, string topic, IngestWorkload workload)
     {
+        var count = workload.Count;
         using var consumer = new ConsumerBuilder<byte[]?, byte[]>(new ConsumerConfig
         {
             BootstrapServers = bootstrap,
@@ -85,10 +98,11 @@ internal sealed class KafkaIngestScenario : IBenchmarkScenario
             EnableAutoCommit = false,
             FetchWaitMaxMs = 50,
         }).Build();
-        consumer.Assign(Enumerable.Range(0, IngestWorkload.Partitions).Select(p => new TopicPartitionOffset(topic, p, Offset.Beginning)));
+        consumer.Assign(Enumerable.Range(0, workload.Partitions).Select(p => new TopicPartitionOffset(topic, p, Offset.Beginning)));
         var messages = new List<RawMessage>(count);
         var watch = Stopwatch.StartNew();
-        while (messages.Count < count && watch.Elapsed < TimeSpan.FromMinutes(3))
+        var limit = TimeSpan.FromMinutes(3 + (count / 200_000));
+        while (messages.Count < count && watch.Elapsed < limit)
         {
             if (consumer.Consume(TimeSpan.FromMilliseconds(100)) is { } result)
             {
@@ -108,7 +122,7 @@ internal sealed class KafkaIngestScenario : IBenchmarkScenario
         {
             foreach (var message in batch)
             {
-                var position = new SourcePosition(topic, (int)(offset % IngestWorkload.Partitions), offset++);
+                var position = new SourcePosition(topic, (int)(offset % workload.Partitions), offset++);
                 messages.Add(new RawMessage(position, message.Key, message.Value, IngestWorkload.T0, []));
             }
         }
@@ -145,7 +159,8 @@ internal sealed class KafkaIngestScenario : IBenchmarkScenario
         }
         var firstBatch = center.Counters.Messages;
         var watch = Stopwatch.StartNew();
-        while (center.Counters.Messages < workload.Count && watch.Elapsed < TimeSpan.FromMinutes(5))
+        var limit = TimeSpan.FromMinutes(5 + (workload.Count / 100_000));
+        while (center.Counters.Messages < workload.Count && watch.Elapsed < limit)
         {
             await center.Signal.Current.WaitAsync(TimeSpan.FromSeconds(5), cancellationToken);
         }
@@ -160,7 +175,7 @@ internal sealed class KafkaIngestScenario : IBenchmarkScenario
     private static async Task<(double P50, double P99, int Samples)> WatermarkLagAsync(IMessageBus bus, KafkaMockCluster cluster, SourceDefinition baseSource, ScenarioContext context)
     {
         var topic = UniqueName.For("lag");
-        cluster.CreateTopic(topic, IngestWorkload.Partitions);
+        cluster.CreateTopic(topic, 16);
         var source = baseSource with { Topics = [topic] };
         await using var center = await EventCenterFixture.CreateAsync();
         var worker = new IngestWorker(bus, new SourceRegistry([source]), center.Events, center.Watermarks, center.DeadLetters,

@@ -29,7 +29,9 @@ public sealed class KafkaMessageBusTests(KafkaFixture kafka) : MessageBusContrac
     public async Task Creating_a_missing_topic_without_permission_to_create_is_a_clear_error()
     {
         await using var bus = await OpenAsync();
-        var error = await Assert.ThrowsAsync<InvalidOperationException>(async () => await bus.CreateTopicAsync("never-created-" + NewGroup(), 1));
+        var topic = "never-created-" + NewGroup();
+        var error = await Assert.ThrowsAsync<TopicUnavailableException>(async () => await bus.CreateTopicAsync(topic, 1));
         Assert.Contains("CreateTopics", error.Message, StringComparison.Ordinal);
+        Assert.Contains(topic, error.Message, StringComparison.Ordinal);
     }
 }

@@ -17,6 +17,15 @@ public abstract class MessageBusContractTests
     protected abstract string NewGroup();
 
     [Fact]
+    public async Task An_existing_topic_is_taken_with_its_partition_count()
+    {
+        await using var bus = await OpenAsync();
+        var topic = await NewTopicAsync(bus, 1);
+        await bus.CreateTopicAsync(topic, 8);
+        Assert.Equal(1, await bus.GetPartitionCountAsync(topic));
+    }
+
+    [Fact]
     public async Task Messages_arrive_in_offset_order_per_partition_and_keys_stick_to_partitions()
     {
         await using var bus = await OpenAsync();

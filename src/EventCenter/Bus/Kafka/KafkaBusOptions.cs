@@ -11,10 +11,17 @@ public sealed record KafkaBusOptions
 
     /// <summary>
     /// Create missing topics with the admin API. Off, <see cref="IMessageBus.CreateTopicAsync"/> only checks that
-    /// the topic exists with enough partitions (for clusters where topics are provisioned by admins, and for
-    /// librdkafka's mock cluster, which does not implement CreateTopics). Default: true.
+    /// the topic exists (for clusters where topics are provisioned by admins, and for librdkafka's mock cluster,
+    /// which does not answer CreateTopics). Existing topics are taken with any partition count either way.
+    /// Default: true.
     /// </summary>
     public bool CreateTopics { get; init; } = true;
+
+    /// <summary>
+    /// How long a CreateTopics request may go unanswered before start-up fails with an error naming the topic.
+    /// Default: 5 s.
+    /// </summary>
+    public TimeSpan TopicCreateTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
     /// <summary>Replication factor of topics created by the platform. Default: 3.</summary>
     public short ReplicationFactor { get; init; } = 3;
@@ -38,9 +45,9 @@ public sealed record KafkaBusOptions
         {
             throw new ArgumentException("KafkaBusOptions.BootstrapServers is required.");
         }
-        if (SessionTimeout < TimeSpan.FromSeconds(1) || OperationTimeout <= TimeSpan.Zero || Linger < TimeSpan.Zero || ReplicationFactor < 1)
+        if (SessionTimeout < TimeSpan.FromSeconds(1) || OperationTimeout <= TimeSpan.Zero || TopicCreateTimeout <= TimeSpan.Zero || Linger < TimeSpan.Zero || ReplicationFactor < 1)
         {
-            throw new ArgumentException("KafkaBusOptions: SessionTimeout ≥ 1 s, OperationTimeout > 0, Linger ≥ 0, ReplicationFactor ≥ 1.");
+            throw new ArgumentException("KafkaBusOptions: SessionTimeout ≥ 1 s, OperationTimeout > 0, TopicCreateTimeout > 0, Linger ≥ 0, ReplicationFactor ≥ 1.");
         }
     }
 }

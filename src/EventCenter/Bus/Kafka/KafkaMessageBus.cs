@@ -1,5 +1,4 @@
 using Confluent.Kafka;
-using Confluent.Kafka.Admin;
 using FeaturePlatform.EventCenter.Kafka;
 
 namespace FeaturePlatform.EventCenter.Bus.Kafka;
@@ -12,6 +11,7 @@ public sealed class KafkaMessageBus : IMessageBus
 
     private readonly KafkaBusOptions options;
     private readonly IAdminClient admin;
+    private readonly KafkaTopics topics;
 
     /// <summary>Connects to the cluster in <paramref name="options"/>.</summary>
     public KafkaMessageBus(KafkaBusOptions options)
@@ -21,48 +21,28 @@ public sealed class KafkaMessageBus : IMessageBus
         LibrdkafkaLoader.EnsureLoaded();
         this.options = options;
         admin = new AdminClientBuilder(Apply(new AdminClientConfig { BootstrapServers = options.BootstrapServers, ClientId = options.ClientId })).Build();
+        topics = new KafkaTopics(admin, options);
     }
 
     /// <inheritdoc />
-    public async ValueTask CreateTopicAsync(string topic, int partitions, CancellationToken cancellationToken = default)
+    /// <remarks>
+    /// An existing topic is taken with whatever partition count it has. A missing one is created with
+    /// <paramref name="partitions"/> partitions when <see cref="KafkaBusOptions.CreateTopics"/> is on; otherwise, or
+    /// when creation fails or gets no answer within <see cref="KafkaBusOptions.TopicCreateTimeout"/>, a
+    /// <see cref="TopicUnavailableException"/> names the topic and the cause.
+    /// </remarks>
+    public ValueTask CreateTopicAsync(string topic, int partitions, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(topic);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(partitions);
-        var existing = await GetPartitionCountAsync(topic, cancellationToken);
-        if (existing is { } n)
-        {
-            if (n < partitions)
-            {
-                throw new InvalidOperationException($"Kafka topic '{topic}' has {n} partitions; {partitions} are needed.");
-            }
-            return;
-        }
-        if (!options.CreateTopics)
-        {
-            throw new InvalidOperationException($"Kafka topic '{topic}' does not exist and KafkaBusOptions.CreateTopics is off; ask an admin to create it.");
-        }
-        try
-        {
-            await admin.CreateTopicsAsync(
-                [new TopicSpecification { Name = topic, NumPartitions = partitions, ReplicationFactor = options.ReplicationFactor }],
-                new CreateTopicsOptions { OperationTimeout = options.OperationTimeout, RequestTimeout = options.OperationTimeout })
-                .WaitAsync(options.OperationTimeout, cancellationToken);
-        }
-        catch (CreateTopicsException e) when (e.Results.All(r => r.Error.Code is ErrorCode.TopicAlreadyExists or ErrorCode.NoError))
-        {
-            // Another process created it first.
-        }
+        return topics.EnsureAsync(topic, partitions, cancellationToken);
     }
 
     /// <inheritdoc />
-    public async ValueTask<int?> GetPartitionCountAsync(string topic, CancellationToken cancellationToken = default)
+    public ValueTask<int?> GetPartitionCountAsync(string topic, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(topic);
-        // Metadata of all topics: asking for one topic by name makes brokers with auto-creation create it.
-        // librdkafka's metadata call blocks; run it off the caller's thread.
-        var metadata = await Task.Run(() => admin.GetMetadata(options.OperationTimeout), cancellationToken);
-        var t = metadata.Topics.FirstOrDefault(x => x.Topic == topic);
-        return t is null || t.Error.Code == ErrorCode.UnknownTopicOrPart || t.Partitions.Count == 0 ? null : t.Partitions.Count;
+        return topics.PartitionCountAsync(topic, options.OperationTimeout, cancellationToken);
     }
 
     /// <inheritdoc />

@@ -1,10 +1,12 @@
 using FeaturePlatform.EventCenter.Consistency;
 using FeaturePlatform.EventCenter.Ingestion;
 using FeaturePlatform.EventCenter.Ingestion.DeadLetters;
+using FeaturePlatform.EventCenter.Storage;
 using FeaturePlatform.EventCenter.Storage.Embedded;
 using FeaturePlatform.EventCenter.Tiering;
 using FeaturePlatform.EventCenter.Watermarks;
 using FeaturePlatform.Testing.Infrastructure;
+using FeaturePlatform.Testing.Storage;
 
 namespace FeaturePlatform.Benchmarks.Scenarios.Ingest;
 
@@ -13,20 +15,30 @@ internal sealed class EventCenterFixture : IAsyncDisposable
 {
     private readonly string directory = Path.Combine(Path.GetTempPath(), UniqueName.For("bench-ec"));
 
-    private EventCenterFixture()
+    private EventCenterFixture(bool counting)
     {
         Hot = EmbeddedWideTableStore.Open(new EmbeddedStoreOptions { Directory = Path.Combine(directory, "hot") });
         Cold = EmbeddedWideTableStore.Open(new EmbeddedStoreOptions { Directory = Path.Combine(directory, "cold") });
+        HotCounter = counting ? new CountingWideTableStore(Hot) : null;
+        ColdCounter = counting ? new CountingWideTableStore(Cold) : null;
+        IWideTableStore hot = HotCounter ?? (IWideTableStore)Hot;
+        IWideTableStore cold = ColdCounter ?? (IWideTableStore)Cold;
         // A window reaching back far enough that the synthetic 2026 events are hot, as live events are.
-        Events = new TieredEventStore(Hot, Cold, options: new TieringOptions { HotWindow = TimeSpan.FromDays(3650) });
-        Watermarks = new WatermarkStore(Hot);
-        DeadLetters = new TableDeadLetterStore(Hot);
+        Events = new TieredEventStore(hot, cold, options: new TieringOptions { HotWindow = TimeSpan.FromDays(3650) });
+        Watermarks = new WatermarkStore(hot);
+        DeadLetters = new TableDeadLetterStore(hot);
         Waiter = new ConsistencyWaiter(Watermarks, Signal);
     }
 
     public EmbeddedWideTableStore Hot { get; }
 
     public EmbeddedWideTableStore Cold { get; }
+
+    /// <summary>Counts the hot store's calls (when created with counting).</summary>
+    public CountingWideTableStore? HotCounter { get; }
+
+    /// <summary>Counts the cold store's calls (when created with counting).</summary>
+    public CountingWideTableStore? ColdCounter { get; }
 
     public TieredEventStore Events { get; }
 
@@ -40,9 +52,9 @@ internal sealed class EventCenterFixture : IAsyncDisposable
 
     public IngestCounters Counters { get; } = new();
 
-    public static async Task<EventCenterFixture> CreateAsync()
+    public static async Task<EventCenterFixture> CreateAsync(bool counting = false)
     {
-        var fixture = new EventCenterFixture();
+        var fixture = new EventCenterFixture(counting);
         await fixture.Events.EnsureTablesAsync();
         await fixture.Watermarks.EnsureTableAsync();
         await fixture.DeadLetters.EnsureTableAsync();

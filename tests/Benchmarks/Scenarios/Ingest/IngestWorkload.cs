@@ -4,13 +4,18 @@ using FeaturePlatform.EventCenter.Ingestion.Sources;
 
 namespace FeaturePlatform.Benchmarks.Scenarios.Ingest;
 
-/// <summary>Synthetic order messages (JSON, ~200 B, own ids) of one source on a 16-partition topic.</summary>
+/// <summary>
+/// Synthetic order messages (JSON, ~200 B, own ids) of one source on a topic of <see cref="Partitions"/> partitions
+/// (16, or more for big backlogs: the mock cluster keeps only ~5 MiB per partition).
+/// </summary>
 internal sealed class IngestWorkload(int count)
 {
-    public const int Partitions = 16;
     public const long T0 = 1_767_225_600_000;
 
     public int Count => count;
+
+    /// <summary>Partitions: 16, or enough for ~2 MiB of messages per partition.</summary>
+    public int Partitions { get; } = Math.Max(16, count / 10_000);
 
     public static SourceDefinition Source(string topic) => new()
     {

@@ -1,0 +1,77 @@
+using System.Globalization;
+using System.Text;
+using FeaturePlatform.EventCenter.Bus;
+using FeaturePlatform.EventCenter.Hosting;
+using FeaturePlatform.EventCenter.Ingestion;
+using FeaturePlatform.EventCenter.Watermarks;
+using FeaturePlatform.Testing.Storage;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace FeaturePlatform.EventCenter.Tests.Ingestion;
+
+/// <summary>
+/// The whole event center as production builds it (embedded stores and bus, two ingest workers running), with
+/// both stores wrapped in counters: once traffic stops and the idle partitions' watermarks follow the clock, many
+/// idle rounds make no storage write and no watermark read, while the watermark read back keeps following the clock.
+/// </summary>
+public sealed class IdleStorageWritesTests
+{
+    [Fact]
+    public async Task An_idle_platform_does_no_storage_writes_and_its_watermarks_still_follow_the_clock()
+    {
+        await using var center = new EventCenterHost(new Dictionary<string, string?>
+        {
+            ["EventCenter:TopicPartitions"] = "4",
+            ["EventCenter:IngestWorkers"] = "2",
+            ["EventCenter:Ingest:MaxBatchWait"] = "00:00:00.020",
+            ["EventCenter:Ingest:IdlePartitionTimeout"] = "00:00:00.300",
+            ["EventCenter:Ingest:IdleWatermarkLag"] = "00:00:00.100",
+            ["EventCenter:Sources:0:Name"] = "orders",
+            ["EventCenter:Sources:0:KeyFields:0"] = "user_id",
+            ["EventCenter:Sources:0:TimeField"] = "t",
+            ["EventCenter:Sources:0:IdField"] = "oid",
+        });
+        await center.Host.StartAsync();
+        var services = center.Services;
+        await services.GetRequiredService<EventCenterStartup>().Ready;
+        var watermarks = services.GetRequiredService<IWatermarkStore>();
+        var counters = services.GetRequiredService<IngestCounters>();
+
+        // Traffic: 200 events over every partition; the watermark advances with it.
+        var t0 = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        await using (var producer = services.GetRequiredService<IMessageBus>().CreateProducer())
+        {
+            var messages = Enumerable.Range(0, 200).Select(i => new OutgoingMessage(
+                Encoding.UTF8.GetBytes($"u{i % 20}"),
+                Encoding.UTF8.GetBytes($$"""{"oid":"o{{i}}","user_id":"u{{i % 20}}","t":{{(t0 + i).ToString(CultureInfo.InvariantCulture)}}}"""))).ToList();
+            await producer.ProduceAsync("orders", messages);
+        }
+        await Poll.UntilAsync(async () => counters.Written == 200 && await watermarks.GetEventTimeAsync("orders") >= t0 + 199, "the traffic is stored and the watermark passed it");
+
+        // Traffic stopped: the idle partitions' marks start following the clock (a change, written once).
+        var stoppedAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        await Poll.UntilAsync(async () => await watermarks.GetEventTimeAsync("orders") >= stoppedAt, "the idle watermark follows the clock");
+        var hot = center.HotStore!;
+        var writesBefore = center.Writes;
+        var readsBefore = hot.Count(StoreCall.Get, "watermarks") + hot.Count(StoreCall.Scan, "watermarks");
+        var roundsBefore = counters.IdleRounds;
+        var watermarkBefore = (await watermarks.GetEventTimeAsync("orders"))!.Value;
+
+        // Idle: many idle rounds (every partition idle well past IdlePartitionTimeout), the watermark keeps moving.
+        var polls = 0;
+        await Poll.UntilAsync(
+            async () =>
+            {
+                polls++;
+                return counters.IdleRounds >= roundsBefore + 40 && await watermarks.GetEventTimeAsync("orders") >= watermarkBefore + 1_500;
+            },
+            "40 idle rounds and 1.5 s of watermark progress");
+        var writesDuringIdle = center.Writes - writesBefore;
+        var readsDuringIdle = hot.Count(StoreCall.Get, "watermarks") + hot.Count(StoreCall.Scan, "watermarks") - readsBefore;
+
+        Assert.True(writesDuringIdle == 0, $"{writesDuringIdle} storage writes while idle; hot [{hot.Describe()}] cold [{center.ColdStore!.Describe()}]");
+        // The only watermark reads are this test's own polls (GetEventTimeAsync): the workers read nothing per round.
+        Assert.True(readsDuringIdle <= polls, $"{readsDuringIdle} watermark reads for {polls} polls in {counters.IdleRounds - roundsBefore} idle rounds");
+        Assert.Equal(0, counters.LateEvents);
+    }
+}
