@@ -42,7 +42,12 @@ public static class PlatformDefaults
         app.UseWebUi();
         app.UseApiPipeline();
         app.MapHealthChecks("/health/live", new() { Predicate = check => check.Tags.Contains("live") });
-        app.MapHealthChecks("/health/ready", new() { Predicate = check => check.Tags.Contains(ReadyTag) || check.Tags.Contains("live") });
+        // Readiness answers JSON naming each check's status and cause (Degraded still answers 200: the API serves).
+        app.MapHealthChecks("/health/ready", new()
+        {
+            Predicate = check => check.Tags.Contains(ReadyTag) || check.Tags.Contains("live"),
+            ResponseWriter = Health.HealthJsonWriter.WriteAsync,
+        });
         app.MapMessageForwardApi();
         app.MapEventCenterApi();
         app.MapFeaturesApi();

@@ -1,10 +1,12 @@
 using System.Collections.Concurrent;
+using FeaturePlatform.EventCenter.Hosting;
 using FeaturePlatform.EventCenter.Ingestion;
+using FeaturePlatform.EventCenter.Ingestion.Formats;
 
 namespace FeaturePlatform.FeatureApi.Metrics;
 
 /// <summary>The host's counters and latency histograms, rendered in the Prometheus text format at <c>/metrics</c>.</summary>
-public sealed class ApiMetrics(IngestCounters ingest)
+public sealed class ApiMetrics(IngestCounters ingest, IngestionProgress progress)
 {
     private readonly ConcurrentDictionary<(string Group, string Method, string Status), StrongBox> requests = new();
     private readonly ConcurrentDictionary<string, Histogram> durations = new(StringComparer.Ordinal);
@@ -66,12 +68,33 @@ public sealed class ApiMetrics(IngestCounters ingest)
         }
         Counter(w, "eventcenter_ingest_messages_total", "Messages consumed by the ingest workers.", ingest.Messages);
         Counter(w, "eventcenter_ingest_written_total", "Events newly stored.", ingest.Written);
-        Counter(w, "eventcenter_ingest_duplicates_total", "Events already stored (re-deliveries): not stored again.", ingest.Duplicates);
-        Counter(w, "eventcenter_ingest_conflicts_total", "Events whose id was held by a different event: ignored.", ingest.Conflicts);
+        Counter(w, "eventcenter_ingest_duplicates_total", "The same change delivered again (re-deliveries, connector re-sends): not stored again.", ingest.Duplicates);
+        Counter(w, "eventcenter_ingest_conflicts_total", "Events whose id was held by a different change: not stored, kept as a conflict record (GET /api/dead-letters?kind=conflict).", ingest.Conflicts);
         Counter(w, "eventcenter_ingest_dead_letters_total", "Messages sent to the dead-letter store.", ingest.DeadLettered);
         Counter(w, "eventcenter_ingest_late_events_total", "Events stored below their source's event-time watermark.", ingest.LateEvents);
         Counter(w, "eventcenter_ingest_batches_total", "Ingest batches completed.", ingest.Batches);
         Counter(w, "eventcenter_ingest_failed_batches_total", "Ingest batches that failed and were retried.", ingest.FailedBatches);
+        w.Family("eventcenter_ingest_housekeeping_total", "counter", "Connector housekeeping messages recognised (not events, not dead letters), by kind.");
+        foreach (var kind in Enum.GetValues<HousekeepingKind>())
+        {
+            w.Sample("eventcenter_ingest_housekeeping_total", [new("kind", kind.ToString().ToLowerInvariant())], ingest.Housekeeping(kind));
+        }
+        var forwarders = progress.Forwarders.OrderBy(f => f.Queue, StringComparer.Ordinal).ToList();
+        w.Family("eventcenter_forwarder_forwarded_total", "counter", "Messages a RabbitMQ forwarder put on the bus and acknowledged, by queue.");
+        foreach (var f in forwarders)
+        {
+            w.Sample("eventcenter_forwarder_forwarded_total", [new("queue", f.Queue)], f.Forwarded);
+        }
+        w.Family("eventcenter_forwarder_dead_letters_total", "counter", "Messages a RabbitMQ forwarder could never deliver: dead-lettered and acknowledged, by queue.");
+        foreach (var f in forwarders)
+        {
+            w.Sample("eventcenter_forwarder_dead_letters_total", [new("queue", f.Queue)], f.DeadLettered);
+        }
+        w.Family("eventcenter_forwarder_reconnects_total", "counter", "Times a RabbitMQ forwarder reconnected, by queue.");
+        foreach (var f in forwarders)
+        {
+            w.Sample("eventcenter_forwarder_reconnects_total", [new("queue", f.Queue)], f.Reconnects);
+        }
         return w.ToString();
     }
 

@@ -46,7 +46,8 @@ public sealed class IdleStorageWritesTests
                 Encoding.UTF8.GetBytes($$"""{"oid":"o{{i}}","user_id":"u{{i % 20}}","t":{{(t0 + i).ToString(CultureInfo.InvariantCulture)}}}"""))).ToList();
             await producer.ProduceAsync("orders", messages);
         }
-        await Poll.UntilAsync(async () => counters.Written == 200 && await watermarks.GetEventTimeAsync("orders") >= t0 + 199, "the traffic is stored and the watermark passed it");
+        await Poll.UntilAsync(async () => counters.Written == 200 && await watermarks.GetEventTimeAsync("orders") >= t0 + 199,
+            $"the traffic is stored and the watermark passed it (written {counters.Written}, duplicates {counters.Duplicates}, watermark {await watermarks.GetEventTimeAsync("orders") - t0} ms after the first event)");
 
         // Traffic stopped: the idle partitions' marks start following the clock (a change, written once).
         var stoppedAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
