@@ -28,7 +28,8 @@ internal sealed class RuntimeHarness : IAsyncDisposable
     private RuntimeHarness(IMessageBus? bus, IReadOnlyList<SourceDefinition> sources)
     {
         Bus = bus;
-        Sources = new SourceRegistry(sources);
+        // Tests declare short bounds unless they set their own: idle sources advance within 50 ms, in-order data exactly.
+        Sources = new SourceRegistry(sources.Select(s => s with { MaxDelay = s.MaxDelay ?? TimeSpan.FromMilliseconds(50), MaxOutOfOrderness = s.MaxOutOfOrderness ?? TimeSpan.Zero }));
         Hot = EmbeddedWideTableStore.Open(new EmbeddedStoreOptions { Directory = Path.Combine(directory, "hot") });
         Cold = EmbeddedWideTableStore.Open(new EmbeddedStoreOptions { Directory = Path.Combine(directory, "cold") });
         Events = new TieredEventStore(Hot, Cold);
@@ -89,7 +90,6 @@ internal sealed class RuntimeHarness : IAsyncDisposable
             GroupId = UniqueName.For("ingest"),
             MaxBatchWait = TimeSpan.FromMilliseconds(20),
             IdlePartitionTimeout = TimeSpan.FromMilliseconds(200),
-            IdleWatermarkLag = TimeSpan.FromMilliseconds(50),
         }, NullLogger.Instance, IngestCounters, Signal);
         Run(worker.RunAsync);
     }

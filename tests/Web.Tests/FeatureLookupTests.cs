@@ -9,7 +9,7 @@ public sealed class FeatureLookupTests(WebHost host)
     [Fact]
     public async Task The_event_browser_looks_up_the_features_the_running_job_computed()
     {
-        var (user, _) = await Orders.PostAsync(host, 2031, 40, 60);
+        var (user, _) = await Orders.PostAsync(host, 1981, 40, 60);
         using var reader = host.Client("demo-reader");
         await Poll.UntilAsync(async () =>
         {

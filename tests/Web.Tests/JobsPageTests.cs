@@ -8,7 +8,7 @@ public sealed class JobsPageTests(WebHost host)
     [Fact]
     public async Task The_jobs_dashboard_lists_jobs_with_watermarks_and_an_admin_disables_and_enables_one()
     {
-        await Orders.PostAsync(host, 2041, 10);
+        await Orders.PostAsync(host, 1991, 10);
         var page = await Pages.OpenAsync(host, "demo-admin", "#/jobs");
         var row = page.Locator("#jobs-table tbody tr", new() { HasText = "order_stats_30d" });
         await Assertions.Expect(row).ToContainTextAsync("enabled");
@@ -47,7 +47,7 @@ public sealed class JobErrorsPageTests(WebHost host)
     public async Task A_failing_event_shows_as_an_error_count_and_a_record_with_its_traceback()
     {
         var user = $"u-{Guid.NewGuid():N}";
-        var t0 = new DateTimeOffset(2051, 1, 1, 0, 0, 0, TimeSpan.Zero).ToUnixTimeMilliseconds() + Random.Shared.NextInt64(0, 3600) * Orders.Day;
+        var t0 = new DateTimeOffset(1976, 1, 1, 0, 0, 0, TimeSpan.Zero).ToUnixTimeMilliseconds() + Random.Shared.NextInt64(0, 3600) * Orders.Day;
         await host.ForwardAndWaitAsync("orders", user, new[] { new { order_id = $"{user}-bad", user_id = user, created_at = t0, amount = "not a number" } });
         // The running job fails on it; the dashboard refreshes itself until the record shows.
         var page = await Pages.OpenAsync(host, "demo-reader", "#/jobs/order_stats_30d");

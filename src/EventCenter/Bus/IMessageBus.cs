@@ -66,4 +66,12 @@ public interface IBusConsumer : IAsyncDisposable
 
     /// <summary>The group's committed position of a partition (0 when nothing is committed).</summary>
     ValueTask<long> GetCommittedAsync(string topic, int partition, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The end offset (the offset the next appended message gets) of an assigned partition as this member last saw it
+    /// while consuming — Kafka's high watermark from the last fetch, the embedded bus's end at the last read — or null
+    /// when not known lately. Cheap and local: no broker call. Ingestion uses it to tell a caught-up partition from
+    /// one it has not yet read to the end.
+    /// </summary>
+    long? KnownEndOffset(BusPartition partition) => null;
 }

@@ -63,7 +63,21 @@ public sealed class IngestCounters(TimeProvider? clock = null)
 
     internal void AddDeadLettered(long n) => Interlocked.Add(ref deadLettered, n);
 
-    internal void AddLate(long n) => Interlocked.Add(ref lateEvents, n);
+    /// <summary>Late events per source: stored with an event time at or below the source's watermark.</summary>
+    public IReadOnlyDictionary<string, long> LateBySource => lateBySource.ToDictionary(kv => kv.Key, kv => Interlocked.Read(ref kv.Value.Value));
+
+    internal void AddLate(string source, long n)
+    {
+        Interlocked.Add(ref lateEvents, n);
+        Interlocked.Add(ref lateBySource.GetOrAdd(source, _ => new Box()).Value, n);
+    }
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Box> lateBySource = new(StringComparer.Ordinal);
+
+    private sealed class Box
+    {
+        public long Value;
+    }
 
     /// <summary>
     /// Failed attempts since the last stored batch, and the last failure's topics and cause (null after a success).

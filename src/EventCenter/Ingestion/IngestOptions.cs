@@ -13,16 +13,17 @@ public sealed record IngestOptions
     public TimeSpan MaxBatchWait { get; init; } = TimeSpan.FromMilliseconds(100);
 
     /// <summary>
-    /// A partition with no new message for this long, while the job keeps polling, is idle: it stops holding back
-    /// its source's event-time watermark (see <see cref="IdleWatermarkLag"/>). Default: 2 s.
+    /// Events whose event time is further than this ahead of the ingest clock are dead-lettered (a bad clock or a
+    /// typo such as year 9999 would otherwise pin the source's watermark in the future). Default: 10 minutes.
     /// </summary>
-    public TimeSpan IdlePartitionTimeout { get; init; } = TimeSpan.FromSeconds(2);
+    public TimeSpan MaxEventTimeAhead { get; init; } = TimeSpan.FromMinutes(10);
 
     /// <summary>
-    /// An idle partition's event-time mark follows the clock at this distance, allowing for producers' clock skew
-    /// and messages in flight. Default: 1 s.
+    /// A partition with no new message for this long, and stored up to the end offset the consumer last saw, is idle:
+    /// it stops holding back its source's event-time watermark, which then follows the clock at the source's
+    /// <see cref="Sources.SourceDefinition.MaxDelay"/>. Default: 2 s.
     /// </summary>
-    public TimeSpan IdleWatermarkLag { get; init; } = TimeSpan.FromSeconds(1);
+    public TimeSpan IdlePartitionTimeout { get; init; } = TimeSpan.FromSeconds(2);
 
     /// <summary>
     /// An idle partition's mark is not rewritten on every idle round: a clock rule is stored once
@@ -56,9 +57,9 @@ public sealed record IngestOptions
     public void Validate()
     {
         if (string.IsNullOrWhiteSpace(GroupId) || MaxBatchMessages <= 0 || MaxBatchWait <= TimeSpan.Zero
-            || IdlePartitionTimeout <= TimeSpan.Zero || IdleMarkLease <= TimeSpan.Zero || IdleWatermarkLag < TimeSpan.Zero || RetryDelay < TimeSpan.Zero || MaxRetryDelay < RetryDelay)
+            || IdlePartitionTimeout <= TimeSpan.Zero || MaxEventTimeAhead <= TimeSpan.Zero || IdleMarkLease <= TimeSpan.Zero || RetryDelay < TimeSpan.Zero || MaxRetryDelay < RetryDelay)
         {
-            throw new ArgumentException("IngestOptions: GroupId required; MaxBatchMessages, MaxBatchWait, IdlePartitionTimeout, IdleMarkLease positive; lags non-negative; MaxRetryDelay at least RetryDelay.");
+            throw new ArgumentException("IngestOptions: GroupId required; MaxBatchMessages, MaxBatchWait, IdlePartitionTimeout, IdleMarkLease positive; MaxRetryDelay at least RetryDelay.");
         }
     }
 }

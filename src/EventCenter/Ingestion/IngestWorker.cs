@@ -118,7 +118,7 @@ public sealed class IngestWorker
     {
         try
         {
-            await tracker.RecordIdleAsync(consumer.Assignment, stoppingToken);
+            await tracker.RecordIdleAsync(consumer, stoppingToken);
             return true;
         }
         catch (Exception e) when (e is IOException or Storage.WideTableStoreException)
@@ -147,6 +147,8 @@ public sealed class IngestWorker
                 await StoreAsync(batch, stoppingToken);
                 await consumer.CommitAsync(Commits(batch.Messages), stoppingToken);
                 Counters.AddBatch();
+                // Quiet partitions are checked while others are busy too: a busy topic must not stall a quiet source.
+                await tracker.MaybeRecordIdleAsync(consumer, stoppingToken);
                 if (attempt > 1)
                 {
                     logger.LogInformation("Ingest batch of {Count} messages stored after {Attempts} attempts", batch.Messages.Count, attempt);
@@ -201,6 +203,8 @@ public sealed class IngestWorker
         var parsed = new List<(BusMessage, IReadOnlyList<ChangeEvent>)>(batch.Count);
         var events = new List<ChangeEvent>(batch.Count);
         var rejected = new List<DeadLetter>();
+        var heartbeats = new List<(BusMessage, string, long)>();
+        var latestAllowed = now + (long)options.MaxEventTimeAhead.TotalMilliseconds;
         foreach (var message in batch)
         {
             var position = new SourcePosition(message.Topic, message.Partition, message.Offset);
@@ -215,9 +219,21 @@ public sealed class IngestWorker
             {
                 rejected.Add(new DeadLetter(source.Name, position, result.Error!, message.Key, message.Value, message.Headers, now));
             }
+            else if (result.Events.FirstOrDefault(e => e.EventTime > latestAllowed) is { } future)
+            {
+                // A bad clock or a typo (year 9999) must not pin the source's watermark in the future.
+                rejected.Add(new DeadLetter(source.Name, position,
+                    $"event time {future.EventTime} ({DateTimeOffset.FromUnixTimeMilliseconds(future.EventTime):u}) is more than " +
+                    $"{options.MaxEventTimeAhead} ahead of the ingest clock; check the producer's clock or the time field (limit: EventCenter:Ingest:MaxEventTimeAhead)",
+                    message.Key, message.Value, message.Headers, now));
+            }
             else if (result.HousekeepingMessage is { } housekeeping)
             {
                 NoteHousekeeping(source, position, housekeeping);
+                if (housekeeping is { Kind: HousekeepingKind.Heartbeat, Time: { } beat } && beat <= latestAllowed)
+                {
+                    heartbeats.Add((message, source.Name, beat));
+                }
                 parsed.Add((message, result.Events));
             }
             else
@@ -226,7 +242,7 @@ public sealed class IngestWorker
                 events.AddRange(result.Events);
             }
         }
-        return new ParsedBatch(batch, parsed, events, rejected);
+        return new ParsedBatch(batch, parsed, events, rejected, heartbeats);
     }
 
     /// <summary>Counts a connector's housekeeping message; schema changes and truncates are worth a line in the log.</summary>
@@ -267,7 +283,7 @@ public sealed class IngestWorker
                 logger.LogWarning("Dead-lettered {Position} of source {Source}: {Reason}", letter.Position, letter.Source ?? "(none)", letter.Reason);
             }
         }
-        await tracker.RecordStoredAsync(batch.Messages, batch.Parsed, cancellationToken);
+        await tracker.RecordStoredAsync(batch.Messages, batch.Parsed, batch.Heartbeats, cancellationToken);
         Counters.AddMessages(batch.Messages.Count);
         Counters.AddDeadLettered(batch.Rejected.Count);
     }
@@ -303,5 +319,6 @@ public sealed class IngestWorker
         IReadOnlyList<BusMessage> Messages,
         IReadOnlyList<(BusMessage Message, IReadOnlyList<ChangeEvent> Events)> Parsed,
         IReadOnlyList<ChangeEvent> Events,
-        IReadOnlyList<DeadLetter> Rejected);
+        IReadOnlyList<DeadLetter> Rejected,
+        IReadOnlyList<(BusMessage Message, string Source, long Time)> Heartbeats);
 }

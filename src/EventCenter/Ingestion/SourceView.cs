@@ -19,6 +19,25 @@ internal sealed class SourceView(SourceMarks stored)
     /// <summary>The stored mark of a partition (empty when none).</summary>
     public StoredMark TimeMark(BusPartition partition) => times.GetValueOrDefault((partition.Topic, partition.Partition));
 
+    /// <summary>
+    /// True when everything of the partition up to <paramref name="endOffset"/> (the end the consumer last saw; null:
+    /// unknown) is stored, as far as this view knows: an empty partition, or a stored offset watermark at the end.
+    /// </summary>
+    public bool IsCaughtUp(BusPartition partition, long? endOffset) =>
+        endOffset is { } end && (end == 0 || (offsets.TryGetValue((partition.Topic, partition.Partition), out var stored) && stored >= end));
+
+    /// <summary>True (and remembered) when <paramref name="value"/> raises the partition's stored value.</summary>
+    public bool RaiseValue(BusPartition partition, long value)
+    {
+        var known = TimeMark(partition);
+        if (known.Value is { } v && v >= value)
+        {
+            return false;
+        }
+        times[(partition.Topic, partition.Partition)] = known with { Value = value };
+        return true;
+    }
+
     /// <summary>True (and remembered) when <paramref name="next"/> raises the partition's offset watermark.</summary>
     public bool RaiseOffset(BusPartition partition, long next)
     {

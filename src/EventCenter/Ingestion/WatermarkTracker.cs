@@ -8,14 +8,18 @@ namespace FeaturePlatform.EventCenter.Ingestion;
 /// <summary>
 /// Advances the watermark index after each stored batch: per (source, partition) the next offset (everything
 /// below is stored) and the partition's event-time mark; per source the event-time watermark, the minimum of its
-/// partitions' marks. A partition that has been idle for <see cref="IngestOptions.IdlePartitionTimeout"/> lets its
-/// mark follow the clock (minus <see cref="IngestOptions.IdleWatermarkLag"/>) so a quiet partition never holds its
-/// source back forever.
+/// partitions' marks (SEMANTICS.md §2).
 /// </summary>
 /// <remarks>
-/// <para>The event-time mark of a partition is the highest event time stored from it, which covers every earlier
-/// event when event times are non-decreasing within a partition (CDC commit order; messages keyed by entity). Events
-/// arriving below their source's watermark are stored and counted as late.</para>
+/// <para>The event-time mark of a partition is the highest event time stored from it minus the source's
+/// <see cref="SourceDefinition.EffectiveMaxOutOfOrderness"/>: every on-time event of the partition at or below it is
+/// stored. A partition that is <em>caught up</em> (stored up to the end offset the consumer last saw) and idle for
+/// <see cref="IngestOptions.IdlePartitionTimeout"/> no longer holds its source back: its mark follows the clock at the
+/// source's <see cref="SourceDefinition.EffectiveMaxDelay"/> (the longest a change takes to reach the bus), or rises
+/// to the time of the source's latest heartbeat. A partition that is not caught up (a backlog, a lagging consumer)
+/// never follows the clock. Idle partitions are checked after every stored batch too, so a busy topic in the same
+/// group does not stall a quiet source. Events arriving below their source's watermark are stored and counted as
+/// late, per source.</para>
 /// <para>Writes: the tracker remembers what it knows to be stored (<see cref="SourceView"/>) and writes only rows
 /// that change, all of a round in one batch (<see cref="IWatermarkStore.WriteAsync"/>, max-merged, no read first).
 /// An idle partition's mark is stored once as a clock rule (renewed when half of
@@ -35,8 +39,9 @@ internal sealed class WatermarkTracker(
     private readonly Dictionary<BusPartition, long> lastMessageAt = [];
     private readonly Dictionary<string, SourceView> views = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> partitionCounts = new(StringComparer.Ordinal);
-    private readonly long lag = (long)options.IdleWatermarkLag.TotalMilliseconds;
+    private readonly Dictionary<string, long> heartbeatTimes = new(StringComparer.Ordinal);
     private readonly long lease = (long)options.IdleMarkLease.TotalMilliseconds;
+    private long lastIdleCheck;
 
     private long Now => clock.GetUtcNow().ToUnixTimeMilliseconds();
 
@@ -44,18 +49,37 @@ internal sealed class WatermarkTracker(
     public void CountLate(IEnumerable<ChangeEvent> events)
     {
         var now = Now;
-        counters.AddLate(events.Count(e => views.TryGetValue(e.Source, out var view) && e.EventTime < view.EventTime.At(now)));
+        foreach (var late in events.Where(e => views.TryGetValue(e.Source, out var view) && e.EventTime <= view.EventTime.At(now)).GroupBy(e => e.Source))
+        {
+            counters.AddLate(late.Key, late.Count());
+        }
     }
 
     /// <summary>Records a stored batch: every message in it is handled (stored or dead-lettered).</summary>
-    public async ValueTask RecordStoredAsync(IReadOnlyList<BusMessage> batch, IReadOnlyList<(BusMessage Message, IReadOnlyList<ChangeEvent> Events)> parsed, CancellationToken cancellationToken)
+    /// <param name="batch">The messages stored (or dead-lettered).</param>
+    /// <param name="parsed">The events of each stored message.</param>
+    /// <param name="heartbeats">Connector heartbeats in the batch: the partition and the heartbeat's time.</param>
+    /// <param name="cancellationToken">Cancels the write.</param>
+    public async ValueTask RecordStoredAsync(
+        IReadOnlyList<BusMessage> batch,
+        IReadOnlyList<(BusMessage Message, IReadOnlyList<ChangeEvent> Events)> parsed,
+        IReadOnlyList<(BusMessage Message, string Source, long Time)> heartbeats,
+        CancellationToken cancellationToken)
     {
         var now = Now;
         var round = new List<WatermarkWrite>();
         var changed = new HashSet<string>(StringComparer.Ordinal);
+        // A partition's mark: its highest stored event time less the source's allowed out-of-orderness.
         var highs = parsed.Where(p => p.Events.Count > 0)
             .GroupBy(p => (Partition: new BusPartition(p.Message.Topic, p.Message.Partition), Source: p.Events[0].Source))
-            .ToDictionary(g => g.Key, g => (long?)g.SelectMany(p => p.Events).Max(e => e.EventTime));
+            .ToDictionary(g => g.Key, g => (long?)(g.SelectMany(p => p.Events).Max(e => e.EventTime) - OutOfOrderness(g.Key.Source)));
+        foreach (var beat in heartbeats)
+        {
+            // A heartbeat partition's mark is its heartbeat time; the source's caught-up partitions follow at idle checks.
+            var key = (new BusPartition(beat.Message.Topic, beat.Message.Partition), beat.Source);
+            highs[key] = Math.Max(highs.GetValueOrDefault(key) ?? long.MinValue, beat.Time);
+            heartbeatTimes[beat.Source] = Math.Max(heartbeatTimes.GetValueOrDefault(beat.Source, long.MinValue), beat.Time);
+        }
         foreach (var group in batch.GroupBy(m => new BusPartition(m.Topic, m.Partition)))
         {
             lastMessageAt[group.Key] = now;
@@ -84,17 +108,42 @@ internal sealed class WatermarkTracker(
         await FlushAsync(round, changed, highs.Keys, now, cancellationToken);
     }
 
-    /// <summary>Lets idle assigned partitions' marks follow the clock; no storage call unless a rule changes.</summary>
-    public async ValueTask RecordIdleAsync(IReadOnlyList<BusPartition> assignment, CancellationToken cancellationToken)
+    /// <summary>
+    /// Checks the idle partitions at most every <see cref="IdleCheckInterval"/> (called after each stored batch, so
+    /// a busy topic in the group does not hold back a quiet one).
+    /// </summary>
+    public ValueTask MaybeRecordIdleAsync(IBusConsumer consumer, CancellationToken cancellationToken) =>
+        Now - lastIdleCheck >= IdleCheckInterval ? RecordIdleAsync(consumer, cancellationToken) : ValueTask.CompletedTask;
+
+    private long IdleCheckInterval => Math.Clamp((long)options.IdlePartitionTimeout.TotalMilliseconds / 2, 10, 250);
+
+    /// <summary>
+    /// Lets caught-up idle assigned partitions' marks follow the clock at their source's MaxDelay (or rise to its latest
+    /// heartbeat); stops a partition that is not caught up from following the clock. No storage call unless a row changes.
+    /// </summary>
+    public async ValueTask RecordIdleAsync(IBusConsumer consumer, CancellationToken cancellationToken)
     {
         counters.AddIdleRound();
         var now = Now;
+        lastIdleCheck = now;
         var round = new List<WatermarkWrite>();
         var changed = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var partition in assignment)
+        foreach (var partition in consumer.Assignment)
         {
             if (sources.ForTopic(partition.Topic) is not { } source)
             {
+                continue;
+            }
+            var view = await ViewAsync(source.Name, cancellationToken);
+            if (!view.IsCaughtUp(partition, consumer.KnownEndOffset(partition)))
+            {
+                // A backlog (or a partition just taken over from another member): never follows the clock.
+                lastMessageAt[partition] = now;
+                if (view.RecordTraffic(partition, null, now) is { Follow: { } freeze })
+                {
+                    round.Add(WatermarkWrite.PartitionTime(source.Name, partition.Topic, partition.Partition, null, freeze));
+                    changed.Add(source.Name);
+                }
                 continue;
             }
             if (!lastMessageAt.TryGetValue(partition, out var last))
@@ -107,15 +156,19 @@ internal sealed class WatermarkTracker(
             {
                 continue;
             }
-            var view = await ViewAsync(source.Name, cancellationToken);
-            if (view.RecordIdle(partition, lag, lease, now) is { } rule)
+            long? beat = heartbeatTimes.TryGetValue(source.Name, out var h) && view.RaiseValue(partition, h) ? h : null;
+            var rule = view.RecordIdle(partition, (long)source.EffectiveMaxDelay.TotalMilliseconds, lease, now);
+            if (rule is not null || beat is not null)
             {
-                round.Add(WatermarkWrite.PartitionTime(source.Name, partition.Topic, partition.Partition, null, rule));
+                round.Add(WatermarkWrite.PartitionTime(source.Name, partition.Topic, partition.Partition, beat, rule));
                 changed.Add(source.Name);
             }
         }
         await FlushAsync(round, changed, [], now, cancellationToken);
     }
+
+    private long OutOfOrderness(string sourceName) =>
+        (long)(sources.Find(sourceName)?.EffectiveMaxOutOfOrderness ?? TimeSpan.Zero).TotalMilliseconds;
 
     /// <summary>Adds the changed sources' watermarks to the round and writes it in one batch.</summary>
     private async ValueTask FlushAsync(List<WatermarkWrite> round, HashSet<string> changed, IReadOnlyCollection<(BusPartition Partition, string Source)> traffic, long now, CancellationToken cancellationToken)

@@ -1,5 +1,7 @@
 using System.Text.Json;
 using FeaturePlatform.EventCenter.Correction;
+using FeaturePlatform.EventCenter.Ingestion;
+using FeaturePlatform.EventCenter.Ingestion.Sources;
 using FeaturePlatform.EventCenter.Ingestion.DeadLetters;
 using FeaturePlatform.EventCenter.Tables;
 using FeaturePlatform.EventCenter.Watermarks;
@@ -34,8 +36,16 @@ public static class EventCenterApi
         return app;
     }
 
-    /// <summary>Watermarks of a source.</summary>
-    public sealed record WatermarksJson(string Source, long? EventTime, IReadOnlyList<PartitionWatermark> Partitions);
+    /// <summary>
+    /// Watermarks of a source: its event-time watermark (every on-time event at or below it is stored), the bounds it is
+    /// built on, late events counted by this process's ingest workers, and per partition the offset watermark, the
+    /// event-time mark and whether the partition is idle and caught up (its mark follows the clock at MaxDelay).
+    /// </summary>
+    public sealed record WatermarksJson(
+        string Source, long? EventTime, long MaxOutOfOrdernessMs, long MaxDelayMs, long LateEvents, IReadOnlyList<PartitionJson> Partitions);
+
+    /// <summary>One partition of a source: offset watermark (null: nothing stored yet), event-time mark, idle and caught up.</summary>
+    public sealed record PartitionJson(string Stream, int Partition, long? NextOffset, long? EventTime, bool Idle);
 
     /// <summary>A dead letter or conflict record; the original bytes base64-encoded.</summary>
     public sealed record DeadLetterJson(
@@ -77,17 +87,24 @@ public static class EventCenterApi
         return e is null ? TypedResults.NotFound() : TypedResults.Ok(EventJson.From(e));
     }
 
-    private static async Task<Ok<WatermarksJson>> GetWatermarksAsync(string source, IWatermarkStore watermarks, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<WatermarksJson>, ProblemHttpResult>> GetWatermarksAsync(
+        string source, IWatermarkStore watermarks, SourceRegistry sources, IngestCounters ingest, TimeProvider clock, CancellationToken cancellationToken)
     {
-        var partitions = new List<PartitionWatermark>();
-        await foreach (var w in watermarks.GetOffsetsAsync(source, cancellationToken))
+        if (sources.Find(source) is not { } definition)
         {
-            if (!w.Stream.StartsWith('\u0001'))
-            {
-                partitions.Add(w);
-            }
+            return TypedResults.Problem($"No source is named '{source}'; GET /api/sources lists them.", statusCode: StatusCodes.Status404NotFound, title: "Unknown source");
         }
-        return TypedResults.Ok(new WatermarksJson(source, await watermarks.GetEventTimeAsync(source, cancellationToken), partitions));
+        var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        var marks = await watermarks.ReadSourceAsync(source, cancellationToken);
+        var keys = marks.Offsets.Keys.Where(k => !k.Stream.StartsWith('\u0001')).Concat(marks.PartitionTimes.Keys).Distinct().Order();
+        var partitions = keys.Select(k =>
+        {
+            var mark = marks.PartitionTimes.GetValueOrDefault(k);
+            return new PartitionJson(k.Item1, k.Item2, marks.Offsets.TryGetValue(k, out var next) ? next : null, mark.At(now), mark.IsFollowing(now));
+        }).ToList();
+        return TypedResults.Ok(new WatermarksJson(source, marks.EventTime.At(now),
+            (long)definition.EffectiveMaxOutOfOrderness.TotalMilliseconds, (long)definition.EffectiveMaxDelay.TotalMilliseconds,
+            ingest.LateBySource.GetValueOrDefault(source), partitions));
     }
 
     private static async Task<Results<Ok<CorrectionReport>, ProblemHttpResult>> RunCorrectionAsync(string source, CorrectionRunner runner, CancellationToken cancellationToken)

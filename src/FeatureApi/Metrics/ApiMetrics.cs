@@ -71,7 +71,11 @@ public sealed class ApiMetrics(IngestCounters ingest, IngestionProgress progress
         Counter(w, "eventcenter_ingest_duplicates_total", "The same change delivered again (re-deliveries, connector re-sends): not stored again.", ingest.Duplicates);
         Counter(w, "eventcenter_ingest_conflicts_total", "Events whose id was held by a different change: not stored, kept as a conflict record (GET /api/dead-letters?kind=conflict).", ingest.Conflicts);
         Counter(w, "eventcenter_ingest_dead_letters_total", "Messages sent to the dead-letter store.", ingest.DeadLettered);
-        Counter(w, "eventcenter_ingest_late_events_total", "Events stored below their source's event-time watermark.", ingest.LateEvents);
+        w.Family("eventcenter_ingest_late_events_total", "counter", "Events stored at or below their source's event-time watermark (late), by source.");
+        foreach (var (source, late) in ingest.LateBySource.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+        {
+            w.Sample("eventcenter_ingest_late_events_total", [new("source", source)], late);
+        }
         Counter(w, "eventcenter_ingest_batches_total", "Ingest batches completed.", ingest.Batches);
         Counter(w, "eventcenter_ingest_failed_batches_total", "Ingest batches that failed and were retried.", ingest.FailedBatches);
         w.Family("eventcenter_ingest_housekeeping_total", "counter", "Connector housekeeping messages recognised (not events, not dead letters), by kind.");

@@ -58,12 +58,13 @@ internal sealed class IngestHarness : IAsyncDisposable
 
     public static async Task<IngestHarness> StartAsync(IMessageBus bus, IEnumerable<SourceDefinition> sources, IngestOptions? options = null)
     {
-        var harness = new IngestHarness(bus, new SourceRegistry(sources), options ?? new IngestOptions
+        // Tests declare short bounds unless they set their own: idle sources advance within 100 ms, in-order data exactly.
+        var quick = sources.Select(s => s with { MaxDelay = s.MaxDelay ?? TimeSpan.FromMilliseconds(100), MaxOutOfOrderness = s.MaxOutOfOrderness ?? TimeSpan.Zero });
+        var harness = new IngestHarness(bus, new SourceRegistry(quick), options ?? new IngestOptions
         {
             GroupId = UniqueName.For("ingest"),
             MaxBatchWait = TimeSpan.FromMilliseconds(50),
             IdlePartitionTimeout = TimeSpan.FromMilliseconds(300),
-            IdleWatermarkLag = TimeSpan.FromMilliseconds(100),
             RetryDelay = TimeSpan.FromMilliseconds(50),
         });
         await harness.Events.EnsureTablesAsync();

@@ -38,7 +38,8 @@ public sealed class KafkaTopicStartupTests(KafkaFixture kafka)
         var counters = center.Services.GetRequiredService<IngestCounters>();
         var watermarks = center.Services.GetRequiredService<IWatermarkStore>();
         await Poll.UntilAsync(async () => counters.Written == 30 && await watermarks.GetOffsetAsync("orders", topic, 0) == 30, "30 events stored from the 1-partition topic");
-        Assert.True(await watermarks.GetEventTimeAsync("orders") >= t0 + 29);
+        // The JSON source allows 1 s of out-of-orderness: the mark sits 1 s below the data until the partition is idle.
+        Assert.True(await watermarks.GetEventTimeAsync("orders") >= t0 + 29 - 1000);
     }
 
     [Fact]

@@ -79,7 +79,7 @@ public sealed class MessageForwardApiTests(PlatformFactory factory) : IClassFixt
         using var post = await client.PostAsync("/api/sources/orders/messages", Json("""{"user_id":"w","created_at":1767225600000}"""));
         Assert.Equal(HttpStatusCode.OK, post.StatusCode);
         var watermarks = await PollAsync(client, "/api/watermarks/orders", w => w.GetProperty("partitions").GetArrayLength() > 0);
-        Assert.All(watermarks.GetProperty("partitions").EnumerateArray(), p => Assert.True(p.GetProperty("nextOffset").GetInt64() > 0));
+        Assert.Contains(watermarks.GetProperty("partitions").EnumerateArray(), p => p.GetProperty("nextOffset").ValueKind == JsonValueKind.Number && p.GetProperty("nextOffset").GetInt64() > 0);
     }
 
     private static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");

@@ -46,7 +46,8 @@ function renderList(section, jobs, marks) {
       j.status.lagMs == null ? '—' : `${fmtNumber(j.status.lagMs / 1000, 1)} s`
         + (j.status.pendingMessages ? ` (${fmtNumber(j.status.pendingMessages)} pending)` : '')), 'num'],
     ['Throughput', (j) => j.status.eventsPerSecond == null ? '—' : `${fmtNumber(j.status.eventsPerSecond, 1)} ev/s`, 'num'],
-    ['Source watermarks (event time)', (j) => h('div', j.triggers.map((t) => h('div', `${t.source}: ${fmtTime(marks[t.source]?.eventTime)}`)))],
+    ['Source watermarks (event time)', (j) => h('div', j.triggers.map((t) => h('div', { title: 'every on-time event at or before this time is stored; late = events that arrived after the watermark had passed them' },
+      `${t.source}: ${fmtTime(marks[t.source]?.eventTime)}${marks[t.source]?.lateEvents ? ` · ${marks[t.source].lateEvents} late` : ''}`)))],
   ], jobs, { id: 'jobs-table' }));
   // Throughput: the runtime's (last 30 s); without it, between refreshes from the events-run counter.
   const now = Date.now();

@@ -10,6 +10,7 @@ internal sealed class EmbeddedBusConsumer : IBusConsumer
     private readonly SqliteConnection connection;
     private readonly SqliteCommand read;
     private readonly Dictionary<(string Topic, int Partition), long> positions = [];
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Topic, int Partition), (long End, long SeenAt)> ends = new();
     private readonly SemaphoreSlim exclusive = new(1, 1);
     private IReadOnlyList<BusPartition> assignment = [];
     private int generation = -1;
@@ -35,6 +36,12 @@ internal sealed class EmbeddedBusConsumer : IBusConsumer
     public string GroupId => group.GroupId;
 
     public IReadOnlyList<BusPartition> Assignment => Volatile.Read(ref assignment);
+
+    /// <summary>How recent a read that reached a partition's end must be to count as knowing its end offset.</summary>
+    private const long EndFreshnessMs = 1_000;
+
+    public long? KnownEndOffset(BusPartition partition) =>
+        ends.TryGetValue((partition.Topic, partition.Partition), out var seen) && bus.NowMs() - seen.SeenAt <= EndFreshnessMs ? seen.End : null;
 
     public async ValueTask<IReadOnlyList<BusMessage>> ConsumeAsync(int maxMessages, TimeSpan maxWait, CancellationToken cancellationToken = default)
     {
@@ -124,6 +131,7 @@ internal sealed class EmbeddedBusConsumer : IBusConsumer
         read.Parameters["$p"].Value = key.Partition;
         read.Parameters["$o"].Value = positions[key];
         read.Parameters["$n"].Value = limit;
+        var before = into.Count;
         using var reader = read.ExecuteReader();
         while (reader.Read())
         {
@@ -139,6 +147,11 @@ internal sealed class EmbeddedBusConsumer : IBusConsumer
             into.Add(message);
             positions[key] = offset + 1;
         }
+        if (into.Count - before < limit)
+        {
+            // The read got everything there was: the partition's end is the read position now.
+            ends[key] = (positions[key], bus.NowMs());
+        }
     }
 
     private void RefreshAssignment()
@@ -151,6 +164,7 @@ internal sealed class EmbeddedBusConsumer : IBusConsumer
         foreach (var revoked in positions.Keys.Except(assigned).ToList())
         {
             positions.Remove(revoked);
+            ends.TryRemove(revoked, out _);
         }
         foreach (var added in assigned.Where(a => !positions.ContainsKey(a)))
         {

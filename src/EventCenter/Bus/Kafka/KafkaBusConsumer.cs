@@ -38,6 +38,20 @@ internal sealed class KafkaBusConsumer : IBusConsumer
         }
     }
 
+    public long? KnownEndOffset(BusPartition partition)
+    {
+        try
+        {
+            // librdkafka updates the high watermark from every fetch response, also for partitions without new messages.
+            var high = consumer.GetWatermarkOffsets(new TopicPartition(partition.Topic, partition.Partition)).High;
+            return high == Offset.Unset || high.Value < 0 ? null : high.Value;
+        }
+        catch (Exception e) when (e is ObjectDisposedException or KafkaException)
+        {
+            return null;
+        }
+    }
+
     public ValueTask<IReadOnlyList<BusMessage>> ConsumeAsync(int maxMessages, TimeSpan maxWait, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxMessages);

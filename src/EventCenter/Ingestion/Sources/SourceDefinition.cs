@@ -40,6 +40,37 @@ public sealed record SourceDefinition
     /// <summary>The source-database table the source mirrors, for offline correction and no-delay fetches. Default: none.</summary>
     public MirroredTable? Mirror { get; init; }
 
+    /// <summary>
+    /// How far behind a later change of the same bus partition a change may arrive (in event time) and still be on
+    /// time: a partition's watermark is its highest stored event time minus this. Null: the format's default
+    /// (<see cref="EffectiveMaxOutOfOrderness"/>).
+    /// </summary>
+    public TimeSpan? MaxOutOfOrderness { get; init; }
+
+    /// <summary>
+    /// The longest a change takes from its event time to the bus (connector or client latency). When every partition
+    /// of the source is caught up and idle, its watermark advances to now minus this — never further on the clock
+    /// alone. A connector's heartbeats (e.g. Debezium's <c>__debezium-heartbeat.&lt;prefix&gt;</c> topic, listed among
+    /// <see cref="Topics"/>) let caught-up partitions reach the heartbeat's time sooner. Null: the default
+    /// (<see cref="EffectiveMaxDelay"/>).
+    /// </summary>
+    public TimeSpan? MaxDelay { get; init; }
+
+    /// <summary>Default of <see cref="MaxOutOfOrderness"/> for CDC formats: binlog commit order is event-time order.</summary>
+    public static readonly TimeSpan DefaultCdcMaxOutOfOrderness = TimeSpan.Zero;
+
+    /// <summary>Default of <see cref="MaxOutOfOrderness"/> for JSON messages (several producers share a partition).</summary>
+    public static readonly TimeSpan DefaultMessageMaxOutOfOrderness = TimeSpan.FromSeconds(1);
+
+    /// <summary>Default of <see cref="MaxDelay"/>.</summary>
+    public static readonly TimeSpan DefaultMaxDelay = TimeSpan.FromSeconds(5);
+
+    /// <summary><see cref="MaxOutOfOrderness"/> or the format's default: 0 for CDC, 1 s for JSON messages.</summary>
+    public TimeSpan EffectiveMaxOutOfOrderness => MaxOutOfOrderness ?? (Format == SourceFormat.Json ? DefaultMessageMaxOutOfOrderness : DefaultCdcMaxOutOfOrderness);
+
+    /// <summary><see cref="MaxDelay"/> or the default, 5 s.</summary>
+    public TimeSpan EffectiveMaxDelay => MaxDelay ?? DefaultMaxDelay;
+
     /// <summary>The topics, defaulting to one topic named after the source.</summary>
     public IReadOnlyList<string> EffectiveTopics => Topics.Count > 0 ? Topics : [Name];
 
@@ -61,6 +92,14 @@ public sealed record SourceDefinition
         if (MaxMessageBytes <= 0)
         {
             throw new ArgumentException($"Source '{Name}': MaxMessageBytes must be positive.");
+        }
+        if (MaxOutOfOrderness is { } ooo && (ooo < TimeSpan.Zero || ooo > TimeSpan.FromDays(1)))
+        {
+            throw new ArgumentException($"Source '{Name}': MaxOutOfOrderness must be between 0 and 1 day, got {ooo}.");
+        }
+        if (MaxDelay is { } delay && (delay < TimeSpan.Zero || delay > TimeSpan.FromDays(1)))
+        {
+            throw new ArgumentException($"Source '{Name}': MaxDelay must be between 0 and 1 day, got {delay}.");
         }
         Mirror?.Validate(Name);
     }

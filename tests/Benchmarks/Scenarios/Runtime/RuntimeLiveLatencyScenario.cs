@@ -38,7 +38,7 @@ internal sealed class RuntimeLiveLatencyScenario : IBenchmarkScenario
         try
         {
             var orders = RuntimeBench.Orders with { Topics = ["orders"] };
-            var sources = new SourceRegistry([orders, RuntimeBench.Profiles with { Topics = ["user_profile"] }]);
+            var sources = new SourceRegistry([orders with { MaxDelay = TimeSpan.FromMilliseconds(20) }, RuntimeBench.Profiles with { Topics = ["user_profile"], MaxDelay = TimeSpan.FromMilliseconds(20) }]);
             await using var store = EmbeddedWideTableStore.Open(new EmbeddedStoreOptions { Directory = Path.Combine(root, "store") });
             var events = new EventStore(store);
             var watermarks = new WatermarkStore(store);
@@ -71,7 +71,6 @@ internal sealed class RuntimeLiveLatencyScenario : IBenchmarkScenario
                 GroupId = "bench-ingest",
                 MaxBatchWait = TimeSpan.FromMilliseconds(double.Parse(Environment.GetEnvironmentVariable("FP_BENCH_INGEST_WAIT_MS") ?? "5", System.Globalization.CultureInfo.InvariantCulture)),
                 IdlePartitionTimeout = TimeSpan.FromMilliseconds(200),
-                IdleWatermarkLag = TimeSpan.FromMilliseconds(20),
             }, NullLogger.Instance, new IngestCounters(), signal).RunAsync(stop.Token);
             var delivered = new ConcurrentDictionary<string, long>();
             var live = runner.RunAsync(new StampingTrigger(new LiveTrigger(bus, orders, "bench-job", Enum.Parse<ConsistencyLevel>(Environment.GetEnvironmentVariable("FP_BENCH_LIVE_LEVEL") ?? "TriggerStrong"), waiter,
