@@ -20,21 +20,8 @@ public sealed class JoinGuaranteeEndToEndTests(KafkaFixture kafka, ITestOutputHe
         RunAsync("embedded bus", "join_e2e_embedded", new Dictionary<string, string>());
 
     [Fact]
-    public Task On_the_Kafka_mock_fetch_strong_sees_every_on_time_pair_and_eventual_misses_some()
-    {
-        var a = kafka.CreateTopic(4, "join-a");
-        var b = kafka.CreateTopic(4, "join-b");
-        return RunAsync("Kafka mock", "join_e2e_kafka", new Dictionary<string, string>
-        {
-            ["EventCenter:Bus:Kind"] = "Kafka",
-            ["EventCenter:Bus:BootstrapServers"] = kafka.BootstrapServers,
-            ["EventCenter:Bus:CreateTopics"] = "false",
-            ["EventCenter:Bus:SessionTimeout"] = "00:00:06",
-            ["EventCenter:Ingest:GroupId"] = KafkaFixture.NewGroupId("join-ingest"),
-            ["EventCenter:Sources:5:Topics:0"] = a,
-            ["EventCenter:Sources:6:Topics:0"] = b,
-        });
-    }
+    public Task On_the_Kafka_mock_fetch_strong_sees_every_on_time_pair_and_eventual_misses_some() =>
+        RunAsync("Kafka mock", "join_e2e_kafka", JoinKafka.Settings(kafka, 2, "join"));
 
     private async Task RunAsync(string bus, string prefix, Dictionary<string, string> extra)
     {
