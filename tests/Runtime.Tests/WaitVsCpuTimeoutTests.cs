@@ -49,8 +49,12 @@ public sealed class WaitVsCpuTimeoutTests(PythonHostFixture python)
         var run = runner.RunBatchWithErrorsAsync([order], CancellationToken.None);
         // The scenario's hold, not synchronisation: the source's watermark stays below T this long.
         await Task.WhenAny(run, Task.Delay(hold));
-        Assert.False(run.IsCompleted, $"the computation finished after {clock.Elapsed.TotalSeconds:F1} s while profiles' watermark was held below T: " +
-            (run.IsCompleted ? string.Join("; ", run.Result.Errors.Select(f => f.ErrorType + ": " + f.Message)) : ""));
+        if (run.IsCompleted)
+        {
+            var early = await run;
+            Assert.Fail($"the computation finished after {clock.Elapsed.TotalSeconds:F1} s while profiles' watermark was held below T: " +
+                string.Join("; ", early.Errors.Select(f => f.ErrorType + ": " + f.Message)));
+        }
         await harness.Watermarks.AdvanceEventTimeAsync("profiles", T);
         harness.Signal.Pulse();
         var outcome = await run.WaitAsync(TimeSpan.FromSeconds(30));
