@@ -14,7 +14,7 @@ public sealed class ExampleJobsTests(PythonHostFixture fixture)
         await using var job = await fixture.Host.LoadJobAsync(Path.Combine(PythonHostFixture.ExampleJobs, "order_stats_30d.py"), data);
 
         Assert.Equal("order_stats_30d", job.Declaration.Name);
-        Assert.Equal(Consistency.TriggerStrong, job.Declaration.Consistency);
+        Assert.Equal(Consistency.FetchStrong, job.Declaration.Consistency);
         Assert.Equal("orders", Assert.Single(job.Declaration.Triggers).Source);
         var window = job.Declaration.Parameters.Single(p => p.Name == "window_days");
         Assert.Equal((30L, 1.0, 365.0), (window.Default, window.Min, window.Max));
@@ -26,7 +26,7 @@ public sealed class ExampleJobsTests(PythonHostFixture fixture)
         Assert.Equal(30.0, row["avg_order_amount"]);
         Assert.Equal("silver", row["user_tier"]);
         Assert.Equal(100L, row["account_age_days"]);
-        Assert.Contains($"fetch user_profile u1 {T} TriggerStrong", data.Calls);
+        Assert.Contains($"fetch user_profile u1 {T} FetchStrong", data.Calls);
 
         var none = Assert.Single(await job.InvokeAsync(new FeatureEvent("orders", "nobody", T)));
         Assert.Equal((0L, null, null), (none["order_count"], none["user_tier"], none["account_age_days"]));

@@ -12,7 +12,7 @@ public sealed class JobsPageTests(WebHost host)
         var page = await Pages.OpenAsync(host, "demo-admin", "#/jobs");
         var row = page.Locator("#jobs-table tbody tr", new() { HasText = "order_stats_30d" });
         await Assertions.Expect(row).ToContainTextAsync("enabled");
-        await Assertions.Expect(row).ToContainTextAsync("trigger_strong");
+        await Assertions.Expect(row).ToContainTextAsync("fetch_strong");
         await Assertions.Expect(row).ToContainTextAsync("orders: 20");
         await Assertions.Expect(page.Locator("#jobs-table tbody tr")).ToHaveCountAsync(2);
         // The runtime measures the lag (caught up once the orders ran) and the throughput.

@@ -32,7 +32,7 @@ public sealed class JobsApiTests(PlatformFactory factory) : IClassFixture<Platfo
         Assert.True(stats.GetProperty("enabled").GetBoolean());
         Assert.Equal(1, stats.GetProperty("version").GetInt32());
         Assert.Equal("orders", Assert.Single(stats.GetProperty("triggers").EnumerateArray()).GetProperty("source").GetString());
-        Assert.Equal("trigger_strong", stats.GetProperty("consistency").GetString());
+        Assert.Equal("fetch_strong", stats.GetProperty("consistency").GetString());
         Assert.Contains(stats.GetProperty("outputs").EnumerateArray(), o => o.GetProperty("name").GetString() == "order_count" && o.GetProperty("type").GetString() == "int");
         Assert.Contains(stats.GetProperty("parameters").EnumerateArray(), p => p.GetProperty("name").GetString() == "window_days" && p.GetProperty("current").GetInt64() == 30);
         var status = stats.GetProperty("status");

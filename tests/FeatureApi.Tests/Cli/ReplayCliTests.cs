@@ -3,6 +3,7 @@ using System.Text;
 using FeaturePlatform.EventCenter.Events;
 using FeaturePlatform.EventCenter.Storage.Embedded;
 using FeaturePlatform.EventCenter.Tiering;
+using FeaturePlatform.EventCenter.Watermarks;
 using FeaturePlatform.FeatureApi.Cli;
 using FeaturePlatform.Runtime.Runs;
 using FeaturePlatform.Testing.Infrastructure;
@@ -102,6 +103,12 @@ public sealed class ReplayCliTests
             EventId = $"o{i}",
             After = Encoding.UTF8.GetBytes($$"""{"order_id":"o{{i}}","user_id":"u{{i % 17}}","created_at":{{T0 + i * 1000}},"amount":{{i}}.5}"""),
         }).ToList());
+        // As ingestion leaves a settled range: the job reads orders and user_profile at fetch_strong, which waits for
+        // their watermarks to pass each order's time.
+        var watermarks = new WatermarkStore(hot);
+        await watermarks.EnsureTableAsync();
+        await watermarks.AdvanceEventTimeAsync("orders", T0 + count * 1000);
+        await watermarks.AdvanceEventTimeAsync("user_profile", T0 + count * 1000);
     }
 
     /// <summary>Runs the built FeatureApi with <paramref name="args"/> against <paramref name="dataDirectory"/>.</summary>

@@ -1,7 +1,9 @@
 """Lending feature: a user's orders over a look-back window, joined with the user's profile by fetch.
 
 Triggered by every order event (key = user id). Instead of joining the order stream with the profile
-stream, the logic fetches the profile as of the order's time from the event center.
+stream, the logic fetches the profile as of the order's time from the event center. It reads at fetch_strong:
+each read waits until the source it reads has stored everything on time up to the order's time, so live results
+equal a replay's (trigger_strong only waits for the order itself; see docs/consistency.md).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ DAY_MS = 24 * 60 * 60 * 1000
 @job(
     "order_stats_30d",
     triggers="orders",
-    consistency=Consistency.TRIGGER_STRONG,
+    consistency=Consistency.FETCH_STRONG,
     params=[
         Param("window_days", int, default=30, min=1, max=365, description="Look-back window in days."),
         Param("min_amount", float, default=0.0, min=0.0, description="Orders below this amount are ignored."),

@@ -27,7 +27,7 @@ class OrderStatsTest(unittest.TestCase):
         rows = run_job(self.job, self.event, self.data)
         self.assertEqual(rows, [{"user_id": "u1", "order_count": 3, "order_amount": 90.0, "avg_order_amount": 30.0,
                                  "user_tier": "silver", "account_age_days": 100}])
-        self.assertIn(("fetch", "user_profile", "u1", to_epoch_ms(T), "trigger_strong"), self.data.calls)
+        self.assertIn(("fetch", "user_profile", "u1", to_epoch_ms(T), "fetch_strong"), self.data.calls)
 
     def test_parameters_change_the_window_and_the_filter(self) -> None:
         rows = run_job(self.job, self.event, self.data, params={"min_amount": 20, "window_days": 45})
