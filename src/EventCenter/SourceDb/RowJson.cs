@@ -86,6 +86,12 @@ internal static class RowJson
             case DateTimeOffset dto:
                 json.WriteStringValue(dto.ToString("O", CultureInfo.InvariantCulture));
                 break;
+            case DateOnly date:
+                json.WriteStringValue(date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+                break;
+            case TimeOnly time:
+                json.WriteStringValue(time.ToString("HH:mm:ss.FFFFFFF", CultureInfo.InvariantCulture).TrimEnd('.'));
+                break;
             case byte[] bytes:
                 json.WriteBase64StringValue(bytes);
                 break;
