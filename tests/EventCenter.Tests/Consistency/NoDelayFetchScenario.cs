@@ -106,6 +106,19 @@ public abstract class NoDelayFetchScenario : IAsyncLifetime
     }
 
     [Fact]
+    public async Task No_delay_fetch_stores_nothing_when_the_CDC_event_of_the_row_version_is_already_stored()
+    {
+        var fetcher = Fetcher(await CreateDatabaseAsync(), Source());
+        var cdc = Assert.Single(EventParsers.Parse(Source(), Raw(CdcMessageOfRow1(Format)), T).Events) with { EventTime = Row1ChangedAt + 50 };
+        await Events.WriteAsync([cdc]);
+
+        var answer = await fetcher.FetchAsync("accounts", "1", T, ConsistencyLevel.FetchStrongNoDelay, TimeSpan.FromSeconds(30));
+
+        Assert.Equal((FetchOrigin.SourceDatabase, Row1ChangedAt + 50), (answer.Origin, answer.EventTime));
+        Assert.Equal(cdc.EventId, Assert.Single(await HistoryAsync("1")).EventId);
+    }
+
+    [Fact]
     public async Task No_delay_fetch_as_of_T_never_returns_a_row_changed_after_T_and_waits_for_the_watermark_instead()
     {
         var fetcher = Fetcher(await CreateDatabaseAsync(), Source());
