@@ -12,6 +12,10 @@ public enum ConsistencyLevel
     /// <summary>A fetch as of T waits until the fetched source's event-time watermark reaches T.</summary>
     FetchStrong,
 
-    /// <summary>If the watermark is behind T, read the missing increment directly from the source database.</summary>
+    /// <summary>
+    /// If the watermark is behind T, read the entity's row from the source database; when it changed at or before T,
+    /// store it as an event and answer from the event center, else wait like <see cref="FetchStrong"/> (see
+    /// <see cref="NoDelayReader"/>).
+    /// </summary>
     FetchStrongNoDelay,
 }

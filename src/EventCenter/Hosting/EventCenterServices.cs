@@ -66,7 +66,8 @@ public static class EventCenterServices
             settings.SourceDatabases.ToDictionary(kv => kv.Key, kv => kv.Value.Open(), StringComparer.Ordinal));
         services.AddSingleton(sp => new ConsistentFetcher(
             sp.GetRequiredService<IEventReader>(), sp.GetRequiredService<ConsistencyWaiter>(), sp.GetRequiredService<SourceRegistry>(),
-            sp.GetRequiredService<IReadOnlyDictionary<string, ISourceDatabase>>()));
+            sp.GetRequiredService<IReadOnlyDictionary<string, ISourceDatabase>>(), sp.GetRequiredService<IEventStore>(),
+            sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new CorrectionRunner(
             sp.GetRequiredService<SourceRegistry>(), sp.GetRequiredService<IReadOnlyDictionary<string, ISourceDatabase>>(),
             new OfflineCorrection(sp.GetRequiredService<IEventStore>()), TimeProvider.System));

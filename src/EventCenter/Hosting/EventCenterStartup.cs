@@ -38,6 +38,12 @@ public sealed class EventCenterStartup(
             {
                 await bus.CreateTopicAsync(topic, settings.TopicPartitions, cancellationToken);
             }
+            foreach (var source in sources.All.Where(s => s.Mirror is { TimeColumn: null }))
+            {
+                logger.LogWarning(
+                    "Source {Source} mirrors {Table} without a TimeColumn: fetch-strong-no-delay reads of it wait for the watermark like fetch-strong (a row's change time is needed to tell whether it changed after the as-of time)",
+                    source.Name, source.Mirror!.Table);
+            }
             logger.LogInformation("Event center ready: {Sources} sources, hot {Hot}, cold {Cold}, bus {Bus}",
                 sources.All.Count, settings.Hot.Kind, settings.Cold.Kind, settings.Bus.Kind);
             ready.TrySetResult();

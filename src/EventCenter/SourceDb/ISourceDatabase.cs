@@ -8,7 +8,10 @@ namespace FeaturePlatform.EventCenter.SourceDb;
 /// </summary>
 public interface ISourceDatabase
 {
-    /// <summary>The row of <paramref name="table"/> whose key columns joined with '|' equal <paramref name="entityKey"/>, or null.</summary>
+    /// <summary>
+    /// The row of <paramref name="table"/> whose key columns joined with '|' equal <paramref name="entityKey"/>, or null;
+    /// with its typed <see cref="SourceRow.Values"/>.
+    /// </summary>
     Task<SourceRow?> ReadRowAsync(MirroredTable table, string entityKey, CancellationToken cancellationToken = default);
 
     /// <summary>Every row of <paramref name="table"/> in key order, read in pages of <paramref name="pageSize"/> (keyset pagination).</summary>
@@ -19,7 +22,15 @@ public interface ISourceDatabase
 /// <param name="EntityKey">Key columns' values joined with '|' (as the CDC parsers build entity keys).</param>
 /// <param name="Json">The row as a UTF-8 JSON object, column name → value.</param>
 /// <param name="ChangedAt">The row's <see cref="MirroredTable.TimeColumn"/> in ms since the Unix epoch, when configured.</param>
-public sealed record SourceRow(string EntityKey, byte[] Json, long? ChangedAt);
+public sealed record SourceRow(string EntityKey, byte[] Json, long? ChangedAt)
+{
+    /// <summary>
+    /// The row's values as the driver returned them, with their column types, in column order; filled by
+    /// <see cref="ISourceDatabase.ReadRowAsync"/> (what no-delay reads convert into CDC images), empty for
+    /// <see cref="ISourceDatabase.ReadAllAsync"/>.
+    /// </summary>
+    public IReadOnlyList<SourceValue> Values { get; init; } = [];
+}
 
 /// <summary>Kinds of source database.</summary>
 public enum SourceDatabaseKind

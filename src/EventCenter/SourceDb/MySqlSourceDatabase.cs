@@ -8,12 +8,14 @@ namespace FeaturePlatform.EventCenter.SourceDb;
 public sealed class MySqlSourceDatabase : ISourceDatabase
 {
     private readonly string connectionString;
+    private readonly ColumnTypes columnTypes;
 
     /// <summary>Connects with <paramref name="connectionString"/> (MySql.Data format).</summary>
     public MySqlSourceDatabase(string connectionString)
     {
         MySqlCharsets.EnsureRegistered();
         this.connectionString = connectionString;
+        columnTypes = new ColumnTypes(() => new MySqlConnection(connectionString), "DATABASE()", "column_type");
     }
 
     /// <inheritdoc />
@@ -24,17 +26,19 @@ public sealed class MySqlSourceDatabase : ISourceDatabase
         {
             throw new ArgumentException($"Key '{entityKey}' has {parts.Length} parts; table {table.Table} has {table.KeyColumns.Count} key columns.");
         }
+        var types = await columnTypes.GetAsync(table, cancellationToken);
         await using var connection = new MySqlConnection(connectionString);
         await connection.OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT * FROM {SqlNames.Quote(table.Table, '`')} WHERE "
+        // TIMESTAMP columns are read in UTC (the session time zone would otherwise shift them), as CDC tools report them.
+        command.CommandText = $"SET time_zone = '+00:00'; SELECT * FROM {SqlNames.Quote(table.Table, '`')} WHERE "
             + string.Join(" AND ", table.KeyColumns.Select((c, i) => $"{SqlNames.Quote(c, '`')} = @k{i}")) + " LIMIT 1";
         for (var i = 0; i < parts.Length; i++)
         {
             command.Parameters.AddWithValue($"@k{i}", parts[i]);
         }
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken) ? RowJson.Read(reader, table.KeyColumns, table.TimeColumn) : null;
+        return await reader.ReadAsync(cancellationToken) ? RowJson.Read(reader, table.KeyColumns, table.TimeColumn, types) : null;
     }
 
     /// <inheritdoc />

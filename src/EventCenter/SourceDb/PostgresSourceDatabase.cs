@@ -8,10 +8,13 @@ namespace FeaturePlatform.EventCenter.SourceDb;
 /// <summary>A PostgreSQL source database through Npgsql. Key values are sent untyped so PostgreSQL infers the column types and uses the primary-key index.</summary>
 public sealed class PostgresSourceDatabase(string connectionString) : ISourceDatabase
 {
+    private readonly ColumnTypes columnTypes = new(() => new NpgsqlConnection(connectionString), "current_schema()", "NULL");
+
     /// <inheritdoc />
     public async Task<SourceRow?> ReadRowAsync(MirroredTable table, string entityKey, CancellationToken cancellationToken = default)
     {
         var parts = SplitKey(table, entityKey);
+        var types = await columnTypes.GetAsync(table, cancellationToken);
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();
@@ -19,7 +22,7 @@ public sealed class PostgresSourceDatabase(string connectionString) : ISourceDat
             + string.Join(" AND ", table.KeyColumns.Select((c, i) => $"{SqlNames.Quote(c, '"')} = @k{i}")) + " LIMIT 1";
         AddKeyParameters(command, parts);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken) ? RowJson.Read(reader, table.KeyColumns, table.TimeColumn) : null;
+        return await reader.ReadAsync(cancellationToken) ? RowJson.Read(reader, table.KeyColumns, table.TimeColumn, types) : null;
     }
 
     /// <inheritdoc />

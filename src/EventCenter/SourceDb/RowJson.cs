@@ -7,16 +7,25 @@ namespace FeaturePlatform.EventCenter.SourceDb;
 /// <summary>Turns a data-reader row into a JSON object and its key text.</summary>
 internal static class RowJson
 {
-    public static SourceRow Read(DbDataReader reader, IReadOnlyList<string> keyColumns, string? timeColumn)
+    /// <summary>The current row; with <paramref name="types"/>, also its typed values (<see cref="SourceRow.Values"/>).</summary>
+    public static SourceRow Read(DbDataReader reader, IReadOnlyList<string> keyColumns, string? timeColumn, IReadOnlyDictionary<string, SourceColumnType>? types = null)
     {
+        var values = new List<SourceValue>(types is null ? 0 : reader.FieldCount);
         using var buffer = new MemoryStream();
         using (var json = new Utf8JsonWriter(buffer))
         {
             json.WriteStartObject();
             for (var i = 0; i < reader.FieldCount; i++)
             {
-                json.WritePropertyName(reader.GetName(i));
-                Write(json, reader.IsDBNull(i) ? null : reader.GetValue(i));
+                var name = reader.GetName(i);
+                var value = reader.IsDBNull(i) ? null : reader.GetValue(i);
+                json.WritePropertyName(name);
+                Write(json, value);
+                if (types is not null)
+                {
+                    var type = types.GetValueOrDefault(name) ?? new SourceColumnType(name, reader.GetDataTypeName(i).ToLowerInvariant(), null, null, null, null);
+                    values.Add(new SourceValue(type, value));
+                }
             }
             json.WriteEndObject();
         }
@@ -33,7 +42,7 @@ internal static class RowJson
                 _ => null,
             };
         }
-        return new SourceRow(key, buffer.ToArray(), changedAt);
+        return new SourceRow(key, buffer.ToArray(), changedAt) { Values = values };
     }
 
     /// <summary>The text form of a key value, as a JSON scalar's text would be.</summary>
@@ -76,6 +85,12 @@ internal static class RowJson
                 break;
             case DateTimeOffset dto:
                 json.WriteStringValue(dto.ToString("O", CultureInfo.InvariantCulture));
+                break;
+            case DateOnly date:
+                json.WriteStringValue(date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+                break;
+            case TimeOnly time:
+                json.WriteStringValue(time.ToString("HH:mm:ss.FFFFFFF", CultureInfo.InvariantCulture).TrimEnd('.'));
                 break;
             case byte[] bytes:
                 json.WriteBase64StringValue(bytes);

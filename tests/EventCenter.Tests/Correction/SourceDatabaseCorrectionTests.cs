@@ -1,13 +1,10 @@
 using System.Text;
-using System.Text.Json;
-using FeaturePlatform.EventCenter.Consistency;
 using FeaturePlatform.EventCenter.Correction;
 using FeaturePlatform.EventCenter.Events;
 using FeaturePlatform.EventCenter.Ingestion.Sources;
 using FeaturePlatform.EventCenter.SourceDb;
 using FeaturePlatform.EventCenter.Storage.Embedded;
 using FeaturePlatform.EventCenter.Tables;
-using FeaturePlatform.EventCenter.Watermarks;
 using FeaturePlatform.Testing.Infrastructure;
 using FeaturePlatform.Testing.Servers;
 using Npgsql;
@@ -92,30 +89,6 @@ public sealed class SourceDatabaseCorrectionTests(PostgresFixture postgres) : IA
 
         var again = await correction.RunAsync(Source, Database(), Snapshot, pageSize: 300);
         Assert.Equal((2500L, 0L), (again.Same, again.Written));
-    }
-
-    [Fact]
-    public async Task No_delay_fetch_reads_the_database_while_the_watermark_is_behind_and_the_event_center_once_it_caught_up()
-    {
-        var watermarks = new WatermarkStore(store);
-        await watermarks.EnsureTableAsync();
-        var waiter = new ConsistencyWaiter(watermarks, new WatermarkSignal());
-        var fetcher = new ConsistentFetcher(events, waiter, new SourceRegistry([Source]), new Dictionary<string, ISourceDatabase> { ["main"] = Database() });
-        await events.WriteAsync([Event("t1|7", EventOperation.Insert, T0, """{"tenant":"t1","id":7,"balance":1.00}"""u8.ToArray(), 0)]);
-
-        var fromDb = await fetcher.FetchAsync("accounts", "t1|7", Snapshot, ConsistencyLevel.FetchStrongNoDelay);
-        Assert.Equal(FetchOrigin.SourceDatabase, fromDb.Origin);
-        Assert.Equal(73.5m, JsonDocument.Parse(fromDb.Json!).RootElement.GetProperty("balance").GetDecimal());
-        Assert.Null((await fetcher.FetchAsync("accounts", "t9|999999", Snapshot, ConsistencyLevel.FetchStrongNoDelay)).Json);
-
-        await Assert.ThrowsAsync<ConsistencyTimeoutException>(async () =>
-            await fetcher.FetchAsync("accounts", "t1|7", Snapshot, ConsistencyLevel.FetchStrong, TimeSpan.FromMilliseconds(100)));
-
-        await watermarks.AdvanceEventTimeAsync("accounts", Snapshot);
-        var fromCenter = await fetcher.FetchAsync("accounts", "t1|7", Snapshot, ConsistencyLevel.FetchStrongNoDelay);
-        Assert.Equal(FetchOrigin.EventCenter, fromCenter.Origin);
-        Assert.Equal(1.00m, JsonDocument.Parse(fromCenter.Json!).RootElement.GetProperty("balance").GetDecimal());
-        Assert.Equal(2, fetcher.SourceDatabaseReads);
     }
 
     [Fact]

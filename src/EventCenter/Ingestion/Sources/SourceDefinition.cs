@@ -109,9 +109,19 @@ public sealed record SourceDefinition
 /// <param name="Connection">Name of a configured database connection.</param>
 /// <param name="Table">Table name, optionally schema-qualified.</param>
 /// <param name="KeyColumns">Primary-key columns (joined with '|' into the entity key, as the parser does).</param>
-/// <param name="TimeColumn">Optional column holding the row's last-change time, used as the correction's event time.</param>
+/// <param name="TimeColumn">
+/// Column holding the row's last-change time (set on every insert and update). Used as the correction's event time,
+/// and required for no-delay reads: without it a no-delay read cannot tell a row changed after the as-of time from
+/// one changed before, so it waits for the watermark like fetch-strong.
+/// </param>
 public sealed record MirroredTable(string Connection, string Table, IReadOnlyList<string> KeyColumns, string? TimeColumn = null)
 {
+    /// <summary>
+    /// Debezium sources: the connector's <c>decimal.handling.mode</c>, so rows read from the database for no-delay
+    /// reads carry decimals as the CDC events do. Default: <see cref="DecimalHandling.Precise"/> (Debezium's default).
+    /// </summary>
+    public DecimalHandling DecimalHandling { get; init; } = DecimalHandling.Precise;
+
     internal void Validate(string source)
     {
         if (string.IsNullOrWhiteSpace(Connection) || string.IsNullOrWhiteSpace(Table) || KeyColumns.Count == 0)

@@ -56,7 +56,8 @@ class Consistency(str, enum.Enum):
     FETCH_STRONG = "fetch_strong"
     """A fetch as of time T waits until the fetched source's event-time watermark reaches T."""
     FETCH_STRONG_NO_DELAY = "fetch_strong_no_delay"
-    """Like FETCH_STRONG, but a lagging source is read directly instead of waiting."""
+    """Like FETCH_STRONG, but while the source lags, a fetched row changed at or before T is read from the
+    source database (and stored as an event) instead of waiting; otherwise the fetch waits like FETCH_STRONG."""
 
 
 @dataclass(frozen=True)
