@@ -14,6 +14,7 @@ internal static class ScenarioRegistry
         new EventIngestScenario(),
         new AsOfFetchScenario(),
         new KafkaIngestScenario(),
+        new Scenarios.Ingest.WatermarkLagScenario(),
         new PyBridgeCallsScenario(),
         new PyBridgeLatencyScenario(),
         new Scenarios.Runtime.RuntimeReplayScenario(),

@@ -17,6 +17,13 @@ public interface IMessageBus : IAsyncDisposable
     /// <summary>Number of partitions of <paramref name="topic"/>, or null if it does not exist.</summary>
     ValueTask<int?> GetPartitionCountAsync(string topic, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// The end offset (the offset the next appended message gets) of every partition of <paramref name="topic"/>, by
+    /// partition number, or null when the topic does not exist. Asks the broker (Kafka) or the bus file (embedded):
+    /// for operators' views of lag, not for hot paths.
+    /// </summary>
+    ValueTask<IReadOnlyList<long>?> GetEndOffsetsAsync(string topic, CancellationToken cancellationToken = default);
+
     /// <summary>Creates a producer. Produce calls complete only once the message is durably stored.</summary>
     IBusProducer CreateProducer();
 

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using FeaturePlatform.EventCenter.Bus;
 using FeaturePlatform.EventCenter.Correction;
 using FeaturePlatform.EventCenter.Ingestion;
 using FeaturePlatform.EventCenter.Ingestion.Sources;
@@ -44,8 +45,11 @@ public static class EventCenterApi
     public sealed record WatermarksJson(
         string Source, long? EventTime, long MaxOutOfOrdernessMs, long MaxDelayMs, long LateEvents, IReadOnlyList<PartitionJson> Partitions);
 
-    /// <summary>One partition of a source: offset watermark (null: nothing stored yet), event-time mark, idle and caught up.</summary>
-    public sealed record PartitionJson(string Stream, int Partition, long? NextOffset, long? EventTime, bool Idle);
+    /// <summary>
+    /// One partition of a source: offset watermark (null: nothing stored yet), the bus's end offset and the lag between
+    /// them (messages on the bus not yet stored), event-time mark, and whether it is idle and caught up.
+    /// </summary>
+    public sealed record PartitionJson(string Stream, int Partition, long? NextOffset, long? EndOffset, long? Lag, long? EventTime, bool Idle);
 
     /// <summary>A dead letter or conflict record; the original bytes base64-encoded.</summary>
     public sealed record DeadLetterJson(
@@ -88,7 +92,7 @@ public static class EventCenterApi
     }
 
     private static async Task<Results<Ok<WatermarksJson>, ProblemHttpResult>> GetWatermarksAsync(
-        string source, IWatermarkStore watermarks, SourceRegistry sources, IngestCounters ingest, TimeProvider clock, CancellationToken cancellationToken)
+        string source, IWatermarkStore watermarks, SourceRegistry sources, IngestCounters ingest, IMessageBus bus, TimeProvider clock, CancellationToken cancellationToken)
     {
         if (sources.Find(source) is not { } definition)
         {
@@ -96,11 +100,22 @@ public static class EventCenterApi
         }
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
         var marks = await watermarks.ReadSourceAsync(source, cancellationToken);
-        var keys = marks.Offsets.Keys.Where(k => !k.Stream.StartsWith('\u0001')).Concat(marks.PartitionTimes.Keys).Distinct().Order();
+        var ends = new Dictionary<(string, int), long>();
+        foreach (var topic in definition.EffectiveTopics)
+        {
+            var offsets = await bus.GetEndOffsetsAsync(topic, cancellationToken) ?? [];
+            for (var p = 0; p < offsets.Count; p++)
+            {
+                ends[(topic, p)] = offsets[p];
+            }
+        }
+        var keys = marks.Offsets.Keys.Where(k => !k.Stream.StartsWith('\u0001')).Concat(marks.PartitionTimes.Keys).Concat(ends.Keys).Distinct().Order();
         var partitions = keys.Select(k =>
         {
             var mark = marks.PartitionTimes.GetValueOrDefault(k);
-            return new PartitionJson(k.Item1, k.Item2, marks.Offsets.TryGetValue(k, out var next) ? next : null, mark.At(now), mark.IsFollowing(now));
+            long? next = marks.Offsets.TryGetValue(k, out var n) ? n : null;
+            long? end = ends.TryGetValue(k, out var e) ? e : null;
+            return new PartitionJson(k.Item1, k.Item2, next, end, end is { } x ? Math.Max(0, x - (next ?? 0)) : null, mark.At(now), mark.IsFollowing(now));
         }).ToList();
         return TypedResults.Ok(new WatermarksJson(source, marks.EventTime.At(now),
             (long)definition.EffectiveMaxOutOfOrderness.TotalMilliseconds, (long)definition.EffectiveMaxDelay.TotalMilliseconds,

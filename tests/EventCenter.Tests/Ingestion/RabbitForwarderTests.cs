@@ -139,6 +139,8 @@ public sealed class RabbitForwarderTests(RabbitMqFixture rabbit)
 
         public ValueTask<int?> GetPartitionCountAsync(string topic, CancellationToken cancellationToken = default) => inner.GetPartitionCountAsync(topic, cancellationToken);
 
+        public ValueTask<IReadOnlyList<long>?> GetEndOffsetsAsync(string topic, CancellationToken cancellationToken = default) => inner.GetEndOffsetsAsync(topic, cancellationToken);
+
         public IBusProducer CreateProducer() => new Producer(inner.CreateProducer(), this);
 
         public IBusConsumer CreateConsumer(string groupId, IReadOnlyList<string> topics) => inner.CreateConsumer(groupId, topics);

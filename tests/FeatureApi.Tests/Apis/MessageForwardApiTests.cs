@@ -78,8 +78,17 @@ public sealed class MessageForwardApiTests(PlatformFactory factory) : IClassFixt
         Assert.Contains("orders", sources.EnumerateArray().Select(s => s.GetProperty("name").GetString()));
         using var post = await client.PostAsync("/api/sources/orders/messages", Json("""{"user_id":"w","created_at":1767225600000}"""));
         Assert.Equal(HttpStatusCode.OK, post.StatusCode);
-        var watermarks = await PollAsync(client, "/api/watermarks/orders", w => w.GetProperty("partitions").GetArrayLength() > 0);
+        var watermarks = await PollAsync(client, "/api/watermarks/orders",
+            w => w.GetProperty("partitions").EnumerateArray().Any(p => p.GetProperty("nextOffset").ValueKind == JsonValueKind.Number));
         Assert.Contains(watermarks.GetProperty("partitions").EnumerateArray(), p => p.GetProperty("nextOffset").ValueKind == JsonValueKind.Number && p.GetProperty("nextOffset").GetInt64() > 0);
+        // Every partition of the bus is listed with its end offset; once ingestion caught up, nothing is left to store.
+        var caughtUp = await PollAsync(client, "/api/watermarks/orders", w => w.GetProperty("partitions").EnumerateArray().All(p => p.GetProperty("lag").GetInt64() == 0));
+        Assert.Equal(4, caughtUp.GetProperty("partitions").GetArrayLength());
+        Assert.Equal(1000, caughtUp.GetProperty("maxOutOfOrdernessMs").GetInt64());
+        Assert.Equal(5000, caughtUp.GetProperty("maxDelayMs").GetInt64());
+        Assert.True(caughtUp.GetProperty("lateEvents").GetInt64() >= 0);
+        using var unknown = await client.GetAsync("/api/watermarks/no-such-source");
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
     }
 
     private static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");

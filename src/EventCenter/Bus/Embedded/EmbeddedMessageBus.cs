@@ -76,6 +76,36 @@ public sealed class EmbeddedMessageBus : IMessageBus
         ValueTask.FromResult(partitionCounts.TryGetValue(topic, out var n) ? n : (int?)null);
 
     /// <inheritdoc />
+    public ValueTask<IReadOnlyList<long>?> GetEndOffsetsAsync(string topic, CancellationToken cancellationToken = default)
+    {
+        if (!partitionCounts.TryGetValue(topic, out var count))
+        {
+            return ValueTask.FromResult<IReadOnlyList<long>?>(null);
+        }
+        var ends = new long[count];
+        using var connection = BusDatabase.Open(path, options.SyncEveryCommit);
+        using var query = connection.CreateCommand();
+        // Retention may have removed a partition's messages: committed positions still say how far it went.
+        query.CommandText = """
+            SELECT partition, MAX(next) FROM (
+                SELECT partition, MAX(offset) + 1 AS next FROM messages WHERE topic = $t GROUP BY partition
+                UNION ALL SELECT partition, MAX(offset) FROM group_offsets WHERE topic = $t GROUP BY partition)
+            GROUP BY partition
+            """;
+        query.Parameters.AddWithValue("$t", topic);
+        using var reader = query.ExecuteReader();
+        while (reader.Read())
+        {
+            var partition = reader.GetInt32(0);
+            if (partition >= 0 && partition < count)
+            {
+                ends[partition] = reader.GetInt64(1);
+            }
+        }
+        return ValueTask.FromResult<IReadOnlyList<long>?>(ends);
+    }
+
+    /// <inheritdoc />
     public IBusProducer CreateProducer() => new EmbeddedBusProducer(this);
 
     /// <inheritdoc />

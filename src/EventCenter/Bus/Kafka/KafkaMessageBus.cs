@@ -12,6 +12,8 @@ public sealed class KafkaMessageBus : IMessageBus
     private readonly KafkaBusOptions options;
     private readonly IAdminClient admin;
     private readonly KafkaTopics topics;
+    private readonly Lock offsetsGate = new();
+    private IConsumer<byte[]?, byte[]>? offsetsConsumer;
 
     /// <summary>Connects to the cluster in <paramref name="options"/>.</summary>
     public KafkaMessageBus(KafkaBusOptions options)
@@ -43,6 +45,31 @@ public sealed class KafkaMessageBus : IMessageBus
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(topic);
         return topics.PartitionCountAsync(topic, options.OperationTimeout, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<IReadOnlyList<long>?> GetEndOffsetsAsync(string topic, CancellationToken cancellationToken = default)
+    {
+        if (await GetPartitionCountAsync(topic, cancellationToken) is not { } count)
+        {
+            return null;
+        }
+        return await Task.Run(() =>
+        {
+            // A group-less consumer only for broker queries; made once, then shared (queries are serialised).
+            lock (offsetsGate)
+            {
+                offsetsConsumer ??= new ConsumerBuilder<byte[]?, byte[]>(new ConsumerConfig
+                {
+                    BootstrapServers = options.BootstrapServers,
+                    ClientId = options.ClientId,
+                    GroupId = "featureplatform-end-offsets",
+                    EnableAutoCommit = false,
+                }).Build();
+                return (IReadOnlyList<long>)[.. Enumerable.Range(0, count).Select(p =>
+                    offsetsConsumer.QueryWatermarkOffsets(new TopicPartition(topic, p), options.OperationTimeout).High.Value)];
+            }
+        }, cancellationToken);
     }
 
     /// <inheritdoc />
@@ -86,6 +113,11 @@ public sealed class KafkaMessageBus : IMessageBus
     public ValueTask DisposeAsync()
     {
         admin.Dispose();
+        lock (offsetsGate)
+        {
+            offsetsConsumer?.Dispose();
+            offsetsConsumer = null;
+        }
         return ValueTask.CompletedTask;
     }
 
