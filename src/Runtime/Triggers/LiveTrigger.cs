@@ -59,7 +59,9 @@ public sealed class LiveTrigger(
                 var parsed = EventParsers.Parse(source, new RawMessage(new SourcePosition(m.Topic, m.Partition, m.Offset), m.Key, m.Value, m.TimestampMs, m.Headers), now);
                 events.AddRange(parsed.Events);
             }
-            if (consistency == ConsistencyLevel.TriggerStrong)
+            // Every level stronger than eventual includes trigger-strong: a fetch-strong read waits for on-time data only,
+            // so a late triggering event (time below the watermark) must still be stored before the logic reads its source.
+            if (consistency is ConsistencyLevel.TriggerStrong or ConsistencyLevel.FetchStrong or ConsistencyLevel.FetchStrongNoDelay)
             {
                 // Within a partition the event center stores in offset order: the batch's last offset covers the rest.
                 foreach (var partition in messages.GroupBy(m => (m.Topic, m.Partition)))
