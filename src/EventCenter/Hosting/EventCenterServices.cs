@@ -61,7 +61,8 @@ public static class EventCenterServices
         services.AddSingleton(sp => new IngestCounters(sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new IngestionProgress(sp.GetRequiredService<IngestCounters>(), sp.GetRequiredService<TimeProvider>(), settings.ProgressGrace));
         services.AddSingleton(sp => new ConsistencyWaiter(sp.GetRequiredService<IWatermarkStore>(), sp.GetRequiredService<WatermarkSignal>()));
-        services.AddSingleton<MessageForwardService>();
+        services.AddSingleton(sp => new MessageForwardService(
+            sp.GetRequiredService<SourceRegistry>(), sp.GetRequiredService<IMessageBus>(), sp.GetRequiredService<TimeProvider>(), settings.Ingest.MaxEventTimeAhead));
         services.AddSingleton<IReadOnlyDictionary<string, ISourceDatabase>>(
             settings.SourceDatabases.ToDictionary(kv => kv.Key, kv => kv.Value.Open(), StringComparer.Ordinal));
         services.AddSingleton(sp => new ConsistentFetcher(

@@ -12,8 +12,13 @@ namespace FeaturePlatform.EventCenter.Ingestion.Forwarding;
 /// once what is wrong), pins its event id and time, and puts it on the source's topic; completes only after the
 /// bus confirmed delivery, so an answered request is never lost.
 /// </summary>
-public sealed class MessageForwardService(SourceRegistry sources, IMessageBus bus, TimeProvider? clock = null) : IAsyncDisposable
+/// <param name="sources">The registered sources.</param>
+/// <param name="bus">Where messages go.</param>
+/// <param name="clock">The clock of received times. Default: the system clock.</param>
+/// <param name="maxEventTimeAhead">How far ahead of the clock an event time may be (ingestion dead-letters later ones). Default: 10 minutes.</param>
+public sealed class MessageForwardService(SourceRegistry sources, IMessageBus bus, TimeProvider? clock = null, TimeSpan? maxEventTimeAhead = null) : IAsyncDisposable
 {
+    private readonly TimeSpan maxAhead = maxEventTimeAhead ?? new IngestOptions().MaxEventTimeAhead;
     private readonly IBusProducer producer = bus.CreateProducer();
     private readonly TimeProvider clock = clock ?? TimeProvider.System;
 
@@ -47,6 +52,12 @@ public sealed class MessageForwardService(SourceRegistry sources, IMessageBus bu
                 continue;
             }
             var parsed = probe.Events[0];
+            if (parsed.EventTime > now + (long)maxAhead.TotalMilliseconds)
+            {
+                errors.Add($"message {i}: event time {DateTimeOffset.FromUnixTimeMilliseconds(parsed.EventTime):u} is more than {maxAhead} ahead of the server's clock; " +
+                    $"check the time field{(source.TimeField is { } field ? $" '{field}'" : "")} (ms since 1970, or ISO-8601)");
+                continue;
+            }
             // The source's own id wins; otherwise the request gets a fresh id that re-deliveries keep.
             var id = EventIds.IsBusPosition(parsed.EventId) ? "h-" + Guid.NewGuid().ToString("N") : parsed.EventId;
             headers.Add(new(ForwardingHeaders.EventId, Encoding.UTF8.GetBytes(id)));
