@@ -257,7 +257,6 @@ public sealed class IngestWorker
 
     private async Task StoreAsync(ParsedBatch batch, CancellationToken cancellationToken)
     {
-        tracker.CountLate(batch.Events);
         var conflicts = new List<DeadLetter>();
         if (batch.Events.Count > 0)
         {
@@ -266,6 +265,8 @@ public sealed class IngestWorker
             Counters.AddDuplicates(results.Count(r => r.Outcome == WriteOutcome.Duplicate));
             Counters.AddConflicts(results.Count(r => r.Outcome == WriteOutcome.Conflict));
             conflicts = ConflictRecords(batch, results);
+            // Late: newly stored at or below the watermark as it stood before this batch (re-deliveries are not late).
+            await tracker.CountLateAsync([.. batch.Events.Where((_, i) => results[i].Outcome == WriteOutcome.Written)], cancellationToken);
         }
         if (conflicts.Count > 0)
         {

@@ -46,12 +46,18 @@ internal sealed class WatermarkTracker(
     private long Now => clock.GetUtcNow().ToUnixTimeMilliseconds();
 
     /// <summary>Counts events of a batch that arrive below their source's current watermark.</summary>
-    public void CountLate(IEnumerable<ChangeEvent> events)
+    public async ValueTask CountLateAsync(IReadOnlyList<ChangeEvent> events, CancellationToken cancellationToken)
     {
         var now = Now;
-        foreach (var late in events.Where(e => views.TryGetValue(e.Source, out var view) && e.EventTime <= view.EventTime.At(now)).GroupBy(e => e.Source))
+        foreach (var ofSource in events.GroupBy(e => e.Source))
         {
-            counters.AddLate(late.Key, late.Count());
+            // The view is read once per source and process: the first batch after start-up counts too.
+            var watermark = (await ViewAsync(ofSource.Key, cancellationToken)).EventTime.At(now);
+            var late = ofSource.Count(e => e.EventTime <= watermark);
+            if (late > 0)
+            {
+                counters.AddLate(ofSource.Key, late);
+            }
         }
     }
 

@@ -55,30 +55,13 @@ internal static class RowJson
         _ => value.ToString() ?? "",
     };
 
+    /// <summary>Null, temporal values and bytes as the driver gives them; every other value as all formats write it.</summary>
     private static void Write(Utf8JsonWriter json, object? value)
     {
         switch (value)
         {
             case null:
                 json.WriteNullValue();
-                break;
-            case bool b:
-                json.WriteBooleanValue(b);
-                break;
-            case byte or short or int or long or sbyte or ushort or uint:
-                json.WriteNumberValue(Convert.ToInt64(value, CultureInfo.InvariantCulture));
-                break;
-            case ulong u:
-                json.WriteNumberValue(u);
-                break;
-            case decimal m:
-                json.WriteNumberValue(m);
-                break;
-            case double d when double.IsFinite(d):
-                json.WriteNumberValue(d);
-                break;
-            case float f when float.IsFinite(f):
-                json.WriteNumberValue(f);
                 break;
             case DateTime dt:
                 json.WriteStringValue(DateTime.SpecifyKind(dt, dt.Kind == DateTimeKind.Unspecified ? DateTimeKind.Utc : dt.Kind).ToString("O", CultureInfo.InvariantCulture));
@@ -95,11 +78,8 @@ internal static class RowJson
             case byte[] bytes:
                 json.WriteBase64StringValue(bytes);
                 break;
-            case Guid g:
-                json.WriteStringValue(g);
-                break;
             default:
-                json.WriteStringValue(Convert.ToString(value, CultureInfo.InvariantCulture));
+                Images.SourceValueJson.WritePlain(json, value);
                 break;
         }
     }

@@ -54,26 +54,36 @@ public sealed class IdleStorageWritesTests
         var stoppedAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         await Poll.UntilAsync(async () => await watermarks.GetEventTimeAsync("orders") >= stoppedAt, "the idle watermark follows the clock");
         var hot = center.HotStore!;
-        var writesBefore = center.Writes;
-        var readsBefore = hot.Count(StoreCall.Get, "watermarks") + hot.Count(StoreCall.Scan, "watermarks");
-        var roundsBefore = counters.IdleRounds;
-        var watermarkBefore = (await watermarks.GetEventTimeAsync("orders"))!.Value;
+        // A window in which a group rebalance re-delivered a batch is traffic, not idleness: measure again (at most 3 times).
+        for (var attempt = 1; ; attempt++)
+        {
+            var messagesBefore = counters.Messages;
+            var writesBefore = center.Writes;
+            var readsBefore = hot.Count(StoreCall.Get, "watermarks") + hot.Count(StoreCall.Scan, "watermarks");
+            var roundsBefore = counters.IdleRounds;
+            var watermarkBefore = (await watermarks.GetEventTimeAsync("orders"))!.Value;
 
-        // Idle: many idle rounds (every partition idle well past IdlePartitionTimeout), the watermark keeps moving.
-        var polls = 0;
-        await Poll.UntilAsync(
-            async () =>
+            // Idle: many idle rounds (every partition idle well past IdlePartitionTimeout), the watermark keeps moving.
+            var polls = 0;
+            await Poll.UntilAsync(
+                async () =>
+                {
+                    polls++;
+                    return counters.IdleRounds >= roundsBefore + 40 && await watermarks.GetEventTimeAsync("orders") >= watermarkBefore + 1_500;
+                },
+                "40 idle rounds and 1.5 s of watermark progress");
+            if (counters.Messages != messagesBefore && attempt < 3)
             {
-                polls++;
-                return counters.IdleRounds >= roundsBefore + 40 && await watermarks.GetEventTimeAsync("orders") >= watermarkBefore + 1_500;
-            },
-            "40 idle rounds and 1.5 s of watermark progress");
-        var writesDuringIdle = center.Writes - writesBefore;
-        var readsDuringIdle = hot.Count(StoreCall.Get, "watermarks") + hot.Count(StoreCall.Scan, "watermarks") - readsBefore;
+                continue;
+            }
+            var writesDuringIdle = center.Writes - writesBefore;
+            var readsDuringIdle = hot.Count(StoreCall.Get, "watermarks") + hot.Count(StoreCall.Scan, "watermarks") - readsBefore;
 
-        Assert.True(writesDuringIdle == 0, $"{writesDuringIdle} storage writes while idle; hot [{hot.Describe()}] cold [{center.ColdStore!.Describe()}]");
-        // The only watermark reads are this test's own polls (GetEventTimeAsync): the workers read nothing per round.
-        Assert.True(readsDuringIdle <= polls, $"{readsDuringIdle} watermark reads for {polls} polls in {counters.IdleRounds - roundsBefore} idle rounds");
+            Assert.True(writesDuringIdle == 0, $"{writesDuringIdle} storage writes while idle; hot [{hot.Describe()}] cold [{center.ColdStore!.Describe()}]");
+            // The only watermark reads are this test's own polls (GetEventTimeAsync): the workers read nothing per round.
+            Assert.True(readsDuringIdle <= polls, $"{readsDuringIdle} watermark reads for {polls} polls in {counters.IdleRounds - roundsBefore} idle rounds");
+            break;
+        }
         Assert.Equal(0, counters.LateEvents);
     }
 }

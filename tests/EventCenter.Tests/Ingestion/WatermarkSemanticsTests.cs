@@ -51,6 +51,13 @@ public sealed class WatermarkSemanticsTests
         await IngestHarness.WaitUntilAsync(async () => await harness.Watermarks.GetEventTimeAsync("ooo") is not null, "a watermark");
         Assert.Equal(t0 + 5_000 - 2_000, await harness.Watermarks.GetEventTimeAsync("ooo"));
         Assert.Equal(0, harness.Counters.LateEvents);
+
+        // Below the watermark: stored and counted late for its source; the same message delivered again is not late twice.
+        var late = Row("d", t0 + 1_000, 3);
+        await ProduceAsync(harness.Bus, "ooo", [late, late]);
+        await IngestHarness.WaitUntilAsync(() => Task.FromResult(harness.Counters.Messages == 5), "the late event and its copy handled");
+        Assert.Equal(1, harness.Counters.LateBySource.GetValueOrDefault("ooo"));
+        Assert.Equal(1, harness.Counters.Duplicates);
     }
 
     [Fact]
