@@ -65,6 +65,13 @@ internal sealed class ConfirmedPublisher(RabbitMqOutputOptions options, string n
                     logger.LogWarning(e, "{Publisher}: publishing {Count} messages failed (attempt {Attempt}); reconnecting in {Delay}.", name, messages.Count, attempt + 1, delay);
                     await Task.Delay(delay, cancellationToken);
                 }
+                catch (Exception e) when (e is not OperationCanceledException && cancellationToken.IsCancellationRequested)
+                {
+                    // The caller gave up while a connect or publish was failing: report the cancellation, not the
+                    // failure it interrupted (which a retry would otherwise have handled).
+                    await DropConnectionAsync();
+                    throw new OperationCanceledException($"{name}: publishing {messages.Count} messages was cancelled.", e, cancellationToken);
+                }
                 catch
                 {
                     await DropConnectionAsync();
