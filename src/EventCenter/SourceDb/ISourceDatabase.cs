@@ -38,7 +38,7 @@ public enum SourceDatabaseKind
     /// <summary>PostgreSQL (Npgsql).</summary>
     Postgres,
 
-    /// <summary>MySQL or MariaDB (MySql.Data).</summary>
+    /// <summary>MySQL or MariaDB (MySqlConnector).</summary>
     MySql,
 }
 

@@ -1,19 +1,18 @@
 using System.Runtime.CompilerServices;
 using FeaturePlatform.EventCenter.Ingestion.Sources;
-using MySql.Data.MySqlClient;
+using MySqlConnector;
 
 namespace FeaturePlatform.EventCenter.SourceDb;
 
-/// <summary>A MySQL or MariaDB source database through MySql.Data.</summary>
+/// <summary>A MySQL or MariaDB source database through MySqlConnector.</summary>
 public sealed class MySqlSourceDatabase : ISourceDatabase
 {
     private readonly string connectionString;
     private readonly ColumnTypes columnTypes;
 
-    /// <summary>Connects with <paramref name="connectionString"/> (MySql.Data format).</summary>
+    /// <summary>Connects with <paramref name="connectionString"/> (MySqlConnector format; MariaDB's utf8mb3 columns need no workaround).</summary>
     public MySqlSourceDatabase(string connectionString)
     {
-        MySqlCharsets.EnsureRegistered();
         this.connectionString = connectionString;
         columnTypes = new ColumnTypes(() => new MySqlConnection(connectionString), "DATABASE()", "column_type");
     }

@@ -5,7 +5,7 @@ using FeaturePlatform.Testing.Servers;
 
 namespace FeaturePlatform.EventCenter.Tests.Correction;
 
-/// <summary>The MySQL source-database reader against a real MariaDB (MySql.Data 8.0.16, utf8mb3 columns included).</summary>
+/// <summary>The MySQL source-database reader against a real MariaDB (MySqlConnector, utf8mb3 columns included).</summary>
 [Collection(MariaDbCollection.Name)]
 public sealed class MySqlSourceDatabaseTests(MariaDbFixture mariadb)
 {

@@ -117,7 +117,7 @@ public sealed class MariaDbServer : IAsyncDisposable
         throw last!;
     }
 
-    /// <summary>ADO.NET (MySql.Data style) connection string for <paramref name="database"/>.</summary>
+    /// <summary>ADO.NET (MySqlConnector) connection string for <paramref name="database"/>.</summary>
     public string ConnectionString(string? database = null) =>
         $"Server={Host};Port={Port.ToString(CultureInfo.InvariantCulture)};User ID={User};Password={Password};"
         + (database is null ? string.Empty : $"Database={database};")
