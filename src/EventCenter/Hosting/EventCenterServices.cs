@@ -73,6 +73,10 @@ public static class EventCenterServices
             sp.GetRequiredService<SourceRegistry>(), sp.GetRequiredService<IReadOnlyDictionary<string, ISourceDatabase>>(),
             new OfflineCorrection(sp.GetRequiredService<IEventStore>()), TimeProvider.System));
         services.AddSingleton<EventCenterStartup>();
+        services.AddMetrics();
+        services.AddSingleton(sp => new SourceProgressReader(sp.GetRequiredService<IWatermarkStore>(), sp.GetRequiredService<IMessageBus>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<Diagnostics.EventCenterMetrics>();
+        services.AddSingleton<Diagnostics.IMetricsRefresh>(sp => sp.GetRequiredService<Diagnostics.EventCenterMetrics>());
         services.AddHostedService(sp => sp.GetRequiredService<EventCenterStartup>());
         services.AddHostedService<IngestService>();
         services.AddHostedService<ForwarderService>();

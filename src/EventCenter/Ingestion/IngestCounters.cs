@@ -55,24 +55,62 @@ public sealed class IngestCounters(TimeProvider? clock = null)
 
     internal void AddMessages(long n) => Interlocked.Add(ref messages, n);
 
-    internal void AddWritten(long n) => Interlocked.Add(ref written, n);
-
-    internal void AddDuplicates(long n) => Interlocked.Add(ref duplicates, n);
-
-    internal void AddConflicts(long n) => Interlocked.Add(ref conflicts, n);
-
-    internal void AddDeadLettered(long n) => Interlocked.Add(ref deadLettered, n);
-
     /// <summary>Late events per source: stored with an event time at or below the source's watermark.</summary>
-    public IReadOnlyDictionary<string, long> LateBySource => lateBySource.ToDictionary(kv => kv.Key, kv => Interlocked.Read(ref kv.Value.Value));
+    public IReadOnlyDictionary<string, long> LateBySource => BySource(SourceCount.Late);
+
+    /// <summary>What happened to the events and messages of each source, for per-source series.</summary>
+    public IReadOnlyDictionary<string, long> BySource(SourceCount what) =>
+        bySource.Where(kv => kv.Key.What == what).ToDictionary(kv => kv.Key.Source, kv => Interlocked.Read(ref kv.Value.Value), StringComparer.Ordinal);
 
     internal void AddLate(string source, long n)
     {
         Interlocked.Add(ref lateEvents, n);
-        Interlocked.Add(ref lateBySource.GetOrAdd(source, _ => new Box()).Value, n);
+        Add(source, SourceCount.Late, n);
     }
 
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Box> lateBySource = new(StringComparer.Ordinal);
+    /// <summary>Counts the outcome of every event of a stored batch, in total and per source.</summary>
+    internal void AddOutcomes(IReadOnlyList<Events.ChangeEvent> events, IReadOnlyList<Tables.WriteResult> results)
+    {
+        for (var i = 0; i < events.Count; i++)
+        {
+            var what = results[i].Outcome switch
+            {
+                Tables.WriteOutcome.Written => SourceCount.Written,
+                Tables.WriteOutcome.Duplicate => SourceCount.Duplicates,
+                _ => SourceCount.Conflicts,
+            };
+            if (what == SourceCount.Written)
+            {
+                Interlocked.Increment(ref written);
+            }
+            else if (what == SourceCount.Duplicates)
+            {
+                Interlocked.Increment(ref duplicates);
+            }
+            else
+            {
+                Interlocked.Increment(ref conflicts);
+            }
+            Add(events[i].Source, what, 1);
+        }
+    }
+
+    /// <summary>Counts dead letters in total and per source (<c>(unknown)</c> when no source could be told).</summary>
+    internal void AddDeadLetters(IReadOnlyList<DeadLetters.DeadLetter> letters)
+    {
+        Interlocked.Add(ref deadLettered, letters.Count);
+        foreach (var letter in letters)
+        {
+            Add(letter.Source ?? UnknownSource, SourceCount.DeadLetters, 1);
+        }
+    }
+
+    /// <summary>The source label of messages no source could be told for.</summary>
+    public const string UnknownSource = "(unknown)";
+
+    private void Add(string source, SourceCount what, long n) => Interlocked.Add(ref bySource.GetOrAdd((source, what), _ => new Box()).Value, n);
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Source, SourceCount What), Box> bySource = new();
 
     private sealed class Box
     {
@@ -129,4 +167,23 @@ public sealed class IngestCounters(TimeProvider? clock = null)
     }
 
     internal void AddIdleRound() => Interlocked.Increment(ref idleRounds);
+}
+
+/// <summary>What <see cref="IngestCounters.BySource"/> counts.</summary>
+public enum SourceCount
+{
+    /// <summary>Events newly stored.</summary>
+    Written,
+
+    /// <summary>The same change delivered again: not stored again.</summary>
+    Duplicates,
+
+    /// <summary>Events whose id a different change holds: kept as conflict records.</summary>
+    Conflicts,
+
+    /// <summary>Messages dead-lettered as malformed or undeliverable.</summary>
+    DeadLetters,
+
+    /// <summary>Events stored at or below their source's watermark.</summary>
+    Late,
 }

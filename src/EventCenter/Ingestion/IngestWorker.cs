@@ -261,9 +261,7 @@ public sealed class IngestWorker
         if (batch.Events.Count > 0)
         {
             var results = await events.WriteAsync(batch.Events, cancellationToken);
-            Counters.AddWritten(results.Count(r => r.Outcome == WriteOutcome.Written));
-            Counters.AddDuplicates(results.Count(r => r.Outcome == WriteOutcome.Duplicate));
-            Counters.AddConflicts(results.Count(r => r.Outcome == WriteOutcome.Conflict));
+            Counters.AddOutcomes(batch.Events, results);
             conflicts = ConflictRecords(batch, results);
             // Late: newly stored at or below the watermark as it stood before this batch (re-deliveries are not late).
             await tracker.CountLateAsync([.. batch.Events.Where((_, i) => results[i].Outcome == WriteOutcome.Written)], cancellationToken);
@@ -286,7 +284,7 @@ public sealed class IngestWorker
         }
         await tracker.RecordStoredAsync(batch.Messages, batch.Parsed, batch.Heartbeats, cancellationToken);
         Counters.AddMessages(batch.Messages.Count);
-        Counters.AddDeadLettered(batch.Rejected.Count);
+        Counters.AddDeadLetters(batch.Rejected);
     }
 
     /// <summary>A conflict record (both versions, the incoming message's bytes) for every event whose id a different change holds.</summary>

@@ -16,6 +16,9 @@ public interface ISourceDatabase
 
     /// <summary>Every row of <paramref name="table"/> in key order, read in pages of <paramref name="pageSize"/> (keyset pagination).</summary>
     IAsyncEnumerable<SourceRow> ReadAllAsync(MirroredTable table, int pageSize, CancellationToken cancellationToken = default);
+
+    /// <summary>Connects and runs a trivial query; throws the driver's error when the database does not answer (health probes).</summary>
+    Task PingAsync(CancellationToken cancellationToken = default);
 }
 
 /// <summary>A source-database row.</summary>

@@ -74,4 +74,14 @@ public sealed class MySqlSourceDatabase : ISourceDatabase
             }
         }
     }
+
+    /// <inheritdoc />
+    public async Task PingAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = new MySqlConnection(connectionString);
+        await connection.OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT 1";
+        _ = await command.ExecuteScalarAsync(cancellationToken);
+    }
 }

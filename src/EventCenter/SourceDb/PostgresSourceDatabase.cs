@@ -75,4 +75,14 @@ public sealed class PostgresSourceDatabase(string connectionString) : ISourceDat
             command.Parameters.Add(new NpgsqlParameter($"k{i}", NpgsqlDbType.Unknown) { Value = values[i] });
         }
     }
+
+    /// <inheritdoc />
+    public async Task PingAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT 1";
+        _ = await command.ExecuteScalarAsync(cancellationToken);
+    }
 }

@@ -32,6 +32,10 @@ internal sealed class EventTables
         Keys = new EventKeys(options.SaltBuckets);
     }
 
+    /// <summary>Reads one absent row of the id index: succeeds when the store answers (health probes).</summary>
+    public async ValueTask ProbeAsync(CancellationToken cancellationToken) =>
+        _ = await _store.GetAsync(_options.IdIndex, new Get("\u0001health"u8.ToArray()), cancellationToken);
+
     public EventKeys Keys { get; }
 
     public IWideTableStore Store => _store;

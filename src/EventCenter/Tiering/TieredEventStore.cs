@@ -54,6 +54,10 @@ public sealed class TieredEventStore : IEventStore
         _coverage = new ReheatCoverage(hot, hotTables.Coverage, _options.ReheatRetention);
     }
 
+    /// <summary>Reads from the hot (<paramref name="hot"/>) or cold store; throws its error when it does not answer (health probes).</summary>
+    public ValueTask ProbeAsync(bool hot, CancellationToken cancellationToken = default) =>
+        (hot ? _hot : _cold).ProbeAsync(cancellationToken);
+
     /// <summary>How reads were served so far.</summary>
     public TieringCounters Counters { get; } = new();
 

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using FeaturePlatform.EventCenter.Bus;
 using FeaturePlatform.EventCenter.Correction;
 using FeaturePlatform.EventCenter.Ingestion;
 using FeaturePlatform.EventCenter.Ingestion.Sources;
@@ -92,32 +91,15 @@ public static class EventCenterApi
     }
 
     private static async Task<Results<Ok<WatermarksJson>, ProblemHttpResult>> GetWatermarksAsync(
-        string source, IWatermarkStore watermarks, SourceRegistry sources, IngestCounters ingest, IMessageBus bus, TimeProvider clock, CancellationToken cancellationToken)
+        string source, SourceProgressReader reader, SourceRegistry sources, IngestCounters ingest, CancellationToken cancellationToken)
     {
         if (sources.Find(source) is not { } definition)
         {
             return TypedResults.Problem($"No source is named '{source}'; GET /api/sources lists them.", statusCode: StatusCodes.Status404NotFound, title: "Unknown source");
         }
-        var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
-        var marks = await watermarks.ReadSourceAsync(source, cancellationToken);
-        var ends = new Dictionary<(string, int), long>();
-        foreach (var topic in definition.EffectiveTopics)
-        {
-            var offsets = await bus.GetEndOffsetsAsync(topic, cancellationToken) ?? [];
-            for (var p = 0; p < offsets.Count; p++)
-            {
-                ends[(topic, p)] = offsets[p];
-            }
-        }
-        var keys = marks.Offsets.Keys.Where(k => !k.Stream.StartsWith('\u0001')).Concat(marks.PartitionTimes.Keys).Concat(ends.Keys).Distinct().Order();
-        var partitions = keys.Select(k =>
-        {
-            var mark = marks.PartitionTimes.GetValueOrDefault(k);
-            long? next = marks.Offsets.TryGetValue(k, out var n) ? n : null;
-            long? end = ends.TryGetValue(k, out var e) ? e : null;
-            return new PartitionJson(k.Item1, k.Item2, next, end, end is { } x ? Math.Max(0, x - (next ?? 0)) : null, mark.At(now), mark.IsFollowing(now));
-        }).ToList();
-        return TypedResults.Ok(new WatermarksJson(source, marks.EventTime.At(now),
+        var progress = await reader.ReadAsync(definition, cancellationToken);
+        var partitions = progress.Partitions.Select(p => new PartitionJson(p.Stream, p.Partition, p.NextOffset, p.EndOffset, p.Lag, p.EventTime, p.Idle)).ToList();
+        return TypedResults.Ok(new WatermarksJson(source, progress.EventTime,
             (long)definition.EffectiveMaxOutOfOrderness.TotalMilliseconds, (long)definition.EffectiveMaxDelay.TotalMilliseconds,
             ingest.LateBySource.GetValueOrDefault(source), partitions));
     }

@@ -54,7 +54,8 @@ internal sealed class BacktestRunner(JobCatalog catalog, IServiceProvider servic
                         services.GetRequiredService<IWatermarkStore>(), settings.FetchTimeout,
                         services.GetService<RuntimeSettings>()?.ReplayStateCacheEntries ?? SettledStateCache.DefaultCapacity);
                     var errors = services.GetRequiredService<JobErrorLog>();
-                    manager = new RunManager(registry, events, dataSource, errors, new RunManagerOptions { ResultRoot = ResultRoot }, Files(includeLabel: false), loggers);
+                    manager = new RunManager(registry, events, dataSource, errors, new RunManagerOptions { ResultRoot = ResultRoot }, Files(includeLabel: false), loggers,
+                        metrics: services.GetService<Runtime.Diagnostics.RuntimeMetrics>());
                     managerRegistry = registry;
                 }
                 return manager;

@@ -4,8 +4,8 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 namespace FeaturePlatform.FeatureApi.Health;
 
 /// <summary>
-/// Writes a health report as JSON: the overall status and, per check, its status and description (which names the
-/// part and the cause, e.g. the queue of a stalled forwarder). Exceptions are left out: no internals reach a client.
+/// Writes a health report as JSON: the overall status and, per check, its status, description (which names the
+/// part and the cause, e.g. the queue of a stalled forwarder) and details (kind, server, per-queue state). Exceptions are left out: no internals reach a client.
 /// </summary>
 internal static class HealthJsonWriter
 {
@@ -15,7 +15,17 @@ internal static class HealthJsonWriter
     public static async Task WriteAsync(HttpContext context, HealthReport report)
     {
         context.Response.ContentType = "application/json; charset=utf-8";
-        await using var json = new Utf8JsonWriter(context.Response.Body, Options);
+        // Written to a buffer first: the serializer flushes synchronously, which Kestrel refuses on the response body.
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(1024);
+        await using (var json = new Utf8JsonWriter(buffer, Options))
+        {
+            Write(json, report);
+        }
+        await context.Response.Body.WriteAsync(buffer.WrittenMemory, context.RequestAborted);
+    }
+
+    private static void Write(Utf8JsonWriter json, HealthReport report)
+    {
         json.WriteStartObject();
         json.WriteString("status", report.Status.ToString());
         json.WriteNumber("durationMs", Math.Round(report.TotalDuration.TotalMilliseconds, 1));
@@ -28,10 +38,25 @@ internal static class HealthJsonWriter
             {
                 json.WriteString("description", description);
             }
+            json.WriteNumber("durationMs", Math.Round(entry.Duration.TotalMilliseconds, 1));
+            // Details only of the external-system checks, whose data the checks build for clients (kind, server, counts,
+            // causes); the others' data may hold internals (paths, tracebacks) and stay in the server's logs.
+            if (entry.Data.Count > 0 && entry.Tags.Contains(PlatformDefaultsTags.External))
+            {
+                json.WritePropertyName("data");
+                // Data holds strings, numbers and string arrays the checks put there (kinds, servers, counts, causes).
+                JsonSerializer.Serialize(json, entry.Data.OrderBy(d => d.Key, StringComparer.Ordinal).ToDictionary(d => d.Key, d => d.Value, StringComparer.Ordinal));
+            }
             json.WriteEndObject();
         }
         json.WriteEndObject();
         json.WriteEndObject();
-        await json.FlushAsync(context.RequestAborted);
     }
+}
+
+/// <summary>Health check tags.</summary>
+public static class PlatformDefaultsTags
+{
+    /// <summary>Checks of one external system (a store, the bus, RabbitMQ, source databases): their details reach clients.</summary>
+    public const string External = "external";
 }

@@ -28,7 +28,7 @@ public static class ApiModules
         services.TryAddSingleton<JobRegistryParameters>();
         services.TryAddSingleton<IParameterDefinitions>(sp => sp.GetRequiredService<JobRegistryParameters>());
         services.TryAddSingleton<IParameterApplier>(sp => sp.GetRequiredService<JobRegistryParameters>());
-        services.AddSingleton<ApiMetrics>();
+        builder.AddPlatformMetrics();
         services.AddHostedService<ApiStartup>();
         services.AddOpenApi(options => options.AddDocumentTransformer<ApiKeySecurityTransformer>());
         BadRequests.Configure(services);
@@ -43,6 +43,7 @@ public static class ApiModules
     public static WebApplication UseApiPipeline(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
+        app.UsePlatformMetrics();
         app.UseMiddleware<MetricsMiddleware>();
         app.UseAuthentication();
         app.UseMiddleware<AuditMiddleware>();
@@ -54,8 +55,6 @@ public static class ApiModules
     public static WebApplication MapApiDocsAndMetrics(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
-        app.MapGet("/metrics", (ApiMetrics metrics) => TypedResults.Text(metrics.Render(), PrometheusTextWriter.ContentType))
-            .ExcludeFromDescription();
         app.MapOpenApi();
         app.UseSwaggerUI(options =>
         {

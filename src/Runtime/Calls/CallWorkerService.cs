@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using FeaturePlatform.EventCenter.Bus;
 using FeaturePlatform.EventCenter.Ingestion.DeadLetters;
 using FeaturePlatform.EventCenter.Tables;
+using FeaturePlatform.Runtime.Diagnostics;
 using FeaturePlatform.Runtime.Execution;
 using FeaturePlatform.Runtime.Hosting;
 using FeaturePlatform.Runtime.Outputs;
@@ -29,6 +30,7 @@ internal sealed class CallWorkerService(
     CallReplies replies,
     IDeadLetterSink deadLetters,
     IServiceProvider services,
+    RuntimeMetrics metrics,
     ILogger<CallWorker> logger) : BackgroundService
 {
     private readonly ConcurrentDictionary<string, IReadOnlyList<IJobOutput>> outputs = new(StringComparer.Ordinal);
@@ -70,7 +72,7 @@ internal sealed class CallWorkerService(
     private async Task SuperviseAsync(CancellationToken stoppingToken)
     {
         var delay = settings.RestartDelay;
-        var caller = new JobCaller(startup.Registry, events, startup.DataSource, errors, job => OutputsOf(job.Name), logger);
+        var caller = new JobCaller(startup.Registry, events, startup.DataSource, errors, job => OutputsOf(job.Name), logger, metrics: metrics);
         while (!stoppingToken.IsCancellationRequested)
         {
             var started = DateTime.UtcNow;

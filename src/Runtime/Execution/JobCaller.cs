@@ -3,6 +3,7 @@ using System.Text.Json;
 using FeaturePlatform.EventCenter.Events;
 using FeaturePlatform.EventCenter.Tables;
 using FeaturePlatform.PyBridge;
+using FeaturePlatform.Runtime.Diagnostics;
 using FeaturePlatform.Runtime.Jobs;
 using FeaturePlatform.Runtime.Outputs;
 using Microsoft.Extensions.Logging;
@@ -26,7 +27,8 @@ public sealed class JobCaller(
     JobErrorLog errors,
     Func<RegisteredJob, IReadOnlyList<IJobOutput>>? outputsFor = null,
     ILogger? logger = null,
-    TimeProvider? clock = null)
+    TimeProvider? clock = null,
+    RuntimeMetrics? metrics = null)
 {
     /// <summary>Name of the stream in the positions of call events.</summary>
     public const string CallStream = "call";
@@ -97,8 +99,10 @@ public sealed class JobCaller(
     {
         ArgumentNullException.ThrowIfNull(stored);
         var registered = jobs.Find(job) ?? throw new KeyNotFoundException($"No job named '{job}'.");
-        var runner = new JobRunner(registered, dataSource, outputsFor?.Invoke(registered) ?? [], errors, logger, this.clock);
+        var runner = new JobRunner(registered, dataSource, outputsFor?.Invoke(registered) ?? [], errors, logger, this.clock, metrics, RunMode.Call);
         var batch = await runner.RunBatchWithErrorsAsync([stored], cancellationToken);
+        // Latency from the request's arrival (its event's store time) to its answer, queueing included.
+        metrics?.RecordCall(job, TimeSpan.FromMilliseconds(Math.Max(0, this.clock.GetUtcNow().ToUnixTimeMilliseconds() - stored.IngestTime)));
         return new CallResult(stored, registered.Version, batch.Results, batch.Errors.Count == 0 ? null : batch.Errors[0]);
     }
 

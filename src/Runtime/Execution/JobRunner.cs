@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text;
 using FeaturePlatform.EventCenter.Events;
 using FeaturePlatform.PyBridge;
+using FeaturePlatform.Runtime.Diagnostics;
 using FeaturePlatform.Runtime.Jobs;
 using FeaturePlatform.Runtime.Outputs;
 using FeaturePlatform.Runtime.Triggers;
@@ -20,7 +21,9 @@ public sealed class JobRunner(
     IReadOnlyList<IJobOutput> outputs,
     JobErrorLog errors,
     ILogger logger,
-    TimeProvider? clock = null)
+    TimeProvider? clock = null,
+    RuntimeMetrics? metrics = null,
+    RunMode mode = RunMode.Live)
 {
     private readonly TimeProvider clock = clock ?? TimeProvider.System;
 
@@ -121,7 +124,9 @@ public sealed class JobRunner(
         {
             logger.LogWarning("Job {Job} v{Version} failed on {Source}/{EventId}: {Type}: {Message}", e.Job, e.JobVersion, e.Trigger.Source, e.Trigger.EventId, e.ErrorType, e.Message);
         }
-        Counters.Add(computed.Events, results.Count, failed.Count, computed.Busy + Stopwatch.GetElapsedTime(started));
+        var busy = computed.Busy + Stopwatch.GetElapsedTime(started);
+        Counters.Add(computed.Events, results.Count, failed.Count, busy);
+        metrics?.RecordBatch(job.Name, mode, computed.Events, results.Count, failed.Count, busy);
     }
 
     private sealed record ComputedBatch(int Events, BatchOutcome Outcome, TimeSpan Busy);

@@ -3,6 +3,7 @@ using FeaturePlatform.EventCenter.Bus;
 using FeaturePlatform.EventCenter.Consistency;
 using FeaturePlatform.EventCenter.Ingestion.Sources;
 using FeaturePlatform.EventCenter.Watermarks;
+using FeaturePlatform.Runtime.Diagnostics;
 using FeaturePlatform.Runtime.Execution;
 using FeaturePlatform.Runtime.Jobs;
 using FeaturePlatform.Runtime.Triggers;
@@ -38,6 +39,7 @@ public sealed class LiveJobsService(
     JobSwitchStore switches,
     IWatermarkStore watermarks,
     IServiceProvider services,
+    RuntimeMetrics metrics,
     ILogger<LiveJobsService> logger) : BackgroundService
 {
     private readonly ConcurrentDictionary<string, LiveRunnerStatus> runners = new(StringComparer.Ordinal);
@@ -193,7 +195,7 @@ public sealed class LiveJobsService(
         // run this loop again before the linked source has seen the cancellation.
         while (!stop.IsCancellationRequested && !stoppingToken.IsCancellationRequested)
         {
-            var runner = new JobRunner(job, startup.DataSource, outputs, errors, logger);
+            var runner = new JobRunner(job, startup.DataSource, outputs, errors, logger, metrics: metrics, mode: RunMode.Live);
             status.Current = runner.Counters;
             var started = DateTime.UtcNow;
             try

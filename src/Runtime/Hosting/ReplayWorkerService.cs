@@ -1,5 +1,6 @@
 using FeaturePlatform.EventCenter.Bus;
 using FeaturePlatform.EventCenter.Tables;
+using FeaturePlatform.Runtime.Diagnostics;
 using FeaturePlatform.Runtime.Execution;
 using FeaturePlatform.Runtime.Scaling;
 using FeaturePlatform.Runtime.Triggers;
@@ -16,6 +17,7 @@ internal sealed class ReplayWorkerService(
     IEventReader events,
     JobErrorLog errors,
     IServiceProvider services,
+    RuntimeMetrics metrics,
     ILogger<ReplayShardWorker> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -41,6 +43,6 @@ internal sealed class ReplayWorkerService(
         await new ReplayShardWorker(bus, new ReplayShardTopics(worker.ShardsTopic, worker.ResultsTopic), worker.GroupId,
             $"{Environment.MachineName}/{Environment.ProcessId}", name => startup.Registry.Find(name), events, startup.DataSource,
             job => JobOutputs.Create(settings.For(job.Name).EffectiveOutputs, job.Name, services), errors, logger,
-            new ReplayOptions { BatchSize = worker.BatchSize, Parallelism = worker.Parallelism }).RunAsync(stoppingToken);
+            new ReplayOptions { BatchSize = worker.BatchSize, Parallelism = worker.Parallelism }, metrics).RunAsync(stoppingToken);
     }
 }

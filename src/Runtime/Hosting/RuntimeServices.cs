@@ -1,6 +1,8 @@
 using FeaturePlatform.EventCenter.Bus;
+using FeaturePlatform.EventCenter.Diagnostics;
 using FeaturePlatform.EventCenter.Hosting;
 using FeaturePlatform.EventCenter.Tables;
+using FeaturePlatform.Runtime.Diagnostics;
 using FeaturePlatform.Runtime.Calls;
 using FeaturePlatform.EventCenter.Storage;
 using FeaturePlatform.Runtime.Execution;
@@ -27,6 +29,8 @@ public static class RuntimeServices
         var settings = configuration.GetSection(RuntimeSettings.SectionName).Get<RuntimeSettings>() ?? new RuntimeSettings();
         settings.Validate();
         services.AddSingleton(settings);
+        services.AddMetrics();
+        services.AddSingleton<RuntimeMetrics>();
         services.AddSingleton(sp => new FeatureStore(sp.GetRequiredKeyedService<IWideTableStore>(StoreRole.Hot), saltBuckets: settings.FeatureStoreSaltBuckets));
         services.AddSingleton(sp => new JobErrorLog(sp.GetRequiredKeyedService<IWideTableStore>(StoreRole.Hot)));
         services.AddSingleton(sp => new JobSwitchStore(sp.GetRequiredKeyedService<IWideTableStore>(StoreRole.Hot)));
@@ -55,7 +59,7 @@ public static class RuntimeServices
             var errors = sp.GetRequiredService<JobErrorLog>();
             return new CallDispatcher(
                 sp.GetRequiredService<IMessageBus>(), settings.Calls,
-                () => new JobCaller(startup.Registry, events, startup.DataSource, errors),
+                () => new JobCaller(startup.Registry, events, startup.DataSource, errors, metrics: sp.GetRequiredService<RuntimeMetrics>()),
                 job => startup.Jobs.FirstOrDefault(j => j.Name == job),
                 events, sp.GetRequiredService<CallOutcomes>(), sp.GetRequiredService<CallCompletions>(),
                 sp.GetRequiredService<CallReplies>().Publisher is not null);
@@ -63,6 +67,8 @@ public static class RuntimeServices
         services.AddHostedService<CallWorkerService>();
         services.AddSingleton<LiveJobsService>();
         services.AddHostedService(sp => sp.GetRequiredService<LiveJobsService>());
+        services.AddSingleton<LiveJobMetrics>();
+        services.AddSingleton<IMetricsRefresh>(sp => sp.GetRequiredService<LiveJobMetrics>());
         return services;
     }
 }

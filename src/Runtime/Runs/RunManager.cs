@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using FeaturePlatform.EventCenter.Tables;
 using FeaturePlatform.PyBridge;
+using FeaturePlatform.Runtime.Diagnostics;
 using FeaturePlatform.Runtime.Execution;
 using FeaturePlatform.Runtime.Jobs;
 using FeaturePlatform.Runtime.Outputs;
@@ -24,7 +25,8 @@ public sealed class RunManager(
     RunManagerOptions? options = null,
     RunOutputFactory? defaultOutputs = null,
     ILoggerFactory? loggers = null,
-    TimeProvider? clock = null) : IAsyncDisposable
+    TimeProvider? clock = null,
+    RuntimeMetrics? metrics = null) : IAsyncDisposable
 {
     private readonly RunManagerOptions options = options ?? new RunManagerOptions();
     private readonly TimeProvider clock = clock ?? TimeProvider.System;
@@ -140,7 +142,7 @@ public sealed class RunManager(
             var source = SourceOf(run.Job, run.Request.Input);
             outputs = (run.Request.Outputs ?? defaultOutputs)?.Invoke(new RunContext(run.Id, run.Job, run.ResultDirectory)) ?? [];
             // Each run its own data source: a cache of settled states lives exactly as long as the run.
-            var runner = new JobRunner(run.Job, (dataSource as IRunScopedDataSource)?.ForRun() ?? dataSource, outputs, errors, runnerLogger, clock);
+            var runner = new JobRunner(run.Job, (dataSource as IRunScopedDataSource)?.ForRun() ?? dataSource, outputs, errors, runnerLogger, clock, metrics, RunMode.Replay);
             switch (run.Request.Input)
             {
                 case TimeRangeInput range:

@@ -1,6 +1,7 @@
 using FeaturePlatform.EventCenter.Bus;
 using FeaturePlatform.EventCenter.Tables;
 using FeaturePlatform.PyBridge;
+using FeaturePlatform.Runtime.Diagnostics;
 using FeaturePlatform.Runtime.Execution;
 using FeaturePlatform.Runtime.Jobs;
 using FeaturePlatform.Runtime.Outputs;
@@ -26,7 +27,8 @@ public sealed class ReplayShardWorker(
     Func<RegisteredJob, IReadOnlyList<IJobOutput>> outputs,
     JobErrorLog errors,
     ILogger logger,
-    ReplayOptions? replayOptions = null)
+    ReplayOptions? replayOptions = null,
+    RuntimeMetrics? metrics = null)
 {
     private IBusConsumer? consumer;
     private long shardsDone;
@@ -76,7 +78,7 @@ public sealed class ReplayShardWorker(
             logger.LogError("Replay {Run} shard {Index}: job {Job} is not loaded in worker {Worker}", shard.RunId, shard.Index, shard.Job, workerId);
             return new ShardCompletion(shard.RunId, shard.Index, workerId, 0, 0, 0, $"job '{shard.Job}' is not loaded");
         }
-        var runner = new JobRunner(job, (dataSource as IRunScopedDataSource)?.ForRun() ?? dataSource, outputs(job), errors, logger);
+        var runner = new JobRunner(job, (dataSource as IRunScopedDataSource)?.ForRun() ?? dataSource, outputs(job), errors, logger, metrics: metrics, mode: RunMode.Replay);
         await runner.RunAsync(new ReplayTrigger(events, shard.Source, shard.From, shard.To, replayOptions), cancellationToken);
         logger.LogInformation("Replay {Run} shard {Index}/{Count} [{From}, {To}) done by {Worker}: {Events} events", shard.RunId, shard.Index, shard.Count,
             shard.From, shard.To, workerId, runner.Counters.Events);

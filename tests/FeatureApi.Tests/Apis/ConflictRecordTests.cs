@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 
 namespace FeaturePlatform.FeatureApi.Tests.Apis;
 
@@ -11,6 +10,7 @@ namespace FeaturePlatform.FeatureApi.Tests.Apis;
 /// and a conflict record with both versions and the original bytes is listed by /api/dead-letters (with and without a
 /// source), counted apart from duplicates. Through the real host: HTTP → embedded bus → ingest → event center.
 /// </summary>
+[Collection(Metrics.MetricsCollection.Name)]
 public sealed partial class ConflictRecordTests(PlatformFactory factory) : IClassFixture<PlatformFactory>
 {
     [Fact]
@@ -77,8 +77,7 @@ public sealed partial class ConflictRecordTests(PlatformFactory factory) : IClas
         return (Value(text, "eventcenter_ingest_duplicates_total"), Value(text, "eventcenter_ingest_conflicts_total"));
     }
 
-    private static long Value(string metrics, string name) =>
-        long.Parse(Regex.Match(metrics, "^" + name + @" (\d+)", RegexOptions.Multiline).Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+    private static long Value(string metrics, string name) => (long)Metrics.MetricsTests.Sum(metrics, name, ("source", "orders"));
 
     private static async Task<JsonElement> PollAsync(HttpClient client, string path, Func<JsonElement, bool> until)
     {

@@ -1,0 +1,48 @@
+using FeaturePlatform.EventCenter.Diagnostics;
+using FeaturePlatform.Runtime.Diagnostics;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+
+namespace FeaturePlatform.FeatureApi.Metrics;
+
+/// <summary>Exports the platform's meters to Prometheus at <c>/metrics</c> through OpenTelemetry's exporter.</summary>
+public static class MetricsExport
+{
+    /// <summary>The scrape path.</summary>
+    public const string Path = "/metrics";
+
+    /// <summary>Registers the API's instruments and the OpenTelemetry meter provider with the Prometheus exporter.</summary>
+    public static WebApplicationBuilder AddPlatformMetrics(this WebApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddSingleton<ApiMetrics>();
+        builder.Services.AddSingleton<ScrapeRefresh>();
+        builder.Services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService("featureplatform"))
+            .WithMetrics(metrics => metrics
+                .AddMeter(EventCenterMetrics.MeterName, RuntimeMetrics.MeterName, ApiMetrics.MeterName)
+                .AddPrometheusExporter(options => options.ScrapeResponseCacheDurationMilliseconds = 0));
+        return builder;
+    }
+
+    /// <summary>
+    /// Serves <c>/metrics</c> (anonymous, like health). Before each scrape the gauges that need I/O (watermarks, end
+    /// offsets, job lags) are read, so the exporter's synchronous callbacks only read cached values.
+    /// </summary>
+    public static WebApplication UsePlatformMetrics(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        _ = app.Services.GetRequiredService<ScrapeRefresh>(); // creates every instrument at start-up, not at the first scrape
+        app.UseOpenTelemetryPrometheusScrapingEndpoint(
+            meterProvider: null,
+            predicate: context => context.Request.Path == Path,
+            path: null,
+            configureBranchedPipeline: branch => branch.Use(async (context, next) =>
+            {
+                await context.RequestServices.GetRequiredService<ScrapeRefresh>().RefreshAsync(context.RequestAborted);
+                await next(context);
+            }),
+            optionsName: null);
+        return app;
+    }
+}
