@@ -46,9 +46,7 @@ public sealed record IngestOptions
     public TimeSpan RetryDelayAfter(int attempt)
     {
         var first = RetryDelay < MinRetryDelay ? MinRetryDelay : RetryDelay;
-        var factor = Math.Pow(2, Math.Min(Math.Max(attempt, 1) - 1, 30));
-        var delay = TimeSpan.FromTicks((long)Math.Min(first.Ticks * factor, MaxRetryDelay.Ticks));
-        return delay < first ? first : delay;
+        return new Resilience.Backoff(first, MaxRetryDelay < first ? first : MaxRetryDelay).DelayAfter(attempt);
     }
 
     private static readonly TimeSpan MinRetryDelay = TimeSpan.FromMilliseconds(10);

@@ -25,9 +25,9 @@ public static class JobsApi
         var group = app.MapGroup("/api/jobs").WithTags("Jobs").RequireAuthorization(Roles.ReadPolicy);
         group.MapGet("/", ListAsync).WithSummary("Every job: declaration summary, enabled, version, status counters");
         group.MapGet("/{job}", GetAsync).WithSummary($"One job: declaration, status and its {RecentErrors} most recent error records");
-        group.MapPost("/{job}/enable", (string job, ClaimsPrincipal user, IServiceProvider services, CancellationToken ct) => SetEnabledAsync(job, true, user, services, ct))
+        group.MapPost("/{job}/enable", (string job, ClaimsPrincipal user, [AsParameters] JobsApiServices services, CancellationToken ct) => SetEnabledAsync(job, true, user, services, ct))
             .RequireAuthorization(Roles.AdminPolicy).WithSummary("Run the job live from where it stopped (role admin; stored, survives restarts)");
-        group.MapPost("/{job}/disable", (string job, ClaimsPrincipal user, IServiceProvider services, CancellationToken ct) => SetEnabledAsync(job, false, user, services, ct))
+        group.MapPost("/{job}/disable", (string job, ClaimsPrincipal user, [AsParameters] JobsApiServices services, CancellationToken ct) => SetEnabledAsync(job, false, user, services, ct))
             .RequireAuthorization(Roles.AdminPolicy).WithSummary("Stop running the job live after its current batch; replays and calls still run (role admin; stored, survives restarts)");
         return group;
     }
@@ -81,60 +81,54 @@ public static class JobsApi
         IReadOnlyList<OutputJson> Outputs, IReadOnlyList<ParameterSummaryJson> Parameters, JobStatusJson Status, string File, int Line,
         IReadOnlyList<JobErrorJson> RecentErrors);
 
-    private static async Task<Ok<List<JobJson>>> ListAsync(IServiceProvider services, CancellationToken cancellationToken)
+    private static async Task<Ok<List<JobJson>>> ListAsync([AsParameters] JobsApiServices services, CancellationToken cancellationToken)
     {
-        var errors = services.GetService<JobErrorLog>();
-        var live = services.GetService<LiveJobsService>();
         var jobs = new List<JobJson>();
-        foreach (var j in services.GetRequiredService<JobCatalog>().Jobs.OrderBy(j => j.Name, StringComparer.Ordinal))
+        foreach (var j in services.Catalog.Jobs.OrderBy(j => j.Name, StringComparer.Ordinal))
         {
-            jobs.Add(await ToJsonAsync(j, errors, live, cancellationToken));
+            jobs.Add(await ToJsonAsync(j, services.Errors, services.Live, cancellationToken));
         }
         return TypedResults.Ok(jobs);
     }
 
-    private static async Task<Results<Ok<JobDetailJson>, ProblemHttpResult>> GetAsync(string job, IServiceProvider services, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<JobDetailJson>, ProblemHttpResult>> GetAsync(string job, [AsParameters] JobsApiServices services, CancellationToken cancellationToken)
     {
         if (RouteNames.Check("job", job) is not null)
         {
             return JsonBody.BadRequest($"job must be 1 to {RouteNames.MaxLength} characters without control characters.", "Bad job");
         }
-        var found = services.GetRequiredService<JobCatalog>().Find(job);
+        var found = services.Catalog.Find(job);
         if (found is null)
         {
             return NoJob(job);
         }
-        var log = services.GetService<JobErrorLog>();
         var recent = new List<JobErrorJson>();
-        if (log is not null)
+        await foreach (var e in services.Errors.RecentAsync(job, RecentErrors, cancellationToken))
         {
-            await foreach (var e in log.RecentAsync(job, RecentErrors, cancellationToken))
-            {
-                recent.Add(e);
-            }
+            recent.Add(e);
         }
-        var j = await ToJsonAsync(found, log, services.GetService<LiveJobsService>(), cancellationToken);
+        var j = await ToJsonAsync(found, services.Errors, services.Live, cancellationToken);
         return TypedResults.Ok(new JobDetailJson(j.Name, j.Description, j.Enabled, j.Version, j.Triggers, j.Consistency, j.Outputs, j.Parameters,
             j.Status, j.File, j.Line, recent));
     }
 
-    private static async Task<Results<Ok<JobJson>, ProblemHttpResult>> SetEnabledAsync(string job, bool enabled, ClaimsPrincipal user, IServiceProvider services,
+    private static async Task<Results<Ok<JobJson>, ProblemHttpResult>> SetEnabledAsync(string job, bool enabled, ClaimsPrincipal user, JobsApiServices services,
         CancellationToken cancellationToken)
     {
-        var catalog = services.GetRequiredService<JobCatalog>();
+        var catalog = services.Catalog;
         var found = catalog.Find(job);
         if (found is null)
         {
             return NoJob(job);
         }
         // The runtime's jobs: stored first, so the switch survives restarts and reaches the other runtime processes.
-        if (catalog.IsRuntimes && services.GetService<JobSwitchStore>() is { } switches)
+        if (catalog.IsRuntimes)
         {
-            await switches.SetAsync(job, enabled, user.Identity?.Name ?? "unknown", cancellationToken);
+            await services.Switches.SetAsync(job, enabled, user.Identity?.Name ?? "unknown", cancellationToken);
         }
         // The live jobs service sees the change (RegisteredJob.EnabledChanged) and starts or stops the runners.
         found.Enabled = enabled;
-        return TypedResults.Ok(await ToJsonAsync(found, services.GetService<JobErrorLog>(), services.GetService<LiveJobsService>(), cancellationToken));
+        return TypedResults.Ok(await ToJsonAsync(found, services.Errors, services.Live, cancellationToken));
     }
 
     private static async Task<JobJson> ToJsonAsync(RegisteredJob job, JobErrorLog? errors, LiveJobsService? live, CancellationToken cancellationToken)
@@ -177,3 +171,10 @@ public static class JobsApi
     private static ProblemHttpResult NoJob(string job) =>
         TypedResults.Problem($"There is no job '{job}'.", statusCode: StatusCodes.Status404NotFound, title: "Unknown job");
 }
+
+/// <summary>What the jobs API's handlers use (eShop's services record, bound with <c>[AsParameters]</c>).</summary>
+/// <param name="Catalog">Where the jobs are.</param>
+/// <param name="Errors">The job error log.</param>
+/// <param name="Live">The live runners (status, lag).</param>
+/// <param name="Switches">Stored enable/disable switches of the runtime's jobs.</param>
+internal sealed record JobsApiServices(JobCatalog Catalog, JobErrorLog Errors, LiveJobsService Live, JobSwitchStore Switches);

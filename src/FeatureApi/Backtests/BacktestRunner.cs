@@ -1,10 +1,5 @@
-using FeaturePlatform.EventCenter.Consistency;
 using FeaturePlatform.EventCenter.Hosting;
-using FeaturePlatform.EventCenter.Tables;
-using FeaturePlatform.EventCenter.Watermarks;
 using FeaturePlatform.FeatureApi.Jobs;
-using FeaturePlatform.Runtime.Execution;
-using FeaturePlatform.Runtime.Hosting;
 using FeaturePlatform.Runtime.Jobs;
 using FeaturePlatform.Runtime.Outputs;
 using FeaturePlatform.Runtime.Runs;
@@ -16,7 +11,7 @@ namespace FeaturePlatform.FeatureApi.Backtests;
 /// available), writing each run's results as backtest files (<c>results.csv</c>, <c>results.jsonl</c>) in
 /// <c>&lt;result root&gt;/&lt;run id&gt;</c>. Uploaded sample tables are kept under <c>&lt;result root&gt;/uploads</c>.
 /// </summary>
-internal sealed class BacktestRunner(JobCatalog catalog, IServiceProvider services, IConfiguration configuration, ILoggerFactory loggers) : IAsyncDisposable
+internal sealed class BacktestRunner(JobCatalog catalog, RunManagerFactory runs, EventCenterSettings eventCenter, IConfiguration configuration) : IAsyncDisposable
 {
     private readonly Lock gate = new();
     private readonly BacktestSettings settings = configuration.GetSection(BacktestSettings.SectionName).Get<BacktestSettings>() ?? new BacktestSettings();
@@ -32,7 +27,7 @@ internal sealed class BacktestRunner(JobCatalog catalog, IServiceProvider servic
 
     /// <summary>Parent of the runs' result directories.</summary>
     public string ResultRoot => Path.GetFullPath(settings.ResultRoot
-        ?? Path.Combine(services.GetRequiredService<EventCenterSettings>().DataDirectory, "backtests"));
+        ?? Path.Combine(eventCenter.DataDirectory, "backtests"));
 
     /// <summary>The run manager, or null while the host has no job registry.</summary>
     public RunManager? Manager
@@ -49,13 +44,8 @@ internal sealed class BacktestRunner(JobCatalog catalog, IServiceProvider servic
                 ObjectDisposedException.ThrowIf(disposed, this);
                 if (manager is null || !ReferenceEquals(managerRegistry, registry))
                 {
-                    var events = services.GetRequiredService<IEventReader>();
-                    var dataSource = EventCenterDataSource.Create(events, services.GetRequiredService<ConsistentFetcher>(),
-                        services.GetRequiredService<IWatermarkStore>(), settings.FetchTimeout,
-                        services.GetService<RuntimeSettings>()?.ReplayStateCacheEntries ?? SettledStateCache.DefaultCapacity);
-                    var errors = services.GetRequiredService<JobErrorLog>();
-                    manager = new RunManager(registry, events, dataSource, errors, new RunManagerOptions { ResultRoot = ResultRoot }, Files(includeLabel: false), loggers,
-                        metrics: services.GetService<Runtime.Diagnostics.RuntimeMetrics>());
+                    // The runtime's data source: a backtest fetches with the live jobs' settings (timeouts, cache).
+                    manager = runs.Create(registry, new RunManagerOptions { ResultRoot = ResultRoot }, Files(includeLabel: false));
                     managerRegistry = registry;
                 }
                 return manager;

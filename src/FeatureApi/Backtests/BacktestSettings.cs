@@ -11,7 +11,4 @@ public sealed record BacktestSettings
 
     /// <summary>Largest accepted sample-table upload in bytes. Default: 64 MiB.</summary>
     public long MaxUploadBytes { get; init; } = 64L * 1024 * 1024;
-
-    /// <summary>Longest a fetch of a backtest's logic may wait. Default: 30 s.</summary>
-    public TimeSpan FetchTimeout { get; init; } = TimeSpan.FromSeconds(30);
 }

@@ -1,5 +1,4 @@
-using FeaturePlatform.EventCenter.Hosting;
-using FeaturePlatform.PyBridge;
+using FeaturePlatform.Runtime.Hosting;
 using FeaturePlatform.Runtime.Outputs;
 using FeaturePlatform.Runtime.Runs;
 
@@ -38,17 +37,14 @@ internal static class ReplayCommand
             // Warnings and errors only, on stderr: stdout is the progress bar's.
             builder.Configuration.AddInMemoryCollection([new("Logging:LogLevel:Default", "Warning"), new("Logging:LogLevel:FeaturePlatform", "Warning")]);
             builder.Logging.AddConsole(console => console.LogToStandardErrorThreshold = LogLevel.Trace);
-            builder.Services.AddEventCenter(builder.Configuration);
-            await using var services = builder.Services.BuildServiceProvider();
-            // Only the event center's tables are prepared: no ingestion or other background service runs.
-            await services.GetRequiredService<EventCenterStartup>().StartAsync(interrupt.Token);
-            var jobsDirectory = arguments.JobsDirectory ?? builder.Configuration[ReplayServices.JobsDirectoryKey] ?? Path.Combine(AppContext.BaseDirectory, "python", "jobs");
-            var python = builder.Configuration.GetSection(ReplayServices.PythonSectionKey).Get<PythonHostOptions>() ?? new PythonHostOptions();
-            var fetchTimeout = builder.Configuration.GetValue(ReplayServices.FetchTimeoutKey, TimeSpan.FromSeconds(30));
-            await using var runtime = await ReplayServices.StartAsync(services, jobsDirectory, python, fetchTimeout, interrupt.Token);
+            if (arguments.JobsDirectory is { } jobs)
+            {
+                builder.Configuration.AddInMemoryCollection([new($"{RuntimeSettings.SectionName}:{nameof(RuntimeSettings.JobsDirectory)}", jobs)]);
+            }
+            await using var runtime = await ReplayServices.StartAsync(builder, interrupt.Token);
             return await RunAsync(runtime, arguments, output, error, interrupt.Token);
         }
-        catch (Exception e) when (e is KeyNotFoundException or ArgumentException or FileNotFoundException or InvalidDataException)
+        catch (Exception e) when (e is KeyNotFoundException or ArgumentException or FileNotFoundException or DirectoryNotFoundException or InvalidDataException)
         {
             await error.WriteLineAsync($"replay: {e.Message}");
             return 1;

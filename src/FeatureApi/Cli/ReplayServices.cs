@@ -1,71 +1,50 @@
-using FeaturePlatform.EventCenter.Consistency;
 using FeaturePlatform.EventCenter.Hosting;
-using FeaturePlatform.EventCenter.Storage;
-using FeaturePlatform.EventCenter.Tables;
-using FeaturePlatform.EventCenter.Watermarks;
-using FeaturePlatform.PyBridge;
-using FeaturePlatform.Runtime.Execution;
-using FeaturePlatform.Runtime.Jobs;
+using FeaturePlatform.Runtime.Hosting;
 using FeaturePlatform.Runtime.Outputs;
 using FeaturePlatform.Runtime.Runs;
 
 namespace FeaturePlatform.FeatureApi.Cli;
 
 /// <summary>
-/// What the replay command needs beyond the event center: the Python host, the job registry, the error log and the
-/// run manager. Built here from the event center's services because the runtime is not registered in DI yet
-/// (<c>AddRuntime</c>); when it is, the command takes these from the service provider instead.
+/// The platform as the host builds it (<c>AddEventCenter</c> + <c>AddRuntime</c>, same configuration), started without
+/// its background services: the event center's tables, the Python host and the jobs with their stored parameters. Runs
+/// go through the runtime's <see cref="RunManagerFactory"/> and write to its feature store, so a replay computes and
+/// stores exactly as the live jobs do.
 /// </summary>
 internal sealed class ReplayServices : IAsyncDisposable
 {
-    /// <summary>Configuration key of the jobs directory.</summary>
-    public const string JobsDirectoryKey = "Runtime:JobsDirectory";
+    private readonly ServiceProvider services;
 
-    /// <summary>Configuration section of the Python host's options.</summary>
-    public const string PythonSectionKey = "Runtime:Python";
-
-    /// <summary>Configuration key of the fetch timeout (default 30 s).</summary>
-    public const string FetchTimeoutKey = "Runtime:FetchTimeout";
-
-    private ReplayServices(PythonHost python, JobRegistry jobs, RunManager runs, FeatureStore features)
+    private ReplayServices(ServiceProvider services, RunManager runs)
     {
-        Python = python;
-        Jobs = jobs;
+        this.services = services;
         Runs = runs;
-        Features = features;
+        Features = services.GetRequiredService<FeatureStore>();
     }
-
-    public PythonHost Python { get; }
-
-    public JobRegistry Jobs { get; }
 
     public RunManager Runs { get; }
 
     public FeatureStore Features { get; }
 
-    /// <summary>Starts Python and loads the jobs of <paramref name="jobsDirectory"/> over the event center in <paramref name="services"/>.</summary>
-    /// <remarks>Configuration keys are those of the runtime's settings (<c>Runtime:JobsDirectory</c>, <c>Runtime:Python</c>, <c>Runtime:FetchTimeout</c>).</remarks>
-    public static async Task<ReplayServices> StartAsync(IServiceProvider services, string jobsDirectory, PythonHostOptions pythonOptions, TimeSpan fetchTimeout,
-        CancellationToken cancellationToken)
+    /// <summary>Builds the platform from <paramref name="builder"/> and starts the event center and the runtime.</summary>
+    public static async Task<ReplayServices> StartAsync(HostApplicationBuilder builder, CancellationToken cancellationToken)
     {
-        var hot = services.GetRequiredKeyedService<IWideTableStore>(StoreRole.Hot);
-        var events = services.GetRequiredService<IEventReader>();
-        var dataSource = EventCenterDataSource.Create(events, services.GetRequiredService<ConsistentFetcher>(),
-            services.GetRequiredService<IWatermarkStore>(), fetchTimeout, SettledStateCache.DefaultCapacity);
-        var errors = new JobErrorLog(hot);
-        await errors.EnsureTableAsync(cancellationToken);
-        var features = new FeatureStore(hot);
-        await features.EnsureTableAsync(cancellationToken);
-        var python = await PythonHost.StartAsync(pythonOptions, cancellationToken);
+        builder.Services.AddEventCenter(builder.Configuration);
+        builder.Services.AddRuntime(builder.Configuration);
+        var services = builder.Services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
         try
         {
-            var jobs = await JobRegistry.LoadAsync(python, jobsDirectory, dataSource);
-            var runs = new RunManager(jobs, events, dataSource, errors, loggers: services.GetService<ILoggerFactory>());
-            return new ReplayServices(python, jobs, runs, features);
+            // Only the start-ups run: no ingestion, live jobs or other background service.
+            await services.GetRequiredService<EventCenterStartup>().StartAsync(cancellationToken);
+            var runtime = services.GetRequiredService<RuntimeStartup>();
+            await runtime.StartAsync(cancellationToken);
+            await runtime.Ready;
+            var runs = services.GetRequiredService<RunManagerFactory>().Create(runtime.Registry);
+            return new ReplayServices(services, runs);
         }
         catch
         {
-            await python.DisposeAsync();
+            await services.DisposeAsync();
             throw;
         }
     }
@@ -73,7 +52,6 @@ internal sealed class ReplayServices : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await Runs.DisposeAsync();
-        await Jobs.DisposeAsync();
-        await Python.DisposeAsync();
+        await services.DisposeAsync();
     }
 }

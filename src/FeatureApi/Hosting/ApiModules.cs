@@ -5,8 +5,6 @@ using FeaturePlatform.FeatureApi.Backtests;
 using FeaturePlatform.FeatureApi.Jobs;
 using FeaturePlatform.FeatureApi.Metrics;
 using FeaturePlatform.FeatureApi.Parameters;
-using FeaturePlatform.Runtime.Execution;
-using FeaturePlatform.Runtime.Outputs;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace FeaturePlatform.FeatureApi.Hosting;
@@ -14,15 +12,13 @@ namespace FeaturePlatform.FeatureApi.Hosting;
 /// <summary>The API host's own services and middleware: audit, metrics, feature look-ups, parameter workflow, OpenAPI.</summary>
 public static class ApiModules
 {
-    /// <summary>Registers the API modules' services (the event center must be registered too).</summary>
+    /// <summary>Registers the API modules' services (the event center and the runtime must be registered too: the feature store and the error log are the runtime's).</summary>
     public static WebApplicationBuilder AddApiModules(this WebApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
         var services = builder.Services;
-        services.TryAddSingleton(sp => new FeatureStore(sp.GetRequiredKeyedService<IWideTableStore>(StoreRole.Hot)));
         services.AddSingleton(sp => new AuditLog(sp.GetRequiredKeyedService<IWideTableStore>(StoreRole.Hot)));
         services.AddSingleton(sp => new ProposalStore(sp.GetRequiredKeyedService<IWideTableStore>(StoreRole.Hot), sp.GetRequiredService<TimeProvider>()));
-        services.TryAddSingleton(sp => new JobErrorLog(sp.GetRequiredKeyedService<IWideTableStore>(StoreRole.Hot)));
         services.TryAddSingleton<JobCatalog>();
         services.TryAddSingleton<BacktestRunner>();
         services.TryAddSingleton<JobRegistryParameters>();

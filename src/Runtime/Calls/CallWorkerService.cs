@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using FeaturePlatform.EventCenter.Bus;
 using FeaturePlatform.EventCenter.Ingestion.DeadLetters;
 using FeaturePlatform.EventCenter.Tables;
+using FeaturePlatform.EventCenter.Resilience;
 using FeaturePlatform.Runtime.Diagnostics;
 using FeaturePlatform.Runtime.Execution;
 using FeaturePlatform.Runtime.Hosting;
@@ -31,6 +32,7 @@ internal sealed class CallWorkerService(
     IDeadLetterSink deadLetters,
     IServiceProvider services,
     RuntimeMetrics metrics,
+    TimeProvider clock,
     ILogger<CallWorker> logger) : BackgroundService
 {
     private readonly ConcurrentDictionary<string, IReadOnlyList<IJobOutput>> outputs = new(StringComparer.Ordinal);
@@ -71,39 +73,19 @@ internal sealed class CallWorkerService(
 
     private async Task SuperviseAsync(CancellationToken stoppingToken)
     {
-        var delay = settings.RestartDelay;
         var caller = new JobCaller(startup.Registry, events, startup.DataSource, errors, job => OutputsOf(job.Name), logger, metrics: metrics);
-        while (!stoppingToken.IsCancellationRequested)
+        var supervisor = new Supervisor(settings.RestartBackoff, clock, failure =>
         {
-            var started = DateTime.UtcNow;
-            try
-            {
-                // A missing topic (e.g. Kafka without CreateTopics and not provisioned yet) is retried like a failure.
-                await dispatcher.EnsureTopicAsync(stoppingToken);
-                await new CallWorker(bus, settings.Calls, caller, outcomes, completions, replies.Publisher, logger, deadLetters).RunAsync(stoppingToken);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception e)
-            {
-                if (DateTime.UtcNow - started > settings.MaxRestartDelay)
-                {
-                    delay = settings.RestartDelay;
-                }
-                logger.LogError(e, "Call worker failed; restarting in {Delay}", delay);
-                try
-                {
-                    await Task.Delay(delay, stoppingToken);
-                }
-                catch (OperationCanceledException)
-                {
-                    return;
-                }
-                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, settings.MaxRestartDelay.Ticks));
-            }
-        }
+            logger.LogError(failure.Error, "Call worker failed; restarting in {Delay}", failure.Delay);
+            return ValueTask.CompletedTask;
+        });
+        // The worker returns only when stopping; a missing topic (e.g. Kafka without CreateTopics and not provisioned
+        // yet) is retried like a failure.
+        await supervisor.RunAsync(async ct =>
+        {
+            await dispatcher.EnsureTopicAsync(ct);
+            await new CallWorker(bus, settings.Calls, caller, outcomes, completions, replies.Publisher, logger, deadLetters).RunAsync(ct);
+        }, stoppingToken);
     }
 
     /// <summary>The job's configured outputs plus the event center, which makes results fetchable by other jobs.</summary>

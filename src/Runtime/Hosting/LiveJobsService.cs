@@ -3,6 +3,7 @@ using FeaturePlatform.EventCenter.Bus;
 using FeaturePlatform.EventCenter.Consistency;
 using FeaturePlatform.EventCenter.Ingestion.Sources;
 using FeaturePlatform.EventCenter.Watermarks;
+using FeaturePlatform.EventCenter.Resilience;
 using FeaturePlatform.Runtime.Diagnostics;
 using FeaturePlatform.Runtime.Execution;
 using FeaturePlatform.Runtime.Jobs;
@@ -40,6 +41,7 @@ public sealed class LiveJobsService(
     IWatermarkStore watermarks,
     IServiceProvider services,
     RuntimeMetrics metrics,
+    TimeProvider clock,
     ILogger<LiveJobsService> logger) : BackgroundService
 {
     private readonly ConcurrentDictionary<string, LiveRunnerStatus> runners = new(StringComparer.Ordinal);
@@ -188,49 +190,25 @@ public sealed class LiveJobsService(
     {
         await Task.Yield();
         using var either = CancellationTokenSource.CreateLinkedTokenSource(stop, stoppingToken);
-        var delay = settings.RestartDelay;
         var outputs = JobOutputs.Create(settings.For(job.Name).EffectiveOutputs, job.Name, services);
         var level = EventCenterDataSource.ToLevel(job.Declaration.Consistency);
-        // The tokens themselves, not either's state: cancellation callbacks (and the continuations they run inline) may
-        // run this loop again before the linked source has seen the cancellation.
-        while (!stop.IsCancellationRequested && !stoppingToken.IsCancellationRequested)
+        var supervisor = new Supervisor(settings.RestartBackoff, clock, failure =>
+        {
+            status.Restarts++;
+            status.LastError = $"{failure.Error.GetType().Name}: {failure.Error.Message}";
+            logger.LogError(failure.Error, "Live runner of job {Job} on {Source} failed; restarting in {Delay}", job.Name, source.Name, failure.Delay);
+            return ValueTask.CompletedTask;
+        });
+        await supervisor.RunAsync(async _ =>
         {
             var runner = new JobRunner(job, startup.DataSource, outputs, errors, logger, metrics: metrics, mode: RunMode.Live);
             status.Current = runner.Counters;
-            var started = DateTime.UtcNow;
-            try
-            {
-                logger.LogInformation("Job {Job} runs live on {Source} (group {Group}, {Consistency})", job.Name, source.Name, status.GroupId, level);
-                var trigger = new LiveTrigger(bus, source, status.GroupId, level, waiter, settings.Live.ToOptions());
-                // Stopping ends the trigger after the running batch; only host shutdown cancels the batch itself.
-                await runner.RunAsync(new StoppableTrigger(trigger, stop, status.Progress.Completed), stoppingToken);
-                logger.LogInformation("Job {Job} stopped running live on {Source}", job.Name, source.Name);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception e)
-            {
-                status.Restarts++;
-                status.LastError = $"{e.GetType().Name}: {e.Message}";
-                // A runner that ran well for a while starts the back-off again.
-                if (DateTime.UtcNow - started > settings.MaxRestartDelay)
-                {
-                    delay = settings.RestartDelay;
-                }
-                logger.LogError(e, "Live runner of job {Job} on {Source} failed; restarting in {Delay}", job.Name, source.Name, delay);
-                try
-                {
-                    await Task.Delay(delay, either.Token);
-                }
-                catch (OperationCanceledException)
-                {
-                    return;
-                }
-                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, settings.MaxRestartDelay.Ticks));
-            }
-        }
+            logger.LogInformation("Job {Job} runs live on {Source} (group {Group}, {Consistency})", job.Name, source.Name, status.GroupId, level);
+            var trigger = new LiveTrigger(bus, source, status.GroupId, level, waiter, settings.Live.ToOptions());
+            // Stopping ends the trigger after the running batch; only host shutdown cancels the batch itself.
+            await runner.RunAsync(new StoppableTrigger(trigger, stop, status.Progress.Completed), stoppingToken);
+            logger.LogInformation("Job {Job} stopped running live on {Source}", job.Name, source.Name);
+        }, either.Token);
     }
 
     private sealed class RunningRunner(LiveRunnerStatus status, CancellationTokenSource stop, Task completion) : IDisposable

@@ -35,15 +35,21 @@ public static class RuntimeServices
         services.AddSingleton(sp => new JobErrorLog(sp.GetRequiredKeyedService<IWideTableStore>(StoreRole.Hot)));
         services.AddSingleton(sp => new JobSwitchStore(sp.GetRequiredKeyedService<IWideTableStore>(StoreRole.Hot)));
         services.AddSingleton<ParameterSignal>();
-        services.AddSingleton(sp => new ParameterStore(
-            sp.GetRequiredKeyedService<IWideTableStore>(StoreRole.Hot),
-            job => sp.GetRequiredService<RuntimeStartup>().Jobs.FirstOrDefault(j => j.Name == job)?.Declaration,
-            sp.GetRequiredService<ParameterSignal>()));
+        services.AddSingleton<LoadedJobs>();
+        services.AddSingleton(sp =>
+        {
+            var loaded = sp.GetRequiredService<LoadedJobs>();
+            return new ParameterStore(sp.GetRequiredKeyedService<IWideTableStore>(StoreRole.Hot),
+                job => loaded.Jobs.FirstOrDefault(j => j.Name == job)?.Declaration, sp.GetRequiredService<ParameterSignal>());
+        });
         services.AddSingleton<IParameterStore>(sp => sp.GetRequiredService<ParameterStore>());
-        services.AddSingleton(sp => new ParameterSync(
-            sp.GetRequiredService<IParameterStore>(), () => sp.GetRequiredService<RuntimeStartup>().Jobs,
-            sp.GetRequiredService<ILoggerFactory>().CreateLogger<ParameterSync>()));
+        services.AddSingleton(sp =>
+        {
+            var loaded = sp.GetRequiredService<LoadedJobs>();
+            return new ParameterSync(sp.GetRequiredService<IParameterStore>(), () => loaded.Jobs, sp.GetRequiredService<ILoggerFactory>().CreateLogger<ParameterSync>());
+        });
         services.AddSingleton<RuntimeStartup>();
+        services.AddSingleton<Runs.RunManagerFactory>();
         services.AddHostedService(sp => sp.GetRequiredService<RuntimeStartup>());
         services.AddHostedService<ParameterSyncService>();
         services.AddHostedService<ReplayWorkerService>();

@@ -1,3 +1,4 @@
+using FeaturePlatform.EventCenter.Resilience;
 using FeaturePlatform.PyBridge;
 
 namespace FeaturePlatform.Runtime.Hosting;
@@ -46,6 +47,9 @@ public sealed record RuntimeSettings
 
     /// <summary>Longest delay between restarts of a failing live runner. Default: 30 s.</summary>
     public TimeSpan MaxRestartDelay { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The back-off of restarts: <see cref="RestartDelay"/> doubling up to <see cref="MaxRestartDelay"/>.</summary>
+    public Backoff RestartBackoff => new(RestartDelay, MaxRestartDelay);
 
     /// <summary>How often the parameter table is polled for changes made by other processes. Default: 1 s.</summary>
     public TimeSpan ParameterPollInterval { get; init; } = TimeSpan.FromSeconds(1);

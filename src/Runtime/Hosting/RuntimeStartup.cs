@@ -28,6 +28,7 @@ public sealed class RuntimeStartup(
     ParameterStore parameters,
     ParameterSync parameterSync,
     JobSwitchStore switches,
+    LoadedJobs loaded,
     ILogger<RuntimeStartup> logger) : IHostedService, IAsyncDisposable
 {
     private readonly TaskCompletionSource ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -66,6 +67,7 @@ public sealed class RuntimeStartup(
             }
             var disabled = settings.Jobs.Where(kv => !kv.Value.Enabled).Select(kv => kv.Key).ToHashSet(StringComparer.Ordinal);
             registry = await JobRegistry.LoadAsync(host, settings.JobsDirectory, DataSource, disabled);
+            loaded.Set(registry);
             foreach (var job in registry.Jobs.Where(j => !settings.Jobs.ContainsKey(j.Name)))
             {
                 job.Enabled = settings.EnableJobsByDefault;

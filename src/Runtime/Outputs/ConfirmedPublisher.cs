@@ -57,7 +57,7 @@ internal sealed class ConfirmedPublisher(RabbitMqOutputOptions options, string n
                 catch (Exception e) when (!cancellationToken.IsCancellationRequested && IsTransient(e))
                 {
                     await DropConnectionAsync();
-                    var delay = TimeSpan.FromTicks(Math.Min(options.RetryMaxDelay.Ticks, options.RetryBaseDelay.Ticks << Math.Min(attempt, 20)));
+                    var delay = new EventCenter.Resilience.Backoff(options.RetryBaseDelay, options.RetryMaxDelay).DelayAfter(attempt + 1);
                     if (started.Elapsed + delay > options.RetryTimeout)
                     {
                         throw new TimeoutException($"{name}: {messages.Count} messages not confirmed within {options.RetryTimeout} ({attempt + 1} attempts).", e);

@@ -31,8 +31,7 @@ public sealed record RabbitForwarderOptions
     public TimeSpan MaxReconnectDelay { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>The pause before retry number <paramref name="attempt"/> (0-based): doubling from <see cref="ReconnectDelay"/>, capped.</summary>
-    public TimeSpan Backoff(int attempt) =>
-        TimeSpan.FromTicks(Math.Min(Math.Max(MaxReconnectDelay.Ticks, ReconnectDelay.Ticks), ReconnectDelay.Ticks << Math.Clamp(attempt, 0, 20)));
+    public TimeSpan Backoff(int attempt) => new Resilience.Backoff(ReconnectDelay, MaxReconnectDelay).DelayAfter(attempt + 1);
 
     /// <summary>Throws when a setting is missing or out of range.</summary>
     public void Validate()
