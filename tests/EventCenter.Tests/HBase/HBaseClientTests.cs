@@ -1,13 +1,12 @@
 using System.Text;
 using FeaturePlatform.EventCenter.Storage.HBase;
-using FeaturePlatform.EventCenter.Storage.HBase.Wire;
-using FeaturePlatform.EventCenter.Thrift;
+using FeaturePlatform.EventCenter.Storage.HBase.Generated;
 using FeaturePlatform.Testing.HBaseThrift;
 using FeaturePlatform.Testing.Infrastructure;
 
 namespace FeaturePlatform.EventCenter.Tests.HBase;
 
-/// <summary>Every THBaseService method of the C# client against the Python (Apache Thrift) fixture server.</summary>
+/// <summary>Every THBaseService method of the generated C# client, through the pool, against the Python (Apache Thrift) fixture server.</summary>
 [Collection(HBaseCollection.Name)]
 public sealed class HBaseClientTests(HBaseThriftFixture fixture)
 {
@@ -18,20 +17,29 @@ public sealed class HBaseClientTests(HBaseThriftFixture fixture)
     internal static HBaseOptions OptionsFor(HBaseThriftServer server) => new()
     {
         Port = server.Port,
-        Transport = server.Options.Transport == HBaseThriftTransport.Framed ? ThriftTransportKind.Framed : ThriftTransportKind.Buffered,
+        Transport = server.Options.Transport == HBaseThriftTransport.Framed ? HBaseTransport.Framed : HBaseTransport.Buffered,
         ReadTimeout = TimeSpan.FromSeconds(20),
         RetryBaseDelay = TimeSpan.FromMilliseconds(50),
         RetryMaxDelay = TimeSpan.FromMilliseconds(500),
     };
 
-    private static TPut Put(string row, string q, string v, long? ts = 1000) =>
-        new() { Row = B(row), ColumnValues = [new TColumnValue(F, B(q), B(v), ts)] };
+    internal static TPut Put(string row, string q, string v, long? ts = 1000)
+    {
+        var value = new TColumnValue(F, B(q), B(v));
+        if (ts is { } t)
+        {
+            value.Timestamp = t;
+        }
+        return new TPut(B(row), [value]);
+    }
 
-    private static ValueTask<T> Call<T>(HBaseClient client, Func<THBaseServiceClient, ValueTask<T>> f) =>
+    private static ValueTask<T> Call<T>(HBaseClient client, Func<THBaseService.Client, Task<T>> f) =>
         client.ExecuteAsync(f, static (c, fn, _) => fn(c), idempotent: true, CancellationToken.None);
 
-    private static ValueTask<bool> Call(HBaseClient client, Func<THBaseServiceClient, ValueTask> f) =>
-        client.ExecuteAsync(f, static async (c, fn, _) => { await fn(c); return true; }, idempotent: true, CancellationToken.None);
+    private static ValueTask Call(HBaseClient client, Func<THBaseService.Client, Task> f) =>
+        client.ExecuteAsync(f, static (c, fn, _) => fn(c), idempotent: true, CancellationToken.None);
+
+    private static string Value(TResult r) => r.ColumnValues is [var first, ..] ? Encoding.UTF8.GetString(first.Value) : "";
 
     [Theory]
     [InlineData(false)]
@@ -43,31 +51,31 @@ public sealed class HBaseClientTests(HBaseThriftFixture fixture)
         var t = B(UniqueName.For("cli"));
         var ct = CancellationToken.None;
 
-        await Call(client, c => c.PutAsync(t, Put("a", "q", "va"), ct));
-        await Call(client, c => c.PutMultipleAsync(t, [Put("b", "q", "vb"), Put("c", "q", "vc"), Put("d", "q", "vd")], ct));
+        await Call(client, c => c.put(t, Put("a", "q", "va"), ct));
+        await Call(client, c => c.putMultiple(t, [Put("b", "q", "vb"), Put("c", "q", "vc"), Put("d", "q", "vd")], ct));
 
-        Assert.True(await Call(client, c => c.ExistsAsync(t, new TGet { Row = B("a") }, ct)));
-        Assert.False(await Call(client, c => c.ExistsAsync(t, new TGet { Row = B("zz") }, ct)));
-        var a = await Call(client, c => c.GetAsync(t, new TGet { Row = B("a") }, ct));
-        Assert.Equal("va", Encoding.UTF8.GetString(Assert.Single(a.ColumnValues).Value));
-        Assert.Equal(1000, a.ColumnValues[0].Timestamp);
-        Assert.Empty((await Call(client, c => c.GetAsync(t, new TGet { Row = B("zz") }, ct))).ColumnValues);
-        var many = await Call(client, c => c.GetMultipleAsync(t, [new TGet { Row = B("c") }, new TGet { Row = B("zz") }, new TGet { Row = B("b") }], ct));
-        Assert.Equal(["vc", "", "vb"], many.Select(r => r.ColumnValues.Count == 0 ? "" : Encoding.UTF8.GetString(r.ColumnValues[0].Value)));
+        Assert.True(await Call(client, c => c.exists(t, new TGet(B("a")), ct)));
+        Assert.False(await Call(client, c => c.exists(t, new TGet(B("zz")), ct)));
+        var a = await Call(client, c => c.@get(t, new TGet(B("a")), ct));
+        Assert.Equal("va", Encoding.UTF8.GetString(Assert.Single(a.ColumnValues!).Value));
+        Assert.Equal(1000, a.ColumnValues![0].Timestamp);
+        Assert.Empty((await Call(client, c => c.@get(t, new TGet(B("zz")), ct))).ColumnValues!);
+        var many = await Call(client, c => c.getMultiple(t, [new TGet(B("c")), new TGet(B("zz")), new TGet(B("b"))], ct));
+        Assert.Equal(["vc", "", "vb"], many.Select(Value));
 
-        Assert.True(await Call(client, c => c.CheckAndPutAsync(t, B("e"), F, B("q"), null, Put("e", "q", "ve"), ct)));
-        Assert.False(await Call(client, c => c.CheckAndPutAsync(t, B("e"), F, B("q"), null, Put("e", "q", "other"), ct)));
-        Assert.True(await Call(client, c => c.CheckAndPutAsync(t, B("e"), F, B("q"), B("ve"), Put("e", "q", "ve2", 2000), ct)));
+        Assert.True(await Call(client, c => c.checkAndPut(t, B("e"), F, B("q"), null, Put("e", "q", "ve"), ct)));
+        Assert.False(await Call(client, c => c.checkAndPut(t, B("e"), F, B("q"), null, Put("e", "q", "other"), ct)));
+        Assert.True(await Call(client, c => c.checkAndPut(t, B("e"), F, B("q"), B("ve"), Put("e", "q", "ve2", 2000), ct)));
 
-        await Call(client, c => c.DeleteSingleAsync(t, new TDelete { Row = B("a") }, ct));
-        Assert.False(await Call(client, c => c.ExistsAsync(t, new TGet { Row = B("a") }, ct)));
-        Assert.Empty(await Call(client, c => c.DeleteMultipleAsync(t, [new TDelete { Row = B("b") }, new TDelete { Row = B("c"), Columns = [new TColumn(F, B("q"))] }], ct)));
+        await Call(client, c => c.deleteSingle(t, new TDelete(B("a")), ct));
+        Assert.False(await Call(client, c => c.exists(t, new TGet(B("a")), ct)));
+        Assert.Empty(await Call(client, c => c.deleteMultiple(t, [new TDelete(B("b")), new TDelete(B("c")) { Columns = [new TColumn(F) { Qualifier = B("q") }] }], ct)));
 
-        var id = await Call(client, c => c.OpenScannerAsync(t, new TScan { Caching = 10 }, ct));
-        var rows = await Call(client, c => c.GetScannerRowsAsync(id, 10, ct));
+        var id = await Call(client, c => c.openScanner(t, new TScan { Caching = 10 }, ct));
+        var rows = await Call(client, c => c.getScannerRows(id, 10, ct));
         Assert.Equal(["d", "e"], rows.Select(r => Encoding.UTF8.GetString(r.Row!)));
-        await Call(client, c => c.CloseScannerAsync(id, ct));
-        var stateless = await Call(client, c => c.GetScannerResultsAsync(t, new TScan { Reversed = true }, 1, ct));
+        await Call(client, c => c.closeScanner(id, ct));
+        var stateless = await Call(client, c => c.getScannerResults(t, new TScan { Reversed = true }, 1, ct));
         Assert.Equal("e", Encoding.UTF8.GetString(Assert.Single(stateless).Row!));
     }
 
@@ -77,13 +85,13 @@ public sealed class HBaseClientTests(HBaseThriftFixture fixture)
         await using var client = new HBaseClient(OptionsFor(fixture.Server));
         var t = B(UniqueName.For("pages"));
         var ct = CancellationToken.None;
-        await Call(client, c => c.PutMultipleAsync(t, Enumerable.Range(0, 2500).Select(i => Put($"r{i:D5}", "q", $"v{i}")).ToList(), ct));
+        await Call(client, c => c.putMultiple(t, Enumerable.Range(0, 2500).Select(i => Put($"r{i:D5}", "q", $"v{i}")).ToList(), ct));
 
-        var id = await Call(client, c => c.OpenScannerAsync(t, new TScan { Caching = 97 }, ct));
+        var id = await Call(client, c => c.openScanner(t, new TScan { Caching = 97 }, ct));
         var seen = new List<string>();
         while (true)
         {
-            var page = await Call(client, c => c.GetScannerRowsAsync(id, 97, ct));
+            var page = await Call(client, c => c.getScannerRows(id, 97, ct));
             if (page.Count == 0)
             {
                 break;
@@ -91,14 +99,14 @@ public sealed class HBaseClientTests(HBaseThriftFixture fixture)
             Assert.True(page.Count <= 97);
             seen.AddRange(page.Select(r => Encoding.UTF8.GetString(r.Row!)));
         }
-        await Call(client, c => c.CloseScannerAsync(id, ct));
+        await Call(client, c => c.closeScanner(id, ct));
         Assert.Equal(Enumerable.Range(0, 2500).Select(i => $"r{i:D5}"), seen);
 
-        var e = await Assert.ThrowsAsync<HBaseIllegalArgumentException>(async () => await Call(client, c => c.GetScannerRowsAsync(id, 1, ct)));
+        var e = await Assert.ThrowsAsync<HBaseIllegalArgumentException>(async () => await Call(client, c => c.getScannerRows(id, 1, ct)));
         Assert.Contains("scanner", e.Message, StringComparison.OrdinalIgnoreCase);
-        await Assert.ThrowsAsync<HBaseIllegalArgumentException>(async () => await Call(client, c => c.CloseScannerAsync(id, ct)));
+        await Assert.ThrowsAsync<HBaseIllegalArgumentException>(async () => await Call(client, c => c.closeScanner(id, ct)));
         // The connection stays usable after a declared exception.
-        Assert.True(await Call(client, c => c.ExistsAsync(t, new TGet { Row = B("r00000") }, ct)));
+        Assert.True(await Call(client, c => c.exists(t, new TGet(B("r00000")), ct)));
         Assert.Equal(1, client.Pool.ConnectionsOpened);
     }
 
@@ -107,7 +115,7 @@ public sealed class HBaseClientTests(HBaseThriftFixture fixture)
     {
         await using var client = new HBaseClient(OptionsFor(fixture.Server));
         var missing = B(UniqueName.For("missing"));
-        var e = await Assert.ThrowsAsync<HBaseIOException>(async () => await Call(client, c => c.GetAsync(missing, new TGet { Row = B("r") }, CancellationToken.None)));
+        var e = await Assert.ThrowsAsync<HBaseIOException>(async () => await Call(client, c => c.@get(missing, new TGet(B("r")), CancellationToken.None)));
         Assert.Contains("TableNotFoundException", e.Message, StringComparison.Ordinal);
         Assert.False(e.CanRetry);
         Assert.Equal(0, client.Retries);
@@ -122,9 +130,17 @@ public sealed class HBaseClientTests(HBaseThriftFixture fixture)
             var t = B(UniqueName.For("big"));
             var value = new byte[3_000_000];
             new Random(3).NextBytes(value);
-            await Call(client, c => c.PutAsync(t, new TPut { Row = B("r"), ColumnValues = [new TColumnValue(F, B("q"), value, 5)] }, CancellationToken.None));
-            var row = await Call(client, c => c.GetAsync(t, new TGet { Row = B("r") }, CancellationToken.None));
-            Assert.Equal(value, row.ColumnValues[0].Value);
+            await Call(client, c => c.put(t, new TPut(B("r"), [new TColumnValue(F, B("q"), value) { Timestamp = 5 }]), CancellationToken.None));
+            var row = await Call(client, c => c.@get(t, new TGet(B("r")), CancellationToken.None));
+            Assert.Equal(value, row.ColumnValues![0].Value);
         }
+    }
+
+    [Fact]
+    public void Options_reject_nonsense()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => new HBaseOptions { MaxMessageSize = 1024 }.Validate());
+        Assert.Throws<ArgumentOutOfRangeException>(() => new HBaseOptions { MaxFrameSize = 100 }.Validate());
+        Assert.Throws<ArgumentOutOfRangeException>(() => new HBaseOptions { Transport = (HBaseTransport)7 }.Validate());
     }
 }

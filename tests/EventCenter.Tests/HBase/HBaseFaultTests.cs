@@ -1,8 +1,7 @@
 using System.Diagnostics;
 using FeaturePlatform.EventCenter.Storage;
 using FeaturePlatform.EventCenter.Storage.HBase;
-using FeaturePlatform.EventCenter.Storage.HBase.Wire;
-using FeaturePlatform.EventCenter.Thrift;
+using FeaturePlatform.EventCenter.Storage.HBase.Generated;
 using FeaturePlatform.Testing.HBaseThrift;
 using FeaturePlatform.Testing.Infrastructure;
 using static FeaturePlatform.EventCenter.Tests.HBase.HBaseClientTests;
@@ -22,14 +21,10 @@ public sealed class HBaseFaultTests : IAsyncLifetime
         new(OptionsFor(server) with { MaxRetries = maxRetries, ReadTimeout = readTimeout ?? TimeSpan.FromSeconds(10) });
 
     private static ValueTask<TResult> Get(HBaseClient client, byte[] table, bool idempotent = true) =>
-        client.ExecuteAsync(table, static (c, t, ct) => c.GetAsync(t, new TGet { Row = B("r") }, ct), idempotent, CancellationToken.None);
+        client.ExecuteAsync(table, static (c, t, ct) => c.@get(t, new TGet(B("r")), ct), idempotent, CancellationToken.None);
 
-    private static ValueTask<bool> PutOne(HBaseClient client, byte[] table) =>
-        client.ExecuteAsync(table, static async (c, t, ct) =>
-        {
-            await c.PutAsync(t, new TPut { Row = B("r"), ColumnValues = [new TColumnValue(B("f"), B("q"), B("v"), 1)] }, ct);
-            return true;
-        }, idempotent: true, CancellationToken.None);
+    private static ValueTask PutOne(HBaseClient client, byte[] table) =>
+        client.ExecuteAsync(table, static (c, t, ct) => c.put(t, Put("r", "q", "v", ts: 1), ct), idempotent: true, CancellationToken.None);
 
     [Theory]
     [InlineData(null)]
@@ -45,10 +40,10 @@ public sealed class HBaseFaultTests : IAsyncLifetime
 
         var sw = Stopwatch.StartNew();
         var e = await Assert.ThrowsAnyAsync<IOException>(async () => await Get(client, t));
-        Assert.True(e is ThriftProtocolException or ThriftTransportException { Error: ThriftTransportError.Closed or ThriftTransportError.Timeout }, e.ToString());
+        Assert.True(e is HBaseTransportException { Error: HBaseTransportError.Protocol or HBaseTransportError.Closed or HBaseTransportError.Timeout }, e.ToString());
         Assert.True(sw.Elapsed < TimeSpan.FromSeconds(15), $"took {sw.Elapsed}");
 
-        Assert.Equal("v", System.Text.Encoding.UTF8.GetString((await Get(client, t)).ColumnValues[0].Value));
+        Assert.Equal("v", System.Text.Encoding.UTF8.GetString((await Get(client, t)).ColumnValues![0].Value));
         Assert.Equal(2, client.Pool.ConnectionsOpened);
     }
 
@@ -60,13 +55,13 @@ public sealed class HBaseFaultTests : IAsyncLifetime
         {
             await PutOne(noRetry, t);
             await server.CloseMidReplyAsync(method: "get");
-            var e = await Assert.ThrowsAsync<ThriftTransportException>(async () => await Get(noRetry, t));
-            Assert.Equal(ThriftTransportError.Closed, e.Error);
+            var e = await Assert.ThrowsAsync<HBaseTransportException>(async () => await Get(noRetry, t));
+            Assert.Equal(HBaseTransportError.Closed, e.Error);
             Assert.Contains("middle of a message", e.Message, StringComparison.Ordinal);
         }
         await using var client = NewClient();
         await server.CloseMidReplyAsync(method: "get");
-        Assert.Single((await Get(client, t)).ColumnValues);
+        Assert.Single((await Get(client, t)).ColumnValues!);
         Assert.Equal(1, client.Retries);
     }
 
@@ -78,10 +73,10 @@ public sealed class HBaseFaultTests : IAsyncLifetime
         await PutOne(client, t);
         await server.DelayRepliesAsync(TimeSpan.FromSeconds(3), method: "get");
         var sw = Stopwatch.StartNew();
-        var e = await Assert.ThrowsAsync<ThriftTransportException>(async () => await Get(client, t));
-        Assert.Equal(ThriftTransportError.Timeout, e.Error);
+        var e = await Assert.ThrowsAsync<HBaseTransportException>(async () => await Get(client, t));
+        Assert.Equal(HBaseTransportError.Timeout, e.Error);
         Assert.InRange(sw.Elapsed, TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(2.5));
-        Assert.Single((await Get(client, t)).ColumnValues);
+        Assert.Single((await Get(client, t)).ColumnValues!);
     }
 
     [Fact]
@@ -92,7 +87,7 @@ public sealed class HBaseFaultTests : IAsyncLifetime
         await PutOne(client, t);
 
         await server.FailWithIOErrorAsync(canRetry: true, count: 2, method: "get");
-        Assert.Single((await Get(client, t)).ColumnValues);
+        Assert.Single((await Get(client, t)).ColumnValues!);
         Assert.Equal(2, client.Retries);
 
         await server.FailWithIOErrorAsync(canRetry: false, method: "get", message: "do not retry me");
@@ -112,13 +107,38 @@ public sealed class HBaseFaultTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Parallel_put_requests_report_the_first_failed_one_and_every_row_before_it_is_stored()
+    {
+        const int PoolSize = 4;
+        await using var store = new HBaseWideTableStore(OptionsFor(server) with { MaxRowsPerRequest = 10, PoolSize = PoolSize });
+        var t = new TableName(null, UniqueName.For("chunks"));
+        var puts = Enumerable.Range(0, 200).Select(i => new Put(B($"r{i:D4}"), [new Cell(B("f"), B("q"), Cell.LatestTimestamp, B($"v{i}"))])).ToList();
+        var gets = puts.Select(p => new Get(p.Row)).ToList();
+        // The third request to reach the server fails (not executed); which one that is depends on the race.
+        await server.DelayRepliesAsync(TimeSpan.FromMilliseconds(1), count: 2, method: "putMultiple");
+        await server.FailWithIOErrorAsync(canRetry: true, method: "putMultiple", message: "region too busy");
+
+        var e = await Assert.ThrowsAsync<HBaseBatchException>(async () => await store.PutAsync(t, puts));
+        Assert.Equal(0, e.FirstFailedIndex % 10);
+        Assert.Equal("region too busy", Assert.IsType<HBaseIOException>(e.InnerException).Message);
+        var rows = await store.GetManyAsync(t, gets);
+        Assert.All(rows.Take(e.FirstFailedIndex), Assert.NotNull);
+        Assert.All(rows.Skip(e.FirstFailedIndex).Take(10), Assert.Null);
+        // Requests after the failed one start only while the ones before them succeed: at most PoolSize - 1 more.
+        Assert.InRange((await server.GetStatsAsync()).CallsOf("putMultiple"), 3, (e.FirstFailedIndex / 10) + PoolSize);
+
+        await store.PutAsync(t, puts);
+        Assert.All(await store.GetManyAsync(t, gets), Assert.NotNull);
+    }
+
+    [Fact]
     public async Task CheckAndPut_is_not_retried_after_a_dropped_connection()
     {
         await using var store = new HBaseWideTableStore(OptionsFor(server));
         var t = new TableName(null, UniqueName.For("cap"));
         await store.PutAsync(t, [new Put(B("seed"), [new Cell(B("f"), B("q"), 1, B("v"))])]);
         await server.DropConnectionAsync(method: "checkAndPut");
-        await Assert.ThrowsAsync<ThriftTransportException>(async () =>
+        await Assert.ThrowsAsync<HBaseTransportException>(async () =>
             await store.CheckAndPutAsync(t, B("r"), B("f"), B("q"), null, new Put(B("r"), [new Cell(B("f"), B("q"), 1, B("v"))])));
         Assert.Equal(1, (await server.GetStatsAsync()).CallsOf("checkAndPut"));
     }

@@ -1,6 +1,5 @@
 using FeaturePlatform.EventCenter.Storage;
 using FeaturePlatform.EventCenter.Storage.HBase;
-using FeaturePlatform.EventCenter.Thrift;
 using FeaturePlatform.Testing.HBaseThrift;
 
 namespace FeaturePlatform.Runtime.Tests.Outputs;
@@ -14,7 +13,7 @@ internal sealed class AdminCreatingStore(HBaseThriftServer server) : IWideTableS
     private readonly HBaseWideTableStore inner = new(new HBaseOptions
     {
         Port = server.Port,
-        Transport = server.Options.Transport == HBaseThriftTransport.Framed ? ThriftTransportKind.Framed : ThriftTransportKind.Buffered,
+        Transport = server.Options.Transport == HBaseThriftTransport.Framed ? HBaseTransport.Framed : HBaseTransport.Buffered,
         ReadTimeout = TimeSpan.FromSeconds(20),
         RetryBaseDelay = TimeSpan.FromMilliseconds(50),
         RetryMaxDelay = TimeSpan.FromMilliseconds(500),

@@ -6,7 +6,8 @@ namespace FeaturePlatform.Testing.HBaseThrift;
 
 /// <summary>
 /// An HBase Thrift2 (<c>THBaseService</c>) server for tests: <c>server.py</c> run by Debian's Python with
-/// Apache Thrift's own (C-accelerated) codec, code generated from the project's <c>hbase.thrift</c> at start.
+/// Apache Thrift's own (C-accelerated) codec, code generated at start from the project's <c>hbase.thrift</c> (the IDL
+/// the C# client is generated from, <c>src/EventCenter/Storage/HBase/Generated/</c>).
 /// Cells live in memory: <see cref="RestartAsync"/> keeps the port but loses every table and cell.
 /// Faults are driven over an HTTP control port (see README.md next to server.py).
 /// </summary>
@@ -17,7 +18,7 @@ public sealed partial class HBaseThriftServer : IAsyncDisposable
 
     private static readonly string[] ScriptFiles =
     [
-        "hbase.thrift", "thriftgen.py", "hbase_store.py", "hbase_handler.py", "faults.py", "server.py",
+        "thriftgen.py", "hbase_store.py", "hbase_handler.py", "faults.py", "server.py",
         "thrift_client.py", "smoke_client.py", "client_bench.py", "test_handler.py",
     ];
 
@@ -79,6 +80,7 @@ public sealed partial class HBaseThriftServer : IAsyncDisposable
         {
             File.Copy(Path.Combine(source, file), Path.Combine(directory, file), overwrite: true);
         }
+        File.Copy(IdlPath(), Path.Combine(directory, "hbase.thrift"), overwrite: true);
         Directory.CreateDirectory(Path.Combine(directory, "gen"));
         var (exit, output) = await ServerProcess.RunAsync(
             "thrift", ["--gen", "py", "-out", Path.Combine(directory, "gen"), Path.Combine(directory, "hbase.thrift")],
@@ -100,7 +102,16 @@ public sealed partial class HBaseThriftServer : IAsyncDisposable
         }
     }
 
-    /// <summary>Where hbase.thrift and the scripts are: copied next to the test assembly, else in the repository.</summary>
+    /// <summary>The project's IDL: copied next to the test assembly, else in the repository.</summary>
+    public static string IdlPath()
+    {
+        var copied = Path.Combine(AppContext.BaseDirectory, "HBaseThrift", "hbase.thrift");
+        return File.Exists(copied)
+            ? copied
+            : Path.Combine(TestPaths.RepoRoot, "src", "EventCenter", "Storage", "HBase", "Generated", "hbase.thrift");
+    }
+
+    /// <summary>Where the scripts are: copied next to the test assembly, else in the repository.</summary>
     public static string ScriptSourceDirectory()
     {
         var copied = Path.Combine(AppContext.BaseDirectory, "HBaseThrift");

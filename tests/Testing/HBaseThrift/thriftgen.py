@@ -9,7 +9,11 @@ import sys
 import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+# The project's one IDL (the C# client is generated from it too): the fixture copies it next to the scripts; in the
+# source tree it lives with the C# client.
 IDL = os.path.join(HERE, "hbase.thrift")
+if not os.path.exists(IDL):
+    IDL = os.path.join(HERE, "..", "..", "..", "src", "EventCenter", "Storage", "HBase", "Generated", "hbase.thrift")
 
 
 def ensure(gen_dir=None):

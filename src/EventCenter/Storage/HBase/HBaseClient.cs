@@ -1,11 +1,11 @@
-using FeaturePlatform.EventCenter.Thrift;
+using FeaturePlatform.EventCenter.Storage.HBase.Generated;
 
 namespace FeaturePlatform.EventCenter.Storage.HBase;
 
 /// <summary>
-/// Runs <c>THBaseService</c> calls on pooled connections with retries: a call that failed before anything was
-/// sent (connect failure) is always retried; other transient failures (broken connection, timeout,
-/// <see cref="HBaseIOException"/> with <see cref="HBaseIOException.CanRetry"/>) only for idempotent calls.
+/// Runs generated <see cref="THBaseService.Client"/> calls on pooled connections with retries: a call that failed
+/// before anything was sent (connect failure) is always retried; other transient failures (broken connection,
+/// timeout, <see cref="HBaseIOException"/> with <see cref="HBaseIOException.CanRetry"/>) only for idempotent calls.
 /// Backoff doubles from <see cref="HBaseOptions.RetryBaseDelay"/> up to <see cref="HBaseOptions.RetryMaxDelay"/>.
 /// </summary>
 internal sealed class HBaseClient : IAsyncDisposable
@@ -29,15 +29,16 @@ internal sealed class HBaseClient : IAsyncDisposable
 
     private int retries;
 
+    /// <summary>Runs a call that returns a result.</summary>
     public async ValueTask<T> ExecuteAsync<TState, T>(
-        TState state, Func<THBaseServiceClient, TState, CancellationToken, ValueTask<T>> call, bool idempotent, CancellationToken cancellationToken)
+        TState state, Func<THBaseService.Client, TState, CancellationToken, Task<T>> call, bool idempotent, CancellationToken cancellationToken)
     {
         for (var attempt = 0; ; attempt++)
         {
-            var client = await RentWithRetryAsync(attempt, cancellationToken).ConfigureAwait(false);
+            var connection = await RentWithRetryAsync(attempt, cancellationToken).ConfigureAwait(false);
             try
             {
-                return await call(client, state, cancellationToken).ConfigureAwait(false);
+                return await connection.CallAsync(state, call, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception e) when (attempt < options.MaxRetries && IsRetryable(e, idempotent))
             {
@@ -45,18 +46,27 @@ internal sealed class HBaseClient : IAsyncDisposable
             }
             finally
             {
-                await Pool.ReturnAsync(client).ConfigureAwait(false);
+                Pool.Return(connection);
             }
             Interlocked.Increment(ref retries);
             await Task.Delay(Backoff(attempt), cancellationToken).ConfigureAwait(false);
         }
     }
 
+    /// <summary>Runs a call without a result (put, delete, closeScanner).</summary>
+    public async ValueTask ExecuteAsync<TState>(
+        TState state, Func<THBaseService.Client, TState, CancellationToken, Task> call, bool idempotent, CancellationToken cancellationToken) =>
+        await ExecuteAsync((state, call), static async (c, s, ct) =>
+        {
+            await s.call(c, s.state, ct).ConfigureAwait(false);
+            return true;
+        }, idempotent, cancellationToken).ConfigureAwait(false);
+
     public ValueTask DisposeAsync() => Pool.DisposeAsync();
 
     internal static bool IsRetryable(Exception e, bool idempotent) => e switch
     {
-        ThriftTransportException t => t.BeforeSend || idempotent,
+        HBaseTransportException t => t.BeforeSend || idempotent,
         HBaseIOException io => io.CanRetry && idempotent,
         _ => false,
     };
@@ -68,7 +78,7 @@ internal sealed class HBaseClient : IAsyncDisposable
         return TimeSpan.FromMilliseconds(capped * (0.5 + (Random.Shared.NextDouble() / 2)));
     }
 
-    private async ValueTask<THBaseServiceClient> RentWithRetryAsync(int attempt, CancellationToken cancellationToken)
+    private async ValueTask<HBaseConnection> RentWithRetryAsync(int attempt, CancellationToken cancellationToken)
     {
         for (var connectAttempt = attempt; ; connectAttempt++)
         {
@@ -76,7 +86,7 @@ internal sealed class HBaseClient : IAsyncDisposable
             {
                 return await Pool.RentAsync(cancellationToken).ConfigureAwait(false);
             }
-            catch (ThriftTransportException e) when (e.BeforeSend && connectAttempt < options.MaxRetries)
+            catch (HBaseTransportException e) when (e.BeforeSend && connectAttempt < options.MaxRetries)
             {
                 Interlocked.Increment(ref retries);
                 await Task.Delay(Backoff(connectAttempt), cancellationToken).ConfigureAwait(false);

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using FeaturePlatform.EventCenter.Thrift;
 
 namespace FeaturePlatform.EventCenter.Storage.HBase;
 
@@ -10,15 +9,13 @@ namespace FeaturePlatform.EventCenter.Storage.HBase;
 internal sealed class HBaseConnectionPool : IAsyncDisposable
 {
     private readonly HBaseOptions options;
-    private readonly ThriftConnectionOptions connectionOptions;
     private readonly SemaphoreSlim slots;
-    private readonly ConcurrentBag<THBaseServiceClient> idle = [];
+    private readonly ConcurrentBag<HBaseConnection> idle = [];
     private int disposed;
 
     public HBaseConnectionPool(HBaseOptions options)
     {
         this.options = options;
-        connectionOptions = options.ToConnectionOptions();
         slots = new SemaphoreSlim(options.PoolSize, options.PoolSize);
     }
 
@@ -27,24 +24,24 @@ internal sealed class HBaseConnectionPool : IAsyncDisposable
 
     private int opened;
 
-    /// <summary>Takes an idle healthy connection or opens a new one; give it back with <see cref="ReturnAsync"/>.</summary>
-    public async ValueTask<THBaseServiceClient> RentAsync(CancellationToken cancellationToken)
+    /// <summary>Takes an idle healthy connection or opens a new one; give it back with <see cref="Return"/>.</summary>
+    public async ValueTask<HBaseConnection> RentAsync(CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref disposed) != 0, this);
         await slots.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            while (idle.TryTake(out var client))
+            while (idle.TryTake(out var connection))
             {
-                if (!client.Connection.IsStale())
+                if (!connection.IsStale())
                 {
-                    return client;
+                    return connection;
                 }
-                await client.Connection.DisposeAsync().ConfigureAwait(false);
+                connection.Dispose();
             }
-            var connection = await ThriftConnection.ConnectAsync(options.Host, options.Port, connectionOptions, cancellationToken).ConfigureAwait(false);
+            var fresh = await HBaseConnection.ConnectAsync(options, cancellationToken).ConfigureAwait(false);
             Interlocked.Increment(ref opened);
-            return new THBaseServiceClient(connection);
+            return fresh;
         }
         catch
         {
@@ -54,17 +51,17 @@ internal sealed class HBaseConnectionPool : IAsyncDisposable
     }
 
     /// <summary>Returns a rented connection; a broken one is closed instead of pooled.</summary>
-    public async ValueTask ReturnAsync(THBaseServiceClient client)
+    public void Return(HBaseConnection connection)
     {
         try
         {
-            if (client.Connection.IsBroken || Volatile.Read(ref disposed) != 0)
+            if (connection.IsBroken || Volatile.Read(ref disposed) != 0)
             {
-                await client.Connection.DisposeAsync().ConfigureAwait(false);
+                connection.Dispose();
             }
             else
             {
-                idle.Add(client);
+                idle.Add(connection);
             }
         }
         finally
@@ -73,15 +70,15 @@ internal sealed class HBaseConnectionPool : IAsyncDisposable
         }
     }
 
-    public async ValueTask DisposeAsync()
+    public ValueTask DisposeAsync()
     {
-        if (Interlocked.Exchange(ref disposed, 1) != 0)
+        if (Interlocked.Exchange(ref disposed, 1) == 0)
         {
-            return;
+            while (idle.TryTake(out var connection))
+            {
+                connection.Dispose();
+            }
         }
-        while (idle.TryTake(out var client))
-        {
-            await client.Connection.DisposeAsync().ConfigureAwait(false);
-        }
+        return ValueTask.CompletedTask;
     }
 }

@@ -10,7 +10,10 @@ public abstract class HBaseException : WideTableStoreException
     }
 }
 
-/// <summary>HBase's <c>TIOError</c>: the server failed to carry out the call.</summary>
+/// <summary>
+/// HBase's <c>TIOError</c>: the server failed to carry out the call. Also a Thrift application error the server
+/// reported instead of a result (unknown method, handler crash), which is never retried.
+/// </summary>
 public sealed class HBaseIOException : HBaseException
 {
     /// <summary>Creates the exception.</summary>

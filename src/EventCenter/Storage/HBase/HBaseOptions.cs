@@ -1,4 +1,4 @@
-using FeaturePlatform.EventCenter.Thrift;
+using Thrift;
 
 namespace FeaturePlatform.EventCenter.Storage.HBase;
 
@@ -12,7 +12,7 @@ public sealed record HBaseOptions
     public int Port { get; init; } = 9090;
 
     /// <summary>Buffered (HBase's default) or framed (needed for the nonblocking/hsha/threadedselector servers). Default: buffered.</summary>
-    public ThriftTransportKind Transport { get; init; } = ThriftTransportKind.Buffered;
+    public HBaseTransport Transport { get; init; } = HBaseTransport.Buffered;
 
     /// <summary>Limit for establishing a TCP connection. Default: 5 s.</summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(5);
@@ -23,7 +23,7 @@ public sealed record HBaseOptions
     /// <summary>Limit for sending a whole request. Default: 30 s.</summary>
     public TimeSpan WriteTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>Largest frame sent or accepted with the framed transport. Default: 16 MiB.</summary>
+    /// <summary>Largest frame accepted from the server with the framed transport. Default: 16 MiB.</summary>
     public int MaxFrameSize { get; init; } = 16 * 1024 * 1024;
 
     /// <summary>Most connections open at once; further calls wait for a free one. Default: 8.</summary>
@@ -50,8 +50,11 @@ public sealed record HBaseOptions
     /// <summary>Batches are sent in requests of at most about this many bytes (a single larger row goes alone). Default: 1 MiB.</summary>
     public int MaxBytesPerRequest { get; init; } = 1024 * 1024;
 
-    /// <summary>Decoding limits for replies. Default: <see cref="ThriftLimits.Default"/>.</summary>
-    public ThriftLimits Limits { get; init; } = ThriftLimits.Default;
+    /// <summary>
+    /// Largest reply accepted, in bytes: a string or list whose declared size exceeds it fails the call instead of
+    /// allocating (garbage from a wrong peer). Default: 256 MiB.
+    /// </summary>
+    public int MaxMessageSize { get; init; } = 256 * 1024 * 1024;
 
     /// <summary>Throws <see cref="ArgumentException"/> when a setting is out of range.</summary>
     public void Validate()
@@ -81,12 +84,12 @@ public sealed record HBaseOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxValueBytes, 1, nameof(MaxValueBytes));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxRowsPerRequest, 1, nameof(MaxRowsPerRequest));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxBytesPerRequest, 1024, nameof(MaxBytesPerRequest));
-        ArgumentNullException.ThrowIfNull(Limits, nameof(Limits));
-        Limits.Validate();
+        // A frame counts against the message size with its 4-byte header.
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxMessageSize, MaxFrameSize + 4, nameof(MaxMessageSize));
     }
 
-    internal ThriftConnectionOptions ToConnectionOptions() =>
-        new(Transport, ConnectTimeout, ReadTimeout, WriteTimeout, MaxFrameSize, Limits);
+    /// <summary>The library's limits for one connection.</summary>
+    internal TConfiguration ToConfiguration() => new() { MaxFrameSize = MaxFrameSize, MaxMessageSize = MaxMessageSize };
 
     private static void Positive(TimeSpan value, string name)
     {

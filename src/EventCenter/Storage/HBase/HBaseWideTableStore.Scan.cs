@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
-using FeaturePlatform.EventCenter.Storage.HBase.Wire;
-using FeaturePlatform.EventCenter.Thrift;
+using FeaturePlatform.EventCenter.Storage.HBase.Generated;
 
 namespace FeaturePlatform.EventCenter.Storage.HBase;
 
@@ -45,7 +44,7 @@ public sealed partial class HBaseWideTableStore
             try
             {
                 results = await client.ExecuteAsync((table, tscan, n: scan.Limit + slack),
-                    static (c, s, ct) => c.GetScannerResultsAsync(s.table.QualifiedUtf8, s.tscan, s.n, ct), idempotent: true, cancellationToken).ConfigureAwait(false);
+                    static (c, s, ct) => c.getScannerResults(HBaseConversions.Bytes(s.table), s.tscan, s.n, ct), idempotent: true, cancellationToken).ConfigureAwait(false);
             }
             catch (HBaseIOException e) when (Map(e, table) is { } mapped)
             {
@@ -85,7 +84,7 @@ public sealed partial class HBaseWideTableStore
                     try
                     {
                         scannerId = await client.ExecuteAsync((table, tscan),
-                            static (c, s, ct) => c.OpenScannerAsync(s.table.QualifiedUtf8, s.tscan, ct), idempotent: true, cancellationToken).ConfigureAwait(false);
+                            static (c, s, ct) => c.openScanner(HBaseConversions.Bytes(s.table), s.tscan, ct), idempotent: true, cancellationToken).ConfigureAwait(false);
                     }
                     catch (HBaseIOException e) when (Map(e, table) is { } mapped)
                     {
@@ -98,7 +97,7 @@ public sealed partial class HBaseWideTableStore
                 try
                 {
                     page = await client.ExecuteAsync((id: scannerId.Value, wanted),
-                        static (c, s, ct) => c.GetScannerRowsAsync(s.id, s.wanted, ct), idempotent: false, cancellationToken).ConfigureAwait(false);
+                        static (c, s, ct) => c.getScannerRows(s.id, s.wanted, ct), idempotent: false, cancellationToken).ConfigureAwait(false);
                 }
                 catch (Exception e) when (resumes < Options.MaxRetries && IsResumable(e))
                 {
@@ -191,20 +190,39 @@ public sealed partial class HBaseWideTableStore
         return reversed ? (before ? -1 : 0) : (before ? 0 : -1);
     }
 
-    private static TScan ToTScan(Scan scan, byte[] start, byte[] stop, int limit) => new()
+    private static TScan ToTScan(Scan scan, byte[] start, byte[] stop, int limit)
     {
-        StartRow = start.Length == 0 ? null : start,
-        StopRow = stop.Length == 0 ? null : stop,
-        Columns = HBaseConversions.ToColumns(scan.Columns),
-        Caching = scan.PageSize,
-        MaxVersions = scan.MaxVersions,
-        TimeRange = HBaseConversions.ToRange(scan.TimeRange),
-        Reversed = scan.Reversed ? true : null,
-        Limit = limit > 0 ? limit : null,
-    };
+        // Setting a generated property marks the field as present: optional fields are set only when they say something.
+        var tscan = new TScan { Caching = scan.PageSize, MaxVersions = scan.MaxVersions };
+        if (start.Length > 0)
+        {
+            tscan.StartRow = start;
+        }
+        if (stop.Length > 0)
+        {
+            tscan.StopRow = stop;
+        }
+        if (HBaseConversions.ToColumns(scan.Columns) is { } columns)
+        {
+            tscan.Columns = columns;
+        }
+        if (HBaseConversions.ToRange(scan.TimeRange) is { } range)
+        {
+            tscan.TimeRange = range;
+        }
+        if (scan.Reversed)
+        {
+            tscan.Reversed = true;
+        }
+        if (limit > 0)
+        {
+            tscan.Limit = limit;
+        }
+        return tscan;
+    }
 
     private static bool IsResumable(Exception e) =>
-        e is ThriftTransportException or HBaseIllegalArgumentException || (e is HBaseIOException io && io.CanRetry);
+        e is HBaseTransportException or HBaseIllegalArgumentException || (e is HBaseIOException io && io.CanRetry);
 
     private async ValueTask CloseScannerQuietlyAsync(int scannerId)
     {
@@ -212,13 +230,9 @@ public sealed partial class HBaseWideTableStore
         using var timeout = new CancellationTokenSource(Options.ReadTimeout);
         try
         {
-            await client.ExecuteAsync(scannerId, static async (c, id, ct) =>
-            {
-                await c.CloseScannerAsync(id, ct).ConfigureAwait(false);
-                return true;
-            }, idempotent: false, timeout.Token).ConfigureAwait(false);
+            await client.ExecuteAsync(scannerId, static (c, id, ct) => c.closeScanner(id, ct), idempotent: false, timeout.Token).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is HBaseException or ThriftTransportException or ThriftProtocolException or ThriftApplicationException or OperationCanceledException)
+        catch (Exception e) when (e is HBaseException or HBaseTransportException or OperationCanceledException)
         {
             // The scanner is gone with its server or connection, or expires on the server's scanner timeout.
         }

@@ -1,8 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text;
 using System.Text.RegularExpressions;
-using FeaturePlatform.EventCenter.Storage.HBase.Wire;
-using FeaturePlatform.EventCenter.Thrift;
+using FeaturePlatform.EventCenter.Storage.HBase.Generated;
 
 namespace FeaturePlatform.EventCenter.Storage.HBase;
 
@@ -13,7 +12,7 @@ namespace FeaturePlatform.EventCenter.Storage.HBase;
 /// </summary>
 /// <remarks>
 /// Batches larger than <see cref="HBaseOptions.MaxRowsPerRequest"/>/<see cref="HBaseOptions.MaxBytesPerRequest"/>
-/// go in several requests; if one fails, <see cref="HBaseBatchException"/> says from which row on the batch may be
+/// go in several requests (puts: up to <see cref="HBaseOptions.PoolSize"/> at once); if one fails, <see cref="HBaseBatchException"/> says from which row on the batch may be
 /// missing (rows before it were applied). Puts whose cells all carry explicit timestamps, deletes with
 /// <see cref="Delete.UpToTimestamp"/>, gets and scans are retried after transient failures; other writes and
 /// check-and-put are not (only when the connection could not even be opened).
@@ -49,7 +48,7 @@ public sealed partial class HBaseWideTableStore : IWideTableStore
         };
         try
         {
-            await client.ExecuteAsync((table, probe), static (c, s, ct) => c.GetScannerResultsAsync(s.table.QualifiedUtf8, s.probe, 1, ct), idempotent: true, cancellationToken)
+            await client.ExecuteAsync((table, probe), static (c, s, ct) => c.getScannerResults(HBaseConversions.Bytes(s.table), s.probe, 1, ct), idempotent: true, cancellationToken)
                 .ConfigureAwait(false);
         }
         catch (HBaseIOException e) when (Map(e, table) is { } mapped)
@@ -65,53 +64,6 @@ public sealed partial class HBaseWideTableStore : IWideTableStore
     }
 
     /// <inheritdoc />
-    public async ValueTask PutAsync(TableName table, IReadOnlyList<Put> puts, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(table);
-        StorageValidation.ValidatePuts(puts);
-        table = Resolve(table);
-        for (var i = 0; i < puts.Count; i++)
-        {
-            foreach (var cell in puts[i].Cells)
-            {
-                if (cell.Value.Length > Options.MaxValueBytes)
-                {
-                    throw new ArgumentException(
-                        $"Put #{i} (row {StorageValidation.Describe(puts[i].Row)}) has a {cell.Value.Length}-byte value; at most {Options.MaxValueBytes} bytes are allowed (HBaseOptions.MaxValueBytes).",
-                        nameof(puts));
-                }
-                CheckFamily(table, cell.Family);
-            }
-        }
-        if (puts.Count == 0)
-        {
-            return;
-        }
-        foreach (var (from, count) in Chunks(puts.Count, i => HBaseConversions.EstimateSize(puts[i])))
-        {
-            var chunk = new TPut[count];
-            var idempotent = true;
-            for (var i = 0; i < count; i++)
-            {
-                chunk[i] = HBaseConversions.ToTPut(puts[from + i]);
-                idempotent &= HBaseConversions.IsIdempotent(puts[from + i]);
-            }
-            try
-            {
-                await client.ExecuteAsync((table, chunk), static async (c, s, ct) =>
-                {
-                    await c.PutMultipleAsync(s.table.QualifiedUtf8, s.chunk, ct).ConfigureAwait(false);
-                    return true;
-                }, idempotent, cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception e) when (IsStoreFailure(e))
-            {
-                throw BatchFailure(e, table, "put", from, count, puts[from].Row);
-            }
-        }
-    }
-
-    /// <inheritdoc />
     public async ValueTask<RowResult?> GetAsync(TableName table, Get get, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(table);
@@ -120,7 +72,7 @@ public sealed partial class HBaseWideTableStore : IWideTableStore
         var tget = HBaseConversions.ToTGet(get);
         try
         {
-            var result = await client.ExecuteAsync((table, tget), static (c, s, ct) => c.GetAsync(s.table.QualifiedUtf8, s.tget, ct), idempotent: true, cancellationToken)
+            var result = await client.ExecuteAsync((table, tget), static (c, s, ct) => c.@get(HBaseConversions.Bytes(s.table), s.tget, ct), idempotent: true, cancellationToken)
                 .ConfigureAwait(false);
             return HBaseConversions.ToRow(result, get.Row);
         }
@@ -143,15 +95,15 @@ public sealed partial class HBaseWideTableStore : IWideTableStore
         var rows = new RowResult?[gets.Count];
         foreach (var (from, count) in Chunks(gets.Count, i => gets[i].Row.Length + 64))
         {
-            var chunk = new TGet[count];
+            var chunk = new List<TGet>(count);
             for (var i = 0; i < count; i++)
             {
-                chunk[i] = HBaseConversions.ToTGet(gets[from + i]);
+                chunk.Add(HBaseConversions.ToTGet(gets[from + i]));
             }
             List<TResult> results;
             try
             {
-                results = await client.ExecuteAsync((table, chunk), static (c, s, ct) => c.GetMultipleAsync(s.table.QualifiedUtf8, s.chunk, ct), idempotent: true, cancellationToken)
+                results = await client.ExecuteAsync((table, chunk), static (c, s, ct) => c.getMultiple(HBaseConversions.Bytes(s.table), s.chunk, ct), idempotent: true, cancellationToken)
                     .ConfigureAwait(false);
             }
             catch (HBaseIOException e) when (Map(e, table) is { } mapped)
@@ -180,17 +132,17 @@ public sealed partial class HBaseWideTableStore : IWideTableStore
         var effective = deletes.Select((d, i) => (Delete: d, Index: i)).Where(x => x.Delete.Columns is not { Count: 0 }).ToList();
         foreach (var (from, count) in Chunks(effective.Count, i => effective[i].Delete.Row.Length + 64))
         {
-            var chunk = new TDelete[count];
+            var chunk = new List<TDelete>(count);
             var idempotent = true;
             for (var i = 0; i < count; i++)
             {
-                chunk[i] = HBaseConversions.ToTDelete(effective[from + i].Delete);
+                chunk.Add(HBaseConversions.ToTDelete(effective[from + i].Delete));
                 idempotent &= effective[from + i].Delete.UpToTimestamp is not null;
             }
             List<TDelete> failed;
             try
             {
-                failed = await client.ExecuteAsync((table, chunk), static (c, s, ct) => c.DeleteMultipleAsync(s.table.QualifiedUtf8, s.chunk, ct), idempotent, cancellationToken)
+                failed = await client.ExecuteAsync((table, chunk), static (c, s, ct) => c.deleteMultiple(HBaseConversions.Bytes(s.table), s.chunk, ct), idempotent, cancellationToken)
                     .ConfigureAwait(false);
             }
             catch (Exception e) when (IsStoreFailure(e))
@@ -237,7 +189,7 @@ public sealed partial class HBaseWideTableStore : IWideTableStore
         try
         {
             return await client.ExecuteAsync((table, row, family, qualifier, expected, tput),
-                static (c, s, ct) => c.CheckAndPutAsync(s.table.QualifiedUtf8, s.row, s.family, s.qualifier, s.expected, s.tput, ct),
+                static (c, s, ct) => c.checkAndPut(HBaseConversions.Bytes(s.table), s.row, s.family, s.qualifier, s.expected, s.tput, ct),
                 idempotent: false, cancellationToken).ConfigureAwait(false);
         }
         catch (HBaseIOException e) when (Map(e, table) is { } mapped)
@@ -303,8 +255,7 @@ public sealed partial class HBaseWideTableStore : IWideTableStore
             index, table, e);
     }
 
-    private static bool IsStoreFailure(Exception e) =>
-        e is HBaseException or ThriftTransportException or ThriftProtocolException or ThriftApplicationException;
+    private static bool IsStoreFailure(Exception e) => e is HBaseException or HBaseTransportException;
 
     /// <summary>Turns HBase's TableNotFound / NoSuchColumnFamily IO errors into the contract's typed errors.</summary>
     internal static WideTableStoreException? Map(HBaseIOException e, TableName table)

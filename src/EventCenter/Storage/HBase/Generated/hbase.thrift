@@ -1,11 +1,13 @@
 /*
  * HBase Thrift2 (THBaseService) interface, written by this project from /work/shared/HBASE_THRIFT2.md.
  * Field ids, types and requiredness are the wire contract; they match HBase's Thrift2 server.
- * Used only by the test fixture (server.py, client_bench.py, smoke_client.py); the C# client has its
- * own codec and never reads this file.
+ * The one IDL of the project: the C# client in this folder is generated from it
+ * (scripts/generate-hbase-thrift.sh), and the Python test server (tests/Testing/HBaseThrift) generates
+ * its code from it at start.
  */
 
 namespace py hbase_thrift2
+namespace netstd FeaturePlatform.EventCenter.Storage.HBase.Generated
 
 struct TTimeRange {
   1: required i64 minStamp,
