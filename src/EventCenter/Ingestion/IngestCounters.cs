@@ -167,6 +167,13 @@ public sealed class IngestCounters(TimeProvider? clock = null)
     }
 
     internal void AddIdleRound() => Interlocked.Increment(ref idleRounds);
+
+    /// <summary>Times a worker found its assigned partitions changed (a group rebalance) at an idle check.</summary>
+    public long AssignmentChanges => Interlocked.Read(ref assignmentChanges);
+
+    private long assignmentChanges;
+
+    internal void AddAssignmentChange() => Interlocked.Increment(ref assignmentChanges);
 }
 
 /// <summary>What <see cref="IngestCounters.BySource"/> counts.</summary>

@@ -123,6 +123,8 @@ internal sealed class WatermarkTracker(
 
     private long IdleCheckInterval => Math.Clamp((long)options.IdlePartitionTimeout.TotalMilliseconds / 2, 10, 250);
 
+    private HashSet<BusPartition>? lastAssignment;
+
     /// <summary>
     /// Lets caught-up idle assigned partitions' marks follow the clock at their source's MaxDelay (or rise to its latest
     /// heartbeat); stops a partition that is not caught up from following the clock. No storage call unless a row changes.
@@ -132,6 +134,14 @@ internal sealed class WatermarkTracker(
         counters.AddIdleRound();
         var now = Now;
         lastIdleCheck = now;
+        if (lastAssignment is null || !lastAssignment.SetEquals(consumer.Assignment))
+        {
+            if (lastAssignment is not null)
+            {
+                counters.AddAssignmentChange();
+            }
+            lastAssignment = [.. consumer.Assignment];
+        }
         var round = new List<WatermarkWrite>();
         var changed = new HashSet<string>(StringComparer.Ordinal);
         foreach (var partition in consumer.Assignment)
