@@ -1,4 +1,5 @@
 using FeaturePlatform.Runtime.Hosting;
+using FeaturePlatform.Runtime.Outputs;
 using Microsoft.Extensions.Configuration;
 
 namespace FeaturePlatform.Runtime.Tests;
@@ -17,7 +18,7 @@ public sealed class RuntimeSettingsTests
         Assert.True(File.Exists(Path.Combine(settings.JobsDirectory, "order_stats_30d.py")));
         var job = settings.For("any");
         Assert.True(job.Enabled);
-        Assert.Equal(OutputKind.FeatureStore, Assert.Single(job.EffectiveOutputs).Kind);
+        Assert.Equal(JobOutputKind.FeatureStore, Assert.Single(job.EffectiveOutputs).Kind);
     }
 
     [Fact]
@@ -44,6 +45,7 @@ public sealed class RuntimeSettingsTests
     [InlineData("Runtime:Live:MaxBatchMessages", "0", "MaxBatchMessages")]
     [InlineData("Runtime:FetchTimeout", "00:00:00", "FetchTimeout")]
     [InlineData("Runtime:Jobs:x:Outputs:0:Kind", "Kafka", "Kafka")]
+    [InlineData("Runtime:Jobs:x:Outputs:0:Kind", "RabbitMq", "Runtime:Jobs:x:Outputs:0")]
     [InlineData("Runtime:FeatureStoreSaltBuckets", "0", "FeatureStoreSaltBuckets")]
     public void Invalid_settings_fail_at_start_up_naming_the_setting(string key, string value, string named)
     {

@@ -7,7 +7,6 @@ using FeaturePlatform.Runtime.Diagnostics;
 using FeaturePlatform.Runtime.Execution;
 using FeaturePlatform.Runtime.Hosting;
 using FeaturePlatform.Runtime.Outputs;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -30,7 +29,7 @@ internal sealed class CallWorkerService(
     CallCompletions completions,
     CallReplies replies,
     IDeadLetterSink deadLetters,
-    IServiceProvider services,
+    OutputFactory outputFactory,
     RuntimeMetrics metrics,
     TimeProvider clock,
     ILogger<CallWorker> logger) : BackgroundService
@@ -91,10 +90,10 @@ internal sealed class CallWorkerService(
     /// <summary>The job's configured outputs plus the event center, which makes results fetchable by other jobs.</summary>
     private IReadOnlyList<IJobOutput> OutputsOf(string job) => outputs.GetOrAdd(job, name =>
     {
-        var configured = RuntimeOutputs.Create(settings, name, services).ToList();
+        var configured = outputFactory.CreateAll(settings.For(name).EffectiveOutputs).ToList();
         if (!configured.OfType<EventCenterOutput>().Any())
         {
-            configured.Add(new EventCenterOutput(events, services.GetRequiredService<ILogger<EventCenterOutput>>()));
+            configured.Add(outputFactory.Create(new JobOutputSettings { Kind = JobOutputKind.EventCenter }));
         }
         return configured;
     });

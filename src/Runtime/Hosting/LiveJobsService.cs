@@ -7,6 +7,7 @@ using FeaturePlatform.EventCenter.Resilience;
 using FeaturePlatform.Runtime.Diagnostics;
 using FeaturePlatform.Runtime.Execution;
 using FeaturePlatform.Runtime.Jobs;
+using FeaturePlatform.Runtime.Outputs;
 using FeaturePlatform.Runtime.Triggers;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -39,7 +40,7 @@ public sealed class LiveJobsService(
     JobErrorLog errors,
     JobSwitchStore switches,
     IWatermarkStore watermarks,
-    IServiceProvider services,
+    OutputFactory outputFactory,
     RuntimeMetrics metrics,
     TimeProvider clock,
     ILogger<LiveJobsService> logger) : BackgroundService
@@ -190,7 +191,7 @@ public sealed class LiveJobsService(
     {
         await Task.Yield();
         using var either = CancellationTokenSource.CreateLinkedTokenSource(stop, stoppingToken);
-        var outputs = JobOutputs.Create(settings.For(job.Name).EffectiveOutputs, job.Name, services);
+        var outputs = outputFactory.CreateAll(settings.For(job.Name).EffectiveOutputs);
         var level = EventCenterDataSource.ToLevel(job.Declaration.Consistency);
         var supervisor = new Supervisor(settings.RestartBackoff, clock, failure =>
         {

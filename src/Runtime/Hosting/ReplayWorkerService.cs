@@ -3,6 +3,7 @@ using FeaturePlatform.EventCenter.Tables;
 using FeaturePlatform.Runtime.Diagnostics;
 using FeaturePlatform.Runtime.Execution;
 using FeaturePlatform.Runtime.Scaling;
+using FeaturePlatform.Runtime.Outputs;
 using FeaturePlatform.Runtime.Triggers;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -16,7 +17,7 @@ internal sealed class ReplayWorkerService(
     IMessageBus bus,
     IEventReader events,
     JobErrorLog errors,
-    IServiceProvider services,
+    OutputFactory outputFactory,
     RuntimeMetrics metrics,
     ILogger<ReplayShardWorker> logger) : BackgroundService
 {
@@ -42,7 +43,7 @@ internal sealed class ReplayWorkerService(
         }
         await new ReplayShardWorker(bus, new ReplayShardTopics(worker.ShardsTopic, worker.ResultsTopic), worker.GroupId,
             $"{Environment.MachineName}/{Environment.ProcessId}", name => startup.Registry.Find(name), events, startup.DataSource,
-            job => JobOutputs.Create(settings.For(job.Name).EffectiveOutputs, job.Name, services), errors, logger,
+            job => outputFactory.CreateAll(settings.For(job.Name).EffectiveOutputs), errors, logger,
             new ReplayOptions { BatchSize = worker.BatchSize, Parallelism = worker.Parallelism }, metrics).RunAsync(stoppingToken);
     }
 }

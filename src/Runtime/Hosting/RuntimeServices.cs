@@ -35,6 +35,9 @@ public static class RuntimeServices
         services.AddSingleton(sp => new JobErrorLog(sp.GetRequiredKeyedService<IWideTableStore>(StoreRole.Hot)));
         services.AddSingleton(sp => new JobSwitchStore(sp.GetRequiredKeyedService<IWideTableStore>(StoreRole.Hot)));
         services.AddSingleton<ParameterSignal>();
+        services.AddSingleton(sp => new OutputFactory(
+            sp.GetRequiredService<FeatureStore>(), sp.GetRequiredService<IMessageBus>(), sp.GetRequiredService<IEventStore>(),
+            sp.GetRequiredService<EventCenterSettings>().RabbitMqUri, sp.GetRequiredService<ILoggerFactory>()));
         services.AddSingleton<LoadedJobs>();
         services.AddSingleton(sp =>
         {

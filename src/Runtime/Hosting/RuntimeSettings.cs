@@ -1,5 +1,6 @@
 using FeaturePlatform.EventCenter.Resilience;
 using FeaturePlatform.PyBridge;
+using FeaturePlatform.Runtime.Outputs;
 
 namespace FeaturePlatform.Runtime.Hosting;
 
@@ -119,71 +120,23 @@ public sealed record JobSettings
 
     /// <summary>Where its results go. Default (empty): the feature store only.</summary>
     /// <remarks>Empty by default because configuration binding appends to a non-empty default list.</remarks>
-    public IReadOnlyList<OutputSettings> Outputs { get; init; } = [];
+    public IReadOnlyList<JobOutputSettings> Outputs { get; init; } = [];
 
     /// <summary>The outputs results go to: <see cref="Outputs"/>, or the feature store when none are configured.</summary>
-    public IReadOnlyList<OutputSettings> EffectiveOutputs => Outputs.Count == 0 ? [new OutputSettings()] : Outputs;
+    public IReadOnlyList<JobOutputSettings> EffectiveOutputs => Outputs.Count == 0 ? [new JobOutputSettings()] : Outputs;
 
     internal void Validate(string section)
     {
         for (var i = 0; i < Outputs.Count; i++)
         {
-            Outputs[i].Validate($"{section}:Outputs:{i}");
-        }
-    }
-}
-
-/// <summary>Kinds of job outputs.</summary>
-public enum OutputKind
-{
-    /// <summary>The feature store (entity key → latest features).</summary>
-    FeatureStore,
-
-    /// <summary>A Kafka topic.</summary>
-    Kafka,
-
-    /// <summary>A RabbitMQ exchange (publisher confirms).</summary>
-    RabbitMq,
-
-    /// <summary>The event center (results by request id).</summary>
-    EventCenter,
-}
-
-/// <summary>One output of a job.</summary>
-public sealed record OutputSettings
-{
-    /// <summary>The kind. Default: feature store.</summary>
-    public OutputKind Kind { get; init; } = OutputKind.FeatureStore;
-
-    /// <summary>Kafka topic (Kafka outputs).</summary>
-    public string? Topic { get; init; }
-
-    /// <summary>RabbitMQ exchange (RabbitMQ outputs).</summary>
-    public string? Exchange { get; init; }
-
-    /// <summary>RabbitMQ routing key (RabbitMQ outputs). Default: the job's name.</summary>
-    public string? RoutingKey { get; init; }
-
-    /// <summary>Bootstrap servers or amqp:// URI when they differ from the event center's.</summary>
-    public string? Connection { get; init; }
-
-    internal void Validate(string section)
-    {
-        if (!Enum.IsDefined(Kind))
-        {
-            throw new ArgumentException($"{section}:Kind '{Kind}' is not an output kind.");
-        }
-        if (!JobOutputs.Supports(Kind))
-        {
-            throw new ArgumentException($"{section}:Kind {Kind} is not available in this build.");
-        }
-        if (Kind == OutputKind.Kafka && string.IsNullOrWhiteSpace(Topic))
-        {
-            throw new ArgumentException($"{section}: a Kafka output needs a Topic.");
-        }
-        if (Kind == OutputKind.RabbitMq && string.IsNullOrWhiteSpace(Exchange))
-        {
-            throw new ArgumentException($"{section}: a RabbitMq output needs an Exchange.");
+            try
+            {
+                Outputs[i].Validate();
+            }
+            catch (ArgumentException e)
+            {
+                throw new ArgumentException($"{section}:Outputs:{i}: {e.Message}", e);
+            }
         }
     }
 }

@@ -41,6 +41,27 @@ public sealed class OutputFactory(FeatureStore featureStore, IMessageBus? bus = 
         };
     }
 
+    /// <summary>
+    /// Creates every output of a job. All settings are validated and every dependency checked before the first output
+    /// is made, so a failure leaves nothing to dispose.
+    /// </summary>
+    public IReadOnlyList<IJobOutput> CreateAll(IReadOnlyList<JobOutputSettings> settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        foreach (var s in settings)
+        {
+            s.Validate();
+            _ = s.Kind switch
+            {
+                JobOutputKind.Kafka => bus ?? throw Missing("a message bus", s),
+                JobOutputKind.RabbitMq => rabbitMqUri ?? throw Missing("a RabbitMQ URI", s),
+                JobOutputKind.EventCenter => events ?? throw Missing("an event store", s),
+                _ => (object)featureStore,
+            };
+        }
+        return settings.Select(Create).ToList();
+    }
+
     /// <summary>Creates every output of a job; on a failure the ones already created are disposed.</summary>
     public async ValueTask<IReadOnlyList<IJobOutput>> CreateAllAsync(IReadOnlyList<JobOutputSettings> settings)
     {
