@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# Regenerates the C# HBase Thrift2 client (src/EventCenter/Storage/HBase/Generated/*.cs) from the project's IDL
+# Regenerates the C# HBase Thrift2 client (src/EventCenter/Adapters/HBase/Generated/*.cs) from the project's IDL
 # with Debian's thrift-compiler (apt-get install thrift-compiler). The output is committed; run this after
 # editing hbase.thrift and commit both. Other compiler versions generate different code: check the diff.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
-dir="$here/src/EventCenter/Storage/HBase/Generated"
+dir="$here/src/EventCenter/Adapters/HBase/Generated"
 expected="0.17.0"
 actual=$(thrift --version | awk '{print $3}')
 if [[ "$actual" != "$expected" ]]; then

@@ -1,5 +1,5 @@
 using FeaturePlatform.EventCenter.Bus;
-using FeaturePlatform.EventCenter.Bus.Embedded;
+using FeaturePlatform.EventCenter.Adapters.Embedded.Bus;
 using FeaturePlatform.EventCenter.Bus.Kafka;
 using FeaturePlatform.EventCenter.Consistency;
 using FeaturePlatform.EventCenter.Correction;
@@ -9,8 +9,8 @@ using FeaturePlatform.EventCenter.Ingestion.Forwarding;
 using FeaturePlatform.EventCenter.Ingestion.Sources;
 using FeaturePlatform.EventCenter.SourceDb;
 using FeaturePlatform.EventCenter.Storage;
-using FeaturePlatform.EventCenter.Storage.Embedded;
-using FeaturePlatform.EventCenter.Storage.HBase;
+using FeaturePlatform.EventCenter.Adapters.Embedded.Storage;
+using FeaturePlatform.EventCenter.Adapters.HBase;
 using FeaturePlatform.EventCenter.Tables;
 using FeaturePlatform.EventCenter.Tiering;
 using FeaturePlatform.EventCenter.Watermarks;

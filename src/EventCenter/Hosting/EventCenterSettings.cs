@@ -1,7 +1,7 @@
 using FeaturePlatform.EventCenter.Bus.Kafka;
 using FeaturePlatform.EventCenter.Ingestion;
 using FeaturePlatform.EventCenter.Ingestion.Sources;
-using FeaturePlatform.EventCenter.Storage.HBase;
+using FeaturePlatform.EventCenter.Adapters.HBase;
 
 namespace FeaturePlatform.EventCenter.Hosting;
 
@@ -124,17 +124,17 @@ public sealed record StoreSettings
     /// <summary>HBase connection (when <see cref="Kind"/> is HBase).</summary>
     public HBaseOptions HBase { get; init; } = new();
 
-    /// <summary>Embedded only: largest write-ahead log kept between transactions (<see cref="Storage.Embedded.EmbeddedStoreOptions.MaxWalBytes"/>). Default: 64 MiB.</summary>
-    public long MaxWalBytes { get; init; } = Storage.Embedded.EmbeddedStoreOptions.DefaultMaxWalBytes;
+    /// <summary>Embedded only: largest write-ahead log kept between transactions (<see cref="Adapters.Embedded.Storage.EmbeddedStoreOptions.MaxWalBytes"/>). Default: 64 MiB.</summary>
+    public long MaxWalBytes { get; init; } = Adapters.Embedded.Storage.EmbeddedStoreOptions.DefaultMaxWalBytes;
 
-    /// <summary>Embedded only: size cap of the database file, or null for none (<see cref="Storage.Embedded.EmbeddedStoreOptions.MaxDatabaseBytes"/>). Default: null.</summary>
+    /// <summary>Embedded only: size cap of the database file, or null for none (<see cref="Adapters.Embedded.Storage.EmbeddedStoreOptions.MaxDatabaseBytes"/>). Default: null.</summary>
     public long? MaxDatabaseBytes { get; init; }
 
     internal void Validate(string section)
     {
-        if (MaxWalBytes < 1024 * 1024 || MaxDatabaseBytes < Storage.Embedded.EmbeddedStoreOptions.MinDatabaseBytes)
+        if (MaxWalBytes < 1024 * 1024 || MaxDatabaseBytes < Adapters.Embedded.Storage.EmbeddedStoreOptions.MinDatabaseBytes)
         {
-            throw new ArgumentException($"{section}: MaxWalBytes must be at least 1 MiB and MaxDatabaseBytes (when set) at least {Storage.Embedded.EmbeddedStoreOptions.MinDatabaseBytes}.");
+            throw new ArgumentException($"{section}: MaxWalBytes must be at least 1 MiB and MaxDatabaseBytes (when set) at least {Adapters.Embedded.Storage.EmbeddedStoreOptions.MinDatabaseBytes}.");
         }
         if (Kind == StoreKind.HBase)
         {
@@ -182,7 +182,7 @@ public sealed record BusSettings
     public TimeSpan SessionTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Embedded only: largest write-ahead log of <c>bus.db</c> kept between transactions. Default: 64 MiB.</summary>
-    public long MaxWalBytes { get; init; } = Storage.Embedded.EmbeddedStoreOptions.DefaultMaxWalBytes;
+    public long MaxWalBytes { get; init; } = Adapters.Embedded.Storage.EmbeddedStoreOptions.DefaultMaxWalBytes;
 
     /// <summary>Embedded only: size cap of <c>bus.db</c>, or null for none. Default: null.</summary>
     public long? MaxDatabaseBytes { get; init; }
@@ -198,9 +198,9 @@ public sealed record BusSettings
 
     internal void Validate()
     {
-        if (MaxWalBytes < 1024 * 1024 || MaxDatabaseBytes < Storage.Embedded.EmbeddedStoreOptions.MinDatabaseBytes)
+        if (MaxWalBytes < 1024 * 1024 || MaxDatabaseBytes < Adapters.Embedded.Storage.EmbeddedStoreOptions.MinDatabaseBytes)
         {
-            throw new ArgumentException($"EventCenter:Bus: MaxWalBytes must be at least 1 MiB and MaxDatabaseBytes (when set) at least {Storage.Embedded.EmbeddedStoreOptions.MinDatabaseBytes}.");
+            throw new ArgumentException($"EventCenter:Bus: MaxWalBytes must be at least 1 MiB and MaxDatabaseBytes (when set) at least {Adapters.Embedded.Storage.EmbeddedStoreOptions.MinDatabaseBytes}.");
         }
         if (Kind == BusKind.Kafka)
         {

@@ -1,9 +1,9 @@
 using FeaturePlatform.EventCenter.Bus;
 using FeaturePlatform.EventCenter.Ingestion.DeadLetters;
-using FeaturePlatform.EventCenter.Ingestion.Forwarding;
 using FeaturePlatform.EventCenter.Ingestion.Sources;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using FeaturePlatform.EventCenter.Adapters.RabbitMq;
 
 namespace FeaturePlatform.EventCenter.Hosting;
 

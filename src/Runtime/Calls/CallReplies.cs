@@ -1,3 +1,5 @@
+using FeaturePlatform.Runtime.Adapters.RabbitMq;
+
 namespace FeaturePlatform.Runtime.Calls;
 
 /// <summary>The process's publisher of request–message answers, when a RabbitMQ broker is configured for them.</summary>

@@ -4,6 +4,7 @@ using FeaturePlatform.EventCenter.Events;
 using FeaturePlatform.EventCenter.Ingestion.DeadLetters;
 using FeaturePlatform.Runtime.Execution;
 using Microsoft.Extensions.Logging;
+using FeaturePlatform.Runtime.Adapters.RabbitMq;
 
 namespace FeaturePlatform.Runtime.Calls;
 

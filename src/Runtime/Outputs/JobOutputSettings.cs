@@ -1,3 +1,5 @@
+using FeaturePlatform.Runtime.Adapters.RabbitMq;
+
 namespace FeaturePlatform.Runtime.Outputs;
 
 /// <summary>Kinds of configured job outputs (backtest files are per replay run, not configured).</summary>

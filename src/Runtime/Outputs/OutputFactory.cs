@@ -2,6 +2,7 @@ using FeaturePlatform.EventCenter.Bus;
 using FeaturePlatform.EventCenter.Tables;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using FeaturePlatform.Runtime.Adapters.RabbitMq;
 
 namespace FeaturePlatform.Runtime.Outputs;
 

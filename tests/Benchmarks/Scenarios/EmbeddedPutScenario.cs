@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using FeaturePlatform.Benchmarks.Harness;
 using FeaturePlatform.EventCenter.Storage;
-using FeaturePlatform.EventCenter.Storage.Embedded;
+using FeaturePlatform.EventCenter.Adapters.Embedded.Storage;
 using Microsoft.Data.Sqlite;
 
 namespace FeaturePlatform.Benchmarks.Scenarios;

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using FeaturePlatform.EventCenter.Events;
-using FeaturePlatform.EventCenter.Storage.Embedded;
+using FeaturePlatform.EventCenter.Adapters.Embedded.Storage;
 using FeaturePlatform.EventCenter.Tables;
 using Microsoft.Data.Sqlite;
 

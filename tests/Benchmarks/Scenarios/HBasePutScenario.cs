@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Text;
 using FeaturePlatform.Benchmarks.Harness;
 using FeaturePlatform.EventCenter.Storage;
-using FeaturePlatform.EventCenter.Storage.HBase;
+using FeaturePlatform.EventCenter.Adapters.HBase;
 using FeaturePlatform.Testing.HBaseThrift;
 
 namespace FeaturePlatform.Benchmarks.Scenarios;

@@ -3,6 +3,7 @@ using FeaturePlatform.EventCenter.SourceDb;
 using FeaturePlatform.EventCenter.Tests.Correction;
 using FeaturePlatform.Testing.Servers;
 using Npgsql;
+using FeaturePlatform.EventCenter.Adapters.SourceDatabases;
 
 namespace FeaturePlatform.EventCenter.Tests.Consistency;
 

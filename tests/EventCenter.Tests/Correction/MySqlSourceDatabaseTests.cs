@@ -1,7 +1,7 @@
 using System.Text.Json;
 using FeaturePlatform.EventCenter.Ingestion.Sources;
-using FeaturePlatform.EventCenter.SourceDb;
 using FeaturePlatform.Testing.Servers;
+using FeaturePlatform.EventCenter.Adapters.SourceDatabases;
 
 namespace FeaturePlatform.EventCenter.Tests.Correction;
 

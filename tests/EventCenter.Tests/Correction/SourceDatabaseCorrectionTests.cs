@@ -2,12 +2,12 @@ using System.Text;
 using FeaturePlatform.EventCenter.Correction;
 using FeaturePlatform.EventCenter.Events;
 using FeaturePlatform.EventCenter.Ingestion.Sources;
-using FeaturePlatform.EventCenter.SourceDb;
-using FeaturePlatform.EventCenter.Storage.Embedded;
+using FeaturePlatform.EventCenter.Adapters.Embedded.Storage;
 using FeaturePlatform.EventCenter.Tables;
 using FeaturePlatform.Testing.Infrastructure;
 using FeaturePlatform.Testing.Servers;
 using Npgsql;
+using FeaturePlatform.EventCenter.Adapters.SourceDatabases;
 
 namespace FeaturePlatform.EventCenter.Tests.Correction;
 

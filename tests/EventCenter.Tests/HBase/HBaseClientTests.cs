@@ -1,6 +1,6 @@
 using System.Text;
-using FeaturePlatform.EventCenter.Storage.HBase;
-using FeaturePlatform.EventCenter.Storage.HBase.Generated;
+using FeaturePlatform.EventCenter.Adapters.HBase;
+using FeaturePlatform.EventCenter.Adapters.HBase.Generated;
 using FeaturePlatform.Testing.HBaseThrift;
 using FeaturePlatform.Testing.Infrastructure;
 

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using FeaturePlatform.EventCenter.Storage;
-using FeaturePlatform.EventCenter.Storage.HBase;
-using FeaturePlatform.EventCenter.Storage.HBase.Generated;
+using FeaturePlatform.EventCenter.Adapters.HBase;
+using FeaturePlatform.EventCenter.Adapters.HBase.Generated;
 using FeaturePlatform.Testing.HBaseThrift;
 using FeaturePlatform.Testing.Infrastructure;
 using static FeaturePlatform.EventCenter.Tests.HBase.HBaseClientTests;

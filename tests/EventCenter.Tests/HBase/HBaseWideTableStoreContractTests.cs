@@ -1,5 +1,5 @@
 using FeaturePlatform.EventCenter.Storage;
-using FeaturePlatform.EventCenter.Storage.HBase;
+using FeaturePlatform.EventCenter.Adapters.HBase;
 using FeaturePlatform.EventCenter.Tests.Storage;
 using FeaturePlatform.Testing.HBaseThrift;
 

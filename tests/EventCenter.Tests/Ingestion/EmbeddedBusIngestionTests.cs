@@ -1,5 +1,5 @@
 using FeaturePlatform.EventCenter.Bus;
-using FeaturePlatform.EventCenter.Bus.Embedded;
+using FeaturePlatform.EventCenter.Adapters.Embedded.Bus;
 using FeaturePlatform.Testing.Infrastructure;
 
 namespace FeaturePlatform.EventCenter.Tests.Ingestion;

@@ -3,7 +3,7 @@ using FeaturePlatform.EventCenter.Consistency;
 using FeaturePlatform.EventCenter.Ingestion;
 using FeaturePlatform.EventCenter.Ingestion.DeadLetters;
 using FeaturePlatform.EventCenter.Ingestion.Sources;
-using FeaturePlatform.EventCenter.Storage.Embedded;
+using FeaturePlatform.EventCenter.Adapters.Embedded.Storage;
 using FeaturePlatform.EventCenter.Tables;
 using FeaturePlatform.EventCenter.Tiering;
 using FeaturePlatform.EventCenter.Watermarks;

@@ -1,12 +1,12 @@
 using System.Text;
 using FeaturePlatform.EventCenter.Bus;
-using FeaturePlatform.EventCenter.Bus.Embedded;
-using FeaturePlatform.EventCenter.Ingestion.Forwarding;
+using FeaturePlatform.EventCenter.Adapters.Embedded.Bus;
 using FeaturePlatform.EventCenter.Ingestion.Sources;
 using FeaturePlatform.Testing.Infrastructure;
 using FeaturePlatform.Testing.Servers;
 using Microsoft.Extensions.Logging.Abstractions;
 using RabbitMQ.Client;
+using FeaturePlatform.EventCenter.Adapters.RabbitMq;
 
 namespace FeaturePlatform.EventCenter.Tests.Ingestion;
 

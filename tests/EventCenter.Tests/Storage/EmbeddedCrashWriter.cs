@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 using FeaturePlatform.EventCenter.Storage;
-using FeaturePlatform.EventCenter.Storage.Embedded;
+using FeaturePlatform.EventCenter.Adapters.Embedded.Storage;
 
 namespace FeaturePlatform.EventCenter.Tests.Storage;
 

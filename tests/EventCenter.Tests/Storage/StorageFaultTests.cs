@@ -1,8 +1,8 @@
 using System.Text;
 using FeaturePlatform.EventCenter.Bus;
-using FeaturePlatform.EventCenter.Bus.Embedded;
+using FeaturePlatform.EventCenter.Adapters.Embedded.Bus;
 using FeaturePlatform.EventCenter.Storage;
-using FeaturePlatform.EventCenter.Storage.Embedded;
+using FeaturePlatform.EventCenter.Adapters.Embedded.Storage;
 using FeaturePlatform.Testing.Infrastructure;
 using Microsoft.Extensions.Logging;
 using Xunit.Abstractions;

@@ -1,6 +1,6 @@
 using System.Text;
 using FeaturePlatform.EventCenter.Storage;
-using FeaturePlatform.EventCenter.Storage.Embedded;
+using FeaturePlatform.EventCenter.Adapters.Embedded.Storage;
 using FeaturePlatform.Testing.Infrastructure;
 using Microsoft.Data.Sqlite;
 using Xunit.Abstractions;

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using FeaturePlatform.EventCenter.Events;
-using FeaturePlatform.EventCenter.Storage.Embedded;
+using FeaturePlatform.EventCenter.Adapters.Embedded.Storage;
 using FeaturePlatform.EventCenter.Tiering;
 using FeaturePlatform.EventCenter.Watermarks;
 using FeaturePlatform.FeatureApi.Cli;

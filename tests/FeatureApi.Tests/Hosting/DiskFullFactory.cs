@@ -1,9 +1,9 @@
 using System.Collections.Concurrent;
 using FeaturePlatform.EventCenter.Bus;
-using FeaturePlatform.EventCenter.Bus.Embedded;
+using FeaturePlatform.EventCenter.Adapters.Embedded.Bus;
 using FeaturePlatform.EventCenter.Hosting;
 using FeaturePlatform.EventCenter.Storage;
-using FeaturePlatform.EventCenter.Storage.Embedded;
+using FeaturePlatform.EventCenter.Adapters.Embedded.Storage;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;

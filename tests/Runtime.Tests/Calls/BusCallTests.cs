@@ -1,5 +1,5 @@
 using FeaturePlatform.EventCenter.Bus;
-using FeaturePlatform.EventCenter.Bus.Embedded;
+using FeaturePlatform.EventCenter.Adapters.Embedded.Bus;
 using FeaturePlatform.EventCenter.Bus.Kafka;
 using FeaturePlatform.Runtime.Calls;
 using FeaturePlatform.Runtime.Execution;

@@ -1,8 +1,9 @@
-using FeaturePlatform.EventCenter.Bus.Embedded;
-using FeaturePlatform.EventCenter.Storage.Embedded;
+using FeaturePlatform.EventCenter.Adapters.Embedded.Bus;
+using FeaturePlatform.EventCenter.Adapters.Embedded.Storage;
 using FeaturePlatform.EventCenter.Tables;
 using FeaturePlatform.Runtime.Outputs;
 using FeaturePlatform.Testing.Infrastructure;
+using FeaturePlatform.Runtime.Adapters.RabbitMq;
 
 namespace FeaturePlatform.Runtime.Tests.Outputs;
 

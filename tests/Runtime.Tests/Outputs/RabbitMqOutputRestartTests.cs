@@ -1,6 +1,6 @@
-using FeaturePlatform.Runtime.Outputs;
 using FeaturePlatform.Testing.Infrastructure;
 using FeaturePlatform.Testing.Servers;
+using FeaturePlatform.Runtime.Adapters.RabbitMq;
 
 namespace FeaturePlatform.Runtime.Tests.Outputs;
 

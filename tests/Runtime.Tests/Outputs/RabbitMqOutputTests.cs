@@ -1,10 +1,10 @@
 using System.Text;
 using System.Text.Json;
 using FeaturePlatform.Runtime.Execution;
-using FeaturePlatform.Runtime.Outputs;
 using FeaturePlatform.Testing.Infrastructure;
 using FeaturePlatform.Testing.Servers;
 using RabbitMQ.Client;
+using FeaturePlatform.Runtime.Adapters.RabbitMq;
 
 namespace FeaturePlatform.Runtime.Tests.Outputs;
 

@@ -1,6 +1,6 @@
 using FeaturePlatform.EventCenter.Ingestion.DeadLetters;
 using FeaturePlatform.EventCenter.Storage;
-using FeaturePlatform.EventCenter.Storage.HBase;
+using FeaturePlatform.EventCenter.Adapters.HBase;
 using FeaturePlatform.EventCenter.Tiering;
 using FeaturePlatform.EventCenter.Watermarks;
 using FeaturePlatform.Runtime.Execution;

@@ -7,7 +7,7 @@ namespace FeaturePlatform.Testing.HBaseThrift;
 /// <summary>
 /// An HBase Thrift2 (<c>THBaseService</c>) server for tests: <c>server.py</c> run by Debian's Python with
 /// Apache Thrift's own (C-accelerated) codec, code generated at start from the project's <c>hbase.thrift</c> (the IDL
-/// the C# client is generated from, <c>src/EventCenter/Storage/HBase/Generated/</c>).
+/// the C# client is generated from, <c>src/EventCenter/Adapters/HBase/Generated/</c>).
 /// Cells live in memory: <see cref="RestartAsync"/> keeps the port but loses every table and cell.
 /// Faults are driven over an HTTP control port (see README.md next to server.py).
 /// </summary>

@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using FeaturePlatform.Benchmarks.Harness;
 using FeaturePlatform.EventCenter.Events;
-using FeaturePlatform.EventCenter.Storage.Embedded;
+using FeaturePlatform.EventCenter.Adapters.Embedded.Storage;
 using FeaturePlatform.Runtime.Execution;
 using FeaturePlatform.Runtime.Outputs;
 using FeaturePlatform.Testing.Platform;

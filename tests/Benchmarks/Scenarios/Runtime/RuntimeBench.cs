@@ -4,7 +4,7 @@ using System.Text.Json;
 using FeaturePlatform.EventCenter.Consistency;
 using FeaturePlatform.EventCenter.Events;
 using FeaturePlatform.EventCenter.Ingestion.Sources;
-using FeaturePlatform.EventCenter.Storage.Embedded;
+using FeaturePlatform.EventCenter.Adapters.Embedded.Storage;
 using FeaturePlatform.EventCenter.Tables;
 using FeaturePlatform.EventCenter.Watermarks;
 using FeaturePlatform.PyBridge;

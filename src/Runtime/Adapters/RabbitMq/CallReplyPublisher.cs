@@ -1,0 +1,71 @@
+using FeaturePlatform.Runtime.Calls;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Exceptions;
+
+namespace FeaturePlatform.Runtime.Adapters.RabbitMq;
+
+/// <summary>
+/// Publishes the answers of request–message calls to RabbitMQ with publisher confirms: one persistent JSON message
+/// (<see cref="CallAnswer.ToJson"/>) per call at the caller's exchange and routing key, <c>message_id</c> and
+/// <c>correlation_id</c> = the request id (a re-delivered call may publish its answer again; callers de-duplicate by
+/// it), header <c>fp-request-id</c>.
+/// </summary>
+/// <remarks>
+/// Connection settings and retry timing are those of <see cref="RabbitMqOutputOptions"/> (defaults). A publish completes
+/// once the broker confirmed it; connection failures are retried (reconnect with back-off) for
+/// <see cref="RabbitMqOutputOptions.RetryTimeout"/>; a missing exchange or refused access fails at once with
+/// <see cref="InvalidOperationException"/>.
+/// </remarks>
+public sealed class CallReplyPublisher : IAsyncDisposable
+{
+    /// <summary>Header carrying the request id.</summary>
+    public const string RequestIdHeader = "fp-request-id";
+
+    private readonly ConfirmedPublisher publisher;
+    private long published;
+
+    /// <summary>Creates the publisher for the broker at <paramref name="uri"/>; it connects on first publish.</summary>
+    public CallReplyPublisher(Uri uri, ILogger? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(uri);
+        // Exchange "" here only means "declare nothing up front": each answer names its own exchange.
+        var options = new RabbitMqOutputOptions { Uri = uri, Exchange = "", ClientName = "featureplatform-call-replies" };
+        options.Validate();
+        publisher = new ConfirmedPublisher(options, "RabbitMQ call answers", logger ?? NullLogger.Instance);
+    }
+
+    /// <summary>Answers confirmed by the broker.</summary>
+    public long Published => Interlocked.Read(ref published);
+
+    /// <summary>Publishes <paramref name="answer"/> to <paramref name="target"/>; completes when the broker confirmed it.</summary>
+    /// <exception cref="InvalidOperationException">The exchange does not exist or access is refused.</exception>
+    /// <exception cref="TimeoutException">The broker could not be reached within the retry timeout.</exception>
+    public async Task PublishAsync(CallReplyTarget target, CallAnswer answer, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        ArgumentNullException.ThrowIfNull(answer);
+        var properties = new BasicProperties
+        {
+            Persistent = true,
+            MessageId = answer.RequestId,
+            CorrelationId = answer.RequestId,
+            ContentType = "application/json",
+            Headers = new Dictionary<string, object?> { [RequestIdHeader] = answer.RequestId },
+        };
+        try
+        {
+            await publisher.PublishAsync([new AmqpMessage(target.Exchange, target.RoutingKey, properties, answer.ToJson())], cancellationToken);
+            Interlocked.Increment(ref published);
+        }
+        catch (Exception e) when (e is not OperationCanceledException && e is not TimeoutException && !ConfirmedPublisher.IsTransient(e))
+        {
+            var reason = e is OperationInterruptedException interrupted ? interrupted.ShutdownReason?.ReplyText : e.Message;
+            throw new InvalidOperationException($"RabbitMQ refused the answer of request '{answer.RequestId}' to exchange '{target.Exchange}': {reason}", e);
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask DisposeAsync() => publisher.DisposeAsync();
+}
