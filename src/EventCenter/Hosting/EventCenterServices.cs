@@ -17,6 +17,7 @@ using FeaturePlatform.EventCenter.Watermarks;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using FeaturePlatform.EventCenter.Adapters.SourceDatabases;
 
 namespace FeaturePlatform.EventCenter.Hosting;
 
@@ -64,7 +65,7 @@ public static class EventCenterServices
         services.AddSingleton(sp => new MessageForwardService(
             sp.GetRequiredService<SourceRegistry>(), sp.GetRequiredService<IMessageBus>(), sp.GetRequiredService<TimeProvider>(), settings.Ingest.MaxEventTimeAhead));
         services.AddSingleton<IReadOnlyDictionary<string, ISourceDatabase>>(
-            settings.SourceDatabases.ToDictionary(kv => kv.Key, kv => kv.Value.Open(), StringComparer.Ordinal));
+            settings.SourceDatabases.ToDictionary(kv => kv.Key, kv => SourceDatabaseFactory.Open(kv.Value), StringComparer.Ordinal));
         services.AddSingleton(sp => new ConsistentFetcher(
             sp.GetRequiredService<IEventReader>(), sp.GetRequiredService<ConsistencyWaiter>(), sp.GetRequiredService<SourceRegistry>(),
             sp.GetRequiredService<IReadOnlyDictionary<string, ISourceDatabase>>(), sp.GetRequiredService<IEventStore>(),

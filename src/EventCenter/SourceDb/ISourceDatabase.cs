@@ -1,5 +1,4 @@
 using FeaturePlatform.EventCenter.Ingestion.Sources;
-using FeaturePlatform.EventCenter.Adapters.SourceDatabases;
 
 namespace FeaturePlatform.EventCenter.SourceDb;
 
@@ -54,11 +53,4 @@ public sealed record SourceDatabaseSettings
 
     /// <summary>ADO.NET connection string (read-only credentials suffice). Required.</summary>
     public string ConnectionString { get; init; } = "";
-
-    /// <summary>Opens the database client for these settings.</summary>
-    public ISourceDatabase Open() => Kind switch
-    {
-        SourceDatabaseKind.MySql => new MySqlSourceDatabase(ConnectionString),
-        _ => new PostgresSourceDatabase(ConnectionString),
-    };
 }

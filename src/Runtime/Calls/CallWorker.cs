@@ -4,7 +4,6 @@ using FeaturePlatform.EventCenter.Events;
 using FeaturePlatform.EventCenter.Ingestion.DeadLetters;
 using FeaturePlatform.Runtime.Execution;
 using Microsoft.Extensions.Logging;
-using FeaturePlatform.Runtime.Adapters.RabbitMq;
 
 namespace FeaturePlatform.Runtime.Calls;
 
@@ -26,7 +25,7 @@ public sealed class CallWorker(
     JobCaller caller,
     CallOutcomes outcomes,
     CallCompletions completions,
-    CallReplyPublisher? replies,
+    ICallReplyPublisher? replies,
     ILogger logger,
     IDeadLetterSink? deadLetters = null)
 {

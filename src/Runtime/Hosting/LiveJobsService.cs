@@ -7,7 +7,6 @@ using FeaturePlatform.EventCenter.Resilience;
 using FeaturePlatform.Runtime.Diagnostics;
 using FeaturePlatform.Runtime.Execution;
 using FeaturePlatform.Runtime.Jobs;
-using FeaturePlatform.Runtime.Outputs;
 using FeaturePlatform.Runtime.Triggers;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;

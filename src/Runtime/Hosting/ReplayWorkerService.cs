@@ -3,7 +3,6 @@ using FeaturePlatform.EventCenter.Tables;
 using FeaturePlatform.Runtime.Diagnostics;
 using FeaturePlatform.Runtime.Execution;
 using FeaturePlatform.Runtime.Scaling;
-using FeaturePlatform.Runtime.Outputs;
 using FeaturePlatform.Runtime.Triggers;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;

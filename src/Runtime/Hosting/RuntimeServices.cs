@@ -59,9 +59,12 @@ public static class RuntimeServices
         services.AddHostedService<ReplayWorkerService>();
         services.AddSingleton(sp => new CallOutcomes(sp.GetRequiredService<IEventStore>()));
         services.AddSingleton<CallCompletions>();
-        services.AddSingleton(sp => new CallReplies(
-            settings.Calls.ReplyRabbitMqUri ?? sp.GetRequiredService<EventCenterSettings>().RabbitMqUri,
-            sp.GetRequiredService<ILoggerFactory>().CreateLogger<CallReplyPublisher>()));
+        services.AddSingleton(sp =>
+        {
+            // Request–message answers go to Runtime:Calls:ReplyRabbitMqUri, else EventCenter:RabbitMqUri, else nowhere.
+            var broker = settings.Calls.ReplyRabbitMqUri ?? sp.GetRequiredService<EventCenterSettings>().RabbitMqUri;
+            return new CallReplies(broker is null ? null : new CallReplyPublisher(broker, sp.GetRequiredService<ILoggerFactory>().CreateLogger<CallReplyPublisher>()));
+        });
         services.AddSingleton(sp =>
         {
             var startup = sp.GetRequiredService<RuntimeStartup>();

@@ -30,7 +30,7 @@ public sealed record JobOutputSettings
     /// <summary>RabbitMQ: the exchange ("" for the default exchange). Required for RabbitMq, not allowed otherwise.</summary>
     public string? Exchange { get; init; }
 
-    /// <summary>RabbitMQ: routing key template (see <see cref="RabbitMqOutputOptions.RoutingKey"/>). Default: <c>{job}.{key}</c>.</summary>
+    /// <summary>RabbitMQ: routing key template (placeholders {job}, {key} and {source}). Default: <c>{job}.{key}</c>.</summary>
     public string? RoutingKey { get; init; }
 
     /// <summary>Throws <see cref="ArgumentException"/> when the settings do not fit the kind.</summary>

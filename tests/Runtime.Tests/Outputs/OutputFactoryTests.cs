@@ -4,6 +4,7 @@ using FeaturePlatform.EventCenter.Tables;
 using FeaturePlatform.Runtime.Outputs;
 using FeaturePlatform.Testing.Infrastructure;
 using FeaturePlatform.Runtime.Adapters.RabbitMq;
+using FeaturePlatform.Runtime.Hosting;
 
 namespace FeaturePlatform.Runtime.Tests.Outputs;
 

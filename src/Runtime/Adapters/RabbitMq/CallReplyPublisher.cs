@@ -18,7 +18,7 @@ namespace FeaturePlatform.Runtime.Adapters.RabbitMq;
 /// <see cref="RabbitMqOutputOptions.RetryTimeout"/>; a missing exchange or refused access fails at once with
 /// <see cref="InvalidOperationException"/>.
 /// </remarks>
-public sealed class CallReplyPublisher : IAsyncDisposable
+public sealed class CallReplyPublisher : ICallReplyPublisher
 {
     /// <summary>Header carrying the request id.</summary>
     public const string RequestIdHeader = "fp-request-id";

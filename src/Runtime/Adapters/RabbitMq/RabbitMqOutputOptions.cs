@@ -1,3 +1,5 @@
+using FeaturePlatform.Runtime.Outputs;
+
 
 namespace FeaturePlatform.Runtime.Adapters.RabbitMq;
 

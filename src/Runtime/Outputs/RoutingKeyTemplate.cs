@@ -2,9 +2,9 @@ using System.Globalization;
 using System.Text;
 using FeaturePlatform.Runtime.Execution;
 
-namespace FeaturePlatform.Runtime.Adapters.RabbitMq;
+namespace FeaturePlatform.Runtime.Outputs;
 
-/// <summary>A parsed routing key template (see <see cref="RabbitMqOutputOptions.RoutingKey"/>).</summary>
+/// <summary>A parsed routing key template: literal text with placeholders {job}, {key} and {source} ({{ and }} escape braces).</summary>
 internal sealed class RoutingKeyTemplate
 {
     private const int MaxBytes = 255;

@@ -1,10 +1,11 @@
 using FeaturePlatform.EventCenter.Bus;
 using FeaturePlatform.EventCenter.Tables;
+using FeaturePlatform.Runtime.Adapters.RabbitMq;
+using FeaturePlatform.Runtime.Outputs;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using FeaturePlatform.Runtime.Adapters.RabbitMq;
 
-namespace FeaturePlatform.Runtime.Outputs;
+namespace FeaturePlatform.Runtime.Hosting;
 
 /// <summary>
 /// Turns configured <see cref="JobOutputSettings"/> into outputs. Dependencies a kind needs are given here; asking for a
