@@ -1,5 +1,9 @@
-using FeaturePlatform.EventCenter.Bus;
+using FeaturePlatform.EventCenter.Adapters.Embedded;
 using FeaturePlatform.EventCenter.Adapters.Embedded.Bus;
+using FeaturePlatform.EventCenter.Adapters.Embedded.Storage;
+using FeaturePlatform.EventCenter.Adapters.HBase;
+using FeaturePlatform.EventCenter.Adapters.SourceDatabases;
+using FeaturePlatform.EventCenter.Bus;
 using FeaturePlatform.EventCenter.Bus.Kafka;
 using FeaturePlatform.EventCenter.Consistency;
 using FeaturePlatform.EventCenter.Correction;
@@ -9,15 +13,12 @@ using FeaturePlatform.EventCenter.Ingestion.Forwarding;
 using FeaturePlatform.EventCenter.Ingestion.Sources;
 using FeaturePlatform.EventCenter.SourceDb;
 using FeaturePlatform.EventCenter.Storage;
-using FeaturePlatform.EventCenter.Adapters.Embedded.Storage;
-using FeaturePlatform.EventCenter.Adapters.HBase;
 using FeaturePlatform.EventCenter.Tables;
 using FeaturePlatform.EventCenter.Tiering;
 using FeaturePlatform.EventCenter.Watermarks;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using FeaturePlatform.EventCenter.Adapters.SourceDatabases;
 
 namespace FeaturePlatform.EventCenter.Hosting;
 
@@ -37,17 +38,9 @@ public static class EventCenterServices
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(sp => new StorageFaultMonitor(sp.GetService<Microsoft.Extensions.Logging.ILogger<StorageFaultMonitor>>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(new SourceRegistry(settings.Sources));
-        services.AddKeyedSingleton<IWideTableStore>(StoreRole.Hot, (sp, _) => OpenStore(settings.Hot, Path.Combine(settings.DataDirectory, "hot"), sp.GetRequiredService<StorageFaultMonitor>()));
-        services.AddKeyedSingleton<IWideTableStore>(StoreRole.Cold, (sp, _) => OpenStore(settings.Cold, Path.Combine(settings.DataDirectory, "cold"), sp.GetRequiredService<StorageFaultMonitor>()));
-        services.AddSingleton<IMessageBus>(sp => settings.Bus.Kind == BusKind.Kafka
-            ? new KafkaMessageBus(settings.Bus.ToKafka())
-            : new EmbeddedMessageBus(new EmbeddedBusOptions
-            {
-                Directory = Path.Combine(settings.DataDirectory, "bus"),
-                MaxWalBytes = settings.Bus.MaxWalBytes,
-                MaxDatabaseBytes = settings.Bus.MaxDatabaseBytes,
-                FaultMonitor = sp.GetRequiredService<StorageFaultMonitor>(),
-            }));
+        AddStore(services, StoreRole.Hot, settings.Hot, Path.Combine(settings.DataDirectory, "hot"));
+        AddStore(services, StoreRole.Cold, settings.Cold, Path.Combine(settings.DataDirectory, "cold"));
+        AddBus(services, settings);
         services.AddSingleton(sp => new TieredEventStore(
             sp.GetRequiredKeyedService<IWideTableStore>(StoreRole.Hot),
             sp.GetRequiredKeyedService<IWideTableStore>(StoreRole.Cold),
@@ -64,8 +57,7 @@ public static class EventCenterServices
         services.AddSingleton(sp => new ConsistencyWaiter(sp.GetRequiredService<IWatermarkStore>(), sp.GetRequiredService<WatermarkSignal>()));
         services.AddSingleton(sp => new MessageForwardService(
             sp.GetRequiredService<SourceRegistry>(), sp.GetRequiredService<IMessageBus>(), sp.GetRequiredService<TimeProvider>(), settings.Ingest.MaxEventTimeAhead));
-        services.AddSingleton<IReadOnlyDictionary<string, ISourceDatabase>>(
-            settings.SourceDatabases.ToDictionary(kv => kv.Key, kv => SourceDatabaseFactory.Open(kv.Value), StringComparer.Ordinal));
+        services.AddSourceDatabases(settings.SourceDatabases);
         services.AddSingleton(sp => new ConsistentFetcher(
             sp.GetRequiredService<IEventReader>(), sp.GetRequiredService<ConsistencyWaiter>(), sp.GetRequiredService<SourceRegistry>(),
             sp.GetRequiredService<IReadOnlyDictionary<string, ISourceDatabase>>(), sp.GetRequiredService<IEventStore>(),
@@ -87,17 +79,32 @@ public static class EventCenterServices
         return services;
     }
 
-    private static IWideTableStore OpenStore(StoreSettings settings, string directory, StorageFaultMonitor monitor) => settings.Kind switch
+    /// <summary>The adapter a store role is configured with: embedded (SQLite) or HBase.</summary>
+    private static void AddStore(IServiceCollection services, string role, StoreSettings store, string directory)
     {
-        StoreKind.HBase => new HBaseWideTableStore(settings.HBase),
-        _ => EmbeddedWideTableStore.Open(new EmbeddedStoreOptions
+        if (store.Kind == StoreKind.HBase)
         {
-            Directory = directory,
-            MaxWalBytes = settings.MaxWalBytes,
-            MaxDatabaseBytes = settings.MaxDatabaseBytes,
-            FaultMonitor = monitor,
-        }),
-    };
+            services.AddHBaseStore(role, store.HBase);
+            return;
+        }
+        services.AddEmbeddedStore(role, new EmbeddedStoreOptions { Directory = directory, MaxWalBytes = store.MaxWalBytes, MaxDatabaseBytes = store.MaxDatabaseBytes });
+    }
+
+    /// <summary>The adapter the bus is configured with: Kafka or embedded.</summary>
+    private static void AddBus(IServiceCollection services, EventCenterSettings settings)
+    {
+        if (settings.Bus.Kind == BusKind.Kafka)
+        {
+            services.AddSingleton<IMessageBus>(_ => new KafkaMessageBus(settings.Bus.ToKafka()));
+            return;
+        }
+        services.AddEmbeddedBus(new EmbeddedBusOptions
+        {
+            Directory = Path.Combine(settings.DataDirectory, "bus"),
+            MaxWalBytes = settings.Bus.MaxWalBytes,
+            MaxDatabaseBytes = settings.Bus.MaxDatabaseBytes,
+        });
+    }
 }
 
 /// <summary>Service keys of the two stores.</summary>
