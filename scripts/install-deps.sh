@@ -7,9 +7,10 @@
 set -euo pipefail
 
 profile=${1:-test}
-RUNTIME_PACKAGES=(python3 libpython3.11 librdkafka1 librdkafka-dev libsqlite3-0)
+# No librdkafka: the build ships librdkafka.redist's own library with the application (Directory.Build.targets).
+RUNTIME_PACKAGES=(python3 libpython3.11 libsqlite3-0)
 TEST_PACKAGES=(
-  kcat
+  kcat # an independent Kafka client for the mock-cluster tests; brings Debian's librdkafka1 for itself
   rabbitmq-server
   postgresql
   mariadb-server

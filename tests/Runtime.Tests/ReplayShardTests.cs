@@ -1,5 +1,5 @@
 using System.Text;
-using FeaturePlatform.EventCenter.Bus.Kafka;
+using FeaturePlatform.EventCenter.Adapters.Kafka;
 using FeaturePlatform.EventCenter.Events;
 using FeaturePlatform.Runtime.Jobs;
 using FeaturePlatform.Runtime.Scaling;

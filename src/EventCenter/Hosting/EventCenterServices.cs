@@ -4,7 +4,7 @@ using FeaturePlatform.EventCenter.Adapters.Embedded.Storage;
 using FeaturePlatform.EventCenter.Adapters.HBase;
 using FeaturePlatform.EventCenter.Adapters.SourceDatabases;
 using FeaturePlatform.EventCenter.Bus;
-using FeaturePlatform.EventCenter.Bus.Kafka;
+using FeaturePlatform.EventCenter.Adapters.Kafka;
 using FeaturePlatform.EventCenter.Consistency;
 using FeaturePlatform.EventCenter.Correction;
 using FeaturePlatform.EventCenter.Ingestion;
@@ -95,7 +95,7 @@ public static class EventCenterServices
     {
         if (settings.Bus.Kind == BusKind.Kafka)
         {
-            services.AddSingleton<IMessageBus>(_ => new KafkaMessageBus(settings.Bus.ToKafka()));
+            services.AddKafkaBus(settings.Bus.ToKafka());
             return;
         }
         services.AddEmbeddedBus(new EmbeddedBusOptions

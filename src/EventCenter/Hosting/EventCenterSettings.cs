@@ -1,4 +1,4 @@
-using FeaturePlatform.EventCenter.Bus.Kafka;
+using FeaturePlatform.EventCenter.Adapters.Kafka;
 using FeaturePlatform.EventCenter.Ingestion;
 using FeaturePlatform.EventCenter.Ingestion.Sources;
 using FeaturePlatform.EventCenter.Adapters.HBase;

@@ -3,12 +3,11 @@ using Confluent.Kafka;
 using FeaturePlatform.Benchmarks.Harness;
 using FeaturePlatform.Benchmarks.Scenarios.Ingest;
 using FeaturePlatform.EventCenter.Bus;
-using FeaturePlatform.EventCenter.Bus.Kafka;
+using FeaturePlatform.EventCenter.Adapters.Kafka;
 using FeaturePlatform.EventCenter.Events;
 using FeaturePlatform.EventCenter.Ingestion;
 using FeaturePlatform.EventCenter.Ingestion.Formats;
 using FeaturePlatform.EventCenter.Ingestion.Sources;
-using FeaturePlatform.EventCenter.Kafka;
 using FeaturePlatform.Testing.Infrastructure;
 using FeaturePlatform.Testing.Kafka;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -37,7 +36,7 @@ internal sealed class KafkaIngestScenario : IBenchmarkScenario
 
     public async Task<IReadOnlyList<Measurement>> RunAsync(ScenarioContext context)
     {
-        LibrdkafkaLoader.EnsureLoaded();
+        context.Log($"librdkafka {LoadedLibrdkafka.Describe()}");
         var backlog = int.TryParse(Environment.GetEnvironmentVariable(BacklogVariable), out var n) && n > 0 ? n : context.Quick ? 20_000 : 200_000;
         var workload = new IngestWorkload(backlog);
         using var cluster = KafkaMockCluster.Start(brokers: 3);

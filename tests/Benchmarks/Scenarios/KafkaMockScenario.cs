@@ -1,6 +1,5 @@
 using FeaturePlatform.Benchmarks.Harness;
 using FeaturePlatform.Benchmarks.Scenarios.Kafka;
-using FeaturePlatform.EventCenter.Kafka;
 using FeaturePlatform.Testing.Infrastructure;
 using FeaturePlatform.Testing.Kafka;
 
@@ -25,7 +24,7 @@ internal sealed class KafkaMockScenario : IBenchmarkScenario
 
     public async Task<IReadOnlyList<Measurement>> RunAsync(ScenarioContext context)
     {
-        context.Log($"librdkafka {LibrdkafkaLoader.EnsureLoaded()} ({LibrdkafkaLoader.LoadedFrom})");
+        context.Log($"librdkafka {LoadedLibrdkafka.Describe()}");
         var count = context.Quick ? QuickCount : FullCount;
         var rounds = context.Quick ? 1 : 3;
         using var cluster = KafkaMockCluster.Start(brokers: 3);

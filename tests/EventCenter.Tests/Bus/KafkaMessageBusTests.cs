@@ -1,5 +1,5 @@
 using FeaturePlatform.EventCenter.Bus;
-using FeaturePlatform.EventCenter.Bus.Kafka;
+using FeaturePlatform.EventCenter.Adapters.Kafka;
 using FeaturePlatform.Testing.Kafka;
 
 namespace FeaturePlatform.EventCenter.Tests.Bus;

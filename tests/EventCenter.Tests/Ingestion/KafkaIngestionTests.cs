@@ -1,5 +1,5 @@
 using FeaturePlatform.EventCenter.Bus;
-using FeaturePlatform.EventCenter.Bus.Kafka;
+using FeaturePlatform.EventCenter.Adapters.Kafka;
 using FeaturePlatform.EventCenter.Ingestion.Sources;
 using FeaturePlatform.Testing.Kafka;
 

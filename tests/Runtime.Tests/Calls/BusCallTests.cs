@@ -1,6 +1,6 @@
 using FeaturePlatform.EventCenter.Bus;
 using FeaturePlatform.EventCenter.Adapters.Embedded.Bus;
-using FeaturePlatform.EventCenter.Bus.Kafka;
+using FeaturePlatform.EventCenter.Adapters.Kafka;
 using FeaturePlatform.Runtime.Calls;
 using FeaturePlatform.Runtime.Execution;
 using FeaturePlatform.Runtime.Jobs;

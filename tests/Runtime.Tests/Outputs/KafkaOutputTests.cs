@@ -3,7 +3,7 @@ using System.Text.Json;
 using Confluent.Kafka;
 using FeaturePlatform.EventCenter.Bus;
 using FeaturePlatform.EventCenter.Adapters.Embedded.Bus;
-using FeaturePlatform.EventCenter.Bus.Kafka;
+using FeaturePlatform.EventCenter.Adapters.Kafka;
 using FeaturePlatform.Runtime.Outputs;
 using FeaturePlatform.Testing.Infrastructure;
 using FeaturePlatform.Testing.Kafka;

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 using FeaturePlatform.EventCenter.Bus;
-using FeaturePlatform.EventCenter.Bus.Kafka;
+using FeaturePlatform.EventCenter.Adapters.Kafka;
 using FeaturePlatform.Runtime.Execution;
 using FeaturePlatform.Runtime.Outputs;
 using FeaturePlatform.Testing.HBaseThrift;

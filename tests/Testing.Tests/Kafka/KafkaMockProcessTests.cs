@@ -1,7 +1,6 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Confluent.Kafka;
-using FeaturePlatform.EventCenter.Kafka;
 using FeaturePlatform.Testing.Infrastructure;
 using FeaturePlatform.Testing.Kafka;
 
@@ -15,7 +14,6 @@ public sealed partial class KafkaMockProcessTests
     [Fact]
     public async Task Standalone_mock_serves_kcat_and_confluent_clients_and_stops_on_sigterm()
     {
-        LibrdkafkaLoader.EnsureLoaded();
         var topic = UniqueName.For("mockproc");
         var dir = TestPaths.NewServerDirectory("kafkamock");
         var dll = Path.Combine(AppContext.BaseDirectory, "FeaturePlatform.KafkaMock.dll");

@@ -1,5 +1,4 @@
 using Confluent.Kafka;
-using FeaturePlatform.EventCenter.Kafka;
 using FeaturePlatform.Testing.Infrastructure;
 using Xunit;
 
@@ -27,13 +26,13 @@ public sealed class KafkaFixture : IAsyncLifetime
     /// <summary>bootstrap.servers of the cluster.</summary>
     public string BootstrapServers => Cluster.BootstrapServers;
 
-    /// <summary>The librdkafka version Confluent.Kafka is bound to.</summary>
+    /// <summary>The librdkafka version Confluent.Kafka runs on.</summary>
     public string LibrdkafkaVersion { get; private set; } = "";
 
     /// <inheritdoc />
     public Task InitializeAsync()
     {
-        LibrdkafkaVersion = LibrdkafkaLoader.EnsureLoaded();
+        LibrdkafkaVersion = LoadedLibrdkafka.Version;
         cluster = KafkaMockCluster.Start(Brokers);
         return Task.CompletedTask;
     }

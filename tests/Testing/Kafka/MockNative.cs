@@ -4,11 +4,12 @@ namespace FeaturePlatform.Testing.Kafka;
 
 /// <summary>
 /// P/Invoke to librdkafka's mock cluster API (rdkafka_mock.h) and the few core calls needed to host it.
-/// Bound to the runtime soname, which Debian's librdkafka1 package installs.
+/// Bound by the name Confluent.Kafka uses, so both resolve to the same file: the redist's build next to the
+/// assemblies (see <see cref="LoadedLibrdkafka"/>), whose mock cluster API ships in the one library since 2.x.
 /// </summary>
 internal static partial class MockNative
 {
-    public const string Library = "librdkafka.so.1";
+    public const string Library = "librdkafka";
 
     /// <summary>rd_kafka_type_t RD_KAFKA_PRODUCER.</summary>
     public const int ProducerType = 0;

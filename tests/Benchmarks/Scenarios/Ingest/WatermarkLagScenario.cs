@@ -1,10 +1,9 @@
 using System.Diagnostics;
 using FeaturePlatform.Benchmarks.Harness;
-using FeaturePlatform.EventCenter.Bus.Kafka;
+using FeaturePlatform.EventCenter.Adapters.Kafka;
 using FeaturePlatform.EventCenter.Consistency;
 using FeaturePlatform.EventCenter.Ingestion;
 using FeaturePlatform.EventCenter.Ingestion.Sources;
-using FeaturePlatform.EventCenter.Kafka;
 using FeaturePlatform.Testing.Infrastructure;
 using FeaturePlatform.Testing.Kafka;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -28,7 +27,6 @@ internal sealed class WatermarkLagScenario : IBenchmarkScenario
 
     public async Task<IReadOnlyList<Measurement>> RunAsync(ScenarioContext context)
     {
-        LibrdkafkaLoader.EnsureLoaded();
         using var cluster = KafkaMockCluster.Start(brokers: 3);
         var busyTopic = UniqueName.For("busy");
         var quietTopic = UniqueName.For("quiet");

@@ -3,7 +3,7 @@ using Confluent.Kafka;
 
 namespace FeaturePlatform.Benchmarks.Scenarios.Kafka;
 
-/// <summary>The project's way: the workload through Confluent.Kafka 1.9.3 (bound to Debian's librdkafka).</summary>
+/// <summary>The project's way: the workload through Confluent.Kafka.</summary>
 internal static class ConfluentKafkaRun
 {
     /// <summary>Produces the workload to <paramref name="topic"/>; returns the time until every delivery report arrived.</summary>

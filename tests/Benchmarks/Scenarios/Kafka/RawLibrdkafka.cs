@@ -2,10 +2,13 @@ using System.Runtime.InteropServices;
 
 namespace FeaturePlatform.Benchmarks.Scenarios.Kafka;
 
-/// <summary>Direct P/Invoke to librdkafka (the baseline: no managed client in between).</summary>
+/// <summary>
+/// Direct P/Invoke to librdkafka (the baseline: no managed client in between), by the name Confluent.Kafka uses so
+/// that both sides of the comparison run the same library file.
+/// </summary>
 internal static unsafe partial class RawLibrdkafka
 {
-    private const string Library = "librdkafka.so.1";
+    private const string Library = "librdkafka";
 
     public const int Producer = 0;
     public const int Consumer = 1;

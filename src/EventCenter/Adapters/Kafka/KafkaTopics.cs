@@ -1,7 +1,8 @@
 using Confluent.Kafka;
 using Confluent.Kafka.Admin;
+using FeaturePlatform.EventCenter.Bus;
 
-namespace FeaturePlatform.EventCenter.Bus.Kafka;
+namespace FeaturePlatform.EventCenter.Adapters.Kafka;
 
 /// <summary>
 /// Topic management on Kafka: an existing topic is taken as it is (any partition count: CDC connectors often make

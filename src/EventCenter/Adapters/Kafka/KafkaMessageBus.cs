@@ -1,9 +1,9 @@
 using Confluent.Kafka;
-using FeaturePlatform.EventCenter.Kafka;
+using FeaturePlatform.EventCenter.Bus;
 
-namespace FeaturePlatform.EventCenter.Bus.Kafka;
+namespace FeaturePlatform.EventCenter.Adapters.Kafka;
 
-/// <summary>The bus on a Kafka cluster (Confluent.Kafka bound to the system's librdkafka).</summary>
+/// <summary>The bus on a Kafka cluster (Confluent.Kafka with librdkafka.redist's library).</summary>
 public sealed class KafkaMessageBus : IMessageBus
 {
     /// <summary>fetch.wait.max.ms of consumers without tuning.</summary>
@@ -20,7 +20,6 @@ public sealed class KafkaMessageBus : IMessageBus
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        LibrdkafkaLoader.EnsureLoaded();
         this.options = options;
         admin = new AdminClientBuilder(Apply(new AdminClientConfig { BootstrapServers = options.BootstrapServers, ClientId = options.ClientId })).Build();
         topics = new KafkaTopics(admin, options);

@@ -1,17 +1,19 @@
 using Confluent.Kafka;
+using FeaturePlatform.EventCenter.Bus;
 
-namespace FeaturePlatform.EventCenter.Bus.Kafka;
+namespace FeaturePlatform.EventCenter.Adapters.Kafka;
 
 /// <summary>
-/// A Kafka consumer-group member. librdkafka's consume and commit calls block, so each runs off the caller's
-/// thread, one at a time (the consumer handle is not thread-safe).
+/// A Kafka consumer-group member. librdkafka's consume and commit calls block, and the consumer handle is not
+/// thread-safe, so they run one at a time on the member's own thread (<see cref="KafkaClientThread"/>).
 /// </summary>
 internal sealed class KafkaBusConsumer : IBusConsumer
 {
     private readonly IConsumer<byte[]?, byte[]> consumer;
-    private readonly SemaphoreSlim exclusive = new(1, 1);
+    private readonly KafkaClientThread thread;
     private readonly TimeSpan operationTimeout;
-    private bool disposed;
+    private readonly Lock gate = new();
+    private Task? closed;
 
     public KafkaBusConsumer(string groupId, ConsumerConfig config, IReadOnlyList<string> topics, TimeSpan operationTimeout)
     {
@@ -19,6 +21,7 @@ internal sealed class KafkaBusConsumer : IBusConsumer
         this.operationTimeout = operationTimeout;
         consumer = new ConsumerBuilder<byte[]?, byte[]>(config).Build();
         consumer.Subscribe(topics);
+        thread = new KafkaClientThread("kafka-consumer " + groupId);
     }
 
     public string GroupId { get; }
@@ -55,7 +58,7 @@ internal sealed class KafkaBusConsumer : IBusConsumer
     public ValueTask<IReadOnlyList<BusMessage>> ConsumeAsync(int maxMessages, TimeSpan maxWait, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxMessages);
-        return Exclusive(() =>
+        return new ValueTask<IReadOnlyList<BusMessage>>(OnThread(() =>
         {
             var messages = new List<BusMessage>();
             var deadline = DateTime.UtcNow + maxWait;
@@ -80,13 +83,13 @@ internal sealed class KafkaBusConsumer : IBusConsumer
             }
             cancellationToken.ThrowIfCancellationRequested();
             return (IReadOnlyList<BusMessage>)messages;
-        }, cancellationToken);
+        }, cancellationToken));
     }
 
     public async ValueTask CommitAsync(IReadOnlyList<BusPosition> positions, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(positions);
-        await Exclusive(() =>
+        await OnThread(() =>
         {
             var assigned = consumer.Assignment.ToHashSet();
             var owned = positions
@@ -102,7 +105,7 @@ internal sealed class KafkaBusConsumer : IBusConsumer
     }
 
     public async ValueTask<long> GetCommittedAsync(string topic, int partition, CancellationToken cancellationToken = default) =>
-        await Exclusive(() =>
+        await OnThread(() =>
         {
             var committed = consumer.Committed([new TopicPartition(topic, partition)], operationTimeout);
             var offset = committed.Single().Offset;
@@ -111,24 +114,17 @@ internal sealed class KafkaBusConsumer : IBusConsumer
 
     public async ValueTask DisposeAsync()
     {
-        await exclusive.WaitAsync();
-        try
+        Task close;
+        lock (gate)
         {
-            if (disposed)
-            {
-                return;
-            }
-            disposed = true;
-            await Task.Run(() =>
+            // After the calls already queued; later calls fail with ObjectDisposedException.
+            close = closed ??= thread.CompleteAsync(() =>
             {
                 consumer.Close();
                 consumer.Dispose();
             });
         }
-        finally
-        {
-            exclusive.Release();
-        }
+        await close;
     }
 
     private static BusMessage ToBus(ConsumeResult<byte[]?, byte[]> result)
@@ -146,17 +142,13 @@ internal sealed class KafkaBusConsumer : IBusConsumer
             headers);
     }
 
-    private async ValueTask<T> Exclusive<T>(Func<T> action, CancellationToken cancellationToken)
+    private Task<T> OnThread<T>(Func<T> action, CancellationToken cancellationToken)
     {
-        await exclusive.WaitAsync(cancellationToken);
-        try
+        lock (gate)
         {
-            ObjectDisposedException.ThrowIf(disposed, this);
-            return await Task.Run(action, cancellationToken);
-        }
-        finally
-        {
-            exclusive.Release();
+            return closed is null
+                ? thread.RunAsync(action, cancellationToken)
+                : Task.FromException<T>(new ObjectDisposedException(nameof(KafkaBusConsumer)));
         }
     }
 }

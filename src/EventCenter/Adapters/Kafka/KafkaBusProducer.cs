@@ -1,6 +1,7 @@
 using Confluent.Kafka;
+using FeaturePlatform.EventCenter.Bus;
 
-namespace FeaturePlatform.EventCenter.Bus.Kafka;
+namespace FeaturePlatform.EventCenter.Adapters.Kafka;
 
 /// <summary>
 /// An idempotent, acks=all Kafka producer; a produce completes when every message is acknowledged. When some are

@@ -1,4 +1,6 @@
-namespace FeaturePlatform.EventCenter.Bus.Kafka;
+using FeaturePlatform.EventCenter.Bus;
+
+namespace FeaturePlatform.EventCenter.Adapters.Kafka;
 
 /// <summary>Settings of the Kafka bus.</summary>
 public sealed record KafkaBusOptions
