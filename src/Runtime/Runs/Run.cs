@@ -73,14 +73,7 @@ internal sealed class Run(string id, RegisteredJob job, RunRequest request, stri
     {
         lock (gate)
         {
-            state = final;
-            failureReason = reason;
-            startedAt ??= now;
-            endedAt = now;
-            if (final == RunState.Completed && counters is not null)
-            {
-                estimatedTotal = counters.Events; // exact once every event ran
-            }
+            SetEnded(final, reason, now);
         }
     }
 
@@ -88,15 +81,51 @@ internal sealed class Run(string id, RegisteredJob job, RunRequest request, stri
     {
         lock (gate)
         {
-            var done = counters?.Events ?? 0;
-            var elapsed = startedAt is { } s ? ((endedAt ?? now) - s).TotalSeconds : 0;
-            var rate = elapsed > 0 ? done / elapsed : 0;
-            TimeSpan? eta = state == RunState.Running && estimatedTotal is { } total && rate > 0
-                ? TimeSpan.FromSeconds(Math.Max(0, total - done) / rate)
-                : state == RunState.Completed ? TimeSpan.Zero : null;
-            var progress = new RunProgress(done, estimatedTotal, counters?.Results ?? 0, counters?.Failures ?? 0, sample?.BadRowCount ?? 0, rate, eta);
-            return new RunStatus(Id, Job.Name, JobVersion, trigger, state, progress, createdAt, startedAt, endedAt, ResultDirectory, failureReason,
-                sample?.BadRows ?? []);
+            return SnapshotUnlocked(now);
+        }
+    }
+
+    /// <summary>The status this run will have once ended as <paramref name="final"/> at <paramref name="now"/> (for its final summary file, written before the end is visible).</summary>
+    public RunStatus EndedSnapshot(RunState final, string? reason, DateTimeOffset now)
+    {
+        lock (gate)
+        {
+            // What Ended would set, applied to a copy of the fields.
+            var (savedState, savedReason, savedStarted, savedEnded, savedTotal) = (state, failureReason, startedAt, endedAt, estimatedTotal);
+            try
+            {
+                SetEnded(final, reason, now);
+                return SnapshotUnlocked(now);
+            }
+            finally
+            {
+                (state, failureReason, startedAt, endedAt, estimatedTotal) = (savedState, savedReason, savedStarted, savedEnded, savedTotal);
+            }
+        }
+    }
+
+    private RunStatus SnapshotUnlocked(DateTimeOffset now)
+    {
+        var done = counters?.Events ?? 0;
+        var elapsed = startedAt is { } s ? ((endedAt ?? now) - s).TotalSeconds : 0;
+        var rate = elapsed > 0 ? done / elapsed : 0;
+        TimeSpan? eta = state == RunState.Running && estimatedTotal is { } total && rate > 0
+            ? TimeSpan.FromSeconds(Math.Max(0, total - done) / rate)
+            : state == RunState.Completed ? TimeSpan.Zero : null;
+        var progress = new RunProgress(done, estimatedTotal, counters?.Results ?? 0, counters?.Failures ?? 0, sample?.BadRowCount ?? 0, rate, eta);
+        return new RunStatus(Id, Job.Name, JobVersion, trigger, state, progress, createdAt, startedAt, endedAt, ResultDirectory, failureReason,
+            sample?.BadRows ?? []);
+    }
+
+    private void SetEnded(RunState final, string? reason, DateTimeOffset now)
+    {
+        state = final;
+        failureReason = reason;
+        startedAt ??= now;
+        endedAt = now;
+        if (final == RunState.Completed && counters is not null)
+        {
+            estimatedTotal = counters.Events; // exact once every event ran
         }
     }
 

@@ -186,10 +186,9 @@ public sealed class RunManager(
         }
         await stopRefresh.CancelAsync();
         await refreshing;
-        run.Ended(final, reason, clock.GetUtcNow());
-        var status = run.Snapshot(clock.GetUtcNow());
-        logger.LogInformation("Run {RunId} of job {Job} {State}: {Events} events, {Results} results, {Errors} errors", run.Id, run.Job.Name, status.State,
-            status.Progress.EventsDone, status.Progress.Results, status.Progress.Errors);
+        // The final summary file is written before the end is visible: whoever sees the run finished finds its file final.
+        var endedAt = clock.GetUtcNow();
+        var status = run.EndedSnapshot(final, reason, endedAt);
         if (run.ResultDirectory is { } dir)
         {
             try
@@ -201,6 +200,9 @@ public sealed class RunManager(
                 logger.LogError(e, "Run {RunId}: could not write its summary to {Directory}", run.Id, dir);
             }
         }
+        run.Ended(final, reason, endedAt);
+        logger.LogInformation("Run {RunId} of job {Job} {State}: {Events} events, {Results} results, {Errors} errors", run.Id, run.Job.Name, status.State,
+            status.Progress.EventsDone, status.Progress.Results, status.Progress.Errors);
     }
 
     private async Task RunReplayAsync(Run run, JobRunner runner, ReplayTrigger replay, string source, TimeRangeInput range, CancellationToken cancellationToken)
