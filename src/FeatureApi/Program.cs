@@ -1,4 +1,4 @@
-using FeaturePlatform.FeatureApi.Cli;
+using FeaturePlatform.FeatureApi.Replay.Cli;
 using FeaturePlatform.FeatureApi.Hosting;
 
 if (args is ["replay", .. var rest])

@@ -2,7 +2,7 @@ using System.Text;
 using FeaturePlatform.EventCenter.Adapters.Kafka;
 using FeaturePlatform.EventCenter.Events;
 using FeaturePlatform.Runtime.Jobs;
-using FeaturePlatform.Runtime.Scaling;
+using FeaturePlatform.Runtime.Replay.Sharded;
 using FeaturePlatform.Runtime.Triggers;
 using FeaturePlatform.Testing.Kafka;
 using Microsoft.Extensions.Logging.Abstractions;

@@ -1,7 +1,7 @@
 using FeaturePlatform.Runtime.Execution;
 using FeaturePlatform.Runtime.Jobs;
 using FeaturePlatform.Runtime.Outputs;
-using FeaturePlatform.Runtime.Runs;
+using FeaturePlatform.Runtime.Replay;
 using FeaturePlatform.Runtime.Triggers;
 using FeaturePlatform.Runtime.Triggers.Samples;
 using FeaturePlatform.Testing.Infrastructure;

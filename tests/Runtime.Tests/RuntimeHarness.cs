@@ -4,12 +4,13 @@ using FeaturePlatform.EventCenter.Ingestion;
 using FeaturePlatform.EventCenter.Ingestion.DeadLetters;
 using FeaturePlatform.EventCenter.Ingestion.Sources;
 using FeaturePlatform.EventCenter.Adapters.Embedded.Storage;
-using FeaturePlatform.EventCenter.Tiering;
+using FeaturePlatform.EventCenter.EventStorage.Tiering;
 using FeaturePlatform.EventCenter.Watermarks;
 using FeaturePlatform.Runtime.Execution;
 using FeaturePlatform.Runtime.Outputs;
 using FeaturePlatform.Testing.Infrastructure;
 using Microsoft.Extensions.Logging.Abstractions;
+using FeaturePlatform.Runtime.OnlineStore;
 
 namespace FeaturePlatform.Runtime.Tests;
 

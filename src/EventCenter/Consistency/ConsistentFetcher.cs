@@ -1,6 +1,6 @@
 using FeaturePlatform.EventCenter.Ingestion.Sources;
 using FeaturePlatform.EventCenter.SourceDb;
-using FeaturePlatform.EventCenter.Tables;
+using FeaturePlatform.EventCenter.EventStorage;
 
 namespace FeaturePlatform.EventCenter.Consistency;
 

@@ -1,4 +1,4 @@
-using FeaturePlatform.EventCenter.Tables;
+using FeaturePlatform.EventCenter.EventStorage;
 using FeaturePlatform.EventCenter.Watermarks;
 
 namespace FeaturePlatform.EventCenter.Consistency;

@@ -2,7 +2,7 @@ using FeaturePlatform.EventCenter.Bus;
 using FeaturePlatform.EventCenter.Ingestion;
 using FeaturePlatform.EventCenter.Ingestion.DeadLetters;
 using FeaturePlatform.EventCenter.Ingestion.Sources;
-using FeaturePlatform.EventCenter.Tables;
+using FeaturePlatform.EventCenter.EventStorage;
 using FeaturePlatform.EventCenter.Watermarks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;

@@ -69,14 +69,14 @@ public sealed class IngestCounters(TimeProvider? clock = null)
     }
 
     /// <summary>Counts the outcome of every event of a stored batch, in total and per source.</summary>
-    internal void AddOutcomes(IReadOnlyList<Events.ChangeEvent> events, IReadOnlyList<Tables.WriteResult> results)
+    internal void AddOutcomes(IReadOnlyList<Events.ChangeEvent> events, IReadOnlyList<EventStorage.WriteResult> results)
     {
         for (var i = 0; i < events.Count; i++)
         {
             var what = results[i].Outcome switch
             {
-                Tables.WriteOutcome.Written => SourceCount.Written,
-                Tables.WriteOutcome.Duplicate => SourceCount.Duplicates,
+                EventStorage.WriteOutcome.Written => SourceCount.Written,
+                EventStorage.WriteOutcome.Duplicate => SourceCount.Duplicates,
                 _ => SourceCount.Conflicts,
             };
             if (what == SourceCount.Written)

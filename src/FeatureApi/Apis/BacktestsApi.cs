@@ -1,8 +1,8 @@
 using FeaturePlatform.EventCenter.Ingestion.Sources;
 using FeaturePlatform.FeatureApi.Auth;
-using FeaturePlatform.FeatureApi.Backtests;
+using FeaturePlatform.FeatureApi.Replay.Backtests;
 using FeaturePlatform.Runtime.Outputs;
-using FeaturePlatform.Runtime.Runs;
+using FeaturePlatform.Runtime.Replay;
 using FeaturePlatform.Runtime.Triggers.Samples;
 using Microsoft.AspNetCore.Http.HttpResults;
 

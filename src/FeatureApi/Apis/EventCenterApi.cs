@@ -3,7 +3,7 @@ using FeaturePlatform.EventCenter.Correction;
 using FeaturePlatform.EventCenter.Ingestion;
 using FeaturePlatform.EventCenter.Ingestion.Sources;
 using FeaturePlatform.EventCenter.Ingestion.DeadLetters;
-using FeaturePlatform.EventCenter.Tables;
+using FeaturePlatform.EventCenter.EventStorage;
 using FeaturePlatform.EventCenter.Watermarks;
 using FeaturePlatform.FeatureApi.Auth;
 using Microsoft.AspNetCore.Http.HttpResults;

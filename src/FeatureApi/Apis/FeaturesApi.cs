@@ -2,8 +2,8 @@ using System.Diagnostics;
 using System.Text.Json;
 using FeaturePlatform.FeatureApi.Auth;
 using FeaturePlatform.FeatureApi.Metrics;
-using FeaturePlatform.Runtime.Outputs;
 using Microsoft.AspNetCore.Http.HttpResults;
+using FeaturePlatform.Runtime.OnlineStore;
 
 namespace FeaturePlatform.FeatureApi.Apis;
 

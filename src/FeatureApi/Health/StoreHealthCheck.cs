@@ -1,5 +1,5 @@
 using FeaturePlatform.EventCenter.Hosting;
-using FeaturePlatform.EventCenter.Tiering;
+using FeaturePlatform.EventCenter.EventStorage.Tiering;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace FeaturePlatform.FeatureApi.Health;

@@ -1,7 +1,7 @@
 using FeaturePlatform.EventCenter.Hosting;
 using FeaturePlatform.EventCenter.Storage;
 using FeaturePlatform.FeatureApi.Audit;
-using FeaturePlatform.FeatureApi.Backtests;
+using FeaturePlatform.FeatureApi.Replay.Backtests;
 using FeaturePlatform.FeatureApi.Jobs;
 using FeaturePlatform.FeatureApi.Metrics;
 using FeaturePlatform.FeatureApi.Parameters;

@@ -2,7 +2,7 @@ using FeaturePlatform.FeatureApi.Audit;
 using FeaturePlatform.FeatureApi.Auth;
 using FeaturePlatform.FeatureApi.Parameters;
 using FeaturePlatform.Runtime.Execution;
-using FeaturePlatform.Runtime.Outputs;
+using FeaturePlatform.Runtime.OnlineStore;
 
 namespace FeaturePlatform.FeatureApi.Hosting;
 

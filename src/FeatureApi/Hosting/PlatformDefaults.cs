@@ -2,7 +2,7 @@ using FeaturePlatform.EventCenter.Bus;
 using FeaturePlatform.EventCenter.Hosting;
 using FeaturePlatform.EventCenter.Ingestion.Sources;
 using FeaturePlatform.EventCenter.SourceDb;
-using FeaturePlatform.EventCenter.Tiering;
+using FeaturePlatform.EventCenter.EventStorage.Tiering;
 using FeaturePlatform.FeatureApi.Apis;
 using FeaturePlatform.FeatureApi.Auth;
 using FeaturePlatform.FeatureApi.Health;

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using FeaturePlatform.EventCenter.Bus;
-using FeaturePlatform.EventCenter.Tables;
+using FeaturePlatform.EventCenter.EventStorage;
 using FeaturePlatform.Runtime.Execution;
 using FeaturePlatform.Runtime.Jobs;
 

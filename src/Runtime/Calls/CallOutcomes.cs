@@ -1,5 +1,5 @@
 using FeaturePlatform.EventCenter.Events;
-using FeaturePlatform.EventCenter.Tables;
+using FeaturePlatform.EventCenter.EventStorage;
 using FeaturePlatform.Runtime.Execution;
 
 namespace FeaturePlatform.Runtime.Calls;

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using FeaturePlatform.EventCenter.Bus;
 using FeaturePlatform.EventCenter.Ingestion.DeadLetters;
-using FeaturePlatform.EventCenter.Tables;
+using FeaturePlatform.EventCenter.EventStorage;
 using FeaturePlatform.EventCenter.Resilience;
 using FeaturePlatform.Runtime.Diagnostics;
 using FeaturePlatform.Runtime.Execution;
@@ -9,6 +9,7 @@ using FeaturePlatform.Runtime.Hosting;
 using FeaturePlatform.Runtime.Outputs;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using FeaturePlatform.Runtime.OnlineStore;
 
 namespace FeaturePlatform.Runtime.Calls;
 

@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using FeaturePlatform.EventCenter.Consistency;
-using FeaturePlatform.EventCenter.Tables;
+using FeaturePlatform.EventCenter.EventStorage;
 using FeaturePlatform.EventCenter.Watermarks;
 using FeaturePlatform.PyBridge;
 

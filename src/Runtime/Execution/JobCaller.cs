@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using FeaturePlatform.EventCenter.Events;
-using FeaturePlatform.EventCenter.Tables;
+using FeaturePlatform.EventCenter.EventStorage;
 using FeaturePlatform.PyBridge;
 using FeaturePlatform.Runtime.Diagnostics;
 using FeaturePlatform.Runtime.Jobs;

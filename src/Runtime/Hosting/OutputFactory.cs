@@ -1,9 +1,10 @@
 using FeaturePlatform.EventCenter.Bus;
-using FeaturePlatform.EventCenter.Tables;
+using FeaturePlatform.EventCenter.EventStorage;
 using FeaturePlatform.Runtime.Adapters.RabbitMq;
 using FeaturePlatform.Runtime.Outputs;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using FeaturePlatform.Runtime.OnlineStore;
 
 namespace FeaturePlatform.Runtime.Hosting;
 

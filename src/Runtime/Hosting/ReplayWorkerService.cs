@@ -1,8 +1,8 @@
 using FeaturePlatform.EventCenter.Bus;
-using FeaturePlatform.EventCenter.Tables;
+using FeaturePlatform.EventCenter.EventStorage;
 using FeaturePlatform.Runtime.Diagnostics;
 using FeaturePlatform.Runtime.Execution;
-using FeaturePlatform.Runtime.Scaling;
+using FeaturePlatform.Runtime.Replay.Sharded;
 using FeaturePlatform.Runtime.Triggers;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;

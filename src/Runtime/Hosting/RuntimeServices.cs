@@ -1,18 +1,18 @@
 using FeaturePlatform.EventCenter.Bus;
 using FeaturePlatform.EventCenter.Diagnostics;
 using FeaturePlatform.EventCenter.Hosting;
-using FeaturePlatform.EventCenter.Tables;
+using FeaturePlatform.EventCenter.EventStorage;
 using FeaturePlatform.Runtime.Diagnostics;
 using FeaturePlatform.Runtime.Calls;
 using FeaturePlatform.EventCenter.Storage;
 using FeaturePlatform.Runtime.Execution;
 using FeaturePlatform.Runtime.Jobs;
-using FeaturePlatform.Runtime.Outputs;
 using FeaturePlatform.Runtime.Parameters;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using FeaturePlatform.Runtime.Adapters.RabbitMq;
+using FeaturePlatform.Runtime.OnlineStore;
 
 namespace FeaturePlatform.Runtime.Hosting;
 
@@ -53,7 +53,7 @@ public static class RuntimeServices
             return new ParameterSync(sp.GetRequiredService<IParameterStore>(), () => loaded.Jobs, sp.GetRequiredService<ILoggerFactory>().CreateLogger<ParameterSync>());
         });
         services.AddSingleton<RuntimeStartup>();
-        services.AddSingleton<Runs.RunManagerFactory>();
+        services.AddSingleton<Replay.RunManagerFactory>();
         services.AddHostedService(sp => sp.GetRequiredService<RuntimeStartup>());
         services.AddHostedService<ParameterSyncService>();
         services.AddHostedService<ReplayWorkerService>();

@@ -1,14 +1,14 @@
 using FeaturePlatform.EventCenter.Consistency;
 using FeaturePlatform.EventCenter.Hosting;
-using FeaturePlatform.EventCenter.Tables;
+using FeaturePlatform.EventCenter.EventStorage;
 using FeaturePlatform.EventCenter.Watermarks;
 using FeaturePlatform.PyBridge;
 using FeaturePlatform.Runtime.Execution;
 using FeaturePlatform.Runtime.Jobs;
-using FeaturePlatform.Runtime.Outputs;
 using FeaturePlatform.Runtime.Parameters;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using FeaturePlatform.Runtime.OnlineStore;
 
 namespace FeaturePlatform.Runtime.Hosting;
 

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using FeaturePlatform.EventCenter.Events;
 using FeaturePlatform.EventCenter.Adapters.Embedded.Storage;
-using FeaturePlatform.EventCenter.Tables;
+using FeaturePlatform.EventCenter.EventStorage;
 using Microsoft.Data.Sqlite;
 
 namespace FeaturePlatform.Benchmarks.Scenarios;

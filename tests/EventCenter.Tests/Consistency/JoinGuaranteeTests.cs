@@ -1,7 +1,7 @@
 using System.Text;
 using FeaturePlatform.EventCenter.Consistency;
 using FeaturePlatform.EventCenter.Events;
-using FeaturePlatform.EventCenter.Tables;
+using FeaturePlatform.EventCenter.EventStorage;
 using FeaturePlatform.EventCenter.Tests.Events.Support;
 using FeaturePlatform.EventCenter.Watermarks;
 

@@ -1,6 +1,6 @@
 using FeaturePlatform.EventCenter.Consistency;
 using FeaturePlatform.EventCenter.Events;
-using FeaturePlatform.EventCenter.Tables;
+using FeaturePlatform.EventCenter.EventStorage;
 using FeaturePlatform.EventCenter.Tests.Events.Support;
 using FeaturePlatform.EventCenter.Watermarks;
 

@@ -3,7 +3,7 @@ using FeaturePlatform.EventCenter.Correction;
 using FeaturePlatform.EventCenter.Events;
 using FeaturePlatform.EventCenter.Ingestion.Sources;
 using FeaturePlatform.EventCenter.Adapters.Embedded.Storage;
-using FeaturePlatform.EventCenter.Tables;
+using FeaturePlatform.EventCenter.EventStorage;
 using FeaturePlatform.Testing.Infrastructure;
 using FeaturePlatform.Testing.Servers;
 using Npgsql;

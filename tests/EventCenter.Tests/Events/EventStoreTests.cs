@@ -1,7 +1,7 @@
 using System.Text;
 using FeaturePlatform.EventCenter.Events;
 using FeaturePlatform.EventCenter.Storage;
-using FeaturePlatform.EventCenter.Tables;
+using FeaturePlatform.EventCenter.EventStorage;
 using FeaturePlatform.EventCenter.Tests.Events.Support;
 using FeaturePlatform.Testing.HBaseThrift;
 using FeaturePlatform.Testing.Infrastructure;

@@ -1,8 +1,8 @@
 using FeaturePlatform.EventCenter.Events;
 using FeaturePlatform.EventCenter.Storage;
-using FeaturePlatform.EventCenter.Tables;
+using FeaturePlatform.EventCenter.EventStorage;
 using FeaturePlatform.EventCenter.Tests.Events.Support;
-using FeaturePlatform.EventCenter.Tiering;
+using FeaturePlatform.EventCenter.EventStorage.Tiering;
 using FeaturePlatform.Testing.HBaseThrift;
 using FeaturePlatform.Testing.Infrastructure;
 

@@ -6,7 +6,7 @@ using FeaturePlatform.EventCenter.Events;
 using FeaturePlatform.EventCenter.Ingestion.Formats;
 using FeaturePlatform.EventCenter.Ingestion.Sources;
 using FeaturePlatform.Testing.Kafka;
-using FeaturePlatform.EventCenter.Tables;
+using FeaturePlatform.EventCenter.EventStorage;
 
 namespace FeaturePlatform.EventCenter.Tests.Ingestion;
 

@@ -4,7 +4,7 @@ using FeaturePlatform.EventCenter.Adapters.Embedded.Bus;
 using FeaturePlatform.EventCenter.Hosting;
 using FeaturePlatform.EventCenter.Ingestion;
 using FeaturePlatform.EventCenter.Ingestion.DeadLetters;
-using FeaturePlatform.EventCenter.Tables;
+using FeaturePlatform.EventCenter.EventStorage;
 using FeaturePlatform.Testing.Infrastructure;
 using FeaturePlatform.Testing.Servers;
 using Microsoft.Extensions.Configuration;

@@ -4,7 +4,7 @@ using FeaturePlatform.EventCenter.Bus;
 using FeaturePlatform.EventCenter.Consistency;
 using FeaturePlatform.EventCenter.Events;
 using FeaturePlatform.EventCenter.Ingestion.Sources;
-using FeaturePlatform.EventCenter.Tables;
+using FeaturePlatform.EventCenter.EventStorage;
 
 namespace FeaturePlatform.EventCenter.Tests.Ingestion;
 

@@ -4,7 +4,7 @@ using FeaturePlatform.EventCenter.Adapters.Embedded.Bus;
 using FeaturePlatform.EventCenter.Events;
 using FeaturePlatform.EventCenter.Hosting;
 using FeaturePlatform.EventCenter.Ingestion.Sources;
-using FeaturePlatform.EventCenter.Tables;
+using FeaturePlatform.EventCenter.EventStorage;
 using FeaturePlatform.Testing.Infrastructure;
 
 namespace FeaturePlatform.EventCenter.Tests.Ingestion;

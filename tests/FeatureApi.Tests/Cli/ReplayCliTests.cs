@@ -2,10 +2,10 @@ using System.Diagnostics;
 using System.Text;
 using FeaturePlatform.EventCenter.Events;
 using FeaturePlatform.EventCenter.Adapters.Embedded.Storage;
-using FeaturePlatform.EventCenter.Tiering;
+using FeaturePlatform.EventCenter.EventStorage.Tiering;
 using FeaturePlatform.EventCenter.Watermarks;
-using FeaturePlatform.FeatureApi.Cli;
-using FeaturePlatform.Runtime.Runs;
+using FeaturePlatform.FeatureApi.Replay.Cli;
+using FeaturePlatform.Runtime.Replay;
 using FeaturePlatform.Testing.Infrastructure;
 
 namespace FeaturePlatform.FeatureApi.Tests.Cli;
@@ -98,7 +98,7 @@ public sealed class ReplayCliTests
 
         // Read as the API does with the same configuration: 4 salt buckets.
         await using var hot = EmbeddedWideTableStore.Open(new EmbeddedStoreOptions { Directory = Path.Combine(data, "hot") });
-        var features = new Runtime.Outputs.FeatureStore(hot, saltBuckets: 4);
+        var features = new Runtime.OnlineStore.FeatureStore(hot, saltBuckets: 4);
         var record = await features.GetAsync("order_stats_30d", "u3");
         Assert.NotNull(record);
         Assert.Equal(3, record.Values["order_count"].GetInt64()); // u3 ordered at i = 3, 20, 37

@@ -1,10 +1,10 @@
 using System.Net;
 using FeaturePlatform.EventCenter.Events;
 using FeaturePlatform.Runtime.Execution;
-using FeaturePlatform.Runtime.Outputs;
 using FeaturePlatform.Testing.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using static FeaturePlatform.FeatureApi.Tests.TestHttp;
+using FeaturePlatform.Runtime.OnlineStore;
 
 namespace FeaturePlatform.FeatureApi.Tests.Features;
 

@@ -1,11 +1,11 @@
 using System.Text;
 using System.Text.Json;
-using FeaturePlatform.EventCenter.Tables;
+using FeaturePlatform.EventCenter.EventStorage;
 using FeaturePlatform.Runtime.Hosting;
 using FeaturePlatform.Runtime.Jobs;
-using FeaturePlatform.Runtime.Outputs;
 using Microsoft.Extensions.DependencyInjection;
 using static FeaturePlatform.FeatureApi.Tests.TestHttp;
+using FeaturePlatform.Runtime.OnlineStore;
 
 namespace FeaturePlatform.FeatureApi.Tests.Hosting;
 

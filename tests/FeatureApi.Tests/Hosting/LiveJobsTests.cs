@@ -2,9 +2,9 @@ using System.Net;
 using System.Text;
 using FeaturePlatform.FeatureApi.Hosting;
 using FeaturePlatform.Runtime.Hosting;
-using FeaturePlatform.Runtime.Outputs;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using FeaturePlatform.Runtime.OnlineStore;
 
 namespace FeaturePlatform.FeatureApi.Tests.Hosting;
 

@@ -2,9 +2,9 @@ using System.Globalization;
 using System.Net;
 using System.Text.RegularExpressions;
 using FeaturePlatform.Runtime.Hosting;
-using FeaturePlatform.Runtime.Outputs;
 using Microsoft.Extensions.DependencyInjection;
 using static FeaturePlatform.FeatureApi.Tests.TestHttp;
+using FeaturePlatform.Runtime.OnlineStore;
 
 namespace FeaturePlatform.FeatureApi.Tests.Metrics;
 

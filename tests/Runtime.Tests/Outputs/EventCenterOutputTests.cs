@@ -2,7 +2,7 @@ using System.Text.Json;
 using FeaturePlatform.EventCenter.Events;
 using FeaturePlatform.EventCenter.Storage;
 using FeaturePlatform.EventCenter.Adapters.Embedded.Storage;
-using FeaturePlatform.EventCenter.Tables;
+using FeaturePlatform.EventCenter.EventStorage;
 using FeaturePlatform.Runtime.Execution;
 using FeaturePlatform.Runtime.Outputs;
 using FeaturePlatform.Testing.HBaseThrift;

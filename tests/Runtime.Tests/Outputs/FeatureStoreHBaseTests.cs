@@ -1,8 +1,8 @@
 using FeaturePlatform.EventCenter.Storage;
 using FeaturePlatform.Runtime.Execution;
-using FeaturePlatform.Runtime.Outputs;
 using FeaturePlatform.Testing.HBaseThrift;
 using FeaturePlatform.Testing.Infrastructure;
+using FeaturePlatform.Runtime.OnlineStore;
 
 namespace FeaturePlatform.Runtime.Tests.Outputs;
 

@@ -1,10 +1,11 @@
 using FeaturePlatform.EventCenter.Adapters.Embedded.Bus;
 using FeaturePlatform.EventCenter.Adapters.Embedded.Storage;
-using FeaturePlatform.EventCenter.Tables;
+using FeaturePlatform.EventCenter.EventStorage;
 using FeaturePlatform.Runtime.Outputs;
 using FeaturePlatform.Testing.Infrastructure;
 using FeaturePlatform.Runtime.Adapters.RabbitMq;
 using FeaturePlatform.Runtime.Hosting;
+using FeaturePlatform.Runtime.OnlineStore;
 
 namespace FeaturePlatform.Runtime.Tests.Outputs;
 

@@ -3,11 +3,11 @@ using System.Text;
 using FeaturePlatform.EventCenter.Bus;
 using FeaturePlatform.EventCenter.Adapters.Kafka;
 using FeaturePlatform.Runtime.Execution;
-using FeaturePlatform.Runtime.Outputs;
 using FeaturePlatform.Testing.HBaseThrift;
 using FeaturePlatform.Testing.Kafka;
 using FeaturePlatform.Testing.Platform;
 using Xunit.Abstractions;
+using FeaturePlatform.Runtime.OnlineStore;
 
 namespace FeaturePlatform.Runtime.Tests.ScaleOut;
 

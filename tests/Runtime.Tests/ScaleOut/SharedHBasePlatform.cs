@@ -1,13 +1,13 @@
 using FeaturePlatform.EventCenter.Ingestion.DeadLetters;
 using FeaturePlatform.EventCenter.Storage;
 using FeaturePlatform.EventCenter.Adapters.HBase;
-using FeaturePlatform.EventCenter.Tiering;
+using FeaturePlatform.EventCenter.EventStorage.Tiering;
 using FeaturePlatform.EventCenter.Watermarks;
 using FeaturePlatform.Runtime.Execution;
 using FeaturePlatform.Runtime.Jobs;
-using FeaturePlatform.Runtime.Outputs;
 using FeaturePlatform.Runtime.Parameters;
 using FeaturePlatform.Testing.HBaseThrift;
+using FeaturePlatform.Runtime.OnlineStore;
 
 namespace FeaturePlatform.Runtime.Tests.ScaleOut;
 

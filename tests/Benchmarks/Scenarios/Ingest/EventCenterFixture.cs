@@ -3,7 +3,7 @@ using FeaturePlatform.EventCenter.Ingestion;
 using FeaturePlatform.EventCenter.Ingestion.DeadLetters;
 using FeaturePlatform.EventCenter.Storage;
 using FeaturePlatform.EventCenter.Adapters.Embedded.Storage;
-using FeaturePlatform.EventCenter.Tiering;
+using FeaturePlatform.EventCenter.EventStorage.Tiering;
 using FeaturePlatform.EventCenter.Watermarks;
 using FeaturePlatform.Testing.Infrastructure;
 using FeaturePlatform.Testing.Storage;

@@ -5,7 +5,7 @@ using FeaturePlatform.EventCenter.Consistency;
 using FeaturePlatform.EventCenter.Events;
 using FeaturePlatform.EventCenter.Ingestion.Sources;
 using FeaturePlatform.EventCenter.Adapters.Embedded.Storage;
-using FeaturePlatform.EventCenter.Tables;
+using FeaturePlatform.EventCenter.EventStorage;
 using FeaturePlatform.EventCenter.Watermarks;
 using FeaturePlatform.PyBridge;
 using FeaturePlatform.PyBridge.Jobs;

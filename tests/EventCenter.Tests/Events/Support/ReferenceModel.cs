@@ -1,5 +1,5 @@
 using FeaturePlatform.EventCenter.Events;
-using FeaturePlatform.EventCenter.Tables;
+using FeaturePlatform.EventCenter.EventStorage;
 
 namespace FeaturePlatform.EventCenter.Tests.Events.Support;
 

@@ -1,0 +1,252 @@
+using System.Runtime.CompilerServices;
+using FeaturePlatform.EventCenter.Events;
+using FeaturePlatform.EventCenter.Storage;
+
+namespace FeaturePlatform.EventCenter.EventStorage;
+
+/// <summary>
+/// The main event table, time index and id index in one <see cref="IWideTableStore"/>: the logic shared by
+/// the single-store <see cref="EventStore"/> and both tiers of <see cref="Tiering.TieredEventStore"/>.
+/// Cells: family "e" (cell timestamp = event time, so a family TTL expires by event time) and, in a hot
+/// store, family "r" for re-heated rows (cell timestamp = re-heat time); qualifier "v".
+/// </summary>
+internal sealed class EventTables
+{
+    internal static readonly byte[] EventFamily = "e"u8.ToArray();
+    internal static readonly byte[] ReheatFamily = "r"u8.ToArray();
+    internal static readonly byte[] ValueQualifier = "v"u8.ToArray();
+    private static readonly byte[] Marker = [1];
+
+    private readonly IWideTableStore _store;
+    private readonly EventTableOptions _options;
+    private readonly IReadOnlyList<FamilySpec> _families;
+
+    /// <param name="store">The backend.</param>
+    /// <param name="options">Names and salting.</param>
+    /// <param name="families">Families of all three tables (e.g. "e" only, or "e" and "r" with TTLs).</param>
+    public EventTables(IWideTableStore store, EventTableOptions options, IReadOnlyList<FamilySpec> families)
+    {
+        _store = store;
+        _options = options;
+        _families = families;
+        Keys = new EventKeys(options.SaltBuckets);
+    }
+
+    /// <summary>Reads one absent row of the id index: succeeds when the store answers (health probes).</summary>
+    public async ValueTask ProbeAsync(CancellationToken cancellationToken) =>
+        _ = await _store.GetAsync(_options.IdIndex, new Get("\u0001health"u8.ToArray()), cancellationToken);
+
+    public EventKeys Keys { get; }
+
+    public IWideTableStore Store => _store;
+
+    public async ValueTask EnsureAsync(CancellationToken cancellationToken)
+    {
+        foreach (var name in new[] { _options.Main, _options.TimeIndex, _options.IdIndex })
+        {
+            await _store.EnsureTableAsync(new TableSpec(name, _families), cancellationToken);
+        }
+    }
+
+    /// <summary>Idempotent write into family "e" at cell timestamp = event time (see <see cref="IEventWriter"/>).</summary>
+    /// <returns>Per event: its outcome and the stored event holding its identity (see <see cref="WriteResult"/>).</returns>
+    public async ValueTask<WriteResult[]> WriteAsync(IReadOnlyList<ChangeEvent> events, CancellationToken cancellationToken)
+    {
+        var n = events.Count;
+        var results = new WriteResult[n];
+        if (n == 0)
+        {
+            return results;
+        }
+        // The first event of each identity in the batch; later ones are judged against whoever holds the identity.
+        var firstIndex = new int[n];
+        var firstByIdentity = new Dictionary<(string, string), int>(n);
+        var firsts = new List<int>(n);
+        for (var i = 0; i < n; i++)
+        {
+            var e = events[i];
+            Validate(e);
+            if (firstByIdentity.TryGetValue((e.Source, e.EventId), out var j))
+            {
+                firstIndex[i] = j;
+                continue;
+            }
+            firstByIdentity[(e.Source, e.EventId)] = i;
+            firstIndex[i] = i;
+            firsts.Add(i);
+        }
+
+        var idRows = await _store.GetManyAsync(_options.IdIndex, [.. firsts.Select(i => new Get(Keys.IdKey(events[i].Source, events[i].EventId)))], cancellationToken);
+        var storedAt = new List<(int Index, byte[] MainKey)>();
+        var holders = new ChangeEvent?[n];
+        var toWrite = new List<ChangeEvent>(firsts.Count);
+        for (var k = 0; k < firsts.Count; k++)
+        {
+            var i = firsts[k];
+            if (idRows[k] is { } idRow)
+            {
+                storedAt.Add((i, FirstValue(idRow)));
+            }
+            else
+            {
+                holders[i] = events[i];
+                results[i] = new WriteResult(WriteOutcome.Written, events[i]);
+                toWrite.Add(events[i]);
+            }
+        }
+        if (storedAt.Count > 0)
+        {
+            // The first writer's copy decides (same change: duplicate; different change: conflict) and is the one
+            // callers copy elsewhere (the hot tier).
+            var mainRows = await _store.GetManyAsync(_options.Main, [.. storedAt.Select(s => new Get(s.MainKey))], cancellationToken);
+            for (var k = 0; k < storedAt.Count; k++)
+            {
+                var i = storedAt[k].Index;
+                if (mainRows[k] is { } row)
+                {
+                    var stored = Decode(row);
+                    holders[i] = stored;
+                    results[i] = new WriteResult(ChangeIdentity.SameChange(stored, events[i]) ? WriteOutcome.Duplicate : WriteOutcome.Conflict, stored);
+                }
+                else
+                {
+                    // Only possible when the id row outlived the main row (TTL races): store the event again.
+                    holders[i] = events[i];
+                    results[i] = new WriteResult(WriteOutcome.Written, events[i]);
+                    toWrite.Add(events[i]);
+                }
+            }
+        }
+        for (var i = 0; i < n; i++)
+        {
+            var j = firstIndex[i];
+            if (j != i)
+            {
+                var holder = holders[j]!;
+                results[i] = new WriteResult(ChangeIdentity.SameChange(holder, events[i]) ? WriteOutcome.Duplicate : WriteOutcome.Conflict, holder);
+            }
+        }
+
+        await PutRowsAsync(toWrite, EventFamily, static e => e.EventTime, cancellationToken);
+        return results;
+    }
+
+    /// <summary>Unconditionally puts main, time-index and then id rows of the events in <paramref name="family"/>.</summary>
+    public async ValueTask PutRowsAsync(IReadOnlyList<ChangeEvent> events, byte[] family, Func<ChangeEvent, long> stamp, CancellationToken cancellationToken)
+    {
+        if (events.Count == 0)
+        {
+            return;
+        }
+        var main = new Put[events.Count];
+        var time = new Put[events.Count];
+        var ids = new Put[events.Count];
+        for (var i = 0; i < events.Count; i++)
+        {
+            var e = events[i];
+            var ts = stamp(e);
+            var mainKey = Keys.MainKey(e);
+            main[i] = new Put(mainKey, [new Cell(family, ValueQualifier, ts, EventCodec.Encode(e))]);
+            time[i] = new Put(Keys.TimeKey(e), [new Cell(family, ValueQualifier, ts, Marker)]);
+            ids[i] = new Put(Keys.IdKey(e.Source, e.EventId), [new Cell(family, ValueQualifier, ts, mainKey)]);
+        }
+        await _store.PutAsync(_options.Main, main, cancellationToken);
+        await _store.PutAsync(_options.TimeIndex, time, cancellationToken);
+        await _store.PutAsync(_options.IdIndex, ids, cancellationToken);
+    }
+
+    /// <summary>One reverse prefix scan with limit 1: the entity's last event at or before <paramref name="asOf"/>.</summary>
+    public async ValueTask<ChangeEvent?> LatestAsync(string source, string entityKey, long asOf, CancellationToken cancellationToken)
+    {
+        var prefix = Keys.EntityPrefix(source, entityKey);
+        var scan = new Scan
+        {
+            StartRow = asOf == long.MaxValue ? RowKeys.PrefixEnd(prefix) : EventKeys.AppendTime(prefix, asOf + 1),
+            Prefix = prefix,
+            Reversed = true,
+            Limit = 1,
+            PageSize = 1,
+        };
+        await foreach (var row in _store.ScanAsync(_options.Main, scan, cancellationToken))
+        {
+            return Decode(row);
+        }
+        return null;
+    }
+
+    public async IAsyncEnumerable<ChangeEvent> HistoryAsync(string source, string entityKey, long from, long to, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        if (from >= to)
+        {
+            yield break;
+        }
+        var scan = new Scan
+        {
+            StartRow = Keys.EntityAtTime(source, entityKey, from),
+            StopRow = Keys.EntityAtTime(source, entityKey, to),
+            Prefix = Keys.EntityPrefix(source, entityKey),
+            PageSize = _options.ScanPageSize,
+        };
+        await foreach (var row in _store.ScanAsync(_options.Main, scan, cancellationToken))
+        {
+            yield return Decode(row);
+        }
+    }
+
+    /// <summary>All events of a source in [from, to): one time-index scan per salt, merged, main rows fetched per page.</summary>
+    public IAsyncEnumerable<ChangeEvent> ReplayAsync(string source, long from, long to, CancellationToken cancellationToken) =>
+        ReplayMerge.RunAsync(this, _options, source, from, to, cancellationToken);
+
+    public async ValueTask<ChangeEvent?> GetByIdAsync(string source, string eventId, CancellationToken cancellationToken)
+    {
+        var id = await _store.GetAsync(_options.IdIndex, new Get(Keys.IdKey(source, eventId)), cancellationToken);
+        if (id is null)
+        {
+            return null;
+        }
+        var main = await _store.GetAsync(_options.Main, new Get(FirstValue(id)), cancellationToken);
+        return main is null ? null : Decode(main);
+    }
+
+    /// <summary>Main rows for these keys, in order; missing rows are skipped.</summary>
+    public async ValueTask<List<ChangeEvent>> GetMainRowsAsync(IReadOnlyList<byte[]> mainKeys, CancellationToken cancellationToken)
+    {
+        var rows = await _store.GetManyAsync(_options.Main, [.. mainKeys.Select(k => new Get(k))], cancellationToken);
+        var events = new List<ChangeEvent>(rows.Count);
+        foreach (var row in rows)
+        {
+            if (row is not null)
+            {
+                events.Add(Decode(row));
+            }
+        }
+        return events;
+    }
+
+    internal static ChangeEvent Decode(RowResult row) => EventCodec.Decode(FirstValue(row));
+
+    private static byte[] FirstValue(RowResult row)
+    {
+        foreach (var cell in row.Cells)
+        {
+            if (cell.Qualifier.AsSpan().SequenceEqual(ValueQualifier))
+            {
+                return cell.Value;
+            }
+        }
+        throw new InvalidDataException($"Row {Convert.ToHexString(row.Row)} has no 'v' cell.");
+    }
+
+    private static void Validate(ChangeEvent e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        if (e.EventTime < 0)
+        {
+            throw new ArgumentException($"Event {e.Source}/{e.EventId}: event time {e.EventTime} is before 1970 (cell timestamps must be ≥ 0).", nameof(e));
+        }
+        if (string.IsNullOrEmpty(e.EventId))
+        {
+            throw new ArgumentException($"Event of {e.Source}/{e.EntityKey} at {e.Position} has no event id; use EventIds.FromPosition.", nameof(e));
+        }
+    }
+}

@@ -1,0 +1,42 @@
+using FeaturePlatform.EventCenter.Events;
+
+namespace FeaturePlatform.EventCenter.EventStorage;
+
+/// <summary>Reads stored change events. Times are ms since the Unix epoch; ranges are [from, to).</summary>
+/// <remarks>
+/// Order of events: by event time, then source position (stream, partition, offset), then event id —
+/// the same deterministic order for history, replay and as-of ties.
+/// </remarks>
+public interface IEventReader
+{
+    /// <summary>
+    /// The last event of the entity at or before <paramref name="asOf"/> (deletes included), or null when
+    /// it has none. See <see cref="EventReaderExtensions.GetStateAsync"/> for the entity's state.
+    /// </summary>
+    ValueTask<ChangeEvent?> GetLatestEventAsync(string source, string entityKey, long asOf, CancellationToken cancellationToken = default);
+
+    /// <summary>The entity's events with event time in [from, to), in order, streamed.</summary>
+    IAsyncEnumerable<ChangeEvent> GetHistoryAsync(string source, string entityKey, long from, long to, CancellationToken cancellationToken = default);
+
+    /// <summary>All events of a source with event time in [from, to), in order, streamed page by page.</summary>
+    IAsyncEnumerable<ChangeEvent> ReplayAsync(string source, long from, long to, CancellationToken cancellationToken = default);
+
+    /// <summary>The event with this id in this source, or null.</summary>
+    ValueTask<ChangeEvent?> GetByIdAsync(string source, string eventId, CancellationToken cancellationToken = default);
+}
+
+/// <summary>Helpers over <see cref="IEventReader"/>.</summary>
+public static class EventReaderExtensions
+{
+    /// <summary>
+    /// The entity's state as of <paramref name="asOf"/>: the last event at or before it, or null when the
+    /// entity has no such event or that event is a delete. The state's row is the event's
+    /// <see cref="ChangeEvent.After"/> image.
+    /// </summary>
+    public static async ValueTask<ChangeEvent?> GetStateAsync(this IEventReader reader, string source, string entityKey, long asOf, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        var latest = await reader.GetLatestEventAsync(source, entityKey, asOf, cancellationToken);
+        return latest is null || latest.IsDelete ? null : latest;
+    }
+}

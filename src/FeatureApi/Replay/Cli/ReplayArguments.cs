@@ -1,0 +1,94 @@
+using System.CommandLine;
+using FeaturePlatform.Runtime.Replay;
+using FeaturePlatform.Runtime.Triggers.Samples;
+
+namespace FeaturePlatform.FeatureApi.Replay.Cli;
+
+/// <summary>The arguments of <c>replay</c>, parsed by System.CommandLine.</summary>
+/// <param name="Job">The job to run.</param>
+/// <param name="Input">Time range or sample table.</param>
+/// <param name="OutputDirectory">Result directory (run summary, backtest files), or null.</param>
+/// <param name="JobsDirectory">Jobs directory overriding configuration, or null.</param>
+/// <param name="FeatureStore">Also upsert the results into the feature store (a backfill).</param>
+internal sealed record ReplayArguments(string Job, RunInput Input, string? OutputDirectory, string? JobsDirectory, bool FeatureStore)
+{
+    private static readonly Option<string> JobOption = new("--job") { Description = "the job to run", Required = true };
+    private static readonly Option<string> FromOption = new("--from") { Description = "start of the time range (ISO-8601 or epoch ms)" };
+    private static readonly Option<string> ToOption = new("--to") { Description = "end of the time range, exclusive (ISO-8601 or epoch ms)" };
+    private static readonly Option<string> SampleOption = new("--sample") { Description = "sample table (.csv or .jsonl) instead of a time range" };
+    private static readonly Option<string> OutOption = new("--out") { Description = "result directory (run.json summary and the job's backtest files)" };
+    private static readonly Option<string> SourceOption = new("--source") { Description = "trigger source (default: the job's first trigger)" };
+    private static readonly Option<string> JobsOption = new("--jobs") { Description = "jobs directory (default: Runtime:JobsDirectory, else the bundled examples)" };
+    private static readonly Option<bool> FeatureStoreOption = new("--feature-store") { Description = "also upsert results into the feature store (backfill)" };
+    private static readonly Option<string> KeyColumnOption = new("--key-column") { Description = "sample key column (default: key)" };
+    private static readonly Option<string> TimeColumnOption = new("--time-column") { Description = "sample time column (default: time)" };
+    private static readonly Option<string> LabelColumnOption = new("--label-column") { Description = "sample label column (default: label)" };
+
+    /// <summary>The command's definition (options and help text).</summary>
+    public static Command Command { get; } = new("replay", "Replays a job over stored events of a time range or over a sample table.")
+    {
+        JobOption, FromOption, ToOption, SampleOption, OutOption, SourceOption, JobsOption, FeatureStoreOption, KeyColumnOption, TimeColumnOption, LabelColumnOption,
+    };
+
+    public const string Usage = """
+        usage: replay --job <name> (--from <iso|ms> --to <iso|ms> | --sample <file.csv|file.jsonl>) [options]
+          --out <dir>            result directory (run.json summary and the job's backtest files)
+          --source <name>        trigger source (default: the job's first trigger)
+          --jobs <dir>           jobs directory (default: Runtime:JobsDirectory, else the bundled examples)
+          --feature-store        also upsert results into the feature store (backfill)
+          --key-column <name>    sample key column (default: key)
+          --time-column <name>   sample time column (default: time)
+          --label-column <name>  sample label column (default: label)
+        """;
+
+    /// <summary>Parses <paramref name="args"/> (after the <c>replay</c> word).</summary>
+    /// <exception cref="FormatException">With the reason, when the arguments are incomplete or malformed.</exception>
+    public static ReplayArguments Parse(IReadOnlyList<string> args)
+    {
+        var result = Command.Parse(args);
+        if (result.Errors.Count > 0)
+        {
+            throw new FormatException(string.Join("; ", result.Errors.Select(e => e.Message)));
+        }
+        var job = result.GetValue(JobOption)!;
+        RunInput input;
+        if (result.GetValue(SampleOption) is { } sample)
+        {
+            if (result.GetValue(FromOption) is not null || result.GetValue(ToOption) is not null)
+            {
+                throw new FormatException("give either --sample or --from/--to, not both");
+            }
+            var defaults = new SampleTableOptions();
+            input = new SampleTableInput(sample)
+            {
+                Options = defaults with
+                {
+                    KeyColumn = result.GetValue(KeyColumnOption) ?? defaults.KeyColumn,
+                    TimeColumn = result.GetValue(TimeColumnOption) ?? defaults.TimeColumn,
+                    LabelColumn = result.GetValue(LabelColumnOption) ?? defaults.LabelColumn,
+                },
+            };
+        }
+        else
+        {
+            var from = Time(result.GetValue(FromOption), "--from");
+            var to = Time(result.GetValue(ToOption), "--to");
+            if (from >= to)
+            {
+                throw new FormatException("--from must be before --to");
+            }
+            input = new TimeRangeInput(from, to);
+        }
+        input = input with { Source = result.GetValue(SourceOption) };
+        return new ReplayArguments(job, input, result.GetValue(OutOption), result.GetValue(JobsOption), result.GetValue(FeatureStoreOption));
+    }
+
+    private static long Time(string? text, string name)
+    {
+        if (text is null)
+        {
+            throw new FormatException($"{name} is required (or give --sample)");
+        }
+        return TimeText.TryParse(text, out var ms) ? ms : throw new FormatException($"{name} '{text}' is neither epoch milliseconds nor ISO-8601");
+    }
+}

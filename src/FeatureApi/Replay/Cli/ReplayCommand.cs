@@ -1,0 +1,143 @@
+using FeaturePlatform.Runtime.Hosting;
+using FeaturePlatform.Runtime.Outputs;
+using FeaturePlatform.Runtime.Replay;
+
+namespace FeaturePlatform.FeatureApi.Replay.Cli;
+
+/// <summary>
+/// <c>replay --job &lt;name&gt; --from &lt;t&gt; --to &lt;t&gt; | --sample &lt;file&gt; [--out &lt;dir&gt;]</c>: builds the platform from
+/// configuration without the web server, runs the replay through the run manager and draws a progress bar. Exit
+/// code 0 when the run completed, 1 when it failed, 2 for bad arguments, 130 when interrupted (Ctrl+C).
+/// </summary>
+internal static class ReplayCommand
+{
+    /// <summary>Runs the command; <paramref name="args"/> follow the word <c>replay</c>.</summary>
+    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error)
+    {
+        ReplayArguments arguments;
+        try
+        {
+            arguments = ReplayArguments.Parse(args);
+        }
+        catch (FormatException e)
+        {
+            await error.WriteLineAsync($"replay: {e.Message}\n{ReplayArguments.Usage}");
+            return 2;
+        }
+        using var interrupt = new CancellationTokenSource();
+        ConsoleCancelEventHandler onCancel = (_, e) =>
+        {
+            e.Cancel = true;
+            interrupt.Cancel();
+        };
+        Console.CancelKeyPress += onCancel;
+        try
+        {
+            var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = AppContext.BaseDirectory });
+            // Warnings and errors only, on stderr: stdout is the progress bar's.
+            builder.Configuration.AddInMemoryCollection([new("Logging:LogLevel:Default", "Warning"), new("Logging:LogLevel:FeaturePlatform", "Warning")]);
+            builder.Logging.AddConsole(console => console.LogToStandardErrorThreshold = LogLevel.Trace);
+            if (arguments.JobsDirectory is { } jobs)
+            {
+                builder.Configuration.AddInMemoryCollection([new($"{RuntimeSettings.SectionName}:{nameof(RuntimeSettings.JobsDirectory)}", jobs)]);
+            }
+            await using var runtime = await ReplayServices.StartAsync(builder, interrupt.Token);
+            return await RunAsync(runtime, arguments, output, error, interrupt.Token);
+        }
+        catch (Exception e) when (e is KeyNotFoundException or ArgumentException or FileNotFoundException or DirectoryNotFoundException or InvalidDataException)
+        {
+            await error.WriteLineAsync($"replay: {e.Message}");
+            return 1;
+        }
+        catch (OperationCanceledException) when (interrupt.IsCancellationRequested)
+        {
+            await error.WriteLineAsync("replay: interrupted");
+            return 130;
+        }
+        finally
+        {
+            Console.CancelKeyPress -= onCancel;
+        }
+    }
+
+    /// <summary>Starts the run, draws its progress until it ends, prints the outcome; returns the exit code.</summary>
+    internal static async Task<int> RunAsync(ReplayServices runtime, ReplayArguments arguments, TextWriter output, TextWriter error, CancellationToken interrupt)
+    {
+        var features = runtime.Features;
+        var id = await runtime.Runs.StartAsync(new RunRequest
+        {
+            Job = arguments.Job,
+            Input = arguments.Input,
+            ResultDirectory = arguments.OutputDirectory,
+            Outputs = arguments.FeatureStore ? _ => [new BorrowedOutput(features)] : null,
+        }, interrupt);
+        await output.WriteLineAsync($"run {id}: job {arguments.Job}");
+        var redirected = Console.IsOutputRedirected;
+        var lastLine = DateTime.MinValue;
+        var drawn = 0;
+        RunStatus status;
+        while (true)
+        {
+            status = runtime.Runs.Get(id)!;
+            if (status.IsFinished)
+            {
+                break;
+            }
+            if (interrupt.IsCancellationRequested)
+            {
+                status = (await runtime.Runs.CancelAsync(id))!;
+                break;
+            }
+            // On a terminal the bar redraws in place; into a file or pipe a line every few seconds.
+            if (!redirected)
+            {
+                var line = ProgressBar.Render(status);
+                await output.WriteAsync("\r" + line.PadRight(drawn));
+                drawn = line.Length;
+            }
+            else if (DateTime.UtcNow - lastLine > TimeSpan.FromSeconds(5))
+            {
+                await output.WriteLineAsync(ProgressBar.Render(status));
+                lastLine = DateTime.UtcNow;
+            }
+            try
+            {
+                await runtime.Runs.WaitAsync(id, CancellationToken.None).WaitAsync(TimeSpan.FromMilliseconds(200), interrupt);
+            }
+            catch (TimeoutException)
+            {
+            }
+            catch (OperationCanceledException) when (interrupt.IsCancellationRequested)
+            {
+            }
+        }
+        await output.WriteLineAsync((redirected ? "" : "\r") + ProgressBar.Render(status).PadRight(drawn));
+        var where = status.ResultDirectory is { } dir ? $"; results in {dir}" : "";
+        foreach (var bad in status.BadRowSamples.Take(10))
+        {
+            await error.WriteLineAsync($"bad row at line {bad.Line}: {bad.Reason}");
+        }
+        switch (status.State)
+        {
+            case RunState.Completed:
+                await output.WriteLineAsync($"run {id} completed: {status.Progress.EventsDone} events, {status.Progress.Results} results, {status.Progress.Errors} errors{where}");
+                return 0;
+            case RunState.Cancelled:
+                await error.WriteLineAsync($"run {id} cancelled after {status.Progress.EventsDone} events{where}");
+                return 130;
+            default:
+                await error.WriteLineAsync($"run {id} failed: {status.FailureReason}{where}");
+                return 1;
+        }
+    }
+
+    /// <summary>The shared feature store as a run output: the run may dispose it, the store stays open.</summary>
+    private sealed class BorrowedOutput(IJobOutput inner) : IJobOutput
+    {
+        public string Name => inner.Name;
+
+        public ValueTask WriteAsync(IReadOnlyList<Runtime.Execution.FeatureResult> results, CancellationToken cancellationToken) => inner.WriteAsync(results, cancellationToken);
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    }
+}

@@ -1,0 +1,40 @@
+using System.Text.Json;
+
+namespace FeaturePlatform.Runtime.Replay.Sharded;
+
+/// <summary>One shard of a replay: a job re-run over a source's events with event time in [From, To).</summary>
+/// <param name="RunId">The replay run the shard belongs to.</param>
+/// <param name="Index">Position of the shard in the run (0-based).</param>
+/// <param name="Count">Shards in the run.</param>
+/// <param name="Job">The job to run.</param>
+/// <param name="Source">The trigger source replayed.</param>
+/// <param name="From">Start of the time chunk (inclusive, ms).</param>
+/// <param name="To">End of the time chunk (exclusive, ms).</param>
+public sealed record ReplayShard(string RunId, int Index, int Count, string Job, string Source, long From, long To)
+{
+    internal byte[] ToJson() => JsonSerializer.SerializeToUtf8Bytes(this, ShardJson.Options);
+
+    internal static ReplayShard FromJson(byte[] json) => JsonSerializer.Deserialize<ReplayShard>(json, ShardJson.Options)
+        ?? throw new JsonException("empty shard descriptor");
+}
+
+/// <summary>What a worker reports when it finished a shard.</summary>
+/// <param name="RunId">The run.</param>
+/// <param name="Index">The shard.</param>
+/// <param name="Worker">Which worker ran it.</param>
+/// <param name="Events">Events run.</param>
+/// <param name="Results">Result rows written.</param>
+/// <param name="Failures">Events whose logic failed (error records written).</param>
+/// <param name="Error">Why the shard could not run at all (unknown job…), or null.</param>
+public sealed record ShardCompletion(string RunId, int Index, string Worker, long Events, long Results, long Failures, string? Error)
+{
+    internal byte[] ToJson() => JsonSerializer.SerializeToUtf8Bytes(this, ShardJson.Options);
+
+    internal static ShardCompletion FromJson(byte[] json) => JsonSerializer.Deserialize<ShardCompletion>(json, ShardJson.Options)
+        ?? throw new JsonException("empty shard completion");
+}
+
+internal static class ShardJson
+{
+    public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web);
+}

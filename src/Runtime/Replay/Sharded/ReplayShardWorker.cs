@@ -1,0 +1,87 @@
+using FeaturePlatform.EventCenter.Bus;
+using FeaturePlatform.EventCenter.EventStorage;
+using FeaturePlatform.PyBridge;
+using FeaturePlatform.Runtime.Diagnostics;
+using FeaturePlatform.Runtime.Execution;
+using FeaturePlatform.Runtime.Jobs;
+using FeaturePlatform.Runtime.Outputs;
+using FeaturePlatform.Runtime.Triggers;
+using Microsoft.Extensions.Logging;
+
+namespace FeaturePlatform.Runtime.Replay.Sharded;
+
+/// <summary>
+/// Takes replay shards from the shards topic (one consumer group across runtime processes), runs each with the job's
+/// <see cref="JobRunner"/> over a <see cref="ReplayTrigger"/>, reports the completion to the results topic, and only
+/// then commits the shard. A worker that dies mid-shard leaves it uncommitted, so another worker runs it again; the
+/// outputs are idempotent, so nothing is doubled.
+/// </summary>
+public sealed class ReplayShardWorker(
+    IMessageBus bus,
+    ReplayShardTopics topics,
+    string groupId,
+    string workerId,
+    Func<string, RegisteredJob?> jobs,
+    IEventReader events,
+    IFeatureDataSource dataSource,
+    Func<RegisteredJob, IReadOnlyList<IJobOutput>> outputs,
+    JobErrorLog errors,
+    ILogger logger,
+    ReplayOptions? replayOptions = null,
+    RuntimeMetrics? metrics = null)
+{
+    private IBusConsumer? consumer;
+    private long shardsDone;
+
+    /// <summary>This worker's name in completions.</summary>
+    public string WorkerId => workerId;
+
+    /// <summary>Shards this worker completed.</summary>
+    public long ShardsDone => Interlocked.Read(ref shardsDone);
+
+    /// <summary>The shard-topic partitions currently assigned to this worker.</summary>
+    public IReadOnlyList<BusPartition> Assignment => consumer?.Assignment ?? [];
+
+    /// <summary>Runs shards as they arrive, until cancelled.</summary>
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        await using var shards = bus.CreateConsumer(groupId, [topics.Shards]);
+        consumer = shards;
+        await using var producer = bus.CreateProducer();
+        try
+        {
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                // One shard at a time: a worker never holds shards that an idle worker could run.
+                foreach (var message in await shards.ConsumeAsync(1, TimeSpan.FromMilliseconds(100), cancellationToken))
+                {
+                    var completion = await RunShardAsync(ReplayShard.FromJson(message.Value), cancellationToken);
+                    await producer.ProduceAsync(topics.Results, [new OutgoingMessage(message.Key, completion.ToJson())], cancellationToken);
+                    await shards.CommitAsync([message.Next], cancellationToken);
+                    Interlocked.Increment(ref shardsDone);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            consumer = null;
+        }
+    }
+
+    private async Task<ShardCompletion> RunShardAsync(ReplayShard shard, CancellationToken cancellationToken)
+    {
+        if (jobs(shard.Job) is not { } job)
+        {
+            logger.LogError("Replay {Run} shard {Index}: job {Job} is not loaded in worker {Worker}", shard.RunId, shard.Index, shard.Job, workerId);
+            return new ShardCompletion(shard.RunId, shard.Index, workerId, 0, 0, 0, $"job '{shard.Job}' is not loaded");
+        }
+        var runner = new JobRunner(job, (dataSource as IRunScopedDataSource)?.ForRun() ?? dataSource, outputs(job), errors, logger, metrics: metrics, mode: RunMode.Replay);
+        await runner.RunAsync(new ReplayTrigger(events, shard.Source, shard.From, shard.To, replayOptions), cancellationToken);
+        logger.LogInformation("Replay {Run} shard {Index}/{Count} [{From}, {To}) done by {Worker}: {Events} events", shard.RunId, shard.Index, shard.Count,
+            shard.From, shard.To, workerId, runner.Counters.Events);
+        return new ShardCompletion(shard.RunId, shard.Index, workerId, runner.Counters.Events, runner.Counters.Results, runner.Counters.Failures, null);
+    }
+}
