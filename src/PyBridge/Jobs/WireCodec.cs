@@ -154,4 +154,7 @@ internal sealed class JsonBuffer
         _writer.Flush();
         return _buffer.WrittenSpan;
     }
+
+    /// <summary>The JSON as a string (what pythonnet turns into a Python str).</summary>
+    public string FinishText() => System.Text.Encoding.UTF8.GetString(Finish());
 }

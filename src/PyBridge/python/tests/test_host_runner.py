@@ -30,12 +30,39 @@ def history(source, key, since_ms, until_ms, limit, consistency):
     return "[]"
 
 
+class FunctionBridge:
+    """The .NET host's bridge protocol (packed request in ``Fetch``/``History``, JSON in ``Answer``) over two functions."""
+
+    def __init__(self, fetch, history) -> None:
+        self._fetch = fetch
+        self._history = history
+        self.Answer = None
+
+    @property
+    def Fetch(self):  # noqa: N802 - the .NET property's name
+        raise AttributeError("write-only")
+
+    @Fetch.setter
+    def Fetch(self, request: str) -> None:  # noqa: N802
+        as_of, consistency, source, key = request.split("\x1f", 3)
+        self.Answer = self._fetch(source, key, int(as_of), consistency)
+
+    @property
+    def History(self):  # noqa: N802
+        raise AttributeError("write-only")
+
+    @History.setter
+    def History(self, request: str) -> None:  # noqa: N802
+        since, until, limit, consistency, source, key = request.split("\x1f", 5)
+        self.Answer = self._history(source, key, int(since), int(until), int(limit), consistency)
+
+
 class RunnerTest(unittest.TestCase):
     def setUp(self) -> None:
         self.dir = tempfile.mkdtemp()
         self.path = os.path.join(self.dir, "echo.py")
         self.write(JOB)
-        self.runner = JobRunner(self.path, NativeDataSource(fetch, history))
+        self.runner = JobRunner(self.path, NativeDataSource(FunctionBridge(fetch, history)))
         self.assertTrue(json.loads(self.runner.reload())["ok"])
 
     def write(self, text: str) -> None:
@@ -72,7 +99,7 @@ class RunnerTest(unittest.TestCase):
 
     def test_examples_load(self) -> None:
         for name in ("order_stats_30d.py", "repayment_risk.py"):
-            runner = JobRunner(os.path.join(JOBS, name), NativeDataSource(fetch, history))
+            runner = JobRunner(os.path.join(JOBS, name), NativeDataSource(FunctionBridge(fetch, history)))
             self.assertTrue(json.loads(runner.reload())["ok"], name)
 
 
