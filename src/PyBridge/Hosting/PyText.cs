@@ -4,18 +4,23 @@ using Python.Runtime;
 
 namespace FeaturePlatform.PyBridge.Hosting;
 
-/// <summary>Text answers of the Python side as UTF-8 for <c>Utf8JsonReader</c>. GIL held.</summary>
+/// <summary>Answers of the Python side as bytes for the .NET readers. GIL held.</summary>
 internal static class PyText
 {
-    /// <summary>The str's text as UTF-8 in a rented array (return it to <see cref="ArrayPool{T}.Shared"/>).</summary>
-    public static (byte[] Utf8, int Length) RentUtf8(PyObject str)
+    /// <summary>
+    /// The content of a <c>bytes</c> object copied into a rented array (return it to <see cref="ArrayPool{T}.Shared"/>).
+    /// Through the buffer protocol: one copy, where pythonnet's <c>As&lt;byte[]&gt;()</c> converts item by item.
+    /// </summary>
+    public static (byte[] Bytes, int Length) RentBytes(PyObject bytes)
     {
-        var text = str.As<string>() ?? throw new PythonHostException("the Python runner answered None instead of text");
-        var buffer = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(text.Length));
-        return (buffer, Encoding.UTF8.GetBytes(text, buffer));
+        using var view = bytes.GetBuffer(PyBUF.SIMPLE);
+        var length = checked((int)view.Length);
+        var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(length, 1));
+        view.Read(buffer, 0, length, 0);
+        return (buffer, length);
     }
 
-    /// <summary>The str's text as UTF-8 (control answers: loads, reloads, parameter swaps).</summary>
+    /// <summary>A str's text as UTF-8 (control answers: loads, reloads, parameter swaps).</summary>
     public static byte[] Utf8(PyObject str) =>
         Encoding.UTF8.GetBytes(str.As<string>() ?? throw new PythonHostException("the Python runner answered None instead of text"));
 }

@@ -62,7 +62,7 @@ internal static class BatchCrossing
 
     /// <summary>
     /// The crossing itself, GIL held: the logic's data source and deadline are set for exactly its duration. The
-    /// answer is copied out (UTF-8, pooled) before the GIL is released.
+    /// answer (marshal bytes) is copied out, pooled, before the GIL is released.
     /// </summary>
     private static (byte[]? Answer, int Length, PythonJobException? Failure, bool Fired, Exception? LastError) Call(
         Worker worker, LoadedJob job, string payload, IFeatureDataSource source)
@@ -90,7 +90,7 @@ internal static class BatchCrossing
         }
         using (result)
         {
-            var (answer, length) = PyText.RentUtf8(result!);
+            var (answer, length) = PyText.RentBytes(result!);
             return (answer, length, null, fired, lastError);
         }
     }
@@ -104,7 +104,7 @@ internal static class BatchCrossing
         }
         try
         {
-            var done = WireCodec.ReadBatch(answer.AsSpan(0, length), declaration, events, offset, into, info => job.ToException(info, fired, lastError));
+            var done = AnswerReader.ReadBatch(answer.AsSpan(0, length), declaration, events, offset, into, info => job.ToException(info, fired, lastError));
             return done > 0 ? done : throw new PythonHostException("the Python runner processed no event of a batch chunk");
         }
         finally
@@ -122,3 +122,4 @@ internal static class BatchCrossing
         return count;
     }
 }
+

@@ -116,11 +116,11 @@ internal sealed class CallWork(LoadedJob job, FeatureEvent e, IFeatureDataSource
             int length;
             using (result)
             {
-                (answer, length) = PyText.RentUtf8(result);
+                (answer, length) = PyText.RentBytes(result);
             }
             try
             {
-                Completion.SetResult(WireCodec.ReadSingle(answer.AsSpan(0, length), state.Declaration,
+                Completion.SetResult(AnswerReader.ReadSingle(answer.AsSpan(0, length), state.Declaration,
                     info => job.ToException(info, fired, worker.Scope.LastError)));
             }
             finally

@@ -1,15 +1,18 @@
 """The Python half of the .NET host (PyBridge). Not for job authors.
 
-The host hands JSON text in and gets JSON text back: one C-accelerated ``json`` pass each way is cheaper
-than building objects through the C API one call at a time. Every entry point catches everything and
-reports errors as data, so no Python exception ever crosses into .NET unannounced.
+Events go in as JSON text, one C-accelerated ``json`` pass (cheaper than building objects through pythonnet one
+call at a time); they cross as arrays (``[source, key, time_ms, data, id]``), not objects: no key to scan and
+``Event(*e)`` instead of five lookups. Outcomes come back as ``marshal`` bytes (format version 4, pinned): lists,
+str, int, float, bool, None and error dicts, written in C with no float-to-text conversion (measured 0.05 us per
+outcome vs 0.57 us as JSON). Control answers (load, reload, parameters) stay JSON. Every entry point catches
+everything and reports errors as data, so no Python exception ever crosses into .NET unannounced.
 """
 
 from __future__ import annotations
 
 import json
-import json.encoder
 import json.scanner
+import marshal
 import sys
 import traceback
 from types import MappingProxyType
@@ -27,17 +30,12 @@ _encode = json.JSONEncoder(separators=(",", ":"), allow_nan=False).encode
 _decode = json.JSONDecoder().decode
 
 
-def _not_serialisable(value: Any) -> Any:
-    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
-
-
-# The hot path skips json's Python-level wrappers (measured: decode 0.74 -> 0.33 us, encode 1.0 -> 0.46 us per
-# call), which are a third of a single call's cost. The C scanner needs compact input with no leading space; any
-# other text takes the full decoder, which also reports errors properly.
+# The hot path skips json's Python-level wrappers (measured: decode 0.74 -> 0.33 us per call). The C scanner needs
+# compact input with no leading space; any other text takes the full decoder, which also reports errors properly.
 _scan = json.scanner.c_make_scanner(json.JSONDecoder()) if json.scanner.c_make_scanner else None
-_c_encoder = json.encoder.c_make_encoder
-_encode_rows_c = (_c_encoder(None, _not_serialisable, json.encoder.encode_basestring, None, ":", ",", False, False, False)
-                  if _c_encoder else None)
+
+# The outcome format the .NET reader understands (AnswerReader.cs); pinned, so a newer Python's default cannot change it.
+_MARSHAL_VERSION = 4
 
 
 def _decode_fast(text: str) -> Any:
@@ -51,9 +49,9 @@ def _decode_fast(text: str) -> Any:
     return _decode(text)
 
 
-def _encode_fast(value: Any) -> str:
-    """Rows and outcomes (lists of scalars and error dicts: acyclic by construction, NaN already refused)."""
-    return "".join(_encode_rows_c(value, 0)) if _encode_rows_c is not None else _encode(value)
+def _encode_outcome(value: Any) -> bytes:
+    """Rows and outcomes (lists of exact str/int/float/bool/None, error dicts; normalise_rows made them so)."""
+    return marshal.dumps(value, _MARSHAL_VERSION)
 
 
 def configure(switch_interval_s: float) -> str:
@@ -162,31 +160,31 @@ class JobRunner:
         return _encode({"ok": True, "version": self.version, "declaration": spec.to_json(), "params": dict(params)})
 
     # ---- calls ---------------------------------------------------------------------------------------
-    def call(self, payload: str) -> str:
-        """One event (JSON object) -> its rows (JSON array of value arrays) or ``{"error": ...}``."""
+    def call(self, payload: str) -> bytes:
+        """One event (JSON ``[source, key, time_ms, data, id]``) -> its rows (lists of values) or ``{"error": ...}``, marshalled."""
         spec, params = self._state  # type: ignore[misc]
-        e = _decode_fast(payload)
-        event = Event(e["source"], e["key"], e["time_ms"], e.get("data"), e.get("id"))
+        event = Event(*_decode_fast(payload))
         try:
-            return _encode_fast(normalise_rows(spec, spec.logic(event, Context(event, params, self._source, spec.consistency, spec.name))))
+            return _encode_outcome(normalise_rows(spec, spec.logic(event, Context(event, params, self._source, spec.consistency, spec.name))))
         except BaseException as exc:  # noqa: BLE001 - reported to .NET as data
-            return _encode({"error": _describe(spec, exc)})
+            return _encode_outcome({"error": _describe(spec, exc)})
 
-    def call_batch(self, payload: str) -> str:
-        """Events (JSON array) -> one outcome per event, stopping after an event that timed out."""
+    def call_batch(self, payload: str) -> bytes:
+        """Events (JSON array of ``[source, key, time_ms, data, id]``) -> one outcome per event, marshalled; stops after an
+        event that timed out."""
         out: list[Any] = []
         append = out.append
         source = self._source
         for e in _decode_fast(payload):
             spec, params = self._state  # type: ignore[misc]
-            event = Event(e["source"], e["key"], e["time_ms"], e.get("data"), e.get("id"))
+            event = Event(*e)
             try:
                 append(normalise_rows(spec, spec.logic(event, Context(event, params, source, spec.consistency, spec.name))))
             except BaseException as exc:  # noqa: BLE001 - reported to .NET as data
                 append({"error": _describe(spec, exc)})
                 if isinstance(exc, (TimeoutError, KeyboardInterrupt)):
                     break  # the host resubmits the rest with a fresh deadline
-        return _encode_fast(out)
+        return _encode_outcome(out)
 
 
 def _describe(spec: JobSpec, exc: BaseException) -> dict[str, Any]:

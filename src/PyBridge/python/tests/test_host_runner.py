@@ -1,6 +1,7 @@
 """The host-side runner: JSON protocol, errors as data, reload and parameter swaps."""
 
 import json
+import marshal
 import os
 import tempfile
 import textwrap
@@ -70,12 +71,12 @@ class RunnerTest(unittest.TestCase):
             f.write(textwrap.dedent(text))
 
     def call(self, **data: object) -> object:
-        return json.loads(self.runner.call(json.dumps({"source": "s", "key": "k1", "time_ms": 5, "data": data})))
+        return marshal.loads(self.runner.call(json.dumps(["s", "k1", 5, data, None])))
 
     def test_call_and_batch(self) -> None:
         self.assertEqual(self.call(n=3), [["k1", 7]])
-        out = json.loads(self.runner.call_batch(json.dumps(
-            [{"source": "s", "key": k, "time_ms": 5, "data": {"n": 1, "fail": k == "bad"}} for k in ["k1", "bad", "k3"]])))
+        out = marshal.loads(self.runner.call_batch(json.dumps(
+            [["s", k, 5, {"n": 1, "fail": k == "bad"}, None] for k in ["k1", "bad", "k3"]])))
         self.assertEqual(out[0], [["k1", 3]])
         self.assertEqual(out[1]["error"]["type"], "ValueError")
         self.assertEqual(out[1]["error"]["line"], 9)
@@ -107,8 +108,8 @@ if __name__ == "__main__":
     unittest.main()
 
 
-class FastJsonTest(unittest.TestCase):
-    """The hot path's JSON shortcuts agree with the json module, and fall back to it for anything unusual."""
+class FastCodecTest(unittest.TestCase):
+    """The hot path's JSON shortcuts agree with the json module (and fall back to it); outcomes are marshalled."""
 
     def test_decode_matches_json_for_compact_and_spaced_text(self):
         from featureplatform._host import _decode_fast
@@ -121,11 +122,10 @@ class FastJsonTest(unittest.TestCase):
             with self.assertRaises(json.JSONDecodeError, msg=text):
                 _decode_fast(text)
 
-    def test_encode_matches_json_and_refuses_what_json_refuses(self):
-        from featureplatform._host import _encode_fast
-        value = [["k", 1, 2.5, None, True, "été"], {"error": {"type": "ValueError"}}]
-        self.assertEqual(value, json.loads(_encode_fast(value)))
+    def test_outcomes_are_marshal_version_4_and_refuse_other_objects(self):
+        from featureplatform._host import _encode_outcome
+        value = [[["k", 1, 2.5, None, True, "été", 2**40]], {"error": {"type": "ValueError", "line": 3}}, []]
+        self.assertEqual(value, marshal.loads(_encode_outcome(value)))
+        self.assertEqual(marshal.dumps(value, 4), _encode_outcome(value))
         with self.assertRaises(ValueError):
-            _encode_fast([float("nan")])
-        with self.assertRaises(TypeError):
-            _encode_fast([object()])
+            _encode_outcome([object()])
