@@ -34,67 +34,45 @@ internal sealed class DataBridge
         set => t_scope = value;
     }
 
+    private delegate string? Read(CallScope scope, IFeatureDataSource source, ReadOnlySpan<char> fields);
+
     /// <summary>Runs <c>ctx.fetch</c> (called by Python, GIL held). A failing source raises <c>DataSourceError</c>.</summary>
     public string Fetch
     {
         get => throw new NotSupportedException("Fetch takes a request; read Answer");
-        set
+        set => Serve("fetch", value, static (scope, source, fields) =>
         {
-            var scope = t_scope;
-            scope?.Answer = null;
-            var source = scope?.Source ?? throw Fail(scope, new InvalidOperationException("ctx.fetch called outside a host call"));
-            try
+            var asOf = long.Parse(Next(ref fields), CultureInfo.InvariantCulture);
+            var level = ConsistencyNames.Parse(Next(ref fields));
+            var name = scope.Intern(Next(ref fields));
+            var key = fields.ToString();
+            if (!source.MayBlock)
             {
-                var fields = value.AsSpan();
-                var asOf = long.Parse(Next(ref fields), CultureInfo.InvariantCulture);
-                var level = ConsistencyNames.Parse(Next(ref fields));
-                var name = scope.Intern(Next(ref fields));
-                var key = fields.ToString();
-                string? json;
-                if (!source.MayBlock)
-                {
-                    json = source.Fetch(name, key, asOf, level);
-                }
-                else if (!source.TryFetchWithoutWaiting(name, key, asOf, level, out json))
-                {
-                    json = scope.WithoutGil(() => source.Fetch(name, key, asOf, level));
-                }
-                scope.Answer = json;
+                return source.Fetch(name, key, asOf, level);
             }
-            catch (Exception ex) when (ex is not PythonException)
-            {
-                throw Fail(scope, ex);
-            }
-        }
+            return source.TryFetchWithoutWaiting(name, key, asOf, level, out var json)
+                ? json
+                : scope.WithoutGil((source, name, key, asOf, level), static r => r.source.Fetch(r.name, r.key, r.asOf, r.level));
+        });
     }
 
     /// <summary>Runs <c>ctx.history</c> (called by Python, GIL held). A failing source raises <c>DataSourceError</c>.</summary>
     public string History
     {
         get => throw new NotSupportedException("History takes a request; read Answer");
-        set
+        set => Serve("history", value, static (scope, source, fields) =>
         {
-            var scope = t_scope;
-            scope?.Answer = null;
-            var source = scope?.Source ?? throw Fail(scope, new InvalidOperationException("ctx.history called outside a host call"));
-            try
-            {
-                var fields = value.AsSpan();
-                var since = long.Parse(Next(ref fields), CultureInfo.InvariantCulture);
-                var until = long.Parse(Next(ref fields), CultureInfo.InvariantCulture);
-                var limit = (int)Math.Clamp(long.Parse(Next(ref fields), CultureInfo.InvariantCulture), 0, int.MaxValue);
-                var level = ConsistencyNames.Parse(Next(ref fields));
-                var name = scope.Intern(Next(ref fields));
-                var key = fields.ToString();
-                scope.Answer = source.MayBlock
-                    ? scope.WithoutGil(() => source.History(name, key, since, until, limit, level))
-                    : source.History(name, key, since, until, limit, level);
-            }
-            catch (Exception ex) when (ex is not PythonException)
-            {
-                throw Fail(scope, ex);
-            }
-        }
+            var since = long.Parse(Next(ref fields), CultureInfo.InvariantCulture);
+            var until = long.Parse(Next(ref fields), CultureInfo.InvariantCulture);
+            var limit = (int)Math.Clamp(long.Parse(Next(ref fields), CultureInfo.InvariantCulture), 0, int.MaxValue);
+            var level = ConsistencyNames.Parse(Next(ref fields));
+            var name = scope.Intern(Next(ref fields));
+            var key = fields.ToString();
+            return source.MayBlock
+                ? scope.WithoutGil((source, name, key, since, until, limit, level),
+                    static r => r.source.History(r.name, r.key, r.since, r.until, r.limit, r.level))
+                : source.History(name, key, since, until, limit, level);
+        });
     }
 
     /// <summary>The JSON text the last <see cref="Fetch"/>/<see cref="History"/> on this thread answered (null: no entity).</summary>
@@ -110,6 +88,22 @@ internal sealed class DataBridge
             var answer = scope.Answer;
             scope.Answer = null;
             return answer;
+        }
+    }
+
+    /// <summary>Runs one read for the call on this thread and keeps its answer for <see cref="Answer"/>.</summary>
+    private void Serve(string what, string request, Read read)
+    {
+        var scope = t_scope;
+        scope?.Answer = null;
+        var source = scope?.Source ?? throw Fail(scope, new InvalidOperationException($"ctx.{what} called outside a host call"));
+        try
+        {
+            scope.Answer = read(scope, source, request);
+        }
+        catch (Exception ex) when (ex is not PythonException)
+        {
+            throw Fail(scope, ex);
         }
     }
 
@@ -155,13 +149,13 @@ internal sealed class DataBridge
         /// Runs a read that may wait with the GIL released, so other Python work proceeds meanwhile, and with the
         /// call's CPU clock stopped: waiting for data is not the logic's time. Called with the GIL held.
         /// </summary>
-        public T WithoutGil<T>(Func<T> read)
+        public T WithoutGil<TArgs, T>(TArgs args, Func<TArgs, T> read)
         {
             var remaining = Owner?.PauseDeadline() ?? 0;
             var state = PythonEngine.BeginAllowThreads();
             try
             {
-                return read();
+                return read(args);
             }
             finally
             {

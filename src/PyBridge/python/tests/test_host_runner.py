@@ -129,3 +129,56 @@ class FastCodecTest(unittest.TestCase):
         self.assertEqual(marshal.dumps(value, 4), _encode_outcome(value))
         with self.assertRaises(ValueError):
             _encode_outcome([object()])
+
+
+class InterruptTest(unittest.TestCase):
+    """The watchdog's helpers: a TimeoutError lands in a spinning thread; a cleared one never does."""
+
+    def test_interrupt_raises_timeout_error_in_the_thread_and_clear_drops_a_pending_one(self):
+        import threading
+        import time
+        from featureplatform._host import clear_interrupt, interrupt
+
+        caught = []
+        started = threading.Event()
+
+        def spin():
+            started.set()
+            try:
+                while True:
+                    pass
+            except TimeoutError as exc:
+                caught.append(exc)
+
+        thread = threading.Thread(target=spin, daemon=True)
+        thread.start()
+        started.wait()
+        self.assertTrue(interrupt(thread.ident))
+        thread.join(5)
+        self.assertFalse(thread.is_alive())
+        self.assertEqual(1, len(caught))
+
+        # A thread blocked in C (the wait) sees an interrupt only when it returns to bytecode: cleared before, never.
+        release = threading.Event()
+        outcome = []
+
+        def wait():
+            started.set()
+            try:
+                release.wait()
+                for _ in range(1000):
+                    pass
+                outcome.append("finished")
+            except TimeoutError:
+                outcome.append("interrupted")
+
+        started.clear()
+        thread = threading.Thread(target=wait, daemon=True)
+        thread.start()
+        started.wait()
+        time.sleep(0.05)
+        self.assertTrue(interrupt(thread.ident))
+        clear_interrupt(thread.ident)
+        release.set()
+        thread.join(5)
+        self.assertEqual(["finished"], outcome)
