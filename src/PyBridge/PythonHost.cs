@@ -1,6 +1,6 @@
 using FeaturePlatform.PyBridge.Hosting;
-using FeaturePlatform.PyBridge.Interop;
 using FeaturePlatform.PyBridge.Jobs;
+using Python.Runtime;
 
 namespace FeaturePlatform.PyBridge;
 
@@ -31,8 +31,8 @@ public sealed class PythonHost : IAsyncDisposable
     {
         Runtime = runtime;
         Options = options;
-        _latency = new Lane("python-latency", options.LatencyWorkers, options.MaxCallsPerGilHold);
-        _bulk = new Lane("python-bulk", options.BulkWorkers, 1);
+        _latency = new Lane("python-latency", options.LatencyWorkers, options.MaxCallsPerGilHold, runtime);
+        _bulk = new Lane("python-bulk", options.BulkWorkers, 1, runtime);
         _watchdog = new Watchdog([.. _latency.Workers, .. _bulk.Workers], TimeSpan.FromMilliseconds(5));
     }
 
@@ -97,10 +97,16 @@ public sealed class PythonHost : IAsyncDisposable
     /// <summary>Evaluates a Python expression and returns <c>str()</c> of its value (diagnostics and tests).</summary>
     internal Task<string> EvaluateAsync(string expression) => RunLockedAsync(_ =>
     {
-        var value = Py.Call(Runtime.Evaluate, Py.NewString(expression));
-        var text = Py.ToManaged(value);
-        CPython.DecRef(value);
-        return text;
+        try
+        {
+            using var text = new PyString(expression);
+            using var value = Runtime.Evaluate.Invoke(text);
+            return value.ToString() ?? "";
+        }
+        catch (PythonException ex)
+        {
+            throw PythonErrors.ToHostException(ex, "evaluating an expression");
+        }
     });
 
     internal Task<T> RunLockedAsync<T>(Func<Worker, T> body)

@@ -15,4 +15,7 @@ public class PythonHostException : Exception
 
     /// <summary>The Python exception type's name when the failure came from Python, else null.</summary>
     public string? PythonType { get; init; }
+
+    /// <summary>The Python traceback when the failure came from Python, else null.</summary>
+    public string? PythonTraceback { get; init; }
 }

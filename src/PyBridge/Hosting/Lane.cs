@@ -8,10 +8,10 @@ internal sealed class Lane
     private readonly BlockingCollection<PyWork> _queue = new(new ConcurrentQueue<PyWork>());
     private readonly int _maxPerHold;
 
-    public Lane(string name, int workers, int maxPerHold)
+    public Lane(string name, int workers, int maxPerHold, PythonRuntime runtime)
     {
         _maxPerHold = Math.Max(1, maxPerHold);
-        Workers = Enumerable.Range(0, Math.Max(1, workers)).Select(i => new Worker(this, $"{name}-{i}")).ToList();
+        Workers = Enumerable.Range(0, Math.Max(1, workers)).Select(i => new Worker(this, runtime, $"{name}-{i}")).ToList();
     }
 
     public IReadOnlyList<Worker> Workers { get; }

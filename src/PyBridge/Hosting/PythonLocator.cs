@@ -5,7 +5,7 @@ namespace FeaturePlatform.PyBridge.Hosting;
 
 /// <summary>The interpreter to embed: its executable and shared library.</summary>
 /// <param name="Executable">The Python executable (program name given to the interpreter).</param>
-/// <param name="Library">The libpython shared library to dlopen.</param>
+/// <param name="Library">The libpython shared library to load (pythonnet's <c>Runtime.PythonDLL</c>).</param>
 /// <param name="Version">The interpreter's version text.</param>
 public sealed record PythonInstallation(string Executable, string Library, string Version)
 {

@@ -1,18 +1,19 @@
 using System.Runtime.InteropServices;
-using System.Text;
 using System.Text.Json;
-using FeaturePlatform.PyBridge.Interop;
+using Python.Runtime;
 
 namespace FeaturePlatform.PyBridge.Hosting;
 
 /// <summary>
-/// The one embedded interpreter of this process. CPython cannot be finalised and started again reliably, so it is
-/// initialised once and lives until the process exits; hosts come and go on top of it.
+/// The one embedded interpreter of this process, driven through pythonnet. CPython cannot be finalised and started
+/// again reliably (and pythonnet would need BinaryFormatter for it), so it is initialised once and lives until the
+/// process exits; hosts come and go on top of it.
 /// </summary>
 internal sealed class PythonRuntime
 {
     private static readonly SemaphoreSlim StartLock = new(1, 1);
     private static PythonRuntime? s_current;
+    private static Exception? s_failure;
 
     private PythonRuntime(PythonInstallation installation, string sdkDirectory)
     {
@@ -25,16 +26,22 @@ internal sealed class PythonRuntime
     public string SdkDirectory { get; }
 
     /// <summary><c>featureplatform._host.JobRunner</c>.</summary>
-    public IntPtr RunnerType { get; private set; }
+    public PyObject RunnerType { get; private set; } = null!;
 
-    /// <summary>The <c>NativeDataSource</c> every runner reads through.</summary>
-    public IntPtr NativeSource { get; private set; }
-
-    /// <summary><c>featureplatform._host.configure</c>.</summary>
-    public IntPtr Configure { get; private set; }
+    /// <summary>The <c>NativeDataSource</c> every runner reads through (it calls <see cref="DataBridge"/>).</summary>
+    public PyObject NativeSource { get; private set; } = null!;
 
     /// <summary><c>featureplatform._host.evaluate</c>.</summary>
-    public IntPtr Evaluate { get; private set; }
+    public PyObject Evaluate { get; private set; } = null!;
+
+    /// <summary><c>featureplatform._host.interrupt</c>: raises TimeoutError in a thread.</summary>
+    public PyObject Interrupt { get; private set; } = null!;
+
+    /// <summary><c>featureplatform._host.clear_interrupt</c>: drops an interrupt still pending in a thread.</summary>
+    public PyObject ClearInterrupt { get; private set; } = null!;
+
+    /// <summary><c>featureplatform.DataSourceError</c>, raised in Python when the data source throws.</summary>
+    public PyType DataSourceError { get; private set; } = null!;
 
     public static async Task<PythonRuntime> StartAsync(PythonHostOptions options, CancellationToken cancellationToken)
     {
@@ -55,6 +62,11 @@ internal sealed class PythonRuntime
                         $"this process already embeds '{current.Installation.Library}' with the SDK from '{current.SdkDirectory}'; " +
                         $"one interpreter per process (asked for '{installation.Library}', SDK '{sdk}'). Run another process for another interpreter.");
             }
+            if (s_failure is not null)
+            {
+                // pythonnet keeps a failed start's state for the process's life: another try cannot succeed.
+                throw new PythonHostException($"the embedded interpreter failed to start earlier in this process: {s_failure.Message}", s_failure);
+            }
             var runtime = new PythonRuntime(installation, sdk);
             var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             var thread = new Thread(() =>
@@ -70,7 +82,15 @@ internal sealed class PythonRuntime
                 }
             }) { IsBackground = true, Name = "python-init" };
             thread.Start();
-            await done.Task.ConfigureAwait(false);
+            try
+            {
+                await done.Task.ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                s_failure = ex;
+                throw;
+            }
             s_current = runtime;
             return runtime;
         }
@@ -80,45 +100,62 @@ internal sealed class PythonRuntime
         }
     }
 
-    private unsafe void Initialise()
+    private void Initialise()
     {
-        var library = NativeLoader.OpenGlobal(Installation.Library);
-        CPython.Bind(library);
-        if (CPython.IsInitialized() != 0)
+        if (PythonEngine.IsInitialized)
         {
-            throw new PythonHostException("libpython is already initialised by someone else in this process.");
+            throw new PythonHostException("pythonnet is already initialised by someone else in this process.");
         }
-        // The program name decides prefix/stdlib/site-packages; it must outlive the interpreter (never freed).
-        fixed (byte* exe = Encoding.UTF8.GetBytes(Installation.Executable + "\0"))
+        try
         {
-            var wide = CPython.DecodeLocale(exe, null);
-            if (wide == IntPtr.Zero)
-            {
-                throw new PythonHostException($"Py_DecodeLocale failed for '{Installation.Executable}'");
-            }
-            CPython.SetProgramName(wide);
+            // pythonnet dlopens the library RTLD_GLOBAL, so C extension modules (json's speedups, numpy…) resolve
+            // their symbols against it. The program name decides prefix, stdlib and site-packages.
+            Runtime.PythonDLL = Installation.Library;
+            PythonEngine.ProgramName = Installation.Executable;
         }
-        CPython.InitializeEx(0); // .NET owns the signal handlers
-        Py.Run($"import sys\nsys.path.insert(0, {JsonSerializer.Serialize(SdkDirectory)})\nsys.dont_write_bytecode = True");
-        var host = Py.Import("featureplatform._host");
-        var sdk = Py.Import("featureplatform");
-        NativeCallbacks.DataSourceErrorType = Py.GetAttr(sdk, "DataSourceError");
-        CPython.DecRef(sdk);
-        RunnerType = Py.GetAttr(host, "JobRunner");
-        Configure = Py.GetAttr(host, "configure");
-        Evaluate = Py.GetAttr(host, "evaluate");
-        var sourceType = Py.GetAttr(host, "NativeDataSource");
-        var (fetch, history) = NativeCallbacks.Create();
-        NativeSource = Py.Call(sourceType, fetch, history);
-        CPython.DecRef(sourceType);
-        CPython.DecRef(host);
-        CPython.SaveThread(); // release the GIL; this thread's state is never used again
+        catch (Exception ex) when (ex is DllNotFoundException or TypeInitializationException or EntryPointNotFoundException)
+        {
+            throw new PythonHostException($"loading libpython '{Installation.Library}' failed: {Innermost(ex).Message}", ex);
+        }
+        PythonEngine.Initialize(setSysArgv: false, initSigs: false); // .NET owns the signal handlers
+        try
+        {
+            PythonEngine.Exec($"import sys\nsys.path.insert(0, {JsonSerializer.Serialize(SdkDirectory)})\nsys.dont_write_bytecode = True");
+            using var host = Py.Import("featureplatform._host");
+            using var package = Py.Import("featureplatform");
+            using var errorType = package.GetAttr("DataSourceError");
+            DataSourceError = new PyType(errorType);
+            RunnerType = host.GetAttr("JobRunner");
+            Evaluate = host.GetAttr("evaluate");
+            Interrupt = host.GetAttr("interrupt");
+            ClearInterrupt = host.GetAttr("clear_interrupt");
+            using var sourceType = host.GetAttr("NativeDataSource");
+            using var bridge = new DataBridge(DataSourceError).ToPython();
+            NativeSource = sourceType.Invoke(bridge);
+        }
+        catch (PythonException ex)
+        {
+            throw PythonErrors.ToHostException(ex, "starting the host's Python side");
+        }
+        finally
+        {
+            PythonEngine.BeginAllowThreads(); // release the GIL; this thread's state is never used again
+        }
+    }
+
+    private static Exception Innermost(Exception ex)
+    {
+        while (ex.InnerException is not null)
+        {
+            ex = ex.InnerException;
+        }
+        return ex;
     }
 
     /// <summary>The path handed to Python for a job file.</summary>
     public static string NormalisePath(string path) => Path.GetFullPath(path);
 
-    /// <summary>Checks the size of PyMethodDef assumptions once (64-bit only).</summary>
+    /// <summary>PyBridge runs on 64-bit Linux only (the interpreter discovery and the tests assume it).</summary>
     public static void EnsureSupportedPlatform()
     {
         if (!OperatingSystem.IsLinux() || IntPtr.Size != 8)

@@ -1,13 +1,13 @@
 using System.Diagnostics;
-using FeaturePlatform.PyBridge.Interop;
+using Python.Runtime;
 
 namespace FeaturePlatform.PyBridge.Hosting;
 
 /// <summary>
-/// Interrupts calls that run past their deadline by raising TimeoutError in their thread
-/// (PyThreadState_SetAsyncExc). Takes the GIL only when a deadline has passed. The interrupt lands at the next
-/// bytecode boundary: pure-Python loops stop; C code (a long <c>time.sleep</c>, a numpy kernel) runs to its end
-/// first; logic that catches and ignores the TimeoutError gets a KeyboardInterrupt (a BaseException) every 100 ms after.
+/// Interrupts calls that run past their deadline by raising TimeoutError in their thread (an async exception).
+/// Takes the GIL only when a deadline has passed. The interrupt lands at the next bytecode boundary: pure-Python
+/// loops stop; C code (a long <c>time.sleep</c>, a numpy kernel) runs to its end first; logic that catches and
+/// ignores the TimeoutError gets a KeyboardInterrupt (a BaseException) every 100 ms after.
 /// </summary>
 internal sealed class Watchdog
 {
@@ -39,40 +39,57 @@ internal sealed class Watchdog
 
     private void Run()
     {
-        var gil = CPython.GilStateEnsure();
-        var state = CPython.SaveThread();
         try
         {
-            while (!_stop.Token.WaitHandle.WaitOne(_period))
+            using (Py.GIL()) // this thread's Python thread state, kept for the thread's life
             {
-                var now = Stopwatch.GetTimestamp();
-                foreach (var worker in _workers)
+                var state = PythonEngine.BeginAllowThreads();
+                try
                 {
-                    var deadline = worker.Deadline;
-                    if (deadline == 0 || now < deadline)
-                    {
-                        continue;
-                    }
-                    CPython.RestoreThread(state);
-                    try
-                    {
-                        if (worker.InterruptIfLate(Stopwatch.GetTimestamp(), RefireTicks))
-                        {
-                            Interrupts++;
-                        }
-                    }
-                    finally
-                    {
-                        state = CPython.SaveThread();
-                    }
+                    Watch(ref state);
+                }
+                finally
+                {
+                    PythonEngine.EndAllowThreads(state);
                 }
             }
         }
         finally
         {
-            CPython.RestoreThread(state);
-            CPython.GilStateRelease(gil);
             _stopped.SetResult();
+        }
+    }
+
+    private void Watch(ref IntPtr state)
+    {
+        while (!_stop.Token.WaitHandle.WaitOne(_period))
+        {
+            var now = Stopwatch.GetTimestamp();
+            foreach (var worker in _workers)
+            {
+                var deadline = worker.Deadline;
+                if (deadline == 0 || now < deadline)
+                {
+                    continue;
+                }
+                PythonEngine.EndAllowThreads(state);
+                try
+                {
+                    if (worker.InterruptIfLate(Stopwatch.GetTimestamp(), RefireTicks))
+                    {
+                        Interrupts++;
+                    }
+                }
+                catch (PythonException ex)
+                {
+                    // Not expected (the SDK's interrupt helper catches nothing it could raise); keep watching.
+                    Trace.TraceError($"PyBridge watchdog: interrupting {worker.Name} failed: {ex.Message}");
+                }
+                finally
+                {
+                    state = PythonEngine.BeginAllowThreads();
+                }
+            }
         }
     }
 }

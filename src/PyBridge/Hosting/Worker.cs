@@ -1,6 +1,6 @@
 using System.Diagnostics;
-using FeaturePlatform.PyBridge.Interop;
 using FeaturePlatform.PyBridge.Jobs;
+using Python.Runtime;
 
 namespace FeaturePlatform.PyBridge.Hosting;
 
@@ -11,6 +11,7 @@ namespace FeaturePlatform.PyBridge.Hosting;
 internal sealed class Worker
 {
     private readonly Lane _lane;
+    private readonly PythonRuntime _runtime;
     private readonly Thread _thread;
     private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -18,17 +19,21 @@ internal sealed class Worker
     private long _deadline;
     private int _fired;
 
-    public Worker(Lane lane, string name)
+    public Worker(Lane lane, PythonRuntime runtime, string name)
     {
         _lane = lane;
+        _runtime = runtime;
         _thread = new Thread(Run) { IsBackground = true, Name = name };
-        Scope = new NativeCallbacks.CallScope { Owner = this };
+        Scope = new DataBridge.CallScope { Owner = this };
     }
 
-    /// <summary>Python's id of this thread (for PyThreadState_SetAsyncExc).</summary>
-    public nuint PythonThreadId { get; private set; }
+    /// <summary>Python's id of this thread (<c>threading.get_ident()</c>, what async exceptions are aimed at).</summary>
+    public ulong PythonThreadId { get; private set; }
 
-    public NativeCallbacks.CallScope Scope { get; }
+    public DataBridge.CallScope Scope { get; }
+
+    /// <summary>The thread's name (diagnostics).</summary>
+    public string Name => _thread.Name ?? "";
 
     public JsonBuffer Json { get; } = new();
 
@@ -41,11 +46,11 @@ internal sealed class Worker
 
     public void Start() => _thread.Start();
 
-    /// <summary>Takes the GIL.</summary>
-    public void Enter() => CPython.RestoreThread(_threadState);
+    /// <summary>Takes the GIL (with this thread's own long-lived thread state).</summary>
+    public void Enter() => PythonEngine.EndAllowThreads(_threadState);
 
     /// <summary>Releases the GIL.</summary>
-    public void Exit() => _threadState = CPython.SaveThread();
+    public void Exit() => _threadState = PythonEngine.BeginAllowThreads();
 
     /// <summary>Starts the timeout clock of a call. GIL held.</summary>
     public void Arm(TimeSpan timeout) =>
@@ -84,7 +89,15 @@ internal sealed class Worker
             return false;
         }
         _fired = 0;
-        CPython.ThreadStateSetAsyncExc(PythonThreadId, IntPtr.Zero);
+        try
+        {
+            using var id = new PyInt(PythonThreadId);
+            _runtime.ClearInterrupt.Invoke(id).Dispose();
+        }
+        catch (PythonException)
+        {
+            // The pending interrupt fired on entry to clear_interrupt: raising it consumed it.
+        }
         return true;
     }
 
@@ -97,30 +110,42 @@ internal sealed class Worker
             return false;
         }
         // First a TimeoutError the logic may handle; if it swallows that and keeps running, a KeyboardInterrupt,
-        // which `except Exception`/`except TimeoutError` do not catch, so the call really ends.
-        CPython.ThreadStateSetAsyncExc(PythonThreadId, _fired == 0 ? CPython.ExcTimeoutError : CPython.ExcKeyboardInterrupt);
+        // which `except Exception`/`except TimeoutError` do not catch, so the call really ends. pythonnet's Interrupt
+        // raises KeyboardInterrupt only; TimeoutError comes from the SDK (ctypes), or KeyboardInterrupt without ctypes.
+        if (_fired != 0 || !RaiseTimeoutError())
+        {
+            PythonEngine.Interrupt(PythonThreadId);
+        }
         _fired = 1;
         Volatile.Write(ref _deadline, now + refireTicks); // logic that swallows the interrupt gets another one
         return true;
     }
 
+    private bool RaiseTimeoutError()
+    {
+        using var id = new PyInt(PythonThreadId);
+        using var raised = _runtime.Interrupt.Invoke(id);
+        return raised.IsTrue();
+    }
+
     private void Run()
     {
-        int gil;
+        Py.GILState? gil = null;
         try
         {
-            gil = CPython.GilStateEnsure();
-            PythonThreadId = CPython.ThreadGetIdent();
-            _threadState = CPython.SaveThread();
-            NativeCallbacks.Current = Scope;
-            _started.SetResult();
+            gil = Py.GIL(); // creates this thread's Python thread state, kept for the thread's life
+            PythonThreadId = PythonEngine.GetPythonThreadID();
+            _threadState = PythonEngine.BeginAllowThreads();
+            DataBridge.Current = Scope;
         }
         catch (Exception ex)
         {
+            gil?.Dispose(); // on this thread: an undisposed GILState throws from its finalizer
             _started.SetException(ex);
             _stopped.SetResult();
             return;
         }
+        _started.SetResult();
         try
         {
             _lane.Serve(this);
@@ -128,7 +153,7 @@ internal sealed class Worker
         finally
         {
             Enter();
-            CPython.GilStateRelease(gil);
+            gil.Dispose();
             _stopped.SetResult();
         }
     }

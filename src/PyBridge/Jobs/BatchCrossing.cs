@@ -1,6 +1,6 @@
 using System.Buffers;
 using FeaturePlatform.PyBridge.Hosting;
-using FeaturePlatform.PyBridge.Interop;
+using Python.Runtime;
 
 namespace FeaturePlatform.PyBridge.Jobs;
 
@@ -20,19 +20,8 @@ internal static class BatchCrossing
     {
         job.ReloadIfChangedLocked();
         var declaration = job.State.Declaration;
-        var (result, fired, lastError) = Call(worker, job, Encode(worker, events, offset, count), source);
-        if (result == IntPtr.Zero)
-        {
-            return AddFailure(job.FromHostError(Py.TakeError("calling the job"), fired, lastError), events, offset, count, into);
-        }
-        try
-        {
-            return Read(Py.Utf8(result), declaration, job, events, offset, into, fired, lastError);
-        }
-        finally
-        {
-            CPython.DecRef(result);
-        }
+        var (answer, length, failure, fired, lastError) = Call(worker, job, Encode(worker, events, offset, count), source);
+        return Finish(answer, length, failure, declaration, job, events, offset, count, into, fired, lastError);
     }
 
     /// <summary>
@@ -44,56 +33,22 @@ internal static class BatchCrossing
     {
         var payload = Encode(worker, events, offset, count);
         JobDeclaration declaration;
-        bool fired;
-        Exception? lastError;
-        PythonJobException? failure = null;
-        byte[]? answer = null;
-        var length = 0;
+        (byte[]? Answer, int Length, PythonJobException? Failure, bool Fired, Exception? LastError) outcome;
         worker.Enter();
         try
         {
             job.ReloadIfChangedLocked();
             declaration = job.State.Declaration;
-            IntPtr result;
-            (result, fired, lastError) = Call(worker, job, payload, source);
-            if (result == IntPtr.Zero)
-            {
-                failure = job.FromHostError(Py.TakeError("calling the job"), fired, lastError);
-            }
-            else
-            {
-                try
-                {
-                    var utf8 = Py.Utf8(result);
-                    answer = ArrayPool<byte>.Shared.Rent(utf8.Length);
-                    utf8.CopyTo(answer);
-                    length = utf8.Length;
-                }
-                finally
-                {
-                    CPython.DecRef(result);
-                }
-            }
+            outcome = Call(worker, job, payload, source);
         }
         finally
         {
             worker.Exit();
         }
-        if (failure is not null)
-        {
-            return AddFailure(failure, events, offset, count, into);
-        }
-        try
-        {
-            return Read(answer.AsSpan(0, length), declaration, job, events, offset, into, fired, lastError);
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(answer!);
-        }
+        return Finish(outcome.Answer, outcome.Length, outcome.Failure, declaration, job, events, offset, count, into, outcome.Fired, outcome.LastError);
     }
 
-    private static ReadOnlySpan<byte> Encode(Worker worker, IReadOnlyList<FeatureEvent> events, int offset, int count)
+    private static string Encode(Worker worker, IReadOnlyList<FeatureEvent> events, int offset, int count)
     {
         var w = worker.Json.Start();
         w.WriteStartArray();
@@ -102,26 +57,60 @@ internal static class BatchCrossing
             WireCodec.WriteEvent(w, events[i]);
         }
         w.WriteEndArray();
-        return worker.Json.Finish();
+        return worker.Json.FinishText();
     }
 
-    /// <summary>The crossing itself, GIL held: the logic's data source and deadline are set for exactly its duration.</summary>
-    private static (IntPtr Result, bool Fired, Exception? LastError) Call(Worker worker, LoadedJob job, ReadOnlySpan<byte> payload, IFeatureDataSource source)
+    /// <summary>
+    /// The crossing itself, GIL held: the logic's data source and deadline are set for exactly its duration. The
+    /// answer (marshal bytes) is copied out, pooled, before the GIL is released.
+    /// </summary>
+    private static (byte[]? Answer, int Length, PythonJobException? Failure, bool Fired, Exception? LastError) Call(
+        Worker worker, LoadedJob job, string payload, IFeatureDataSource source)
     {
         worker.Scope.Source = source;
         worker.Scope.LastError = null;
+        PythonException? error = null;
+        PyObject? result = null;
+        using var argument = new PyString(payload);
         worker.Arm(job.Timeout);
-        var result = Py.CallWithString(job.CallBatchMethod, payload);
+        try
+        {
+            result = job.CallBatchMethod.Invoke(argument);
+        }
+        catch (PythonException ex)
+        {
+            error = ex;
+        }
         var fired = worker.Disarm();
         worker.Scope.Source = null;
-        return (result, fired, worker.Scope.LastError);
+        var lastError = worker.Scope.LastError;
+        if (error is not null)
+        {
+            return (null, 0, job.FromHostError(PythonErrors.ToHostException(error, "calling the job"), fired, lastError), fired, lastError);
+        }
+        using (result)
+        {
+            var (answer, length) = PyText.RentBytes(result!);
+            return (answer, length, null, fired, lastError);
+        }
     }
 
-    private static int Read(ReadOnlySpan<byte> answer, JobDeclaration declaration, LoadedJob job, IReadOnlyList<FeatureEvent> events, int offset,
-        List<EventOutcome> into, bool fired, Exception? lastError)
+    private static int Finish(byte[]? answer, int length, PythonJobException? failure, JobDeclaration declaration, LoadedJob job,
+        IReadOnlyList<FeatureEvent> events, int offset, int count, List<EventOutcome> into, bool fired, Exception? lastError)
     {
-        var done = WireCodec.ReadBatch(answer, declaration, events, offset, into, info => job.ToException(info, fired, lastError));
-        return done > 0 ? done : throw new PythonHostException("the Python runner processed no event of a batch chunk");
+        if (failure is not null)
+        {
+            return AddFailure(failure, events, offset, count, into);
+        }
+        try
+        {
+            var done = AnswerReader.ReadBatch(answer.AsSpan(0, length), declaration, events, offset, into, info => job.ToException(info, fired, lastError));
+            return done > 0 ? done : throw new PythonHostException("the Python runner processed no event of a batch chunk");
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(answer!);
+        }
     }
 
     private static int AddFailure(PythonJobException error, IReadOnlyList<FeatureEvent> events, int offset, int count, List<EventOutcome> into)
@@ -133,3 +122,4 @@ internal static class BatchCrossing
         return count;
     }
 }
+

@@ -1,6 +1,7 @@
+using System.Buffers;
 using System.Diagnostics;
 using FeaturePlatform.PyBridge.Hosting;
-using FeaturePlatform.PyBridge.Interop;
+using Python.Runtime;
 
 namespace FeaturePlatform.PyBridge.Jobs;
 
@@ -96,23 +97,35 @@ internal sealed class CallWork(LoadedJob job, FeatureEvent e, IFeatureDataSource
             var state = job.State;
             var w = worker.Json.Start();
             WireCodec.WriteEvent(w, e);
-            var payload = worker.Json.Finish();
+            using var payload = new PyString(worker.Json.FinishText());
             worker.Scope.Source = source;
             worker.Scope.LastError = null;
+            PyObject result;
             worker.Arm(job.Timeout);
-            var result = Py.CallWithString(job.CallMethod, payload);
-            var fired = worker.Disarm();
-            if (result == IntPtr.Zero)
+            try
             {
-                throw job.FromHostError(Py.TakeError("calling the job"), fired, worker.Scope.LastError);
+                result = job.CallMethod.Invoke(payload);
+            }
+            catch (PythonException ex)
+            {
+                var timedOut = worker.Disarm();
+                throw job.FromHostError(PythonErrors.ToHostException(ex, "calling the job"), timedOut, worker.Scope.LastError);
+            }
+            var fired = worker.Disarm();
+            byte[] answer;
+            int length;
+            using (result)
+            {
+                (answer, length) = PyText.RentBytes(result);
             }
             try
             {
-                Completion.SetResult(WireCodec.ReadSingle(Py.Utf8(result), state.Declaration, info => job.ToException(info, fired, worker.Scope.LastError)));
+                Completion.SetResult(AnswerReader.ReadSingle(answer.AsSpan(0, length), state.Declaration,
+                    info => job.ToException(info, fired, worker.Scope.LastError)));
             }
             finally
             {
-                CPython.DecRef(result);
+                ArrayPool<byte>.Shared.Return(answer);
             }
         }
         catch (Exception ex)

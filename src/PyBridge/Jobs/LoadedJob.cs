@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.Json;
-using FeaturePlatform.PyBridge.Interop;
+using FeaturePlatform.PyBridge.Hosting;
+using Python.Runtime;
 
 namespace FeaturePlatform.PyBridge.Jobs;
 
@@ -14,7 +15,7 @@ public sealed class LoadedJob : IAsyncDisposable
     private readonly PythonHost _host;
     private readonly IFeatureDataSource _dataSource;
     private readonly FileSystemWatcher? _watcher;
-    private IntPtr _runner;
+    private PyObject? _runner;
     private byte[] _loadedHash = [];
     private int _changed;
     private volatile JobState _state = null!;
@@ -59,9 +60,9 @@ public sealed class LoadedJob : IAsyncDisposable
 
     internal JobState State => _state;
 
-    internal IntPtr CallMethod { get; private set; }
+    internal PyObject CallMethod { get; private set; } = null!;
 
-    internal IntPtr CallBatchMethod { get; private set; }
+    internal PyObject CallBatchMethod { get; private set; } = null!;
 
     internal int ChunkSize { get; private set; } = 16;
 
@@ -107,29 +108,28 @@ public sealed class LoadedJob : IAsyncDisposable
     /// <exception cref="ArgumentException">A name is not declared or a value breaks its type or bounds.</exception>
     public Task SetParametersAsync(IReadOnlyDictionary<string, object?> values)
     {
-        var json = JsonSerializer.SerializeToUtf8Bytes(values);
+        var json = JsonSerializer.Serialize(values);
         return _host.RunLockedAsync(_ =>
         {
-            var result = Py.CallWithString(_setParams, json);
-            if (result == IntPtr.Zero)
-            {
-                throw Py.TakeError("setting parameters");
-            }
+            byte[] answer;
             try
             {
-                var (state, error) = JobState.Parse(Py.Utf8(result));
-                _state = state ?? throw new ArgumentException($"job '{Declaration.Name}': {error!.Message}", nameof(values));
-                return true;
+                using var payload = new PyString(json);
+                using var result = _setParams.Invoke(payload);
+                answer = PyText.Utf8(result);
             }
-            finally
+            catch (PythonException ex)
             {
-                CPython.DecRef(result);
+                throw PythonErrors.ToHostException(ex, "setting parameters");
             }
+            var (state, error) = JobState.Parse(answer);
+            _state = state ?? throw new ArgumentException($"job '{Declaration.Name}': {error!.Message}", nameof(values));
+            return true;
         });
     }
 
-    private IntPtr _reload;
-    private IntPtr _setParams;
+    private PyObject _reload = null!;
+    private PyObject _setParams = null!;
 
     internal static async Task<LoadedJob> LoadAsync(PythonHost host, string path, IFeatureDataSource dataSource, JobOptions options)
     {
@@ -143,11 +143,19 @@ public sealed class LoadedJob : IAsyncDisposable
         {
             var result = await host.RunLockedAsync(_ =>
             {
-                job._runner = Py.Call(host.Runtime.RunnerType, Py.NewString(full), Borrow(host.Runtime.NativeSource));
-                job.CallMethod = Py.GetAttr(job._runner, "call");
-                job.CallBatchMethod = Py.GetAttr(job._runner, "call_batch");
-                job._reload = Py.GetAttr(job._runner, "reload");
-                job._setParams = Py.GetAttr(job._runner, "set_params");
+                try
+                {
+                    using var path = new PyString(full);
+                    job._runner = host.Runtime.RunnerType.Invoke(path, host.Runtime.NativeSource);
+                    job.CallMethod = job._runner.GetAttr("call");
+                    job.CallBatchMethod = job._runner.GetAttr("call_batch");
+                    job._reload = job._runner.GetAttr("reload");
+                    job._setParams = job._runner.GetAttr("set_params");
+                }
+                catch (PythonException ex)
+                {
+                    throw PythonErrors.ToHostException(ex, "creating a job runner");
+                }
                 return job.ReloadLocked(force: true);
             }).ConfigureAwait(false);
             if (!result.Succeeded)
@@ -186,29 +194,27 @@ public sealed class LoadedJob : IAsyncDisposable
         {
             return new ReloadResult(true, Version, null);
         }
-        var result = CPython.CallObject(_reload, IntPtr.Zero);
-        if (result == IntPtr.Zero)
-        {
-            throw Py.TakeError("reloading a job");
-        }
+        byte[] answer;
         try
         {
-            var (state, error) = JobState.Parse(Py.Utf8(result));
-            if (state is null)
-            {
-                var rejected = new JobValidationException(error!.File, error.Line, error.Message, error.Traceback);
-                _lastReloadError = rejected;
-                return new ReloadResult(false, _state?.Version ?? 0, rejected);
-            }
-            _state = state;
-            _loadedHash = hash;
-            _lastReloadError = null;
-            return new ReloadResult(true, state.Version, null);
+            using var result = _reload.Invoke();
+            answer = PyText.Utf8(result);
         }
-        finally
+        catch (PythonException ex)
         {
-            CPython.DecRef(result);
+            throw PythonErrors.ToHostException(ex, "reloading a job");
         }
+        var (state, error) = JobState.Parse(answer);
+        if (state is null)
+        {
+            var rejected = new JobValidationException(error!.File, error.Line, error.Message, error.Traceback);
+            _lastReloadError = rejected;
+            return new ReloadResult(false, _state?.Version ?? 0, rejected);
+        }
+        _state = state;
+        _loadedHash = hash;
+        _lastReloadError = null;
+        return new ReloadResult(true, state.Version, null);
     }
 
     internal PythonJobException ToException(ErrorInfo info, bool timedOut, Exception? dataSourceError)
@@ -225,20 +231,15 @@ public sealed class LoadedJob : IAsyncDisposable
 
     internal PythonJobException FromHostError(PythonHostException error, bool timedOut, Exception? dataSourceError) =>
         timedOut && error.PythonType is "TimeoutError" or "KeyboardInterrupt"
-            ? new JobTimeoutException(_state.Declaration.Name, Timeout, Path, 0, error.Message)
-            : new PythonJobException(_state.Declaration.Name, error.PythonType ?? "Error", error.Message, Path, 0, error.Message, dataSourceError);
-
-    private static IntPtr Borrow(IntPtr obj)
-    {
-        CPython.IncRef(obj);
-        return obj;
-    }
+            ? new JobTimeoutException(_state.Declaration.Name, Timeout, Path, 0, error.PythonTraceback ?? error.Message)
+            : new PythonJobException(_state.Declaration.Name, error.PythonType ?? "Error", error.Message, Path, 0,
+                error.PythonTraceback ?? error.Message, dataSourceError);
 
     /// <summary>Stops watching the file and releases the job's Python objects.</summary>
     public async ValueTask DisposeAsync()
     {
         _watcher?.Dispose();
-        if (_runner == IntPtr.Zero || _host.IsStopped)
+        if (_runner is null || _host.IsStopped)
         {
             return;
         }
@@ -246,12 +247,9 @@ public sealed class LoadedJob : IAsyncDisposable
         {
             foreach (var obj in new[] { CallMethod, CallBatchMethod, _reload, _setParams, _runner })
             {
-                if (obj != IntPtr.Zero)
-                {
-                    CPython.DecRef(obj);
-                }
+                obj?.Dispose(); // under the GIL: the references go now, not at a later finalizer pass
             }
-            _runner = CallMethod = CallBatchMethod = _reload = _setParams = IntPtr.Zero;
+            _runner = null;
             return true;
         }).ConfigureAwait(false);
     }

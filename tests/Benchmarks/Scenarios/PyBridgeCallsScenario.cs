@@ -30,11 +30,18 @@ internal sealed class PyBridgeCallsScenario : IBenchmarkScenario
         var sequentialEvents = events.Take(n / 4).ToList();
         for (var round = 1; round <= (context.Quick ? 1 : 3); round++)
         {
+            var cpu0 = PyBridgeThreadCpu.Now();
             var b = await PyBridgeBench.BaselineAsync(host, dir, n);
+            var cpu1 = PyBridgeThreadCpu.Now();
             var p = await PipelinedAsync(job, events, 64);
+            var cpu2 = PyBridgeThreadCpu.Now();
             var s = await SequentialAsync(job, sequentialEvents);
+            var cpu3 = PyBridgeThreadCpu.Now();
             var x = await BatchedAsync(job, events, 1000);
+            var cpu4 = PyBridgeThreadCpu.Now();
             context.Log($"round {round}: pure-Python loop {b:0} calls/s; single calls, 64 in flight {p:0}/s; one at a time {s:0}/s; batches of 1000 {x:0} events/s");
+            context.Log($"   CPU per event: loop {cpu1.PerEventSince(cpu0, n)}; 64 in flight {cpu2.PerEventSince(cpu1, n)}; " +
+                $"batches {cpu4.PerEventSince(cpu3, n)}");
             (baseline, pipelined, sequential, batched) = (Math.Max(baseline, b), Math.Max(pipelined, p), Math.Max(sequential, s), Math.Max(batched, x));
         }
 

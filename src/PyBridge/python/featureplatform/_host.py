@@ -1,19 +1,22 @@
 """The Python half of the .NET host (PyBridge). Not for job authors.
 
-The host hands JSON text in and gets JSON text back: one C-accelerated ``json`` pass each way is cheaper
-than building objects through the C API one call at a time. Every entry point catches everything and
-reports errors as data, so no Python exception ever crosses into .NET unannounced.
+Events go in as JSON text, one C-accelerated ``json`` pass (cheaper than building objects through pythonnet one
+call at a time); they cross as arrays (``[source, key, time_ms, data, id]``), not objects: no key to scan and
+``Event(*e)`` instead of five lookups. Outcomes come back as ``marshal`` bytes (format version 4, pinned): lists,
+str, int, float, bool, None and error dicts, written in C with no float-to-text conversion (measured 0.05 us per
+outcome vs 0.57 us as JSON). Control answers (load, reload, parameters) stay JSON. Every entry point catches
+everything and reports errors as data, so no Python exception ever crosses into .NET unannounced.
 """
 
 from __future__ import annotations
 
 import json
-import json.encoder
 import json.scanner
+import marshal
 import sys
 import traceback
 from types import MappingProxyType
-from typing import Any, Callable, Mapping, Optional
+from typing import Any, Mapping, Optional
 
 from ._context import Change, Context, Event
 from ._declaration import JobDefinitionError, ResultShapeError
@@ -21,23 +24,18 @@ from ._job import JobSpec
 from ._loader import load_job_file
 from ._rows import normalise_rows
 
-__all__ = ["configure", "JobRunner", "NativeDataSource"]
+__all__ = ["configure", "JobRunner", "NativeDataSource", "interrupt", "clear_interrupt"]
 
 _encode = json.JSONEncoder(separators=(",", ":"), allow_nan=False).encode
 _decode = json.JSONDecoder().decode
 
 
-def _not_serialisable(value: Any) -> Any:
-    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
-
-
-# The hot path skips json's Python-level wrappers (measured: decode 0.74 -> 0.33 us, encode 1.0 -> 0.46 us per
-# call), which are a third of a single call's cost. The C scanner needs compact input with no leading space; any
-# other text takes the full decoder, which also reports errors properly.
+# The hot path skips json's Python-level wrappers (measured: decode 0.74 -> 0.33 us per call). The C scanner needs
+# compact input with no leading space; any other text takes the full decoder, which also reports errors properly.
 _scan = json.scanner.c_make_scanner(json.JSONDecoder()) if json.scanner.c_make_scanner else None
-_c_encoder = json.encoder.c_make_encoder
-_encode_rows_c = (_c_encoder(None, _not_serialisable, json.encoder.encode_basestring, None, ":", ",", False, False, False)
-                  if _c_encoder else None)
+
+# The outcome format the .NET reader understands (AnswerReader.cs); pinned, so a newer Python's default cannot change it.
+_MARSHAL_VERSION = 4
 
 
 def _decode_fast(text: str) -> Any:
@@ -51,9 +49,9 @@ def _decode_fast(text: str) -> Any:
     return _decode(text)
 
 
-def _encode_fast(value: Any) -> str:
-    """Rows and outcomes (lists of scalars and error dicts: acyclic by construction, NaN already refused)."""
-    return "".join(_encode_rows_c(value, 0)) if _encode_rows_c is not None else _encode(value)
+def _encode_outcome(value: Any) -> bytes:
+    """Rows and outcomes (lists of exact str/int/float/bool/None, error dicts; normalise_rows made them so)."""
+    return marshal.dumps(value, _MARSHAL_VERSION)
 
 
 def configure(switch_interval_s: float) -> str:
@@ -64,23 +62,40 @@ def configure(switch_interval_s: float) -> str:
                     "json_c": json.decoder.c_scanstring is not None})
 
 
+# Separates the fields of a packed read request (a control character: never part of a source name or a number).
+_SEP = "\x1f"
+
+
 class NativeDataSource:
-    """Routes ``ctx.fetch``/``ctx.history`` to the .NET callbacks (functions taking and returning JSON text)."""
+    """Routes ``ctx.fetch``/``ctx.history`` to the .NET host's bridge object (JSON text both ways).
 
-    __slots__ = ("_fetch", "_history")
+    The bridge is a .NET object handed over by pythonnet. Its protocol is property-based because a pythonnet
+    method call goes through the overload binder and releases the GIL (measured ~1.7 us a call), while a property
+    access is a few hundred nanoseconds and keeps the GIL: setting ``Fetch``/``History`` to a packed request runs the
+    read (a failing source raises :class:`DataSourceError` right there), then ``Answer`` is the JSON text (None: no
+    entity). The key is packed last, so it may hold any character.
+    """
 
-    def __init__(self, fetch: Callable[..., Optional[str]], history: Callable[..., str]) -> None:
-        self._fetch = fetch
-        self._history = history
+    __slots__ = ("_bridge",)
+
+    def __init__(self, bridge: Any) -> None:
+        self._bridge = bridge
 
     def fetch(self, source: str, key: str, as_of_ms: int, consistency: str) -> Optional[dict[str, Any]]:
-        raw = self._fetch(source, key, as_of_ms, consistency)
+        if _SEP in source:
+            raise ValueError(f"invalid source name {source!r}")
+        bridge = self._bridge
+        bridge.Fetch = f"{as_of_ms}{_SEP}{consistency}{_SEP}{source}{_SEP}{key}"
+        raw = bridge.Answer
         return None if raw is None else _decode_fast(raw)
 
     def history(self, source: str, key: str, since_ms: int, until_ms: int, limit: int,
                 consistency: str = "eventual") -> list[Change]:
-        raw = self._history(source, key, since_ms, until_ms, limit, consistency)
-        return [Change(c["time_ms"], c["data"]) for c in _decode_fast(raw)]
+        if _SEP in source:
+            raise ValueError(f"invalid source name {source!r}")
+        bridge = self._bridge
+        bridge.History = f"{since_ms}{_SEP}{until_ms}{_SEP}{limit}{_SEP}{consistency}{_SEP}{source}{_SEP}{key}"
+        return [Change(c["time_ms"], c["data"]) for c in _decode_fast(bridge.Answer)]
 
 
 class JobRunner:
@@ -145,31 +160,31 @@ class JobRunner:
         return _encode({"ok": True, "version": self.version, "declaration": spec.to_json(), "params": dict(params)})
 
     # ---- calls ---------------------------------------------------------------------------------------
-    def call(self, payload: str) -> str:
-        """One event (JSON object) -> its rows (JSON array of value arrays) or ``{"error": ...}``."""
+    def call(self, payload: str) -> bytes:
+        """One event (JSON ``[source, key, time_ms, data, id]``) -> its rows (lists of values) or ``{"error": ...}``, marshalled."""
         spec, params = self._state  # type: ignore[misc]
-        e = _decode_fast(payload)
-        event = Event(e["source"], e["key"], e["time_ms"], e.get("data"), e.get("id"))
+        event = Event(*_decode_fast(payload))
         try:
-            return _encode_fast(normalise_rows(spec, spec.logic(event, Context(event, params, self._source, spec.consistency, spec.name))))
+            return _encode_outcome(normalise_rows(spec, spec.logic(event, Context(event, params, self._source, spec.consistency, spec.name))))
         except BaseException as exc:  # noqa: BLE001 - reported to .NET as data
-            return _encode({"error": _describe(spec, exc)})
+            return _encode_outcome({"error": _describe(spec, exc)})
 
-    def call_batch(self, payload: str) -> str:
-        """Events (JSON array) -> one outcome per event, stopping after an event that timed out."""
+    def call_batch(self, payload: str) -> bytes:
+        """Events (JSON array of ``[source, key, time_ms, data, id]``) -> one outcome per event, marshalled; stops after an
+        event that timed out."""
         out: list[Any] = []
         append = out.append
         source = self._source
         for e in _decode_fast(payload):
             spec, params = self._state  # type: ignore[misc]
-            event = Event(e["source"], e["key"], e["time_ms"], e.get("data"), e.get("id"))
+            event = Event(*e)
             try:
                 append(normalise_rows(spec, spec.logic(event, Context(event, params, source, spec.consistency, spec.name))))
             except BaseException as exc:  # noqa: BLE001 - reported to .NET as data
                 append({"error": _describe(spec, exc)})
                 if isinstance(exc, (TimeoutError, KeyboardInterrupt)):
                     break  # the host resubmits the rest with a fresh deadline
-        return _encode_fast(out)
+        return _encode_outcome(out)
 
 
 def _describe(spec: JobSpec, exc: BaseException) -> dict[str, Any]:
@@ -190,6 +205,43 @@ def _describe(spec: JobSpec, exc: BaseException) -> dict[str, Any]:
         "line": line,
         "traceback": "".join(traceback.format_exception(kind, exc, exc.__traceback__)),
     }
+
+
+def _async_exc_api() -> Optional[tuple[Any, Any, Any]]:
+    """CPython's PyThreadState_SetAsyncExc through ctypes, with the argument types it needs (None without ctypes)."""
+    try:
+        import ctypes  # noqa: PLC0415 - optional: an interpreter built without libffi has no ctypes
+
+        return ctypes.pythonapi.PyThreadState_SetAsyncExc, ctypes.c_ulong, ctypes.py_object
+    except (ImportError, AttributeError, OSError):  # pragma: no cover
+        return None
+
+
+_ASYNC_EXC = _async_exc_api()
+
+
+def interrupt(thread_id: int) -> bool:
+    """Raises TimeoutError in thread ``thread_id`` at its next bytecode (the host's watchdog; GIL held).
+
+    pythonnet's own ``PythonEngine.Interrupt`` raises KeyboardInterrupt only; a timeout should first be a
+    TimeoutError the logic can see and handle. False when it could not be raised (the host then interrupts with
+    KeyboardInterrupt).
+    """
+    if _ASYNC_EXC is None:
+        return False
+    set_async_exc, c_ulong, py_object = _ASYNC_EXC
+    return set_async_exc(c_ulong(thread_id), py_object(TimeoutError)) == 1
+
+
+def clear_interrupt(thread_id: int) -> None:
+    """Drops an interrupt still pending for ``thread_id`` (one that came too late to matter).
+
+    Called by that thread itself: if the pending interrupt fires on entry to this function instead, raising it
+    consumed it just as well.
+    """
+    if _ASYNC_EXC is not None:
+        set_async_exc, c_ulong, _ = _ASYNC_EXC
+        set_async_exc(c_ulong(thread_id), None)  # None is passed as NULL: clears
 
 
 def evaluate(expression: str) -> str:

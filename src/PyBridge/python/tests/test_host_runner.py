@@ -1,6 +1,7 @@
 """The host-side runner: JSON protocol, errors as data, reload and parameter swaps."""
 
 import json
+import marshal
 import os
 import tempfile
 import textwrap
@@ -30,12 +31,39 @@ def history(source, key, since_ms, until_ms, limit, consistency):
     return "[]"
 
 
+class FunctionBridge:
+    """The .NET host's bridge protocol (packed request in ``Fetch``/``History``, JSON in ``Answer``) over two functions."""
+
+    def __init__(self, fetch, history) -> None:
+        self._fetch = fetch
+        self._history = history
+        self.Answer = None
+
+    @property
+    def Fetch(self):  # noqa: N802 - the .NET property's name
+        raise AttributeError("write-only")
+
+    @Fetch.setter
+    def Fetch(self, request: str) -> None:  # noqa: N802
+        as_of, consistency, source, key = request.split("\x1f", 3)
+        self.Answer = self._fetch(source, key, int(as_of), consistency)
+
+    @property
+    def History(self):  # noqa: N802
+        raise AttributeError("write-only")
+
+    @History.setter
+    def History(self, request: str) -> None:  # noqa: N802
+        since, until, limit, consistency, source, key = request.split("\x1f", 5)
+        self.Answer = self._history(source, key, int(since), int(until), int(limit), consistency)
+
+
 class RunnerTest(unittest.TestCase):
     def setUp(self) -> None:
         self.dir = tempfile.mkdtemp()
         self.path = os.path.join(self.dir, "echo.py")
         self.write(JOB)
-        self.runner = JobRunner(self.path, NativeDataSource(fetch, history))
+        self.runner = JobRunner(self.path, NativeDataSource(FunctionBridge(fetch, history)))
         self.assertTrue(json.loads(self.runner.reload())["ok"])
 
     def write(self, text: str) -> None:
@@ -43,12 +71,12 @@ class RunnerTest(unittest.TestCase):
             f.write(textwrap.dedent(text))
 
     def call(self, **data: object) -> object:
-        return json.loads(self.runner.call(json.dumps({"source": "s", "key": "k1", "time_ms": 5, "data": data})))
+        return marshal.loads(self.runner.call(json.dumps(["s", "k1", 5, data, None])))
 
     def test_call_and_batch(self) -> None:
         self.assertEqual(self.call(n=3), [["k1", 7]])
-        out = json.loads(self.runner.call_batch(json.dumps(
-            [{"source": "s", "key": k, "time_ms": 5, "data": {"n": 1, "fail": k == "bad"}} for k in ["k1", "bad", "k3"]])))
+        out = marshal.loads(self.runner.call_batch(json.dumps(
+            [["s", k, 5, {"n": 1, "fail": k == "bad"}, None] for k in ["k1", "bad", "k3"]])))
         self.assertEqual(out[0], [["k1", 3]])
         self.assertEqual(out[1]["error"]["type"], "ValueError")
         self.assertEqual(out[1]["error"]["line"], 9)
@@ -72,7 +100,7 @@ class RunnerTest(unittest.TestCase):
 
     def test_examples_load(self) -> None:
         for name in ("order_stats_30d.py", "repayment_risk.py"):
-            runner = JobRunner(os.path.join(JOBS, name), NativeDataSource(fetch, history))
+            runner = JobRunner(os.path.join(JOBS, name), NativeDataSource(FunctionBridge(fetch, history)))
             self.assertTrue(json.loads(runner.reload())["ok"], name)
 
 
@@ -80,8 +108,8 @@ if __name__ == "__main__":
     unittest.main()
 
 
-class FastJsonTest(unittest.TestCase):
-    """The hot path's JSON shortcuts agree with the json module, and fall back to it for anything unusual."""
+class FastCodecTest(unittest.TestCase):
+    """The hot path's JSON shortcuts agree with the json module (and fall back to it); outcomes are marshalled."""
 
     def test_decode_matches_json_for_compact_and_spaced_text(self):
         from featureplatform._host import _decode_fast
@@ -94,11 +122,63 @@ class FastJsonTest(unittest.TestCase):
             with self.assertRaises(json.JSONDecodeError, msg=text):
                 _decode_fast(text)
 
-    def test_encode_matches_json_and_refuses_what_json_refuses(self):
-        from featureplatform._host import _encode_fast
-        value = [["k", 1, 2.5, None, True, "été"], {"error": {"type": "ValueError"}}]
-        self.assertEqual(value, json.loads(_encode_fast(value)))
+    def test_outcomes_are_marshal_version_4_and_refuse_other_objects(self):
+        from featureplatform._host import _encode_outcome
+        value = [[["k", 1, 2.5, None, True, "été", 2**40]], {"error": {"type": "ValueError", "line": 3}}, []]
+        self.assertEqual(value, marshal.loads(_encode_outcome(value)))
+        self.assertEqual(marshal.dumps(value, 4), _encode_outcome(value))
         with self.assertRaises(ValueError):
-            _encode_fast([float("nan")])
-        with self.assertRaises(TypeError):
-            _encode_fast([object()])
+            _encode_outcome([object()])
+
+
+class InterruptTest(unittest.TestCase):
+    """The watchdog's helpers: a TimeoutError lands in a spinning thread; a cleared one never does."""
+
+    def test_interrupt_raises_timeout_error_in_the_thread_and_clear_drops_a_pending_one(self):
+        import threading
+        import time
+        from featureplatform._host import clear_interrupt, interrupt
+
+        caught = []
+        started = threading.Event()
+
+        def spin():
+            started.set()
+            try:
+                while True:
+                    pass
+            except TimeoutError as exc:
+                caught.append(exc)
+
+        thread = threading.Thread(target=spin, daemon=True)
+        thread.start()
+        started.wait()
+        self.assertTrue(interrupt(thread.ident))
+        thread.join(5)
+        self.assertFalse(thread.is_alive())
+        self.assertEqual(1, len(caught))
+
+        # A thread blocked in C (the wait) sees an interrupt only when it returns to bytecode: cleared before, never.
+        release = threading.Event()
+        outcome = []
+
+        def wait():
+            started.set()
+            try:
+                release.wait()
+                for _ in range(1000):
+                    pass
+                outcome.append("finished")
+            except TimeoutError:
+                outcome.append("interrupted")
+
+        started.clear()
+        thread = threading.Thread(target=wait, daemon=True)
+        thread.start()
+        started.wait()
+        time.sleep(0.05)
+        self.assertTrue(interrupt(thread.ident))
+        clear_interrupt(thread.ident)
+        release.set()
+        thread.join(5)
+        self.assertEqual(["finished"], outcome)
