@@ -5,8 +5,8 @@ using FeaturePlatform.Benchmarks.Harness;
 using FeaturePlatform.EventCenter.Events;
 using FeaturePlatform.EventCenter.Adapters.Embedded.Storage;
 using FeaturePlatform.Runtime.Execution;
-using FeaturePlatform.Runtime.Outputs;
 using FeaturePlatform.Testing.Platform;
+using FeaturePlatform.Runtime.OnlineStore;
 
 namespace FeaturePlatform.Benchmarks.Scenarios.Api;
 

@@ -18,6 +18,7 @@ using FeaturePlatform.Runtime.Jobs;
 using FeaturePlatform.Runtime.Outputs;
 using FeaturePlatform.Runtime.Triggers;
 using Microsoft.Extensions.Logging.Abstractions;
+using FeaturePlatform.Runtime.OnlineStore;
 
 namespace FeaturePlatform.Benchmarks.Scenarios.Runtime;
 
