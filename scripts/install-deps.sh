@@ -8,7 +8,8 @@ set -euo pipefail
 
 profile=${1:-test}
 # No librdkafka: the build ships librdkafka.redist's own library with the application (Directory.Build.targets).
-RUNTIME_PACKAGES=(python3 libpython3.11 libsqlite3-0)
+# No libsqlite3 either: SQLitePCLRaw 3 bundles its own SQLite (built with nanosleep).
+RUNTIME_PACKAGES=(python3 libpython3.11)
 TEST_PACKAGES=(
   kcat # an independent Kafka client for the mock-cluster tests; brings Debian's librdkafka1 for itself
   rabbitmq-server
