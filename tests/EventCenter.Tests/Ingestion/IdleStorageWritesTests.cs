@@ -47,8 +47,12 @@ public sealed class IdleStorageWritesTests
                 Encoding.UTF8.GetBytes($$"""{"oid":"o{{i}}","user_id":"u{{i % 20}}","t":{{(t0 + i).ToString(CultureInfo.InvariantCulture)}}}"""))).ToList();
             await producer.ProduceAsync("orders", messages);
         }
+        // Described at the timeout (not when the wait starts): counts, failed batches and the watermark then.
         await Poll.UntilAsync(async () => counters.Written == 200 && await watermarks.GetEventTimeAsync("orders") >= t0 + 199,
-            $"the traffic is stored and the watermark passed it (written {counters.Written}, duplicates {counters.Duplicates}, watermark {await watermarks.GetEventTimeAsync("orders") - t0} ms after the first event)");
+            async () => $"the traffic is stored and the watermark passed it (messages {counters.Messages}, written {counters.Written}, duplicates {counters.Duplicates}, "
+                + $"failed batches {counters.FailedBatches}: {counters.ConsecutiveFailedBatches.LastFailure}, idle rounds {counters.IdleRounds}, "
+                + $"watermark {await watermarks.GetEventTimeAsync("orders") - t0} ms after the first event)",
+            TimeSpan.FromSeconds(120));
 
         // Traffic stopped: the idle partitions' marks start following the clock (a change, written once).
         var stoppedAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
