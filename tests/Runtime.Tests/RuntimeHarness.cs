@@ -3,13 +3,16 @@ using FeaturePlatform.EventCenter.Consistency;
 using FeaturePlatform.EventCenter.Ingestion;
 using FeaturePlatform.EventCenter.Ingestion.DeadLetters;
 using FeaturePlatform.EventCenter.Ingestion.Sources;
-using FeaturePlatform.EventCenter.Adapters.Embedded.Storage;
 using FeaturePlatform.EventCenter.EventStorage.Tiering;
 using FeaturePlatform.EventCenter.Watermarks;
 using FeaturePlatform.Runtime.Execution;
 using FeaturePlatform.Runtime.Outputs;
 using FeaturePlatform.Testing.Infrastructure;
-using Microsoft.Extensions.Logging.Abstractions;
+using FeaturePlatform.EventCenter.Hosting;
+using FeaturePlatform.EventCenter.Storage;
+using FeaturePlatform.Runtime.Hosting;
+using FeaturePlatform.Testing.Platform;
+using Microsoft.Extensions.DependencyInjection;
 using FeaturePlatform.Runtime.OnlineStore;
 
 namespace FeaturePlatform.Runtime.Tests;
@@ -25,40 +28,53 @@ internal sealed class RuntimeHarness : IAsyncDisposable
 
     private readonly string directory = Path.Combine(Path.GetTempPath(), UniqueName.For("runtime"));
     private readonly List<(CancellationTokenSource Stop, Task Run)> background = [];
+    private readonly ServiceProvider services;
 
     private RuntimeHarness(IMessageBus? bus, IReadOnlyList<SourceDefinition> sources)
     {
         Bus = bus;
         // Tests declare short bounds unless they set their own: idle sources advance within 50 ms, in-order data exactly.
-        Sources = new SourceRegistry(sources.Select(s => s with { MaxDelay = s.MaxDelay ?? TimeSpan.FromMilliseconds(50), MaxOutOfOrderness = s.MaxOutOfOrderness ?? TimeSpan.Zero }));
-        Hot = EmbeddedWideTableStore.Open(new EmbeddedStoreOptions { Directory = Path.Combine(directory, "hot") });
-        Cold = EmbeddedWideTableStore.Open(new EmbeddedStoreOptions { Directory = Path.Combine(directory, "cold") });
-        Events = new TieredEventStore(Hot, Cold);
-        Watermarks = new WatermarkStore(Hot);
-        DeadLetters = new TableDeadLetterStore(Hot);
-        Waiter = new ConsistencyWaiter(Watermarks, Signal, new ConsistencyOptions { DefaultTimeout = TimeSpan.FromSeconds(30) });
-        Fetcher = new ConsistentFetcher(Events, Waiter, Sources);
-        // As the runtime wires it: replay runs (RunManager, shard workers) get a settled-state cache each.
-        DataSource = EventCenterDataSource.Create(Events, Fetcher, Watermarks, TimeSpan.FromSeconds(30), EventCenter.Consistency.SettledStateCache.DefaultCapacity);
-        Errors = new JobErrorLog(Hot);
-        Features = new FeatureStore(Hot);
+        var settings = new EventCenterSettings
+        {
+            DataDirectory = directory,
+            Sources = [.. sources.Select(s => s with { MaxDelay = s.MaxDelay ?? TimeSpan.FromMilliseconds(50), MaxOutOfOrderness = s.MaxOutOfOrderness ?? TimeSpan.Zero })],
+            Ingest = new IngestOptions
+            {
+                GroupId = UniqueName.For("ingest"),
+                MaxBatchWait = TimeSpan.FromMilliseconds(20),
+                IdlePartitionTimeout = TimeSpan.FromMilliseconds(200),
+            },
+        };
+        // The runtime's graph as the host builds it (its hosted services are not started: no Python host, no live jobs).
+        services = EventCenterGraph.Build(settings, bus, s => s.AddRuntime(new RuntimeSettings { JobsDirectory = directory, FetchTimeout = TimeSpan.FromSeconds(30) }));
+        Sources = services.GetRequiredService<SourceRegistry>();
+        Hot = services.GetRequiredKeyedService<IWideTableStore>(StoreRole.Hot);
+        Events = services.GetRequiredService<TieredEventStore>();
+        Watermarks = services.GetRequiredService<IWatermarkStore>();
+        DeadLetters = services.GetRequiredService<TableDeadLetterStore>();
+        Signal = services.GetRequiredService<WatermarkSignal>();
+        Waiter = services.GetRequiredService<ConsistencyWaiter>();
+        Fetcher = services.GetRequiredService<ConsistentFetcher>();
+        DataSource = services.GetRequiredService<EventCenterDataSource>();
+        Errors = services.GetRequiredService<JobErrorLog>();
+        Features = services.GetRequiredService<FeatureStore>();
+        IngestCounters = services.GetRequiredService<IngestCounters>();
     }
 
     public IMessageBus? Bus { get; }
 
     public SourceRegistry Sources { get; }
 
-    public EmbeddedWideTableStore Hot { get; }
-
-    public EmbeddedWideTableStore Cold { get; }
+    /// <summary>The hot store (where the runtime keeps its tables).</summary>
+    public IWideTableStore Hot { get; }
 
     public TieredEventStore Events { get; }
 
-    public WatermarkStore Watermarks { get; }
+    public IWatermarkStore Watermarks { get; }
 
     public TableDeadLetterStore DeadLetters { get; }
 
-    public WatermarkSignal Signal { get; } = new();
+    public WatermarkSignal Signal { get; }
 
     public ConsistencyWaiter Waiter { get; }
 
@@ -70,7 +86,7 @@ internal sealed class RuntimeHarness : IAsyncDisposable
 
     public FeatureStore Features { get; }
 
-    public IngestCounters IngestCounters { get; } = new();
+    public IngestCounters IngestCounters { get; }
 
     public static async Task<RuntimeHarness> StartAsync(IMessageBus? bus, params SourceDefinition[] sources)
     {
@@ -86,12 +102,7 @@ internal sealed class RuntimeHarness : IAsyncDisposable
     /// <summary>Starts the ingest job (one worker) on the bus.</summary>
     public void StartIngest()
     {
-        var worker = new IngestWorker(Bus!, Sources, Events, Watermarks, DeadLetters, new IngestOptions
-        {
-            GroupId = UniqueName.For("ingest"),
-            MaxBatchWait = TimeSpan.FromMilliseconds(20),
-            IdlePartitionTimeout = TimeSpan.FromMilliseconds(200),
-        }, NullLogger.Instance, IngestCounters, Signal);
+        var worker = services.GetRequiredService<IngestWorkerFactory>().Create();
         Run(worker.RunAsync);
     }
 
@@ -129,8 +140,7 @@ internal sealed class RuntimeHarness : IAsyncDisposable
             }
             stop.Dispose();
         }
-        await Hot.DisposeAsync();
-        await Cold.DisposeAsync();
+        await services.DisposeAsync();
         if (Bus is not null)
         {
             await Bus.DisposeAsync();

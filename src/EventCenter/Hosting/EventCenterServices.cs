@@ -32,7 +32,16 @@ public static class EventCenterServices
     public static IServiceCollection AddEventCenter(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        var settings = configuration.GetSection(EventCenterSettings.SectionName).Get<EventCenterSettings>() ?? new EventCenterSettings();
+        return services.AddEventCenter(configuration.GetSection(EventCenterSettings.SectionName).Get<EventCenterSettings>() ?? new EventCenterSettings());
+    }
+
+    /// <summary>
+    /// Validates <paramref name="settings"/> and registers everything with them: the same graph as the configuration
+    /// overload, for callers that hold settings already (the replay CLI, test harnesses, benchmarks).
+    /// </summary>
+    public static IServiceCollection AddEventCenter(this IServiceCollection services, EventCenterSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
         settings.Validate();
         services.AddSingleton(settings);
         services.TryAddSingleton(TimeProvider.System);
@@ -65,6 +74,7 @@ public static class EventCenterServices
         services.AddSingleton(sp => new CorrectionRunner(
             sp.GetRequiredService<SourceRegistry>(), sp.GetRequiredService<IReadOnlyDictionary<string, ISourceDatabase>>(),
             new OfflineCorrection(sp.GetRequiredService<IEventStore>()), TimeProvider.System));
+        services.AddSingleton<IngestWorkerFactory>();
         services.AddSingleton<EventCenterStartup>();
         services.AddMetrics();
         services.AddSingleton(sp => new SourceProgressReader(sp.GetRequiredService<IWatermarkStore>(), sp.GetRequiredService<IMessageBus>(), sp.GetRequiredService<TimeProvider>()));

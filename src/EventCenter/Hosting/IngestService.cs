@@ -1,11 +1,5 @@
-using FeaturePlatform.EventCenter.Bus;
-using FeaturePlatform.EventCenter.Ingestion;
-using FeaturePlatform.EventCenter.Ingestion.DeadLetters;
 using FeaturePlatform.EventCenter.Ingestion.Sources;
-using FeaturePlatform.EventCenter.EventStorage;
-using FeaturePlatform.EventCenter.Watermarks;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 
 namespace FeaturePlatform.EventCenter.Hosting;
 
@@ -13,14 +7,8 @@ namespace FeaturePlatform.EventCenter.Hosting;
 internal sealed class IngestService(
     EventCenterSettings settings,
     EventCenterStartup startup,
-    IMessageBus bus,
     SourceRegistry sources,
-    IEventStore events,
-    IWatermarkStore watermarks,
-    IDeadLetterSink deadLetters,
-    IngestCounters counters,
-    WatermarkSignal signal,
-    ILogger<IngestWorker> logger) : BackgroundService
+    IngestWorkerFactory workers) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -29,9 +17,6 @@ internal sealed class IngestService(
             return;
         }
         await startup.Ready.WaitAsync(stoppingToken);
-        var workers = Enumerable.Range(0, settings.IngestWorkers)
-            .Select(_ => new IngestWorker(bus, sources, events, watermarks, deadLetters, settings.Ingest, logger, counters, signal).RunAsync(stoppingToken))
-            .ToList();
-        await Task.WhenAll(workers);
+        await Task.WhenAll(Enumerable.Range(0, settings.IngestWorkers).Select(_ => workers.Create().RunAsync(stoppingToken)));
     }
 }

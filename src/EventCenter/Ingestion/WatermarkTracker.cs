@@ -40,6 +40,7 @@ internal sealed class WatermarkTracker(
     private readonly Dictionary<string, SourceView> views = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> partitionCounts = new(StringComparer.Ordinal);
     private readonly Dictionary<string, long> heartbeatTimes = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, long> lastSourceRefresh = new(StringComparer.Ordinal);
     private readonly long lease = (long)options.IdleMarkLease.TotalMilliseconds;
     private long lastIdleCheck;
 
@@ -144,6 +145,8 @@ internal sealed class WatermarkTracker(
         }
         var round = new List<WatermarkWrite>();
         var changed = new HashSet<string>(StringComparer.Ordinal);
+        var idle = new HashSet<string>(StringComparer.Ordinal);
+        var busy = new HashSet<string>(StringComparer.Ordinal);
         foreach (var partition in consumer.Assignment)
         {
             if (sources.ForTopic(partition.Topic) is not { } source)
@@ -153,6 +156,7 @@ internal sealed class WatermarkTracker(
             var view = await ViewAsync(source.Name, cancellationToken);
             if (!view.IsCaughtUp(partition, consumer.KnownEndOffset(partition)))
             {
+                busy.Add(source.Name);
                 // A backlog (or a partition just taken over from another member): never follows the clock.
                 lastMessageAt[partition] = now;
                 if (view.RecordTraffic(partition, null, now) is { Follow: { } freeze })
@@ -166,18 +170,33 @@ internal sealed class WatermarkTracker(
             {
                 // First sight of this partition: its idle clock starts now.
                 lastMessageAt[partition] = now;
+                busy.Add(source.Name);
                 continue;
             }
             if (now - last < options.IdlePartitionTimeout.TotalMilliseconds)
             {
+                busy.Add(source.Name);
                 continue;
             }
+            idle.Add(source.Name);
             long? beat = heartbeatTimes.TryGetValue(source.Name, out var h) && view.RaiseValue(partition, h) ? h : null;
             var rule = view.RecordIdle(partition, (long)source.EffectiveMaxDelay.TotalMilliseconds, lease, now);
             if (rule is not null || beat is not null)
             {
                 round.Add(WatermarkWrite.PartitionTime(source.Name, partition.Topic, partition.Partition, beat, rule));
                 changed.Add(source.Name);
+            }
+        }
+        foreach (var sourceName in idle.Except(busy).Except(changed))
+        {
+            // Every partition here follows the clock but the source does not (as last written or read): another member
+            // may have computed the source from this process's partitions before their rules were stored, or still
+            // have traffic. Read the source's rows again now and then until it follows; once it does, idle rounds
+            // read nothing.
+            if (!views[sourceName].EventTime.IsFollowing(now) && now - lastSourceRefresh.GetValueOrDefault(sourceName, long.MinValue / 2) >= options.IdlePartitionTimeout.TotalMilliseconds)
+            {
+                lastSourceRefresh[sourceName] = now;
+                changed.Add(sourceName);
             }
         }
         await FlushAsync(round, changed, [], now, cancellationToken);

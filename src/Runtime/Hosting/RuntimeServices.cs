@@ -1,3 +1,5 @@
+using FeaturePlatform.EventCenter.Consistency;
+using FeaturePlatform.EventCenter.Watermarks;
 using FeaturePlatform.EventCenter.Bus;
 using FeaturePlatform.EventCenter.Diagnostics;
 using FeaturePlatform.EventCenter.Hosting;
@@ -27,7 +29,16 @@ public static class RuntimeServices
     public static IServiceCollection AddRuntime(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        var settings = configuration.GetSection(RuntimeSettings.SectionName).Get<RuntimeSettings>() ?? new RuntimeSettings();
+        return services.AddRuntime(configuration.GetSection(RuntimeSettings.SectionName).Get<RuntimeSettings>() ?? new RuntimeSettings());
+    }
+
+    /// <summary>
+    /// Validates <paramref name="settings"/> and registers the runtime with them: the same graph as the configuration
+    /// overload, for callers that hold settings already (test harnesses, benchmarks).
+    /// </summary>
+    public static IServiceCollection AddRuntime(this IServiceCollection services, RuntimeSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
         settings.Validate();
         services.AddSingleton(settings);
         services.AddMetrics();
@@ -39,6 +50,10 @@ public static class RuntimeServices
         services.AddSingleton(sp => new OutputFactory(
             sp.GetRequiredService<FeatureStore>(), sp.GetRequiredService<IMessageBus>(), sp.GetRequiredService<IEventStore>(),
             sp.GetRequiredService<EventCenterSettings>().RabbitMqUri, sp.GetRequiredService<ILoggerFactory>()));
+        // The one data source of the jobs' fetches (live, calls); replay runs take a run-scoped view of it.
+        services.AddSingleton(sp => EventCenterDataSource.Create(
+            sp.GetRequiredService<IEventReader>(), sp.GetRequiredService<ConsistentFetcher>(), sp.GetRequiredService<IWatermarkStore>(),
+            settings.FetchTimeout, settings.ReplayStateCacheEntries));
         services.AddSingleton<LoadedJobs>();
         services.AddSingleton(sp =>
         {

@@ -1,7 +1,4 @@
-using FeaturePlatform.EventCenter.Consistency;
 using FeaturePlatform.EventCenter.Hosting;
-using FeaturePlatform.EventCenter.EventStorage;
-using FeaturePlatform.EventCenter.Watermarks;
 using FeaturePlatform.PyBridge;
 using FeaturePlatform.Runtime.Execution;
 using FeaturePlatform.Runtime.Jobs;
@@ -20,9 +17,7 @@ namespace FeaturePlatform.Runtime.Hosting;
 public sealed class RuntimeStartup(
     RuntimeSettings settings,
     EventCenterStartup eventCenter,
-    IEventReader events,
-    ConsistentFetcher fetcher,
-    IWatermarkStore watermarks,
+    EventCenterDataSource dataSource,
     FeatureStore features,
     JobErrorLog errors,
     ParameterStore parameters,
@@ -45,7 +40,7 @@ public sealed class RuntimeStartup(
     public JobRegistry Registry => registry ?? throw new InvalidOperationException("The runtime has not started.");
 
     /// <summary>The data source serving the jobs' fetches from the event center.</summary>
-    public EventCenterDataSource DataSource { get; } = EventCenterDataSource.Create(events, fetcher, watermarks, settings.FetchTimeout, settings.ReplayStateCacheEntries);
+    public EventCenterDataSource DataSource => dataSource;
 
     /// <summary>The jobs loaded so far (empty before <see cref="Ready"/>).</summary>
     public IReadOnlyCollection<RegisteredJob> Jobs => registry?.Jobs ?? [];

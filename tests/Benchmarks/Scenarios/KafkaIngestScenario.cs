@@ -10,7 +10,6 @@ using FeaturePlatform.EventCenter.Ingestion.Formats;
 using FeaturePlatform.EventCenter.Ingestion.Sources;
 using FeaturePlatform.Testing.Infrastructure;
 using FeaturePlatform.Testing.Kafka;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace FeaturePlatform.Benchmarks.Scenarios;
 
@@ -146,9 +145,8 @@ internal sealed class KafkaIngestScenario : IBenchmarkScenario
     private static async Task<double> IngestRateAsync(IMessageBus bus, SourceDefinition source, IngestWorkload workload, ScenarioContext context)
     {
         var cancellationToken = context.CancellationToken;
-        await using var center = await EventCenterFixture.CreateAsync();
-        var worker = new IngestWorker(bus, new SourceRegistry([source]), center.Events, center.Watermarks, center.DeadLetters,
-            new IngestOptions { GroupId = UniqueName.For("ingest"), MaxBatchWait = TimeSpan.FromMilliseconds(20) }, NullLogger.Instance, center.Counters, center.Signal);
+        await using var center = await EventCenterFixture.CreateAsync(bus, [source]);
+        var worker = center.CreateWorker(new IngestOptions { GroupId = UniqueName.For("ingest"), MaxBatchWait = TimeSpan.FromMilliseconds(20) });
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var run = worker.RunAsync(stop.Token);
         // Time from the first stored batch (the group join is not ingestion) to the last message.
@@ -176,9 +174,8 @@ internal sealed class KafkaIngestScenario : IBenchmarkScenario
         var topic = UniqueName.For("lag");
         cluster.CreateTopic(topic, 16);
         var source = baseSource with { Topics = [topic] };
-        await using var center = await EventCenterFixture.CreateAsync();
-        var worker = new IngestWorker(bus, new SourceRegistry([source]), center.Events, center.Watermarks, center.DeadLetters,
-            new IngestOptions { GroupId = UniqueName.For("lag"), MaxBatchWait = TimeSpan.FromMilliseconds(5) }, NullLogger.Instance, center.Counters, center.Signal);
+        await using var center = await EventCenterFixture.CreateAsync(bus, [source]);
+        var worker = center.CreateWorker(new IngestOptions { GroupId = UniqueName.For("lag"), MaxBatchWait = TimeSpan.FromMilliseconds(5) });
         using var stop = new CancellationTokenSource();
         var run = worker.RunAsync(stop.Token);
         await using var producer = bus.CreateProducer();

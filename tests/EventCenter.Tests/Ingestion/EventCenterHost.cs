@@ -9,7 +9,7 @@ using Microsoft.Extensions.Hosting;
 namespace FeaturePlatform.EventCenter.Tests.Ingestion;
 
 /// <summary>
-/// The event center as production builds it (<see cref="EventCenterServices.AddEventCenter"/> in a generic host),
+/// The event center as production builds it (<see cref="EventCenterServices.AddEventCenter(Microsoft.Extensions.DependencyInjection.IServiceCollection, Microsoft.Extensions.Configuration.IConfiguration)"/> in a generic host),
 /// on embedded stores in a fresh folder, with both stores wrapped in <see cref="CountingWideTableStore"/>s.
 /// </summary>
 internal sealed class EventCenterHost : IAsyncDisposable

@@ -14,7 +14,7 @@ using Microsoft.Extensions.Hosting;
 namespace FeaturePlatform.EventCenter.Tests.Ingestion;
 
 /// <summary>
-/// The event center as production builds it (<see cref="EventCenterServices.AddEventCenter"/> from configuration),
+/// The event center as production builds it (<see cref="EventCenterServices.AddEventCenter(Microsoft.Extensions.DependencyInjection.IServiceCollection, Microsoft.Extensions.Configuration.IConfiguration)"/> from configuration),
 /// with one JSON source fed by a RabbitMQ queue: forwarder → embedded bus → ingest worker → stores. The bus is
 /// wrapped so a test can take it down (produces fail) and bring it back.
 /// </summary>

@@ -3,12 +3,13 @@ using FeaturePlatform.EventCenter.Consistency;
 using FeaturePlatform.EventCenter.Ingestion;
 using FeaturePlatform.EventCenter.Ingestion.DeadLetters;
 using FeaturePlatform.EventCenter.Ingestion.Sources;
-using FeaturePlatform.EventCenter.Adapters.Embedded.Storage;
 using FeaturePlatform.EventCenter.EventStorage;
 using FeaturePlatform.EventCenter.EventStorage.Tiering;
 using FeaturePlatform.EventCenter.Watermarks;
 using FeaturePlatform.Testing.Infrastructure;
-using Microsoft.Extensions.Logging.Abstractions;
+using FeaturePlatform.EventCenter.Hosting;
+using FeaturePlatform.Testing.Platform;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace FeaturePlatform.EventCenter.Tests.Ingestion;
 
@@ -18,20 +19,25 @@ namespace FeaturePlatform.EventCenter.Tests.Ingestion;
 /// </summary>
 internal sealed class IngestHarness : IAsyncDisposable
 {
-    private readonly string directory = Path.Combine(Path.GetTempPath(), UniqueName.For("ingest"));
     private readonly List<(CancellationTokenSource Stop, Task Run)> workers = [];
 
-    private IngestHarness(IMessageBus bus, SourceRegistry sources, IngestOptions options)
+    private readonly ServiceProvider services;
+    private readonly string directory;
+
+    private IngestHarness(IMessageBus bus, EventCenterSettings settings)
     {
         Bus = bus;
-        Sources = sources;
-        Options = options;
-        Hot = EmbeddedWideTableStore.Open(new EmbeddedStoreOptions { Directory = Path.Combine(directory, "hot") });
-        Cold = EmbeddedWideTableStore.Open(new EmbeddedStoreOptions { Directory = Path.Combine(directory, "cold") });
-        Events = new TieredEventStore(Hot, Cold);
-        Watermarks = new WatermarkStore(Hot);
-        DeadLetters = new TableDeadLetterStore(Hot);
-        Waiter = new ConsistencyWaiter(Watermarks, Signal);
+        directory = settings.DataDirectory;
+        services = EventCenterGraph.Build(settings, bus);
+        Sources = services.GetRequiredService<SourceRegistry>();
+        Options = settings.Ingest;
+        Events = services.GetRequiredService<TieredEventStore>();
+        Watermarks = services.GetRequiredService<IWatermarkStore>();
+        DeadLetters = services.GetRequiredService<TableDeadLetterStore>();
+        Signal = services.GetRequiredService<WatermarkSignal>();
+        Waiter = services.GetRequiredService<ConsistencyWaiter>();
+        Counters = services.GetRequiredService<IngestCounters>();
+        Workers = services.GetRequiredService<IngestWorkerFactory>();
     }
 
     public IMessageBus Bus { get; }
@@ -40,32 +46,36 @@ internal sealed class IngestHarness : IAsyncDisposable
 
     public IngestOptions Options { get; }
 
-    public EmbeddedWideTableStore Hot { get; }
-
-    public EmbeddedWideTableStore Cold { get; }
-
     public TieredEventStore Events { get; }
 
-    public WatermarkStore Watermarks { get; }
+    public IWatermarkStore Watermarks { get; }
 
     public TableDeadLetterStore DeadLetters { get; }
 
-    public WatermarkSignal Signal { get; } = new();
+    public WatermarkSignal Signal { get; }
 
     public ConsistencyWaiter Waiter { get; }
 
-    public IngestCounters Counters { get; } = new();
+    public IngestCounters Counters { get; }
 
-    public static async Task<IngestHarness> StartAsync(IMessageBus bus, IEnumerable<SourceDefinition> sources, IngestOptions? options = null)
+    private IngestWorkerFactory Workers { get; }
+
+    public static async Task<IngestHarness> StartAsync(IMessageBus bus, IEnumerable<SourceDefinition> sources, IngestOptions? options = null, Uri? rabbitMqUri = null)
     {
         // Tests declare short bounds unless they set their own: idle sources advance within 100 ms, in-order data exactly.
         var quick = sources.Select(s => s with { MaxDelay = s.MaxDelay ?? TimeSpan.FromMilliseconds(100), MaxOutOfOrderness = s.MaxOutOfOrderness ?? TimeSpan.Zero });
-        var harness = new IngestHarness(bus, new SourceRegistry(quick), options ?? new IngestOptions
+        var harness = new IngestHarness(bus, new EventCenterSettings
         {
-            GroupId = UniqueName.For("ingest"),
-            MaxBatchWait = TimeSpan.FromMilliseconds(50),
-            IdlePartitionTimeout = TimeSpan.FromMilliseconds(300),
-            RetryDelay = TimeSpan.FromMilliseconds(50),
+            DataDirectory = Path.Combine(Path.GetTempPath(), UniqueName.For("ingest")),
+            Sources = [.. quick],
+            RabbitMqUri = rabbitMqUri,
+            Ingest = options ?? new IngestOptions
+            {
+                GroupId = UniqueName.For("ingest"),
+                MaxBatchWait = TimeSpan.FromMilliseconds(50),
+                IdlePartitionTimeout = TimeSpan.FromMilliseconds(300),
+                RetryDelay = TimeSpan.FromMilliseconds(50),
+            },
         });
         await harness.Events.EnsureTablesAsync();
         await harness.Watermarks.EnsureTableAsync();
@@ -76,7 +86,7 @@ internal sealed class IngestHarness : IAsyncDisposable
     /// <summary>Starts one more ingest worker (group member), optionally writing through <paramref name="writer"/>.</summary>
     public void StartWorker(IEventWriter? writer = null)
     {
-        var worker = new IngestWorker(Bus, Sources, writer ?? Events, Watermarks, DeadLetters, Options, NullLogger.Instance, Counters, Signal);
+        var worker = Workers.Create(writer: writer);
         var stop = new CancellationTokenSource();
         workers.Add((stop, worker.RunAsync(stop.Token)));
     }
@@ -110,8 +120,7 @@ internal sealed class IngestHarness : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await StopWorkersAsync();
-        await Hot.DisposeAsync();
-        await Cold.DisposeAsync();
+        await services.DisposeAsync();
         await Bus.DisposeAsync();
         try
         {

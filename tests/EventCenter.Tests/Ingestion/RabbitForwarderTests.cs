@@ -18,7 +18,7 @@ public sealed class RabbitForwarderTests(RabbitMqFixture rabbit)
     public async Task Every_published_message_is_stored_once_and_acknowledged_only_after_the_bus_has_it()
     {
         var queue = await rabbit.Server.DeclareDurableQueueAsync("fwd");
-        await using var harness = await StartHarnessAsync(queue);
+        await using var harness = await StartHarnessAsync(queue, new Uri(rabbit.Server.ConnectionString));
         await PublishAsync(rabbit.Server, queue, 0, 200);
         var forwarder = new RabbitForwarder(Options(rabbit.Server, queue), harness.Bus, harness.DeadLetters, NullLogger.Instance);
         using var stop = new CancellationTokenSource();
@@ -39,7 +39,7 @@ public sealed class RabbitForwarderTests(RabbitMqFixture rabbit)
         // Its own node: this test restarts it.
         await using var server = await RabbitMqServer.StartAsync();
         var queue = await server.DeclareDurableQueueAsync("fwd-restart");
-        await using var harness = await StartHarnessAsync(queue);
+        await using var harness = await StartHarnessAsync(queue, new Uri(server.ConnectionString));
         await PublishAsync(server, queue, 0, 150);
 
         // First run: every batch reaches the bus but the acknowledgement never happens (the process "dies"); the
@@ -79,11 +79,11 @@ public sealed class RabbitForwarderTests(RabbitMqFixture rabbit)
         Assert.Equal(0, harness.Counters.Conflicts);
     }
 
-    private static async Task<IngestHarness> StartHarnessAsync(string queue)
+    private static async Task<IngestHarness> StartHarnessAsync(string queue, Uri broker)
     {
         var bus = new EmbeddedMessageBus(new EmbeddedBusOptions { Directory = Path.Combine(Path.GetTempPath(), UniqueName.For("fwd-bus")) });
         await bus.CreateTopicAsync(queue, 2);
-        var harness = await IngestHarness.StartAsync(bus, [Source(queue)]);
+        var harness = await IngestHarness.StartAsync(bus, [Source(queue)], rabbitMqUri: broker);
         harness.StartWorker();
         return harness;
     }

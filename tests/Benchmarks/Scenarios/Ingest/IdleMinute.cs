@@ -4,7 +4,6 @@ using FeaturePlatform.EventCenter.Ingestion;
 using FeaturePlatform.EventCenter.Ingestion.Sources;
 using FeaturePlatform.Testing.Infrastructure;
 using FeaturePlatform.Testing.Kafka;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace FeaturePlatform.Benchmarks.Scenarios.Ingest;
 
@@ -21,9 +20,8 @@ internal static class IdleMinute
         var topic = UniqueName.For("idle");
         cluster.CreateTopic(topic, 16);
         var source = baseSource with { Topics = [topic] };
-        await using var center = await EventCenterFixture.CreateAsync(counting: true);
-        var worker = new IngestWorker(bus, new SourceRegistry([source]), center.Events, center.Watermarks, center.DeadLetters,
-            new IngestOptions { GroupId = UniqueName.For("idle") }, NullLogger.Instance, center.Counters, center.Signal);
+        await using var center = await EventCenterFixture.CreateAsync(bus, [source], counting: true);
+        var worker = center.CreateWorker(new IngestOptions { GroupId = UniqueName.For("idle") });
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var run = worker.RunAsync(stop.Token);
         try

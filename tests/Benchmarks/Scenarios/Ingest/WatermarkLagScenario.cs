@@ -3,10 +3,8 @@ using FeaturePlatform.Benchmarks.Harness;
 using FeaturePlatform.EventCenter.Adapters.Kafka;
 using FeaturePlatform.EventCenter.Consistency;
 using FeaturePlatform.EventCenter.Ingestion;
-using FeaturePlatform.EventCenter.Ingestion.Sources;
 using FeaturePlatform.Testing.Infrastructure;
 using FeaturePlatform.Testing.Kafka;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace FeaturePlatform.Benchmarks.Scenarios.Ingest;
 
@@ -35,9 +33,9 @@ internal sealed class WatermarkLagScenario : IBenchmarkScenario
         await using var bus = new KafkaMessageBus(new KafkaBusOptions { BootstrapServers = cluster.BootstrapServers, CreateTopics = false, SessionTimeout = TimeSpan.FromSeconds(6) });
         var busy = IngestWorkload.Source(busyTopic) with { MaxOutOfOrderness = OutOfOrderness, MaxDelay = MaxDelay };
         var quiet = IngestWorkload.Source(quietTopic) with { Name = "quiet", MaxDelay = MaxDelay };
-        await using var center = await EventCenterFixture.CreateAsync();
+        await using var center = await EventCenterFixture.CreateAsync(bus, [busy, quiet]);
         var ingest = new IngestOptions { GroupId = UniqueName.For("wm-lag"), MaxBatchWait = TimeSpan.FromMilliseconds(20), IdlePartitionTimeout = TimeSpan.FromMilliseconds(500) };
-        var worker = new IngestWorker(bus, new SourceRegistry([busy, quiet]), center.Events, center.Watermarks, center.DeadLetters, ingest, NullLogger.Instance, center.Counters, center.Signal);
+        var worker = center.CreateWorker(ingest);
         using var stop = new CancellationTokenSource();
         var run = worker.RunAsync(stop.Token);
         await using var producer = bus.CreateProducer();

@@ -4,8 +4,13 @@ using System.Text.Json;
 using FeaturePlatform.EventCenter.Consistency;
 using FeaturePlatform.EventCenter.Events;
 using FeaturePlatform.EventCenter.Ingestion.Sources;
-using FeaturePlatform.EventCenter.Adapters.Embedded.Storage;
-using FeaturePlatform.EventCenter.EventStorage;
+using FeaturePlatform.EventCenter.EventStorage.Tiering;
+using FeaturePlatform.EventCenter.Hosting;
+using FeaturePlatform.EventCenter.Ingestion.DeadLetters;
+using FeaturePlatform.Runtime.Hosting;
+using FeaturePlatform.Runtime.OnlineStore;
+using FeaturePlatform.Testing.Platform;
+using Microsoft.Extensions.DependencyInjection;
 using FeaturePlatform.EventCenter.Watermarks;
 using FeaturePlatform.PyBridge;
 using FeaturePlatform.PyBridge.Jobs;
@@ -57,13 +62,37 @@ internal static class RuntimeBench
         return dir;
     }
 
-    /// <summary>Stores one profile per user and <paramref name="events"/> orders (1 ms apart) in an embedded event store at <paramref name="directory"/>.</summary>
+    /// <summary>
+    /// The platform's graph over the event center in <paramref name="directory"/> (embedded hot and cold stores, the
+    /// embedded bus), built by <c>AddEventCenter</c> + <c>AddRuntime</c> as the host builds it; hosted services are not started.
+    /// </summary>
+    public static ServiceProvider Graph(string directory, IReadOnlyList<SourceDefinition>? sources = null, int cacheEntries = SettledStateCache.DefaultCapacity) =>
+        EventCenterGraph.Build(
+            new EventCenterSettings
+            {
+                DataDirectory = directory,
+                Sources = sources ?? [Orders, Profiles],
+                // A window reaching back far enough that the synthetic 2026 events are hot, as recent events are.
+                HotWindow = TimeSpan.FromDays(3650),
+            },
+            more: s => s.AddRuntime(new RuntimeSettings { JobsDirectory = directory, FetchTimeout = TimeSpan.FromSeconds(30), ReplayStateCacheEntries = cacheEntries }));
+
+    /// <summary>Creates the event center's and the runtime's tables in <paramref name="services"/>' stores.</summary>
+    public static async Task EnsureTablesAsync(IServiceProvider services, CancellationToken cancellationToken)
+    {
+        await services.GetRequiredService<TieredEventStore>().EnsureTablesAsync(cancellationToken);
+        await services.GetRequiredService<IWatermarkStore>().EnsureTableAsync(cancellationToken);
+        await services.GetRequiredService<TableDeadLetterStore>().EnsureTableAsync(cancellationToken);
+        await services.GetRequiredService<FeatureStore>().EnsureTableAsync(cancellationToken);
+        await services.GetRequiredService<JobErrorLog>().EnsureTableAsync(cancellationToken);
+    }
+
+    /// <summary>Stores one profile per user and <paramref name="events"/> orders (1 ms apart) in an embedded event center at <paramref name="directory"/>.</summary>
     public static async Task BuildStoreAsync(string directory, int events, Action<string> log, CancellationToken cancellationToken)
     {
-        await using var store = EmbeddedWideTableStore.Open(new EmbeddedStoreOptions { Directory = directory });
-        var tables = new EventStore(store);
-        await tables.EnsureTablesAsync(cancellationToken);
-        await new WatermarkStore(store).EnsureTableAsync(cancellationToken);
+        await using var services = Graph(directory);
+        await EnsureTablesAsync(services, cancellationToken);
+        var tables = services.GetRequiredService<TieredEventStore>();
         var users = UsersFor(events);
         var watch = Stopwatch.StartNew();
         for (var start = 0; start < users; start += 1000)
@@ -81,7 +110,7 @@ internal static class RuntimeBench
             }
         }
         // The ingest job would have advanced the sources' event-time watermarks past what it stored.
-        var watermarks = new WatermarkStore(store);
+        var watermarks = services.GetRequiredService<IWatermarkStore>();
         await watermarks.AdvanceEventTimeAsync("user_profile", T0 + events, cancellationToken);
         await watermarks.AdvanceEventTimeAsync("orders", T0 + events, cancellationToken);
         log($"stored {events:#,0} orders and {users:#,0} profiles in {watch.Elapsed.TotalSeconds:0.0} s");
@@ -91,19 +120,17 @@ internal static class RuntimeBench
     public static async Task<(long Events, double Seconds)> ReplayAsync(PythonHost host, string jobsDirectory, string storeDirectory, long from, long to,
         int shards, CancellationToken cancellationToken, int cacheEntries = SettledStateCache.DefaultCapacity)
     {
-        await using var store = EmbeddedWideTableStore.Open(new EmbeddedStoreOptions { Directory = storeDirectory });
-        var events = new EventStore(store);
-        var watermarks = new WatermarkStore(store);
-        var waiter = new ConsistencyWaiter(watermarks, new WatermarkSignal());
-        // As the runtime wires it: replay runs get their own settled-state cache.
-        var dataSource = EventCenterDataSource.Create(events, new ConsistentFetcher(events, waiter, new SourceRegistry([Orders, Profiles])), watermarks,
-            TimeSpan.FromSeconds(30), cacheEntries);
+        await using var services = Graph(storeDirectory, cacheEntries: cacheEntries);
+        var events = services.GetRequiredService<TieredEventStore>();
+        // The runtime's data source; replay runs get their own settled-state cache (ForRun).
+        var dataSource = services.GetRequiredService<EventCenterDataSource>();
+        var errors = services.GetRequiredService<JobErrorLog>();
         await using var loaded = await host.LoadJobAsync(Path.Combine(jobsDirectory, JobName + ".py"), dataSource, new JobOptions { WatchForChanges = false });
         var job = new RegisteredJob(loaded, enabled: false);
         var output = new CountingOutput();
         // One shard is a replay as RunManager runs it (one runner; its trigger reads time chunks in parallel). More shards
         // run side by side: while one waits on a fetch (GIL released), another runs Python.
-        var runners = Enumerable.Range(0, shards).Select(_ => new JobRunner(job, dataSource.ForRun(), [output], new JobErrorLog(store), NullLogger.Instance)).ToList();
+        var runners = Enumerable.Range(0, shards).Select(_ => new JobRunner(job, dataSource.ForRun(), [output], errors, NullLogger.Instance)).ToList();
         var span = (to - from) / shards;
         var watch = Stopwatch.StartNew();
         await Task.WhenAll(runners.Select((runner, i) => runner.RunAsync(
@@ -122,8 +149,8 @@ internal static class RuntimeBench
     /// <summary>Where replay time goes: raw scan events/s and direct as-of fetches/s (one thread each) over the same store.</summary>
     public static async Task<(double ScanPerSecond, double FetchPerSecond)> BreakdownAsync(string storeDirectory, int events, CancellationToken cancellationToken)
     {
-        await using var store = EmbeddedWideTableStore.Open(new EmbeddedStoreOptions { Directory = storeDirectory });
-        var tables = new EventStore(store);
+        await using var services = Graph(storeDirectory);
+        var tables = services.GetRequiredService<TieredEventStore>();
         var watch = Stopwatch.StartNew();
         long scanned = 0;
         await foreach (var _ in tables.ReplayAsync("orders", T0, T0 + events, cancellationToken))
@@ -131,8 +158,7 @@ internal static class RuntimeBench
             scanned++;
         }
         var scan = scanned / watch.Elapsed.TotalSeconds;
-        var waiter = new ConsistencyWaiter(new WatermarkStore(store), new WatermarkSignal());
-        var dataSource = new EventCenterDataSource(tables, new ConsistentFetcher(tables, waiter, new SourceRegistry([Orders, Profiles])), TimeSpan.FromSeconds(30));
+        var dataSource = services.GetRequiredService<EventCenterDataSource>();
         var users = UsersFor(events);
         var fetches = Math.Min(events, 100_000);
         watch.Restart();

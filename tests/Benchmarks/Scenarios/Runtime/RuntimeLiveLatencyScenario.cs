@@ -3,14 +3,10 @@ using System.Diagnostics;
 using System.Text;
 using FeaturePlatform.Benchmarks.Harness;
 using FeaturePlatform.EventCenter.Bus;
-using FeaturePlatform.EventCenter.Adapters.Embedded.Bus;
 using FeaturePlatform.EventCenter.Consistency;
 using FeaturePlatform.EventCenter.Ingestion;
-using FeaturePlatform.EventCenter.Ingestion.DeadLetters;
-using FeaturePlatform.EventCenter.Ingestion.Sources;
-using FeaturePlatform.EventCenter.Adapters.Embedded.Storage;
-using FeaturePlatform.EventCenter.EventStorage;
-using FeaturePlatform.EventCenter.Watermarks;
+using FeaturePlatform.EventCenter.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 using FeaturePlatform.PyBridge;
 using FeaturePlatform.PyBridge.Jobs;
 using FeaturePlatform.Runtime.Execution;
@@ -39,24 +35,16 @@ internal sealed class RuntimeLiveLatencyScenario : IBenchmarkScenario
         try
         {
             var orders = RuntimeBench.Orders with { Topics = ["orders"] };
-            var sources = new SourceRegistry([orders with { MaxDelay = TimeSpan.FromMilliseconds(20) }, RuntimeBench.Profiles with { Topics = ["user_profile"], MaxDelay = TimeSpan.FromMilliseconds(20) }]);
-            await using var store = EmbeddedWideTableStore.Open(new EmbeddedStoreOptions { Directory = Path.Combine(root, "store") });
-            var events = new EventStore(store);
-            var watermarks = new WatermarkStore(store);
-            var deadLetters = new TableDeadLetterStore(store);
-            var features = new FeatureStore(store);
-            var errors = new JobErrorLog(store);
-            await events.EnsureTablesAsync();
-            await watermarks.EnsureTableAsync();
-            await deadLetters.EnsureTableAsync();
-            await features.EnsureTableAsync();
-            await errors.EnsureTableAsync();
-            await using var bus = new EmbeddedMessageBus(new EmbeddedBusOptions { Directory = Path.Combine(root, "bus") });
+            await using var services = RuntimeBench.Graph(Path.Combine(root, "platform"),
+                [orders with { MaxDelay = TimeSpan.FromMilliseconds(20) }, RuntimeBench.Profiles with { Topics = ["user_profile"], MaxDelay = TimeSpan.FromMilliseconds(20) }]);
+            await RuntimeBench.EnsureTablesAsync(services, CancellationToken.None);
+            var features = services.GetRequiredService<FeatureStore>();
+            var errors = services.GetRequiredService<JobErrorLog>();
+            var bus = services.GetRequiredService<IMessageBus>();
             await bus.CreateTopicAsync("orders", 4);
             await bus.CreateTopicAsync("user_profile", 4);
-            var signal = new WatermarkSignal();
-            var waiter = new ConsistencyWaiter(watermarks, signal);
-            var dataSource = new EventCenterDataSource(events, new ConsistentFetcher(events, waiter, sources), TimeSpan.FromSeconds(30));
+            var waiter = services.GetRequiredService<ConsistencyWaiter>();
+            var dataSource = services.GetRequiredService<EventCenterDataSource>();
             await using var host = await PythonHost.StartAsync(new PythonHostOptions { CallTimeout = TimeSpan.FromSeconds(30) });
             var jobs = RuntimeBench.WriteJob();
             await using var loaded = await host.LoadJobAsync(Path.Combine(jobs, RuntimeBench.JobName + ".py"), dataSource, new JobOptions { WatchForChanges = false });
@@ -67,12 +55,12 @@ internal sealed class RuntimeLiveLatencyScenario : IBenchmarkScenario
             var runner = new JobRunner(new RegisteredJob(loaded, enabled: true), dataSource, [timing], errors, NullLogger.Instance);
 
             using var stop = new CancellationTokenSource();
-            var ingest = new IngestWorker(bus, sources, events, watermarks, deadLetters, new IngestOptions
+            var ingest = services.GetRequiredService<IngestWorkerFactory>().Create(new IngestOptions
             {
                 GroupId = "bench-ingest",
                 MaxBatchWait = TimeSpan.FromMilliseconds(double.Parse(Environment.GetEnvironmentVariable("FP_BENCH_INGEST_WAIT_MS") ?? "5", System.Globalization.CultureInfo.InvariantCulture)),
                 IdlePartitionTimeout = TimeSpan.FromMilliseconds(200),
-            }, NullLogger.Instance, new IngestCounters(), signal).RunAsync(stop.Token);
+            }).RunAsync(stop.Token);
             var delivered = new ConcurrentDictionary<string, long>();
             var live = runner.RunAsync(new StampingTrigger(new LiveTrigger(bus, orders, "bench-job", Enum.Parse<ConsistencyLevel>(Environment.GetEnvironmentVariable("FP_BENCH_LIVE_LEVEL") ?? "TriggerStrong"), waiter,
                 new LiveTriggerOptions { MaxBatchMessages = 100, MaxBatchWait = TimeSpan.FromMilliseconds(5) }), delivered), stop.Token);
