@@ -1,5 +1,4 @@
 using System.Diagnostics.Metrics;
-using FeaturePlatform.EventCenter.Hosting;
 using FeaturePlatform.EventCenter.Ingestion;
 using FeaturePlatform.EventCenter.Ingestion.Formats;
 using FeaturePlatform.EventCenter.Ingestion.Sources;
@@ -11,7 +10,7 @@ namespace FeaturePlatform.EventCenter.Diagnostics;
 
 /// <summary>
 /// The event center's instruments on meter <see cref="MeterName"/>: ingest counts in total and per source, forwarder
-/// counts per queue, tiered reads, and per-source gauges (watermark age, messages not yet ingested) read before a scrape.
+/// tiered reads, and per-source gauges (watermark age, messages not yet ingested) read before a scrape.
 /// </summary>
 public sealed class EventCenterMetrics : IMetricsRefresh
 {
@@ -25,7 +24,7 @@ public sealed class EventCenterMetrics : IMetricsRefresh
     private volatile IReadOnlyList<SourceProgress> progress = [];
 
     /// <summary>Creates the instruments.</summary>
-    public EventCenterMetrics(IMeterFactory meters, IngestCounters ingest, IngestionProgress ingestion, TieredEventStore events,
+    public EventCenterMetrics(IMeterFactory meters, IngestCounters ingest, TieredEventStore events,
         SourceRegistry sources, SourceProgressReader progressReader, TimeProvider clock, ILogger<EventCenterMetrics> logger)
     {
         ArgumentNullException.ThrowIfNull(meters);
@@ -49,12 +48,6 @@ public sealed class EventCenterMetrics : IMetricsRefresh
         meter.CreateObservableCounter("eventcenter.ingest.housekeeping",
             () => Enum.GetValues<HousekeepingKind>().Select(k => new Measurement<long>(ingest.Housekeeping(k), new KeyValuePair<string, object?>("kind", k.ToString().ToLowerInvariant()))),
             description: "Connector housekeeping messages recognised (not events, not dead letters), by kind.");
-        meter.CreateObservableCounter("eventcenter.forwarder.forwarded", () => PerQueue(ingestion, f => f.Forwarded),
-            description: "Messages a RabbitMQ forwarder put on the bus and acknowledged, by queue.");
-        meter.CreateObservableCounter("eventcenter.forwarder.dead_letters", () => PerQueue(ingestion, f => f.DeadLettered),
-            description: "Messages a RabbitMQ forwarder could never deliver: dead-lettered and acknowledged, by queue.");
-        meter.CreateObservableCounter("eventcenter.forwarder.reconnects", () => PerQueue(ingestion, f => f.Reconnects),
-            description: "Times a RabbitMQ forwarder reconnected, by queue.");
         var tiering = events.Counters;
         meter.CreateObservableCounter("eventcenter.reads", () => new[]
         {
@@ -101,9 +94,6 @@ public sealed class EventCenterMetrics : IMetricsRefresh
 
     private static IEnumerable<Measurement<long>> PerSource(IngestCounters ingest, SourceCount what) =>
         ingest.BySource(what).Select(kv => new Measurement<long>(kv.Value, Tag(kv.Key)));
-
-    private static IEnumerable<Measurement<long>> PerQueue(IngestionProgress ingestion, Func<Ingestion.Forwarding.ForwarderStatus, long> value) =>
-        ingestion.Forwarders.Select(f => new Measurement<long>(value(f), new KeyValuePair<string, object?>("queue", f.Queue)));
 
     private static KeyValuePair<string, object?> Tag(string source) => new("source", source);
 }

@@ -5,6 +5,7 @@ using FeaturePlatform.EventCenter.Adapters.HBase;
 using FeaturePlatform.EventCenter.Adapters.SourceDatabases;
 using FeaturePlatform.EventCenter.Bus;
 using FeaturePlatform.EventCenter.Adapters.Kafka;
+using FeaturePlatform.EventCenter.Adapters.RabbitMq;
 using FeaturePlatform.EventCenter.Consistency;
 using FeaturePlatform.EventCenter.Correction;
 using FeaturePlatform.EventCenter.Ingestion;
@@ -82,7 +83,7 @@ public static class EventCenterServices
         services.AddSingleton<Diagnostics.IMetricsRefresh>(sp => sp.GetRequiredService<Diagnostics.EventCenterMetrics>());
         services.AddHostedService(sp => sp.GetRequiredService<EventCenterStartup>());
         services.AddHostedService<IngestService>();
-        services.AddHostedService<ForwarderService>();
+        services.AddRabbitMqForwarders(settings.RabbitMqUri);
         services.AddHostedService<RetentionService>();
         services.AddHostedService<CorrectionService>();
         services.AddHostedService<StorageProbeService>();

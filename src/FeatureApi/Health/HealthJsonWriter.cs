@@ -1,6 +1,8 @@
 using System.Text.Json;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
+using FeaturePlatform.EventCenter.Diagnostics;
+
 namespace FeaturePlatform.FeatureApi.Health;
 
 /// <summary>
@@ -41,7 +43,7 @@ internal static class HealthJsonWriter
             json.WriteNumber("durationMs", Math.Round(entry.Duration.TotalMilliseconds, 1));
             // Details only of the external-system checks, whose data the checks build for clients (kind, server, counts,
             // causes); the others' data may hold internals (paths, tracebacks) and stay in the server's logs.
-            if (entry.Data.Count > 0 && entry.Tags.Contains(PlatformDefaultsTags.External))
+            if (entry.Data.Count > 0 && entry.Tags.Contains(ExternalSystemChecks.ExternalTag))
             {
                 json.WritePropertyName("data");
                 // Data holds strings, numbers and string arrays the checks put there (kinds, servers, counts, causes).
@@ -52,11 +54,4 @@ internal static class HealthJsonWriter
         json.WriteEndObject();
         json.WriteEndObject();
     }
-}
-
-/// <summary>Health check tags.</summary>
-public static class PlatformDefaultsTags
-{
-    /// <summary>Checks of one external system (a store, the bus, RabbitMQ, source databases): their details reach clients.</summary>
-    public const string External = "external";
 }

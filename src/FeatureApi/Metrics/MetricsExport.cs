@@ -20,7 +20,8 @@ public static class MetricsExport
         builder.Services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService("featureplatform"))
             .WithMetrics(metrics => metrics
-                .AddMeter(EventCenterMetrics.MeterName, RuntimeMetrics.MeterName, ApiMetrics.MeterName)
+                // The platform's meters and every adapter's (FeaturePlatform.HBase, .Kafka, .Embedded, .RabbitMq, .SourceDatabases).
+                .AddMeter(EventCenterMetrics.MeterName, RuntimeMetrics.MeterName, ApiMetrics.MeterName, "FeaturePlatform.*")
                 .AddPrometheusExporter(options => options.ScrapeResponseCacheDurationMilliseconds = 0));
         return builder;
     }

@@ -76,6 +76,11 @@ public sealed partial class MetricsTests(PlatformFactory factory) : IClassFixtur
         Assert.Single(Samples(text, "eventcenter_source_pending_messages", ("source", "orders")));
         Assert.Contains("# TYPE eventcenter_ingest_messages_total counter", text, StringComparison.Ordinal);
 
+        // The adapters' own meters: the embedded databases' sizes (hot, cold, bus) and their storage faults.
+        Assert.True(Sum(text, "embedded_database_size_bytes", ("database", "hot")) > 0, text);
+        Assert.True(Sum(text, "embedded_database_size_bytes", ("database", "bus")) > 0, text);
+        Assert.Single(Samples(text, "embedded_storage_faults"));
+
         // Per job: events, results and the live lag.
         Assert.True(Sum(text, "runtime_job_results_total", ("job", "order_stats_30d"), ("mode", "live")) >= 1, text);
         Assert.True(Sum(text, "runtime_job_batch_duration_seconds_count", ("job", "order_stats_30d"), ("mode", "live")) >= 1, text);

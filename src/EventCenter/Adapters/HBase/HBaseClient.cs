@@ -11,13 +11,18 @@ namespace FeaturePlatform.EventCenter.Adapters.HBase;
 internal sealed class HBaseClient : IAsyncDisposable
 {
     private readonly HBaseOptions options;
+    private readonly HBaseMetrics? metrics;
+    private readonly string role;
 
-    public HBaseClient(HBaseOptions options)
+    public HBaseClient(HBaseOptions options, HBaseMetrics? metrics = null, string role = "")
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         this.options = options;
+        this.metrics = metrics;
+        this.role = role;
         Pool = new HBaseConnectionPool(options);
+        metrics?.Observe(role, this);
     }
 
     public HBaseOptions Options => options;
@@ -31,6 +36,27 @@ internal sealed class HBaseClient : IAsyncDisposable
 
     /// <summary>Runs a call that returns a result.</summary>
     public async ValueTask<T> ExecuteAsync<TState, T>(
+        TState state, Func<THBaseService.Client, TState, CancellationToken, Task<T>> call, bool idempotent, CancellationToken cancellationToken)
+    {
+        if (metrics is null)
+        {
+            return await ExecuteWithRetriesAsync(state, call, idempotent, cancellationToken).ConfigureAwait(false);
+        }
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var succeeded = false;
+        try
+        {
+            var result = await ExecuteWithRetriesAsync(state, call, idempotent, cancellationToken).ConfigureAwait(false);
+            succeeded = true;
+            return result;
+        }
+        finally
+        {
+            metrics.Record(role, started, succeeded);
+        }
+    }
+
+    private async ValueTask<T> ExecuteWithRetriesAsync<TState, T>(
         TState state, Func<THBaseService.Client, TState, CancellationToken, Task<T>> call, bool idempotent, CancellationToken cancellationToken)
     {
         for (var attempt = 0; ; attempt++)

@@ -25,9 +25,9 @@ public sealed partial class HBaseWideTableStore : IWideTableStore
 
     /// <summary>Creates the store; connections are opened on first use.</summary>
     /// <exception cref="ArgumentException">An option is invalid.</exception>
-    public HBaseWideTableStore(HBaseOptions options)
+    public HBaseWideTableStore(HBaseOptions options, HBaseMetrics? metrics = null, string role = "")
     {
-        client = new HBaseClient(options);
+        client = new HBaseClient(options, metrics, role);
     }
 
     /// <summary>The options in use.</summary>

@@ -12,13 +12,15 @@ internal sealed class KafkaBusConsumer : IBusConsumer
     private readonly IConsumer<byte[]?, byte[]> consumer;
     private readonly KafkaClientThread thread;
     private readonly TimeSpan operationTimeout;
+    private readonly KafkaMetrics? metrics;
     private readonly Lock gate = new();
     private Task? closed;
 
-    public KafkaBusConsumer(string groupId, ConsumerConfig config, IReadOnlyList<string> topics, TimeSpan operationTimeout)
+    public KafkaBusConsumer(string groupId, ConsumerConfig config, IReadOnlyList<string> topics, TimeSpan operationTimeout, KafkaMetrics? metrics = null)
     {
         GroupId = groupId;
         this.operationTimeout = operationTimeout;
+        this.metrics = metrics;
         consumer = new ConsumerBuilder<byte[]?, byte[]>(config).Build();
         consumer.Subscribe(topics);
         thread = new KafkaClientThread("kafka-consumer " + groupId);
@@ -82,6 +84,7 @@ internal sealed class KafkaBusConsumer : IBusConsumer
                 messages.Add(ToBus(result));
             }
             cancellationToken.ThrowIfCancellationRequested();
+            metrics?.Consumed(messages);
             return (IReadOnlyList<BusMessage>)messages;
         }, cancellationToken));
     }

@@ -8,7 +8,7 @@ namespace FeaturePlatform.EventCenter.Adapters.Kafka;
 /// not, a <see cref="BusProduceException"/> says per message whether it was delivered, refused for good (too large,
 /// invalid, not authorised) or failed for a reason a retry may cure.
 /// </summary>
-internal sealed class KafkaBusProducer(ProducerConfig config) : IBusProducer
+internal sealed class KafkaBusProducer(ProducerConfig config, KafkaMetrics? metrics = null) : IBusProducer
 {
     private readonly IProducer<byte[]?, byte[]> producer = new ProducerBuilder<byte[]?, byte[]>(config).Build();
 
@@ -23,10 +23,13 @@ internal sealed class KafkaBusProducer(ProducerConfig config) : IBusProducer
         try
         {
             var results = await Task.WhenAll(deliveries);
+            metrics?.Produced(topic, results.Length, 0);
             return results.Select(r => new BusPosition(r.Topic, r.Partition.Value, r.Offset.Value)).ToArray();
         }
         catch (ProduceException<byte[]?, byte[]> e)
         {
+            var delivered = deliveries.Count(d => d.IsCompletedSuccessfully);
+            metrics?.Produced(topic, delivered, deliveries.Length - delivered);
             // Every task has completed (WhenAll waits for all): report each message's own outcome.
             throw new BusProduceException(topic, [.. deliveries.Select(Outcome)], e);
         }

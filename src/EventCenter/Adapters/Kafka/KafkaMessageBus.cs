@@ -14,10 +14,12 @@ public sealed class KafkaMessageBus : IMessageBus
     private readonly KafkaTopics topics;
     private readonly Lock offsetsGate = new();
     private IConsumer<byte[]?, byte[]>? offsetsConsumer;
+    private readonly KafkaMetrics? metrics;
 
     /// <summary>Connects to the cluster in <paramref name="options"/>.</summary>
-    public KafkaMessageBus(KafkaBusOptions options)
+    public KafkaMessageBus(KafkaBusOptions options, KafkaMetrics? metrics = null)
     {
+        this.metrics = metrics;
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         this.options = options;
@@ -83,7 +85,7 @@ public sealed class KafkaMessageBus : IMessageBus
         EnableIdempotence = true,
         LingerMs = (tuning?.Linger ?? options.Linger).TotalMilliseconds,
         MessageTimeoutMs = (int)options.OperationTimeout.TotalMilliseconds,
-    }));
+    }), metrics);
 
     /// <inheritdoc />
     public IBusConsumer CreateConsumer(string groupId, IReadOnlyList<string> topics) => CreateConsumer(groupId, topics, new BusLatencyTuning());
@@ -105,7 +107,7 @@ public sealed class KafkaMessageBus : IMessageBus
             HeartbeatIntervalMs = Math.Max(100, (int)options.SessionTimeout.TotalMilliseconds / 10),
             FetchWaitMaxMs = (int)Math.Max(1, (tuning?.MaxFetchWait ?? DefaultMaxFetchWait).TotalMilliseconds),
         });
-        return new KafkaBusConsumer(groupId, config, topics, options.OperationTimeout);
+        return new KafkaBusConsumer(groupId, config, topics, options.OperationTimeout, metrics);
     }
 
     /// <inheritdoc />

@@ -2,7 +2,7 @@ using System.Net.Sockets;
 using FeaturePlatform.EventCenter.Hosting;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
-namespace FeaturePlatform.FeatureApi.Health;
+namespace FeaturePlatform.EventCenter.Adapters.RabbitMq;
 
 /// <summary>
 /// The RabbitMQ broker (forwarders, outputs, call answers): Degraded when its port refuses connections or a forwarder

@@ -3,16 +3,16 @@ using FeaturePlatform.EventCenter.Ingestion.DeadLetters;
 using FeaturePlatform.EventCenter.Ingestion.Sources;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using FeaturePlatform.EventCenter.Adapters.RabbitMq;
+using FeaturePlatform.EventCenter.Hosting;
 
-namespace FeaturePlatform.EventCenter.Hosting;
+namespace FeaturePlatform.EventCenter.Adapters.RabbitMq;
 
 /// <summary>
 /// Runs one RabbitMQ forwarder per source with a RabbitMQ queue, until shutdown; each knows its source (to key
 /// messages by entity) and is watched by <see cref="IngestionProgress"/>.
 /// </summary>
 internal sealed class ForwarderService(
-    EventCenterSettings settings,
+    Uri broker,
     EventCenterStartup startup,
     IMessageBus bus,
     SourceRegistry sources,
@@ -30,7 +30,7 @@ internal sealed class ForwarderService(
         }
         await startup.Ready.WaitAsync(stoppingToken);
         var forwarders = forwarded.Select(source => new RabbitForwarder(
-            new RabbitForwarderOptions { Uri = settings.RabbitMqUri!, Queue = source.RabbitQueue!, Topic = source.EffectiveTopics[0], Source = source },
+            new RabbitForwarderOptions { Uri = broker, Queue = source.RabbitQueue!, Topic = source.EffectiveTopics[0], Source = source },
             bus,
             deadLetters,
             logger,

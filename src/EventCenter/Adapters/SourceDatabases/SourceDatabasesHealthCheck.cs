@@ -1,7 +1,7 @@
 using FeaturePlatform.EventCenter.SourceDb;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
-namespace FeaturePlatform.FeatureApi.Health;
+namespace FeaturePlatform.EventCenter.Adapters.SourceDatabases;
 
 /// <summary>
 /// The source databases (systems of record behind CDC sources): Degraded when one does not answer — only no-delay reads

@@ -1,21 +1,18 @@
-using FeaturePlatform.EventCenter.Bus;
-using FeaturePlatform.EventCenter.Hosting;
 using FeaturePlatform.EventCenter.Ingestion.Sources;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
-namespace FeaturePlatform.FeatureApi.Health;
+namespace FeaturePlatform.EventCenter.Bus;
 
-/// <summary>The message bus (embedded or Kafka): healthy when it tells the end offsets of the sources' topics.</summary>
-public sealed class BusHealthCheck(IMessageBus bus, BusSettings settings, SourceRegistry sources) : IHealthCheck
+/// <summary>
+/// The message bus, registered by its adapter with what describes it (<paramref name="description"/>): healthy when it tells
+/// the end offsets of the sources' topics.
+/// </summary>
+public sealed class BusHealthCheck(IMessageBus bus, SourceRegistry sources, IReadOnlyDictionary<string, object> description) : IHealthCheck
 {
     /// <inheritdoc />
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
-        var data = new Dictionary<string, object> { ["kind"] = settings.Kind.ToString().ToLowerInvariant() };
-        if (settings.BootstrapServers is { } servers)
-        {
-            data["bootstrapServers"] = servers;
-        }
+        var data = new Dictionary<string, object>(description);
         var missing = new List<string>();
         try
         {
