@@ -20,6 +20,7 @@ internal static class ScenarioRegistry
         new Scenarios.Runtime.RuntimeReplayScenario(),
         new Scenarios.Runtime.RuntimeScaleOutScenario(),
         new Scenarios.Runtime.RuntimeLiveLatencyScenario(),
+        new Scenarios.Runtime.RuntimeLiveThroughputScenario(),
         new Scenarios.Calls.RequestPollScenario(),
         new Scenarios.Api.ApiLookupScenario(),
     ];

@@ -25,7 +25,7 @@ public sealed class JobCallerTests(PythonHostFixture python)
         harness.StartIngest();
         var live = new CollectingOutput();
         var liveRunner = new JobRunner(job, harness.DataSource, [live], harness.Errors, NullLogger.Instance);
-        var trigger = new LiveTrigger(bus, RuntimeHarness.Orders, UniqueName.For("job"), ConsistencyLevel.TriggerStrong, harness.Waiter,
+        var trigger = new LiveTrigger(bus, RuntimeHarness.Orders, UniqueName.For("job"), ConsistencyLevel.TriggerStrong, harness.Waiter, harness.Events,
             new LiveTriggerOptions { MaxBatchWait = TimeSpan.FromMilliseconds(20) });
         harness.Run(ct => liveRunner.RunAsync(trigger, ct));
 

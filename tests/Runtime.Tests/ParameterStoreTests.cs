@@ -31,7 +31,7 @@ public sealed class ParameterStoreTests(PythonHostFixture python)
         harness.StartIngest();
         var output = new CollectingOutput();
         var runner = new JobRunner(job, harness.DataSource, [output], harness.Errors, NullLogger.Instance);
-        var trigger = new LiveTrigger(bus, orders, UniqueName.For("job"), ConsistencyLevel.Eventual, harness.Waiter,
+        var trigger = new LiveTrigger(bus, orders, UniqueName.For("job"), ConsistencyLevel.Eventual, harness.Waiter, harness.Events,
             new LiveTriggerOptions { MaxBatchWait = TimeSpan.FromMilliseconds(20) });
         harness.Run(ct => runner.RunAsync(trigger, ct));
         await using var producer = bus.CreateProducer();

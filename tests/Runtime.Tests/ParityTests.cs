@@ -48,7 +48,7 @@ public sealed class ParityTests(PythonHostFixture python, KafkaFixture kafka)
 
         var live = new CollectingOutput();
         var liveRunner = new JobRunner(job, harness.DataSource, [live, harness.Features], harness.Errors, NullLogger.Instance);
-        var trigger = new LiveTrigger(bus, orders, UniqueName.For("job"), ConsistencyLevel.TriggerStrong, harness.Waiter,
+        var trigger = new LiveTrigger(bus, orders, UniqueName.For("job"), ConsistencyLevel.TriggerStrong, harness.Waiter, harness.Events,
             new LiveTriggerOptions { MaxBatchMessages = 50, MaxBatchWait = TimeSpan.FromMilliseconds(20) });
         harness.Run(ct => liveRunner.RunAsync(trigger, ct));
 

@@ -52,6 +52,7 @@ public sealed class PoisonEventTests(PythonHostFixture python)
         var bus = new EmbeddedMessageBus(new EmbeddedBusOptions { Directory = Path.Combine(Path.GetTempPath(), UniqueName.For("poison-bus")) });
         await bus.CreateTopicAsync("orders", 1);
         await using var harness = await RuntimeHarness.StartAsync(bus, RuntimeHarness.Orders);
+        harness.StartIngest(); // the live trigger runs what ingestion stored
         await using var jobs = await StoredEvents.LoadJobsAsync(python, harness.DataSource, ("poison", RunTestJobs.Poison));
         var job = jobs.Find("poison")!;
         var group = UniqueName.For("poison-group");
@@ -64,7 +65,7 @@ public sealed class PoisonEventTests(PythonHostFixture python)
         }
         var first = new CollectingOutput();
         var firstRunner = new JobRunner(job, harness.DataSource, [first], harness.Errors, NullLogger.Instance);
-        var firstTrigger = new AcknowledgeCountingTrigger(new LiveTrigger(bus, RuntimeHarness.Orders, group, ConsistencyLevel.Eventual, harness.Waiter, options));
+        var firstTrigger = new AcknowledgeCountingTrigger(new LiveTrigger(bus, RuntimeHarness.Orders, group, ConsistencyLevel.Eventual, harness.Waiter, harness.Events, options));
         using (var stop = new CancellationTokenSource())
         {
             var running = firstRunner.RunAsync(firstTrigger, stop.Token);
@@ -86,7 +87,7 @@ public sealed class PoisonEventTests(PythonHostFixture python)
         }
         var second = new CollectingOutput();
         var secondRunner = new JobRunner(job, harness.DataSource, [second], harness.Errors, NullLogger.Instance);
-        var secondTrigger = new AcknowledgeCountingTrigger(new LiveTrigger(bus, RuntimeHarness.Orders, group, ConsistencyLevel.Eventual, harness.Waiter, options));
+        var secondTrigger = new AcknowledgeCountingTrigger(new LiveTrigger(bus, RuntimeHarness.Orders, group, ConsistencyLevel.Eventual, harness.Waiter, harness.Events, options));
         using (var stop = new CancellationTokenSource())
         {
             var running = secondRunner.RunAsync(secondTrigger, stop.Token);

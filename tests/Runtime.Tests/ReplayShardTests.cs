@@ -16,13 +16,13 @@ public sealed class ReplayShardTests(PythonHostFixture python, KafkaFixture kafk
     [Fact]
     public void Split_covers_the_range_with_adjacent_chunks()
     {
-        var shards = ReplayShardCoordinator.Split("r", "j", "s", 100, 1_101, 4);
+        var shards = ReplayShardCoordinator.Split("r", "j", ["s"], 100, 1_101, 4);
         Assert.Equal(4, shards.Count);
         Assert.Equal(100, shards[0].From);
         Assert.Equal(1_101, shards[^1].To);
         Assert.All(shards.Zip(shards.Skip(1)), p => Assert.Equal(p.First.To, p.Second.From));
-        Assert.Equal(3, ReplayShardCoordinator.Split("r", "j", "s", 0, 3, 8).Count);
-        Assert.Throws<ArgumentException>(() => ReplayShardCoordinator.Split("r", "j", "s", 5, 5, 2));
+        Assert.Equal(3, ReplayShardCoordinator.Split("r", "j", ["s"], 0, 3, 8).Count);
+        Assert.Throws<ArgumentException>(() => ReplayShardCoordinator.Split("r", "j", ["s"], 5, 5, 2));
     }
 
     [Fact]
@@ -55,7 +55,7 @@ public sealed class ReplayShardTests(PythonHostFixture python, KafkaFixture kafk
             "both workers joined the group");
 
         var coordinator = new ReplayShardCoordinator(bus, topics);
-        var shards = ReplayShardCoordinator.Split("run1", job.Name, "orders", t0, t0 + Events * 10, 8);
+        var shards = ReplayShardCoordinator.Split("run1", job.Name, ["orders"], t0, t0 + Events * 10, 8);
         await coordinator.PublishAsync(shards);
         var completions = await coordinator.WaitForCompletionAsync("run1", shards.Count, TimeSpan.FromSeconds(90));
 

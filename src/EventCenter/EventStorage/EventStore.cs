@@ -43,4 +43,11 @@ public sealed class EventStore : IEventStore
     /// <inheritdoc />
     public ValueTask<ChangeEvent?> GetByIdAsync(string source, string eventId, CancellationToken cancellationToken = default) =>
         _tables.GetByIdAsync(source, eventId, cancellationToken);
+
+    /// <inheritdoc />
+    public async ValueTask<IReadOnlyList<ChangeEvent?>> GetByIdsAsync(string source, IReadOnlyList<string> eventIds, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(eventIds);
+        return await _tables.GetByIdsAsync(source, eventIds, cancellationToken);
+    }
 }

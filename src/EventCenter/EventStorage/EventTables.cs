@@ -208,6 +208,38 @@ internal sealed class EventTables
         return main is null ? null : Decode(main);
     }
 
+    /// <summary>The events with these ids (one multi-get on the id index, one on the main table); null where none is stored.</summary>
+    public async ValueTask<ChangeEvent?[]> GetByIdsAsync(string source, IReadOnlyList<string> eventIds, CancellationToken cancellationToken)
+    {
+        var found = new ChangeEvent?[eventIds.Count];
+        if (eventIds.Count == 0)
+        {
+            return found;
+        }
+        var ids = await _store.GetManyAsync(_options.IdIndex, [.. eventIds.Select(id => new Get(Keys.IdKey(source, id)))], cancellationToken);
+        var at = new List<(int Index, byte[] MainKey)>(ids.Count);
+        for (var i = 0; i < ids.Count; i++)
+        {
+            if (ids[i] is { } id)
+            {
+                at.Add((i, FirstValue(id)));
+            }
+        }
+        if (at.Count == 0)
+        {
+            return found;
+        }
+        var rows = await _store.GetManyAsync(_options.Main, [.. at.Select(a => new Get(a.MainKey))], cancellationToken);
+        for (var k = 0; k < at.Count; k++)
+        {
+            if (rows[k] is { } row)
+            {
+                found[at[k].Index] = Decode(row);
+            }
+        }
+        return found;
+    }
+
     /// <summary>Main rows for these keys, in order; missing rows are skipped.</summary>
     public async ValueTask<List<ChangeEvent>> GetMainRowsAsync(IReadOnlyList<byte[]> mainKeys, CancellationToken cancellationToken)
     {

@@ -23,6 +23,12 @@ public interface IEventReader
 
     /// <summary>The event with this id in this source, or null.</summary>
     ValueTask<ChangeEvent?> GetByIdAsync(string source, string eventId, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The events with these ids in this source, in the order of <paramref name="eventIds"/>; null where none is stored.
+    /// One round trip per table (not one per id): the live trigger loads a whole batch's stored events with it.
+    /// </summary>
+    ValueTask<IReadOnlyList<ChangeEvent?>> GetByIdsAsync(string source, IReadOnlyList<string> eventIds, CancellationToken cancellationToken = default);
 }
 
 /// <summary>Helpers over <see cref="IEventReader"/>.</summary>

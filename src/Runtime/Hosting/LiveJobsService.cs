@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using FeaturePlatform.EventCenter.Bus;
 using FeaturePlatform.EventCenter.Consistency;
+using FeaturePlatform.EventCenter.EventStorage;
 using FeaturePlatform.EventCenter.Ingestion.Sources;
 using FeaturePlatform.EventCenter.Watermarks;
 using FeaturePlatform.EventCenter.Resilience;
@@ -36,6 +37,7 @@ public sealed class LiveJobsService(
     IMessageBus bus,
     SourceRegistry sources,
     ConsistencyWaiter waiter,
+    IEventReader events,
     JobErrorLog errors,
     JobSwitchStore switches,
     IWatermarkStore watermarks,
@@ -204,7 +206,7 @@ public sealed class LiveJobsService(
             var runner = new JobRunner(job, startup.DataSource, outputs, errors, logger, metrics: metrics, mode: RunMode.Live);
             status.Current = runner.Counters;
             logger.LogInformation("Job {Job} runs live on {Source} (group {Group}, {Consistency})", job.Name, source.Name, status.GroupId, level);
-            var trigger = new LiveTrigger(bus, source, status.GroupId, level, waiter, settings.Live.ToOptions());
+            var trigger = new LiveTrigger(bus, source, status.GroupId, level, waiter, events, settings.Live.ToOptions());
             // Stopping ends the trigger after the running batch; only host shutdown cancels the batch itself.
             await runner.RunAsync(new StoppableTrigger(trigger, stop, status.Progress.Completed), stoppingToken);
             logger.LogInformation("Job {Job} stopped running live on {Source}", job.Name, source.Name);

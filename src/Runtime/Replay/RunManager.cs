@@ -38,7 +38,10 @@ public sealed class RunManager(
 
     /// <summary>Accepts a run and starts it in the background; returns its id.</summary>
     /// <exception cref="KeyNotFoundException">No job has that name.</exception>
-    /// <exception cref="ArgumentException">The time range is empty, the job has no trigger source, or the input is unknown.</exception>
+    /// <exception cref="ArgumentException">
+    /// The time range is empty, the job has no trigger source, the input is unknown, or (a
+    /// <see cref="RunSourceException"/>) the input names a source that is not one of the job's triggers.
+    /// </exception>
     /// <exception cref="FileNotFoundException">The sample table does not exist.</exception>
     public Task<string> StartAsync(RunRequest request, CancellationToken cancellationToken = default)
     {
@@ -57,7 +60,7 @@ public sealed class RunManager(
             default:
                 throw new ArgumentException($"Unknown run input {request.Input?.GetType().Name ?? "null"}.", nameof(request));
         }
-        _ = SourceOf(job, request.Input);
+        _ = SourcesOf(job, request.Input);
         var now = clock.GetUtcNow();
         var id = $"run-{now:yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("N")[..8]}";
         var directory = request.ResultDirectory ?? (options.ResultRoot is { } root ? Path.Combine(root, id) : null);
@@ -139,19 +142,20 @@ public sealed class RunManager(
                 await RunSummaryFile.WriteAsync(directory, run.Snapshot(clock.GetUtcNow()), CancellationToken.None);
                 refreshing = RefreshSummaryAsync(run, directory, stopRefresh.Token);
             }
-            var source = SourceOf(run.Job, run.Request.Input);
+            var sources = SourcesOf(run.Job, run.Request.Input);
             outputs = (run.Request.Outputs ?? defaultOutputs)?.Invoke(new RunContext(run.Id, run.Job, run.ResultDirectory)) ?? [];
             // Each run its own data source: a cache of settled states lives exactly as long as the run.
             var runner = new JobRunner(run.Job, (dataSource as IRunScopedDataSource)?.ForRun() ?? dataSource, outputs, errors, runnerLogger, clock, metrics, RunMode.Replay);
             switch (run.Request.Input)
             {
                 case TimeRangeInput range:
-                    var replay = new ReplayTrigger(events, source, range.From, range.To, range.Options);
+                    var replay = new ReplayTrigger(events, sources, range.From, range.To, range.Options);
                     run.Started(replay.Description, runner.Counters, null, null, clock.GetUtcNow());
-                    await RunReplayAsync(run, runner, replay, source, range, stop.Token);
+                    await RunReplayAsync(run, runner, replay, sources, range, stop.Token);
                     break;
                 case SampleTableInput table:
-                    var sample = await SampleTableTrigger.OpenAsync(events, source, table.Path, table.Options, stop.Token);
+                    // A sample row names an entity of one source: the named one, else the job's first trigger.
+                    var sample = await SampleTableTrigger.OpenAsync(events, sources[0], table.Path, table.Options, stop.Token);
                     run.Started(sample.Description, runner.Counters, sample.EstimatedTotal, sample, clock.GetUtcNow());
                     await runner.RunAsync(sample, stop.Token);
                     break;
@@ -205,7 +209,7 @@ public sealed class RunManager(
             status.Progress.EventsDone, status.Progress.Results, status.Progress.Errors);
     }
 
-    private async Task RunReplayAsync(Run run, JobRunner runner, ReplayTrigger replay, string source, TimeRangeInput range, CancellationToken cancellationToken)
+    private async Task RunReplayAsync(Run run, JobRunner runner, ReplayTrigger replay, IReadOnlyList<string> sources, TimeRangeInput range, CancellationToken cancellationToken)
     {
         if (!options.CountReplayEvents)
         {
@@ -213,7 +217,7 @@ public sealed class RunManager(
             return;
         }
         using var stopCount = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var counting = CountAsync(run, source, range, stopCount.Token);
+        var counting = CountAsync(run, sources, range, stopCount.Token);
         try
         {
             await runner.RunAsync(replay, cancellationToken);
@@ -249,14 +253,17 @@ public sealed class RunManager(
     }
 
     /// <summary>Counts the range's events for progress; never throws (a failed count only leaves the total unknown).</summary>
-    private async Task CountAsync(Run run, string source, TimeRangeInput range, CancellationToken cancellationToken)
+    private async Task CountAsync(Run run, IReadOnlyList<string> sources, TimeRangeInput range, CancellationToken cancellationToken)
     {
         long count = 0;
         try
         {
-            await foreach (var _ in events.ReplayAsync(source, range.From, range.To, cancellationToken))
+            foreach (var source in sources)
             {
-                count++;
+                await foreach (var _ in events.ReplayAsync(source, range.From, range.To, cancellationToken))
+                {
+                    count++;
+                }
             }
             run.Counted(count);
         }
@@ -269,9 +276,25 @@ public sealed class RunManager(
         }
     }
 
-    private static string SourceOf(RegisteredJob job, RunInput input) =>
-        input.Source ?? job.Declaration.Triggers.FirstOrDefault()?.Source
-        ?? throw new ArgumentException($"Job '{job.Name}' declares no trigger source; name the run's source.", nameof(input));
+    /// <summary>
+    /// The sources a run reads: the one the input names (it must be one of the job's triggers), else every trigger
+    /// source of the job in declaration order (a time range replays them merged; a sample table uses the first).
+    /// </summary>
+    internal static IReadOnlyList<string> SourcesOf(RegisteredJob job, RunInput input)
+    {
+        var triggers = job.Declaration.Triggers.Select(t => t.Source).Distinct(StringComparer.Ordinal).ToList();
+        if (input.Source is { } named)
+        {
+            // A job without triggers (run on call only) may still be replayed over a source the caller names.
+            if (triggers.Count > 0 && !triggers.Contains(named, StringComparer.Ordinal))
+            {
+                throw new RunSourceException(named, job.Name, triggers);
+            }
+            return [named];
+        }
+        return triggers.Count > 0 ? triggers
+            : throw new ArgumentException($"Job '{job.Name}' declares no trigger source; name the run's source.", nameof(input));
+    }
 
     /// <summary>Forgets the oldest finished runs beyond <see cref="RunManagerOptions.MaxFinishedRuns"/> (their files stay).</summary>
     private void Forget()

@@ -27,7 +27,11 @@ public sealed record RunRequest
 /// <summary>The events of a run.</summary>
 public abstract record RunInput
 {
-    /// <summary>The trigger source; default: the job's first declared trigger.</summary>
+    /// <summary>
+    /// One trigger source of the job to run on (it must be one of the job's triggers). Default: all of them — a time
+    /// range replays every trigger source merged in (event time, source position) order; a sample table uses the
+    /// job's first trigger.
+    /// </summary>
     public string? Source { get; init; }
 }
 

@@ -6,19 +6,52 @@ using FeaturePlatform.EventCenter.EventStorage;
 namespace FeaturePlatform.Runtime.Triggers;
 
 /// <summary>
-/// Replays a source's stored events with event time in [from, to), in time order within each time chunk. Chunks are
-/// read in parallel (each a streamed event-center scan) and handed to the run loop as they fill, so reading overlaps
-/// computing; nothing loads the whole range.
+/// Replays the stored events of one or more trigger sources with event time in [from, to), merged in
+/// <see cref="EventOrder"/> (event time, then source position): the same stored events give the same sequence of
+/// events and batches whatever the chunk setting. The range is split into time chunks read in parallel (each a
+/// streamed, merged event-center scan) so reading overlaps computing; chunks are handed out in time order, each one
+/// whole before the next, and nothing loads the whole range (a chunk reads ahead at most
+/// <see cref="ReplayOptions.BufferedBatches"/> batches).
 /// </summary>
-public sealed class ReplayTrigger(IEventReader events, string source, long from, long to, ReplayOptions? options = null) : ITrigger
+public sealed class ReplayTrigger : ITrigger
 {
-    private readonly ReplayOptions options = options ?? new ReplayOptions();
+    private readonly IEventReader events;
+    private readonly IReadOnlyList<string> sources;
+    private readonly long from;
+    private readonly long to;
+    private readonly ReplayOptions options;
+
+    /// <summary>A replay of one source.</summary>
+    public ReplayTrigger(IEventReader events, string source, long from, long to, ReplayOptions? options = null)
+        : this(events, [source], from, to, options)
+    {
+    }
+
+    /// <summary>A replay of several sources (a multi-trigger job's), merged in <see cref="EventOrder"/>.</summary>
+    /// <exception cref="ArgumentException">No source is given.</exception>
+    public ReplayTrigger(IEventReader events, IReadOnlyList<string> sources, long from, long to, ReplayOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        ArgumentNullException.ThrowIfNull(sources);
+        if (sources.Count == 0)
+        {
+            throw new ArgumentException("A replay needs at least one source.", nameof(sources));
+        }
+        this.events = events;
+        this.sources = [.. sources.Distinct(StringComparer.Ordinal)];
+        this.from = from;
+        this.to = to;
+        this.options = options ?? new ReplayOptions();
+    }
 
     /// <inheritdoc />
-    public string Description => $"replay {source} [{from}, {to})";
+    public string Description => $"replay {string.Join('+', sources)} [{from}, {to})";
 
     /// <inheritdoc />
     public long? EstimatedTotal { get; init; }
+
+    /// <summary>The sources replayed, in the order given (duplicates removed).</summary>
+    public IReadOnlyList<string> Sources => sources;
 
     /// <summary>The time chunks the range is split into, in order.</summary>
     public IReadOnlyList<(long From, long To)> Chunks
@@ -38,40 +71,58 @@ public sealed class ReplayTrigger(IEventReader events, string source, long from,
     /// <inheritdoc />
     public async IAsyncEnumerable<TriggerBatch> ReadAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var batches = Channel.CreateBounded<TriggerBatch>(new BoundedChannelOptions(options.BufferedBatches) { SingleReader = true });
+        // One bounded channel per chunk: every chunk reads ahead in parallel, but the batches go out in chunk order.
+        var chunks = Chunks.Select(_ => Channel.CreateBounded<TriggerBatch>(new BoundedChannelOptions(options.BufferedBatches)
+        {
+            SingleReader = true,
+            SingleWriter = true,
+        })).ToList();
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var readers = Chunks.Select(chunk => ReadChunkAsync(chunk.From, chunk.To, batches.Writer, stop.Token)).ToList();
-        var all = Task.WhenAll(readers).ContinueWith(t => batches.Writer.TryComplete(t.Exception?.GetBaseException()), TaskScheduler.Default);
+        var readers = Chunks.Select((chunk, i) => ReadChunkAsync(chunk.From, chunk.To, chunks[i].Writer, stop.Token)).ToList();
         try
         {
-            await foreach (var batch in batches.Reader.ReadAllAsync(cancellationToken))
+            foreach (var chunk in chunks)
             {
-                yield return batch;
+                await foreach (var batch in chunk.Reader.ReadAllAsync(cancellationToken))
+                {
+                    yield return batch;
+                }
             }
         }
         finally
         {
             await stop.CancelAsync();
-            await all;
+            // Every reader has ended before the trigger does; a failure surfaces through its channel (or below).
+            await Task.WhenAll(readers).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
         await Task.WhenAll(readers);
     }
 
+    /// <summary>Reads one chunk into its channel; completes the channel with the failure, if any.</summary>
     private async Task ReadChunkAsync(long chunkFrom, long chunkTo, ChannelWriter<TriggerBatch> writer, CancellationToken cancellationToken)
     {
-        var batch = new List<ChangeEvent>(options.BatchSize);
-        await foreach (var e in events.ReplayAsync(source, chunkFrom, chunkTo, cancellationToken))
+        try
         {
-            batch.Add(e);
-            if (batch.Count == options.BatchSize)
+            var batch = new List<ChangeEvent>(options.BatchSize);
+            await foreach (var e in events.ReplayAsync(sources, chunkFrom, chunkTo, cancellationToken))
+            {
+                batch.Add(e);
+                if (batch.Count == options.BatchSize)
+                {
+                    await writer.WriteAsync(new TriggerBatch(batch), cancellationToken);
+                    batch = new List<ChangeEvent>(options.BatchSize);
+                }
+            }
+            if (batch.Count > 0)
             {
                 await writer.WriteAsync(new TriggerBatch(batch), cancellationToken);
-                batch = new List<ChangeEvent>(options.BatchSize);
             }
+            writer.TryComplete();
         }
-        if (batch.Count > 0)
+        catch (Exception e)
         {
-            await writer.WriteAsync(new TriggerBatch(batch), cancellationToken);
+            writer.TryComplete(e);
+            throw;
         }
     }
 }

@@ -131,6 +131,10 @@ public sealed class BacktestsApiTests(PlatformFactory factory) : IClassFixture<P
         await AssertProblemAsync(await author.PostAsync("/api/backtests", Json("""{"job":"no_such_job","from":0,"to":1}""")), HttpStatusCode.NotFound, "no_such_job");
         await AssertProblemAsync(await author.PostAsync("/api/backtests", Json("""{"job":"order_stats_30d","from":5,"to":5}""")), HttpStatusCode.BadRequest, "from < to");
         await AssertProblemAsync(await author.PostAsync("/api/backtests", Json("""{"job":"order_stats_30d","from":0,"to":1,"source":"nope"}""")), HttpStatusCode.BadRequest);
+        // A registered source that is not one of the job's triggers: the 400 names the field and the valid values.
+        var notATrigger = await AssertProblemAsync(await author.PostAsync("/api/backtests", Json("""{"job":"order_stats_30d","from":0,"to":1,"source":"user_profile"}""")),
+            HttpStatusCode.BadRequest, "source: 'user_profile' is not a trigger source of job 'order_stats_30d'; valid values: orders");
+        Assert.DoesNotContain("Exception", notATrigger.GetProperty("detail").GetString(), StringComparison.Ordinal);
         using var noFile = new MultipartFormDataContent { { new StringContent("order_stats_30d"), "job" } };
         await AssertProblemAsync(await author.PostAsync("/api/backtests", noFile), HttpStatusCode.BadRequest, "'file'");
         await AssertProblemAsync(await author.GetAsync("/api/backtests/run-unknown"), HttpStatusCode.NotFound);

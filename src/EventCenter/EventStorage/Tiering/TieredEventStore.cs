@@ -178,6 +178,40 @@ public sealed class TieredEventStore : IEventStore
         return cold;
     }
 
+    /// <inheritdoc />
+    /// <remarks>Hot first in one multi-get; the ids hot does not hold are read from cold and re-heated, as <see cref="GetByIdAsync"/> does.</remarks>
+    public async ValueTask<IReadOnlyList<ChangeEvent?>> GetByIdsAsync(string source, IReadOnlyList<string> eventIds, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(eventIds);
+        var found = await _hot.GetByIdsAsync(source, eventIds, cancellationToken);
+        var missing = Enumerable.Range(0, found.Length).Where(i => found[i] is null).ToList();
+        for (var i = missing.Count; i < found.Length; i++)
+        {
+            Counters.Hot();
+        }
+        if (missing.Count == 0)
+        {
+            return found;
+        }
+        var cold = await _cold.GetByIdsAsync(source, [.. missing.Select(i => eventIds[i])], cancellationToken);
+        var reheat = new List<ChangeEvent>();
+        for (var k = 0; k < missing.Count; k++)
+        {
+            Counters.Cold();
+            if (cold[k] is { } e)
+            {
+                found[missing[k]] = e;
+                reheat.Add(e);
+            }
+        }
+        if (reheat.Count > 0)
+        {
+            await PutHotAsync(reheat, cancellationToken);
+            Counters.Reheated(reheat.Count);
+        }
+        return found;
+    }
+
     /// <summary>
     /// A time-ordered read of [from, to): the parts re-heat markers cover and the part at or after
     /// <see cref="HotFloor"/> come from hot, each uncovered gap before it from cold, re-heated page by page with a

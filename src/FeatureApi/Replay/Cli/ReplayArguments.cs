@@ -17,7 +17,7 @@ internal sealed record ReplayArguments(string Job, RunInput Input, string? Outpu
     private static readonly Option<string> ToOption = new("--to") { Description = "end of the time range, exclusive (ISO-8601 or epoch ms)" };
     private static readonly Option<string> SampleOption = new("--sample") { Description = "sample table (.csv or .jsonl) instead of a time range" };
     private static readonly Option<string> OutOption = new("--out") { Description = "result directory (run.json summary and the job's backtest files)" };
-    private static readonly Option<string> SourceOption = new("--source") { Description = "trigger source (default: the job's first trigger)" };
+    private static readonly Option<string> SourceOption = new("--source") { Description = "one of the job's trigger sources (default: all of them, merged; a sample uses the first)" };
     private static readonly Option<string> JobsOption = new("--jobs") { Description = "jobs directory (default: Runtime:JobsDirectory, else the bundled examples)" };
     private static readonly Option<bool> FeatureStoreOption = new("--feature-store") { Description = "also upsert results into the feature store (backfill)" };
     private static readonly Option<string> KeyColumnOption = new("--key-column") { Description = "sample key column (default: key)" };
@@ -33,7 +33,8 @@ internal sealed record ReplayArguments(string Job, RunInput Input, string? Outpu
     public const string Usage = """
         usage: replay --job <name> (--from <iso|ms> --to <iso|ms> | --sample <file.csv|file.jsonl>) [options]
           --out <dir>            result directory (run.json summary and the job's backtest files)
-          --source <name>        trigger source (default: the job's first trigger)
+          --source <name>        one of the job's trigger sources (default: all of them, merged
+                                 in event-time order; a sample table uses the first)
           --jobs <dir>           jobs directory (default: Runtime:JobsDirectory, else the bundled examples)
           --feature-store        also upsert results into the feature store (backfill)
           --key-column <name>    sample key column (default: key)

@@ -2,15 +2,18 @@ using System.Text.Json;
 
 namespace FeaturePlatform.Runtime.Replay.Sharded;
 
-/// <summary>One shard of a replay: a job re-run over a source's events with event time in [From, To).</summary>
+/// <summary>
+/// One shard of a replay: a job re-run over its trigger sources' events with event time in [From, To), merged in
+/// (event time, source position) order.
+/// </summary>
 /// <param name="RunId">The replay run the shard belongs to.</param>
 /// <param name="Index">Position of the shard in the run (0-based).</param>
 /// <param name="Count">Shards in the run.</param>
 /// <param name="Job">The job to run.</param>
-/// <param name="Source">The trigger source replayed.</param>
+/// <param name="Sources">The trigger sources replayed (all of a multi-trigger job's, merged).</param>
 /// <param name="From">Start of the time chunk (inclusive, ms).</param>
 /// <param name="To">End of the time chunk (exclusive, ms).</param>
-public sealed record ReplayShard(string RunId, int Index, int Count, string Job, string Source, long From, long To)
+public sealed record ReplayShard(string RunId, int Index, int Count, string Job, IReadOnlyList<string> Sources, long From, long To)
 {
     internal byte[] ToJson() => JsonSerializer.SerializeToUtf8Bytes(this, ShardJson.Options);
 

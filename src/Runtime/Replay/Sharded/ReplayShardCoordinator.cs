@@ -10,9 +10,18 @@ namespace FeaturePlatform.Runtime.Replay.Sharded;
 /// </summary>
 public sealed class ReplayShardCoordinator(IMessageBus bus, ReplayShardTopics topics)
 {
-    /// <summary>Splits the replay into <paramref name="shards"/> time chunks of equal span.</summary>
-    public static IReadOnlyList<ReplayShard> Split(string runId, string job, string source, long from, long to, int shards)
+    /// <summary>
+    /// Splits the replay of <paramref name="sources"/> (a job's trigger sources) into <paramref name="shards"/> time
+    /// chunks of equal span. Each shard replays every source of its chunk merged in (event time, source position)
+    /// order, so the shards together run the same events, each once, whatever the shard count.
+    /// </summary>
+    public static IReadOnlyList<ReplayShard> Split(string runId, string job, IReadOnlyList<string> sources, long from, long to, int shards)
     {
+        ArgumentNullException.ThrowIfNull(sources);
+        if (sources.Count == 0)
+        {
+            throw new ArgumentException("A replay needs at least one source.", nameof(sources));
+        }
         ArgumentOutOfRangeException.ThrowIfLessThan(shards, 1);
         if (to <= from)
         {
@@ -21,7 +30,7 @@ public sealed class ReplayShardCoordinator(IMessageBus bus, ReplayShardTopics to
         var count = (int)Math.Min(shards, to - from);
         var span = (to - from) / count;
         return Enumerable.Range(0, count)
-            .Select(i => new ReplayShard(runId, i, count, job, source, from + i * span, i == count - 1 ? to : from + (i + 1) * span))
+            .Select(i => new ReplayShard(runId, i, count, job, sources, from + i * span, i == count - 1 ? to : from + (i + 1) * span))
             .ToList();
     }
 

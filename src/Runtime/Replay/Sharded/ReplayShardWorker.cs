@@ -79,7 +79,7 @@ public sealed class ReplayShardWorker(
             return new ShardCompletion(shard.RunId, shard.Index, workerId, 0, 0, 0, $"job '{shard.Job}' is not loaded");
         }
         var runner = new JobRunner(job, (dataSource as IRunScopedDataSource)?.ForRun() ?? dataSource, outputs(job), errors, logger, metrics: metrics, mode: RunMode.Replay);
-        await runner.RunAsync(new ReplayTrigger(events, shard.Source, shard.From, shard.To, replayOptions), cancellationToken);
+        await runner.RunAsync(new ReplayTrigger(events, shard.Sources, shard.From, shard.To, replayOptions), cancellationToken);
         logger.LogInformation("Replay {Run} shard {Index}/{Count} [{From}, {To}) done by {Worker}: {Events} events", shard.RunId, shard.Index, shard.Count,
             shard.From, shard.To, workerId, runner.Counters.Events);
         return new ShardCompletion(shard.RunId, shard.Index, workerId, runner.Counters.Events, runner.Counters.Results, runner.Counters.Failures, null);
