@@ -62,7 +62,7 @@ internal sealed class RuntimeLiveLatencyScenario : IBenchmarkScenario
                 IdlePartitionTimeout = TimeSpan.FromMilliseconds(200),
             }).RunAsync(stop.Token);
             var delivered = new ConcurrentDictionary<string, long>();
-            var live = runner.RunAsync(new StampingTrigger(new LiveTrigger(bus, orders, "bench-job", Enum.Parse<ConsistencyLevel>(Environment.GetEnvironmentVariable("FP_BENCH_LIVE_LEVEL") ?? "TriggerStrong"), waiter, events,
+            var live = runner.RunAsync(new StampingTrigger(new LiveTrigger(bus, orders, "bench-job", Enum.Parse<ConsistencyLevel>(Environment.GetEnvironmentVariable("FP_BENCH_LIVE_LEVEL") ?? "TriggerStrong"), waiter, services.GetRequiredService<FeaturePlatform.EventCenter.EventStorage.Tiering.TieredEventStore>(),
                 new LiveTriggerOptions { MaxBatchMessages = 100, MaxBatchWait = TimeSpan.FromMilliseconds(5) }), delivered), stop.Token);
 
             await using (var producer = bus.CreateProducer())

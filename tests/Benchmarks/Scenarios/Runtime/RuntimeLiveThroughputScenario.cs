@@ -1,15 +1,12 @@
 using System.Diagnostics;
 using System.Text;
 using FeaturePlatform.Benchmarks.Harness;
-using FeaturePlatform.EventCenter.Adapters.Embedded.Bus;
-using FeaturePlatform.EventCenter.Adapters.Embedded.Storage;
+using FeaturePlatform.EventCenter.EventStorage.Tiering;
+using FeaturePlatform.EventCenter.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 using FeaturePlatform.EventCenter.Bus;
 using FeaturePlatform.EventCenter.Consistency;
-using FeaturePlatform.EventCenter.EventStorage;
 using FeaturePlatform.EventCenter.Ingestion;
-using FeaturePlatform.EventCenter.Ingestion.DeadLetters;
-using FeaturePlatform.EventCenter.Ingestion.Sources;
-using FeaturePlatform.EventCenter.Watermarks;
 using FeaturePlatform.PyBridge;
 using FeaturePlatform.PyBridge.Jobs;
 using FeaturePlatform.Runtime.Execution;
@@ -39,34 +36,29 @@ internal sealed class RuntimeLiveThroughputScenario : IBenchmarkScenario
         try
         {
             var orders = RuntimeBench.Orders with { Topics = ["orders"] };
-            var sources = new SourceRegistry([orders with { MaxDelay = TimeSpan.FromMilliseconds(20) }, RuntimeBench.Profiles with { Topics = ["user_profile"], MaxDelay = TimeSpan.FromMilliseconds(20) }]);
-            await using var store = EmbeddedWideTableStore.Open(new EmbeddedStoreOptions { Directory = Path.Combine(root, "store") });
-            var events = new EventStore(store);
-            var watermarks = new WatermarkStore(store);
-            var deadLetters = new TableDeadLetterStore(store);
-            var errors = new JobErrorLog(store);
-            await events.EnsureTablesAsync();
-            await watermarks.EnsureTableAsync();
-            await deadLetters.EnsureTableAsync();
-            await errors.EnsureTableAsync();
-            await using var bus = new EmbeddedMessageBus(new EmbeddedBusOptions { Directory = Path.Combine(root, "bus") });
+            // The platform's graph as the host builds it (AddEventCenter + AddRuntime), hosted services not started.
+            await using var services = RuntimeBench.Graph(Path.Combine(root, "platform"),
+                [orders with { MaxDelay = TimeSpan.FromMilliseconds(20) }, RuntimeBench.Profiles with { Topics = ["user_profile"], MaxDelay = TimeSpan.FromMilliseconds(20) }]);
+            await RuntimeBench.EnsureTablesAsync(services, CancellationToken.None);
+            var events = services.GetRequiredService<TieredEventStore>();
+            var errors = services.GetRequiredService<JobErrorLog>();
+            var bus = services.GetRequiredService<IMessageBus>();
             await bus.CreateTopicAsync("orders", 4);
             await bus.CreateTopicAsync("user_profile", 4);
-            var signal = new WatermarkSignal();
-            var waiter = new ConsistencyWaiter(watermarks, signal);
-            var dataSource = new EventCenterDataSource(events, new ConsistentFetcher(events, waiter, sources), TimeSpan.FromSeconds(30));
+            var waiter = services.GetRequiredService<ConsistencyWaiter>();
+            var dataSource = services.GetRequiredService<EventCenterDataSource>();
             await using var host = await PythonHost.StartAsync(new PythonHostOptions { CallTimeout = TimeSpan.FromSeconds(30) });
             await using var loaded = await host.LoadJobAsync(Path.Combine(RuntimeBench.WriteJob(), RuntimeBench.JobName + ".py"), dataSource, new JobOptions { WatchForChanges = false });
             var job = new RegisteredJob(loaded, enabled: true);
 
             using var stop = new CancellationTokenSource();
-            var counters = new IngestCounters();
-            var ingest = new IngestWorker(bus, sources, events, watermarks, deadLetters, new IngestOptions
+            var counters = services.GetRequiredService<IngestCounters>();
+            var ingest = services.GetRequiredService<IngestWorkerFactory>().Create(new IngestOptions
             {
                 GroupId = "bench-ingest",
                 MaxBatchWait = TimeSpan.FromMilliseconds(5),
                 IdlePartitionTimeout = TimeSpan.FromMilliseconds(200),
-            }, NullLogger.Instance, counters, signal).RunAsync(stop.Token);
+            }).RunAsync(stop.Token);
             var t0 = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - count - 60_000;
             await using (var producer = bus.CreateProducer())
             {
