@@ -20,7 +20,7 @@ public sealed class DependencyRulesTests
         ("HBase (Apache Thrift)", ["Thrift"], "FeaturePlatform.EventCenter.Adapters.HBase"),
         ("Kafka (Confluent.Kafka)", ["Confluent.Kafka"], "FeaturePlatform.EventCenter.Adapters.Kafka"),
         ("embedded SQLite", ["Microsoft.Data.Sqlite", "SQLitePCL"], "FeaturePlatform.EventCenter.Adapters.Embedded"),
-        ("source databases", ["Npgsql", "MySqlConnector"], "FeaturePlatform.EventCenter.Adapters.SourceDatabases"),
+        ("source databases", ["Npgsql", "MySqlConnector", "Dapper"], "FeaturePlatform.EventCenter.Adapters.SourceDatabases"),
         ("RabbitMQ (event center)", ["RabbitMQ.Client"], "FeaturePlatform.EventCenter.Adapters.RabbitMq"),
         ("RabbitMQ (runtime)", ["RabbitMQ.Client"], "FeaturePlatform.Runtime.Adapters.RabbitMq"),
         ("CPython (pythonnet)", ["Python.Runtime"], "FeaturePlatform.PyBridge"),

@@ -1,5 +1,5 @@
-using FeaturePlatform.EventCenter.Tests.Storage;
 
+using FeaturePlatform.EventCenter.Tests.Adapters.Embedded.Storage;
 namespace FeaturePlatform.EventCenter.Tests;
 
 /// <summary>

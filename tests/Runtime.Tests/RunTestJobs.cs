@@ -1,3 +1,4 @@
+
 namespace FeaturePlatform.Runtime.Tests;
 
 /// <summary>Job modules of the run, call and error-handling tests.</summary>

@@ -1,3 +1,4 @@
+
 namespace FeaturePlatform.Runtime.Tests;
 
 /// <summary>Job modules used by the runtime tests.</summary>

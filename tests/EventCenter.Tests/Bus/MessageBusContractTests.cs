@@ -1,6 +1,5 @@
 using System.Text;
 using FeaturePlatform.EventCenter.Bus;
-
 namespace FeaturePlatform.EventCenter.Tests.Bus;
 
 /// <summary>Behaviour every <see cref="IMessageBus"/> keeps; each backend derives a test class from this.</summary>

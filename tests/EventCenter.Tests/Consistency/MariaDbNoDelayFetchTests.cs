@@ -1,10 +1,9 @@
 using FeaturePlatform.EventCenter.Ingestion.Formats;
 using FeaturePlatform.EventCenter.Ingestion.Sources;
 using FeaturePlatform.EventCenter.SourceDb;
-using FeaturePlatform.EventCenter.Tests.Correction;
 using FeaturePlatform.Testing.Servers;
 using FeaturePlatform.EventCenter.Adapters.SourceDatabases;
-
+using FeaturePlatform.EventCenter.Tests.Adapters.SourceDatabases;
 namespace FeaturePlatform.EventCenter.Tests.Consistency;
 
 /// <summary>No-delay reads from a real MariaDB, for a Canal source (and the Debezium MySQL and Maxwell shapes).</summary>

@@ -9,7 +9,6 @@ using FeaturePlatform.EventCenter.Adapters.Embedded.Storage;
 using FeaturePlatform.EventCenter.EventStorage;
 using FeaturePlatform.EventCenter.Watermarks;
 using FeaturePlatform.Testing.Infrastructure;
-
 namespace FeaturePlatform.EventCenter.Tests.Consistency;
 
 /// <summary>

@@ -8,7 +8,7 @@ using FeaturePlatform.Testing.Infrastructure;
 using FeaturePlatform.Testing.Servers;
 using Npgsql;
 using FeaturePlatform.EventCenter.Adapters.SourceDatabases;
-
+using FeaturePlatform.EventCenter.Tests.Adapters.SourceDatabases;
 namespace FeaturePlatform.EventCenter.Tests.Correction;
 
 /// <summary>Offline correction and no-delay fetches against a real PostgreSQL source database.</summary>

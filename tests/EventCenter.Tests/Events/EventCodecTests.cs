@@ -1,6 +1,6 @@
 using FeaturePlatform.EventCenter.Events;
 using FeaturePlatform.EventCenter.Tests.Events.Support;
-
+using FeaturePlatform.EventCenter.Tests.EventStorage;
 namespace FeaturePlatform.EventCenter.Tests.Events;
 
 public sealed class EventCodecTests

@@ -2,7 +2,6 @@ using System.Text.Json.Nodes;
 using FeaturePlatform.EventCenter.Ingestion.Formats;
 using FeaturePlatform.EventCenter.Ingestion.Sources;
 using static FeaturePlatform.EventCenter.Tests.Ingestion.ParserTestData;
-
 namespace FeaturePlatform.EventCenter.Tests.Ingestion;
 
 /// <summary>Canal flat messages as Canal's documentation describes them: typed values, ids, housekeeping, times.</summary>

@@ -3,7 +3,6 @@ using FeaturePlatform.EventCenter.Events;
 using FeaturePlatform.EventCenter.Ingestion.Formats;
 using FeaturePlatform.EventCenter.Ingestion.Sources;
 using static FeaturePlatform.EventCenter.Tests.Ingestion.ParserTestData;
-
 namespace FeaturePlatform.EventCenter.Tests.Ingestion;
 
 public sealed class CdcParserTests

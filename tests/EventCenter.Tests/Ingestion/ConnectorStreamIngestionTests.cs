@@ -7,7 +7,6 @@ using FeaturePlatform.EventCenter.Ingestion.Formats;
 using FeaturePlatform.EventCenter.Ingestion.Sources;
 using FeaturePlatform.Testing.Kafka;
 using FeaturePlatform.EventCenter.EventStorage;
-
 namespace FeaturePlatform.EventCenter.Tests.Ingestion;
 
 /// <summary>

@@ -4,7 +4,6 @@ using FeaturePlatform.EventCenter.Bus;
 using FeaturePlatform.EventCenter.Events;
 using FeaturePlatform.EventCenter.Ingestion.Formats;
 using static FeaturePlatform.EventCenter.Tests.Ingestion.ConnectorStreams;
-
 namespace FeaturePlatform.EventCenter.Tests.Ingestion;
 
 /// <summary>

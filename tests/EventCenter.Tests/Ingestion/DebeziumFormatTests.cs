@@ -2,7 +2,6 @@ using FeaturePlatform.EventCenter.Events;
 using FeaturePlatform.EventCenter.Ingestion.Formats;
 using FeaturePlatform.EventCenter.Ingestion.Sources;
 using static FeaturePlatform.EventCenter.Tests.Ingestion.ParserTestData;
-
 namespace FeaturePlatform.EventCenter.Tests.Ingestion;
 
 /// <summary>

@@ -1,7 +1,6 @@
 using FeaturePlatform.EventCenter.Bus;
 using FeaturePlatform.EventCenter.Adapters.Embedded.Bus;
 using FeaturePlatform.Testing.Infrastructure;
-
 namespace FeaturePlatform.EventCenter.Tests.Ingestion;
 
 public sealed class EmbeddedBusIngestionTests : IngestionEndToEndTests

@@ -5,7 +5,6 @@ using FeaturePlatform.Testing.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-
 namespace FeaturePlatform.EventCenter.Tests.Ingestion;
 
 /// <summary>

@@ -10,7 +10,6 @@ using FeaturePlatform.Testing.Servers;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-
 namespace FeaturePlatform.EventCenter.Tests.Ingestion;
 
 /// <summary>

@@ -6,7 +6,6 @@ using FeaturePlatform.EventCenter.Ingestion;
 using FeaturePlatform.EventCenter.Watermarks;
 using FeaturePlatform.Testing.Storage;
 using Microsoft.Extensions.DependencyInjection;
-
 namespace FeaturePlatform.EventCenter.Tests.Ingestion;
 
 /// <summary>

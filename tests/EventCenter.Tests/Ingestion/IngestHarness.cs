@@ -10,7 +10,6 @@ using FeaturePlatform.Testing.Infrastructure;
 using FeaturePlatform.EventCenter.Hosting;
 using FeaturePlatform.Testing.Platform;
 using Microsoft.Extensions.DependencyInjection;
-
 namespace FeaturePlatform.EventCenter.Tests.Ingestion;
 
 /// <summary>

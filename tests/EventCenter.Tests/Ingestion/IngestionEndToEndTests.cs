@@ -5,7 +5,6 @@ using FeaturePlatform.EventCenter.Consistency;
 using FeaturePlatform.EventCenter.Events;
 using FeaturePlatform.EventCenter.Ingestion.Sources;
 using FeaturePlatform.EventCenter.EventStorage;
-
 namespace FeaturePlatform.EventCenter.Tests.Ingestion;
 
 /// <summary>

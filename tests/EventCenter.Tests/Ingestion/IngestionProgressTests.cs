@@ -6,7 +6,6 @@ using FeaturePlatform.EventCenter.Hosting;
 using FeaturePlatform.EventCenter.Ingestion.Sources;
 using FeaturePlatform.EventCenter.EventStorage;
 using FeaturePlatform.Testing.Infrastructure;
-
 namespace FeaturePlatform.EventCenter.Tests.Ingestion;
 
 /// <summary>Readiness follows the ingest workers: batches that keep failing make it Degraded, a stored batch heals it.</summary>

@@ -2,7 +2,6 @@ using FeaturePlatform.EventCenter.Bus;
 using FeaturePlatform.EventCenter.Adapters.Kafka;
 using FeaturePlatform.EventCenter.Ingestion.Sources;
 using FeaturePlatform.Testing.Kafka;
-
 namespace FeaturePlatform.EventCenter.Tests.Ingestion;
 
 [Collection(KafkaFixture.CollectionName)]

@@ -7,7 +7,6 @@ using FeaturePlatform.EventCenter.Ingestion;
 using FeaturePlatform.EventCenter.Watermarks;
 using FeaturePlatform.Testing.Kafka;
 using Microsoft.Extensions.DependencyInjection;
-
 namespace FeaturePlatform.EventCenter.Tests.Ingestion;
 
 /// <summary>

@@ -2,7 +2,6 @@ using System.Text;
 using FeaturePlatform.EventCenter.Events;
 using FeaturePlatform.EventCenter.Ingestion.Formats;
 using FeaturePlatform.EventCenter.Ingestion.Sources;
-
 namespace FeaturePlatform.EventCenter.Tests.Ingestion;
 
 internal static class ParserTestData

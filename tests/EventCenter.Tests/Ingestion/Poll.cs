@@ -1,3 +1,4 @@
+
 namespace FeaturePlatform.EventCenter.Tests.Ingestion;
 
 /// <summary>Polls a condition until it holds or a deadline passes.</summary>

@@ -1,6 +1,5 @@
 using FeaturePlatform.EventCenter.Resilience;
 using Microsoft.Extensions.Time.Testing;
-
 namespace FeaturePlatform.EventCenter.Tests.Resilience;
 
 public sealed class SupervisorTests

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
-
 namespace FeaturePlatform.EventCenter.Tests.Storage;
 
 /// <summary>Keeps every log entry (level and rendered message) for assertions.</summary>

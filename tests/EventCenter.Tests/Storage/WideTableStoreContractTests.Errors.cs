@@ -1,5 +1,4 @@
 using FeaturePlatform.EventCenter.Storage;
-
 namespace FeaturePlatform.EventCenter.Tests.Storage;
 
 public abstract partial class WideTableStoreContractTests

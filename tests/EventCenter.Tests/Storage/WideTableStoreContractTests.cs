@@ -1,7 +1,6 @@
 using System.Text;
 using FeaturePlatform.EventCenter.Storage;
 using FeaturePlatform.Testing.Infrastructure;
-
 namespace FeaturePlatform.EventCenter.Tests.Storage;
 
 /// <summary>

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using FeaturePlatform.EventCenter.Ingestion.Sources;
 using FeaturePlatform.EventCenter.SourceDb;
+using Dapper;
 using MySqlConnector;
 
 namespace FeaturePlatform.EventCenter.Adapters.SourceDatabases;
@@ -81,8 +82,6 @@ public sealed class MySqlSourceDatabase : ISourceDatabase
     {
         await using var connection = new MySqlConnection(connectionString);
         await connection.OpenAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT 1";
-        _ = await command.ExecuteScalarAsync(cancellationToken);
+        _ = await connection.ExecuteScalarAsync(new CommandDefinition("SELECT 1", cancellationToken: cancellationToken));
     }
 }

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using FeaturePlatform.EventCenter.Ingestion.Sources;
 using FeaturePlatform.EventCenter.SourceDb;
+using Dapper;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -82,8 +83,6 @@ public sealed class PostgresSourceDatabase(string connectionString) : ISourceDat
     {
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT 1";
-        _ = await command.ExecuteScalarAsync(cancellationToken);
+        _ = await connection.ExecuteScalarAsync(new CommandDefinition("SELECT 1", cancellationToken: cancellationToken));
     }
 }

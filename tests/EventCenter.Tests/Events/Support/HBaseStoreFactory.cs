@@ -1,6 +1,6 @@
 using FeaturePlatform.EventCenter.Storage;
 using FeaturePlatform.EventCenter.Adapters.HBase;
-using FeaturePlatform.EventCenter.Tests.HBase;
+using FeaturePlatform.EventCenter.Tests.Adapters.HBase;
 using FeaturePlatform.Testing.HBaseThrift;
 
 namespace FeaturePlatform.EventCenter.Tests.Events.Support;

@@ -1,3 +1,4 @@
+
 namespace FeaturePlatform.EventCenter.Tests.Events.Support;
 
 /// <summary>A clock tests set by hand.</summary>

@@ -1,9 +1,0 @@
-using FeaturePlatform.Testing.HBaseThrift;
-
-namespace FeaturePlatform.EventCenter.Tests.HBase;
-
-[CollectionDefinition(Name)]
-public sealed class HBaseCollection : ICollectionFixture<HBaseThriftFixture>
-{
-    public const string Name = "hbase-thrift";
-}

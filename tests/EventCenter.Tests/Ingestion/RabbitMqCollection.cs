@@ -1,9 +1,0 @@
-using FeaturePlatform.Testing.Servers;
-
-namespace FeaturePlatform.EventCenter.Tests.Ingestion;
-
-[CollectionDefinition(Name)]
-public sealed class RabbitMqCollection : ICollectionFixture<RabbitMqFixture>
-{
-    public const string Name = "RabbitMQ";
-}

@@ -1,0 +1,70 @@
+using System.Text;
+using FeaturePlatform.EventCenter.Adapters.Kafka;
+using FeaturePlatform.EventCenter.Events;
+using FeaturePlatform.Runtime.Jobs;
+using FeaturePlatform.Runtime.Replay.Sharded;
+using FeaturePlatform.Runtime.Triggers;
+using FeaturePlatform.Testing.Kafka;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace FeaturePlatform.Runtime.Tests.Replay;
+
+/// <summary>A replay split into shards handed out over a Kafka topic to two workers of one group.</summary>
+[Collection(RuntimeCollection.Name)]
+public sealed class ReplayShardTests(PythonHostFixture python, KafkaFixture kafka)
+{
+    [Fact]
+    public void Split_covers_the_range_with_adjacent_chunks()
+    {
+        var shards = ReplayShardCoordinator.Split("r", "j", ["s"], 100, 1_101, 4);
+        Assert.Equal(4, shards.Count);
+        Assert.Equal(100, shards[0].From);
+        Assert.Equal(1_101, shards[^1].To);
+        Assert.All(shards.Zip(shards.Skip(1)), p => Assert.Equal(p.First.To, p.Second.From));
+        Assert.Equal(3, ReplayShardCoordinator.Split("r", "j", ["s"], 0, 3, 8).Count);
+        Assert.Throws<ArgumentException>(() => ReplayShardCoordinator.Split("r", "j", ["s"], 5, 5, 2));
+    }
+
+    [Fact]
+    public async Task Two_workers_share_the_shards_and_every_event_is_computed_exactly_once()
+    {
+        await using var harness = await RuntimeHarness.StartAsync(null, RuntimeHarness.Orders, RuntimeHarness.Profiles);
+        var t0 = 1_767_225_600_000L;
+        const int Events = 2_000;
+        var stored = Enumerable.Range(0, Events).Select(i => new ChangeEvent
+        {
+            Source = "orders", EntityKey = $"u{i % 50}", Operation = EventOperation.Message, EventTime = t0 + i * 10, IngestTime = t0 + i * 10,
+            Position = new SourcePosition("orders", 0, i), EventId = $"o{i}",
+            After = Encoding.UTF8.GetBytes($$"""{"oid":"o{{i}}","user_id":"u{{i % 50}}","t":{{t0 + i * 10}},"amount":{{i % 7}}}"""),
+        }).ToList();
+        await harness.Events.WriteAsync(stored);
+        var job = new RegisteredJob(await python.Host.LoadJobAsync(PythonHostFixture.WriteJob("order_fetch", TestJobs.OrderFetch), harness.DataSource), enabled: true);
+
+        await using var bus = new KafkaMessageBus(new KafkaBusOptions { BootstrapServers = kafka.BootstrapServers, CreateTopics = false, SessionTimeout = TimeSpan.FromSeconds(6) });
+        var topics = new ReplayShardTopics(kafka.CreateTopic(4, "shards"), kafka.CreateTopic(2, "shard-results"));
+        var group = KafkaFixture.NewGroupId("replay");
+        var outputs = new[] { new CollectingOutput(), new CollectingOutput() };
+        var workers = Enumerable.Range(0, 2).Select(w => new ReplayShardWorker(bus, topics, group, $"w{w}", name => name == job.Name ? job : null,
+            harness.Events, harness.DataSource, _ => [outputs[w]], harness.Errors, NullLogger.Instance, new ReplayOptions { BatchSize = 100, Parallelism = 2 })).ToList();
+        foreach (var worker in workers)
+        {
+            harness.Run(worker.RunAsync);
+        }
+        // Both members hold partitions before the shards go out, so both get some.
+        await RuntimeHarness.WaitUntilAsync(() => Task.FromResult(workers.All(w => w.Assignment.Count > 0) && workers.Sum(w => w.Assignment.Count) == 4),
+            "both workers joined the group");
+
+        var coordinator = new ReplayShardCoordinator(bus, topics);
+        var shards = ReplayShardCoordinator.Split("run1", job.Name, ["orders"], t0, t0 + Events * 10, 8);
+        await coordinator.PublishAsync(shards);
+        var completions = await coordinator.WaitForCompletionAsync("run1", shards.Count, TimeSpan.FromSeconds(90));
+
+        Assert.Equal(Enumerable.Range(0, 8), completions.Select(c => c.Index));
+        Assert.All(completions, c => Assert.Null(c.Error));
+        Assert.Equal(Events, completions.Sum(c => c.Events));
+        Assert.Equal(2, completions.Select(c => c.Worker).Distinct().Count());
+        var all = outputs.SelectMany(o => o.Results).Select(r => r.ResultId).ToList();
+        Assert.Equal(Events, all.Count);
+        Assert.Equal(stored.Select(e => $"{job.Name}/orders/{e.EventId}/0").Order(StringComparer.Ordinal), all.Order(StringComparer.Ordinal));
+    }
+}
