@@ -15,7 +15,9 @@ namespace FeaturePlatform.PyBridge;
 /// <para><b>Lanes.</b> Single calls (<see cref="LoadedJob.InvokeAsync"/>) go to the latency lane; batches
 /// (<see cref="LoadedJob.InvokeBatchAsync"/>) to the bulk lane, which runs them in chunks of about
 /// <see cref="PythonHostOptions.BatchChunkTarget"/>, releases the GIL between chunks and lets pending single calls
-/// go first; <c>sys.setswitchinterval</c> bounds how long a running chunk can delay them.</para>
+/// go first; <c>sys.setswitchinterval</c> bounds how long a running chunk can delay them. A single call that waits
+/// in a read (a consistency wait) releases the GIL and the latency lane starts an extra worker meanwhile
+/// (<see cref="PythonHostOptions.MaxExtraLatencyWorkers"/>), so calls queued behind it do not wait for its data.</para>
 /// <para><b>Timeouts.</b> A watchdog raises TimeoutError in logic that exceeds its per-call timeout. That stops
 /// Python code; code inside a C function (a blocking C call, a long numpy kernel) is stopped only when it returns
 /// to Python. Only a separate process can be killed for a hard guarantee.</para>
@@ -31,9 +33,9 @@ public sealed class PythonHost : IAsyncDisposable
     {
         Runtime = runtime;
         Options = options;
-        _latency = new Lane("python-latency", options.LatencyWorkers, options.MaxCallsPerGilHold, runtime);
+        _latency = new Lane("python-latency", options.LatencyWorkers, options.MaxCallsPerGilHold, runtime, options.MaxExtraLatencyWorkers);
         _bulk = new Lane("python-bulk", options.BulkWorkers, 1, runtime);
-        _watchdog = new Watchdog([.. _latency.Workers, .. _bulk.Workers], TimeSpan.FromMilliseconds(5));
+        _watchdog = new Watchdog(() => _latency.Workers.Concat(_bulk.Workers), TimeSpan.FromMilliseconds(5));
     }
 
     /// <summary>The settings this host runs with.</summary>
@@ -41,6 +43,9 @@ public sealed class PythonHost : IAsyncDisposable
 
     /// <summary>The embedded interpreter.</summary>
     public PythonInstallation Installation => Runtime.Installation;
+
+    /// <summary>Threads of the latency lane now (its <see cref="PythonHostOptions.LatencyWorkers"/> plus extra ones while calls wait in reads).</summary>
+    public int LatencyThreads => _latency.Workers.Count;
 
     /// <summary>How many timeout interrupts the watchdog has raised.</summary>
     public long TimeoutInterrupts => _watchdog.Interrupts;

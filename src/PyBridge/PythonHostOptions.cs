@@ -33,6 +33,13 @@ public sealed record PythonHostOptions
     /// <summary>Threads serving single calls (<c>InvokeAsync</c>) and control work. Default 2 (one can run while another waits on a fetch).</summary>
     public int LatencyWorkers { get; init; } = 2;
 
+    /// <summary>
+    /// Extra latency threads the host may start while single calls wait in data reads (GIL released), so that
+    /// <see cref="LatencyWorkers"/> threads stay free for the calls queued behind them; an extra thread stops after
+    /// 10 s without work. Default 64 (0: a waiting call keeps its thread and the calls behind it wait).
+    /// </summary>
+    public int MaxExtraLatencyWorkers { get; init; } = 64;
+
     /// <summary>Threads serving batches (<c>InvokeBatchAsync</c>). Default 1.</summary>
     public int BulkWorkers { get; init; } = 1;
 

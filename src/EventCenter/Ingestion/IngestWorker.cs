@@ -205,6 +205,7 @@ public sealed class IngestWorker
         var rejected = new List<DeadLetter>();
         var heartbeats = new List<(BusMessage, string, long)>();
         var latestAllowed = now + (long)options.MaxEventTimeAhead.TotalMilliseconds;
+        var limits = new EventTimeLimits(options.MaxEventTimeAhead);
         foreach (var message in batch)
         {
             var position = new SourcePosition(message.Topic, message.Partition, message.Offset);
@@ -219,12 +220,11 @@ public sealed class IngestWorker
             {
                 rejected.Add(new DeadLetter(source.Name, position, result.Error!, message.Key, message.Value, message.Headers, now));
             }
-            else if (result.Events.FirstOrDefault(e => e.EventTime > latestAllowed) is { } future)
+            else if (result.Events.Select(e => limits.Check(e.EventTime, now, "the ingest clock")).FirstOrDefault(p => p is not null) is { } problem)
             {
                 // A bad clock or a typo (year 9999) must not pin the source's watermark in the future.
                 rejected.Add(new DeadLetter(source.Name, position,
-                    $"event time {future.EventTime} ({DateTimeOffset.FromUnixTimeMilliseconds(future.EventTime):u}) is more than " +
-                    $"{options.MaxEventTimeAhead} ahead of the ingest clock; check the producer's clock or the time field (limit: EventCenter:Ingest:MaxEventTimeAhead)",
+                    $"event time {problem}; check the producer's clock or the time field (limit: EventCenter:Ingest:MaxEventTimeAhead)",
                     message.Key, message.Value, message.Headers, now));
             }
             else if (result.HousekeepingMessage is { } housekeeping)

@@ -4,11 +4,13 @@ using FeaturePlatform.Runtime.Calls;
 using FeaturePlatform.Runtime.Execution;
 using FeaturePlatform.Runtime.Hosting;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 
 namespace FeaturePlatform.FeatureApi.Apis;
 
 /// <summary>
-/// Calls of jobs through the bus. Request–poll: a request becomes an event (stored in the event center), the call goes
+/// Calls of jobs through the bus. Request–poll: a request becomes an event of the job's own request source
+/// (<c>calls.&lt;job&gt;</c> unless the job declares one; stored in the event center, never in another source), the call goes
 /// to the calls topic, a call worker of any runtime process computes it and stores the answer; the POST waits up to
 /// <c>wait</c> ms and answers 200 with the result when it is ready (one synchronous call), else 202 with the URL to
 /// poll. Request–message: with <c>reply</c>, the POST answers 202 once the call is on the bus and the answer is
@@ -35,8 +37,8 @@ public static class RequestsApi
     /// <summary>A request: the event the job runs on.</summary>
     /// <param name="Key">Entity key. Required.</param>
     /// <param name="Data">The event's data (a JSON object).</param>
-    /// <param name="Source">The trigger source the request is an event of; default: the job's first trigger.</param>
-    /// <param name="Time">Event time (ms); default: now.</param>
+    /// <param name="Source">The source the request is an event of: only the job's request source is allowed (leave it out).</param>
+    /// <param name="Time">Event time (ms since 1970, UTC); default: now. Checked like every ingested event's time.</param>
     /// <param name="RequestId">The caller's id (idempotent retries); default: a new id.</param>
     /// <param name="Reply">Request–message: publish the answer to this RabbitMQ exchange and routing key.</param>
     public sealed record RequestBody(string Key, JsonElement? Data = null, string? Source = null, long? Time = null, string? RequestId = null, ReplyTo? Reply = null);
@@ -53,7 +55,11 @@ public static class RequestsApi
     /// <param name="Results">The result rows (column → value).</param>
     /// <param name="Error">"ErrorType: message" when failed.</param>
     /// <param name="Poll">The URL to poll.</param>
-    public sealed record RequestAnswer(string RequestId, string State, int? JobVersion, IReadOnlyList<JsonElement>? Results, string? Error, string Poll);
+    public sealed record RequestAnswer(string RequestId, string State, int? JobVersion, IReadOnlyList<JsonElement>? Results, string? Error, string Poll)
+    {
+        /// <summary>The Python traceback when the logic raised.</summary>
+        public string? Traceback { get; init; }
+    }
 
     private static async Task<Results<Ok<RequestAnswer>, Accepted<RequestAnswer>, ProblemHttpResult>> PostAsync(
         string job, int? wait, HttpRequest http, RuntimeStartup runtime, CallDispatcher calls, CancellationToken cancellationToken)
@@ -79,23 +85,28 @@ public static class RequestsApi
         {
             return TypedResults.Problem($"No job named '{job}' is running.", statusCode: StatusCodes.Status404NotFound, title: "Unknown job");
         }
-        var source = body.Source ?? registered.Declaration.Triggers.FirstOrDefault()?.Source;
-        if (source is null)
-        {
-            return JsonBody.BadRequest($"Job '{job}' declares no trigger source; name one in `source`.");
-        }
         var requestId = body.RequestId ?? "req-" + Guid.NewGuid().ToString("N");
         var poll = PollUrl(job, requestId);
         var reply = body.Reply is { } r ? new CallReplyTarget(r.Exchange, r.RoutingKey) : null;
         CallAnswer? answer;
         try
         {
-            answer = await calls.CallAsync(new CallRequest(job, source, body.Key, body.Data?.GetRawText(), body.Time, requestId), reply,
+            answer = await calls.CallAsync(new CallRequest(registered.Name, body.Source, body.Key, body.Data?.GetRawText(), body.Time, requestId), reply,
                 TimeSpan.FromMilliseconds(wait ?? DefaultWaitMs), cancellationToken);
         }
         catch (CallsUnavailableException e)
         {
             return TypedResults.Problem(e.Message, statusCode: StatusCodes.Status503ServiceUnavailable, title: "Calls unavailable");
+        }
+        catch (CallRequestException e)
+        {
+            return TypedResults.Problem(new ProblemDetails
+            {
+                Title = $"Invalid field '{e.Field}'",
+                Detail = e.Message,
+                Status = StatusCodes.Status400BadRequest,
+                Extensions = { ["errors"] = new Dictionary<string, string[]> { [e.Field] = [e.Message] } },
+            });
         }
         catch (Exception e) when (e is ArgumentException or InvalidOperationException or KeyNotFoundException)
         {
@@ -126,5 +137,5 @@ public static class RequestsApi
         $"/api/jobs/{Uri.EscapeDataString(job)}/requests/{Uri.EscapeDataString(requestId)}";
 
     private static RequestAnswer Answer(CallAnswer answer, string poll) =>
-        new(answer.RequestId, answer.State, answer.JobVersion, answer.Results, answer.Error, poll);
+        new(answer.RequestId, answer.State, answer.JobVersion, answer.Results, answer.Error, poll) { Traceback = answer.Traceback };
 }

@@ -147,18 +147,22 @@ internal sealed class DataBridge
 
         /// <summary>
         /// Runs a read that may wait with the GIL released, so other Python work proceeds meanwhile, and with the
-        /// call's CPU clock stopped: waiting for data is not the logic's time. Called with the GIL held.
+        /// call's CPU clock stopped: waiting for data is not the logic's time. The worker's lane is told, so it keeps
+        /// enough threads free for the work queued behind this call and hands back the work it took but has not started (<see cref="Lane.ReadWaitStarted"/>). Called with
+        /// the GIL held.
         /// </summary>
         public T WithoutGil<TArgs, T>(TArgs args, Func<TArgs, T> read)
         {
             var remaining = Owner?.PauseDeadline() ?? 0;
             var state = PythonEngine.BeginAllowThreads();
+            Owner?.Lane.ReadWaitStarted(Owner);
             try
             {
                 return read(args);
             }
             finally
             {
+                Owner?.Lane.ReadWaitEnded();
                 PythonEngine.EndAllowThreads(state);
                 Owner?.ResumeDeadline(remaining);
             }

@@ -3,26 +3,53 @@ using System.Collections.Concurrent;
 namespace FeaturePlatform.PyBridge.Hosting;
 
 /// <summary>A queue served by dedicated <see cref="Worker"/> threads.</summary>
+/// <remarks>
+/// A lane created with <c>maxExtraWorkers</c> &gt; 0 keeps <c>workers</c> threads free to run Python however many of
+/// its threads wait in a data read (<see cref="DataBridge.CallScope.WithoutGil"/>): when a read starts to wait and
+/// fewer than <c>workers</c> threads are left, an extra worker starts (at most <c>maxExtraWorkers</c> of them). An extra
+/// worker stops once it found no work for <see cref="ExtraIdleTimeout"/> while enough others are free. So one call
+/// waiting in a fetch (e.g. a strong-consistency wait) never holds up the calls queued behind it.
+/// </remarks>
 internal sealed class Lane
 {
-    private readonly BlockingCollection<PyWork> _queue = new(new ConcurrentQueue<PyWork>());
-    private readonly int _maxPerHold;
+    /// <summary>How long an extra worker stays without work before it stops.</summary>
+    internal static readonly TimeSpan ExtraIdleTimeout = TimeSpan.FromSeconds(10);
 
-    public Lane(string name, int workers, int maxPerHold, PythonRuntime runtime)
+    private readonly BlockingCollection<PyWork> _queue = new(new ConcurrentQueue<PyWork>());
+    private readonly Lock _lock = new();
+    private readonly string _name;
+    private readonly int _baseWorkers;
+    private readonly int _maxExtraWorkers;
+    private readonly int _maxPerHold;
+    private readonly PythonRuntime _runtime;
+    private volatile Worker[] _workers;
+    private int _waitingInReads;
+    private int _extraStarted;
+    private bool _stopping;
+
+    public Lane(string name, int workers, int maxPerHold, PythonRuntime runtime, int maxExtraWorkers = 0)
     {
+        _name = name;
+        _runtime = runtime;
         _maxPerHold = Math.Max(1, maxPerHold);
-        Workers = Enumerable.Range(0, Math.Max(1, workers)).Select(i => new Worker(this, runtime, $"{name}-{i}")).ToList();
+        _baseWorkers = Math.Max(1, workers);
+        _maxExtraWorkers = Math.Max(0, maxExtraWorkers);
+        _workers = Enumerable.Range(0, _baseWorkers).Select(i => new Worker(this, runtime, $"{name}-{i}", extra: false)).ToArray();
     }
 
-    public IReadOnlyList<Worker> Workers { get; }
+    /// <summary>The lane's current threads (a snapshot; extra workers come and go).</summary>
+    public IReadOnlyList<Worker> Workers => _workers;
+
+    /// <summary>Threads currently waiting in a data read with the GIL released.</summary>
+    public int WaitingInReads => Volatile.Read(ref _waitingInReads);
 
     public async Task StartAsync()
     {
-        foreach (var w in Workers)
+        foreach (var w in _workers)
         {
             w.Start();
         }
-        await Task.WhenAll(Workers.Select(w => w.Started)).ConfigureAwait(false);
+        await Task.WhenAll(_workers.Select(w => w.Started)).ConfigureAwait(false);
     }
 
     public void Post(PyWork work)
@@ -39,8 +66,62 @@ internal sealed class Lane
 
     public async Task StopAsync()
     {
+        lock (_lock)
+        {
+            _stopping = true;
+        }
         _queue.CompleteAdding();
-        await Task.WhenAll(Workers.Select(w => w.Stopped)).ConfigureAwait(false);
+        await Task.WhenAll(_workers.Select(w => w.Stopped)).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// <paramref name="worker"/> starts waiting in a read (GIL released; called on its thread): the work it took but has
+    /// not started goes back to the queue, and enough other threads are kept free to run it.
+    /// </summary>
+    internal void ReadWaitStarted(Worker worker)
+    {
+        if (worker.Taken is { } taken && worker.NextTaken < taken.Count)
+        {
+            for (var i = worker.NextTaken; i < taken.Count; i++)
+            {
+                _queue.Add(taken[i]); // already counted by the gate: not Post
+            }
+            taken.RemoveRange(worker.NextTaken, taken.Count - worker.NextTaken);
+        }
+        var waiting = Interlocked.Increment(ref _waitingInReads);
+        if (_maxExtraWorkers == 0)
+        {
+            return;
+        }
+        lock (_lock)
+        {
+            var workers = _workers;
+            if (_stopping || workers.Length - waiting >= _baseWorkers || workers.Length - _baseWorkers >= _maxExtraWorkers)
+            {
+                return;
+            }
+            var extra = new Worker(this, _runtime, $"{_name}-x{++_extraStarted}", extra: true);
+            _workers = [.. workers, extra];
+            extra.Start();
+        }
+    }
+
+    /// <summary>The read of <see cref="ReadWaitStarted"/> returned.</summary>
+    internal void ReadWaitEnded() => Interlocked.Decrement(ref _waitingInReads);
+
+    /// <summary>Whether an idle extra worker may stop: enough other threads are free without it.</summary>
+    private bool TryRetire(Worker worker)
+    {
+        lock (_lock)
+        {
+            var workers = _workers;
+            if (workers.Length - 1 - Volatile.Read(ref _waitingInReads) < _baseWorkers)
+            {
+                return false;
+            }
+            _workers = workers.Where(w => !ReferenceEquals(w, worker)).ToArray();
+            return true;
+        }
     }
 
     /// <summary>
@@ -50,7 +131,7 @@ internal sealed class Lane
     public void Serve(Worker worker)
     {
         var taken = new List<PyWork>(_maxPerHold);
-        foreach (var work in _queue.GetConsumingEnumerable())
+        while (Take(worker, out var work))
         {
             if (!work.IsSingleCrossing)
             {
@@ -63,10 +144,12 @@ internal sealed class Lane
                 taken.Add(next);
             }
             worker.Enter();
+            worker.Taken = taken;
             try
             {
                 for (var i = 0; i < taken.Count;)
                 {
+                    worker.NextTaken = i + 1;
                     if (taken[i].IsSingleCrossing)
                     {
                         i += taken[i].RunLocked(worker, taken, i);
@@ -85,8 +168,37 @@ internal sealed class Lane
             }
             finally
             {
+                worker.Taken = null;
                 worker.Exit();
                 taken.Clear();
+            }
+        }
+    }
+
+    /// <summary>The next work item; false when the lane stops (or an idle extra worker retires).</summary>
+    private bool Take(Worker worker, out PyWork work)
+    {
+        while (true)
+        {
+            try
+            {
+                if (!worker.IsExtra)
+                {
+                    return _queue.TryTake(out work!, Timeout.Infinite);
+                }
+                if (_queue.TryTake(out work!, ExtraIdleTimeout))
+                {
+                    return true;
+                }
+                if (_queue.IsCompleted || TryRetire(worker))
+                {
+                    return false;
+                }
+            }
+            catch (InvalidOperationException)
+            {
+                work = null!;
+                return false; // completed for adding and empty: the lane stops
             }
         }
     }

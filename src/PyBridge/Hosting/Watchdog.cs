@@ -12,13 +12,15 @@ namespace FeaturePlatform.PyBridge.Hosting;
 internal sealed class Watchdog
 {
     private static readonly long RefireTicks = Stopwatch.Frequency / 10;
-    private readonly IReadOnlyList<Worker> _workers;
+    private readonly Func<IEnumerable<Worker>> _workers;
     private readonly TimeSpan _period;
     private readonly Thread _thread;
     private readonly CancellationTokenSource _stop = new();
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public Watchdog(IReadOnlyList<Worker> workers, TimeSpan period)
+    /// <param name="workers">The workers to watch, read at every check (lanes add and remove extra workers).</param>
+    /// <param name="period">How often deadlines are checked.</param>
+    public Watchdog(Func<IEnumerable<Worker>> workers, TimeSpan period)
     {
         _workers = workers;
         _period = period;
@@ -65,7 +67,7 @@ internal sealed class Watchdog
         while (!_stop.Token.WaitHandle.WaitOne(_period))
         {
             var now = Stopwatch.GetTimestamp();
-            foreach (var worker in _workers)
+            foreach (var worker in _workers())
             {
                 var deadline = worker.Deadline;
                 if (deadline == 0 || now < deadline)

@@ -19,13 +19,26 @@ internal sealed class Worker
     private long _deadline;
     private int _fired;
 
-    public Worker(Lane lane, PythonRuntime runtime, string name)
+    public Worker(Lane lane, PythonRuntime runtime, string name, bool extra)
     {
         _lane = lane;
+        IsExtra = extra;
         _runtime = runtime;
         _thread = new Thread(Run) { IsBackground = true, Name = name };
         Scope = new DataBridge.CallScope { Owner = this };
     }
+
+    /// <summary>The lane this worker serves.</summary>
+    public Lane Lane => _lane;
+
+    /// <summary>The work this worker took in one go and is running (its thread only); null between takes.</summary>
+    public List<PyWork>? Taken { get; set; }
+
+    /// <summary>Index in <see cref="Taken"/> of the first item not started yet (a read that waits hands those back).</summary>
+    public int NextTaken { get; set; }
+
+    /// <summary>Whether the lane started this worker while others waited in reads (it stops when idle).</summary>
+    public bool IsExtra { get; }
 
     /// <summary>Python's id of this thread (<c>threading.get_ident()</c>, what async exceptions are aimed at).</summary>
     public ulong PythonThreadId { get; private set; }

@@ -58,6 +58,19 @@ public sealed record JobDeclaration(string Name, string Description, IReadOnlyLi
     /// <summary>The schema result rows are converted with.</summary>
     public ResultSchema Schema { get; } = new(Outputs);
 
+    /// <summary>Prefix of the implied request source: <c>calls.&lt;job&gt;</c>.</summary>
+    public const string RequestSourcePrefix = "calls.";
+
+    /// <summary>
+    /// The source the job's calls are events of (<c>@job(requests=…)</c>; default <c>calls.&lt;job&gt;</c>): the job's
+    /// own, never one of its triggers, so a call never changes the events other logic reads.
+    /// </summary>
+    public string RequestSource
+    {
+        get => field ?? RequestSourcePrefix + Name;
+        init => field = value;
+    }
+
     internal static JobDeclaration Parse(JsonElement e)
     {
         var parameters = e.GetProperty("params").EnumerateArray().Select(p =>
@@ -74,7 +87,12 @@ public sealed record JobDeclaration(string Name, string Description, IReadOnlyLi
             t.GetProperty("source").GetString()!, t.GetProperty("where").EnumerateArray().Select(w => w.GetString()!).ToList())).ToList();
         return new JobDeclaration(e.GetProperty("name").GetString()!, e.GetProperty("description").GetString() ?? "", triggers,
             ConsistencyNames.Parse(e.GetProperty("consistency").GetString()), parameters, outputs, e.GetProperty("file").GetString()!,
-            e.GetProperty("line").GetInt32(), e.GetProperty("logic").GetString()!, e.GetProperty("logic_line").GetInt32());
+            e.GetProperty("line").GetInt32(), e.GetProperty("logic").GetString()!, e.GetProperty("logic_line").GetInt32())
+        {
+            RequestSource = e.TryGetProperty("requests", out var requests) && requests.GetString() is { Length: > 0 } source
+                ? source
+                : RequestSourcePrefix + e.GetProperty("name").GetString(),
+        };
     }
 
     internal static object? ToValue(JsonElement v) => v.ValueKind switch

@@ -23,8 +23,9 @@ internal sealed class CallWork(LoadedJob job, FeatureEvent e, IFeatureDataSource
     public override int RunLocked(Worker worker, List<PyWork> taken, int start)
     {
         // At most a chunk's worth (about BatchChunkTarget of work), so the shared deadline of the crossing stays far
-        // from any one call's timeout.
-        var limit = start + Math.Max(1, job.ChunkSize);
+        // from any one call's timeout. Only over a source that never waits: a read that waits hands the calls after
+        // it back to the lane, which a shared crossing could not do.
+        var limit = source.MayBlock ? start + 1 : start + Math.Max(1, job.ChunkSize);
         var end = start + 1;
         while (end < taken.Count && end < limit && taken[end] is CallWork next && ReferenceEquals(next.Job, job) && ReferenceEquals(next.Source, source))
         {

@@ -87,6 +87,29 @@ public sealed class LoadedJob : IAsyncDisposable
         return work.Completion.Task;
     }
 
+    /// <summary>
+    /// Runs the logic for each event as a single call on the latency lane (calls: each answered as soon as it is done,
+    /// none waiting behind another's data read); returns one outcome per event, in order.
+    /// </summary>
+    public async Task<IReadOnlyList<EventOutcome>> InvokeEachAsync(IReadOnlyList<FeatureEvent> events, IFeatureDataSource? dataSource = null)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        var calls = events.Select(e => InvokeAsync(e, dataSource)).ToList();
+        var outcomes = new EventOutcome[events.Count];
+        for (var i = 0; i < calls.Count; i++)
+        {
+            try
+            {
+                outcomes[i] = new EventOutcome(events[i], await calls[i].ConfigureAwait(false), null);
+            }
+            catch (PythonJobException ex)
+            {
+                outcomes[i] = new EventOutcome(events[i], [], ex);
+            }
+        }
+        return outcomes;
+    }
+
     /// <summary>Runs the logic for many events on the bulk lane; returns one outcome per event, in order.</summary>
     public Task<IReadOnlyList<EventOutcome>> InvokeBatchAsync(IReadOnlyList<FeatureEvent> events, IFeatureDataSource? dataSource = null,
         CancellationToken cancellationToken = default)

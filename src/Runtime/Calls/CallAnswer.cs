@@ -5,8 +5,8 @@ using FeaturePlatform.Runtime.Outputs;
 namespace FeaturePlatform.Runtime.Calls;
 
 /// <summary>
-/// The outcome of a call, as stored for polling (<see cref="CallOutcomes"/>), published to a request–message caller
-/// and returned by the API: JSON <c>{"requestId","job","state","jobVersion","results":[{…}],"error"}</c>.
+/// The outcome of a call, as stored for polling (<see cref="CallLedger"/>), published to a request–message caller
+/// and returned by the API: JSON <c>{"requestId","job","state","jobVersion","results":[{…}],"error","traceback"}</c>.
 /// </summary>
 /// <param name="RequestId">The request id.</param>
 /// <param name="Job">The job.</param>
@@ -16,6 +16,9 @@ namespace FeaturePlatform.Runtime.Calls;
 /// <param name="Error">"ErrorType: message" when failed, else null.</param>
 public sealed record CallAnswer(string RequestId, string Job, string State, int? JobVersion, IReadOnlyList<JsonElement> Results, string? Error)
 {
+    /// <summary>The Python traceback when the logic raised (file, line and the failing code), else null.</summary>
+    public string? Traceback { get; init; }
+
     /// <summary>State of a call whose logic returned (possibly no rows).</summary>
     public const string Done = "done";
 
@@ -31,7 +34,10 @@ public sealed record CallAnswer(string RequestId, string Job, string State, int?
         var rows = result.Results.Select(r => JsonDocument.Parse(ResultJson.SerializeValues(r)).RootElement.Clone()).ToList();
         return result.Error is null
             ? new CallAnswer(result.Event.EventId, job, Done, result.JobVersion, rows, null)
-            : new CallAnswer(result.Event.EventId, job, Failed, result.JobVersion, [], $"{result.Error.ErrorType}: {result.Error.Message}");
+            : new CallAnswer(result.Event.EventId, job, Failed, result.JobVersion, [], $"{result.Error.ErrorType}: {result.Error.Message}")
+            {
+                Traceback = result.Error.Traceback,
+            };
     }
 
     /// <summary>The answer of a call that could not run (e.g. the job is not loaded in the worker's process).</summary>

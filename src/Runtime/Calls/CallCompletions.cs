@@ -5,7 +5,7 @@ namespace FeaturePlatform.Runtime.Calls;
 /// <summary>
 /// In-process signals from the call worker to the API requests waiting for the same call, so a call computed in the
 /// process that accepted it is answered the moment it is done (no polling delay). Calls computed elsewhere are found
-/// by polling <see cref="CallOutcomes"/>.
+/// by polling <see cref="CallLedger"/>.
 /// </summary>
 public sealed class CallCompletions
 {

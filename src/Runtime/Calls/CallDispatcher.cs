@@ -8,16 +8,16 @@ using FeaturePlatform.Runtime.Jobs;
 namespace FeaturePlatform.Runtime.Calls;
 
 /// <summary>
-/// The accepting side of calls: a request becomes an event (stored in the event center), the call goes to the calls
-/// topic, and the caller waits for the answer — signalled at once when this process's worker computed it, else found
-/// by polling <see cref="CallOutcomes"/> with a short, growing interval.
+/// The accepting side of calls: a request becomes an event of the job's request source (stored in the event center), the
+/// call goes to the calls topic, and the caller waits for the answer — signalled at once when this process's worker
+/// computed it, else found by polling the <see cref="CallLedger"/> with a short, growing interval.
 /// </summary>
 /// <param name="bus">The bus carrying the calls topic.</param>
 /// <param name="settings">Calls settings.</param>
 /// <param name="caller">The job caller (validates and stores requests).</param>
 /// <param name="findJob">Looks up a loaded job by name.</param>
 /// <param name="events">The event center (request events).</param>
-/// <param name="outcomes">The stored answers.</param>
+/// <param name="ledger">The claims and answers of calls.</param>
 /// <param name="completions">In-process answer signals.</param>
 /// <param name="repliesConfigured">Whether request–message answers can be published (a RabbitMQ broker is configured).</param>
 public sealed class CallDispatcher(
@@ -26,7 +26,7 @@ public sealed class CallDispatcher(
     Func<JobCaller> caller,
     Func<string, RegisteredJob?> findJob,
     IEventReader events,
-    CallOutcomes outcomes,
+    CallLedger ledger,
     CallCompletions completions,
     bool repliesConfigured) : IAsyncDisposable
 {
@@ -55,8 +55,8 @@ public sealed class CallDispatcher(
     /// </summary>
     /// <returns>The answer, or null when it is not ready within the wait (or goes to <paramref name="reply"/>).</returns>
     /// <exception cref="KeyNotFoundException">No job has that name.</exception>
-    /// <exception cref="ArgumentException">The source is not a trigger of the job, the data is not a JSON object, or
-    /// the reply target is malformed or no RabbitMQ is configured for answers.</exception>
+    /// <exception cref="CallRequestException">A field of the request is wrong (named by the exception).</exception>
+    /// <exception cref="ArgumentException">The reply target is malformed or no RabbitMQ is configured for answers.</exception>
     /// <exception cref="InvalidOperationException">The request id is already held by a different event.</exception>
     /// <exception cref="CallsUnavailableException">The bus did not take the call.</exception>
     public async Task<CallAnswer?> CallAsync(CallRequest request, CallReplyTarget? reply, TimeSpan wait, CancellationToken cancellationToken = default)
@@ -71,7 +71,7 @@ public sealed class CallDispatcher(
             }
         }
         var stored = await caller().StoreAsync(request, cancellationToken);
-        if (stored.Repeated && reply is null && await outcomes.GetAsync(request.Job, request.RequestId, cancellationToken) is { } known)
+        if (stored.Repeated && reply is null && await ledger.GetAsync(request.Job, request.RequestId, cancellationToken) is { } known)
         {
             return known; // a retry of an answered request
         }
@@ -99,19 +99,13 @@ public sealed class CallDispatcher(
     /// <summary>The state of a request as any process sees it.</summary>
     public async Task<(CallAnswer? Answer, bool Known)> PollAsync(string job, string requestId, CancellationToken cancellationToken = default)
     {
-        if (await outcomes.GetAsync(job, requestId, cancellationToken) is { } answer)
+        if (await ledger.GetAsync(job, requestId, cancellationToken) is { } answer)
         {
             return (answer, true);
         }
-        // Accepted but not answered yet: its event is stored under one of the job's trigger sources.
-        foreach (var trigger in findJob(job)?.Declaration.Triggers ?? [])
-        {
-            if (await events.GetByIdAsync(trigger.Source, requestId, cancellationToken) is not null)
-            {
-                return (null, true);
-            }
-        }
-        return (null, false);
+        // Accepted but not answered yet: its event is stored in the job's request source.
+        var known = findJob(job) is { } registered && await events.GetByIdAsync(registered.Declaration.RequestSource, requestId, cancellationToken) is not null;
+        return (null, known);
     }
 
     /// <inheritdoc />
@@ -146,7 +140,7 @@ public sealed class CallDispatcher(
             var remaining = wait - clock.Elapsed;
             if (remaining <= TimeSpan.Zero)
             {
-                return await outcomes.GetAsync(job, requestId, cancellationToken);
+                return await ledger.GetAsync(job, requestId, cancellationToken);
             }
             using (var pause = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
             {
@@ -159,7 +153,7 @@ public sealed class CallDispatcher(
             }
             cancellationToken.ThrowIfCancellationRequested();
             // Computed by another process's worker: its answer is in the event center.
-            if (await outcomes.GetAsync(job, requestId, cancellationToken) is { } answer)
+            if (await ledger.GetAsync(job, requestId, cancellationToken) is { } answer)
             {
                 return answer;
             }

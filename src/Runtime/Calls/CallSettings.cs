@@ -39,6 +39,12 @@ public sealed record CallSettings
     public TimeSpan MaxPollInterval { get; init; } = TimeSpan.FromMilliseconds(50);
 
     /// <summary>
+    /// How long a worker's claim on a call holds without an answer before another worker may take the call over (the
+    /// claimant died). Longer than any call can take: the logic's timeout plus its longest fetch wait. Default: 5 minutes.
+    /// </summary>
+    public TimeSpan ClaimLease { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
     /// RabbitMQ broker answers of request–message calls are published to (amqp:// URI). Default: null, which means
     /// EventCenter:RabbitMqUri; with neither, request–message calls are refused.
     /// </summary>
@@ -58,6 +64,10 @@ public sealed record CallSettings
         if (MaxFetchWait < TimeSpan.FromMilliseconds(1) || MaxPollInterval <= TimeSpan.Zero)
         {
             throw new ArgumentException("Runtime:Calls: MaxFetchWait must be at least 1 ms, MaxPollInterval positive.");
+        }
+        if (ClaimLease < TimeSpan.FromSeconds(1))
+        {
+            throw new ArgumentException("Runtime:Calls: ClaimLease must be at least 1 s (longer than any call takes).");
         }
     }
 }

@@ -8,34 +8,39 @@ using Microsoft.Extensions.Logging;
 namespace FeaturePlatform.Runtime.Calls;
 
 /// <summary>
-/// One member of the call workers' consumer group: takes calls from the calls topic, runs each through
-/// <see cref="JobCaller.RunAsync"/> (the job's outputs and the event center get the results), stores the answer in
-/// <see cref="CallOutcomes"/>, signals waiters in this process, publishes request–message answers, and only then
-/// commits the batch's offsets (at-least-once).
+/// One member of the call workers' consumer group: takes calls from the calls topic, claims each in the
+/// <see cref="CallLedger"/> (an atomic conditional write: exactly one worker of all processes runs a request id), runs
+/// it through <see cref="JobCaller.RunAsync"/> (the job's outputs and the event center get the results), stores the
+/// answer in the ledger, signals waiters in this process, publishes request–message answers, and only then commits
+/// the batch's offsets (at-least-once delivery, exactly-once runs).
 /// </summary>
 /// <remarks>
-/// A call delivered again (the worker died before its commit) whose answer is already stored is not run again: the
-/// stored answer is signalled and, for request–message, published again (same message id). A call that died between
-/// writing its results and storing its answer runs again; its results have the same ids, so the event center and the
-/// feature store keep one copy.
+/// A call delivered again (the worker died before its commit, or a retry of the request produced it again) whose
+/// answer is stored is not run again: the stored answer is signalled and, for request–message, published again (same
+/// message id). One whose claim another worker holds waits for that worker's answer; only a claim left unanswered past
+/// <see cref="CallSettings.ClaimLease"/> (its worker died) is taken over and run again — its results have the same ids,
+/// so the event center and the feature store keep one copy.
 /// </remarks>
 public sealed class CallWorker(
     IMessageBus bus,
     CallSettings settings,
     JobCaller caller,
-    CallOutcomes outcomes,
+    CallLedger ledger,
     CallCompletions completions,
     ICallReplyPublisher? replies,
     ILogger logger,
-    IDeadLetterSink? deadLetters = null)
+    IDeadLetterSink? deadLetters = null,
+    TimeProvider? clock = null)
 {
+    private readonly TimeProvider clock = clock ?? TimeProvider.System;
+    private readonly string owner = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid():N}";
     private long runs;
     private long answeredFromStore;
 
     /// <summary>Calls whose job ran here.</summary>
     public long Runs => Interlocked.Read(ref runs);
 
-    /// <summary>Re-delivered calls answered from the stored answer without running the job again.</summary>
+    /// <summary>Calls answered from the stored answer (delivered again, or run by another worker) without running the job here.</summary>
     public long AnsweredFromStore => Interlocked.Read(ref answeredFromStore);
 
     /// <summary>How long a worker with calls in flight waits for more before it looks at finished ones.</summary>
@@ -146,29 +151,52 @@ public sealed class CallWorker(
             }
             return;
         }
-        var answer = await outcomes.GetAsync(call.Job, call.RequestId, cancellationToken);
-        if (answer is null)
-        {
-            var stored = call.ToEvent();
-            try
-            {
-                answer = CallAnswer.From(call.Job, await caller.RunAsync(call.Job, stored, cancellationToken));
-            }
-            catch (KeyNotFoundException e)
-            {
-                answer = CallAnswer.Failure(call.RequestId, call.Job, $"{e.Message} The job is not loaded in the runtime process {Environment.MachineName}/{Environment.ProcessId}.");
-            }
-            await outcomes.WriteAsync(stored, answer, cancellationToken);
-            Interlocked.Increment(ref runs);
-        }
-        else
-        {
-            Interlocked.Increment(ref answeredFromStore);
-        }
+        var answer = await RunOnceAsync(call, cancellationToken);
         completions.Complete(answer);
         if (call.Reply is { } reply)
         {
             await ReplyAsync(reply, answer, cancellationToken);
+        }
+    }
+
+    /// <summary>The call's answer: computed here if this worker wins the claim, else the claimant's (waited for).</summary>
+    private async Task<CallAnswer> RunOnceAsync(CallMessage call, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var claim = await ledger.ClaimAsync(call.Job, call.RequestId, owner, cancellationToken);
+            if (claim.State == ClaimState.Claimed)
+            {
+                CallAnswer answer;
+                try
+                {
+                    answer = CallAnswer.From(call.Job, await caller.RunAsync(call.Job, call.ToEvent(), cancellationToken));
+                }
+                catch (KeyNotFoundException e)
+                {
+                    answer = CallAnswer.Failure(call.RequestId, call.Job, $"{e.Message} The job is not loaded in the runtime process {Environment.MachineName}/{Environment.ProcessId}.");
+                }
+                await ledger.WriteAnswerAsync(answer, cancellationToken);
+                Interlocked.Increment(ref runs);
+                return answer;
+            }
+            if (claim.Answer is { } stored)
+            {
+                Interlocked.Increment(ref answeredFromStore);
+                return stored;
+            }
+            // Another worker runs it: its answer comes, or its claim expires (it died) and this worker takes over.
+            var interval = TimeSpan.FromMilliseconds(1);
+            while (clock.GetUtcNow().ToUnixTimeMilliseconds() < claim.HeldUntil)
+            {
+                await Task.Delay(interval, clock, cancellationToken);
+                if (await ledger.GetAsync(call.Job, call.RequestId, cancellationToken) is { } answered)
+                {
+                    Interlocked.Increment(ref answeredFromStore);
+                    return answered;
+                }
+                interval = TimeSpan.FromTicks(Math.Min(interval.Ticks * 2, settings.MaxPollInterval.Ticks));
+            }
         }
     }
 

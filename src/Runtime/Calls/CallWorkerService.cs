@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using FeaturePlatform.EventCenter.Bus;
+using FeaturePlatform.EventCenter.Ingestion;
 using FeaturePlatform.EventCenter.Ingestion.DeadLetters;
 using FeaturePlatform.EventCenter.EventStorage;
 using FeaturePlatform.EventCenter.Resilience;
@@ -26,13 +27,14 @@ internal sealed class CallWorkerService(
     IEventStore events,
     JobErrorLog errors,
     CallDispatcher dispatcher,
-    CallOutcomes outcomes,
+    CallLedger ledger,
     CallCompletions completions,
     CallReplies replies,
     IDeadLetterSink deadLetters,
     OutputFactory outputFactory,
     RuntimeMetrics metrics,
     TimeProvider clock,
+    EventTimeLimits timeLimits,
     ILogger<CallWorker> logger) : BackgroundService
 {
     private readonly ConcurrentDictionary<string, IReadOnlyList<IJobOutput>> outputs = new(StringComparer.Ordinal);
@@ -73,7 +75,7 @@ internal sealed class CallWorkerService(
 
     private async Task SuperviseAsync(CancellationToken stoppingToken)
     {
-        var caller = new JobCaller(startup.Registry, events, startup.DataSource, errors, job => OutputsOf(job.Name), logger, metrics: metrics);
+        var caller = new JobCaller(startup.Registry, events, startup.DataSource, errors, job => OutputsOf(job.Name), logger, metrics: metrics, timeLimits: timeLimits);
         var supervisor = new Supervisor(settings.RestartBackoff, clock, failure =>
         {
             logger.LogError(failure.Error, "Call worker failed; restarting in {Delay}", failure.Delay);
@@ -84,7 +86,7 @@ internal sealed class CallWorkerService(
         await supervisor.RunAsync(async ct =>
         {
             await dispatcher.EnsureTopicAsync(ct);
-            await new CallWorker(bus, settings.Calls, caller, outcomes, completions, replies.Publisher, logger, deadLetters).RunAsync(ct);
+            await new CallWorker(bus, settings.Calls, caller, ledger, completions, replies.Publisher, logger, deadLetters, clock).RunAsync(ct);
         }, stoppingToken);
     }
 

@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using FeaturePlatform.EventCenter.Events;
 using FeaturePlatform.EventCenter.EventStorage;
+using FeaturePlatform.EventCenter.Ingestion;
 using FeaturePlatform.PyBridge;
 using FeaturePlatform.Runtime.Diagnostics;
 using FeaturePlatform.Runtime.Jobs;
@@ -11,14 +12,17 @@ using Microsoft.Extensions.Logging;
 namespace FeaturePlatform.Runtime.Execution;
 
 /// <summary>
-/// Call mode: a request becomes a message event of the trigger source, is stored in the event center first (so,
-/// exactly as with a trigger-strong live run, the logic's history includes it), then runs through the same run loop
+/// Call mode: a request becomes a message event of the job's own request source
+/// (<see cref="PyBridge.Jobs.JobDeclaration.RequestSource"/>, <c>calls.&lt;job&gt;</c> unless declared) — never of a
+/// trigger source or any other source, so calls never change what other logic reads. It is stored in the event center
+/// first (the logic's history of the request source includes it), then runs through the same run loop
 /// (<see cref="JobRunner.RunBatchWithErrorsAsync"/>) and its results go to the job's outputs and back to the caller.
 /// </summary>
 /// <remarks>
-/// The request id is the event id, so a retried request (same id, key and data) is stored once and computes the same
-/// result again — also when its time defaulted to "now" on the first try: the stored event is reused. A request id
-/// already held by a different event is refused.
+/// The request's time passes the same checks as every ingested event (<see cref="EventTimeLimits"/>). The request id is
+/// the event id, so a retried request (same id, key and data) is stored once and computes the same result again — also
+/// when its time defaulted to "now" on the first try: the stored event is reused. A request id already held by a
+/// different event is refused.
 /// </remarks>
 public sealed class JobCaller(
     JobRegistry jobs,
@@ -28,17 +32,20 @@ public sealed class JobCaller(
     Func<RegisteredJob, IReadOnlyList<IJobOutput>>? outputsFor = null,
     ILogger? logger = null,
     TimeProvider? clock = null,
-    RuntimeMetrics? metrics = null)
+    RuntimeMetrics? metrics = null,
+    EventTimeLimits? timeLimits = null,
+    Func<string, bool>? isBusSource = null)
 {
     /// <summary>Name of the stream in the positions of call events.</summary>
     public const string CallStream = "call";
 
     private readonly TimeProvider clock = clock ?? TimeProvider.System;
     private readonly ILogger logger = logger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
+    private readonly EventTimeLimits timeLimits = timeLimits ?? new EventTimeLimits(new IngestOptions().MaxEventTimeAhead);
 
     /// <summary>Stores the request's event, runs the job on it, writes and returns the results.</summary>
     /// <exception cref="KeyNotFoundException">No job has that name.</exception>
-    /// <exception cref="ArgumentException">The source is not a trigger of the job, or the data is not a JSON object.</exception>
+    /// <exception cref="CallRequestException">A field of the request is wrong (the exception names it).</exception>
     /// <exception cref="InvalidOperationException">The request id is already held by a different event.</exception>
     public async Task<CallResult> CallAsync(CallRequest request, CancellationToken cancellationToken = default)
     {
@@ -51,24 +58,35 @@ public sealed class JobCaller(
     /// an event); returns the event as stored — for a retried request, the one stored first — and whether it was.
     /// </summary>
     /// <exception cref="KeyNotFoundException">No job has that name.</exception>
-    /// <exception cref="ArgumentException">The source is not a trigger of the job, or the data is not a JSON object.</exception>
-    /// <exception cref="InvalidOperationException">The request id is already held by a different event.</exception>
+    /// <exception cref="CallRequestException">A field of the request is wrong (the exception names it): a source other
+    /// than the job's request source, data that is not a JSON object, a time outside the limits of ingested events.</exception>
+    /// <exception cref="InvalidOperationException">The request id is already held by a different event, or the job's
+    /// request source is a registered bus source.</exception>
     public async Task<StoredCall> StoreAsync(CallRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentException.ThrowIfNullOrEmpty(request.RequestId);
         ArgumentException.ThrowIfNullOrEmpty(request.Key);
         var job = jobs.Find(request.Job) ?? throw new KeyNotFoundException($"No job named '{request.Job}'.");
-        if (!job.Declaration.Triggers.Any(t => t.Source == request.Source))
+        var source = job.Declaration.RequestSource;
+        if (request.Source is { } named && named != source)
         {
-            throw new ArgumentException($"Job '{job.Name}' is not triggered by source '{request.Source}' (its triggers: {string.Join(", ", job.Declaration.Triggers.Select(t => t.Source))}).", nameof(request));
+            throw new CallRequestException("source", $"Calls of job '{job.Name}' are events of its request source '{source}', never of '{named}'; leave source out.");
+        }
+        if (isBusSource?.Invoke(source) == true)
+        {
+            throw new InvalidOperationException($"Job '{job.Name}' declares request source '{source}', which is a registered source read from the bus; calls need a source of their own (@job(requests=...)).");
         }
         var data = ValidateData(request.DataJson);
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        if (request.TimeMs is { } requested && timeLimits.Check(requested, now, "the server's clock") is { } problem)
+        {
+            throw new CallRequestException("time", $"time {problem}; send the event time in ms since 1970-01-01 UTC, at most {timeLimits.MaxAhead} ahead of now (EventCenter:Ingest:MaxEventTimeAhead), or leave time out for now.");
+        }
         var time = request.TimeMs ?? now;
         var e = new ChangeEvent
         {
-            Source = request.Source,
+            Source = source,
             EntityKey = request.Key,
             Operation = EventOperation.Message,
             EventTime = time,
@@ -80,10 +98,10 @@ public sealed class JobCaller(
         var outcome = (await events.WriteAsync([e], cancellationToken))[0].Outcome;
         if (outcome != WriteOutcome.Written)
         {
-            var stored = await events.GetByIdAsync(request.Source, request.RequestId, cancellationToken);
+            var stored = await events.GetByIdAsync(source, request.RequestId, cancellationToken);
             if (stored is null || stored.EntityKey != e.EntityKey || !SameJson(stored.After, data) || (request.TimeMs is { } t && stored.EventTime != t))
             {
-                throw new InvalidOperationException($"Request id '{request.RequestId}' of source '{request.Source}' is already used by a different event.");
+                throw new InvalidOperationException($"Request id '{request.RequestId}' of job '{job.Name}' is already used by a different request (key, data or time differ); use a new request id.");
             }
             return new StoredCall(stored, Repeated: true); // the same request, retried: compute on the event as first stored
         }
@@ -117,12 +135,12 @@ public sealed class JobCaller(
             using var document = JsonDocument.Parse(json);
             if (document.RootElement.ValueKind != JsonValueKind.Object)
             {
-                throw new ArgumentException("The request data must be a JSON object.", nameof(json));
+                throw new CallRequestException("data", "data must be a JSON object (or left out).");
             }
         }
         catch (JsonException ex)
         {
-            throw new ArgumentException($"The request data is not valid JSON: {ex.Message}", nameof(json), ex);
+            throw new CallRequestException("data", $"data is not valid JSON: {ex.Message}");
         }
         return Encoding.UTF8.GetBytes(json);
     }
@@ -130,14 +148,42 @@ public sealed class JobCaller(
     private static bool SameJson(byte[]? a, byte[] b) => a is not null && a.AsSpan().SequenceEqual(b);
 }
 
+/// <summary>A request field that is wrong; <see cref="Field"/> names it and the message says how to fix it (a 400).</summary>
+public sealed class CallRequestException : ArgumentException
+{
+    /// <summary>Creates the exception.</summary>
+    public CallRequestException()
+    {
+    }
+
+    /// <summary>Creates the exception with a message.</summary>
+    public CallRequestException(string message)
+        : base(message)
+    {
+    }
+
+    /// <summary>Creates the exception with a message and its cause.</summary>
+    public CallRequestException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+
+    /// <summary>Creates the exception for <paramref name="field"/>.</summary>
+    public CallRequestException(string field, string message)
+        : base(message) => Field = field;
+
+    /// <summary>The request field that is wrong (e.g. <c>time</c>).</summary>
+    public string Field { get; } = "";
+}
+
 /// <summary>A call of a job.</summary>
 /// <param name="Job">The job's name.</param>
-/// <param name="Source">The trigger source the request is an event of.</param>
+/// <param name="Source">The source the caller names for the request (null: the job's request source, the only one allowed).</param>
 /// <param name="Key">The entity key.</param>
 /// <param name="DataJson">The event's data, a JSON object (null or blank: empty).</param>
 /// <param name="TimeMs">Event time, ms since the Unix epoch; null: now.</param>
 /// <param name="RequestId">The caller's request id: the event id, and the key for polling the result.</param>
-public sealed record CallRequest(string Job, string Source, string Key, string? DataJson, long? TimeMs, string RequestId);
+public sealed record CallRequest(string Job, string? Source, string Key, string? DataJson, long? TimeMs, string RequestId);
 
 /// <summary>A call's event as stored in the event center.</summary>
 /// <param name="Event">The event (for a repeated request: as stored the first time).</param>

@@ -90,7 +90,12 @@ public sealed class JobRunner(
     {
         var started = Stopwatch.GetTimestamp();
         var version = job.Version;
-        var outcomes = await job.Loaded.InvokeBatchAsync(events.Select(ToFeatureEvent).ToList(), dataSource, cancellationToken);
+        // Calls run as single calls (latency lane: answered at once, never behind another call's read); live and
+        // replay batches on the bulk lane. The logic, the results and the error records are the same.
+        var input = events.Select(ToFeatureEvent).ToList();
+        var outcomes = mode == RunMode.Call
+            ? await job.Loaded.InvokeEachAsync(input, dataSource)
+            : await job.Loaded.InvokeBatchAsync(input, dataSource, cancellationToken);
         var results = new List<FeatureResult>(events.Count);
         var failed = new List<JobError>();
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();

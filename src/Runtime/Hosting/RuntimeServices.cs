@@ -4,6 +4,8 @@ using FeaturePlatform.EventCenter.Bus;
 using FeaturePlatform.EventCenter.Diagnostics;
 using FeaturePlatform.EventCenter.Hosting;
 using FeaturePlatform.EventCenter.EventStorage;
+using FeaturePlatform.EventCenter.Ingestion;
+using FeaturePlatform.EventCenter.Ingestion.Sources;
 using FeaturePlatform.Runtime.Diagnostics;
 using FeaturePlatform.Runtime.Calls;
 using FeaturePlatform.EventCenter.Storage;
@@ -72,7 +74,9 @@ public static class RuntimeServices
         services.AddHostedService(sp => sp.GetRequiredService<RuntimeStartup>());
         services.AddHostedService<ParameterSyncService>();
         services.AddHostedService<ReplayWorkerService>();
-        services.AddSingleton(sp => new CallOutcomes(sp.GetRequiredService<IEventStore>()));
+        services.AddSingleton(sp => new CallLedger(sp.GetRequiredKeyedService<IWideTableStore>(StoreRole.Hot), settings.Calls.ClaimLease, sp.GetRequiredService<TimeProvider>()));
+        // Calls' times pass the checks of ingested events (EventCenter:Ingest:MaxEventTimeAhead).
+        services.AddSingleton(sp => new EventTimeLimits(sp.GetRequiredService<EventCenterSettings>().Ingest.MaxEventTimeAhead));
         services.AddSingleton<CallCompletions>();
         services.AddSingleton(sp =>
         {
@@ -85,11 +89,13 @@ public static class RuntimeServices
             var startup = sp.GetRequiredService<RuntimeStartup>();
             var events = sp.GetRequiredService<IEventStore>();
             var errors = sp.GetRequiredService<JobErrorLog>();
+            var sources = sp.GetRequiredService<SourceRegistry>();
             return new CallDispatcher(
                 sp.GetRequiredService<IMessageBus>(), settings.Calls,
-                () => new JobCaller(startup.Registry, events, startup.DataSource, errors, metrics: sp.GetRequiredService<RuntimeMetrics>()),
+                () => new JobCaller(startup.Registry, events, startup.DataSource, errors, metrics: sp.GetRequiredService<RuntimeMetrics>(),
+                    clock: sp.GetRequiredService<TimeProvider>(), timeLimits: sp.GetRequiredService<EventTimeLimits>(), isBusSource: source => sources.Find(source) is not null),
                 job => startup.Jobs.FirstOrDefault(j => j.Name == job),
-                events, sp.GetRequiredService<CallOutcomes>(), sp.GetRequiredService<CallCompletions>(),
+                events, sp.GetRequiredService<CallLedger>(), sp.GetRequiredService<CallCompletions>(),
                 sp.GetRequiredService<CallReplies>().Publisher is not null);
         });
         services.AddHostedService<CallWorkerService>();

@@ -23,7 +23,8 @@ public sealed class RequestsApiTests(PlatformFactory factory) : IClassFixture<Pl
         var answer = JsonDocument.Parse(body).RootElement;
         Assert.Equal("done", answer.GetProperty("state").GetString());
         var row = answer.GetProperty("results")[0];
-        Assert.Equal((1, 42.5), (row.GetProperty("order_count").GetInt32(), row.GetProperty("order_amount").GetDouble()));
+        // A call is an event of calls.order_stats_30d, not an order: the user has no orders, and the call adds none.
+        Assert.Equal((0, 0.0), (row.GetProperty("order_count").GetInt32(), row.GetProperty("order_amount").GetDouble()));
 
         var polled = await client.GetFromJsonAsync<JsonElement>($"/api/jobs/order_stats_30d/requests/r-{user}");
         Assert.Equal(row.GetRawText(), polled.GetProperty("results")[0].GetRawText());
@@ -80,6 +81,28 @@ public sealed class RequestsApiTests(PlatformFactory factory) : IClassFixture<Pl
         using var response = await client.PostAsync($"/api/jobs/{job}/requests?wait=5000", Json(body));
         Assert.Equal(status, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Theory]
+    [InlineData(long.MaxValue, "outside year 1970..9999")]
+    [InlineData(-1L, "outside year 1970..9999")]
+    [InlineData(253402300799999L, "ahead of the server's clock")]
+    public async Task A_call_time_that_ingestion_would_refuse_is_a_400_naming_the_time_field_and_nothing_is_stored(long time, string reason)
+    {
+        await factory.Services.GetRequiredService<RuntimeStartup>().Ready;
+        using var client = factory.CreateClient(PlatformFactory.Author);
+        var requestId = $"r-bad-time-{Guid.NewGuid():N}";
+        using var response = await client.PostAsync("/api/jobs/order_stats_30d/requests?wait=5000",
+            Json(JsonSerializer.Serialize(new { key = "k", requestId, time, data = new { user_id = "k", amount = 1 } })));
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.BadRequest, body);
+        var problem = JsonDocument.Parse(body).RootElement;
+        var message = problem.GetProperty("errors").GetProperty("time")[0].GetString()!;
+        Assert.Contains(reason, message, StringComparison.Ordinal);
+        Assert.Contains("leave time out", message, StringComparison.Ordinal);
+        Assert.DoesNotContain("Exception", body, StringComparison.Ordinal);
+        using var polled = await client.GetAsync($"/api/jobs/order_stats_30d/requests/{requestId}");
+        Assert.Equal(HttpStatusCode.NotFound, polled.StatusCode);
     }
 
     private static string Request(string user, long now) => JsonSerializer.Serialize(new

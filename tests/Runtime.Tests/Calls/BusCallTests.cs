@@ -42,10 +42,10 @@ public sealed class BusCallTests(PythonHostFixture python, KafkaFixture kafka)
         await using var jobs = await StoredEvents.LoadJobsAsync(python, harness.DataSource, ("scaled", TestJobs.Scaled));
         var settings = new CallSettings { Topic = UniqueName.For("calls-missing"), Partitions = 2, GroupId = UniqueName.For("calls") };
         var caller = Caller(harness, jobs, new CollectingOutput());
-        var outcomes = new CallOutcomes(harness.Events);
+        var outcomes = Ledger(harness);
         var completions = new CallCompletions();
         await using var dispatcher = new CallDispatcher(bus, settings, () => caller, jobs.Find, harness.Events, outcomes, completions, repliesConfigured: false);
-        var request = new CallRequest("scaled", "orders", "u1", """{"amount":1.5}""", 1_000, "req-later");
+        var request = new CallRequest("scaled", null, "u1", """{"amount":1.5}""", 1_000, "req-later");
 
         await Assert.ThrowsAsync<CallsUnavailableException>(() => dispatcher.CallAsync(request, null, Wait));
 
@@ -63,7 +63,7 @@ public sealed class BusCallTests(PythonHostFixture python, KafkaFixture kafka)
         await using var jobs = await StoredEvents.LoadJobsAsync(python, harness.DataSource, ("scaled", TestJobs.Scaled));
         var settings = new CallSettings { Topic = UniqueName.For("calls"), Partitions = 1, GroupId = UniqueName.For("calls") };
         var caller = Caller(harness, jobs, new CollectingOutput());
-        var outcomes = new CallOutcomes(harness.Events);
+        var outcomes = Ledger(harness);
         var completions = new CallCompletions();
         await using var dispatcher = new CallDispatcher(bus, settings, () => caller, jobs.Find, harness.Events, outcomes, completions, repliesConfigured: false);
         await dispatcher.EnsureTopicAsync();
@@ -74,7 +74,7 @@ public sealed class BusCallTests(PythonHostFixture python, KafkaFixture kafka)
         }
         harness.Run(new CallWorker(bus, settings, caller, outcomes, completions, null, NullLogger.Instance, harness.DeadLetters).RunAsync);
 
-        var answer = await dispatcher.CallAsync(new CallRequest("scaled", "orders", "u1", """{"amount":2.0}""", 1_000, "req-after-junk"), null, Wait);
+        var answer = await dispatcher.CallAsync(new CallRequest("scaled", null, "u1", """{"amount":2.0}""", 1_000, "req-after-junk"), null, Wait);
 
         Assert.Equal(CallAnswer.Done, answer!.State);
         var letters = await harness.DeadLetters.RecentAsync(null, 10).ToListAsync();
@@ -92,7 +92,7 @@ public sealed class BusCallTests(PythonHostFixture python, KafkaFixture kafka)
         var settings = new CallSettings { GroupId = UniqueName.For("calls"), Partitions = 2 };
         var collect = new CollectingOutput();
         var caller = Caller(harness, jobs, collect);
-        var outcomes = new CallOutcomes(harness.Events);
+        var outcomes = Ledger(harness);
         var completions = new CallCompletions();
         await using var dispatcher = new CallDispatcher(bus, settings, () => caller, jobs.Find, harness.Events, outcomes, completions, repliesConfigured: false);
         await dispatcher.EnsureTopicAsync();
@@ -102,7 +102,7 @@ public sealed class BusCallTests(PythonHostFixture python, KafkaFixture kafka)
             BeforeCommit = () => throw new IOException("crash before commit"),
         };
         var crashed = crashing.RunAsync(CancellationToken.None);
-        var answer = await dispatcher.CallAsync(new CallRequest("scaled", "orders", "u1", """{"amount":3}""", 1_000, "req-crash"), null, Wait);
+        var answer = await dispatcher.CallAsync(new CallRequest("scaled", null, "u1", """{"amount":3}""", 1_000, "req-crash"), null, Wait);
         Assert.Equal(CallAnswer.Done, answer!.State);
         await Assert.ThrowsAsync<IOException>(() => crashed);
 
@@ -124,7 +124,7 @@ public sealed class BusCallTests(PythonHostFixture python, KafkaFixture kafka)
         await using var jobs = await StoredEvents.LoadJobsAsync(python, harness.DataSource, ("scaled", TestJobs.Scaled), ("poison", RunTestJobs.Poison));
         var collect = new CollectingOutput();
         var caller = Caller(harness, jobs, collect);
-        var outcomes = new CallOutcomes(harness.Events);
+        var outcomes = Ledger(harness);
         // Process A runs the worker; process B only accepts calls (its completions never fire: it must poll).
         var completionsA = new CallCompletions();
         await using var a = new CallDispatcher(bus, settings, () => caller, jobs.Find, harness.Events, outcomes, completionsA, repliesConfigured: false);
@@ -134,11 +134,11 @@ public sealed class BusCallTests(PythonHostFixture python, KafkaFixture kafka)
         harness.Run(worker.RunAsync);
         var t0 = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - 1_000;
 
-        var local = await a.CallAsync(new CallRequest("scaled", "orders", "u1", """{"amount":2.5}""", t0, "req-a"), null, Wait);
+        var local = await a.CallAsync(new CallRequest("scaled", null, "u1", """{"amount":2.5}""", t0, "req-a"), null, Wait);
         Assert.Equal((CallAnswer.Done, 2.5), (local!.State, local.Results[0].GetProperty("scaled").GetDouble()));
         Assert.Equal(1, local.JobVersion);
 
-        var remote = await b.CallAsync(new CallRequest("scaled", "orders", "u2", """{"amount":4}""", t0 + 1, "req-b"), null, Wait);
+        var remote = await b.CallAsync(new CallRequest("scaled", null, "u2", """{"amount":4}""", t0 + 1, "req-b"), null, Wait);
         Assert.Equal((CallAnswer.Done, 4.0), (remote!.State, remote.Results[0].GetProperty("scaled").GetDouble()));
         Assert.NotNull(await EventCenterOutput.GetResultAsync(harness.Events, "scaled", "req-b"));
 
@@ -149,22 +149,25 @@ public sealed class BusCallTests(PythonHostFixture python, KafkaFixture kafka)
         Assert.Equal((null, false), await b.PollAsync("scaled", "req-unknown"));
 
         // A call that is not waited for is answered later; polling reaches it.
-        Assert.Null(await b.CallAsync(new CallRequest("scaled", "orders", "u3", """{"amount":1}""", t0 + 2, "req-c"), null, TimeSpan.Zero));
+        Assert.Null(await b.CallAsync(new CallRequest("scaled", null, "u3", """{"amount":1}""", t0 + 2, "req-c"), null, TimeSpan.Zero));
         await RuntimeHarness.WaitUntilAsync(async () => (await a.PollAsync("scaled", "req-c")).Answer is not null, "req-c is answered", Wait);
 
         // The logic raising gives state failed with the error, by signal and by poll.
-        var failed = await a.CallAsync(new CallRequest("poison", "orders", "u4", """{"poison":true}""", t0 + 3, "req-f"), null, Wait);
+        var failed = await a.CallAsync(new CallRequest("poison", null, "u4", """{"poison":true}""", t0 + 3, "req-f"), null, Wait);
         Assert.Equal((CallAnswer.Failed, "ValueError: poisoned order req-f"), (failed!.State, failed.Error));
+        Assert.Contains("raise ValueError(f\"poisoned order {event.id}\")", failed.Traceback, StringComparison.Ordinal);
         Assert.Equal(failed.ToJson(), (await b.PollAsync("poison", "req-f")).Answer!.ToJson());
 
         // Refusals happen before anything is produced.
-        await Assert.ThrowsAsync<KeyNotFoundException>(() => a.CallAsync(new CallRequest("nope", "orders", "u1", null, null, "r1"), null, Wait));
-        await Assert.ThrowsAsync<ArgumentException>(() => a.CallAsync(new CallRequest("scaled", "orders", "u1", "[1]", null, "r2"), null, Wait));
-        await Assert.ThrowsAsync<InvalidOperationException>(() => a.CallAsync(new CallRequest("scaled", "orders", "u9", """{"amount":2.5}""", t0, "req-a"), null, Wait));
-        await Assert.ThrowsAsync<ArgumentException>(() => a.CallAsync(new CallRequest("scaled", "orders", "u1", null, null, "r3"), new CallReplyTarget("x", "k"), Wait));
+        await Assert.ThrowsAsync<KeyNotFoundException>(() => a.CallAsync(new CallRequest("nope", null, "u1", null, null, "r1"), null, Wait));
+        await Assert.ThrowsAsync<CallRequestException>(() => a.CallAsync(new CallRequest("scaled", null, "u1", "[1]", null, "r2"), null, Wait));
+        await Assert.ThrowsAsync<InvalidOperationException>(() => a.CallAsync(new CallRequest("scaled", null, "u9", """{"amount":2.5}""", t0, "req-a"), null, Wait));
+        await Assert.ThrowsAsync<ArgumentException>(() => a.CallAsync(new CallRequest("scaled", null, "u1", null, null, "r3"), new CallReplyTarget("x", "k"), Wait));
         Assert.Equal(4, worker.Runs);
         Assert.Equal(3, collect.Results.Count);
     }
+
+    internal static CallLedger Ledger(RuntimeHarness harness) => new(harness.Hot, TimeSpan.FromMinutes(5));
 
     private static JobCaller Caller(RuntimeHarness harness, JobRegistry jobs, CollectingOutput collect)
     {

@@ -45,25 +45,32 @@ public sealed class JobCallerTests(PythonHostFixture python)
 
         var features = harness.Features;
         var caller = new JobCaller(jobs, harness.Events, harness.DataSource, harness.Errors, _ => [features]);
-        var request = new CallRequest("order_profile", "orders", "call-user", OrderJson("call-user", "second", t0 + 2, "20.25"), t0 + 2, "req-1");
+        var request = new CallRequest("order_profile", null, "call-user", OrderJson("call-user", "second", t0 + 2, "20.25"), t0 + 2, "req-1");
         var call = await caller.CallAsync(request);
 
         Assert.Null(call.Error);
         var callResult = Assert.Single(call.Results);
         Assert.Equal("req-1", callResult.Trigger.EventId);
+        Assert.Equal("calls.order_profile", callResult.Trigger.Source);
         Assert.Equal(t0 + 2, callResult.EventTime);
-        Assert.Equal(Without(liveResult, "user_id"), Without(callResult, "user_id"));
         Assert.Equal("call-user", callResult.Values.First(v => v.Key == "user_id").Value);
-        Assert.Equal(2L, callResult.Values.First(v => v.Key == "orders").Value); // the call's own event is in its history
+        // A call is not an order: the user's orders are the one real order, as a live run at that time would count.
+        Assert.Equal(1L, callResult.Values.First(v => v.Key == "orders").Value);
+        Assert.Equal(10.5, callResult.Values.First(v => v.Key == "amount").Value);
         Assert.Equal("gold", callResult.Values.First(v => v.Key == "tier").Value);
         Assert.Equal("req-1", (await harness.Features.GetAsync("order_profile", "call-user"))!.EventId);
+        Assert.Null(await harness.Events.GetByIdAsync("orders", "req-1"));
 
-        // The call's event is stored: a replay computes it again, identically.
+        // The call's event is stored in the job's request source: a replay of it computes the call again, identically;
+        // the replay of the orders knows nothing of it.
+        var replayCalls = new CollectingOutput();
+        await new JobRunner(job, harness.DataSource, [replayCalls], harness.Errors, NullLogger.Instance)
+            .RunAsync(new ReplayTrigger(harness.Events, "calls.order_profile", t0, t0 + 3), CancellationToken.None);
+        Assert.Equal(Canonical(callResult), Canonical(Assert.Single(replayCalls.Results)));
         var replay = new CollectingOutput();
         await new JobRunner(job, harness.DataSource, [replay], harness.Errors, NullLogger.Instance)
             .RunAsync(new ReplayTrigger(harness.Events, "orders", t0, t0 + 3), CancellationToken.None);
-        var replayed = Assert.Single(replay.Results, r => r.Trigger.EventId == "req-1");
-        Assert.Equal(Canonical(callResult), Canonical(replayed));
+        Assert.DoesNotContain(replay.Results, r => r.Trigger.EventId == "req-1");
         Assert.Equal(Canonical(liveResult), Canonical(Assert.Single(replay.Results, r => r.Trigger.EventId == "second-live-user")));
 
         // A retried request is the same event: stored once, same result.
@@ -81,16 +88,17 @@ public sealed class JobCallerTests(PythonHostFixture python)
         await using var jobs = await StoredEvents.LoadJobsAsync(python, harness.DataSource, ("poison", RunTestJobs.Poison));
         var caller = new JobCaller(jobs, harness.Events, harness.DataSource, harness.Errors);
 
-        var call = await caller.CallAsync(new CallRequest("poison", "orders", "u1", """{"amount":3,"poison":true}""", null, "req-poison"));
+        var call = await caller.CallAsync(new CallRequest("poison", null, "u1", """{"amount":3,"poison":true}""", null, "req-poison"));
 
         Assert.Empty(call.Results);
         Assert.Equal("ValueError", call.Error!.ErrorType);
         Assert.Equal("poisoned order req-poison", call.Error.Message);
         Assert.Equal(1, harness.Errors.Counts["poison"]);
-        Assert.NotNull(await harness.Events.GetByIdAsync("orders", "req-poison"));
-        await Assert.ThrowsAsync<KeyNotFoundException>(() => caller.CallAsync(new CallRequest("nope", "orders", "u1", null, null, "r2")));
-        await Assert.ThrowsAsync<ArgumentException>(() => caller.CallAsync(new CallRequest("poison", "profiles", "u1", null, null, "r3")));
-        await Assert.ThrowsAsync<ArgumentException>(() => caller.CallAsync(new CallRequest("poison", "orders", "u1", "[1]", null, "r4")));
+        Assert.NotNull(await harness.Events.GetByIdAsync("calls.poison", "req-poison"));
+        Assert.Null(await harness.Events.GetByIdAsync("orders", "req-poison"));
+        await Assert.ThrowsAsync<KeyNotFoundException>(() => caller.CallAsync(new CallRequest("nope", null, "u1", null, null, "r2")));
+        Assert.Equal("source", (await Assert.ThrowsAsync<CallRequestException>(() => caller.CallAsync(new CallRequest("poison", "orders", "u1", null, null, "r3")))).Field);
+        Assert.Equal("data", (await Assert.ThrowsAsync<CallRequestException>(() => caller.CallAsync(new CallRequest("poison", null, "u1", "[1]", null, "r4")))).Field);
     }
 
     private static string OrderJson(string user, string id, long time, string amount) =>

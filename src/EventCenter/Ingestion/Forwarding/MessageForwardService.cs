@@ -18,7 +18,7 @@ namespace FeaturePlatform.EventCenter.Ingestion.Forwarding;
 /// <param name="maxEventTimeAhead">How far ahead of the clock an event time may be (ingestion dead-letters later ones). Default: 10 minutes.</param>
 public sealed class MessageForwardService(SourceRegistry sources, IMessageBus bus, TimeProvider? clock = null, TimeSpan? maxEventTimeAhead = null) : IAsyncDisposable
 {
-    private readonly TimeSpan maxAhead = maxEventTimeAhead ?? new IngestOptions().MaxEventTimeAhead;
+    private readonly EventTimeLimits limits = new(maxEventTimeAhead ?? new IngestOptions().MaxEventTimeAhead);
     private readonly IBusProducer producer = bus.CreateProducer();
     private readonly TimeProvider clock = clock ?? TimeProvider.System;
 
@@ -52,9 +52,9 @@ public sealed class MessageForwardService(SourceRegistry sources, IMessageBus bu
                 continue;
             }
             var parsed = probe.Events[0];
-            if (parsed.EventTime > now + (long)maxAhead.TotalMilliseconds)
+            if (limits.Check(parsed.EventTime, now, "the server's clock") is { } problem)
             {
-                errors.Add($"message {i}: event time {DateTimeOffset.FromUnixTimeMilliseconds(parsed.EventTime):u} is more than {maxAhead} ahead of the server's clock; " +
+                errors.Add($"message {i}: event time {problem}; " +
                     $"check the time field{(source.TimeField is { } field ? $" '{field}'" : "")} (ms since 1970, or ISO-8601)");
                 continue;
             }

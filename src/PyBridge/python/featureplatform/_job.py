@@ -13,6 +13,9 @@ __all__ = ["job", "JobSpec", "job_of", "JOB_ATTRIBUTE"]
 
 JOB_ATTRIBUTE = "__featureplatform_job__"
 
+REQUEST_SOURCE_PREFIX = "calls."
+"""A job's calls are events of source ``calls.<job>`` unless it declares ``requests=``."""
+
 Logic = Callable[[Any, Any], Any]
 
 
@@ -31,6 +34,8 @@ class JobSpec:
     line: int
     logic_line: int
     defaults: Mapping[str, Any] = field(default_factory=dict)
+    requests: str = ""
+    """The source calls of the job are events of (``calls.<name>`` unless declared)."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -44,6 +49,7 @@ class JobSpec:
             "line": self.line,
             "logic": self.logic.__name__,
             "logic_line": self.logic_line,
+            "requests": self.requests or REQUEST_SOURCE_PREFIX + self.name,
         }
 
 
@@ -54,6 +60,7 @@ def job(
     outputs: Sequence[Output],
     params: Sequence[Param] = (),
     consistency: Optional[Union[Consistency, str]] = None,
+    requests: Optional[str] = None,
 ) -> Callable[[Logic], Logic]:
     """Declares the decorated function as a job's main logic.
 
@@ -68,6 +75,9 @@ def job(
         consistency: Default consistency of the trigger and of ``ctx.fetch``/``ctx.history`` (a read may override
             it). Left out: ``fetch_strong`` for a job with several trigger sources (the level that gives the join
             guarantee when the logic reads the other side), else ``eventual``.
+        requests: The source calls of the job (``POST /api/jobs/<name>/requests``) are stored as events of; left
+            out: ``calls.<name>``. It is the job's own: never one of its triggers, never written by anything else,
+            so calls never change the events other logic reads.
 
     Raises:
         JobDefinitionError: naming the file and line of this decorator when the declaration is invalid, or of
@@ -89,6 +99,12 @@ def job(
             level = Consistency(consistency)
     except ValueError:
         raise fail(f"consistency {consistency!r} is not one of {[c.value for c in Consistency]}") from None
+    request_source = REQUEST_SOURCE_PREFIX + name if requests is None else requests
+    if not isinstance(request_source, str) or not request_source or not all(c.isalnum() or c in "_-." for c in request_source):
+        raise fail(f"requests {requests!r} must be a source name of letters, digits, '_', '-' or '.'")
+    if request_source in {t.source for t in trigger_list}:
+        raise fail(f"requests {request_source!r} is a trigger of the job; calls need a source of their own "
+                   f"(leave requests out for {REQUEST_SOURCE_PREFIX + name!r})")
     param_list = _checked(params, Param, "params", fail)
     output_list = _checked(outputs, Output, "outputs", fail)
     if not output_list:
@@ -114,6 +130,7 @@ def job(
             line=line,
             logic_line=code.co_firstlineno,
             defaults={p.name: p.default for p in param_list},
+            requests=request_source,
         )
         setattr(logic, JOB_ATTRIBUTE, spec)
         return logic

@@ -74,6 +74,24 @@ def shapes(event, ctx):
     return event.data["result"]
 
 
+class RequestSourceTest(unittest.TestCase):
+    def test_calls_are_events_of_calls_job_unless_declared_and_never_of_a_trigger(self):
+        @job("counted", triggers="orders", outputs=[Output("n", int)])
+        def counted(event, ctx):
+            return None
+
+        self.assertEqual("calls.counted", job_of(counted).to_json()["requests"])
+
+        @job("declared", triggers="orders", requests="asks.declared", outputs=[Output("n", int)])
+        def declared(event, ctx):
+            return None
+
+        self.assertEqual("asks.declared", job_of(declared).to_json()["requests"])
+        with self.assertRaises(JobDefinitionError) as refused:
+            job("bad", triggers=["orders", "payments"], requests="payments", outputs=[Output("n", int)])
+        self.assertIn("a source of their own", str(refused.exception))
+
+
 class RowsTest(unittest.TestCase):
     def run_with(self, result: object) -> list:
         return run_job(shapes, Event("a", "k", 0, {"result": result}))
