@@ -53,7 +53,7 @@ public static class RequestsApi
     /// <param name="Results">The result rows (column → value).</param>
     /// <param name="Error">"ErrorType: message" when failed.</param>
     /// <param name="Poll">The URL to poll.</param>
-    public sealed record RequestAnswer(string RequestId, string State, int? JobVersion, IReadOnlyList<JsonElement>? Results, string? Error, string Poll);
+    public sealed record RequestAnswer(string RequestId, string State, string? JobVersion, IReadOnlyList<JsonElement>? Results, string? Error, string Poll);
 
     private static async Task<Results<Ok<RequestAnswer>, Accepted<RequestAnswer>, ProblemHttpResult>> PostAsync(
         string job, int? wait, HttpRequest http, RuntimeStartup runtime, CallDispatcher calls, CancellationToken cancellationToken)
