@@ -48,7 +48,7 @@ public abstract class EventCenterOutputTests
         Assert.Equal("req-2", polled.Headers[EventCenterOutput.RequestIdHeader]);
         Assert.Equal("orders", polled.Headers[EventCenterOutput.TriggerSourceHeader]);
         Assert.Equal(results[1].ResultId, polled.Headers[EventCenterOutput.ResultIdHeader]);
-        Assert.Equal("3", polled.Headers[EventCenterOutput.JobVersionHeader]);
+        Assert.Equal("v3", polled.Headers[EventCenterOutput.JobVersionHeader]);
         var after = JsonDocument.Parse(polled.After!).RootElement;
         Assert.Equal(["score", "band"], after.EnumerateObject().Select(p => p.Name));
         Assert.Equal(0.75, after.GetProperty("score").GetDouble());
