@@ -30,6 +30,13 @@ public sealed record PythonHostOptions
     /// </summary>
     public string? SdkDirectory { get; init; }
 
+    /// <summary>
+    /// The project's library path: directories whose Python modules jobs import as their own code (besides the jobs
+    /// directory itself, always one). Modules under them are re-imported on a job's reload and are part of its version
+    /// (<see cref="Jobs.LoadedJob.Version"/>); the standard library and site-packages are not. Default: none.
+    /// </summary>
+    public IReadOnlyList<string> LibraryDirectories { get; init; } = [];
+
     /// <summary>Threads serving single calls (<c>InvokeAsync</c>) and control work. Default 2 (one can run while another waits on a fetch).</summary>
     public int LatencyWorkers { get; init; } = 2;
 

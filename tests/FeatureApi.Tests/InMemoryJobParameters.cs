@@ -36,7 +36,8 @@ public sealed class InMemoryJobParameters : IParameterDefinitions, IParameterApp
             ? new JobParameters(job, Definitions, new Dictionary<string, object?>(values, StringComparer.Ordinal))
             : null);
 
-    public ValueTask ApplyAsync(string job, IReadOnlyDictionary<string, object> values, string changedBy, string reason, CancellationToken cancellationToken = default)
+    public ValueTask ApplyAsync(string job, IReadOnlyDictionary<string, object> values, string changedBy, string reason, CancellationToken cancellationToken = default,
+        long? effectiveAt = null)
     {
         if (FailingJobs.TryGetValue(job, out var failure))
         {

@@ -33,7 +33,7 @@ public sealed class AnswerReaderTests(PythonHostFixture fixture)
         var events = Enumerable.Range(0, 4).Select(E).ToList();
         var into = new List<EventOutcome>();
 
-        var done = AnswerReader.ReadBatch(bytes, Job, events, 0, into, info => new PythonJobException("j", info.Type, info.Message, info.File, info.Line, info.Traceback));
+        var done = AnswerReader.ReadBatch(bytes, Job, "v1", events, 0, into, info => new PythonJobException("j", info.Type, info.Message, info.File, info.Line, info.Traceback));
 
         Assert.Equal(4, done);
         Assert.Equal([["gold", 1L << 40, 1.5, true], ["été", 3L, 2.0, false], ["été", 3L, 2.0, false]], into[0].Rows.Select(r => r.Values.ToArray()));

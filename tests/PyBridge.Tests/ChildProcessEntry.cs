@@ -15,6 +15,10 @@ public static class ChildProcessEntry
         {
             return await EmbeddedPythonProbe.RunAsync(args[1..]);
         }
+        if (args.Length > 0 && args[0] == JobVersionProbe.Mode)
+        {
+            return await JobVersionProbe.RunAsync(args[1..]);
+        }
         await Console.Error.WriteLineAsync($"unknown child mode: {string.Join(' ', args)}");
         return 2;
     }

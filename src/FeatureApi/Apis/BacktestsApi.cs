@@ -1,6 +1,9 @@
 using FeaturePlatform.EventCenter.Ingestion.Sources;
 using FeaturePlatform.FeatureApi.Auth;
+using System.Text.Json;
+using FeaturePlatform.FeatureApi.Parameters;
 using FeaturePlatform.FeatureApi.Replay.Backtests;
+using FeaturePlatform.Runtime.Parameters;
 using FeaturePlatform.Runtime.Outputs;
 using FeaturePlatform.Runtime.Replay;
 using FeaturePlatform.Runtime.Triggers.Samples;
@@ -25,7 +28,7 @@ public static class BacktestsApi
     {
         var group = app.MapGroup("/api/backtests").WithTags("Backtests").RequireAuthorization(Roles.ReadPolicy);
         group.MapPost("/", LaunchAsync).RequireAuthorization(Roles.AuthorPolicy).DisableAntiforgery()
-            .WithSummary("Launch a backtest (role author): JSON {job, from, to[, source]} (ms, [from, to)) or multipart form with job and a sample-table file (CSV or JSON lines of key, time[, label])");
+            .WithSummary("Launch a backtest (role author): JSON {job, from, to[, source][, parameters][, proposal]} (ms, [from, to)) or multipart form with job and a sample-table file (CSV or JSON lines of key, time[, label]). Each event runs with the parameter values in force at its time; 'parameters' (name → value) and 'proposal' (a proposal id: its values) override them for a what-if run");
         group.MapGet("/", List).WithSummary("Backtests, newest first");
         group.MapGet("/{id}", Get).WithSummary("State and progress (events done of the estimated total, rate, ETA)");
         group.MapPost("/{id}/cancel", CancelAsync).RequireAuthorization(Roles.AuthorPolicy).WithSummary("Cancel; answers once the run has stopped (role author)");
@@ -35,24 +38,37 @@ public static class BacktestsApi
     }
 
     /// <summary>A time-range launch: the job's trigger source (or <paramref name="Source"/>) over event times [<paramref name="From"/>, <paramref name="To"/>), ms.</summary>
-    public sealed record LaunchRequest(string Job, long From, long To, string? Source = null);
+    /// <param name="Job">The job.</param>
+    /// <param name="From">Start of the range (ms, inclusive).</param>
+    /// <param name="To">End of the range (ms, exclusive).</param>
+    /// <param name="Source">The trigger source (default: the job's first trigger).</param>
+    /// <param name="Parameters">What-if values (name → value) replacing the values in force over the whole run.</param>
+    /// <param name="Proposal">A parameter proposal of the job whose values to backtest ("backtest this proposal"); <paramref name="Parameters"/> go on top.</param>
+    public sealed record LaunchRequest(string Job, long From, long To, string? Source = null, Dictionary<string, JsonElement>? Parameters = null,
+        string? Proposal = null);
 
     /// <summary>Progress of a run.</summary>
     public sealed record ProgressJson(long EventsDone, long? EstimatedTotal, double? Fraction, long Results, long Errors, long BadRows, double EventsPerSecond, double? EtaSeconds, string? Eta);
 
     /// <summary>A backtest as the API returns it.</summary>
-    public sealed record BacktestJson(string Id, string Job, int JobVersion, string Trigger, string State, bool IsFinished, ProgressJson Progress,
-        DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? EndedAt, string? FailureReason, IReadOnlyList<SampleRowError> BadRowSamples)
+    /// <remarks>
+    /// <c>versions</c>: events run per job version (content hash of the code); <c>parameters</c>: the values used per
+    /// stretch of event time, and the run's overrides.
+    /// </remarks>
+    public sealed record BacktestJson(string Id, string Job, string JobVersion, string Trigger, string State, bool IsFinished, ProgressJson Progress,
+        DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? EndedAt, string? FailureReason, IReadOnlyList<SampleRowError> BadRowSamples,
+        IReadOnlyDictionary<string, long> Versions, RunParameters? Parameters)
     {
         internal static BacktestJson From(RunStatus s) => new(s.Id, s.Job, s.JobVersion, s.Trigger, s.State.ToString(), s.IsFinished,
             new ProgressJson(s.Progress.EventsDone, s.Progress.EstimatedTotal, s.Progress.Fraction, s.Progress.Results, s.Progress.Errors, s.Progress.BadRows,
                 s.Progress.EventsPerSecond, s.Progress.Eta?.TotalSeconds, s.Progress.Eta is { } eta ? FormatEta(eta) : null),
-            s.CreatedAt, s.StartedAt, s.EndedAt, s.FailureReason, s.BadRowSamples);
+            s.CreatedAt, s.StartedAt, s.EndedAt, s.FailureReason, s.BadRowSamples, s.Versions, s.Parameters);
 
         private static string FormatEta(TimeSpan eta) => eta.TotalHours >= 1 ? $"{(int)eta.TotalHours}h {eta.Minutes}m" : eta.TotalMinutes >= 1 ? $"{eta.Minutes}m {eta.Seconds}s" : $"{Math.Ceiling(eta.TotalSeconds)}s";
     }
 
-    private static async Task<Results<Accepted<BacktestJson>, ProblemHttpResult>> LaunchAsync(HttpRequest request, BacktestRunner runner, SourceRegistry sources, CancellationToken cancellationToken)
+    private static async Task<Results<Accepted<BacktestJson>, ProblemHttpResult>> LaunchAsync(HttpRequest request, BacktestRunner runner, SourceRegistry sources,
+        ProposalStore proposals, CancellationToken cancellationToken)
     {
         if (runner.Manager is not { } manager)
         {
@@ -79,7 +95,12 @@ public static class BacktestsApi
             {
                 return JsonBody.BadRequest("Name a job and a time range with from < to (ms since the Unix epoch; to is exclusive).", "Bad backtest");
             }
-            run = new RunRequest { Job = body.Job, Input = new TimeRangeInput(body.From, body.To) { Source = body.Source } };
+            var (overrides, bad) = await OverridesAsync(body, proposals, cancellationToken);
+            if (bad is not null)
+            {
+                return bad;
+            }
+            run = new RunRequest { Job = body.Job, Input = new TimeRangeInput(body.From, body.To) { Source = body.Source }, Parameters = overrides };
         }
         if (run.Input.Source is { } source && sources.Find(source) is null)
         {
@@ -94,10 +115,43 @@ public static class BacktestsApi
         {
             return TypedResults.Problem($"There is no job '{run.Job}'.", statusCode: StatusCodes.Status404NotFound, title: "Unknown job");
         }
+        catch (ParameterValidationException e)
+        {
+            return JsonBody.BadRequest($"parameters: {string.Join("; ", e.Problems)}. Give values that fit the job's declarations (GET /api/jobs/{run.Job}/parameters).",
+                "Bad backtest");
+        }
         catch (ArgumentException e)
         {
             return JsonBody.BadRequest(e.Message, "Bad backtest");
         }
+    }
+
+    /// <summary>The run's what-if values: the proposal's, then <see cref="LaunchRequest.Parameters"/> on top (checked against the job when the run starts).</summary>
+    private static async Task<(Dictionary<string, object?>? Overrides, ProblemHttpResult? Problem)> OverridesAsync(LaunchRequest body, ProposalStore proposals,
+        CancellationToken cancellationToken)
+    {
+        if (body.Proposal is null && body.Parameters is not { Count: > 0 })
+        {
+            return (null, null);
+        }
+        var values = new Dictionary<string, object?>(StringComparer.Ordinal);
+        if (body.Proposal is { } id)
+        {
+            if (await proposals.GetAsync(body.Job, id, cancellationToken) is not { } proposal)
+            {
+                return (null, JsonBody.BadRequest($"proposal: job '{body.Job}' has no proposal '{id}'; give the id of one of its proposals (GET /api/jobs/{body.Job}/parameters/proposals).",
+                    "Bad backtest"));
+            }
+            foreach (var (name, value) in proposal.Values)
+            {
+                values[name] = value;
+            }
+        }
+        foreach (var (name, value) in body.Parameters ?? [])
+        {
+            values[name] = value;
+        }
+        return (values, null);
     }
 
     private static async Task<(RunRequest? Run, ProblemHttpResult? Problem)> ReadUploadAsync(HttpRequest request, BacktestRunner runner, CancellationToken cancellationToken)

@@ -14,7 +14,7 @@ public static class BaselineApi
     /// <summary>The configuration key that maps the endpoint.</summary>
     public const string SettingKey = "Api:StaticBaseline";
 
-    private static readonly FeaturesApi.FeaturesJson Constant = new("order_stats_30d", "user-000000", 1_700_000_000_000, "order-000000-0", 1,
+    private static readonly FeaturesApi.FeaturesJson Constant = new("order_stats_30d", "user-000000", 1_700_000_000_000, "order-000000-0", "0123456789abcdef",
         new Dictionary<string, JsonElement>
         {
             ["user_id"] = JsonSerializer.SerializeToElement("user-000000"),

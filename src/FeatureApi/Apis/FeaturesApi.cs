@@ -35,7 +35,7 @@ public static class FeaturesApi
     /// <param name="EventId">The event that produced them.</param>
     /// <param name="Version">The job version that computed them.</param>
     /// <param name="Values">Column → value.</param>
-    public sealed record FeaturesJson(string Job, string Key, long EventTime, string? EventId, int Version, IReadOnlyDictionary<string, JsonElement> Values)
+    public sealed record FeaturesJson(string Job, string Key, long EventTime, string? EventId, string Version, IReadOnlyDictionary<string, JsonElement> Values)
     {
         internal static FeaturesJson From(FeatureRecord r) => new(r.Job, r.Key, r.EventTime, r.EventId, r.JobVersion, r.Values);
     }

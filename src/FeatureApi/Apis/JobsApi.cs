@@ -25,11 +25,44 @@ public static class JobsApi
         var group = app.MapGroup("/api/jobs").WithTags("Jobs").RequireAuthorization(Roles.ReadPolicy);
         group.MapGet("/", ListAsync).WithSummary("Every job: declaration summary, enabled, version, status counters");
         group.MapGet("/{job}", GetAsync).WithSummary($"One job: declaration, status and its {RecentErrors} most recent error records");
+        group.MapGet("/{job}/versions", VersionsAsync)
+            .WithSummary("The versions of the job seen by any runtime process (content hashes of its code), with first and last seen times, newest first");
         group.MapPost("/{job}/enable", (string job, ClaimsPrincipal user, [AsParameters] JobsApiServices services, CancellationToken ct) => SetEnabledAsync(job, true, user, services, ct))
             .RequireAuthorization(Roles.AdminPolicy).WithSummary("Run the job live from where it stopped (role admin; stored, survives restarts)");
         group.MapPost("/{job}/disable", (string job, ClaimsPrincipal user, [AsParameters] JobsApiServices services, CancellationToken ct) => SetEnabledAsync(job, false, user, services, ct))
             .RequireAuthorization(Roles.AdminPolicy).WithSummary("Stop running the job live after its current batch; replays and calls still run (role admin; stored, survives restarts)");
         return group;
+    }
+
+    /// <summary>A version of a job: its content hash, when it was first and last seen, and the library modules it covers.</summary>
+    /// <param name="Version">The content hash of the job module and its local library code.</param>
+    /// <param name="FirstSeen">When a runtime process first loaded or ran it.</param>
+    /// <param name="LastSeen">When a runtime process last loaded or ran it (as of that process's last flush).</param>
+    /// <param name="Current">Whether this process runs it now.</param>
+    /// <param name="LibraryModules">The local library modules the hash covers.</param>
+    public sealed record JobVersionJson(string Version, DateTimeOffset FirstSeen, DateTimeOffset LastSeen, bool Current, IReadOnlyList<string> LibraryModules);
+
+    /// <summary>The versions of a job.</summary>
+    public sealed record JobVersionsJson(string Job, string Current, IReadOnlyList<JobVersionJson> Versions);
+
+    private static async Task<Results<Ok<JobVersionsJson>, ProblemHttpResult>> VersionsAsync(string job, JobCatalog catalog, IServiceProvider services,
+        CancellationToken cancellationToken)
+    {
+        if (RouteNames.Check("job", job) is not null)
+        {
+            return JsonBody.BadRequest($"job must be 1 to {RouteNames.MaxLength} characters without control characters.", "Bad job");
+        }
+        if (catalog.Find(job) is not { } found)
+        {
+            return NoJob(job);
+        }
+        // The runtime's log (stored; survives restarts); a registry of its own (tests, embedders) only knows its current version.
+        var seen = catalog.IsRuntimes && services.GetService<JobVersionLog>() is { } log
+            ? await log.ListAsync(job, cancellationToken)
+            : [];
+        var versions = seen.Select(v => new JobVersionJson(v.Version, DateTimeOffset.FromUnixTimeMilliseconds(v.FirstSeen),
+            DateTimeOffset.FromUnixTimeMilliseconds(v.LastSeen), v.Version == found.Version, v.LibraryModules)).ToList();
+        return TypedResults.Ok(new JobVersionsJson(job, found.Version, versions));
     }
 
     /// <summary>A trigger: source and filter.</summary>
@@ -73,11 +106,11 @@ public static class JobsApi
         double EventsPerSecond);
 
     /// <summary>A job as listed.</summary>
-    public sealed record JobJson(string Name, string Description, bool Enabled, int Version, IReadOnlyList<TriggerJson> Triggers, string Consistency,
+    public sealed record JobJson(string Name, string Description, bool Enabled, string Version, IReadOnlyList<TriggerJson> Triggers, string Consistency,
         IReadOnlyList<OutputJson> Outputs, IReadOnlyList<ParameterSummaryJson> Parameters, JobStatusJson Status, string File, int Line);
 
     /// <summary>One job with its recent error records.</summary>
-    public sealed record JobDetailJson(string Name, string Description, bool Enabled, int Version, IReadOnlyList<TriggerJson> Triggers, string Consistency,
+    public sealed record JobDetailJson(string Name, string Description, bool Enabled, string Version, IReadOnlyList<TriggerJson> Triggers, string Consistency,
         IReadOnlyList<OutputJson> Outputs, IReadOnlyList<ParameterSummaryJson> Parameters, JobStatusJson Status, string File, int Line,
         IReadOnlyList<JobErrorJson> RecentErrors);
 

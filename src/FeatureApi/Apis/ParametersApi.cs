@@ -2,6 +2,7 @@ using System.Security.Claims;
 using System.Text.Json;
 using FeaturePlatform.EventCenter.Storage;
 using FeaturePlatform.FeatureApi.Auth;
+using FeaturePlatform.FeatureApi.Jobs;
 using FeaturePlatform.FeatureApi.Parameters;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -41,6 +42,7 @@ public static class ParametersApi
                 ReviewAsync(job, id, approve: false, request, user, store, definitions, applier, clock, cancellationToken))
             .RequireAuthorization(Roles.ReviewPolicy).WithSummary("Reject (role reviewer, not the proposer; a reason is required)");
         group.MapGet("/history", HistoryAsync).WithSummary("Reviewed proposals, newest first: who proposed and reviewed, when and why");
+        group.MapGet("/changes", ChangesAsync).WithSummary("Approved changes with their effective times, in the order they apply (what replays use at each event time)");
         return group;
     }
 
@@ -50,8 +52,33 @@ public static class ParametersApi
     /// <summary>A job's parameters.</summary>
     public sealed record ParametersJson(string Job, IReadOnlyList<ParameterJson> Parameters);
 
-    /// <summary>A proposal: parameter → new value, and why.</summary>
-    public sealed record ProposeRequest(Dictionary<string, JsonElement> Values, string Reason);
+    /// <summary>A proposal: parameter → new value, and why; optionally when it takes effect once approved (ms; default: at approval).</summary>
+    public sealed record ProposeRequest(Dictionary<string, JsonElement> Values, string Reason, long? EffectiveAt = null);
+
+    /// <summary>An approved change in the parameter history.</summary>
+    /// <param name="Version">Its id (approval time, ms).</param>
+    /// <param name="EffectiveAt">When it takes effect (ms).</param>
+    /// <param name="Values">The values it sets.</param>
+    /// <param name="ChangedBy">Who.</param>
+    /// <param name="Reason">Why.</param>
+    /// <param name="InForce">Whether it is in force now.</param>
+    public sealed record ParameterChangeJson(long Version, long EffectiveAt, IReadOnlyDictionary<string, object?> Values, string ChangedBy, string Reason, bool InForce);
+
+    private static async Task<Results<Ok<List<ParameterChangeJson>>, ProblemHttpResult>> ChangesAsync(string job, JobCatalog catalog, IServiceProvider services,
+        TimeProvider clock, CancellationToken cancellationToken)
+    {
+        if (catalog.Find(job) is null)
+        {
+            return NoJob(job);
+        }
+        if (!catalog.IsRuntimes || services.GetService<Runtime.Parameters.IParameterStore>() is not { } store)
+        {
+            return TypedResults.Ok(new List<ParameterChangeJson>());
+        }
+        var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        var history = await store.GetHistoryAsync(job, cancellationToken);
+        return TypedResults.Ok(history.Changes.Select(c => new ParameterChangeJson(c.Version, c.EffectiveAt, c.Values, c.ChangedBy, c.Reason, c.EffectiveAt <= now)).ToList());
+    }
 
     /// <summary>A review: the reviewer's reason (required to reject).</summary>
     public sealed record ReviewRequest(string? Reason = null);
@@ -69,7 +96,7 @@ public static class ParametersApi
     }
 
     private static async Task<Results<Created<ParameterProposal>, ProblemHttpResult, ValidationProblem>> ProposeAsync(
-        string job, HttpRequest request, ClaimsPrincipal user, ProposalStore store, IParameterDefinitions definitions, CancellationToken cancellationToken)
+        string job, HttpRequest request, ClaimsPrincipal user, ProposalStore store, IParameterDefinitions definitions, TimeProvider clock, CancellationToken cancellationToken)
     {
         var (body, problem) = await JsonBody.ReadAsync<ProposeRequest>(request, MaxBodyBytes, cancellationToken);
         if (problem is not null)
@@ -94,8 +121,13 @@ public static class ParametersApi
         {
             return TypedResults.ValidationProblem(errors, detail: string.Join(" ", errors.Values.SelectMany(e => e)), title: "Invalid parameter values");
         }
+        if (body.EffectiveAt is { } effective && effective < clock.GetUtcNow().ToUnixTimeMilliseconds())
+        {
+            return JsonBody.BadRequest($"effectiveAt {DateTimeOffset.FromUnixTimeMilliseconds(effective):O} is in the past; give a later time (ms since the Unix epoch) or omit it to take effect at approval.",
+                "Bad proposal");
+        }
         var previous = body.Values.Keys.ToDictionary(k => k, k => JsonSerializer.SerializeToElement(parameters.Current.GetValueOrDefault(k)), StringComparer.Ordinal);
-        var proposal = await store.CreateAsync(job, body.Values, previous, user.Identity!.Name!, body.Reason.Trim(), cancellationToken);
+        var proposal = await store.CreateAsync(job, body.Values, previous, user.Identity!.Name!, body.Reason.Trim(), cancellationToken, body.EffectiveAt);
         return TypedResults.Created($"/api/jobs/{Uri.EscapeDataString(job)}/parameters/proposals/{proposal.Id}", proposal);
     }
 
@@ -182,6 +214,11 @@ public static class ParametersApi
                     statusCode: StatusCodes.Status409Conflict, title: "Proposal no longer valid");
             }
             values = typed;
+            if (proposal.EffectiveAt is { } stated && stated < clock.GetUtcNow().ToUnixTimeMilliseconds())
+            {
+                return TypedResults.Problem($"The proposal was to take effect at {DateTimeOffset.FromUnixTimeMilliseconds(stated):O}, which has passed; a change cannot take effect in the past. Reject it and propose it again.",
+                    statusCode: StatusCodes.Status409Conflict, title: "Effective time passed");
+            }
         }
         var decided = proposal with
         {
@@ -201,7 +238,8 @@ public static class ParametersApi
         }
         try
         {
-            await applier.ApplyAsync(job, values, $"{proposal.ProposedBy} (approved by {reviewer})", $"{proposal.Reason} [proposal {id}]", cancellationToken);
+            await applier.ApplyAsync(job, values, $"{proposal.ProposedBy} (approved by {reviewer})", $"{proposal.Reason} [proposal {id}]", cancellationToken,
+                proposal.EffectiveAt);
             decided = decided with { AppliedAt = clock.GetUtcNow().ToUnixTimeMilliseconds() };
             await store.RecordApplyAsync(decided, CancellationToken.None);
             return TypedResults.Ok(decided);

@@ -55,7 +55,7 @@ public static class RequestsApi
     /// <param name="Results">The result rows (column → value).</param>
     /// <param name="Error">"ErrorType: message" when failed.</param>
     /// <param name="Poll">The URL to poll.</param>
-    public sealed record RequestAnswer(string RequestId, string State, int? JobVersion, IReadOnlyList<JsonElement>? Results, string? Error, string Poll)
+    public sealed record RequestAnswer(string RequestId, string State, string? JobVersion, IReadOnlyList<JsonElement>? Results, string? Error, string Poll)
     {
         /// <summary>The Python traceback when the logic raised.</summary>
         public string? Traceback { get; init; }

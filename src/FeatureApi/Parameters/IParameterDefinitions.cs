@@ -14,9 +14,11 @@ public interface IParameterApplier
 {
     /// <summary>
     /// Sets <paramref name="values"/> (validated, typed: long, double, bool or string) on <paramref name="job"/>;
-    /// parameters not named keep their current values.
+    /// parameters not named keep their current values. The change takes effect at <paramref name="effectiveAt"/> (ms;
+    /// null: now).
     /// </summary>
-    ValueTask ApplyAsync(string job, IReadOnlyDictionary<string, object> values, string changedBy, string reason, CancellationToken cancellationToken = default);
+    ValueTask ApplyAsync(string job, IReadOnlyDictionary<string, object> values, string changedBy, string reason, CancellationToken cancellationToken = default,
+        long? effectiveAt = null);
 }
 
 /// <summary>A job's declared parameters and their current values.</summary>

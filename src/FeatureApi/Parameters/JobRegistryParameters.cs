@@ -33,14 +33,21 @@ internal sealed class JobRegistryParameters(JobCatalog catalog, IServiceProvider
         return new JobParameters(found.Name, found.Declaration.Parameters, current);
     }
 
-    public async ValueTask ApplyAsync(string job, IReadOnlyDictionary<string, object> values, string changedBy, string reason, CancellationToken cancellationToken = default)
+    public async ValueTask ApplyAsync(string job, IReadOnlyDictionary<string, object> values, string changedBy, string reason, CancellationToken cancellationToken = default,
+        long? effectiveAt = null)
     {
         var found = catalog.Find(job) ?? throw new InvalidOperationException($"There is no job '{job}'.");
         if (SharedStore is { } store)
         {
-            var snapshot = await store.SetAsync(job, values.ToDictionary(kv => kv.Key, kv => (object?)kv.Value, StringComparer.Ordinal), changedBy, reason, cancellationToken);
-            logger.LogInformation("Parameters of {Job} stored as version {Version} by {ChangedBy}: {Values} ({Reason})", job, snapshot.Version, changedBy, values, reason);
+            var snapshot = await store.SetAsync(job, values.ToDictionary(kv => kv.Key, kv => (object?)kv.Value, StringComparer.Ordinal), changedBy, reason, cancellationToken,
+                effectiveAt);
+            logger.LogInformation("Parameters of {Job} stored as version {Version} (effective {EffectiveAt}) by {ChangedBy}: {Values} ({Reason})", job, snapshot.Version,
+                snapshot.EffectiveAt, changedBy, values, reason);
             return;
+        }
+        if (effectiveAt is not null)
+        {
+            throw new InvalidOperationException("A later effective time needs the runtime's parameter store (this host's jobs have no parameter history).");
         }
         // LoadedJob.SetParametersAsync replaces all operator-set values: send the current values with the change on top.
         var merged = new Dictionary<string, object?>(found.Loaded.Parameters, StringComparer.Ordinal);

@@ -31,6 +31,7 @@ public enum ProposalState
 /// <param name="ReviewReason">The reviewer's comment.</param>
 /// <param name="AppliedAt">When the approved values were applied to the job.</param>
 /// <param name="ApplyError">Why applying the approved values failed, if it did.</param>
+/// <param name="EffectiveAt">When the change takes effect once approved (ms since the Unix epoch); null: at approval.</param>
 public sealed record ParameterProposal(
     string Id,
     string Job,
@@ -44,4 +45,5 @@ public sealed record ParameterProposal(
     long? ReviewedAt = null,
     string? ReviewReason = null,
     long? AppliedAt = null,
-    string? ApplyError = null);
+    string? ApplyError = null,
+    long? EffectiveAt = null);

@@ -24,13 +24,13 @@ public sealed class ProposalStore(IWideTableStore store, TimeProvider clock, Tab
     public ValueTask EnsureTableAsync(CancellationToken cancellationToken = default) =>
         store.EnsureTableAsync(new TableSpec(Table, [new FamilySpec("p")]), cancellationToken);
 
-    /// <summary>Stores a new pending proposal and returns it.</summary>
+    /// <summary>Stores a new pending proposal and returns it; <paramref name="effectiveAt"/> is when it takes effect once approved (null: at approval).</summary>
     public async Task<ParameterProposal> CreateAsync(string job, IReadOnlyDictionary<string, JsonElement> values, IReadOnlyDictionary<string, JsonElement> previous,
-        string proposedBy, string reason, CancellationToken cancellationToken = default)
+        string proposedBy, string reason, CancellationToken cancellationToken = default, long? effectiveAt = null)
     {
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
         var id = now.ToString("x12", CultureInfo.InvariantCulture) + "-" + Guid.NewGuid().ToString("N")[..12];
-        var proposal = new ParameterProposal(id, job, ProposalState.Pending, values, previous, proposedBy, now, reason);
+        var proposal = new ParameterProposal(id, job, ProposalState.Pending, values, previous, proposedBy, now, reason, EffectiveAt: effectiveAt);
         if (!await store.CheckAndPutAsync(Table, Row(job, id), Family, StateColumn, null, ToPut(proposal), cancellationToken))
         {
             throw new InvalidOperationException($"Proposal id {id} already exists.");

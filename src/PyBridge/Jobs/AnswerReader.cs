@@ -40,7 +40,7 @@ internal ref struct AnswerReader
     }
 
     /// <summary>Reads a batch answer: one outcome per processed event (possibly fewer than were sent).</summary>
-    public static int ReadBatch(ReadOnlySpan<byte> answer, JobDeclaration job, IReadOnlyList<FeatureEvent> events, int offset,
+    public static int ReadBatch(ReadOnlySpan<byte> answer, JobDeclaration job, string version, IReadOnlyList<FeatureEvent> events, int offset,
         List<EventOutcome> into, Func<ErrorInfo, PythonJobException> error)
     {
         var reader = new AnswerReader(answer, job);
@@ -50,8 +50,8 @@ internal ref struct AnswerReader
             var e = events[offset + i];
             into.Add(reader.ReadOutcome() switch
             {
-                ResultRow[] rows => new EventOutcome(e, rows, null),
-                ErrorInfo info => new EventOutcome(e, [], error(info)),
+                ResultRow[] rows => new EventOutcome(e, rows, null, version),
+                ErrorInfo info => new EventOutcome(e, [], error(info), version),
                 _ => throw reader.Mismatch(),
             });
         }

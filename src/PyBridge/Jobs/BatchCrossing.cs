@@ -15,45 +15,60 @@ internal static class BatchCrossing
     /// event processed to <paramref name="into"/>; returns how many were processed (fewer when one timed out: the
     /// caller resubmits the rest with a fresh deadline).
     /// </summary>
-    public static int RunLocked(Worker worker, LoadedJob job, IReadOnlyList<FeatureEvent> events, int offset, int count,
-        IFeatureDataSource source, List<EventOutcome> into)
+    public static int RunLocked(Worker worker, LoadedJob job, IReadOnlyList<FeatureEvent> events, IReadOnlyList<JobParameterSet>? parameters,
+        int offset, int count, IFeatureDataSource source, List<EventOutcome> into)
     {
         job.ReloadIfChangedLocked();
-        var declaration = job.State.Declaration;
-        var (answer, length, failure, fired, lastError) = Call(worker, job, Encode(worker, events, offset, count), source);
-        return Finish(answer, length, failure, declaration, job, events, offset, count, into, fired, lastError);
+        var state = job.State;
+        var (answer, length, failure, fired, lastError) = Call(worker, job, Encode(worker, events, parameters, offset, count), source);
+        return Finish(answer, length, failure, state, job, events, offset, count, into, fired, lastError);
     }
 
     /// <summary>
     /// As <see cref="RunLocked"/>, but takes the GIL itself and holds it only for the call: the events are encoded
     /// before and the answer is decoded after, so other workers run Python meanwhile (a replay's shards overlap).
     /// </summary>
-    public static int Run(Worker worker, LoadedJob job, IReadOnlyList<FeatureEvent> events, int offset, int count,
-        IFeatureDataSource source, List<EventOutcome> into)
+    public static int Run(Worker worker, LoadedJob job, IReadOnlyList<FeatureEvent> events, IReadOnlyList<JobParameterSet>? parameters,
+        int offset, int count, IFeatureDataSource source, List<EventOutcome> into)
     {
-        var payload = Encode(worker, events, offset, count);
-        JobDeclaration declaration;
+        var payload = Encode(worker, events, parameters, offset, count);
+        JobState state;
         (byte[]? Answer, int Length, PythonJobException? Failure, bool Fired, Exception? LastError) outcome;
         worker.Enter();
         try
         {
             job.ReloadIfChangedLocked();
-            declaration = job.State.Declaration;
+            state = job.State;
             outcome = Call(worker, job, payload, source);
         }
         finally
         {
             worker.Exit();
         }
-        return Finish(outcome.Answer, outcome.Length, outcome.Failure, declaration, job, events, offset, count, into, outcome.Fired, outcome.LastError);
+        return Finish(outcome.Answer, outcome.Length, outcome.Failure, state, job, events, offset, count, into, outcome.Fired, outcome.LastError);
     }
 
-    private static string Encode(Worker worker, IReadOnlyList<FeatureEvent> events, int offset, int count)
+    /// <summary>
+    /// The chunk's events as JSON; with <paramref name="parameters"/>, a parameter set marker <c>{"p": id, "v": {…}}</c>
+    /// before the chunk's first event and wherever the set changes (so a replay whose values rarely change pays for one
+    /// marker per chunk).
+    /// </summary>
+    private static string Encode(Worker worker, IReadOnlyList<FeatureEvent> events, IReadOnlyList<JobParameterSet>? parameters, int offset, int count)
     {
         var w = worker.Json.Start();
         w.WriteStartArray();
+        JobParameterSet? current = null;
         for (var i = offset; i < offset + count; i++)
         {
+            if (parameters is not null && !ReferenceEquals(parameters[i], current))
+            {
+                current = parameters[i];
+                w.WriteStartObject();
+                w.WriteNumber("p", current.Id);
+                w.WritePropertyName("v");
+                w.WriteRawValue(current.Json, skipInputValidation: true);
+                w.WriteEndObject();
+            }
             WireCodec.WriteEvent(w, events[i]);
         }
         w.WriteEndArray();
@@ -95,16 +110,17 @@ internal static class BatchCrossing
         }
     }
 
-    private static int Finish(byte[]? answer, int length, PythonJobException? failure, JobDeclaration declaration, LoadedJob job,
+    private static int Finish(byte[]? answer, int length, PythonJobException? failure, JobState state, LoadedJob job,
         IReadOnlyList<FeatureEvent> events, int offset, int count, List<EventOutcome> into, bool fired, Exception? lastError)
     {
         if (failure is not null)
         {
-            return AddFailure(failure, events, offset, count, into);
+            return AddFailure(failure, state.Version, events, offset, count, into);
         }
         try
         {
-            var done = AnswerReader.ReadBatch(answer.AsSpan(0, length), declaration, events, offset, into, info => job.ToException(info, fired, lastError));
+            var done = AnswerReader.ReadBatch(answer.AsSpan(0, length), state.Declaration, state.Version, events, offset, into,
+                info => job.ToException(info, fired, lastError));
             return done > 0 ? done : throw new PythonHostException("the Python runner processed no event of a batch chunk");
         }
         finally
@@ -113,11 +129,11 @@ internal static class BatchCrossing
         }
     }
 
-    private static int AddFailure(PythonJobException error, IReadOnlyList<FeatureEvent> events, int offset, int count, List<EventOutcome> into)
+    private static int AddFailure(PythonJobException error, string version, IReadOnlyList<FeatureEvent> events, int offset, int count, List<EventOutcome> into)
     {
         for (var i = offset; i < offset + count; i++)
         {
-            into.Add(new EventOutcome(events[i], [], error));
+            into.Add(new EventOutcome(events[i], [], error, version));
         }
         return count;
     }

@@ -57,7 +57,7 @@ internal sealed class CallWork(LoadedJob job, FeatureEvent e, IFeatureDataSource
             {
                 outcomes.Clear();
                 var started = Stopwatch.GetTimestamp();
-                var done = BatchCrossing.RunLocked(worker, job, events, offset, calls.Length - offset, source, outcomes);
+                var done = BatchCrossing.RunLocked(worker, job, events, null, offset, calls.Length - offset, source, outcomes);
                 job.RecordChunk(done, Stopwatch.GetTimestamp() - started);
                 for (var i = 0; i < done; i++)
                 {
@@ -180,7 +180,7 @@ internal sealed class ControlWork<T>(Func<Worker, T> body, PriorityGate gate) : 
 /// <see cref="PythonHostOptions.BatchChunkTarget"/> each; between chunks the GIL is released and pending single
 /// calls go first.
 /// </summary>
-internal sealed class BatchWork(LoadedJob job, IReadOnlyList<FeatureEvent> events, IFeatureDataSource source, PriorityGate gate,
+internal sealed class BatchWork(LoadedJob job, IReadOnlyList<FeatureEvent> events, IReadOnlyList<JobParameterSet>? parameters, IFeatureDataSource source, PriorityGate gate,
     PythonHostOptions options, CancellationToken cancellationToken) : PyWork
 {
     public TaskCompletionSource<IReadOnlyList<EventOutcome>> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -199,7 +199,7 @@ internal sealed class BatchWork(LoadedJob job, IReadOnlyList<FeatureEvent> event
                 gate.WaitForIdle(options.BulkYieldLimit);
                 var chunk = Math.Min(job.ChunkSize, events.Count - offset);
                 var started = Stopwatch.GetTimestamp();
-                var done = BatchCrossing.Run(worker, job, events, offset, chunk, source, outcomes);
+                var done = BatchCrossing.Run(worker, job, events, parameters, offset, chunk, source, outcomes);
                 offset += done;
                 job.RecordChunk(done, Stopwatch.GetTimestamp() - started);
             }

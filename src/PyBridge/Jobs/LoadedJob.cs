@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text.Json;
 using FeaturePlatform.PyBridge.Hosting;
 using Python.Runtime;
@@ -14,9 +13,8 @@ public sealed class LoadedJob : IAsyncDisposable
 {
     private readonly PythonHost _host;
     private readonly IFeatureDataSource _dataSource;
-    private readonly FileSystemWatcher? _watcher;
+    private readonly List<FileSystemWatcher> _watchers = [];
     private PyObject? _runner;
-    private byte[] _loadedHash = [];
     private int _changed;
     private volatile JobState _state = null!;
     private volatile JobValidationException? _lastReloadError;
@@ -27,18 +25,30 @@ public sealed class LoadedJob : IAsyncDisposable
         Path = path;
         _dataSource = dataSource;
         Timeout = timeout;
+        LibraryRoots = [System.IO.Path.GetDirectoryName(path)!, .. host.Options.LibraryDirectories.Select(System.IO.Path.GetFullPath)];
         if (watch)
         {
-            _watcher = new FileSystemWatcher(System.IO.Path.GetDirectoryName(path)!, System.IO.Path.GetFileName(path))
+            // Any source under a library root may be code the job imports: a change there makes the next call compare
+            // the content hash of the loaded files with the loaded version (an unchanged file reloads nothing).
+            foreach (var root in LibraryRoots.Where(Directory.Exists).Distinct(StringComparer.Ordinal))
             {
-                NotifyFilter = NotifyFilters.LastWrite | NotifyFilters.Size | NotifyFilters.FileName | NotifyFilters.CreationTime,
-            };
-            _watcher.Changed += (_, _) => Volatile.Write(ref _changed, 1);
-            _watcher.Created += (_, _) => Volatile.Write(ref _changed, 1);
-            _watcher.Renamed += (_, _) => Volatile.Write(ref _changed, 1);
-            _watcher.EnableRaisingEvents = true;
+                var watcher = new FileSystemWatcher(root, "*.py")
+                {
+                    IncludeSubdirectories = true,
+                    NotifyFilter = NotifyFilters.LastWrite | NotifyFilters.Size | NotifyFilters.FileName | NotifyFilters.CreationTime,
+                };
+                watcher.Changed += (_, _) => Volatile.Write(ref _changed, 1);
+                watcher.Created += (_, _) => Volatile.Write(ref _changed, 1);
+                watcher.Renamed += (_, _) => Volatile.Write(ref _changed, 1);
+                watcher.Deleted += (_, _) => Volatile.Write(ref _changed, 1);
+                watcher.EnableRaisingEvents = true;
+                _watchers.Add(watcher);
+            }
         }
     }
+
+    /// <summary>Where the job's own library code lives: the module's directory, then the host's library directories.</summary>
+    public IReadOnlyList<string> LibraryRoots { get; }
 
     /// <summary>The module's file.</summary>
     public string Path { get; }
@@ -49,8 +59,18 @@ public sealed class LoadedJob : IAsyncDisposable
     /// <summary>The declaration of the running version.</summary>
     public JobDeclaration Declaration => _state.Declaration;
 
-    /// <summary>The running version (1 after the first load; +1 per successful reload).</summary>
-    public int Version => _state.Version;
+    /// <summary>
+    /// The running version: the content hash (16 hex digits of SHA-256) of the module's source and of the local library
+    /// modules it imports (<see cref="LibraryModules"/>), the same in every process and after a restart. A reload of
+    /// unchanged files keeps it; an edit of the module or of an imported library file changes it.
+    /// </summary>
+    public string Version => _state.Version;
+
+    /// <summary>The local library modules (under <see cref="LibraryRoots"/>) the running version covers.</summary>
+    public IReadOnlyList<string> LibraryModules => _state.LibraryModules;
+
+    /// <summary>Raised after a load or reload changed <see cref="Version"/> (on a Python worker: handlers must be quick and must not throw).</summary>
+    public event Action<LoadedJob, string>? VersionChanged;
 
     /// <summary>The parameter values calls currently see.</summary>
     public IReadOnlyDictionary<string, object?> Parameters => _state.Parameters;
@@ -100,32 +120,45 @@ public sealed class LoadedJob : IAsyncDisposable
         {
             try
             {
-                outcomes[i] = new EventOutcome(events[i], await calls[i].ConfigureAwait(false), null);
+                var rows = await calls[i].ConfigureAwait(false);
+                // The version running when the call finished (a reload swaps versions between calls, never during one).
+                outcomes[i] = new EventOutcome(events[i], rows, null, Version);
             }
             catch (PythonJobException ex)
             {
-                outcomes[i] = new EventOutcome(events[i], [], ex);
+                outcomes[i] = new EventOutcome(events[i], [], ex, Version);
             }
         }
         return outcomes;
     }
 
     /// <summary>Runs the logic for many events on the bulk lane; returns one outcome per event, in order.</summary>
+    /// <param name="events">The events.</param>
+    /// <param name="dataSource">Serves the logic's reads (default: the job's).</param>
+    /// <param name="cancellationToken">Stops between chunks.</param>
+    /// <param name="parameters">
+    /// Per event (same count as <paramref name="events"/>), the parameter values it runs with; null: the job's current
+    /// values. A set is sent to Python only where it changes from one event to the next (and at each chunk's start).
+    /// </param>
     public Task<IReadOnlyList<EventOutcome>> InvokeBatchAsync(IReadOnlyList<FeatureEvent> events, IFeatureDataSource? dataSource = null,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default, IReadOnlyList<JobParameterSet>? parameters = null)
     {
         ArgumentNullException.ThrowIfNull(events);
+        if (parameters is not null && parameters.Count != events.Count)
+        {
+            throw new ArgumentException($"one parameter set per event: {parameters.Count} sets for {events.Count} events", nameof(parameters));
+        }
         if (events.Count == 0)
         {
             return Task.FromResult<IReadOnlyList<EventOutcome>>([]);
         }
-        var work = new BatchWork(this, events, dataSource ?? _dataSource, _host.Gate, _host.Options, cancellationToken);
+        var work = new BatchWork(this, events, parameters, dataSource ?? _dataSource, _host.Gate, _host.Options, cancellationToken);
         _host.PostBulk(work);
         return work.Completion.Task;
     }
 
     /// <summary>Recompiles the module now. A version that fails leaves the previous one running; the result says why.</summary>
-    public Task<ReloadResult> ReloadAsync() => _host.RunLockedAsync(_ => ReloadLocked(force: true));
+    public Task<ReloadResult> ReloadAsync() => _host.RunLockedAsync(_ => ReloadLocked());
 
     /// <summary>Replaces the operator-set parameter values (all or nothing; unspecified parameters return to their defaults).</summary>
     /// <exception cref="ArgumentException">A name is not declared or a value breaks its type or bounds.</exception>
@@ -153,6 +186,7 @@ public sealed class LoadedJob : IAsyncDisposable
 
     private PyObject _reload = null!;
     private PyObject _setParams = null!;
+    private PyObject _fingerprint = null!;
 
     internal static async Task<LoadedJob> LoadAsync(PythonHost host, string path, IFeatureDataSource dataSource, JobOptions options)
     {
@@ -169,17 +203,19 @@ public sealed class LoadedJob : IAsyncDisposable
                 try
                 {
                     using var path = new PyString(full);
-                    job._runner = host.Runtime.RunnerType.Invoke(path, host.Runtime.NativeSource);
+                    using var roots = new PyString(JsonSerializer.Serialize(host.Options.LibraryDirectories.Select(System.IO.Path.GetFullPath)));
+                    job._runner = host.Runtime.RunnerType.Invoke(path, host.Runtime.NativeSource, roots);
                     job.CallMethod = job._runner.GetAttr("call");
                     job.CallBatchMethod = job._runner.GetAttr("call_batch");
                     job._reload = job._runner.GetAttr("reload");
                     job._setParams = job._runner.GetAttr("set_params");
+                    job._fingerprint = job._runner.GetAttr("fingerprint");
                 }
                 catch (PythonException ex)
                 {
                     throw PythonErrors.ToHostException(ex, "creating a job runner");
                 }
-                return job.ReloadLocked(force: true);
+                return job.ReloadLocked();
             }).ConfigureAwait(false);
             if (!result.Succeeded)
             {
@@ -198,25 +234,25 @@ public sealed class LoadedJob : IAsyncDisposable
     {
         if (Volatile.Read(ref _changed) == 1 && Interlocked.Exchange(ref _changed, 0) == 1)
         {
-            ReloadLocked(force: false);
+            string now;
+            try
+            {
+                using var result = _fingerprint.Invoke();
+                now = result.As<string>();
+            }
+            catch (PythonException ex)
+            {
+                throw PythonErrors.ToHostException(ex, "hashing a job's files");
+            }
+            if (now != _state.Version)
+            {
+                ReloadLocked();
+            }
         }
     }
 
-    private ReloadResult ReloadLocked(bool force)
+    private ReloadResult ReloadLocked()
     {
-        byte[] hash;
-        try
-        {
-            hash = SHA256.HashData(File.ReadAllBytes(Path));
-        }
-        catch (IOException)
-        {
-            hash = [];
-        }
-        if (!force && hash.AsSpan().SequenceEqual(_loadedHash))
-        {
-            return new ReloadResult(true, Version, null);
-        }
         byte[] answer;
         try
         {
@@ -232,11 +268,15 @@ public sealed class LoadedJob : IAsyncDisposable
         {
             var rejected = new JobValidationException(error!.File, error.Line, error.Message, error.Traceback);
             _lastReloadError = rejected;
-            return new ReloadResult(false, _state?.Version ?? 0, rejected);
+            return new ReloadResult(false, _state?.Version ?? "", rejected);
         }
+        var previous = _state?.Version;
         _state = state;
-        _loadedHash = hash;
         _lastReloadError = null;
+        if (previous != state.Version)
+        {
+            VersionChanged?.Invoke(this, state.Version);
+        }
         return new ReloadResult(true, state.Version, null);
     }
 
@@ -261,14 +301,17 @@ public sealed class LoadedJob : IAsyncDisposable
     /// <summary>Stops watching the file and releases the job's Python objects.</summary>
     public async ValueTask DisposeAsync()
     {
-        _watcher?.Dispose();
+        foreach (var watcher in _watchers)
+        {
+            watcher.Dispose();
+        }
         if (_runner is null || _host.IsStopped)
         {
             return;
         }
         await _host.RunLockedAsync(_ =>
         {
-            foreach (var obj in new[] { CallMethod, CallBatchMethod, _reload, _setParams, _runner })
+            foreach (var obj in new[] { CallMethod, CallBatchMethod, _reload, _setParams, _fingerprint, _runner })
             {
                 obj?.Dispose(); // under the GIL: the references go now, not at a later finalizer pass
             }

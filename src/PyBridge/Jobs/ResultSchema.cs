@@ -53,7 +53,8 @@ public sealed class ResultRow
 /// <param name="Event">The event.</param>
 /// <param name="Rows">The rows (empty on error).</param>
 /// <param name="Error">The failure, or null.</param>
-public sealed record EventOutcome(FeatureEvent Event, IReadOnlyList<ResultRow> Rows, PythonJobException? Error)
+/// <param name="Version">The job version (content hash) whose code ran the event.</param>
+public sealed record EventOutcome(FeatureEvent Event, IReadOnlyList<ResultRow> Rows, PythonJobException? Error, string Version)
 {
     /// <summary>True when the logic succeeded.</summary>
     public bool Succeeded => Error is null;

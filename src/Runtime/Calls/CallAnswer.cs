@@ -14,7 +14,7 @@ namespace FeaturePlatform.Runtime.Calls;
 /// <param name="JobVersion">The job version that ran (null when the job could not run at all).</param>
 /// <param name="Results">The result rows, each a JSON object of column → value (empty when failed).</param>
 /// <param name="Error">"ErrorType: message" when failed, else null.</param>
-public sealed record CallAnswer(string RequestId, string Job, string State, int? JobVersion, IReadOnlyList<JsonElement> Results, string? Error)
+public sealed record CallAnswer(string RequestId, string Job, string State, string? JobVersion, IReadOnlyList<JsonElement> Results, string? Error)
 {
     /// <summary>The Python traceback when the logic raised (file, line and the failing code), else null.</summary>
     public string? Traceback { get; init; }

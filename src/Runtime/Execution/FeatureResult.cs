@@ -4,11 +4,11 @@ namespace FeaturePlatform.Runtime.Execution;
 
 /// <summary>One result row of a job for one triggering event.</summary>
 /// <param name="Job">The job's name.</param>
-/// <param name="JobVersion">The job module's version that computed it.</param>
+/// <param name="JobVersion">The job version (content hash of its code) that computed it.</param>
 /// <param name="Trigger">The triggering event.</param>
 /// <param name="RowIndex">Position of the row among the rows the event produced (0 for single-row jobs).</param>
 /// <param name="Values">Column name → value (long, double, bool, string or null), in the declared column order.</param>
-public sealed record FeatureResult(string Job, int JobVersion, ChangeEvent Trigger, int RowIndex, IReadOnlyList<KeyValuePair<string, object?>> Values)
+public sealed record FeatureResult(string Job, string JobVersion, ChangeEvent Trigger, int RowIndex, IReadOnlyList<KeyValuePair<string, object?>> Values)
 {
     /// <summary>The entity the row describes: the triggering event's key.</summary>
     public string Key => Trigger.EntityKey;
@@ -31,4 +31,4 @@ public sealed record FeatureResult(string Job, int JobVersion, ChangeEvent Trigg
 /// <param name="Message">Error message.</param>
 /// <param name="Traceback">Full Python traceback.</param>
 /// <param name="At">When it failed, ms since the Unix epoch.</param>
-public sealed record JobError(string Job, int JobVersion, ChangeEvent Trigger, string ErrorType, string Message, string Traceback, long At);
+public sealed record JobError(string Job, string JobVersion, ChangeEvent Trigger, string ErrorType, string Message, string Traceback, long At);

@@ -121,7 +121,8 @@ public sealed class JobCaller(
         var batch = await runner.RunBatchWithErrorsAsync([stored], cancellationToken);
         // Latency from the request's arrival (its event's store time) to its answer, queueing included.
         metrics?.RecordCall(job, TimeSpan.FromMilliseconds(Math.Max(0, this.clock.GetUtcNow().ToUnixTimeMilliseconds() - stored.IngestTime)));
-        return new CallResult(stored, registered.Version, batch.Results, batch.Errors.Count == 0 ? null : batch.Errors[0]);
+        var version = batch.Results.Count > 0 ? batch.Results[0].JobVersion : batch.Errors.Count > 0 ? batch.Errors[0].JobVersion : registered.Version;
+        return new CallResult(stored, version, batch.Results, batch.Errors.Count == 0 ? null : batch.Errors[0]);
     }
 
     private static byte[] ValidateData(string? json)
@@ -195,4 +196,4 @@ public sealed record StoredCall(ChangeEvent Event, bool Repeated);
 /// <param name="JobVersion">The job version that ran.</param>
 /// <param name="Results">The result rows (none when the logic failed or returned nothing).</param>
 /// <param name="Error">The error record when the logic failed, else null.</param>
-public sealed record CallResult(ChangeEvent Event, int JobVersion, IReadOnlyList<FeatureResult> Results, JobError? Error);
+public sealed record CallResult(ChangeEvent Event, string JobVersion, IReadOnlyList<FeatureResult> Results, JobError? Error);

@@ -61,7 +61,7 @@ public sealed class JobErrorLog(IWideTableStore store, TableName? table = null)
 }
 
 /// <summary>An error record as stored and shown.</summary>
-public sealed record JobErrorJson(string Job, int JobVersion, string Source, string Key, long EventTime, string EventId, string? EventData,
+public sealed record JobErrorJson(string Job, [property: System.Text.Json.Serialization.JsonConverter(typeof(Jobs.VersionTextConverter))] string JobVersion, string Source, string Key, long EventTime, string EventId, string? EventData,
     string ErrorType, string Message, string Traceback, long At)
 {
     internal static JobErrorJson From(JobError e) => new(e.Job, e.JobVersion, e.Trigger.Source, e.Trigger.EntityKey, e.Trigger.EventTime,

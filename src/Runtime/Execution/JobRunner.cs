@@ -5,6 +5,7 @@ using FeaturePlatform.PyBridge;
 using FeaturePlatform.Runtime.Diagnostics;
 using FeaturePlatform.Runtime.Jobs;
 using FeaturePlatform.Runtime.Outputs;
+using FeaturePlatform.Runtime.Parameters;
 using FeaturePlatform.Runtime.Triggers;
 using Microsoft.Extensions.Logging;
 
@@ -15,6 +16,11 @@ namespace FeaturePlatform.Runtime.Execution;
 /// per batch), write the results to every output, record failures, then acknowledge the batch. A failing event
 /// becomes an error record and never blocks the events after it.
 /// </summary>
+/// <remarks>
+/// Every result and error carries the version (content hash) of the code that ran its event. With a
+/// <see cref="ParameterPlan"/> (replays) each event runs with the parameter values the plan gives for its event time;
+/// without one (live, calls) with the job's current values.
+/// </remarks>
 public sealed class JobRunner(
     RegisteredJob job,
     IFeatureDataSource dataSource,
@@ -23,7 +29,8 @@ public sealed class JobRunner(
     ILogger logger,
     TimeProvider? clock = null,
     RuntimeMetrics? metrics = null,
-    RunMode mode = RunMode.Live)
+    RunMode mode = RunMode.Live,
+    ParameterPlan? parameters = null)
 {
     private readonly TimeProvider clock = clock ?? TimeProvider.System;
 
@@ -89,19 +96,28 @@ public sealed class JobRunner(
     private async Task<ComputedBatch> ComputeAsync(IReadOnlyList<ChangeEvent> events, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
-        var version = job.Version;
-        // Calls run as single calls (latency lane: answered at once, never behind another call's read); live and
-        // replay batches on the bulk lane. The logic, the results and the error records are the same.
+        // Calls run as single calls (latency lane: answered at once, never behind another call's read) with the values
+        // in force now; live and replay batches on the bulk lane with the parameter sets in force at each event's time.
+        // The logic, the results and the error records are the same.
         var input = events.Select(ToFeatureEvent).ToList();
         var outcomes = mode == RunMode.Call
             ? await job.Loaded.InvokeEachAsync(input, dataSource)
-            : await job.Loaded.InvokeBatchAsync(input, dataSource, cancellationToken);
+            : await job.Loaded.InvokeBatchAsync(input, dataSource, cancellationToken, parameters?.Assign(events));
         var results = new List<FeatureResult>(events.Count);
         var failed = new List<JobError>();
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        string? counted = null;
+        var run = 0;
         for (var i = 0; i < outcomes.Count; i++)
         {
             var outcome = outcomes[i];
+            var version = outcome.Version;
+            if (version != counted)
+            {
+                CountVersion(counted, run);
+                (counted, run) = (version, 0);
+            }
+            run++;
             if (outcome.Error is { } error)
             {
                 failed.Add(new JobError(job.Name, version, events[i], error.PythonType, error.PythonMessage, error.PythonTraceback, now));
@@ -112,7 +128,17 @@ public sealed class JobRunner(
                 results.Add(new FeatureResult(job.Name, version, events[i], r, [.. outcome.Rows[r].ToDictionary()]));
             }
         }
+        CountVersion(counted, run);
         return new ComputedBatch(events.Count, new BatchOutcome(results, failed), Stopwatch.GetElapsedTime(started));
+    }
+
+    private void CountVersion(string? version, int events)
+    {
+        if (version is not null && events > 0)
+        {
+            Counters.AddVersion(version, events);
+            job.RecordRan(version);
+        }
     }
 
     /// <summary>Writes a computed batch to every output and its failures to the error log; counts it.</summary>
@@ -151,6 +177,7 @@ public sealed class RunCounters
     private long results;
     private long failures;
     private long busyTicks;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> versions = new(StringComparer.Ordinal);
 
     /// <summary>Events run.</summary>
     public long Events => Interlocked.Read(ref events);
@@ -163,6 +190,11 @@ public sealed class RunCounters
 
     /// <summary>Time spent running batches.</summary>
     public TimeSpan Busy => TimeSpan.FromTicks(Interlocked.Read(ref busyTicks));
+
+    /// <summary>Events run per job version (content hash of the code that ran them).</summary>
+    public IReadOnlyDictionary<string, long> EventsByVersion => versions.ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
+
+    internal void AddVersion(string version, long eventCount) => versions.AddOrUpdate(version, eventCount, (_, n) => n + eventCount);
 
     internal void Add(long eventCount, long resultCount, long failureCount, TimeSpan busy)
     {

@@ -14,6 +14,7 @@ using FeaturePlatform.Runtime.Jobs;
 using FeaturePlatform.Runtime.Parameters;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using FeaturePlatform.Runtime.Adapters.RabbitMq;
 using FeaturePlatform.Runtime.OnlineStore;
@@ -49,6 +50,9 @@ public static class RuntimeServices
         services.AddSingleton(sp => new JobErrorLog(sp.GetRequiredKeyedService<IWideTableStore>(StoreRole.Hot)));
         services.AddSingleton(sp => new JobSwitchStore(sp.GetRequiredKeyedService<IWideTableStore>(StoreRole.Hot)));
         services.AddSingleton<ParameterSignal>();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton(sp => new JobVersionLog(sp.GetRequiredKeyedService<IWideTableStore>(StoreRole.Hot)));
+        services.AddHostedService<JobVersionFlushService>();
         services.AddSingleton(sp => new OutputFactory(
             sp.GetRequiredService<FeatureStore>(), sp.GetRequiredService<IMessageBus>(), sp.GetRequiredService<IEventStore>(),
             sp.GetRequiredService<EventCenterSettings>().RabbitMqUri, sp.GetRequiredService<ILoggerFactory>()));
@@ -67,7 +71,8 @@ public static class RuntimeServices
         services.AddSingleton(sp =>
         {
             var loaded = sp.GetRequiredService<LoadedJobs>();
-            return new ParameterSync(sp.GetRequiredService<IParameterStore>(), () => loaded.Jobs, sp.GetRequiredService<ILoggerFactory>().CreateLogger<ParameterSync>());
+            return new ParameterSync(sp.GetRequiredService<IParameterStore>(), () => loaded.Jobs, sp.GetRequiredService<ILoggerFactory>().CreateLogger<ParameterSync>(),
+                sp.GetRequiredService<TimeProvider>());
         });
         services.AddSingleton<RuntimeStartup>();
         services.AddSingleton<Replay.RunManagerFactory>();

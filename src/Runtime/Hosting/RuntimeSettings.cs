@@ -52,6 +52,12 @@ public sealed record RuntimeSettings
     /// <summary>The back-off of restarts: <see cref="RestartDelay"/> doubling up to <see cref="MaxRestartDelay"/>.</summary>
     public Backoff RestartBackoff => new(RestartDelay, MaxRestartDelay);
 
+    /// <summary>
+    /// How often the versions jobs ran (with their last-seen times) are written to the job version log; nothing is
+    /// written while no job runs. Default: 30 s.
+    /// </summary>
+    public TimeSpan VersionFlushInterval { get; init; } = TimeSpan.FromSeconds(30);
+
     /// <summary>How often the parameter table is polled for changes made by other processes. Default: 1 s.</summary>
     public TimeSpan ParameterPollInterval { get; init; } = TimeSpan.FromSeconds(1);
 
@@ -80,6 +86,10 @@ public sealed record RuntimeSettings
         if (string.IsNullOrWhiteSpace(JobsDirectory))
         {
             throw new ArgumentException("Runtime:JobsDirectory must not be empty.");
+        }
+        if (VersionFlushInterval <= TimeSpan.Zero)
+        {
+            throw new ArgumentException("Runtime:VersionFlushInterval must be positive (default 00:00:30).");
         }
         if (FetchTimeout <= TimeSpan.Zero || RestartDelay <= TimeSpan.Zero || MaxRestartDelay < RestartDelay || ParameterPollInterval <= TimeSpan.Zero
             || JobSwitchPollInterval <= TimeSpan.Zero)

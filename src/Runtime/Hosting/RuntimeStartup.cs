@@ -12,7 +12,7 @@ namespace FeaturePlatform.Runtime.Hosting;
 /// <summary>
 /// Starts the runtime once the event center is ready: the process's Python host, the runtime's tables (feature store,
 /// error log, parameters, job switches), and the job registry loaded from the jobs directory with the stored parameter values
-/// applied (and the operators' stored enable/disable switches). <see cref="Ready"/> completes when done; live jobs, readiness and APIs wait on it.
+/// applied (and the operators' stored enable/disable switches); the loaded versions are recorded in the job version log. <see cref="Ready"/> completes when done; live jobs, readiness and APIs wait on it.
 /// </summary>
 public sealed class RuntimeStartup(
     RuntimeSettings settings,
@@ -23,6 +23,8 @@ public sealed class RuntimeStartup(
     ParameterStore parameters,
     ParameterSync parameterSync,
     JobSwitchStore switches,
+    JobVersionLog versions,
+    TimeProvider clock,
     LoadedJobs loaded,
     ILogger<RuntimeStartup> logger) : IHostedService, IAsyncDisposable
 {
@@ -55,6 +57,7 @@ public sealed class RuntimeStartup(
             await errors.EnsureTableAsync(cancellationToken);
             await parameters.EnsureTableAsync(cancellationToken);
             await switches.EnsureTableAsync(cancellationToken);
+            await versions.EnsureTableAsync(cancellationToken);
             host = await PythonHost.StartAsync(settings.Python, cancellationToken);
             if (!Directory.Exists(settings.JobsDirectory))
             {
@@ -63,6 +66,11 @@ public sealed class RuntimeStartup(
             var disabled = settings.Jobs.Where(kv => !kv.Value.Enabled).Select(kv => kv.Key).ToHashSet(StringComparer.Ordinal);
             registry = await JobRegistry.LoadAsync(host, settings.JobsDirectory, DataSource, disabled);
             loaded.Set(registry);
+            foreach (var job in registry.Jobs)
+            {
+                job.TrackVersions(versions, clock);
+            }
+            await versions.FlushAsync(cancellationToken);
             foreach (var job in registry.Jobs.Where(j => !settings.Jobs.ContainsKey(j.Name)))
             {
                 job.Enabled = settings.EnableJobsByDefault;

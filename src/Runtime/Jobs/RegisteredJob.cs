@@ -6,6 +6,7 @@ namespace FeaturePlatform.Runtime.Jobs;
 public sealed class RegisteredJob(LoadedJob loaded, bool enabled)
 {
     private volatile bool enabled = enabled;
+    private (JobVersionLog? Log, TimeProvider? Clock) versions;
 
     /// <summary>
     /// Raised after <see cref="Enabled"/> changed (not when set to its current value). The live jobs service listens
@@ -22,8 +23,30 @@ public sealed class RegisteredJob(LoadedJob loaded, bool enabled)
     /// <summary>The declaration (triggers, consistency, parameters, outputs) of the current version.</summary>
     public JobDeclaration Declaration => Loaded.Declaration;
 
-    /// <summary>The module version currently running (increments on each successful reload).</summary>
-    public int Version => Loaded.Version;
+    /// <summary>The module version currently running: the content hash of its code (see <see cref="LoadedJob.Version"/>).</summary>
+    public string Version => Loaded.Version;
+
+    /// <summary>
+    /// Records the job's versions in <paramref name="log"/>: the one running now, each new one a reload brings, and
+    /// (through <see cref="RecordRan"/>) each one that runs events.
+    /// </summary>
+    public void TrackVersions(JobVersionLog log, TimeProvider clock)
+    {
+        ArgumentNullException.ThrowIfNull(log);
+        ArgumentNullException.ThrowIfNull(clock);
+        versions = (log, clock);
+        log.Seen(Name, Version, clock.GetUtcNow().ToUnixTimeMilliseconds(), Loaded.LibraryModules);
+        Loaded.VersionChanged += (loaded, version) => log.Seen(Name, version, clock.GetUtcNow().ToUnixTimeMilliseconds(), loaded.LibraryModules);
+    }
+
+    /// <summary>Records that <paramref name="version"/> ran events now (no-op unless <see cref="TrackVersions"/> was called).</summary>
+    public void RecordRan(string version)
+    {
+        if (versions is ({ } log, { } clock))
+        {
+            log.Seen(Name, version, clock.GetUtcNow().ToUnixTimeMilliseconds());
+        }
+    }
 
     /// <summary>Whether the job runs live. Replays and calls run regardless.</summary>
     public bool Enabled

@@ -45,7 +45,7 @@ public sealed class FeatureStore(IWideTableStore store, TableName? table = null,
                 cells.Add(new Cell(Family, Encoding.UTF8.GetBytes(column), ts, JsonSerializer.SerializeToUtf8Bytes(value)));
             }
             cells.Add(new Cell(Meta, EventIdColumn, ts, Encoding.UTF8.GetBytes(result.Trigger.EventId)));
-            cells.Add(new Cell(Meta, VersionColumn, ts, Encoding.UTF8.GetBytes(result.JobVersion.ToString(System.Globalization.CultureInfo.InvariantCulture))));
+            cells.Add(new Cell(Meta, VersionColumn, ts, Encoding.UTF8.GetBytes(result.JobVersion)));
             puts.Add(new Put(RowKey(result.Job, result.Key), cells));
         }
         await store.PutAsync(Table, puts, cancellationToken);
@@ -93,7 +93,7 @@ public sealed class FeatureStore(IWideTableStore store, TableName? table = null,
         var values = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
         long eventTime = 0;
         string? eventId = null;
-        var version = 0;
+        var version = "";
         foreach (var cell in row.Cells)
         {
             if (cell.Family.AsSpan().SequenceEqual(Family))
@@ -109,7 +109,7 @@ public sealed class FeatureStore(IWideTableStore store, TableName? table = null,
             }
             else if (cell.Qualifier.AsSpan().SequenceEqual(VersionColumn))
             {
-                version = int.Parse(Encoding.UTF8.GetString(cell.Value), System.Globalization.CultureInfo.InvariantCulture);
+                version = Encoding.UTF8.GetString(cell.Value);
             }
         }
         return new FeatureRecord(job, key, eventTime, eventId, version, values);
@@ -124,6 +124,6 @@ public sealed class FeatureStore(IWideTableStore store, TableName? table = null,
 /// <param name="Key">The entity key.</param>
 /// <param name="EventTime">Event time the features are valid at (ms).</param>
 /// <param name="EventId">The event that produced them.</param>
-/// <param name="JobVersion">The job version that computed them.</param>
+/// <param name="JobVersion">The job version (content hash of its code) that computed them.</param>
 /// <param name="Values">Column → value.</param>
-public sealed record FeatureRecord(string Job, string Key, long EventTime, string? EventId, int JobVersion, IReadOnlyDictionary<string, JsonElement> Values);
+public sealed record FeatureRecord(string Job, string Key, long EventTime, string? EventId, string JobVersion, IReadOnlyDictionary<string, JsonElement> Values);

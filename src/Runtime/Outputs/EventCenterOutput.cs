@@ -98,7 +98,7 @@ public sealed class EventCenterOutput(IEventWriter writer, ILogger? logger = nul
                 [RequestIdHeader] = trigger.EventId,
                 [TriggerSourceHeader] = trigger.Source,
                 [ResultIdHeader] = result.ResultId,
-                [JobVersionHeader] = result.JobVersion.ToString(CultureInfo.InvariantCulture),
+                [JobVersionHeader] = result.JobVersion,
             },
         };
     }

@@ -42,7 +42,7 @@ internal static class ResultJson
     {
         writer.WriteStartObject();
         writer.WriteString("job", result.Job);
-        writer.WriteNumber("job_version", result.JobVersion);
+        writer.WriteString("job_version", result.JobVersion);
         writer.WriteString("result_id", result.ResultId);
         writer.WriteString("source", result.Trigger.Source);
         writer.WriteString("key", result.Key);

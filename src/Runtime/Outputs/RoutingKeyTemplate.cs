@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text;
 using FeaturePlatform.Runtime.Execution;
 
@@ -69,7 +68,7 @@ internal sealed class RoutingKeyTemplate
                 "job" => result.Job,
                 "key" => result.Key,
                 "source" => result.Trigger.Source,
-                _ => result.JobVersion.ToString(CultureInfo.InvariantCulture),
+                _ => result.JobVersion,
             });
         }
         var text = key.ToString();

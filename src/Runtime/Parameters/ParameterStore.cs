@@ -1,14 +1,18 @@
+using System.Buffers.Binary;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using FeaturePlatform.EventCenter.Storage;
 using FeaturePlatform.PyBridge.Jobs;
 
 namespace FeaturePlatform.Runtime.Parameters;
 
 /// <summary>
-/// <see cref="IParameterStore"/> over a wide table of the event center's storage: one row per job, one cell per
-/// parameter holding its value as JSON, stamped with the change time (older versions kept for audit), plus who and
-/// why in a metadata family. Any process opening the same table sees the same values.
+/// <see cref="IParameterStore"/> over a wide table of the event center's storage: one row per job; each approved change
+/// is one cell of the history family <c>h</c> (qualifier: its version, 8 bytes big-endian; value: JSON
+/// <c>{"values", "effectiveAt", "changedBy", "reason"}</c>), so the row holds the job's whole history with effective
+/// times. Rows written before the history existed (current values in family <c>p</c>, who/why in <c>m</c>) read as one
+/// change effective at its change time. Any process opening the same table sees the same history.
 /// </summary>
 /// <param name="store">The storage (normally the event center's hot store).</param>
 /// <param name="declarations">The declaration of a job by name, or null when no such job is loaded.</param>
@@ -20,40 +24,55 @@ public sealed class ParameterStore(IWideTableStore store, Func<string, JobDeclar
 {
     private static readonly byte[] Values = "p"u8.ToArray();
     private static readonly byte[] Meta = "m"u8.ToArray();
+    private static readonly byte[] History = "h"u8.ToArray();
     private static readonly byte[] ChangedByColumn = "changed_by"u8.ToArray();
     private static readonly byte[] ReasonColumn = "reason"u8.ToArray();
     private static readonly byte[] VersionColumn = "version"u8.ToArray();
     private readonly TimeProvider clock = clock ?? TimeProvider.System;
 
-    /// <summary>The table.</summary>
+    /// <summary>The table. Default: <c>job_parameters</c>.</summary>
     public TableName Table { get; } = table ?? new TableName(null, "job_parameters");
 
-    /// <summary>Creates (embedded) or verifies (HBase) the table; 100 versions per value are kept for audit.</summary>
+    /// <summary>Creates (embedded) or verifies (HBase) the table: the history family <c>h</c>, and <c>p</c>/<c>m</c> of older rows.</summary>
     public ValueTask EnsureTableAsync(CancellationToken cancellationToken = default) =>
-        store.EnsureTableAsync(new TableSpec(Table, [new FamilySpec("p", 100), new FamilySpec("m", 100)]), cancellationToken);
+        store.EnsureTableAsync(new TableSpec(Table, [new FamilySpec("p", 100), new FamilySpec("m", 100), new FamilySpec("h", 1)]), cancellationToken);
 
     /// <inheritdoc />
-    public async ValueTask<ParameterSnapshot?> GetAsync(string job, CancellationToken cancellationToken = default)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(job);
-        var row = await store.GetAsync(Table, new Get(Encoding.UTF8.GetBytes(job)), cancellationToken);
-        return row is null ? null : Decode(job, row);
-    }
+    public async ValueTask<ParameterSnapshot?> GetAsync(string job, CancellationToken cancellationToken = default) =>
+        (await GetHistoryAsync(job, cancellationToken)).InForceAt(Now);
 
     /// <inheritdoc />
     public async ValueTask<IReadOnlyList<ParameterSnapshot>> ListAsync(CancellationToken cancellationToken = default)
     {
+        var now = Now;
         var all = new List<ParameterSnapshot>();
         await foreach (var row in store.ScanAsync(Table, new Scan(), cancellationToken))
         {
-            all.Add(Decode(Encoding.UTF8.GetString(row.Row), row));
+            var history = Decode(Encoding.UTF8.GetString(row.Row), row);
+            if (history.InForceAt(now) is { } snapshot)
+            {
+                all.Add(snapshot);
+            }
+            else if (history.NextChangeAfter(now) is { } next)
+            {
+                // Nothing in force yet, a change pending: defaults until then.
+                all.Add(new ParameterSnapshot(history.Job, new Dictionary<string, object?>(), 0, "", "") { EffectiveAt = 0, NextChangeAt = next });
+            }
         }
         return all;
     }
 
     /// <inheritdoc />
+    public async ValueTask<ParameterHistory> GetHistoryAsync(string job, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(job);
+        var row = await store.GetAsync(Table, new Get(Encoding.UTF8.GetBytes(job)), cancellationToken);
+        return row is null ? new ParameterHistory(job, []) : Decode(job, row);
+    }
+
+    /// <inheritdoc />
     public async ValueTask<ParameterSnapshot> SetAsync(string job, IReadOnlyDictionary<string, object?> values, string changedBy, string reason,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default, long? effectiveAt = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(job);
         ArgumentException.ThrowIfNullOrWhiteSpace(changedBy);
@@ -63,34 +82,47 @@ public sealed class ParameterStore(IWideTableStore store, Func<string, JobDeclar
         {
             throw new ParameterValidationException(job, ["no values given"]);
         }
-        var current = await GetAsync(job, cancellationToken);
-        // Versions increase strictly, so every process can tell a change from the one it applied last.
-        var version = Math.Max(clock.GetUtcNow().ToUnixTimeMilliseconds(), (current?.Version ?? 0) + 1);
-        var cells = normalised.Select(kv => new Cell(Values, Encoding.UTF8.GetBytes(kv.Key), version, JsonSerializer.SerializeToUtf8Bytes(kv.Value))).ToList();
-        cells.Add(new Cell(Meta, ChangedByColumn, version, Encoding.UTF8.GetBytes(changedBy)));
-        cells.Add(new Cell(Meta, ReasonColumn, version, Encoding.UTF8.GetBytes(reason ?? "")));
-        cells.Add(new Cell(Meta, VersionColumn, version, JsonSerializer.SerializeToUtf8Bytes(version)));
-        await store.PutAsync(Table, [new Put(Encoding.UTF8.GetBytes(job), cells)], cancellationToken);
-        signal?.Pulse();
-        var merged = new Dictionary<string, object?>(current?.Values ?? new Dictionary<string, object?>(), StringComparer.Ordinal);
-        foreach (var (name, value) in normalised)
+        var now = Now;
+        if (effectiveAt < now)
         {
-            merged[name] = value;
+            throw new ParameterValidationException(job,
+                [$"effectiveAt {DateTimeOffset.FromUnixTimeMilliseconds(effectiveAt.Value):O} is in the past; a change takes effect now or later (omit it for now)"]);
         }
-        return new ParameterSnapshot(job, merged, version, changedBy, reason ?? "");
+        var history = await GetHistoryAsync(job, cancellationToken);
+        // Versions increase strictly, so every process can tell a change from the one it applied last.
+        var version = Math.Max(now, history.Changes.Select(c => c.Version).DefaultIfEmpty(0).Max() + 1);
+        var effective = effectiveAt ?? version;
+        var record = new ChangeJson(normalised.ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal), effective, changedBy, reason ?? "");
+        var qualifier = new byte[8];
+        BinaryPrimitives.WriteInt64BigEndian(qualifier, version);
+        await store.PutAsync(Table, [new Put(Encoding.UTF8.GetBytes(job), [new Cell(History, qualifier, version, JsonSerializer.SerializeToUtf8Bytes(record))])],
+            cancellationToken);
+        signal?.Pulse();
+        var change = new ParameterChange(version, effective, normalised, changedBy, reason ?? "");
+        var merged = new ParameterHistory(job, [.. history.Changes, change]).InForceAt(long.MaxValue)!;
+        return merged with { Version = version, ChangedBy = changedBy, Reason = reason ?? "", EffectiveAt = effective };
     }
 
-    private static ParameterSnapshot Decode(string job, RowResult row)
+    private long Now => clock.GetUtcNow().ToUnixTimeMilliseconds();
+
+    private static ParameterHistory Decode(string job, RowResult row)
     {
-        var values = new Dictionary<string, object?>(StringComparer.Ordinal);
-        long version = 0;
+        var changes = new List<ParameterChange>();
+        var legacy = new Dictionary<string, object?>(StringComparer.Ordinal);
+        long legacyVersion = 0;
         string changedBy = "", reason = "";
         foreach (var cell in row.Cells)
         {
-            if (cell.Family.AsSpan().SequenceEqual(Values))
+            if (cell.Family.AsSpan().SequenceEqual(History))
+            {
+                var record = JsonSerializer.Deserialize<ChangeJson>(cell.Value)!;
+                var values = record.Values.ToDictionary(kv => kv.Key, kv => kv.Value is JsonElement e ? JobDeclarationValue(e) : kv.Value, StringComparer.Ordinal);
+                changes.Add(new ParameterChange(BinaryPrimitives.ReadInt64BigEndian(cell.Qualifier), record.EffectiveAt, values, record.ChangedBy, record.Reason));
+            }
+            else if (cell.Family.AsSpan().SequenceEqual(Values))
             {
                 using var document = JsonDocument.Parse(cell.Value);
-                values[Encoding.UTF8.GetString(cell.Qualifier)] = JobDeclarationValue(document.RootElement);
+                legacy[Encoding.UTF8.GetString(cell.Qualifier)] = JobDeclarationValue(document.RootElement);
             }
             else if (cell.Qualifier.AsSpan().SequenceEqual(ChangedByColumn))
             {
@@ -102,10 +134,15 @@ public sealed class ParameterStore(IWideTableStore store, Func<string, JobDeclar
             }
             else if (cell.Qualifier.AsSpan().SequenceEqual(VersionColumn))
             {
-                version = JsonSerializer.Deserialize<long>(cell.Value);
+                legacyVersion = JsonSerializer.Deserialize<long>(cell.Value);
             }
         }
-        return new ParameterSnapshot(job, values, version, changedBy, reason);
+        if (legacy.Count > 0 && !changes.Any(c => c.Version == legacyVersion))
+        {
+            // Values stored before the history: in force since they were set.
+            changes.Add(new ParameterChange(legacyVersion, legacyVersion, legacy, changedBy, reason));
+        }
+        return new ParameterHistory(job, changes);
     }
 
     private static object? JobDeclarationValue(JsonElement v) => v.ValueKind switch
@@ -117,4 +154,10 @@ public sealed class ParameterStore(IWideTableStore store, Func<string, JobDeclar
         JsonValueKind.String => v.GetString(),
         _ => null,
     };
+
+    private sealed record ChangeJson(
+        [property: JsonPropertyName("values")] Dictionary<string, object?> Values,
+        [property: JsonPropertyName("effectiveAt")] long EffectiveAt,
+        [property: JsonPropertyName("changedBy")] string ChangedBy,
+        [property: JsonPropertyName("reason")] string Reason);
 }

@@ -4,13 +4,16 @@ using Microsoft.Extensions.Logging;
 namespace FeaturePlatform.Runtime.Parameters;
 
 /// <summary>
-/// Applies stored parameter values to the jobs running in this process (<c>LoadedJob.SetParametersAsync</c>), so a
-/// change takes effect without a restart. Polls the store (changes made by other processes) and wakes at once on the
-/// local <see cref="ParameterSignal"/>.
+/// Applies the stored parameter values in force now to the jobs running in this process
+/// (<c>LoadedJob.SetParametersAsync</c>), so a change takes effect without a restart. Polls the store (changes made by
+/// other processes), wakes at once on the local <see cref="ParameterSignal"/>, and wakes when a change approved for a
+/// later time becomes effective.
 /// </summary>
-public sealed class ParameterSync(IParameterStore store, Func<IReadOnlyCollection<RegisteredJob>> jobs, ILogger logger)
+public sealed class ParameterSync(IParameterStore store, Func<IReadOnlyCollection<RegisteredJob>> jobs, ILogger logger, TimeProvider? clock = null)
 {
-    private readonly Dictionary<string, long> applied = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (long Version, int Changes)> applied = new(StringComparer.Ordinal);
+    private readonly TimeProvider clock = clock ?? TimeProvider.System;
+    private long? nextChangeAt;
 
     /// <summary>Changes applied since start.</summary>
     public long Applied { get; private set; }
@@ -20,9 +23,12 @@ public sealed class ParameterSync(IParameterStore store, Func<IReadOnlyCollectio
     {
         var changed = 0;
         var loaded = jobs().ToDictionary(j => j.Name, StringComparer.Ordinal);
-        foreach (var snapshot in await store.ListAsync(cancellationToken))
+        var snapshots = await store.ListAsync(cancellationToken);
+        nextChangeAt = snapshots.Select(s => s.NextChangeAt).Where(t => t is not null).DefaultIfEmpty(null).Min();
+        foreach (var snapshot in snapshots)
         {
-            if (!loaded.TryGetValue(snapshot.Job, out var job) || applied.GetValueOrDefault(snapshot.Job) >= snapshot.Version)
+            // The changes in force only grow as time passes; a later-effective change may carry an older version.
+            if (!loaded.TryGetValue(snapshot.Job, out var job) || applied.GetValueOrDefault(snapshot.Job) == (snapshot.Version, snapshot.Changes))
             {
                 continue;
             }
@@ -40,7 +46,7 @@ public sealed class ParameterSync(IParameterStore store, Func<IReadOnlyCollectio
             {
                 logger.LogError(e, "Job {Job}: stored parameters version {Version} rejected by the job; previous values stay", job.Name, snapshot.Version);
             }
-            applied[snapshot.Job] = snapshot.Version;
+            applied[snapshot.Job] = (snapshot.Version, snapshot.Changes);
         }
         return changed;
     }
@@ -55,7 +61,14 @@ public sealed class ParameterSync(IParameterStore store, Func<IReadOnlyCollectio
             try
             {
                 await SyncOnceAsync(cancellationToken);
-                await ParameterSignal.WaitAsync(wake, interval, cancellationToken);
+                var wait = interval;
+                if (nextChangeAt is { } next)
+                {
+                    // A change approved for later is applied when it takes effect, not a poll interval after.
+                    var until = TimeSpan.FromMilliseconds(Math.Max(0, next - clock.GetUtcNow().ToUnixTimeMilliseconds()));
+                    wait = until < wait ? until : wait;
+                }
+                await ParameterSignal.WaitAsync(wake, wait, cancellationToken);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {

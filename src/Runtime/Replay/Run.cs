@@ -1,5 +1,6 @@
 using FeaturePlatform.Runtime.Execution;
 using FeaturePlatform.Runtime.Jobs;
+using FeaturePlatform.Runtime.Parameters;
 using FeaturePlatform.Runtime.Triggers.Samples;
 
 namespace FeaturePlatform.Runtime.Replay;
@@ -26,7 +27,10 @@ internal sealed class Run(string id, RegisteredJob job, RunRequest request, stri
 
     public RegisteredJob Job { get; } = job;
 
-    public int JobVersion { get; } = job.Version;
+    public string JobVersion { get; } = job.Version;
+
+    /// <summary>The run's parameter values per event time (set when it starts).</summary>
+    public ParameterPlan? Parameters { get; set; }
 
     public RunRequest Request { get; } = request;
 
@@ -114,7 +118,7 @@ internal sealed class Run(string id, RegisteredJob job, RunRequest request, stri
             : state == RunState.Completed ? TimeSpan.Zero : null;
         var progress = new RunProgress(done, estimatedTotal, counters?.Results ?? 0, counters?.Failures ?? 0, sample?.BadRowCount ?? 0, rate, eta);
         return new RunStatus(Id, Job.Name, JobVersion, trigger, state, progress, createdAt, startedAt, endedAt, ResultDirectory, failureReason,
-            sample?.BadRows ?? []);
+            sample?.BadRows ?? [], counters?.EventsByVersion ?? new Dictionary<string, long>(), Parameters?.Describe());
     }
 
     private void SetEnded(RunState final, string? reason, DateTimeOffset now)

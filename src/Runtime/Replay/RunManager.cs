@@ -5,6 +5,7 @@ using FeaturePlatform.Runtime.Diagnostics;
 using FeaturePlatform.Runtime.Execution;
 using FeaturePlatform.Runtime.Jobs;
 using FeaturePlatform.Runtime.Outputs;
+using FeaturePlatform.Runtime.Parameters;
 using FeaturePlatform.Runtime.Triggers;
 using FeaturePlatform.Runtime.Triggers.Samples;
 using Microsoft.Extensions.Logging;
@@ -17,6 +18,11 @@ namespace FeaturePlatform.Runtime.Replay;
 /// rate, ETA, errors), a result directory with a <c>run.json</c> summary, and can be cancelled. A run executes in the
 /// background through the one run loop (<see cref="JobRunner"/>); the manager owns and awaits every run's task.
 /// </summary>
+/// <remarks>
+/// Parameters: each event runs with the values in force at its event time from <paramref name="parameterStore"/>'s
+/// history (without a store: the job's current values), with the request's explicit overrides on top; the run's
+/// status records the values used and the job versions that ran.
+/// </remarks>
 public sealed class RunManager(
     JobRegistry jobs,
     IEventReader events,
@@ -26,7 +32,8 @@ public sealed class RunManager(
     RunOutputFactory? defaultOutputs = null,
     ILoggerFactory? loggers = null,
     TimeProvider? clock = null,
-    RuntimeMetrics? metrics = null) : IAsyncDisposable
+    RuntimeMetrics? metrics = null,
+    IParameterStore? parameterStore = null) : IAsyncDisposable
 {
     private readonly RunManagerOptions options = options ?? new RunManagerOptions();
     private readonly TimeProvider clock = clock ?? TimeProvider.System;
@@ -61,6 +68,10 @@ public sealed class RunManager(
                 throw new ArgumentException($"Unknown run input {request.Input?.GetType().Name ?? "null"}.", nameof(request));
         }
         _ = SourcesOf(job, request.Input);
+        if (request.Parameters is { Count: > 0 } overrides)
+        {
+            ParameterValidator.Normalise(job.Declaration, overrides); // a bad override is the caller's error, not a failed run
+        }
         var now = clock.GetUtcNow();
         var id = $"run-{now:yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("N")[..8]}";
         var directory = request.ResultDirectory ?? (options.ResultRoot is { } root ? Path.Combine(root, id) : null);
@@ -145,7 +156,9 @@ public sealed class RunManager(
             var sources = SourcesOf(run.Job, run.Request.Input);
             outputs = (run.Request.Outputs ?? defaultOutputs)?.Invoke(new RunContext(run.Id, run.Job, run.ResultDirectory)) ?? [];
             // Each run its own data source: a cache of settled states lives exactly as long as the run.
-            var runner = new JobRunner(run.Job, (dataSource as IRunScopedDataSource)?.ForRun() ?? dataSource, outputs, errors, runnerLogger, clock, metrics, RunMode.Replay);
+            run.Parameters = await PlanAsync(run.Job, run.Request.Parameters, stop.Token);
+            var runner = new JobRunner(run.Job, (dataSource as IRunScopedDataSource)?.ForRun() ?? dataSource, outputs, errors, runnerLogger, clock, metrics, RunMode.Replay,
+                run.Parameters);
             switch (run.Request.Input)
             {
                 case TimeRangeInput range:
@@ -274,6 +287,18 @@ public sealed class RunManager(
         {
             logger.LogWarning(e, "Run {RunId}: counting the replay's events failed; progress has no total", run.Id);
         }
+    }
+
+    /// <summary>
+    /// The run's parameter plan: the stored history (or, without a store, the job's current values from the start of
+    /// time) with <paramref name="overrides"/> on top.
+    /// </summary>
+    private async Task<ParameterPlan> PlanAsync(RegisteredJob job, IReadOnlyDictionary<string, object?>? overrides, CancellationToken cancellationToken)
+    {
+        var history = parameterStore is not null
+            ? await parameterStore.GetHistoryAsync(job.Name, cancellationToken)
+            : new ParameterHistory(job.Name, [new ParameterChange(0, long.MinValue, job.Loaded.Parameters, "", "the job's current values")]);
+        return ParameterPlan.Create(job.Declaration, history, overrides);
     }
 
     /// <summary>

@@ -22,6 +22,12 @@ public sealed record RunRequest
 
     /// <summary>Creates the run's outputs; default: the manager's factory. The run disposes them when it ends.</summary>
     public RunOutputFactory? Outputs { get; init; }
+
+    /// <summary>
+    /// Explicit parameter values (a what-if run, e.g. "backtest this proposal"): they replace the named parameters'
+    /// values over the whole run; the others take the values in force at each event's time. Default: none.
+    /// </summary>
+    public IReadOnlyDictionary<string, object?>? Parameters { get; init; }
 }
 
 /// <summary>The events of a run.</summary>

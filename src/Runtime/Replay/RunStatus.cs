@@ -1,3 +1,4 @@
+using FeaturePlatform.Runtime.Parameters;
 using FeaturePlatform.Runtime.Triggers.Samples;
 
 namespace FeaturePlatform.Runtime.Replay;
@@ -38,7 +39,7 @@ public sealed record RunProgress(long EventsDone, long? EstimatedTotal, long Res
 /// <summary>A snapshot of a run (also the content of its <c>run.json</c> summary file).</summary>
 /// <param name="Id">The run's id.</param>
 /// <param name="Job">The job.</param>
-/// <param name="JobVersion">The job version when the run started.</param>
+/// <param name="JobVersion">The job version (content hash of its code) when the run started.</param>
 /// <param name="Trigger">What the run replays, e.g. "replay orders [t0, t1)".</param>
 /// <param name="State">Its state.</param>
 /// <param name="Progress">Its progress.</param>
@@ -48,9 +49,11 @@ public sealed record RunProgress(long EventsDone, long? EstimatedTotal, long Res
 /// <param name="ResultDirectory">Where its files are, or null.</param>
 /// <param name="FailureReason">Why it failed, for <see cref="RunState.Failed"/>.</param>
 /// <param name="BadRowSamples">The first bad sample-table rows, with line numbers and reasons.</param>
-public sealed record RunStatus(string Id, string Job, int JobVersion, string Trigger, RunState State, RunProgress Progress,
+/// <param name="Versions">Events run per job version: the versions whose code really ran (a hot reload mid-run adds one).</param>
+/// <param name="Parameters">The parameter values used per stretch of event time, and the run's overrides.</param>
+public sealed record RunStatus(string Id, string Job, string JobVersion, string Trigger, RunState State, RunProgress Progress,
     DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? EndedAt, string? ResultDirectory, string? FailureReason,
-    IReadOnlyList<SampleRowError> BadRowSamples)
+    IReadOnlyList<SampleRowError> BadRowSamples, IReadOnlyDictionary<string, long> Versions, RunParameters? Parameters)
 {
     /// <summary>True once the run can change no more.</summary>
     public bool IsFinished => State is RunState.Completed or RunState.Failed or RunState.Cancelled;

@@ -30,7 +30,9 @@ public sealed class JobsApiTests(PlatformFactory factory) : IClassFixture<Platfo
         Assert.Equal(["order_stats_30d", "repayment_risk"], jobs.EnumerateArray().Select(j => j.GetProperty("name").GetString()));
         var stats = jobs[0];
         Assert.True(stats.GetProperty("enabled").GetBoolean());
-        Assert.Equal(1, stats.GetProperty("version").GetInt32());
+        Assert.Matches("^[0-9a-f]{16}$", stats.GetProperty("version").GetString());
+        var versions = await ReadJsonAsync(await reader.GetAsync("/api/jobs/order_stats_30d/versions"));
+        Assert.Equal(stats.GetProperty("version").GetString(), versions.GetProperty("current").GetString());
         Assert.Equal("orders", Assert.Single(stats.GetProperty("triggers").EnumerateArray()).GetProperty("source").GetString());
         Assert.Equal("fetch_strong", stats.GetProperty("consistency").GetString());
         Assert.Contains(stats.GetProperty("outputs").EnumerateArray(), o => o.GetProperty("name").GetString() == "order_count" && o.GetProperty("type").GetString() == "int");

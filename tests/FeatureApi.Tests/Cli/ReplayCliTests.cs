@@ -45,8 +45,8 @@ public sealed class ReplayCliTests
     [Fact]
     public void The_progress_line_shows_the_bar_counts_rate_eta_and_errors()
     {
-        var status = new RunStatus("r", "j", 1, "replay", RunState.Running, new RunProgress(250, 1000, 240, 10, 0, 125, TimeSpan.FromSeconds(6)),
-            DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch, null, null, null, []);
+        var status = new RunStatus("r", "j", "v1", "replay", RunState.Running, new RunProgress(250, 1000, 240, 10, 0, 125, TimeSpan.FromSeconds(6)),
+            DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch, null, null, null, [], new Dictionary<string, long>(), null);
         Assert.Equal("[#####...............] 250/1,000 25.0 %  125 ev/s  ETA 00:06  errors 10", ProgressBar.Render(status, 20));
         var unknown = status with { Progress = new RunProgress(7, null, 7, 0, 3, 1, null) };
         Assert.Equal("[????] 7/? --  1 ev/s  ETA --:--  errors 0  bad rows 3", ProgressBar.Render(unknown, 4));

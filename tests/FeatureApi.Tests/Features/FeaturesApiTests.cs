@@ -25,7 +25,7 @@ public sealed class FeaturesApiTests(PlatformFactory factory) : IClassFixture<Pl
         Assert.Equal("u1", body.GetProperty("key").GetString());
         Assert.Equal(2000, body.GetProperty("eventTime").GetInt64());
         Assert.Equal("e2", body.GetProperty("eventId").GetString());
-        Assert.Equal(2, body.GetProperty("version").GetInt32());
+        Assert.Equal("v2", body.GetProperty("version").GetString());
         Assert.Equal(4, body.GetProperty("values").GetProperty("count").GetInt64());
         Assert.Equal("gold", body.GetProperty("values").GetProperty("tier").GetString());
 
@@ -114,6 +114,6 @@ public sealed class FeaturesApiTests(PlatformFactory factory) : IClassFixture<Pl
             Position = new SourcePosition("orders", 0, 0),
             EventId = eventId,
         };
-        await store.WriteAsync([new FeatureResult(job, version, trigger, 0, values.Select(v => new KeyValuePair<string, object?>(v.Column, v.Value)).ToList())], CancellationToken.None);
+        await store.WriteAsync([new FeatureResult(job, $"v{version}", trigger, 0, values.Select(v => new KeyValuePair<string, object?>(v.Column, v.Value)).ToList())], CancellationToken.None);
     }
 }

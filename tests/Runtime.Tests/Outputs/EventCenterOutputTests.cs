@@ -48,7 +48,7 @@ public abstract class EventCenterOutputTests
         Assert.Equal("req-2", polled.Headers[EventCenterOutput.RequestIdHeader]);
         Assert.Equal("orders", polled.Headers[EventCenterOutput.TriggerSourceHeader]);
         Assert.Equal(results[1].ResultId, polled.Headers[EventCenterOutput.ResultIdHeader]);
-        Assert.Equal("3", polled.Headers[EventCenterOutput.JobVersionHeader]);
+        Assert.Equal("v3", polled.Headers[EventCenterOutput.JobVersionHeader]);
         var after = JsonDocument.Parse(polled.After!).RootElement;
         Assert.Equal(["score", "band"], after.EnumerateObject().Select(p => p.Name));
         Assert.Equal(0.75, after.GetProperty("score").GetDouble());
@@ -74,8 +74,8 @@ public abstract class EventCenterOutputTests
         var trigger = OutputTestData.Trigger("u9", OutputTestData.T0, "req-9", offset: 42);
         FeatureResult[] rows =
         [
-            new(job, 1, trigger, 0, [new("item", "a")]),
-            new(job, 1, trigger, 1, [new("item", "b")]),
+            new(job, "v1", trigger, 0, [new("item", "a")]),
+            new(job, "v1", trigger, 1, [new("item", "b")]),
         ];
         await new EventCenterOutput(events).WriteAsync(rows, CancellationToken.None);
         var again = new EventCenterOutput(events); // e.g. another process after a crash, later ingest time
@@ -89,7 +89,7 @@ public abstract class EventCenterOutputTests
         Assert.Equal("b", JsonDocument.Parse((await EventCenterOutput.GetResultAsync(events, job, "req-9", 1))!.After!).RootElement.GetProperty("item").GetString());
 
         // A different trigger claiming the same id (another source with the same event id) is a counted conflict.
-        var clash = new FeatureResult(job, 1, OutputTestData.Trigger("u10", OutputTestData.T0 + 5, "req-9", source: "other"), 0, [new("item", "c")]);
+        var clash = new FeatureResult(job, "v1", OutputTestData.Trigger("u10", OutputTestData.T0 + 5, "req-9", source: "other"), 0, [new("item", "c")]);
         await again.WriteAsync([clash], CancellationToken.None);
         Assert.Equal(1, again.Conflicts);
         Assert.Equal("u9", (await EventCenterOutput.GetResultAsync(events, job, "req-9"))!.EntityKey);

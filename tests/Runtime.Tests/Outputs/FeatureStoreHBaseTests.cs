@@ -18,7 +18,7 @@ public sealed class FeatureStoreHBaseTests(HBaseThriftFixture hbase)
         return (store, features);
     }
 
-    private static FeatureResult At(string job, string key, long time, long n, string? label, int version = 3) =>
+    private static FeatureResult At(string job, string key, long time, long n, string? label, string version = "v3") =>
         OutputTestData.Result(job, key, time, $"e{time}", ("n", n), ("label", label)) with { JobVersion = version };
 
     [Fact]
@@ -42,7 +42,7 @@ public sealed class FeatureStoreHBaseTests(HBaseThriftFixture hbase)
                 Assert.NotNull(record);
                 Assert.Equal(newest.EventTime, record.EventTime);
                 Assert.Equal(newest.Trigger.EventId, record.EventId);
-                Assert.Equal(3, record.JobVersion);
+                Assert.Equal("v3", record.JobVersion);
                 Assert.Equal((long)newest.Values[0].Value!, record.Values["n"].GetInt64());
                 Assert.Equal((double)newest.Values[1].Value!, record.Values["total"].GetDouble());
             }
@@ -58,9 +58,9 @@ public sealed class FeatureStoreHBaseTests(HBaseThriftFixture hbase)
         var t = OutputTestData.T0;
         FeatureResult[] versions =
         [
-            At(job, "a", t + 1000, 1, "one", version: 1),
-            At(job, "a", t + 3000, 3, "three", version: 2),
-            At(job, "a", t + 2000, 2, "two", version: 1),
+            At(job, "a", t + 1000, 1, "one", version: "v1"),
+            At(job, "a", t + 3000, 3, "three", version: "v2"),
+            At(job, "a", t + 2000, 2, "two", version: "v1"),
         ];
         // Every permutation of the writes (one write per call) ends with the t+3000 result, for a fresh key each.
         int[][] orders = [[0, 1, 2], [0, 2, 1], [1, 0, 2], [1, 2, 0], [2, 0, 1], [2, 1, 0]];
@@ -77,7 +77,7 @@ public sealed class FeatureStoreHBaseTests(HBaseThriftFixture hbase)
             Assert.Equal(3, record.Values["n"].GetInt64());
             Assert.Equal("three", record.Values["label"].GetString());
             Assert.Equal($"e{t + 3000}", record.EventId);
-            Assert.Equal(2, record.JobVersion);
+            Assert.Equal("v2", record.JobVersion);
         }
 
         // A late, older result with a null value does not overwrite the newer value either; a newer null does.

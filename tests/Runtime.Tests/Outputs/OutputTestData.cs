@@ -22,11 +22,11 @@ internal static class OutputTestData
     };
 
     public static FeatureResult Result(string job, string key, long eventTime, string eventId, params (string Column, object? Value)[] values) =>
-        new(job, 3, Trigger(key, eventTime, eventId), 0, [.. values.Select(v => new KeyValuePair<string, object?>(v.Column, v.Value))]);
+        new(job, "v3", Trigger(key, eventTime, eventId), 0, [.. values.Select(v => new KeyValuePair<string, object?>(v.Column, v.Value))]);
 
     /// <summary><paramref name="count"/> results of <paramref name="keys"/> keys, each with a count, a sum, a flag and a label.</summary>
     public static IReadOnlyList<FeatureResult> Many(string job, int count, int keys = 10, int startAt = 0) =>
-        [.. Enumerable.Range(startAt, count).Select(i => new FeatureResult(job, 3, Trigger($"u{i % keys}", T0 + (i * 1000L), $"o{i}", offset: i), 0,
+        [.. Enumerable.Range(startAt, count).Select(i => new FeatureResult(job, "v3", Trigger($"u{i % keys}", T0 + (i * 1000L), $"o{i}", offset: i), 0,
         [
             new("n", (long)i),
             new("total", i * 1.5),

@@ -88,7 +88,23 @@ function renderProgress(section, run, status) {
       + `${fmtNumber(p.errors)} errors · ${fmtNumber(p.badRows)} bad rows · ${fmtNumber(p.eventsPerSecond, 1)} ev/s`
       + `${p.eta && !run.isFinished ? ` · ETA ${p.eta}` : ''}`),
     run.failureReason ? message('error', run.failureReason) : null,
+    usedView(run),
     run.badRowSamples?.length ? table([['Line', (b) => b.line], ['Reason', (b) => b.reason]], run.badRowSamples) : null);
+}
+
+// The versions that ran and the parameter values used per stretch of event time (what-if overrides marked).
+function usedView(run) {
+  const versions = Object.entries(run.versions ?? {});
+  const params = run.parameters;
+  if (!versions.length && !params) return null;
+  const overrides = params?.overrides ?? {};
+  return h('div#run-used',
+    versions.length ? h('p.muted', 'Versions: ', ...versions.map(([v, n]) => h('span', h('code', v), ` (${fmtNumber(n)} events) `))) : null,
+    params?.segments?.length ? table([
+      ['From', (s) => s.from == null ? 'start' : fmtTime(s.from)], ['To', (s) => s.to == null ? '—' : fmtTime(s.to)],
+      ['Values', (s) => h('ul', Object.entries(s.values).map(([k, v]) => h('li', h('code', k), ': ', k in overrides ? h('strong', `${fmtValue(v)} (what-if)`) : fmtValue(v))))],
+      ['Events', (s) => fmtNumber(s.events), 'num'],
+    ], params.segments, { id: 'run-parameters' }) : null);
 }
 
 async function renderResults(section, run) {

@@ -1,6 +1,6 @@
 // Parameters: definitions and current values, propose (validated here and by the server), review queue, history.
 import { api } from '../api.js';
-import { h, fill, message, table, fmtTime, fmtValue } from '../dom.js';
+import { h, fill, message, table, fmtTime, fmtValue, parseUtcLocal, toUtcLocal } from '../dom.js';
 import { jobPicker } from './jobpicker.js';
 
 export default async function parametersPage(main, [initialJob]) {
@@ -31,7 +31,7 @@ async function render(body, job) {
       const cell = defsSection.querySelector(`[data-param="${CSS.escape(d.name)}"]`);
       if (cell) cell.textContent = fmtValue(d.current);
     }
-    renderQueue(queue, base, pending, status, refresh);
+    renderQueue(queue, job, base, pending, status, refresh);
     renderHistory(history, past);
   }
   await refresh();
@@ -108,7 +108,27 @@ function proposeForm(base, defs, status, refresh) {
   return h('section', h('h3', 'Propose new values'), form);
 }
 
-function renderQueue(section, base, pending, status, refresh) {
+// "Backtest this proposal": a replay of the range with the proposal's values over the values in force at each event's time.
+function backtestRange() {
+  const now = Date.now();
+  const from = h('input', { id: 'bt-proposal-from', type: 'datetime-local', value: toUtcLocal(now - 30 * 86400000) });
+  const to = h('input', { id: 'bt-proposal-to', type: 'datetime-local', value: toUtcLocal(now + 60000) });
+  return { from, to, view: h('div.row', h('label', { for: 'bt-proposal-from' }, 'Backtest from (UTC)'), from, h('label', { for: 'bt-proposal-to' }, 'to'), to) };
+}
+
+function renderQueue(section, job, base, pending, status, refresh) {
+  const range = backtestRange();
+  const backtest = async (p) => {
+    const f = parseUtcLocal(range.from.value); const t = parseUtcLocal(range.to.value);
+    if (!(f < t)) return fill(status, message('error', '"Backtest from" must be before "to".'));
+    try {
+      const run = await api('/api/backtests', { method: 'POST', body: { job, from: f, to: t, proposal: p.id } });
+      location.hash = `#/backtests/${encodeURIComponent(run.id)}`;
+    } catch (err) {
+      fill(status, message('error', err.message));
+    }
+    return undefined;
+  };
   const review = async (p, action, reasonInput) => {
     try {
       const reason = reasonInput.value.trim();
@@ -119,7 +139,7 @@ function renderQueue(section, base, pending, status, refresh) {
       fill(status, message('error', err.message));
     }
   };
-  fill(section, h('h3', `Review queue (${pending.length})`),
+  fill(section, h('h3', `Review queue (${pending.length})`), pending.length === 0 ? null : range.view,
     pending.length === 0 ? h('p.muted', 'No pending proposals.') : table([
       ['Proposal', (p) => h('code', p.id)], ['Values', (p) => changes(p)], ['Proposed by', (p) => `${p.proposedBy}, ${fmtTime(p.proposedAt)}`],
       ['Reason', (p) => p.reason],
@@ -127,7 +147,8 @@ function renderQueue(section, base, pending, status, refresh) {
         const reason = h('input', { type: 'text', placeholder: 'reason (required to reject)', 'aria-label': 'review reason' });
         return h('div.row', { 'data-proposal': p.id }, reason,
           h('button', { on: { click: () => review(p, 'approve', reason) } }, 'Approve'),
-          h('button.secondary', { on: { click: () => review(p, 'reject', reason) } }, 'Reject'));
+          h('button.secondary', { on: { click: () => review(p, 'reject', reason) } }, 'Reject'),
+          h('button.secondary', { 'data-backtest': p.id, on: { click: () => backtest(p) } }, 'Backtest this proposal'));
       }],
     ], pending, { id: 'queue-table' }));
 }

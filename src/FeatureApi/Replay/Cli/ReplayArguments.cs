@@ -10,7 +10,9 @@ namespace FeaturePlatform.FeatureApi.Replay.Cli;
 /// <param name="OutputDirectory">Result directory (run summary, backtest files), or null.</param>
 /// <param name="JobsDirectory">Jobs directory overriding configuration, or null.</param>
 /// <param name="FeatureStore">Also upsert the results into the feature store (a backfill).</param>
-internal sealed record ReplayArguments(string Job, RunInput Input, string? OutputDirectory, string? JobsDirectory, bool FeatureStore)
+/// <param name="Parameters">What-if parameter values (<c>--param name=value</c>), or null: the values in force at each event's time.</param>
+internal sealed record ReplayArguments(string Job, RunInput Input, string? OutputDirectory, string? JobsDirectory, bool FeatureStore,
+    IReadOnlyDictionary<string, object?>? Parameters = null)
 {
     private static readonly Option<string> JobOption = new("--job") { Description = "the job to run", Required = true };
     private static readonly Option<string> FromOption = new("--from") { Description = "start of the time range (ISO-8601 or epoch ms)" };
@@ -23,11 +25,17 @@ internal sealed record ReplayArguments(string Job, RunInput Input, string? Outpu
     private static readonly Option<string> KeyColumnOption = new("--key-column") { Description = "sample key column (default: key)" };
     private static readonly Option<string> TimeColumnOption = new("--time-column") { Description = "sample time column (default: time)" };
     private static readonly Option<string> LabelColumnOption = new("--label-column") { Description = "sample label column (default: label)" };
+    private static readonly Option<string[]> ParamOption = new("--param")
+    {
+        Description = "what-if parameter value name=value (repeatable; the value as JSON, else text); default: the values in force at each event's time",
+        AllowMultipleArgumentsPerToken = false,
+    };
 
     /// <summary>The command's definition (options and help text).</summary>
     public static Command Command { get; } = new("replay", "Replays a job over stored events of a time range or over a sample table.")
     {
         JobOption, FromOption, ToOption, SampleOption, OutOption, SourceOption, JobsOption, FeatureStoreOption, KeyColumnOption, TimeColumnOption, LabelColumnOption,
+        ParamOption,
     };
 
     public const string Usage = """
@@ -40,6 +48,7 @@ internal sealed record ReplayArguments(string Job, RunInput Input, string? Outpu
           --key-column <name>    sample key column (default: key)
           --time-column <name>   sample time column (default: time)
           --label-column <name>  sample label column (default: label)
+          --param <name=value>   what-if parameter value, repeatable (default: the values in force at each event's time)
         """;
 
     /// <summary>Parses <paramref name="args"/> (after the <c>replay</c> word).</summary>
@@ -81,7 +90,39 @@ internal sealed record ReplayArguments(string Job, RunInput Input, string? Outpu
             input = new TimeRangeInput(from, to);
         }
         input = input with { Source = result.GetValue(SourceOption) };
-        return new ReplayArguments(job, input, result.GetValue(OutOption), result.GetValue(JobsOption), result.GetValue(FeatureStoreOption));
+        return new ReplayArguments(job, input, result.GetValue(OutOption), result.GetValue(JobsOption), result.GetValue(FeatureStoreOption),
+            ParseParameters(result.GetValue(ParamOption)));
+    }
+
+    /// <summary><c>name=value</c> pairs: the value as JSON (42, 0.5, true, "x") when it parses, else as text.</summary>
+    private static Dictionary<string, object?>? ParseParameters(string[]? pairs)
+    {
+        if (pairs is not { Length: > 0 })
+        {
+            return null;
+        }
+        var values = new Dictionary<string, object?>(StringComparer.Ordinal);
+        foreach (var pair in pairs)
+        {
+            var eq = pair.IndexOf('=', StringComparison.Ordinal);
+            if (eq <= 0)
+            {
+                throw new FormatException($"--param '{pair}' must be name=value");
+            }
+            var text = pair[(eq + 1)..];
+            object? value;
+            try
+            {
+                using var document = System.Text.Json.JsonDocument.Parse(text);
+                value = document.RootElement.Clone();
+            }
+            catch (System.Text.Json.JsonException)
+            {
+                value = text;
+            }
+            values[pair[..eq].Trim()] = value;
+        }
+        return values;
     }
 
     private static long Time(string? text, string name)

@@ -70,6 +70,7 @@ internal static class ReplayCommand
             Input = arguments.Input,
             ResultDirectory = arguments.OutputDirectory,
             Outputs = arguments.FeatureStore ? _ => [new BorrowedOutput(features)] : null,
+            Parameters = arguments.Parameters,
         }, interrupt);
         await output.WriteLineAsync($"run {id}: job {arguments.Job}");
         var redirected = Console.IsOutputRedirected;
@@ -116,6 +117,12 @@ internal static class ReplayCommand
         foreach (var bad in status.BadRowSamples.Take(10))
         {
             await error.WriteLineAsync($"bad row at line {bad.Line}: {bad.Reason}");
+        }
+        await output.WriteLineAsync($"versions: {string.Join(", ", status.Versions.Select(v => $"{v.Key} ({v.Value} events)"))}");
+        foreach (var segment in status.Parameters?.Segments ?? [])
+        {
+            var from = segment.From is { } f ? DateTimeOffset.FromUnixTimeMilliseconds(f).ToString("O", System.Globalization.CultureInfo.InvariantCulture) : "start";
+            await output.WriteLineAsync($"parameters from {from}: {System.Text.Json.JsonSerializer.Serialize(segment.Values)} ({segment.Events} events)");
         }
         switch (status.State)
         {

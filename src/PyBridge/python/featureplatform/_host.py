@@ -21,7 +21,7 @@ from typing import Any, Mapping, Optional
 from ._context import Change, Context, Event
 from ._declaration import JobDefinitionError, ResultShapeError
 from ._job import JobSpec
-from ._loader import load_job_file
+from ._loader import fingerprint, load_versioned
 from ._rows import normalise_rows
 
 __all__ = ["configure", "JobRunner", "NativeDataSource", "interrupt", "clear_interrupt"]
@@ -101,9 +101,12 @@ class NativeDataSource:
 class JobRunner:
     """One loaded job: its current code and parameter values, swapped atomically as one tuple."""
 
-    def __init__(self, path: str, source: NativeDataSource) -> None:
+    def __init__(self, path: str, source: NativeDataSource, library_dirs: str = "[]") -> None:
         self.path = path
-        self.version = 0
+        self.version = ""
+        self._library_dirs: list[str] = _decode(library_dirs)
+        self._files: dict[str, str] = {}
+        self._param_sets: dict[int, tuple[JobSpec, Any]] = {}
         self._source = source
         self._overrides: dict[str, Any] = {}
         self._state: Optional[tuple[JobSpec, Mapping[str, Any]]] = None
@@ -112,7 +115,7 @@ class JobRunner:
     def reload(self) -> str:
         """(Re)compiles the module. On failure the previous version keeps running and the error is returned."""
         try:
-            spec, _ = load_job_file(self.path)
+            spec, version, files = load_versioned(self.path, self._library_dirs)
             if self._state is not None and spec.name != self._state[0].name:
                 raise JobDefinitionError(
                     f"the job's name changed from '{self._state[0].name}' to '{spec.name}'; "
@@ -130,8 +133,14 @@ class JobRunner:
                 pass  # no longer valid under the new declaration: back to the default
         self._overrides = kept
         self._state = (spec, MappingProxyType({**spec.defaults, **kept}))
-        self.version += 1
+        self.version = version
+        self._files = files
+        self._param_sets.clear()
         return self._describe_state()
+
+    def fingerprint(self) -> str:
+        """The version the loaded files have now (equal to ``version`` while none of them changed)."""
+        return fingerprint(self._files)
 
     def set_params(self, payload: str) -> str:
         """Replaces operator-set parameter values (JSON object); all or nothing."""
@@ -157,7 +166,8 @@ class JobRunner:
     def _describe_state(self) -> str:
         assert self._state is not None
         spec, params = self._state
-        return _encode({"ok": True, "version": self.version, "declaration": spec.to_json(), "params": dict(params)})
+        return _encode({"ok": True, "version": self.version, "declaration": spec.to_json(), "params": dict(params),
+                        "files": sorted(n for n in self._files if n != "<job>")})
 
     # ---- calls ---------------------------------------------------------------------------------------
     def call(self, payload: str) -> bytes:
@@ -171,12 +181,29 @@ class JobRunner:
 
     def call_batch(self, payload: str) -> bytes:
         """Events (JSON array of ``[source, key, time_ms, data, id]``) -> one outcome per event, marshalled; stops after an
-        event that timed out."""
+        event that timed out.
+
+        An object ``{"p": id, "v": {name: value}}`` among the events is a parameter set: the events after it run with
+        those values over the defaults instead of the job's current values (a replay's values in force at each event's
+        time, or a what-if run's overrides). The host sends one at the start of a chunk and where the set changes, so
+        the values are checked once per set (cached by id), not per event.
+        """
         out: list[Any] = []
         append = out.append
         source = self._source
+        fixed: Optional[tuple[JobSpec, Any, Any, Any]] = None
         for e in _decode_fast(payload):
+            if e.__class__ is dict:
+                fixed = self._param_set(e)
+                continue
             spec, params = self._state  # type: ignore[misc]
+            if fixed is not None:
+                if fixed[0] is not spec:
+                    fixed = self._param_set(fixed[3])  # the module was reloaded meanwhile: check against its declaration
+                if fixed[2] is not None:
+                    append({"error": fixed[2]})
+                    continue
+                params = fixed[1]
             event = Event(*e)
             try:
                 append(normalise_rows(spec, spec.logic(event, Context(event, params, source, spec.consistency, spec.name))))
@@ -185,6 +212,28 @@ class JobRunner:
                 if isinstance(exc, (TimeoutError, KeyboardInterrupt)):
                     break  # the host resubmits the rest with a fresh deadline
         return _encode_outcome(out)
+
+    def _param_set(self, marker: dict[str, Any]) -> tuple[JobSpec, Any, Any, Any]:
+        """(spec, values over the defaults, error or None, marker) of a parameter set, checked against the current
+        declaration once per set id and module version."""
+        spec = self._state[0]  # type: ignore[index]
+        key = marker["p"]
+        cached = self._param_sets.get(key)
+        if cached is not None and cached[0] is spec:
+            return cached
+        by_name = {p.name: p for p in spec.params}
+        entry: tuple[JobSpec, Any, Any, Any]
+        try:
+            checked = {name: by_name[name].coerce(value) for name, value in marker["v"].items() if name in by_name}
+            entry = (spec, MappingProxyType({**spec.defaults, **checked}), None, marker)
+        except ValueError as exc:
+            message = f"the run's parameter values do not fit the job's declaration: {exc}"
+            entry = (spec, None, {"type": "ValueError", "message": message, "file": spec.file, "line": spec.line,
+                                  "traceback": message}, marker)
+        if len(self._param_sets) >= 64:
+            self._param_sets.clear()
+        self._param_sets[key] = entry
+        return entry
 
 
 def _describe(spec: JobSpec, exc: BaseException) -> dict[str, Any]:

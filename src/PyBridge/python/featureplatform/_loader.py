@@ -6,12 +6,13 @@ import os
 import sys
 import traceback
 import types
-from typing import Optional
+from typing import Optional, Sequence
 
 from ._declaration import JobDefinitionError
 from ._job import JobSpec, job_of
+from ._versions import JOB_MODULE, LibraryImports, library_sources, version_of
 
-__all__ = ["load_job_file", "module_name_for"]
+__all__ = ["load_job_file", "load_versioned", "module_name_for", "fingerprint"]
 
 
 def module_name_for(path: str) -> str:
@@ -71,6 +72,47 @@ def load_job_file(path: str, source: Optional[str] = None) -> tuple[JobSpec, typ
         detail = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
         raise JobDefinitionError(f"{type(exc).__name__} while loading the module: {exc}\n{detail}", path, line) from None
     return spec, module
+
+
+def load_versioned(path: str, library_dirs: Sequence[str] = ()) -> tuple[JobSpec, str, dict[str, str]]:
+    """Loads ``path`` as :func:`load_job_file` does, with its local library code imported afresh; returns the job,
+    its version (see ``_versions``) and the files the version covers (module name -> path).
+
+    Library roots: the module's own directory, then ``library_dirs``.
+    """
+    path = os.path.abspath(path)
+    try:
+        with open(path, "rb") as f:
+            raw = f.read()
+    except OSError as exc:
+        raise JobDefinitionError(f"cannot read job module: {exc}", path, 0) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise JobDefinitionError(f"the job module is not UTF-8: {exc}", path, 0) from None
+    hook = LibraryImports.get()
+    saved = hook.begin([os.path.dirname(path), *library_dirs])
+    try:
+        spec, _ = load_job_file(path, text)
+    except BaseException:
+        hook.abort(saved)
+        raise
+    files, paths = library_sources(hook, raw, hook.end())
+    paths[JOB_MODULE] = path
+    return spec, version_of(files), paths
+
+
+def fingerprint(paths: dict[str, str]) -> str:
+    """The version the files of ``paths`` (module name -> path) have now: equal to the loaded version while none of
+    them changed (a missing file hashes as empty)."""
+    files = {}
+    for name, file in paths.items():
+        try:
+            with open(file, "rb") as f:
+                files[name] = f.read()
+        except OSError:
+            files[name] = b""
+    return version_of(files)
 
 
 def _restore(name: str, previous: Optional[types.ModuleType]) -> None:

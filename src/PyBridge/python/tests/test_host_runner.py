@@ -64,7 +64,9 @@ class RunnerTest(unittest.TestCase):
         self.path = os.path.join(self.dir, "echo.py")
         self.write(JOB)
         self.runner = JobRunner(self.path, NativeDataSource(FunctionBridge(fetch, history)))
-        self.assertTrue(json.loads(self.runner.reload())["ok"])
+        loaded = json.loads(self.runner.reload())
+        self.assertTrue(loaded["ok"])
+        self.first_version = loaded["version"]
 
     def write(self, text: str) -> None:
         with open(self.path, "w") as f:
@@ -95,13 +97,80 @@ class RunnerTest(unittest.TestCase):
         self.assertFalse(result["ok"])
         self.assertEqual(self.call(n=1), [["k1", 3]])
         self.write(JOB.replace("* ctx.params", "* 100 * ctx.params"))
-        self.assertEqual(json.loads(self.runner.reload())["version"], 2)
+        reloaded = json.loads(self.runner.reload())["version"]
+        self.assertEqual(len(reloaded), 16)
+        self.assertNotEqual(reloaded, self.first_version)
         self.assertEqual(self.call(n=1), [["k1", 201]])
+
+    def test_parameter_set_markers_apply_until_the_next(self) -> None:
+        events = [{"p": 1, "v": {"factor": 10}}, ["s", "k1", 1, {"n": 3}, "e1"], ["s", "k2", 1, {"n": 3}, "e2"],
+                  {"p": 2, "v": {}}, ["s", "k2", 1, {"n": 3}, "e3"], {"p": 3, "v": {"factor": 1000}}, ["s", "k2", 1, {"n": 3}, "e4"]]
+        out = marshal.loads(self.runner.call_batch(json.dumps(events)))
+        self.assertEqual(out[0], [["k1", 31]])
+        self.assertEqual(out[1], [["k2", 30]])
+        self.assertEqual(out[2], [["k2", 6]])  # the defaults
+        self.assertEqual(out[3]["error"]["type"], "ValueError")
+        self.assertEqual(self.call(n=3), [["k1", 7]])  # the job's own values are untouched
 
     def test_examples_load(self) -> None:
         for name in ("order_stats_30d.py", "repayment_risk.py"):
             runner = JobRunner(os.path.join(JOBS, name), NativeDataSource(FunctionBridge(fetch, history)))
             self.assertTrue(json.loads(runner.reload())["ok"], name)
+
+
+class VersionTest(unittest.TestCase):
+    """Versions are content hashes of the module and its local library code, independent of where the files are."""
+
+    LIB = "FACTOR = 3\n"
+    USER = """
+    from featureplatform import job, Output
+    import helpers
+
+    @job("user", triggers="s", outputs=[Output("n", int)])
+    def user(event, ctx):
+        from lazy_helpers import OFFSET
+        return {"n": event["n"] * helpers.FACTOR + OFFSET}
+    """
+
+    def make(self, lib: str = LIB, lazy: str = "OFFSET = 1\n") -> tuple[str, str]:
+        root = tempfile.mkdtemp()
+        for name, text in (("user.py", textwrap.dedent(self.USER)), ("helpers.py", lib), ("lazy_helpers.py", lazy)):
+            with open(os.path.join(root, name), "w") as f:
+                f.write(text)
+        return root, os.path.join(root, "user.py")
+
+    def load(self, path: str) -> dict:
+        runner = JobRunner(path, NativeDataSource(FunctionBridge(fetch, history)))
+        answer = json.loads(runner.reload())
+        self.assertTrue(answer["ok"], answer)
+        self.runner = runner
+        return answer
+
+    def test_same_content_elsewhere_is_the_same_version(self) -> None:
+        _, a = self.make()
+        _, b = self.make()
+        first = self.load(a)
+        self.assertEqual(first["files"], ["helpers", "lazy_helpers"])
+        self.assertEqual(first["version"], self.load(b)["version"])
+
+    def test_library_edits_change_the_version_and_the_code(self) -> None:
+        root, path = self.make()
+        before = self.load(path)["version"]
+        self.assertEqual(self.runner.fingerprint(), before)
+        with open(os.path.join(root, "helpers.py"), "w") as f:
+            f.write("FACTOR = 5\n")
+        self.assertNotEqual(self.runner.fingerprint(), before)
+        after = json.loads(self.runner.reload())["version"]
+        self.assertNotEqual(after, before)
+        self.assertEqual(marshal.loads(self.runner.call(json.dumps(["s", "k", 1, {"n": 2}, None]))), [[11]])
+        with open(os.path.join(root, "lazy_helpers.py"), "w") as f:
+            f.write("OFFSET = 2\n")
+        self.assertNotEqual(json.loads(self.runner.reload())["version"], after)
+
+    def test_unchanged_reload_keeps_the_version(self) -> None:
+        _, path = self.make()
+        before = self.load(path)["version"]
+        self.assertEqual(json.loads(self.runner.reload())["version"], before)
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ using FeaturePlatform.Runtime.Diagnostics;
 using FeaturePlatform.Runtime.Execution;
 using FeaturePlatform.Runtime.Jobs;
 using FeaturePlatform.Runtime.Outputs;
+using FeaturePlatform.Runtime.Parameters;
 using FeaturePlatform.Runtime.Triggers;
 using Microsoft.Extensions.Logging;
 
@@ -28,7 +29,8 @@ public sealed class ReplayShardWorker(
     JobErrorLog errors,
     ILogger logger,
     ReplayOptions? replayOptions = null,
-    RuntimeMetrics? metrics = null)
+    RuntimeMetrics? metrics = null,
+    IParameterStore? parameterStore = null)
 {
     private IBusConsumer? consumer;
     private long shardsDone;
@@ -78,7 +80,10 @@ public sealed class ReplayShardWorker(
             logger.LogError("Replay {Run} shard {Index}: job {Job} is not loaded in worker {Worker}", shard.RunId, shard.Index, shard.Job, workerId);
             return new ShardCompletion(shard.RunId, shard.Index, workerId, 0, 0, 0, $"job '{shard.Job}' is not loaded");
         }
-        var runner = new JobRunner(job, (dataSource as IRunScopedDataSource)?.ForRun() ?? dataSource, outputs(job), errors, logger, metrics: metrics, mode: RunMode.Replay);
+        // As every replay: each event with the parameter values in force at its time.
+        var plan = parameterStore is null ? null : ParameterPlan.Create(job.Declaration, await parameterStore.GetHistoryAsync(job.Name, cancellationToken));
+        var runner = new JobRunner(job, (dataSource as IRunScopedDataSource)?.ForRun() ?? dataSource, outputs(job), errors, logger, metrics: metrics, mode: RunMode.Replay,
+            parameters: plan);
         await runner.RunAsync(new ReplayTrigger(events, shard.Sources, shard.From, shard.To, replayOptions), cancellationToken);
         logger.LogInformation("Replay {Run} shard {Index}/{Count} [{From}, {To}) done by {Worker}: {Events} events", shard.RunId, shard.Index, shard.Count,
             shard.From, shard.To, workerId, runner.Counters.Events);

@@ -100,7 +100,7 @@ internal sealed partial class ApiLookupScenario : IBenchmarkScenario
                     Source = "orders", EntityKey = key, Operation = EventOperation.Insert, EventTime = 1_700_000_000_000 + i, IngestTime = 1_700_000_000_000 + i,
                     Position = new SourcePosition("orders", 0, i), EventId = $"order-{i:D6}-0",
                 };
-                results.Add(new FeatureResult(Job, 1, trigger, 0,
+                results.Add(new FeatureResult(Job, "0123456789abcdef", trigger, 0,
                 [
                     new("user_id", key), new("order_count", (long)(i % 50)), new("order_amount", i * 1.5), new("avg_order_amount", 72.62),
                     new("user_tier", "gold"), new("account_age_days", (long)(i % 1000)),

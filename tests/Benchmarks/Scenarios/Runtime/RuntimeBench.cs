@@ -17,6 +17,8 @@ using FeaturePlatform.PyBridge.Jobs;
 using FeaturePlatform.Runtime.Execution;
 using FeaturePlatform.Runtime.Jobs;
 using FeaturePlatform.Runtime.Outputs;
+using FeaturePlatform.Runtime.Parameters;
+using FeaturePlatform.Runtime.Diagnostics;
 using FeaturePlatform.Runtime.Triggers;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -130,7 +132,15 @@ internal static class RuntimeBench
         var output = new CountingOutput();
         // One shard is a replay as RunManager runs it (one runner; its trigger reads time chunks in parallel). More shards
         // run side by side: while one waits on a fetch (GIL released), another runs Python.
-        var runners = Enumerable.Range(0, shards).Select(_ => new JobRunner(job, dataSource.ForRun(), [output], errors, NullLogger.Instance)).ToList();
+        // As RunManager, each event gets the parameter values in force at its time: a history with a change in the middle
+        // of the range (so the set changes during the replay) — one parameter set crossing per chunk, not per event.
+        var history = new ParameterHistory(job.Name,
+        [
+            new ParameterChange(0, long.MinValue, loaded.Parameters, "bench", "the job's values"),
+            new ParameterChange(1, from + ((to - from) / 2), loaded.Parameters, "bench", "a change half-way"),
+        ]);
+        var runners = Enumerable.Range(0, shards).Select(_ => new JobRunner(job, dataSource.ForRun(), [output], errors, NullLogger.Instance,
+            mode: RunMode.Replay, parameters: ParameterPlan.Create(job.Declaration, history))).ToList();
         var span = (to - from) / shards;
         var watch = Stopwatch.StartNew();
         await Task.WhenAll(runners.Select((runner, i) => runner.RunAsync(
