@@ -21,7 +21,7 @@ public sealed class JobsPageTests(WebHost host)
 
         await row.Locator("a").ClickAsync();
         var detail = page.Locator("#job-detail");
-        await Assertions.Expect(detail).ToContainTextAsync("Job order_stats_30d (version 1)");
+        await Assertions.Expect(detail).ToContainTextAsync(new System.Text.RegularExpressions.Regex(@"Job order_stats_30d \(version [0-9a-f]{16}\)"));
         await Assertions.Expect(detail).ToContainTextAsync("Orders in the window, the triggering one included.");
         try
         {

@@ -13,8 +13,9 @@ namespace FeaturePlatform.PyBridge.Hosting;
 /// and releases and retakes the GIL on every call; a property access is a few hundred nanoseconds with the GIL kept,
 /// so an in-memory source (<see cref="IFeatureDataSource.MayBlock"/> false) is read without a GIL hand-off, and a
 /// source that may wait releases the GIL here, around the wait only. Requests are
-/// <c>as_of␟consistency␟source␟key</c> and <c>since␟until␟limit␟consistency␟source␟key</c> (␟ = U+001F; the key is
-/// last, so it may hold any character).
+/// <c>event␟as_of␟consistency␟source␟key</c> and <c>event␟since␟until␟limit␟consistency␟source␟key</c> (␟ = U+001F;
+/// event = the index of the event being run in its chunk; the key is last, so it may hold any character). A source
+/// that is an <see cref="IReadObserver"/> is told each read's event.
 /// </remarks>
 internal sealed class DataBridge
 {
@@ -42,10 +43,12 @@ internal sealed class DataBridge
         get => throw new NotSupportedException("Fetch takes a request; read Answer");
         set => Serve("fetch", value, static (scope, source, fields) =>
         {
+            var index = int.Parse(Next(ref fields), CultureInfo.InvariantCulture);
             var asOf = long.Parse(Next(ref fields), CultureInfo.InvariantCulture);
             var level = ConsistencyNames.Parse(Next(ref fields));
             var name = scope.Intern(Next(ref fields));
             var key = fields.ToString();
+            (source as IReadObserver)?.Observed(scope.EventIndexBase + index, ReadKind.Fetch, name, key, asOf, asOf);
             if (!source.MayBlock)
             {
                 return source.Fetch(name, key, asOf, level);
@@ -62,12 +65,14 @@ internal sealed class DataBridge
         get => throw new NotSupportedException("History takes a request; read Answer");
         set => Serve("history", value, static (scope, source, fields) =>
         {
+            var index = int.Parse(Next(ref fields), CultureInfo.InvariantCulture);
             var since = long.Parse(Next(ref fields), CultureInfo.InvariantCulture);
             var until = long.Parse(Next(ref fields), CultureInfo.InvariantCulture);
             var limit = (int)Math.Clamp(long.Parse(Next(ref fields), CultureInfo.InvariantCulture), 0, int.MaxValue);
             var level = ConsistencyNames.Parse(Next(ref fields));
             var name = scope.Intern(Next(ref fields));
             var key = fields.ToString();
+            (source as IReadObserver)?.Observed(scope.EventIndexBase + index, ReadKind.History, name, key, since, until);
             return source.MayBlock
                 ? scope.WithoutGil((source, name, key, since, until, limit, level),
                     static r => r.source.History(r.name, r.key, r.since, r.until, r.limit, r.level))
@@ -141,6 +146,9 @@ internal sealed class DataBridge
         public Exception? LastError { get; set; }
 
         public string? Answer { get; set; }
+
+        /// <summary>Index, in the invocation's events, of the first event of the chunk being run (0 for single calls).</summary>
+        public int EventIndexBase { get; set; }
 
         /// <summary>The worker whose CPU clock a waiting read stops; null outside a worker.</summary>
         public Worker? Owner { get; init; }

@@ -20,7 +20,7 @@ internal static class BatchCrossing
     {
         job.ReloadIfChangedLocked();
         var state = job.State;
-        var (answer, length, failure, fired, lastError) = Call(worker, job, Encode(worker, events, parameters, offset, count), source);
+        var (answer, length, failure, fired, lastError) = Call(worker, job, Encode(worker, events, parameters, offset, count), source, offset);
         return Finish(answer, length, failure, state, job, events, offset, count, into, fired, lastError);
     }
 
@@ -39,7 +39,7 @@ internal static class BatchCrossing
         {
             job.ReloadIfChangedLocked();
             state = job.State;
-            outcome = Call(worker, job, payload, source);
+            outcome = Call(worker, job, payload, source, offset);
         }
         finally
         {
@@ -80,9 +80,11 @@ internal static class BatchCrossing
     /// answer (marshal bytes) is copied out, pooled, before the GIL is released.
     /// </summary>
     private static (byte[]? Answer, int Length, PythonJobException? Failure, bool Fired, Exception? LastError) Call(
-        Worker worker, LoadedJob job, string payload, IFeatureDataSource source)
+        Worker worker, LoadedJob job, string payload, IFeatureDataSource source, int offset)
     {
         worker.Scope.Source = source;
+        // The logic tells each read's event by its index in the chunk; the chunk starts at offset in the invocation.
+        worker.Scope.EventIndexBase = offset;
         worker.Scope.LastError = null;
         PythonException? error = null;
         PyObject? result = null;

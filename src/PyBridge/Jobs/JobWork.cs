@@ -100,6 +100,7 @@ internal sealed class CallWork(LoadedJob job, FeatureEvent e, IFeatureDataSource
             WireCodec.WriteEvent(w, e);
             using var payload = new PyString(worker.Json.FinishText());
             worker.Scope.Source = source;
+            worker.Scope.EventIndexBase = 0;
             worker.Scope.LastError = null;
             PyObject result;
             worker.Arm(job.Timeout);

@@ -21,6 +21,12 @@ public sealed record FeatureResult(string Job, string JobVersion, ChangeEvent Tr
     /// re-delivery): consumers de-duplicate by it.
     /// </summary>
     public string ResultId => $"{Job}/{Trigger.Source}/{Trigger.EventId}/{RowIndex}";
+
+    /// <summary>
+    /// True when the row replaces one sent before (late-data repair or a correction replay): Kafka and RabbitMQ
+    /// messages carry it as a flag, consumers replace the row with the same <see cref="ResultId"/>.
+    /// </summary>
+    public bool Correction { get; init; }
 }
 
 /// <summary>A failed computation, kept with everything needed to reproduce it.</summary>

@@ -30,7 +30,8 @@ public sealed class JobRunner(
     TimeProvider? clock = null,
     RuntimeMetrics? metrics = null,
     RunMode mode = RunMode.Live,
-    ParameterPlan? parameters = null)
+    ParameterPlan? parameters = null,
+    Repair.ComputationRecorder? recorder = null)
 {
     private readonly TimeProvider clock = clock ?? TimeProvider.System;
 
@@ -100,9 +101,12 @@ public sealed class JobRunner(
         // in force now; live and replay batches on the bulk lane with the parameter sets in force at each event's time.
         // The logic, the results and the error records are the same.
         var input = events.Select(ToFeatureEvent).ToList();
+        // With a recorder every read is noted with the event it served (read tracking for late-data repair).
+        var tracked = recorder is { TracksReads: true } ? new Repair.TrackedReads(dataSource) : null;
+        var source = (IFeatureDataSource?)tracked ?? dataSource;
         var outcomes = mode == RunMode.Call
-            ? await job.Loaded.InvokeEachAsync(input, dataSource)
-            : await job.Loaded.InvokeBatchAsync(input, dataSource, cancellationToken, parameters?.Assign(events));
+            ? await job.Loaded.InvokeEachAsync(input, source)
+            : await job.Loaded.InvokeBatchAsync(input, source, cancellationToken, parameters?.Assign(events));
         var results = new List<FeatureResult>(events.Count);
         var failed = new List<JobError>();
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
@@ -129,7 +133,13 @@ public sealed class JobRunner(
             }
         }
         CountVersion(counted, run);
-        return new ComputedBatch(events.Count, new BatchOutcome(results, failed), Stopwatch.GetElapsedTime(started));
+        var batch = new BatchOutcome(results, failed);
+        if (recorder is not null)
+        {
+            // Recorded as soon as computed (before the outputs): a late event stored meanwhile finds these reads.
+            await recorder.RecordAsync(job.Name, events, batch, tracked?.Reads ?? [], cancellationToken);
+        }
+        return new ComputedBatch(events.Count, batch, Stopwatch.GetElapsedTime(started));
     }
 
     private void CountVersion(string? version, int events)

@@ -42,6 +42,7 @@ public sealed class LiveJobsService(
     JobSwitchStore switches,
     IWatermarkStore watermarks,
     OutputFactory outputFactory,
+    Repair.ComputationRecorder recorder,
     RuntimeMetrics metrics,
     TimeProvider clock,
     ILogger<LiveJobsService> logger) : BackgroundService
@@ -203,7 +204,7 @@ public sealed class LiveJobsService(
         });
         await supervisor.RunAsync(async _ =>
         {
-            var runner = new JobRunner(job, startup.DataSource, outputs, errors, logger, metrics: metrics, mode: RunMode.Live);
+            var runner = new JobRunner(job, startup.DataSource, outputs, errors, logger, metrics: metrics, mode: RunMode.Live, recorder: recorder);
             status.Current = runner.Counters;
             logger.LogInformation("Job {Job} runs live on {Source} (group {Group}, {Consistency})", job.Name, source.Name, status.GroupId, level);
             var trigger = new LiveTrigger(bus, source, status.GroupId, level, waiter, events, settings.Live.ToOptions());

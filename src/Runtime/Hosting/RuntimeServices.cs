@@ -60,6 +60,11 @@ public static class RuntimeServices
         services.AddSingleton(sp => EventCenterDataSource.Create(
             sp.GetRequiredService<IEventReader>(), sp.GetRequiredService<ConsistentFetcher>(), sp.GetRequiredService<IWatermarkStore>(),
             settings.FetchTimeout, settings.ReplayStateCacheEntries));
+        services.AddSingleton(sp => new Repair.ResultLog(sp.GetRequiredKeyedService<IWideTableStore>(StoreRole.Hot), settings.Repair, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new Repair.ReadIndex(sp.GetRequiredKeyedService<IWideTableStore>(StoreRole.Hot), settings.Repair, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new Repair.ComputationRecorder(sp.GetRequiredService<Repair.ResultLog>(), sp.GetRequiredService<Repair.ReadIndex>(), settings.Repair.Enabled));
+        services.AddSingleton<Repair.RepairMetrics>();
+        services.AddHostedService<Repair.RepairService>();
         services.AddSingleton<LoadedJobs>();
         services.AddSingleton(sp =>
         {

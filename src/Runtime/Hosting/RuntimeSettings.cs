@@ -22,6 +22,9 @@ public sealed record RuntimeSettings
     /// <summary>The embedded CPython host. Default: Debian's python3, host defaults.</summary>
     public PythonHostOptions Python { get; init; } = new();
 
+    /// <summary>Late-data repair: live computations' reads and results are recorded, late events re-run what they change.</summary>
+    public Repair.RepairSettings Repair { get; init; } = new();
+
     /// <summary>Whether this process runs jobs live at all (replays and calls are unaffected). Default: true.</summary>
     public bool RunLiveJobs { get; init; } = true;
 
@@ -83,6 +86,7 @@ public sealed record RuntimeSettings
     /// <summary>Throws <see cref="ArgumentException"/> naming the first problem; called at start-up.</summary>
     public void Validate()
     {
+        Repair.Validate();
         if (string.IsNullOrWhiteSpace(JobsDirectory))
         {
             throw new ArgumentException("Runtime:JobsDirectory must not be empty.");

@@ -26,6 +26,8 @@ public sealed class RuntimeStartup(
     JobVersionLog versions,
     TimeProvider clock,
     LoadedJobs loaded,
+    Repair.ResultLog results,
+    Repair.ReadIndex reads,
     ILogger<RuntimeStartup> logger) : IHostedService, IAsyncDisposable
 {
     private readonly TaskCompletionSource ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -57,6 +59,8 @@ public sealed class RuntimeStartup(
             await errors.EnsureTableAsync(cancellationToken);
             await parameters.EnsureTableAsync(cancellationToken);
             await switches.EnsureTableAsync(cancellationToken);
+            await results.EnsureTableAsync(cancellationToken);
+            await reads.EnsureTableAsync(cancellationToken);
             await versions.EnsureTableAsync(cancellationToken);
             host = await PythonHost.StartAsync(settings.Python, cancellationToken);
             if (!Directory.Exists(settings.JobsDirectory))

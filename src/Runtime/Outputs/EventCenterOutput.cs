@@ -51,6 +51,9 @@ public sealed class EventCenterOutput(IEventWriter writer, ILogger? logger = nul
     /// <summary>Header with the job version.</summary>
     public const string JobVersionHeader = "fp-job-version";
 
+    /// <summary>Header <c>fp-correction: true</c> on a revision that replaces an earlier result of the same row.</summary>
+    public const string CorrectionHeader = "fp-correction";
+
     private readonly ILogger logger = logger ?? NullLogger.Instance;
     private readonly TimeProvider clock = clock ?? TimeProvider.System;
     private long conflicts;
@@ -83,23 +86,30 @@ public sealed class EventCenterOutput(IEventWriter writer, ILogger? logger = nul
     {
         ArgumentNullException.ThrowIfNull(result);
         var trigger = result.Trigger;
+        var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        var headers = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            [RequestIdHeader] = trigger.EventId,
+            [TriggerSourceHeader] = trigger.Source,
+            [ResultIdHeader] = result.ResultId,
+            [JobVersionHeader] = result.JobVersion,
+        };
+        if (result.Correction)
+        {
+            headers[CorrectionHeader] = "true";
+        }
         return new ChangeEvent
         {
             Source = SourceFor(result.Job),
             EntityKey = result.Key,
             Operation = EventOperation.Message,
             EventTime = trigger.EventTime,
-            IngestTime = clock.GetUtcNow().ToUnixTimeMilliseconds(),
+            IngestTime = now,
             Position = trigger.Position,
-            EventId = EventIdFor(trigger.EventId, result.RowIndex),
+            // A correction is a new revision of the row: its own event (id …~revision), the same entity and time.
+            EventId = result.Correction ? $"{EventIdFor(trigger.EventId, result.RowIndex)}~{now}" : EventIdFor(trigger.EventId, result.RowIndex),
             After = ResultJson.SerializeValues(result),
-            Headers = new Dictionary<string, string>(StringComparer.Ordinal)
-            {
-                [RequestIdHeader] = trigger.EventId,
-                [TriggerSourceHeader] = trigger.Source,
-                [ResultIdHeader] = result.ResultId,
-                [JobVersionHeader] = result.JobVersion,
-            },
+            Headers = headers,
         };
     }
 

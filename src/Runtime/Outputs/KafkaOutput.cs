@@ -19,6 +19,9 @@ public sealed class KafkaOutput : IJobOutput
     /// <summary>The header carrying the result id.</summary>
     public const string ResultIdHeader = "fp-result-id";
 
+    /// <summary>Header <c>fp-correction: true</c> on a message that replaces the one with the same result id.</summary>
+    public const string CorrectionHeader = "fp-correction";
+
     private readonly IBusProducer producer;
 
     /// <summary>Creates the output; it owns a producer of <paramref name="bus"/> until disposed.</summary>
@@ -58,7 +61,9 @@ public sealed class KafkaOutput : IJobOutput
     internal static OutgoingMessage ToMessage(FeatureResult result) => new(
         Encoding.UTF8.GetBytes(result.Key),
         ResultJson.Serialize(result),
-        [new KeyValuePair<string, byte[]>(ResultIdHeader, Encoding.UTF8.GetBytes(result.ResultId))]);
+        result.Correction
+            ? [new KeyValuePair<string, byte[]>(ResultIdHeader, Encoding.UTF8.GetBytes(result.ResultId)), new KeyValuePair<string, byte[]>(CorrectionHeader, "true"u8.ToArray())]
+            : [new KeyValuePair<string, byte[]>(ResultIdHeader, Encoding.UTF8.GetBytes(result.ResultId))]);
 
     /// <inheritdoc />
     public ValueTask DisposeAsync() => producer.DisposeAsync();

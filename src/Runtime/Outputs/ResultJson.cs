@@ -49,6 +49,11 @@ internal static class ResultJson
         writer.WriteString("event_id", result.Trigger.EventId);
         writer.WriteNumber("event_time", result.EventTime);
         writer.WriteNumber("row_index", result.RowIndex);
+        if (result.Correction)
+        {
+            // Replaces the row with the same result_id sent before (late-data repair, correction replay).
+            writer.WriteBoolean("correction", true);
+        }
         writer.WritePropertyName("values");
         WriteValues(writer, result);
         writer.WriteEndObject();

@@ -58,7 +58,7 @@ public sealed class RabbitMqOutputTests(RabbitMqFixture rabbit)
         var (exchange, all) = await DeclareAsync(server);
         var longKey = string.Concat(Enumerable.Repeat("é", 200)); // 400 bytes
         FeatureResult[] results = [OutputTestData.Result("j", "k1", 1000, "a", ("x", 1L)), OutputTestData.Result("j", longKey, 2000, "b", ("x", 2L))];
-        await using (var output = new RabbitMqOutput(Options(server, exchange) with { RoutingKey = "r.{source}.v{version}.{{{key}}}" }))
+        await using (var output = new RabbitMqOutput(Options(server, exchange) with { RoutingKey = "r.{source}.{version}.{{{key}}}" }))
         {
             await output.WriteAsync(results, CancellationToken.None);
             // "r.orders.v3.{" is 13 bytes, then 2-byte chars: 13 + 2 × 121 = 255; the closing brace is cut off.

@@ -44,6 +44,10 @@ internal sealed class SharedHBasePlatform
         await new FeatureStore(hot).EnsureTableAsync();
         await new ParameterStore(hot, _ => null).EnsureTableAsync();
         await new JobSwitchStore(hot).EnsureTableAsync();
+        await new JobVersionLog(hot).EnsureTableAsync();
+        await new FeaturePlatform.Runtime.Calls.CallLedger(hot, TimeSpan.FromMinutes(5)).EnsureTableAsync();
+        await new FeaturePlatform.Runtime.Repair.ResultLog(hot, new FeaturePlatform.Runtime.Repair.RepairSettings(), TimeProvider.System).EnsureTableAsync();
+        await new FeaturePlatform.Runtime.Repair.ReadIndex(hot, new FeaturePlatform.Runtime.Repair.RepairSettings(), TimeProvider.System).EnsureTableAsync();
         // The API's own tables (FeatureApi's AuditLog and ProposalStore; this project does not reference FeatureApi).
         await hot.EnsureTableAsync(new TableSpec(new TableName(null, "api_audit"), [new FamilySpec("a")]));
         await hot.EnsureTableAsync(new TableSpec(new TableName(null, "api_parameter_proposals"), [new FamilySpec("p")]));

@@ -73,19 +73,21 @@ class NativeDataSource:
     method call goes through the overload binder and releases the GIL (measured ~1.7 us a call), while a property
     access is a few hundred nanoseconds and keeps the GIL: setting ``Fetch``/``History`` to a packed request runs the
     read (a failing source raises :class:`DataSourceError` right there), then ``Answer`` is the JSON text (None: no
-    entity). The key is packed last, so it may hold any character.
+    entity). The key is packed last, so it may hold any character. Each request starts with the index of the event
+    being run in its chunk (``event``, set by the batch loop), so the host knows which computation read what.
     """
 
-    __slots__ = ("_bridge",)
+    __slots__ = ("_bridge", "event")
 
     def __init__(self, bridge: Any) -> None:
         self._bridge = bridge
+        self.event = 0
 
     def fetch(self, source: str, key: str, as_of_ms: int, consistency: str) -> Optional[dict[str, Any]]:
         if _SEP in source:
             raise ValueError(f"invalid source name {source!r}")
         bridge = self._bridge
-        bridge.Fetch = f"{as_of_ms}{_SEP}{consistency}{_SEP}{source}{_SEP}{key}"
+        bridge.Fetch = f"{self.event}{_SEP}{as_of_ms}{_SEP}{consistency}{_SEP}{source}{_SEP}{key}"
         raw = bridge.Answer
         return None if raw is None else _decode_fast(raw)
 
@@ -94,7 +96,7 @@ class NativeDataSource:
         if _SEP in source:
             raise ValueError(f"invalid source name {source!r}")
         bridge = self._bridge
-        bridge.History = f"{since_ms}{_SEP}{until_ms}{_SEP}{limit}{_SEP}{consistency}{_SEP}{source}{_SEP}{key}"
+        bridge.History = f"{self.event}{_SEP}{since_ms}{_SEP}{until_ms}{_SEP}{limit}{_SEP}{consistency}{_SEP}{source}{_SEP}{key}"
         return [Change(c["time_ms"], c["data"]) for c in _decode_fast(bridge.Answer)]
 
 
@@ -190,12 +192,16 @@ class JobRunner:
         """
         out: list[Any] = []
         append = out.append
-        source = self._source
+        # This chunk's own reader (chunks of one job may run on several threads): it tells the host which event reads.
+        source = NativeDataSource(self._source._bridge)
+        index = -1
         fixed: Optional[tuple[JobSpec, Any, Any, Any]] = None
         for e in _decode_fast(payload):
             if e.__class__ is dict:
                 fixed = self._param_set(e)
                 continue
+            index += 1
+            source.event = index
             spec, params = self._state  # type: ignore[misc]
             if fixed is not None:
                 if fixed[0] is not spec:

@@ -38,6 +38,7 @@ class FunctionBridge:
         self._fetch = fetch
         self._history = history
         self.Answer = None
+        self.events: list[int] = []
 
     @property
     def Fetch(self):  # noqa: N802 - the .NET property's name
@@ -45,7 +46,8 @@ class FunctionBridge:
 
     @Fetch.setter
     def Fetch(self, request: str) -> None:  # noqa: N802
-        as_of, consistency, source, key = request.split("\x1f", 3)
+        self.events.append(int(request.split("\x1f", 1)[0]))
+        _event, as_of, consistency, source, key = request.split("\x1f", 4)
         self.Answer = self._fetch(source, key, int(as_of), consistency)
 
     @property
@@ -54,7 +56,8 @@ class FunctionBridge:
 
     @History.setter
     def History(self, request: str) -> None:  # noqa: N802
-        since, until, limit, consistency, source, key = request.split("\x1f", 5)
+        self.events.append(int(request.split("\x1f", 1)[0]))
+        _event, since, until, limit, consistency, source, key = request.split("\x1f", 6)
         self.Answer = self._history(source, key, int(since), int(until), int(limit), consistency)
 
 

@@ -81,6 +81,8 @@ public sealed class RabbitMqOutput : IJobOutput
         MessageId = result.ResultId,
         ContentType = "application/json",
         Timestamp = new AmqpTimestamp(result.EventTime / 1000),
-        Headers = new Dictionary<string, object?> { [ResultIdHeader] = result.ResultId },
+        Headers = result.Correction
+            ? new Dictionary<string, object?> { [ResultIdHeader] = result.ResultId, [Outputs.KafkaOutput.CorrectionHeader] = true }
+            : new Dictionary<string, object?> { [ResultIdHeader] = result.ResultId },
     };
 }

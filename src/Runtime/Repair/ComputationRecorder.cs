@@ -1,0 +1,38 @@
+using FeaturePlatform.EventCenter.Events;
+using FeaturePlatform.Runtime.Execution;
+
+namespace FeaturePlatform.Runtime.Repair;
+
+/// <summary>
+/// Records what each computation of a run read (<see cref="ReadIndex"/>) and produced (<see cref="ResultLog"/>), as
+/// soon as its batch is computed, so a late event finds the computations it changes and a repair can tell whether
+/// their result changed.
+/// </summary>
+/// <remarks>Without read tracking (repair off) only the results are recorded: the parity check still compares them.</remarks>
+public sealed class ComputationRecorder(ResultLog results, ReadIndex reads, bool trackReads = true, ComputationKind kind = ComputationKind.Live)
+{
+    /// <summary>Whether reads are tracked (late-data repair on).</summary>
+    public bool TracksReads => trackReads;
+
+    /// <summary>The result log.</summary>
+    public ResultLog Results => results;
+
+    /// <summary>The read index.</summary>
+    public ReadIndex Reads => reads;
+
+    /// <summary>How the computations it records were made.</summary>
+    public ComputationKind Kind => kind;
+
+    /// <summary>The same recorder for computations made another way (repair, correction).</summary>
+    public ComputationRecorder As(ComputationKind other) => new(results, reads, trackReads, other);
+
+    /// <summary>Records the batch <paramref name="triggers"/>: its reads, then its outcome.</summary>
+    public async ValueTask RecordAsync(string job, IReadOnlyList<ChangeEvent> triggers, BatchOutcome outcome, IReadOnlyCollection<TrackedRead> tracked, CancellationToken cancellationToken)
+    {
+        if (trackReads)
+        {
+            await reads.WriteAsync(job, triggers, tracked, cancellationToken);
+        }
+        await results.WriteAsync(job, triggers, outcome, kind, cancellationToken);
+    }
+}

@@ -1,0 +1,192 @@
+using FeaturePlatform.EventCenter.Bus;
+using FeaturePlatform.EventCenter.Consistency;
+using FeaturePlatform.EventCenter.Events;
+using FeaturePlatform.EventCenter.EventStorage;
+using FeaturePlatform.EventCenter.Ingestion.Sources;
+using FeaturePlatform.EventCenter.Resilience;
+using FeaturePlatform.Runtime.Diagnostics;
+using FeaturePlatform.Runtime.Execution;
+using FeaturePlatform.Runtime.Hosting;
+using FeaturePlatform.Runtime.Jobs;
+using FeaturePlatform.Runtime.Triggers;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace FeaturePlatform.Runtime.Repair;
+
+/// <summary>
+/// Late-data repair (SEMANTICS.md §4): follows every source's stored events (consumer group
+/// <c>featureplatform-repair-&lt;source&gt;</c>, the stored canonical events as live triggers see them) and, for each,
+/// finds in the <see cref="ReadIndex"/> the live computations that read its entity over a range covering its time
+/// before it was stored. Those computations run again, with the job's current code and parameter values, and their
+/// outputs are replaced where the result changed (<see cref="CorrectionOutput"/>): the feature store's row at the
+/// trigger's event time is overwritten (newest revision wins), the event-center output gets a new revision, Kafka and
+/// RabbitMQ get a message flagged as a correction. The result log gets the new revision either way.
+/// </summary>
+/// <remarks>
+/// An event is looked at <see cref="RepairSettings.Delay"/> after it was stored, so computations that were running
+/// when it was stored have recorded their reads (a batch records them as soon as it is computed). A computation
+/// recorded later than that saw the event and is not run again. What a batch computing longer than the delay read
+/// before the event was stored is left to the correction replay (the parity check reports it).
+/// </remarks>
+public sealed class RepairService(
+    RuntimeSettings settings,
+    RuntimeStartup startup,
+    IMessageBus bus,
+    SourceRegistry sources,
+    ConsistencyWaiter waiter,
+    IEventReader events,
+    ComputationRecorder recorder,
+    OutputFactory outputFactory,
+    JobErrorLog errors,
+    RepairMetrics metrics,
+    TimeProvider clock,
+    ILogger<RepairService> logger) : BackgroundService
+{
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, JobOutputs> outputs = new(StringComparer.Ordinal);
+
+    /// <summary>The consumer group of the repair of <paramref name="source"/>.</summary>
+    public static string GroupId(string source) => $"featureplatform-repair-{source}";
+
+    /// <inheritdoc />
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!settings.Repair.Enabled || !settings.RunLiveJobs)
+        {
+            return;
+        }
+        try
+        {
+            await startup.Ready.WaitAsync(stoppingToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            return; // The runtime failed to start: readiness says why; nothing ran live, nothing to repair.
+        }
+        try
+        {
+            await Task.WhenAll(sources.All.Where(s => s.EffectiveTopics.Count > 0).Select(s => FollowAsync(s, stoppingToken)));
+        }
+        finally
+        {
+            foreach (var job in outputs.Values)
+            {
+                foreach (var output in job.Outputs)
+                {
+                    await output.DisposeAsync();
+                }
+                job.Gate.Dispose();
+            }
+        }
+    }
+
+    private async Task FollowAsync(SourceDefinition source, CancellationToken stoppingToken)
+    {
+        var supervisor = new Supervisor(settings.RestartBackoff, clock, failure =>
+        {
+            logger.LogError(failure.Error, "Repair of source {Source} failed; restarting in {Delay}", source.Name, failure.Delay);
+            return ValueTask.CompletedTask;
+        });
+        try
+        {
+            await supervisor.RunAsync(async ct =>
+            {
+                var trigger = new LiveTrigger(bus, source, GroupId(source.Name), ConsistencyLevel.TriggerStrong, waiter, events, settings.Live.ToOptions(), clock);
+                await foreach (var batch in trigger.ReadAsync(ct))
+                {
+                    await RepairAsync(source.Name, batch.Events, ct);
+                    await batch.CompleteAsync(ct);
+                }
+            }, stoppingToken);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    /// <summary>Repairs what the stored <paramref name="stored"/> change.</summary>
+    internal async Task RepairAsync(string source, IReadOnlyList<ChangeEvent> stored, CancellationToken cancellationToken)
+    {
+        if (stored.Count == 0)
+        {
+            return;
+        }
+        // Computations running when the last of these was stored record their reads within the delay.
+        var due = stored.Max(e => e.IngestTime) + (long)settings.Repair.Delay.TotalMilliseconds;
+        var wait = due - clock.GetUtcNow().ToUnixTimeMilliseconds();
+        if (wait > 0)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(wait), clock, cancellationToken);
+        }
+        var affected = new Dictionary<string, HashSet<(string Source, string EventId)>>(StringComparer.Ordinal);
+        var changing = 0;
+        foreach (var e in stored)
+        {
+            var found = false;
+            await foreach (var reader in recorder.Reads.FindReadersAsync(e.Source, e.EntityKey, e.EventTime, cancellationToken))
+            {
+                // Its own computation ran on the stored event; one recorded after the delay saw it.
+                if ((reader.TriggerSource == e.Source && reader.TriggerEventId == e.EventId) || reader.RecordedAt >= e.IngestTime + (long)settings.Repair.Delay.TotalMilliseconds)
+                {
+                    continue;
+                }
+                found = true;
+                if (!affected.TryGetValue(reader.Job, out var set))
+                {
+                    affected[reader.Job] = set = [];
+                }
+                set.Add((reader.TriggerSource, reader.TriggerEventId));
+            }
+            changing += found ? 1 : 0;
+        }
+        if (changing > 0)
+        {
+            metrics.Changing(source, changing);
+        }
+        foreach (var (jobName, triggers) in affected)
+        {
+            if (startup.Jobs.FirstOrDefault(j => j.Name == jobName) is { } job)
+            {
+                await RecomputeAsync(job, triggers, cancellationToken);
+            }
+        }
+        if (affected.Count > 0)
+        {
+            metrics.Repaired(source, TimeSpan.FromMilliseconds(clock.GetUtcNow().ToUnixTimeMilliseconds() - stored.Max(e => e.IngestTime)));
+        }
+    }
+
+    private async Task RecomputeAsync(RegisteredJob job, HashSet<(string Source, string EventId)> triggers, CancellationToken cancellationToken)
+    {
+        var loaded = new List<ChangeEvent>(triggers.Count);
+        foreach (var ofSource in triggers.GroupBy(t => t.Source))
+        {
+            var found = await events.GetByIdsAsync(ofSource.Key, [.. ofSource.Select(t => t.EventId)], cancellationToken);
+            loaded.AddRange(found.OfType<ChangeEvent>());
+        }
+        if (loaded.Count == 0)
+        {
+            return;
+        }
+        loaded.Sort(EventOrder.Instance);
+        // One repair of a job at a time (sources are followed in parallel), on the job's live outputs made once.
+        var ofJob = outputs.GetOrAdd(job.Name, name => new JobOutputs(outputFactory.CreateAll(settings.For(name).EffectiveOutputs), new SemaphoreSlim(1, 1)));
+        await ofJob.Gate.WaitAsync(cancellationToken);
+        try
+        {
+            var previous = await recorder.Results.GetAsync(job.Name, [.. loaded.Select(e => (e.Source, e.EventId))], cancellationToken);
+            var runner = new JobRunner(job, startup.DataSource, [.. ofJob.Outputs.Select(o => new CorrectionOutput(o, previous))], errors, logger,
+                clock, mode: RunMode.Live, recorder: recorder.As(ComputationKind.Repair));
+            var outcome = await runner.RunBatchWithErrorsAsync(loaded, cancellationToken);
+            var corrections = outcome.Results.Count(r => CorrectionOutput.Differs(r, previous));
+            metrics.Recomputed(job.Name, loaded.Count, corrections);
+            logger.LogInformation("Repaired {Count} computations of job {Job}: {Corrections} result rows changed", loaded.Count, job.Name, corrections);
+        }
+        finally
+        {
+            ofJob.Gate.Release();
+        }
+    }
+
+    private sealed record JobOutputs(IReadOnlyList<Outputs.IJobOutput> Outputs, SemaphoreSlim Gate);
+}

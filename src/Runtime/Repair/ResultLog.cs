@@ -1,0 +1,135 @@
+using System.Text;
+using System.Text.Json;
+using FeaturePlatform.EventCenter.Events;
+using FeaturePlatform.EventCenter.Storage;
+using FeaturePlatform.Runtime.Execution;
+using FeaturePlatform.Runtime.Outputs;
+
+namespace FeaturePlatform.Runtime.Repair;
+
+/// <summary>
+/// What live (and repair) computed for each trigger event: per (job, trigger source, trigger event id) the latest
+/// revision of the computation — its result rows, or its error, with the job version and when it was computed. Repair
+/// replaces a revision with a newer one; the parity check and the correction replay compare replays with it.
+/// </summary>
+/// <remarks>
+/// One cell per computation in family <c>r</c>, stamped with the revision time (ms), so a newer revision replaces an
+/// older one whatever the write order; cells expire after <see cref="RepairSettings.ResultRetention"/>.
+/// </remarks>
+public sealed class ResultLog(IWideTableStore store, RepairSettings settings, TimeProvider clock)
+{
+    private static readonly byte[] Family = "r"u8.ToArray();
+    private static readonly byte[] Column = "c"u8.ToArray();
+
+    /// <summary>The table: <c>job_results</c>.</summary>
+    public TableName Table { get; } = new(null, "job_results");
+
+    /// <summary>Creates (embedded) or verifies (HBase) the table.</summary>
+    public ValueTask EnsureTableAsync(CancellationToken cancellationToken = default) =>
+        store.EnsureTableAsync(new TableSpec(Table, [new FamilySpec("r", 1, settings.ResultRetention)]), cancellationToken);
+
+    /// <summary>Records the computations of <paramref name="triggers"/> (one revision each, now) from <paramref name="outcome"/>.</summary>
+    public async ValueTask WriteAsync(string job, IReadOnlyList<ChangeEvent> triggers, BatchOutcome outcome, ComputationKind kind, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(triggers);
+        ArgumentNullException.ThrowIfNull(outcome);
+        if (triggers.Count == 0)
+        {
+            return;
+        }
+        var revision = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        var rows = outcome.Results.ToLookup(r => (r.Trigger.Source, r.Trigger.EventId));
+        var errors = outcome.Errors.ToDictionary(e => (e.Trigger.Source, e.Trigger.EventId), e => e);
+        var puts = new List<Put>(triggers.Count);
+        foreach (var trigger in triggers)
+        {
+            var id = (trigger.Source, trigger.EventId);
+            var ofTrigger = rows[id].OrderBy(r => r.RowIndex).ToList();
+            errors.TryGetValue(id, out var error);
+            var version = ofTrigger.FirstOrDefault()?.JobVersion ?? error?.JobVersion ?? "";
+            puts.Add(new Put(RowKey(job, trigger.Source, trigger.EventId),
+                [new Cell(Family, Column, revision, Serialize(trigger, version, revision, kind, ofTrigger, error))]));
+        }
+        await store.PutAsync(Table, puts, cancellationToken);
+    }
+
+    /// <summary>The latest revision of each of <paramref name="triggers"/>' computations by <paramref name="job"/> (absent: never computed or expired).</summary>
+    public async ValueTask<IReadOnlyDictionary<(string Source, string EventId), LoggedComputation>> GetAsync(
+        string job, IReadOnlyList<(string Source, string EventId)> triggers, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(triggers);
+        var found = new Dictionary<(string, string), LoggedComputation>();
+        for (var start = 0; start < triggers.Count; start += 500)
+        {
+            var page = triggers.Skip(start).Take(500).ToList();
+            var rows = await store.GetManyAsync(Table, [.. page.Select(t => new Get(RowKey(job, t.Source, t.EventId)))], cancellationToken);
+            for (var i = 0; i < page.Count; i++)
+            {
+                if (rows[i] is { Cells.Count: > 0 } row)
+                {
+                    found[page[i]] = JsonSerializer.Deserialize<LoggedComputation>(row.Cells.MaxBy(c => c.Timestamp).Value)!;
+                }
+            }
+        }
+        return found;
+    }
+
+    /// <summary>A <see cref="LoggedComputation"/> as JSON, the rows' values written as the outputs write them.</summary>
+    private static byte[] Serialize(ChangeEvent trigger, string version, long revision, ComputationKind kind, List<FeatureResult> rows, JobError? error)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(256);
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            json.WriteString("Source", trigger.Source);
+            json.WriteString("EventId", trigger.EventId);
+            json.WriteString("Key", trigger.EntityKey);
+            json.WriteNumber("EventTime", trigger.EventTime);
+            json.WriteString("Version", version);
+            json.WriteNumber("Revision", revision);
+            json.WriteNumber("Kind", (int)kind);
+            json.WriteStartArray("Rows");
+            foreach (var row in rows)
+            {
+                json.WriteRawValue(ResultJson.SerializeValues(row), skipInputValidation: true);
+            }
+            json.WriteEndArray();
+            if (error is not null)
+            {
+                json.WriteString("Error", $"{error.ErrorType}: {error.Message}");
+            }
+            json.WriteEndObject();
+        }
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    private static byte[] RowKey(string job, string source, string eventId) =>
+        [.. Encoding.UTF8.GetBytes(job), 0, .. Encoding.UTF8.GetBytes(source), 0, .. Encoding.UTF8.GetBytes(eventId)];
+}
+
+/// <summary>How a logged computation was made.</summary>
+public enum ComputationKind
+{
+    /// <summary>By the live run of the event.</summary>
+    Live,
+
+    /// <summary>Again, because a late event changed what it read.</summary>
+    Repair,
+
+    /// <summary>Again, by a correction replay whose result differed.</summary>
+    Correction,
+}
+
+/// <summary>One revision of a computation as the result log keeps it.</summary>
+/// <param name="Source">The trigger's source.</param>
+/// <param name="EventId">The trigger's event id.</param>
+/// <param name="Key">The trigger's entity key.</param>
+/// <param name="EventTime">The trigger's event time (ms).</param>
+/// <param name="Version">The job version that computed it.</param>
+/// <param name="Revision">When this revision was computed (ms): a newer one replaces it.</param>
+/// <param name="Kind">Live, repair or correction.</param>
+/// <param name="Rows">The result rows as JSON objects (column → value, as the outputs write them), in row order.</param>
+/// <param name="Error">"ErrorType: message" when the logic failed.</param>
+public sealed record LoggedComputation(
+    string Source, string EventId, string Key, long EventTime, string Version, long Revision, ComputationKind Kind,
+    IReadOnlyList<JsonElement> Rows, string? Error);

@@ -1,0 +1,42 @@
+using System.Collections.Concurrent;
+using FeaturePlatform.PyBridge;
+
+namespace FeaturePlatform.Runtime.Repair;
+
+/// <summary>One read of a computation: <c>ctx.fetch</c> (as of <see cref="Until"/>) or <c>ctx.history</c> (<see cref="Since"/>..<see cref="Until"/>).</summary>
+/// <param name="EventIndex">Which event of the batch the read served (its index in the batch).</param>
+/// <param name="Source">The source read.</param>
+/// <param name="Key">The entity read.</param>
+/// <param name="Since">Earliest event time the read depends on (<see cref="long.MinValue"/> for a fetch: any earlier change may be the state).</param>
+/// <param name="Until">Latest event time the read depends on (the as-of time).</param>
+public readonly record struct TrackedRead(int EventIndex, string Source, string Key, long Since, long Until);
+
+/// <summary>
+/// A batch's data source that notes every read with the event it served (the host tells which, see
+/// <see cref="IReadObserver"/>), so a late event can find the computations whose reads it changes.
+/// </summary>
+public sealed class TrackedReads(IFeatureDataSource inner) : IFeatureDataSource, IReadObserver
+{
+    private readonly ConcurrentQueue<TrackedRead> reads = new();
+
+    /// <summary>The reads so far.</summary>
+    public IReadOnlyCollection<TrackedRead> Reads => reads;
+
+    /// <inheritdoc />
+    public bool MayBlock => inner.MayBlock;
+
+    /// <inheritdoc />
+    public void Observed(int eventIndex, ReadKind kind, string source, string key, long sinceMs, long untilMs) =>
+        reads.Enqueue(new TrackedRead(eventIndex, source, key, kind == ReadKind.Fetch ? long.MinValue : sinceMs, untilMs));
+
+    /// <inheritdoc />
+    public string? Fetch(string source, string key, long asOfMs, Consistency consistency) => inner.Fetch(source, key, asOfMs, consistency);
+
+    /// <inheritdoc />
+    public string History(string source, string key, long sinceMs, long untilMs, int limit, Consistency consistency) =>
+        inner.History(source, key, sinceMs, untilMs, limit, consistency);
+
+    /// <inheritdoc />
+    public bool TryFetchWithoutWaiting(string source, string key, long asOfMs, Consistency consistency, out string? json) =>
+        inner.TryFetchWithoutWaiting(source, key, asOfMs, consistency, out json);
+}
