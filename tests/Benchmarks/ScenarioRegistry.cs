@@ -21,6 +21,7 @@ internal static class ScenarioRegistry
         new Scenarios.Runtime.RuntimeScaleOutScenario(),
         new Scenarios.Runtime.RuntimeLiveLatencyScenario(),
         new Scenarios.Runtime.RuntimeLiveThroughputScenario(),
+        new Scenarios.Runtime.RepairScenario(),
         new Scenarios.Calls.RequestPollScenario(),
         new Scenarios.Api.ApiLookupScenario(),
     ];

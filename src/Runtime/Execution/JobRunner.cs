@@ -133,13 +133,7 @@ public sealed class JobRunner(
             }
         }
         CountVersion(counted, run);
-        var batch = new BatchOutcome(results, failed);
-        if (recorder is not null)
-        {
-            // Recorded as soon as computed (before the outputs): a late event stored meanwhile finds these reads.
-            await recorder.RecordAsync(job.Name, events, batch, tracked?.Reads ?? [], cancellationToken);
-        }
-        return new ComputedBatch(events.Count, batch, Stopwatch.GetElapsedTime(started));
+        return new ComputedBatch(events, new BatchOutcome(results, failed), Stopwatch.GetElapsedTime(started), tracked?.Reads ?? []);
     }
 
     private void CountVersion(string? version, int events)
@@ -156,6 +150,12 @@ public sealed class JobRunner(
     {
         var started = Stopwatch.GetTimestamp();
         var (results, failed) = (computed.Outcome.Results, computed.Outcome.Errors);
+        if (recorder is not null)
+        {
+            // First, before the outputs (while the logic already runs on the next batch): a late event stored meanwhile
+            // finds these reads once the repair delay has passed.
+            await recorder.RecordAsync(job.Name, computed.Triggers, computed.Outcome, computed.Reads, cancellationToken);
+        }
         foreach (var output in outputs)
         {
             await output.WriteAsync(results, cancellationToken);
@@ -166,11 +166,11 @@ public sealed class JobRunner(
             logger.LogWarning("Job {Job} v{Version} failed on {Source}/{EventId}: {Type}: {Message}", e.Job, e.JobVersion, e.Trigger.Source, e.Trigger.EventId, e.ErrorType, e.Message);
         }
         var busy = computed.Busy + Stopwatch.GetElapsedTime(started);
-        Counters.Add(computed.Events, results.Count, failed.Count, busy);
-        metrics?.RecordBatch(job.Name, mode, computed.Events, results.Count, failed.Count, busy);
+        Counters.Add(computed.Triggers.Count, results.Count, failed.Count, busy);
+        metrics?.RecordBatch(job.Name, mode, computed.Triggers.Count, results.Count, failed.Count, busy);
     }
 
-    private sealed record ComputedBatch(int Events, BatchOutcome Outcome, TimeSpan Busy);
+    private sealed record ComputedBatch(IReadOnlyList<ChangeEvent> Triggers, BatchOutcome Outcome, TimeSpan Busy, IReadOnlyCollection<Repair.TrackedRead> Reads);
 
     /// <summary>The event as the logic sees it: its data is the after-image (the before-image for deletes).</summary>
     public static FeatureEvent ToFeatureEvent(ChangeEvent e)

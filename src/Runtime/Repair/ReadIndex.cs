@@ -37,26 +37,26 @@ public sealed class ReadIndex(IWideTableStore store, RepairSettings settings, Ti
             return;
         }
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
-        var puts = new Dictionary<string, Put>(StringComparer.Ordinal);
+        // Two reads of one computation with the same entity and as-of time are one row: the wider range kept.
+        var widest = new Dictionary<(int EventIndex, string Source, string Key, long Until), long>();
         foreach (var read in reads)
         {
             if (read.EventIndex < 0 || read.EventIndex >= triggers.Count)
             {
                 continue;
             }
-            var trigger = triggers[read.EventIndex];
-            var row = RowKey(read.Source, read.Key, read.Until, job, trigger.Source, trigger.EventId);
-            var since = new byte[8];
-            BinaryPrimitives.WriteInt64BigEndian(since, read.Since);
-            // Two reads of one computation with the same entity and as-of time: one row, the wider range kept.
-            var id = Convert.ToBase64String(row);
-            if (puts.TryGetValue(id, out var existing) && BinaryPrimitives.ReadInt64BigEndian(existing.Cells[0].Value) <= read.Since)
-            {
-                continue;
-            }
-            puts[id] = new Put(row, [new Cell(Family, Column, now, since)]);
+            var id = (read.EventIndex, read.Source, read.Key, read.Until);
+            widest[id] = widest.TryGetValue(id, out var since) ? Math.Min(since, read.Since) : read.Since;
         }
-        await store.PutAsync(Table, [.. puts.Values], cancellationToken);
+        var puts = new List<Put>(widest.Count);
+        foreach (var ((index, source, key, until), since) in widest)
+        {
+            var trigger = triggers[index];
+            var value = new byte[8];
+            BinaryPrimitives.WriteInt64BigEndian(value, since);
+            puts.Add(new Put(RowKey(source, key, until, job, trigger.Source, trigger.EventId), [new Cell(Family, Column, now, value)]));
+        }
+        await store.PutAsync(Table, puts, cancellationToken);
     }
 
     /// <summary>The computations that read <paramref name="key"/> of <paramref name="source"/> over a range covering <paramref name="eventTime"/>.</summary>

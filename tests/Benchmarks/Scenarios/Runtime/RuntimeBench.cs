@@ -8,6 +8,7 @@ using FeaturePlatform.EventCenter.EventStorage.Tiering;
 using FeaturePlatform.EventCenter.Hosting;
 using FeaturePlatform.EventCenter.Ingestion.DeadLetters;
 using FeaturePlatform.Runtime.Hosting;
+using FeaturePlatform.Runtime.Repair;
 using FeaturePlatform.Runtime.OnlineStore;
 using FeaturePlatform.Testing.Platform;
 using Microsoft.Extensions.DependencyInjection;
@@ -120,9 +121,22 @@ internal static class RuntimeBench
 
     /// <summary>Replays orders with event time in [from, to) from the store through the job in <paramref name="shards"/> concurrent runners; returns (events, seconds).</summary>
     public static async Task<(long Events, double Seconds)> ReplayAsync(PythonHost host, string jobsDirectory, string storeDirectory, long from, long to,
-        int shards, CancellationToken cancellationToken, int cacheEntries = SettledStateCache.DefaultCapacity)
+        int shards, CancellationToken cancellationToken, int cacheEntries = SettledStateCache.DefaultCapacity, Recording recording = Recording.None)
     {
         await using var services = Graph(storeDirectory, cacheEntries: cacheEntries);
+        // With recording, each batch's reads go to the read index and its results to the result log, as live runs record them.
+        var recorder = recording switch
+        {
+            Recording.Stored => services.GetRequiredService<ComputationRecorder>(),
+            Recording.TrackedOnly => new ComputationRecorder(
+                new ResultLog(new DiscardingStore(), new RepairSettings(), TimeProvider.System), new ReadIndex(new DiscardingStore(), new RepairSettings(), TimeProvider.System)),
+            _ => null,
+        };
+        if (recorder is not null)
+        {
+            await recorder.Results.EnsureTableAsync(cancellationToken);
+            await recorder.Reads.EnsureTableAsync(cancellationToken);
+        }
         var events = services.GetRequiredService<TieredEventStore>();
         // The runtime's data source; replay runs get their own settled-state cache (ForRun).
         var dataSource = services.GetRequiredService<EventCenterDataSource>();
@@ -140,7 +154,7 @@ internal static class RuntimeBench
             new ParameterChange(1, from + ((to - from) / 2), loaded.Parameters, "bench", "a change half-way"),
         ]);
         var runners = Enumerable.Range(0, shards).Select(_ => new JobRunner(job, dataSource.ForRun(), [output], errors, NullLogger.Instance,
-            mode: RunMode.Replay, parameters: ParameterPlan.Create(job.Declaration, history))).ToList();
+            mode: RunMode.Replay, parameters: ParameterPlan.Create(job.Declaration, history), recorder: recorder)).ToList();
         var span = (to - from) / shards;
         var watch = Stopwatch.StartNew();
         await Task.WhenAll(runners.Select((runner, i) => runner.RunAsync(
@@ -211,4 +225,17 @@ internal static class RuntimeBench
 
         public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }
+}
+
+/// <summary>What a benchmark replay records of its computations.</summary>
+internal enum Recording
+{
+    /// <summary>Nothing (a backtest).</summary>
+    None,
+
+    /// <summary>Reads tracked and records built, then discarded: the cost of the tracking itself.</summary>
+    TrackedOnly,
+
+    /// <summary>Reads and results stored in the read index and the result log, as live runs do.</summary>
+    Stored,
 }
