@@ -55,7 +55,16 @@ public sealed class JobRunner(
                 var computed = batch.Events.Count > 0 ? await ComputeAsync(batch.Events, cancellationToken) : null;
                 if (finishing is not null)
                 {
-                    await finishing;
+                    try
+                    {
+                        await finishing;
+                    }
+                    catch when (computed?.InFlight is { } token)
+                    {
+                        // This batch is never written: it no longer holds repairs back.
+                        recorder!.InFlight.End(token);
+                        throw;
+                    }
                 }
                 // Its own task: the outputs of an embedded store write synchronously and would otherwise hold up the
                 // next batch's logic.
@@ -101,6 +110,25 @@ public sealed class JobRunner(
         // in force now; live and replay batches on the bulk lane with the parameter sets in force at each event's time.
         // The logic, the results and the error records are the same.
         var input = events.Select(ToFeatureEvent).ToList();
+        // In flight until its reads are recorded: a repair of an event stored meanwhile waits for them.
+        var inFlight = recorder?.InFlight.Begin();
+        var startedAt = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        try
+        {
+            return await ComputeAsync(events, input, started, startedAt, inFlight, cancellationToken);
+        }
+        catch
+        {
+            if (inFlight is { } token)
+            {
+                recorder!.InFlight.End(token);
+            }
+            throw;
+        }
+    }
+
+    private async Task<ComputedBatch> ComputeAsync(IReadOnlyList<ChangeEvent> events, List<FeatureEvent> input, long started, long startedAt, long? inFlight, CancellationToken cancellationToken)
+    {
         // With a recorder every read is noted with the event it served (read tracking for late-data repair).
         var tracked = recorder is { TracksReads: true } ? new Repair.TrackedReads(dataSource) : null;
         var source = (IFeatureDataSource?)tracked ?? dataSource;
@@ -133,7 +161,7 @@ public sealed class JobRunner(
             }
         }
         CountVersion(counted, run);
-        return new ComputedBatch(events, new BatchOutcome(results, failed), Stopwatch.GetElapsedTime(started), tracked?.Reads ?? []);
+        return new ComputedBatch(events, new BatchOutcome(results, failed), Stopwatch.GetElapsedTime(started), tracked?.Reads ?? [], startedAt, inFlight);
     }
 
     private void CountVersion(string? version, int events)
@@ -152,9 +180,19 @@ public sealed class JobRunner(
         var (results, failed) = (computed.Outcome.Results, computed.Outcome.Errors);
         if (recorder is not null)
         {
-            // First, before the outputs (while the logic already runs on the next batch): a late event stored meanwhile
-            // finds these reads once the repair delay has passed.
-            await recorder.RecordAsync(job.Name, computed.Triggers, computed.Outcome, computed.Reads, cancellationToken);
+            // First, before the outputs (while the logic already runs on the next batch): a repair of an event stored
+            // while this batch was computed waits for these reads.
+            try
+            {
+                await recorder.RecordAsync(job.Name, computed.Triggers, computed.Outcome, computed.Reads, computed.StartedAt, cancellationToken);
+            }
+            finally
+            {
+                if (computed.InFlight is { } token)
+                {
+                    recorder.InFlight.End(token);
+                }
+            }
         }
         foreach (var output in outputs)
         {
@@ -170,7 +208,7 @@ public sealed class JobRunner(
         metrics?.RecordBatch(job.Name, mode, computed.Triggers.Count, results.Count, failed.Count, busy);
     }
 
-    private sealed record ComputedBatch(IReadOnlyList<ChangeEvent> Triggers, BatchOutcome Outcome, TimeSpan Busy, IReadOnlyCollection<Repair.TrackedRead> Reads);
+    private sealed record ComputedBatch(IReadOnlyList<ChangeEvent> Triggers, BatchOutcome Outcome, TimeSpan Busy, IReadOnlyCollection<Repair.TrackedRead> Reads, long StartedAt, long? InFlight);
 
     /// <summary>The event as the logic sees it: its data is the after-image (the before-image for deletes).</summary>
     public static FeatureEvent ToFeatureEvent(ChangeEvent e)

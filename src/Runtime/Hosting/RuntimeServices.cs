@@ -62,7 +62,8 @@ public static class RuntimeServices
             settings.FetchTimeout, settings.ReplayStateCacheEntries));
         services.AddSingleton(sp => new Repair.ResultLog(sp.GetRequiredKeyedService<IWideTableStore>(StoreRole.Hot), settings.Repair, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new Repair.ReadIndex(sp.GetRequiredKeyedService<IWideTableStore>(StoreRole.Hot), settings.Repair, sp.GetRequiredService<TimeProvider>()));
-        services.AddSingleton(sp => new Repair.ComputationRecorder(sp.GetRequiredService<Repair.ResultLog>(), sp.GetRequiredService<Repair.ReadIndex>(), settings.Repair.Enabled));
+        services.AddSingleton(sp => new Repair.ComputationRecorder(sp.GetRequiredService<Repair.ResultLog>(), sp.GetRequiredService<Repair.ReadIndex>(), settings.Repair.Enabled,
+            inFlight: new Repair.InFlightBatches(sp.GetRequiredService<TimeProvider>())));
         services.AddSingleton<Repair.RepairMetrics>();
         services.AddHostedService<Repair.RepairService>();
         services.AddSingleton<LoadedJobs>();

@@ -9,8 +9,11 @@ namespace FeaturePlatform.Runtime.Repair;
 /// their result changed.
 /// </summary>
 /// <remarks>Without read tracking (repair off) only the results are recorded: the parity check still compares them.</remarks>
-public sealed class ComputationRecorder(ResultLog results, ReadIndex reads, bool trackReads = true, ComputationKind kind = ComputationKind.Live)
+public sealed class ComputationRecorder(ResultLog results, ReadIndex reads, bool trackReads = true, ComputationKind kind = ComputationKind.Live, InFlightBatches? inFlight = null)
 {
+    /// <summary>The batches of this process being computed (shared by every recorder made with <see cref="As"/>).</summary>
+    public InFlightBatches InFlight { get; } = inFlight ?? new InFlightBatches(TimeProvider.System);
+
     /// <summary>Whether reads are tracked (late-data repair on).</summary>
     public bool TracksReads => trackReads;
 
@@ -24,14 +27,14 @@ public sealed class ComputationRecorder(ResultLog results, ReadIndex reads, bool
     public ComputationKind Kind => kind;
 
     /// <summary>The same recorder for computations made another way (repair, correction).</summary>
-    public ComputationRecorder As(ComputationKind other) => new(results, reads, trackReads, other);
+    public ComputationRecorder As(ComputationKind other) => new(results, reads, trackReads, other, InFlight);
 
-    /// <summary>Records the batch <paramref name="triggers"/>: its reads, then its outcome.</summary>
-    public async ValueTask RecordAsync(string job, IReadOnlyList<ChangeEvent> triggers, BatchOutcome outcome, IReadOnlyCollection<TrackedRead> tracked, CancellationToken cancellationToken)
+    /// <summary>Records the batch <paramref name="triggers"/>, computed from <paramref name="startedAt"/> (ms): its reads, then its outcome.</summary>
+    public async ValueTask RecordAsync(string job, IReadOnlyList<ChangeEvent> triggers, BatchOutcome outcome, IReadOnlyCollection<TrackedRead> tracked, long startedAt, CancellationToken cancellationToken)
     {
         if (trackReads)
         {
-            await reads.WriteAsync(job, triggers, tracked, cancellationToken);
+            await reads.WriteAsync(job, triggers, tracked, startedAt, cancellationToken);
         }
         await results.WriteAsync(job, triggers, outcome, kind, cancellationToken);
     }

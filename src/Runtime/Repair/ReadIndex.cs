@@ -29,14 +29,18 @@ public sealed class ReadIndex(IWideTableStore store, RepairSettings settings, Ti
     public ValueTask EnsureTableAsync(CancellationToken cancellationToken = default) =>
         store.EnsureTableAsync(new TableSpec(Table, [new FamilySpec("r", 1, settings.ReadRetention)]), cancellationToken);
 
-    /// <summary>Records <paramref name="reads"/> of <paramref name="job"/>'s computations of <paramref name="triggers"/> (by index).</summary>
-    public async ValueTask WriteAsync(string job, IReadOnlyList<ChangeEvent> triggers, IReadOnlyCollection<TrackedRead> reads, CancellationToken cancellationToken)
+    /// <summary>
+    /// Records <paramref name="reads"/> of <paramref name="job"/>'s computations of <paramref name="triggers"/> (by index),
+    /// whose batch started computing at <paramref name="computedFrom"/> (ms; the cells' timestamp, so TTLs count from it).
+    /// </summary>
+    public async ValueTask WriteAsync(string job, IReadOnlyList<ChangeEvent> triggers, IReadOnlyCollection<TrackedRead> reads, long computedFrom, CancellationToken cancellationToken)
     {
         if (reads.Count == 0)
         {
             return;
         }
-        var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        // Stamped with when the batch started: a repair tells by it whether the computation may have read before an event was stored.
+        var now = Math.Min(computedFrom, clock.GetUtcNow().ToUnixTimeMilliseconds());
         // Two reads of one computation with the same entity and as-of time are one row: the wider range kept.
         var widest = new Dictionary<(int EventIndex, string Source, string Key, long Until), long>();
         foreach (var read in reads)
@@ -106,5 +110,5 @@ public sealed class ReadIndex(IWideTableStore store, RepairSettings settings, Ti
 /// <param name="Job">The job.</param>
 /// <param name="TriggerSource">The trigger event's source.</param>
 /// <param name="TriggerEventId">The trigger event's id.</param>
-/// <param name="RecordedAt">When the read was recorded (ms): the computation read no later than this.</param>
-public readonly record struct RecordedReader(string Job, string TriggerSource, string TriggerEventId, long RecordedAt);
+/// <param name="ComputedFrom">When the computation's batch started (ms): its reads happened at or after this.</param>
+public readonly record struct RecordedReader(string Job, string TriggerSource, string TriggerEventId, long ComputedFrom);

@@ -118,6 +118,18 @@ public sealed class RepairService(
         {
             await Task.Delay(TimeSpan.FromMilliseconds(wait), clock, cancellationToken);
         }
+        // Every batch of this process that started before the last of them was stored has recorded its reads (other
+        // processes' batches: the delay above). Bounded: a runner that stopped mid-batch releases its batch, but a stuck
+        // one must not stop repairs for good.
+        try
+        {
+            await recorder.InFlight.WaitForBatchesStartedBeforeAsync(stored.Max(e => e.IngestTime) + 1, cancellationToken)
+                .WaitAsync(settings.FetchTimeout * 2, clock, cancellationToken);
+        }
+        catch (TimeoutException)
+        {
+            logger.LogWarning("Repair of {Source}: live batches computing for over {Timeout} may have read before these events were stored; the correction replay covers them", source, settings.FetchTimeout * 2);
+        }
         var affected = new Dictionary<string, HashSet<(string Source, string EventId)>>(StringComparer.Ordinal);
         var changing = 0;
         foreach (var e in stored)
@@ -125,8 +137,9 @@ public sealed class RepairService(
             var found = false;
             await foreach (var reader in recorder.Reads.FindReadersAsync(e.Source, e.EntityKey, e.EventTime, cancellationToken))
             {
-                // Its own computation ran on the stored event; one recorded after the delay saw it.
-                if ((reader.TriggerSource == e.Source && reader.TriggerEventId == e.EventId) || reader.RecordedAt >= e.IngestTime + (long)settings.Repair.Delay.TotalMilliseconds)
+                // Its own computation ran on the stored event; one that started computing after it was stored (plus the
+                // delay, for the store's write) saw it.
+                if ((reader.TriggerSource == e.Source && reader.TriggerEventId == e.EventId) || reader.ComputedFrom >= e.IngestTime + (long)settings.Repair.Delay.TotalMilliseconds)
                 {
                     continue;
                 }

@@ -30,6 +30,9 @@ public sealed class JoinPlatform : PlatformFactory
             ["Runtime:JobsDirectory"] = JobsDirectory,
             ["Runtime:Jobs:order_stats_30d:Enabled"] = "false",
             ["Runtime:Jobs:repayment_risk:Enabled"] = "false",
+            // The join tests check what a computation sees when it runs; late-data repair would replace the eventual
+            // job's results afterwards (tests of the repair turn it on).
+            ["Runtime:Repair:Enabled"] = "false",
             ["Runtime:Live:MaxBatchMessages"] = "50",
             ["Runtime:Live:MaxBatchWait"] = "00:00:00.010",
             ["Runtime:FetchTimeout"] = "00:00:10",

@@ -97,12 +97,9 @@ internal sealed class HBaseClient : IAsyncDisposable
         _ => false,
     };
 
-    internal TimeSpan Backoff(int attempt)
-    {
-        var exponential = options.RetryBaseDelay.TotalMilliseconds * Math.Pow(2, Math.Min(attempt, 30));
-        var capped = Math.Min(exponential, options.RetryMaxDelay.TotalMilliseconds);
-        return TimeSpan.FromMilliseconds(capped * (0.5 + (Random.Shared.NextDouble() / 2)));
-    }
+    /// <summary>The platform's back-off after attempt <paramref name="attempt"/> (0 = the first), with jitter so clients retrying together spread out.</summary>
+    internal TimeSpan Backoff(int attempt) =>
+        new Resilience.Backoff(options.RetryBaseDelay, options.RetryMaxDelay).DelayAfter(attempt + 1) * (0.5 + (Random.Shared.NextDouble() / 2));
 
     private async ValueTask<HBaseConnection> RentWithRetryAsync(int attempt, CancellationToken cancellationToken)
     {
