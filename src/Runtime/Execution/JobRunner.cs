@@ -132,6 +132,8 @@ public sealed class JobRunner(
         // With a recorder every read is noted with the event it served (read tracking for late-data repair).
         var tracked = recorder is { TracksReads: true } ? new Repair.TrackedReads(dataSource) : null;
         var source = (IFeatureDataSource?)tracked ?? dataSource;
+        // The identity of the values each event runs with (the plan's at its time, else the job's current values), for the result log.
+        var parameterIds = recorder is null ? null : ParameterIds(events);
         var outcomes = mode == RunMode.Call
             ? await job.Loaded.InvokeEachAsync(input, source)
             : await job.Loaded.InvokeBatchAsync(input, source, cancellationToken, parameters?.Assign(events));
@@ -161,7 +163,17 @@ public sealed class JobRunner(
             }
         }
         CountVersion(counted, run);
-        return new ComputedBatch(events, new BatchOutcome(results, failed), Stopwatch.GetElapsedTime(started), tracked?.Reads ?? [], startedAt, inFlight);
+        return new ComputedBatch(events, new BatchOutcome(results, failed), Stopwatch.GetElapsedTime(started), tracked?.Reads ?? [], startedAt, inFlight, parameterIds);
+    }
+
+    private string[] ParameterIds(IReadOnlyList<ChangeEvent> events)
+    {
+        if (parameters is not null)
+        {
+            return [.. events.Select(e => parameters.IdentityAt(e.EventTime))];
+        }
+        var current = ParameterIdentity.Of(job.Declaration, job.Loaded.Parameters);
+        return [.. events.Select(_ => current)];
     }
 
     private void CountVersion(string? version, int events)
@@ -184,7 +196,7 @@ public sealed class JobRunner(
             // while this batch was computed waits for these reads.
             try
             {
-                await recorder.RecordAsync(job.Name, computed.Triggers, computed.Outcome, computed.Reads, computed.StartedAt, cancellationToken);
+                await recorder.RecordAsync(job.Name, computed.Triggers, computed.Outcome, computed.Reads, computed.StartedAt, cancellationToken, computed.ParameterIds);
             }
             finally
             {
@@ -208,7 +220,8 @@ public sealed class JobRunner(
         metrics?.RecordBatch(job.Name, mode, computed.Triggers.Count, results.Count, failed.Count, busy);
     }
 
-    private sealed record ComputedBatch(IReadOnlyList<ChangeEvent> Triggers, BatchOutcome Outcome, TimeSpan Busy, IReadOnlyCollection<Repair.TrackedRead> Reads, long StartedAt, long? InFlight);
+    private sealed record ComputedBatch(IReadOnlyList<ChangeEvent> Triggers, BatchOutcome Outcome, TimeSpan Busy, IReadOnlyCollection<Repair.TrackedRead> Reads, long StartedAt, long? InFlight,
+        IReadOnlyList<string>? ParameterIds);
 
     /// <summary>The event as the logic sees it: its data is the after-image (the before-image for deletes).</summary>
     public static FeatureEvent ToFeatureEvent(ChangeEvent e)

@@ -66,6 +66,9 @@ public static class RuntimeServices
             inFlight: new Repair.InFlightBatches(sp.GetRequiredService<TimeProvider>())));
         services.AddSingleton<Repair.RepairMetrics>();
         services.AddHostedService<Repair.RepairService>();
+        services.AddSingleton<Parity.ParityMetrics>();
+        services.AddSingleton<Parity.ParityService>();
+        services.AddHostedService<Parity.CorrectionService>();
         services.AddSingleton<LoadedJobs>();
         services.AddSingleton(sp =>
         {

@@ -25,6 +25,9 @@ public sealed record RuntimeSettings
     /// <summary>Late-data repair: live computations' reads and results are recorded, late events re-run what they change.</summary>
     public Repair.RepairSettings Repair { get; init; } = new();
 
+    /// <summary>The scheduled correction replay (daily by default; zero interval turns it off).</summary>
+    public Parity.CorrectionSettings Correction { get; init; } = new();
+
     /// <summary>Whether this process runs jobs live at all (replays and calls are unaffected). Default: true.</summary>
     public bool RunLiveJobs { get; init; } = true;
 
@@ -87,6 +90,7 @@ public sealed record RuntimeSettings
     public void Validate()
     {
         Repair.Validate();
+        Correction.Validate();
         if (string.IsNullOrWhiteSpace(JobsDirectory))
         {
             throw new ArgumentException("Runtime:JobsDirectory must not be empty.");

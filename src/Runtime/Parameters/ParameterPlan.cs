@@ -59,7 +59,7 @@ public sealed class ParameterPlan
             values[name] = value;
         }
         var full = declaration.Parameters.ToDictionary(p => p.Name, p => values.TryGetValue(p.Name, out var v) ? v : p.Default, StringComparer.Ordinal);
-        return new Segment(from, to, change, new JobParameterSet(values), full, ignored);
+        return new Segment(from, to, change, new JobParameterSet(values), full, ignored, ParameterIdentity.Of(declaration, full));
     }
 
     /// <summary>The parameter set of each event (by its event time), counted for <see cref="Describe"/>.</summary>
@@ -103,7 +103,11 @@ public sealed class ParameterPlan
         return i >= 0 ? i : ~i - 1;
     }
 
-    private sealed record Segment(long? From, long? To, long? Change, JobParameterSet Set, IReadOnlyDictionary<string, object?> FullValues, IReadOnlyList<string> Ignored);
+    /// <summary>The <see cref="ParameterIdentity"/> of the values an event at <paramref name="time"/> runs with.</summary>
+    public string IdentityAt(long time) => segments[IndexOf(time)].Identity;
+
+    private sealed record Segment(long? From, long? To, long? Change, JobParameterSet Set, IReadOnlyDictionary<string, object?> FullValues, IReadOnlyList<string> Ignored,
+        string Identity);
 }
 
 /// <summary>The parameter values a run used.</summary>

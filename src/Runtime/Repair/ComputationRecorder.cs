@@ -29,13 +29,17 @@ public sealed class ComputationRecorder(ResultLog results, ReadIndex reads, bool
     /// <summary>The same recorder for computations made another way (repair, correction).</summary>
     public ComputationRecorder As(ComputationKind other) => new(results, reads, trackReads, other, InFlight);
 
-    /// <summary>Records the batch <paramref name="triggers"/>, computed from <paramref name="startedAt"/> (ms): its reads, then its outcome.</summary>
-    public async ValueTask RecordAsync(string job, IReadOnlyList<ChangeEvent> triggers, BatchOutcome outcome, IReadOnlyCollection<TrackedRead> tracked, long startedAt, CancellationToken cancellationToken)
+    /// <summary>
+    /// Records the batch <paramref name="triggers"/>, computed from <paramref name="startedAt"/> (ms): its reads, then its
+    /// outcome with the identity of the parameter values each trigger ran with (<paramref name="parameters"/>, by index).
+    /// </summary>
+    public async ValueTask RecordAsync(string job, IReadOnlyList<ChangeEvent> triggers, BatchOutcome outcome, IReadOnlyCollection<TrackedRead> tracked, long startedAt,
+        CancellationToken cancellationToken, IReadOnlyList<string>? parameters = null)
     {
         if (trackReads)
         {
             await reads.WriteAsync(job, triggers, tracked, startedAt, cancellationToken);
         }
-        await results.WriteAsync(job, triggers, outcome, kind, cancellationToken);
+        await results.WriteAsync(job, triggers, outcome, kind, cancellationToken, parameters);
     }
 }

@@ -28,8 +28,13 @@ public sealed class ResultLog(IWideTableStore store, RepairSettings settings, Ti
     public ValueTask EnsureTableAsync(CancellationToken cancellationToken = default) =>
         store.EnsureTableAsync(new TableSpec(Table, [new FamilySpec("r", 1, settings.ResultRetention)]), cancellationToken);
 
-    /// <summary>Records the computations of <paramref name="triggers"/> (one revision each, now) from <paramref name="outcome"/>.</summary>
-    public async ValueTask WriteAsync(string job, IReadOnlyList<ChangeEvent> triggers, BatchOutcome outcome, ComputationKind kind, CancellationToken cancellationToken)
+    /// <summary>
+    /// Records the computations of <paramref name="triggers"/> (one revision each, now) from <paramref name="outcome"/>;
+    /// <paramref name="parameters"/> gives, per trigger (by index), the <see cref="Parameters.ParameterIdentity"/> of the
+    /// values it ran with (null: not known).
+    /// </summary>
+    public async ValueTask WriteAsync(string job, IReadOnlyList<ChangeEvent> triggers, BatchOutcome outcome, ComputationKind kind, CancellationToken cancellationToken,
+        IReadOnlyList<string>? parameters = null)
     {
         ArgumentNullException.ThrowIfNull(triggers);
         ArgumentNullException.ThrowIfNull(outcome);
@@ -41,14 +46,15 @@ public sealed class ResultLog(IWideTableStore store, RepairSettings settings, Ti
         var rows = outcome.Results.ToLookup(r => (r.Trigger.Source, r.Trigger.EventId));
         var errors = outcome.Errors.ToDictionary(e => (e.Trigger.Source, e.Trigger.EventId), e => e);
         var puts = new List<Put>(triggers.Count);
-        foreach (var trigger in triggers)
+        for (var i = 0; i < triggers.Count; i++)
         {
+            var trigger = triggers[i];
             var id = (trigger.Source, trigger.EventId);
             var ofTrigger = rows[id].OrderBy(r => r.RowIndex).ToList();
             errors.TryGetValue(id, out var error);
             var version = ofTrigger.FirstOrDefault()?.JobVersion ?? error?.JobVersion ?? "";
             puts.Add(new Put(RowKey(job, trigger.Source, trigger.EventId),
-                [new Cell(Family, Column, revision, Serialize(trigger, version, revision, kind, ofTrigger, error))]));
+                [new Cell(Family, Column, revision, Serialize(trigger, version, revision, kind, ofTrigger, error, parameters?[i]))]));
         }
         await store.PutAsync(Table, puts, cancellationToken);
     }
@@ -75,7 +81,7 @@ public sealed class ResultLog(IWideTableStore store, RepairSettings settings, Ti
     }
 
     /// <summary>A <see cref="LoggedComputation"/> as JSON, the rows' values written as the outputs write them.</summary>
-    private static byte[] Serialize(ChangeEvent trigger, string version, long revision, ComputationKind kind, List<FeatureResult> rows, JobError? error)
+    private static byte[] Serialize(ChangeEvent trigger, string version, long revision, ComputationKind kind, List<FeatureResult> rows, JobError? error, string? parameters)
     {
         var buffer = new System.Buffers.ArrayBufferWriter<byte>(256);
         using (var json = new Utf8JsonWriter(buffer))
@@ -97,6 +103,10 @@ public sealed class ResultLog(IWideTableStore store, RepairSettings settings, Ti
             if (error is not null)
             {
                 json.WriteString("Error", $"{error.ErrorType}: {error.Message}");
+            }
+            if (parameters is not null)
+            {
+                json.WriteString("Parameters", parameters);
             }
             json.WriteEndObject();
         }
@@ -130,6 +140,7 @@ public enum ComputationKind
 /// <param name="Kind">Live, repair or correction.</param>
 /// <param name="Rows">The result rows as JSON objects (column → value, as the outputs write them), in row order.</param>
 /// <param name="Error">"ErrorType: message" when the logic failed.</param>
+/// <param name="Parameters">The <see cref="Parameters.ParameterIdentity"/> of the values it ran with (null: not recorded).</param>
 public sealed record LoggedComputation(
     string Source, string EventId, string Key, long EventTime, string Version, long Revision, ComputationKind Kind,
-    IReadOnlyList<JsonElement> Rows, string? Error);
+    IReadOnlyList<JsonElement> Rows, string? Error, string? Parameters = null);

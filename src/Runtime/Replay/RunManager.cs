@@ -154,9 +154,9 @@ public sealed class RunManager(
                 refreshing = RefreshSummaryAsync(run, directory, stopRefresh.Token);
             }
             var sources = SourcesOf(run.Job, run.Request.Input);
-            outputs = (run.Request.Outputs ?? defaultOutputs)?.Invoke(new RunContext(run.Id, run.Job, run.ResultDirectory)) ?? [];
-            // Each run its own data source: a cache of settled states lives exactly as long as the run.
             run.Parameters = await PlanAsync(run.Job, run.Request.Parameters, stop.Token);
+            outputs = (run.Request.Outputs ?? defaultOutputs)?.Invoke(new RunContext(run.Id, run.Job, run.ResultDirectory, run.Parameters)) ?? [];
+            // Each run its own data source: a cache of settled states lives exactly as long as the run.
             var runner = new JobRunner(run.Job, (dataSource as IRunScopedDataSource)?.ForRun() ?? dataSource, outputs, errors, runnerLogger, clock, metrics, RunMode.Replay,
                 run.Parameters);
             switch (run.Request.Input)

@@ -65,7 +65,8 @@ public delegate IReadOnlyList<IJobOutput> RunOutputFactory(RunContext run);
 /// <param name="RunId">The run's id.</param>
 /// <param name="Job">The job.</param>
 /// <param name="ResultDirectory">Where the run's files go (created), or null.</param>
-public sealed record RunContext(string RunId, RegisteredJob Job, string? ResultDirectory);
+/// <param name="Parameters">The run's parameter values per event time (null: not planned).</param>
+public sealed record RunContext(string RunId, RegisteredJob Job, string? ResultDirectory, Parameters.ParameterPlan? Parameters = null);
 
 /// <summary>Settings of the run manager.</summary>
 public sealed record RunManagerOptions
