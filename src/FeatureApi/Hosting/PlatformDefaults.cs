@@ -54,6 +54,7 @@ public static class PlatformDefaults
         app.MapFeaturesApi();
         app.MapJobsApi();
         app.MapBacktestsApi();
+        app.MapParityApi();
         app.MapParametersApi();
         app.MapMeApi();
         app.MapAuditApi();
