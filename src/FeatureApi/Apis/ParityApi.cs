@@ -54,10 +54,6 @@ public static class ParityApi
     private static async Task<Results<Accepted<ParityJson>, ProblemHttpResult>> LaunchAsync(HttpRequest request, ClaimsPrincipal user, IServiceProvider services,
         CancellationToken cancellationToken)
     {
-        if (services.GetService<ParityService>() is not { Available: true } parity)
-        {
-            return NoRuntime();
-        }
         var bytes = await JsonBody.ReadBytesAsync(request, MaxBodyBytes, cancellationToken);
         if (bytes is null)
         {
@@ -72,6 +68,10 @@ public static class ParityApi
         {
             return TypedResults.Problem("correct: rewriting outputs needs the role operator or admin; leave 'correct' out (or false) to only check.",
                 statusCode: StatusCodes.Status403Forbidden, title: "Forbidden");
+        }
+        if (services.GetService<ParityService>() is not { Available: true } parity)
+        {
+            return NoRuntime();
         }
         try
         {
