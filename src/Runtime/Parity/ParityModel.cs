@@ -87,7 +87,7 @@ public sealed record ParityCounts(long Computations, long Equal, long Differing,
 /// <param name="LiveVersion">The job version live computed with (null: live has no computation).</param>
 /// <param name="ReplayVersion">The job version of the replay.</param>
 /// <param name="LiveRevision">When live's revision was computed (ms), null when none.</param>
-public sealed record ParityDifference(string Source, string EventId, string Key, long EventTime, int RowIndex, string Outcome, string? Live, string? Replay,
+public sealed record ParityDifference(string Source, string EventId, string Key, long EventTime, int RowIndex, string Outcome, System.Text.Json.JsonElement? Live, System.Text.Json.JsonElement? Replay,
     string Cause, string Detail, string? LiveVersion, string ReplayVersion, long? LiveRevision);
 
 /// <summary>A parity check's state and report.</summary>

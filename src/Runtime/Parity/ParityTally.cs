@@ -48,10 +48,20 @@ internal sealed class ParityTally(int maxDifferences)
                         continue;
                     }
                     differences.Add(new ParityDifference(c.Trigger.Source, c.Trigger.EventId, c.Trigger.EntityKey, c.Trigger.EventTime, row.RowIndex,
-                        ParityText.Of(row.Outcome), row.Live, row.Replay, text, detail, c.Live?.Version, c.ReplayVersion, c.Live?.Revision));
+                        ParityText.Of(row.Outcome), Json(row.Live), Json(row.Replay), text, detail, c.Live?.Version, c.ReplayVersion, c.Live?.Revision));
                 }
             }
         }
+    }
+
+    private static System.Text.Json.JsonElement? Json(string? row)
+    {
+        if (row is null)
+        {
+            return null;
+        }
+        using var doc = System.Text.Json.JsonDocument.Parse(row);
+        return doc.RootElement.Clone();
     }
 
     /// <summary>Counts rows rewritten by a correction.</summary>

@@ -38,7 +38,8 @@ public sealed class ParityCheckTests(KafkaFixture kafka, ITestOutputHelper outpu
     [Fact]
     public async Task A_late_event_stored_without_repair_is_reported_as_late_data_and_a_correction_run_makes_live_equal_the_replay()
     {
-        await using var harness = await ParityHarness.StartAsync(kafka, "parlate", JobName, Module());
+        await using var harness = await ParityHarness.StartAsync(kafka, "parlate", JobName, Module(),
+            extra: new Dictionary<string, string> { ["Runtime:Correction:Interval"] = "00:00:00" });
         var t0 = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         await harness.ProduceAsync(("o1", "k1", t0, 10), ("o2", "k1", t0 + 1000, 20), ("o3", "k1", t0 + 2000, 30));
         var baseline = await harness.CheckAsync(t0 - 1, t0 + 10_000);
@@ -65,6 +66,25 @@ public sealed class ParityCheckTests(KafkaFixture kafka, ITestOutputHelper outpu
         Assert.NotNull(stored);
         Assert.Equal(4, stored.Values["orders"].GetInt64());
         Assert.Equal(65, stored.Values["amount"].GetInt64());
+    }
+
+    [Fact]
+    public async Task The_scheduled_correction_replay_rewrites_what_late_data_left_stale()
+    {
+        await using var harness = await ParityHarness.StartAsync(kafka, "parsched", JobName, Module(),
+            extra: new Dictionary<string, string> { ["Runtime:Correction:Interval"] = "00:00:01", ["Runtime:Correction:Window"] = "01:00:00" });
+        var t0 = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        await harness.ProduceAsync(("s1", "k4", t0, 10), ("s2", "k4", t0 + 1000, 20));
+        await harness.ProduceAsync(("s0", "k4", t0 + 500, 5));
+        // A later order of another key moves the source's watermark past the orders: they are in the corrected window.
+        await harness.ProduceAsync(("s9", "k5", t0 + 5000, 1));
+        var results = harness.Services.GetRequiredService<Runtime.Repair.ResultLog>();
+        await Poll.UntilAsync(async () => (await results.GetAsync(JobName, [(ParityHarness.Source, "s2")])).Values.Single().Kind == Runtime.Repair.ComputationKind.Correction,
+            TimeSpan.FromSeconds(60), () => "the scheduled correction to rewrite s2");
+        var stored = await harness.Services.GetRequiredService<FeatureStore>().GetAsync(JobName, "k4");
+        Assert.Equal(3, stored!.Values["orders"].GetInt64());
+        var after = await harness.CheckAsync(t0 - 1, t0 + 10_000);
+        Assert.Equal(0, ParityHarness.Count(after, "differing"));
     }
 
     [Fact]

@@ -35,9 +35,14 @@ internal sealed class ParityHarness : IAsyncDisposable
 
     public IServiceProvider Services => Platform.Services;
 
-    public static async Task<ParityHarness> StartAsync(KafkaFixture kafka, string prefix, string job, string module, bool repair = false)
+    public static async Task<ParityHarness> StartAsync(KafkaFixture kafka, string prefix, string job, string module, bool repair = false,
+        IReadOnlyDictionary<string, string>? extra = null)
     {
         var settings = JoinKafka.Settings(kafka, 1, prefix);
+        foreach (var (key, value) in extra ?? new Dictionary<string, string>())
+        {
+            settings[key] = value;
+        }
         settings["Runtime:Repair:Enabled"] = repair ? "true" : "false";
         settings[$"Runtime:Jobs:{job}:Outputs:1:Kind"] = "FeatureStore";
         var platform = new JoinPlatform([Source], [(job, module)], settings);
