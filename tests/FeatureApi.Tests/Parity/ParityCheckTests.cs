@@ -1,10 +1,12 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using FeaturePlatform.FeatureApi.Replay.Cli;
 using FeaturePlatform.FeatureApi.Tests.Joins;
 using FeaturePlatform.Runtime.Hosting;
 using FeaturePlatform.Runtime.OnlineStore;
 using FeaturePlatform.Runtime.Parameters;
+using FeaturePlatform.Runtime.Parity;
 using FeaturePlatform.Testing.Kafka;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;
@@ -55,6 +57,16 @@ public sealed class ParityCheckTests(KafkaFixture kafka, ITestOutputHelper outpu
         Assert.Equal(0, ParityHarness.Count(report, "liveMissing") + ParityHarness.Count(report, "replayMissing"));
         Assert.All(ParityHarness.Causes(report), c => Assert.Equal("late-data", c));
         Assert.Equal(["o2", "o3"], report.GetProperty("differences").EnumerateArray().Select(d => d.GetProperty("eventId").GetString()).Order());
+
+        // The CLI runs the same check and exits 3 (rows differ) with the causes.
+        using (var cli = new StringWriter())
+        {
+            var code = await ParityCommand.RunAsync(harness.Services.GetRequiredService<ParityService>(),
+                ParityArguments.Parse(["--job", JobName, "--from", $"{t0 - 1}", "--to", $"{t0 + 10_000}"]), cli, cli, CancellationToken.None);
+            output.WriteLine(cli.ToString());
+            Assert.Equal(ParityCommand.Differ, code);
+            Assert.Contains("by cause: late-data 2", cli.ToString(), StringComparison.Ordinal);
+        }
 
         var correction = await harness.CheckAsync(t0 - 1, t0 + 10_000, correct: true);
         Assert.Equal(2, ParityHarness.Count(correction, "corrected"));
@@ -129,6 +141,14 @@ public sealed class ParityCheckTests(KafkaFixture kafka, ITestOutputHelper outpu
         Assert.Equal(2, ParityHarness.Count(report, "differing"));
         Assert.All(ParityHarness.Causes(report), c => Assert.Equal("parameters", c));
     }
+
+    [Theory]
+    [InlineData(new[] { "--from", "0", "--to", "1" }, "'--job' is required")]
+    [InlineData(new[] { "--job", "j", "--from", "0" }, "'--to' is required")]
+    [InlineData(new[] { "--job", "j", "--from", "soon", "--to", "1" }, "'soon'")]
+    [InlineData(new[] { "--job", "j", "--from", "5", "--to", "5" }, "before")]
+    public void Bad_cli_arguments_are_refused_with_the_reason(string[] args, string reason) =>
+        Assert.Contains(reason, Assert.Throws<FormatException>(() => ParityArguments.Parse(args)).Message, StringComparison.Ordinal);
 
     [Theory]
     [InlineData("""{"from": 1, "to": 2}""", "job:")]

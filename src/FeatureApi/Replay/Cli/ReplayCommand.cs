@@ -5,7 +5,7 @@ using FeaturePlatform.Runtime.Replay;
 namespace FeaturePlatform.FeatureApi.Replay.Cli;
 
 /// <summary>
-/// <c>replay --job &lt;name&gt; --from &lt;t&gt; --to &lt;t&gt; | --sample &lt;file&gt; [--out &lt;dir&gt;]</c>: builds the platform from
+/// <c>replay --job &lt;name&gt; --from &lt;t&gt; --to &lt;t&gt; | --sample &lt;file&gt; [--out &lt;dir&gt;]</c> (and <c>replay parity …</c>, <see cref="ParityCommand"/>): builds the platform from
 /// configuration without the web server, runs the replay through the run manager and draws a progress bar. Exit
 /// code 0 when the run completed, 1 when it failed, 2 for bad arguments, 130 when interrupted (Ctrl+C).
 /// </summary>
@@ -14,6 +14,10 @@ internal static class ReplayCommand
     /// <summary>Runs the command; <paramref name="args"/> follow the word <c>replay</c>.</summary>
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error)
     {
+        if (args is ["parity", .. var rest])
+        {
+            return await ParityCommand.RunAsync(rest, output, error);
+        }
         ReplayArguments arguments;
         try
         {

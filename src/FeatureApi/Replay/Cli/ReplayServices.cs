@@ -26,6 +26,9 @@ internal sealed class ReplayServices : IAsyncDisposable
 
     public FeatureStore Features { get; }
 
+    /// <summary>The runtime's parity checks (<c>replay parity</c>).</summary>
+    public Runtime.Parity.ParityService Parity => services.GetRequiredService<Runtime.Parity.ParityService>();
+
     /// <summary>Builds the platform from <paramref name="builder"/> and starts the event center and the runtime.</summary>
     public static async Task<ReplayServices> StartAsync(HostApplicationBuilder builder, CancellationToken cancellationToken)
     {
