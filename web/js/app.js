@@ -1,12 +1,13 @@
-// The single-page app: hash routing between the four pages and the API-key box.
+// The single-page app: hash routing between the pages and the API-key box.
 import { getKey, setKey, api } from './api.js';
 import { fill, message } from './dom.js';
 import parameters from './pages/parameters.js';
 import jobs from './pages/jobs.js';
 import backtests from './pages/backtests.js';
 import events from './pages/events.js';
+import parity from './pages/parity.js';
 
-const pages = { parameters, jobs, backtests, events };
+const pages = { parameters, jobs, backtests, events, parity };
 const main = document.getElementById('page');
 let stopCurrent = null;
 
