@@ -111,7 +111,9 @@ public sealed class RepairService(
         {
             return;
         }
-        // Computations running when the last of these was stored record their reads within the delay.
+        // These events are stored by now (the trigger waited for that): a computation that starts later sees them.
+        var seenStored = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        // Other processes' computations running when the last of these was stored record their reads within the delay.
         var due = stored.Max(e => e.IngestTime) + (long)settings.Repair.Delay.TotalMilliseconds;
         var wait = due - clock.GetUtcNow().ToUnixTimeMilliseconds();
         if (wait > 0)
@@ -123,7 +125,7 @@ public sealed class RepairService(
         // one must not stop repairs for good.
         try
         {
-            await recorder.InFlight.WaitForBatchesStartedBeforeAsync(stored.Max(e => e.IngestTime) + 1, cancellationToken)
+            await recorder.InFlight.WaitForBatchesStartedBeforeAsync(seenStored, cancellationToken)
                 .WaitAsync(settings.FetchTimeout * 2, clock, cancellationToken);
         }
         catch (TimeoutException)
@@ -137,9 +139,9 @@ public sealed class RepairService(
             var found = false;
             await foreach (var reader in recorder.Reads.FindReadersAsync(e.Source, e.EntityKey, e.EventTime, cancellationToken))
             {
-                // Its own computation ran on the stored event; one that started computing after it was stored (plus the
-                // delay, for the store's write) saw it.
-                if ((reader.TriggerSource == e.Source && reader.TriggerEventId == e.EventId) || reader.ComputedFrom >= e.IngestTime + (long)settings.Repair.Delay.TotalMilliseconds)
+                // Its own computation ran on the stored event; one that started computing once it was seen stored saw it.
+                // (One that started between the store's write and this moment is run again: harmless, nothing changes.)
+                if ((reader.TriggerSource == e.Source && reader.TriggerEventId == e.EventId) || reader.ComputedFrom >= seenStored)
                 {
                     continue;
                 }
