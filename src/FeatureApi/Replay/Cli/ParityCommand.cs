@@ -1,4 +1,3 @@
-using FeaturePlatform.Runtime.Hosting;
 using FeaturePlatform.Runtime.Parity;
 using FeaturePlatform.Runtime.Replay;
 
@@ -28,39 +27,7 @@ internal static class ParityCommand
             await error.WriteLineAsync($"replay parity: {e.Message}\n{ParityArguments.Usage}");
             return 2;
         }
-        using var interrupt = new CancellationTokenSource();
-        ConsoleCancelEventHandler onCancel = (_, e) =>
-        {
-            e.Cancel = true;
-            interrupt.Cancel();
-        };
-        Console.CancelKeyPress += onCancel;
-        try
-        {
-            var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = AppContext.BaseDirectory });
-            builder.Configuration.AddInMemoryCollection([new("Logging:LogLevel:Default", "Warning"), new("Logging:LogLevel:FeaturePlatform", "Warning")]);
-            builder.Logging.AddConsole(console => console.LogToStandardErrorThreshold = LogLevel.Trace);
-            if (arguments.JobsDirectory is { } jobs)
-            {
-                builder.Configuration.AddInMemoryCollection([new($"{RuntimeSettings.SectionName}:{nameof(RuntimeSettings.JobsDirectory)}", jobs)]);
-            }
-            await using var runtime = await ReplayServices.StartAsync(builder, interrupt.Token);
-            return await RunAsync(runtime.Parity, arguments, output, error, interrupt.Token);
-        }
-        catch (Exception e) when (e is KeyNotFoundException or ArgumentException or DirectoryNotFoundException)
-        {
-            await error.WriteLineAsync($"replay parity: {e.Message}");
-            return 1;
-        }
-        catch (OperationCanceledException) when (interrupt.IsCancellationRequested)
-        {
-            await error.WriteLineAsync("replay parity: interrupted");
-            return 130;
-        }
-        finally
-        {
-            Console.CancelKeyPress -= onCancel;
-        }
+        return await CliHost.RunAsync("replay parity", arguments.JobsDirectory, error, (runtime, interrupt) => RunAsync(runtime.Parity, arguments, output, error, interrupt));
     }
 
     /// <summary>Runs the check, prints its report; returns the exit code.</summary>

@@ -1,4 +1,3 @@
-using FeaturePlatform.Runtime.Hosting;
 using FeaturePlatform.Runtime.Outputs;
 using FeaturePlatform.Runtime.Replay;
 
@@ -28,40 +27,7 @@ internal static class ReplayCommand
             await error.WriteLineAsync($"replay: {e.Message}\n{ReplayArguments.Usage}");
             return 2;
         }
-        using var interrupt = new CancellationTokenSource();
-        ConsoleCancelEventHandler onCancel = (_, e) =>
-        {
-            e.Cancel = true;
-            interrupt.Cancel();
-        };
-        Console.CancelKeyPress += onCancel;
-        try
-        {
-            var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = AppContext.BaseDirectory });
-            // Warnings and errors only, on stderr: stdout is the progress bar's.
-            builder.Configuration.AddInMemoryCollection([new("Logging:LogLevel:Default", "Warning"), new("Logging:LogLevel:FeaturePlatform", "Warning")]);
-            builder.Logging.AddConsole(console => console.LogToStandardErrorThreshold = LogLevel.Trace);
-            if (arguments.JobsDirectory is { } jobs)
-            {
-                builder.Configuration.AddInMemoryCollection([new($"{RuntimeSettings.SectionName}:{nameof(RuntimeSettings.JobsDirectory)}", jobs)]);
-            }
-            await using var runtime = await ReplayServices.StartAsync(builder, interrupt.Token);
-            return await RunAsync(runtime, arguments, output, error, interrupt.Token);
-        }
-        catch (Exception e) when (e is KeyNotFoundException or ArgumentException or FileNotFoundException or DirectoryNotFoundException or InvalidDataException)
-        {
-            await error.WriteLineAsync($"replay: {e.Message}");
-            return 1;
-        }
-        catch (OperationCanceledException) when (interrupt.IsCancellationRequested)
-        {
-            await error.WriteLineAsync("replay: interrupted");
-            return 130;
-        }
-        finally
-        {
-            Console.CancelKeyPress -= onCancel;
-        }
+        return await CliHost.RunAsync("replay", arguments.JobsDirectory, error, (runtime, interrupt) => RunAsync(runtime, arguments, output, error, interrupt));
     }
 
     /// <summary>Starts the run, draws its progress until it ends, prints the outcome; returns the exit code.</summary>
