@@ -13,9 +13,10 @@ namespace FeaturePlatform.PyBridge.Hosting;
 /// and releases and retakes the GIL on every call; a property access is a few hundred nanoseconds with the GIL kept,
 /// so an in-memory source (<see cref="IFeatureDataSource.MayBlock"/> false) is read without a GIL hand-off, and a
 /// source that may wait releases the GIL here, around the wait only. Requests are
-/// <c>event␟as_of␟consistency␟source␟key</c> and <c>event␟since␟until␟limit␟consistency␟source␟key</c> (␟ = U+001F;
-/// event = the index of the event being run in its chunk; the key is last, so it may hold any character). A source
-/// that is an <see cref="IReadObserver"/> is told each read's event.
+/// <c>as_of␟consistency␟source␟key</c> and <c>since␟until␟limit␟consistency␟source␟key</c> (␟ = U+001F; the key is
+/// last, so it may hold any character). A source that is an <see cref="IReadObserver"/> is told each read's event:
+/// when <see cref="Tracked"/>, a chunk sends <see cref="FetchFor"/>/<see cref="HistoryFor"/>, the same requests led by
+/// the index of the event being run in the chunk.
 /// </remarks>
 internal sealed class DataBridge
 {
@@ -37,47 +38,71 @@ internal sealed class DataBridge
 
     private delegate string? Read(CallScope scope, IFeatureDataSource source, ReadOnlySpan<char> fields);
 
+    /// <summary>
+    /// Whether the call on this thread tracks its reads (its source is an <see cref="IReadObserver"/>): read once per
+    /// chunk by <c>call_batch</c>, which then sends <see cref="FetchFor"/>/<see cref="HistoryFor"/> with each read's event.
+    /// </summary>
+    public bool Tracked => t_scope?.Source is IReadObserver;
+
     /// <summary>Runs <c>ctx.fetch</c> (called by Python, GIL held). A failing source raises <c>DataSourceError</c>.</summary>
     public string Fetch
     {
         get => throw new NotSupportedException("Fetch takes a request; read Answer");
+        set => Serve("fetch", value, static (scope, source, fields) => RunFetch(scope, source, 0, fields));
+    }
+
+    /// <summary><see cref="Fetch"/> whose request starts with the index of the event being run in its chunk.</summary>
+    public string FetchFor
+    {
+        get => throw new NotSupportedException("FetchFor takes a request; read Answer");
         set => Serve("fetch", value, static (scope, source, fields) =>
-        {
-            var index = int.Parse(Next(ref fields), CultureInfo.InvariantCulture);
-            var asOf = long.Parse(Next(ref fields), CultureInfo.InvariantCulture);
-            var level = ConsistencyNames.Parse(Next(ref fields));
-            var name = scope.Intern(Next(ref fields));
-            var key = fields.ToString();
-            (source as IReadObserver)?.Observed(scope.EventIndexBase + index, ReadKind.Fetch, name, key, asOf, asOf);
-            if (!source.MayBlock)
-            {
-                return source.Fetch(name, key, asOf, level);
-            }
-            return source.TryFetchWithoutWaiting(name, key, asOf, level, out var json)
-                ? json
-                : scope.WithoutGil((source, name, key, asOf, level), static r => r.source.Fetch(r.name, r.key, r.asOf, r.level));
-        });
+            RunFetch(scope, source, int.Parse(Next(ref fields), CultureInfo.InvariantCulture), fields));
     }
 
     /// <summary>Runs <c>ctx.history</c> (called by Python, GIL held). A failing source raises <c>DataSourceError</c>.</summary>
     public string History
     {
         get => throw new NotSupportedException("History takes a request; read Answer");
+        set => Serve("history", value, static (scope, source, fields) => RunHistory(scope, source, 0, fields));
+    }
+
+    /// <summary><see cref="History"/> whose request starts with the index of the event being run in its chunk.</summary>
+    public string HistoryFor
+    {
+        get => throw new NotSupportedException("HistoryFor takes a request; read Answer");
         set => Serve("history", value, static (scope, source, fields) =>
+            RunHistory(scope, source, int.Parse(Next(ref fields), CultureInfo.InvariantCulture), fields));
+    }
+
+    private static string? RunFetch(CallScope scope, IFeatureDataSource source, int index, ReadOnlySpan<char> fields)
+    {
+        var asOf = long.Parse(Next(ref fields), CultureInfo.InvariantCulture);
+        var level = ConsistencyNames.Parse(Next(ref fields));
+        var name = scope.Intern(Next(ref fields));
+        var key = fields.ToString();
+        (source as IReadObserver)?.Observed(scope.EventIndexBase + index, ReadKind.Fetch, name, key, asOf, asOf);
+        if (!source.MayBlock)
         {
-            var index = int.Parse(Next(ref fields), CultureInfo.InvariantCulture);
-            var since = long.Parse(Next(ref fields), CultureInfo.InvariantCulture);
-            var until = long.Parse(Next(ref fields), CultureInfo.InvariantCulture);
-            var limit = (int)Math.Clamp(long.Parse(Next(ref fields), CultureInfo.InvariantCulture), 0, int.MaxValue);
-            var level = ConsistencyNames.Parse(Next(ref fields));
-            var name = scope.Intern(Next(ref fields));
-            var key = fields.ToString();
-            (source as IReadObserver)?.Observed(scope.EventIndexBase + index, ReadKind.History, name, key, since, until);
-            return source.MayBlock
-                ? scope.WithoutGil((source, name, key, since, until, limit, level),
-                    static r => r.source.History(r.name, r.key, r.since, r.until, r.limit, r.level))
-                : source.History(name, key, since, until, limit, level);
-        });
+            return source.Fetch(name, key, asOf, level);
+        }
+        return source.TryFetchWithoutWaiting(name, key, asOf, level, out var json)
+            ? json
+            : scope.WithoutGil((source, name, key, asOf, level), static r => r.source.Fetch(r.name, r.key, r.asOf, r.level));
+    }
+
+    private static string? RunHistory(CallScope scope, IFeatureDataSource source, int index, ReadOnlySpan<char> fields)
+    {
+        var since = long.Parse(Next(ref fields), CultureInfo.InvariantCulture);
+        var until = long.Parse(Next(ref fields), CultureInfo.InvariantCulture);
+        var limit = (int)Math.Clamp(long.Parse(Next(ref fields), CultureInfo.InvariantCulture), 0, int.MaxValue);
+        var level = ConsistencyNames.Parse(Next(ref fields));
+        var name = scope.Intern(Next(ref fields));
+        var key = fields.ToString();
+        (source as IReadObserver)?.Observed(scope.EventIndexBase + index, ReadKind.History, name, key, since, until);
+        return source.MayBlock
+            ? scope.WithoutGil((source, name, key, since, until, limit, level),
+                static r => r.source.History(r.name, r.key, r.since, r.until, r.limit, r.level))
+            : source.History(name, key, since, until, limit, level);
     }
 
     /// <summary>The JSON text the last <see cref="Fetch"/>/<see cref="History"/> on this thread answered (null: no entity).</summary>

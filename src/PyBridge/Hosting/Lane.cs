@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-
 namespace FeaturePlatform.PyBridge.Hosting;
 
 /// <summary>A queue served by dedicated <see cref="Worker"/> threads.</summary>
@@ -15,7 +13,7 @@ internal sealed class Lane
     /// <summary>How long an extra worker stays without work before it stops.</summary>
     internal static readonly TimeSpan ExtraIdleTimeout = TimeSpan.FromSeconds(10);
 
-    private readonly BlockingCollection<PyWork> _queue = new(new ConcurrentQueue<PyWork>());
+    private readonly WorkQueue _queue = new();
     private readonly Lock _lock = new();
     private readonly string _name;
     private readonly int _baseWorkers;
@@ -54,13 +52,9 @@ internal sealed class Lane
 
     public void Post(PyWork work)
     {
-        try
+        if (!_queue.TryAdd(work))
         {
-            _queue.Add(work);
-        }
-        catch (InvalidOperationException)
-        {
-            work.Abandon(new ObjectDisposedException(nameof(PythonHost), "the Python host is stopping"));
+            work.Abandon(Stopping());
         }
     }
 
@@ -70,8 +64,13 @@ internal sealed class Lane
         {
             _stopping = true;
         }
-        _queue.CompleteAdding();
+        _queue.Complete();
         await Task.WhenAll(_workers.Select(w => w.Stopped)).ConfigureAwait(false);
+        // Work a producer queued as the lane completed: nobody runs it now.
+        while (_queue.TryTake(out var left))
+        {
+            left.Abandon(Stopping());
+        }
     }
 
     /// <summary>
@@ -84,7 +83,10 @@ internal sealed class Lane
         {
             for (var i = worker.NextTaken; i < taken.Count; i++)
             {
-                _queue.Add(taken[i]); // already counted by the gate: not Post
+                if (!_queue.TryAdd(taken[i])) // already counted by the gate: not Post
+                {
+                    taken[i].Abandon(Stopping());
+                }
             }
             taken.RemoveRange(worker.NextTaken, taken.Count - worker.NextTaken);
         }
@@ -180,26 +182,20 @@ internal sealed class Lane
     {
         while (true)
         {
-            try
+            if (!worker.IsExtra)
             {
-                if (!worker.IsExtra)
-                {
-                    return _queue.TryTake(out work!, Timeout.Infinite);
-                }
-                if (_queue.TryTake(out work!, ExtraIdleTimeout))
-                {
-                    return true;
-                }
-                if (_queue.IsCompleted || TryRetire(worker))
-                {
-                    return false;
-                }
+                return _queue.TryTake(out work, Timeout.InfiniteTimeSpan);
             }
-            catch (InvalidOperationException)
+            if (_queue.TryTake(out work, ExtraIdleTimeout))
             {
-                work = null!;
-                return false; // completed for adding and empty: the lane stops
+                return true;
+            }
+            if (_queue.IsCompleted || TryRetire(worker))
+            {
+                return false;
             }
         }
     }
+
+    private static ObjectDisposedException Stopping() => new(nameof(PythonHost), "the Python host is stopping");
 }

@@ -21,11 +21,14 @@ internal sealed class PriorityGate : IDisposable
         }
     }
 
-    public void Exit()
+    public void Exit() => Exit(1);
+
+    /// <summary>Ends <paramref name="count"/> calls at once.</summary>
+    public void Exit(int count)
     {
         lock (_lock)
         {
-            if (--_pending == 0)
+            if ((_pending -= count) == 0)
             {
                 _idle.Set();
             }

@@ -50,6 +50,7 @@ internal sealed class CallWork(LoadedJob job, FeatureEvent e, IFeatureDataSource
     private void RunCoalescedLocked(Worker worker, CallWork[] calls, FeatureEvent[] events)
     {
         var offset = 0;
+        var results = new object[calls.Length];
         try
         {
             var outcomes = new List<EventOutcome>(calls.Length);
@@ -61,15 +62,7 @@ internal sealed class CallWork(LoadedJob job, FeatureEvent e, IFeatureDataSource
                 job.RecordChunk(done, Stopwatch.GetTimestamp() - started);
                 for (var i = 0; i < done; i++)
                 {
-                    var outcome = outcomes[i];
-                    if (outcome.Error is null)
-                    {
-                        calls[offset + i].Completion.TrySetResult(outcome.Rows);
-                    }
-                    else
-                    {
-                        calls[offset + i].Completion.TrySetException(outcome.Error);
-                    }
+                    results[offset + i] = (object?)outcomes[i].Error ?? outcomes[i].Rows;
                 }
                 offset += done;
             }
@@ -78,16 +71,31 @@ internal sealed class CallWork(LoadedJob job, FeatureEvent e, IFeatureDataSource
         {
             for (var i = offset; i < calls.Length; i++)
             {
-                calls[i].Completion.TrySetException(ex);
+                results[i] = ex;
             }
         }
         finally
         {
+            gate.Exit(calls.Length);
+        }
+        // The callers are completed from the thread pool, in one work item: completing each here would queue (and may
+        // wake a thread for) every caller's continuation on the thread that holds the GIL (measured ~4% of a saturated
+        // latency worker's time at 64 calls in flight).
+        ThreadPool.UnsafeQueueUserWorkItem(static state =>
+        {
+            var (calls, results) = state;
             for (var i = 0; i < calls.Length; i++)
             {
-                gate.Exit();
+                if (results[i] is Exception error)
+                {
+                    calls[i].Completion.TrySetException(error);
+                }
+                else
+                {
+                    calls[i].Completion.TrySetResult((IReadOnlyList<ResultRow>)results[i]);
+                }
             }
-        }
+        }, (calls, results), preferLocal: false);
     }
 
     public override void RunLocked(Worker worker)

@@ -24,7 +24,7 @@ from ._job import JobSpec
 from ._loader import fingerprint, load_versioned
 from ._rows import normalise_rows
 
-__all__ = ["configure", "JobRunner", "NativeDataSource", "interrupt", "clear_interrupt"]
+__all__ = ["configure", "JobRunner", "NativeDataSource", "TrackingDataSource", "interrupt", "clear_interrupt"]
 
 _encode = json.JSONEncoder(separators=(",", ":"), allow_nan=False).encode
 _decode = json.JSONDecoder().decode
@@ -73,30 +73,56 @@ class NativeDataSource:
     method call goes through the overload binder and releases the GIL (measured ~1.7 us a call), while a property
     access is a few hundred nanoseconds and keeps the GIL: setting ``Fetch``/``History`` to a packed request runs the
     read (a failing source raises :class:`DataSourceError` right there), then ``Answer`` is the JSON text (None: no
-    entity). The key is packed last, so it may hold any character. Each request starts with the index of the event
-    being run in its chunk (``event``, set by the batch loop), so the host knows which computation read what.
+    entity). The key is packed last, so it may hold any character.
     """
 
-    __slots__ = ("_bridge", "event")
+    __slots__ = ("_bridge",)
 
     def __init__(self, bridge: Any) -> None:
         self._bridge = bridge
+
+    def fetch(self, source: str, key: str, as_of_ms: int, consistency: str) -> Optional[dict[str, Any]]:
+        if _SEP in source:
+            raise ValueError(f"invalid source name {source!r}")
+        bridge = self._bridge
+        bridge.Fetch = f"{as_of_ms}{_SEP}{consistency}{_SEP}{source}{_SEP}{key}"
+        raw = bridge.Answer
+        return None if raw is None else _decode_fast(raw)
+
+    def history(self, source: str, key: str, since_ms: int, until_ms: int, limit: int,
+                consistency: str) -> list[Change]:
+        if _SEP in source:
+            raise ValueError(f"invalid source name {source!r}")
+        bridge = self._bridge
+        bridge.History = f"{since_ms}{_SEP}{until_ms}{_SEP}{limit}{_SEP}{consistency}{_SEP}{source}{_SEP}{key}"
+        return [Change(c["time_ms"], c["data"]) for c in _decode_fast(bridge.Answer)]
+
+
+class TrackingDataSource(NativeDataSource):
+    """A chunk's reader when the host tracks reads (late-data repair): each request starts with the index of the event
+    being run in its chunk (``event``, set by the batch loop), through ``FetchFor``/``HistoryFor``, so the host knows
+    which computation read what. Untracked runs keep the shorter requests and the leaner loop."""
+
+    __slots__ = ("event",)
+
+    def __init__(self, bridge: Any) -> None:
+        super().__init__(bridge)
         self.event = 0
 
     def fetch(self, source: str, key: str, as_of_ms: int, consistency: str) -> Optional[dict[str, Any]]:
         if _SEP in source:
             raise ValueError(f"invalid source name {source!r}")
         bridge = self._bridge
-        bridge.Fetch = f"{self.event}{_SEP}{as_of_ms}{_SEP}{consistency}{_SEP}{source}{_SEP}{key}"
+        bridge.FetchFor = f"{self.event}{_SEP}{as_of_ms}{_SEP}{consistency}{_SEP}{source}{_SEP}{key}"
         raw = bridge.Answer
         return None if raw is None else _decode_fast(raw)
 
     def history(self, source: str, key: str, since_ms: int, until_ms: int, limit: int,
-                consistency: str = "eventual") -> list[Change]:
+                consistency: str) -> list[Change]:
         if _SEP in source:
             raise ValueError(f"invalid source name {source!r}")
         bridge = self._bridge
-        bridge.History = f"{self.event}{_SEP}{since_ms}{_SEP}{until_ms}{_SEP}{limit}{_SEP}{consistency}{_SEP}{source}{_SEP}{key}"
+        bridge.HistoryFor = f"{self.event}{_SEP}{since_ms}{_SEP}{until_ms}{_SEP}{limit}{_SEP}{consistency}{_SEP}{source}{_SEP}{key}"
         return [Change(c["time_ms"], c["data"]) for c in _decode_fast(bridge.Answer)]
 
 
@@ -188,20 +214,40 @@ class JobRunner:
         An object ``{"p": id, "v": {name: value}}`` among the events is a parameter set: the events after it run with
         those values over the defaults instead of the job's current values (a replay's values in force at each event's
         time, or a what-if run's overrides). The host sends one at the start of a chunk and where the set changes, so
-        the values are checked once per set (cached by id), not per event.
+        the values are checked once per set (cached by id), not per event. A chunk with no parameter set whose reads
+        the host does not track takes a loop with nothing else in it (most calls and live batches).
         """
+        events = _decode_fast(payload)
+        if (events and events[0].__class__ is dict) or self._source._bridge.Tracked:
+            return self._call_batch_tracked(events)
+        out: list[Any] = []
+        append = out.append
+        source = self._source
+        for e in events:
+            spec, params = self._state  # type: ignore[misc]
+            event = Event(*e)
+            try:
+                append(normalise_rows(spec, spec.logic(event, Context(event, params, source, spec.consistency, spec.name))))
+            except BaseException as exc:  # noqa: BLE001 - reported to .NET as data
+                append({"error": _describe(spec, exc)})
+                if isinstance(exc, (TimeoutError, KeyboardInterrupt)):
+                    break  # the host resubmits the rest with a fresh deadline
+        return _encode_outcome(out)
+
+    def _call_batch_tracked(self, events: list[Any]) -> bytes:
+        """``call_batch`` with parameter sets and/or read tracking."""
         out: list[Any] = []
         append = out.append
         # This chunk's own reader (chunks of one job may run on several threads): it tells the host which event reads.
-        source = NativeDataSource(self._source._bridge)
+        source: NativeDataSource = TrackingDataSource(self._source._bridge)
         index = -1
         fixed: Optional[tuple[JobSpec, Any, Any, Any]] = None
-        for e in _decode_fast(payload):
+        for e in events:
             if e.__class__ is dict:
                 fixed = self._param_set(e)
                 continue
             index += 1
-            source.event = index
+            source.event = index  # type: ignore[attr-defined]
             spec, params = self._state  # type: ignore[misc]
             if fixed is not None:
                 if fixed[0] is not spec:

@@ -32,12 +32,14 @@ def history(source, key, since_ms, until_ms, limit, consistency):
 
 
 class FunctionBridge:
-    """The .NET host's bridge protocol (packed request in ``Fetch``/``History``, JSON in ``Answer``) over two functions."""
+    """The .NET host's bridge protocol (packed request in ``Fetch``/``History``, or ``FetchFor``/``HistoryFor`` led by
+    the event index when ``Tracked``; JSON in ``Answer``) over two functions."""
 
-    def __init__(self, fetch, history) -> None:
+    def __init__(self, fetch, history, tracked: bool = False) -> None:
         self._fetch = fetch
         self._history = history
         self.Answer = None
+        self.Tracked = tracked
         self.events: list[int] = []
 
     @property
@@ -46,9 +48,18 @@ class FunctionBridge:
 
     @Fetch.setter
     def Fetch(self, request: str) -> None:  # noqa: N802
-        self.events.append(int(request.split("\x1f", 1)[0]))
-        _event, as_of, consistency, source, key = request.split("\x1f", 4)
+        as_of, consistency, source, key = request.split("\x1f", 3)
         self.Answer = self._fetch(source, key, int(as_of), consistency)
+
+    @property
+    def FetchFor(self):  # noqa: N802
+        raise AttributeError("write-only")
+
+    @FetchFor.setter
+    def FetchFor(self, request: str) -> None:  # noqa: N802
+        event, rest = request.split("\x1f", 1)
+        self.events.append(int(event))
+        self.Fetch = rest
 
     @property
     def History(self):  # noqa: N802
@@ -56,9 +67,18 @@ class FunctionBridge:
 
     @History.setter
     def History(self, request: str) -> None:  # noqa: N802
-        self.events.append(int(request.split("\x1f", 1)[0]))
-        _event, since, until, limit, consistency, source, key = request.split("\x1f", 6)
+        since, until, limit, consistency, source, key = request.split("\x1f", 5)
         self.Answer = self._history(source, key, int(since), int(until), int(limit), consistency)
+
+    @property
+    def HistoryFor(self):  # noqa: N802
+        raise AttributeError("write-only")
+
+    @HistoryFor.setter
+    def HistoryFor(self, request: str) -> None:  # noqa: N802
+        event, rest = request.split("\x1f", 1)
+        self.events.append(int(event))
+        self.History = rest
 
 
 class RunnerTest(unittest.TestCase):
@@ -114,6 +134,18 @@ class RunnerTest(unittest.TestCase):
         self.assertEqual(out[2], [["k2", 6]])  # the defaults
         self.assertEqual(out[3]["error"]["type"], "ValueError")
         self.assertEqual(self.call(n=3), [["k1", 7]])  # the job's own values are untouched
+
+    def test_a_tracked_batch_tells_each_read_its_event_and_an_untracked_one_does_not(self) -> None:
+        bridge = FunctionBridge(fetch, history, tracked=True)
+        runner = JobRunner(self.path, NativeDataSource(bridge))
+        self.assertTrue(json.loads(runner.reload())["ok"])
+        batch = json.dumps([["s", k, 5, {"n": 1}, None] for k in ["k1", "k2", "k3"]])
+        out = marshal.loads(runner.call_batch(batch))
+        self.assertEqual(out, [[["k1", 3]], [["k2", 2]], [["k3", 2]]])
+        self.assertEqual(bridge.events, [0, 1, 2])
+        bridge.Tracked = False
+        self.assertEqual(marshal.loads(runner.call_batch(batch)), out)
+        self.assertEqual(bridge.events, [0, 1, 2])  # plain requests: no event index sent
 
     def test_examples_load(self) -> None:
         for name in ("order_stats_30d.py", "repayment_risk.py"):
