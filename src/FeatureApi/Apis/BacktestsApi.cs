@@ -28,7 +28,7 @@ public static class BacktestsApi
     {
         var group = app.MapGroup("/api/backtests").WithTags("Backtests").RequireAuthorization(Roles.ReadPolicy);
         group.MapPost("/", LaunchAsync).RequireAuthorization(Roles.AuthorPolicy).DisableAntiforgery()
-            .WithSummary("Launch a backtest (role author): JSON {job, from, to[, source][, parameters][, proposal]} (ms, [from, to)) or multipart form with job and a sample-table file (CSV or JSON lines of key, time[, label]). Each event runs with the parameter values in force at its time; 'parameters' (name → value) and 'proposal' (a proposal id: its values) override them for a what-if run");
+            .WithSummary("Launch a backtest (role author): JSON {job, from, to[, source][, parameters][, proposal]} (ms, [from, to)) or multipart form with job, a sample-table file (CSV or JSON lines of key, time[, label])[, parameters (JSON object)][, proposal]. Each event runs with the parameter values in force at its time; 'parameters' (name → value) and 'proposal' (a proposal id: its values) override them for a what-if run");
         group.MapGet("/", List).WithSummary("Backtests, newest first");
         group.MapGet("/{id}", Get).WithSummary("State and progress (events done of the estimated total, rate, ETA)");
         group.MapPost("/{id}/cancel", CancelAsync).RequireAuthorization(Roles.AuthorPolicy).WithSummary("Cancel; answers once the run has stopped (role author)");
@@ -77,7 +77,7 @@ public static class BacktestsApi
         RunRequest run;
         if (request.HasFormContentType)
         {
-            var (sample, problem) = await ReadUploadAsync(request, runner, cancellationToken);
+            var (sample, problem) = await ReadUploadAsync(request, runner, proposals, cancellationToken);
             if (problem is not null)
             {
                 return problem;
@@ -95,7 +95,7 @@ public static class BacktestsApi
             {
                 return JsonBody.BadRequest("Name a job and a time range with from < to (ms since the Unix epoch; to is exclusive).", "Bad backtest");
             }
-            var (overrides, bad) = await OverridesAsync(body, proposals, cancellationToken);
+            var (overrides, bad) = await OverridesAsync(body.Job, body.Proposal, body.Parameters, proposals, cancellationToken);
             if (bad is not null)
             {
                 return bad;
@@ -126,20 +126,20 @@ public static class BacktestsApi
         }
     }
 
-    /// <summary>The run's what-if values: the proposal's, then <see cref="LaunchRequest.Parameters"/> on top (checked against the job when the run starts).</summary>
-    private static async Task<(Dictionary<string, object?>? Overrides, ProblemHttpResult? Problem)> OverridesAsync(LaunchRequest body, ProposalStore proposals,
-        CancellationToken cancellationToken)
+    /// <summary>The run's what-if values: the proposal's, then <paramref name="parameters"/> on top (checked against the job when the run starts).</summary>
+    private static async Task<(Dictionary<string, object?>? Overrides, ProblemHttpResult? Problem)> OverridesAsync(string job, string? proposalId,
+        IReadOnlyDictionary<string, JsonElement>? parameters, ProposalStore proposals, CancellationToken cancellationToken)
     {
-        if (body.Proposal is null && body.Parameters is not { Count: > 0 })
+        if (proposalId is null && parameters is not { Count: > 0 })
         {
             return (null, null);
         }
         var values = new Dictionary<string, object?>(StringComparer.Ordinal);
-        if (body.Proposal is { } id)
+        if (proposalId is { } id)
         {
-            if (await proposals.GetAsync(body.Job, id, cancellationToken) is not { } proposal)
+            if (await proposals.GetAsync(job, id, cancellationToken) is not { } proposal)
             {
-                return (null, JsonBody.BadRequest($"proposal: job '{body.Job}' has no proposal '{id}'; give the id of one of its proposals (GET /api/jobs/{body.Job}/parameters/proposals).",
+                return (null, JsonBody.BadRequest($"proposal: job '{job}' has no proposal '{id}'; give the id of one of its proposals (GET /api/jobs/{job}/parameters/proposals).",
                     "Bad backtest"));
             }
             foreach (var (name, value) in proposal.Values)
@@ -147,14 +147,15 @@ public static class BacktestsApi
                 values[name] = value;
             }
         }
-        foreach (var (name, value) in body.Parameters ?? [])
+        foreach (var (name, value) in parameters ?? new Dictionary<string, JsonElement>())
         {
             values[name] = value;
         }
         return (values, null);
     }
 
-    private static async Task<(RunRequest? Run, ProblemHttpResult? Problem)> ReadUploadAsync(HttpRequest request, BacktestRunner runner, CancellationToken cancellationToken)
+    private static async Task<(RunRequest? Run, ProblemHttpResult? Problem)> ReadUploadAsync(HttpRequest request, BacktestRunner runner, ProposalStore proposals,
+        CancellationToken cancellationToken)
     {
         if (request.ContentLength > runner.Settings.MaxUploadBytes)
         {
@@ -166,6 +167,28 @@ public static class BacktestsApi
         if (string.IsNullOrWhiteSpace(job) || file is null || file.Length == 0)
         {
             return (null, JsonBody.BadRequest("Send form fields 'job' and 'file' (a non-empty CSV or JSON-lines sample table).", "Bad backtest"));
+        }
+        // What-if values as for a time range: form field 'parameters' (a JSON object, name → value) and/or 'proposal' (an id).
+        Dictionary<string, JsonElement>? parameters = null;
+        if (Field(form, "parameters") is { } text)
+        {
+            try
+            {
+                parameters = JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(text);
+            }
+            catch (JsonException)
+            {
+                parameters = null;
+            }
+            if (parameters is null)
+            {
+                return (null, JsonBody.BadRequest("parameters: send a JSON object of parameter name → value, e.g. {\"min_amount\": 20}.", "Bad backtest"));
+            }
+        }
+        var (overrides, bad) = await OverridesAsync(job, Field(form, "proposal"), parameters, proposals, cancellationToken);
+        if (bad is not null)
+        {
+            return (null, bad);
         }
         if (file.Length > runner.Settings.MaxUploadBytes)
         {
@@ -189,6 +212,7 @@ public static class BacktestsApi
             Job = job,
             Input = new SampleTableInput(path) { Source = Field(form, "source"), Options = options },
             Outputs = BacktestRunner.Files(includeLabel: true),
+            Parameters = overrides,
         }, null);
     }
 

@@ -89,6 +89,37 @@ public sealed class BacktestsApiTests(PlatformFactory factory) : IClassFixture<P
     }
 
     [Fact]
+    public async Task A_sample_table_upload_takes_what_if_parameter_values()
+    {
+        var (user, t0) = await PostOrdersAsync([5.0, 7.0]);
+        using var author = factory.CreateClient(PlatformFactory.Author);
+        var csv = $"key,time\n{user},{t0 + 2 * Day}\n";
+        MultipartFormDataContent Form(string parameters) => new()
+        {
+            { new StringContent("order_stats_30d"), "job" },
+            { new ByteArrayContent(Encoding.UTF8.GetBytes(csv)) { Headers = { ContentType = new MediaTypeHeaderValue("text/csv") } }, "file", "sample.csv" },
+            { new StringContent(parameters), "parameters" },
+        };
+
+        using var whatIf = Form("""{"min_amount": 6}""");
+        var launched = await ReadJsonAsync(await author.PostAsync("/api/backtests", whatIf), HttpStatusCode.Accepted);
+        var done = await WaitFinishedAsync(author, launched.GetProperty("id").GetString()!);
+        Assert.Equal("Completed", done.GetProperty("state").GetString());
+        var page = await ReadJsonAsync(await author.GetAsync($"/api/backtests/{done.GetProperty("id").GetString()}/results"));
+        var row = Assert.Single(page.GetProperty("rows").EnumerateArray());
+        // The 5.0 order is below the what-if minimum; with the job's own values (min_amount 0) both count.
+        Assert.Equal(1, row.GetProperty("values").GetProperty("order_count").GetInt64());
+        Assert.Equal(7.0, row.GetProperty("values").GetProperty("order_amount").GetDouble());
+
+        using var notAnObject = Form("[6]");
+        var problem = await ReadJsonAsync(await author.PostAsync("/api/backtests", notAnObject), HttpStatusCode.BadRequest);
+        Assert.Contains("parameters", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        using var outOfBounds = Form("""{"min_amount": -1}""");
+        problem = await ReadJsonAsync(await author.PostAsync("/api/backtests", outOfBounds), HttpStatusCode.BadRequest);
+        Assert.Contains("min_amount", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_running_backtest_is_cancelled_and_reports_it()
     {
         var (user, t0) = await PostOrdersAsync([1.0]);
