@@ -72,6 +72,43 @@ public sealed partial class ParametersPageTests(WebHost host)
         }
     }
 
+    [Fact]
+    public async Task Backtest_this_proposal_replays_with_the_proposed_values_and_leaves_the_job_alone()
+    {
+        var job = host.Registry.Find("order_stats_30d")!.Loaded;
+        // Orders of 100 and 200: with the job's values (min_amount 0) both count, with the proposal's 150 only the second.
+        var (user, t0) = await Orders.PostAsync(host, 1991, 100, 200);
+        var page = await Pages.OpenAsync(host, "demo-operator", "#/parameters/order_stats_30d");
+        await page.FillAsync("#propose-min_amount", "150");
+        await page.FillAsync("#propose-reason", "ignore small orders (what-if)");
+        await page.ClickAsync("#propose-form button[type=submit]");
+        var created = page.Locator("#param-status .message.ok");
+        await Assertions.Expect(created).ToContainTextAsync("a reviewer must approve it");
+        var id = ProposalId().Match(await created.TextContentAsync() ?? "").Groups[1].Value;
+        Assert.NotEmpty(id);
+
+        // The reviewer judges it before approving: the button replays the range with the proposal's values.
+        await Pages.UseKeyAsync(page, "demo-reviewer");
+        await page.FillAsync("#bt-proposal-from", Orders.Local(t0 - Orders.Day));
+        await page.FillAsync("#bt-proposal-to", Orders.Local(t0 + 2 * Orders.Day));
+        await page.ClickAsync($"[data-backtest='{id}']");
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("#/backtests/run-"));
+        await Assertions.Expect(page.Locator("#run-state")).ToHaveTextAsync("Completed", new() { Timeout = 60_000 });
+        await Assertions.Expect(page.Locator("#results-table tbody tr")).ToHaveCountAsync(2);
+        await Assertions.Expect(page.Locator("#results-table")).ToContainTextAsync(user);
+        var amount = page.Locator("#summary-table tbody tr").Filter(new() { Has = page.Locator("td:first-child code", new() { HasTextRegex = new Regex("^order_amount$") }) });
+        await Assertions.Expect(amount.Locator("td")).ToHaveTextAsync(["order_amount", "2", "0", "0", "200", "100", ""]);
+        Assert.Equal(0.0, job.Parameters["min_amount"]); // a what-if run changes nothing live
+
+        // Leave no pending proposal behind.
+        await page.GotoAsync("/#/parameters/order_stats_30d");
+        var row = page.Locator($"[data-proposal='{id}']");
+        await row.Locator("input").FillAsync("what-if only");
+        await row.Locator("button", new() { HasText = "Reject" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#param-status .message.ok")).ToContainTextAsync("rejected");
+        await page.CloseAsync();
+    }
+
     [GeneratedRegex(@"Proposal (\S+) created")]
     private static partial Regex ProposalId();
 }

@@ -27,8 +27,8 @@ public static class BacktestsApi
     public static RouteGroupBuilder MapBacktestsApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/backtests").WithTags("Backtests").RequireAuthorization(Roles.ReadPolicy);
-        group.MapPost("/", LaunchAsync).RequireAuthorization(Roles.AuthorPolicy).DisableAntiforgery()
-            .WithSummary("Launch a backtest (role author): JSON {job, from, to[, source][, parameters][, proposal]} (ms, [from, to)) or multipart form with job, a sample-table file (CSV or JSON lines of key, time[, label])[, parameters (JSON object)][, proposal]. Each event runs with the parameter values in force at its time; 'parameters' (name → value) and 'proposal' (a proposal id: its values) override them for a what-if run");
+        group.MapPost("/", LaunchAsync).RequireAuthorization(Roles.BacktestPolicy).DisableAntiforgery()
+            .WithSummary("Launch a backtest (role author; operators and reviewers: the backtest of a proposal only): JSON {job, from, to[, source][, parameters][, proposal]} (ms, [from, to)) or multipart form with job, a sample-table file (CSV or JSON lines of key, time[, label])[, parameters (JSON object)][, proposal]. Each event runs with the parameter values in force at its time; 'parameters' (name → value) and 'proposal' (a proposal id: its values) override them for a what-if run");
         group.MapGet("/", List).WithSummary("Backtests, newest first");
         group.MapGet("/{id}", Get).WithSummary("State and progress (events done of the estimated total, rate, ETA)");
         group.MapPost("/{id}/cancel", CancelAsync).RequireAuthorization(Roles.AuthorPolicy).WithSummary("Cancel; answers once the run has stopped (role author)");
@@ -77,6 +77,10 @@ public static class BacktestsApi
         RunRequest run;
         if (request.HasFormContentType)
         {
+            if (!MayLaunchAny(request))
+            {
+                return ProposalOnly();
+            }
             var (sample, problem) = await ReadUploadAsync(request, runner, proposals, cancellationToken);
             if (problem is not null)
             {
@@ -94,6 +98,10 @@ public static class BacktestsApi
             if (string.IsNullOrWhiteSpace(body!.Job) || body.From >= body.To)
             {
                 return JsonBody.BadRequest("Name a job and a time range with from < to (ms since the Unix epoch; to is exclusive).", "Bad backtest");
+            }
+            if (!MayLaunchAny(request) && (body.Proposal is null || body.Parameters is { Count: > 0 }))
+            {
+                return ProposalOnly();
             }
             var (overrides, bad) = await OverridesAsync(body.Job, body.Proposal, body.Parameters, proposals, cancellationToken);
             if (bad is not null)
@@ -125,6 +133,14 @@ public static class BacktestsApi
             return JsonBody.BadRequest(e.Message, "Bad backtest");
         }
     }
+
+    /// <summary>Authors and admins launch any backtest; operators and reviewers only a proposal's (to judge it before approval).</summary>
+    private static bool MayLaunchAny(HttpRequest request) =>
+        request.HttpContext.User.IsInRole(Roles.Author) || request.HttpContext.User.IsInRole(Roles.Admin);
+
+    private static ProblemHttpResult ProposalOnly() => TypedResults.Problem(
+        "Operators and reviewers may launch only the backtest of a parameter proposal: send {job, from, to, proposal} without 'parameters' (or use an author key).",
+        statusCode: StatusCodes.Status403Forbidden, title: "Forbidden");
 
     /// <summary>The run's what-if values: the proposal's, then <paramref name="parameters"/> on top (checked against the job when the run starts).</summary>
     private static async Task<(Dictionary<string, object?>? Overrides, ProblemHttpResult? Problem)> OverridesAsync(string job, string? proposalId,

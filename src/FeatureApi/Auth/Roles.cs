@@ -36,6 +36,12 @@ public static class Roles
     /// <summary>Policy: author or admin (backtests).</summary>
     public const string AuthorPolicy = "author";
 
+    /// <summary>
+    /// Policy: author, operator, reviewer or admin (launching a backtest). Operators and reviewers may launch only the
+    /// backtest of a parameter proposal ("backtest this proposal"); the handler refuses them anything else.
+    /// </summary>
+    public const string BacktestPolicy = "backtest";
+
     /// <summary>Policy: admin only (corrections, audit log).</summary>
     public const string AdminPolicy = "admin";
 
@@ -47,6 +53,7 @@ public static class Roles
         [OperatePolicy] = [Operator, Admin],
         [ReviewPolicy] = [Reviewer, Admin],
         [AuthorPolicy] = [Author, Admin],
+        [BacktestPolicy] = [Author, Operator, Reviewer, Admin],
         [AdminPolicy] = [Admin],
     };
 }

@@ -157,6 +157,12 @@ public sealed class BacktestsApiTests(PlatformFactory factory) : IClassFixture<P
         using var reader = factory.CreateClient(PlatformFactory.Reader);
         using var refused = await reader.PostAsync("/api/backtests", Json("""{"job":"order_stats_30d","from":0,"to":1}"""));
         Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        // An operator (or reviewer) may backtest a proposal, nothing else: the 403 says so.
+        using var operatorKey = factory.CreateClient(PlatformFactory.Operator);
+        await AssertProblemAsync(await operatorKey.PostAsync("/api/backtests", Json("""{"job":"order_stats_30d","from":0,"to":1}""")),
+            HttpStatusCode.Forbidden, "backtest of a parameter proposal");
+        await AssertProblemAsync(await operatorKey.PostAsync("/api/backtests", Json("""{"job":"order_stats_30d","from":0,"to":1,"proposal":"p1","parameters":{"min_amount":1}}""")),
+            HttpStatusCode.Forbidden, "without 'parameters'");
 
         using var author = factory.CreateClient(PlatformFactory.Author);
         await AssertProblemAsync(await author.PostAsync("/api/backtests", Json("""{"job":"no_such_job","from":0,"to":1}""")), HttpStatusCode.NotFound, "no_such_job");
