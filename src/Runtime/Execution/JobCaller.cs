@@ -34,7 +34,8 @@ public sealed class JobCaller(
     TimeProvider? clock = null,
     RuntimeMetrics? metrics = null,
     EventTimeLimits? timeLimits = null,
-    Func<string, bool>? isBusSource = null)
+    Func<string, bool>? isBusSource = null,
+    Quarantine.EventQuarantine? quarantine = null)
 {
     /// <summary>Name of the stream in the positions of call events.</summary>
     public const string CallStream = "call";
@@ -117,7 +118,7 @@ public sealed class JobCaller(
     {
         ArgumentNullException.ThrowIfNull(stored);
         var registered = jobs.Find(job) ?? throw new KeyNotFoundException($"No job named '{job}'.");
-        var runner = new JobRunner(registered, dataSource, outputsFor?.Invoke(registered) ?? [], errors, logger, this.clock, metrics, RunMode.Call);
+        var runner = new JobRunner(registered, dataSource, outputsFor?.Invoke(registered) ?? [], errors, logger, this.clock, metrics, RunMode.Call, quarantine: quarantine);
         var batch = await runner.RunBatchWithErrorsAsync([stored], cancellationToken);
         // Latency from the request's arrival (its event's store time) to its answer, queueing included.
         metrics?.RecordCall(job, TimeSpan.FromMilliseconds(Math.Max(0, this.clock.GetUtcNow().ToUnixTimeMilliseconds() - stored.IngestTime)));

@@ -14,7 +14,8 @@ namespace FeaturePlatform.Runtime.Execution;
 /// <summary>
 /// The one run loop of every mode: take a batch from the trigger, run the logic on it (one crossing into Python
 /// per batch), write the results to every output, record failures, then acknowledge the batch. A failing event
-/// becomes an error record and never blocks the events after it.
+/// is retried alone and, after <see cref="Quarantine.QuarantineSettings.MaxAttempts"/> failed runs, quarantined
+/// (<see cref="Quarantine.EventQuarantine"/>); it becomes an error record and never blocks the events after it.
 /// </summary>
 /// <remarks>
 /// Every result and error carries the version (content hash) of the code that ran its event. With a
@@ -31,8 +32,11 @@ public sealed class JobRunner(
     RuntimeMetrics? metrics = null,
     RunMode mode = RunMode.Live,
     ParameterPlan? parameters = null,
-    Repair.ComputationRecorder? recorder = null)
+    Repair.ComputationRecorder? recorder = null,
+    Quarantine.EventQuarantine? quarantine = null,
+    IJobLogic? logic = null)
 {
+    private readonly IJobLogic logic = logic ?? InProcessJobLogic.Instance;
     private readonly TimeProvider clock = clock ?? TimeProvider.System;
 
     /// <summary>What this runner has done.</summary>
@@ -134,11 +138,11 @@ public sealed class JobRunner(
         var source = (IFeatureDataSource?)tracked ?? dataSource;
         // The identity of the values each event runs with (the plan's at its time, else the job's current values), for the result log.
         var parameterIds = recorder is null ? null : ParameterIds(events);
-        var outcomes = mode == RunMode.Call
-            ? await job.Loaded.InvokeEachAsync(input, source)
-            : await job.Loaded.InvokeBatchAsync(input, source, cancellationToken, parameters?.Assign(events));
+        var maxAttempts = quarantine is { Settings.Enabled: true } q ? q.Settings.MaxAttempts : 0;
+        var (outcomes, failedRuns) = await Quarantine.EventQuarantine.RunAsync(logic, job, input, source, mode, parameters?.Assign(events), maxAttempts, cancellationToken);
         var results = new List<FeatureResult>(events.Count);
         var failed = new List<JobError>();
+        var quarantined = new List<Quarantine.QuarantinedEvent>();
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
         string? counted = null;
         var run = 0;
@@ -155,6 +159,11 @@ public sealed class JobRunner(
             if (outcome.Error is { } error)
             {
                 failed.Add(new JobError(job.Name, version, events[i], error.PythonType, error.PythonMessage, error.PythonTraceback, now));
+                if (maxAttempts > 0)
+                {
+                    quarantined.Add(new Quarantine.QuarantinedEvent(job.Name, version, ModeName, events[i], error.PythonType, error.PythonMessage, error.PythonTraceback,
+                        failedRuns[i], now));
+                }
                 continue;
             }
             for (var r = 0; r < outcome.Rows.Count; r++)
@@ -163,7 +172,10 @@ public sealed class JobRunner(
             }
         }
         CountVersion(counted, run);
-        return new ComputedBatch(events, new BatchOutcome(results, failed), Stopwatch.GetElapsedTime(started), tracked?.Reads ?? [], startedAt, inFlight, parameterIds);
+        return new ComputedBatch(events, new BatchOutcome(results, failed), Stopwatch.GetElapsedTime(started), tracked?.Reads ?? [], startedAt, inFlight, parameterIds)
+        {
+            Quarantined = quarantined,
+        };
     }
 
     private string[] ParameterIds(IReadOnlyList<ChangeEvent> events)
@@ -215,13 +227,34 @@ public sealed class JobRunner(
         {
             logger.LogWarning("Job {Job} v{Version} failed on {Source}/{EventId}: {Type}: {Message}", e.Job, e.JobVersion, e.Trigger.Source, e.Trigger.EventId, e.ErrorType, e.Message);
         }
+        // Recorded before the batch is acknowledged: a quarantined event is skipped only once it is on record.
+        if (computed.Quarantined.Count > 0)
+        {
+            await quarantine!.Log.AddAsync(computed.Quarantined, cancellationToken);
+        }
+        foreach (var q in computed.Quarantined)
+        {
+            logger.LogError("Job {Job} quarantined {Source}/{EventId} after {Attempts} failed runs: {Type}: {Message}", q.Job, q.Event.Source, q.Event.EventId, q.Attempts,
+                q.ErrorType, q.Message);
+        }
         var busy = computed.Busy + Stopwatch.GetElapsedTime(started);
         Counters.Add(computed.Triggers.Count, results.Count, failed.Count, busy);
         metrics?.RecordBatch(job.Name, mode, computed.Triggers.Count, results.Count, failed.Count, busy);
     }
 
+    private string ModeName => mode switch
+    {
+        RunMode.Live => "live",
+        RunMode.Replay => "replay",
+        _ => "call",
+    };
+
     private sealed record ComputedBatch(IReadOnlyList<ChangeEvent> Triggers, BatchOutcome Outcome, TimeSpan Busy, IReadOnlyCollection<Repair.TrackedRead> Reads, long StartedAt, long? InFlight,
-        IReadOnlyList<string>? ParameterIds);
+        IReadOnlyList<string>? ParameterIds)
+    {
+        /// <summary>The batch's events the run loop gave up on (recorded before the batch is acknowledged).</summary>
+        public IReadOnlyList<Quarantine.QuarantinedEvent> Quarantined { get; init; } = [];
+    }
 
     /// <summary>The event as the logic sees it: its data is the after-image (the before-image for deletes).</summary>
     public static FeatureEvent ToFeatureEvent(ChangeEvent e)

@@ -44,6 +44,7 @@ public sealed class LiveJobsService(
     OutputFactory outputFactory,
     Repair.ComputationRecorder recorder,
     RuntimeMetrics metrics,
+    Quarantine.EventQuarantine quarantine,
     TimeProvider clock,
     ILogger<LiveJobsService> logger) : BackgroundService
 {
@@ -204,7 +205,7 @@ public sealed class LiveJobsService(
         });
         await supervisor.RunAsync(async _ =>
         {
-            var runner = new JobRunner(job, startup.DataSource, outputs, errors, logger, metrics: metrics, mode: RunMode.Live, recorder: recorder);
+            var runner = new JobRunner(job, startup.DataSource, outputs, errors, logger, metrics: metrics, mode: RunMode.Live, recorder: recorder, quarantine: quarantine);
             status.Current = runner.Counters;
             logger.LogInformation("Job {Job} runs live on {Source} (group {Group}, {Consistency})", job.Name, source.Name, status.GroupId, level);
             var trigger = new LiveTrigger(bus, source, status.GroupId, level, waiter, events, settings.Live.ToOptions());

@@ -19,6 +19,7 @@ internal sealed class ReplayWorkerService(
     OutputFactory outputFactory,
     RuntimeMetrics metrics,
     Parameters.IParameterStore parameters,
+    Quarantine.EventQuarantine quarantine,
     ILogger<ReplayShardWorker> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -44,6 +45,6 @@ internal sealed class ReplayWorkerService(
         await new ReplayShardWorker(bus, new ReplayShardTopics(worker.ShardsTopic, worker.ResultsTopic), worker.GroupId,
             $"{Environment.MachineName}/{Environment.ProcessId}", name => startup.Registry.Find(name), events, startup.DataSource,
             job => outputFactory.CreateAll(settings.For(job.Name).EffectiveOutputs), errors, logger,
-            new ReplayOptions { BatchSize = worker.BatchSize, Parallelism = worker.Parallelism }, metrics, parameters).RunAsync(stoppingToken);
+            new ReplayOptions { BatchSize = worker.BatchSize, Parallelism = worker.Parallelism }, metrics, parameters, quarantine).RunAsync(stoppingToken);
     }
 }

@@ -48,6 +48,10 @@ public static class RuntimeServices
         services.AddSingleton<RuntimeMetrics>();
         services.AddSingleton(sp => new FeatureStore(sp.GetRequiredKeyedService<IWideTableStore>(StoreRole.Hot), saltBuckets: settings.FeatureStoreSaltBuckets));
         services.AddSingleton(sp => new JobErrorLog(sp.GetRequiredKeyedService<IWideTableStore>(StoreRole.Hot)));
+        services.AddSingleton(sp => new Quarantine.QuarantineLog(sp.GetRequiredKeyedService<IWideTableStore>(StoreRole.Hot), sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(),
+            sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new Quarantine.EventQuarantine(sp.GetRequiredService<Quarantine.QuarantineLog>(), settings.Quarantine));
+        services.AddSingleton<Quarantine.QuarantineRetry>();
         services.AddSingleton(sp => new JobSwitchStore(sp.GetRequiredKeyedService<IWideTableStore>(StoreRole.Hot)));
         services.AddSingleton<ParameterSignal>();
         services.TryAddSingleton(TimeProvider.System);
@@ -107,7 +111,8 @@ public static class RuntimeServices
             return new CallDispatcher(
                 sp.GetRequiredService<IMessageBus>(), settings.Calls,
                 () => new JobCaller(startup.Registry, events, startup.DataSource, errors, metrics: sp.GetRequiredService<RuntimeMetrics>(),
-                    clock: sp.GetRequiredService<TimeProvider>(), timeLimits: sp.GetRequiredService<EventTimeLimits>(), isBusSource: source => sources.Find(source) is not null),
+                    clock: sp.GetRequiredService<TimeProvider>(), timeLimits: sp.GetRequiredService<EventTimeLimits>(), isBusSource: source => sources.Find(source) is not null,
+                    quarantine: sp.GetRequiredService<Quarantine.EventQuarantine>()),
                 job => startup.Jobs.FirstOrDefault(j => j.Name == job),
                 events, sp.GetRequiredService<CallLedger>(), sp.GetRequiredService<CallCompletions>(),
                 sp.GetRequiredService<CallReplies>().Publisher is not null);

@@ -28,6 +28,12 @@ public sealed record RuntimeSettings
     /// <summary>The scheduled correction replay (daily by default; zero interval turns it off).</summary>
     public Parity.CorrectionSettings Correction { get; init; } = new();
 
+    /// <summary>Retries and quarantine of failing events (all run modes). Default: 3 runs, then quarantined.</summary>
+    public Quarantine.QuarantineSettings Quarantine { get; init; } = new();
+
+    /// <summary>When readiness reports jobs as Degraded (quarantining, lagging).</summary>
+    public Quarantine.JobHealthSettings Health { get; init; } = new();
+
     /// <summary>Whether this process runs jobs live at all (replays and calls are unaffected). Default: true.</summary>
     public bool RunLiveJobs { get; init; } = true;
 
@@ -91,6 +97,8 @@ public sealed record RuntimeSettings
     {
         Repair.Validate();
         Correction.Validate();
+        Quarantine.Validate();
+        Health.Validate();
         if (string.IsNullOrWhiteSpace(JobsDirectory))
         {
             throw new ArgumentException("Runtime:JobsDirectory must not be empty.");

@@ -28,6 +28,7 @@ public sealed class RuntimeStartup(
     LoadedJobs loaded,
     Repair.ResultLog results,
     Repair.ReadIndex reads,
+    Quarantine.QuarantineLog quarantine,
     ILogger<RuntimeStartup> logger) : IHostedService, IAsyncDisposable
 {
     private readonly TaskCompletionSource ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -62,6 +63,7 @@ public sealed class RuntimeStartup(
             await results.EnsureTableAsync(cancellationToken);
             await reads.EnsureTableAsync(cancellationToken);
             await versions.EnsureTableAsync(cancellationToken);
+            await quarantine.EnsureTableAsync(cancellationToken);
             host = await PythonHost.StartAsync(settings.Python, cancellationToken);
             if (!Directory.Exists(settings.JobsDirectory))
             {

@@ -33,7 +33,8 @@ public sealed class RunManager(
     ILoggerFactory? loggers = null,
     TimeProvider? clock = null,
     RuntimeMetrics? metrics = null,
-    IParameterStore? parameterStore = null) : IAsyncDisposable
+    IParameterStore? parameterStore = null,
+    Quarantine.EventQuarantine? quarantine = null) : IAsyncDisposable
 {
     private readonly RunManagerOptions options = options ?? new RunManagerOptions();
     private readonly TimeProvider clock = clock ?? TimeProvider.System;
@@ -158,7 +159,7 @@ public sealed class RunManager(
             outputs = (run.Request.Outputs ?? defaultOutputs)?.Invoke(new RunContext(run.Id, run.Job, run.ResultDirectory, run.Parameters)) ?? [];
             // Each run its own data source: a cache of settled states lives exactly as long as the run.
             var runner = new JobRunner(run.Job, (dataSource as IRunScopedDataSource)?.ForRun() ?? dataSource, outputs, errors, runnerLogger, clock, metrics, RunMode.Replay,
-                run.Parameters);
+                run.Parameters, quarantine: quarantine);
             switch (run.Request.Input)
             {
                 case TimeRangeInput range:

@@ -30,7 +30,8 @@ public sealed class ReplayShardWorker(
     ILogger logger,
     ReplayOptions? replayOptions = null,
     RuntimeMetrics? metrics = null,
-    IParameterStore? parameterStore = null)
+    IParameterStore? parameterStore = null,
+    Quarantine.EventQuarantine? quarantine = null)
 {
     private IBusConsumer? consumer;
     private long shardsDone;
@@ -83,7 +84,7 @@ public sealed class ReplayShardWorker(
         // As every replay: each event with the parameter values in force at its time.
         var plan = parameterStore is null ? null : ParameterPlan.Create(job.Declaration, await parameterStore.GetHistoryAsync(job.Name, cancellationToken));
         var runner = new JobRunner(job, (dataSource as IRunScopedDataSource)?.ForRun() ?? dataSource, outputs(job), errors, logger, metrics: metrics, mode: RunMode.Replay,
-            parameters: plan);
+            parameters: plan, quarantine: quarantine);
         await runner.RunAsync(new ReplayTrigger(events, shard.Sources, shard.From, shard.To, replayOptions), cancellationToken);
         logger.LogInformation("Replay {Run} shard {Index}/{Count} [{From}, {To}) done by {Worker}: {Events} events", shard.RunId, shard.Index, shard.Count,
             shard.From, shard.To, workerId, runner.Counters.Events);
