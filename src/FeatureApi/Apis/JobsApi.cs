@@ -90,9 +90,10 @@ public static class JobsApi
     /// <param name="PendingMessages">Stored messages of the runners' partitions not run yet, summed.</param>
     /// <param name="EventsPerSecond">Events run per second over the last 30 s, summed over the runners.</param>
     /// <param name="Runners">Per live runner (trigger source): watermark, last event time, lag, pending messages, throughput.</param>
+    /// <param name="Quarantined">Events of the job in quarantine (stored; every process's), see <c>/api/jobs/{job}/quarantine</c>.</param>
     public sealed record JobStatusJson(long Errors, int LiveRunners = 0, long? EventsRun = null, long? Results = null, long? Failures = null,
         double? BusySeconds = null, int Restarts = 0, string? LastError = null, long? LagMs = null, long? PendingMessages = null,
-        double? EventsPerSecond = null, IReadOnlyList<RunnerStatusJson>? Runners = null);
+        double? EventsPerSecond = null, IReadOnlyList<RunnerStatusJson>? Runners = null, int Quarantined = 0);
 
     /// <summary>One live runner's position against its trigger source.</summary>
     /// <param name="Source">The trigger source.</param>
@@ -119,7 +120,7 @@ public static class JobsApi
         var jobs = new List<JobJson>();
         foreach (var j in services.Catalog.Jobs.OrderBy(j => j.Name, StringComparer.Ordinal))
         {
-            jobs.Add(await ToJsonAsync(j, services.Errors, services.Live, cancellationToken));
+            jobs.Add(await ToJsonAsync(j, services, cancellationToken));
         }
         return TypedResults.Ok(jobs);
     }
@@ -140,7 +141,7 @@ public static class JobsApi
         {
             recent.Add(e);
         }
-        var j = await ToJsonAsync(found, services.Errors, services.Live, cancellationToken);
+        var j = await ToJsonAsync(found, services, cancellationToken);
         return TypedResults.Ok(new JobDetailJson(j.Name, j.Description, j.Enabled, j.Version, j.Triggers, j.Consistency, j.Outputs, j.Parameters,
             j.Status, j.File, j.Line, recent));
     }
@@ -161,12 +162,15 @@ public static class JobsApi
         }
         // The live jobs service sees the change (RegisteredJob.EnabledChanged) and starts or stops the runners.
         found.Enabled = enabled;
-        return TypedResults.Ok(await ToJsonAsync(found, services.Errors, services.Live, cancellationToken));
+        return TypedResults.Ok(await ToJsonAsync(found, services, cancellationToken));
     }
 
-    private static async Task<JobJson> ToJsonAsync(RegisteredJob job, JobErrorLog? errors, LiveJobsService? live, CancellationToken cancellationToken)
+    private static async Task<JobJson> ToJsonAsync(RegisteredJob job, JobsApiServices services, CancellationToken cancellationToken)
     {
-        var status = await StatusAsync(job.Name, errors, live, cancellationToken);
+        var status = await StatusAsync(job.Name, services.Errors, services.Live, cancellationToken) with
+        {
+            Quarantined = await services.Quarantine.CountAsync(job.Name, cancellationToken),
+        };
         var d = job.Declaration;
         return new JobJson(job.Name, d.Description, job.Enabled, job.Version,
             d.Triggers.Select(t => new TriggerJson(t.Source, t.Where)).ToList(),
@@ -210,4 +214,5 @@ public static class JobsApi
 /// <param name="Errors">The job error log.</param>
 /// <param name="Live">The live runners (status, lag).</param>
 /// <param name="Switches">Stored enable/disable switches of the runtime's jobs.</param>
-internal sealed record JobsApiServices(JobCatalog Catalog, JobErrorLog Errors, LiveJobsService Live, JobSwitchStore Switches);
+/// <param name="Quarantine">The quarantined events of the jobs.</param>
+internal sealed record JobsApiServices(JobCatalog Catalog, JobErrorLog Errors, LiveJobsService Live, JobSwitchStore Switches, Runtime.Quarantine.QuarantineLog Quarantine);

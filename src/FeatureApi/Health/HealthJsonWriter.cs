@@ -12,6 +12,7 @@ namespace FeaturePlatform.FeatureApi.Health;
 internal static class HealthJsonWriter
 {
     private static readonly JsonWriterOptions Options = new() { Indented = false };
+    private static readonly JsonSerializerOptions WebJson = new(JsonSerializerDefaults.Web);
 
     /// <summary>The response writer for <c>MapHealthChecks</c>.</summary>
     public static async Task WriteAsync(HttpContext context, HealthReport report)
@@ -48,6 +49,12 @@ internal static class HealthJsonWriter
                 json.WritePropertyName("data");
                 // Data holds strings, numbers and string arrays the checks put there (kinds, servers, counts, causes).
                 JsonSerializer.Serialize(json, entry.Data.OrderBy(d => d.Key, StringComparer.Ordinal).ToDictionary(d => d.Key, d => d.Value, StringComparer.Ordinal));
+            }
+            // The runtime's per-job reasons for Degraded (built for clients: job names, reasons, times, lag).
+            if (entry.Data.TryGetValue(RuntimeHealthCheck.JobsKey, out var jobs) && jobs is IReadOnlyDictionary<string, JobHealthJson> { Count: > 0 } degraded)
+            {
+                json.WritePropertyName("jobs");
+                JsonSerializer.Serialize(json, degraded, WebJson);
             }
             json.WriteEndObject();
         }

@@ -53,6 +53,7 @@ public static class PlatformDefaults
         app.MapEventCenterApi();
         app.MapFeaturesApi();
         app.MapJobsApi();
+        app.MapQuarantineApi();
         app.MapBacktestsApi();
         app.MapParityApi();
         app.MapParametersApi();
