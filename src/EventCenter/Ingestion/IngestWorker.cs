@@ -227,6 +227,11 @@ public sealed class IngestWorker
                     $"event time {problem}; check the producer's clock or the time field (limit: EventCenter:Ingest:MaxEventTimeAhead)",
                     message.Key, message.Value, message.Headers, now));
             }
+            else if (FieldTypes.Check(source, result.Events) is { } wrongType)
+            {
+                // Before anything is stored: one bad value must not reach the jobs (or their later events' history).
+                rejected.Add(new DeadLetter(source.Name, position, wrongType, message.Key, message.Value, message.Headers, now));
+            }
             else if (result.HousekeepingMessage is { } housekeeping)
             {
                 NoteHousekeeping(source, position, housekeeping);

@@ -27,7 +27,8 @@ public static class MessageForwardApi
     }
 
     /// <summary>A source as listed by the API.</summary>
-    public sealed record SourceJson(string Name, string Format, IReadOnlyList<string> Topics, IReadOnlyList<string> KeyFields, string? TimeField, string? IdField, string? RabbitQueue);
+    public sealed record SourceJson(string Name, string Format, IReadOnlyList<string> Topics, IReadOnlyList<string> KeyFields, string? TimeField, string? IdField, string? RabbitQueue,
+        IReadOnlyDictionary<string, string>? Fields = null);
 
     /// <summary>One forwarded message.</summary>
     public sealed record ForwardedJson(string EventId, string Topic, int Partition, long Offset);
@@ -38,7 +39,8 @@ public static class MessageForwardApi
     private static Ok<IReadOnlyList<SourceJson>> ListSources(SourceRegistry sources) =>
         TypedResults.Ok<IReadOnlyList<SourceJson>>(sources.All
             .OrderBy(s => s.Name, StringComparer.Ordinal)
-            .Select(s => new SourceJson(s.Name, s.Format.ToString(), s.EffectiveTopics, s.KeyFields, s.TimeField, s.IdField, s.RabbitQueue))
+            .Select(s => new SourceJson(s.Name, s.Format.ToString(), s.EffectiveTopics, s.KeyFields, s.TimeField, s.IdField, s.RabbitQueue,
+                s.Fields.ToDictionary(f => f.Key, f => f.Value.ToString().ToLowerInvariant(), StringComparer.Ordinal)))
             .ToList());
 
     private static async Task<Results<Ok<ForwardResponse>, ProblemHttpResult>> ForwardAsync(

@@ -34,6 +34,14 @@ public sealed record SourceDefinition
     /// <summary>JSON format: dot-separated path of the message's own id (e.g. a request id). Null: ids come from the source position.</summary>
     public string? IdField { get; init; }
 
+    /// <summary>
+    /// Declared types of fields of the source's row images (top-level field name → type), e.g.
+    /// <c>Fields: { amount: Decimal, user_id: String }</c>. At ingestion a message whose declared field holds a value of
+    /// another type is dead-lettered with the field, the expected type and the value, and never reaches a job; a
+    /// missing or null field passes. Default: none (nothing is checked).
+    /// </summary>
+    public IReadOnlyDictionary<string, FieldType> Fields { get; init; } = new Dictionary<string, FieldType>();
+
     /// <summary>Largest accepted message in bytes; bigger ones are dead-lettered. Default: 1 MiB.</summary>
     public int MaxMessageBytes { get; init; } = 1024 * 1024;
 
@@ -100,6 +108,10 @@ public sealed record SourceDefinition
         if (MaxDelay is { } delay && (delay < TimeSpan.Zero || delay > TimeSpan.FromDays(1)))
         {
             throw new ArgumentException($"Source '{Name}': MaxDelay must be between 0 and 1 day, got {delay}.");
+        }
+        if (Fields.Keys.Any(string.IsNullOrWhiteSpace) || Fields.Values.Any(t => !Enum.IsDefined(t)))
+        {
+            throw new ArgumentException($"Source '{Name}': Fields maps field names to String, Int, Decimal, Float or Bool.");
         }
         Mirror?.Validate(Name);
     }

@@ -24,6 +24,7 @@ from ._declaration import (
     ResultShapeError,
     Trigger,
 )
+from ._fields import FieldTypeError
 from ._job import JobSpec, job, job_of
 
 __all__ = [
@@ -44,6 +45,7 @@ __all__ = [
     "ResultShapeError",
     "DataSourceError",
     "LookAheadError",
+    "FieldTypeError",
 ]
 
 __version__ = "0.1.0"

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Mapping, Optional, Protocol, Union
 
 from ._declaration import Consistency, LookAheadError
+from ._fields import TypedFields
 
 __all__ = ["Event", "Change", "Context", "DataSource", "TimeLike", "to_epoch_ms"]
 
@@ -28,8 +29,12 @@ def to_epoch_ms(value: TimeLike) -> int:
     raise TypeError(f"a time must be epoch milliseconds or a datetime, not {type(value).__name__}")
 
 
-class Event:
-    """The event that triggered the job: its source, entity key, event time and data (a dict)."""
+class Event(TypedFields):
+    """The event that triggered the job: its source, entity key, event time and data (a dict).
+
+    Typed accessors (``event.decimal("amount")``, ``int``, ``float``, ``str``, ``bool``) raise
+    :class:`~featureplatform.FieldTypeError` when the field holds another type: see ``featureplatform._fields``.
+    """
 
     __slots__ = ("source", "key", "time_ms", "data", "id")
 
@@ -53,14 +58,22 @@ class Event:
         """A field of the event's data, or ``default``."""
         return self.data.get(name, default)
 
+    def _where(self) -> str:
+        return f"event {self.id or '?'} of {self.source} (key {self.key})"
+
     def __repr__(self) -> str:
         return f"Event(source={self.source!r}, key={self.key!r}, time_ms={self.time_ms}, data={self.data!r})"
 
 
-class Change:
-    """One stored change of an entity, as returned by ``ctx.history``: when it happened and the data it carried."""
+class Change(TypedFields):
+    """One stored change of an entity, as returned by ``ctx.history``: when it happened and the data it carried.
+
+    Typed accessors as on :class:`Event`, except that ``default`` also stands in for a value of the wrong type, so a bad
+    value stored in history never fails later computations (``change.decimal("amount", None)``).
+    """
 
     __slots__ = ("time_ms", "data")
+    _default_covers_invalid = True
 
     def __init__(self, time_ms: int, data: dict[str, Any]) -> None:
         self.time_ms = time_ms
@@ -72,6 +85,9 @@ class Change:
     def get(self, name: str, default: Any = None) -> Any:
         """A field of the change's data, or ``default``."""
         return self.data.get(name, default)
+
+    def _where(self) -> str:
+        return f"the change at {self.time_ms} from history"
 
     def __repr__(self) -> str:
         return f"Change(time_ms={self.time_ms}, data={self.data!r})"

@@ -4,6 +4,10 @@ Triggered by every order event (key = user id). Instead of joining the order str
 stream, the logic fetches the profile as of the order's time from the event center. It reads at fetch_strong:
 each read waits until the source it reads has stored everything on time up to the order's time, so live results
 equal a replay's (trigger_strong only waits for the order itself; see docs/consistency.md).
+
+A bad value poisons nothing but its own event: an order whose amount is not a number fails its own computation
+(``event.float`` raises, the run loop retries and quarantines that order), and in the history of later orders it is
+left out (``change.float(..., None)``), so the user's later orders still produce features.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any, Optional
 
-from featureplatform import Consistency, Context, Event, Output, Param, job
+from featureplatform import Change, Consistency, Context, Event, Output, Param, job
 
 DAY_MS = 24 * 60 * 60 * 1000
 
@@ -37,10 +41,11 @@ def order_stats(event: Event, ctx: Context) -> dict[str, Any]:
     """Order count and amount over the last ``window_days`` days, with the user's tier and account age."""
     window = timedelta(days=ctx.params["window_days"])
     min_amount = ctx.params["min_amount"]
+    event.float("amount", 0.0)  # this order's own amount must be a number: a bad one fails this computation only
     amounts = [
-        float(change.get("amount", 0.0))
+        amount
         for change in ctx.history("orders", event.key, since=window)
-        if change.get("status", "created") != "cancelled" and float(change.get("amount", 0.0)) >= min_amount
+        if change.get("status", "created") != "cancelled" and (amount := _amount(change)) is not None and amount >= min_amount
     ]
     profile: Optional[dict[str, Any]] = ctx.fetch("user_profile", event.key)
     registered = profile.get("registered_ms") if profile else None
@@ -52,3 +57,10 @@ def order_stats(event: Event, ctx: Context) -> dict[str, Any]:
         "user_tier": profile.get("tier") if profile else None,
         "account_age_days": (event.time_ms - registered) // DAY_MS if registered is not None else None,
     }
+
+
+def _amount(change: Change) -> Optional[float]:
+    """An order's amount from history: 0.0 when it has none, None when it is not a number (that order is left out)."""
+    if change.get("amount") is None:
+        return 0.0
+    return change.float("amount", None)

@@ -5,7 +5,7 @@ import unittest
 from datetime import datetime, timedelta, timezone
 
 from tests._paths import JOBS
-from featureplatform import Event, to_epoch_ms
+from featureplatform import Event, FieldTypeError, to_epoch_ms
 from featureplatform.testing import InMemoryDataSource, load_job, run_job
 
 T = datetime(2024, 3, 31, tzinfo=timezone.utc)
@@ -32,6 +32,17 @@ class OrderStatsTest(unittest.TestCase):
     def test_parameters_change_the_window_and_the_filter(self) -> None:
         rows = run_job(self.job, self.event, self.data, params={"min_amount": 20, "window_days": 45})
         self.assertEqual((rows[0]["order_count"], rows[0]["order_amount"], rows[0]["avg_order_amount"]), (3, 180.0, 60.0))
+
+    def test_a_bad_amount_fails_its_own_order_only(self) -> None:
+        # The poison value: an order whose amount is not a number, stored before the later ones.
+        self.data.add("orders", "u1", T - 2 * DAY, {"amount": "abc", "status": "created"})
+        with self.assertRaises(FieldTypeError) as raised:
+            run_job(self.job, Event("orders", "u1", to_epoch_ms(T - 2 * DAY), {"amount": "abc"}, id="bad"), self.data)
+        self.assertIn("'amount'", str(raised.exception))
+        self.assertIn("'abc'", str(raised.exception))
+        # A later order of the same user still computes; the bad order is left out of its history.
+        rows = run_job(self.job, self.event, self.data)
+        self.assertEqual((rows[0]["order_count"], rows[0]["order_amount"]), (3, 90.0))
 
     def test_unknown_user_has_no_profile(self) -> None:
         rows = run_job(self.job, Event("orders", "u2", to_epoch_ms(T), {}), self.data)

@@ -181,3 +181,25 @@ class LookAheadTests(unittest.TestCase):
             ctx.fetch("profiles", "u1", as_of=1_001)
         with self.assertRaises(LookAheadError):
             ctx.history("orders", "u1", since=0, until=5_000)
+
+
+class TypedAccessorTest(unittest.TestCase):
+    def test_event_accessors_convert_or_name_the_field_and_value(self) -> None:
+        from decimal import Decimal
+        from featureplatform import Change, Event, FieldTypeError
+        e = Event("orders", "u1", 1, {"amount": "12.50", "n": 3, "name": "x", "ok": True, "bad": "abc", "flag": 1}, id="o1")
+        self.assertEqual(e.decimal("amount"), Decimal("12.50"))
+        self.assertEqual(e.int("n"), 3)
+        self.assertEqual(e.float("amount"), 12.5)
+        self.assertEqual(e.str("name"), "x")
+        self.assertTrue(e.bool("ok"))
+        self.assertIsNone(e.decimal("missing", None))
+        for read in (lambda: e.decimal("bad"), lambda: e.int("amount"), lambda: e.str("n"), lambda: e.bool("flag"), lambda: e.int("missing")):
+            with self.assertRaises(FieldTypeError):
+                read()
+        with self.assertRaises(FieldTypeError) as raised:
+            e.decimal("bad", Decimal(0))  # on the triggering event a default never hides a bad value
+        self.assertEqual(str(raised.exception), "field 'bad' of event o1 of orders (key u1) must be a decimal, got 'abc'")
+        self.assertEqual(Change(5, {"amount": "abc"}).decimal("amount", None), None)  # in history it does
+        with self.assertRaises(FieldTypeError):
+            Change(5, {"amount": "abc"}).decimal("amount")
