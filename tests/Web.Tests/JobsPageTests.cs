@@ -52,7 +52,7 @@ public sealed class JobErrorsPageTests(WebHost host)
         // The running job fails on it; the dashboard refreshes itself until the record shows.
         var page = await Pages.OpenAsync(host, "demo-reader", "#/jobs/order_stats_30d");
         var record = page.Locator("#errors-table tbody tr", new() { HasText = user }).First;
-        await Assertions.Expect(record).ToContainTextAsync("ValueError", new() { Timeout = 30_000 });
+        await Assertions.Expect(record).ToContainTextAsync("FieldTypeError", new() { Timeout = 30_000 });
         var errorsCell = page.Locator("#jobs-table tbody tr", new() { HasText = "order_stats_30d" }).Locator("[title='error records since this process started']");
         await Assertions.Expect(errorsCell).Not.ToHaveTextAsync("0");
         await record.Locator("summary").ClickAsync();
@@ -62,6 +62,33 @@ public sealed class JobErrorsPageTests(WebHost host)
         var before = await page.Locator("#updated").TextContentAsync();
         await Assertions.Expect(page.Locator("#updated")).Not.ToHaveTextAsync(before!, new() { Timeout = 10_000 });
         await Assertions.Expect(record.Locator("pre")).ToBeVisibleAsync();
+        await page.CloseAsync();
+    }
+}
+
+[Collection(WebCollection.Name)]
+public sealed class QuarantinePageTests(WebHost host)
+{
+    [Fact]
+    public async Task A_quarantined_event_shows_with_its_count_and_an_admin_retries_it_at_a_narrow_width()
+    {
+        var user = $"u-{Guid.NewGuid():N}";
+        var t0 = new DateTimeOffset(1977, 1, 1, 0, 0, 0, TimeSpan.Zero).ToUnixTimeMilliseconds() + Random.Shared.NextInt64(0, 3600) * Orders.Day;
+        await host.ForwardAndWaitAsync("orders", user, new[] { new { order_id = $"{user}-bad", user_id = user, created_at = t0, amount = "abc" } });
+        var page = await Pages.OpenAsync(host, "demo-admin", "#/jobs/order_stats_30d");
+        await page.SetViewportSizeAsync(360, 740);
+        var entry = page.Locator("#quarantine-table tbody tr", new() { HasText = $"{user}-bad" });
+        await Assertions.Expect(entry).ToContainTextAsync("FieldTypeError", new() { Timeout = 60_000 });
+        await Assertions.Expect(entry.Locator("td.num").First).ToHaveTextAsync("3");
+        var count = page.Locator("#jobs-table tbody tr", new() { HasText = "order_stats_30d" }).Locator(".quarantined");
+        await Assertions.Expect(count).Not.ToHaveTextAsync("0");
+        var retry = entry.GetByRole(AriaRole.Button, new() { Name = "Retry" });
+        await retry.ScrollIntoViewIfNeededAsync();
+        await Assertions.Expect(retry).ToBeVisibleAsync();
+        await retry.ClickAsync();
+        // The value is still bad: the retry fails again and the entry stays, with the new attempts.
+        await Assertions.Expect(page.Locator(".message.error")).ToContainTextAsync($"{user}-bad failed again");
+        await Assertions.Expect(entry.Locator("td.num").First).ToHaveTextAsync("6");
         await page.CloseAsync();
     }
 }

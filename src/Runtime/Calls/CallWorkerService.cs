@@ -35,6 +35,7 @@ internal sealed class CallWorkerService(
     RuntimeMetrics metrics,
     TimeProvider clock,
     EventTimeLimits timeLimits,
+    Quarantine.EventQuarantine quarantine,
     ILogger<CallWorker> logger) : BackgroundService
 {
     private readonly ConcurrentDictionary<string, IReadOnlyList<IJobOutput>> outputs = new(StringComparer.Ordinal);
@@ -75,7 +76,7 @@ internal sealed class CallWorkerService(
 
     private async Task SuperviseAsync(CancellationToken stoppingToken)
     {
-        var caller = new JobCaller(startup.Registry, events, startup.DataSource, errors, job => OutputsOf(job.Name), logger, metrics: metrics, timeLimits: timeLimits);
+        var caller = new JobCaller(startup.Registry, events, startup.DataSource, errors, job => OutputsOf(job.Name), logger, metrics: metrics, timeLimits: timeLimits, quarantine: quarantine);
         var supervisor = new Supervisor(settings.RestartBackoff, clock, failure =>
         {
             logger.LogError(failure.Error, "Call worker failed; restarting in {Delay}", failure.Delay);

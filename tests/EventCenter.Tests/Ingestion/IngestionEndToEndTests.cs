@@ -78,6 +78,45 @@ public abstract class IngestionEndToEndTests
     }
 
     [Fact]
+    public async Task A_value_of_the_wrong_declared_type_is_dead_lettered_in_every_format_and_never_stored()
+    {
+        var bus = OpenBus();
+        var formats = new[] { SourceFormat.Debezium, SourceFormat.Canal, SourceFormat.Maxwell, SourceFormat.Json };
+        var topics = new Dictionary<SourceFormat, string>();
+        foreach (var format in formats)
+        {
+            topics[format] = await NewTopicAsync(bus, 1);
+        }
+        var declared = new Dictionary<string, FieldType> { ["amount"] = FieldType.Decimal, ["note"] = FieldType.String };
+        await using var harness = await IngestHarness.StartAsync(bus, formats.Select(f => new SourceDefinition
+        {
+            Name = $"typed-{f}", Format = f, Topics = [topics[f]], KeyFields = ["id"], TimeField = f == SourceFormat.Json ? "at" : null,
+            IdField = f == SourceFormat.Json ? "rid" : null, Fields = declared,
+        }));
+        await using var producer = bus.CreateProducer();
+        // Per format: a good row (amount a number, or a string holding one), then the same row with amount "abc".
+        await producer.ProduceAsync(topics[SourceFormat.Debezium], [Debezium("c", 1, """{"id":1,"amount":"12.50"}""", T0), Debezium("c", 2, """{"id":2,"amount":"abc"}""", T0 + 1)]);
+        await producer.ProduceAsync(topics[SourceFormat.Canal], [CanalRow(1, "12.50", "decimal(10,2)", T0), CanalRow(2, "abc", "varchar(10)", T0 + 1)]);
+        await producer.ProduceAsync(topics[SourceFormat.Maxwell], [MaxwellRow(1, "12.5", T0), MaxwellRow(2, "\"abc\"", T0 + 1)]);
+        await producer.ProduceAsync(topics[SourceFormat.Json], [Json("""{"rid":"r1","id":"1","at":1767225600000,"amount":12.5}"""),
+            Json("""{"rid":"r2","id":"2","at":1767225600001,"amount":"abc"}""")]);
+        harness.StartWorker();
+
+        await IngestHarness.WaitUntilAsync(async () => harness.Counters.Messages >= 8, "8 messages are ingested");
+        foreach (var format in formats)
+        {
+            var source = $"typed-{format}";
+            Assert.NotNull(await harness.Events.GetStateAsync(source, "1", long.MaxValue));
+            Assert.Null(await harness.Events.GetStateAsync(source, "2", long.MaxValue));
+            var letter = Assert.Single(await harness.DeadLetters.RecentAsync(source, 10).ToListAsync());
+            Assert.Equal($"field 'amount' must be a decimal (a number, or a string holding one) (declared in EventCenter:Sources:{source}:Fields), got \"abc\"", letter.Reason);
+            Assert.Contains("abc", Encoding.UTF8.GetString(letter.Value), StringComparison.Ordinal);
+        }
+        Assert.Equal(4, harness.Counters.Written);
+        Assert.Equal(4, harness.Counters.DeadLettered);
+    }
+
+    [Fact]
     public async Task Duplicate_deliveries_and_a_crash_mid_batch_leave_every_event_stored_exactly_once()
     {
         var bus = OpenBus();
@@ -155,6 +194,15 @@ public abstract class IngestionEndToEndTests
     private static OutgoingMessage Canal(int id, int version, long es) =>
         new(Encoding.UTF8.GetBytes($"{id}"), Encoding.UTF8.GetBytes(
             "{\"id\":" + (version + 1) + ",\"database\":\"loans\",\"table\":\"loans\",\"type\":\"UPDATE\",\"pkNames\":[\"id\"],\"es\":" + es + ",\"ts\":" + es + ",\"data\":[{\"id\":\"" + id + "\",\"v\":\"" + version + "\"}],\"old\":[{\"v\":\"" + (version - 1) + "\"}]}"));
+
+    private static OutgoingMessage CanalRow(int id, string amount, string type, long es) =>
+        new(Encoding.UTF8.GetBytes($"{id}"), Encoding.UTF8.GetBytes(
+            "{\"id\":" + id + ",\"database\":\"shop\",\"table\":\"orders\",\"type\":\"INSERT\",\"pkNames\":[\"id\"],\"es\":" + es + ",\"ts\":" + es
+            + ",\"mysqlType\":{\"id\":\"int(11)\",\"amount\":\"" + type + "\"},\"data\":[{\"id\":\"" + id + "\",\"amount\":\"" + amount + "\"}],\"old\":null}"));
+
+    private static OutgoingMessage MaxwellRow(int id, string amountJson, long ts) =>
+        new(Encoding.UTF8.GetBytes($"{id}"), Encoding.UTF8.GetBytes(
+            "{\"database\":\"shop\",\"table\":\"orders\",\"type\":\"insert\",\"ts\":" + (ts / 1000) + ",\"xid\":" + id + ",\"commit\":true,\"data\":{\"id\":" + id + ",\"amount\":" + amountJson + "}}"));
 
     private static string? Status(ChangeEvent? e) =>
         e is null ? null : JsonDocument.Parse(e.After!).RootElement.GetProperty("status").GetString();

@@ -41,6 +41,9 @@ function renderList(section, jobs, marks) {
     ['Events run', (j) => fmtNumber(j.status.eventsRun), 'num'],
     ['Results', (j) => fmtNumber(j.status.results), 'num'],
     ['Errors', (j) => h(j.status.errors > 0 ? 'strong.error' : 'span', { title: 'error records since this process started' }, fmtNumber(j.status.errors)), 'num'],
+    ['Quarantined', (j) => h(j.status.quarantined > 0 ? 'a.error.quarantined' : 'span.quarantined',
+      { title: 'events the job gave up on after its retries (stored); open the job to retry them', href: j.status.quarantined > 0 ? `#/jobs/${encodeURIComponent(j.name)}` : null },
+      fmtNumber(j.status.quarantined ?? 0)), 'num'],
     ['Busy (s)', (j) => fmtNumber(j.status.busySeconds), 'num'],
     ['Lag', (j) => h('span.lag', { title: 'event-time lag behind the trigger sources\' watermarks; pending = stored messages not run yet' },
       j.status.lagMs == null ? '—' : `${fmtNumber(j.status.lagMs / 1000, 1)} s`
@@ -61,6 +64,7 @@ const lastCounts = new Map();
 
 async function renderDetail(section, name, status, refresh) {
   const job = await api(`/api/jobs/${encodeURIComponent(name)}`);
+  const quarantine = await api(`/api/jobs/${encodeURIComponent(name)}/quarantine`);
   // Tracebacks the reader opened stay open across refreshes.
   const open = new Set([...section.querySelectorAll('details[open]')].map((d) => d.dataset.error));
   const toggle = async () => {
@@ -71,6 +75,18 @@ async function renderDetail(section, name, status, refresh) {
       fill(status, message('error', e.message));
     }
   };
+  const retry = (entry) => async (ev) => {
+    ev.target.disabled = true;
+    try {
+      const outcome = await api(`/api/jobs/${encodeURIComponent(name)}/quarantine/${encodeURIComponent(entry.id)}/retry`, { method: 'POST' });
+      fill(status, outcome.succeeded
+        ? message('ok', `Event ${entry.eventId} ran: ${outcome.results} result rows written; it left the quarantine.`)
+        : message('error', `Event ${entry.eventId} failed again: ${outcome.entry?.errorType}: ${outcome.entry?.message}`));
+    } catch (e) {
+      fill(status, message('error', e.message));
+    }
+    await refresh();
+  };
   fill(section, h('h3', `Job ${job.name} (version ${job.version})`),
     h('p', job.description || h('span.muted', 'No description.')),
     h('div.row', h(`span.badge.${job.enabled ? 'enabled' : 'disabled'}`, job.enabled ? 'enabled' : 'disabled'),
@@ -80,6 +96,19 @@ async function renderDetail(section, name, status, refresh) {
     h('h3', 'Triggers'), table([['Source', (t) => t.source], ['Where', (t) => t.where.join(' and ') || '—']], job.triggers),
     h('h3', 'Outputs'), table([['Column', (o) => h('code', o.name)], ['Type', (o) => o.type], ['Nullable', (o) => o.nullable ? 'yes' : 'no'], ['Description', (o) => o.description]], job.outputs),
     h('h3', 'Parameters'), table([['Name', (p) => h('code', p.name)], ['Type', (p) => p.type], ['Current', (p) => fmtValue(p.current)]], job.parameters),
+    h('h3', `Quarantined events (${quarantine.count})`),
+    quarantine.count === 0 ? h('p.muted', 'None: no event failed its retries.') : h('div.scroll', table([
+      ['Event', (e) => h('div', h('div', `${e.source}/${e.key}`), h('code', e.eventId), h('div.muted', fmtTime(e.eventTime)))],
+      ['Attempts', (e) => fmtNumber(e.attempts), 'num'],
+      ['Last failed', (e) => h('div', fmtTime(e.lastFailedAt), h('div.muted', `${e.mode}, version ${e.jobVersion}`))],
+      ['Error', (e) => {
+        const id = `q/${e.id}`;
+        return h('details', { 'data-error': id, open: open.has(id) }, h('summary', `${e.errorType}: ${e.message}`), h('pre.traceback', e.traceback),
+          h('pre.traceback', JSON.stringify(e.event.after ?? e.event.before, null, 2)));
+      }],
+      ['', (e) => h('button.secondary', { on: { click: retry(e) }, title: getKey() ? 'run it again through the live path (admin)' : 'needs an admin key' }, 'Retry')],
+    ], quarantine.entries, { id: 'quarantine-table' })),
+    quarantine.next ? h('p.muted', `Showing the first ${quarantine.entries.length} of ${quarantine.count}.`) : null,
     h('h3', `Recent errors (${job.recentErrors.length})`),
     job.recentErrors.length === 0 ? h('p.muted', 'None.') : table([
       ['At', (e) => fmtTime(e.at)], ['Version', (e) => e.jobVersion], ['Event', (e) => `${e.source}/${e.key} ${e.eventId} @ ${fmtTime(e.eventTime)}`],

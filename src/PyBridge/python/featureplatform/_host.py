@@ -298,7 +298,7 @@ def _describe(spec: JobSpec, exc: BaseException) -> dict[str, Any]:
                 in_job = innermost
         file, line = in_job or innermost or (file, line)
     kind = type(exc)
-    name = kind.__name__ if kind.__module__ in ("builtins", "featureplatform._declaration") else f"{kind.__module__}.{kind.__qualname__}"
+    name = kind.__name__ if kind.__module__ in ("builtins", "featureplatform._declaration", "featureplatform._fields") else f"{kind.__module__}.{kind.__qualname__}"
     return {
         "type": name,
         "message": str(exc),
