@@ -41,9 +41,8 @@ function renderList(section, jobs, marks) {
     ['Events run', (j) => fmtNumber(j.status.eventsRun), 'num'],
     ['Results', (j) => fmtNumber(j.status.results), 'num'],
     ['Errors', (j) => h(j.status.errors > 0 ? 'strong.error' : 'span', { title: 'error records since this process started' }, fmtNumber(j.status.errors)), 'num'],
-    ['Quarantined', (j) => h(j.status.quarantined > 0 ? 'a.error.quarantined' : 'span.quarantined',
-      { title: 'events the job gave up on after its retries (stored); open the job to retry them', href: j.status.quarantined > 0 ? `#/jobs/${encodeURIComponent(j.name)}` : null },
-      fmtNumber(j.status.quarantined ?? 0)), 'num'],
+    ['Quarantined', (j) => h(j.status.quarantined > 0 ? 'strong.error.quarantined' : 'span.quarantined',
+      { title: 'events the job gave up on after its retries (stored); open the job to retry them' }, fmtNumber(j.status.quarantined ?? 0)), 'num'],
     ['Busy (s)', (j) => fmtNumber(j.status.busySeconds), 'num'],
     ['Lag', (j) => h('span.lag', { title: 'event-time lag behind the trigger sources\' watermarks; pending = stored messages not run yet' },
       j.status.lagMs == null ? '—' : `${fmtNumber(j.status.lagMs / 1000, 1)} s`
