@@ -170,8 +170,53 @@ public sealed class QuarantineTests
         }
     }
 
-    private static string Order(string id, string user, long time, object amount, bool poison = false) =>
-        JsonSerializer.Serialize(new Dictionary<string, object> { ["order_id"] = id, ["user_id"] = user, ["created_at"] = time, ["amount"] = amount, ["poison"] = poison });
+    [Fact]
+    public async Task Readiness_is_Degraded_while_a_job_lags_past_the_threshold_and_Healthy_again_once_it_caught_up()
+    {
+        var (data, jobs) = QuarantinePlatform.NewDirectories();
+        try
+        {
+            await File.WriteAllTextAsync(Path.Combine(jobs, "slowpoke.py"), """
+                import time
+
+                from featureplatform import Output, job
+
+
+                @job("slowpoke", triggers="orders", outputs=[Output("order_id", str, "The order.")])
+                def slowpoke(event, ctx):
+                    if event.get("slow"):
+                        time.sleep(4)
+                    return {"order_id": event.str("order_id")}
+                """);
+            await using var platform = new QuarantinePlatform(data, jobs, new Dictionary<string, string> { ["Runtime:Health:MaxLag"] = "00:00:10" });
+            await platform.Services.GetRequiredService<RuntimeStartup>().Ready.WaitAsync(Deadline);
+            using var author = platform.CreateClient(PlatformFactory.Author);
+            using var reader = platform.CreateClient(PlatformFactory.Reader);
+            var features = platform.Services.GetRequiredService<FeatureStore>();
+            var user = $"u-{Guid.NewGuid():N}";
+            var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+            await PostAsync(author, "orders", [Order($"a-{user}", user, now - 60_000, 1)]);
+            await PollAsync(async () => await features.GetAsync("slowpoke", user) is not null, "the first order runs");
+
+            // A slow order 30 s of event time later, and one after it: the job falls 30 s behind while it runs.
+            await PostAsync(author, "orders", [Order($"b-{user}", user, now - 30_000, 1, slow: true), Order($"c-{user}", user, now - 20_000, 1)]);
+            var slow = default(JsonElement);
+            await PollAsync(async () => (await ReadJsonAsync(await reader.GetAsync("/health/ready"))).GetProperty("checks").GetProperty("runtime") is var r
+                && r.TryGetProperty("jobs", out var j) && j.TryGetProperty("slowpoke", out slow), "readiness names the lagging job");
+            Assert.Contains("over 00:00:10 (Runtime:Health:MaxLag)", slow.GetProperty("reason").GetString(), StringComparison.Ordinal);
+            Assert.True(slow.GetProperty("lagMs").GetInt64() > 10_000);
+            await PollAsync(async () => await features.GetAsync("slowpoke", user) is { EventId: var e } && e == $"c-{user}", "the job catches up");
+            await PollAsync(async () => (await ReadJsonAsync(await reader.GetAsync("/health/ready"))).GetProperty("checks").GetProperty("runtime")
+                .GetProperty("status").GetString() == "Healthy", "readiness Healthy again");
+        }
+        finally
+        {
+            QuarantinePlatform.Delete(data, jobs);
+        }
+    }
+
+    private static string Order(string id, string user, long time, object amount, bool poison = false, bool slow = false) =>
+        JsonSerializer.Serialize(new Dictionary<string, object> { ["order_id"] = id, ["user_id"] = user, ["created_at"] = time, ["amount"] = amount, ["poison"] = poison, ["slow"] = slow });
 
     private static async Task PostAsync(HttpClient client, string source, IEnumerable<string> messages)
     {
