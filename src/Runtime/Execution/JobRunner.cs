@@ -202,25 +202,26 @@ public sealed class JobRunner(
     {
         var started = Stopwatch.GetTimestamp();
         var (results, failed) = (computed.Outcome.Results, computed.Outcome.Errors);
-        if (recorder is not null)
+        try
         {
             // First, before the outputs (while the logic already runs on the next batch): a repair of an event stored
-            // while this batch was computed waits for these reads.
-            try
+            // while this batch was computed waits for these reads, and for the outputs, so that its corrected rows are
+            // written after this batch's.
+            if (recorder is not null)
             {
                 await recorder.RecordAsync(job.Name, computed.Triggers, computed.Outcome, computed.Reads, computed.StartedAt, cancellationToken, computed.ParameterIds);
             }
-            finally
+            foreach (var output in outputs)
             {
-                if (computed.InFlight is { } token)
-                {
-                    recorder.InFlight.End(token);
-                }
+                await output.WriteAsync(results, cancellationToken);
             }
         }
-        foreach (var output in outputs)
+        finally
         {
-            await output.WriteAsync(results, cancellationToken);
+            if (computed.InFlight is { } token)
+            {
+                recorder!.InFlight.End(token);
+            }
         }
         await errors.WriteAsync(failed, cancellationToken);
         foreach (var e in failed)

@@ -40,6 +40,6 @@ public sealed class ComputationRecorder(ResultLog results, ReadIndex reads, bool
         {
             await reads.WriteAsync(job, triggers, tracked, startedAt, cancellationToken);
         }
-        await results.WriteAsync(job, triggers, outcome, kind, cancellationToken, parameters);
+        await results.WriteAsync(job, triggers, outcome, kind, cancellationToken, parameters, startedAt);
     }
 }

@@ -50,7 +50,7 @@ public sealed class ReadIndex(IWideTableStore store, RepairSettings settings, Ti
                 continue;
             }
             var id = (read.EventIndex, read.Source, read.Key, read.Until);
-            widest[id] = widest.TryGetValue(id, out var since) ? Math.Min(since, read.Since) : read.Since;
+            widest[id] = widest.TryGetValue(id, out var since) ? Widest(since, read.Since) : read.Since;
         }
         var puts = new List<Put>(widest.Count);
         foreach (var ((index, source, key, until), since) in widest)
@@ -62,6 +62,15 @@ public sealed class ReadIndex(IWideTableStore store, RepairSettings settings, Ti
         }
         await store.PutAsync(Table, puts, cancellationToken);
     }
+
+    /// <summary>
+    /// One row for two reads of an entity as of the same time: a fetch (<see cref="long.MinValue"/>, it depends on the
+    /// latest change only) and a history of any range depend on every change up to then (<see cref="AllBefore"/>).
+    /// </summary>
+    private static long Widest(long a, long b) => a == b ? a : Math.Max(AllBefore, Math.Min(a, b));
+
+    /// <summary>A read that depends on every change up to its as-of time, not only the latest one as a fetch does.</summary>
+    public const long AllBefore = long.MinValue + 1;
 
     /// <summary>The computations that read <paramref name="key"/> of <paramref name="source"/> over a range covering <paramref name="eventTime"/>.</summary>
     public async IAsyncEnumerable<RecordedReader> FindReadersAsync(string source, string key, long eventTime, [EnumeratorCancellation] CancellationToken cancellationToken = default)
@@ -78,10 +87,11 @@ public sealed class ReadIndex(IWideTableStore store, RepairSettings settings, Ti
             {
                 continue;
             }
+            var until = unchecked((long)(BinaryPrimitives.ReadUInt64BigEndian(row.Row.AsSpan(prefix.Length)) ^ 0x8000_0000_0000_0000UL));
             ReadOnlySpan<byte> rest = row.Row.AsSpan(prefix.Length + 8 + 1);
             var job = Take(ref rest);
             var triggerSource = Take(ref rest);
-            yield return new RecordedReader(job, triggerSource, Encoding.UTF8.GetString(rest), row.Cells[0].Timestamp);
+            yield return new RecordedReader(job, triggerSource, Encoding.UTF8.GetString(rest), row.Cells[0].Timestamp, since, until);
         }
     }
 
@@ -111,4 +121,10 @@ public sealed class ReadIndex(IWideTableStore store, RepairSettings settings, Ti
 /// <param name="TriggerSource">The trigger event's source.</param>
 /// <param name="TriggerEventId">The trigger event's id.</param>
 /// <param name="ComputedFrom">When the computation's batch started (ms): its reads happened at or after this.</param>
-public readonly record struct RecordedReader(string Job, string TriggerSource, string TriggerEventId, long ComputedFrom);
+/// <param name="Since">The earliest event time the read depends on: <see cref="long.MinValue"/> for a fetch (the latest change up to <paramref name="Until"/>).</param>
+/// <param name="Until">The read's as-of time (ms).</param>
+public readonly record struct RecordedReader(string Job, string TriggerSource, string TriggerEventId, long ComputedFrom, long Since, long Until)
+{
+    /// <summary>A fetch as of <see cref="Until"/>: it depends only on the entity's latest change up to then.</summary>
+    public bool IsFetch => Since == long.MinValue;
+}

@@ -91,7 +91,9 @@ public sealed class RepairService(
         {
             await supervisor.RunAsync(async ct =>
             {
-                var trigger = new LiveTrigger(bus, source, GroupId(source.Name), ConsistencyLevel.TriggerStrong, waiter, events, settings.Live.ToOptions(), clock);
+                // Batches as large as the repair's: when it falls behind, one batch re-runs each computation its events change once.
+                var options = settings.Live.ToOptions() with { MaxBatchMessages = settings.Repair.MaxBatchMessages };
+                var trigger = new LiveTrigger(bus, source, GroupId(source.Name), ConsistencyLevel.TriggerStrong, waiter, events, options, clock);
                 await foreach (var batch in trigger.ReadAsync(ct))
                 {
                     await RepairAsync(source.Name, batch.Events, ct);
@@ -123,6 +125,7 @@ public sealed class RepairService(
         // Every batch of this process that started before the last of them was stored has recorded its reads (other
         // processes' batches: the delay above). Bounded: a runner that stopped mid-batch releases its batch, but a stuck
         // one must not stop repairs for good.
+        var waitStarted = clock.GetTimestamp();
         try
         {
             await recorder.InFlight.WaitForBatchesStartedBeforeAsync(seenStored, cancellationToken)
@@ -134,17 +137,30 @@ public sealed class RepairService(
         }
         var affected = new Dictionary<string, HashSet<(string Source, string EventId)>>(StringComparer.Ordinal);
         var changing = 0;
+        var trace = logger.IsEnabled(LogLevel.Debug);
+        var waited = clock.GetElapsedTime(waitStarted);
         foreach (var e in stored)
         {
             var found = false;
+            long? next = null;
+            var (again, saw) = (trace ? new List<string>() : null, trace ? new List<string>() : null);
             await foreach (var reader in recorder.Reads.FindReadersAsync(e.Source, e.EntityKey, e.EventTime, cancellationToken))
             {
                 // Its own computation ran on the stored event; one that started computing once it was seen stored saw it.
                 // (One that started between the store's write and this moment is run again: harmless, nothing changes.)
                 if ((reader.TriggerSource == e.Source && reader.TriggerEventId == e.EventId) || reader.ComputedFrom >= seenStored)
                 {
+                    saw?.Add($"{reader.TriggerEventId}@{reader.ComputedFrom}");
                     continue;
                 }
+                // A fetch as of a time after the entity's next stored change returned that change or a later one, not this
+                // event: unchanged. (If it ran before that change was stored, the change's own repair runs it again.)
+                if (reader.IsFetch && reader.Until >= (next ??= await NextChangeAsync(e, cancellationToken)))
+                {
+                    saw?.Add($"{reader.TriggerEventId}@{reader.ComputedFrom}>{next}");
+                    continue;
+                }
+                again?.Add($"{reader.TriggerEventId}@{reader.ComputedFrom}");
                 found = true;
                 if (!affected.TryGetValue(reader.Job, out var set))
                 {
@@ -153,6 +169,11 @@ public sealed class RepairService(
                 set.Add((reader.TriggerSource, reader.TriggerEventId));
             }
             changing += found ? 1 : 0;
+            if (trace)
+            {
+                logger.LogDebug("Repair of {Source}/{EventId} (key {Key}, time {Time}, ingested {Ingest}, seen stored {Seen}, in-flight wait {Waited} ms): run again [{Again}], saw it [{Saw}]",
+                    e.Source, e.EventId, e.EntityKey, e.EventTime, e.IngestTime, seenStored, (long)waited.TotalMilliseconds, string.Join(' ', again!), string.Join(' ', saw!));
+            }
         }
         if (changing > 0)
         {
@@ -169,6 +190,20 @@ public sealed class RepairService(
         {
             metrics.Repaired(source, TimeSpan.FromMilliseconds(clock.GetUtcNow().ToUnixTimeMilliseconds() - stored.Max(e => e.IngestTime)));
         }
+    }
+
+    /// <summary>The event time of the first stored change of <paramref name="e"/>'s entity after it (<see cref="long.MaxValue"/>: none).</summary>
+    private async ValueTask<long> NextChangeAsync(ChangeEvent e, CancellationToken cancellationToken)
+    {
+        if (e.EventTime == long.MaxValue)
+        {
+            return long.MaxValue;
+        }
+        await foreach (var later in events.GetHistoryAsync(e.Source, e.EntityKey, e.EventTime + 1, long.MaxValue, cancellationToken))
+        {
+            return later.EventTime;
+        }
+        return long.MaxValue;
     }
 
     private async Task RecomputeAsync(RegisteredJob job, HashSet<(string Source, string EventId)> triggers, CancellationToken cancellationToken)
@@ -194,6 +229,13 @@ public sealed class RepairService(
                 clock, mode: RunMode.Live, recorder: recorder.As(ComputationKind.Repair));
             var outcome = await runner.RunBatchWithErrorsAsync(loaded, cancellationToken);
             var corrections = outcome.Results.Count(r => CorrectionOutput.Differs(r, previous));
+            if (logger.IsEnabled(LogLevel.Debug))
+            {
+                logger.LogDebug("Repair of job {Job} ran [{Triggers}] of {Requested} requested; changed [{Changed}]; failed [{Failed}]", job.Name,
+                    string.Join(' ', loaded.Select(e => e.EventId)), triggers.Count,
+                    string.Join(' ', outcome.Results.Where(r => CorrectionOutput.Differs(r, previous)).Select(r => r.Trigger.EventId)),
+                    string.Join(' ', outcome.Errors.Select(e => $"{e.Trigger.EventId}:{e.ErrorType}:{e.Message}")));
+            }
             metrics.Recomputed(job.Name, loaded.Count, corrections);
             logger.LogInformation("Repaired {Count} computations of job {Job}: {Corrections} result rows changed", loaded.Count, job.Name, corrections);
         }

@@ -29,12 +29,14 @@ public sealed class ResultLog(IWideTableStore store, RepairSettings settings, Ti
         store.EnsureTableAsync(new TableSpec(Table, [new FamilySpec("r", 1, settings.ResultRetention)]), cancellationToken);
 
     /// <summary>
-    /// Records the computations of <paramref name="triggers"/> (one revision each, now) from <paramref name="outcome"/>;
+    /// Records the computations of <paramref name="triggers"/> (one revision each) from <paramref name="outcome"/>;
     /// <paramref name="parameters"/> gives, per trigger (by index), the <see cref="Parameters.ParameterIdentity"/> of the
-    /// values it ran with (null: not known).
+    /// values it ran with (null: not known). The revision is <paramref name="computedFrom"/> (ms), when the computation
+    /// started reading (null: now): of two computations of a trigger the one that started later read more and wins,
+    /// whichever is written last.
     /// </summary>
     public async ValueTask WriteAsync(string job, IReadOnlyList<ChangeEvent> triggers, BatchOutcome outcome, ComputationKind kind, CancellationToken cancellationToken,
-        IReadOnlyList<string>? parameters = null)
+        IReadOnlyList<string>? parameters = null, long? computedFrom = null)
     {
         ArgumentNullException.ThrowIfNull(triggers);
         ArgumentNullException.ThrowIfNull(outcome);
@@ -42,7 +44,7 @@ public sealed class ResultLog(IWideTableStore store, RepairSettings settings, Ti
         {
             return;
         }
-        var revision = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        var revision = computedFrom ?? clock.GetUtcNow().ToUnixTimeMilliseconds();
         var rows = outcome.Results.ToLookup(r => (r.Trigger.Source, r.Trigger.EventId));
         var errors = outcome.Errors.ToDictionary(e => (e.Trigger.Source, e.Trigger.EventId), e => e);
         var puts = new List<Put>(triggers.Count);
@@ -136,7 +138,7 @@ public enum ComputationKind
 /// <param name="Key">The trigger's entity key.</param>
 /// <param name="EventTime">The trigger's event time (ms).</param>
 /// <param name="Version">The job version that computed it.</param>
-/// <param name="Revision">When this revision was computed (ms): a newer one replaces it.</param>
+/// <param name="Revision">When this revision's computation started (ms): a newer one replaces it.</param>
 /// <param name="Kind">Live, repair or correction.</param>
 /// <param name="Rows">The result rows as JSON objects (column → value, as the outputs write them), in row order.</param>
 /// <param name="Error">"ErrorType: message" when the logic failed.</param>

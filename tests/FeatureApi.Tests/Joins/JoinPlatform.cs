@@ -1,5 +1,6 @@
 using FeaturePlatform.Testing.Infrastructure;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Logging;
 
 namespace FeaturePlatform.FeatureApi.Tests.Joins;
 
@@ -17,12 +18,16 @@ public sealed class JoinPlatform : PlatformFactory
     public static readonly TimeSpan MaxDelay = TimeSpan.FromMilliseconds(1500);
 
     private readonly Dictionary<string, string> settings;
+    private readonly ILoggerProvider? logs;
 
     /// <param name="sources">The sources' names (A then B, …), each index after the host's own five.</param>
     /// <param name="jobs">Job modules (name, Python source); each writes to the event center.</param>
     /// <param name="extra">Settings added last (the bus, topics of the sources, …).</param>
-    public JoinPlatform(IReadOnlyList<string> sources, IReadOnlyList<(string Name, string Source)> jobs, IReadOnlyDictionary<string, string>? extra = null)
+    /// <param name="logs">Also receives the host's log (its levels as the settings filter them).</param>
+    public JoinPlatform(IReadOnlyList<string> sources, IReadOnlyList<(string Name, string Source)> jobs, IReadOnlyDictionary<string, string>? extra = null,
+        ILoggerProvider? logs = null)
     {
+        this.logs = logs;
         JobsDirectory = Path.Combine(Path.GetTempPath(), UniqueName.For("join-jobs"));
         Directory.CreateDirectory(JobsDirectory);
         settings = new Dictionary<string, string>
@@ -72,6 +77,10 @@ public sealed class JoinPlatform : PlatformFactory
         foreach (var (key, value) in settings)
         {
             builder.UseSetting(key, value);
+        }
+        if (logs is not null)
+        {
+            builder.ConfigureLogging(logging => logging.AddProvider(logs));
         }
     }
 

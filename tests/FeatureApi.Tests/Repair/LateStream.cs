@@ -23,7 +23,10 @@ internal sealed class LateStream
     public IReadOnlyList<StreamEvent> Arrivals { get; }
 
     /// <summary>Late events (arriving 5–60 s of event time after their time).</summary>
-    public int Late { get; private init; }
+    public int Late => LateIds.Count;
+
+    /// <summary>The ids of the late events.</summary>
+    public IReadOnlySet<string> LateIds { get; private init; } = new HashSet<string>();
 
     /// <summary>Builds <paramref name="count"/> events starting at <paramref name="t0"/>, seeded.</summary>
     public static LateStream Build(int count, long t0, int seed, int entities = 300)
@@ -31,7 +34,7 @@ internal sealed class LateStream
         var random = new Random(seed);
         var events = new List<StreamEvent>(count);
         var arrivals = new List<(double At, StreamEvent Event)>(count + count / 40);
-        var late = 0;
+        var late = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < count; i++)
         {
             // Skewed: entity ⌊n·u³⌋ (u uniform): the first few entities get most events.
@@ -42,7 +45,10 @@ internal sealed class LateStream
                 : new StreamEvent("late_b", pair, time, $"b{i}", $$"""{"id":"b{{i}}","pair":"{{pair}}","t":{{time}},"tier":"{{(char)('a' + random.Next(5))}}"}""");
             events.Add(e);
             var lateBy = random.NextDouble() < 0.02 ? random.Next(5_000, 60_001) : 0;
-            late += lateBy > 0 ? 1 : 0;
+            if (lateBy > 0)
+            {
+                late.Add(e.Id);
+            }
             var at = i + (lateBy > 0 ? lateBy : random.Next(0, 300)) + random.NextDouble();
             arrivals.Add((at, e));
             if (random.NextDouble() < 0.02)
@@ -50,7 +56,7 @@ internal sealed class LateStream
                 arrivals.Add((at + random.Next(1, 2_000) + random.NextDouble(), e));
             }
         }
-        return new LateStream(events, [.. arrivals.OrderBy(a => a.At).Select(a => a.Event)]) { Late = late };
+        return new LateStream(events, [.. arrivals.OrderBy(a => a.At).Select(a => a.Event)]) { LateIds = late };
     }
 }
 
