@@ -15,7 +15,7 @@ namespace FeaturePlatform.FeatureApi.Tests.Repair;
 /// Offline corrections are repaired (real PostgreSQL source database, the production host on the embedded bus): the
 /// stream lost an update of an account; a live computation read the stale value; the correction run stores the lost
 /// value at its change time, and — with nothing else happening — the computation runs again and its outputs (feature
-/// store, result log) get the corrected value.
+/// store, result log) get the corrected value; a job triggered by the corrected source runs on the correction.
 /// </summary>
 [Collection(PostgresCollection.Name)]
 public sealed class CorrectionRepairTests(PostgresFixture postgres)
@@ -29,6 +29,15 @@ public sealed class CorrectionRepairTests(PostgresFixture postgres)
         def account_tier(event, ctx):
             account = ctx.fetch("corr_accounts", event.key)
             return {"pair": event.key, "tier": account.get("tier") if account else None}
+        """;
+
+    /// <summary>Per account change: its tier (triggered by the mirrored source itself).</summary>
+    private const string SeenJob = """
+        from featureplatform import Output, job
+
+        @job("account_seen", triggers="corr_accounts", outputs=[Output("pair", str), Output("tier", str)])
+        def account_seen(event, ctx):
+            return {"pair": event.key, "tier": event.data["tier"]}
         """;
 
     [Fact]
@@ -60,7 +69,7 @@ public sealed class CorrectionRepairTests(PostgresFixture postgres)
             ["Runtime:Repair:Delay"] = "00:00:00.200",
             ["Runtime:Jobs:account_tier:Outputs:1:Kind"] = "FeatureStore",
         };
-        await using var platform = new JoinPlatform(["corr_orders", "corr_accounts"], [("account_tier", Job)], settings);
+        await using var platform = new JoinPlatform(["corr_orders", "corr_accounts"], [("account_tier", Job), ("account_seen", SeenJob)], settings);
         using var client = platform.CreateClient(PlatformFactory.Admin);
         await Poll.UntilAsync(async () => (await client.GetAsync("/health/ready")).IsSuccessStatusCode, TimeSpan.FromSeconds(90), () => "the platform to be ready");
         var services = platform.Services;
@@ -91,6 +100,9 @@ public sealed class CorrectionRepairTests(PostgresFixture postgres)
             () => "the repaired tier in the result log and the feature store");
         var logged = (await results.GetAsync("account_tier", [("corr_orders", "o1")]))[("corr_orders", "o1")];
         Assert.Equal(ComputationKind.Repair, logged.Kind);
+        // A job triggered by the corrected source computes the correction itself, as a replay of the source would.
+        var seen = (await results.GetAsync("account_seen", [("corr_accounts", corrected.EventId)])).Values.Single();
+        Assert.Equal("gold", seen.Rows.Single().GetProperty("tier").GetString());
     }
 
     private static OutgoingMessage Message(string id, string pair, long time, string extra) =>
