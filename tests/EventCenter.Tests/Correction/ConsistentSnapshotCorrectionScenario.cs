@@ -6,6 +6,7 @@ using FeaturePlatform.EventCenter.Correction;
 using FeaturePlatform.EventCenter.Events;
 using FeaturePlatform.EventCenter.EventStorage;
 using FeaturePlatform.EventCenter.Ingestion.Sources;
+using FeaturePlatform.EventCenter.SourceDb;
 using FeaturePlatform.EventCenter.Tests.Adapters.SourceDatabases;
 using FeaturePlatform.EventCenter.Watermarks;
 using FeaturePlatform.Testing.Infrastructure;
@@ -16,11 +17,11 @@ using Npgsql;
 namespace FeaturePlatform.EventCenter.Tests.Correction;
 
 /// <summary>
-/// The offline correction's snapshot is consistent (real PostgreSQL): the database is read after the snapshot time, so a
-/// row that changed after it shows a future value, which must never be written back as the state at the snapshot.
+/// The offline correction's snapshot is consistent (real databases, below): the database is read after the snapshot
+/// time, so a row that changed after it shows a future value, which must never be written back as the state at the
+/// snapshot. Subclasses give the database.
 /// </summary>
-[Collection(PostgresCollection.Name)]
-public sealed class ConsistentSnapshotCorrectionTests(PostgresFixture postgres) : IAsyncLifetime
+public abstract class ConsistentSnapshotCorrectionScenario : IAsyncLifetime
 {
     private const long T0 = 1_767_225_600_000;
     private const long Snapshot = T0 + 100_000;
@@ -28,7 +29,24 @@ public sealed class ConsistentSnapshotCorrectionTests(PostgresFixture postgres) 
     private EmbeddedWideTableStore store = null!;
     private EventStore events = null!;
     private WatermarkStore watermarks = null!;
-    private string connectionString = "";
+
+    /// <summary>The mirrored table's name in the database.</summary>
+    protected abstract string Table { get; }
+
+    /// <summary>The SQL type of the change-time column.</summary>
+    protected abstract string TimeType { get; }
+
+    /// <summary>An SQL literal of the UTC time <paramref name="ms"/> for the change-time column.</summary>
+    protected abstract string TimeLiteral(long ms);
+
+    /// <summary>Creates the database; later calls run in it.</summary>
+    protected abstract Task CreateDatabaseAsync();
+
+    /// <summary>Runs SQL statements in the database.</summary>
+    protected abstract Task ExecuteAsync(string sql);
+
+    /// <summary>The database as the correction reads it.</summary>
+    protected abstract ISourceDatabase Database();
 
     public async Task InitializeAsync()
     {
@@ -37,7 +55,7 @@ public sealed class ConsistentSnapshotCorrectionTests(PostgresFixture postgres) 
         await events.EnsureTablesAsync();
         watermarks = new WatermarkStore(store);
         await watermarks.EnsureTableAsync();
-        connectionString = await postgres.Server.CreateDatabaseAsync("snapshot");
+        await CreateDatabaseAsync();
     }
 
     public async Task DisposeAsync()
@@ -57,7 +75,7 @@ public sealed class ConsistentSnapshotCorrectionTests(PostgresFixture postgres) 
     public async Task A_row_changed_after_the_snapshot_is_not_written_back_with_its_future_value(bool timeColumn)
     {
         await ExecuteAsync($"""
-            CREATE TABLE balances (id int PRIMARY KEY, amount int NOT NULL{(timeColumn ? ", updated_at timestamptz NOT NULL" : "")});
+            CREATE TABLE balances (id int PRIMARY KEY, amount int NOT NULL{(timeColumn ? $", updated_at {TimeType} NOT NULL" : "")});
             INSERT INTO balances VALUES (1, 99{Time(Snapshot + 5_000, timeColumn)}), (2, 21{Time(T0 + 50_000, timeColumn)});
             """);
         var source = Source(timeColumn);
@@ -125,30 +143,22 @@ public sealed class ConsistentSnapshotCorrectionTests(PostgresFixture postgres) 
         Assert.Equal(10, Amount(await events.GetLatestEventAsync("balances", "1", long.MaxValue)));
     }
 
-    private static SourceDefinition Source(bool timeColumn) => new()
+    private SourceDefinition Source(bool timeColumn) => new()
     {
         Name = "balances",
         Format = SourceFormat.Json,
         KeyFields = ["id"],
-        Mirror = new MirroredTable("main", "public.balances", ["id"], timeColumn ? "updated_at" : null),
+        Mirror = new MirroredTable("main", Table, ["id"], timeColumn ? "updated_at" : null),
     };
 
-    private static string Time(long ms, bool timeColumn) =>
-        timeColumn ? $", to_timestamp({ms} / 1000.0)" : "";
+    private string Time(long ms, bool timeColumn) => timeColumn ? ", " + TimeLiteral(ms) : "";
+
+    /// <summary>"yyyy-MM-dd HH:mm:ss.fff" of a UTC time.</summary>
+    protected static string UtcText(long ms) =>
+        DateTimeOffset.FromUnixTimeMilliseconds(ms).UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss.fff", System.Globalization.CultureInfo.InvariantCulture);
 
     private static int? Amount(ChangeEvent? state) =>
         state?.After is { } after ? System.Text.Json.JsonDocument.Parse(after).RootElement.GetProperty("amount").GetInt32() : null;
-
-    private async Task ExecuteAsync(string sql)
-    {
-        await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync();
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        await command.ExecuteNonQueryAsync();
-    }
-
-    private PostgresSourceDatabase Database() => new(connectionString);
 
     private static ChangeEvent Event(string key, EventOperation op, long time, int? amount, int offset) => new()
     {
@@ -161,4 +171,49 @@ public sealed class ConsistentSnapshotCorrectionTests(PostgresFixture postgres) 
         EventId = $"e-{offset}",
         After = amount is { } a ? Encoding.UTF8.GetBytes($$"""{"id":{{key}},"amount":{{a}}}""") : null,
     };
+}
+
+/// <summary>The consistent snapshot against PostgreSQL (timestamptz change time; the server runs in UTC).</summary>
+[Collection(PostgresCollection.Name)]
+public sealed class PostgresConsistentSnapshotCorrectionTests(PostgresFixture postgres) : ConsistentSnapshotCorrectionScenario
+{
+    private string connectionString = "";
+
+    protected override string Table => "public.balances";
+
+    protected override string TimeType => "timestamptz";
+
+    protected override string TimeLiteral(long ms) => $"'{UtcText(ms)}+00'";
+
+    protected override async Task CreateDatabaseAsync() => connectionString = await postgres.Server.CreateDatabaseAsync("snapshot");
+
+    protected override async Task ExecuteAsync(string sql)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync();
+    }
+
+    protected override ISourceDatabase Database() => new PostgresSourceDatabase(connectionString);
+}
+
+/// <summary>The consistent snapshot against MariaDB (DATETIME(3) change time, read as UTC).</summary>
+[Collection(MariaDbCollection.Name)]
+public sealed class MariaDbConsistentSnapshotCorrectionTests(MariaDbFixture mariadb) : ConsistentSnapshotCorrectionScenario
+{
+    private string database = "";
+
+    protected override string Table => "balances";
+
+    protected override string TimeType => "DATETIME(3)";
+
+    protected override string TimeLiteral(long ms) => $"'{UtcText(ms)}'";
+
+    protected override async Task CreateDatabaseAsync() => database = await mariadb.Server.CreateDatabaseAsync("snapshot");
+
+    protected override Task ExecuteAsync(string sql) => mariadb.Server.ExecuteAsync(sql, database);
+
+    protected override ISourceDatabase Database() => new MySqlSourceDatabase(mariadb.Server.ConnectionString(database));
 }
