@@ -2,6 +2,7 @@ using FeaturePlatform.EventCenter.Bus;
 using FeaturePlatform.EventCenter.Correction;
 using FeaturePlatform.EventCenter.Events;
 using FeaturePlatform.EventCenter.EventStorage;
+using FeaturePlatform.EventCenter.Ingestion.Sources;
 using FeaturePlatform.EventCenter.Resilience;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -12,7 +13,8 @@ namespace FeaturePlatform.EventCenter.Hosting;
 /// Delivers announcements of corrected events (<see cref="CorrectionAnnouncer"/>) to this process's
 /// <see cref="ICorrectionListener"/>s: follows the announcements topic in the consumer group <see cref="GroupId"/>, so
 /// each announcement is taken by one process of the platform, loads the announced events once they are stored, calls
-/// every listener and commits. A process without listeners does not join, leaving announcements to one that has them.
+/// every listener and commits. A process without listeners does not join, leaving announcements to one that has them;
+/// nor does one whose sources mirror no table (nothing is ever corrected).
 /// </summary>
 internal sealed class CorrectionAnnouncementService(
     EventCenterSettings settings,
@@ -21,6 +23,7 @@ internal sealed class CorrectionAnnouncementService(
     IEventReader events,
     CorrectionAnnouncer announcer,
     IEnumerable<ICorrectionListener> listeners,
+    SourceRegistry sources,
     TimeProvider clock,
     ILogger<CorrectionAnnouncementService> logger) : BackgroundService
 {
@@ -32,9 +35,9 @@ internal sealed class CorrectionAnnouncementService(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (all.Count == 0)
+        if (all.Count == 0 || !sources.All.Any(s => s.Mirror is not null))
         {
-            return;
+            return; // nothing to hand announcements to, or no source that can be corrected
         }
         try
         {

@@ -46,15 +46,16 @@ public sealed class CorrectionAnnouncementTests : IAsyncLifetime
     {
         var settings = new EventCenterSettings { DataDirectory = directory, Correction = new CorrectionOptions { Topic = UniqueName.For("corrections") } };
         var listeners = new[] { new Recording(), new Recording() };
+        var sources = new SourceRegistry([new SourceDefinition { Name = "accounts", Format = SourceFormat.Json, KeyFields = ["id"], Mirror = new MirroredTable("main", "accounts", ["id"]) }]);
         using var stop = new CancellationTokenSource();
         var processes = new List<Microsoft.Extensions.Hosting.BackgroundService>();
         foreach (var listener in new ICorrectionListener?[] { listeners[0], listeners[1], null })
         {
-            var startup = new EventCenterStartup(settings, events, new WatermarkStore(store), new TableDeadLetterStore(store), bus, new SourceRegistry([]),
+            var startup = new EventCenterStartup(settings, events, new WatermarkStore(store), new TableDeadLetterStore(store), bus, sources,
                 NullLogger<EventCenterStartup>.Instance);
             await startup.StartAsync(CancellationToken.None);
             var service = new CorrectionAnnouncementService(settings, startup, bus, events, new CorrectionAnnouncer(bus, settings.Correction),
-                listener is null ? [] : [listener], TimeProvider.System, NullLogger<CorrectionAnnouncementService>.Instance);
+                listener is null ? [] : [listener], sources, TimeProvider.System, NullLogger<CorrectionAnnouncementService>.Instance);
             await service.StartAsync(stop.Token);
             processes.Add(service);
         }
