@@ -108,8 +108,11 @@ public sealed class OfflineCorrection
                 corrections.Add(correction);
             }
         }
-        foreach (var batch in corrections.Chunk(WriteBatch))
+        foreach (var chunk in corrections.Chunk(WriteBatch))
         {
+            // Stamped just before the write: repair takes computations that started after this (plus its delay) as having seen them.
+            var storedAt = clock.GetUtcNow().ToUnixTimeMilliseconds();
+            var batch = chunk.Select(e => e with { IngestTime = storedAt }).ToList();
             if (announcer is not null)
             {
                 await announcer.AnnounceAsync(source.Name, [.. batch.Select(e => e.EventId)], cancellationToken);
