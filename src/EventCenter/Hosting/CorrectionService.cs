@@ -28,8 +28,8 @@ internal sealed class CorrectionService(
                     try
                     {
                         var report = await runner.RunAsync(source.Name, stoppingToken);
-                        logger.LogInformation("Correction of {Source}: {Scanned} rows, {Differing} differing, {Missing} missing, {Deleted} deleted, {Written} events written",
-                            report.Source, report.Scanned, report.Differing, report.Missing, report.Deleted, report.Written);
+                        logger.LogInformation("Correction of {Source} as of {Snapshot}: {Scanned} rows, {Differing} differing, {Missing} missing, {Deleted} deleted, {ChangedAfter} changed after the snapshot (left to the next run), {Written} events written",
+                            report.Source, report.SnapshotTime, report.Scanned, report.Differing, report.Missing, report.Deleted, report.ChangedAfterSnapshot, report.Written);
                     }
                     catch (Exception e) when (e is not OperationCanceledException)
                     {

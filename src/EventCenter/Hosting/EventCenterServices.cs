@@ -72,9 +72,12 @@ public static class EventCenterServices
             sp.GetRequiredService<IEventReader>(), sp.GetRequiredService<ConsistencyWaiter>(), sp.GetRequiredService<SourceRegistry>(),
             sp.GetRequiredService<IReadOnlyDictionary<string, ISourceDatabase>>(), sp.GetRequiredService<IEventStore>(),
             sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new CorrectionAnnouncer(sp.GetRequiredService<IMessageBus>(), settings.Correction));
         services.AddSingleton(sp => new CorrectionRunner(
             sp.GetRequiredService<SourceRegistry>(), sp.GetRequiredService<IReadOnlyDictionary<string, ISourceDatabase>>(),
-            new OfflineCorrection(sp.GetRequiredService<IEventStore>()), TimeProvider.System));
+            new OfflineCorrection(sp.GetRequiredService<IEventStore>(), sp.GetRequiredService<IWatermarkStore>(), sp.GetRequiredService<CorrectionAnnouncer>(),
+                settings.Correction, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<WatermarkSignal>()),
+            sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<IngestWorkerFactory>();
         services.AddSingleton<EventCenterStartup>();
         services.AddMetrics();
@@ -86,6 +89,7 @@ public static class EventCenterServices
         services.AddRabbitMqForwarders(settings.RabbitMqUri);
         services.AddHostedService<RetentionService>();
         services.AddHostedService<CorrectionService>();
+        services.AddHostedService<CorrectionAnnouncementService>();
         services.AddHostedService<StorageProbeService>();
         return services;
     }

@@ -67,6 +67,9 @@ public sealed record EventCenterSettings
     /// <summary>How often mirrored sources are corrected against their databases; zero turns it off. Default: 24 hours.</summary>
     public TimeSpan CorrectionInterval { get; init; } = TimeSpan.FromHours(24);
 
+    /// <summary>Offline correction's consistency wait and the announcement of corrected events to repair (section <c>EventCenter:Correction</c>).</summary>
+    public Correction.CorrectionOptions Correction { get; init; } = new();
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the first problem; called at start-up.</summary>
     public void Validate()
     {
@@ -98,6 +101,7 @@ public sealed record EventCenterSettings
         {
             throw new ArgumentException("EventCenter:CorrectionInterval and ProgressGrace must not be negative.");
         }
+        Correction.Validate();
         if (Sources.Any(s => s.RabbitQueue is not null) && RabbitMqUri is null)
         {
             throw new ArgumentException("EventCenter:RabbitMqUri is required when a source has a RabbitQueue.");

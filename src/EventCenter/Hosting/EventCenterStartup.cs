@@ -38,6 +38,10 @@ public sealed class EventCenterStartup(
             {
                 await bus.CreateTopicAsync(topic, settings.TopicPartitions, cancellationToken);
             }
+            if (sources.All.Any(s => s.Mirror is not null))
+            {
+                await bus.CreateTopicAsync(settings.Correction.Topic, 1, cancellationToken);
+            }
             foreach (var source in sources.All.Where(s => s.Mirror is { TimeColumn: null }))
             {
                 logger.LogWarning(

@@ -114,6 +114,13 @@ public static class EventCenterApi
         {
             return TypedResults.Problem(e.Message, statusCode: StatusCodes.Status404NotFound, title: "No such mirrored source");
         }
+        catch (EventCenter.Consistency.ConsistencyTimeoutException e)
+        {
+            // Nothing was written: the comparison would not have been consistent. Names the source and its watermark.
+            return TypedResults.Problem($"{e.Message} The source's watermark did not pass the end of the database read; nothing was corrected. "
+                + "Retry when its ingestion has caught up, or raise EventCenter:Correction:WatermarkWait.",
+                statusCode: StatusCodes.Status503ServiceUnavailable, title: "Source not stored up to the read");
+        }
     }
 
     private static async Task<Results<Ok<List<DeadLetterJson>>, ProblemHttpResult>> GetDeadLettersAsync(

@@ -69,7 +69,13 @@ public static class RuntimeServices
         services.AddSingleton(sp => new Repair.ComputationRecorder(sp.GetRequiredService<Repair.ResultLog>(), sp.GetRequiredService<Repair.ReadIndex>(), settings.Repair.Enabled,
             inFlight: new Repair.InFlightBatches(sp.GetRequiredService<TimeProvider>())));
         services.AddSingleton<Repair.RepairMetrics>();
-        services.AddHostedService<Repair.RepairService>();
+        services.AddSingleton<Repair.RepairService>();
+        services.AddHostedService(sp => sp.GetRequiredService<Repair.RepairService>());
+        if (settings.Repair.Enabled && settings.RunLiveJobs)
+        {
+            // Offline corrections are announced by the event center; they are repaired here like late events.
+            services.AddSingleton<EventCenter.Correction.ICorrectionListener, Repair.CorrectionRepair>();
+        }
         services.AddSingleton<Parity.ParityMetrics>();
         services.AddSingleton<Parity.ParityService>();
         services.AddHostedService<Parity.CorrectionService>();

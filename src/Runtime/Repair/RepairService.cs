@@ -206,6 +206,19 @@ public sealed class RepairService(
         return long.MaxValue;
     }
 
+    /// <summary>
+    /// Runs the enabled jobs triggered by <paramref name="source"/> on <paramref name="stored"/> events that no live
+    /// trigger saw (offline corrections are stored without passing the bus), as a replay of the source runs them; their
+    /// rows go out flagged as corrections.
+    /// </summary>
+    internal async Task RunUnseenTriggersAsync(string source, IReadOnlyList<ChangeEvent> stored, CancellationToken cancellationToken)
+    {
+        foreach (var job in startup.Jobs.Where(j => j.Enabled && j.Declaration.Triggers.Any(t => t.Source == source)))
+        {
+            await RecomputeAsync(job, [.. stored.Select(e => (e.Source, e.EventId))], cancellationToken);
+        }
+    }
+
     private async Task RecomputeAsync(RegisteredJob job, HashSet<(string Source, string EventId)> triggers, CancellationToken cancellationToken)
     {
         var loaded = new List<ChangeEvent>(triggers.Count);

@@ -6,6 +6,8 @@ using FeaturePlatform.EventCenter.Adapters.Embedded.Storage;
 using FeaturePlatform.EventCenter.EventStorage;
 using FeaturePlatform.Testing.Infrastructure;
 using FeaturePlatform.Testing.Servers;
+using FeaturePlatform.EventCenter.Watermarks;
+using Microsoft.Extensions.Time.Testing;
 using Npgsql;
 using FeaturePlatform.EventCenter.Adapters.SourceDatabases;
 using FeaturePlatform.EventCenter.Tests.Adapters.SourceDatabases;
@@ -20,6 +22,7 @@ public sealed class SourceDatabaseCorrectionTests(PostgresFixture postgres) : IA
     private readonly string directory = Path.Combine(Path.GetTempPath(), UniqueName.For("correction"));
     private EmbeddedWideTableStore store = null!;
     private EventStore events = null!;
+    private WatermarkStore watermarks = null!;
     private string connectionString = "";
 
     private static SourceDefinition Source => new()
@@ -35,6 +38,9 @@ public sealed class SourceDatabaseCorrectionTests(PostgresFixture postgres) : IA
         store = EmbeddedWideTableStore.Open(new EmbeddedStoreOptions { Directory = directory });
         events = new EventStore(store);
         await events.EnsureTablesAsync();
+        watermarks = new WatermarkStore(store);
+        await watermarks.EnsureTableAsync();
+        await watermarks.AdvanceEventTimeAsync("accounts", Snapshot + 60_000); // the stream is stored well past the snapshot
         connectionString = await postgres.Server.CreateDatabaseAsync("source");
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync();
@@ -74,7 +80,7 @@ public sealed class SourceDatabaseCorrectionTests(PostgresFixture postgres) : IA
         }
         await events.WriteAsync(streamed);
 
-        var correction = new OfflineCorrection(events);
+        var correction = new OfflineCorrection(events, watermarks, clock: new FakeTimeProvider(DateTimeOffset.FromUnixTimeMilliseconds(Snapshot + 10_000)));
         var report = await correction.RunAsync(Source, Database(), Snapshot, pageSize: 300);
 
         Assert.Equal((2500L, 1950L, 50L, 500L, 10L), (report.Scanned, report.Same, report.Differing, report.Missing, report.Deleted));

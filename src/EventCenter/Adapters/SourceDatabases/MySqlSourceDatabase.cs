@@ -51,6 +51,8 @@ public sealed class MySqlSourceDatabase : ISourceDatabase
         object[]? last = null;
         await using var connection = new MySqlConnection(connectionString);
         await connection.OpenAsync(cancellationToken);
+        // TIMESTAMP columns (a change-time column among them) are read in UTC, as ReadRowAsync and CDC tools read them.
+        _ = await connection.ExecuteAsync(new CommandDefinition("SET time_zone = '+00:00'", cancellationToken: cancellationToken));
         while (true)
         {
             await using var command = connection.CreateCommand();
