@@ -66,6 +66,8 @@ public sealed class CorrectionRepairTests(PostgresFixture postgres)
             ["EventCenter:SourceDatabases:main:Kind"] = "Postgres",
             ["EventCenter:SourceDatabases:main:ConnectionString"] = database,
             ["EventCenter:CorrectionInterval"] = "00:00:00",
+            // On: the join platform turns repair off by default (its tests check first computations).
+            ["Runtime:Repair:Enabled"] = "true",
             ["Runtime:Repair:Delay"] = "00:00:00.200",
             ["Runtime:Jobs:account_tier:Outputs:1:Kind"] = "FeatureStore",
         };
