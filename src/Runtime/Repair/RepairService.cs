@@ -24,10 +24,10 @@ namespace FeaturePlatform.Runtime.Repair;
 /// RabbitMQ get a message flagged as a correction. The result log gets the new revision either way.
 /// </summary>
 /// <remarks>
-/// An event is looked at <see cref="RepairSettings.Delay"/> after it was stored, so computations that were running
-/// when it was stored have recorded their reads (a batch records them as soon as it is computed). A computation
-/// recorded later than that saw the event and is not run again. What a batch computing longer than the delay read
-/// before the event was stored is left to the correction replay (the parity check reports it).
+/// An event is looked at once every batch of this process that started computing before it was seen stored has recorded
+/// its reads and written its outputs (and <see cref="RepairSettings.Delay"/> after it was stored, for other processes'
+/// batches); a computation that started later saw it and is not run again. What a batch of another process computing
+/// longer than the delay read before the event was stored is left to the correction replay (the parity check reports it).
 /// </remarks>
 public sealed class RepairService(
     RuntimeSettings settings,
@@ -122,18 +122,25 @@ public sealed class RepairService(
         {
             await Task.Delay(TimeSpan.FromMilliseconds(wait), clock, cancellationToken);
         }
-        // Every batch of this process that started before the last of them was stored has recorded its reads (other
-        // processes' batches: the delay above). Bounded: a runner that stopped mid-batch releases its batch, but a stuck
-        // one must not stop repairs for good.
+        // Every batch of this process that started before the last of them was stored (or in the same millisecond) has
+        // recorded its reads and written its outputs (other processes' batches: the delay above). Batches end: a failed or
+        // stopped one is released, a read wait expires (FetchTimeout), the logic has a time limit (Python:CallTimeout); a wait longer than
+        // twice the fetch timeout is logged, and waited out, never given up: a read recorded after the lookup would be a
+        // computation left stale.
         var waitStarted = clock.GetTimestamp();
-        try
+        var inFlight = recorder.InFlight.WaitForBatchesStartedBeforeAsync(seenStored + 1, cancellationToken);
+        while (true)
         {
-            await recorder.InFlight.WaitForBatchesStartedBeforeAsync(seenStored, cancellationToken)
-                .WaitAsync(settings.FetchTimeout * 2, clock, cancellationToken);
-        }
-        catch (TimeoutException)
-        {
-            logger.LogWarning("Repair of {Source}: live batches computing for over {Timeout} may have read before these events were stored; the correction replay covers them", source, settings.FetchTimeout * 2);
+            try
+            {
+                await inFlight.WaitAsync(settings.FetchTimeout * 2, clock, cancellationToken);
+                break;
+            }
+            catch (TimeoutException)
+            {
+                logger.LogWarning("Repair of {Source} has waited {Waited} for live batches that started computing before its events were stored; it looks up their readers once they have recorded their reads",
+                    source, clock.GetElapsedTime(waitStarted));
+            }
         }
         var affected = new Dictionary<string, HashSet<(string Source, string EventId)>>(StringComparer.Ordinal);
         var changing = 0;
@@ -146,9 +153,9 @@ public sealed class RepairService(
             var (again, saw) = (trace ? new List<string>() : null, trace ? new List<string>() : null);
             await foreach (var reader in recorder.Reads.FindReadersAsync(e.Source, e.EntityKey, e.EventTime, cancellationToken))
             {
-                // Its own computation ran on the stored event; one that started computing once it was seen stored saw it.
+                // Its own computation ran on the stored event; one that started computing after it was seen stored saw it.
                 // (One that started between the store's write and this moment is run again: harmless, nothing changes.)
-                if ((reader.TriggerSource == e.Source && reader.TriggerEventId == e.EventId) || reader.ComputedFrom >= seenStored)
+                if ((reader.TriggerSource == e.Source && reader.TriggerEventId == e.EventId) || reader.ComputedFrom > seenStored)
                 {
                     saw?.Add($"{reader.TriggerEventId}@{reader.ComputedFrom}");
                     continue;
