@@ -1,5 +1,6 @@
 using FeaturePlatform.Testing.Infrastructure;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace FeaturePlatform.FeatureApi.Tests.Joins;
@@ -23,7 +24,7 @@ public sealed class JoinPlatform : PlatformFactory
     /// <param name="sources">The sources' names (A then B, …), each index after the host's own five.</param>
     /// <param name="jobs">Job modules (name, Python source); each writes to the event center.</param>
     /// <param name="extra">Settings added last (the bus, topics of the sources, …).</param>
-    /// <param name="logs">Also receives the host's log (its levels as the settings filter them).</param>
+    /// <param name="logs">Also receives the host's log, every level (it keeps what it wants).</param>
     public JoinPlatform(IReadOnlyList<string> sources, IReadOnlyList<(string Name, string Source)> jobs, IReadOnlyDictionary<string, string>? extra = null,
         ILoggerProvider? logs = null)
     {
@@ -80,7 +81,9 @@ public sealed class JoinPlatform : PlatformFactory
         }
         if (logs is not null)
         {
-            builder.ConfigureLogging(logging => logging.AddProvider(logs));
+            // Every level reaches it (it chooses what to keep); the settings' levels still apply to the host's other loggers.
+            builder.ConfigureLogging(logging => logging.AddProvider(logs).Services.Configure<LoggerFilterOptions>(options =>
+                options.Rules.Add(new LoggerFilterRule(logs.GetType().FullName, null, LogLevel.Trace, null))));
         }
     }
 
