@@ -10,7 +10,8 @@ namespace FeaturePlatform.Runtime.Calls;
 /// <summary>
 /// The accepting side of calls: a request becomes an event of the job's request source (stored in the event center), the
 /// call goes to the calls topic, and the caller waits for the answer — signalled at once when this process's worker
-/// computed it, else found by polling the <see cref="CallLedger"/> with a short, growing interval.
+/// computed it, else found by polling the <see cref="CallLedger"/> with a short, growing interval (not while this
+/// process's worker is running the call: its answer comes through <see cref="CallCompletions"/>).
 /// </summary>
 /// <param name="bus">The bus carrying the calls topic.</param>
 /// <param name="settings">Calls settings.</param>
@@ -152,12 +153,18 @@ public sealed class CallDispatcher(
                 }
             }
             cancellationToken.ThrowIfCancellationRequested();
+            interval = TimeSpan.FromTicks(Math.Min(interval.Ticks * 2, settings.MaxPollInterval.Ticks));
+            // This process's worker runs it: its answer is signalled here, the ledger has nothing sooner.
+            if (completions.RunningHere(job, requestId))
+            {
+                interval = settings.MaxPollInterval;
+                continue;
+            }
             // Computed by another process's worker: its answer is in the event center.
             if (await ledger.GetAsync(job, requestId, cancellationToken) is { } answer)
             {
                 return answer;
             }
-            interval = TimeSpan.FromTicks(Math.Min(interval.Ticks * 2, settings.MaxPollInterval.Ticks));
         }
     }
 }

@@ -151,7 +151,17 @@ public sealed class CallWorker(
             }
             return;
         }
-        var answer = await RunOnceAsync(call, cancellationToken);
+        CallAnswer answer;
+        completions.Started(call.Job, call.RequestId);
+        try
+        {
+            answer = await RunOnceAsync(call, cancellationToken);
+        }
+        catch
+        {
+            completions.Abandoned(call.Job, call.RequestId);
+            throw;
+        }
         completions.Complete(answer);
         if (call.Reply is { } reply)
         {
