@@ -5,10 +5,7 @@ namespace FeaturePlatform.EventCenter.Adapters.Embedded.Storage;
 
 public sealed partial class EmbeddedWideTableStore
 {
-    private readonly Channel<PendingWrite> writes = Channel.CreateUnbounded<PendingWrite>();
-
-    /// <summary>Held by whoever uses the writer connection: the writer loop, or a caller writing at once when idle.</summary>
-    private readonly SemaphoreSlim connectionLock = new(1, 1);
+    private readonly Channel<PendingWrite> writes = Channel.CreateUnbounded<PendingWrite>(new() { SingleReader = true });
     private CachedConnection? writer;
     private Task? writeLoop;
     private long commits;
@@ -29,8 +26,7 @@ public sealed partial class EmbeddedWideTableStore
 
     /// <summary>
     /// Runs <paramref name="write"/> in a write transaction on the writer connection and completes once that transaction
-    /// committed (durable). When the writer is idle, the caller's thread runs the transaction at once. Group commit: the
-    /// writes queued while one transaction runs are applied together in the next
+    /// committed (durable). Group commit: the writes queued while one transaction runs are applied together in the next
     /// (up to <see cref="EmbeddedStoreOptions.MaxWritesPerCommit"/>), in the order they were queued, each completed only
     /// after the commit. When a write of a group fails, the group is rolled back and each of its writes runs again in a
     /// transaction of its own, so one write's failure never fails another's. A connection left in doubt is replaced before
@@ -40,23 +36,7 @@ public sealed partial class EmbeddedWideTableStore
     internal async ValueTask<T> WriteAsync<T>(Func<CachedConnection, T> write, TableName? table, CancellationToken cancellationToken)
     {
         var pending = new PendingWrite<T>(write, table, standalone: false, cancellationToken);
-        // Nothing queued and nothing being written: the caller writes at once on its own thread (no hand-over).
-        if (writes.Reader.Count == 0 && connectionLock.Wait(0, CancellationToken.None))
-        {
-            try
-            {
-                ObjectDisposedException.ThrowIf(disposed, this);
-                RunAlone(pending);
-            }
-            finally
-            {
-                connectionLock.Release();
-            }
-        }
-        else
-        {
-            Enqueue(pending);
-        }
+        Enqueue(pending);
         return await pending.Completion.Task.ConfigureAwait(false);
     }
 
@@ -89,7 +69,7 @@ public sealed partial class EmbeddedWideTableStore
     /// <summary>Starts the single writer loop (once, when the store opens).</summary>
     private void StartWriter() => writeLoop = Task.Run(RunWritesAsync);
 
-    /// <summary>Stops taking writes, lets the queued ones finish and waits for the writer loop and any write in progress.</summary>
+    /// <summary>Stops taking writes, lets the queued ones finish and waits for the writer loop.</summary>
     private async ValueTask StopWriterAsync()
     {
         writes.Writer.TryComplete();
@@ -97,7 +77,6 @@ public sealed partial class EmbeddedWideTableStore
         {
             await writeLoop.ConfigureAwait(false);
         }
-        await connectionLock.WaitAsync().ConfigureAwait(false);
     }
 
     /// <summary>The single writer: takes every write queued so far and applies it as one group.</summary>
@@ -106,45 +85,31 @@ public sealed partial class EmbeddedWideTableStore
         var group = new List<PendingWrite>(options.MaxWritesPerCommit);
         while (await writes.Reader.WaitToReadAsync().ConfigureAwait(false))
         {
-            await connectionLock.WaitAsync().ConfigureAwait(false);
-            try
+            while (writes.Reader.TryPeek(out var next))
             {
-                DrainQueued(group);
-            }
-            finally
-            {
-                connectionLock.Release();
-            }
-        }
-    }
-
-    /// <summary>Applies everything queued now, in groups.</summary>
-    private void DrainQueued(List<PendingWrite> group)
-    {
-        while (writes.Reader.TryPeek(out var next))
-        {
-            group.Clear();
-            if (next.Standalone)
-            {
-                writes.Reader.TryRead(out _);
-                RunAlone(next);
-                continue;
-            }
-            while (group.Count < options.MaxWritesPerCommit && writes.Reader.TryPeek(out next) && !next.Standalone && writes.Reader.TryRead(out next))
-            {
-                if (next.Cancelled())
+                group.Clear();
+                if (next.Standalone)
                 {
+                    writes.Reader.TryRead(out _);
+                    RunAlone(next);
                     continue;
                 }
-                group.Add(next);
-            }
-            if (group.Count == 1)
-            {
-                RunAlone(group[0]);
-            }
-            else if (group.Count > 1)
-            {
-                RunGroup(group);
+                while (group.Count < options.MaxWritesPerCommit && writes.Reader.TryPeek(out next) && !next.Standalone && writes.Reader.TryRead(out next))
+                {
+                    if (next.Cancelled())
+                    {
+                        continue;
+                    }
+                    group.Add(next);
+                }
+                if (group.Count == 1)
+                {
+                    RunAlone(group[0]);
+                }
+                else if (group.Count > 1)
+                {
+                    RunGroup(group);
+                }
             }
         }
     }

@@ -36,8 +36,7 @@ public sealed class EmbeddedGroupCommitTests : IDisposable
         {
             await store.EnsureTableAsync(new TableSpec(t, [new FamilySpec("f")]));
             using var gate = new Blocker();
-            // On a thread of its own: an idle writer runs a write on the caller's thread.
-        var blocking = Task.Run(() => store.WriteAsync(_ => gate.Hold(), null, CancellationToken.None).AsTask());
+            var blocking = store.WriteAsync(_ => gate.Hold(), null, CancellationToken.None).AsTask();
             await gate.HeldAsync();
             var before = store.Commits;
             for (var i = 0; i < 50; i++)
@@ -65,8 +64,7 @@ public sealed class EmbeddedGroupCommitTests : IDisposable
         await using var store = EmbeddedWideTableStore.Open(new EmbeddedStoreOptions { Directory = dir });
         await store.EnsureTableAsync(new TableSpec(t, [new FamilySpec("f")]));
         using var gate = new Blocker();
-        // On a thread of its own: an idle writer runs a write on the caller's thread.
-        var blocking = Task.Run(() => store.WriteAsync(_ => gate.Hold(), null, CancellationToken.None).AsTask());
+        var blocking = store.WriteAsync(_ => gate.Hold(), null, CancellationToken.None).AsTask();
         await gate.HeldAsync();
         var first = Enumerable.Range(0, 5).Select(i => store.PutAsync(t, [Put(i)]).AsTask()).ToList();
         var failing = store.WriteAsync<bool>(w =>
