@@ -19,7 +19,7 @@ namespace FeaturePlatform.Runtime.Calls;
 /// <see cref="CallSettings.GroupId"/>) when <see cref="CallSettings.RunWorker"/>. Results go to each job's configured
 /// outputs plus the event center. A worker that fails is logged and restarted after a growing delay; its uncommitted
 /// calls are then delivered again. While the workers run, calls accepted in this process also run here at once
-/// (<see cref="LocalCalls"/>, through a <see cref="CallRunner"/> of its own).
+/// (<see cref="LocalCalls"/>, through a <see cref="CallRunner"/> of its own) unless <see cref="CallSettings.RunLocally"/> is off.
 /// </summary>
 internal sealed class CallWorkerService(
     RuntimeSettings settings,
@@ -62,7 +62,10 @@ internal sealed class CallWorkerService(
             logger.LogDebug(e, "No call worker: the runtime did not start");
             return;
         }
-        local.Attach(new CallRunner(settings.Calls, NewCaller(), ledger, completions, replies.Publisher, logger, clock), stoppingToken);
+        if (settings.Calls.RunLocally)
+        {
+            local.Attach(new CallRunner(settings.Calls, NewCaller(), ledger, completions, replies.Publisher, logger, clock), stoppingToken);
+        }
         try
         {
             await Task.WhenAll(Enumerable.Range(0, settings.Calls.Workers).Select(_ => SuperviseAsync(stoppingToken)));
