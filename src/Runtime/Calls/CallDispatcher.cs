@@ -10,7 +10,10 @@ namespace FeaturePlatform.Runtime.Calls;
 /// <summary>
 /// The accepting side of calls: a request becomes an event of the job's request source (stored in the event center), the
 /// call goes to the calls topic, and the caller waits for the answer — signalled at once when this process's worker
-/// computed it, else found by polling the <see cref="CallLedger"/> with a short, growing interval.
+/// computed it, else found by polling the <see cref="CallLedger"/> with a short, growing interval (not while this
+/// process's worker is running the call: its answer comes through <see cref="CallCompletions"/>). When call workers
+/// run in this process (<see cref="LocalCalls"/>), a request–poll call that waits runs here at once instead, and goes
+/// to the calls topic only if it is not answered within its wait (before the 202) or its local run failed.
 /// </summary>
 /// <param name="bus">The bus carrying the calls topic.</param>
 /// <param name="settings">Calls settings.</param>
@@ -20,6 +23,7 @@ namespace FeaturePlatform.Runtime.Calls;
 /// <param name="ledger">The claims and answers of calls.</param>
 /// <param name="completions">In-process answer signals.</param>
 /// <param name="repliesConfigured">Whether request–message answers can be published (a RabbitMQ broker is configured).</param>
+/// <param name="local">Runs request–poll calls in this process at once when call workers run here (null: every call goes through the calls topic).</param>
 public sealed class CallDispatcher(
     IMessageBus bus,
     CallSettings settings,
@@ -28,7 +32,8 @@ public sealed class CallDispatcher(
     IEventReader events,
     CallLedger ledger,
     CallCompletions completions,
-    bool repliesConfigured) : IAsyncDisposable
+    bool repliesConfigured,
+    LocalCalls? local = null) : IAsyncDisposable
 {
     private readonly Lock producerLock = new();
     private IBusProducer? producer;
@@ -75,24 +80,61 @@ public sealed class CallDispatcher(
         {
             return known; // a retry of an answered request
         }
-        var local = completions.Register(request.Job, request.RequestId);
+        var signal = completions.Register(request.Job, request.RequestId);
         try
         {
             var message = CallMessage.From(request.Job, stored.Event, reply);
-            try
+            var clock = Stopwatch.StartNew();
+            if (reply is null && wait > TimeSpan.Zero && local is not null && local.TryStart(message, out var run))
             {
-                await EnsureTopicAsync(cancellationToken);
-                await Producer().ProduceAsync(settings.Topic, [new OutgoingMessage(Encoding.UTF8.GetBytes(request.RequestId), message.ToJson())], cancellationToken);
+                if (await AnsweredWithinAsync(run, wait, cancellationToken) is { } answer)
+                {
+                    return answer; // computed here and stored in the ledger: the bus is not needed
+                }
+                // Not answered within the wait (or the local run failed): on the bus before the 202, so the call is durable
+                // there; a worker that takes it finds the local claim and waits for its answer (or its lease to run out).
+                await ProduceAsync(request.RequestId, message, cancellationToken);
+                return run.IsCompletedSuccessfully ? run.Result
+                    : run.IsCompleted && wait > clock.Elapsed ? await WaitAsync(request.Job, request.RequestId, signal, wait - clock.Elapsed, cancellationToken)
+                    : null;
             }
-            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-            {
-                throw new CallsUnavailableException($"The call could not be put on the bus (topic '{settings.Topic}'): {e.Message}", e);
-            }
-            return reply is null && wait > TimeSpan.Zero ? await WaitAsync(request.Job, request.RequestId, local, wait, cancellationToken) : null;
+            await ProduceAsync(request.RequestId, message, cancellationToken);
+            return reply is null && wait > TimeSpan.Zero ? await WaitAsync(request.Job, request.RequestId, signal, wait, cancellationToken) : null;
         }
         finally
         {
-            completions.Forget(request.Job, request.RequestId, local);
+            completions.Forget(request.Job, request.RequestId, signal);
+        }
+    }
+
+    /// <summary>The local run's answer if it succeeds within <paramref name="wait"/>, else null (it goes on running).</summary>
+    private static async Task<CallAnswer?> AnsweredWithinAsync(Task<CallAnswer> run, TimeSpan wait, CancellationToken cancellationToken)
+    {
+        if (!run.IsCompleted)
+        {
+            using var pause = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var delay = Task.Delay(wait, pause.Token);
+            if (await Task.WhenAny(run, delay) != run)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                return null;
+            }
+            await pause.CancelAsync();
+        }
+        return run.IsCompletedSuccessfully ? run.Result : null;
+    }
+
+    /// <summary>Puts the call on the calls topic; completes once the bus confirmed it.</summary>
+    private async Task ProduceAsync(string requestId, CallMessage message, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await EnsureTopicAsync(cancellationToken);
+            await Producer().ProduceAsync(settings.Topic, [new OutgoingMessage(Encoding.UTF8.GetBytes(requestId), message.ToJson())], cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            throw new CallsUnavailableException($"The call could not be put on the bus (topic '{settings.Topic}'): {e.Message}", e);
         }
     }
 
@@ -152,12 +194,18 @@ public sealed class CallDispatcher(
                 }
             }
             cancellationToken.ThrowIfCancellationRequested();
+            interval = TimeSpan.FromTicks(Math.Min(interval.Ticks * 2, settings.MaxPollInterval.Ticks));
+            // This process's worker runs it: its answer is signalled here, the ledger has nothing sooner.
+            if (completions.RunningHere(job, requestId))
+            {
+                interval = settings.MaxPollInterval;
+                continue;
+            }
             // Computed by another process's worker: its answer is in the event center.
             if (await ledger.GetAsync(job, requestId, cancellationToken) is { } answer)
             {
                 return answer;
             }
-            interval = TimeSpan.FromTicks(Math.Min(interval.Ticks * 2, settings.MaxPollInterval.Ticks));
         }
     }
 }

@@ -22,6 +22,14 @@ public sealed record CallSettings
     /// </summary>
     public bool RunWorker { get; init; } = true;
 
+    /// <summary>
+    /// Whether a request–poll call accepted by a process that runs call workers (<see cref="RunWorker"/>) runs in that
+    /// process at once (<see cref="LocalCalls"/>: no round trip through the calls topic; still claimed once, answer still
+    /// stored for polls anywhere; put on the topic before a 202 when not answered within its wait). False: every call goes
+    /// through the calls topic and any process's worker may take it. Default: true.
+    /// </summary>
+    public bool RunLocally { get; init; } = true;
+
     /// <summary>Group members (consumers) per process; each takes a share of the partitions. Default: 1.</summary>
     public int Workers { get; init; } = 1;
 

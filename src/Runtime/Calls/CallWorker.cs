@@ -8,18 +8,15 @@ using Microsoft.Extensions.Logging;
 namespace FeaturePlatform.Runtime.Calls;
 
 /// <summary>
-/// One member of the call workers' consumer group: takes calls from the calls topic, claims each in the
-/// <see cref="CallLedger"/> (an atomic conditional write: exactly one worker of all processes runs a request id), runs
-/// it through <see cref="JobCaller.RunAsync"/> (the job's outputs and the event center get the results), stores the
-/// answer in the ledger, signals waiters in this process, publishes request–message answers, and only then commits
-/// the batch's offsets (at-least-once delivery, exactly-once runs).
+/// One member of the call workers' consumer group: takes calls from the calls topic and runs each through a
+/// <see cref="CallRunner"/> (claimed in the <see cref="CallLedger"/> — an atomic conditional write: exactly one runner
+/// of all processes runs a request id —, run, answer stored, waiters here signalled, request–message answers
+/// published), and only then commits the batch's offsets (at-least-once delivery, exactly-once runs).
 /// </summary>
 /// <remarks>
-/// A call delivered again (the worker died before its commit, or a retry of the request produced it again) whose
-/// answer is stored is not run again: the stored answer is signalled and, for request–message, published again (same
-/// message id). One whose claim another worker holds waits for that worker's answer; only a claim left unanswered past
-/// <see cref="CallSettings.ClaimLease"/> (its worker died) is taken over and run again — its results have the same ids,
-/// so the event center and the feature store keep one copy.
+/// A call delivered again (the worker died before its commit, a retry of the request produced it again, or the
+/// accepting process ran it itself and put it on the bus only because its wait ran out) is answered from the ledger
+/// or waited for as <see cref="CallRunner"/> says.
 /// </remarks>
 public sealed class CallWorker(
     IMessageBus bus,
@@ -32,16 +29,13 @@ public sealed class CallWorker(
     IDeadLetterSink? deadLetters = null,
     TimeProvider? clock = null)
 {
-    private readonly TimeProvider clock = clock ?? TimeProvider.System;
-    private readonly string owner = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid():N}";
-    private long runs;
-    private long answeredFromStore;
+    private readonly CallRunner runner = new(settings, caller, ledger, completions, replies, logger, clock);
 
     /// <summary>Calls whose job ran here.</summary>
-    public long Runs => Interlocked.Read(ref runs);
+    public long Runs => runner.Runs;
 
     /// <summary>Calls answered from the stored answer (delivered again, or run by another worker) without running the job here.</summary>
-    public long AnsweredFromStore => Interlocked.Read(ref answeredFromStore);
+    public long AnsweredFromStore => runner.AnsweredFromStore;
 
     /// <summary>How long a worker with calls in flight waits for more before it looks at finished ones.</summary>
     private static readonly TimeSpan BusyWait = TimeSpan.FromMilliseconds(5);
@@ -151,70 +145,6 @@ public sealed class CallWorker(
             }
             return;
         }
-        var answer = await RunOnceAsync(call, cancellationToken);
-        completions.Complete(answer);
-        if (call.Reply is { } reply)
-        {
-            await ReplyAsync(reply, answer, cancellationToken);
-        }
-    }
-
-    /// <summary>The call's answer: computed here if this worker wins the claim, else the claimant's (waited for).</summary>
-    private async Task<CallAnswer> RunOnceAsync(CallMessage call, CancellationToken cancellationToken)
-    {
-        while (true)
-        {
-            var claim = await ledger.ClaimAsync(call.Job, call.RequestId, owner, cancellationToken);
-            if (claim.State == ClaimState.Claimed)
-            {
-                CallAnswer answer;
-                try
-                {
-                    answer = CallAnswer.From(call.Job, await caller.RunAsync(call.Job, call.ToEvent(), cancellationToken));
-                }
-                catch (KeyNotFoundException e)
-                {
-                    answer = CallAnswer.Failure(call.RequestId, call.Job, $"{e.Message} The job is not loaded in the runtime process {Environment.MachineName}/{Environment.ProcessId}.");
-                }
-                await ledger.WriteAnswerAsync(answer, cancellationToken);
-                Interlocked.Increment(ref runs);
-                return answer;
-            }
-            if (claim.Answer is { } stored)
-            {
-                Interlocked.Increment(ref answeredFromStore);
-                return stored;
-            }
-            // Another worker runs it: its answer comes, or its claim expires (it died) and this worker takes over.
-            var interval = TimeSpan.FromMilliseconds(1);
-            while (clock.GetUtcNow().ToUnixTimeMilliseconds() < claim.HeldUntil)
-            {
-                await Task.Delay(interval, clock, cancellationToken);
-                if (await ledger.GetAsync(call.Job, call.RequestId, cancellationToken) is { } answered)
-                {
-                    Interlocked.Increment(ref answeredFromStore);
-                    return answered;
-                }
-                interval = TimeSpan.FromTicks(Math.Min(interval.Ticks * 2, settings.MaxPollInterval.Ticks));
-            }
-        }
-    }
-
-    private async Task ReplyAsync(CallReplyTarget reply, CallAnswer answer, CancellationToken cancellationToken)
-    {
-        if (replies is null)
-        {
-            logger.LogError("Request {RequestId} asks for an answer on RabbitMQ, but this process has no RabbitMQ for answers (Runtime:Calls:ReplyRabbitMqUri); it can only be polled", answer.RequestId);
-            return;
-        }
-        try
-        {
-            await replies.PublishAsync(reply, answer, cancellationToken);
-        }
-        catch (InvalidOperationException e)
-        {
-            // A missing exchange will not appear by retrying; the answer stays pollable.
-            logger.LogError(e, "The answer of request {RequestId} could not be published; it can only be polled", answer.RequestId);
-        }
+        await runner.RunAsync(call, cancellationToken);
     }
 }

@@ -18,7 +18,8 @@ namespace FeaturePlatform.Runtime.Calls;
 /// Runs this process's call workers (<see cref="CallSettings.Workers"/> members of group
 /// <see cref="CallSettings.GroupId"/>) when <see cref="CallSettings.RunWorker"/>. Results go to each job's configured
 /// outputs plus the event center. A worker that fails is logged and restarted after a growing delay; its uncommitted
-/// calls are then delivered again.
+/// calls are then delivered again. While the workers run, calls accepted in this process also run here at once
+/// (<see cref="LocalCalls"/>, through a <see cref="CallRunner"/> of its own) unless <see cref="CallSettings.RunLocally"/> is off.
 /// </summary>
 internal sealed class CallWorkerService(
     RuntimeSettings settings,
@@ -36,6 +37,7 @@ internal sealed class CallWorkerService(
     TimeProvider clock,
     EventTimeLimits timeLimits,
     Quarantine.EventQuarantine quarantine,
+    LocalCalls local,
     ILogger<CallWorker> logger) : BackgroundService
 {
     private readonly ConcurrentDictionary<string, IReadOnlyList<IJobOutput>> outputs = new(StringComparer.Ordinal);
@@ -60,12 +62,17 @@ internal sealed class CallWorkerService(
             logger.LogDebug(e, "No call worker: the runtime did not start");
             return;
         }
+        if (settings.Calls.RunLocally)
+        {
+            local.Attach(new CallRunner(settings.Calls, NewCaller(), ledger, completions, replies.Publisher, logger, clock), stoppingToken);
+        }
         try
         {
             await Task.WhenAll(Enumerable.Range(0, settings.Calls.Workers).Select(_ => SuperviseAsync(stoppingToken)));
         }
         finally
         {
+            await local.DetachAsync();
             // The feature store is the host's shared instance; every other output was made here.
             foreach (var output in outputs.Values.SelectMany(o => o).Where(o => o is not FeatureStore))
             {
@@ -76,7 +83,7 @@ internal sealed class CallWorkerService(
 
     private async Task SuperviseAsync(CancellationToken stoppingToken)
     {
-        var caller = new JobCaller(startup.Registry, events, startup.DataSource, errors, job => OutputsOf(job.Name), logger, metrics: metrics, timeLimits: timeLimits, quarantine: quarantine);
+        var caller = NewCaller();
         var supervisor = new Supervisor(settings.RestartBackoff, clock, failure =>
         {
             logger.LogError(failure.Error, "Call worker failed; restarting in {Delay}", failure.Delay);
@@ -90,6 +97,10 @@ internal sealed class CallWorkerService(
             await new CallWorker(bus, settings.Calls, caller, ledger, completions, replies.Publisher, logger, deadLetters, clock).RunAsync(ct);
         }, stoppingToken);
     }
+
+    /// <summary>A job caller writing to each job's outputs (one per worker, one for local runs: each keeps its own runners).</summary>
+    private JobCaller NewCaller() =>
+        new(startup.Registry, events, startup.DataSource, errors, job => OutputsOf(job.Name), logger, metrics: metrics, timeLimits: timeLimits, quarantine: quarantine);
 
     /// <summary>The job's configured outputs plus the event center, which makes results fetchable by other jobs.</summary>
     private IReadOnlyList<IJobOutput> OutputsOf(string job) => outputs.GetOrAdd(job, name =>

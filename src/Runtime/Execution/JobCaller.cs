@@ -43,6 +43,7 @@ public sealed class JobCaller(
     private readonly TimeProvider clock = clock ?? TimeProvider.System;
     private readonly ILogger logger = logger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
     private readonly EventTimeLimits timeLimits = timeLimits ?? new EventTimeLimits(new IngestOptions().MaxEventTimeAhead);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (RegisteredJob Job, JobRunner Runner)> runners = new(StringComparer.Ordinal);
 
     /// <summary>Stores the request's event, runs the job on it, writes and returns the results.</summary>
     /// <exception cref="KeyNotFoundException">No job has that name.</exception>
@@ -118,12 +119,24 @@ public sealed class JobCaller(
     {
         ArgumentNullException.ThrowIfNull(stored);
         var registered = jobs.Find(job) ?? throw new KeyNotFoundException($"No job named '{job}'.");
-        var runner = new JobRunner(registered, dataSource, outputsFor?.Invoke(registered) ?? [], errors, logger, this.clock, metrics, RunMode.Call, quarantine: quarantine);
+        var runner = RunnerOf(registered);
         var batch = await runner.RunBatchWithErrorsAsync([stored], cancellationToken);
         // Latency from the request's arrival (its event's store time) to its answer, queueing included.
         metrics?.RecordCall(job, TimeSpan.FromMilliseconds(Math.Max(0, this.clock.GetUtcNow().ToUnixTimeMilliseconds() - stored.IngestTime)));
         var version = batch.Results.Count > 0 ? batch.Results[0].JobVersion : batch.Errors.Count > 0 ? batch.Errors[0].JobVersion : registered.Version;
         return new CallResult(stored, version, batch.Results, batch.Errors.Count == 0 ? null : batch.Errors[0]);
+    }
+
+    /// <summary>One runner per loaded job (a reload registers a new job object and so gets a new runner).</summary>
+    private JobRunner RunnerOf(RegisteredJob registered)
+    {
+        if (runners.TryGetValue(registered.Name, out var known) && ReferenceEquals(known.Job, registered))
+        {
+            return known.Runner;
+        }
+        var runner = new JobRunner(registered, dataSource, outputsFor?.Invoke(registered) ?? [], errors, logger, this.clock, metrics, RunMode.Call, quarantine: quarantine);
+        runners[registered.Name] = (registered, runner);
+        return runner;
     }
 
     private static byte[] ValidateData(string? json)

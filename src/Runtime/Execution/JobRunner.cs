@@ -211,9 +211,15 @@ public sealed class JobRunner(
             {
                 await recorder.RecordAsync(job.Name, computed.Triggers, computed.Outcome, computed.Reads, computed.StartedAt, cancellationToken, computed.ParameterIds);
             }
-            foreach (var output in outputs)
+            // The outputs are independent (each keeps its own order): written side by side, the batch waits for the
+            // slowest instead of their sum, and writes of one store share its group commit.
+            if (outputs.Count == 1)
             {
-                await output.WriteAsync(results, cancellationToken);
+                await outputs[0].WriteAsync(results, cancellationToken);
+            }
+            else if (outputs.Count > 1)
+            {
+                await Task.WhenAll(outputs.Select(output => output.WriteAsync(results, cancellationToken).AsTask()));
             }
         }
         finally

@@ -102,6 +102,7 @@ public static class RuntimeServices
         // Calls' times pass the checks of ingested events (EventCenter:Ingest:MaxEventTimeAhead).
         services.AddSingleton(sp => new EventTimeLimits(sp.GetRequiredService<EventCenterSettings>().Ingest.MaxEventTimeAhead));
         services.AddSingleton<CallCompletions>();
+        services.AddSingleton<LocalCalls>();
         services.AddSingleton(sp =>
         {
             // Request–message answers go to Runtime:Calls:ReplyRabbitMqUri, else EventCenter:RabbitMqUri, else nowhere.
@@ -121,7 +122,7 @@ public static class RuntimeServices
                     quarantine: sp.GetRequiredService<Quarantine.EventQuarantine>()),
                 job => startup.Jobs.FirstOrDefault(j => j.Name == job),
                 events, sp.GetRequiredService<CallLedger>(), sp.GetRequiredService<CallCompletions>(),
-                sp.GetRequiredService<CallReplies>().Publisher is not null);
+                sp.GetRequiredService<CallReplies>().Publisher is not null, sp.GetRequiredService<LocalCalls>());
         });
         services.AddHostedService<CallWorkerService>();
         services.AddSingleton<LiveJobsService>();

@@ -44,11 +44,11 @@ internal sealed class RequestPollScenario : IBenchmarkScenario
         try
         {
             var results = new List<Measurement>();
-            results.AddRange(await MeasureAsync("embedded bus", new Targets(5_000, 20, 1), Configuration(jobs), duration, context));
+            results.AddRange(await MeasureAsync("embedded bus", new Targets(5_000, 20, 1), Configuration(jobs, jobs + "-data-embedded"), duration, context));
             using (var cluster = KafkaMockCluster.Start(3))
             {
                 cluster.CreateTopic(CallsTopic, 8);
-                var kafka = new Dictionary<string, string>(Configuration(jobs))
+                var kafka = new Dictionary<string, string>(Configuration(jobs, jobs + "-data-kafka"))
                 {
                     ["EventCenter:Bus:Kind"] = "Kafka",
                     ["EventCenter:Bus:BootstrapServers"] = cluster.BootstrapServers,
@@ -61,19 +61,29 @@ internal sealed class RequestPollScenario : IBenchmarkScenario
         }
         finally
         {
-            try
+            foreach (var directory in new[] { jobs, jobs + "-data-embedded", jobs + "-data-kafka" })
             {
-                Directory.Delete(jobs, recursive: true);
-            }
-            catch (IOException)
-            {
+                try
+                {
+                    Directory.Delete(directory, recursive: true);
+                }
+                catch (IOException)
+                {
+                    // missing (the run failed before it) or still held: a temp folder
+                }
             }
         }
     }
 
-    private static Dictionary<string, string> Configuration(string jobs) => new()
+    /// <summary>
+    /// The host's settings. The data directory is outside the host's content root, as by default
+    /// (~/.local/share/featureplatform): ASP.NET Core watches the content root recursively for appsettings changes, and
+    /// every SQLite write below it would cost an inotify event and a file-watcher wake-up.
+    /// </summary>
+    private static Dictionary<string, string> Configuration(string jobs, string data) => new()
     {
         ["Runtime:JobsDirectory"] = jobs,
+        ["EventCenter:DataDirectory"] = data,
         ["Runtime:RunLiveJobs"] = "false",
         ["Logging:LogLevel:Default"] = "Warning",
         [$"Auth:Keys:{ApiKey}:Name"] = "bench",

@@ -47,6 +47,12 @@ public sealed record EmbeddedStoreOptions
     /// <summary>How long a connection waits on a lock held by another process before failing. Default: 10 s.</summary>
     public TimeSpan BusyTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// Most writes (puts, deletes, check-and-puts of concurrent callers) applied in one transaction by group commit; each
+    /// completes only after its transaction committed. Default: 256.
+    /// </summary>
+    public int MaxWritesPerCommit { get; init; } = 256;
+
     /// <summary>Cells the compaction examines per write transaction (bounds how long it blocks writers). Default: 20000.</summary>
     public int CompactionChunkCells { get; init; } = 20_000;
 
@@ -113,6 +119,10 @@ public sealed record EmbeddedStoreOptions
         if (BusyTimeout < TimeSpan.Zero || BusyTimeout > TimeSpan.FromMinutes(10))
         {
             throw new ArgumentException($"BusyTimeout must be 0–10 minutes, not {BusyTimeout}.", nameof(BusyTimeout));
+        }
+        if (MaxWritesPerCommit < 1)
+        {
+            throw new ArgumentException($"MaxWritesPerCommit must be positive, not {MaxWritesPerCommit}.", nameof(MaxWritesPerCommit));
         }
         if (CompactionChunkCells < 1)
         {

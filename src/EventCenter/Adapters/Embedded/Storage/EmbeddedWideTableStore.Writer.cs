@@ -1,10 +1,17 @@
+using System.Threading.Channels;
 using FeaturePlatform.EventCenter.Storage;
 
 namespace FeaturePlatform.EventCenter.Adapters.Embedded.Storage;
 
 public sealed partial class EmbeddedWideTableStore
 {
+    private readonly Channel<PendingWrite> writes = Channel.CreateUnbounded<PendingWrite>(new() { SingleReader = true });
     private CachedConnection? writer;
+    private Task? writeLoop;
+    private long commits;
+
+    /// <summary>Write transactions committed so far (a group of writes counts once).</summary>
+    internal long Commits => Interlocked.Read(ref commits);
 
     /// <summary>
     /// Changes the database size cap (<see cref="EmbeddedStoreOptions.MaxDatabaseBytes"/>) without a restart; null
@@ -18,73 +25,176 @@ public sealed partial class EmbeddedWideTableStore
     public bool WritesFailing => faults.Faulted;
 
     /// <summary>
-    /// Runs <paramref name="write"/> in one write transaction on the writer connection, under the write lock. A failure
-    /// rolls back only what SQLite has not rolled back itself; a connection left in doubt is replaced before the next
-    /// write. Storage faults are thrown as <see cref="StorageUnavailableException"/> and reported to the monitor.
+    /// Runs <paramref name="write"/> in a write transaction on the writer connection and completes once that transaction
+    /// committed (durable). Group commit: the writes queued while one transaction runs are applied together in the next
+    /// (up to <see cref="EmbeddedStoreOptions.MaxWritesPerCommit"/>), in the order they were queued, each completed only
+    /// after the commit. When a write of a group fails, the group is rolled back and each of its writes runs again in a
+    /// transaction of its own, so one write's failure never fails another's. A connection left in doubt is replaced before
+    /// the next write. Storage faults are thrown as <see cref="StorageUnavailableException"/> and reported to the monitor.
     /// </summary>
-    private async ValueTask<T> WriteAsync<T>(Func<CachedConnection, T> write, TableName? table, CancellationToken cancellationToken)
+    /// <remarks>A write cancelled before its transaction starts is not applied; once started it completes.</remarks>
+    internal async ValueTask<T> WriteAsync<T>(Func<CachedConnection, T> write, TableName? table, CancellationToken cancellationToken)
     {
-        await writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
+        var pending = new PendingWrite<T>(write, table, standalone: false, cancellationToken);
+        Enqueue(pending);
+        return await pending.Completion.Task.ConfigureAwait(false);
+    }
+
+    /// <summary>The probe run while writes fail (see <see cref="SqliteProbe"/>), queued like any write, run on its own.</summary>
+    private async ValueTask ProbeAsync(CancellationToken cancellationToken)
+    {
+        PendingWrite<bool>? probe = null;
+        probe = new PendingWrite<bool>(w =>
         {
-            ObjectDisposedException.ThrowIf(disposed, this);
             var usable = true;
             try
             {
-                var connection = Writer();
-                var result = SqliteWriteTransaction.Run(connection.Connection, () => write(connection), out usable);
-                faults.Succeeded();
-                return result;
-            }
-            catch (Exception e) when (faults.Failed(e, table) is { } unavailable)
-            {
-                throw unavailable;
+                SqliteProbe.Run(w.Connection, options.DatabasePath, sizeCap.Bytes, NowMs(), out usable);
             }
             finally
             {
-                if (!usable)
-                {
-                    DropWriter();
-                }
+                probe!.ConnectionUsable = usable;
             }
-        }
-        finally
+            return true;
+        }, null, standalone: true, cancellationToken);
+        Enqueue(probe);
+        await probe.Completion.Task.ConfigureAwait(false);
+    }
+
+    private void Enqueue(PendingWrite pending)
+    {
+        ObjectDisposedException.ThrowIf(disposed || !writes.Writer.TryWrite(pending), this);
+    }
+
+    /// <summary>Starts the single writer loop (once, when the store opens).</summary>
+    private void StartWriter() => writeLoop = Task.Run(RunWritesAsync);
+
+    /// <summary>Stops taking writes, lets the queued ones finish and waits for the writer loop.</summary>
+    private async ValueTask StopWriterAsync()
+    {
+        writes.Writer.TryComplete();
+        if (writeLoop is not null)
         {
-            writeLock.Release();
+            await writeLoop.ConfigureAwait(false);
         }
     }
 
-    /// <summary>The probe run while writes fail (see <see cref="SqliteProbe"/>); reports its outcome like any write.</summary>
-    private async ValueTask ProbeAsync(CancellationToken cancellationToken)
+    /// <summary>The single writer: takes every write queued so far and applies it as one group.</summary>
+    private async Task RunWritesAsync()
     {
-        await writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
+        var group = new List<PendingWrite>(options.MaxWritesPerCommit);
+        while (await writes.Reader.WaitToReadAsync().ConfigureAwait(false))
         {
-            if (disposed)
+            while (writes.Reader.TryPeek(out var next))
             {
-                return;
-            }
-            var usable = true;
-            try
-            {
-                SqliteProbe.Run(Writer().Connection, options.DatabasePath, sizeCap.Bytes, NowMs(), out usable);
-                faults.Succeeded();
-            }
-            catch (Exception e) when (faults.Failed(e) is { } unavailable)
-            {
-                throw unavailable;
-            }
-            finally
-            {
-                if (!usable)
+                group.Clear();
+                if (next.Standalone)
                 {
-                    DropWriter();
+                    writes.Reader.TryRead(out _);
+                    RunAlone(next);
+                    continue;
+                }
+                while (group.Count < options.MaxWritesPerCommit && writes.Reader.TryPeek(out next) && !next.Standalone && writes.Reader.TryRead(out next))
+                {
+                    if (next.Cancelled())
+                    {
+                        continue;
+                    }
+                    group.Add(next);
+                }
+                if (group.Count == 1)
+                {
+                    RunAlone(group[0]);
+                }
+                else if (group.Count > 1)
+                {
+                    RunGroup(group);
                 }
             }
         }
+    }
+
+    /// <summary>One transaction for the whole group; on any failure, each write again on its own.</summary>
+    private void RunGroup(List<PendingWrite> group)
+    {
+        var usable = true;
+        try
+        {
+            var connection = Writer();
+            SqliteWriteTransaction.Run(connection.Connection, () =>
+            {
+                foreach (var pending in group)
+                {
+                    pending.Apply(connection);
+                }
+                return true;
+            }, out usable);
+            Interlocked.Increment(ref commits);
+            faults.Succeeded();
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            if (!usable)
+            {
+                DropWriter();
+            }
+            // Rolled back as a whole: nothing of the group is stored; each write is judged alone.
+            foreach (var pending in group)
+            {
+                RunAlone(pending);
+            }
+            return;
+        }
+        foreach (var pending in group)
+        {
+            pending.Complete();
+        }
+    }
+
+    /// <summary>One write in a transaction of its own (a probe: without one).</summary>
+    private void RunAlone(PendingWrite pending)
+    {
+        if (pending.Cancelled())
+        {
+            return;
+        }
+        var usable = true;
+        try
+        {
+            var connection = Writer();
+            if (pending.Standalone)
+            {
+                try
+                {
+                    pending.Apply(connection);
+                }
+                finally
+                {
+                    usable = pending.ConnectionUsable;
+                }
+            }
+            else
+            {
+                SqliteWriteTransaction.Run(connection.Connection, () =>
+                {
+                    pending.Apply(connection);
+                    return true;
+                }, out usable);
+                Interlocked.Increment(ref commits);
+            }
+            faults.Succeeded();
+            pending.Complete();
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            pending.Fail(faults.Failed(e, pending.Table) ?? e);
+        }
         finally
         {
-            writeLock.Release();
+            if (!usable)
+            {
+                DropWriter();
+            }
         }
     }
 
@@ -104,5 +214,52 @@ public sealed partial class EmbeddedWideTableStore
         writer?.Dispose();
         writer = null;
         sizeCap.Reset();
+    }
+
+    /// <summary>A queued write: applied by the writer loop, completed after its transaction committed.</summary>
+    private abstract class PendingWrite(TableName? table, bool standalone, CancellationToken cancellationToken)
+    {
+        public TableName? Table => table;
+
+        /// <summary>Runs outside any transaction and never in a group (the probe).</summary>
+        public bool Standalone => standalone;
+
+        /// <summary>For a standalone write: whether the connection can still be trusted afterwards.</summary>
+        public bool ConnectionUsable { get; set; } = true;
+
+        /// <summary>True (and the caller told) when the write was cancelled before it started.</summary>
+        public bool Cancelled()
+        {
+            if (!cancellationToken.IsCancellationRequested)
+            {
+                return false;
+            }
+            Cancel(cancellationToken);
+            return true;
+        }
+
+        public abstract void Apply(CachedConnection connection);
+
+        public abstract void Complete();
+
+        public abstract void Fail(Exception error);
+
+        protected abstract void Cancel(CancellationToken token);
+    }
+
+    private sealed class PendingWrite<T>(Func<CachedConnection, T> write, TableName? table, bool standalone, CancellationToken cancellationToken)
+        : PendingWrite(table, standalone, cancellationToken)
+    {
+        private T? result;
+
+        public TaskCompletionSource<T> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public override void Apply(CachedConnection connection) => result = write(connection);
+
+        public override void Complete() => Completion.TrySetResult(result!);
+
+        public override void Fail(Exception error) => Completion.TrySetException(error);
+
+        protected override void Cancel(CancellationToken token) => Completion.TrySetCanceled(token);
     }
 }

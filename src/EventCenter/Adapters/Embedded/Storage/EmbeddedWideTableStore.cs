@@ -6,7 +6,7 @@ namespace FeaturePlatform.EventCenter.Adapters.Embedded.Storage;
 /// <summary>
 /// The embedded <see cref="IWideTableStore"/>: one SQLite database (WAL mode) holding one WITHOUT ROWID table
 /// per wide table, keyed (row, family, qualifier, -timestamp) so rows sort in unsigned byte order and versions
-/// newest first, read straight off the primary key in both directions. One writer connection serialises writes (each batch is one transaction); a pool of reader
+/// newest first, read straight off the primary key in both directions. One writer connection serialises writes (group commit: the writes queued while a transaction runs share the next one); a pool of reader
 /// connections serves gets and scans concurrently. MaxVersions and TTL are applied on read;
 /// <see cref="CompactAsync"/> physically removes expired cells and surplus versions.
 /// </summary>
@@ -14,7 +14,6 @@ public sealed partial class EmbeddedWideTableStore : IWideTableStore
 {
     private const string PutSql = "INSERT OR REPLACE INTO {0}(row, fam, qual, nts, val) VALUES ($p0, $p1, $p2, $p3, $p4)";
     private readonly EmbeddedStoreOptions options;
-    private readonly SemaphoreSlim writeLock = new(1, 1);
     private readonly WalCheckpointer checkpointer;
     private readonly ReaderPool readers;
     private readonly TableCatalog catalog = new();
@@ -51,6 +50,7 @@ public sealed partial class EmbeddedWideTableStore : IWideTableStore
             var store = new EmbeddedWideTableStore(options, connection);
             store.catalog.Load(connection.Connection);
             store.ApplyCap(connection);
+            store.StartWriter();
             return store;
         }
         catch
@@ -177,18 +177,11 @@ public sealed partial class EmbeddedWideTableStore : IWideTableStore
         {
             return;
         }
-        await writeLock.WaitAsync().ConfigureAwait(false);
-        try
-        {
-            disposed = true;
-            checkpointer.Dispose();
-            readers.Dispose();
-            writer?.Dispose();
-        }
-        finally
-        {
-            writeLock.Release();
-        }
+        disposed = true;
+        await StopWriterAsync().ConfigureAwait(false);
+        checkpointer.Dispose();
+        readers.Dispose();
+        writer?.Dispose();
     }
 
     private static void CheckFamilies(TableInfo info, IReadOnlyList<Put> puts)
