@@ -130,6 +130,9 @@ internal static class RuntimeBench
             Recording.Stored => services.GetRequiredService<ComputationRecorder>(),
             Recording.TrackedOnly => new ComputationRecorder(
                 new ResultLog(new DiscardingStore(), new RepairSettings(), TimeProvider.System), new ReadIndex(new DiscardingStore(), new RepairSettings(), TimeProvider.System)),
+            Recording.ResultsOnly => new ComputationRecorder(
+                new ResultLog(new DiscardingStore(), new RepairSettings(), TimeProvider.System), new ReadIndex(new DiscardingStore(), new RepairSettings(), TimeProvider.System),
+                trackReads: false),
             _ => null,
         };
         if (recorder is not null)
@@ -232,6 +235,9 @@ internal enum Recording
 {
     /// <summary>Nothing (a backtest).</summary>
     None,
+
+    /// <summary>Result records built, then discarded, no read tracking: what live runs record with repair off (for the parity check).</summary>
+    ResultsOnly,
 
     /// <summary>Reads tracked and records built, then discarded: the cost of the tracking itself.</summary>
     TrackedOnly,
