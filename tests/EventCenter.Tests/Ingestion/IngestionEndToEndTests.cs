@@ -95,14 +95,17 @@ public abstract class IngestionEndToEndTests
         }));
         await using var producer = bus.CreateProducer();
         // Per format: a good row (amount a number, or a string holding one), then the same row with amount "abc".
-        await producer.ProduceAsync(topics[SourceFormat.Debezium], [Debezium("c", 1, """{"id":1,"amount":"12.50"}""", T0), Debezium("c", 2, """{"id":2,"amount":"abc"}""", T0 + 1)]);
+        await producer.ProduceAsync(topics[SourceFormat.Debezium], [Debezium("c", 1, """{"id":1,"amount":"12.50"}""", T0), Debezium("c", 2, """{"id":2,"amount":"abc"}""", T0 + 1),
+            // Debezium's default decimal.handling.mode=precise: base64 unscaled bytes (scale in the schema), and
+            // PostgreSQL's unconstrained numeric as {scale, value}: decimals, not wrong types.
+            Debezium("c", 3, """{"id":3,"amount":"BNI="}""", T0 + 2), Debezium("c", 4, """{"id":4,"amount":{"scale":2,"value":"BNI="}}""", T0 + 3)]);
         await producer.ProduceAsync(topics[SourceFormat.Canal], [CanalRow(1, "12.50", "decimal(10,2)", T0), CanalRow(2, "abc", "varchar(10)", T0 + 1)]);
         await producer.ProduceAsync(topics[SourceFormat.Maxwell], [MaxwellRow(1, "12.5", T0), MaxwellRow(2, "\"abc\"", T0 + 1)]);
         await producer.ProduceAsync(topics[SourceFormat.Json], [Json("""{"rid":"r1","id":"1","at":1767225600000,"amount":12.5}"""),
             Json("""{"rid":"r2","id":"2","at":1767225600001,"amount":"abc"}""")]);
         harness.StartWorker();
 
-        await IngestHarness.WaitUntilAsync(async () => harness.Counters.Messages >= 8, "8 messages are ingested");
+        await IngestHarness.WaitUntilAsync(async () => harness.Counters.Messages >= 10, "10 messages are ingested");
         foreach (var format in formats)
         {
             var source = $"typed-{format}";
@@ -112,7 +115,9 @@ public abstract class IngestionEndToEndTests
             Assert.Equal($"field 'amount' must be a decimal (a number, or a string holding one) (declared in EventCenter:Sources:{source}:Fields), got \"abc\"", letter.Reason);
             Assert.Contains("abc", Encoding.UTF8.GetString(letter.Value), StringComparison.Ordinal);
         }
-        Assert.Equal(4, harness.Counters.Written);
+        Assert.NotNull(await harness.Events.GetStateAsync("typed-Debezium", "3", long.MaxValue));
+        Assert.NotNull(await harness.Events.GetStateAsync("typed-Debezium", "4", long.MaxValue));
+        Assert.Equal(6, harness.Counters.Written);
         Assert.Equal(4, harness.Counters.DeadLettered);
     }
 

@@ -13,7 +13,10 @@ public enum FieldType
     /// <summary>A whole number: a JSON number without a fraction, or a string holding one.</summary>
     Int,
 
-    /// <summary>A decimal number: a JSON number, or a string holding one (Debezium's string decimal mode).</summary>
+    /// <summary>
+    /// A decimal number: a JSON number, or a string holding one (Debezium's string decimal mode); on a Debezium source
+    /// also its default precise encoding (base64 unscaled bytes, or <c>{"scale", "value"}</c>).
+    /// </summary>
     Decimal,
 
     /// <summary>A floating-point number: as <see cref="Decimal"/>, exponents allowed.</summary>
@@ -75,7 +78,8 @@ public static class FieldTypes
         }
         foreach (var (name, type) in source.Fields)
         {
-            if (!row.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null || Matches(value, type))
+            if (!row.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null || Matches(value, type)
+                || (type == FieldType.Decimal && source.Format == SourceFormat.Debezium && IsPreciseDecimal(value)))
             {
                 continue;
             }
@@ -97,6 +101,19 @@ public static class FieldTypes
             || (value.ValueKind == JsonValueKind.Number && value.TryGetDecimal(out var d) && decimal.Truncate(d) == d),
         FieldType.Decimal => Text(value) is { } t && decimal.TryParse(t, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out _),
         _ => Text(value) is { } t && double.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out var f) && double.IsFinite(f),
+    };
+
+    /// <summary>
+    /// Debezium's default <c>decimal.handling.mode=precise</c>: the unscaled value's bytes in base64 (the scale is in the
+    /// schema), or <c>{"scale":s,"value":"base64"}</c> for PostgreSQL's unconstrained numeric. The database typed the
+    /// column, so any such value is a decimal.
+    /// </summary>
+    private static bool IsPreciseDecimal(JsonElement value) => value.ValueKind switch
+    {
+        JsonValueKind.String => value.TryGetBytesFromBase64(out var bytes) && bytes.Length > 0,
+        JsonValueKind.Object => value.TryGetProperty("scale", out var scale) && scale.ValueKind == JsonValueKind.Number
+            && value.TryGetProperty("value", out var unscaled) && unscaled.ValueKind == JsonValueKind.String && unscaled.TryGetBytesFromBase64(out _),
+        _ => false,
     };
 
     /// <summary>The number's text: a JSON number's, or a string's when it holds one.</summary>
