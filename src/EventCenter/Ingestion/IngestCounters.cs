@@ -45,6 +45,11 @@ public sealed class IngestCounters(TimeProvider? clock = null)
     /// <summary>Batches that failed and were retried.</summary>
     public long FailedBatches => Interlocked.Read(ref failedBatches);
 
+    /// <summary>Offset commits that failed after their batch was stored (e.g. during a group rebalance): carried into the next commit.</summary>
+    public long FailedCommits => Interlocked.Read(ref failedCommits);
+
+    internal void AddFailedCommit() => Interlocked.Increment(ref failedCommits);
+
     /// <summary>Housekeeping messages of kind <paramref name="kind"/> recognised (DDL, heartbeats, tombstones, …): not events, not dead letters.</summary>
     public long Housekeeping(Formats.HousekeepingKind kind) => Interlocked.Read(ref housekeeping[(int)kind]);
 
@@ -172,6 +177,7 @@ public sealed class IngestCounters(TimeProvider? clock = null)
     public long AssignmentChanges => Interlocked.Read(ref assignmentChanges);
 
     private long assignmentChanges;
+    private long failedCommits;
 
     internal void AddAssignmentChange() => Interlocked.Increment(ref assignmentChanges);
 }

@@ -29,6 +29,9 @@ public sealed class IngestWorker
     private readonly TimeProvider clock;
     private readonly ILogger logger;
     private readonly WatermarkTracker tracker;
+    // Offsets stored but not yet committed; touched only by the store stage, which runs one batch at a time.
+    private readonly Dictionary<(string Topic, int Partition), BusPosition> uncommitted = [];
+    private bool commitFailing;
 
     /// <summary>Creates a worker; <see cref="RunAsync"/> joins the group.</summary>
     public IngestWorker(
@@ -136,7 +139,7 @@ public sealed class IngestWorker
         }
     }
 
-    /// <summary>Stores one batch and commits it; retries until done. False when stopped first.</summary>
+    /// <summary>Stores one batch (retried until durable) and commits its offsets (once). False when stopped first.</summary>
     private async Task<bool> StoreWithRetryAsync(IBusConsumer consumer, ParsedBatch batch, CancellationToken stoppingToken)
     {
         for (var attempt = 1; ; attempt++)
@@ -145,7 +148,7 @@ public sealed class IngestWorker
             {
                 // The bus commit comes only after the store took the batch: a failure before it re-delivers, never loses.
                 await StoreAsync(batch, stoppingToken);
-                await consumer.CommitAsync(Commits(batch.Messages), stoppingToken);
+                await CommitAsync(consumer, Commits(batch.Messages), stoppingToken);
                 Counters.AddBatch();
                 // Quiet partitions are checked while others are busy too: a busy topic must not stall a quiet source.
                 await tracker.MaybeRecordIdleAsync(consumer, stoppingToken);
@@ -173,6 +176,41 @@ public sealed class IngestWorker
                     return false;
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// Commits a stored batch's offsets together with any an earlier commit failed to write. A failed commit is not
+    /// retried in place: a group member completes a rebalance only when it polls again, so retrying a commit that failed
+    /// with "rebalance in progress" without consuming would hold the whole group in that rebalance forever. The batch
+    /// is stored, so an uncommitted offset costs only a re-delivery, which ingestion drops as duplicates.
+    /// </summary>
+    private async Task CommitAsync(IBusConsumer consumer, IReadOnlyList<BusPosition> positions, CancellationToken stoppingToken)
+    {
+        var assigned = consumer.Assignment.Select(p => (p.Topic, p.Partition)).ToHashSet();
+        foreach (var key in uncommitted.Keys.Where(k => !assigned.Contains(k)).ToList())
+        {
+            // Another member owns it now and commits its own progress; ours would only move the group's offset back.
+            uncommitted.Remove(key);
+        }
+        foreach (var position in positions)
+        {
+            uncommitted[(position.Topic, position.Partition)] = position;
+        }
+        try
+        {
+            await consumer.CommitAsync([.. uncommitted.Values], stoppingToken);
+            uncommitted.Clear();
+            commitFailing = false;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            Counters.AddFailedCommit();
+            if (!commitFailing)
+            {
+                logger.LogWarning("Committing ingest offsets failed ({Error}); the events are stored, the offsets are committed with the next batch (logged once until a commit succeeds)", e.Message);
+            }
+            commitFailing = true;
         }
     }
 
