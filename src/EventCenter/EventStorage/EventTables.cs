@@ -76,22 +76,28 @@ internal sealed class EventTables
             firsts.Add(i);
         }
 
-        var idRows = await _store.GetManyAsync(_options.IdIndex, [.. firsts.Select(i => new Get(Keys.IdKey(events[i].Source, events[i].EventId)))], cancellationToken);
+        // Which identities are held already: checked and written in one transaction where the store can (no read
+        // round trip, and concurrent writers of one identity cannot both write it), else read first.
+        var atomic = _store as IMultiTableWrites;
+        var held = atomic is null ? await HeldIdsAsync(events, firsts, cancellationToken) : await WriteIfAbsentAsync(atomic, events, firsts, cancellationToken);
         var storedAt = new List<(int Index, byte[] MainKey)>();
         var holders = new ChangeEvent?[n];
         var toWrite = new List<ChangeEvent>(firsts.Count);
         for (var k = 0; k < firsts.Count; k++)
         {
             var i = firsts[k];
-            if (idRows[k] is { } idRow)
+            if (held[k] is { } mainKey)
             {
-                storedAt.Add((i, FirstValue(idRow)));
+                storedAt.Add((i, mainKey));
             }
             else
             {
                 holders[i] = events[i];
                 results[i] = new WriteResult(WriteOutcome.Written, events[i]);
-                toWrite.Add(events[i]);
+                if (atomic is null)
+                {
+                    toWrite.Add(events[i]);
+                }
             }
         }
         if (storedAt.Count > 0)
@@ -131,6 +137,37 @@ internal sealed class EventTables
         return results;
     }
 
+    /// <summary>Per identity in <paramref name="firsts"/>: the main key its id row points to, or null when none is stored.</summary>
+    private async ValueTask<byte[]?[]> HeldIdsAsync(IReadOnlyList<ChangeEvent> events, List<int> firsts, CancellationToken cancellationToken)
+    {
+        var idRows = await _store.GetManyAsync(_options.IdIndex, [.. firsts.Select(i => new Get(Keys.IdKey(events[i].Source, events[i].EventId)))], cancellationToken);
+        return [.. idRows.Select(row => row is null ? null : FirstValue(row))];
+    }
+
+    /// <summary>
+    /// Writes the events of <paramref name="firsts"/> whose identity is free (main, time-index and id rows, one
+    /// transaction); per identity, the main key of the event already holding it, or null when written now.
+    /// </summary>
+    private async ValueTask<byte[]?[]> WriteIfAbsentAsync(IMultiTableWrites atomic, IReadOnlyList<ChangeEvent> events, List<int> firsts, CancellationToken cancellationToken)
+    {
+        var writes = new GuardedWrite[firsts.Count];
+        for (var k = 0; k < firsts.Count; k++)
+        {
+            var (main, time, id) = Rows(events[firsts[k]], EventFamily, events[firsts[k]].EventTime);
+            writes[k] = new GuardedWrite(_options.IdIndex, id, [new TablePuts(_options.Main, [main]), new TablePuts(_options.TimeIndex, [time])]);
+        }
+        return [.. await atomic.PutIfAbsentAsync(writes, cancellationToken)];
+    }
+
+    /// <summary>The main, time-index and id rows of an event in <paramref name="family"/> at cell timestamp <paramref name="ts"/>.</summary>
+    private (Put Main, Put Time, Put Id) Rows(ChangeEvent e, byte[] family, long ts)
+    {
+        var mainKey = Keys.MainKey(e);
+        return (new Put(mainKey, [new Cell(family, ValueQualifier, ts, EventCodec.Encode(e))]),
+            new Put(Keys.TimeKey(e), [new Cell(family, ValueQualifier, ts, Marker)]),
+            new Put(Keys.IdKey(e.Source, e.EventId), [new Cell(family, ValueQualifier, ts, mainKey)]));
+    }
+
     /// <summary>Unconditionally puts main, time-index and then id rows of the events in <paramref name="family"/>.</summary>
     public async ValueTask PutRowsAsync(IReadOnlyList<ChangeEvent> events, byte[] family, Func<ChangeEvent, long> stamp, CancellationToken cancellationToken)
     {
@@ -143,12 +180,13 @@ internal sealed class EventTables
         var ids = new Put[events.Count];
         for (var i = 0; i < events.Count; i++)
         {
-            var e = events[i];
-            var ts = stamp(e);
-            var mainKey = Keys.MainKey(e);
-            main[i] = new Put(mainKey, [new Cell(family, ValueQualifier, ts, EventCodec.Encode(e))]);
-            time[i] = new Put(Keys.TimeKey(e), [new Cell(family, ValueQualifier, ts, Marker)]);
-            ids[i] = new Put(Keys.IdKey(e.Source, e.EventId), [new Cell(family, ValueQualifier, ts, mainKey)]);
+            (main[i], time[i], ids[i]) = Rows(events[i], family, stamp(events[i]));
+        }
+        if (_store is IMultiTableWrites atomic)
+        {
+            // One transaction: the rows of an event appear together.
+            await atomic.PutAsync([new TablePuts(_options.Main, main), new TablePuts(_options.TimeIndex, time), new TablePuts(_options.IdIndex, ids)], cancellationToken);
+            return;
         }
         await _store.PutAsync(_options.Main, main, cancellationToken);
         await _store.PutAsync(_options.TimeIndex, time, cancellationToken);

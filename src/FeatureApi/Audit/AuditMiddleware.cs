@@ -4,7 +4,7 @@ using System.Security.Claims;
 namespace FeaturePlatform.FeatureApi.Audit;
 
 /// <summary>
-/// Records every write (POST, PUT, PATCH, DELETE) with who, when, what and the outcome — including refused ones
+/// Records every write (queued to <see cref="AuditLog"/>, written in batches off the request's path) (POST, PUT, PATCH, DELETE) with who, when, what and the outcome — including refused ones
 /// (401, 403, 4xx) and failures. Runs after authentication and before authorization so refusals are seen.
 /// </summary>
 internal sealed class AuditMiddleware(RequestDelegate next, AuditLog log, ILogger<AuditMiddleware> logger)
@@ -41,16 +41,11 @@ internal sealed class AuditMiddleware(RequestDelegate next, AuditLog log, ILogge
                 Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             try
             {
-                await log.WriteAsync(record, CancellationToken.None);
+                log.Append(record); // written off the request's path, batched with concurrent requests' records
             }
-            catch (Exception e) when (EventCenter.Storage.StorageUnavailableException.Find(e) is { } fault)
+            catch (ObjectDisposedException)
             {
-                // The storage monitor logs the fault once per episode; one line per refused write would flood the log.
-                logger.LogDebug("Could not write the audit record of {Method} {Path}: {Cause}", record.Method, record.Path, fault.Message);
-            }
-            catch (Exception e)
-            {
-                logger.LogError(e, "Could not write the audit record of {Method} {Path} by {Actor} ({Status})", record.Method, record.Path, record.Actor, record.Status);
+                logger.LogWarning("The audit record of {Method} {Path} by {Actor} ({Status}) came after the audit log was closed (shutdown)", record.Method, record.Path, record.Actor, record.Status);
             }
         }
     }

@@ -17,7 +17,7 @@ public static class ApiModules
     {
         ArgumentNullException.ThrowIfNull(builder);
         var services = builder.Services;
-        services.AddSingleton(sp => new AuditLog(sp.GetRequiredKeyedService<IWideTableStore>(StoreRole.Hot)));
+        services.AddSingleton(sp => new AuditLog(sp.GetRequiredKeyedService<IWideTableStore>(StoreRole.Hot), logger: sp.GetRequiredService<ILogger<AuditLog>>()));
         services.AddSingleton(sp => new ProposalStore(sp.GetRequiredKeyedService<IWideTableStore>(StoreRole.Hot), sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<JobCatalog>();
         services.TryAddSingleton<BacktestRunner>();

@@ -151,13 +151,7 @@ public sealed partial class EmbeddedWideTableStore : IWideTableStore
         return await WriteAsync(w =>
         {
             var now = NowMs();
-            var command = w.Command($"SELECT val FROM {info.SqlName} WHERE row = $p0 AND fam = $p1 AND qual = $p2 AND nts <= $p3 ORDER BY nts ASC LIMIT 1", 4);
-            Bind(command, row, family, qualifier, -checkedFamily.ExpiryCutoff(now));
-            byte[]? latest;
-            using (var reader = command.ExecuteReader())
-            {
-                latest = reader.Read() ? reader.GetFieldValue<byte[]>(0) : null;
-            }
+            var latest = LatestValue(w, info, checkedFamily, row, qualifier, now);
             // HBase: a null or empty expected value matches an absent column or an empty latest value.
             var applied = expected is null || expected.Length == 0
                 ? latest is null || latest.Length == 0
