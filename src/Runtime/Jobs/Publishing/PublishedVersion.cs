@@ -1,8 +1,10 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace FeaturePlatform.Runtime.Jobs.Publishing;
 
 /// <summary>Where a job version stands in the publishing flow.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<VersionState>))]
 public enum VersionState
 {
     /// <summary>Registered from a jobs directory (dev mode): runs where it is loaded, never reviewed.</summary>
