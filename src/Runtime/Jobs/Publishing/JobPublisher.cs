@@ -71,6 +71,12 @@ public sealed class JobPublisher(JobVersionStore registry, PublishingSettings se
                         $"{jobFiles[0]}:{loaded.Declaration.Line}: the module declares job '{loaded.Declaration.Name}', not '{job}'; publish it under its own name or rename the job",
                         jobFiles[0], loaded.Declaration.Line);
                 }
+                if (Triggers.TriggerFilter.Unknown(loaded.Declaration) is { } unknown)
+                {
+                    throw new PublishingException(PublishingRefusal.Invalid, "file",
+                        $"{jobFiles[0]}:{loaded.Declaration.Line}: Trigger where= names '{unknown}', which is no event type; use {string.Join(", ", Triggers.TriggerFilter.Types)}",
+                        jobFiles[0], loaded.Declaration.Line);
+                }
                 var modules = JobVersionContent.Read(jobPath, loaded.LibraryModules, [staging]);
                 var (version, _) = await registry.RegisterAsync(job, loaded.Version, modules, author, message,
                     PublishedVersionSync.Declaration(loaded.Declaration), VersionState.Validated, cancellationToken);
