@@ -171,6 +171,45 @@ public sealed class PublishingFlowTests(KafkaFixture kafka, ITestOutputHelper ou
         Assert.Equal(job.ReplaceLineEndings("\n"), repinned.GetProperty("modules").GetProperty("<job>").GetString()!.ReplaceLineEndings("\n"));
     }
 
+    [Fact]
+    public async Task The_publish_and_versions_commands_go_through_the_api()
+    {
+        await using var harness = await ParityHarness.StartAsync(kafka, "publishcli", JobName, Module());
+        var handler = harness.Platform.Server.CreateHandler();
+        var directory = Directory.CreateTempSubdirectory("publish-cli").FullName;
+        var broken = Path.Combine(directory, "pub_stats.py");
+        await File.WriteAllTextAsync(broken, Broken);
+        string[] common = ["--job", JobName, "--url", "http://localhost", "--key", PlatformFactory.Author];
+
+        var (code, stdout, stderr) = await CliAsync(handler, ["publish", "--file", broken, "-m", "broken", .. common]);
+        Assert.Equal(1, code);
+        Assert.Contains("pub_stats.py:7: ValueError", stderr, StringComparison.Ordinal);
+
+        await File.WriteAllTextAsync(broken, Module(extra: 5));
+        (code, stdout, stderr) = await CliAsync(handler, ["publish", "--file", broken, "-m", "count plus 5", .. common]);
+        Assert.True(code == 0, stderr);
+        var version = stdout.Split(' ')[0];
+        Assert.EndsWith("Validated", stdout.Trim(), StringComparison.Ordinal);
+
+        (code, stdout, stderr) = await CliAsync(handler, ["versions", .. common]);
+        Assert.True(code == 0, stderr);
+        Assert.Contains($"{version}  Validated", stdout, StringComparison.Ordinal);
+        Assert.Contains("count plus 5", stdout, StringComparison.Ordinal);
+
+        // Promotion before review is refused with the reason.
+        (code, _, stderr) = await CliAsync(handler, ["promote", "--version", version, .. common]);
+        Assert.Equal(1, code);
+        Assert.Contains("only an approved version can be promoted", stderr, StringComparison.Ordinal);
+    }
+
+    private static async Task<(int Code, string Output, string Error)> CliAsync(HttpMessageHandler handler, string[] args)
+    {
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+        var code = await FeaturePlatform.FeatureApi.Publishing.PublishCommands.RunAsync(args, stdout, stderr, handler);
+        return (code, stdout.ToString(), stderr.ToString());
+    }
+
     private static MultipartFormDataContent Upload(string fileName, string source, string message)
     {
         var form = new MultipartFormDataContent();
