@@ -6,6 +6,11 @@ if (args is ["replay", .. var rest])
     return await ReplayCommand.RunAsync(rest, Console.Out, Console.Error);
 }
 
+if (args.Length > 0 && FeaturePlatform.FeatureApi.Publishing.PublishCommands.Words.Contains(args[0]))
+{
+    return await FeaturePlatform.FeatureApi.Publishing.PublishCommands.RunAsync(args, Console.Out, Console.Error);
+}
+
 var builder = WebApplication.CreateBuilder(args);
 builder.AddPlatformDefaults();
 

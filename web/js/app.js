@@ -6,8 +6,9 @@ import jobs from './pages/jobs.js';
 import backtests from './pages/backtests.js';
 import events from './pages/events.js';
 import parity from './pages/parity.js';
+import publish from './pages/publish.js';
 
-const pages = { parameters, jobs, backtests, events, parity };
+const pages = { parameters, jobs, backtests, events, parity, publish };
 const main = document.getElementById('page');
 let stopCurrent = null;
 

@@ -57,6 +57,7 @@ public static class PlatformDefaults
         app.MapBacktestsApi();
         app.MapParityApi();
         app.MapParametersApi();
+        app.MapPublishingApi();
         app.MapMeApi();
         app.MapAuditApi();
         app.MapRequestsApi();

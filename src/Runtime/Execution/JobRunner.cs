@@ -110,6 +110,8 @@ public sealed class JobRunner(
     private async Task<ComputedBatch> ComputeAsync(IReadOnlyList<ChangeEvent> events, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
+        // The declared Trigger(where=…) filters, here and nowhere else: live, replay and calls skip the same events.
+        events = Triggers.TriggerFilter.Apply(job.Declaration, events);
         // Calls run as single calls (latency lane: answered at once, never behind another call's read) with the values
         // in force now; live and replay batches on the bulk lane with the parameter sets in force at each event's time.
         // The logic, the results and the error records are the same.

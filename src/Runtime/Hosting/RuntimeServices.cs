@@ -97,6 +97,13 @@ public static class RuntimeServices
         services.AddSingleton<Replay.RunManagerFactory>();
         services.AddHostedService(sp => sp.GetRequiredService<RuntimeStartup>());
         services.AddHostedService<ParameterSyncService>();
+        services.AddSingleton(sp => new Jobs.Publishing.JobVersionStore(sp.GetRequiredKeyedService<IWideTableStore>(StoreRole.Hot), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<Jobs.Publishing.IJobVersionSources>(sp => sp.GetRequiredService<Jobs.Publishing.JobVersionStore>());
+        services.AddSingleton(sp => new Jobs.Publishing.PublishedVersionSync(sp.GetRequiredService<Jobs.Publishing.JobVersionStore>(),
+            sp.GetRequiredService<Jobs.Publishing.IJobVersionSources>(), sp.GetRequiredService<IParameterStore>(), settings.Publishing,
+            sp.GetRequiredService<ILoggerFactory>().CreateLogger<Jobs.Publishing.PublishedVersionSync>()));
+        services.AddSingleton(sp => new Jobs.Publishing.JobPublisher(sp.GetRequiredService<Jobs.Publishing.JobVersionStore>(), settings.Publishing));
+        services.AddHostedService<PublishingSyncService>();
         services.AddHostedService<ReplayWorkerService>();
         services.AddSingleton(sp => new CallLedger(sp.GetRequiredKeyedService<IWideTableStore>(StoreRole.Hot), settings.Calls.ClaimLease, sp.GetRequiredService<TimeProvider>()));
         // Calls' times pass the checks of ingested events (EventCenter:Ingest:MaxEventTimeAhead).

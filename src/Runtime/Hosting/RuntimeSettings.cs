@@ -85,6 +85,9 @@ public sealed record RuntimeSettings
     /// <summary>Calls through the bus (request–poll, request–message).</summary>
     public Calls.CallSettings Calls { get; init; } = new();
 
+    /// <summary>The job registry's publishing flow: where versions are written, how often live pointers are read.</summary>
+    public Jobs.Publishing.PublishingSettings Publishing { get; init; } = new();
+
     /// <summary>Salt buckets of the feature store's row keys. Default: 16.</summary>
     public int FeatureStoreSaltBuckets { get; init; } = 16;
 
@@ -99,6 +102,7 @@ public sealed record RuntimeSettings
         Correction.Validate();
         Quarantine.Validate();
         Health.Validate();
+        Publishing.Validate();
         if (string.IsNullOrWhiteSpace(JobsDirectory))
         {
             throw new ArgumentException("Runtime:JobsDirectory must not be empty.");

@@ -29,6 +29,8 @@ public sealed class RuntimeStartup(
     Repair.ResultLog results,
     Repair.ReadIndex reads,
     Quarantine.QuarantineLog quarantine,
+    Jobs.Publishing.JobVersionStore registryStore,
+    Jobs.Publishing.PublishedVersionSync published,
     ILogger<RuntimeStartup> logger) : IHostedService, IAsyncDisposable
 {
     private readonly TaskCompletionSource ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -64,6 +66,7 @@ public sealed class RuntimeStartup(
             await reads.EnsureTableAsync(cancellationToken);
             await versions.EnsureTableAsync(cancellationToken);
             await quarantine.EnsureTableAsync(cancellationToken);
+            await registryStore.EnsureTableAsync(cancellationToken);
             host = await PythonHost.StartAsync(settings.Python, cancellationToken);
             if (!Directory.Exists(settings.JobsDirectory))
             {
@@ -85,6 +88,8 @@ public sealed class RuntimeStartup(
             await switches.ApplyAsync(registry.Jobs, new Dictionary<string, long>(StringComparer.Ordinal), cancellationToken);
             // Values operators set earlier apply before the first event runs.
             await parameterSync.SyncOnceAsync(cancellationToken);
+            // So do the versions promoted in the job registry (and the directory's versions are registered).
+            await published.SyncOnceAsync(host, DataSource, registry.Jobs, cancellationToken);
             foreach (var error in registry.LoadErrors)
             {
                 logger.LogError("Job module failed to load: {Error}", error.Message);

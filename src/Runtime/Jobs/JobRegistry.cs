@@ -41,7 +41,7 @@ public sealed class JobRegistry : IAsyncDisposable
     {
         foreach (var job in jobs.Values)
         {
-            await job.Loaded.DisposeAsync();
+            await job.DisposeAsync();
         }
     }
 }

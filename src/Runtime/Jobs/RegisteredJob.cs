@@ -2,10 +2,17 @@ using FeaturePlatform.PyBridge.Jobs;
 
 namespace FeaturePlatform.Runtime.Jobs;
 
-/// <summary>A job loaded from the jobs directory, with its run-time switches.</summary>
-public sealed class RegisteredJob(LoadedJob loaded, bool enabled)
+/// <summary>
+/// A job loaded from the jobs directory, with its run-time switches. The code it runs can be swapped for another
+/// loaded version (<see cref="UseVersion"/>, a promotion or rollback from the registry): each batch reads
+/// <see cref="Loaded"/> once, so the swap takes effect from the next batch.
+/// </summary>
+public sealed class RegisteredJob(LoadedJob loaded, bool enabled) : IAsyncDisposable
 {
+    private readonly Dictionary<string, LoadedJob> others = new(StringComparer.Ordinal);
+    private readonly LoadedJob directory = loaded;
     private volatile bool enabled = enabled;
+    private volatile LoadedJob current = loaded;
     private (JobVersionLog? Log, TimeProvider? Clock) versions;
 
     /// <summary>
@@ -14,8 +21,46 @@ public sealed class RegisteredJob(LoadedJob loaded, bool enabled)
     /// </summary>
     public event Action<RegisteredJob>? EnabledChanged;
 
-    /// <summary>The loaded Python module (hot-reloaded when its file changes).</summary>
-    public LoadedJob Loaded { get; } = loaded;
+    /// <summary>The loaded Python module running now (the jobs directory's, hot-reloaded when its file changes, or a registry version).</summary>
+    public LoadedJob Loaded => current;
+
+    /// <summary>The module loaded from the jobs directory (dev mode), whether or not it runs.</summary>
+    public LoadedJob DirectoryModule => directory;
+
+    /// <summary>
+    /// Runs <paramref name="next"/> from the next batch on (the batch running now finishes with the code it started with).
+    /// The module replaced stays loaded (a rollback reuses it) until <see cref="DisposeAsync"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="next"/> declares another job.</exception>
+    public void UseVersion(LoadedJob next)
+    {
+        ArgumentNullException.ThrowIfNull(next);
+        if (next.Declaration.Name != Name)
+        {
+            throw new ArgumentException($"a version of job '{next.Declaration.Name}' cannot replace job '{Name}'", nameof(next));
+        }
+        lock (others)
+        {
+            if (!ReferenceEquals(next, directory))
+            {
+                others[next.Version] = next;
+            }
+            current = next;
+        }
+        if (versions is ({ } log, { } clock))
+        {
+            log.Seen(Name, next.Version, clock.GetUtcNow().ToUnixTimeMilliseconds(), next.LibraryModules);
+        }
+    }
+
+    /// <summary>A module of <paramref name="version"/> this process loaded before (the directory's or a registry version), or null.</summary>
+    public LoadedJob? LoadedVersion(string version)
+    {
+        lock (others)
+        {
+            return directory.Version == version ? directory : others.GetValueOrDefault(version);
+        }
+    }
 
     /// <summary>The job's name.</summary>
     public string Name => Loaded.Declaration.Name;
@@ -36,7 +81,7 @@ public sealed class RegisteredJob(LoadedJob loaded, bool enabled)
         ArgumentNullException.ThrowIfNull(clock);
         versions = (log, clock);
         log.Seen(Name, Version, clock.GetUtcNow().ToUnixTimeMilliseconds(), Loaded.LibraryModules);
-        Loaded.VersionChanged += (loaded, version) => log.Seen(Name, version, clock.GetUtcNow().ToUnixTimeMilliseconds(), loaded.LibraryModules);
+        directory.VersionChanged += (loaded, version) => log.Seen(Name, version, clock.GetUtcNow().ToUnixTimeMilliseconds(), loaded.LibraryModules);
     }
 
     /// <summary>Records that <paramref name="version"/> ran events now (no-op unless <see cref="TrackVersions"/> was called).</summary>
@@ -60,6 +105,21 @@ public sealed class RegisteredJob(LoadedJob loaded, bool enabled)
             }
             enabled = value;
             EnabledChanged?.Invoke(this);
+        }
+    }
+
+    /// <summary>Releases every module loaded for this job.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        List<LoadedJob> all;
+        lock (others)
+        {
+            all = [directory, .. others.Values];
+            others.Clear();
+        }
+        foreach (var module in all)
+        {
+            await module.DisposeAsync();
         }
     }
 }

@@ -7,7 +7,14 @@ namespace FeaturePlatform.Runtime.Parity;
 /// <param name="From">Start of the range (ms, inclusive).</param>
 /// <param name="To">End of the range (ms, exclusive).</param>
 /// <param name="Correct">Also rewrite the outputs that differ (a correction run): the replay's rows go to the job's live outputs flagged as corrections and become the result log's revisions (kind Correction).</param>
-public sealed record ParityRequest(string Job, long From, long To, bool Correct = false);
+public sealed record ParityRequest(string Job, long From, long To, bool Correct = false)
+{
+    /// <summary>
+    /// A candidate version to replay instead of the loaded job (a registry version compared with what live produced
+    /// before it goes live; not with <see cref="Correct"/>). Default: null.
+    /// </summary>
+    public PyBridge.Jobs.LoadedJob? Version { get; init; }
+}
 
 /// <summary>Why a computation's live rows differ from the replay's.</summary>
 public enum DifferenceCause

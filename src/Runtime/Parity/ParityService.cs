@@ -51,6 +51,14 @@ public sealed class ParityService(
             throw new InvalidOperationException("The runtime has not started.");
         }
         var job = startup.Registry.Find(request.Job) ?? throw new KeyNotFoundException($"No job named '{request.Job}'.");
+        if (request.Version is { } version)
+        {
+            if (request.Correct)
+            {
+                throw new ArgumentException("A correction run rewrites live outputs with the live version; it cannot replay a candidate version.", nameof(request));
+            }
+            job = new RegisteredJob(version, enabled: false);
+        }
         var triggers = job.Declaration.Triggers.Select(t => t.Source).Distinct(StringComparer.Ordinal).ToList();
         if (triggers.Count == 0)
         {
@@ -61,6 +69,7 @@ public sealed class ParityService(
         var id = await run.StartAsync(new RunRequest
         {
             Job = job.Name,
+            Version = request.Version,
             Input = new TimeRangeInput(request.From, request.To),
             Outputs = context =>
             {

@@ -57,6 +57,10 @@ public sealed class RunManager(
         ObjectDisposedException.ThrowIf(Volatile.Read(ref disposed) != 0, this);
         cancellationToken.ThrowIfCancellationRequested();
         var job = jobs.Find(request.Job) ?? throw new KeyNotFoundException($"No job named '{request.Job}'.");
+        if (request.Version is { } version)
+        {
+            job = new RegisteredJob(version, enabled: false);
+        }
         switch (request.Input)
         {
             case TimeRangeInput { From: var from, To: var to } when from >= to:

@@ -28,6 +28,12 @@ public sealed record RunRequest
     /// values over the whole run; the others take the values in force at each event's time. Default: none.
     /// </summary>
     public IReadOnlyDictionary<string, object?>? Parameters { get; init; }
+
+    /// <summary>
+    /// Code to run instead of the loaded job named <see cref="Job"/>: a candidate version from the job registry (a
+    /// backtest of a version before it goes live). Default: null, the job as loaded.
+    /// </summary>
+    public PyBridge.Jobs.LoadedJob? Version { get; init; }
 }
 
 /// <summary>The events of a run.</summary>

@@ -1,0 +1,54 @@
+using FeaturePlatform.Runtime.Jobs.Publishing;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace FeaturePlatform.Runtime.Hosting;
+
+/// <summary>
+/// Keeps this process's jobs on the versions the registry's live pointers name (promotions and rollbacks by any
+/// process): reads them every <see cref="PublishingSettings.PollInterval"/>, at once when this process changed one.
+/// </summary>
+internal sealed class PublishingSyncService(RuntimeSettings settings, RuntimeStartup startup, PublishedVersionSync sync, ILogger<PublishingSyncService> logger)
+    : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            await startup.Ready.WaitAsync(stoppingToken);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            return;
+        }
+        catch (Exception) when (startup.Ready.IsFaulted)
+        {
+            // Start-up logged why; readiness reports it. The host stays up.
+            return;
+        }
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            var wake = sync.Next;
+            try
+            {
+                await sync.SyncOnceAsync(startup.Host, startup.DataSource, startup.Registry.Jobs, stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                logger.LogWarning(e, "Reading the job registry's live versions failed; retrying");
+            }
+            try
+            {
+                await Task.WhenAny(wake, Task.Delay(settings.Publishing.PollInterval, stoppingToken));
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+        }
+    }
+}

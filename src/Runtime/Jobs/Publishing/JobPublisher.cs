@@ -1,0 +1,197 @@
+using FeaturePlatform.PyBridge;
+
+namespace FeaturePlatform.Runtime.Jobs.Publishing;
+
+/// <summary>
+/// The publishing flow's gates: an upload is validated and registered (<see cref="VersionState.Validated"/>), backtested
+/// against the live version (<see cref="VersionState.Backtested"/>), approved by a reviewer other than its author
+/// (<see cref="VersionState.Approved"/>), promoted (<see cref="VersionState.Live"/> in every runtime process; the version
+/// it replaces is <see cref="VersionState.Retired"/>), and any earlier version can be brought back by a rollback.
+/// </summary>
+/// <param name="registry">The registry.</param>
+/// <param name="settings">Publishing settings.</param>
+public sealed class JobPublisher(JobVersionStore registry, PublishingSettings settings)
+{
+    /// <summary>
+    /// Validates and registers an upload: <paramref name="files"/> (path within the upload → source) hold exactly one
+    /// job module at the top level (a <c>.py</c> not starting with <c>_</c>) and any helper modules it brings; the
+    /// current shared helper modules are importable too. The module is imported, its declaration checked (its name
+    /// must be <paramref name="job"/>), and the version registered with the modules it imported: what it pins.
+    /// </summary>
+    /// <exception cref="PublishingException">The upload is malformed, or the module fails (file and line named).</exception>
+    public async Task<PublishedVersion> PublishAsync(PythonHost host, IFeatureDataSource dataSource, string job, IReadOnlyDictionary<string, string> files,
+        string author, string message, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        ArgumentNullException.ThrowIfNull(files);
+        var jobFiles = files.Keys.Where(f => !f.Contains('/', StringComparison.Ordinal) && f.EndsWith(".py", StringComparison.Ordinal) && !f.StartsWith('_')).ToList();
+        if (jobFiles.Count != 1)
+        {
+            throw new PublishingException(PublishingRefusal.BadRequest, "file",
+                $"the upload must hold exactly one job module at its top level (a .py file not starting with '_'); found {(jobFiles.Count == 0 ? "none" : string.Join(", ", jobFiles))}. " +
+                "Put helper modules in a package folder or name them _helper.py.");
+        }
+        foreach (var path in files.Keys)
+        {
+            if (!path.EndsWith(".py", StringComparison.Ordinal) || path.Split('/').Any(p => p is "" or "." or ".."))
+            {
+                throw new PublishingException(PublishingRefusal.BadRequest, "file", $"'{path}' is not a Python module path inside the upload (only relative .py paths)");
+            }
+        }
+        var staging = Path.Combine(settings.Directory, "staging", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(staging);
+        try
+        {
+            // The shared helper modules first, then the upload (an uploaded module of the same name wins).
+            var helpers = await registry.CurrentHelpersAsync(cancellationToken);
+            foreach (var (module, (_, source)) in helpers)
+            {
+                WriteFile(staging, JobVersionContent.RelativePath(module, helpers.Keys, "_"), source);
+            }
+            foreach (var (path, source) in files)
+            {
+                WriteFile(staging, path, source);
+            }
+            var jobPath = Path.Combine(staging, jobFiles[0]);
+            PyBridge.Jobs.LoadedJob loaded;
+            try
+            {
+                loaded = await host.LoadJobAsync(jobPath, dataSource, new PyBridge.Jobs.JobOptions { WatchForChanges = false });
+            }
+            catch (JobValidationException e)
+            {
+                var file = Relative(staging, e.FileName);
+                throw new PublishingException(PublishingRefusal.Invalid, "file", $"{file}:{e.LineNumber}: {FirstLine(e.Reason)}", file, e.LineNumber);
+            }
+            try
+            {
+                if (loaded.Declaration.Name != job)
+                {
+                    throw new PublishingException(PublishingRefusal.Invalid, "file",
+                        $"{jobFiles[0]}:{loaded.Declaration.Line}: the module declares job '{loaded.Declaration.Name}', not '{job}'; publish it under its own name or rename the job",
+                        jobFiles[0], loaded.Declaration.Line);
+                }
+                if (Triggers.TriggerFilter.Unknown(loaded.Declaration) is { } unknown)
+                {
+                    throw new PublishingException(PublishingRefusal.Invalid, "file",
+                        $"{jobFiles[0]}:{loaded.Declaration.Line}: Trigger where= names '{unknown}', which is no event type; use {string.Join(", ", Triggers.TriggerFilter.Types)}",
+                        jobFiles[0], loaded.Declaration.Line);
+                }
+                var modules = JobVersionContent.Read(jobPath, loaded.LibraryModules, [staging]);
+                var (version, _) = await registry.RegisterAsync(job, loaded.Version, modules, author, message,
+                    PublishedVersionSync.Declaration(loaded.Declaration), VersionState.Validated, cancellationToken);
+                return version;
+            }
+            finally
+            {
+                await loaded.DisposeAsync();
+            }
+        }
+        finally
+        {
+            Directory.Delete(staging, true);
+        }
+    }
+
+    /// <summary>Records that <paramref name="version"/> was backtested and compared with the live version (<paramref name="note"/>: the backtest and comparison).</summary>
+    public async Task<PublishedVersion> MarkBacktestedAsync(string job, string version, string by, string note, CancellationToken cancellationToken = default)
+    {
+        await FindAsync(job, version, cancellationToken);
+        return await registry.TransitionAsync(version, [VersionState.Validated, VersionState.Backtested], VersionState.Backtested, by, note, cancellationToken)
+            ?? throw Conflict(version, "only a validated version can be backtested");
+    }
+
+    /// <summary>Approves <paramref name="version"/>: by a reviewer other than its author, after its backtest (unless <see cref="PublishingSettings.RequireBacktest"/> is off).</summary>
+    public async Task<PublishedVersion> ApproveAsync(string job, string version, string reviewer, string reason, CancellationToken cancellationToken = default)
+    {
+        var found = await FindAsync(job, version, cancellationToken);
+        if (string.Equals(found.Author, reviewer, StringComparison.Ordinal))
+        {
+            throw new PublishingException(PublishingRefusal.Forbidden, "reviewer", $"'{reviewer}' published version {version}; another reviewer must approve it");
+        }
+        VersionState[] from = settings.RequireBacktest ? [VersionState.Backtested] : [VersionState.Validated, VersionState.Backtested];
+        return await registry.TransitionAsync(version, from, VersionState.Approved, reviewer, reason, cancellationToken)
+            ?? throw Conflict(version, settings.RequireBacktest
+                ? $"version {version} is {found.State}: approve a backtested version (run POST /api/registry/jobs/{job}/versions/{version}/backtest first)"
+                : $"version {version} is {found.State}: only a validated or backtested version can be approved");
+    }
+
+    /// <summary>Rejects <paramref name="version"/> (a reviewer other than its author).</summary>
+    public async Task<PublishedVersion> RejectAsync(string job, string version, string reviewer, string reason, CancellationToken cancellationToken = default)
+    {
+        var found = await FindAsync(job, version, cancellationToken);
+        if (string.Equals(found.Author, reviewer, StringComparison.Ordinal))
+        {
+            throw new PublishingException(PublishingRefusal.Forbidden, "reviewer", $"'{reviewer}' published version {version}; another reviewer must review it");
+        }
+        return await registry.TransitionAsync(version, [VersionState.Validated, VersionState.Backtested, VersionState.Approved], VersionState.Rejected, reviewer, reason,
+            cancellationToken) ?? throw Conflict(version, $"version {version} is {found.State}: only a version under review can be rejected");
+    }
+
+    /// <summary>Makes the approved <paramref name="version"/> live in every runtime process; the version live before is retired.</summary>
+    /// <param name="job">The job.</param>
+    /// <param name="version">The approved version.</param>
+    /// <param name="by">Who promotes.</param>
+    /// <param name="running">The version this process runs now: recorded as the previous one when nothing was promoted before.</param>
+    /// <param name="cancellationToken">Cancels.</param>
+    public Task<LivePointer> PromoteAsync(string job, string version, string by, string running, CancellationToken cancellationToken = default) =>
+        SwitchAsync(job, version, by, running, "promote", [VersionState.Approved], "only an approved version can be promoted", cancellationToken);
+
+    /// <summary>Brings back an earlier version (one that was live, or registered from the jobs directory, or approved) in one step.</summary>
+    public Task<LivePointer> RollbackAsync(string job, string version, string by, string running, CancellationToken cancellationToken = default) =>
+        SwitchAsync(job, version, by, running, "rollback", [VersionState.Retired, VersionState.Local, VersionState.Approved],
+            "roll back to a version that was live before (retired), a jobs-directory version or an approved one", cancellationToken);
+
+    private async Task<LivePointer> SwitchAsync(string job, string version, string by, string running, string action, VersionState[] from, string rule,
+        CancellationToken cancellationToken)
+    {
+        var found = await FindAsync(job, version, cancellationToken);
+        var before = await registry.GetLiveAsync(job, cancellationToken);
+        if (before?.Version == version)
+        {
+            throw Conflict(version, $"version {version} is already live");
+        }
+        if (!from.Contains(found.State))
+        {
+            throw Conflict(version, $"version {version} is {found.State}: {rule}");
+        }
+        var pointer = await registry.SetLiveAsync(job, version, by, action, before, before is null ? running : "", cancellationToken)
+            ?? throw Conflict(version, "another promotion or rollback of this job came first; reload and try again");
+        await registry.TransitionAsync(version, from, VersionState.Live, by, action, cancellationToken);
+        if (pointer.Previous.Length > 0)
+        {
+            await registry.TransitionAsync(pointer.Previous, [VersionState.Live, VersionState.Local], VersionState.Retired, by, $"replaced by {version} ({action})", cancellationToken);
+        }
+        return pointer;
+    }
+
+    private async Task<PublishedVersion> FindAsync(string job, string version, CancellationToken cancellationToken)
+    {
+        var found = await registry.GetAsync(version, cancellationToken);
+        return found is not null && found.Job == job
+            ? found
+            : throw new PublishingException(PublishingRefusal.NotFound, "version", $"job '{job}' has no version '{version}' in the registry (GET /api/registry/jobs/{job}/versions lists them)");
+    }
+
+    private static PublishingException Conflict(string version, string message) => new(PublishingRefusal.Conflict, "version", message);
+
+    private static void WriteFile(string root, string relative, string source)
+    {
+        var path = Path.GetFullPath(Path.Combine(root, relative));
+        if (!path.StartsWith(Path.GetFullPath(root) + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+        {
+            throw new PublishingException(PublishingRefusal.BadRequest, "file", $"'{relative}' points outside the upload");
+        }
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllText(path, source);
+    }
+
+    private static string Relative(string root, string path) =>
+        path.StartsWith(root + Path.DirectorySeparatorChar, StringComparison.Ordinal) ? path[(root.Length + 1)..].Replace(Path.DirectorySeparatorChar, '/') : Path.GetFileName(path);
+
+    private static string FirstLine(string text)
+    {
+        var newline = text.IndexOf('\n', StringComparison.Ordinal);
+        return newline < 0 ? text : text[..newline];
+    }
+}

@@ -1,0 +1,243 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using FeaturePlatform.EventCenter.Adapters.Kafka;
+using FeaturePlatform.EventCenter.Bus;
+using FeaturePlatform.Testing.HBaseThrift;
+using FeaturePlatform.Testing.Kafka;
+using FeaturePlatform.Testing.Platform;
+using Xunit.Abstractions;
+using FeaturePlatform.Runtime.OnlineStore;
+
+namespace FeaturePlatform.Runtime.Tests.ScaleOut;
+
+/// <summary>
+/// Publishing with two runtime processes (FeatureApi hosts sharing one Kafka consumer group per job and one event
+/// center on HBase), all through HTTP: a broken upload is refused naming file and line; v2 is backtested against what
+/// live (v1) produced on one process, approved by a reviewer on the other, promoted; both processes then compute with
+/// v2 and their outputs carry its hash; a rollback on the second process brings v1 back in both; the shared audit log
+/// has every step.
+/// </summary>
+[Collection(ScaleOutCollection.Name)]
+public sealed class PublishingMultiProcessTests(KafkaFixture kafka, HBaseThriftFixture hbase, ITestOutputHelper output)
+{
+    private const string AuthorKey = "key-author-0001";
+    private const string ReviewerKey = "key-reviewer-0001";
+    private const string AdminKey = "key-admin-0001";
+    private const int Users = 12;
+
+    [Fact]
+    public async Task Two_processes_run_the_promoted_version_from_their_next_batch_and_a_rollback_brings_v1_back()
+    {
+        var platform = await SharedHBasePlatform.CreateAsync(hbase.Server);
+        var job = "pub_" + Guid.NewGuid().ToString("N")[..8];
+        var jobsDirectory = Path.GetDirectoryName(PythonHostFixture.WriteJob(job, JobSource(job, 0)))!;
+        var topic = kafka.CreateTopic(2, "publish-orders");
+        var configuration = platform.Configuration();
+        foreach (var (key, value) in new Dictionary<string, string>
+        {
+            ["EventCenter:Bus:Kind"] = "Kafka",
+            ["EventCenter:Bus:BootstrapServers"] = kafka.BootstrapServers,
+            ["EventCenter:Bus:CreateTopics"] = "false",
+            ["EventCenter:TopicPartitions"] = "2",
+            ["EventCenter:Bus:SessionTimeout"] = "00:00:06",
+            ["EventCenter:Ingest:GroupId"] = KafkaFixture.NewGroupId("publish-ingest"),
+            ["EventCenter:Ingest:MaxBatchWait"] = "00:00:00.020",
+            ["EventCenter:Ingest:IdlePartitionTimeout"] = "00:00:00.300",
+            ["EventCenter:Sources:0:Name"] = "orders",
+            ["EventCenter:Sources:0:Format"] = "Json",
+            ["EventCenter:Sources:0:KeyFields:0"] = "user_id",
+            ["EventCenter:Sources:0:TimeField"] = "t",
+            ["EventCenter:Sources:0:IdField"] = "oid",
+            ["EventCenter:Sources:0:Topics:0"] = topic,
+            ["Runtime:JobsDirectory"] = jobsDirectory,
+            ["Runtime:Live:MaxBatchMessages"] = "10",
+            ["Runtime:Live:MaxBatchWait"] = "00:00:00.020",
+            ["Runtime:Publishing:PollInterval"] = "00:00:00.200",
+            [$"Auth:Keys:{AuthorKey}:Name"] = "alice",
+            [$"Auth:Keys:{AuthorKey}:Roles:0"] = "author",
+            [$"Auth:Keys:{ReviewerKey}:Name"] = "bob",
+            [$"Auth:Keys:{ReviewerKey}:Roles:0"] = "reviewer",
+            [$"Auth:Keys:{AdminKey}:Name"] = "root",
+            [$"Auth:Keys:{AdminKey}:Roles:0"] = "admin",
+            ["Logging:LogLevel:Default"] = "Information",
+        })
+        {
+            configuration[key] = value;
+        }
+
+        var processes = new List<FeatureApiProcess>();
+        try
+        {
+            processes.AddRange(await Task.WhenAll(Enumerable.Range(0, 2).Select(i => FeatureApiProcess.StartAsync($"publish{i}", configuration, TimeSpan.FromSeconds(120)))));
+            using var first = Client(processes[0]);
+            using var second = Client(processes[1]);
+            await using var hot = platform.OpenHot();
+            var features = new FeatureStore(hot);
+            await using var bus = new KafkaMessageBus(new KafkaBusOptions { BootstrapServers = kafka.BootstrapServers, CreateTopics = false });
+            await using var producer = bus.CreateProducer();
+            var users = Enumerable.Range(0, Users).Select(u => $"u{u}").ToList();
+            var pids = processes.Select(p => (long)p.Pid).ToHashSet();
+            var t0 = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - 120_000;
+
+            // v1 (the jobs directory's) runs live in both processes.
+            var v1 = (await RunningVersionAsync(first, job))!;
+            await ProduceAsync(producer, topic, users, 0, t0);
+            await WaitAsync(async () => await VersionsAndPidsAsync(features, job, users, 0) is { } seen && seen.Versions.SetEquals([v1]) && seen.Pids.SetEquals(pids),
+                "both processes computed round 0 with v1");
+
+            // A broken module: 422 naming file and line.
+            using (var refused = await first.PostAsync($"/api/registry/jobs/{job}/versions", AuthorKey, Upload($"{job}.py", JobSource(job, 0) + "\nundefined_name()\n", "broken")))
+            {
+                var problem = await refused.Content.ReadFromJsonAsync<JsonElement>();
+                Assert.Equal(HttpStatusCode.UnprocessableEntity, refused.StatusCode);
+                Assert.Equal($"{job}.py", problem.GetProperty("file").GetString());
+                Assert.Equal(JobSource(job, 0).Split('\n').Length + 1, problem.GetProperty("line").GetInt32());
+                Assert.Contains("NameError", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+            }
+
+            // v2 published on the first process, backtested there against round 0, approved on the second.
+            var v2 = (await ReadAsync(await first.PostAsync($"/api/registry/jobs/{job}/versions", AuthorKey, Upload($"{job}.py", JobSource(job, 1000), "amount plus 1000")),
+                HttpStatusCode.Created)).GetProperty("version").GetString()!;
+            var backtest = await ReadAsync(await first.PostJsonAsync($"/api/registry/jobs/{job}/versions/{v2}/backtest", AuthorKey, new { from = t0 - 1, to = t0 + 1000 }),
+                HttpStatusCode.OK);
+            Assert.Equal(Users, backtest.GetProperty("rowsChanged").GetInt64());
+            Assert.Contains(backtest.GetProperty("features").EnumerateArray(), f => f.GetProperty("feature").GetString() == "amount");
+            await ReadAsync(await second.PostJsonAsync($"/api/registry/jobs/{job}/versions/{v2}/approve", ReviewerKey, new { reason = "ok" }), HttpStatusCode.OK);
+            await ReadAsync(await first.PostJsonAsync($"/api/registry/jobs/{job}/promote", AuthorKey, new { version = v2 }), HttpStatusCode.OK);
+
+            // Both processes switch; the next batches they run carry v2's hash.
+            await WaitAsync(async () => await RunningVersionAsync(first, job) == v2 && await RunningVersionAsync(second, job) == v2, "both processes run v2");
+            await ProduceAsync(producer, topic, users, 1, t0);
+            await WaitAsync(async () => await VersionsAndPidsAsync(features, job, users, 1) is { } seen && seen.Versions.SetEquals([v2]) && seen.Pids.SetEquals(pids),
+                "both processes computed round 1 with v2");
+
+            // Rollback on the second process: v1 again everywhere.
+            await ReadAsync(await second.PostJsonAsync($"/api/registry/jobs/{job}/rollback", AuthorKey, new { version = v1 }), HttpStatusCode.OK);
+            await WaitAsync(async () => await RunningVersionAsync(first, job) == v1 && await RunningVersionAsync(second, job) == v1, "both processes run v1 again");
+            await ProduceAsync(producer, topic, users, 2, t0);
+            await WaitAsync(async () => await VersionsAndPidsAsync(features, job, users, 2) is { } seen && seen.Versions.SetEquals([v1]) && seen.Pids.SetEquals(pids),
+                "both processes computed round 2 with v1");
+
+            // The shared audit log has every step, from both processes (each process writes its records off the
+            // request's path, within milliseconds: polled).
+            (string?, string?, int)[] expected =
+            [
+                ("alice", $"/api/registry/jobs/{job}/versions", 422), ("alice", $"/api/registry/jobs/{job}/versions", 201),
+                ("alice", $"/api/registry/jobs/{job}/versions/{v2}/backtest", 200), ("bob", $"/api/registry/jobs/{job}/versions/{v2}/approve", 200),
+                ("alice", $"/api/registry/jobs/{job}/promote", 200), ("alice", $"/api/registry/jobs/{job}/rollback", 200),
+            ];
+            await WaitAsync(async () =>
+            {
+                using var audit = await first.GetAsync("/api/audit?limit=1000", AdminKey);
+                var records = (await ReadAsync(audit, HttpStatusCode.OK)).EnumerateArray()
+                    .Select(r => (r.GetProperty("actor").GetString(), r.GetProperty("path").GetString(), r.GetProperty("status").GetInt32())).ToHashSet();
+                return expected.All(records.Contains);
+            }, "every publishing step is in the audit log");
+        }
+        catch (Exception) when (Dump(processes))
+        {
+            throw;
+        }
+        finally
+        {
+            foreach (var process in processes)
+            {
+                await process.DisposeAsync();
+            }
+        }
+    }
+
+    /// <summary>Round r of orders: one per user, amount r; the job outputs the amount (plus its offset) and its process id.</summary>
+    private static async Task ProduceAsync(IBusProducer producer, string topic, IReadOnlyList<string> users, int round, long t0)
+    {
+        var batch = users.Select((user, u) => new OutgoingMessage(Encoding.UTF8.GetBytes(user), Encoding.UTF8.GetBytes(
+            $$"""{"oid":"{{user}}-{{round}}","user_id":"{{user}}","t":{{(t0 + round * 1000 + u).ToString(CultureInfo.InvariantCulture)}},"amount":{{round}}}"""))).ToList();
+        await producer.ProduceAsync(topic, batch);
+    }
+
+    /// <summary>The versions and processes of the users' latest rows, once every user's row is of round <paramref name="round"/>; else null.</summary>
+    private static async Task<(HashSet<string> Versions, HashSet<long> Pids)?> VersionsAndPidsAsync(FeatureStore features, string job, IReadOnlyList<string> users, int round)
+    {
+        var rows = await features.GetManyAsync(job, users);
+        return rows.All(r => r is not null && r.EventId?.EndsWith($"-{round}", StringComparison.Ordinal) == true)
+            ? ([.. rows.Select(r => r!.JobVersion)], [.. rows.Select(r => r!.Values["pid"].GetInt64())])
+            : null;
+    }
+
+    private static async Task<string?> RunningVersionAsync(ApiClient client, string job)
+    {
+        using var response = await client.GetAsync($"/api/registry/jobs/{job}/versions", AuthorKey);
+        return (await ReadAsync(response, HttpStatusCode.OK)).GetProperty("running").GetString();
+    }
+
+    private static string JobSource(string name, int offset) => $$"""
+        import os
+        from featureplatform import Consistency, Output, job
+
+        @job("{{name}}", triggers="orders", consistency=Consistency.TRIGGER_STRONG,
+             outputs=[Output("amount", int, "The order's amount plus an offset."), Output("pid", int, "The process that computed it.")])
+        def compute(event, ctx):
+            return {"amount": int(event["amount"]) + {{offset}}, "pid": os.getpid()}
+        """;
+
+    private static MultipartFormDataContent Upload(string fileName, string source, string message) => new()
+    {
+        { new ByteArrayContent(Encoding.UTF8.GetBytes(source)), "file", fileName },
+        { new StringContent(message), "message" },
+    };
+
+    private static async Task<JsonElement> ReadAsync(HttpResponseMessage response, HttpStatusCode expected)
+    {
+        using (response)
+        {
+            var text = await response.Content.ReadAsStringAsync();
+            Assert.True(response.StatusCode == expected, $"{(int)response.StatusCode} (expected {(int)expected}): {text}");
+            return JsonDocument.Parse(text).RootElement.Clone();
+        }
+    }
+
+    private static async Task WaitAsync(Func<Task<bool>> condition, string what)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(90);
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"Timed out waiting until {what}.");
+            }
+            await Task.Delay(100);
+        }
+    }
+
+    private bool Dump(IReadOnlyList<FeatureApiProcess> processes)
+    {
+        foreach (var (process, i) in processes.Select((p, i) => (p, i)))
+        {
+            output.WriteLine($"===== publish{i} (pid {process.Pid}, running {process.IsRunning}) log tail:\n{process.TailLog(6000)}");
+        }
+        return false;
+    }
+
+    private static ApiClient Client(FeatureApiProcess process) => new(new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{process.Port}"), Timeout = TimeSpan.FromSeconds(60) });
+
+    /// <summary>An HTTP client that sends the given API key per request.</summary>
+    private sealed class ApiClient(HttpClient http) : IDisposable
+    {
+        public Task<HttpResponseMessage> GetAsync(string path, string key) => SendAsync(new HttpRequestMessage(HttpMethod.Get, path), key);
+
+        public Task<HttpResponseMessage> PostAsync(string path, string key, HttpContent content) => SendAsync(new HttpRequestMessage(HttpMethod.Post, path) { Content = content }, key);
+
+        public Task<HttpResponseMessage> PostJsonAsync<T>(string path, string key, T body) => PostAsync(path, key, JsonContent.Create(body));
+
+        public void Dispose() => http.Dispose();
+
+        private Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, string key)
+        {
+            request.Headers.Add("X-Api-Key", key);
+            return http.SendAsync(request);
+        }
+    }
+}

@@ -1,0 +1,98 @@
+// Publishing: upload a job module (validated at once), backtest a version against live, review, promote, roll back.
+import { api } from '../api.js';
+import { h, fill, message, table, fmtTime, fmtNumber, fmtValue, parseUtcLocal, toUtcLocal } from '../dom.js';
+import { jobPicker } from './jobpicker.js';
+
+export default async function publishPage(main) {
+  const status = h('div#pub-status');
+  const versions = h('section#pub-versions');
+  const report = h('section#pub-report');
+  let job = null;
+  const picker = await jobPicker(null, (j) => { job = j; refresh(); });
+  const file = h('input', { id: 'pub-file', type: 'file', accept: '.py,.zip' });
+  const note = h('input', { id: 'pub-message', type: 'text', placeholder: 'what changed' });
+  const upload = h('form.grid#pub-form', h('label', { for: 'job' }, 'Job'), picker,
+    h('label', { for: 'pub-file' }, 'Module'), file, h('label', { for: 'pub-message' }, 'Message'), note,
+    h('span'), h('button', { type: 'submit', id: 'pub-submit' }, 'Publish'));
+  const now = Date.now();
+  const from = h('input', { id: 'pub-from', type: 'datetime-local', value: toUtcLocal(now - 86400000) });
+  const to = h('input', { id: 'pub-to', type: 'datetime-local', value: toUtcLocal(now) });
+  const range = h('div.row', h('label', { for: 'pub-from' }, 'Backtest range (UTC)'), from, h('label', { for: 'pub-to' }, 'to'), to);
+
+  const say = (kind, text) => fill(status, message(kind, text));
+  const act = async (what, call) => {
+    try { const r = await call(); say('ok', what); await refresh(); return r; } catch (e) { say('error', e.message); return null; }
+  };
+  const path = () => `/api/registry/jobs/${encodeURIComponent(job)}`;
+
+  upload.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    if (!job) return say('error', 'Choose a job.');
+    if (!file.files.length) return say('error', 'Choose a .py module or a .zip of modules.');
+    const body = new FormData();
+    body.append('file', file.files[0]);
+    body.append('message', note.value.trim());
+    const v = await act('Published and validated.', () => api(`${path()}/versions`, { method: 'POST', body }));
+    if (v) say('ok', `Version ${v.version} validated.`);
+    return null;
+  });
+
+  async function backtest(version) {
+    const f = parseUtcLocal(from.value); const t = parseUtcLocal(to.value);
+    if (!(f < t)) return say('error', 'The backtest range needs "from" before "to".');
+    fill(report, h('p.muted', `Backtesting ${version}…`));
+    const r = await act(`Version ${version} backtested.`, () => api(`${path()}/versions/${version}/backtest`, { method: 'POST', body: { from: f, to: t } }));
+    if (!r) { fill(report); return null; }
+    const c = r.parity.counts;
+    fill(report, h('h3', `Backtest of ${version} against live`),
+      h('p#pub-rows-changed', `${fmtNumber(r.rowsChanged)} rows changed of ${fmtNumber(c.computations)} events (${fmtNumber(c.equal)} equal, ${fmtNumber(c.differing)} differing, `
+        + `${fmtNumber(c.liveMissing)} only in the candidate, ${fmtNumber(c.replayMissing)} only live).`),
+      r.features.length === 0 ? h('p.muted', 'No feature changed.') : h('div.scroll', table([
+        ['Feature', (s) => s.feature], ['Rows changed', (s) => fmtNumber(s.changed), 'num'],
+        ['Mean live', (s) => fmtNumber(s.liveMean), 'num'], ['Mean candidate', (s) => fmtNumber(s.candidateMean), 'num'],
+      ], r.features, { id: 'pub-shift' })),
+      r.parity.differences.length === 0 ? null : h('div.scroll', table([
+        ['Event', (d) => `${d.source}/${d.eventId}`], ['Key', (d) => d.key], ['Live', (d) => h('code.json', fmtValue(d.live))],
+        ['Candidate', (d) => h('code.json', fmtValue(d.replay))],
+      ], r.parity.differences.slice(0, 10), { id: 'pub-diffs' })));
+    return null;
+  }
+
+  const review = (version, approve) => {
+    const reason = approve ? '' : prompt('Why is it rejected?') ?? '';
+    return act(approve ? `Version ${version} approved.` : `Version ${version} rejected.`,
+      () => api(`${path()}/versions/${version}/${approve ? 'approve' : 'reject'}`, { method: 'POST', body: { reason } }));
+  };
+  const move = (version, action) => act(`${action === 'promote' ? 'Promoted' : 'Rolled back to'} ${version}: every runtime process runs it from its next batch.`,
+    () => api(`${path()}/${action}`, { method: 'POST', body: { version } }));
+
+  const actions = (v, live) => {
+    const buttons = [];
+    if (v.state === 'Validated' || v.state === 'Backtested') buttons.push(h('button.secondary', { 'data-action': 'backtest', on: { click: () => backtest(v.version) } }, 'Backtest'));
+    if (v.state === 'Backtested') buttons.push(h('button.secondary', { 'data-action': 'approve', on: { click: () => review(v.version, true) } }, 'Approve'));
+    if (['Validated', 'Backtested', 'Approved'].includes(v.state)) buttons.push(h('button.secondary', { 'data-action': 'reject', on: { click: () => review(v.version, false) } }, 'Reject'));
+    if (v.state === 'Approved' && v.version !== live) buttons.push(h('button', { 'data-action': 'promote', on: { click: () => move(v.version, 'promote') } }, 'Promote'));
+    if (['Retired', 'Local'].includes(v.state) && v.version !== live) buttons.push(h('button.secondary', { 'data-action': 'rollback', on: { click: () => move(v.version, 'rollback') } }, 'Roll back to'));
+    return h('span.row', buttons);
+  };
+
+  async function refresh() {
+    if (!job) return;
+    let list;
+    try { list = await api(`${path()}/versions`); } catch (e) { fill(versions, message('error', e.message)); return; }
+    const live = list.live?.version ?? null;
+    fill(versions, h('h3', 'Versions'),
+      h('p#pub-live', live ? `Live: ${live} (${list.live.action} by ${list.live.by}, ${fmtTime(list.live.at)})` : 'Nothing promoted yet: each process runs its jobs directory\'s version.',
+        h('span.muted', ` — this process runs ${list.running ?? '—'}`)),
+      list.versions.length === 0 ? h('p.muted', 'No versions registered.') : h('div.scroll', table([
+        ['Version', (v) => h('code', v.version)], ['State', (v) => h(`span.badge.${v.state}`, v.state)], ['Author', (v) => v.author],
+        ['Message', (v) => v.message], ['Created', (v) => fmtTime(v.createdAt)], ['', (v) => actions(v, live)],
+      ], list.versions, { id: 'pub-table' })));
+    versions.querySelectorAll('#pub-table tbody tr').forEach((tr, i) => tr.setAttribute('data-version', list.versions[i].version));
+  }
+
+  main.append(h('h2', 'Publish'),
+    h('p.muted', 'Upload a job module (or a zip with helper modules): it is validated at once. Backtest it against live, have another reviewer approve it, then promote it; any earlier version can be rolled back to.'),
+    status, upload, range, versions, report);
+  await refresh();
+}
