@@ -6,6 +6,12 @@ if (args is ["replay", .. var rest])
     return await ReplayCommand.RunAsync(rest, Console.Out, Console.Error);
 }
 
+if (args is ["worker", .. var workerArgs])
+{
+    // A runtime worker process: runs job logic for the host that started it (docs/workers.md).
+    return await FeaturePlatform.Runtime.Workers.WorkerProcess.RunAsync(workerArgs, Console.Error);
+}
+
 var builder = WebApplication.CreateBuilder(args);
 builder.AddPlatformDefaults();
 
