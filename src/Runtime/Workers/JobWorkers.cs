@@ -161,14 +161,19 @@ internal sealed class JobWorkers(string job, WorkerSettings settings, PythonHost
 
     public async ValueTask DisposeAsync()
     {
+        if (disposed)
+        {
+            return;
+        }
         await gate.WaitAsync();
         try
         {
             disposed = true;
-            foreach (var slot in slots)
+            for (var i = 0; i < slots.Length; i++)
             {
-                if (slot is not null)
+                if (slots[i] is { } slot)
                 {
+                    slots[i] = null;
                     await slot.DisposeAsync();
                 }
             }

@@ -39,6 +39,7 @@ internal sealed class WorkerChannel(Socket socket) : IDisposable
     private const int MaxFrame = 256 << 20;
     private readonly Lock sendLock = new();
     private readonly byte[] header = new byte[HeaderSize];
+    private int disposed;
 
     [ThreadStatic]
     private static MemoryStream? t_buffer;
@@ -125,6 +126,10 @@ internal sealed class WorkerChannel(Socket socket) : IDisposable
     /// <inheritdoc />
     public void Dispose()
     {
+        if (Interlocked.Exchange(ref disposed, 1) != 0)
+        {
+            return;
+        }
         try
         {
             socket.Shutdown(SocketShutdown.Both);

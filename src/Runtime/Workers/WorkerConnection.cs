@@ -32,6 +32,7 @@ internal sealed class WorkerConnection : IAsyncDisposable
     private long lastHeartbeat = Stopwatch.GetTimestamp();
     private long overdueTicks;
     private string? killReason;
+    private int disposed;
 
     private WorkerConnection(string name, Process process, WorkerChannel channel, WorkerSettings settings, ILogger logger)
     {
@@ -53,7 +54,7 @@ internal sealed class WorkerConnection : IAsyncDisposable
     public int InFlight => runs.Count;
 
     /// <summary>False once the worker exited or was killed.</summary>
-    public bool Alive => !lost.Task.IsCompleted;
+    public bool Alive => !lost.Task.IsCompleted && Volatile.Read(ref killReason) is null;
 
     /// <summary>Completes when the worker is gone.</summary>
     public Task Lost => lost.Task;
@@ -241,12 +242,15 @@ internal sealed class WorkerConnection : IAsyncDisposable
         }
         catch (Exception e) when (e is IOException or ObjectDisposedException or OperationCanceledException or InvalidDataException or EndOfStreamException)
         {
-            if (!stop.IsCancellationRequested)
+            if (!stop.IsCancellationRequested && Volatile.Read(ref killReason) is null)
             {
                 Kill($"its channel broke: {e.Message}");
             }
         }
-        await Exited();
+        finally
+        {
+            await Exited();
+        }
     }
 
     private void Handle(FrameType type, byte[] payload)
@@ -449,6 +453,10 @@ internal sealed class WorkerConnection : IAsyncDisposable
     /// <summary>Stops the worker: closes the connection (it exits) and waits for it.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref disposed, 1) != 0)
+        {
+            return;
+        }
         await stop.CancelAsync();
         channel.Dispose();
         await loops;

@@ -41,9 +41,12 @@ public sealed class WorkerSupervisor(WorkerSettings settings, PythonHostOptions 
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
-        foreach (var lane in lanes.Values)
+        foreach (var name in lanes.Keys)
         {
-            await lane.DisposeAsync();
+            if (lanes.TryRemove(name, out var lane))
+            {
+                await lane.DisposeAsync();
+            }
         }
     }
 }
