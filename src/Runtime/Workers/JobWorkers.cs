@@ -53,6 +53,8 @@ internal sealed class JobWorkers(string job, WorkerSettings settings, PythonHost
         {
             return [];
         }
+        // An edited module is reloaded here first (the version the worker must run is the one this host then runs).
+        await job.Loaded.ReloadIfChangedAsync();
         Interlocked.Increment(ref queued);
         try
         {

@@ -182,7 +182,11 @@ internal sealed class WorkerServer : IAsyncDisposable
                 if (loaded.Job.Version != request.Version)
                 {
                     // The file changed since the worker loaded it (the host reloaded it too): load the new version.
-                    await loaded.Job.ReloadAsync();
+                    var reload = await loaded.Job.ReloadAsync();
+                    if (!reload.Succeeded)
+                    {
+                        throw reload.Error!;
+                    }
                 }
                 if (loaded.Job.Version != request.Version)
                 {
