@@ -38,10 +38,13 @@ public static class WorkerProcess
             options = JsonSerializer.Deserialize<PythonHostOptions>(reader.ReadString()) ?? new PythonHostOptions();
             heartbeat = TimeSpan.FromTicks(reader.ReadInt64());
         }
-        await using var host = await PythonHost.StartAsync(options);
-        await using var server = new WorkerServer(channel, host, heartbeat);
+        var host = await PythonHost.StartAsync(options);
+        var server = new WorkerServer(channel, host, heartbeat);
         channel.Send(FrameType.Ready, w => w.Write(host.Installation.Version));
         await server.ServeAsync();
+        // The host is gone (it closed the connection or died): end now. Stopping the interpreter's threads would wait for
+        // a computation that may never return (C code holding the GIL) and leave an orphan process spinning.
+        Environment.Exit(0);
         return 0;
     }
 }

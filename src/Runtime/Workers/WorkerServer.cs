@@ -32,7 +32,10 @@ internal sealed class WorkerServer : IAsyncDisposable
         heartbeat.Start();
     }
 
-    /// <summary>Serves until the host closes the connection; then waits for the runs in flight.</summary>
+    /// <summary>
+    /// Serves until the host closes the connection. Runs still in flight are not waited for: their results have nowhere
+    /// to go, and one may never end (C code holding the GIL) — the caller ends the process.
+    /// </summary>
     public async Task ServeAsync()
     {
         while (await channel.ReceiveAsync(CancellationToken.None) is var (type, payload))
@@ -62,7 +65,6 @@ internal sealed class WorkerServer : IAsyncDisposable
         {
             slot.Set(null, "the host closed the connection");
         }
-        await Task.WhenAll(running);
     }
 
     private async Task ServeRunAsync(long runId, RunRequest request)
