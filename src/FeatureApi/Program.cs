@@ -11,6 +11,12 @@ if (args.Length > 0 && FeaturePlatform.FeatureApi.Publishing.PublishCommands.Wor
     return await FeaturePlatform.FeatureApi.Publishing.PublishCommands.RunAsync(args, Console.Out, Console.Error);
 }
 
+if (args is ["worker", .. var workerArgs])
+{
+    // A runtime worker process: runs job logic for the host that started it (docs/workers.md).
+    return await FeaturePlatform.Runtime.Workers.WorkerProcess.RunAsync(workerArgs, Console.Error);
+}
+
 var builder = WebApplication.CreateBuilder(args);
 builder.AddPlatformDefaults();
 

@@ -50,6 +50,26 @@ public sealed class PythonHost : IAsyncDisposable
     /// <summary>How many timeout interrupts the watchdog has raised.</summary>
     public long TimeoutInterrupts => _watchdog.Interrupts;
 
+    /// <summary>
+    /// How long the call most past its deadline has run beyond it (zero when none is). It keeps growing when the logic
+    /// ignores the watchdog's interrupts or C code holds the GIL; a supervisor of the process kills it past a grace period.
+    /// Read without the GIL.
+    /// </summary>
+    public TimeSpan LongestOverdue
+    {
+        get
+        {
+            var now = System.Diagnostics.Stopwatch.GetTimestamp();
+            var longest = TimeSpan.Zero;
+            foreach (var worker in _latency.Workers.Concat(_bulk.Workers))
+            {
+                var overdue = worker.Overdue(now);
+                longest = overdue > longest ? overdue : longest;
+            }
+            return longest;
+        }
+    }
+
     internal PythonRuntime Runtime { get; }
 
     internal PriorityGate Gate { get; } = new();

@@ -14,6 +14,7 @@ using FeaturePlatform.Runtime.Hosting;
 using FeaturePlatform.Testing.Platform;
 using Microsoft.Extensions.DependencyInjection;
 using FeaturePlatform.Runtime.OnlineStore;
+using FeaturePlatform.Runtime.Workers;
 
 namespace FeaturePlatform.Runtime.Tests;
 
@@ -46,7 +47,7 @@ internal sealed class RuntimeHarness : IAsyncDisposable
             },
         };
         // The runtime's graph as the host builds it (its hosted services are not started: no Python host, no live jobs).
-        services = EventCenterGraph.Build(settings, bus, s => s.AddRuntime(new RuntimeSettings { JobsDirectory = directory, FetchTimeout = TimeSpan.FromSeconds(30) }));
+        services = EventCenterGraph.Build(settings, bus, s => s.AddRuntime(new RuntimeSettings { JobsDirectory = directory, FetchTimeout = TimeSpan.FromSeconds(30), Workers = new() { Mode = WorkerMode.InProcess } }));
         Sources = services.GetRequiredService<SourceRegistry>();
         Hot = services.GetRequiredKeyedService<IWideTableStore>(StoreRole.Hot);
         Events = services.GetRequiredService<TieredEventStore>();

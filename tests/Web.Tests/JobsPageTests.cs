@@ -18,6 +18,8 @@ public sealed class JobsPageTests(WebHost host)
         // The runtime measures the lag (caught up once the orders ran) and the throughput.
         await Assertions.Expect(row.Locator(".lag")).ToContainTextAsync(" s");
         await Assertions.Expect(row).ToContainTextAsync("ev/s");
+        // The job ran in its own worker process: its lane (workers, queue, busy time) shows.
+        await Assertions.Expect(row.Locator(".queue")).ToHaveTextAsync("0");
 
         await row.Locator("a").ClickAsync();
         var detail = page.Locator("#job-detail");

@@ -91,9 +91,18 @@ public static class JobsApi
     /// <param name="EventsPerSecond">Events run per second over the last 30 s, summed over the runners.</param>
     /// <param name="Runners">Per live runner (trigger source): watermark, last event time, lag, pending messages, throughput.</param>
     /// <param name="Quarantined">Events of the job in quarantine (stored; every process's), see <c>/api/jobs/{job}/quarantine</c>.</param>
+    /// <param name="Lane">The job's worker lane (Process mode, once the job ran): its workers, restarts, queue and busy time.</param>
     public sealed record JobStatusJson(long Errors, int LiveRunners = 0, long? EventsRun = null, long? Results = null, long? Failures = null,
         double? BusySeconds = null, int Restarts = 0, string? LastError = null, long? LagMs = null, long? PendingMessages = null,
-        double? EventsPerSecond = null, IReadOnlyList<RunnerStatusJson>? Runners = null, int Quarantined = 0);
+        double? EventsPerSecond = null, IReadOnlyList<RunnerStatusJson>? Runners = null, int Quarantined = 0, LaneJson? Lane = null);
+
+    /// <summary>A job's own lane of worker processes (every run of the job, calls included, goes through it).</summary>
+    /// <param name="Workers">Live worker processes of the job.</param>
+    /// <param name="Restarts">Workers started to replace one that exited, crashed or was killed.</param>
+    /// <param name="Queue">Runs (batches and calls) waiting for or running on the job's workers now.</param>
+    /// <param name="BusySeconds">Time during which the job had at least one run on its workers, since start.</param>
+    /// <param name="LastLoss">Why the job's last lost worker went (exit code, signal, or the limit it broke).</param>
+    public sealed record LaneJson(int Workers, int Restarts, int Queue, double BusySeconds, string? LastLoss);
 
     /// <summary>One live runner's position against its trigger source.</summary>
     /// <param name="Source">The trigger source.</param>
@@ -170,6 +179,7 @@ public static class JobsApi
         var status = await StatusAsync(job.Name, services.Errors, services.Live, cancellationToken) with
         {
             Quarantined = await services.Quarantine.CountAsync(job.Name, cancellationToken),
+            Lane = services.Workers.LaneOf(job.Name) is { } lane ? new LaneJson(lane.Workers, lane.Restarts, lane.Queue, lane.Busy.TotalSeconds, lane.LastLoss) : null,
         };
         var d = job.Declaration;
         return new JobJson(job.Name, d.Description, job.Enabled, job.Version,
@@ -215,4 +225,6 @@ public static class JobsApi
 /// <param name="Live">The live runners (status, lag).</param>
 /// <param name="Switches">Stored enable/disable switches of the runtime's jobs.</param>
 /// <param name="Quarantine">The quarantined events of the jobs.</param>
-internal sealed record JobsApiServices(JobCatalog Catalog, JobErrorLog Errors, LiveJobsService Live, JobSwitchStore Switches, Runtime.Quarantine.QuarantineLog Quarantine);
+/// <param name="Workers">The jobs' worker lanes.</param>
+internal sealed record JobsApiServices(JobCatalog Catalog, JobErrorLog Errors, LiveJobsService Live, JobSwitchStore Switches, Runtime.Quarantine.QuarantineLog Quarantine,
+    Runtime.Workers.WorkerSupervisor Workers);

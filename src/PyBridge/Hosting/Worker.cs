@@ -17,6 +17,8 @@ internal sealed class Worker
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private IntPtr _threadState;
     private long _deadline;
+    private long _armed;
+    private long _pausedRemaining;
     private int _fired;
 
     public Worker(Lane lane, PythonRuntime runtime, string name, bool extra)
@@ -66,8 +68,22 @@ internal sealed class Worker
     public void Exit() => _threadState = PythonEngine.BeginAllowThreads();
 
     /// <summary>Starts the timeout clock of a call. GIL held.</summary>
-    public void Arm(TimeSpan timeout) =>
-        Volatile.Write(ref _deadline, Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency));
+    public void Arm(TimeSpan timeout)
+    {
+        var deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
+        Volatile.Write(ref _armed, deadline);
+        Volatile.Write(ref _deadline, deadline);
+    }
+
+    /// <summary>
+    /// How long the running call is past its deadline (zero when none runs or it is within it; reads paused). Read
+    /// without the GIL, so it grows while C code holds the GIL and the watchdog cannot interrupt it.
+    /// </summary>
+    public TimeSpan Overdue(long now)
+    {
+        var armed = Volatile.Read(ref _armed);
+        return armed == 0 || now <= armed ? TimeSpan.Zero : Stopwatch.GetElapsedTime(armed, now);
+    }
 
     /// <summary>
     /// Stops the clock while the call waits outside Python (a data read); GIL held, so the watchdog, which interrupts
@@ -81,7 +97,11 @@ internal sealed class Worker
             return 0;
         }
         Volatile.Write(ref _deadline, 0);
-        return Math.Max(1, deadline - Stopwatch.GetTimestamp());
+        var now = Stopwatch.GetTimestamp();
+        var armed = Volatile.Read(ref _armed);
+        _pausedRemaining = armed == 0 ? 0 : armed - now;
+        Volatile.Write(ref _armed, 0);
+        return Math.Max(1, deadline - now);
     }
 
     /// <summary>Restarts the clock with <paramref name="remaining"/> ticks left (from <see cref="PauseDeadline"/>). GIL held.</summary>
@@ -89,7 +109,9 @@ internal sealed class Worker
     {
         if (remaining > 0)
         {
-            Volatile.Write(ref _deadline, Stopwatch.GetTimestamp() + remaining);
+            var now = Stopwatch.GetTimestamp();
+            Volatile.Write(ref _armed, now + _pausedRemaining);
+            Volatile.Write(ref _deadline, now + remaining);
         }
     }
 
@@ -97,6 +119,7 @@ internal sealed class Worker
     public bool Disarm()
     {
         Volatile.Write(ref _deadline, 0);
+        Volatile.Write(ref _armed, 0);
         if (_fired == 0)
         {
             return false;

@@ -230,6 +230,18 @@ public sealed class LoadedJob : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Reloads the module if a watched file changed since the last check, as every invocation does first: for a host
+    /// whose invocations run elsewhere (worker processes) and that must still follow edits. Cheap when nothing changed.
+    /// </summary>
+    public Task ReloadIfChangedAsync() => Volatile.Read(ref _changed) == 0
+        ? Task.CompletedTask
+        : _host.RunLockedAsync(_ =>
+        {
+            ReloadIfChangedLocked();
+            return true;
+        });
+
     internal void ReloadIfChangedLocked()
     {
         if (Volatile.Read(ref _changed) == 1 && Interlocked.Exchange(ref _changed, 0) == 1)

@@ -30,6 +30,19 @@ public sealed class ResultRow
         _values = values;
     }
 
+    /// <summary>A row of <paramref name="values"/> in <paramref name="schema"/>'s column order (rows that crossed from a worker process).</summary>
+    /// <exception cref="ArgumentException">The number of values is not the number of columns.</exception>
+    public static ResultRow Create(ResultSchema schema, object?[] values)
+    {
+        ArgumentNullException.ThrowIfNull(schema);
+        ArgumentNullException.ThrowIfNull(values);
+        if (values.Length != schema.Columns.Count)
+        {
+            throw new ArgumentException($"{values.Length} values for {schema.Columns.Count} columns", nameof(values));
+        }
+        return new ResultRow(schema, values);
+    }
+
     /// <summary>The schema the row was converted with.</summary>
     public ResultSchema Schema { get; }
 

@@ -36,7 +36,7 @@ public sealed class JobRunner(
     Quarantine.EventQuarantine? quarantine = null,
     IJobLogic? logic = null)
 {
-    private readonly IJobLogic logic = logic ?? InProcessJobLogic.Instance;
+    private readonly IJobLogic logic = logic ?? job.Logic;
     private readonly TimeProvider clock = clock ?? TimeProvider.System;
 
     /// <summary>What this runner has done.</summary>

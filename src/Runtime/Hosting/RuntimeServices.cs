@@ -93,6 +93,7 @@ public static class RuntimeServices
             return new ParameterSync(sp.GetRequiredService<IParameterStore>(), () => loaded.Jobs, sp.GetRequiredService<ILoggerFactory>().CreateLogger<ParameterSync>(),
                 sp.GetRequiredService<TimeProvider>());
         });
+        services.AddSingleton(sp => new Workers.WorkerSupervisor(settings.Workers, settings.Python, sp.GetRequiredService<ILoggerFactory>()));
         services.AddSingleton<RuntimeStartup>();
         services.AddSingleton<Replay.RunManagerFactory>();
         services.AddHostedService(sp => sp.GetRequiredService<RuntimeStartup>());

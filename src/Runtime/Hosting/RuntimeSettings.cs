@@ -34,6 +34,9 @@ public sealed record RuntimeSettings
     /// <summary>When readiness reports jobs as Degraded (quarantining, lagging).</summary>
     public Quarantine.JobHealthSettings Health { get; init; } = new();
 
+    /// <summary>Where job logic runs: supervised worker processes (default) or this process (section <c>Runtime:Workers</c>).</summary>
+    public Workers.WorkerSettings Workers { get; init; } = new();
+
     /// <summary>Whether this process runs jobs live at all (replays and calls are unaffected). Default: true.</summary>
     public bool RunLiveJobs { get; init; } = true;
 
@@ -103,6 +106,7 @@ public sealed record RuntimeSettings
         Quarantine.Validate();
         Health.Validate();
         Publishing.Validate();
+        Workers.Validate();
         if (string.IsNullOrWhiteSpace(JobsDirectory))
         {
             throw new ArgumentException("Runtime:JobsDirectory must not be empty.");

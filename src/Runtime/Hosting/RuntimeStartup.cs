@@ -31,6 +31,7 @@ public sealed class RuntimeStartup(
     Quarantine.QuarantineLog quarantine,
     Jobs.Publishing.JobVersionStore registryStore,
     Jobs.Publishing.PublishedVersionSync published,
+    Workers.WorkerSupervisor workers,
     ILogger<RuntimeStartup> logger) : IHostedService, IAsyncDisposable
 {
     private readonly TaskCompletionSource ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -78,6 +79,8 @@ public sealed class RuntimeStartup(
             foreach (var job in registry.Jobs)
             {
                 job.TrackVersions(versions, clock);
+                // Every run of the job (live, replay, repair, retries, calls) goes to its worker lane (Process mode).
+                job.Logic = workers.For(job);
             }
             await versions.FlushAsync(cancellationToken);
             foreach (var job in registry.Jobs.Where(j => !settings.Jobs.ContainsKey(j.Name)))
@@ -112,6 +115,7 @@ public sealed class RuntimeStartup(
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
+        await workers.DisposeAsync();
         if (registry is not null)
         {
             await registry.DisposeAsync();

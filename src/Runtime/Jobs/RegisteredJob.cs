@@ -62,6 +62,12 @@ public sealed class RegisteredJob(LoadedJob loaded, bool enabled) : IAsyncDispos
         }
     }
 
+    /// <summary>
+    /// Where the job's logic runs: every run of it (live, replay, repair, quarantine retries, calls) goes through this.
+    /// Default: this process's interpreter; the runtime's host sets the job's worker lane (<see cref="Workers.WorkerSupervisor"/>).
+    /// </summary>
+    public Execution.IJobLogic Logic { get; set; } = Execution.InProcessJobLogic.Instance;
+
     /// <summary>The job's name.</summary>
     public string Name => Loaded.Declaration.Name;
 

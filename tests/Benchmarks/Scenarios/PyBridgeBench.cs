@@ -78,6 +78,18 @@ internal static class PyBridgeBench
     public static async Task<LoadedJob> LoadAsync(PythonHost host, string dir) =>
         await host.LoadJobAsync(Path.Combine(dir, "bench_feature.py"), new DictionarySource(), new JobOptions { WatchForChanges = false });
 
+    /// <summary>The same dictionary source (for runs through a worker process, whose reads come back to this one).</summary>
+    public static IFeatureDataSource NewSource() => new DictionarySource();
+
+    /// <summary>Worker processes as the runtime starts them, running the platform binary built by the solution.</summary>
+    public static FeaturePlatform.Runtime.Workers.WorkerSupervisor Workers(PythonHostOptions python) => new(
+        new FeaturePlatform.Runtime.Workers.WorkerSettings
+        {
+            Command = Path.Combine(FeaturePlatform.Testing.Infrastructure.TestPaths.RepoRoot, "src", "FeatureApi", "bin", "Release", "net10.0", "FeaturePlatform.FeatureApi"),
+            MemoryLimitMb = 0,
+        },
+        python, Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance);
+
     /// <summary>The C# side of the fetch: a dictionary of JSON states (what an event-center cache would hand over).</summary>
     private sealed class DictionarySource : IFeatureDataSource
     {

@@ -44,6 +44,11 @@ function renderList(section, jobs, marks) {
     ['Quarantined', (j) => h(j.status.quarantined > 0 ? 'strong.error.quarantined' : 'span.quarantined',
       { title: 'events the job gave up on after its retries (stored); open the job to retry them' }, fmtNumber(j.status.quarantined ?? 0)), 'num'],
     ['Busy (s)', (j) => fmtNumber(j.status.busySeconds), 'num'],
+    ['Workers', (j) => j.status.lane == null ? '—' : h(j.status.lane.lastLoss ? 'span.error' : 'span',
+      { title: `the job's own worker processes (every run of it, calls included)${j.status.lane.lastLoss ? `; last lost: ${j.status.lane.lastLoss}` : ''}` },
+      `${j.status.lane.workers}${j.status.lane.restarts ? ` (${j.status.lane.restarts} restarts)` : ''}`), 'num'],
+    ['Queue', (j) => j.status.lane == null ? '—' : h('span.queue', { title: 'runs (batches and calls) waiting for or running on the job\'s workers' }, fmtNumber(j.status.lane.queue)), 'num'],
+    ['Worker busy (s)', (j) => j.status.lane == null ? '—' : h('span', { title: 'time the job\'s workers were running its logic' }, fmtNumber(j.status.lane.busySeconds, 1)), 'num'],
     ['Lag', (j) => h('span.lag', { title: 'event-time lag behind the trigger sources\' watermarks; pending = stored messages not run yet' },
       j.status.lagMs == null ? '—' : `${fmtNumber(j.status.lagMs / 1000, 1)} s`
         + (j.status.pendingMessages ? ` (${fmtNumber(j.status.pendingMessages)} pending)` : '')), 'num'],

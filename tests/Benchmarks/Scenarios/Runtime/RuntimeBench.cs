@@ -121,7 +121,8 @@ internal static class RuntimeBench
 
     /// <summary>Replays orders with event time in [from, to) from the store through the job in <paramref name="shards"/> concurrent runners; returns (events, seconds).</summary>
     public static async Task<(long Events, double Seconds)> ReplayAsync(PythonHost host, string jobsDirectory, string storeDirectory, long from, long to,
-        int shards, CancellationToken cancellationToken, int cacheEntries = SettledStateCache.DefaultCapacity, Recording recording = Recording.None)
+        int shards, CancellationToken cancellationToken, int cacheEntries = SettledStateCache.DefaultCapacity, Recording recording = Recording.None,
+        FeaturePlatform.Runtime.Workers.WorkerSupervisor? workers = null)
     {
         await using var services = Graph(storeDirectory, cacheEntries: cacheEntries);
         // With recording, each batch's reads go to the read index and its results to the result log, as live runs record them.
@@ -146,6 +147,10 @@ internal static class RuntimeBench
         var errors = services.GetRequiredService<JobErrorLog>();
         await using var loaded = await host.LoadJobAsync(Path.Combine(jobsDirectory, JobName + ".py"), dataSource, new JobOptions { WatchForChanges = false });
         var job = new RegisteredJob(loaded, enabled: false);
+        if (workers is not null)
+        {
+            job.Logic = workers.For(job); // the logic runs in the job's worker process; its fetches come back here
+        }
         var output = new CountingOutput();
         // One shard is a replay as RunManager runs it (one runner; its trigger reads time chunks in parallel). More shards
         // run side by side: while one waits on a fetch (GIL released), another runs Python.

@@ -1,0 +1,197 @@
+using System.Diagnostics;
+using FeaturePlatform.PyBridge;
+using FeaturePlatform.PyBridge.Jobs;
+using FeaturePlatform.Runtime.Diagnostics;
+using FeaturePlatform.Runtime.Execution;
+using FeaturePlatform.Runtime.Jobs;
+using Microsoft.Extensions.Logging;
+
+namespace FeaturePlatform.Runtime.Workers;
+
+/// <summary>
+/// One job's lane: its own worker processes (<see cref="WorkerSettings.PerJob"/>), so a slow, stuck or crashing job
+/// only ever waits for itself. Live, replay, repair, quarantine retries and calls of the job all run here; a worker
+/// that is gone is replaced on the next run (the run loop retries what was in flight, which counts as a failed attempt
+/// of its events). Counts the lane's busy time and the runs waiting or running in it.
+/// </summary>
+internal sealed class JobWorkers(string job, WorkerSettings settings, PythonHostOptions python, ILogger logger) : IJobLogic, IAsyncDisposable
+{
+    private readonly WorkerConnection?[] slots = new WorkerConnection?[settings.PerJob];
+    private readonly SemaphoreSlim gate = new(1, 1);
+    private readonly Lock busyLock = new();
+    private int active;
+    private long busySince;
+    private long busyTicks;
+    private int queued;
+    private int started;
+    private int restarts;
+    private string? lastLoss;
+    private bool disposed;
+
+    /// <summary>What the lane is doing now.</summary>
+    public WorkerLaneStatus Status
+    {
+        get
+        {
+            long busy;
+            lock (busyLock)
+            {
+                busy = busyTicks + (active > 0 ? Stopwatch.GetTimestamp() - busySince : 0);
+            }
+            var alive = slots.Count(s => s is { Alive: true });
+            return new WorkerLaneStatus(job, alive, Volatile.Read(ref restarts), Volatile.Read(ref queued),
+                TimeSpan.FromSeconds((double)busy / Stopwatch.Frequency), Volatile.Read(ref lastLoss));
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<EventOutcome>> RunAsync(RegisteredJob job, IReadOnlyList<FeatureEvent> events, IFeatureDataSource dataSource, RunMode mode,
+        IReadOnlyList<JobParameterSet>? parameters, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        if (events.Count == 0)
+        {
+            return [];
+        }
+        // An edited module is reloaded here first (the version the worker must run is the one this host then runs).
+        await job.Loaded.ReloadIfChangedAsync();
+        Interlocked.Increment(ref queued);
+        try
+        {
+            var worker = await AcquireAsync(cancellationToken);
+            Enter();
+            try
+            {
+                return await worker.RunAsync(job, events, dataSource, mode == RunMode.Call, parameters, cancellationToken);
+            }
+            catch (WorkerLostException e)
+            {
+                Volatile.Write(ref lastLoss, e.Message);
+                throw;
+            }
+            finally
+            {
+                Leave();
+            }
+        }
+        finally
+        {
+            Interlocked.Decrement(ref queued);
+        }
+    }
+
+    /// <summary>The live worker with the fewest runs in flight, starting one in each empty or dead slot first.</summary>
+    private async Task<WorkerConnection> AcquireAsync(CancellationToken cancellationToken)
+    {
+        var best = Pick();
+        if (best is not null && slots.All(s => s is { Alive: true }))
+        {
+            return best;
+        }
+        await gate.WaitAsync(cancellationToken);
+        try
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            for (var i = 0; i < slots.Length; i++)
+            {
+                if (slots[i] is { Alive: true })
+                {
+                    continue;
+                }
+                if (slots[i] is { } dead)
+                {
+                    await dead.DisposeAsync();
+                    slots[i] = null;
+                    Interlocked.Increment(ref restarts);
+                }
+                var n = Interlocked.Increment(ref started);
+                slots[i] = await WorkerConnection.StartAsync($"{job}#{n}", settings, python, logger, cancellationToken);
+            }
+            return Pick() ?? throw new WorkerLostException($"no worker of job {job} is running");
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    private WorkerConnection? Pick()
+    {
+        WorkerConnection? best = null;
+        foreach (var slot in slots)
+        {
+            if (slot is { Alive: true } && (best is null || slot.InFlight < best.InFlight))
+            {
+                best = slot;
+            }
+        }
+        return best;
+    }
+
+    private void Enter()
+    {
+        lock (busyLock)
+        {
+            if (active++ == 0)
+            {
+                busySince = Stopwatch.GetTimestamp();
+            }
+        }
+    }
+
+    private void Leave()
+    {
+        lock (busyLock)
+        {
+            if (--active == 0)
+            {
+                busyTicks += Stopwatch.GetTimestamp() - busySince;
+            }
+        }
+    }
+
+    /// <summary>Kills one live worker of the lane (tests and operators); returns its process id, or null when none runs.</summary>
+    public int? KillOne(string reason)
+    {
+        var worker = Pick();
+        worker?.Kill(reason);
+        return worker?.ProcessId;
+    }
+
+    /// <summary>The process ids of the lane's live workers.</summary>
+    public IReadOnlyList<int> ProcessIds => [.. slots.Where(s => s is { Alive: true }).Select(s => s!.ProcessId)];
+
+    public async ValueTask DisposeAsync()
+    {
+        if (disposed)
+        {
+            return;
+        }
+        await gate.WaitAsync();
+        try
+        {
+            disposed = true;
+            for (var i = 0; i < slots.Length; i++)
+            {
+                if (slots[i] is { } slot)
+                {
+                    slots[i] = null;
+                    await slot.DisposeAsync();
+                }
+            }
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+}
+
+/// <summary>A job's worker lane now.</summary>
+/// <param name="Job">The job.</param>
+/// <param name="Workers">Its live worker processes.</param>
+/// <param name="Restarts">Workers started to replace one that was gone.</param>
+/// <param name="Queue">Runs waiting for or running on its workers (batches and calls).</param>
+/// <param name="Busy">Time during which at least one run of the job was on its workers, since start.</param>
+/// <param name="LastLoss">Why its last lost worker went (null: none lost).</param>
+public sealed record WorkerLaneStatus(string Job, int Workers, int Restarts, int Queue, TimeSpan Busy, string? LastLoss);

@@ -1,0 +1,143 @@
+using System.Buffers.Binary;
+using System.Net.Sockets;
+
+namespace FeaturePlatform.Runtime.Workers;
+
+/// <summary>Kinds of messages between a host and a worker.</summary>
+internal enum FrameType : byte
+{
+    /// <summary>Host → worker: the interpreter settings (first message).</summary>
+    Init = 1,
+
+    /// <summary>Host → worker: run a job on a batch of events (one message per batch).</summary>
+    Run = 2,
+
+    /// <summary>Host → worker: the answer to a read.</summary>
+    ReadAnswer = 3,
+
+    /// <summary>Worker → host: the interpreter runs (answer to Init).</summary>
+    Ready = 10,
+
+    /// <summary>Worker → host: a read of the logic (fetch or history) for the host's data source.</summary>
+    Read = 11,
+
+    /// <summary>Worker → host: the outcomes of a run (or its host error).</summary>
+    Result = 12,
+
+    /// <summary>Worker → host: alive, and how long its most overdue computation is past its deadline.</summary>
+    Heartbeat = 13,
+}
+
+/// <summary>
+/// A framed, bidirectional channel over a connected Unix domain socket: each message is a 4-byte little-endian length,
+/// a <see cref="FrameType"/> byte and the payload (written with <see cref="BinaryWriter"/>). Sends from any thread are
+/// serialised; one reader receives.
+/// </summary>
+internal sealed class WorkerChannel(Socket socket) : IDisposable
+{
+    private const int HeaderSize = 5;
+    private const int MaxFrame = 256 << 20;
+    private readonly Lock sendLock = new();
+    private readonly byte[] header = new byte[HeaderSize];
+    private int disposed;
+
+    [ThreadStatic]
+    private static MemoryStream? t_buffer;
+
+    /// <summary>Sends one message (blocking only while the socket's buffer is full).</summary>
+    /// <exception cref="IOException">The connection is gone.</exception>
+    public void Send(FrameType type, Action<BinaryWriter> write)
+    {
+        var buffer = t_buffer ??= new MemoryStream(4096);
+        buffer.SetLength(0);
+        buffer.Write(stackalloc byte[HeaderSize]);
+        using (var writer = new BinaryWriter(buffer, System.Text.Encoding.UTF8, leaveOpen: true))
+        {
+            write(writer);
+        }
+        var bytes = buffer.GetBuffer();
+        var length = (int)buffer.Length;
+        BinaryPrimitives.WriteInt32LittleEndian(bytes, length - HeaderSize);
+        bytes[4] = (byte)type;
+        if (buffer.Capacity > 16 << 20)
+        {
+            t_buffer = null; // a huge batch does not pin its buffer on this thread
+        }
+        try
+        {
+            lock (sendLock)
+            {
+                var sent = 0;
+                while (sent < length)
+                {
+                    sent += socket.Send(bytes.AsSpan(sent, length - sent), SocketFlags.None);
+                }
+            }
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            throw new IOException("the worker connection is closed", e);
+        }
+    }
+
+    /// <summary>Receives the next message; null when the peer closed the connection.</summary>
+    public async Task<(FrameType Type, byte[] Payload)?> ReceiveAsync(CancellationToken cancellationToken)
+    {
+        if (!await FillAsync(header, cancellationToken))
+        {
+            return null;
+        }
+        var length = BinaryPrimitives.ReadInt32LittleEndian(header);
+        if (length is < 0 or > MaxFrame)
+        {
+            throw new IOException($"bad frame length {length}");
+        }
+        var payload = new byte[length];
+        if (length > 0 && !await FillAsync(payload, cancellationToken))
+        {
+            throw new IOException("the connection closed within a frame");
+        }
+        return ((FrameType)header[4], payload);
+    }
+
+    private async Task<bool> FillAsync(byte[] target, CancellationToken cancellationToken)
+    {
+        var read = 0;
+        while (read < target.Length)
+        {
+            int n;
+            try
+            {
+                n = await socket.ReceiveAsync(target.AsMemory(read), SocketFlags.None, cancellationToken);
+            }
+            catch (SocketException)
+            {
+                return false;
+            }
+            if (n == 0)
+            {
+                return false;
+            }
+            read += n;
+        }
+        return true;
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref disposed, 1) != 0)
+        {
+            return;
+        }
+        try
+        {
+            socket.Shutdown(SocketShutdown.Both);
+        }
+        catch (SocketException)
+        {
+            // already gone
+        }
+        socket.Dispose();
+    }
+}

@@ -1,0 +1,499 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net.Sockets;
+using System.Text.Json;
+using FeaturePlatform.PyBridge;
+using FeaturePlatform.PyBridge.Jobs;
+using FeaturePlatform.Runtime.Jobs;
+using Microsoft.Extensions.Logging;
+
+namespace FeaturePlatform.Runtime.Workers;
+
+/// <summary>
+/// One worker process seen from the host: starts it, sends it runs, serves its reads from each run's data source, and
+/// watches it. It is killed when it stops answering (<see cref="WorkerSettings.HeartbeatTimeout"/>), when a computation
+/// runs past its CPU timeout by more than <see cref="WorkerSettings.KillGrace"/>, or when it uses more than
+/// <see cref="WorkerSettings.MemoryLimitMb"/>; when it exits or is killed, every run in flight on it fails with a
+/// <see cref="WorkerLostException"/> (the run loop retries and, for a poison event, quarantines).
+/// </summary>
+internal sealed class WorkerConnection : IAsyncDisposable
+{
+    private readonly Process process;
+    private readonly WorkerChannel channel;
+    private readonly WorkerSettings settings;
+    private readonly ILogger logger;
+    private readonly ConcurrentDictionary<long, PendingRun> runs = new();
+    private readonly BlockingCollection<Action> blockingReads = [];
+    private readonly Thread[] readers;
+    private readonly CancellationTokenSource stop = new();
+    private readonly TaskCompletionSource lost = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private Task loops = Task.CompletedTask;
+    private long nextRun;
+    private long lastHeartbeat = Stopwatch.GetTimestamp();
+    private long overdueTicks;
+    private string? killReason;
+    private int disposed;
+
+    private WorkerConnection(string name, Process process, WorkerChannel channel, WorkerSettings settings, ILogger logger)
+    {
+        Name = name;
+        this.process = process;
+        this.channel = channel;
+        this.settings = settings;
+        this.logger = logger;
+        readers = [.. Enumerable.Range(0, settings.ReadThreads).Select(i => new Thread(ServeBlockingReads) { IsBackground = true, Name = $"{name}-read-{i}" })];
+    }
+
+    /// <summary>The worker's name in logs (job and slot).</summary>
+    public string Name { get; }
+
+    /// <summary>The worker's process id.</summary>
+    public int ProcessId => process.Id;
+
+    /// <summary>Runs in flight on this worker.</summary>
+    public int InFlight => runs.Count;
+
+    /// <summary>False once the worker exited or was killed.</summary>
+    public bool Alive => !lost.Task.IsCompleted && Volatile.Read(ref killReason) is null;
+
+    /// <summary>Completes when the worker is gone.</summary>
+    public Task Lost => lost.Task;
+
+    /// <summary>Starts a worker process and waits until its interpreter runs.</summary>
+    /// <exception cref="WorkerLostException">It did not start or connect within <see cref="WorkerSettings.StartTimeout"/>.</exception>
+    public static async Task<WorkerConnection> StartAsync(string name, WorkerSettings settings, PythonHostOptions python, ILogger logger, CancellationToken cancellationToken)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"fp-worker-{Environment.ProcessId}-{Guid.NewGuid():N}.sock");
+        using var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        listener.Bind(new UnixDomainSocketEndPoint(path));
+        listener.Listen(1);
+        var process = new Process { StartInfo = StartInfo(settings, path), EnableRaisingEvents = true };
+        process.OutputDataReceived += (_, e) => Log(logger, name, e.Data, LogLevel.Information);
+        process.ErrorDataReceived += (_, e) => Log(logger, name, e.Data, LogLevel.Warning);
+        Socket? socket = null;
+        try
+        {
+            process.Start();
+            process.BeginOutputReadLine();
+            process.BeginErrorReadLine();
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(settings.StartTimeout);
+            var accepted = listener.AcceptAsync(timeout.Token).AsTask();
+            if (await Task.WhenAny(accepted, process.WaitForExitAsync(timeout.Token)) != accepted)
+            {
+                throw new WorkerLostException($"the worker process {name} exited with code {process.ExitCode} before it connected");
+            }
+            socket = await accepted;
+            var channel = new WorkerChannel(socket);
+            channel.Send(FrameType.Init, w =>
+            {
+                w.Write(JsonSerializer.Serialize(python));
+                w.Write(settings.HeartbeatInterval.Ticks);
+            });
+            if (await channel.ReceiveAsync(timeout.Token) is not (FrameType.Ready, _))
+            {
+                throw new WorkerLostException($"the worker process {name} closed the connection while starting its interpreter");
+            }
+            var connection = new WorkerConnection(name, process, channel, settings, logger);
+            connection.Start();
+            logger.LogInformation("Worker {Worker} started (pid {Pid})", name, process.Id);
+            return connection;
+        }
+        catch (Exception e) when (e is not WorkerLostException)
+        {
+            socket?.Dispose();
+            KillQuietly(process);
+            throw cancellationToken.IsCancellationRequested ? e : new WorkerLostException($"the worker process {name} did not start: {e.Message}", e);
+        }
+        catch
+        {
+            socket?.Dispose();
+            KillQuietly(process);
+            throw;
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    private static ProcessStartInfo StartInfo(WorkerSettings settings, string socketPath)
+    {
+        ProcessStartInfo info;
+        if (settings.Command is { } command)
+        {
+            info = new ProcessStartInfo(command);
+        }
+        else
+        {
+            var entry = Path.Combine(AppContext.BaseDirectory, settings.EntryAssembly);
+            if (!File.Exists(entry))
+            {
+                throw new WorkerLostException($"Runtime:Workers:EntryAssembly: {entry} does not exist; set Runtime:Workers:Command to the platform binary");
+            }
+            info = new ProcessStartInfo(DotnetHost());
+            info.ArgumentList.Add(entry);
+        }
+        info.ArgumentList.Add("worker");
+        info.ArgumentList.Add("--socket");
+        info.ArgumentList.Add(socketPath);
+        info.UseShellExecute = false;
+        info.RedirectStandardOutput = true;
+        info.RedirectStandardError = true;
+        // The worker's own managed heap stays small (rows cross, data stays in the host); Python's memory is what the
+        // memory limit is for. Also keeps the runtime's reserved address space modest.
+        info.Environment["DOTNET_GCHeapHardLimit"] = "0x10000000";
+        info.Environment["DOTNET_gcServer"] = "0";
+        return info;
+    }
+
+    private static string DotnetHost()
+    {
+        var self = Environment.ProcessPath;
+        if (self is not null && Path.GetFileNameWithoutExtension(self) == "dotnet")
+        {
+            return self;
+        }
+        return Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
+    }
+
+    private void Start()
+    {
+        foreach (var reader in readers)
+        {
+            reader.Start();
+        }
+        loops = Task.WhenAll(ReceiveAsync(), WatchAsync());
+    }
+
+    /// <summary>Runs <paramref name="events"/> of <paramref name="job"/> on this worker; reads go to <paramref name="dataSource"/>.</summary>
+    /// <exception cref="WorkerLostException">The worker exited or was killed before it answered.</exception>
+    public async Task<IReadOnlyList<EventOutcome>> RunAsync(RegisteredJob job, IReadOnlyList<FeatureEvent> events, IFeatureDataSource dataSource, bool each,
+        IReadOnlyList<JobParameterSet>? parameters, CancellationToken cancellationToken)
+    {
+        var runId = Interlocked.Increment(ref nextRun);
+        var pending = new PendingRun(job.Name, job.Declaration.Schema, job.Loaded.Timeout, events, dataSource);
+        runs[runId] = pending;
+        try
+        {
+            if (!Alive)
+            {
+                throw new WorkerLostException(LostMessage());
+            }
+            var (sets, setOf) = Distinct(parameters);
+            var request = new RunRequest(job.Loaded.Path, job.Version, job.Loaded.Timeout, each, dataSource is IReadObserver,
+                JsonSerializer.Serialize(job.Loaded.Parameters), events, sets, setOf);
+            try
+            {
+                channel.Send(FrameType.Run, w => WorkerMessages.WriteRun(w, runId, request));
+            }
+            catch (IOException)
+            {
+                throw new WorkerLostException(LostMessage());
+            }
+            return await pending.Completion.Task.WaitAsync(cancellationToken);
+        }
+        finally
+        {
+            runs.TryRemove(runId, out _);
+        }
+    }
+
+    private static (IReadOnlyList<string> Sets, int[] SetOf) Distinct(IReadOnlyList<JobParameterSet>? parameters)
+    {
+        if (parameters is null)
+        {
+            return ([], []);
+        }
+        var index = new Dictionary<long, int>();
+        var sets = new List<string>();
+        var setOf = new int[parameters.Count];
+        for (var i = 0; i < parameters.Count; i++)
+        {
+            if (!index.TryGetValue(parameters[i].Id, out var k))
+            {
+                k = index[parameters[i].Id] = sets.Count;
+                sets.Add(JsonSerializer.Serialize(parameters[i].Values));
+            }
+            setOf[i] = k;
+        }
+        return (sets, setOf);
+    }
+
+    /// <summary>Kills the worker (its runs in flight fail with <paramref name="reason"/>).</summary>
+    public void Kill(string reason)
+    {
+        if (Interlocked.CompareExchange(ref killReason, reason, null) is null)
+        {
+            logger.LogWarning("Killing worker {Worker} (pid {Pid}): {Reason}", Name, process.Id, reason);
+        }
+        KillQuietly(process);
+        channel.Dispose();
+    }
+
+    private async Task ReceiveAsync()
+    {
+        try
+        {
+            while (await channel.ReceiveAsync(stop.Token) is var (type, payload))
+            {
+                Handle(type, payload);
+            }
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException or OperationCanceledException or InvalidDataException or EndOfStreamException)
+        {
+            if (!stop.IsCancellationRequested && Volatile.Read(ref killReason) is null)
+            {
+                Kill($"its channel broke: {e.Message}");
+            }
+        }
+        finally
+        {
+            await Exited();
+        }
+    }
+
+    private void Handle(FrameType type, byte[] payload)
+    {
+        using var reader = new BinaryReader(new MemoryStream(payload));
+        switch (type)
+        {
+            case FrameType.Heartbeat:
+                Volatile.Write(ref overdueTicks, reader.ReadInt64());
+                Volatile.Write(ref lastHeartbeat, Stopwatch.GetTimestamp());
+                break;
+            case FrameType.Result:
+                var (runId, outcomes, hostError) = WorkerMessages.ReadResult(reader,
+                    id => runs.TryGetValue(id, out var p) ? (p.Job, p.Schema, p.Timeout, p.Events) : null);
+                if (runs.TryGetValue(runId, out var run))
+                {
+                    if (outcomes is not null)
+                    {
+                        run.Completion.TrySetResult(outcomes);
+                    }
+                    else
+                    {
+                        run.Completion.TrySetException(new WorkerRunException($"the worker could not run the job: {hostError}"));
+                    }
+                }
+                break;
+            case FrameType.Read:
+                ServeRead(reader);
+                break;
+            default:
+                throw new InvalidDataException($"unexpected message {type} from worker {Name}");
+        }
+    }
+
+    private void ServeRead(BinaryReader reader)
+    {
+        var runId = reader.ReadInt64();
+        var readId = reader.ReadInt32();
+        var kind = (ReadKind)reader.ReadByte();
+        var eventIndex = reader.ReadInt32();
+        var (source, key) = (reader.ReadString(), reader.ReadString());
+        var (since, until, limit) = (reader.ReadInt64(), reader.ReadInt64(), reader.ReadInt32());
+        var consistency = (Consistency)reader.ReadByte();
+        if (!runs.TryGetValue(runId, out var run))
+        {
+            Answer(readId, null, "the run is no longer waited for");
+            return;
+        }
+        var data = run.DataSource;
+        (data as IReadObserver)?.Observed(eventIndex, kind, source, key, since, until);
+        // A read the source answers at once (memory) is served here; one that may wait goes to the read threads.
+        if (kind == ReadKind.Fetch && data.TryFetchWithoutWaiting(source, key, until, consistency, out var cached))
+        {
+            Answer(readId, cached, null);
+            return;
+        }
+        void Read()
+        {
+            try
+            {
+                var json = kind == ReadKind.Fetch ? data.Fetch(source, key, until, consistency) : data.History(source, key, since, until, limit, consistency);
+                Answer(readId, json, null);
+            }
+            catch (Exception e) when (e is not IOException)
+            {
+                Answer(readId, null, e.Message);
+            }
+        }
+        if (!data.MayBlock)
+        {
+            Read();
+            return;
+        }
+        try
+        {
+            blockingReads.Add(Read);
+        }
+        catch (InvalidOperationException)
+        {
+            // stopping: the worker is going away with its runs
+        }
+    }
+
+    private void Answer(int readId, string? json, string? error)
+    {
+        try
+        {
+            channel.Send(FrameType.ReadAnswer, w => WorkerMessages.WriteReadAnswer(w, readId, json, error));
+        }
+        catch (IOException)
+        {
+            // the worker is gone; its runs fail with the reason
+        }
+    }
+
+    private void ServeBlockingReads()
+    {
+        foreach (var read in blockingReads.GetConsumingEnumerable())
+        {
+            read();
+        }
+    }
+
+    private async Task WatchAsync()
+    {
+        var limit = settings.MemoryLimitMb * 1024L * 1024L;
+        try
+        {
+            while (Alive && !stop.IsCancellationRequested)
+            {
+                await Task.Delay(settings.HeartbeatInterval, stop.Token);
+                var silent = Stopwatch.GetElapsedTime(Volatile.Read(ref lastHeartbeat));
+                var overdue = TimeSpan.FromTicks(Volatile.Read(ref overdueTicks));
+                if (silent > settings.HeartbeatTimeout)
+                {
+                    Kill($"it stopped answering ({silent.TotalSeconds:0.#} s without a heartbeat)");
+                }
+                else if (overdue > settings.KillGrace)
+                {
+                    Kill($"a computation ignored its CPU timeout ({overdue.TotalSeconds:0.#} s past it; the limit is Runtime:Workers:KillGrace = {settings.KillGrace.TotalSeconds:0.#} s)");
+                }
+                else if (limit > 0 && Resident() is var rss && rss > limit)
+                {
+                    Kill($"it used {rss >> 20} MiB of memory (Runtime:Workers:MemoryLimitMb = {settings.MemoryLimitMb})");
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // stopping
+        }
+    }
+
+    private long Resident()
+    {
+        try
+        {
+            process.Refresh();
+            return process.HasExited ? 0 : process.WorkingSet64;
+        }
+        catch (InvalidOperationException)
+        {
+            return 0;
+        }
+    }
+
+    private async Task Exited()
+    {
+        try
+        {
+            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(5));
+        }
+        catch (TimeoutException)
+        {
+            KillQuietly(process);
+        }
+        lost.TrySetResult();
+        blockingReads.CompleteAdding();
+        var message = LostMessage();
+        if (!stop.IsCancellationRequested)
+        {
+            logger.LogError("Worker {Worker} is gone: {Reason}; {Runs} runs in flight fail and are retried", Name, message, runs.Count);
+        }
+        foreach (var run in runs.Values)
+        {
+            run.Completion.TrySetException(new WorkerLostException(message));
+        }
+    }
+
+    private string LostMessage()
+    {
+        var code = process.HasExited ? process.ExitCode : (int?)null;
+        var how = Volatile.Read(ref killReason) is { } reason ? $"was killed: {reason}"
+            : code is > 128 and < 160 ? $"crashed (killed by signal {code - 128})"
+            : code is { } c ? $"exited with code {c}"
+            : "is gone";
+        return $"the job's worker process {how}";
+    }
+
+    private static void KillQuietly(Process process)
+    {
+        try
+        {
+            process.Kill(entireProcessTree: true);
+        }
+        catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception)
+        {
+            // not started or already exited
+        }
+    }
+
+    private static void Log(ILogger logger, string name, string? line, LogLevel level)
+    {
+        if (line is not null)
+        {
+            logger.Log(level, "Worker {Worker}: {Line}", name, line);
+        }
+    }
+
+    /// <summary>Stops the worker: closes the connection (it exits) and waits for it.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref disposed, 1) != 0)
+        {
+            return;
+        }
+        await stop.CancelAsync();
+        channel.Dispose();
+        await loops;
+        foreach (var reader in readers)
+        {
+            reader.Join();
+        }
+        process.Dispose();
+        stop.Dispose();
+        blockingReads.Dispose();
+    }
+
+    private sealed record PendingRun(string Job, ResultSchema Schema, TimeSpan Timeout, IReadOnlyList<FeatureEvent> Events, IFeatureDataSource DataSource)
+    {
+        public TaskCompletionSource<IReadOnlyList<EventOutcome>> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}
+
+/// <summary>The worker process running a job's events exited, crashed, or was killed for breaking a limit.</summary>
+public sealed class WorkerLostException : Exception
+{
+    /// <summary>Creates the exception.</summary>
+    public WorkerLostException(string message) : base(message)
+    {
+    }
+
+    /// <summary>Creates the exception with its cause.</summary>
+    public WorkerLostException(string message, Exception inner) : base(message, inner)
+    {
+    }
+}
+
+/// <summary>A worker could not run a job at all (the module failed to load there, or its version differs).</summary>
+public sealed class WorkerRunException : Exception
+{
+    /// <summary>Creates the exception.</summary>
+    public WorkerRunException(string message) : base(message)
+    {
+    }
+}

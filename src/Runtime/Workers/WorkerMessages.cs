@@ -1,0 +1,263 @@
+using FeaturePlatform.PyBridge;
+using FeaturePlatform.PyBridge.Jobs;
+
+namespace FeaturePlatform.Runtime.Workers;
+
+/// <summary>A run as it crosses to a worker: the job (module path and the version the host runs) and the whole batch.</summary>
+/// <param name="JobPath">The job's module file.</param>
+/// <param name="Version">The content hash the host runs; the worker runs exactly this version or fails the run.</param>
+/// <param name="Timeout">The per-computation CPU timeout.</param>
+/// <param name="Each">True: each event as a single call on the latency lane (calls); false: one batch on the bulk lane.</param>
+/// <param name="Tracked">Whether reads carry the index of the event they serve (read tracking for repair).</param>
+/// <param name="CurrentParameters">The job's current parameter values (JSON object) on the host.</param>
+/// <param name="Events">The events.</param>
+/// <param name="ParameterSets">Distinct parameter sets (JSON objects) of the events; empty: the current values.</param>
+/// <param name="SetOfEvent">Per event, its index in <paramref name="ParameterSets"/> (empty when that is empty).</param>
+internal sealed record RunRequest(string JobPath, string Version, TimeSpan Timeout, bool Each, bool Tracked, string CurrentParameters,
+    IReadOnlyList<FeatureEvent> Events, IReadOnlyList<string> ParameterSets, int[] SetOfEvent);
+
+/// <summary>The binary encoding of runs, reads and outcomes (see <see cref="WorkerChannel"/> for the framing).</summary>
+internal static class WorkerMessages
+{
+    private const byte Rows = 0;
+    private const byte PythonError = 1;
+    private const byte Timeout = 2;
+    private const byte Shape = 3;
+
+    public static void WriteRun(BinaryWriter w, long runId, RunRequest r)
+    {
+        w.Write(runId);
+        w.Write(r.JobPath);
+        w.Write(r.Version);
+        w.Write(r.Timeout.Ticks);
+        w.Write(r.Each);
+        w.Write(r.Tracked);
+        w.Write(r.CurrentParameters);
+        w.Write(r.Events.Count);
+        foreach (var e in r.Events)
+        {
+            w.Write(e.Source);
+            w.Write(e.Key);
+            w.Write(e.TimeMs);
+            WriteNullable(w, e.DataJson);
+            WriteNullable(w, e.Id);
+        }
+        w.Write(r.ParameterSets.Count);
+        foreach (var set in r.ParameterSets)
+        {
+            w.Write(set);
+        }
+        if (r.ParameterSets.Count > 0)
+        {
+            foreach (var index in r.SetOfEvent)
+            {
+                w.Write(index);
+            }
+        }
+    }
+
+    public static (long RunId, RunRequest Request) ReadRun(BinaryReader r)
+    {
+        var runId = r.ReadInt64();
+        var path = r.ReadString();
+        var version = r.ReadString();
+        var timeout = TimeSpan.FromTicks(r.ReadInt64());
+        var each = r.ReadBoolean();
+        var tracked = r.ReadBoolean();
+        var current = r.ReadString();
+        var events = new FeatureEvent[r.ReadInt32()];
+        for (var i = 0; i < events.Length; i++)
+        {
+            events[i] = new FeatureEvent(r.ReadString(), r.ReadString(), r.ReadInt64(), ReadNullable(r), ReadNullable(r));
+        }
+        var sets = new string[r.ReadInt32()];
+        for (var i = 0; i < sets.Length; i++)
+        {
+            sets[i] = r.ReadString();
+        }
+        var setOf = sets.Length == 0 ? [] : new int[events.Length];
+        for (var i = 0; i < setOf.Length; i++)
+        {
+            setOf[i] = r.ReadInt32();
+        }
+        return (runId, new RunRequest(path, version, timeout, each, tracked, current, events, sets, setOf));
+    }
+
+    /// <summary>Writes the outcomes of a run (the events themselves stay on the host).</summary>
+    public static void WriteOutcomes(BinaryWriter w, long runId, IReadOnlyList<EventOutcome> outcomes)
+    {
+        w.Write(runId);
+        w.Write(true);
+        w.Write(outcomes.Count);
+        foreach (var o in outcomes)
+        {
+            w.Write(o.Version);
+            switch (o.Error)
+            {
+                case null:
+                    w.Write(Rows);
+                    w.Write(o.Rows.Count);
+                    foreach (var row in o.Rows)
+                    {
+                        w.Write(row.Values.Count);
+                        foreach (var value in row.Values)
+                        {
+                            WriteValue(w, value);
+                        }
+                    }
+                    break;
+                case JobTimeoutException t:
+                    w.Write(Timeout);
+                    WriteError(w, t);
+                    break;
+                case JobResultShapeException s:
+                    w.Write(Shape);
+                    WriteError(w, s);
+                    break;
+                default:
+                    w.Write(PythonError);
+                    WriteError(w, o.Error);
+                    break;
+            }
+        }
+    }
+
+    /// <summary>Writes a run that failed as a whole in the worker (not an error of the logic on one event).</summary>
+    public static void WriteHostError(BinaryWriter w, long runId, string message)
+    {
+        w.Write(runId);
+        w.Write(false);
+        w.Write(message);
+    }
+
+    /// <summary>Reads a run's result: the outcomes, or the worker's host error as a message.</summary>
+    public static (long RunId, IReadOnlyList<EventOutcome>? Outcomes, string? HostError) ReadResult(BinaryReader r, Func<long, (string Job, ResultSchema Schema, TimeSpan Timeout, IReadOnlyList<FeatureEvent> Events)?> run)
+    {
+        var runId = r.ReadInt64();
+        if (!r.ReadBoolean())
+        {
+            return (runId, null, r.ReadString());
+        }
+        if (run(runId) is not var (job, schema, timeout, events))
+        {
+            return (runId, null, null); // no longer waited for
+        }
+        var count = r.ReadInt32();
+        if (count != events.Count)
+        {
+            return (runId, null, $"the worker answered {count} outcomes for {events.Count} events");
+        }
+        var outcomes = new EventOutcome[count];
+        for (var i = 0; i < count; i++)
+        {
+            var version = r.ReadString();
+            var kind = r.ReadByte();
+            if (kind == Rows)
+            {
+                var rows = new ResultRow[r.ReadInt32()];
+                for (var k = 0; k < rows.Length; k++)
+                {
+                    var values = new object?[r.ReadInt32()];
+                    for (var v = 0; v < values.Length; v++)
+                    {
+                        values[v] = ReadValue(r);
+                    }
+                    rows[k] = ResultRow.Create(schema, values);
+                }
+                outcomes[i] = new EventOutcome(events[i], rows, null, version);
+                continue;
+            }
+            var (type, message, file, line, traceback) = (r.ReadString(), r.ReadString(), r.ReadString(), r.ReadInt32(), r.ReadString());
+            PythonJobException error = kind switch
+            {
+                Timeout => new JobTimeoutException(job, timeout, file, line, traceback),
+                Shape => new JobResultShapeException(job, message, file, line, traceback),
+                _ => new PythonJobException(job, type, message, file, line, traceback),
+            };
+            outcomes[i] = new EventOutcome(events[i], [], error, version);
+        }
+        return (runId, outcomes, null);
+    }
+
+    /// <summary>A read the logic makes (worker → host).</summary>
+    public static void WriteRead(BinaryWriter w, long runId, int readId, ReadKind kind, int eventIndex, string source, string key, long sinceMs, long untilMs, int limit,
+        Consistency consistency)
+    {
+        w.Write(runId);
+        w.Write(readId);
+        w.Write((byte)kind);
+        w.Write(eventIndex);
+        w.Write(source);
+        w.Write(key);
+        w.Write(sinceMs);
+        w.Write(untilMs);
+        w.Write(limit);
+        w.Write((byte)consistency);
+    }
+
+    /// <summary>The answer to a read: its JSON (null: no entity), or the data source's error.</summary>
+    public static void WriteReadAnswer(BinaryWriter w, int readId, string? json, string? error)
+    {
+        w.Write(readId);
+        w.Write(error is null ? (byte)0 : (byte)1);
+        WriteNullable(w, error ?? json);
+    }
+
+    private static void WriteError(BinaryWriter w, PythonJobException e)
+    {
+        w.Write(e.PythonType);
+        w.Write(e.PythonMessage);
+        w.Write(e.FileName);
+        w.Write(e.LineNumber);
+        w.Write(e.PythonTraceback);
+    }
+
+    private static void WriteValue(BinaryWriter w, object? value)
+    {
+        switch (value)
+        {
+            case null:
+                w.Write((byte)0);
+                break;
+            case long l:
+                w.Write((byte)1);
+                w.Write(l);
+                break;
+            case double d:
+                w.Write((byte)2);
+                w.Write(d);
+                break;
+            case bool b:
+                w.Write((byte)3);
+                w.Write(b);
+                break;
+            case string s:
+                w.Write((byte)4);
+                w.Write(s);
+                break;
+            default:
+                throw new InvalidOperationException($"a result value of type {value.GetType().Name} cannot cross to the host");
+        }
+    }
+
+    private static object? ReadValue(BinaryReader r) => r.ReadByte() switch
+    {
+        0 => null,
+        1 => r.ReadInt64(),
+        2 => r.ReadDouble(),
+        3 => r.ReadBoolean(),
+        4 => r.ReadString(),
+        var tag => throw new InvalidDataException($"unknown value tag {tag}"),
+    };
+
+    public static void WriteNullable(BinaryWriter w, string? value)
+    {
+        w.Write(value is not null);
+        if (value is not null)
+        {
+            w.Write(value);
+        }
+    }
+
+    public static string? ReadNullable(BinaryReader r) => r.ReadBoolean() ? r.ReadString() : null;
+}

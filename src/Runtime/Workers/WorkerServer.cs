@@ -1,0 +1,261 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using FeaturePlatform.PyBridge;
+using FeaturePlatform.PyBridge.Jobs;
+
+namespace FeaturePlatform.Runtime.Workers;
+
+/// <summary>
+/// The worker's side of the channel: loads each job at the version the host runs, runs each batch the host sends (calls
+/// as single calls on the latency lane, batches on the bulk lane, side by side), sends the logic's reads to the host and
+/// waits for their answers, and reports alive (with how overdue its longest computation is) from its own thread.
+/// </summary>
+internal sealed class WorkerServer : IAsyncDisposable
+{
+    private readonly WorkerChannel channel;
+    private readonly PythonHost host;
+    private readonly ConcurrentDictionary<int, ReadSlot> reads = new();
+    private readonly List<Task> running = [];
+    private readonly JobModules modules;
+    private readonly Thread heartbeat;
+    private readonly ManualResetEventSlim stop = new();
+    private readonly TimeSpan interval;
+    private int nextRead;
+
+    public WorkerServer(WorkerChannel channel, PythonHost host, TimeSpan interval)
+    {
+        this.channel = channel;
+        this.host = host;
+        this.interval = interval;
+        modules = new JobModules(host);
+        heartbeat = new Thread(Beat) { IsBackground = true, Name = "worker-heartbeat" };
+        heartbeat.Start();
+    }
+
+    /// <summary>
+    /// Serves until the host closes the connection. Runs still in flight are not waited for: their results have nowhere
+    /// to go, and one may never end (C code holding the GIL) — the caller ends the process.
+    /// </summary>
+    public async Task ServeAsync()
+    {
+        while (await channel.ReceiveAsync(CancellationToken.None) is var (type, payload))
+        {
+            using var reader = new BinaryReader(new MemoryStream(payload));
+            switch (type)
+            {
+                case FrameType.Run:
+                    var (runId, request) = WorkerMessages.ReadRun(reader);
+                    running.RemoveAll(t => t.IsCompleted); // each run reports its own failure to the host
+                    running.Add(ServeRunAsync(runId, request));
+                    break;
+                case FrameType.ReadAnswer:
+                    var readId = reader.ReadInt32();
+                    var failed = reader.ReadByte() != 0;
+                    var text = WorkerMessages.ReadNullable(reader);
+                    if (reads.TryRemove(readId, out var slot))
+                    {
+                        slot.Set(failed ? null : text, failed ? text : null);
+                    }
+                    break;
+                default:
+                    throw new InvalidDataException($"unexpected message {type} from the host");
+            }
+        }
+        foreach (var slot in reads.Values)
+        {
+            slot.Set(null, "the host closed the connection");
+        }
+    }
+
+    private async Task ServeRunAsync(long runId, RunRequest request)
+    {
+        await Task.Yield();
+        try
+        {
+            var job = await modules.GetAsync(request);
+            var source = request.Tracked ? new TrackedProxySource(this, runId) : new ProxySource(this, runId);
+            var outcomes = request.Each
+                ? await job.InvokeEachAsync(request.Events, source)
+                : await job.InvokeBatchAsync(request.Events, source, CancellationToken.None, modules.Sets(request));
+            channel.Send(FrameType.Result, w => WorkerMessages.WriteOutcomes(w, runId, outcomes));
+        }
+        catch (Exception e) when (e is not IOException)
+        {
+            channel.Send(FrameType.Result, w => WorkerMessages.WriteHostError(w, runId, e.Message));
+        }
+    }
+
+    /// <summary>Runs a read on the host (called on the interpreter's worker thread, GIL released); blocks until answered.</summary>
+    internal string? Read(long runId, ReadKind kind, int eventIndex, string source, string key, long sinceMs, long untilMs, int limit, Consistency consistency)
+    {
+        var readId = Interlocked.Increment(ref nextRead);
+        using var slot = new ReadSlot();
+        reads[readId] = slot;
+        channel.Send(FrameType.Read, w => WorkerMessages.WriteRead(w, runId, readId, kind, eventIndex, source, key, sinceMs, untilMs, limit, consistency));
+        slot.Wait();
+        return slot.Error is { } error ? throw new InvalidOperationException(error) : slot.Json;
+    }
+
+    private void Beat()
+    {
+        while (!stop.Wait(interval))
+        {
+            try
+            {
+                channel.Send(FrameType.Heartbeat, w => w.Write(host.LongestOverdue.Ticks));
+            }
+            catch (IOException)
+            {
+                return;
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        stop.Set();
+        heartbeat.Join();
+        await modules.DisposeAsync();
+        stop.Dispose();
+    }
+
+    /// <summary>One read waiting for its answer.</summary>
+    private sealed class ReadSlot : IDisposable
+    {
+        private readonly ManualResetEventSlim done = new();
+
+        public string? Json { get; private set; }
+
+        public string? Error { get; private set; }
+
+        public void Set(string? json, string? error)
+        {
+            (Json, Error) = (json, error);
+            done.Set();
+        }
+
+        public void Wait() => done.Wait();
+
+        public void Dispose() => done.Dispose();
+    }
+
+    /// <summary>The logic's reads, answered by the host's data source of the run.</summary>
+    private class ProxySource(WorkerServer server, long runId) : IFeatureDataSource
+    {
+        [ThreadStatic]
+        private static int t_eventIndex;
+
+        protected static int EventIndex
+        {
+            get => t_eventIndex;
+            set => t_eventIndex = value;
+        }
+
+        public string? Fetch(string source, string key, long asOfMs, Consistency consistency) =>
+            server.Read(runId, ReadKind.Fetch, EventIndex, source, key, asOfMs, asOfMs, 0, consistency);
+
+        public string History(string source, string key, long sinceMs, long untilMs, int limit, Consistency consistency) =>
+            server.Read(runId, ReadKind.History, EventIndex, source, key, sinceMs, untilMs, limit, consistency) ?? "[]";
+    }
+
+    /// <summary>A proxy that passes on which event each read serves (read tracking on the host).</summary>
+    private sealed class TrackedProxySource(WorkerServer server, long runId) : ProxySource(server, runId), IReadObserver
+    {
+        public void Observed(int eventIndex, ReadKind kind, string source, string key, long sinceMs, long untilMs) => EventIndex = eventIndex;
+    }
+
+    /// <summary>The jobs this worker loaded, by module path, each at the version the host runs.</summary>
+    private sealed class JobModules(PythonHost host) : IAsyncDisposable
+    {
+        private readonly SemaphoreSlim gate = new(1, 1);
+        private readonly Dictionary<string, (LoadedJob Job, string Parameters)> jobs = new(StringComparer.Ordinal);
+        private readonly ConcurrentDictionary<string, JobParameterSet> sets = new(StringComparer.Ordinal);
+
+        public async Task<LoadedJob> GetAsync(RunRequest request)
+        {
+            await gate.WaitAsync();
+            try
+            {
+                if (!jobs.TryGetValue(request.JobPath, out var loaded))
+                {
+                    var job = await host.LoadJobAsync(request.JobPath, EmptySource.Instance, new JobOptions { CallTimeout = request.Timeout, WatchForChanges = false });
+                    loaded = (job, "");
+                }
+                if (loaded.Job.Version != request.Version)
+                {
+                    // The file changed since the worker loaded it (the host reloaded it too): load the new version.
+                    var reload = await loaded.Job.ReloadAsync();
+                    if (!reload.Succeeded)
+                    {
+                        throw reload.Error!;
+                    }
+                }
+                if (loaded.Job.Version != request.Version)
+                {
+                    jobs[request.JobPath] = loaded;
+                    throw new InvalidOperationException(
+                        $"the job module {request.JobPath} is version {loaded.Job.Version} in the worker but the host runs {request.Version}; the next run reloads it");
+                }
+                if (loaded.Parameters != request.CurrentParameters)
+                {
+                    await loaded.Job.SetParametersAsync(Values(request.CurrentParameters));
+                    loaded = (loaded.Job, request.CurrentParameters);
+                }
+                jobs[request.JobPath] = loaded;
+                return loaded.Job;
+            }
+            finally
+            {
+                gate.Release();
+            }
+        }
+
+        /// <summary>Per event, its parameter set (one instance per distinct set, so the interpreter checks each once).</summary>
+        public IReadOnlyList<JobParameterSet>? Sets(RunRequest request)
+        {
+            if (request.ParameterSets.Count == 0)
+            {
+                return null;
+            }
+            if (sets.Count > 1024)
+            {
+                sets.Clear();
+            }
+            var distinct = request.ParameterSets.Select(json => sets.GetOrAdd(json, j => new JobParameterSet(Values(j)))).ToArray();
+            return [.. request.SetOfEvent.Select(i => distinct[i])];
+        }
+
+        private static Dictionary<string, object?> Values(string json)
+        {
+            using var document = JsonDocument.Parse(json);
+            return document.RootElement.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.ValueKind switch
+            {
+                JsonValueKind.Number => p.Value.TryGetInt64(out var l) ? l : (object?)p.Value.GetDouble(),
+                JsonValueKind.True => true,
+                JsonValueKind.False => false,
+                JsonValueKind.String => p.Value.GetString(),
+                _ => null,
+            }, StringComparer.Ordinal);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            foreach (var (job, _) in jobs.Values)
+            {
+                await job.DisposeAsync();
+            }
+            gate.Dispose();
+        }
+    }
+
+    /// <summary>The data source a job is loaded with in a worker: every run brings its own.</summary>
+    private sealed class EmptySource : IFeatureDataSource
+    {
+        public static EmptySource Instance { get; } = new();
+
+        public string? Fetch(string source, string key, long asOfMs, Consistency consistency) => throw new InvalidOperationException("reads go through the run's data source");
+
+        public string History(string source, string key, long sinceMs, long untilMs, int limit, Consistency consistency) =>
+            throw new InvalidOperationException("reads go through the run's data source");
+    }
+}
