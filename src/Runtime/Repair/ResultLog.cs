@@ -35,30 +35,56 @@ public sealed class ResultLog(IWideTableStore store, RepairSettings settings, Ti
     /// started reading (null: now): of two computations of a trigger the one that started later read more and wins,
     /// whichever is written last.
     /// </summary>
-    public async ValueTask WriteAsync(string job, IReadOnlyList<ChangeEvent> triggers, BatchOutcome outcome, ComputationKind kind, CancellationToken cancellationToken,
+    public ValueTask WriteAsync(string job, IReadOnlyList<ChangeEvent> triggers, BatchOutcome outcome, ComputationKind kind, CancellationToken cancellationToken,
         IReadOnlyList<string>? parameters = null, long? computedFrom = null)
+    {
+        var puts = Puts(job, triggers, outcome, kind, parameters, computedFrom);
+        return WriteAsync(puts, cancellationToken);
+    }
+
+    /// <summary>Stores rows made by <see cref="Puts"/>.</summary>
+    internal ValueTask WriteAsync(List<Put> puts, CancellationToken cancellationToken) =>
+        puts.Count == 0 ? ValueTask.CompletedTask : store.PutAsync(Table, puts, cancellationToken);
+
+    /// <summary>The rows of <see cref="WriteAsync(string, IReadOnlyList{ChangeEvent}, BatchOutcome, ComputationKind, CancellationToken, IReadOnlyList{string}?, long?)"/>.</summary>
+    internal List<Put> Puts(string job, IReadOnlyList<ChangeEvent> triggers, BatchOutcome outcome, ComputationKind kind, IReadOnlyList<string>? parameters, long? computedFrom)
     {
         ArgumentNullException.ThrowIfNull(triggers);
         ArgumentNullException.ThrowIfNull(outcome);
         if (triggers.Count == 0)
         {
-            return;
+            return [];
         }
         var revision = computedFrom ?? clock.GetUtcNow().ToUnixTimeMilliseconds();
-        var rows = outcome.Results.ToLookup(r => (r.Trigger.Source, r.Trigger.EventId));
-        var errors = outcome.Errors.ToDictionary(e => (e.Trigger.Source, e.Trigger.EventId), e => e);
+        var rows = new Dictionary<(string, string), List<FeatureResult>>(triggers.Count);
+        foreach (var row in outcome.Results)
+        {
+            var id = (row.Trigger.Source, row.Trigger.EventId);
+            if (!rows.TryGetValue(id, out var list))
+            {
+                rows[id] = list = new List<FeatureResult>(1);
+            }
+            list.Add(row);
+        }
+        var errors = outcome.Errors.Count == 0 ? null : outcome.Errors.ToDictionary(e => (e.Trigger.Source, e.Trigger.EventId), e => e);
+        var jobBytes = Encoding.UTF8.GetBytes(job);
         var puts = new List<Put>(triggers.Count);
         for (var i = 0; i < triggers.Count; i++)
         {
             var trigger = triggers[i];
             var id = (trigger.Source, trigger.EventId);
-            var ofTrigger = rows[id].OrderBy(r => r.RowIndex).ToList();
-            errors.TryGetValue(id, out var error);
-            var version = ofTrigger.FirstOrDefault()?.JobVersion ?? error?.JobVersion ?? "";
-            puts.Add(new Put(RowKey(job, trigger.Source, trigger.EventId),
+            var ofTrigger = rows.TryGetValue(id, out var found) ? found : [];
+            if (ofTrigger.Count > 1)
+            {
+                ofTrigger.Sort(static (a, b) => a.RowIndex.CompareTo(b.RowIndex));
+            }
+            JobError? error = null;
+            errors?.TryGetValue(id, out error);
+            var version = ofTrigger.Count > 0 ? ofTrigger[0].JobVersion : error?.JobVersion ?? "";
+            puts.Add(new Put(RowKey(jobBytes, trigger.Source, trigger.EventId),
                 [new Cell(Family, Column, revision, Serialize(trigger, version, revision, kind, ofTrigger, error, parameters?[i]))]));
         }
-        await store.PutAsync(Table, puts, cancellationToken);
+        return puts;
     }
 
     /// <summary>The latest revision of each of <paramref name="triggers"/>' computations by <paramref name="job"/> (absent: never computed or expired).</summary>
@@ -115,8 +141,17 @@ public sealed class ResultLog(IWideTableStore store, RepairSettings settings, Ti
         return buffer.WrittenSpan.ToArray();
     }
 
-    private static byte[] RowKey(string job, string source, string eventId) =>
-        [.. Encoding.UTF8.GetBytes(job), 0, .. Encoding.UTF8.GetBytes(source), 0, .. Encoding.UTF8.GetBytes(eventId)];
+    private static byte[] RowKey(string job, string source, string eventId) => RowKey(Encoding.UTF8.GetBytes(job), source, eventId);
+
+    private static byte[] RowKey(byte[] job, string source, string eventId)
+    {
+        var key = new byte[job.Length + 1 + Encoding.UTF8.GetByteCount(source) + 1 + Encoding.UTF8.GetByteCount(eventId)];
+        job.CopyTo(key, 0);
+        var at = job.Length + 1;
+        at += Encoding.UTF8.GetBytes(source, key.AsSpan(at)) + 1;
+        Encoding.UTF8.GetBytes(eventId, key.AsSpan(at));
+        return key;
+    }
 }
 
 /// <summary>How a logged computation was made.</summary>
