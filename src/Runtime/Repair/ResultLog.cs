@@ -69,6 +69,9 @@ public sealed class ResultLog(IWideTableStore store, RepairSettings settings, Ti
         var errors = outcome.Errors.Count == 0 ? null : outcome.Errors.ToDictionary(e => (e.Trigger.Source, e.Trigger.EventId), e => e);
         var jobBytes = Encoding.UTF8.GetBytes(job);
         var puts = new List<Put>(triggers.Count);
+        // One buffer and writer for the batch, reset per computation.
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(512);
+        using var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { SkipValidation = true });
         for (var i = 0; i < triggers.Count; i++)
         {
             var trigger = triggers[i];
@@ -82,7 +85,7 @@ public sealed class ResultLog(IWideTableStore store, RepairSettings settings, Ti
             errors?.TryGetValue(id, out error);
             var version = ofTrigger.Count > 0 ? ofTrigger[0].JobVersion : error?.JobVersion ?? "";
             puts.Add(new Put(RowKey(jobBytes, trigger.Source, trigger.EventId),
-                [new Cell(Family, Column, revision, Serialize(trigger, version, revision, kind, ofTrigger, error, parameters?[i]))]));
+                [new Cell(Family, Column, revision, Serialize(json, buffer, trigger, version, revision, kind, ofTrigger, error, parameters?[i]))]));
         }
         return puts;
     }
@@ -108,36 +111,47 @@ public sealed class ResultLog(IWideTableStore store, RepairSettings settings, Ti
         return found;
     }
 
-    /// <summary>A <see cref="LoggedComputation"/> as JSON, the rows' values written as the outputs write them.</summary>
-    private static byte[] Serialize(ChangeEvent trigger, string version, long revision, ComputationKind kind, List<FeatureResult> rows, JobError? error, string? parameters)
+    private static readonly JsonEncodedText SourceName = JsonEncodedText.Encode("Source");
+    private static readonly JsonEncodedText EventIdName = JsonEncodedText.Encode("EventId");
+    private static readonly JsonEncodedText KeyName = JsonEncodedText.Encode("Key");
+    private static readonly JsonEncodedText EventTimeName = JsonEncodedText.Encode("EventTime");
+    private static readonly JsonEncodedText VersionName = JsonEncodedText.Encode("Version");
+    private static readonly JsonEncodedText RevisionName = JsonEncodedText.Encode("Revision");
+    private static readonly JsonEncodedText KindName = JsonEncodedText.Encode("Kind");
+    private static readonly JsonEncodedText RowsName = JsonEncodedText.Encode("Rows");
+    private static readonly JsonEncodedText ErrorName = JsonEncodedText.Encode("Error");
+    private static readonly JsonEncodedText ParametersName = JsonEncodedText.Encode("Parameters");
+
+    /// <summary>A <see cref="LoggedComputation"/> as JSON, the rows' values written as the outputs write them (<paramref name="json"/> and <paramref name="buffer"/> reused).</summary>
+    private static byte[] Serialize(Utf8JsonWriter json, System.Buffers.ArrayBufferWriter<byte> buffer, ChangeEvent trigger, string version, long revision, ComputationKind kind,
+        List<FeatureResult> rows, JobError? error, string? parameters)
     {
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>(256);
-        using (var json = new Utf8JsonWriter(buffer))
+        buffer.ResetWrittenCount();
+        json.Reset(buffer);
+        json.WriteStartObject();
+        json.WriteString(SourceName, trigger.Source);
+        json.WriteString(EventIdName, trigger.EventId);
+        json.WriteString(KeyName, trigger.EntityKey);
+        json.WriteNumber(EventTimeName, trigger.EventTime);
+        json.WriteString(VersionName, version);
+        json.WriteNumber(RevisionName, revision);
+        json.WriteNumber(KindName, (int)kind);
+        json.WriteStartArray(RowsName);
+        foreach (var row in rows)
         {
-            json.WriteStartObject();
-            json.WriteString("Source", trigger.Source);
-            json.WriteString("EventId", trigger.EventId);
-            json.WriteString("Key", trigger.EntityKey);
-            json.WriteNumber("EventTime", trigger.EventTime);
-            json.WriteString("Version", version);
-            json.WriteNumber("Revision", revision);
-            json.WriteNumber("Kind", (int)kind);
-            json.WriteStartArray("Rows");
-            foreach (var row in rows)
-            {
-                json.WriteRawValue(ResultJson.SerializeValues(row), skipInputValidation: true);
-            }
-            json.WriteEndArray();
-            if (error is not null)
-            {
-                json.WriteString("Error", $"{error.ErrorType}: {error.Message}");
-            }
-            if (parameters is not null)
-            {
-                json.WriteString("Parameters", parameters);
-            }
-            json.WriteEndObject();
+            ResultJson.WriteValues(json, row);
         }
+        json.WriteEndArray();
+        if (error is not null)
+        {
+            json.WriteString(ErrorName, $"{error.ErrorType}: {error.Message}");
+        }
+        if (parameters is not null)
+        {
+            json.WriteString(ParametersName, parameters);
+        }
+        json.WriteEndObject();
+        json.Flush();
         return buffer.WrittenSpan.ToArray();
     }
 
