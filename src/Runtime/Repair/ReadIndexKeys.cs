@@ -43,15 +43,49 @@ internal static class ReadIndexKeys
     /// <summary>The row of one read.</summary>
     public static byte[] Read(string source, string key, long until, string job, string triggerSource, string triggerId)
     {
-        var into = new List<byte>(64) { Marker, ReadsTag, Salt(source, key) };
-        Append(into, source);
-        AppendTime(into, Bucket(until));
-        Append(into, key);
-        AppendTime(into, until);
-        Append(into, job);
-        Append(into, triggerSource);
-        Append(into, triggerId);
-        return [.. into];
+        var max = 3 + 16 + MaxEscaped(source) + MaxEscaped(key) + MaxEscaped(job) + MaxEscaped(triggerSource) + MaxEscaped(triggerId);
+        Span<byte> into = max <= 1024 ? stackalloc byte[max] : new byte[max];
+        into[0] = Marker;
+        into[1] = ReadsTag;
+        into[2] = Salt(source, key);
+        var at = 3;
+        at += Escape(source, into[at..]);
+        WriteTime(into[at..], Bucket(until));
+        at += 8;
+        at += Escape(key, into[at..]);
+        WriteTime(into[at..], until);
+        at += 8;
+        at += Escape(job, into[at..]);
+        at += Escape(triggerSource, into[at..]);
+        at += Escape(triggerId, into[at..]);
+        return into[..at].ToArray();
+    }
+
+    /// <summary>The most bytes <paramref name="value"/> takes escaped and terminated (every UTF-8 byte a NUL, at worst).</summary>
+    private static int MaxEscaped(string value) => 2 * Encoding.UTF8.GetMaxByteCount(value.Length) + 2;
+
+    /// <summary>Writes <paramref name="value"/> escaped and terminated into <paramref name="into"/>; returns the bytes written.</summary>
+    private static int Escape(string value, Span<byte> into)
+    {
+        var length = Encoding.UTF8.GetBytes(value, into);
+        var nuls = into[..length].Count((byte)0);
+        if (nuls > 0)
+        {
+            // Spread from the end: each NUL becomes 0x00 0xFF.
+            var to = length + nuls - 1;
+            for (var from = length - 1; from >= 0; from--)
+            {
+                if (into[from] == 0)
+                {
+                    into[to--] = 0xFF;
+                }
+                into[to--] = into[from];
+            }
+            length += nuls;
+        }
+        into[length] = 0;
+        into[length + 1] = 1;
+        return length + 2;
     }
 
     /// <summary>The prefix of every read of <paramref name="key"/> of <paramref name="source"/> in <paramref name="bucket"/>.</summary>
