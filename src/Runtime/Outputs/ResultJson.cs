@@ -59,7 +59,7 @@ internal static class ResultJson
         writer.WriteEndObject();
     }
 
-    private static void WriteValues(Utf8JsonWriter writer, FeatureResult result)
+    public static void WriteValues(Utf8JsonWriter writer, FeatureResult result)
     {
         writer.WriteStartObject();
         foreach (var (column, value) in result.Values)

@@ -146,12 +146,20 @@ public sealed class RepairService(
         var changing = 0;
         var trace = logger.IsEnabled(LogLevel.Debug);
         var waited = clock.GetElapsedTime(waitStarted);
+        // The buckets holding reads as of the earliest of these events or later, listed once for all of them (now: after
+        // every batch that may have read without them recorded its reads).
+        var bucketsOf = new Dictionary<string, IReadOnlyList<long>>(StringComparer.Ordinal);
+        foreach (var ofSource in stored.GroupBy(e => e.Source))
+        {
+            bucketsOf[ofSource.Key] = await recorder.Reads.BucketsAsync(ofSource.Key, ofSource.Min(e => e.EventTime), cancellationToken);
+        }
         foreach (var e in stored)
         {
+            var buckets = bucketsOf[e.Source];
             var found = false;
             long? next = null;
             var (again, saw) = (trace ? new List<string>() : null, trace ? new List<string>() : null);
-            await foreach (var reader in recorder.Reads.FindReadersAsync(e.Source, e.EntityKey, e.EventTime, cancellationToken))
+            await foreach (var reader in recorder.Reads.FindReadersAsync(e.Source, e.EntityKey, e.EventTime, buckets, cancellationToken))
             {
                 // Its own computation ran on the stored event; one that started computing after it was seen stored saw it.
                 // (One that started between the store's write and this moment is run again: harmless, nothing changes.)

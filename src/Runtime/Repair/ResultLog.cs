@@ -35,30 +35,59 @@ public sealed class ResultLog(IWideTableStore store, RepairSettings settings, Ti
     /// started reading (null: now): of two computations of a trigger the one that started later read more and wins,
     /// whichever is written last.
     /// </summary>
-    public async ValueTask WriteAsync(string job, IReadOnlyList<ChangeEvent> triggers, BatchOutcome outcome, ComputationKind kind, CancellationToken cancellationToken,
+    public ValueTask WriteAsync(string job, IReadOnlyList<ChangeEvent> triggers, BatchOutcome outcome, ComputationKind kind, CancellationToken cancellationToken,
         IReadOnlyList<string>? parameters = null, long? computedFrom = null)
+    {
+        var puts = Puts(job, triggers, outcome, kind, parameters, computedFrom);
+        return WriteAsync(puts, cancellationToken);
+    }
+
+    /// <summary>Stores rows made by <see cref="Puts"/>.</summary>
+    internal ValueTask WriteAsync(List<Put> puts, CancellationToken cancellationToken) =>
+        puts.Count == 0 ? ValueTask.CompletedTask : store.PutAsync(Table, puts, cancellationToken);
+
+    /// <summary>The rows of <see cref="WriteAsync(string, IReadOnlyList{ChangeEvent}, BatchOutcome, ComputationKind, CancellationToken, IReadOnlyList{string}?, long?)"/>.</summary>
+    internal List<Put> Puts(string job, IReadOnlyList<ChangeEvent> triggers, BatchOutcome outcome, ComputationKind kind, IReadOnlyList<string>? parameters, long? computedFrom)
     {
         ArgumentNullException.ThrowIfNull(triggers);
         ArgumentNullException.ThrowIfNull(outcome);
         if (triggers.Count == 0)
         {
-            return;
+            return [];
         }
         var revision = computedFrom ?? clock.GetUtcNow().ToUnixTimeMilliseconds();
-        var rows = outcome.Results.ToLookup(r => (r.Trigger.Source, r.Trigger.EventId));
-        var errors = outcome.Errors.ToDictionary(e => (e.Trigger.Source, e.Trigger.EventId), e => e);
+        var rows = new Dictionary<(string, string), List<FeatureResult>>(triggers.Count);
+        foreach (var row in outcome.Results)
+        {
+            var id = (row.Trigger.Source, row.Trigger.EventId);
+            if (!rows.TryGetValue(id, out var list))
+            {
+                rows[id] = list = new List<FeatureResult>(1);
+            }
+            list.Add(row);
+        }
+        var errors = outcome.Errors.Count == 0 ? null : outcome.Errors.ToDictionary(e => (e.Trigger.Source, e.Trigger.EventId), e => e);
+        var jobBytes = Encoding.UTF8.GetBytes(job);
         var puts = new List<Put>(triggers.Count);
+        // One buffer and writer for the batch, reset per computation.
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(512);
+        using var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { SkipValidation = true });
         for (var i = 0; i < triggers.Count; i++)
         {
             var trigger = triggers[i];
             var id = (trigger.Source, trigger.EventId);
-            var ofTrigger = rows[id].OrderBy(r => r.RowIndex).ToList();
-            errors.TryGetValue(id, out var error);
-            var version = ofTrigger.FirstOrDefault()?.JobVersion ?? error?.JobVersion ?? "";
-            puts.Add(new Put(RowKey(job, trigger.Source, trigger.EventId),
-                [new Cell(Family, Column, revision, Serialize(trigger, version, revision, kind, ofTrigger, error, parameters?[i]))]));
+            var ofTrigger = rows.TryGetValue(id, out var found) ? found : [];
+            if (ofTrigger.Count > 1)
+            {
+                ofTrigger.Sort(static (a, b) => a.RowIndex.CompareTo(b.RowIndex));
+            }
+            JobError? error = null;
+            errors?.TryGetValue(id, out error);
+            var version = ofTrigger.Count > 0 ? ofTrigger[0].JobVersion : error?.JobVersion ?? "";
+            puts.Add(new Put(RowKey(jobBytes, trigger.Source, trigger.EventId),
+                [new Cell(Family, Column, revision, Serialize(json, buffer, trigger, version, revision, kind, ofTrigger, error, parameters?[i]))]));
         }
-        await store.PutAsync(Table, puts, cancellationToken);
+        return puts;
     }
 
     /// <summary>The latest revision of each of <paramref name="triggers"/>' computations by <paramref name="job"/> (absent: never computed or expired).</summary>
@@ -82,41 +111,61 @@ public sealed class ResultLog(IWideTableStore store, RepairSettings settings, Ti
         return found;
     }
 
-    /// <summary>A <see cref="LoggedComputation"/> as JSON, the rows' values written as the outputs write them.</summary>
-    private static byte[] Serialize(ChangeEvent trigger, string version, long revision, ComputationKind kind, List<FeatureResult> rows, JobError? error, string? parameters)
+    private static readonly JsonEncodedText SourceName = JsonEncodedText.Encode("Source");
+    private static readonly JsonEncodedText EventIdName = JsonEncodedText.Encode("EventId");
+    private static readonly JsonEncodedText KeyName = JsonEncodedText.Encode("Key");
+    private static readonly JsonEncodedText EventTimeName = JsonEncodedText.Encode("EventTime");
+    private static readonly JsonEncodedText VersionName = JsonEncodedText.Encode("Version");
+    private static readonly JsonEncodedText RevisionName = JsonEncodedText.Encode("Revision");
+    private static readonly JsonEncodedText KindName = JsonEncodedText.Encode("Kind");
+    private static readonly JsonEncodedText RowsName = JsonEncodedText.Encode("Rows");
+    private static readonly JsonEncodedText ErrorName = JsonEncodedText.Encode("Error");
+    private static readonly JsonEncodedText ParametersName = JsonEncodedText.Encode("Parameters");
+
+    /// <summary>A <see cref="LoggedComputation"/> as JSON, the rows' values written as the outputs write them (<paramref name="json"/> and <paramref name="buffer"/> reused).</summary>
+    private static byte[] Serialize(Utf8JsonWriter json, System.Buffers.ArrayBufferWriter<byte> buffer, ChangeEvent trigger, string version, long revision, ComputationKind kind,
+        List<FeatureResult> rows, JobError? error, string? parameters)
     {
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>(256);
-        using (var json = new Utf8JsonWriter(buffer))
+        buffer.ResetWrittenCount();
+        json.Reset(buffer);
+        json.WriteStartObject();
+        json.WriteString(SourceName, trigger.Source);
+        json.WriteString(EventIdName, trigger.EventId);
+        json.WriteString(KeyName, trigger.EntityKey);
+        json.WriteNumber(EventTimeName, trigger.EventTime);
+        json.WriteString(VersionName, version);
+        json.WriteNumber(RevisionName, revision);
+        json.WriteNumber(KindName, (int)kind);
+        json.WriteStartArray(RowsName);
+        foreach (var row in rows)
         {
-            json.WriteStartObject();
-            json.WriteString("Source", trigger.Source);
-            json.WriteString("EventId", trigger.EventId);
-            json.WriteString("Key", trigger.EntityKey);
-            json.WriteNumber("EventTime", trigger.EventTime);
-            json.WriteString("Version", version);
-            json.WriteNumber("Revision", revision);
-            json.WriteNumber("Kind", (int)kind);
-            json.WriteStartArray("Rows");
-            foreach (var row in rows)
-            {
-                json.WriteRawValue(ResultJson.SerializeValues(row), skipInputValidation: true);
-            }
-            json.WriteEndArray();
-            if (error is not null)
-            {
-                json.WriteString("Error", $"{error.ErrorType}: {error.Message}");
-            }
-            if (parameters is not null)
-            {
-                json.WriteString("Parameters", parameters);
-            }
-            json.WriteEndObject();
+            ResultJson.WriteValues(json, row);
         }
+        json.WriteEndArray();
+        if (error is not null)
+        {
+            json.WriteString(ErrorName, $"{error.ErrorType}: {error.Message}");
+        }
+        if (parameters is not null)
+        {
+            json.WriteString(ParametersName, parameters);
+        }
+        json.WriteEndObject();
+        json.Flush();
         return buffer.WrittenSpan.ToArray();
     }
 
-    private static byte[] RowKey(string job, string source, string eventId) =>
-        [.. Encoding.UTF8.GetBytes(job), 0, .. Encoding.UTF8.GetBytes(source), 0, .. Encoding.UTF8.GetBytes(eventId)];
+    private static byte[] RowKey(string job, string source, string eventId) => RowKey(Encoding.UTF8.GetBytes(job), source, eventId);
+
+    private static byte[] RowKey(byte[] job, string source, string eventId)
+    {
+        var key = new byte[job.Length + 1 + Encoding.UTF8.GetByteCount(source) + 1 + Encoding.UTF8.GetByteCount(eventId)];
+        job.CopyTo(key, 0);
+        var at = job.Length + 1;
+        at += Encoding.UTF8.GetBytes(source, key.AsSpan(at)) + 1;
+        Encoding.UTF8.GetBytes(eventId, key.AsSpan(at));
+        return key;
+    }
 }
 
 /// <summary>How a logged computation was made.</summary>

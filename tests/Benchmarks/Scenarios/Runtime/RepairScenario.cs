@@ -67,21 +67,43 @@ internal sealed class RepairScenario : IBenchmarkScenario
         var jobs = RuntimeBench.WriteJob();
         await using var host = await PythonHost.StartAsync(new PythonHostOptions { CallTimeout = TimeSpan.FromSeconds(30) });
         double tracked = 0, stored = 0, without = 0, resultsOnly = 0;
-        for (var round = 1; round <= (context.Quick ? 1 : 3); round++)
+        var rounds = context.Quick ? 1 : 3;
+        for (var round = 1; round <= rounds; round++)
         {
-            var (plain, plainSeconds) = await RuntimeBench.ReplayAsync(host, jobs, store, RuntimeBench.T0, RuntimeBench.T0 + events, 1, context.CancellationToken);
-            var (r, rSeconds) = await RuntimeBench.ReplayAsync(host, jobs, store, RuntimeBench.T0, RuntimeBench.T0 + events, 1, context.CancellationToken,
-                recording: Recording.ResultsOnly);
-            var (t, tSeconds) = await RuntimeBench.ReplayAsync(host, jobs, store, RuntimeBench.T0, RuntimeBench.T0 + events, 1, context.CancellationToken,
-                recording: Recording.TrackedOnly);
-            var (s, sSeconds) = await RuntimeBench.ReplayAsync(host, jobs, store, RuntimeBench.T0, RuntimeBench.T0 + events, 1, context.CancellationToken,
-                recording: Recording.Stored);
-            context.Log($"round {round}: without {plain / plainSeconds:#,0} events/s, result records only {r / rSeconds:#,0} events/s, reads tracked {t / tSeconds:#,0} events/s, " +
-                $"reads and results stored {s / sSeconds:#,0} events/s");
-            (tracked, stored, without, resultsOnly) = (Math.Max(tracked, t / tSeconds), Math.Max(stored, s / sSeconds), Math.Max(without, plain / plainSeconds),
-                Math.Max(resultsOnly, r / rSeconds));
+            // Interleaved, and each also as process CPU per event (this process: the Python thread, the scans, the
+            // recording and the store's writer), which the load of a shared machine disturbs less than events/s.
+            var (plain, plainCpu) = await MeasureAsync(host, jobs, store, events, Recording.None, context);
+            var (r, rCpu) = await MeasureAsync(host, jobs, store, events, Recording.ResultsOnly, context);
+            var (t, tCpu) = await MeasureAsync(host, jobs, store, events, Recording.TrackedOnly, context);
+            var (s, sCpu) = await MeasureAsync(host, jobs, store, events, Recording.Stored, context);
+            context.Log($"round {round}: without {plain:#,0} events/s ({plainCpu:0.0} µs CPU/event), result records only {r:#,0} ({rCpu:0.0}), " +
+                $"reads tracked {t:#,0} ({tCpu:0.0}), reads and results stored {s:#,0} ({sCpu:0.0}); load {LoadAverage()}");
+            (tracked, stored, without, resultsOnly) = (Math.Max(tracked, t), Math.Max(stored, s), Math.Max(without, plain), Math.Max(resultsOnly, r));
         }
         return (tracked, stored, without, resultsOnly);
+    }
+
+    /// <summary>One replay of the stored orders with <paramref name="recording"/>: events/s and process CPU µs per event.</summary>
+    private static async Task<(double PerSecond, double CpuPerEvent)> MeasureAsync(PythonHost host, string jobs, string store, int events, Recording recording, ScenarioContext context)
+    {
+        using var process = Process.GetCurrentProcess();
+        var cpu = process.TotalProcessorTime;
+        var (done, seconds) = await RuntimeBench.ReplayAsync(host, jobs, store, RuntimeBench.T0, RuntimeBench.T0 + events, 1, context.CancellationToken, recording: recording);
+        process.Refresh();
+        return (done / seconds, (process.TotalProcessorTime - cpu).TotalMicroseconds / done);
+    }
+
+    /// <summary>The machine's 1-minute load average (for the log: runs on a shared machine compare only at similar loads).</summary>
+    private static string LoadAverage()
+    {
+        try
+        {
+            return File.ReadAllText("/proc/loadavg").Split(' ')[0];
+        }
+        catch (IOException)
+        {
+            return "?";
+        }
     }
 
     /// <summary>Late profile changes, one at a time, each followed until the feature store shows the repaired row; ms each, sorted.</summary>

@@ -191,28 +191,37 @@ public sealed partial class EmbeddedWideTableStore : IWideTableStore
 
     private static void WritePuts(CachedConnection w, TableInfo info, IReadOnlyList<Put> puts, long now)
     {
-        var command = w.Command(string.Format(System.Globalization.CultureInfo.InvariantCulture, PutSql, info.SqlName), 5);
-        var p = command.Parameters;
+        var statement = w.Statement(string.Format(System.Globalization.CultureInfo.InvariantCulture, PutSql, info.SqlName));
+        var db = w.Connection.Handle!;
         foreach (var put in puts)
         {
-            p[0].Value = put.Row;
             foreach (var cell in put.Cells)
             {
-                p[1].Value = cell.Family;
-                p[2].Value = cell.Qualifier;
-                p[3].Value = -(cell.Timestamp == Cell.LatestTimestamp ? now : cell.Timestamp);
-                p[4].Value = cell.Value;
-                try
+                var rc = BindBlob(statement, 1, put.Row);
+                rc = rc == 0 ? BindBlob(statement, 2, cell.Family) : rc;
+                rc = rc == 0 ? BindBlob(statement, 3, cell.Qualifier) : rc;
+                rc = rc == 0 ? SQLitePCL.raw.sqlite3_bind_int64(statement, 4, -(cell.Timestamp == Cell.LatestTimestamp ? now : cell.Timestamp)) : rc;
+                rc = rc == 0 ? BindBlob(statement, 5, cell.Value) : rc;
+                rc = rc == 0 ? SQLitePCL.raw.sqlite3_step(statement) : rc;
+                SQLitePCL.raw.sqlite3_reset(statement);
+                if (rc != SQLitePCL.raw.SQLITE_DONE)
                 {
-                    command.ExecuteNonQuery();
-                }
-                catch (SqliteException e) when (SqliteFaults.ReasonOf(e) is null)
-                {
-                    throw new WideTableStoreException($"Writing row {StorageValidation.Describe(put.Row)} of '{info.Name}' failed: {e.Message}", info.Name, e);
+                    try
+                    {
+                        SqliteException.ThrowExceptionForRC(rc, db);
+                    }
+                    catch (SqliteException e) when (SqliteFaults.ReasonOf(e) is null)
+                    {
+                        throw new WideTableStoreException($"Writing row {StorageValidation.Describe(put.Row)} of '{info.Name}' failed: {e.Message}", info.Name, e);
+                    }
                 }
             }
         }
     }
+
+    /// <summary>Binds a blob (an empty one as a zero-length blob: the columns are NOT NULL).</summary>
+    private static int BindBlob(SQLitePCL.sqlite3_stmt statement, int index, byte[] value) =>
+        value.Length == 0 ? SQLitePCL.raw.sqlite3_bind_zeroblob(statement, index, 0) : SQLitePCL.raw.sqlite3_bind_blob(statement, index, value);
 
     private long NowMs() => options.Clock.GetUtcNow().ToUnixTimeMilliseconds();
 
