@@ -102,11 +102,18 @@ internal sealed class RequestPollScenario : IBenchmarkScenario
             foreach (var connections in ConnectionCounts)
             {
                 var threads = Math.Min(2, connections);
+                var baselineSampler = HostSampler.Start(host.Pid, null);
                 var baseline = await WrkRun.RunAsync(url + "/health/live", Path.Combine(scripts, "static_get.lua"), threads, connections, duration, [], context.CancellationToken);
-                context.Log($"{bus}, {connections} connection(s): GET /health/live: {baseline}");
+                var baselineCpuPerGet = (await baselineSampler.StopAsync()).CpuMs / Math.Max(1, baseline.Requests);
+                await baselineSampler.DisposeAsync();
+                context.Log($"{bus}, {connections} connection(s): GET /health/live: {baseline}; host CPU {baselineCpuPerGet:0.000} ms per GET");
+                await using var sampler = HostSampler.Start(host.Pid, configuration.GetValueOrDefault("EventCenter:Bus:Kind") == "Kafka" ? null : configuration["EventCenter:DataDirectory"]);
                 var calls = await WrkRun.RunAsync(url, Path.Combine(scripts, "request_poll.lua"), threads, connections, duration,
                     [Job, ApiKey, Guid.NewGuid().ToString("N")[..8]], context.CancellationToken);
-                context.Log($"{bus}, {connections} connection(s): POST /api/jobs/{Job}/requests: {calls}");
+                var (cpuMs, peakWal) = await sampler.StopAsync();
+                var cpuPerCall = cpuMs / Math.Max(1, calls.Requests);
+                var walText = string.Join(", ", peakWal.Select(kv => FormattableString.Invariant($"{kv.Key} {kv.Value / 1048576.0:0.0} MiB")));
+                context.Log($"{bus}, {connections} connection(s): POST /api/jobs/{Job}/requests: {calls}; host CPU {cpuPerCall:0.000} ms per call; peak WAL {walText}; load {File.ReadAllText("/proc/loadavg").Trim()}");
                 if (calls.Non200 > 0 || calls.Errors > 0)
                 {
                     throw new InvalidOperationException($"{bus}: {calls.Non200} answers were not 200 and {calls.Errors} socket errors; the figures would not be round trips.\n{calls.Output}\nHost log:\n{host.TailLog()}");
@@ -115,6 +122,11 @@ internal sealed class RequestPollScenario : IBenchmarkScenario
                 measurements.Add(Measurement.HigherIsBetter($"{name}: throughput", calls.RequestsPerSecond, "calls/s", "GET /health/live, same host and connections", baseline.RequestsPerSecond));
                 measurements.Add(Measurement.LowerIsBetter($"{name}: p50", calls.P50Ms, "ms", "GET /health/live p50, same host and connections", baseline.P50Ms));
                 measurements.Add(Measurement.LowerIsBetter($"{name}: p99", calls.P99Ms, "ms", "GET /health/live p99, same host and connections", baseline.P99Ms));
+                measurements.Add(Measurement.LowerIsBetter($"{name}: host CPU per call", cpuPerCall, "ms", "host CPU per GET /health/live, same host and connections", baselineCpuPerGet));
+                if (peakWal.TryGetValue("hot", out var hotWal))
+                {
+                    measurements.Add(Measurement.LowerIsBetter($"{name}: peak hot WAL", hotWal / 1048576.0, "MiB", "largest -wal file of the hot store during the run", 0));
+                }
                 if (connections == ConnectionCounts[^1])
                 {
                     measurements.Add(new Measurement($"{name}: throughput vs target", calls.RequestsPerSecond, "calls/s",

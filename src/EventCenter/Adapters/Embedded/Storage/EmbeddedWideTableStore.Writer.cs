@@ -87,6 +87,7 @@ public sealed partial class EmbeddedWideTableStore
         {
             while (writes.Reader.TryPeek(out var next))
             {
+                RestartLogIfAsked();
                 group.Clear();
                 if (next.Standalone)
                 {
@@ -111,6 +112,27 @@ public sealed partial class EmbeddedWideTableStore
                     RunGroup(group);
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// Between two transactions: when the checkpointer found the log past its restart size, copies the rest of it from
+    /// this connection so the next transaction starts the log over (see <see cref="WalCheckpointer"/>). A failure only
+    /// means the log restarts later; the checkpointer keeps the error and asks again.
+    /// </summary>
+    private void RestartLogIfAsked()
+    {
+        if (!checkpointer.TakeRestartRequest())
+        {
+            return;
+        }
+        try
+        {
+            checkpointer.RestartDone(WalCheckpointer.CheckpointForRestart(Writer().Connection, options.BusyTimeout));
+        }
+        catch (Microsoft.Data.Sqlite.SqliteException e)
+        {
+            checkpointer.Report(e);
         }
     }
 

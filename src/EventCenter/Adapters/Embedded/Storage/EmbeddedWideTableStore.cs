@@ -28,7 +28,7 @@ public sealed partial class EmbeddedWideTableStore : IWideTableStore
         sizeCap = new SqliteSizeCap(options.MaxDatabaseBytes);
         faults = new WriteFaults(options.DatabasePath, options.FaultMonitor, ProbeAsync);
         readers = new ReaderPool(options);
-        checkpointer = new WalCheckpointer(SqliteConnections.Open(options, writer: true), Path.GetFileName(options.Directory), options.DatabasePath, options.MaxWalBytes);
+        checkpointer = new WalCheckpointer(SqliteConnections.Open(options, writer: true), Path.GetFileName(options.Directory), options.DatabasePath, options.MaxWalBytes, writerRestarts: true);
     }
 
     /// <summary>The store's background checkpointer.</summary>

@@ -16,6 +16,22 @@ namespace FeaturePlatform.EventCenter.Adapters.Embedded.Storage;
 /// readers to move off the log (holding writers back meanwhile) and truncates the file to zero; if readers stay, it
 /// tries again after a growing pause. Writer connections also set <c>journal_size_limit</c> (a restarted log is cut back to
 /// the limit) and, as a backstop should this thread fall behind, <c>wal_autocheckpoint</c> at the limit.
+/// <para>
+/// Early restart: SQLite starts the log over at the beginning of a write only when a checkpoint has copied all of it
+/// and no reader still needs it. Under a steady stream of commits this thread's passive checkpoint never catches up
+/// with the writer, so the log grew to the limit, where the TRUNCATE checkpoint holds writers back for up to
+/// <see cref="TruncateBusyTimeout"/> (seen: 10–16k pages, stalls of 250 ms). So once the log holds more than the limit
+/// divided by <see cref="RestartFraction"/> (4 MiB at the 64 MiB default) this thread asks the database's writer for a
+/// restart (<see cref="TakeRestartRequest"/>): between two of its transactions the writer runs a RESTART checkpoint on
+/// its own connection (<see cref="CheckpointForRestart"/>) — nothing is appended meanwhile, so it needs no lock it does
+/// not hold, copies the few frames this thread left and waits at most <see cref="RestartBusyTimeout"/> for readers still
+/// on the log — and its next transaction starts the log over. (A RESTART from this thread had to win the write lock
+/// from a writer committing back to back, and a passive checkpoint on the writer left readers that began during it on
+/// the log: neither restarted it reliably.) While a request is pending (up to two intervals; then it is withdrawn, the
+/// writer being idle) this thread checkpoints nothing, so the writer's RESTART is not refused for a checkpoint already
+/// running. A writer that takes no requests (the bus) keeps the old behaviour.
+/// TRUNCATE stays the backstop.
+/// </para>
 /// </remarks>
 internal sealed class WalCheckpointer : IDisposable
 {
@@ -32,28 +48,50 @@ internal sealed class WalCheckpointer : IDisposable
     /// <summary>Longest pause between blocked TRUNCATE attempts.</summary>
     public static readonly TimeSpan MaxTruncatePause = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// How long the writer's RESTART checkpoint waits for readers still on the log (writes wait meanwhile, so it is kept
+    /// well under a request's latency budget; reads are short).
+    /// </summary>
+    public static readonly TimeSpan RestartBusyTimeout = TimeSpan.FromMilliseconds(20);
+
+    /// <summary>A restart is asked for once the log holds more than the limit divided by this (64 MiB limit: 4 MiB).</summary>
+    public const int RestartFraction = 16;
+
     /// <summary>Log pages beyond which the next checkpoint starts at once.</summary>
     private const long BacklogPages = 4000;
 
     private readonly SqliteConnection connection;
     private readonly string walPath;
     private readonly long maxWalBytes;
+    private readonly long restartBytes;
+    private readonly bool writerRestarts;
     private readonly CancellationTokenSource stopping = new();
     private readonly Thread thread;
     private Exception? lastError;
     private long checkpoints;
     private long truncations;
+    private long restarts;
+    private long restartRequests;
+    private long restartsBlocked;
+    private int restartWanted;
+    private long restartAskedAt;
+    private long lastLogPages;
+    private long pageSize;
     private TimeSpan truncatePause = TimeSpan.Zero;
     private long nextTruncateAt;
 
     /// <summary>
     /// Starts checkpointing the database <paramref name="connection"/> is open on (the checkpointer owns it), keeping its
-    /// <c>-wal</c> file at most <paramref name="maxWalBytes"/> between transactions.
+    /// <c>-wal</c> file at most <paramref name="maxWalBytes"/> between transactions. <paramref name="writerRestarts"/>: the
+    /// database's writer calls <see cref="TakeRestartRequest"/> between its transactions (early restarts); false: it does
+    /// not, and no restart is asked for.
     /// </summary>
-    public WalCheckpointer(SqliteConnection connection, string name, string databasePath, long maxWalBytes)
+    public WalCheckpointer(SqliteConnection connection, string name, string databasePath, long maxWalBytes, bool writerRestarts = false)
     {
         this.connection = connection;
+        this.writerRestarts = writerRestarts;
         this.maxWalBytes = maxWalBytes;
+        restartBytes = maxWalBytes / RestartFraction;
         walPath = databasePath + "-wal";
         Execute(string.Create(CultureInfo.InvariantCulture, $"PRAGMA busy_timeout={(int)TruncateBusyTimeout.TotalMilliseconds}; {PolicyPragmas(maxWalBytes)}"));
         // A dedicated thread: checkpoints are synchronous I/O and must not hold thread-pool threads.
@@ -69,6 +107,59 @@ internal sealed class WalCheckpointer : IDisposable
 
     /// <summary>TRUNCATE checkpoints that emptied the log because it had grown past the limit.</summary>
     public long Truncations => Interlocked.Read(ref truncations);
+
+    /// <summary>Times a checkpoint found the log started over since the one before (early, or by a TRUNCATE).</summary>
+    public long Restarts => Interlocked.Read(ref restarts);
+
+    /// <summary>Restarts asked of the writer (see <see cref="TakeRestartRequest"/>).</summary>
+    public long RestartRequests => Interlocked.Read(ref restartRequests);
+
+    /// <summary>The writer's RESTART checkpoints that were blocked (readers stayed on the log longer than allowed).</summary>
+    public long RestartsBlocked => Interlocked.Read(ref restartsBlocked);
+
+    /// <summary>Records the outcome of the writer's <see cref="CheckpointForRestart"/>.</summary>
+    public void RestartDone(bool done)
+    {
+        if (!done)
+        {
+            Interlocked.Increment(ref restartsBlocked);
+        }
+    }
+
+    /// <summary>
+    /// True once after this thread found the log past the restart size: the caller — the database's only writer, between
+    /// two of its transactions — should then run <see cref="CheckpointForRestart"/> on its connection.
+    /// </summary>
+    public bool TakeRestartRequest() => Volatile.Read(ref restartWanted) == 1 && Interlocked.Exchange(ref restartWanted, 0) == 1;
+
+    /// <summary>
+    /// A RESTART checkpoint on the writer's own <paramref name="writer"/> connection between its transactions: nothing is
+    /// appended meanwhile, so it takes the write lock at once, copies the few frames the background thread left, and
+    /// waits at most <see cref="RestartBusyTimeout"/> for readers still on the log; the writer's next transaction then
+    /// starts the log over. If readers stay longer it gives up (the next request tries again).
+    /// <paramref name="busyTimeout"/> is the connection's usual busy timeout, set back afterwards.
+    /// </summary>
+    /// <returns>True when the log can start over.</returns>
+    public static bool CheckpointForRestart(SqliteConnection writer, TimeSpan busyTimeout)
+    {
+        using var command = writer.CreateCommand();
+        command.CommandText = string.Create(CultureInfo.InvariantCulture, $"PRAGMA busy_timeout={(int)RestartBusyTimeout.TotalMilliseconds};");
+        command.ExecuteNonQuery();
+        try
+        {
+            command.CommandText = "PRAGMA wal_checkpoint(RESTART);";
+            using var reader = command.ExecuteReader();
+            return reader.Read() && reader.GetInt64(0) == 0;
+        }
+        finally
+        {
+            command.CommandText = string.Create(CultureInfo.InvariantCulture, $"PRAGMA busy_timeout={(int)busyTimeout.TotalMilliseconds};");
+            command.ExecuteNonQuery();
+        }
+    }
+
+    /// <summary>Records a failed checkpoint run by the writer for <see cref="LastError"/>.</summary>
+    public void Report(Exception error) => Volatile.Write(ref lastError, error);
 
     /// <summary>
     /// The log policy of a connection that commits: automatic checkpoints only past <paramref name="maxWalBytes"/> (a
@@ -99,12 +190,35 @@ internal sealed class WalCheckpointer : IDisposable
         while (!stopping.IsCancellationRequested)
         {
             long backlog = 0;
+            if (Volatile.Read(ref restartWanted) == 1)
+            {
+                if (Environment.TickCount64 - restartAskedAt < 2 * (long)Interval.TotalMilliseconds)
+                {
+                    // The writer has yet to run the restart: a checkpoint of this thread now would only make its RESTART
+                    // busy (one checkpoint at a time).
+                    stopping.Token.WaitHandle.WaitOne(Interval);
+                    continue;
+                }
+                // The writer is idle (it takes requests only between transactions): withdraw it, checkpoint as usual.
+                Interlocked.CompareExchange(ref restartWanted, 0, 1);
+            }
             try
             {
-                backlog = CheckpointOnce("PASSIVE");
+                var passive = CheckpointOnce("PASSIVE");
+                backlog = passive.Backlog;
+                if (passive.LogPages < lastLogPages)
+                {
+                    Interlocked.Increment(ref restarts);
+                }
+                lastLogPages = passive.LogPages;
                 if (WalBytes() > maxWalBytes && Environment.TickCount64 >= nextTruncateAt)
                 {
                     Truncate();
+                }
+                else if (writerRestarts && passive.LogPages * PageSize() > restartBytes && Interlocked.Exchange(ref restartWanted, 1) == 0)
+                {
+                    restartAskedAt = Environment.TickCount64;
+                    Interlocked.Increment(ref restartRequests);
                 }
                 Volatile.Write(ref lastError, null);
             }
@@ -122,9 +236,10 @@ internal sealed class WalCheckpointer : IDisposable
     /// <summary>Empties the log; when readers keep it busy, backs off before the next attempt.</summary>
     private void Truncate()
     {
-        if (CheckpointOnce("TRUNCATE") == 0)
+        if (CheckpointOnce("TRUNCATE").Done)
         {
             Interlocked.Increment(ref truncations);
+            lastLogPages = 0;
             truncatePause = TimeSpan.Zero;
             return;
         }
@@ -145,24 +260,31 @@ internal sealed class WalCheckpointer : IDisposable
         }
     }
 
-    /// <summary>One checkpoint; returns the log pages it could not copy yet (readers still need them), -1 when blocked.</summary>
-    private long CheckpointOnce(string mode)
+    private long PageSize()
+    {
+        if (pageSize == 0)
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = "PRAGMA page_size;";
+            pageSize = Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture);
+        }
+        return pageSize;
+    }
+
+    /// <summary>One checkpoint: whether it finished (not SQLITE_BUSY), the pages in the log, and those not copied yet.</summary>
+    private CheckpointResult CheckpointOnce(string mode)
     {
         using var command = connection.CreateCommand();
         command.CommandText = $"PRAGMA wal_checkpoint({mode});";
         using var reader = command.ExecuteReader();
         if (!reader.Read())
         {
-            return 0;
+            return new CheckpointResult(true, 0, 0);
         }
         Interlocked.Increment(ref checkpoints);
-        if (reader.GetInt64(0) != 0)
-        {
-            return -1;
-        }
-        var logPages = reader.GetInt64(1);
-        var copied = reader.GetInt64(2);
-        return Math.Max(0, logPages - copied);
+        var logPages = Math.Max(0, reader.GetInt64(1));
+        var copied = Math.Max(0, reader.GetInt64(2));
+        return new CheckpointResult(reader.GetInt64(0) == 0, logPages, Math.Max(0, logPages - copied));
     }
 
     private void Execute(string sql)
@@ -171,4 +293,7 @@ internal sealed class WalCheckpointer : IDisposable
         command.CommandText = sql;
         command.ExecuteNonQuery();
     }
+
+    /// <summary>A checkpoint's outcome: <paramref name="Done"/> false when it was blocked (SQLITE_BUSY).</summary>
+    private readonly record struct CheckpointResult(bool Done, long LogPages, long Backlog);
 }

@@ -1,0 +1,90 @@
+using FeaturePlatform.EventCenter.Adapters.Embedded.Storage;
+using FeaturePlatform.EventCenter.Storage;
+using FeaturePlatform.Testing.Infrastructure;
+using Xunit.Abstractions;
+
+namespace FeaturePlatform.EventCenter.Tests.Adapters.Embedded.Storage;
+
+/// <summary>
+/// Under a steady stream of commits with readers alongside, the background checkpointer starts the write-ahead log over
+/// early (RESTART once it holds a sixteenth of <see cref="EmbeddedStoreOptions.MaxWalBytes"/>), so the log stays under the
+/// limit and the TRUNCATE backstop, which holds writers back, never runs. Without the early restart
+/// passive checkpoints never find the log fully copied between commits and it grows to the limit (checked: 48 MiB of
+/// puts grew it past 64 MiB and the TRUNCATE backstop ran).
+/// </summary>
+public sealed class WalRestartTests(ITestOutputHelper output) : IDisposable
+{
+    private const long MaxWal = EmbeddedStoreOptions.DefaultMaxWalBytes;
+    private const long PayloadBytes = 48L * 1024 * 1024;
+    private static readonly TableName Table = new(null, "restart");
+    private readonly string dir = TestPaths.NewServerDirectory("wal-restart");
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Kept for inspection.
+        }
+    }
+
+    [Fact]
+    public async Task Steady_commits_with_readers_keep_the_log_near_the_restart_size()
+    {
+        var options = new EmbeddedStoreOptions { Directory = dir, MaxWalBytes = MaxWal };
+        await using var store = EmbeddedWideTableStore.Open(options);
+        await store.EnsureTableAsync(new TableSpec(Table, [new FamilySpec("f")]));
+        var wal = options.DatabasePath + "-wal";
+        long peak = 0;
+        long written = 0;
+        var value = new byte[2048];
+        Random.Shared.NextBytes(value);
+
+        async Task WriteAsync(int writer)
+        {
+            for (var i = 0; Interlocked.Read(ref written) < PayloadBytes; i++)
+            {
+                var puts = Enumerable.Range(0, 8)
+                    .Select(r => new Put(System.Text.Encoding.UTF8.GetBytes($"w{writer}-{i:D7}-{r}"), [new Cell("f"u8.ToArray(), "q"u8.ToArray(), 1, value)]))
+                    .ToList();
+                await store.PutAsync(Table, puts);
+                Interlocked.Add(ref written, 8 * value.Length);
+                var size = new FileInfo(wal).Length;
+                InterlockedMax(ref peak, size);
+            }
+        }
+
+        async Task ReadAsync()
+        {
+            while (Interlocked.Read(ref written) < PayloadBytes)
+            {
+                await store.GetAsync(Table, new Get("w0-0000000-0"u8.ToArray()));
+            }
+        }
+
+        await Task.WhenAll([.. Enumerable.Range(0, 4).Select(w => Task.Run(() => WriteAsync(w))), Task.Run(ReadAsync), Task.Run(ReadAsync)]);
+        var restarts = store.Checkpointer.Restarts;
+        var truncations = store.Checkpointer.Truncations;
+        output.WriteLine($"{written / 1048576} MiB written: WAL peaked at {peak / 1048576.0:0.0} MiB (limit {MaxWal / 1048576} MiB, restart at {MaxWal / WalCheckpointer.RestartFraction / 1048576.0:0.0} MiB); {restarts} restarts seen, {store.Checkpointer.RestartRequests} asked for ({store.Checkpointer.RestartsBlocked} blocked), {truncations} truncations, {store.Checkpointer.Checkpoints} checkpoints");
+        Assert.True(restarts > 0, "the log never started over");
+        Assert.True(peak < MaxWal, $"the log grew to {peak} bytes, past the {MaxWal}-byte limit");
+        Assert.Equal(0, truncations);
+    }
+
+    private static void InterlockedMax(ref long target, long value)
+    {
+        var current = Interlocked.Read(ref target);
+        while (value > current)
+        {
+            var seen = Interlocked.CompareExchange(ref target, value, current);
+            if (seen == current)
+            {
+                return;
+            }
+            current = seen;
+        }
+    }
+}
