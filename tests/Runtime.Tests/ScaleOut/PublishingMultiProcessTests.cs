@@ -85,7 +85,7 @@ public sealed class PublishingMultiProcessTests(KafkaFixture kafka, HBaseThriftF
             // v1 (the jobs directory's) runs live in both processes.
             var v1 = (await RunningVersionAsync(first, job))!;
             await ProduceAsync(producer, topic, users, 0, t0);
-            await WaitAsync(async () => await VersionsAndPidsAsync(features, job, users, 0) is { } seen && seen.Versions.SetEquals([v1]) && seen.Pids.SetEquals(pids),
+            await WaitAsync(async () => await VersionsAndPidsAsync(features, job, users, 0, pids) is { } seen && seen.Versions.SetEquals([v1]) && seen.Pids.SetEquals(pids),
                 "both processes computed round 0 with v1");
 
             // A broken module: 422 naming file and line.
@@ -111,14 +111,14 @@ public sealed class PublishingMultiProcessTests(KafkaFixture kafka, HBaseThriftF
             // Both processes switch; the next batches they run carry v2's hash.
             await WaitAsync(async () => await RunningVersionAsync(first, job) == v2 && await RunningVersionAsync(second, job) == v2, "both processes run v2");
             await ProduceAsync(producer, topic, users, 1, t0);
-            await WaitAsync(async () => await VersionsAndPidsAsync(features, job, users, 1) is { } seen && seen.Versions.SetEquals([v2]) && seen.Pids.SetEquals(pids),
+            await WaitAsync(async () => await VersionsAndPidsAsync(features, job, users, 1, pids) is { } seen && seen.Versions.SetEquals([v2]) && seen.Pids.SetEquals(pids),
                 "both processes computed round 1 with v2");
 
             // Rollback on the second process: v1 again everywhere.
             await ReadAsync(await second.PostJsonAsync($"/api/registry/jobs/{job}/rollback", AuthorKey, new { version = v1 }), HttpStatusCode.OK);
             await WaitAsync(async () => await RunningVersionAsync(first, job) == v1 && await RunningVersionAsync(second, job) == v1, "both processes run v1 again");
             await ProduceAsync(producer, topic, users, 2, t0);
-            await WaitAsync(async () => await VersionsAndPidsAsync(features, job, users, 2) is { } seen && seen.Versions.SetEquals([v1]) && seen.Pids.SetEquals(pids),
+            await WaitAsync(async () => await VersionsAndPidsAsync(features, job, users, 2, pids) is { } seen && seen.Versions.SetEquals([v1]) && seen.Pids.SetEquals(pids),
                 "both processes computed round 2 with v1");
 
             // The shared audit log has every step, from both processes (each process writes its records off the
@@ -158,12 +158,12 @@ public sealed class PublishingMultiProcessTests(KafkaFixture kafka, HBaseThriftF
         await producer.ProduceAsync(topic, batch);
     }
 
-    /// <summary>The versions and processes of the users' latest rows, once every user's row is of round <paramref name="round"/>; else null.</summary>
-    private static async Task<(HashSet<string> Versions, HashSet<long> Pids)?> VersionsAndPidsAsync(FeatureStore features, string job, IReadOnlyList<string> users, int round)
+    /// <summary>The versions and hosts (the job's pid is its worker's, mapped to the host) of the users' latest rows, once every user's row is of round <paramref name="round"/>; else null.</summary>
+    private static async Task<(HashSet<string> Versions, HashSet<long> Pids)?> VersionsAndPidsAsync(FeatureStore features, string job, IReadOnlyList<string> users, int round, IReadOnlySet<long> hosts)
     {
         var rows = await features.GetManyAsync(job, users);
         return rows.All(r => r is not null && r.EventId?.EndsWith($"-{round}", StringComparison.Ordinal) == true)
-            ? ([.. rows.Select(r => r!.JobVersion)], [.. rows.Select(r => r!.Values["pid"].GetInt64())])
+            ? ([.. rows.Select(r => r!.JobVersion)], [.. rows.Select(r => ProcessTree.HostOf(r!.Values["pid"].GetInt64(), hosts) ?? -1)])
             : null;
     }
 
