@@ -132,6 +132,11 @@ public sealed class PublishingFlowTests(KafkaFixture kafka, ITestOutputHelper ou
         Assert.Contains(("demo-reviewer", $"/api/registry/jobs/{JobName}/versions/{v2}/approve", 200), audit);
         Assert.Contains(("demo-author", $"/api/registry/jobs/{JobName}/promote", 200), audit);
         Assert.Contains(("demo-author", $"/api/registry/jobs/{JobName}/rollback", 200), audit);
+        // Promotions and rollbacks name the versions, not only the path.
+        var switches = (await GetJsonAsync(admin, "/api/audit?limit=1000")).EnumerateArray().Where(r => r.GetProperty("status").GetInt32() == 200)
+            .Select(r => r.TryGetProperty("detail", out var d) ? d.GetString() : null).ToList();
+        Assert.Contains($"promote job {JobName} to version {v2} (replacing {v1})", switches);
+        Assert.Contains($"rollback job {JobName} to version {v1} (replacing {v2})", switches);
     }
 
     [Fact]
