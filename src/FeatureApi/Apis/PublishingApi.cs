@@ -244,12 +244,16 @@ public static class PublishingApi
             return JsonBody.BadRequest("'version': name the version (its content hash; GET /api/registry/jobs/{job}/versions lists them).", "Bad request");
         }
         var running = services.GetRequiredService<RuntimeStartup>().Jobs.FirstOrDefault(j => j.Name == job)?.Version ?? "";
+        var action = rollback ? "rollback" : "promote";
+        Audit.AuditRecord.Describe(request.HttpContext, $"{action} job {job} to version {body.Version}");
         try
         {
             var by = user.Identity!.Name!;
             var pointer = rollback
                 ? await publisher.RollbackAsync(job, body.Version, by, running, cancellationToken)
                 : await publisher.PromoteAsync(job, body.Version, by, running, cancellationToken);
+            Audit.AuditRecord.Describe(request.HttpContext,
+                $"{action} job {job} to version {pointer.Version} (replacing {(pointer.Previous.Length > 0 ? pointer.Previous : "nothing: a new job")})");
             services.GetRequiredService<PublishedVersionSync>().Pulse();
             return TypedResults.Ok(pointer);
         }

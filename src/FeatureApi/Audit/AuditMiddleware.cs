@@ -38,7 +38,7 @@ internal sealed class AuditMiddleware(RequestDelegate next, AuditLog log, ILogge
                 (context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText,
                 status,
                 AuditRecord.OutcomeOf(status),
-                Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                Stopwatch.GetElapsedTime(started).TotalMilliseconds) { Detail = AuditRecord.DetailOf(context) };
             try
             {
                 log.Append(record); // written off the request's path, batched with concurrent requests' records

@@ -12,6 +12,23 @@ namespace FeaturePlatform.FeatureApi.Audit;
 /// <param name="DurationMs">Time to answer in ms.</param>
 public sealed record AuditRecord(long At, string Actor, IReadOnlyList<string> Roles, string Method, string Path, string? Route, int Status, string Outcome, double DurationMs)
 {
+    /// <summary>
+    /// What the write acted on beyond its path, when the endpoint names it (e.g. a promotion or rollback: the version
+    /// it made live and the one it replaced); null otherwise. Endpoints set it with <see cref="Describe"/>.
+    /// </summary>
+    public string? Detail { get; init; }
+
+    /// <summary>Names what the current write acts on, for its audit record (<see cref="Detail"/>); the last call wins.</summary>
+    public static void Describe(HttpContext context, string detail)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        context.Items[DetailKey] = detail;
+    }
+
+    internal static string? DetailOf(HttpContext context) => context.Items.TryGetValue(DetailKey, out var detail) ? detail as string : null;
+
+    private static readonly object DetailKey = new();
+
     /// <summary>The outcome name for a status code.</summary>
     public static string OutcomeOf(int status) => status switch
     {

@@ -94,16 +94,20 @@ public sealed class LiveJobsService(
             // Start-up logged why; readiness reports it. The host stays up.
             return;
         }
-        var jobs = startup.Registry.Jobs;
-        foreach (var job in jobs)
-        {
-            job.EnabledChanged += OnEnabledChanged;
-        }
+        var registry = startup.Registry;
+        // Jobs the job registry brings later (a promoted new job) are in the next read of registry.Jobs; adding one wakes the loop.
+        var watched = new HashSet<RegisteredJob>();
+        registry.JobAdded += OnEnabledChanged;
         try
         {
             while (!stoppingToken.IsCancellationRequested)
             {
                 var next = Volatile.Read(ref wake).Task;
+                var jobs = registry.Jobs;
+                foreach (var job in jobs.Where(watched.Add))
+                {
+                    job.EnabledChanged += OnEnabledChanged;
+                }
                 try
                 {
                     await switches.ApplyAsync(jobs, appliedSwitches, stoppingToken);
@@ -118,7 +122,8 @@ public sealed class LiveJobsService(
         }
         finally
         {
-            foreach (var job in jobs)
+            registry.JobAdded -= OnEnabledChanged;
+            foreach (var job in watched)
             {
                 job.EnabledChanged -= OnEnabledChanged;
             }

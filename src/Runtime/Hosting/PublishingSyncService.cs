@@ -31,7 +31,7 @@ internal sealed class PublishingSyncService(RuntimeSettings settings, RuntimeSta
             var wake = sync.Next;
             try
             {
-                await sync.SyncOnceAsync(startup.Host, startup.DataSource, startup.Registry.Jobs, stoppingToken);
+                await sync.SyncOnceAsync(startup.Host, startup.DataSource, startup.Registry, startup.Adopt, stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {

@@ -92,7 +92,7 @@ public sealed class RuntimeStartup(
             // Values operators set earlier apply before the first event runs.
             await parameterSync.SyncOnceAsync(cancellationToken);
             // So do the versions promoted in the job registry (and the directory's versions are registered).
-            await published.SyncOnceAsync(host, DataSource, registry.Jobs, cancellationToken);
+            await published.SyncOnceAsync(host, DataSource, registry, Adopt, cancellationToken);
             foreach (var error in registry.LoadErrors)
             {
                 logger.LogError("Job module failed to load: {Error}", error.Message);
@@ -107,6 +107,19 @@ public sealed class RuntimeStartup(
             logger.LogError(e, "The runtime failed to start");
             ready.TrySetException(e);
         }
+    }
+
+    /// <summary>
+    /// Wraps a job the job registry brought (promoted, in no jobs directory) as this process's jobs directory's jobs are:
+    /// enabled as configured (<see cref="RuntimeSettings.Jobs"/>, else <see cref="RuntimeSettings.EnableJobsByDefault"/>;
+    /// a switch operators stored applies on the live jobs service's next pass), its versions recorded in the version log.
+    /// </summary>
+    internal RegisteredJob Adopt(PyBridge.Jobs.LoadedJob loaded)
+    {
+        var enabled = settings.Jobs.TryGetValue(loaded.Declaration.Name, out var configured) ? configured.Enabled : settings.EnableJobsByDefault;
+        var job = new RegisteredJob(loaded, enabled, fromJobsDirectory: false);
+        job.TrackVersions(versions, clock);
+        return job;
     }
 
     /// <inheritdoc />

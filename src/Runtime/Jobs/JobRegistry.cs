@@ -6,7 +6,8 @@ namespace FeaturePlatform.Runtime.Jobs;
 /// <summary>The jobs of the jobs directory: loaded, validated, listed, enabled or disabled.</summary>
 public sealed class JobRegistry : IAsyncDisposable
 {
-    private readonly Dictionary<string, RegisteredJob> jobs;
+    private readonly object gate = new();
+    private volatile Dictionary<string, RegisteredJob> jobs;
 
     private JobRegistry(IEnumerable<RegisteredJob> jobs, IReadOnlyList<JobValidationException> errors)
     {
@@ -14,8 +15,33 @@ public sealed class JobRegistry : IAsyncDisposable
         LoadErrors = errors;
     }
 
-    /// <summary>Every loaded job, by name.</summary>
+    /// <summary>
+    /// Raised after <see cref="Add"/> added a job (a job promoted in the job registry that the jobs directory does not
+    /// have). The live jobs service listens and starts its runners; handlers must be quick and must not throw.
+    /// </summary>
+    public event Action<RegisteredJob>? JobAdded;
+
+    /// <summary>Every loaded job, by name: a snapshot (jobs added later are in the next read).</summary>
     public IReadOnlyCollection<RegisteredJob> Jobs => jobs.Values;
+
+    /// <summary>
+    /// Adds a job this registry did not load from the jobs directory (one promoted in the job registry); live runs,
+    /// replays and calls find it from now on.
+    /// </summary>
+    /// <exception cref="ArgumentException">A job of that name is already loaded.</exception>
+    public void Add(RegisteredJob job)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        lock (gate)
+        {
+            if (jobs.ContainsKey(job.Name))
+            {
+                throw new ArgumentException($"job '{job.Name}' is already loaded", nameof(job));
+            }
+            jobs = new Dictionary<string, RegisteredJob>(jobs, StringComparer.Ordinal) { [job.Name] = job };
+        }
+        JobAdded?.Invoke(job);
+    }
 
     /// <summary>Modules that failed to load, with file, line and reason.</summary>
     public IReadOnlyList<JobValidationException> LoadErrors { get; }

@@ -7,7 +7,10 @@ namespace FeaturePlatform.Runtime.Jobs;
 /// loaded version (<see cref="UseVersion"/>, a promotion or rollback from the registry): each batch reads
 /// <see cref="Loaded"/> once, so the swap takes effect from the next batch.
 /// </summary>
-public sealed class RegisteredJob(LoadedJob loaded, bool enabled) : IAsyncDisposable
+/// <param name="loaded">The module it runs first.</param>
+/// <param name="enabled">Whether it runs live.</param>
+/// <param name="fromJobsDirectory">False for a job the job registry brought that no jobs directory has (its first module is a registry version).</param>
+public sealed class RegisteredJob(LoadedJob loaded, bool enabled, bool fromJobsDirectory = true) : IAsyncDisposable
 {
     private readonly Dictionary<string, LoadedJob> others = new(StringComparer.Ordinal);
     private readonly LoadedJob directory = loaded;
@@ -24,7 +27,10 @@ public sealed class RegisteredJob(LoadedJob loaded, bool enabled) : IAsyncDispos
     /// <summary>The loaded Python module running now (the jobs directory's, hot-reloaded when its file changes, or a registry version).</summary>
     public LoadedJob Loaded => current;
 
-    /// <summary>The module loaded from the jobs directory (dev mode), whether or not it runs.</summary>
+    /// <summary>Whether the job was loaded from the jobs directory (false: a job promoted in the job registry only).</summary>
+    public bool FromJobsDirectory => fromJobsDirectory;
+
+    /// <summary>The module loaded from the jobs directory (dev mode), whether or not it runs; for a job the registry brought, the version it started with.</summary>
     public LoadedJob DirectoryModule => directory;
 
     /// <summary>

@@ -50,7 +50,8 @@ public sealed class ParityService(
         {
             throw new InvalidOperationException("The runtime has not started.");
         }
-        var job = startup.Registry.Find(request.Job) ?? throw new KeyNotFoundException($"No job named '{request.Job}'.");
+        // A candidate version needs no loaded job of its name: a job not live anywhere yet is compared with nothing.
+        RegisteredJob job;
         if (request.Version is { } version)
         {
             if (request.Correct)
@@ -58,6 +59,10 @@ public sealed class ParityService(
                 throw new ArgumentException("A correction run rewrites live outputs with the live version; it cannot replay a candidate version.", nameof(request));
             }
             job = new RegisteredJob(version, enabled: false);
+        }
+        else
+        {
+            job = startup.Registry.Find(request.Job) ?? throw new KeyNotFoundException($"No job named '{request.Job}'.");
         }
         var triggers = job.Declaration.Triggers.Select(t => t.Source).Distinct(StringComparer.Ordinal).ToList();
         if (triggers.Count == 0)

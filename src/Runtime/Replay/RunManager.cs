@@ -56,11 +56,10 @@ public sealed class RunManager(
         ArgumentNullException.ThrowIfNull(request);
         ObjectDisposedException.ThrowIf(Volatile.Read(ref disposed) != 0, this);
         cancellationToken.ThrowIfCancellationRequested();
-        var job = jobs.Find(request.Job) ?? throw new KeyNotFoundException($"No job named '{request.Job}'.");
-        if (request.Version is { } version)
-        {
-            job = new RegisteredJob(version, enabled: false);
-        }
+        // A run of an explicit version (a backtest of a candidate) needs no loaded job of its name.
+        var job = request.Version is { } version
+            ? new RegisteredJob(version, enabled: false)
+            : jobs.Find(request.Job) ?? throw new KeyNotFoundException($"No job named '{request.Job}'.");
         switch (request.Input)
         {
             case TimeRangeInput { From: var from, To: var to } when from >= to:

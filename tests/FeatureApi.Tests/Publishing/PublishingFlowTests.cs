@@ -132,6 +132,80 @@ public sealed class PublishingFlowTests(KafkaFixture kafka, ITestOutputHelper ou
         Assert.Contains(("demo-reviewer", $"/api/registry/jobs/{JobName}/versions/{v2}/approve", 200), audit);
         Assert.Contains(("demo-author", $"/api/registry/jobs/{JobName}/promote", 200), audit);
         Assert.Contains(("demo-author", $"/api/registry/jobs/{JobName}/rollback", 200), audit);
+        // Promotions and rollbacks name the versions, not only the path.
+        var switches = (await GetJsonAsync(admin, "/api/audit?limit=1000")).EnumerateArray().Where(r => r.GetProperty("status").GetInt32() == 200)
+            .Select(r => r.TryGetProperty("detail", out var d) ? d.GetString() : null).ToList();
+        Assert.Contains($"promote job {JobName} to version {v2} (replacing {v1})", switches);
+        Assert.Contains($"rollback job {JobName} to version {v1} (replacing {v2})", switches);
+    }
+
+    [Fact]
+    public async Task A_brand_new_job_starts_from_the_registry_alone_and_rolls_back()
+    {
+        // The jobs directory has pub_stats only; pub_fresh exists nowhere but in what the author uploads.
+        await using var harness = await ParityHarness.StartAsync(kafka, "newjob", JobName, Module());
+        var startup = harness.Services.GetRequiredService<RuntimeStartup>();
+        var features = harness.Services.GetRequiredService<FeatureStore>();
+        using var author = harness.Platform.CreateClient(PlatformFactory.Author);
+        using var reviewer = harness.Platform.CreateClient(PlatformFactory.Reviewer);
+        static string Fresh(int factor) => $$"""
+            from featureplatform import Output, Param, job
+
+            @job("pub_fresh", triggers="par_a", outputs=[Output("pair", str), Output("scaled", int)],
+                 params=[Param("factor", int, default={{factor}})])
+            def pub_fresh(event, ctx):
+                return {"pair": event.key, "scaled": int(event.data["amount"]) * ctx.params["factor"]}
+            """;
+        var t0 = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - 30_000;
+        await harness.ProduceAsync(("n1", "k1", t0, 10));
+        Assert.Null(startup.Registry.Find("pub_fresh"));
+
+        async Task<string> ApprovedAsync(int factor, long rowsChanged)
+        {
+            var published = await ReadAsync(await author.PostAsync("/api/registry/jobs/pub_fresh/versions", Upload("pub_fresh.py", Fresh(factor), $"factor {factor}")),
+                HttpStatusCode.Created);
+            var version = published.GetProperty("version").GetString()!;
+            // Backtested against what live produced (at first nothing of it is live: every replayed row is new).
+            var backtest = await ReadAsync(await author.PostAsJsonAsync($"/api/registry/jobs/pub_fresh/versions/{version}/backtest", new { from = t0 - 1, to = t0 + 10_000 }),
+                HttpStatusCode.OK);
+            Assert.Equal(rowsChanged, backtest.GetProperty("rowsChanged").GetInt64());
+            await ReadAsync(await reviewer.PostAsJsonAsync($"/api/registry/jobs/pub_fresh/versions/{version}/approve", new { reason = "new job" }), HttpStatusCode.OK);
+            return version;
+        }
+
+        var v1 = await ApprovedAsync(2, rowsChanged: 1);
+        var promoted = await ReadAsync(await author.PostAsJsonAsync("/api/registry/jobs/pub_fresh/promote", new { version = v1 }), HttpStatusCode.OK);
+        Assert.Equal("", promoted.GetProperty("previous").GetString());
+        await Poll.UntilAsync(() => Task.FromResult(startup.Registry.Find("pub_fresh")?.Version == v1), TimeSpan.FromSeconds(30), () => "the process to start pub_fresh");
+
+        // It runs live (its own consumer group, the default outputs, its declared parameter default) ...
+        await harness.ProduceAsync(("n2", "k2", t0 + 1000, 7));
+        FeatureRecord? row = null;
+        await Poll.UntilAsync(async () => (row = await features.GetAsync("pub_fresh", "k2")) is not null, TimeSpan.FromSeconds(30), () => "pub_fresh's features for k2");
+        Assert.Equal(v1, row!.JobVersion);
+        Assert.Equal(14, row.Values["scaled"].GetInt64());
+
+        // ... and answers calls.
+        var call = await ReadAsync(await author.PostAsJsonAsync("/api/jobs/pub_fresh/requests?wait=30000", new { key = "k9", data = new { amount = 5 } }), HttpStatusCode.OK);
+        output.WriteLine(call.ToString());
+        Assert.Equal("done", call.GetProperty("state").GetString());
+        Assert.Equal(v1, call.GetProperty("jobVersion").GetString());
+        Assert.Equal(10, call.GetProperty("results")[0].GetProperty("scaled").GetInt64());
+
+        // A second version, promoted, then rolled back: the same switch as for any job.
+        var v2 = await ApprovedAsync(3, rowsChanged: 2); // n1 not computed live by v1 (it came before), n2 scaled 21 not 14
+        await ReadAsync(await author.PostAsJsonAsync("/api/registry/jobs/pub_fresh/promote", new { version = v2 }), HttpStatusCode.OK);
+        await Poll.UntilAsync(() => Task.FromResult(startup.Registry.Find("pub_fresh")!.Version == v2), TimeSpan.FromSeconds(30), () => "pub_fresh to run v2");
+        await harness.ProduceAsync(("n3", "k3", t0 + 2000, 7));
+        await Poll.UntilAsync(async () => (row = await features.GetAsync("pub_fresh", "k3")) is not null, TimeSpan.FromSeconds(30), () => "pub_fresh's features for k3");
+        Assert.Equal(v2, row!.JobVersion);
+        Assert.Equal(21, row.Values["scaled"].GetInt64());
+        await ReadAsync(await author.PostAsJsonAsync("/api/registry/jobs/pub_fresh/rollback", new { version = v1 }), HttpStatusCode.OK);
+        await Poll.UntilAsync(() => Task.FromResult(startup.Registry.Find("pub_fresh")!.Version == v1), TimeSpan.FromSeconds(30), () => "pub_fresh to run v1 again");
+        await harness.ProduceAsync(("n4", "k4", t0 + 3000, 7));
+        await Poll.UntilAsync(async () => (row = await features.GetAsync("pub_fresh", "k4")) is not null, TimeSpan.FromSeconds(30), () => "pub_fresh's features for k4");
+        Assert.Equal(v1, row!.JobVersion);
+        Assert.Equal(14, row.Values["scaled"].GetInt64());
     }
 
     [Fact]

@@ -33,39 +33,54 @@ public sealed class PublishedVersionSync(JobVersionStore registry, IJobVersionSo
 
     /// <summary>
     /// Registers new directory versions, then switches every job whose live pointer names another version than the
-    /// one it runs; returns how many jobs switched. A version that cannot be loaded is logged once per pointer change
-    /// and the job keeps running what it ran.
+    /// one it runs, and starts the jobs promoted in the registry that this process does not have (a brand-new job:
+    /// <paramref name="adopt"/> wraps its loaded version — with the parameter values in force, else its declared
+    /// defaults — and it is added to <paramref name="jobs"/>, so live runs, replays and calls find it); returns how many
+    /// jobs switched or started. A version that cannot be loaded is logged once per pointer change and the job keeps
+    /// running what it ran (a new job does not start).
     /// </summary>
-    public async Task<int> SyncOnceAsync(PythonHost host, IFeatureDataSource dataSource, IReadOnlyCollection<RegisteredJob> jobs, CancellationToken cancellationToken = default)
+    public async Task<int> SyncOnceAsync(PythonHost host, IFeatureDataSource dataSource, JobRegistry jobs, Func<LoadedJob, RegisteredJob> adopt,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(jobs);
+        ArgumentNullException.ThrowIfNull(adopt);
         await gate.WaitAsync(cancellationToken);
         try
         {
-            foreach (var job in jobs)
+            foreach (var job in jobs.Jobs.Where(j => j.FromJobsDirectory))
             {
                 await RegisterDirectoryVersionAsync(job, cancellationToken);
             }
-            var byName = jobs.ToDictionary(j => j.Name, StringComparer.Ordinal);
             var switched = 0;
             foreach (var pointer in await registry.ListLiveAsync(cancellationToken))
             {
-                if (!byName.TryGetValue(pointer.Job, out var job) || job.Version == pointer.Version || failed.GetValueOrDefault(pointer.Job) == pointer.At)
+                var job = jobs.Find(pointer.Job);
+                if (job?.Version == pointer.Version || failed.GetValueOrDefault(pointer.Job) == pointer.At)
                 {
                     continue;
                 }
                 try
                 {
-                    var loaded = job.LoadedVersion(pointer.Version) ?? await LoadAsync(host, dataSource, pointer.Job, pointer.Version, cancellationToken);
-                    await CarryParametersAsync(job.Name, loaded, cancellationToken);
-                    job.UseVersion(loaded);
+                    var loaded = job?.LoadedVersion(pointer.Version) ?? await LoadAsync(host, dataSource, pointer.Job, pointer.Version, cancellationToken);
+                    await CarryParametersAsync(pointer.Job, loaded, cancellationToken);
+                    if (job is null)
+                    {
+                        jobs.Add(adopt(loaded));
+                        logger.LogInformation("Job {Job} starts in this process with version {Version} from the job registry ({Action} by {By})", pointer.Job,
+                            pointer.Version, pointer.Action, pointer.By);
+                    }
+                    else
+                    {
+                        job.UseVersion(loaded);
+                        logger.LogInformation("Job {Job} runs version {Version} from its next batch ({Action} by {By})", job.Name, pointer.Version, pointer.Action, pointer.By);
+                    }
                     switched++;
-                    logger.LogInformation("Job {Job} runs version {Version} from its next batch ({Action} by {By})", job.Name, pointer.Version, pointer.Action, pointer.By);
                 }
                 catch (Exception e) when (e is JobValidationException or InvalidOperationException or IOException or ArgumentException)
                 {
                     failed[pointer.Job] = pointer.At;
-                    logger.LogError(e, "Job {Job}: live version {Version} cannot run in this process; it keeps running {Running}", job.Name, pointer.Version, job.Version);
+                    logger.LogError(e, "Job {Job}: live version {Version} cannot run in this process; it keeps running {Running}", pointer.Job, pointer.Version,
+                        job?.Version ?? "nothing (a new job does not start)");
                 }
             }
             return switched;
