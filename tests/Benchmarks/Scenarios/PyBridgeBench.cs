@@ -83,12 +83,16 @@ internal static class PyBridgeBench
 
     /// <summary>Worker processes as the runtime starts them, running the platform binary built by the solution.</summary>
     public static FeaturePlatform.Runtime.Workers.WorkerSupervisor Workers(PythonHostOptions python) => new(
-        new FeaturePlatform.Runtime.Workers.WorkerSettings
-        {
-            Command = Path.Combine(FeaturePlatform.Testing.Infrastructure.TestPaths.RepoRoot, "src", "FeatureApi", "bin", "Release", "net10.0", "FeaturePlatform.FeatureApi"),
-            MemoryLimitMb = 0,
-        },
-        python, Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance);
+        WorkerSettings() with { MemoryLimitMb = 0 }, python, Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance);
+
+    /// <summary>
+    /// The runtime's default worker settings, but running the platform binary built by the solution: the benchmarks'
+    /// output folder has no FeaturePlatform.FeatureApi.dll next to it, where a host looks by default.
+    /// </summary>
+    public static FeaturePlatform.Runtime.Workers.WorkerSettings WorkerSettings() => new()
+    {
+        Command = Path.Combine(FeaturePlatform.Testing.Infrastructure.TestPaths.RepoRoot, "src", "FeatureApi", "bin", "Release", "net10.0", "FeaturePlatform.FeatureApi"),
+    };
 
     /// <summary>The C# side of the fetch: a dictionary of JSON states (what an event-center cache would hand over).</summary>
     private sealed class DictionarySource : IFeatureDataSource

@@ -131,6 +131,8 @@ internal sealed class RepairScenario : IBenchmarkScenario
             JobsDirectory = RuntimeBench.WriteJob(),
             Repair = new RepairSettings { Delay = RepairDelay, PollInterval = TimeSpan.FromMilliseconds(50) },
             Live = new LiveBatchSettings { MaxBatchMessages = 100, MaxBatchWait = TimeSpan.FromMilliseconds(5) },
+            // As users run it: the logic in worker processes (the default), of the platform binary the solution built.
+            Workers = PyBridgeBench.WorkerSettings(),
         });
         using var host = builder.Build();
         await host.StartAsync(context.CancellationToken);
