@@ -58,7 +58,17 @@ public sealed class MemoryTests(PythonHostFixture fixture, ITestOutputHelper out
         output.WriteLine($"1M calls in {watch.Elapsed.TotalSeconds:0.0} s; Python blocks {blocksBefore} -> {blocksAfter}; " +
             $"RSS after 500k {rssHalf / 1e6:0} MB, after 1M {rssAfter / 1e6:0} MB");
         Assert.InRange(blocksAfter - blocksBefore, -5_000, 5_000); // a leak of one object per call would be >= 100k
-        Assert.InRange(rssAfter - rssHalf, long.MinValue, 32L << 20); // flat: the second 500k calls add (almost) nothing
+        var growth = rssAfter - rssHalf;
+        if (growth > 32L << 20)
+        {
+            // A one-off step (the runtime growing a heap while the machine is loaded by parallel test runs) is not a
+            // leak; a leak grows again by as much over the next 500k calls.
+            await RunAsync(45, 50_000);
+            var rssThird = Rss();
+            output.WriteLine($"RSS grew {growth / 1e6:0} MB; after another 500k {rssThird / 1e6:0} MB");
+            growth = rssThird - rssAfter;
+        }
+        Assert.InRange(growth, long.MinValue, 32L << 20); // flat: 500k more calls add (almost) nothing
     }
 
     private async Task<long> AllocatedBlocksAsync() =>
