@@ -332,16 +332,28 @@ public static class PublishingApi
         {
             if (name.EndsWith(".zip", StringComparison.OrdinalIgnoreCase))
             {
-                await using var stream = file.OpenReadStream();
+                // Read into memory first (bounded by the upload limit): the form's file stream throws ArgumentOutOfRange,
+                // not InvalidData, when the zip reader seeks past the end of something that is no zip.
+                using var stream = new MemoryStream();
+                await file.CopyToAsync(stream, cancellationToken);
+                stream.Position = 0;
                 await using var zip = new ZipArchive(stream, ZipArchiveMode.Read);
+                long expanded = 0;
                 foreach (var entry in zip.Entries.Where(e => !e.FullName.EndsWith('/') && !e.FullName.Contains("__pycache__/", StringComparison.Ordinal)))
                 {
                     if (!entry.FullName.EndsWith(".py", StringComparison.Ordinal))
                     {
                         return (null, null, JsonBody.BadRequest($"'file': the zip holds '{entry.FullName}'; only .py modules may be published.", "Bad upload"));
                     }
-                    using var reader = new StreamReader(entry.Open(), new UTF8Encoding(false, true));
-                    files[entry.FullName] = await reader.ReadToEndAsync(cancellationToken);
+                    // The upload's size is capped, its expansion too: a small zip can inflate to gigabytes.
+                    var content = await ReadBoundedAsync(entry.Open(), maxBytes - expanded, cancellationToken);
+                    if (content is null)
+                    {
+                        return (null, null, TypedResults.Problem($"'file': the zip's modules expand to more than {maxBytes} bytes (Runtime:Publishing:MaxUploadBytes).",
+                            statusCode: StatusCodes.Status413PayloadTooLarge, title: "Upload too large"));
+                    }
+                    expanded += content.Length;
+                    files[entry.FullName] = new UTF8Encoding(false, true).GetString(content);
                 }
             }
             else if (name.EndsWith(".py", StringComparison.Ordinal))
@@ -354,7 +366,7 @@ public static class PublishingApi
                 return (null, null, JsonBody.BadRequest($"'file': '{name}' is neither a .py module nor a .zip of modules.", "Bad upload"));
             }
         }
-        catch (Exception e) when (e is InvalidDataException or DecoderFallbackException)
+        catch (Exception e) when (e is InvalidDataException or DecoderFallbackException or EndOfStreamException)
         {
             return (null, null, JsonBody.BadRequest($"'file': '{name}' cannot be read ({(e is DecoderFallbackException ? "not UTF-8" : "not a valid zip")}).", "Bad upload"));
         }
@@ -427,4 +439,22 @@ public static class PublishingApi
     private static ProblemHttpResult NoRuntime() =>
         TypedResults.Problem("The runtime is not running in this process (or has not started yet); try again once /health/ready is up.", statusCode: StatusCodes.Status503ServiceUnavailable,
             title: "Runtime unavailable");
+
+    /// <summary>The stream's bytes, or null once they pass <paramref name="limit"/> (read no further).</summary>
+    private static async Task<byte[]?> ReadBoundedAsync(Stream source, long limit, CancellationToken cancellationToken)
+    {
+        await using var input = source;
+        using var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await input.ReadAsync(chunk, cancellationToken)) > 0)
+        {
+            if (buffer.Length + read > limit)
+            {
+                return null;
+            }
+            buffer.Write(chunk, 0, read);
+        }
+        return buffer.ToArray();
+    }
 }

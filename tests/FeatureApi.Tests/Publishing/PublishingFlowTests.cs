@@ -75,6 +75,19 @@ public sealed class PublishingFlowTests(KafkaFixture kafka, ITestOutputHelper ou
             Assert.DoesNotContain("FeaturePlatform.", problem.ToString(), StringComparison.Ordinal);
         }
 
+        // Hostile uploads: a zip whose module inflates past the upload limit (8 MiB from a few KiB) is a 413, a ".zip"
+        // that is no zip a 400 naming the field; neither is read further nor stored.
+        using (var bomb = await author.PostAsync($"/api/registry/jobs/{JobName}/versions", UploadBytes("pub_stats.zip", ZipOf("pub_stats.py", new string(' ', 8 << 20)), "bomb")))
+        {
+            Assert.Equal(HttpStatusCode.RequestEntityTooLarge, bomb.StatusCode);
+            Assert.Contains("'file'", await bomb.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+        using (var notZip = await author.PostAsync($"/api/registry/jobs/{JobName}/versions", UploadBytes("pub_stats.zip", Encoding.UTF8.GetBytes("not a zip"), "junk")))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, notZip.StatusCode);
+            Assert.Contains("not a valid zip", await notZip.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+
         // A good v2: validated, then refused approval until it is backtested, refused to its own author.
         var published = await ReadAsync(await author.PostAsync($"/api/registry/jobs/{JobName}/versions", Upload("pub_stats.py", Module(extra: 100), "count plus 100")),
             HttpStatusCode.Created);
@@ -284,12 +297,25 @@ public sealed class PublishingFlowTests(KafkaFixture kafka, ITestOutputHelper ou
         return (code, stdout.ToString(), stderr.ToString());
     }
 
-    private static MultipartFormDataContent Upload(string fileName, string source, string message)
+    private static MultipartFormDataContent Upload(string fileName, string source, string message) => UploadBytes(fileName, Encoding.UTF8.GetBytes(source), message);
+
+    private static MultipartFormDataContent UploadBytes(string fileName, byte[] content, string message)
     {
         var form = new MultipartFormDataContent();
-        form.Add(new ByteArrayContent(Encoding.UTF8.GetBytes(source)), "file", fileName);
+        form.Add(new ByteArrayContent(content), "file", fileName);
         form.Add(new StringContent(message), "message");
         return form;
+    }
+
+    private static byte[] ZipOf(string entryName, string text)
+    {
+        using var buffer = new MemoryStream();
+        using (var zip = new System.IO.Compression.ZipArchive(buffer, System.IO.Compression.ZipArchiveMode.Create, leaveOpen: true))
+        {
+            using var writer = new StreamWriter(zip.CreateEntry(entryName, System.IO.Compression.CompressionLevel.Optimal).Open());
+            writer.Write(text);
+        }
+        return buffer.ToArray();
     }
 
     private static async Task<JsonElement> GetJsonAsync(HttpClient client, string path)
