@@ -21,7 +21,7 @@ public sealed class SettledStateCache(IEventReader events, IWatermarkStore water
     public const int DefaultCapacity = 100_000;
 
     /// <summary>How stale the remembered watermark of a source may be before a fetch at or above it reads it again.</summary>
-    private static readonly long WatermarkRefreshTicks = TimeSpan.FromMilliseconds(50).Ticks;
+    private const long WatermarkRefreshMs = 50;
 
     private readonly Lock gate = new();
     private readonly Dictionary<(string Source, string Key), Entry> entries = [];
@@ -43,18 +43,24 @@ public sealed class SettledStateCache(IEventReader events, IWatermarkStore water
     /// <param name="entityKey">The entity.</param>
     /// <param name="asOf">The as-of time (ms).</param>
     /// <param name="json">The state's row (null: the entity did not exist or was deleted then).</param>
-    public bool TryGet(string source, string entityKey, long asOf, out byte[]? json)
+    public bool TryGet(string source, string entityKey, long asOf, out byte[]? json) => TryGet(source, entityKey, asOf, out json, out _, out _);
+
+    /// <summary>
+    /// As <see cref="TryGet(string, string, long, out byte[])"/>, with the as-of range [<paramref name="from"/>,
+    /// <paramref name="until"/>) over which the same state is the answer (settled: it holds for the rest of the run).
+    /// </summary>
+    public bool TryGet(string source, string entityKey, long asOf, out byte[]? json, out long from, out long until)
     {
         lock (gate)
         {
             if (entries.TryGetValue((source, entityKey), out var entry) && entry.From <= asOf && asOf < entry.Until)
             {
-                json = entry.Json;
+                (json, from, until) = (entry.Json, entry.From, entry.Until);
                 Interlocked.Increment(ref hits);
                 return true;
             }
         }
-        json = null;
+        (json, from, until) = (null, 0, 0);
         return false;
     }
 
@@ -93,10 +99,10 @@ public sealed class SettledStateCache(IEventReader events, IWatermarkStore water
     /// <summary>The source's event-time watermark (exclusive bound of settled time); re-read when a fetch reaches it.</summary>
     private async ValueTask<long> WatermarkAsync(string source, long asOf, CancellationToken cancellationToken)
     {
-        var now = DateTime.UtcNow.Ticks;
+        var now = Environment.TickCount64; // monotonic: only the age of the remembered value matters
         lock (gate)
         {
-            if (sourceWatermarks.TryGetValue(source, out var known) && (asOf < known.Watermark || now - known.ReadAt < WatermarkRefreshTicks))
+            if (sourceWatermarks.TryGetValue(source, out var known) && (asOf < known.Watermark || now - known.ReadAt < WatermarkRefreshMs))
             {
                 return known.Watermark;
             }

@@ -24,7 +24,7 @@ namespace FeaturePlatform.Runtime.Execution;
 /// plain source: their fetches are at the watermark's edge, where nothing is settled yet.
 /// </param>
 public sealed class EventCenterDataSource(IEventReader events, ConsistentFetcher fetcher, TimeSpan fetchTimeout, Func<SettledStateCache>? runCache = null)
-    : IFeatureDataSource, IRunScopedDataSource
+    : IFeatureDataSource, IRunScopedDataSource, ISettledFetches
 {
     private readonly SettledStateCache? cache;
     private long fetches;
@@ -57,6 +57,33 @@ public sealed class EventCenterDataSource(IEventReader events, ConsistentFetcher
             return true;
         }
         json = null;
+        return false;
+    }
+
+    /// <inheritdoc />
+    public object? SettledScope => cache;
+
+    /// <inheritdoc />
+    public bool TryGetSettled(string source, string key, long asOfMs, out string? json, out long fromMs, out long untilMs)
+    {
+        if (cache is not null && cache.TryGet(source, key, asOfMs, out var row, out fromMs, out untilMs))
+        {
+            Interlocked.Increment(ref fetches);
+            json = row is null ? null : Encoding.UTF8.GetString(row);
+            return true;
+        }
+        (json, fromMs, untilMs) = (null, 0, 0);
+        return false;
+    }
+
+    /// <inheritdoc />
+    public bool TryGetSettledRange(string source, string key, long asOfMs, out long fromMs, out long untilMs)
+    {
+        if (cache is not null && cache.TryGet(source, key, asOfMs, out _, out fromMs, out untilMs))
+        {
+            return true;
+        }
+        (fromMs, untilMs) = (0, 0);
         return false;
     }
 

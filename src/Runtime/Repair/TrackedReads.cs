@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using FeaturePlatform.PyBridge;
+using FeaturePlatform.Runtime.Execution;
 
 namespace FeaturePlatform.Runtime.Repair;
 
@@ -15,7 +16,7 @@ public readonly record struct TrackedRead(int EventIndex, string Source, string 
 /// A batch's data source that notes every read with the event it served (the host tells which, see
 /// <see cref="IReadObserver"/>), so a late event can find the computations whose reads it changes.
 /// </summary>
-public sealed class TrackedReads(IFeatureDataSource inner) : IFeatureDataSource, IReadObserver
+public sealed class TrackedReads(IFeatureDataSource inner) : IFeatureDataSource, IReadObserver, ISettledFetches
 {
     private readonly ConcurrentQueue<TrackedRead> reads = new();
 
@@ -24,6 +25,31 @@ public sealed class TrackedReads(IFeatureDataSource inner) : IFeatureDataSource,
 
     /// <inheritdoc />
     public bool MayBlock => inner.MayBlock;
+
+    /// <inheritdoc />
+    public object? SettledScope => (inner as ISettledFetches)?.SettledScope;
+
+    /// <inheritdoc />
+    public bool TryGetSettled(string source, string key, long asOfMs, out string? json, out long fromMs, out long untilMs)
+    {
+        if (inner is ISettledFetches settled)
+        {
+            return settled.TryGetSettled(source, key, asOfMs, out json, out fromMs, out untilMs);
+        }
+        (json, fromMs, untilMs) = (null, 0, 0);
+        return false;
+    }
+
+    /// <inheritdoc />
+    public bool TryGetSettledRange(string source, string key, long asOfMs, out long fromMs, out long untilMs)
+    {
+        if (inner is ISettledFetches settled)
+        {
+            return settled.TryGetSettledRange(source, key, asOfMs, out fromMs, out untilMs);
+        }
+        (fromMs, untilMs) = (0, 0);
+        return false;
+    }
 
     /// <inheritdoc />
     public void Observed(int eventIndex, ReadKind kind, string source, string key, long sinceMs, long untilMs) =>

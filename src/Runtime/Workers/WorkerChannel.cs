@@ -26,6 +26,9 @@ internal enum FrameType : byte
 
     /// <summary>Worker → host: alive, and how long its most overdue computation is past its deadline.</summary>
     Heartbeat = 13,
+
+    /// <summary>Worker → host: outcomes of calls as they finish (several calls, of several runs, per message).</summary>
+    CallOutcomes = 14,
 }
 
 /// <summary>

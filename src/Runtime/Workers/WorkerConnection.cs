@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Text.Json;
 using FeaturePlatform.PyBridge;
 using FeaturePlatform.PyBridge.Jobs;
+using FeaturePlatform.Runtime.Execution;
 using FeaturePlatform.Runtime.Jobs;
 using Microsoft.Extensions.Logging;
 
@@ -23,6 +24,7 @@ internal sealed class WorkerConnection : IAsyncDisposable
     private readonly WorkerSettings settings;
     private readonly ILogger logger;
     private readonly ConcurrentDictionary<long, PendingRun> runs = new();
+    private readonly WorkerCalls calls;
     private readonly BlockingCollection<Action> blockingReads = [];
     private readonly Thread[] readers;
     private readonly CancellationTokenSource stop = new();
@@ -41,6 +43,7 @@ internal sealed class WorkerConnection : IAsyncDisposable
         this.channel = channel;
         this.settings = settings;
         this.logger = logger;
+        calls = new WorkerCalls(this);
         readers = [.. Enumerable.Range(0, settings.ReadThreads).Select(i => new Thread(ServeBlockingReads) { IsBackground = true, Name = $"{name}-read-{i}" })];
     }
 
@@ -171,6 +174,10 @@ internal sealed class WorkerConnection : IAsyncDisposable
     public async Task<IReadOnlyList<EventOutcome>> RunAsync(RegisteredJob job, IReadOnlyList<FeatureEvent> events, IFeatureDataSource dataSource, bool each,
         IReadOnlyList<JobParameterSet>? parameters, CancellationToken cancellationToken)
     {
+        if (each && parameters is null)
+        {
+            return await calls.RunAsync(job, events, dataSource, cancellationToken);
+        }
         var runId = Interlocked.Increment(ref nextRun);
         var pending = new PendingRun(job.Name, job.Declaration.Schema, job.Loaded.Timeout, events, dataSource);
         runs[runId] = pending;
@@ -181,8 +188,7 @@ internal sealed class WorkerConnection : IAsyncDisposable
                 throw new WorkerLostException(LostMessage());
             }
             var (sets, setOf) = Distinct(parameters);
-            var request = new RunRequest(job.Loaded.Path, job.Version, job.Loaded.Timeout, each, dataSource is IReadObserver,
-                JsonSerializer.Serialize(job.Loaded.Parameters), events, sets, setOf);
+            var request = Request(job, events, dataSource, each, sets, setOf);
             try
             {
                 channel.Send(FrameType.Run, w => WorkerMessages.WriteRun(w, runId, request));
@@ -198,6 +204,43 @@ internal sealed class WorkerConnection : IAsyncDisposable
             runs.TryRemove(runId, out _);
         }
     }
+
+    /// <summary>
+    /// Sends calls that arrived together as one run (each event still a call of its own in the worker, with its own
+    /// outcome); the group's outcomes are handed back to each call. Called by <see cref="WorkerCalls"/>, one sender at a time.
+    /// </summary>
+    internal void SendCalls(RegisteredJob job, IFeatureDataSource dataSource, IReadOnlyList<FeatureEvent> events, ICallGroup group)
+    {
+        var runId = Interlocked.Increment(ref nextRun);
+        var pending = new PendingRun(job.Name, job.Declaration.Schema, job.Loaded.Timeout, events, dataSource, group);
+        runs[runId] = pending;
+        try
+        {
+            if (!Alive)
+            {
+                throw new WorkerLostException(LostMessage());
+            }
+            var request = Request(job, events, dataSource, each: true, [], []);
+            channel.Send(FrameType.Run, w => WorkerMessages.WriteRun(w, runId, request));
+        }
+        catch (Exception e) when (e is IOException or WorkerLostException)
+        {
+            if (runs.TryRemove(runId, out _))
+            {
+                pending.Fail(e as WorkerLostException ?? new WorkerLostException(LostMessage()));
+            }
+        }
+    }
+
+    private RunRequest Request(RegisteredJob job, IReadOnlyList<FeatureEvent> events, IFeatureDataSource dataSource, bool each, IReadOnlyList<string> sets, int[] setOf) =>
+        new(job.Loaded.Path, job.Version, job.Loaded.Timeout, each, dataSource is IReadObserver, settings.KeepSettledReads ? SettledScopes.IdOf(dataSource) : 0,
+            JsonSerializer.Serialize(job.Loaded.Parameters), events, sets, setOf);
+
+    /// <summary>
+    /// The run to complete: a single run is removed by its own caller; a group of calls has no caller waiting in
+    /// <see cref="RunAsync"/>, so it is removed here, exactly once (null when another thread already finished it).
+    /// </summary>
+    private PendingRun? Finish(long runId, PendingRun run) => run.Group is null ? run : runs.TryRemove(runId, out _) ? run : null;
 
     private static (IReadOnlyList<string> Sets, int[] SetOf) Distinct(IReadOnlyList<JobParameterSet>? parameters)
     {
@@ -263,19 +306,36 @@ internal sealed class WorkerConnection : IAsyncDisposable
                 Volatile.Write(ref lastHeartbeat, Stopwatch.GetTimestamp());
                 break;
             case FrameType.Result:
-                var (runId, outcomes, hostError) = WorkerMessages.ReadResult(reader,
+                var (runId, outcomes, localFetches, hostError) = WorkerMessages.ReadResult(reader,
                     id => runs.TryGetValue(id, out var p) ? (p.Job, p.Schema, p.Timeout, p.Events) : null);
                 if (runs.TryGetValue(runId, out var run))
                 {
                     if (outcomes is not null)
                     {
-                        run.Completion.TrySetResult(outcomes);
+                        // Fetches the worker answered from its settled copies are noted as the ones it asked for are.
+                        if (run.DataSource is IReadObserver observer)
+                        {
+                            foreach (var f in localFetches)
+                            {
+                                observer.Observed(f.EventIndex, ReadKind.Fetch, f.Source, f.Key, f.AsOfMs, f.AsOfMs);
+                            }
+                        }
+                        Finish(runId, run)?.Complete(outcomes);
                     }
                     else
                     {
-                        run.Completion.TrySetException(new WorkerRunException($"the worker could not run the job: {hostError}"));
+                        Finish(runId, run)?.Fail(new WorkerRunException($"the worker could not run the job: {hostError}"));
                     }
                 }
+                break;
+            case FrameType.CallOutcomes:
+                WorkerMessages.ReadCallOutcomes(reader, id => runs.TryGetValue(id, out var p) ? (p.Job, p.Schema, p.Timeout, p.Events) : null, (id, index, outcome) =>
+                {
+                    if (runs.TryGetValue(id, out var call) && call.Deliver(index, outcome) && call.Group is not null)
+                    {
+                        runs.TryRemove(id, out _);
+                    }
+                });
                 break;
             case FrameType.Read:
                 ServeRead(reader);
@@ -301,7 +361,14 @@ internal sealed class WorkerConnection : IAsyncDisposable
         }
         var data = run.DataSource;
         (data as IReadObserver)?.Observed(eventIndex, kind, source, key, since, until);
-        // A read the source answers at once (memory) is served here; one that may wait goes to the read threads.
+        // A read the source answers at once (memory) is served here; one that may wait goes to the read threads. A settled
+        // answer goes with its range, so the worker answers the entity's later fetches in that range itself.
+        var settled = kind == ReadKind.Fetch ? data as ISettledFetches : null;
+        if (settled is not null && settled.TryGetSettled(source, key, until, out var known, out var from, out var to))
+        {
+            Answer(readId, known, null, new SettledRange(from, to));
+            return;
+        }
         if (kind == ReadKind.Fetch && data.TryFetchWithoutWaiting(source, key, until, consistency, out var cached))
         {
             Answer(readId, cached, null);
@@ -312,7 +379,9 @@ internal sealed class WorkerConnection : IAsyncDisposable
             try
             {
                 var json = kind == ReadKind.Fetch ? data.Fetch(source, key, until, consistency) : data.History(source, key, since, until, limit, consistency);
-                Answer(readId, json, null);
+                // The fetch may just have made the state settled (read from the event center and remembered).
+                SettledRange? range = settled is not null && settled.TryGetSettledRange(source, key, until, out var f, out var t) ? new SettledRange(f, t) : null;
+                Answer(readId, json, null, range);
             }
             catch (Exception e) when (e is not IOException)
             {
@@ -334,11 +403,11 @@ internal sealed class WorkerConnection : IAsyncDisposable
         }
     }
 
-    private void Answer(int readId, string? json, string? error)
+    private void Answer(int readId, string? json, string? error, SettledRange? settled = null)
     {
         try
         {
-            channel.Send(FrameType.ReadAnswer, w => WorkerMessages.WriteReadAnswer(w, readId, json, error));
+            channel.Send(FrameType.ReadAnswer, w => WorkerMessages.WriteReadAnswer(w, readId, json, error, settled));
         }
         catch (IOException)
         {
@@ -414,9 +483,9 @@ internal sealed class WorkerConnection : IAsyncDisposable
         {
             logger.LogError("Worker {Worker} is gone: {Reason}; {Runs} runs in flight fail and are retried", Name, message, runs.Count);
         }
-        foreach (var run in runs.Values)
+        foreach (var (runId, run) in runs)
         {
-            run.Completion.TrySetException(new WorkerLostException(message));
+            Finish(runId, run)?.Fail(new WorkerLostException(message));
         }
     }
 
@@ -469,10 +538,79 @@ internal sealed class WorkerConnection : IAsyncDisposable
         blockingReads.Dispose();
     }
 
-    private sealed record PendingRun(string Job, ResultSchema Schema, TimeSpan Timeout, IReadOnlyList<FeatureEvent> Events, IFeatureDataSource DataSource)
+    /// <summary>
+    /// A run waiting for its outcomes: all at once (a batch's result) or one by one as its calls finish; a group of calls
+    /// (<paramref name="Group"/>) takes them instead of <see cref="Completion"/>.
+    /// </summary>
+    private sealed record PendingRun(string Job, ResultSchema Schema, TimeSpan Timeout, IReadOnlyList<FeatureEvent> Events, IFeatureDataSource DataSource,
+        ICallGroup? Group = null)
     {
+        private readonly Lock gate = new();
+        private EventOutcome?[]? collected;
+        private int remaining = Events.Count;
+
         public TaskCompletionSource<IReadOnlyList<EventOutcome>> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        /// <summary>One call's outcome; true when the run has them all.</summary>
+        public bool Deliver(int index, EventOutcome outcome)
+        {
+            EventOutcome?[]? all = null;
+            lock (gate)
+            {
+                collected ??= new EventOutcome?[Events.Count];
+                if (collected[index] is not null)
+                {
+                    return remaining == 0;
+                }
+                collected[index] = outcome;
+                if (--remaining == 0)
+                {
+                    all = collected;
+                }
+            }
+            Group?.Deliver(index, outcome);
+            if (all is not null && Group is null)
+            {
+                Completion.TrySetResult([.. all.Select(o => o!)]);
+            }
+            return all is not null;
+        }
+
+        public void Complete(IReadOnlyList<EventOutcome> outcomes)
+        {
+            if (Group is null)
+            {
+                Completion.TrySetResult(outcomes);
+                return;
+            }
+            for (var i = 0; i < outcomes.Count; i++)
+            {
+                Deliver(i, outcomes[i]);
+            }
+        }
+
+        public void Fail(Exception error)
+        {
+            if (Group is null)
+            {
+                Completion.TrySetException(error);
+            }
+            else
+            {
+                Group.Fail(error);
+            }
+        }
     }
+}
+
+/// <summary>Calls sent to a worker as one run: takes each call's outcome as it comes, or the run's failure.</summary>
+internal interface ICallGroup
+{
+    /// <summary>The outcome of event <paramref name="index"/> of the run.</summary>
+    void Deliver(int index, EventOutcome outcome);
+
+    /// <summary>The run failed: every call still waiting fails with <paramref name="error"/>.</summary>
+    void Fail(Exception error);
 }
 
 /// <summary>The worker process running a job's events exited, crashed, or was killed for breaking a limit.</summary>

@@ -9,12 +9,22 @@ namespace FeaturePlatform.Runtime.Workers;
 /// <param name="Timeout">The per-computation CPU timeout.</param>
 /// <param name="Each">True: each event as a single call on the latency lane (calls); false: one batch on the bulk lane.</param>
 /// <param name="Tracked">Whether reads carry the index of the event they serve (read tracking for repair).</param>
+/// <param name="Scope">
+/// The host's id of the run's settled-read scope (see <see cref="FeaturePlatform.Runtime.Execution.ISettledFetches"/>); 0: none.
+/// The worker keeps settled answers under it across the batches of one run.
+/// </param>
 /// <param name="CurrentParameters">The job's current parameter values (JSON object) on the host.</param>
 /// <param name="Events">The events.</param>
 /// <param name="ParameterSets">Distinct parameter sets (JSON objects) of the events; empty: the current values.</param>
 /// <param name="SetOfEvent">Per event, its index in <paramref name="ParameterSets"/> (empty when that is empty).</param>
-internal sealed record RunRequest(string JobPath, string Version, TimeSpan Timeout, bool Each, bool Tracked, string CurrentParameters,
+internal sealed record RunRequest(string JobPath, string Version, TimeSpan Timeout, bool Each, bool Tracked, long Scope, string CurrentParameters,
     IReadOnlyList<FeatureEvent> Events, IReadOnlyList<string> ParameterSets, int[] SetOfEvent);
+
+/// <summary>The as-of range [<paramref name="FromMs"/>, <paramref name="UntilMs"/>) over which a settled fetch's answer holds.</summary>
+internal readonly record struct SettledRange(long FromMs, long UntilMs);
+
+/// <summary>A fetch of a tracked run that the worker answered from its settled copies (reported with the run's result).</summary>
+internal readonly record struct LocalFetch(int EventIndex, string Source, string Key, long AsOfMs);
 
 /// <summary>The binary encoding of runs, reads and outcomes (see <see cref="WorkerChannel"/> for the framing).</summary>
 internal static class WorkerMessages
@@ -23,6 +33,9 @@ internal static class WorkerMessages
     private const byte PythonError = 1;
     private const byte Timeout = 2;
     private const byte Shape = 3;
+    private const byte AnswerJson = 0;
+    private const byte AnswerError = 1;
+    private const byte AnswerSettled = 2;
 
     public static void WriteRun(BinaryWriter w, long runId, RunRequest r)
     {
@@ -32,6 +45,7 @@ internal static class WorkerMessages
         w.Write(r.Timeout.Ticks);
         w.Write(r.Each);
         w.Write(r.Tracked);
+        w.Write(r.Scope);
         w.Write(r.CurrentParameters);
         w.Write(r.Events.Count);
         foreach (var e in r.Events)
@@ -64,6 +78,7 @@ internal static class WorkerMessages
         var timeout = TimeSpan.FromTicks(r.ReadInt64());
         var each = r.ReadBoolean();
         var tracked = r.ReadBoolean();
+        var scope = r.ReadInt64();
         var current = r.ReadString();
         var events = new FeatureEvent[r.ReadInt32()];
         for (var i = 0; i < events.Length; i++)
@@ -80,45 +95,29 @@ internal static class WorkerMessages
         {
             setOf[i] = r.ReadInt32();
         }
-        return (runId, new RunRequest(path, version, timeout, each, tracked, current, events, sets, setOf));
+        return (runId, new RunRequest(path, version, timeout, each, tracked, scope, current, events, sets, setOf));
     }
 
-    /// <summary>Writes the outcomes of a run (the events themselves stay on the host).</summary>
-    public static void WriteOutcomes(BinaryWriter w, long runId, IReadOnlyList<EventOutcome> outcomes)
+    /// <summary>
+    /// Writes the outcomes of a run (the events themselves stay on the host), then the fetches of a tracked run that the
+    /// worker answered from its copy of settled answers (the host notes them as it notes the reads it serves).
+    /// </summary>
+    public static void WriteOutcomes(BinaryWriter w, long runId, IReadOnlyList<EventOutcome> outcomes, IReadOnlyCollection<LocalFetch> localFetches)
     {
         w.Write(runId);
         w.Write(true);
         w.Write(outcomes.Count);
         foreach (var o in outcomes)
         {
-            w.Write(o.Version);
-            switch (o.Error)
-            {
-                case null:
-                    w.Write(Rows);
-                    w.Write(o.Rows.Count);
-                    foreach (var row in o.Rows)
-                    {
-                        w.Write(row.Values.Count);
-                        foreach (var value in row.Values)
-                        {
-                            WriteValue(w, value);
-                        }
-                    }
-                    break;
-                case JobTimeoutException t:
-                    w.Write(Timeout);
-                    WriteError(w, t);
-                    break;
-                case JobResultShapeException s:
-                    w.Write(Shape);
-                    WriteError(w, s);
-                    break;
-                default:
-                    w.Write(PythonError);
-                    WriteError(w, o.Error);
-                    break;
-            }
+            WriteOutcome(w, o);
+        }
+        w.Write(localFetches.Count);
+        foreach (var f in localFetches)
+        {
+            w.Write(f.EventIndex);
+            w.Write(f.Source);
+            w.Write(f.Key);
+            w.Write(f.AsOfMs);
         }
     }
 
@@ -130,53 +129,136 @@ internal static class WorkerMessages
         w.Write(message);
     }
 
-    /// <summary>Reads a run's result: the outcomes, or the worker's host error as a message.</summary>
-    public static (long RunId, IReadOnlyList<EventOutcome>? Outcomes, string? HostError) ReadResult(BinaryReader r, Func<long, (string Job, ResultSchema Schema, TimeSpan Timeout, IReadOnlyList<FeatureEvent> Events)?> run)
+    /// <summary>Reads a run's result: the outcomes and the fetches the worker answered itself, or the worker's host error as a message.</summary>
+    public static (long RunId, IReadOnlyList<EventOutcome>? Outcomes, IReadOnlyList<LocalFetch> LocalFetches, string? HostError) ReadResult(BinaryReader r, Func<long, (string Job, ResultSchema Schema, TimeSpan Timeout, IReadOnlyList<FeatureEvent> Events)?> run)
     {
         var runId = r.ReadInt64();
         if (!r.ReadBoolean())
         {
-            return (runId, null, r.ReadString());
+            return (runId, null, [], r.ReadString());
         }
         if (run(runId) is not var (job, schema, timeout, events))
         {
-            return (runId, null, null); // no longer waited for
+            return (runId, null, [], null); // no longer waited for
         }
         var count = r.ReadInt32();
         if (count != events.Count)
         {
-            return (runId, null, $"the worker answered {count} outcomes for {events.Count} events");
+            return (runId, null, [], $"the worker answered {count} outcomes for {events.Count} events");
         }
         var outcomes = new EventOutcome[count];
         for (var i = 0; i < count; i++)
         {
-            var version = r.ReadString();
-            var kind = r.ReadByte();
-            if (kind == Rows)
-            {
-                var rows = new ResultRow[r.ReadInt32()];
-                for (var k = 0; k < rows.Length; k++)
-                {
-                    var values = new object?[r.ReadInt32()];
-                    for (var v = 0; v < values.Length; v++)
-                    {
-                        values[v] = ReadValue(r);
-                    }
-                    rows[k] = ResultRow.Create(schema, values);
-                }
-                outcomes[i] = new EventOutcome(events[i], rows, null, version);
-                continue;
-            }
-            var (type, message, file, line, traceback) = (r.ReadString(), r.ReadString(), r.ReadString(), r.ReadInt32(), r.ReadString());
-            PythonJobException error = kind switch
-            {
-                Timeout => new JobTimeoutException(job, timeout, file, line, traceback),
-                Shape => new JobResultShapeException(job, message, file, line, traceback),
-                _ => new PythonJobException(job, type, message, file, line, traceback),
-            };
-            outcomes[i] = new EventOutcome(events[i], [], error, version);
+            outcomes[i] = ReadOutcome(r, job, schema, timeout, events[i])!;
         }
-        return (runId, outcomes, null);
+        var local = new LocalFetch[r.ReadInt32()];
+        for (var i = 0; i < local.Length; i++)
+        {
+            local[i] = new LocalFetch(r.ReadInt32(), r.ReadString(), r.ReadString(), r.ReadInt64());
+        }
+        return (runId, outcomes, local, null);
+    }
+
+    /// <summary>One event's outcome: the version that ran it, then its rows or its error.</summary>
+    private static void WriteOutcome(BinaryWriter w, EventOutcome o)
+    {
+        w.Write(o.Version);
+        switch (o.Error)
+        {
+            case null:
+                w.Write(Rows);
+                w.Write(o.Rows.Count);
+                foreach (var row in o.Rows)
+                {
+                    w.Write(row.Values.Count);
+                    foreach (var value in row.Values)
+                    {
+                        WriteValue(w, value);
+                    }
+                }
+                break;
+            case JobTimeoutException t:
+                w.Write(Timeout);
+                WriteError(w, t);
+                break;
+            case JobResultShapeException s:
+                w.Write(Shape);
+                WriteError(w, s);
+                break;
+            default:
+                w.Write(PythonError);
+                WriteError(w, o.Error);
+                break;
+        }
+    }
+
+    /// <summary>
+    /// Reads what <see cref="WriteOutcome"/> wrote, for <paramref name="e"/> of a run of <paramref name="job"/>; with no
+    /// <paramref name="schema"/> (a run no longer waited for) the outcome is read past and null returned.
+    /// </summary>
+    private static EventOutcome? ReadOutcome(BinaryReader r, string job, ResultSchema? schema, TimeSpan timeout, FeatureEvent? e)
+    {
+        var version = r.ReadString();
+        var kind = r.ReadByte();
+        if (kind == Rows)
+        {
+            var rows = new ResultRow[r.ReadInt32()];
+            for (var k = 0; k < rows.Length; k++)
+            {
+                var values = new object?[r.ReadInt32()];
+                for (var v = 0; v < values.Length; v++)
+                {
+                    values[v] = ReadValue(r);
+                }
+                rows[k] = schema is null ? null! : ResultRow.Create(schema, values);
+            }
+            return schema is null || e is null ? null : new EventOutcome(e, rows, null, version);
+        }
+        var (type, message, file, line, traceback) = (r.ReadString(), r.ReadString(), r.ReadString(), r.ReadInt32(), r.ReadString());
+        PythonJobException error = kind switch
+        {
+            Timeout => new JobTimeoutException(job, timeout, file, line, traceback),
+            Shape => new JobResultShapeException(job, message, file, line, traceback),
+            _ => new PythonJobException(job, type, message, file, line, traceback),
+        };
+        return e is null ? null : new EventOutcome(e, [], error, version);
+    }
+
+    /// <summary>
+    /// Outcomes of calls as they finish (worker → host): each a run id, the event's index in that run, and its outcome.
+    /// A call's answer never waits for a slower call sent in the same run.
+    /// </summary>
+    public static void WriteCallOutcomes(BinaryWriter w, IReadOnlyList<(long RunId, int Index, EventOutcome Outcome)> outcomes)
+    {
+        w.Write(outcomes.Count);
+        foreach (var (runId, index, outcome) in outcomes)
+        {
+            w.Write(runId);
+            w.Write(index);
+            WriteOutcome(w, outcome);
+        }
+    }
+
+    /// <summary>
+    /// Reads what <see cref="WriteCallOutcomes"/> wrote and hands each outcome to <paramref name="deliver"/>; an outcome of a run no longer waited
+    /// for (<paramref name="run"/> answers null) is read and dropped.
+    /// </summary>
+    public static void ReadCallOutcomes(BinaryReader r, Func<long, (string Job, ResultSchema Schema, TimeSpan Timeout, IReadOnlyList<FeatureEvent> Events)?> run,
+        Action<long, int, EventOutcome> deliver)
+    {
+        var count = r.ReadInt32();
+        for (var i = 0; i < count; i++)
+        {
+            var (runId, index) = (r.ReadInt64(), r.ReadInt32());
+            if (run(runId) is var (job, schema, timeout, events) && index >= 0 && index < events.Count)
+            {
+                deliver(runId, index, ReadOutcome(r, job, schema, timeout, events[index])!);
+            }
+            else
+            {
+                _ = ReadOutcome(r, "", null, TimeSpan.Zero, null);
+            }
+        }
     }
 
     /// <summary>A read the logic makes (worker → host).</summary>
@@ -195,12 +277,34 @@ internal static class WorkerMessages
         w.Write((byte)consistency);
     }
 
-    /// <summary>The answer to a read: its JSON (null: no entity), or the data source's error.</summary>
-    public static void WriteReadAnswer(BinaryWriter w, int readId, string? json, string? error)
+    /// <summary>
+    /// The answer to a read: its JSON (null: no entity), or the data source's error; for a settled fetch also the as-of
+    /// range over which the answer holds for the rest of the run.
+    /// </summary>
+    public static void WriteReadAnswer(BinaryWriter w, int readId, string? json, string? error, SettledRange? settled = null)
     {
         w.Write(readId);
-        w.Write(error is null ? (byte)0 : (byte)1);
+        w.Write(error is not null ? AnswerError : settled is null ? AnswerJson : AnswerSettled);
         WriteNullable(w, error ?? json);
+        if (error is null && settled is { } range)
+        {
+            w.Write(range.FromMs);
+            w.Write(range.UntilMs);
+        }
+    }
+
+    /// <summary>Reads an answer written by <see cref="WriteReadAnswer"/>.</summary>
+    public static (int ReadId, string? Json, string? Error, SettledRange? Settled) ReadReadAnswer(BinaryReader r)
+    {
+        var readId = r.ReadInt32();
+        var kind = r.ReadByte();
+        var text = ReadNullable(r);
+        return kind switch
+        {
+            AnswerError => (readId, null, text, null),
+            AnswerSettled => (readId, text, null, new SettledRange(r.ReadInt64(), r.ReadInt64())),
+            _ => (readId, text, null, null),
+        };
     }
 
     private static void WriteError(BinaryWriter w, PythonJobException e)

@@ -17,6 +17,8 @@ internal sealed class WorkerServer : IAsyncDisposable
     private readonly ConcurrentDictionary<int, ReadSlot> reads = new();
     private readonly List<Task> running = [];
     private readonly JobModules modules;
+    private readonly SettledCopies settled = new();
+    private readonly CallOutbox outbox;
     private readonly Thread heartbeat;
     private readonly ManualResetEventSlim stop = new();
     private readonly TimeSpan interval;
@@ -28,6 +30,7 @@ internal sealed class WorkerServer : IAsyncDisposable
         this.host = host;
         this.interval = interval;
         modules = new JobModules(host);
+        outbox = new CallOutbox(channel);
         heartbeat = new Thread(Beat) { IsBackground = true, Name = "worker-heartbeat" };
         heartbeat.Start();
     }
@@ -49,12 +52,10 @@ internal sealed class WorkerServer : IAsyncDisposable
                     running.Add(ServeRunAsync(runId, request));
                     break;
                 case FrameType.ReadAnswer:
-                    var readId = reader.ReadInt32();
-                    var failed = reader.ReadByte() != 0;
-                    var text = WorkerMessages.ReadNullable(reader);
+                    var (readId, json, error, range) = WorkerMessages.ReadReadAnswer(reader);
                     if (reads.TryRemove(readId, out var slot))
                     {
-                        slot.Set(failed ? null : text, failed ? text : null);
+                        slot.Set(json, error, range);
                     }
                     break;
                 default:
@@ -63,7 +64,7 @@ internal sealed class WorkerServer : IAsyncDisposable
         }
         foreach (var slot in reads.Values)
         {
-            slot.Set(null, "the host closed the connection");
+            slot.Set(null, "the host closed the connection", null);
         }
     }
 
@@ -73,11 +74,19 @@ internal sealed class WorkerServer : IAsyncDisposable
         try
         {
             var job = await modules.GetAsync(request);
-            var source = request.Tracked ? new TrackedProxySource(this, runId) : new ProxySource(this, runId);
+            var copies = settled.For(request.Scope);
+            var source = request.Tracked ? new TrackedProxySource(this, runId, copies) : new ProxySource(this, runId, copies);
+            if (request.Each && !request.Tracked)
+            {
+                // Calls: each answer goes back as soon as its call is done, never behind a slower call of the same run.
+                await Task.WhenAll(request.Events.Select((e, i) => CallAsync(job, runId, i, e, source)));
+                return;
+            }
             var outcomes = request.Each
                 ? await job.InvokeEachAsync(request.Events, source)
                 : await job.InvokeBatchAsync(request.Events, source, CancellationToken.None, modules.Sets(request));
-            channel.Send(FrameType.Result, w => WorkerMessages.WriteOutcomes(w, runId, outcomes));
+            IReadOnlyCollection<LocalFetch> local = source is TrackedProxySource tracked ? tracked.LocalFetches : [];
+            channel.Send(FrameType.Result, w => WorkerMessages.WriteOutcomes(w, runId, outcomes, local));
         }
         catch (Exception e) when (e is not IOException)
         {
@@ -85,15 +94,33 @@ internal sealed class WorkerServer : IAsyncDisposable
         }
     }
 
-    /// <summary>Runs a read on the host (called on the interpreter's worker thread, GIL released); blocks until answered.</summary>
-    internal string? Read(long runId, ReadKind kind, int eventIndex, string source, string key, long sinceMs, long untilMs, int limit, Consistency consistency)
+    private async Task CallAsync(LoadedJob job, long runId, int index, FeatureEvent e, IFeatureDataSource source)
+    {
+        var outcome = (await job.InvokeEachAsync([e], source))[0];
+        outbox.Add(runId, index, outcome);
+    }
+
+    /// <summary>
+    /// Runs a read on the host (called on the interpreter's worker thread, GIL released); blocks until answered. A settled
+    /// fetch's answer is kept in <paramref name="copies"/> for the rest of the run.
+    /// </summary>
+    internal string? Read(long runId, SettledCopies.Scope? copies, ReadKind kind, int eventIndex, string source, string key, long sinceMs, long untilMs, int limit,
+        Consistency consistency)
     {
         var readId = Interlocked.Increment(ref nextRead);
         using var slot = new ReadSlot();
         reads[readId] = slot;
         channel.Send(FrameType.Read, w => WorkerMessages.WriteRead(w, runId, readId, kind, eventIndex, source, key, sinceMs, untilMs, limit, consistency));
         slot.Wait();
-        return slot.Error is { } error ? throw new InvalidOperationException(error) : slot.Json;
+        if (slot.Error is { } error)
+        {
+            throw new InvalidOperationException(error);
+        }
+        if (copies is not null && slot.Settled is { } range)
+        {
+            copies.Add(source, key, range, slot.Json);
+        }
+        return slot.Json;
     }
 
     private void Beat()
@@ -128,9 +155,11 @@ internal sealed class WorkerServer : IAsyncDisposable
 
         public string? Error { get; private set; }
 
-        public void Set(string? json, string? error)
+        public SettledRange? Settled { get; private set; }
+
+        public void Set(string? json, string? error, SettledRange? settled)
         {
-            (Json, Error) = (json, error);
+            (Json, Error, Settled) = (json, error, settled);
             done.Set();
         }
 
@@ -139,8 +168,8 @@ internal sealed class WorkerServer : IAsyncDisposable
         public void Dispose() => done.Dispose();
     }
 
-    /// <summary>The logic's reads, answered by the host's data source of the run.</summary>
-    private class ProxySource(WorkerServer server, long runId) : IFeatureDataSource
+    /// <summary>The logic's reads, answered by the host's data source of the run (settled fetches from the run's copies when held).</summary>
+    private class ProxySource(WorkerServer server, long runId, SettledCopies.Scope? copies) : IFeatureDataSource
     {
         [ThreadStatic]
         private static int t_eventIndex;
@@ -151,17 +180,41 @@ internal sealed class WorkerServer : IAsyncDisposable
             set => t_eventIndex = value;
         }
 
+        public virtual bool TryFetchWithoutWaiting(string source, string key, long asOfMs, Consistency consistency, out string? json)
+        {
+            // A settled answer holds at every consistency level: the watermark was already past it when the host sent it.
+            json = null;
+            return copies is not null && copies.TryGet(source, key, asOfMs, out json);
+        }
+
         public string? Fetch(string source, string key, long asOfMs, Consistency consistency) =>
-            server.Read(runId, ReadKind.Fetch, EventIndex, source, key, asOfMs, asOfMs, 0, consistency);
+            server.Read(runId, copies, ReadKind.Fetch, EventIndex, source, key, asOfMs, asOfMs, 0, consistency);
 
         public string History(string source, string key, long sinceMs, long untilMs, int limit, Consistency consistency) =>
-            server.Read(runId, ReadKind.History, EventIndex, source, key, sinceMs, untilMs, limit, consistency) ?? "[]";
+            server.Read(runId, null, ReadKind.History, EventIndex, source, key, sinceMs, untilMs, limit, consistency) ?? "[]";
     }
 
-    /// <summary>A proxy that passes on which event each read serves (read tracking on the host).</summary>
-    private sealed class TrackedProxySource(WorkerServer server, long runId) : ProxySource(server, runId), IReadObserver
+    /// <summary>
+    /// A proxy that passes on which event each read serves (read tracking on the host), and reports the fetches it answered
+    /// from the run's settled copies with the result, so the host notes every read as it would have noted it crossing.
+    /// </summary>
+    private sealed class TrackedProxySource(WorkerServer server, long runId, SettledCopies.Scope? copies) : ProxySource(server, runId, copies), IReadObserver
     {
+        private readonly ConcurrentQueue<LocalFetch> local = new();
+
+        public IReadOnlyCollection<LocalFetch> LocalFetches => local;
+
         public void Observed(int eventIndex, ReadKind kind, string source, string key, long sinceMs, long untilMs) => EventIndex = eventIndex;
+
+        public override bool TryFetchWithoutWaiting(string source, string key, long asOfMs, Consistency consistency, out string? json)
+        {
+            if (!base.TryFetchWithoutWaiting(source, key, asOfMs, consistency, out json))
+            {
+                return false;
+            }
+            local.Enqueue(new LocalFetch(EventIndex, source, key, asOfMs));
+            return true;
+        }
     }
 
     /// <summary>The jobs this worker loaded, by module path, each at the version the host runs.</summary>

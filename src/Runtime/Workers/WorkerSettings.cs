@@ -48,6 +48,13 @@ public sealed record WorkerSettings
     public int ReadThreads { get; init; } = 4;
 
     /// <summary>
+    /// Whether a worker keeps the settled fetch answers of a replay run (the host's settled-state cache entries, each with
+    /// the as-of range it holds for) and answers the run's later fetches in those ranges itself rather than crossing to
+    /// the host for each. Costs worker memory: at most 4 runs × 100,000 entries. Default: true.
+    /// </summary>
+    public bool KeepSettledReads { get; init; } = true;
+
+    /// <summary>
     /// The program that runs a worker: null (the default) runs this platform's own binary
     /// (<see cref="EntryAssembly"/> next to the runtime's assemblies) with <c>dotnet</c>; else an executable taking the
     /// same arguments (<c>worker --socket PATH</c>).

@@ -94,8 +94,31 @@ internal static class PyBridgeBench
         Command = Path.Combine(FeaturePlatform.Testing.Infrastructure.TestPaths.RepoRoot, "src", "FeatureApi", "bin", "Release", "net10.0", "FeaturePlatform.FeatureApi"),
     };
 
+    /// <summary>
+    /// The same dictionary as settled history, as a replay run's settled-state cache serves it: each answer holds for every
+    /// as-of time, so a worker process keeps it and answers the entity's later fetches itself.
+    /// </summary>
+    public static IFeatureDataSource NewSettledSource() => new SettledDictionarySource();
+
+    private sealed class SettledDictionarySource : DictionarySource, FeaturePlatform.Runtime.Execution.ISettledFetches
+    {
+        public object? SettledScope => this;
+
+        public bool TryGetSettled(string source, string key, long asOfMs, out string? json, out long fromMs, out long untilMs)
+        {
+            (json, fromMs, untilMs) = (Fetch(source, key, asOfMs, Consistency.Eventual), long.MinValue, long.MaxValue);
+            return true;
+        }
+
+        public bool TryGetSettledRange(string source, string key, long asOfMs, out long fromMs, out long untilMs)
+        {
+            (fromMs, untilMs) = (long.MinValue, long.MaxValue);
+            return true;
+        }
+    }
+
     /// <summary>The C# side of the fetch: a dictionary of JSON states (what an event-center cache would hand over).</summary>
-    private sealed class DictionarySource : IFeatureDataSource
+    private class DictionarySource : IFeatureDataSource
     {
         private readonly Dictionary<string, string> _states =
             Enumerable.Range(0, Users).ToDictionary(i => $"u{i}", _ => """{"tier":"gold","limit":5000.0}""");
