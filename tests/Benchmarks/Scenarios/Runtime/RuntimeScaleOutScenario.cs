@@ -40,8 +40,15 @@ internal sealed class RuntimeScaleOutScenario : IBenchmarkScenario
             var one = await RunWorkersAsync(root, jobs, [(stores[0], from, to)], context, pinned: false);
             var two = await RunWorkersAsync(root, jobs, [(stores[0], from, mid), (stores[1], mid, to)], context, pinned: false);
             context.Log($"unpinned ({Environment.ProcessorCount} cores shared): 1 process {one:#,0} events/s, 2 processes {two:#,0} events/s");
+            // Worker processes instead of whole processes (Runtime:Workers:Mode=Process, PerJob 1 or 2): one host reads the
+            // store and runs 1 or 2 replay runners; the job's logic runs in its workers, each pinned to a core of its own.
+            var oneWorker = await WorkerLaneAsync(stores[0], jobs, from, to, 1, context);
+            var twoWorkers = await WorkerLaneAsync(stores[0], jobs, from, to, 2, context);
+            context.Log($"worker processes, one core each: 1 worker {oneWorker:#,0} events/s, 2 workers {twoWorkers:#,0} events/s");
             return
             [
+                Measurement.HigherIsBetter($"replay {events:#,0} events, one host with 2 worker processes, one core each", twoWorkers, "events/s",
+                    "the same host with 1 worker process on one core (target ratio ≥ 1.6)", oneWorker),
                 Measurement.HigherIsBetter($"replay {events:#,0} events, 2 processes, one core each", twoPinned, "events/s",
                     "1 process on one core, same replay (target ratio ≥ 1.6)", onePinned),
                 Measurement.HigherIsBetter($"replay {events:#,0} events, 2 processes, cores shared (reference)", two, "events/s",
@@ -69,6 +76,33 @@ internal sealed class RuntimeScaleOutScenario : IBenchmarkScenario
         var cores = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMilliseconds / Math.Max(1, end - start);
         Console.WriteLine(FormattableString.Invariant($"RESULT {done} {start} {end} {cores:0.00}"));
         return 0;
+    }
+
+    /// <summary>
+    /// Replays [from, to) in one host whose job lane has <paramref name="workers"/> worker processes, worker i pinned to core i
+    /// (the host itself is not pinned); returns events/s.
+    /// </summary>
+    private static async Task<double> WorkerLaneAsync(string store, string jobs, long from, long to, int workers, ScenarioContext context)
+    {
+        var python = new PythonHostOptions { CallTimeout = TimeSpan.FromSeconds(30), BulkWorkers = 1 };
+        await using var host = await PythonHost.StartAsync(python);
+        await using var supervisor = new FeaturePlatform.Runtime.Workers.WorkerSupervisor(PyBridgeBench.WorkerSettings() with { MemoryLimitMb = 0, PerJob = workers },
+            python, Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance);
+        // A short replay starts the lane's workers; then each is pinned (all its threads) to a core of its own.
+        await RuntimeBench.ReplayAsync(host, jobs, store, from, from + (2_000 * workers), workers, context.CancellationToken, workers: supervisor);
+        var pids = supervisor.ProcessIdsOf(RuntimeBench.JobName);
+        if (pids.Count != workers)
+        {
+            throw new InvalidOperationException($"expected {workers} worker processes, found {pids.Count}");
+        }
+        for (var i = 0; i < pids.Count; i++)
+        {
+            using var taskset = Process.Start("taskset", ["-a", "-p", "-c", (i % Environment.ProcessorCount).ToString(CultureInfo.InvariantCulture), pids[i].ToString(CultureInfo.InvariantCulture)]);
+            await taskset.WaitForExitAsync(context.CancellationToken);
+        }
+        var (done, seconds) = await RuntimeBench.ReplayAsync(host, jobs, store, from, to, workers, context.CancellationToken, workers: supervisor);
+        context.Log($"{workers} worker process(es): {done:#,0} events in {seconds:0.00} s");
+        return done / seconds;
     }
 
     private static async Task<double> RunWorkersAsync(string root, string jobs, IReadOnlyList<(string Store, long From, long To)> shares, ScenarioContext context,
