@@ -21,7 +21,7 @@ internal static class SqliteConnections
         try
         {
             var pragmas = string.Create(CultureInfo.InvariantCulture,
-                $"PRAGMA busy_timeout={(int)options.BusyTimeout.TotalMilliseconds}; PRAGMA cache_size=-{options.CacheSizeKiB}; PRAGMA temp_store=MEMORY; PRAGMA mmap_size={options.MmapSizeBytes};");
+                $"PRAGMA busy_timeout={(int)options.BusyTimeout.TotalMilliseconds}; PRAGMA cache_size=-{(writer ? options.WriterCacheSizeKiB : options.CacheSizeKiB)}; PRAGMA temp_store=MEMORY; PRAGMA mmap_size={options.MmapSizeBytes};");
             if (!writer)
             {
                 // Read-write open (a read-only one cannot always map the WAL index) but refusing writes.
