@@ -175,6 +175,22 @@ internal sealed class EventTables
         {
             return;
         }
+        var rows = RowPuts(events, family, stamp);
+        if (_store is IMultiTableWrites atomic)
+        {
+            // One transaction: the rows of an event appear together.
+            await atomic.PutAsync(rows, cancellationToken);
+            return;
+        }
+        foreach (var table in rows)
+        {
+            await _store.PutAsync(table.Table, table.Puts, cancellationToken);
+        }
+    }
+
+    /// <summary>The main, time-index and id rows of the events in <paramref name="family"/>, per table in that order (id rows last).</summary>
+    public TablePuts[] RowPuts(IReadOnlyList<ChangeEvent> events, byte[] family, Func<ChangeEvent, long> stamp)
+    {
         var main = new Put[events.Count];
         var time = new Put[events.Count];
         var ids = new Put[events.Count];
@@ -182,15 +198,7 @@ internal sealed class EventTables
         {
             (main[i], time[i], ids[i]) = Rows(events[i], family, stamp(events[i]));
         }
-        if (_store is IMultiTableWrites atomic)
-        {
-            // One transaction: the rows of an event appear together.
-            await atomic.PutAsync([new TablePuts(_options.Main, main), new TablePuts(_options.TimeIndex, time), new TablePuts(_options.IdIndex, ids)], cancellationToken);
-            return;
-        }
-        await _store.PutAsync(_options.Main, main, cancellationToken);
-        await _store.PutAsync(_options.TimeIndex, time, cancellationToken);
-        await _store.PutAsync(_options.IdIndex, ids, cancellationToken);
+        return [new TablePuts(_options.Main, main), new TablePuts(_options.TimeIndex, time), new TablePuts(_options.IdIndex, ids)];
     }
 
     /// <summary>One reverse prefix scan with limit 1: the entity's last event at or before <paramref name="asOf"/>.</summary>

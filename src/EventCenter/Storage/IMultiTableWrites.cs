@@ -19,6 +19,14 @@ public interface IMultiTableWrites
     /// </summary>
     /// <returns>Per write, in order: null when it was applied, else the guard column's current value.</returns>
     ValueTask<IReadOnlyList<byte[]?>> PutIfAbsentAsync(IReadOnlyList<GuardedWrite> writes, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Applies every put of <paramref name="puts"/> and, as <see cref="PutIfAbsentAsync"/> does, each guarded write of
+    /// <paramref name="guarded"/> whose guard column holds no visible value, all in one transaction: a guarded write that
+    /// finds its guard held is left out, the puts are written all the same.
+    /// </summary>
+    /// <returns>Per guarded write, in order: null when it was applied, else the guard column's current value.</returns>
+    ValueTask<IReadOnlyList<byte[]?>> PutWithGuardsAsync(IReadOnlyList<TablePuts> puts, IReadOnlyList<GuardedWrite> guarded, CancellationToken cancellationToken = default);
 }
 
 /// <summary>Puts into one table.</summary>

@@ -75,7 +75,15 @@ public sealed class CallDispatcher(
                 throw new ArgumentException("This platform has no RabbitMQ broker for answers (Runtime:Calls:ReplyRabbitMqUri or EventCenter:RabbitMqUri); request–message calls are not possible.");
             }
         }
-        var stored = await caller().StoreAsync(request, cancellationToken);
+        // A call that will run here takes its claim in the transaction that stores its request event in the hot store
+        // (one commit fewer on its way; a retry or a call someone else claimed meanwhile claims as usual).
+        HotGuard? claim = null;
+        if (reply is null && wait > TimeSpan.Zero && local is { Available: true })
+        {
+            await ledger.EnsureTableAsync(cancellationToken);
+            claim = ledger.ClaimWrite(request.Job, request.RequestId, local.Owner);
+        }
+        var stored = await caller().StoreAsync(request, claim, cancellationToken);
         if (stored.Repeated && reply is null && await ledger.GetAsync(request.Job, request.RequestId, cancellationToken) is { } known)
         {
             return known; // a retry of an answered request
@@ -85,7 +93,14 @@ public sealed class CallDispatcher(
         {
             var message = CallMessage.From(request.Job, stored.Event, reply);
             var clock = Stopwatch.StartNew();
-            if (reply is null && wait > TimeSpan.Zero && local is not null && local.TryStart(message, out var run))
+            Task<CallAnswer>? run = null;
+            var started = reply is null && wait > TimeSpan.Zero && local is not null && local.TryStart(message, stored.GuardApplied, out run);
+            if (!started && stored.GuardApplied)
+            {
+                // Claimed, but the call workers stopped meanwhile: the claim goes, so whoever takes the call runs it at once.
+                await ledger.ReleaseAsync(claim!, cancellationToken);
+            }
+            if (started && run is not null)
             {
                 if (await AnsweredWithinAsync(run, wait, cancellationToken) is { } answer)
                 {

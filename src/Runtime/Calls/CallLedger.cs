@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using FeaturePlatform.EventCenter.EventStorage;
 using FeaturePlatform.EventCenter.Storage;
 
 namespace FeaturePlatform.Runtime.Calls;
@@ -60,8 +61,7 @@ public sealed class CallLedger(IWideTableStore store, TimeSpan lease, TimeProvid
         while (true)
         {
             var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
-            var claim = Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{now + (long)lease.TotalMilliseconds} {owner}"));
-            if (await store.CheckAndPutAsync(Table, row, Family, ClaimColumn, expected, new Put(row, [new Cell(Family, ClaimColumn, now, claim)]), cancellationToken))
+            if (await store.CheckAndPutAsync(Table, row, Family, ClaimColumn, expected, ClaimPut(row, owner, now), cancellationToken))
             {
                 return new CallClaim(ClaimState.Claimed, null, 0);
             }
@@ -79,6 +79,36 @@ public sealed class CallLedger(IWideTableStore store, TimeSpan lease, TimeProvid
             expected = held; // expired (or vanished): take it over if nobody else did meanwhile
         }
     }
+
+    /// <summary>
+    /// The claim of a call for <paramref name="owner"/> as a write guarded by the claim column's absence, for a caller that
+    /// stores it in the transaction of the request's event (<see cref="EventCenter.EventStorage.IHotGuardedWriter"/>):
+    /// applied, it is the claim <see cref="ClaimAsync"/> would have taken on a call nobody claimed yet. Only valid where
+    /// this ledger's store is the event store's hot store (else the event store does not apply it); call
+    /// <see cref="EnsureTableAsync"/> first.
+    /// </summary>
+    public HotGuard ClaimWrite(string job, string requestId, string owner)
+    {
+        var row = Row(job, requestId);
+        return new HotGuard(store, new GuardedWrite(Table, ClaimPut(row, owner, clock.GetUtcNow().ToUnixTimeMilliseconds()), []));
+    }
+
+    /// <summary>
+    /// Gives up a claim taken with <paramref name="claim"/> (<see cref="ClaimWrite"/>) whose call will not run here: it is
+    /// marked expired, so the next runner takes the call over at once instead of after the lease.
+    /// </summary>
+    public async Task ReleaseAsync(HotGuard claim, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(claim);
+        var row = claim.Write.Guard.Row;
+        var released = Encoding.UTF8.GetBytes("0 released");
+        await store.CheckAndPutAsync(Table, row, Family, ClaimColumn, claim.Write.Guard.Cells[0].Value,
+            new Put(row, [new Cell(Family, ClaimColumn, clock.GetUtcNow().ToUnixTimeMilliseconds(), released)]), cancellationToken);
+    }
+
+    /// <summary>The claim cell: when it expires (Unix ms) and who holds it.</summary>
+    private Put ClaimPut(byte[] row, string owner, long now) =>
+        new(row, [new Cell(Family, ClaimColumn, now, Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{now + (long)lease.TotalMilliseconds} {owner}")))]);
 
     /// <summary>Stores the answer of a call (the claimant's, once it ran).</summary>
     public async Task WriteAnswerAsync(CallAnswer answer, CancellationToken cancellationToken = default)

@@ -25,7 +25,7 @@ internal sealed record CallMessage(
         job, stored.Source, stored.EntityKey, stored.EventId, stored.EventTime, stored.IngestTime,
         stored.After is null ? null : Encoding.UTF8.GetString(stored.After), reply);
 
-    /// <summary>The stored event, rebuilt field by field (what <see cref="JobCaller.StoreAsync"/> stored).</summary>
+    /// <summary>The stored event, rebuilt field by field (what <see cref="JobCaller.StoreAsync(CallRequest, CancellationToken)"/> stored).</summary>
     public ChangeEvent ToEvent() => new()
     {
         Source = Source,

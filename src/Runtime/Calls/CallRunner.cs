@@ -44,13 +44,16 @@ public sealed class CallRunner(
     public long AnsweredFromStore => Interlocked.Read(ref answeredFromStore);
 
     /// <summary>The call's answer (computed here, or the claimant's), signalled to waiters here and published when asked for.</summary>
-    internal async Task<CallAnswer> RunAsync(CallMessage call, CancellationToken cancellationToken)
+    /// <param name="call">The call.</param>
+    /// <param name="claimed">The caller took the call's claim already (with its request event, see <see cref="CallLedger.ClaimWrite"/>): it runs at once.</param>
+    /// <param name="cancellationToken">Stops the run.</param>
+    internal async Task<CallAnswer> RunAsync(CallMessage call, bool claimed, CancellationToken cancellationToken)
     {
         CallAnswer answer;
         completions.Started(call.Job, call.RequestId);
         try
         {
-            answer = await RunOnceAsync(call, cancellationToken);
+            answer = await RunOnceAsync(call, claimed, cancellationToken);
         }
         catch
         {
@@ -66,11 +69,12 @@ public sealed class CallRunner(
     }
 
     /// <summary>The call's answer: computed here if this runner wins the claim, else the claimant's (waited for).</summary>
-    private async Task<CallAnswer> RunOnceAsync(CallMessage call, CancellationToken cancellationToken)
+    private async Task<CallAnswer> RunOnceAsync(CallMessage call, bool claimed, CancellationToken cancellationToken)
     {
         while (true)
         {
-            var claim = await ledger.ClaimAsync(call.Job, call.RequestId, owner, cancellationToken);
+            var claim = claimed ? new CallClaim(ClaimState.Claimed, null, 0) : await ledger.ClaimAsync(call.Job, call.RequestId, owner, cancellationToken);
+            claimed = false;
             if (claim.State == ClaimState.Claimed)
             {
                 CallAnswer answer;

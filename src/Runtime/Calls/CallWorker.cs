@@ -145,6 +145,6 @@ public sealed class CallWorker(
             }
             return;
         }
-        await runner.RunAsync(call, cancellationToken);
+        await runner.RunAsync(call, claimed: false, cancellationToken);
     }
 }

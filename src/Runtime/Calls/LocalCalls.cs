@@ -36,6 +36,9 @@ public sealed class LocalCalls(ILogger<LocalCalls> logger)
         }
     }
 
+    /// <summary>Who holds the claims this process takes with the request's event for its local runs (machine/process/instance).</summary>
+    public string Owner { get; } = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid():N}/local";
+
     /// <summary>Local runs in flight.</summary>
     public int Running => running.Count;
 
@@ -61,7 +64,10 @@ public sealed class LocalCalls(ILogger<LocalCalls> logger)
     }
 
     /// <summary>Starts running <paramref name="call"/> here; false when no call workers run in this process.</summary>
-    internal bool TryStart(CallMessage call, out Task<CallAnswer> run)
+    /// <param name="call">The call.</param>
+    /// <param name="claimed">Its claim was taken for <see cref="Owner"/> with its request event: it runs without claiming.</param>
+    /// <param name="run">The run (its answer).</param>
+    internal bool TryStart(CallMessage call, bool claimed, out Task<CallAnswer> run)
     {
         CallRunner? current;
         CancellationToken token;
@@ -75,7 +81,7 @@ public sealed class LocalCalls(ILogger<LocalCalls> logger)
             run = Task.FromResult<CallAnswer>(null!);
             return false;
         }
-        run = current.RunAsync(call, token);
+        run = current.RunAsync(call, claimed, token);
         var id = Interlocked.Increment(ref ids);
         var tracked = TrackAsync(id, call, run);
         running.TryAdd(id, tracked);

@@ -64,7 +64,18 @@ public sealed class JobCaller(
     /// than the job's request source, data that is not a JSON object, a time outside the limits of ingested events.</exception>
     /// <exception cref="InvalidOperationException">The request id is already held by a different event, or the job's
     /// request source is a registered bus source.</exception>
-    public async Task<StoredCall> StoreAsync(CallRequest request, CancellationToken cancellationToken = default)
+    public Task<StoredCall> StoreAsync(CallRequest request, CancellationToken cancellationToken = default) => StoreAsync(request, null, cancellationToken);
+
+    /// <summary>
+    /// <see cref="StoreAsync(CallRequest, CancellationToken)"/>, and when the request is newly stored, <paramref name="hotGuard"/>
+    /// (a call's claim) applied in the same hot-store transaction as the request's event where the event store can
+    /// (<see cref="IHotGuardedWriter"/>); <see cref="StoredCall.GuardApplied"/> says whether it was.
+    /// </summary>
+    /// <exception cref="KeyNotFoundException">No job has that name.</exception>
+    /// <exception cref="CallRequestException">A field of the request is wrong (the exception names it).</exception>
+    /// <exception cref="InvalidOperationException">The request id is already held by a different event, or the job's
+    /// request source is a registered bus source.</exception>
+    public async Task<StoredCall> StoreAsync(CallRequest request, HotGuard? hotGuard, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentException.ThrowIfNullOrEmpty(request.RequestId);
@@ -97,7 +108,17 @@ public sealed class JobCaller(
             EventId = request.RequestId,
             After = data,
         };
-        var outcome = (await events.WriteAsync([e], cancellationToken))[0].Outcome;
+        var guardApplied = false;
+        WriteOutcome outcome;
+        if (hotGuard is not null && events is IHotGuardedWriter guarded)
+        {
+            (var result, guardApplied) = await guarded.WriteWithHotGuardAsync(e, hotGuard, cancellationToken);
+            outcome = result.Outcome;
+        }
+        else
+        {
+            outcome = (await events.WriteAsync([e], cancellationToken))[0].Outcome;
+        }
         if (outcome != WriteOutcome.Written)
         {
             var stored = await events.GetByIdAsync(source, request.RequestId, cancellationToken);
@@ -107,11 +128,11 @@ public sealed class JobCaller(
             }
             return new StoredCall(stored, Repeated: true); // the same request, retried: compute on the event as first stored
         }
-        return new StoredCall(e, Repeated: false);
+        return new StoredCall(e, Repeated: false) { GuardApplied = guardApplied };
     }
 
     /// <summary>
-    /// Runs <paramref name="job"/> on a call's stored event (see <see cref="StoreAsync"/>) through the run loop, writes
+    /// Runs <paramref name="job"/> on a call's stored event (see <see cref="StoreAsync(CallRequest, CancellationToken)"/>) through the run loop, writes
     /// the results to the job's outputs and returns them.
     /// </summary>
     /// <exception cref="KeyNotFoundException">No job has that name (in this process).</exception>
@@ -203,7 +224,11 @@ public sealed record CallRequest(string Job, string? Source, string Key, string?
 /// <summary>A call's event as stored in the event center.</summary>
 /// <param name="Event">The event (for a repeated request: as stored the first time).</param>
 /// <param name="Repeated">Whether the request id was stored before (a retry of the same request).</param>
-public sealed record StoredCall(ChangeEvent Event, bool Repeated);
+public sealed record StoredCall(ChangeEvent Event, bool Repeated)
+{
+    /// <summary>Whether the hot guard given to <see cref="JobCaller.StoreAsync(CallRequest, HotGuard?, CancellationToken)"/> (a claim) was applied with the event.</summary>
+    public bool GuardApplied { get; init; }
+}
 
 /// <summary>What a call computed.</summary>
 /// <param name="Event">The event the job ran on (as stored in the event center).</param>

@@ -25,7 +25,7 @@ namespace FeaturePlatform.EventCenter.EventStorage.Tiering;
 /// the answer, because hot holds every event of the window.</para>
 /// <para>If hot and cold are the same backend, give them different <see cref="EventTableOptions.TablePrefix"/>es.</para>
 /// </remarks>
-public sealed class TieredEventStore : IEventStore
+public sealed class TieredEventStore : IEventStore, IHotGuardedWriter
 {
     private readonly EventTables _hot;
     private readonly EventTables _cold;
@@ -99,6 +99,44 @@ public sealed class TieredEventStore : IEventStore
         }
         await PutHotAsync(stored, cancellationToken);
         return results;
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<(WriteResult Result, bool GuardApplied)> WriteWithHotGuardAsync(ChangeEvent e, HotGuard guard, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        ArgumentNullException.ThrowIfNull(guard);
+        var result = (await _cold.WriteAsync([e], cancellationToken))[0];
+        if (result.Outcome != WriteOutcome.Written || !ReferenceEquals(guard.Store, _hot.Store))
+        {
+            // Not newly stored (the event may be someone else's) or a guard for another store: hot as WriteAsync does it.
+            if (result.Outcome != WriteOutcome.Conflict)
+            {
+                await PutHotAsync([result.Stored], cancellationToken);
+            }
+            return (result, false);
+        }
+        var rows = HotRows([result.Stored]);
+        if (_hot.Store is IMultiTableWrites atomic)
+        {
+            var held = await atomic.PutWithGuardsAsync(rows, [guard.Write], cancellationToken);
+            return (result, held[0] is null);
+        }
+        foreach (var table in rows)
+        {
+            await _hot.Store.PutAsync(table.Table, table.Puts, cancellationToken);
+        }
+        var (guardTable, check, puts) = guard.Write;
+        var cell = check.Cells[0];
+        if (!await _hot.Store.CheckAndPutAsync(guardTable, check.Row, cell.Family, cell.Qualifier, null, check, cancellationToken))
+        {
+            return (result, false);
+        }
+        foreach (var guarded in puts)
+        {
+            await _hot.Store.PutAsync(guarded.Table, guarded.Puts, cancellationToken);
+        }
+        return (result, true);
     }
 
     /// <inheritdoc />
@@ -307,6 +345,25 @@ public sealed class TieredEventStore : IEventStore
     }
 
     /// <summary>Events inside the window: family "e" at event time; older ones: family "r" at the current time.</summary>
+    /// <summary>The hot rows of <paramref name="events"/> as <see cref="PutHotAsync"/> writes them (window: family "e" at event time; late: "r" now).</summary>
+    private List<TablePuts> HotRows(IReadOnlyList<ChangeEvent> events)
+    {
+        var windowStart = WindowStart;
+        var inWindow = events.Where(e => e.EventTime >= windowStart).ToList();
+        var late = events.Where(e => e.EventTime < windowStart).ToList();
+        var rows = new List<TablePuts>(6);
+        if (inWindow.Count > 0)
+        {
+            rows.AddRange(_hot.RowPuts(inWindow, EventTables.EventFamily, static e => e.EventTime));
+        }
+        if (late.Count > 0)
+        {
+            var stamp = Now;
+            rows.AddRange(_hot.RowPuts(late, EventTables.ReheatFamily, _ => stamp));
+        }
+        return rows;
+    }
+
     private async ValueTask PutHotAsync(List<ChangeEvent> events, CancellationToken cancellationToken)
     {
         var windowStart = WindowStart;

@@ -25,22 +25,27 @@ public sealed partial class EmbeddedWideTableStore : IMultiTableWrites
     }
 
     /// <inheritdoc />
-    public async ValueTask<IReadOnlyList<byte[]?>> PutIfAbsentAsync(IReadOnlyList<GuardedWrite> writes, CancellationToken cancellationToken = default)
+    public ValueTask<IReadOnlyList<byte[]?>> PutIfAbsentAsync(IReadOnlyList<GuardedWrite> writes, CancellationToken cancellationToken = default) =>
+        PutWithGuardsAsync([], writes, cancellationToken);
+
+    /// <inheritdoc />
+    public async ValueTask<IReadOnlyList<byte[]?>> PutWithGuardsAsync(IReadOnlyList<TablePuts> puts, IReadOnlyList<GuardedWrite> guarded, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(writes);
-        if (writes.Count == 0)
+        ArgumentNullException.ThrowIfNull(guarded);
+        var plain = Resolve(puts);
+        if (guarded.Count == 0 && plain.Count == 0)
         {
             return [];
         }
-        var guards = new (TableInfo Info, FamilyInfo Family, Put Guard, List<(TableInfo Info, IReadOnlyList<Put> Puts)> Puts)[writes.Count];
-        for (var i = 0; i < writes.Count; i++)
+        var guards = new (TableInfo Info, FamilyInfo Family, Put Guard, List<(TableInfo Info, IReadOnlyList<Put> Puts)> Puts)[guarded.Count];
+        for (var i = 0; i < guarded.Count; i++)
         {
-            var write = writes[i] ?? throw new ArgumentException("A guarded write is null.", nameof(writes));
+            var write = guarded[i] ?? throw new ArgumentException("A guarded write is null.", nameof(guarded));
             ArgumentNullException.ThrowIfNull(write.Guard);
             StorageValidation.ValidatePuts([write.Guard]);
             if (write.Guard.Cells.Count != 1)
             {
-                throw new ArgumentException("A guard is one cell: the column checked for absence.", nameof(writes));
+                throw new ArgumentException("A guard is one cell: the column checked for absence.", nameof(guarded));
             }
             var info = catalog.Get(write.Table);
             CheckFamilies(info, [write.Guard]);
@@ -49,8 +54,12 @@ public sealed partial class EmbeddedWideTableStore : IMultiTableWrites
         return await WriteAsync<IReadOnlyList<byte[]?>>(w =>
         {
             var now = NowMs();
+            foreach (var (table, tablePuts) in plain)
+            {
+                WritePuts(w, table, tablePuts, now);
+            }
             var existing = new byte[]?[guards.Length];
-            foreach (var (i, (info, family, guard, puts)) in guards.Index())
+            foreach (var (i, (info, family, guard, guardedPuts)) in guards.Index())
             {
                 var cell = guard.Cells[0];
                 if (LatestValue(w, info, family, guard.Row, cell.Qualifier, now) is { } held)
@@ -58,14 +67,14 @@ public sealed partial class EmbeddedWideTableStore : IMultiTableWrites
                     existing[i] = held;
                     continue;
                 }
-                foreach (var (table, tablePuts) in puts)
+                foreach (var (table, tablePuts) in guardedPuts)
                 {
                     WritePuts(w, table, tablePuts, now);
                 }
                 WritePuts(w, info, [guard], now);
             }
             return existing;
-        }, guards[0].Info.Name, cancellationToken).ConfigureAwait(false);
+        }, plain.Count > 0 ? plain[0].Info.Name : guards[0].Info.Name, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The newest visible value of one column, read on the writer connection (inside its transaction).</summary>
