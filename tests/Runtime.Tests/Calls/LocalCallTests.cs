@@ -1,5 +1,6 @@
 using System.Text;
 using FeaturePlatform.EventCenter.Adapters.Embedded.Bus;
+using FeaturePlatform.EventCenter.Storage;
 using FeaturePlatform.PyBridge;
 using FeaturePlatform.Runtime.Calls;
 using FeaturePlatform.Runtime.Execution;
@@ -93,6 +94,27 @@ public sealed class LocalCallTests(PythonHostFixture python)
         Assert.Equal(["quick", "slow-1"], world.Output.Results.Select(r => r.Trigger.EntityKey).Order(StringComparer.Ordinal));
     }
 
+    [Fact]
+    public async Task A_call_run_where_it_was_accepted_is_claimed_in_the_transaction_of_its_request_event_and_a_retry_claims_as_before()
+    {
+        using var gate = new ManualResetEventSlim(true);
+        await using var world = await LocalWorld.StartAsync(python, gate, startWorker: false);
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - 1_000;
+        var request = new CallRequest("fetching", null, "k1", """{"n":1}""", now, "req-claimed-with-event");
+
+        var answer = await world.Dispatcher.CallAsync(request, null, Wait);
+        var retried = await world.Dispatcher.CallAsync(request, null, Wait);
+
+        Assert.Equal(CallAnswer.Done, answer!.State);
+        Assert.Equal(answer.ToJson(), retried!.ToJson()); // the retry is answered from the ledger
+        // The claim holder is the accepting process's local owner: taken with the request event, not by the runner's own claim.
+        var row = await world.Harness.Hot.GetAsync(world.Ledger.Table, new Get(Encoding.UTF8.GetBytes("fetching\u001freq-claimed-with-event")));
+        var claim = Encoding.UTF8.GetString(row!.Cells.Single(c => Encoding.UTF8.GetString(c.Qualifier) == "claim").Value);
+        Assert.EndsWith(" " + world.LocalOwner, claim, StringComparison.Ordinal);
+        Assert.Equal(1, world.Runner.Runs);
+        Assert.Single(world.Output.Results);
+    }
+
     /// <summary>A data source whose fetches of keys "slow…" wait until the gate opens (like a consistency wait).</summary>
     private sealed class GatedSource(IFeatureDataSource inner, ManualResetEventSlim gate) : IFeatureDataSource
     {
@@ -146,6 +168,9 @@ public sealed class LocalCallTests(PythonHostFixture python)
         public CallRunner Runner { get; }
 
         public CallWorker Worker { get; private set; } = null!;
+
+        /// <summary>Claim owner of the first accepting process's local runs.</summary>
+        public string LocalOwner => locals[0].Owner;
 
         public static async Task<LocalWorld> StartAsync(PythonHostFixture python, ManualResetEventSlim gate, bool startWorker = true)
         {

@@ -2,6 +2,7 @@ using System.Text;
 using FeaturePlatform.EventCenter.Adapters.Embedded.Storage;
 using FeaturePlatform.EventCenter.Events;
 using FeaturePlatform.EventCenter.EventStorage;
+using FeaturePlatform.EventCenter.EventStorage.Tiering;
 using FeaturePlatform.EventCenter.Storage;
 using FeaturePlatform.Testing.Infrastructure;
 
@@ -88,6 +89,65 @@ public sealed class EmbeddedMultiTableWritesTests : IDisposable
         var stored = await events.GetByIdAsync("calls.job", "req-1");
         Assert.Equal(written.Stored.EntityKey, stored!.EntityKey);
         Assert.InRange(store.Commits - before, 1, 8); // one commit per write at most: the rows of an event go together
+    }
+
+    [Fact]
+    public async Task Puts_with_guards_are_one_commit_and_a_held_guard_leaves_out_only_its_own_writes()
+    {
+        await using var store = EmbeddedWideTableStore.Open(new EmbeddedStoreOptions { Directory = dir });
+        var (guards, data) = (new TableName("fp", UniqueName.For("guards")), new TableName("fp", UniqueName.For("data")));
+        await store.EnsureTableAsync(new TableSpec(guards, [new FamilySpec("f")]));
+        await store.EnsureTableAsync(new TableSpec(data, [new FamilySpec("f")]));
+        await store.PutIfAbsentAsync([new GuardedWrite(guards, Put("taken", "holder"), [])]);
+        var before = store.Commits;
+
+        var held = await store.PutWithGuardsAsync([new TablePuts(data, [Put("always", "stored")])],
+        [
+            new GuardedWrite(guards, Put("taken", "mine"), [new TablePuts(data, [Put("d-taken", "no")])]),
+            new GuardedWrite(guards, Put("free", "mine"), [new TablePuts(data, [Put("d-free", "yes")])]),
+        ]);
+
+        Assert.Equal(1, store.Commits - before);
+        Assert.Equal("holder", Encoding.UTF8.GetString(held[0]!));
+        Assert.Null(held[1]);
+        Assert.Equal("stored", Value(await store.GetAsync(data, new Get(Key("always")))));
+        Assert.Equal("holder", Value(await store.GetAsync(guards, new Get(Key("taken")))));
+        Assert.Null(await store.GetAsync(data, new Get(Key("d-taken"))));
+        Assert.Equal("mine", Value(await store.GetAsync(guards, new Get(Key("free")))));
+        Assert.Equal("yes", Value(await store.GetAsync(data, new Get(Key("d-free")))));
+    }
+
+    [Fact]
+    public async Task A_tiered_store_writes_a_new_event_and_its_hot_guard_in_one_hot_commit_and_never_guards_a_stored_event()
+    {
+        await using var hot = EmbeddedWideTableStore.Open(new EmbeddedStoreOptions { Directory = Path.Combine(dir, "hot") });
+        await using var cold = EmbeddedWideTableStore.Open(new EmbeddedStoreOptions { Directory = Path.Combine(dir, "cold") });
+        var events = new TieredEventStore(hot, cold);
+        await events.EnsureTablesAsync();
+        var claims = new TableName("fp", UniqueName.For("claims"));
+        await hot.EnsureTableAsync(new TableSpec(claims, [new FamilySpec("f")]));
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        var e = Event("req-guarded", 1) with { EventTime = now, IngestTime = now };
+        var before = hot.Commits;
+
+        var (first, applied) = await events.WriteWithHotGuardAsync(e, new HotGuard(hot, new GuardedWrite(claims, Put("req-guarded", "first"), [])));
+
+        Assert.Equal((WriteOutcome.Written, true), (first.Outcome, applied));
+        Assert.Equal(1, hot.Commits - before); // the event's hot rows and the guard together
+        Assert.Equal("first", Value(await hot.GetAsync(claims, new Get(Key("req-guarded")))));
+        Assert.Equal(e.EntityKey, (await events.GetByIdAsync("calls.job", "req-guarded"))!.EntityKey);
+
+        // The same event again (a retry): stored already, so its guard is not applied even though the cell is free.
+        var (again, appliedAgain) = await events.WriteWithHotGuardAsync(e, new HotGuard(hot, new GuardedWrite(claims, Put("req-again", "second"), [])));
+        Assert.Equal((WriteOutcome.Duplicate, false), (again.Outcome, appliedAgain));
+        Assert.Null(await hot.GetAsync(claims, new Get(Key("req-again"))));
+
+        // A guard meant for another store is never applied to this one; the event is stored all the same.
+        var other = Event("req-other-store", 2) with { EventTime = now, IngestTime = now };
+        var (elsewhere, appliedElsewhere) = await events.WriteWithHotGuardAsync(other, new HotGuard(cold, new GuardedWrite(claims, Put("req-other-store", "x"), [])));
+        Assert.Equal((WriteOutcome.Written, false), (elsewhere.Outcome, appliedElsewhere));
+        Assert.Null(await hot.GetAsync(claims, new Get(Key("req-other-store"))));
+        Assert.NotNull(await events.GetByIdAsync("calls.job", "req-other-store"));
     }
 
     private static ChangeEvent Event(string id, int variant) => new()
