@@ -127,14 +127,10 @@ public sealed class CallDispatcher(
     {
         if (!run.IsCompleted)
         {
-            using var pause = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            var delay = Task.Delay(wait, pause.Token);
-            if (await Task.WhenAny(run, delay) != run)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                return null;
-            }
-            await pause.CancelAsync();
+            // One timer and no linked token source per call: the run ending (answered or failed), the wait running out and
+            // the caller going away all end this await without throwing; which one it was is read below.
+            await ((Task)run).WaitAsync(wait, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            cancellationToken.ThrowIfCancellationRequested();
         }
         return run.IsCompletedSuccessfully ? run.Result : null;
     }
