@@ -16,6 +16,7 @@ TEST_PACKAGES=(
   postgresql
   mariadb-server
   python3-thrift thrift-compiler python3-numpy
+  python3-sklearn # the model registry tests train and load a scikit-learn model (docs/models.md)
   python3-pika
   wrk
   chromium chromium-driver

@@ -26,6 +26,7 @@ from ._declaration import (
 )
 from ._fields import FieldTypeError
 from ._job import JobSpec, job, job_of
+from ._models import LinearModel, ModelError, ModelIntegrityError
 
 __all__ = [
     "job",
@@ -46,6 +47,9 @@ __all__ = [
     "DataSourceError",
     "LookAheadError",
     "FieldTypeError",
+    "LinearModel",
+    "ModelError",
+    "ModelIntegrityError",
 ]
 
 __version__ = "0.1.0"

@@ -113,16 +113,40 @@ class Context:
     Reads default to the triggering event's time, so logic never sees data from its future.
     """
 
-    __slots__ = ("event", "params", "job", "_source", "_consistency")
+    __slots__ = ("event", "params", "job", "_source", "_consistency", "_models")
 
     def __init__(self, event: Event, params: Mapping[str, Any], source: DataSource,
-                 consistency: Consistency = Consistency.EVENTUAL, job: str = "") -> None:
+                 consistency: Consistency = Consistency.EVENTUAL, job: str = "", models: Any = None) -> None:
         self.event = event
         self.params = params
         """The job's parameter values for this call (a read-only mapping; one consistent set per call)."""
         self.job = job
         self._source = source
         self._consistency = consistency
+        self._models = models
+
+    def model(self, name: str) -> Any:
+        """The trained model ``name`` the job declared (``@job(models=[name])``), in the version chosen for this call.
+
+        The version is the approved value of parameter ``model.<name>`` in force at the event's time (a backtest may
+        pin another). The model is loaded once per process and version and shared by every event: do not change it.
+        A scikit-learn model is the estimator itself; a ``linear-json`` model is a :class:`~featureplatform.LinearModel`.
+
+        Raises:
+            ModelError: the job does not declare ``name`` (naming the declared ones), no version is chosen yet, or the
+                artifact is missing or cannot be loaded; ModelIntegrityError when its bytes no longer match its version.
+        """
+        if self._models is None:
+            from ._models import ModelError
+            raise ModelError(f"ctx.model({name!r}): job '{self.job}' declares no models (add @job(models=[...]))")
+        return self._models.get(name, self.params)
+
+    def model_version(self, name: str) -> str:
+        """The version of model ``name`` this call uses (see :meth:`model`)."""
+        if self._models is None:
+            from ._models import ModelError
+            raise ModelError(f"ctx.model_version({name!r}): job '{self.job}' declares no models (add @job(models=[...]))")
+        return self._models.version(name, self.params)
 
     def fetch(self, source: str, key: str, as_of: Optional[TimeLike] = None,
               consistency: Optional[Union[Consistency, str]] = None) -> Optional[dict[str, Any]]:

@@ -22,6 +22,7 @@ from ._context import Change, Context, Event
 from ._declaration import JobDefinitionError, ResultShapeError
 from ._job import JobSpec
 from ._loader import fingerprint, load_versioned
+from ._models import ModelResolver, ModelStore
 from ._rows import normalise_rows
 
 __all__ = ["configure", "JobRunner", "NativeDataSource", "TrackingDataSource", "interrupt", "clear_interrupt"]
@@ -129,7 +130,7 @@ class TrackingDataSource(NativeDataSource):
 class JobRunner:
     """One loaded job: its current code and parameter values, swapped atomically as one tuple."""
 
-    def __init__(self, path: str, source: NativeDataSource, library_dirs: str = "[]") -> None:
+    def __init__(self, path: str, source: NativeDataSource, library_dirs: str = "[]", models_dir: str = "") -> None:
         self.path = path
         self.version = ""
         self._library_dirs: list[str] = _decode(library_dirs)
@@ -138,6 +139,10 @@ class JobRunner:
         self._source = source
         self._overrides: dict[str, Any] = {}
         self._state: Optional[tuple[JobSpec, Mapping[str, Any]]] = None
+        store = ModelStore(models_dir) if models_dir else None
+        # ctx.model: the running declaration's models, loaded from the platform's model directory (docs/models.md).
+        self._models = ModelResolver(lambda: self._state[0].name, lambda: self._state[0].models,  # type: ignore[index]
+                                     store.load if store is not None else None)
 
     # ---- control -------------------------------------------------------------------------------------
     def reload(self) -> str:
@@ -203,7 +208,7 @@ class JobRunner:
         spec, params = self._state  # type: ignore[misc]
         event = Event(*_decode_fast(payload))
         try:
-            return _encode_outcome(normalise_rows(spec, spec.logic(event, Context(event, params, self._source, spec.consistency, spec.name))))
+            return _encode_outcome(normalise_rows(spec, spec.logic(event, Context(event, params, self._source, spec.consistency, spec.name, self._models))))
         except BaseException as exc:  # noqa: BLE001 - reported to .NET as data
             return _encode_outcome({"error": _describe(spec, exc)})
 
@@ -223,11 +228,12 @@ class JobRunner:
         out: list[Any] = []
         append = out.append
         source = self._source
+        models = self._models
         for e in events:
             spec, params = self._state  # type: ignore[misc]
             event = Event(*e)
             try:
-                append(normalise_rows(spec, spec.logic(event, Context(event, params, source, spec.consistency, spec.name))))
+                append(normalise_rows(spec, spec.logic(event, Context(event, params, source, spec.consistency, spec.name, models))))
             except BaseException as exc:  # noqa: BLE001 - reported to .NET as data
                 append({"error": _describe(spec, exc)})
                 if isinstance(exc, (TimeoutError, KeyboardInterrupt)):
@@ -241,6 +247,7 @@ class JobRunner:
         # This chunk's own reader (chunks of one job may run on several threads): it tells the host which event reads.
         source: NativeDataSource = TrackingDataSource(self._source._bridge)
         index = -1
+        models = self._models
         fixed: Optional[tuple[JobSpec, Any, Any, Any]] = None
         for e in events:
             if e.__class__ is dict:
@@ -258,7 +265,7 @@ class JobRunner:
                 params = fixed[1]
             event = Event(*e)
             try:
-                append(normalise_rows(spec, spec.logic(event, Context(event, params, source, spec.consistency, spec.name))))
+                append(normalise_rows(spec, spec.logic(event, Context(event, params, source, spec.consistency, spec.name, models))))
             except BaseException as exc:  # noqa: BLE001 - reported to .NET as data
                 append({"error": _describe(spec, exc)})
                 if isinstance(exc, (TimeoutError, KeyboardInterrupt)):

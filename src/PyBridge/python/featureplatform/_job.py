@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Mapping, Optional, Sequence, Union
 
 from ._declaration import Consistency, JobDefinitionError, Output, Param, Trigger
+from ._models import check_model_name, model_param_name
 
 __all__ = ["job", "JobSpec", "job_of", "JOB_ATTRIBUTE"]
 
@@ -36,6 +37,8 @@ class JobSpec:
     defaults: Mapping[str, Any] = field(default_factory=dict)
     requests: str = ""
     """The source calls of the job are events of (``calls.<name>`` unless declared)."""
+    models: tuple[str, ...] = ()
+    """The trained models the logic uses (``ctx.model``); each is bound through parameter ``model.<name>``."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -50,6 +53,7 @@ class JobSpec:
             "logic": self.logic.__name__,
             "logic_line": self.logic_line,
             "requests": self.requests or REQUEST_SOURCE_PREFIX + self.name,
+            "models": list(self.models),
         }
 
 
@@ -61,6 +65,7 @@ def job(
     params: Sequence[Param] = (),
     consistency: Optional[Union[Consistency, str]] = None,
     requests: Optional[str] = None,
+    models: Sequence[str] = (),
 ) -> Callable[[Logic], Logic]:
     """Declares the decorated function as a job's main logic.
 
@@ -78,6 +83,9 @@ def job(
         requests: The source calls of the job (``POST /api/jobs/<name>/requests``) are stored as events of; left
             out: ``calls.<name>``. It is the job's own: never one of its triggers, never written by anything else,
             so calls never change the events other logic reads.
+        models: Names of the trained models the logic uses through ``ctx.model(name)`` (from the platform's model
+            registry). Each adds a parameter ``model.<name>`` (a string, default ``""``) holding the version in use:
+            a version is chosen by proposing and approving that parameter, like any parameter (docs/models.md).
 
     Raises:
         JobDefinitionError: naming the file and line of this decorator when the declaration is invalid, or of
@@ -105,7 +113,8 @@ def job(
     if request_source in {t.source for t in trigger_list}:
         raise fail(f"requests {request_source!r} is a trigger of the job; calls need a source of their own "
                    f"(leave requests out for {REQUEST_SOURCE_PREFIX + name!r})")
-    param_list = _checked(params, Param, "params", fail)
+    param_list = _checked(params, Param, "params", fail) + _model_params(models, fail)
+    model_list = tuple(models)
     output_list = _checked(outputs, Output, "outputs", fail)
     if not output_list:
         raise fail("a job must declare at least one output")
@@ -131,6 +140,7 @@ def job(
             logic_line=code.co_firstlineno,
             defaults={p.name: p.default for p in param_list},
             requests=request_source,
+            models=model_list,
         )
         setattr(logic, JOB_ATTRIBUTE, spec)
         return logic
@@ -154,6 +164,24 @@ def _triggers(triggers: Any, fail: Callable[[str], JobDefinitionError]) -> tuple
         result.append(t)
     if not result:
         raise fail("a job must declare at least one trigger source")
+    return tuple(result)
+
+
+def _model_params(models: Any, fail: Callable[[str], JobDefinitionError]) -> tuple[Param, ...]:
+    """One string parameter ``model.<name>`` per declared model: its value is the version in use ("" = none yet)."""
+    if isinstance(models, str) or not isinstance(models, (list, tuple)):
+        raise fail(f"models must be a list of model names, e.g. models=[\"churn\"], not {models!r}")
+    seen: set[str] = set()
+    result = []
+    for name in models:
+        problem = check_model_name(name)
+        if problem is not None:
+            raise fail(problem)
+        if name in seen:
+            raise fail(f"models: '{name}' is declared twice")
+        seen.add(name)
+        # Not an identifier on purpose: it never collides with an author's parameter.
+        result.append(Param(model_param_name(name), str, "", description=f"Version (SHA-256) of model '{name}' the job uses"))
     return tuple(result)
 
 

@@ -19,9 +19,10 @@ from typing import Any, Callable, Mapping, Optional
 from ._context import Change, Context, Event, TimeLike, to_epoch_ms
 from ._job import JobSpec, job_of
 from ._loader import load_job_file
+from ._models import LinearModel, ModelResolver, model_param_name
 from ._rows import normalise_rows
 
-__all__ = ["InMemoryDataSource", "run_job", "load_job", "resolve_params"]
+__all__ = ["InMemoryDataSource", "run_job", "load_job", "resolve_params", "LinearModel"]
 
 
 class InMemoryDataSource:
@@ -79,15 +80,24 @@ def resolve_params(spec: JobSpec, overrides: Optional[Mapping[str, Any]] = None)
 
 
 def run_job(job: Callable[..., Any] | JobSpec, event: Event, data: Optional[Any] = None,
-            params: Optional[Mapping[str, Any]] = None) -> list[dict[str, Any]]:
+            params: Optional[Mapping[str, Any]] = None, models: Optional[Mapping[str, Any]] = None) -> list[dict[str, Any]]:
     """Runs the job's logic for one event and returns its rows as dicts, checked against the declared outputs.
 
     ``data`` is the data source for ``ctx.fetch``/``ctx.history`` (default: an empty InMemoryDataSource).
+    ``models`` gives ``ctx.model`` its models by name (e.g. ``{"churn": LinearModel(["x"], [2.0], 1.0)}``); a name the
+    job does not declare is an error, as on the platform.
     """
     spec = job if isinstance(job, JobSpec) else job_of(job)
     if spec is None:
         raise TypeError(f"{job!r} is not a function decorated with @featureplatform.job")
-    ctx = Context(event, resolve_params(spec, params), data if data is not None else InMemoryDataSource(),
-                  spec.consistency, spec.name)
+    given = dict(models or {})
+    undeclared = sorted(set(given) - set(spec.models))
+    if undeclared:
+        raise ValueError(f"job '{spec.name}' does not declare model(s) {undeclared} (declared: {list(spec.models)})")
+    values = {model_param_name(name): "test" for name in given}
+    values.update(params or {})
+    resolver = ModelResolver(lambda: spec.name, lambda: spec.models, lambda name, _version: given[name])
+    ctx = Context(event, resolve_params(spec, values), data if data is not None else InMemoryDataSource(),
+                  spec.consistency, spec.name, resolver)
     names = [o.name for o in spec.outputs]
     return [dict(zip(names, row)) for row in normalise_rows(spec, spec.logic(event, ctx))]
