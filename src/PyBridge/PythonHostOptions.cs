@@ -37,6 +37,13 @@ public sealed record PythonHostOptions
     /// </summary>
     public IReadOnlyList<string> LibraryDirectories { get; init; } = [];
 
+    /// <summary>
+    /// Where <c>ctx.model</c> loads model artifacts from (<c>&lt;dir&gt;/&lt;name&gt;/&lt;version&gt;.&lt;framework&gt;</c>, written
+    /// by the runtime's model registry; docs/models.md). Default: none (a job calling <c>ctx.model</c> fails naming the setting).
+    /// The runtime sets it from <c>Runtime:Models:Directory</c>.
+    /// </summary>
+    public string? ModelDirectory { get; init; }
+
     /// <summary>Threads serving single calls (<c>InvokeAsync</c>) and control work. Default 2 (one can run while another waits on a fetch).</summary>
     public int LatencyWorkers { get; init; } = 2;
 

@@ -71,6 +71,15 @@ public sealed record JobDeclaration(string Name, string Description, IReadOnlyLi
         init => field = value;
     }
 
+    /// <summary>Prefix of the parameter that holds the version of a declared model: <c>model.&lt;name&gt;</c>.</summary>
+    public const string ModelParameterPrefix = "model.";
+
+    /// <summary>
+    /// The trained models the logic uses (<c>@job(models=[…])</c>, read with <c>ctx.model</c>); each is bound through the
+    /// string parameter <c>model.&lt;name&gt;</c> whose value is the model version in use. Empty when none.
+    /// </summary>
+    public IReadOnlyList<string> Models { get; init; } = [];
+
     internal static JobDeclaration Parse(JsonElement e)
     {
         var parameters = e.GetProperty("params").EnumerateArray().Select(p =>
@@ -92,6 +101,9 @@ public sealed record JobDeclaration(string Name, string Description, IReadOnlyLi
             RequestSource = e.TryGetProperty("requests", out var requests) && requests.GetString() is { Length: > 0 } source
                 ? source
                 : RequestSourcePrefix + e.GetProperty("name").GetString(),
+            Models = e.TryGetProperty("models", out var models) && models.ValueKind == JsonValueKind.Array
+                ? [.. models.EnumerateArray().Select(m => m.GetString()!)]
+                : [],
         };
     }
 

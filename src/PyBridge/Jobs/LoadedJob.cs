@@ -204,7 +204,8 @@ public sealed class LoadedJob : IAsyncDisposable
                 {
                     using var path = new PyString(full);
                     using var roots = new PyString(JsonSerializer.Serialize(host.Options.LibraryDirectories.Select(System.IO.Path.GetFullPath)));
-                    job._runner = host.Runtime.RunnerType.Invoke(path, host.Runtime.NativeSource, roots);
+                    using var models = new PyString(host.Options.ModelDirectory is { Length: > 0 } dir ? System.IO.Path.GetFullPath(dir) : "");
+                    job._runner = host.Runtime.RunnerType.Invoke(path, host.Runtime.NativeSource, roots, models);
                     job.CallMethod = job._runner.GetAttr("call");
                     job.CallBatchMethod = job._runner.GetAttr("call_batch");
                     job._reload = job._runner.GetAttr("reload");

@@ -93,7 +93,11 @@ public static class RuntimeServices
             return new ParameterSync(sp.GetRequiredService<IParameterStore>(), () => loaded.Jobs, sp.GetRequiredService<ILoggerFactory>().CreateLogger<ParameterSync>(),
                 sp.GetRequiredService<TimeProvider>());
         });
-        services.AddSingleton(sp => new Workers.WorkerSupervisor(settings.Workers, settings.Python, sp.GetRequiredService<ILoggerFactory>()));
+        services.AddSingleton(sp => new Models.ModelRegistry(sp.GetRequiredKeyedService<IWideTableStore>(StoreRole.Hot),
+            settings.Models.ResolveDirectory(sp.GetRequiredService<EventCenterSettings>().DataDirectory), settings.Models.MaxArtifactBytes, sp.GetRequiredService<TimeProvider>()));
+        // Job logic loads models (ctx.model) from the registry's directory, in this process and in worker processes.
+        services.AddSingleton(sp => new Workers.WorkerSupervisor(settings.Workers, settings.Python with { ModelDirectory = sp.GetRequiredService<Models.ModelRegistry>().Directory },
+            sp.GetRequiredService<ILoggerFactory>()));
         services.AddSingleton<RuntimeStartup>();
         services.AddSingleton<Replay.RunManagerFactory>();
         services.AddHostedService(sp => sp.GetRequiredService<RuntimeStartup>());

@@ -32,6 +32,7 @@ public sealed class RuntimeStartup(
     Jobs.Publishing.JobVersionStore registryStore,
     Jobs.Publishing.PublishedVersionSync published,
     Workers.WorkerSupervisor workers,
+    Models.ModelRegistry models,
     ILogger<RuntimeStartup> logger) : IHostedService, IAsyncDisposable
 {
     private readonly TaskCompletionSource ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -68,7 +69,8 @@ public sealed class RuntimeStartup(
             await versions.EnsureTableAsync(cancellationToken);
             await quarantine.EnsureTableAsync(cancellationToken);
             await registryStore.EnsureTableAsync(cancellationToken);
-            host = await PythonHost.StartAsync(settings.Python, cancellationToken);
+            await models.EnsureTableAsync(cancellationToken);
+            host = await PythonHost.StartAsync(settings.Python with { ModelDirectory = models.Directory }, cancellationToken);
             if (!Directory.Exists(settings.JobsDirectory))
             {
                 throw new DirectoryNotFoundException($"Runtime:JobsDirectory '{settings.JobsDirectory}' does not exist.");
