@@ -44,8 +44,9 @@ public static class BacktestsApi
     /// <param name="Source">The trigger source (default: the job's first trigger).</param>
     /// <param name="Parameters">What-if values (name → value) replacing the values in force over the whole run.</param>
     /// <param name="Proposal">A parameter proposal of the job whose values to backtest ("backtest this proposal"); <paramref name="Parameters"/> go on top.</param>
+    /// <param name="Models">Model versions pinned for the whole run (model name → version), e.g. to backtest an older or a candidate version.</param>
     public sealed record LaunchRequest(string Job, long From, long To, string? Source = null, Dictionary<string, JsonElement>? Parameters = null,
-        string? Proposal = null);
+        string? Proposal = null, Dictionary<string, string>? Models = null);
 
     /// <summary>Progress of a run.</summary>
     public sealed record ProgressJson(long EventsDone, long? EstimatedTotal, double? Fraction, long Results, long Errors, long BadRows, double EventsPerSecond, double? EtaSeconds, string? Eta);
@@ -99,11 +100,12 @@ public static class BacktestsApi
             {
                 return JsonBody.BadRequest("Name a job and a time range with from < to (ms since the Unix epoch; to is exclusive).", "Bad backtest");
             }
-            if (!MayLaunchAny(request) && (body.Proposal is null || body.Parameters is { Count: > 0 }))
+            if (!MayLaunchAny(request) && (body.Proposal is null || body.Parameters is { Count: > 0 } || body.Models is { Count: > 0 }))
             {
                 return ProposalOnly();
             }
-            var (overrides, bad) = await OverridesAsync(body.Job, body.Proposal, body.Parameters, proposals, cancellationToken);
+            var (overrides, bad) = await OverridesAsync(body.Job, body.Proposal, WithModels(body.Parameters, body.Models), proposals, cancellationToken,
+                request.HttpContext.RequestServices);
             if (bad is not null)
             {
                 return bad;
@@ -144,11 +146,17 @@ public static class BacktestsApi
 
     /// <summary>The run's what-if values: the proposal's, then <paramref name="parameters"/> on top (checked against the job when the run starts).</summary>
     private static async Task<(Dictionary<string, object?>? Overrides, ProblemHttpResult? Problem)> OverridesAsync(string job, string? proposalId,
-        IReadOnlyDictionary<string, JsonElement>? parameters, ProposalStore proposals, CancellationToken cancellationToken)
+        IReadOnlyDictionary<string, JsonElement>? parameters, ProposalStore proposals, CancellationToken cancellationToken, IServiceProvider services)
     {
         if (proposalId is null && parameters is not { Count: > 0 })
         {
             return (null, null);
+        }
+        var pins = await ModelBindingCheck.ProblemsAsync(services.GetService<Runtime.Models.ModelRegistry>(), parameters ?? new Dictionary<string, JsonElement>(),
+            name => Runtime.Models.ModelBindings.ModelOf(name) is { } model ? $"models.{model}" : name, cancellationToken);
+        if (pins.Count > 0)
+        {
+            return (null, JsonBody.BadRequest(string.Join(" ", pins.Select(p => $"{p.Key}: {string.Join(" ", p.Value)}")), "Bad backtest"));
         }
         var values = new Dictionary<string, object?>(StringComparer.Ordinal);
         if (proposalId is { } id)
@@ -168,6 +176,21 @@ public static class BacktestsApi
             values[name] = value;
         }
         return (values, null);
+    }
+
+    /// <summary>The what-if values with the pinned model versions added as their bindings (<c>model.&lt;name&gt;</c>).</summary>
+    private static Dictionary<string, JsonElement>? WithModels(Dictionary<string, JsonElement>? parameters, IReadOnlyDictionary<string, string>? models)
+    {
+        if (models is not { Count: > 0 })
+        {
+            return parameters;
+        }
+        var values = new Dictionary<string, JsonElement>(parameters ?? [], StringComparer.Ordinal);
+        foreach (var (model, version) in models)
+        {
+            values[Runtime.Models.ModelBindings.ParameterOf(model)] = JsonSerializer.SerializeToElement(version);
+        }
+        return values;
     }
 
     private static async Task<(RunRequest? Run, ProblemHttpResult? Problem)> ReadUploadAsync(HttpRequest request, BacktestRunner runner, ProposalStore proposals,
@@ -201,7 +224,23 @@ public static class BacktestsApi
                 return (null, JsonBody.BadRequest("parameters: send a JSON object of parameter name → value, e.g. {\"min_amount\": 20}.", "Bad backtest"));
             }
         }
-        var (overrides, bad) = await OverridesAsync(job, Field(form, "proposal"), parameters, proposals, cancellationToken);
+        Dictionary<string, string>? models = null;
+        if (Field(form, "models") is { } pinned)
+        {
+            try
+            {
+                models = JsonSerializer.Deserialize<Dictionary<string, string>>(pinned);
+            }
+            catch (JsonException)
+            {
+                models = null;
+            }
+            if (models is null)
+            {
+                return (null, JsonBody.BadRequest("models: send a JSON object of model name → version, e.g. {\"churn\": \"<sha256>\"}.", "Bad backtest"));
+            }
+        }
+        var (overrides, bad) = await OverridesAsync(job, Field(form, "proposal"), WithModels(parameters, models), proposals, cancellationToken, request.HttpContext.RequestServices);
         if (bad is not null)
         {
             return (null, bad);

@@ -37,7 +37,14 @@ public static class FeaturesApi
     /// <param name="Values">Column → value.</param>
     public sealed record FeaturesJson(string Job, string Key, long EventTime, string? EventId, string Version, IReadOnlyDictionary<string, JsonElement> Values)
     {
-        internal static FeaturesJson From(FeatureRecord r) => new(r.Job, r.Key, r.EventTime, r.EventId, r.JobVersion, r.Values);
+        /// <summary>The model versions that computed them (model → version), for jobs that declare models; else absent.</summary>
+        [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+        public IReadOnlyDictionary<string, string>? Models { get; init; }
+
+        internal static FeaturesJson From(FeatureRecord r) => new(r.Job, r.Key, r.EventTime, r.EventId, r.JobVersion, r.Values)
+        {
+            Models = r.Models.Count > 0 ? r.Models : null,
+        };
     }
 
     /// <summary>A batch look-up.</summary>

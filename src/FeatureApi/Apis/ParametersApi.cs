@@ -96,7 +96,8 @@ public static class ParametersApi
     }
 
     private static async Task<Results<Created<ParameterProposal>, ProblemHttpResult, ValidationProblem>> ProposeAsync(
-        string job, HttpRequest request, ClaimsPrincipal user, ProposalStore store, IParameterDefinitions definitions, TimeProvider clock, CancellationToken cancellationToken)
+        string job, HttpRequest request, ClaimsPrincipal user, ProposalStore store, IParameterDefinitions definitions, TimeProvider clock, IServiceProvider services,
+        CancellationToken cancellationToken)
     {
         var (body, problem) = await JsonBody.ReadAsync<ProposeRequest>(request, MaxBodyBytes, cancellationToken);
         if (problem is not null)
@@ -117,6 +118,11 @@ public static class ParametersApi
             return NoJob(job);
         }
         var (_, errors) = ParameterValidator.Validate(parameters.Definitions, body.Values);
+        if (errors.Count == 0)
+        {
+            // A model binding (model.<name>) must name a version the registry holds (docs/models.md).
+            errors = await ModelBindingCheck.ProblemsAsync(services.GetService<Runtime.Models.ModelRegistry>(), body.Values, name => name, cancellationToken);
+        }
         if (errors.Count > 0)
         {
             return TypedResults.ValidationProblem(errors, detail: string.Join(" ", errors.Values.SelectMany(e => e)), title: "Invalid parameter values");

@@ -58,6 +58,7 @@ public static class PlatformDefaults
         app.MapParityApi();
         app.MapParametersApi();
         app.MapPublishingApi();
+        app.MapModelsApi();
         app.MapMeApi();
         app.MapAuditApi();
         app.MapRequestsApi();

@@ -27,6 +27,12 @@ public sealed record FeatureResult(string Job, string JobVersion, ChangeEvent Tr
     /// messages carry it as a flag, consumers replace the row with the same <see cref="ResultId"/>.
     /// </summary>
     public bool Correction { get; init; }
+
+    /// <summary>
+    /// The model versions the logic ran with: model name → version (empty string: none chosen) of every model the job
+    /// declares; empty for jobs without models. Every output records it next to the job version.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> Models { get; init; } = Runtime.Models.ModelBindings.None;
 }
 
 /// <summary>A failed computation, kept with everything needed to reproduce it.</summary>

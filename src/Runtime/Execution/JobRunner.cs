@@ -2,6 +2,8 @@ using System.Diagnostics;
 using System.Text;
 using FeaturePlatform.EventCenter.Events;
 using FeaturePlatform.PyBridge;
+using FeaturePlatform.PyBridge.Jobs;
+using FeaturePlatform.Runtime.Models;
 using FeaturePlatform.Runtime.Diagnostics;
 using FeaturePlatform.Runtime.Jobs;
 using FeaturePlatform.Runtime.Outputs;
@@ -38,6 +40,7 @@ public sealed class JobRunner(
 {
     private readonly IJobLogic logic = logic ?? job.Logic;
     private readonly TimeProvider clock = clock ?? TimeProvider.System;
+    private JobParameterSet? livePinned;
 
     /// <summary>What this runner has done.</summary>
     public RunCounters Counters { get; } = new();
@@ -141,7 +144,9 @@ public sealed class JobRunner(
         // The identity of the values each event runs with (the plan's at its time, else the job's current values), for the result log.
         var parameterIds = recorder is null ? null : ParameterIds(events);
         var maxAttempts = quarantine is { Settings.Enabled: true } q ? q.Settings.MaxAttempts : 0;
-        var (outcomes, failedRuns) = await Quarantine.EventQuarantine.RunAsync(logic, job, input, source, mode, parameters?.Assign(events), maxAttempts, cancellationToken);
+        var sets = parameters?.Assign(events);
+        var models = ModelsOf(events, ref sets);
+        var (outcomes, failedRuns) = await Quarantine.EventQuarantine.RunAsync(logic, job, input, source, mode, sets, maxAttempts, cancellationToken);
         var results = new List<FeatureResult>(events.Count);
         var failed = new List<JobError>();
         var quarantined = new List<Quarantine.QuarantinedEvent>();
@@ -170,7 +175,7 @@ public sealed class JobRunner(
             }
             for (var r = 0; r < outcome.Rows.Count; r++)
             {
-                results.Add(new FeatureResult(job.Name, version, events[i], r, [.. outcome.Rows[r].ToDictionary()]));
+                results.Add(new FeatureResult(job.Name, version, events[i], r, [.. outcome.Rows[r].ToDictionary()]) { Models = models?[i] ?? ModelBindings.None });
             }
         }
         CountVersion(counted, run);
@@ -178,6 +183,39 @@ public sealed class JobRunner(
         {
             Quarantined = quarantined,
         };
+    }
+
+    /// <summary>
+    /// The model versions each event runs with, recorded on its rows (null when the job declares no models). Live batches
+    /// run with the job's current values pinned for the whole batch, so a change applied meanwhile cannot make a row
+    /// record another version than the one its logic used.
+    /// </summary>
+    private IReadOnlyDictionary<string, string>[]? ModelsOf(IReadOnlyList<ChangeEvent> events, ref JobParameterSet[]? sets)
+    {
+        if (job.Declaration.Models.Count == 0)
+        {
+            return null;
+        }
+        if (sets is null && mode != RunMode.Call)
+        {
+            var current = job.Loaded.Parameters;
+            var pinned = livePinned is { } p && ReferenceEquals(p.Values, current) ? p : livePinned = new JobParameterSet(current);
+            sets = [.. events.Select(_ => pinned)];
+        }
+        var result = new IReadOnlyDictionary<string, string>[events.Count];
+        JobParameterSet? last = null;
+        IReadOnlyDictionary<string, string>? lastModels = null;
+        for (var i = 0; i < events.Count; i++)
+        {
+            var set = sets?[i];
+            if (set is null || !ReferenceEquals(set, last))
+            {
+                lastModels = ModelBindings.Of(job.Declaration, set?.Values ?? job.Loaded.Parameters);
+                last = set;
+            }
+            result[i] = lastModels!;
+        }
+        return result;
     }
 
     private string[] ParameterIds(IReadOnlyList<ChangeEvent> events)

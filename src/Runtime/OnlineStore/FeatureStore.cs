@@ -17,6 +17,7 @@ public sealed class FeatureStore(IWideTableStore store, TableName? table = null,
     private static readonly byte[] Meta = "m"u8.ToArray();
     private static readonly byte[] EventIdColumn = "event_id"u8.ToArray();
     private static readonly byte[] VersionColumn = "version"u8.ToArray();
+    private static readonly byte[] ModelsColumn = "models"u8.ToArray();
 
     /// <summary>The table. Default: <c>features</c>.</summary>
     public TableName Table { get; } = table ?? new TableName(null, "features");
@@ -46,6 +47,10 @@ public sealed class FeatureStore(IWideTableStore store, TableName? table = null,
             }
             cells.Add(new Cell(Meta, EventIdColumn, ts, Encoding.UTF8.GetBytes(result.Trigger.EventId)));
             cells.Add(new Cell(Meta, VersionColumn, ts, Encoding.UTF8.GetBytes(result.JobVersion)));
+            if (result.Models.Count > 0)
+            {
+                cells.Add(new Cell(Meta, ModelsColumn, ts, JsonSerializer.SerializeToUtf8Bytes(result.Models)));
+            }
             puts.Add(new Put(RowKey(result.Job, result.Key), cells));
         }
         await store.PutAsync(Table, puts, cancellationToken);
@@ -94,6 +99,7 @@ public sealed class FeatureStore(IWideTableStore store, TableName? table = null,
         long eventTime = 0;
         string? eventId = null;
         var version = "";
+        IReadOnlyDictionary<string, string> models = Models.ModelBindings.None;
         foreach (var cell in row.Cells)
         {
             if (cell.Family.AsSpan().SequenceEqual(Family))
@@ -111,8 +117,12 @@ public sealed class FeatureStore(IWideTableStore store, TableName? table = null,
             {
                 version = Encoding.UTF8.GetString(cell.Value);
             }
+            else if (cell.Qualifier.AsSpan().SequenceEqual(ModelsColumn))
+            {
+                models = JsonSerializer.Deserialize<Dictionary<string, string>>(cell.Value)!;
+            }
         }
-        return new FeatureRecord(job, key, eventTime, eventId, version, values);
+        return new FeatureRecord(job, key, eventTime, eventId, version, values) { Models = models };
     }
 
     /// <inheritdoc />
@@ -126,4 +136,8 @@ public sealed class FeatureStore(IWideTableStore store, TableName? table = null,
 /// <param name="EventId">The event that produced them.</param>
 /// <param name="JobVersion">The job version (content hash of its code) that computed them.</param>
 /// <param name="Values">Column → value.</param>
-public sealed record FeatureRecord(string Job, string Key, long EventTime, string? EventId, string JobVersion, IReadOnlyDictionary<string, JsonElement> Values);
+public sealed record FeatureRecord(string Job, string Key, long EventTime, string? EventId, string JobVersion, IReadOnlyDictionary<string, JsonElement> Values)
+{
+    /// <summary>The model versions that computed them (model → version; empty for jobs without models).</summary>
+    public IReadOnlyDictionary<string, string> Models { get; init; } = Runtime.Models.ModelBindings.None;
+}

@@ -51,6 +51,9 @@ public sealed class EventCenterOutput(IEventWriter writer, ILogger? logger = nul
     /// <summary>Header with the job version.</summary>
     public const string JobVersionHeader = "fp-job-version";
 
+    /// <summary>Header with the model versions the logic ran with (JSON object name → version), for jobs that declare models.</summary>
+    public const string ModelsHeader = "fp-models";
+
     /// <summary>Header <c>fp-correction: true</c> on a revision that replaces an earlier result of the same row.</summary>
     public const string CorrectionHeader = "fp-correction";
 
@@ -97,6 +100,10 @@ public sealed class EventCenterOutput(IEventWriter writer, ILogger? logger = nul
         if (result.Correction)
         {
             headers[CorrectionHeader] = "true";
+        }
+        if (result.Models.Count > 0)
+        {
+            headers[ModelsHeader] = System.Text.Json.JsonSerializer.Serialize(result.Models);
         }
         return new ChangeEvent
         {

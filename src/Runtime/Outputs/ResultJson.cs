@@ -7,7 +7,8 @@ namespace FeaturePlatform.Runtime.Outputs;
 
 /// <summary>
 /// The JSON form of a result shared by the Kafka, RabbitMQ and backtest outputs:
-/// <c>{"job","job_version","result_id","source","key","event_id","event_time","row_index","values":{…}}</c>.
+/// <c>{"job","job_version","result_id","source","key","event_id","event_time","row_index","values":{…}}</c>, plus
+/// <c>"models":{name: version}</c> for a job that declares models.
 /// </summary>
 /// <remarks>
 /// Values keep their types (long, double, bool, string, null). Non-finite doubles, which JSON cannot carry as
@@ -53,6 +54,16 @@ internal static class ResultJson
         {
             // Replaces the row with the same result_id sent before (late-data repair, correction replay).
             writer.WriteBoolean("correction", true);
+        }
+        if (result.Models.Count > 0)
+        {
+            // The model versions the logic ran with (docs/models.md).
+            writer.WriteStartObject("models");
+            foreach (var (model, version) in result.Models)
+            {
+                writer.WriteString(model, version);
+            }
+            writer.WriteEndObject();
         }
         writer.WritePropertyName("values");
         WriteValues(writer, result);

@@ -7,7 +7,12 @@ namespace FeaturePlatform.FeatureApi.Replay.Backtests;
 /// <param name="EventTime">Event time, ms since the Unix epoch.</param>
 /// <param name="EventId">The trigger event's id.</param>
 /// <param name="Values">Column → value.</param>
-public sealed record BacktestRowJson(string Key, long EventTime, string EventId, IReadOnlyDictionary<string, JsonElement> Values);
+public sealed record BacktestRowJson(string Key, long EventTime, string EventId, IReadOnlyDictionary<string, JsonElement> Values)
+{
+    /// <summary>The model versions the row was computed with (model → version), for jobs that declare models; else absent.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyDictionary<string, string>? Models { get; init; }
+}
 
 /// <summary>A frequent value of a column and how often it occurs.</summary>
 public sealed record TopValueJson(JsonElement Value, long Count);
@@ -73,7 +78,12 @@ internal static class BacktestResults
             if (total >= offset && rows.Count < limit)
             {
                 rows.Add(new BacktestRowJson(root.GetProperty("key").GetString()!, root.GetProperty("event_time").GetInt64(), root.GetProperty("event_id").GetString()!,
-                    values.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.Clone(), StringComparer.Ordinal)));
+                    values.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.Clone(), StringComparer.Ordinal))
+                {
+                    Models = root.TryGetProperty("models", out var models)
+                        ? models.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString() ?? "", StringComparer.Ordinal)
+                        : null,
+                });
             }
             total++;
         }

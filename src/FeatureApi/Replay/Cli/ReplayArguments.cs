@@ -31,11 +31,17 @@ internal sealed record ReplayArguments(string Job, RunInput Input, string? Outpu
         AllowMultipleArgumentsPerToken = false,
     };
 
+    private static readonly Option<string[]> ModelOption = new("--model")
+    {
+        Description = "pin a model version for the whole run: name=version (repeatable; the version from GET /api/models/<name>/versions); default: the approved version in force at each event's time",
+        AllowMultipleArgumentsPerToken = false,
+    };
+
     /// <summary>The command's definition (options and help text).</summary>
     public static Command Command { get; } = new("replay", "Replays a job over stored events of a time range or over a sample table.")
     {
         JobOption, FromOption, ToOption, SampleOption, OutOption, SourceOption, JobsOption, FeatureStoreOption, KeyColumnOption, TimeColumnOption, LabelColumnOption,
-        ParamOption,
+        ParamOption, ModelOption,
     };
 
     public const string Usage = """
@@ -49,6 +55,7 @@ internal sealed record ReplayArguments(string Job, RunInput Input, string? Outpu
           --time-column <name>   sample time column (default: time)
           --label-column <name>  sample label column (default: label)
           --param <name=value>   what-if parameter value, repeatable (default: the values in force at each event's time)
+          --model <name=version> pin a model version, repeatable (default: the approved version in force at each event's time)
         """;
 
     /// <summary>Parses <paramref name="args"/> (after the <c>replay</c> word).</summary>
@@ -91,7 +98,29 @@ internal sealed record ReplayArguments(string Job, RunInput Input, string? Outpu
         }
         input = input with { Source = result.GetValue(SourceOption) };
         return new ReplayArguments(job, input, result.GetValue(OutOption), result.GetValue(JobsOption), result.GetValue(FeatureStoreOption),
-            ParseParameters(result.GetValue(ParamOption)));
+            WithModels(ParseParameters(result.GetValue(ParamOption)), result.GetValue(ModelOption)));
+    }
+
+    /// <summary>The what-if values with each <c>--model name=version</c> as the binding parameter <c>model.&lt;name&gt;</c>.</summary>
+    private static Dictionary<string, object?>? WithModels(Dictionary<string, object?>? parameters, string[]? pins)
+    {
+        if (pins is not { Length: > 0 })
+        {
+            return parameters;
+        }
+        var values = parameters ?? new Dictionary<string, object?>(StringComparer.Ordinal);
+        foreach (var pin in pins)
+        {
+            var eq = pin.IndexOf('=', StringComparison.Ordinal);
+            var name = eq > 0 ? pin[..eq].Trim() : "";
+            var version = eq > 0 ? pin[(eq + 1)..].Trim() : "";
+            if (Runtime.Models.ModelRegistry.CheckName(name) is not null || !Runtime.Models.ModelRegistry.IsVersion(version))
+            {
+                throw new FormatException($"--model '{pin}' must be name=version (a model name and its 64-hex-digit version)");
+            }
+            values[Runtime.Models.ModelBindings.ParameterOf(name)] = version;
+        }
+        return values;
     }
 
     /// <summary><c>name=value</c> pairs: the value as JSON (42, 0.5, true, "x") when it parses, else as text.</summary>
