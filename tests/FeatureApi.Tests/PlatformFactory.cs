@@ -38,6 +38,9 @@ public class PlatformFactory : WebApplicationFactory<Program>
         return client;
     }
 
+    /// <summary>Whether the parameter workflow sees <see cref="Jobs"/> (default) instead of the runtime's loaded jobs and shared parameter store.</summary>
+    protected virtual bool UsesInMemoryParameters => true;
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         // UseSetting, not ConfigureAppConfiguration: with minimal hosting only host settings are visible to the
@@ -58,11 +61,14 @@ public class PlatformFactory : WebApplicationFactory<Program>
         {
             builder.UseSetting(key, value);
         }
-        builder.ConfigureTestServices(services =>
+        if (UsesInMemoryParameters)
         {
-            services.AddSingleton<IParameterDefinitions>(Jobs);
-            services.AddSingleton<IParameterApplier>(Jobs);
-        });
+            builder.ConfigureTestServices(services =>
+            {
+                services.AddSingleton<IParameterDefinitions>(Jobs);
+                services.AddSingleton<IParameterApplier>(Jobs);
+            });
+        }
     }
 
     public override async ValueTask DisposeAsync()

@@ -69,6 +69,12 @@ public sealed class JoinPlatform : PlatformFactory
         }
     }
 
+    /// <summary>Whether proposals and reviews go to the runtime's jobs and shared parameter store (default: the in-memory fake).</summary>
+    public bool RealParameters { get; init; }
+
+    /// <inheritdoc />
+    protected override bool UsesInMemoryParameters => !RealParameters;
+
     /// <summary>Where the job modules are.</summary>
     public string JobsDirectory { get; }
 

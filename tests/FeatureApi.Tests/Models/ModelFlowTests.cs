@@ -40,7 +40,7 @@ public sealed class ModelFlowTests(KafkaFixture kafka, ITestOutputHelper output)
     {
         var (v1Bytes, v2Bytes) = await TrainAsync(); // v1: 2x + 1, v2: 3x
         // The first load of a version imports scikit-learn inside the event's time limit: seconds on a busy test machine.
-        await using var harness = await ParityHarness.StartAsync(kafka, "models", JobName, Module, extra: new Dictionary<string, string> { ["Runtime:Python:CallTimeout"] = "00:00:30" });
+        await using var harness = await ParityHarness.StartAsync(kafka, "models", JobName, Module, extra: new Dictionary<string, string> { ["Runtime:Python:CallTimeout"] = "00:00:30" }, realParameters: true);
         using var author = harness.Platform.CreateClient(PlatformFactory.Author);
         using var operatorClient = harness.Platform.CreateClient(PlatformFactory.Operator);
         using var reviewer = harness.Platform.CreateClient(PlatformFactory.Reviewer);
@@ -88,7 +88,7 @@ public sealed class ModelFlowTests(KafkaFixture kafka, ITestOutputHelper output)
     public async Task A_tampered_artifact_fails_its_checksum_and_the_event_is_quarantined_not_computed()
     {
         await using var harness = await ParityHarness.StartAsync(kafka, "modeltamper", JobName, Module.Replace("float(model.predict([[float(event[\"amount\"])]])[0])",
-            "model.score([float(event[\"amount\"])])", StringComparison.Ordinal), extra: new Dictionary<string, string> { ["Runtime:Quarantine:MaxAttempts"] = "2" });
+            "model.score([float(event[\"amount\"])])", StringComparison.Ordinal), extra: new Dictionary<string, string> { ["Runtime:Quarantine:MaxAttempts"] = "2" }, realParameters: true);
         using var author = harness.Platform.CreateClient(PlatformFactory.Author);
         using var operatorClient = harness.Platform.CreateClient(PlatformFactory.Operator);
         using var reviewer = harness.Platform.CreateClient(PlatformFactory.Reviewer);

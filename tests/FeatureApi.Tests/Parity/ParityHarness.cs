@@ -36,7 +36,7 @@ internal sealed class ParityHarness : IAsyncDisposable
     public IServiceProvider Services => Platform.Services;
 
     public static async Task<ParityHarness> StartAsync(KafkaFixture kafka, string prefix, string job, string module, bool repair = false,
-        IReadOnlyDictionary<string, string>? extra = null)
+        IReadOnlyDictionary<string, string>? extra = null, bool realParameters = false)
     {
         var settings = JoinKafka.Settings(kafka, 1, prefix);
         foreach (var (key, value) in extra ?? new Dictionary<string, string>())
@@ -45,7 +45,7 @@ internal sealed class ParityHarness : IAsyncDisposable
         }
         settings["Runtime:Repair:Enabled"] = repair ? "true" : "false";
         settings[$"Runtime:Jobs:{job}:Outputs:1:Kind"] = "FeatureStore";
-        var platform = new JoinPlatform([Source], [(job, module)], settings);
+        var platform = new JoinPlatform([Source], [(job, module)], settings) { RealParameters = realParameters };
         var harness = new ParityHarness(platform, settings, job);
         using var client = platform.CreateClient(PlatformFactory.Reader);
         await Poll.UntilAsync(async () => (await client.GetAsync("/health/ready")).IsSuccessStatusCode, TimeSpan.FromSeconds(90), () => "the platform to be ready");
