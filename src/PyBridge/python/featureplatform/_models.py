@@ -46,9 +46,13 @@ FRAMEWORKS = ("sklearn", "linear-json")
 class ModelError(RuntimeError):
     """A model cannot be used: not declared, no version chosen, not in the model store, or not loadable."""
 
+    __module__ = "featureplatform"  # errors name it featureplatform.ModelError, as authors import it
+
 
 class ModelIntegrityError(ModelError):
     """A model artifact's bytes do not hash to its version: it changed after upload and is not used."""
+
+    __module__ = "featureplatform"
 
 
 def model_param_name(name: str) -> str:
