@@ -46,6 +46,7 @@ internal sealed class SharedHBasePlatform
         await new JobSwitchStore(hot).EnsureTableAsync();
         await new JobVersionLog(hot).EnsureTableAsync();
         await new FeaturePlatform.Runtime.Jobs.Publishing.JobVersionStore(hot).EnsureTableAsync();
+        await new FeaturePlatform.Runtime.Models.ModelRegistry(hot, Path.GetTempPath(), 1).EnsureTableAsync();
         await new FeaturePlatform.Runtime.Quarantine.QuarantineLog(hot).EnsureTableAsync();
         await new FeaturePlatform.Runtime.Calls.CallLedger(hot, TimeSpan.FromMinutes(5)).EnsureTableAsync();
         await new FeaturePlatform.Runtime.Repair.ResultLog(hot, new FeaturePlatform.Runtime.Repair.RepairSettings(), TimeProvider.System).EnsureTableAsync();
