@@ -96,7 +96,7 @@ public static class ModelsApi
         }
         catch (ModelValidationException e)
         {
-            return e.Field == "file" && e.Message.Contains("larger than", StringComparison.Ordinal)
+            return e.TooLarge
                 ? TypedResults.Problem(e.Message, statusCode: StatusCodes.Status413PayloadTooLarge, title: "Upload too large")
                 : Field(e.Field, e.Message);
         }

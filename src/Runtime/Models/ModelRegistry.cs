@@ -185,7 +185,7 @@ public sealed class ModelRegistry(IWideTableStore store, string directory, long 
                 size += read;
                 if (size > MaxArtifactBytes)
                 {
-                    throw new ModelValidationException("file", $"'file' is larger than {MaxArtifactBytes} bytes (Runtime:Models:MaxArtifactBytes).");
+                    throw new ModelValidationException("file", $"'file' is larger than {MaxArtifactBytes} bytes (Runtime:Models:MaxArtifactBytes).") { TooLarge = true };
                 }
                 hash.AppendData(buffer, 0, read);
                 await file.WriteAsync(buffer.AsMemory(0, read), cancellationToken);

@@ -36,6 +36,9 @@ public sealed class ModelValidationException(string field, string message) : Arg
 {
     /// <summary>The form field: <c>name</c>, <c>framework</c>, <c>trainedFrom</c>, <c>trainedTo</c>, <c>metrics</c>, <c>description</c> or <c>file</c>.</summary>
     public string Field { get; } = field;
+
+    /// <summary>Whether the artifact is larger than the registry accepts (an HTTP 413 rather than a 400).</summary>
+    public bool TooLarge { get; init; }
 }
 
 /// <summary>The same bytes were uploaded before under the same name with other settings (a version is immutable).</summary>
