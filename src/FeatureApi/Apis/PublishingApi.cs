@@ -122,7 +122,7 @@ public static class PublishingApi
         }
         try
         {
-            var version = await publisher.PublishAsync(startup.Host, startup.DataSource, job, files!, user.Identity!.Name!, message!, cancellationToken);
+            var version = await publisher.PublishAsync(startup.Host, job, files!, user.Identity!.Name!, message!, cancellationToken);
             return TypedResults.Created($"/api/registry/jobs/{Uri.EscapeDataString(job)}/versions/{version.Version}", version);
         }
         catch (PublishingException e)
@@ -428,6 +428,10 @@ public static class PublishingApi
         {
             extensions["file"] = e.File;
             extensions["line"] = e.Line;
+        }
+        if (e.Test is not null)
+        {
+            extensions["test"] = e.Test;
         }
         return TypedResults.Problem(e.Message, statusCode: status, title: title, extensions: extensions);
     }

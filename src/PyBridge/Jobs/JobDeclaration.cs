@@ -71,7 +71,8 @@ public sealed record JobDeclaration(string Name, string Description, IReadOnlyLi
         init => field = value;
     }
 
-    internal static JobDeclaration Parse(JsonElement e)
+    /// <summary>Reads a declaration as the SDK writes it (<c>JobSpec.to_json</c>).</summary>
+    public static JobDeclaration Parse(JsonElement e)
     {
         var parameters = e.GetProperty("params").EnumerateArray().Select(p =>
         {

@@ -103,7 +103,8 @@ public static class RuntimeServices
         services.AddSingleton(sp => new Jobs.Publishing.PublishedVersionSync(sp.GetRequiredService<Jobs.Publishing.JobVersionStore>(),
             sp.GetRequiredService<Jobs.Publishing.IJobVersionSources>(), sp.GetRequiredService<IParameterStore>(), settings.Publishing,
             sp.GetRequiredService<ILoggerFactory>().CreateLogger<Jobs.Publishing.PublishedVersionSync>()));
-        services.AddSingleton(sp => new Jobs.Publishing.JobPublisher(sp.GetRequiredService<Jobs.Publishing.JobVersionStore>(), settings.Publishing));
+        services.AddSingleton(sp => new Jobs.Publishing.JobPublisher(sp.GetRequiredService<Jobs.Publishing.JobVersionStore>(), settings.Publishing,
+            new Jobs.Publishing.SandboxValidator(settings.Publishing, settings.Workers.MemoryLimitMb, settings.Workers.HeartbeatInterval)));
         services.AddHostedService<PublishingSyncService>();
         services.AddHostedService<ReplayWorkerService>();
         services.AddSingleton(sp => new CallLedger(sp.GetRequiredKeyedService<IWideTableStore>(StoreRole.Hot), settings.Calls.ClaimLease, sp.GetRequiredService<TimeProvider>()));

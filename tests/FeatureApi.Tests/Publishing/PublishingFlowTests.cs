@@ -297,9 +297,9 @@ public sealed class PublishingFlowTests(KafkaFixture kafka, ITestOutputHelper ou
         return (code, stdout.ToString(), stderr.ToString());
     }
 
-    private static MultipartFormDataContent Upload(string fileName, string source, string message) => UploadBytes(fileName, Encoding.UTF8.GetBytes(source), message);
+    internal static MultipartFormDataContent Upload(string fileName, string source, string message) => UploadBytes(fileName, Encoding.UTF8.GetBytes(source), message);
 
-    private static MultipartFormDataContent UploadBytes(string fileName, byte[] content, string message)
+    internal static MultipartFormDataContent UploadBytes(string fileName, byte[] content, string message)
     {
         var form = new MultipartFormDataContent();
         form.Add(new ByteArrayContent(content), "file", fileName);
@@ -318,13 +318,13 @@ public sealed class PublishingFlowTests(KafkaFixture kafka, ITestOutputHelper ou
         return buffer.ToArray();
     }
 
-    private static async Task<JsonElement> GetJsonAsync(HttpClient client, string path)
+    internal static async Task<JsonElement> GetJsonAsync(HttpClient client, string path)
     {
         using var response = await client.GetAsync(path);
         return await ReadAsync(response, HttpStatusCode.OK);
     }
 
-    private static async Task<JsonElement> ReadAsync(HttpResponseMessage response, HttpStatusCode expected)
+    internal static async Task<JsonElement> ReadAsync(HttpResponseMessage response, HttpStatusCode expected)
     {
         using (response)
         {

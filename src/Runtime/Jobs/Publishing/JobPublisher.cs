@@ -10,25 +10,29 @@ namespace FeaturePlatform.Runtime.Jobs.Publishing;
 /// </summary>
 /// <param name="registry">The registry.</param>
 /// <param name="settings">Publishing settings.</param>
-public sealed class JobPublisher(JobVersionStore registry, PublishingSettings settings)
+/// <param name="validator">Validates uploads in a sandbox process.</param>
+public sealed class JobPublisher(JobVersionStore registry, PublishingSettings settings, SandboxValidator validator)
 {
     /// <summary>
     /// Validates and registers an upload: <paramref name="files"/> (path within the upload → source) hold exactly one
     /// job module at the top level (a <c>.py</c> not starting with <c>_</c>) and any helper modules it brings; the
-    /// current shared helper modules are importable too. The module is imported, its declaration checked (its name
-    /// must be <paramref name="job"/>), and the version registered with the modules it imported: what it pins.
+    /// current shared helper modules are importable too. In a sandbox process (<see cref="SandboxValidator"/>) the module
+    /// is imported, its own tests (<c>test_*.py</c> files of the upload, <c>test_*</c> functions of the module) run and its
+    /// output schema is checked; here its declaration is checked (its name must be <paramref name="job"/>), and the version
+    /// registered with the modules it imported: what it pins. Files named <c>test_*.py</c> are tests, never the job module.
     /// </summary>
     /// <exception cref="PublishingException">The upload is malformed, or the module fails (file and line named).</exception>
-    public async Task<PublishedVersion> PublishAsync(PythonHost host, IFeatureDataSource dataSource, string job, IReadOnlyDictionary<string, string> files,
+    public async Task<PublishedVersion> PublishAsync(PythonHost host, string job, IReadOnlyDictionary<string, string> files,
         string author, string message, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(host);
         ArgumentNullException.ThrowIfNull(files);
-        var jobFiles = files.Keys.Where(f => !f.Contains('/', StringComparison.Ordinal) && f.EndsWith(".py", StringComparison.Ordinal) && !f.StartsWith('_')).ToList();
+        var jobFiles = files.Keys.Where(f => !f.Contains('/', StringComparison.Ordinal) && f.EndsWith(".py", StringComparison.Ordinal) && !f.StartsWith('_')
+            && !f.StartsWith("test_", StringComparison.Ordinal)).ToList();
         if (jobFiles.Count != 1)
         {
             throw new PublishingException(PublishingRefusal.BadRequest, "file",
-                $"the upload must hold exactly one job module at its top level (a .py file not starting with '_'); found {(jobFiles.Count == 0 ? "none" : string.Join(", ", jobFiles))}. " +
+                $"the upload must hold exactly one job module at its top level (a .py file not starting with '_' or 'test_'); found {(jobFiles.Count == 0 ? "none" : string.Join(", ", jobFiles))}. " +
                 "Put helper modules in a package folder or name them _helper.py.");
         }
         foreach (var path in files.Keys)
@@ -53,39 +57,25 @@ public sealed class JobPublisher(JobVersionStore registry, PublishingSettings se
                 WriteFile(staging, path, source);
             }
             var jobPath = Path.Combine(staging, jobFiles[0]);
-            PyBridge.Jobs.LoadedJob loaded;
-            try
+            // Imported, tested and schema-checked in a sandbox process, never in this one.
+            var report = await validator.ValidateAsync(host, staging, jobFiles[0], cancellationToken);
+            var declaration = report.Declaration;
+            if (declaration.Name != job)
             {
-                loaded = await host.LoadJobAsync(jobPath, dataSource, new PyBridge.Jobs.JobOptions { WatchForChanges = false });
+                throw new PublishingException(PublishingRefusal.Invalid, "file",
+                    $"{jobFiles[0]}:{declaration.Line}: the module declares job '{declaration.Name}', not '{job}'; publish it under its own name or rename the job",
+                    jobFiles[0], declaration.Line);
             }
-            catch (JobValidationException e)
+            if (Triggers.TriggerFilter.Unknown(declaration) is { } unknown)
             {
-                var file = Relative(staging, e.FileName);
-                throw new PublishingException(PublishingRefusal.Invalid, "file", $"{file}:{e.LineNumber}: {FirstLine(e.Reason)}", file, e.LineNumber);
+                throw new PublishingException(PublishingRefusal.Invalid, "file",
+                    $"{jobFiles[0]}:{declaration.Line}: Trigger where= names '{unknown}', which is no event type; use {string.Join(", ", Triggers.TriggerFilter.Types)}",
+                    jobFiles[0], declaration.Line);
             }
-            try
-            {
-                if (loaded.Declaration.Name != job)
-                {
-                    throw new PublishingException(PublishingRefusal.Invalid, "file",
-                        $"{jobFiles[0]}:{loaded.Declaration.Line}: the module declares job '{loaded.Declaration.Name}', not '{job}'; publish it under its own name or rename the job",
-                        jobFiles[0], loaded.Declaration.Line);
-                }
-                if (Triggers.TriggerFilter.Unknown(loaded.Declaration) is { } unknown)
-                {
-                    throw new PublishingException(PublishingRefusal.Invalid, "file",
-                        $"{jobFiles[0]}:{loaded.Declaration.Line}: Trigger where= names '{unknown}', which is no event type; use {string.Join(", ", Triggers.TriggerFilter.Types)}",
-                        jobFiles[0], loaded.Declaration.Line);
-                }
-                var modules = JobVersionContent.Read(jobPath, loaded.LibraryModules, [staging]);
-                var (version, _) = await registry.RegisterAsync(job, loaded.Version, modules, author, message,
-                    PublishedVersionSync.Declaration(loaded.Declaration), VersionState.Validated, cancellationToken);
-                return version;
-            }
-            finally
-            {
-                await loaded.DisposeAsync();
-            }
+            var modules = JobVersionContent.Read(jobPath, report.LibraryModules, [staging, .. host.Options.LibraryDirectories.Select(Path.GetFullPath)]);
+            var (version, _) = await registry.RegisterAsync(job, report.Version, modules, author, message,
+                PublishedVersionSync.Declaration(declaration), VersionState.Validated, cancellationToken, $"{message} — {report.Summary}");
+            return version;
         }
         finally
         {
@@ -184,14 +174,5 @@ public sealed class JobPublisher(JobVersionStore registry, PublishingSettings se
         }
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         File.WriteAllText(path, source);
-    }
-
-    private static string Relative(string root, string path) =>
-        path.StartsWith(root + Path.DirectorySeparatorChar, StringComparison.Ordinal) ? path[(root.Length + 1)..].Replace(Path.DirectorySeparatorChar, '/') : Path.GetFileName(path);
-
-    private static string FirstLine(string text)
-    {
-        var newline = text.IndexOf('\n', StringComparison.Ordinal);
-        return newline < 0 ? text : text[..newline];
     }
 }
