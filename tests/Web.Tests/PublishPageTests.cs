@@ -53,6 +53,9 @@ public sealed class PublishPageTests(WebHost host)
             await row.Locator("[data-action=backtest]").ClickAsync();
             await Assertions.Expect(page.Locator("#pub-rows-changed")).ToContainTextAsync("0 rows changed of ");
             await Assertions.Expect(row).ToContainTextAsync("Backtested");
+            // Each feature's distribution on both sides over every compared row, with PSI and KS.
+            await Assertions.Expect(page.Locator("#pub-shift")).ToContainTextAsync("order_count");
+            await Assertions.Expect(page.Locator("#pub-shift thead")).ToContainTextAsync("PSI");
             await page.ScreenshotAsync(new() { Path = Path.Combine(Artifacts, "3-backtested.png"), FullPage = true });
 
             // The author cannot approve; a reviewer can.

@@ -71,18 +71,11 @@ public static class PublishingApi
     /// <summary>A backtest of a version: the event-time range [from, to) in ms.</summary>
     public sealed record BacktestRequest(long From, long To);
 
-    /// <summary>How a feature's values moved between live and the candidate over the compared rows.</summary>
-    /// <param name="Feature">The output column.</param>
-    /// <param name="Changed">Rows where its value differs.</param>
-    /// <param name="LiveMean">Mean of live's numeric values over the differing rows listed (null: not numeric).</param>
-    /// <param name="CandidateMean">Mean of the candidate's numeric values over the same rows.</param>
-    public sealed record FeatureShift(string Feature, long Changed, double? LiveMean, double? CandidateMean);
-
     /// <summary>The comparison of a candidate version with live over a range.</summary>
     /// <param name="Version">The version after the backtest (state backtested).</param>
     /// <param name="Parity">The replay-vs-live report: row counts (equal, differing, missing) and example diffs.</param>
     /// <param name="RowsChanged">Rows that differ or exist on one side only.</param>
-    /// <param name="Features">Per feature: rows where it changed, and the mean shift over the listed differences.</param>
+    /// <param name="Features">Per output column, over every compared row: each side's count, nulls, mean, standard deviation and quantiles, the rows where it changed, and for numeric columns PSI and KS.</param>
     public sealed record BacktestJson(PublishedVersion Version, ParityStatus Parity, long RowsChanged, IReadOnlyList<FeatureShift> Features);
 
     private static async Task<Results<Ok<VersionsJson>, ProblemHttpResult>> ListAsync(string job, IServiceProvider services, CancellationToken cancellationToken)
@@ -164,7 +157,7 @@ public static class PublishingApi
         try
         {
             var parity = services.GetRequiredService<ParityService>();
-            var id = await parity.StartAsync(new ParityRequest(job, body.From, body.To) { Version = candidate }, cancellationToken);
+            var id = await parity.StartAsync(new ParityRequest(job, body.From, body.To) { Version = candidate, Shifts = true }, cancellationToken);
             report = (await parity.WaitAsync(id, cancellationToken))!;
         }
         catch (KeyNotFoundException)
@@ -189,7 +182,7 @@ public static class PublishingApi
         {
             var marked = await publisher.MarkBacktestedAsync(job, version, user.Identity!.Name!,
                 $"backtest {report.Id} over [{body.From}, {body.To}): {report.Counts.Computations} computations, {changed} rows changed vs live", cancellationToken);
-            return TypedResults.Ok(new BacktestJson(marked, report, changed, Shifts(report)));
+            return TypedResults.Ok(new BacktestJson(marked, report with { Shifts = null }, changed, report.Shifts ?? []));
         }
         catch (PublishingException e)
         {
@@ -372,46 +365,6 @@ public static class PublishingApi
         }
         return (files, message, null);
     }
-
-    private static List<FeatureShift> Shifts(ParityStatus report)
-    {
-        var features = new Dictionary<string, (long Changed, List<double> Live, List<double> Candidate)>(StringComparer.Ordinal);
-        foreach (var d in report.Differences)
-        {
-            var names = new HashSet<string>(StringComparer.Ordinal);
-            foreach (var side in new[] { d.Live, d.Replay })
-            {
-                if (side is { ValueKind: System.Text.Json.JsonValueKind.Object } row)
-                {
-                    names.UnionWith(row.EnumerateObject().Select(p => p.Name));
-                }
-            }
-            foreach (var n in names)
-            {
-                var live = Value(d.Live, n);
-                var candidate = Value(d.Replay, n);
-                var entry = features.GetValueOrDefault(n, (0, [], []));
-                if (live?.GetRawText() != candidate?.GetRawText())
-                {
-                    entry.Changed++;
-                }
-                if (live is { ValueKind: System.Text.Json.JsonValueKind.Number } l)
-                {
-                    entry.Live.Add(l.GetDouble());
-                }
-                if (candidate is { ValueKind: System.Text.Json.JsonValueKind.Number } c)
-                {
-                    entry.Candidate.Add(c.GetDouble());
-                }
-                features[n] = entry;
-            }
-        }
-        return [.. features.Where(f => f.Value.Changed > 0).OrderBy(f => f.Key, StringComparer.Ordinal)
-            .Select(f => new FeatureShift(f.Key, f.Value.Changed, f.Value.Live.Count > 0 ? f.Value.Live.Average() : null, f.Value.Candidate.Count > 0 ? f.Value.Candidate.Average() : null))];
-    }
-
-    private static System.Text.Json.JsonElement? Value(System.Text.Json.JsonElement? row, string name) =>
-        row is { ValueKind: System.Text.Json.JsonValueKind.Object } r && r.TryGetProperty(name, out var v) ? v : null;
 
     private static ProblemHttpResult Problem(PublishingException e)
     {

@@ -69,7 +69,7 @@ public sealed class ParityService(
         {
             throw new ArgumentException($"Job '{job.Name}' declares no trigger source: it runs on calls only and live produced nothing to compare.", nameof(request));
         }
-        var check = new ParityRun(request, job, triggers, new ParityTally(MaxDifferences), clock.GetUtcNow());
+        var check = new ParityRun(request, job, triggers, new ParityTally(MaxDifferences, request.Shifts ? new FeatureShiftTally() : null), clock.GetUtcNow());
         var run = Manager();
         var id = await run.StartAsync(new RunRequest
         {
@@ -210,7 +210,7 @@ public sealed class ParityService(
                 // The replay may have completed while the events without rows are still compared: running until then.
                 var state = final ?? (replay?.State is RunState.Pending ? RunState.Pending : RunState.Running);
                 return new ParityStatus(Id, job.Name, request.From, request.To, request.Correct, state, replay?.Progress, tally.Counts(), differences, truncated,
-                    createdAt, endedAt, failureReason);
+                    createdAt, endedAt, failureReason) { Shifts = tally.Shifts() };
             }
         }
     }

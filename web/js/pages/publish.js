@@ -37,6 +37,9 @@ export default async function publishPage(main) {
     return null;
   });
 
+  const pair = (s, get) => `${fmtNumber(get(s.live))} / ${fmtNumber(get(s.candidate))}`;
+  const quantiles = (x) => (x.quantiles && x.quantiles.p50 !== undefined ? `${fmtNumber(x.quantiles.p5)} · ${fmtNumber(x.quantiles.p50)} · ${fmtNumber(x.quantiles.p95)}` : '–');
+
   async function backtest(version) {
     const f = parseUtcLocal(from.value); const t = parseUtcLocal(to.value);
     if (!(f < t)) return say('error', 'The backtest range needs "from" before "to".');
@@ -47,10 +50,14 @@ export default async function publishPage(main) {
     fill(report, h('h3', `Backtest of ${version} against live`),
       h('p#pub-rows-changed', `${fmtNumber(r.rowsChanged)} rows changed of ${fmtNumber(c.computations)} events (${fmtNumber(c.equal)} equal, ${fmtNumber(c.differing)} differing, `
         + `${fmtNumber(c.liveMissing)} only in the candidate, ${fmtNumber(c.replayMissing)} only live).`),
-      r.features.length === 0 ? h('p.muted', 'No feature changed.') : h('div.scroll', table([
+      r.features.length === 0 ? h('p.muted', 'No rows to compare.') : h('div.scroll', table([
         ['Feature', (s) => s.feature], ['Rows changed', (s) => fmtNumber(s.changed), 'num'],
-        ['Mean live', (s) => fmtNumber(s.liveMean), 'num'], ['Mean candidate', (s) => fmtNumber(s.candidateMean), 'num'],
+        ['Count live / cand.', (s) => pair(s, (x) => x.count)], ['Nulls', (s) => pair(s, (x) => x.nulls)],
+        ['Mean', (s) => pair(s, (x) => x.mean)], ['Std dev', (s) => pair(s, (x) => x.stddev)],
+        ['p5 · p50 · p95 live', (s) => quantiles(s.live)], ['p5 · p50 · p95 cand.', (s) => quantiles(s.candidate)],
+        ['PSI', (s) => fmtNumber(s.psi), 'num'], ['KS', (s) => fmtNumber(s.ks), 'num'],
       ], r.features, { id: 'pub-shift' })),
+      h('p.muted', 'Over every compared row. PSI: under 0.1 stable, 0.1–0.25 moderate, above 0.25 a major shift; KS: largest gap between the two cumulative distributions.'),
       r.parity.differences.length === 0 ? null : h('div.scroll', table([
         ['Event', (d) => `${d.source}/${d.eventId}`], ['Key', (d) => d.key], ['Live', (d) => h('code.json', fmtValue(d.live))],
         ['Candidate', (d) => h('code.json', fmtValue(d.replay))],
