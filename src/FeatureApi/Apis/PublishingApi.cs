@@ -45,6 +45,8 @@ public static class PublishingApi
         group.MapPost("/jobs/{job}/rollback", (string job, HttpRequest request, ClaimsPrincipal user, IServiceProvider services, CancellationToken ct) =>
                 SwitchAsync(job, rollback: true, request, user, services, ct))
             .RequireAuthorization(Roles.ForwardPolicy).WithSummary("Bring an earlier {version} back live in every runtime process (role author or operator)");
+        group.MapGet("/presets", (RuntimeSettings settings) => TypedResults.Ok(settings.Outputs.Names.Select(n => Preset(n, settings.Outputs.Find(n)!)).ToList()))
+            .WithSummary("The output presets a job may name in @job(sinks=…): admin-defined sinks (Runtime:Outputs:Presets) and feature_store");
         group.MapGet("/helpers", HelpersAsync).WithSummary("The shared helper modules jobs may import (current version of each)");
         group.MapPost("/helpers", PublishHelpersAsync).RequireAuthorization(Roles.AdminPolicy).DisableAntiforgery()
             .WithSummary("Publish shared helper modules (role admin): multipart 'file' (a .py, named by its module path, or a .zip) and 'message'");
@@ -58,6 +60,17 @@ public static class PublishingApi
     /// <param name="Versions">The registered versions, newest first.</param>
     /// <param name="LiveHistory">Promotions and rollbacks, newest first.</param>
     public sealed record VersionsJson(string Job, LivePointer? Live, string? Running, IReadOnlyList<PublishedVersion> Versions, IReadOnlyList<LivePointer> LiveHistory);
+
+    /// <summary>An output preset as authors see it.</summary>
+    /// <param name="Name">What a declaration names (<c>@job(sinks=[…])</c>).</param>
+    /// <param name="Kind"><c>FeatureStore</c>, <c>Kafka</c>, <c>RabbitMq</c> or <c>EventCenter</c>.</param>
+    /// <param name="Topic">Kafka: the topic.</param>
+    /// <param name="Exchange">RabbitMQ: the exchange.</param>
+    /// <param name="RoutingKey">RabbitMQ: the routing key template.</param>
+    public sealed record PresetJson(string Name, string Kind, string? Topic, string? Exchange, string? RoutingKey);
+
+    private static PresetJson Preset(string name, Runtime.Outputs.JobOutputSettings preset) =>
+        new(name, preset.Kind.ToString(), preset.Topic, preset.Exchange, preset.RoutingKey);
 
     /// <summary>A version with its sources.</summary>
     public sealed record VersionJson(PublishedVersion Version, IReadOnlyDictionary<string, string> Modules);

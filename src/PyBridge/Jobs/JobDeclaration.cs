@@ -71,6 +71,12 @@ public sealed record JobDeclaration(string Name, string Description, IReadOnlyLi
         init => field = value;
     }
 
+    /// <summary>
+    /// The output presets the job's rows go to (<c>@job(sinks=…)</c>: admin-defined sinks named by the author); empty:
+    /// the outputs configured for the job.
+    /// </summary>
+    public IReadOnlyList<string> Sinks { get; init; } = [];
+
     /// <summary>Reads a declaration as the SDK writes it (<c>JobSpec.to_json</c>).</summary>
     public static JobDeclaration Parse(JsonElement e)
     {
@@ -93,6 +99,7 @@ public sealed record JobDeclaration(string Name, string Description, IReadOnlyLi
             RequestSource = e.TryGetProperty("requests", out var requests) && requests.GetString() is { Length: > 0 } source
                 ? source
                 : RequestSourcePrefix + e.GetProperty("name").GetString(),
+            Sinks = e.TryGetProperty("sinks", out var sinks) ? [.. sinks.EnumerateArray().Select(s => s.GetString()!)] : [],
         };
     }
 

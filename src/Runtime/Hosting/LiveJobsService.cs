@@ -199,7 +199,7 @@ public sealed class LiveJobsService(
     {
         await Task.Yield();
         using var either = CancellationTokenSource.CreateLinkedTokenSource(stop, stoppingToken);
-        var outputs = outputFactory.CreateAll(settings.For(job.Name).EffectiveOutputs);
+        var outputs = outputFactory.CreateFor(job, settings.For(job.Name));
         var level = EventCenterDataSource.ToLevel(job.Declaration.Consistency);
         var supervisor = new Supervisor(settings.RestartBackoff, clock, failure =>
         {

@@ -91,6 +91,9 @@ public sealed record RuntimeSettings
     /// <summary>The job registry's publishing flow: where versions are written, how often live pointers are read.</summary>
     public Jobs.Publishing.PublishingSettings Publishing { get; init; } = new();
 
+    /// <summary>Output presets: admin-defined sinks authors name in a job's declaration (<c>@job(sinks=…)</c>).</summary>
+    public OutputPresets Outputs { get; init; } = new();
+
     /// <summary>Salt buckets of the feature store's row keys. Default: 16.</summary>
     public int FeatureStoreSaltBuckets { get; init; } = 16;
 
@@ -106,6 +109,7 @@ public sealed record RuntimeSettings
         Quarantine.Validate();
         Health.Validate();
         Publishing.Validate();
+        Outputs.Validate();
         Workers.Validate();
         if (string.IsNullOrWhiteSpace(JobsDirectory))
         {

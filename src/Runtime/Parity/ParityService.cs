@@ -79,7 +79,7 @@ public sealed class ParityService(
             Outputs = context =>
             {
                 var comparer = new ParityComparer(context.Job, results, events, [.. sources.All.Select(s => s.Name)], context.Parameters!);
-                var live = request.Correct ? outputFactory.CreateAll(settings.For(job.Name).EffectiveOutputs) : null;
+                var live = request.Correct ? outputFactory.CreateFor(job, settings.For(job.Name)) : null;
                 check.Output = new ParityOutput(comparer, check.Tally, results, live);
                 return [check.Output];
             },

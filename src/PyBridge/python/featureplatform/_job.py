@@ -36,6 +36,8 @@ class JobSpec:
     defaults: Mapping[str, Any] = field(default_factory=dict)
     requests: str = ""
     """The source calls of the job are events of (``calls.<name>`` unless declared)."""
+    sinks: tuple[str, ...] = ()
+    """Output presets (admin-defined sinks, ``Runtime:Outputs:Presets``) the job's rows go to; empty: as configured."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -50,6 +52,7 @@ class JobSpec:
             "logic": self.logic.__name__,
             "logic_line": self.logic_line,
             "requests": self.requests or REQUEST_SOURCE_PREFIX + self.name,
+            "sinks": list(self.sinks),
         }
 
 
@@ -61,6 +64,7 @@ def job(
     params: Sequence[Param] = (),
     consistency: Optional[Union[Consistency, str]] = None,
     requests: Optional[str] = None,
+    sinks: Union[str, Sequence[str]] = (),
 ) -> Callable[[Logic], Logic]:
     """Declares the decorated function as a job's main logic.
 
@@ -78,6 +82,9 @@ def job(
         requests: The source calls of the job (``POST /api/jobs/<name>/requests``) are stored as events of; left
             out: ``calls.<name>``. It is the job's own: never one of its triggers, never written by anything else,
             so calls never change the events other logic reads.
+        sinks: Output presets the rows go to, by name (admins define them under ``Runtime:Outputs:Presets``: a
+            Kafka topic, a RabbitMQ exchange, the feature store; ``feature_store`` always exists). Left out: the
+            outputs configured for the job (default: the feature store). Publishing fails naming an unknown one.
 
     Raises:
         JobDefinitionError: naming the file and line of this decorator when the declaration is invalid, or of
@@ -105,6 +112,12 @@ def job(
     if request_source in {t.source for t in trigger_list}:
         raise fail(f"requests {request_source!r} is a trigger of the job; calls need a source of their own "
                    f"(leave requests out for {REQUEST_SOURCE_PREFIX + name!r})")
+    sink_list = (sinks,) if isinstance(sinks, str) else tuple(sinks)
+    for sink in sink_list:
+        if not isinstance(sink, str) or not sink or not all(c.isalnum() or c in "_-." for c in sink):
+            raise fail(f"sinks: {sink!r} must be an output preset's name (letters, digits, '_', '-' or '.')")
+    if len(set(sink_list)) != len(sink_list):
+        raise fail(f"sinks: {list(sink_list)} names a preset twice")
     param_list = _checked(params, Param, "params", fail)
     output_list = _checked(outputs, Output, "outputs", fail)
     if not output_list:
@@ -131,6 +144,7 @@ def job(
             logic_line=code.co_firstlineno,
             defaults={p.name: p.default for p in param_list},
             requests=request_source,
+            sinks=sink_list,
         )
         setattr(logic, JOB_ATTRIBUTE, spec)
         return logic

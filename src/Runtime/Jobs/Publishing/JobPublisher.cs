@@ -10,8 +10,9 @@ namespace FeaturePlatform.Runtime.Jobs.Publishing;
 /// </summary>
 /// <param name="registry">The registry.</param>
 /// <param name="settings">Publishing settings.</param>
+/// <param name="presets">The admin's output presets a declaration may name.</param>
 /// <param name="validator">Validates uploads in a sandbox process.</param>
-public sealed class JobPublisher(JobVersionStore registry, PublishingSettings settings, SandboxValidator validator)
+public sealed class JobPublisher(JobVersionStore registry, PublishingSettings settings, Outputs.OutputPresets presets, SandboxValidator validator)
 {
     /// <summary>
     /// Validates and registers an upload: <paramref name="files"/> (path within the upload → source) hold exactly one
@@ -70,6 +71,12 @@ public sealed class JobPublisher(JobVersionStore registry, PublishingSettings se
             {
                 throw new PublishingException(PublishingRefusal.Invalid, "file",
                     $"{jobFiles[0]}:{declaration.Line}: Trigger where= names '{unknown}', which is no event type; use {string.Join(", ", Triggers.TriggerFilter.Types)}",
+                    jobFiles[0], declaration.Line);
+            }
+            if (presets.Unknown(declaration.Sinks) is { } sink)
+            {
+                throw new PublishingException(PublishingRefusal.Invalid, "sinks",
+                    $"{jobFiles[0]}:{declaration.Line}: sinks= names '{sink}', which is no output preset; use one of {string.Join(", ", presets.Names)} (admins define presets under Runtime:Outputs:Presets)",
                     jobFiles[0], declaration.Line);
             }
             var modules = JobVersionContent.Read(jobPath, report.LibraryModules, [staging, .. host.Options.LibraryDirectories.Select(Path.GetFullPath)]);
