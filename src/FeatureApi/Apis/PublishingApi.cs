@@ -45,6 +45,8 @@ public static class PublishingApi
         group.MapPost("/jobs/{job}/rollback", (string job, HttpRequest request, ClaimsPrincipal user, IServiceProvider services, CancellationToken ct) =>
                 SwitchAsync(job, rollback: true, request, user, services, ct))
             .RequireAuthorization(Roles.ForwardPolicy).WithSummary("Bring an earlier {version} back live in every runtime process (role author or operator)");
+        group.MapPost("/jobs/{job}/retire", RetireAsync).RequireAuthorization(Roles.ForwardPolicy)
+            .WithSummary("Retire the job: no live version, it stops running live and on call in every runtime process; its versions stay, promoting one runs it again (role author or operator; a reason is required)");
         group.MapGet("/presets", (RuntimeSettings settings) => TypedResults.Ok(settings.Outputs.Names.Select(n => Preset(n, settings.Outputs.Find(n)!)).ToList()))
             .WithSummary("The output presets a job may name in @job(sinks=…): admin-defined sinks (Runtime:Outputs:Presets) and feature_store");
         group.MapGet("/helpers", HelpersAsync).WithSummary("The shared helper modules jobs may import (current version of each)");
@@ -259,7 +261,39 @@ public static class PublishingApi
                 ? await publisher.RollbackAsync(job, body.Version, by, running, cancellationToken)
                 : await publisher.PromoteAsync(job, body.Version, by, running, cancellationToken);
             Audit.AuditRecord.Describe(request.HttpContext,
-                $"{action} job {job} to version {pointer.Version} (replacing {(pointer.Previous.Length > 0 ? pointer.Previous : "nothing: a new job")})");
+                $"{action} job {job} to version {pointer.Version} (replacing {(pointer.Previous.Length > 0 ? pointer.Previous : "nothing: a new or retired job")})");
+            services.GetRequiredService<PublishedVersionSync>().Pulse();
+            return TypedResults.Ok(pointer);
+        }
+        catch (PublishingException e)
+        {
+            return Problem(e);
+        }
+    }
+
+    private static async Task<Results<Ok<LivePointer>, ProblemHttpResult>> RetireAsync(string job, HttpRequest request, ClaimsPrincipal user, IServiceProvider services,
+        CancellationToken cancellationToken)
+    {
+        if (services.GetService<JobPublisher>() is not { } publisher)
+        {
+            return NoRuntime();
+        }
+        var (body, problem) = await JsonBody.ReadAsync(request, MaxBodyBytes, cancellationToken, whenEmpty: new ReviewRequest());
+        if (problem is not null)
+        {
+            return problem;
+        }
+        var reason = body!.Reason?.Trim() ?? "";
+        if (reason.Length is 0 or > MaxMessageLength)
+        {
+            return JsonBody.BadRequest($"'reason': say why the job is retired, in 1 to {MaxMessageLength} characters.", "Bad request");
+        }
+        var running = services.GetRequiredService<RuntimeStartup>().Jobs.FirstOrDefault(j => j.Name == job)?.Version ?? "";
+        Audit.AuditRecord.Describe(request.HttpContext, $"retire job {job}");
+        try
+        {
+            var pointer = await publisher.RetireAsync(job, user.Identity!.Name!, reason, running, cancellationToken);
+            Audit.AuditRecord.Describe(request.HttpContext, $"retire job {job} (version {pointer.Previous} retired: {reason})");
             services.GetRequiredService<PublishedVersionSync>().Pulse();
             return TypedResults.Ok(pointer);
         }

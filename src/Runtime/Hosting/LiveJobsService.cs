@@ -143,7 +143,7 @@ public sealed class LiveJobsService(
     private async Task ReconcileAsync(IReadOnlyCollection<RegisteredJob> jobs, CancellationToken stoppingToken)
     {
         var wanted = new Dictionary<string, (RegisteredJob Job, SourceDefinition Source, string Group)>(StringComparer.Ordinal);
-        foreach (var job in jobs.Where(j => j.Enabled))
+        foreach (var job in jobs.Where(j => j.Enabled && !j.Retired))
         {
             foreach (var trigger in job.Declaration.Triggers)
             {

@@ -1,4 +1,4 @@
-// Publishing: upload a job module (validated at once), backtest a version against live, review, promote, roll back.
+// Publishing: upload a job module (validated at once), backtest a version against live, review, promote, roll back, retire.
 import { api } from '../api.js';
 import { h, fill, message, table, fmtTime, fmtNumber, fmtValue, parseUtcLocal, toUtcLocal } from '../dom.js';
 import { jobPicker } from './jobpicker.js';
@@ -73,6 +73,13 @@ export default async function publishPage(main) {
   const move = (version, action) => act(`${action === 'promote' ? 'Promoted' : 'Rolled back to'} ${version}: every runtime process runs it from its next batch.`,
     () => api(`${path()}/${action}`, { method: 'POST', body: { version } }));
 
+  const retire = () => {
+    const reason = prompt('Why is the job retired?') ?? '';
+    if (!reason.trim()) return say('error', 'Say why the job is retired.');
+    return act(`Job ${job} retired: it stops running live and on call in every runtime process.`,
+      () => api(`${path()}/retire`, { method: 'POST', body: { reason } }));
+  };
+
   const actions = (v, live) => {
     const buttons = [];
     if (v.state === 'Validated' || v.state === 'Backtested') buttons.push(h('button.secondary', { 'data-action': 'backtest', on: { click: () => backtest(v.version) } }, 'Backtest'));
@@ -88,9 +95,14 @@ export default async function publishPage(main) {
     let list;
     try { list = await api(`${path()}/versions`); } catch (e) { fill(versions, message('error', e.message)); return; }
     const live = list.live?.version ?? null;
+    const retired = live === '';
+    const liveText = retired ? `Retired (by ${list.live.by}, ${fmtTime(list.live.at)}): no version runs; promote or roll back to one to run the job again.`
+      : live ? `Live: ${live} (${list.live.action} by ${list.live.by}, ${fmtTime(list.live.at)})` : 'Nothing promoted yet: each process runs its jobs directory\'s version.';
     fill(versions, h('h3', 'Versions'),
-      h('p#pub-live', live ? `Live: ${live} (${list.live.action} by ${list.live.by}, ${fmtTime(list.live.at)})` : 'Nothing promoted yet: each process runs its jobs directory\'s version.',
-        h('span.muted', ` — this process runs ${list.running ?? '—'}`)),
+      h('p#pub-live', liveText, h('span.muted', ` — this process runs ${list.running ?? '—'}`)),
+      retired || !(live || list.running) ? null
+        : h('p', h('button.secondary', { id: 'pub-retire', on: { click: retire } }, 'Retire job'),
+          h('span.muted', ' stops it in every runtime process; its versions stay and can be promoted again.')),
       list.versions.length === 0 ? h('p.muted', 'No versions registered.') : h('div.scroll', table([
         ['Version', (v) => h('code', v.version)], ['State', (v) => h(`span.badge.${v.state}`, v.state)], ['Author', (v) => v.author],
         ['Message', (v) => v.message], ['Created', (v) => fmtTime(v.createdAt)], ['', (v) => actions(v, live)],

@@ -132,7 +132,35 @@ public sealed class JobPublisher(JobVersionStore registry, PublishingSettings se
     /// <param name="running">The version this process runs now: recorded as the previous one when nothing was promoted before.</param>
     /// <param name="cancellationToken">Cancels.</param>
     public Task<LivePointer> PromoteAsync(string job, string version, string by, string running, CancellationToken cancellationToken = default) =>
-        SwitchAsync(job, version, by, running, "promote", [VersionState.Approved], "only an approved version can be promoted", cancellationToken);
+        SwitchAsync(job, version, by, running, "promote", [VersionState.Approved, VersionState.Retired],
+            "only an approved version (or one that was live before: retired) can be promoted", cancellationToken);
+
+    /// <summary>
+    /// Retires the job: its live version becomes <see cref="VersionState.Retired"/> and the live pointer names no
+    /// version, so every runtime process stops running it live and on call; its versions stay in the registry, and
+    /// promoting (or rolling back to) one runs it again.
+    /// </summary>
+    /// <param name="job">The job.</param>
+    /// <param name="by">Who retires it.</param>
+    /// <param name="reason">Why.</param>
+    /// <param name="running">The version this process runs now: the one retired when nothing was promoted before.</param>
+    /// <param name="cancellationToken">Cancels.</param>
+    public async Task<LivePointer> RetireAsync(string job, string by, string reason, string running, CancellationToken cancellationToken = default)
+    {
+        var before = await registry.GetLiveAsync(job, cancellationToken);
+        if (before is { Version.Length: 0 })
+        {
+            throw new PublishingException(PublishingRefusal.Conflict, "job", $"job '{job}' is already retired; promote a version to run it again");
+        }
+        if (before is null && running.Length == 0)
+        {
+            throw new PublishingException(PublishingRefusal.NotFound, "job", $"job '{job}' has no live version to retire (GET /api/registry/jobs/{job}/versions lists its versions)");
+        }
+        var pointer = await registry.SetLiveAsync(job, "", by, "retire", before, before is null ? running : "", cancellationToken)
+            ?? throw new PublishingException(PublishingRefusal.Conflict, "job", "another promotion, rollback or retirement of this job came first; reload and try again");
+        await registry.TransitionAsync(pointer.Previous, [VersionState.Live, VersionState.Local], VersionState.Retired, by, $"job retired: {reason}", cancellationToken);
+        return pointer;
+    }
 
     /// <summary>Brings back an earlier version (one that was live, or registered from the jobs directory, or approved) in one step.</summary>
     public Task<LivePointer> RollbackAsync(string job, string version, string by, string running, CancellationToken cancellationToken = default) =>
