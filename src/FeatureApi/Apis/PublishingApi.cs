@@ -47,6 +47,10 @@ public static class PublishingApi
             .RequireAuthorization(Roles.ForwardPolicy).WithSummary("Bring an earlier {version} back live in every runtime process (role author or operator)");
         group.MapPost("/jobs/{job}/retire", RetireAsync).RequireAuthorization(Roles.ForwardPolicy)
             .WithSummary("Retire the job: no live version, it stops running live and on call in every runtime process; its versions stay, promoting one runs it again (role author or operator; a reason is required)");
+        group.MapGet("/scenarios", () => TypedResults.Ok(ScenarioTemplates.All))
+            .WithSummary("The standard scenarios: template jobs (with their parameters and module template) an author copies into a draft version");
+        group.MapPost("/scenarios/{scenario}", FromScenarioAsync).RequireAuthorization(Roles.AuthorPolicy)
+            .WithSummary("Copy a standard scenario with {job, parameters, message} into a draft version of that job (role author): rendered, then validated like an upload (201; 400 names a bad parameter)");
         group.MapGet("/presets", (RuntimeSettings settings) => TypedResults.Ok(settings.Outputs.Names.Select(n => Preset(n, settings.Outputs.Find(n)!)).ToList()))
             .WithSummary("The output presets a job may name in @job(sinks=…): admin-defined sinks (Runtime:Outputs:Presets) and feature_store");
         group.MapGet("/helpers", HelpersAsync).WithSummary("The shared helper modules jobs may import (current version of each)");
@@ -62,6 +66,9 @@ public static class PublishingApi
     /// <param name="Versions">The registered versions, newest first.</param>
     /// <param name="LiveHistory">Promotions and rollbacks, newest first.</param>
     public sealed record VersionsJson(string Job, LivePointer? Live, string? Running, IReadOnlyList<PublishedVersion> Versions, IReadOnlyList<LivePointer> LiveHistory);
+
+    /// <summary>A copy of a standard scenario: the job it becomes, the scenario's parameter values, and a message (default: what was copied).</summary>
+    public sealed record ScenarioRequest(string? Job, IReadOnlyDictionary<string, string>? Parameters = null, string? Message = null);
 
     /// <summary>An output preset as authors see it.</summary>
     /// <param name="Name">What a declaration names (<c>@job(sinks=[…])</c>).</param>
@@ -264,6 +271,44 @@ public static class PublishingApi
                 $"{action} job {job} to version {pointer.Version} (replacing {(pointer.Previous.Length > 0 ? pointer.Previous : "nothing: a new or retired job")})");
             services.GetRequiredService<PublishedVersionSync>().Pulse();
             return TypedResults.Ok(pointer);
+        }
+        catch (PublishingException e)
+        {
+            return Problem(e);
+        }
+    }
+
+    private static async Task<Results<Created<PublishedVersion>, ProblemHttpResult>> FromScenarioAsync(string scenario, HttpRequest request, ClaimsPrincipal user,
+        IServiceProvider services, CancellationToken cancellationToken)
+    {
+        if (services.GetService<JobPublisher>() is not { } publisher || services.GetRequiredService<RuntimeStartup>() is not { Ready.IsCompletedSuccessfully: true } startup)
+        {
+            return NoRuntime();
+        }
+        if (ScenarioTemplates.Find(scenario) is not { } template)
+        {
+            return TypedResults.Problem($"There is no scenario '{scenario}'; GET /api/registry/scenarios lists them ({string.Join(", ", ScenarioTemplates.All.Select(s => s.Name))}).",
+                statusCode: StatusCodes.Status404NotFound, title: "Unknown scenario");
+        }
+        var (body, problem) = await JsonBody.ReadAsync<ScenarioRequest>(request, MaxBodyBytes, cancellationToken);
+        if (problem is not null)
+        {
+            return problem;
+        }
+        var values = body!.Parameters ?? new Dictionary<string, string>();
+        var message = body.Message?.Trim() is { Length: > 0 } m ? m
+            : $"from scenario {scenario} ({string.Join(", ", values.OrderBy(v => v.Key, StringComparer.Ordinal).Select(v => $"{v.Key}={v.Value}"))})";
+        if (message.Length > MaxMessageLength)
+        {
+            return JsonBody.BadRequest($"'message': at most {MaxMessageLength} characters.", "Bad request");
+        }
+        try
+        {
+            var job = body.Job ?? "";
+            var module = template.Render(job, values);
+            var version = await publisher.PublishAsync(startup.Host, job, new Dictionary<string, string>(StringComparer.Ordinal) { [job + ".py"] = module },
+                user.Identity!.Name!, message, cancellationToken);
+            return TypedResults.Created($"/api/registry/jobs/{Uri.EscapeDataString(job)}/versions/{version.Version}", version);
         }
         catch (PublishingException e)
         {

@@ -1,4 +1,5 @@
-// Publishing: upload a job module (validated at once), backtest a version against live, review, promote, roll back, retire.
+// Publishing: upload a job module (validated at once) or copy a standard scenario, backtest a version against live, review,
+// promote, roll back, retire.
 import { api } from '../api.js';
 import { h, fill, message, table, fmtTime, fmtNumber, fmtValue, parseUtcLocal, toUtcLocal } from '../dom.js';
 import { jobPicker } from './jobpicker.js';
@@ -90,6 +91,43 @@ export default async function publishPage(main) {
     return h('span.row', buttons);
   };
 
+  // Standard scenarios: a template job copied with parameters into a draft version of a (new) job.
+  const scenarioBox = h('section#pub-scenarios');
+  async function scenarios() {
+    let list;
+    try { list = await api('/api/registry/scenarios'); } catch (e) { fill(scenarioBox, message('error', e.message)); return; }
+    const pick = h('select', { id: 'scn-name' }, list.map((s) => h('option', { value: s.name }, s.name)));
+    const jobName = h('input', { id: 'scn-job', type: 'text', placeholder: 'the new job\'s name' });
+    const describe = h('p.muted#scn-desc');
+    const fields = h('div.grid#scn-params');
+    const chosen = () => list.find((s) => s.name === pick.value);
+    const render = () => {
+      const s = chosen();
+      fill(describe, s.description);
+      fill(fields, ...s.parameters.flatMap((p) => [h('label', { for: `scn-${p.name}` }, p.name),
+        h('input', { id: `scn-${p.name}`, type: 'text', value: p.default ?? '', placeholder: p.description, title: p.description, 'data-param': p.name })]));
+    };
+    const create = async () => {
+      const name = jobName.value.trim();
+      if (!name) return say('error', 'Name the job the scenario becomes.');
+      const parameters = {};
+      fields.querySelectorAll('input[data-param]').forEach((i) => { if (i.value.trim()) parameters[i.dataset.param] = i.value.trim(); });
+      let v;
+      try { v = await api(`/api/registry/scenarios/${encodeURIComponent(pick.value)}`, { method: 'POST', body: { job: name, parameters } }); } catch (e) { return say('error', e.message); }
+      job = name;
+      if (picker.tagName === 'SELECT' && ![...picker.options].some((o) => o.value === name)) picker.append(h('option', { value: name }, name));
+      if (picker.tagName === 'SELECT') picker.value = name;
+      say('ok', `Draft version ${v.version} of job ${name} created from scenario ${pick.value} and validated.`);
+      await refresh();
+      return null;
+    };
+    pick.addEventListener('change', render);
+    fill(scenarioBox, h('h3', 'Start from a standard scenario'),
+      h('div.grid', h('label', { for: 'scn-name' }, 'Scenario'), pick, h('label', { for: 'scn-job' }, 'Job'), jobName), describe, fields,
+      h('button.secondary', { id: 'scn-create', type: 'button', on: { click: create } }, 'Create draft'));
+    render();
+  }
+
   async function refresh() {
     if (!job) return;
     let list;
@@ -112,6 +150,6 @@ export default async function publishPage(main) {
 
   main.append(h('h2', 'Publish'),
     h('p.muted', 'Upload a job module (or a zip with helper modules): it is validated at once. Backtest it against live, have another reviewer approve it, then promote it; any earlier version can be rolled back to.'),
-    status, upload, range, versions, report);
-  await refresh();
+    status, upload, scenarioBox, range, versions, report);
+  await Promise.all([refresh(), scenarios()]);
 }
