@@ -301,7 +301,7 @@ public sealed class PublishingFlowTests(KafkaFixture kafka, ITestOutputHelper ou
         // Promotion before review is refused with the reason.
         (code, _, stderr) = await CliAsync(handler, ["promote", "--version", version, .. common]);
         Assert.Equal(1, code);
-        Assert.Contains("only an approved version can be promoted", stderr, StringComparison.Ordinal);
+        Assert.Contains("only an approved version (or one that was live before: retired) can be promoted", stderr, StringComparison.Ordinal);
     }
 
     private static async Task<(int Code, string Output, string Error)> CliAsync(HttpMessageHandler handler, string[] args)
