@@ -73,14 +73,21 @@ public sealed class SandboxValidator(PublishingSettings settings, int memoryLimi
         {
             var stdout = DrainAsync(process.StandardOutput);
             var stderr = DrainAsync(process.StandardError);
-            await process.StandardInput.WriteAsync(JsonSerializer.Serialize(new
+            try
             {
-                root = Path.GetFullPath(root),
-                job_file = jobFile,
-                library_dirs = host.Options.LibraryDirectories.Select(Path.GetFullPath),
-                report = reportPath,
-            }).AsMemory(), cancellationToken);
-            process.StandardInput.Close();
+                await process.StandardInput.WriteAsync(JsonSerializer.Serialize(new
+                {
+                    root = Path.GetFullPath(root),
+                    job_file = jobFile,
+                    library_dirs = host.Options.LibraryDirectories.Select(Path.GetFullPath),
+                    report = reportPath,
+                }).AsMemory(), cancellationToken);
+                process.StandardInput.Close();
+            }
+            catch (IOException)
+            {
+                // The interpreter ended before it read the request: reported below with its exit code and last words.
+            }
             var killed = await SuperviseAsync(process, cancellationToken);
             var tail = await stderr;
             await stdout;
