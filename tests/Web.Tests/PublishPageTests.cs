@@ -6,8 +6,9 @@ namespace FeaturePlatform.Web.Tests;
 
 /// <summary>
 /// The authors' publishing page, walked in Chromium: a broken upload is refused naming file and line; a good v2 is
-/// backtested against live, approved by another reviewer, promoted (the runtime then runs it) and rolled back. A
-/// screenshot of each step is kept under <c>artifacts/publishing</c> next to the test assembly.
+/// backtested against live (per-feature shift table), approved by another reviewer, promoted (the runtime then runs it)
+/// and rolled back; the job is retired (the runtime stops it) and brought back; a standard scenario is copied into a
+/// draft of a new job. A screenshot of each step is kept under <c>artifacts/publishing</c> next to the test assembly.
 /// </summary>
 [Collection(WebCollection.Name)]
 public sealed class PublishPageTests(WebHost host)
@@ -53,6 +54,9 @@ public sealed class PublishPageTests(WebHost host)
             await row.Locator("[data-action=backtest]").ClickAsync();
             await Assertions.Expect(page.Locator("#pub-rows-changed")).ToContainTextAsync("0 rows changed of ");
             await Assertions.Expect(row).ToContainTextAsync("Backtested");
+            // Each feature's distribution on both sides over every compared row, with PSI and KS.
+            await Assertions.Expect(page.Locator("#pub-shift")).ToContainTextAsync("order_count");
+            await Assertions.Expect(page.Locator("#pub-shift thead")).ToContainTextAsync("PSI");
             await page.ScreenshotAsync(new() { Path = Path.Combine(Artifacts, "3-backtested.png"), FullPage = true });
 
             // The author cannot approve; a reviewer can.
@@ -76,10 +80,31 @@ public sealed class PublishPageTests(WebHost host)
             await Poll.UntilAsync(() => Task.FromResult(registered.Version == v1), TimeSpan.FromSeconds(30), "the runtime to run v1 again");
             await page.ScreenshotAsync(new() { Path = Path.Combine(Artifacts, "6-rolled-back.png"), FullPage = true });
 
+            // Retire the job: the runtime stops it; rolling back to its version brings it back.
+            page.Dialog += async (_, dialog) => await dialog.AcceptAsync("retired by the web test");
+            await page.ClickAsync("#pub-retire");
+            await Assertions.Expect(page.Locator("#pub-live")).ToContainTextAsync("Retired");
+            await Poll.UntilAsync(() => Task.FromResult(registered.Retired), TimeSpan.FromSeconds(30), "the runtime to retire the job");
+            await Assertions.Expect(page.Locator($"#pub-table tbody tr[data-version='{v1}']")).ToContainTextAsync("Retired");
+            await page.ScreenshotAsync(new() { Path = Path.Combine(Artifacts, "7-retired.png"), FullPage = true });
+            await page.Locator($"#pub-table tbody tr[data-version='{v1}']").Locator("[data-action=rollback]").ClickAsync();
+            await Assertions.Expect(page.Locator("#pub-live")).ToContainTextAsync($"Live: {v1}");
+            await Poll.UntilAsync(() => Task.FromResult(!registered.Retired && registered.Version == v1), TimeSpan.FromSeconds(30), "the runtime to run v1 again");
+
+            // A standard scenario copied into a draft of a new job.
+            await page.SelectOptionAsync("#scn-name", "windowed_sum");
+            await page.FillAsync("#scn-job", "web_window");
+            await page.FillAsync("#scn-source", "orders");
+            await page.FillAsync("#scn-field", "amount");
+            await page.ClickAsync("#scn-create");
+            await Assertions.Expect(page.Locator("#pub-status .message.ok")).ToContainTextAsync("created from scenario windowed_sum");
+            await Assertions.Expect(page.Locator("#pub-table tbody tr", new() { HasText = "from scenario windowed_sum" })).ToContainTextAsync("Validated");
+            await page.ScreenshotAsync(new() { Path = Path.Combine(Artifacts, "8-scenario.png"), FullPage = true });
+
             // At a phone's width the page fits.
             await page.SetViewportSizeAsync(360, 740);
             var overflow = await page.EvaluateAsync<int>("() => document.documentElement.scrollWidth - document.documentElement.clientWidth");
-            await page.ScreenshotAsync(new() { Path = Path.Combine(Artifacts, "7-narrow.png"), FullPage = true });
+            await page.ScreenshotAsync(new() { Path = Path.Combine(Artifacts, "9-narrow.png"), FullPage = true });
             Assert.True(overflow <= 0, $"the page is {overflow} px wider than a 360 px screen");
         }
         finally

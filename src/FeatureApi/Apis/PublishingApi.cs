@@ -45,6 +45,14 @@ public static class PublishingApi
         group.MapPost("/jobs/{job}/rollback", (string job, HttpRequest request, ClaimsPrincipal user, IServiceProvider services, CancellationToken ct) =>
                 SwitchAsync(job, rollback: true, request, user, services, ct))
             .RequireAuthorization(Roles.ForwardPolicy).WithSummary("Bring an earlier {version} back live in every runtime process (role author or operator)");
+        group.MapPost("/jobs/{job}/retire", RetireAsync).RequireAuthorization(Roles.ForwardPolicy)
+            .WithSummary("Retire the job: no live version, it stops running live and on call in every runtime process; its versions stay, promoting one runs it again (role author or operator; a reason is required)");
+        group.MapGet("/scenarios", () => TypedResults.Ok(ScenarioTemplates.All))
+            .WithSummary("The standard scenarios: template jobs (with their parameters and module template) an author copies into a draft version");
+        group.MapPost("/scenarios/{scenario}", FromScenarioAsync).RequireAuthorization(Roles.AuthorPolicy)
+            .WithSummary("Copy a standard scenario with {job, parameters, message} into a draft version of that job (role author): rendered, then validated like an upload (201; 400 names a bad parameter)");
+        group.MapGet("/presets", (RuntimeSettings settings) => TypedResults.Ok(settings.Outputs.Names.Select(n => Preset(n, settings.Outputs.Find(n)!)).ToList()))
+            .WithSummary("The output presets a job may name in @job(sinks=…): admin-defined sinks (Runtime:Outputs:Presets) and feature_store");
         group.MapGet("/helpers", HelpersAsync).WithSummary("The shared helper modules jobs may import (current version of each)");
         group.MapPost("/helpers", PublishHelpersAsync).RequireAuthorization(Roles.AdminPolicy).DisableAntiforgery()
             .WithSummary("Publish shared helper modules (role admin): multipart 'file' (a .py, named by its module path, or a .zip) and 'message'");
@@ -59,6 +67,20 @@ public static class PublishingApi
     /// <param name="LiveHistory">Promotions and rollbacks, newest first.</param>
     public sealed record VersionsJson(string Job, LivePointer? Live, string? Running, IReadOnlyList<PublishedVersion> Versions, IReadOnlyList<LivePointer> LiveHistory);
 
+    /// <summary>A copy of a standard scenario: the job it becomes, the scenario's parameter values, and a message (default: what was copied).</summary>
+    public sealed record ScenarioRequest(string? Job, IReadOnlyDictionary<string, string>? Parameters = null, string? Message = null);
+
+    /// <summary>An output preset as authors see it.</summary>
+    /// <param name="Name">What a declaration names (<c>@job(sinks=[…])</c>).</param>
+    /// <param name="Kind"><c>FeatureStore</c>, <c>Kafka</c>, <c>RabbitMq</c> or <c>EventCenter</c>.</param>
+    /// <param name="Topic">Kafka: the topic.</param>
+    /// <param name="Exchange">RabbitMQ: the exchange.</param>
+    /// <param name="RoutingKey">RabbitMQ: the routing key template.</param>
+    public sealed record PresetJson(string Name, string Kind, string? Topic, string? Exchange, string? RoutingKey);
+
+    private static PresetJson Preset(string name, Runtime.Outputs.JobOutputSettings preset) =>
+        new(name, preset.Kind.ToString(), preset.Topic, preset.Exchange, preset.RoutingKey);
+
     /// <summary>A version with its sources.</summary>
     public sealed record VersionJson(PublishedVersion Version, IReadOnlyDictionary<string, string> Modules);
 
@@ -71,18 +93,11 @@ public static class PublishingApi
     /// <summary>A backtest of a version: the event-time range [from, to) in ms.</summary>
     public sealed record BacktestRequest(long From, long To);
 
-    /// <summary>How a feature's values moved between live and the candidate over the compared rows.</summary>
-    /// <param name="Feature">The output column.</param>
-    /// <param name="Changed">Rows where its value differs.</param>
-    /// <param name="LiveMean">Mean of live's numeric values over the differing rows listed (null: not numeric).</param>
-    /// <param name="CandidateMean">Mean of the candidate's numeric values over the same rows.</param>
-    public sealed record FeatureShift(string Feature, long Changed, double? LiveMean, double? CandidateMean);
-
     /// <summary>The comparison of a candidate version with live over a range.</summary>
     /// <param name="Version">The version after the backtest (state backtested).</param>
     /// <param name="Parity">The replay-vs-live report: row counts (equal, differing, missing) and example diffs.</param>
     /// <param name="RowsChanged">Rows that differ or exist on one side only.</param>
-    /// <param name="Features">Per feature: rows where it changed, and the mean shift over the listed differences.</param>
+    /// <param name="Features">Per output column, over every compared row: each side's count, nulls, mean, standard deviation and quantiles, the rows where it changed, and for numeric columns PSI and KS.</param>
     public sealed record BacktestJson(PublishedVersion Version, ParityStatus Parity, long RowsChanged, IReadOnlyList<FeatureShift> Features);
 
     private static async Task<Results<Ok<VersionsJson>, ProblemHttpResult>> ListAsync(string job, IServiceProvider services, CancellationToken cancellationToken)
@@ -122,7 +137,7 @@ public static class PublishingApi
         }
         try
         {
-            var version = await publisher.PublishAsync(startup.Host, startup.DataSource, job, files!, user.Identity!.Name!, message!, cancellationToken);
+            var version = await publisher.PublishAsync(startup.Host, job, files!, user.Identity!.Name!, message!, cancellationToken);
             return TypedResults.Created($"/api/registry/jobs/{Uri.EscapeDataString(job)}/versions/{version.Version}", version);
         }
         catch (PublishingException e)
@@ -164,7 +179,7 @@ public static class PublishingApi
         try
         {
             var parity = services.GetRequiredService<ParityService>();
-            var id = await parity.StartAsync(new ParityRequest(job, body.From, body.To) { Version = candidate }, cancellationToken);
+            var id = await parity.StartAsync(new ParityRequest(job, body.From, body.To) { Version = candidate, Shifts = true }, cancellationToken);
             report = (await parity.WaitAsync(id, cancellationToken))!;
         }
         catch (KeyNotFoundException)
@@ -189,7 +204,7 @@ public static class PublishingApi
         {
             var marked = await publisher.MarkBacktestedAsync(job, version, user.Identity!.Name!,
                 $"backtest {report.Id} over [{body.From}, {body.To}): {report.Counts.Computations} computations, {changed} rows changed vs live", cancellationToken);
-            return TypedResults.Ok(new BacktestJson(marked, report, changed, Shifts(report)));
+            return TypedResults.Ok(new BacktestJson(marked, report with { Shifts = null }, changed, report.Shifts ?? []));
         }
         catch (PublishingException e)
         {
@@ -253,7 +268,77 @@ public static class PublishingApi
                 ? await publisher.RollbackAsync(job, body.Version, by, running, cancellationToken)
                 : await publisher.PromoteAsync(job, body.Version, by, running, cancellationToken);
             Audit.AuditRecord.Describe(request.HttpContext,
-                $"{action} job {job} to version {pointer.Version} (replacing {(pointer.Previous.Length > 0 ? pointer.Previous : "nothing: a new job")})");
+                $"{action} job {job} to version {pointer.Version} (replacing {(pointer.Previous.Length > 0 ? pointer.Previous : "nothing: a new or retired job")})");
+            services.GetRequiredService<PublishedVersionSync>().Pulse();
+            return TypedResults.Ok(pointer);
+        }
+        catch (PublishingException e)
+        {
+            return Problem(e);
+        }
+    }
+
+    private static async Task<Results<Created<PublishedVersion>, ProblemHttpResult>> FromScenarioAsync(string scenario, HttpRequest request, ClaimsPrincipal user,
+        IServiceProvider services, CancellationToken cancellationToken)
+    {
+        if (services.GetService<JobPublisher>() is not { } publisher || services.GetRequiredService<RuntimeStartup>() is not { Ready.IsCompletedSuccessfully: true } startup)
+        {
+            return NoRuntime();
+        }
+        if (ScenarioTemplates.Find(scenario) is not { } template)
+        {
+            return TypedResults.Problem($"There is no scenario '{scenario}'; GET /api/registry/scenarios lists them ({string.Join(", ", ScenarioTemplates.All.Select(s => s.Name))}).",
+                statusCode: StatusCodes.Status404NotFound, title: "Unknown scenario");
+        }
+        var (body, problem) = await JsonBody.ReadAsync<ScenarioRequest>(request, MaxBodyBytes, cancellationToken);
+        if (problem is not null)
+        {
+            return problem;
+        }
+        var values = body!.Parameters ?? new Dictionary<string, string>();
+        var message = body.Message?.Trim() is { Length: > 0 } m ? m
+            : $"from scenario {scenario} ({string.Join(", ", values.OrderBy(v => v.Key, StringComparer.Ordinal).Select(v => $"{v.Key}={v.Value}"))})";
+        if (message.Length > MaxMessageLength)
+        {
+            return JsonBody.BadRequest($"'message': at most {MaxMessageLength} characters.", "Bad request");
+        }
+        try
+        {
+            var job = body.Job ?? "";
+            var module = template.Render(job, values);
+            var version = await publisher.PublishAsync(startup.Host, job, new Dictionary<string, string>(StringComparer.Ordinal) { [job + ".py"] = module },
+                user.Identity!.Name!, message, cancellationToken);
+            return TypedResults.Created($"/api/registry/jobs/{Uri.EscapeDataString(job)}/versions/{version.Version}", version);
+        }
+        catch (PublishingException e)
+        {
+            return Problem(e);
+        }
+    }
+
+    private static async Task<Results<Ok<LivePointer>, ProblemHttpResult>> RetireAsync(string job, HttpRequest request, ClaimsPrincipal user, IServiceProvider services,
+        CancellationToken cancellationToken)
+    {
+        if (services.GetService<JobPublisher>() is not { } publisher)
+        {
+            return NoRuntime();
+        }
+        var (body, problem) = await JsonBody.ReadAsync(request, MaxBodyBytes, cancellationToken, whenEmpty: new ReviewRequest());
+        if (problem is not null)
+        {
+            return problem;
+        }
+        var reason = body!.Reason?.Trim() ?? "";
+        if (reason.Length is 0 or > MaxMessageLength)
+        {
+            return JsonBody.BadRequest($"'reason': say why the job is retired, in 1 to {MaxMessageLength} characters.", "Bad request");
+        }
+        var running = services.GetRequiredService<RuntimeStartup>().Jobs.FirstOrDefault(j => j.Name == job)?.Version ?? "";
+        Audit.AuditRecord.Describe(request.HttpContext, $"retire job {job}");
+        try
+        {
+            var pointer = await publisher.RetireAsync(job, user.Identity!.Name!, reason, running, cancellationToken);
+            Audit.AuditRecord.Describe(request.HttpContext, $"retire job {job} (version {pointer.Previous} retired: {reason})");
             services.GetRequiredService<PublishedVersionSync>().Pulse();
             return TypedResults.Ok(pointer);
         }
@@ -373,46 +458,6 @@ public static class PublishingApi
         return (files, message, null);
     }
 
-    private static List<FeatureShift> Shifts(ParityStatus report)
-    {
-        var features = new Dictionary<string, (long Changed, List<double> Live, List<double> Candidate)>(StringComparer.Ordinal);
-        foreach (var d in report.Differences)
-        {
-            var names = new HashSet<string>(StringComparer.Ordinal);
-            foreach (var side in new[] { d.Live, d.Replay })
-            {
-                if (side is { ValueKind: System.Text.Json.JsonValueKind.Object } row)
-                {
-                    names.UnionWith(row.EnumerateObject().Select(p => p.Name));
-                }
-            }
-            foreach (var n in names)
-            {
-                var live = Value(d.Live, n);
-                var candidate = Value(d.Replay, n);
-                var entry = features.GetValueOrDefault(n, (0, [], []));
-                if (live?.GetRawText() != candidate?.GetRawText())
-                {
-                    entry.Changed++;
-                }
-                if (live is { ValueKind: System.Text.Json.JsonValueKind.Number } l)
-                {
-                    entry.Live.Add(l.GetDouble());
-                }
-                if (candidate is { ValueKind: System.Text.Json.JsonValueKind.Number } c)
-                {
-                    entry.Candidate.Add(c.GetDouble());
-                }
-                features[n] = entry;
-            }
-        }
-        return [.. features.Where(f => f.Value.Changed > 0).OrderBy(f => f.Key, StringComparer.Ordinal)
-            .Select(f => new FeatureShift(f.Key, f.Value.Changed, f.Value.Live.Count > 0 ? f.Value.Live.Average() : null, f.Value.Candidate.Count > 0 ? f.Value.Candidate.Average() : null))];
-    }
-
-    private static System.Text.Json.JsonElement? Value(System.Text.Json.JsonElement? row, string name) =>
-        row is { ValueKind: System.Text.Json.JsonValueKind.Object } r && r.TryGetProperty(name, out var v) ? v : null;
-
     private static ProblemHttpResult Problem(PublishingException e)
     {
         var (status, title) = e.Refusal switch
@@ -428,6 +473,10 @@ public static class PublishingApi
         {
             extensions["file"] = e.File;
             extensions["line"] = e.Line;
+        }
+        if (e.Test is not null)
+        {
+            extensions["test"] = e.Test;
         }
         return TypedResults.Problem(e.Message, statusCode: status, title: title, extensions: extensions);
     }

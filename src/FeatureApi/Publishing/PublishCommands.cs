@@ -7,7 +7,7 @@ namespace FeaturePlatform.FeatureApi.Publishing;
 
 /// <summary>
 /// The authors' publishing commands, next to <c>replay</c>: <c>publish</c>, <c>versions</c>, <c>backtest</c>,
-/// <c>approve</c>, <c>promote</c>, <c>rollback</c>. They call a running platform's publishing API
+/// <c>approve</c>, <c>promote</c>, <c>rollback</c>, <c>retire</c>, <c>scenarios</c>, <c>scenario</c>. They call a running platform's publishing API
 /// (<c>/api/registry</c>) with the caller's API key, so the same gates, roles and audit log apply as in the UI.
 /// Exit code 0 when the platform accepted, 1 when it refused (the reason is printed: for a module that fails
 /// validation, its file and line), 2 for bad arguments.
@@ -15,7 +15,7 @@ namespace FeaturePlatform.FeatureApi.Publishing;
 internal static class PublishCommands
 {
     /// <summary>The command words this class handles.</summary>
-    public static IReadOnlySet<string> Words { get; } = new HashSet<string>(StringComparer.Ordinal) { "publish", "versions", "backtest", "approve", "promote", "rollback" };
+    public static IReadOnlySet<string> Words { get; } = new HashSet<string>(StringComparer.Ordinal) { "publish", "versions", "backtest", "approve", "promote", "rollback", "retire", "scenarios", "scenario" };
 
     private static readonly Option<string> JobOption = new("--job") { Description = "the job", Required = true };
     private static readonly Option<string> VersionOption = new("--version") { Description = "the version (content hash)", Required = true };
@@ -32,6 +32,10 @@ internal static class PublishCommands
     private static readonly Option<string> FileOption = new("--file") { Description = "the job module (.py) or a zip of modules", Required = true };
     private static readonly Option<string> MessageOption = new("--message", "-m") { Description = "what changed", Required = true };
     private static readonly Option<string> ReasonOption = new("--reason") { Description = "why (reviews)", DefaultValueFactory = _ => "" };
+    private static readonly Option<string> ScenarioOption = new("--name") { Description = "the standard scenario (see 'scenarios')", Required = true };
+    private static readonly Option<string[]> ParamOption = new("--param") { Description = "a scenario parameter as name=value (repeatable)", AllowMultipleArgumentsPerToken = false };
+    private static readonly Option<string> ScenarioMessageOption = new("--message", "-m") { Description = "what the draft is (default: the scenario and its values)", DefaultValueFactory = _ => "" };
+    private static readonly Option<string> RetireReasonOption = new("--reason") { Description = "why the job is retired", Required = true };
     private static readonly Option<string> FromOption = new("--from") { Description = "start of the backtest range (ISO-8601 or epoch ms)", Required = true };
     private static readonly Option<string> ToOption = new("--to") { Description = "end of the range, exclusive (ISO-8601 or epoch ms)", Required = true };
 
@@ -42,6 +46,9 @@ internal static class PublishCommands
                approve  --job <name> --version <hash> [--reason <text>]
                promote  --job <name> --version <hash>
                rollback --job <name> --version <hash>
+               retire   --job <name> --reason <text>
+               scenarios
+               scenario --name <scenario> --job <new job> [--param name=value ...] [-m <message>]
           every command: [--url <platform>] [--key <api key>] (defaults: $FP_URL, $FP_API_KEY)
         exit code: 0 accepted, 1 refused (reason printed), 2 bad arguments
         """;
@@ -57,6 +64,9 @@ internal static class PublishCommands
             "versions" => new(word) { JobOption, UrlOption, KeyOption },
             "backtest" => new(word) { JobOption, VersionOption, FromOption, ToOption, UrlOption, KeyOption },
             "approve" => new(word) { JobOption, VersionOption, ReasonOption, UrlOption, KeyOption },
+            "retire" => new(word) { JobOption, RetireReasonOption, UrlOption, KeyOption },
+            "scenarios" => new(word) { UrlOption, KeyOption },
+            "scenario" => new(word) { ScenarioOption, JobOption, ParamOption, ScenarioMessageOption, UrlOption, KeyOption },
             _ => new(word) { JobOption, VersionOption, UrlOption, KeyOption },
         };
         var parsed = command.Parse(args[1..]);
@@ -65,7 +75,7 @@ internal static class PublishCommands
             await error.WriteLineAsync($"{word}: {string.Join("; ", parsed.Errors.Select(e => e.Message))}\n{Usage}");
             return 2;
         }
-        var job = Uri.EscapeDataString(parsed.GetValue(JobOption)!);
+        var job = word == "scenarios" ? "" : Uri.EscapeDataString(parsed.GetValue(JobOption)!);
         using var client = handler is null ? new HttpClient() : new HttpClient(handler, disposeHandler: false);
         client.BaseAddress = new Uri(parsed.GetValue(UrlOption)!.TrimEnd('/') + "/");
         client.Timeout = TimeSpan.FromMinutes(30);
@@ -80,6 +90,10 @@ internal static class PublishCommands
                 "backtest" => await client.PostAsJsonAsync($"api/registry/jobs/{job}/versions/{Version(parsed)}/backtest",
                     new { from = Time(parsed.GetValue(FromOption)!, "--from"), to = Time(parsed.GetValue(ToOption)!, "--to") }),
                 "approve" => await client.PostAsJsonAsync($"api/registry/jobs/{job}/versions/{Version(parsed)}/approve", new { reason = parsed.GetValue(ReasonOption) }),
+                "scenarios" => await client.GetAsync("api/registry/scenarios"),
+                "scenario" => await client.PostAsJsonAsync($"api/registry/scenarios/{Uri.EscapeDataString(parsed.GetValue(ScenarioOption)!)}",
+                    new { job = parsed.GetValue(JobOption), parameters = Parameters(parsed.GetValue(ParamOption) ?? []), message = parsed.GetValue(ScenarioMessageOption) }),
+                "retire" => await client.PostAsJsonAsync($"api/registry/jobs/{job}/retire", new { reason = parsed.GetValue(RetireReasonOption) }),
                 _ => await client.PostAsJsonAsync($"api/registry/jobs/{job}/{word}", new { version = parsed.GetValue(VersionOption) }),
             };
         }
@@ -105,6 +119,9 @@ internal static class PublishCommands
             return 0;
         }
     }
+
+    private static Dictionary<string, string> Parameters(string[] pairs) => pairs.Select(p => p.Split('=', 2)).ToDictionary(
+        p => p.Length == 2 && p[0].Length > 0 ? p[0] : throw new FormatException($"--param '{string.Join('=', p)}' is not name=value"), p => p[1], StringComparer.Ordinal);
 
     private static string Version(ParseResult parsed) => Uri.EscapeDataString(parsed.GetValue(VersionOption)!);
 
@@ -146,10 +163,18 @@ internal static class PublishCommands
             case "backtest":
                 var counts = root.GetProperty("parity").GetProperty("counts");
                 var shifts = root.GetProperty("features").EnumerateArray().Select(f => $"  {f.GetProperty("feature").GetString()}: {f.GetProperty("changed").GetInt64()} rows changed, " +
-                    $"mean {f.GetProperty("liveMean")} → {f.GetProperty("candidateMean")}");
+                    $"count {f.GetProperty("live").GetProperty("count")} → {f.GetProperty("candidate").GetProperty("count")}, " +
+                    $"mean {f.GetProperty("live").GetProperty("mean")} → {f.GetProperty("candidate").GetProperty("mean")}, PSI {f.GetProperty("psi")}, KS {f.GetProperty("ks")}");
                 return $"backtested: {counts.GetProperty("computations").GetInt64()} events, {root.GetProperty("rowsChanged").GetInt64()} rows changed vs live " +
                     $"({counts.GetProperty("equal").GetInt64()} equal)\n{string.Join('\n', shifts)}";
-            case "publish" or "approve":
+            case "retire":
+                return $"{root.GetProperty("job").GetString()}: retired (version {root.GetProperty("previous").GetString()} no longer runs in any runtime process; promote a version to run it again)";
+            case "scenarios":
+                return string.Join('\n', root.EnumerateArray().Select(s => $"{s.GetProperty("name").GetString()}: {s.GetProperty("description").GetString()}\n" +
+                    string.Join('\n', s.GetProperty("parameters").EnumerateArray().Select(p =>
+                        $"    {p.GetProperty("name").GetString()}  {p.GetProperty("description").GetString()}" +
+                        (p.GetProperty("default").GetString() is { } d ? $" (default {d})" : " (required)")))));
+            case "publish" or "approve" or "scenario":
                 return $"{root.GetProperty("version").GetString()} {root.GetProperty("state").GetString()}";
             default:
                 return $"{root.GetProperty("job").GetString()}: {root.GetProperty("version").GetString()} live in every runtime process from its next batch (previous {root.GetProperty("previous").GetString()})";

@@ -80,7 +80,14 @@ public sealed record JobDeclaration(string Name, string Description, IReadOnlyLi
     /// </summary>
     public IReadOnlyList<string> Models { get; init; } = [];
 
-    internal static JobDeclaration Parse(JsonElement e)
+    /// <summary>
+    /// The output presets the job's rows go to (<c>@job(sinks=…)</c>: admin-defined sinks named by the author); empty:
+    /// the outputs configured for the job.
+    /// </summary>
+    public IReadOnlyList<string> Sinks { get; init; } = [];
+
+    /// <summary>Reads a declaration as the SDK writes it (<c>JobSpec.to_json</c>).</summary>
+    public static JobDeclaration Parse(JsonElement e)
     {
         var parameters = e.GetProperty("params").EnumerateArray().Select(p =>
         {
@@ -104,6 +111,7 @@ public sealed record JobDeclaration(string Name, string Description, IReadOnlyLi
             Models = e.TryGetProperty("models", out var models) && models.ValueKind == JsonValueKind.Array
                 ? [.. models.EnumerateArray().Select(m => m.GetString()!)]
                 : [],
+            Sinks = e.TryGetProperty("sinks", out var sinks) ? [.. sinks.EnumerateArray().Select(s => s.GetString()!)] : [],
         };
     }
 

@@ -7,6 +7,7 @@ using FeaturePlatform.EventCenter.Resilience;
 using FeaturePlatform.Runtime.Diagnostics;
 using FeaturePlatform.Runtime.Execution;
 using FeaturePlatform.Runtime.Hosting;
+using FeaturePlatform.Runtime.Jobs;
 using FeaturePlatform.Runtime.Outputs;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -100,12 +101,12 @@ internal sealed class CallWorkerService(
 
     /// <summary>A job caller writing to each job's outputs (one per worker, one for local runs: each keeps its own runners).</summary>
     private JobCaller NewCaller() =>
-        new(startup.Registry, events, startup.DataSource, errors, job => OutputsOf(job.Name), logger, metrics: metrics, timeLimits: timeLimits, quarantine: quarantine);
+        new(startup.Registry, events, startup.DataSource, errors, OutputsOf, logger, metrics: metrics, timeLimits: timeLimits, quarantine: quarantine);
 
     /// <summary>The job's configured outputs plus the event center, which makes results fetchable by other jobs.</summary>
-    private IReadOnlyList<IJobOutput> OutputsOf(string job) => outputs.GetOrAdd(job, name =>
+    private IReadOnlyList<IJobOutput> OutputsOf(RegisteredJob job) => outputs.GetOrAdd(job.Name, name =>
     {
-        var configured = outputFactory.CreateAll(settings.For(name).EffectiveOutputs).ToList();
+        var configured = outputFactory.CreateFor(job, settings.For(name)).ToList();
         if (!configured.OfType<EventCenterOutput>().Any())
         {
             configured.Add(outputFactory.Create(new JobOutputSettings { Kind = JobOutputKind.EventCenter }));

@@ -81,6 +81,10 @@ public sealed class JobCaller(
         ArgumentException.ThrowIfNullOrEmpty(request.RequestId);
         ArgumentException.ThrowIfNullOrEmpty(request.Key);
         var job = jobs.Find(request.Job) ?? throw new KeyNotFoundException($"No job named '{request.Job}'.");
+        if (job.Retired)
+        {
+            throw new CallRequestException("job", $"Job '{job.Name}' is retired: it takes no calls until a version of it is promoted again (POST /api/registry/jobs/{job.Name}/promote).");
+        }
         var source = job.Declaration.RequestSource;
         if (request.Source is { } named && named != source)
         {

@@ -143,7 +143,7 @@ public sealed class LiveJobsService(
     private async Task ReconcileAsync(IReadOnlyCollection<RegisteredJob> jobs, CancellationToken stoppingToken)
     {
         var wanted = new Dictionary<string, (RegisteredJob Job, SourceDefinition Source, string Group)>(StringComparer.Ordinal);
-        foreach (var job in jobs.Where(j => j.Enabled))
+        foreach (var job in jobs.Where(j => j.Enabled && !j.Retired))
         {
             foreach (var trigger in job.Declaration.Triggers)
             {
@@ -199,7 +199,7 @@ public sealed class LiveJobsService(
     {
         await Task.Yield();
         using var either = CancellationTokenSource.CreateLinkedTokenSource(stop, stoppingToken);
-        var outputs = outputFactory.CreateAll(settings.For(job.Name).EffectiveOutputs);
+        var outputs = outputFactory.CreateFor(job, settings.For(job.Name));
         var level = EventCenterDataSource.ToLevel(job.Declaration.Consistency);
         var supervisor = new Supervisor(settings.RestartBackoff, clock, failure =>
         {

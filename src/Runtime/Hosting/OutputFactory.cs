@@ -17,8 +17,12 @@ namespace FeaturePlatform.Runtime.Hosting;
 /// <param name="events">The event store for EventCenter outputs, or null.</param>
 /// <param name="rabbitMqUri">The broker for RabbitMq outputs (amqp://…), or null.</param>
 /// <param name="loggers">Loggers, or null for none.</param>
-public sealed class OutputFactory(FeatureStore featureStore, IMessageBus? bus = null, IEventWriter? events = null, Uri? rabbitMqUri = null, ILoggerFactory? loggers = null)
+/// <param name="presets">The admin's output presets jobs name in their declarations (<c>Runtime:Outputs</c>), or null for none.</param>
+public sealed class OutputFactory(FeatureStore featureStore, IMessageBus? bus = null, IEventWriter? events = null, Uri? rabbitMqUri = null, ILoggerFactory? loggers = null,
+    OutputPresets? presets = null)
 {
+    private readonly OutputPresets presets = presets ?? new OutputPresets();
+
     private readonly ILoggerFactory loggers = loggers ?? NullLoggerFactory.Instance;
 
     /// <summary>Creates the output <paramref name="settings"/> describe; the caller disposes it.</summary>
@@ -63,6 +67,18 @@ public sealed class OutputFactory(FeatureStore featureStore, IMessageBus? bus = 
             };
         }
         return settings.Select(Create).ToList();
+    }
+
+    /// <summary>
+    /// Creates the outputs of <paramref name="job"/>: those configured for it (<see cref="JobSettings.Outputs"/>) and the
+    /// presets its declaration names (<c>@job(sinks=…)</c>), resolved from the version it runs at each write; a job with
+    /// neither writes to the feature store.
+    /// </summary>
+    public IReadOnlyList<IJobOutput> CreateFor(Jobs.RegisteredJob job, JobSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        ArgumentNullException.ThrowIfNull(settings);
+        return [.. CreateAll(settings.Outputs), new DeclaredOutputs(job, presets, Create, settings.Outputs.Count == 0 ? new JobOutputSettings() : null)];
     }
 
     /// <summary>Creates every output of a job; on a failure the ones already created are disposed.</summary>

@@ -44,7 +44,7 @@ internal sealed class ReplayWorkerService(
         }
         await new ReplayShardWorker(bus, new ReplayShardTopics(worker.ShardsTopic, worker.ResultsTopic), worker.GroupId,
             $"{Environment.MachineName}/{Environment.ProcessId}", name => startup.Registry.Find(name), events, startup.DataSource,
-            job => outputFactory.CreateAll(settings.For(job.Name).EffectiveOutputs), errors, logger,
+            job => outputFactory.CreateFor(job, settings.For(job.Name)), errors, logger,
             new ReplayOptions { BatchSize = worker.BatchSize, Parallelism = worker.Parallelism }, metrics, parameters, quarantine).RunAsync(stoppingToken);
     }
 }

@@ -59,7 +59,7 @@ public static class RuntimeServices
         services.AddHostedService<JobVersionFlushService>();
         services.AddSingleton(sp => new OutputFactory(
             sp.GetRequiredService<FeatureStore>(), sp.GetRequiredService<IMessageBus>(), sp.GetRequiredService<IEventStore>(),
-            sp.GetRequiredService<EventCenterSettings>().RabbitMqUri, sp.GetRequiredService<ILoggerFactory>()));
+            sp.GetRequiredService<EventCenterSettings>().RabbitMqUri, sp.GetRequiredService<ILoggerFactory>(), settings.Outputs));
         // The one data source of the jobs' fetches (live, calls); replay runs take a run-scoped view of it.
         services.AddSingleton(sp => EventCenterDataSource.Create(
             sp.GetRequiredService<IEventReader>(), sp.GetRequiredService<ConsistentFetcher>(), sp.GetRequiredService<IWatermarkStore>(),
@@ -107,7 +107,8 @@ public static class RuntimeServices
         services.AddSingleton(sp => new Jobs.Publishing.PublishedVersionSync(sp.GetRequiredService<Jobs.Publishing.JobVersionStore>(),
             sp.GetRequiredService<Jobs.Publishing.IJobVersionSources>(), sp.GetRequiredService<IParameterStore>(), settings.Publishing,
             sp.GetRequiredService<ILoggerFactory>().CreateLogger<Jobs.Publishing.PublishedVersionSync>()));
-        services.AddSingleton(sp => new Jobs.Publishing.JobPublisher(sp.GetRequiredService<Jobs.Publishing.JobVersionStore>(), settings.Publishing));
+        services.AddSingleton(sp => new Jobs.Publishing.JobPublisher(sp.GetRequiredService<Jobs.Publishing.JobVersionStore>(), settings.Publishing, settings.Outputs,
+            new Jobs.Publishing.SandboxValidator(settings.Publishing, settings.Workers.MemoryLimitMb, settings.Workers.HeartbeatInterval)));
         services.AddHostedService<PublishingSyncService>();
         services.AddHostedService<ReplayWorkerService>();
         services.AddSingleton(sp => new CallLedger(sp.GetRequiredKeyedService<IWideTableStore>(StoreRole.Hot), settings.Calls.ClaimLease, sp.GetRequiredService<TimeProvider>()));

@@ -93,6 +93,8 @@ public sealed record RuntimeSettings
 
     /// <summary>The model registry: where artifacts are stored, the largest upload (section <c>Runtime:Models</c>; docs/models.md).</summary>
     public Models.ModelSettings Models { get; init; } = new();
+    /// <summary>Output presets: admin-defined sinks authors name in a job's declaration (<c>@job(sinks=…)</c>).</summary>
+    public OutputPresets Outputs { get; init; } = new();
 
     /// <summary>Salt buckets of the feature store's row keys. Default: 16.</summary>
     public int FeatureStoreSaltBuckets { get; init; } = 16;
@@ -110,6 +112,7 @@ public sealed record RuntimeSettings
         Health.Validate();
         Publishing.Validate();
         Models.Validate();
+        Outputs.Validate();
         Workers.Validate();
         if (string.IsNullOrWhiteSpace(JobsDirectory))
         {

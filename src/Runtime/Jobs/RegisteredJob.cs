@@ -15,6 +15,7 @@ public sealed class RegisteredJob(LoadedJob loaded, bool enabled, bool fromJobsD
     private readonly Dictionary<string, LoadedJob> others = new(StringComparer.Ordinal);
     private readonly LoadedJob directory = loaded;
     private volatile bool enabled = enabled;
+    private volatile bool retired;
     private volatile LoadedJob current = loaded;
     private (JobVersionLog? Log, TimeProvider? Clock) versions;
 
@@ -116,6 +117,24 @@ public sealed class RegisteredJob(LoadedJob loaded, bool enabled, bool fromJobsD
                 return;
             }
             enabled = value;
+            EnabledChanged?.Invoke(this);
+        }
+    }
+
+    /// <summary>
+    /// Whether the job was retired in the job registry (no live version): it runs neither live nor on call in any
+    /// process until a version is promoted again; replays (backtests, parity) still run. Raises <see cref="EnabledChanged"/>.
+    /// </summary>
+    public bool Retired
+    {
+        get => retired;
+        set
+        {
+            if (retired == value)
+            {
+                return;
+            }
+            retired = value;
             EnabledChanged?.Invoke(this);
         }
     }

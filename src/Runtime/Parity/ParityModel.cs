@@ -14,6 +14,9 @@ public sealed record ParityRequest(string Job, long From, long To, bool Correct 
     /// before it goes live; not with <see cref="Correct"/>). Default: null.
     /// </summary>
     public PyBridge.Jobs.LoadedJob? Version { get; init; }
+
+    /// <summary>Also compute each output column's distribution on both sides over every compared row and its shift (<see cref="ParityStatus.Shifts"/>). Default: false.</summary>
+    public bool Shifts { get; init; }
 }
 
 /// <summary>Why a computation's live rows differ from the replay's.</summary>
@@ -114,6 +117,9 @@ public sealed record ParityDifference(string Source, string EventId, string Key,
 public sealed record ParityStatus(string Id, string Job, long From, long To, bool Correct, RunState State, RunProgress? Progress, ParityCounts Counts,
     IReadOnlyList<ParityDifference> Differences, bool Truncated, DateTimeOffset CreatedAt, DateTimeOffset? EndedAt, string? FailureReason)
 {
+    /// <summary>Per output column, live's and the replay's distributions over every compared row and the shift between them (null unless <see cref="ParityRequest.Shifts"/>).</summary>
+    public IReadOnlyList<FeatureShift>? Shifts { get; init; }
+
     /// <summary>Whether it has ended.</summary>
     public bool IsFinished => State is RunState.Completed or RunState.Failed or RunState.Cancelled;
 }

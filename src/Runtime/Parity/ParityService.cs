@@ -69,7 +69,7 @@ public sealed class ParityService(
         {
             throw new ArgumentException($"Job '{job.Name}' declares no trigger source: it runs on calls only and live produced nothing to compare.", nameof(request));
         }
-        var check = new ParityRun(request, job, triggers, new ParityTally(MaxDifferences), clock.GetUtcNow());
+        var check = new ParityRun(request, job, triggers, new ParityTally(MaxDifferences, request.Shifts ? new FeatureShiftTally() : null), clock.GetUtcNow());
         var run = Manager();
         var id = await run.StartAsync(new RunRequest
         {
@@ -79,7 +79,7 @@ public sealed class ParityService(
             Outputs = context =>
             {
                 var comparer = new ParityComparer(context.Job, results, events, [.. sources.All.Select(s => s.Name)], context.Parameters!);
-                var live = request.Correct ? outputFactory.CreateAll(settings.For(job.Name).EffectiveOutputs) : null;
+                var live = request.Correct ? outputFactory.CreateFor(job, settings.For(job.Name)) : null;
                 check.Output = new ParityOutput(comparer, check.Tally, results, live);
                 return [check.Output];
             },
@@ -210,7 +210,7 @@ public sealed class ParityService(
                 // The replay may have completed while the events without rows are still compared: running until then.
                 var state = final ?? (replay?.State is RunState.Pending ? RunState.Pending : RunState.Running);
                 return new ParityStatus(Id, job.Name, request.From, request.To, request.Correct, state, replay?.Progress, tally.Counts(), differences, truncated,
-                    createdAt, endedAt, failureReason);
+                    createdAt, endedAt, failureReason) { Shifts = tally.Shifts() };
             }
         }
     }

@@ -1,7 +1,9 @@
 namespace FeaturePlatform.Runtime.Parity;
 
 /// <summary>The running counts and listed differences of one parity check; thread-safe (read while the check runs).</summary>
-internal sealed class ParityTally(int maxDifferences)
+/// <param name="maxDifferences">Differences listed at most.</param>
+/// <param name="shifts">When set, every compared row's values also go into per-column distributions (backtests against live).</param>
+internal sealed class ParityTally(int maxDifferences, FeatureShiftTally? shifts = null)
 {
     private readonly Lock gate = new();
     private readonly List<ParityDifference> differences = [];
@@ -24,6 +26,7 @@ internal sealed class ParityTally(int maxDifferences)
                 computations++;
                 foreach (var row in c.Rows)
                 {
+                    shifts?.Add(row.Live, row.Replay);
                     switch (row.Outcome)
                     {
                         case RowOutcome.Equal:
@@ -81,6 +84,9 @@ internal sealed class ParityTally(int maxDifferences)
             return new ParityCounts(computations, equal, differing, liveMissing, replayMissing, new Dictionary<string, long>(byCause, StringComparer.Ordinal), corrected);
         }
     }
+
+    /// <summary>Per-column distribution shift over every row compared so far (null: not asked for).</summary>
+    public IReadOnlyList<FeatureShift>? Shifts() => shifts?.Shifts();
 
     /// <summary>The differences listed so far and whether more were left out.</summary>
     public (IReadOnlyList<ParityDifference> Differences, bool Truncated) Listed()

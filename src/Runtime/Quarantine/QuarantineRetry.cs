@@ -33,7 +33,7 @@ public sealed class QuarantineRetry(
         }
         // The event center's canonical copy when it still holds it (the entry keeps one for events past retention).
         var stored = await events.GetByIdAsync(found.Event.Source, found.Event.EventId, cancellationToken) ?? found.Event;
-        var outputs = outputFactory.CreateAll(settings.For(job).EffectiveOutputs);
+        var outputs = outputFactory.CreateFor(registered, settings.For(job));
         try
         {
             var runner = new JobRunner(registered, startup.DataSource, outputs, errors, logger, clock, metrics, RunMode.Live, recorder: recorder, quarantine: quarantine);

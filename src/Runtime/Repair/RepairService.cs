@@ -248,7 +248,7 @@ public sealed class RepairService(
         }
         loaded.Sort(EventOrder.Instance);
         // One repair of a job at a time (sources are followed in parallel), on the job's live outputs made once.
-        var ofJob = outputs.GetOrAdd(job.Name, name => new JobOutputs(outputFactory.CreateAll(settings.For(name).EffectiveOutputs), new SemaphoreSlim(1, 1)));
+        var ofJob = outputs.GetOrAdd(job.Name, name => new JobOutputs(outputFactory.CreateFor(job, settings.For(name)), new SemaphoreSlim(1, 1)));
         await ofJob.Gate.WaitAsync(cancellationToken);
         try
         {

@@ -48,7 +48,8 @@ public sealed class PublishingFlowTests(KafkaFixture kafka, ITestOutputHelper ou
     [Fact]
     public async Task Publish_backtest_approve_promote_and_roll_back_through_http()
     {
-        await using var harness = await ParityHarness.StartAsync(kafka, "publish", JobName, Module());
+        await using var harness = await ParityHarness.StartAsync(kafka, "publish", JobName, Module(),
+            extra: new Dictionary<string, string> { ["Runtime:Correction:MaxListedDifferences"] = "1" });
         var startup = harness.Services.GetRequiredService<RuntimeStartup>();
         var job = startup.Registry.Find(JobName)!;
         var v1 = job.Version;
@@ -103,11 +104,25 @@ public sealed class PublishingFlowTests(KafkaFixture kafka, ITestOutputHelper ou
         output.WriteLine(backtest.ToString());
         Assert.Equal(2, backtest.GetProperty("rowsChanged").GetInt64());
         Assert.Equal("Backtested", backtest.GetProperty("version").GetProperty("state").GetString());
-        var shift = Assert.Single(backtest.GetProperty("features").EnumerateArray());
-        Assert.Equal("orders", shift.GetProperty("feature").GetString());
+        // Per feature, over every compared row (one difference is listed, both rows count): each side's distribution and the shift.
+        var shifts = backtest.GetProperty("features").EnumerateArray().ToDictionary(f => f.GetProperty("feature").GetString()!);
+        Assert.Equal(["amount", "orders", "pair"], shifts.Keys.Order(StringComparer.Ordinal));
+        var shift = shifts["orders"];
+        Assert.Equal("numeric", shift.GetProperty("kind").GetString());
         Assert.Equal(2, shift.GetProperty("changed").GetInt64());
-        Assert.Equal(1.5, shift.GetProperty("liveMean").GetDouble());
-        Assert.Equal(101.5, shift.GetProperty("candidateMean").GetDouble());
+        var live = shift.GetProperty("live");
+        var candidate = shift.GetProperty("candidate");
+        Assert.Equal((2, 0), (live.GetProperty("count").GetInt64(), live.GetProperty("nulls").GetInt64()));
+        Assert.Equal((1.5, 0.5), (live.GetProperty("mean").GetDouble(), live.GetProperty("stddev").GetDouble()));
+        Assert.Equal((101.5, 0.5), (candidate.GetProperty("mean").GetDouble(), candidate.GetProperty("stddev").GetDouble()));
+        Assert.Equal((1.0, 2.0), (live.GetProperty("quantiles").GetProperty("p50").GetDouble(), live.GetProperty("quantiles").GetProperty("p95").GetDouble()));
+        Assert.Equal(101.0, candidate.GetProperty("quantiles").GetProperty("p50").GetDouble());
+        Assert.Equal(1.0, shift.GetProperty("ks").GetDouble());
+        Assert.True(shift.GetProperty("psi").GetDouble() > 0.25, shift.ToString());
+        Assert.Equal((0, 0.0, 0.0), (shifts["amount"].GetProperty("changed").GetInt64(), shifts["amount"].GetProperty("ks").GetDouble(), shifts["amount"].GetProperty("psi").GetDouble()));
+        Assert.Equal(("other", 0, 2), (shifts["pair"].GetProperty("kind").GetString(), shifts["pair"].GetProperty("changed").GetInt64(),
+            shifts["pair"].GetProperty("candidate").GetProperty("count").GetInt64()));
+        Assert.Single(backtest.GetProperty("parity").GetProperty("differences").EnumerateArray());
         var diff = backtest.GetProperty("parity").GetProperty("differences")[0];
         Assert.Equal(v1, diff.GetProperty("liveVersion").GetString());
         Assert.Equal(v2, diff.GetProperty("replayVersion").GetString());
@@ -286,7 +301,7 @@ public sealed class PublishingFlowTests(KafkaFixture kafka, ITestOutputHelper ou
         // Promotion before review is refused with the reason.
         (code, _, stderr) = await CliAsync(handler, ["promote", "--version", version, .. common]);
         Assert.Equal(1, code);
-        Assert.Contains("only an approved version can be promoted", stderr, StringComparison.Ordinal);
+        Assert.Contains("only an approved version (or one that was live before: retired) can be promoted", stderr, StringComparison.Ordinal);
     }
 
     private static async Task<(int Code, string Output, string Error)> CliAsync(HttpMessageHandler handler, string[] args)
@@ -297,9 +312,9 @@ public sealed class PublishingFlowTests(KafkaFixture kafka, ITestOutputHelper ou
         return (code, stdout.ToString(), stderr.ToString());
     }
 
-    private static MultipartFormDataContent Upload(string fileName, string source, string message) => UploadBytes(fileName, Encoding.UTF8.GetBytes(source), message);
+    internal static MultipartFormDataContent Upload(string fileName, string source, string message) => UploadBytes(fileName, Encoding.UTF8.GetBytes(source), message);
 
-    private static MultipartFormDataContent UploadBytes(string fileName, byte[] content, string message)
+    internal static MultipartFormDataContent UploadBytes(string fileName, byte[] content, string message)
     {
         var form = new MultipartFormDataContent();
         form.Add(new ByteArrayContent(content), "file", fileName);
@@ -318,13 +333,13 @@ public sealed class PublishingFlowTests(KafkaFixture kafka, ITestOutputHelper ou
         return buffer.ToArray();
     }
 
-    private static async Task<JsonElement> GetJsonAsync(HttpClient client, string path)
+    internal static async Task<JsonElement> GetJsonAsync(HttpClient client, string path)
     {
         using var response = await client.GetAsync(path);
         return await ReadAsync(response, HttpStatusCode.OK);
     }
 
-    private static async Task<JsonElement> ReadAsync(HttpResponseMessage response, HttpStatusCode expected)
+    internal static async Task<JsonElement> ReadAsync(HttpResponseMessage response, HttpStatusCode expected)
     {
         using (response)
         {

@@ -17,8 +17,9 @@ namespace FeaturePlatform.Runtime.Tests.ScaleOut;
 /// Publishing with two runtime processes (FeatureApi hosts sharing one Kafka consumer group per job and one event
 /// center on HBase), all through HTTP: a broken upload is refused naming file and line; v2 is backtested against what
 /// live (v1) produced on one process, approved by a reviewer on the other, promoted; both processes then compute with
-/// v2 and their outputs carry its hash; a rollback on the second process brings v1 back in both; the shared audit log
-/// has every step.
+/// v2 and their outputs carry its hash; a rollback on the second process brings v1 back in both. A brand-new job
+/// (in no jobs directory) promoted on one process starts in both; retired on one, it stops in both (no live runner, calls
+/// refused, no rows); promoted again, it runs in both. The shared audit log has every step.
 /// </summary>
 [Collection(ScaleOutCollection.Name)]
 public sealed class PublishingMultiProcessTests(KafkaFixture kafka, HBaseThriftFixture hbase, ITestOutputHelper output)
@@ -121,6 +122,38 @@ public sealed class PublishingMultiProcessTests(KafkaFixture kafka, HBaseThriftF
             await WaitAsync(async () => await VersionsAndPidsAsync(features, job, users, 2, pids) is { } seen && seen.Versions.SetEquals([v1]) && seen.Pids.SetEquals(pids),
                 "both processes computed round 2 with v1");
 
+            // A brand-new job (no jobs directory has it): published on the second process, backtested there (nothing of it
+            // is live: every row is new), approved on the first, promoted on the second: both processes start it.
+            var fresh = job + "_new";
+            var f1 = (await ReadAsync(await second.PostAsync($"/api/registry/jobs/{fresh}/versions", AuthorKey, Upload($"{fresh}.py", JobSource(fresh, 500), "a new job")),
+                HttpStatusCode.Created)).GetProperty("version").GetString()!;
+            var freshBacktest = await ReadAsync(await second.PostJsonAsync($"/api/registry/jobs/{fresh}/versions/{f1}/backtest", AuthorKey, new { from = t0 - 1, to = t0 + 3000 }),
+                HttpStatusCode.OK);
+            Assert.Equal(3 * Users, freshBacktest.GetProperty("rowsChanged").GetInt64());
+            await ReadAsync(await first.PostJsonAsync($"/api/registry/jobs/{fresh}/versions/{f1}/approve", ReviewerKey, new { reason = "new job" }), HttpStatusCode.OK);
+            await ReadAsync(await second.PostJsonAsync($"/api/registry/jobs/{fresh}/promote", AuthorKey, new { version = f1 }), HttpStatusCode.OK);
+            await WaitAsync(async () => await RunningVersionAsync(first, fresh) == f1 && await RunningVersionAsync(second, fresh) == f1, "both processes run the new job");
+            var round = await RoundsUntilBothAsync(producer, topic, users, 3, t0, features, fresh, f1, pids);
+
+            // Retired on the first process: it stops in both (no live runner, calls refused) and computes nothing more,
+            // while the other job goes on.
+            var retired = await ReadAsync(await first.PostJsonAsync($"/api/registry/jobs/{fresh}/retire", AuthorKey, new { reason = "replaced" }), HttpStatusCode.OK);
+            Assert.Equal(("", f1), (retired.GetProperty("version").GetString(), retired.GetProperty("previous").GetString()));
+            await WaitAsync(async () => await StoppedAsync(first, fresh) && await StoppedAsync(second, fresh), "both processes to stop the retired job");
+            var retiredRound = round + 1;
+            await ProduceAsync(producer, topic, users, retiredRound, t0);
+            await WaitAsync(async () => await VersionsAndPidsAsync(features, job, users, retiredRound, pids) is not null, "the other job computed the round after the retirement");
+            Assert.Null(await VersionsAndPidsAsync(features, fresh, users, retiredRound, pids));
+            Assert.All(await features.GetManyAsync(fresh, users), r => Assert.EndsWith($"-{round}", r!.EventId, StringComparison.Ordinal));
+            var states = (await ReadAsync(await first.GetAsync($"/api/registry/jobs/{fresh}/versions", AuthorKey), HttpStatusCode.OK)).GetProperty("versions").EnumerateArray()
+                .ToDictionary(v => v.GetProperty("version").GetString()!, v => v.GetProperty("state").GetString());
+            Assert.Equal("Retired", states[f1]);
+
+            // Promoted again (on the second process): it runs in both again.
+            await ReadAsync(await second.PostJsonAsync($"/api/registry/jobs/{fresh}/promote", AuthorKey, new { version = f1 }), HttpStatusCode.OK);
+            await WaitAsync(async () => !await StoppedAsync(first, fresh) && !await StoppedAsync(second, fresh), "both processes to run the job again");
+            await RoundsUntilBothAsync(producer, topic, users, retiredRound + 1, t0, features, fresh, f1, pids);
+
             // The shared audit log has every step, from both processes (each process writes its records off the
             // request's path, within milliseconds: polled).
             (string?, string?, int)[] expected =
@@ -128,6 +161,8 @@ public sealed class PublishingMultiProcessTests(KafkaFixture kafka, HBaseThriftF
                 ("alice", $"/api/registry/jobs/{job}/versions", 422), ("alice", $"/api/registry/jobs/{job}/versions", 201),
                 ("alice", $"/api/registry/jobs/{job}/versions/{v2}/backtest", 200), ("bob", $"/api/registry/jobs/{job}/versions/{v2}/approve", 200),
                 ("alice", $"/api/registry/jobs/{job}/promote", 200), ("alice", $"/api/registry/jobs/{job}/rollback", 200),
+                ("alice", $"/api/registry/jobs/{fresh}/versions", 201), ("bob", $"/api/registry/jobs/{fresh}/versions/{f1}/approve", 200),
+                ("alice", $"/api/registry/jobs/{fresh}/promote", 200), ("alice", $"/api/registry/jobs/{fresh}/retire", 200),
             ];
             await WaitAsync(async () =>
             {
@@ -165,6 +200,36 @@ public sealed class PublishingMultiProcessTests(KafkaFixture kafka, HBaseThriftF
         return rows.All(r => r is not null && r.EventId?.EndsWith($"-{round}", StringComparison.Ordinal) == true)
             ? ([.. rows.Select(r => r!.JobVersion)], [.. rows.Select(r => ProcessTree.HostOf(r!.Values["pid"].GetInt64(), hosts) ?? -1)])
             : null;
+    }
+
+    /// <summary>
+    /// Produces rounds from <paramref name="round"/> on until one is computed by both processes with <paramref name="version"/>
+    /// (a consumer group that just formed may hand both partitions to one process for a round); returns that round.
+    /// </summary>
+    private static async Task<int> RoundsUntilBothAsync(IBusProducer producer, string topic, IReadOnlyList<string> users, int round, long t0, FeatureStore features,
+        string job, string version, IReadOnlySet<long> pids)
+    {
+        for (var r = round; r < round + 5; r++)
+        {
+            await ProduceAsync(producer, topic, users, r, t0);
+            (HashSet<string> Versions, HashSet<long> Pids)? seen = null;
+            await WaitAsync(async () => (seen = await VersionsAndPidsAsync(features, job, users, r, pids)) is not null, $"{job} to compute round {r}");
+            Assert.Equal([version], seen!.Value.Versions);
+            if (seen.Value.Pids.SetEquals(pids))
+            {
+                return r;
+            }
+        }
+        throw new TimeoutException($"{job}'s rounds {round}..{round + 4} were never computed by both processes");
+    }
+
+    /// <summary>Whether the process runs no live runner of <paramref name="job"/> and refuses its calls (a retired job).</summary>
+    private static async Task<bool> StoppedAsync(ApiClient client, string job)
+    {
+        using var detail = await client.GetAsync($"/api/jobs/{job}", AuthorKey);
+        var runners = (await ReadAsync(detail, HttpStatusCode.OK)).GetProperty("status").GetProperty("liveRunners").GetInt32();
+        using var call = await client.PostJsonAsync($"/api/jobs/{job}/requests?wait=0", AuthorKey, new { key = "u0", data = new { amount = 1 } });
+        return runners == 0 && call.StatusCode == HttpStatusCode.BadRequest && (await call.Content.ReadAsStringAsync()).Contains("is retired", StringComparison.Ordinal);
     }
 
     private static async Task<string?> RunningVersionAsync(ApiClient client, string job)

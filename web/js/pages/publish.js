@@ -1,4 +1,5 @@
-// Publishing: upload a job module (validated at once), backtest a version against live, review, promote, roll back.
+// Publishing: upload a job module (validated at once) or copy a standard scenario, backtest a version against live, review,
+// promote, roll back, retire.
 import { api } from '../api.js';
 import { h, fill, message, table, fmtTime, fmtNumber, fmtValue, parseUtcLocal, toUtcLocal } from '../dom.js';
 import { jobPicker } from './jobpicker.js';
@@ -37,6 +38,9 @@ export default async function publishPage(main) {
     return null;
   });
 
+  const pair = (s, get) => `${fmtNumber(get(s.live))} / ${fmtNumber(get(s.candidate))}`;
+  const quantiles = (x) => (x.quantiles && x.quantiles.p50 !== undefined ? `${fmtNumber(x.quantiles.p5)} · ${fmtNumber(x.quantiles.p50)} · ${fmtNumber(x.quantiles.p95)}` : '–');
+
   async function backtest(version) {
     const f = parseUtcLocal(from.value); const t = parseUtcLocal(to.value);
     if (!(f < t)) return say('error', 'The backtest range needs "from" before "to".');
@@ -47,10 +51,14 @@ export default async function publishPage(main) {
     fill(report, h('h3', `Backtest of ${version} against live`),
       h('p#pub-rows-changed', `${fmtNumber(r.rowsChanged)} rows changed of ${fmtNumber(c.computations)} events (${fmtNumber(c.equal)} equal, ${fmtNumber(c.differing)} differing, `
         + `${fmtNumber(c.liveMissing)} only in the candidate, ${fmtNumber(c.replayMissing)} only live).`),
-      r.features.length === 0 ? h('p.muted', 'No feature changed.') : h('div.scroll', table([
+      r.features.length === 0 ? h('p.muted', 'No rows to compare.') : h('div.scroll', table([
         ['Feature', (s) => s.feature], ['Rows changed', (s) => fmtNumber(s.changed), 'num'],
-        ['Mean live', (s) => fmtNumber(s.liveMean), 'num'], ['Mean candidate', (s) => fmtNumber(s.candidateMean), 'num'],
+        ['Count live / cand.', (s) => pair(s, (x) => x.count)], ['Nulls', (s) => pair(s, (x) => x.nulls)],
+        ['Mean', (s) => pair(s, (x) => x.mean)], ['Std dev', (s) => pair(s, (x) => x.stddev)],
+        ['p5 · p50 · p95 live', (s) => quantiles(s.live)], ['p5 · p50 · p95 cand.', (s) => quantiles(s.candidate)],
+        ['PSI', (s) => fmtNumber(s.psi), 'num'], ['KS', (s) => fmtNumber(s.ks), 'num'],
       ], r.features, { id: 'pub-shift' })),
+      h('p.muted', 'Over every compared row. PSI: under 0.1 stable, 0.1–0.25 moderate, above 0.25 a major shift; KS: largest gap between the two cumulative distributions.'),
       r.parity.differences.length === 0 ? null : h('div.scroll', table([
         ['Event', (d) => `${d.source}/${d.eventId}`], ['Key', (d) => d.key], ['Live', (d) => h('code.json', fmtValue(d.live))],
         ['Candidate', (d) => h('code.json', fmtValue(d.replay))],
@@ -66,6 +74,13 @@ export default async function publishPage(main) {
   const move = (version, action) => act(`${action === 'promote' ? 'Promoted' : 'Rolled back to'} ${version}: every runtime process runs it from its next batch.`,
     () => api(`${path()}/${action}`, { method: 'POST', body: { version } }));
 
+  const retire = () => {
+    const reason = prompt('Why is the job retired?') ?? '';
+    if (!reason.trim()) return say('error', 'Say why the job is retired.');
+    return act(`Job ${job} retired: it stops running live and on call in every runtime process.`,
+      () => api(`${path()}/retire`, { method: 'POST', body: { reason } }));
+  };
+
   const actions = (v, live) => {
     const buttons = [];
     if (v.state === 'Validated' || v.state === 'Backtested') buttons.push(h('button.secondary', { 'data-action': 'backtest', on: { click: () => backtest(v.version) } }, 'Backtest'));
@@ -76,14 +91,56 @@ export default async function publishPage(main) {
     return h('span.row', buttons);
   };
 
+  // Standard scenarios: a template job copied with parameters into a draft version of a (new) job.
+  const scenarioBox = h('section#pub-scenarios');
+  async function scenarios() {
+    let list;
+    try { list = await api('/api/registry/scenarios'); } catch (e) { fill(scenarioBox, message('error', e.message)); return; }
+    const pick = h('select', { id: 'scn-name' }, list.map((s) => h('option', { value: s.name }, s.name)));
+    const jobName = h('input', { id: 'scn-job', type: 'text', placeholder: 'the new job\'s name' });
+    const describe = h('p.muted#scn-desc');
+    const fields = h('div.grid#scn-params');
+    const chosen = () => list.find((s) => s.name === pick.value);
+    const render = () => {
+      const s = chosen();
+      fill(describe, s.description);
+      fill(fields, ...s.parameters.flatMap((p) => [h('label', { for: `scn-${p.name}` }, p.name),
+        h('input', { id: `scn-${p.name}`, type: 'text', value: p.default ?? '', placeholder: p.description, title: p.description, 'data-param': p.name })]));
+    };
+    const create = async () => {
+      const name = jobName.value.trim();
+      if (!name) return say('error', 'Name the job the scenario becomes.');
+      const parameters = {};
+      fields.querySelectorAll('input[data-param]').forEach((i) => { if (i.value.trim()) parameters[i.dataset.param] = i.value.trim(); });
+      let v;
+      try { v = await api(`/api/registry/scenarios/${encodeURIComponent(pick.value)}`, { method: 'POST', body: { job: name, parameters } }); } catch (e) { return say('error', e.message); }
+      job = name;
+      if (picker.tagName === 'SELECT' && ![...picker.options].some((o) => o.value === name)) picker.append(h('option', { value: name }, name));
+      if (picker.tagName === 'SELECT') picker.value = name;
+      say('ok', `Draft version ${v.version} of job ${name} created from scenario ${pick.value} and validated.`);
+      await refresh();
+      return null;
+    };
+    pick.addEventListener('change', render);
+    fill(scenarioBox, h('h3', 'Start from a standard scenario'),
+      h('div.grid', h('label', { for: 'scn-name' }, 'Scenario'), pick, h('label', { for: 'scn-job' }, 'Job'), jobName), describe, fields,
+      h('button.secondary', { id: 'scn-create', type: 'button', on: { click: create } }, 'Create draft'));
+    render();
+  }
+
   async function refresh() {
     if (!job) return;
     let list;
     try { list = await api(`${path()}/versions`); } catch (e) { fill(versions, message('error', e.message)); return; }
     const live = list.live?.version ?? null;
+    const retired = live === '';
+    const liveText = retired ? `Retired (by ${list.live.by}, ${fmtTime(list.live.at)}): no version runs; promote or roll back to one to run the job again.`
+      : live ? `Live: ${live} (${list.live.action} by ${list.live.by}, ${fmtTime(list.live.at)})` : 'Nothing promoted yet: each process runs its jobs directory\'s version.';
     fill(versions, h('h3', 'Versions'),
-      h('p#pub-live', live ? `Live: ${live} (${list.live.action} by ${list.live.by}, ${fmtTime(list.live.at)})` : 'Nothing promoted yet: each process runs its jobs directory\'s version.',
-        h('span.muted', ` — this process runs ${list.running ?? '—'}`)),
+      h('p#pub-live', liveText, h('span.muted', ` — this process runs ${list.running ?? '—'}`)),
+      retired || !(live || list.running) ? null
+        : h('p', h('button.secondary', { id: 'pub-retire', on: { click: retire } }, 'Retire job'),
+          h('span.muted', ' stops it in every runtime process; its versions stay and can be promoted again.')),
       list.versions.length === 0 ? h('p.muted', 'No versions registered.') : h('div.scroll', table([
         ['Version', (v) => h('code', v.version)], ['State', (v) => h(`span.badge.${v.state}`, v.state)], ['Author', (v) => v.author],
         ['Message', (v) => v.message], ['Created', (v) => fmtTime(v.createdAt)], ['', (v) => actions(v, live)],
@@ -93,6 +150,6 @@ export default async function publishPage(main) {
 
   main.append(h('h2', 'Publish'),
     h('p.muted', 'Upload a job module (or a zip with helper modules): it is validated at once. Backtest it against live, have another reviewer approve it, then promote it; any earlier version can be rolled back to.'),
-    status, upload, range, versions, report);
-  await refresh();
+    status, upload, scenarioBox, range, versions, report);
+  await Promise.all([refresh(), scenarios()]);
 }

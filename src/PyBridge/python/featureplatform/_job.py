@@ -39,6 +39,8 @@ class JobSpec:
     """The source calls of the job are events of (``calls.<name>`` unless declared)."""
     models: tuple[str, ...] = ()
     """The trained models the logic uses (``ctx.model``); each is bound through parameter ``model.<name>``."""
+    sinks: tuple[str, ...] = ()
+    """Output presets (admin-defined sinks, ``Runtime:Outputs:Presets``) the job's rows go to; empty: as configured."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -54,6 +56,7 @@ class JobSpec:
             "logic_line": self.logic_line,
             "requests": self.requests or REQUEST_SOURCE_PREFIX + self.name,
             "models": list(self.models),
+            "sinks": list(self.sinks),
         }
 
 
@@ -66,6 +69,7 @@ def job(
     consistency: Optional[Union[Consistency, str]] = None,
     requests: Optional[str] = None,
     models: Sequence[str] = (),
+    sinks: Union[str, Sequence[str]] = (),
 ) -> Callable[[Logic], Logic]:
     """Declares the decorated function as a job's main logic.
 
@@ -86,6 +90,9 @@ def job(
         models: Names of the trained models the logic uses through ``ctx.model(name)`` (from the platform's model
             registry). Each adds a parameter ``model.<name>`` (a string, default ``""``) holding the version in use:
             a version is chosen by proposing and approving that parameter, like any parameter (docs/models.md).
+        sinks: Output presets the rows go to, by name (admins define them under ``Runtime:Outputs:Presets``: a
+            Kafka topic, a RabbitMQ exchange, the feature store; ``feature_store`` always exists). Left out: the
+            outputs configured for the job (default: the feature store). Publishing fails naming an unknown one.
 
     Raises:
         JobDefinitionError: naming the file and line of this decorator when the declaration is invalid, or of
@@ -113,6 +120,12 @@ def job(
     if request_source in {t.source for t in trigger_list}:
         raise fail(f"requests {request_source!r} is a trigger of the job; calls need a source of their own "
                    f"(leave requests out for {REQUEST_SOURCE_PREFIX + name!r})")
+    sink_list = (sinks,) if isinstance(sinks, str) else tuple(sinks)
+    for sink in sink_list:
+        if not isinstance(sink, str) or not sink or not all(c.isalnum() or c in "_-." for c in sink):
+            raise fail(f"sinks: {sink!r} must be an output preset's name (letters, digits, '_', '-' or '.')")
+    if len(set(sink_list)) != len(sink_list):
+        raise fail(f"sinks: {list(sink_list)} names a preset twice")
     param_list = _checked(params, Param, "params", fail) + _model_params(models, fail)
     model_list = tuple(models)
     output_list = _checked(outputs, Output, "outputs", fail)
@@ -141,6 +154,7 @@ def job(
             defaults={p.name: p.default for p in param_list},
             requests=request_source,
             models=model_list,
+            sinks=sink_list,
         )
         setattr(logic, JOB_ATTRIBUTE, spec)
         return logic

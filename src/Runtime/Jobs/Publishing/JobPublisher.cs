@@ -10,25 +10,30 @@ namespace FeaturePlatform.Runtime.Jobs.Publishing;
 /// </summary>
 /// <param name="registry">The registry.</param>
 /// <param name="settings">Publishing settings.</param>
-public sealed class JobPublisher(JobVersionStore registry, PublishingSettings settings)
+/// <param name="presets">The admin's output presets a declaration may name.</param>
+/// <param name="validator">Validates uploads in a sandbox process.</param>
+public sealed class JobPublisher(JobVersionStore registry, PublishingSettings settings, Outputs.OutputPresets presets, SandboxValidator validator)
 {
     /// <summary>
     /// Validates and registers an upload: <paramref name="files"/> (path within the upload → source) hold exactly one
     /// job module at the top level (a <c>.py</c> not starting with <c>_</c>) and any helper modules it brings; the
-    /// current shared helper modules are importable too. The module is imported, its declaration checked (its name
-    /// must be <paramref name="job"/>), and the version registered with the modules it imported: what it pins.
+    /// current shared helper modules are importable too. In a sandbox process (<see cref="SandboxValidator"/>) the module
+    /// is imported, its own tests (<c>test_*.py</c> files of the upload, <c>test_*</c> functions of the module) run and its
+    /// output schema is checked; here its declaration is checked (its name must be <paramref name="job"/>), and the version
+    /// registered with the modules it imported: what it pins. Files named <c>test_*.py</c> are tests, never the job module.
     /// </summary>
     /// <exception cref="PublishingException">The upload is malformed, or the module fails (file and line named).</exception>
-    public async Task<PublishedVersion> PublishAsync(PythonHost host, IFeatureDataSource dataSource, string job, IReadOnlyDictionary<string, string> files,
+    public async Task<PublishedVersion> PublishAsync(PythonHost host, string job, IReadOnlyDictionary<string, string> files,
         string author, string message, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(host);
         ArgumentNullException.ThrowIfNull(files);
-        var jobFiles = files.Keys.Where(f => !f.Contains('/', StringComparison.Ordinal) && f.EndsWith(".py", StringComparison.Ordinal) && !f.StartsWith('_')).ToList();
+        var jobFiles = files.Keys.Where(f => !f.Contains('/', StringComparison.Ordinal) && f.EndsWith(".py", StringComparison.Ordinal) && !f.StartsWith('_')
+            && !f.StartsWith("test_", StringComparison.Ordinal)).ToList();
         if (jobFiles.Count != 1)
         {
             throw new PublishingException(PublishingRefusal.BadRequest, "file",
-                $"the upload must hold exactly one job module at its top level (a .py file not starting with '_'); found {(jobFiles.Count == 0 ? "none" : string.Join(", ", jobFiles))}. " +
+                $"the upload must hold exactly one job module at its top level (a .py file not starting with '_' or 'test_'); found {(jobFiles.Count == 0 ? "none" : string.Join(", ", jobFiles))}. " +
                 "Put helper modules in a package folder or name them _helper.py.");
         }
         foreach (var path in files.Keys)
@@ -53,39 +58,31 @@ public sealed class JobPublisher(JobVersionStore registry, PublishingSettings se
                 WriteFile(staging, path, source);
             }
             var jobPath = Path.Combine(staging, jobFiles[0]);
-            PyBridge.Jobs.LoadedJob loaded;
-            try
+            // Imported, tested and schema-checked in a sandbox process, never in this one.
+            var report = await validator.ValidateAsync(host, staging, jobFiles[0], cancellationToken);
+            var declaration = report.Declaration;
+            if (declaration.Name != job)
             {
-                loaded = await host.LoadJobAsync(jobPath, dataSource, new PyBridge.Jobs.JobOptions { WatchForChanges = false });
+                throw new PublishingException(PublishingRefusal.Invalid, "file",
+                    $"{jobFiles[0]}:{declaration.Line}: the module declares job '{declaration.Name}', not '{job}'; publish it under its own name or rename the job",
+                    jobFiles[0], declaration.Line);
             }
-            catch (JobValidationException e)
+            if (Triggers.TriggerFilter.Unknown(declaration) is { } unknown)
             {
-                var file = Relative(staging, e.FileName);
-                throw new PublishingException(PublishingRefusal.Invalid, "file", $"{file}:{e.LineNumber}: {FirstLine(e.Reason)}", file, e.LineNumber);
+                throw new PublishingException(PublishingRefusal.Invalid, "file",
+                    $"{jobFiles[0]}:{declaration.Line}: Trigger where= names '{unknown}', which is no event type; use {string.Join(", ", Triggers.TriggerFilter.Types)}",
+                    jobFiles[0], declaration.Line);
             }
-            try
+            if (presets.Unknown(declaration.Sinks) is { } sink)
             {
-                if (loaded.Declaration.Name != job)
-                {
-                    throw new PublishingException(PublishingRefusal.Invalid, "file",
-                        $"{jobFiles[0]}:{loaded.Declaration.Line}: the module declares job '{loaded.Declaration.Name}', not '{job}'; publish it under its own name or rename the job",
-                        jobFiles[0], loaded.Declaration.Line);
-                }
-                if (Triggers.TriggerFilter.Unknown(loaded.Declaration) is { } unknown)
-                {
-                    throw new PublishingException(PublishingRefusal.Invalid, "file",
-                        $"{jobFiles[0]}:{loaded.Declaration.Line}: Trigger where= names '{unknown}', which is no event type; use {string.Join(", ", Triggers.TriggerFilter.Types)}",
-                        jobFiles[0], loaded.Declaration.Line);
-                }
-                var modules = JobVersionContent.Read(jobPath, loaded.LibraryModules, [staging]);
-                var (version, _) = await registry.RegisterAsync(job, loaded.Version, modules, author, message,
-                    PublishedVersionSync.Declaration(loaded.Declaration), VersionState.Validated, cancellationToken);
-                return version;
+                throw new PublishingException(PublishingRefusal.Invalid, "sinks",
+                    $"{jobFiles[0]}:{declaration.Line}: sinks= names '{sink}', which is no output preset; use one of {string.Join(", ", presets.Names)} (admins define presets under Runtime:Outputs:Presets)",
+                    jobFiles[0], declaration.Line);
             }
-            finally
-            {
-                await loaded.DisposeAsync();
-            }
+            var modules = JobVersionContent.Read(jobPath, report.LibraryModules, [staging, .. host.Options.LibraryDirectories.Select(Path.GetFullPath)]);
+            var (version, _) = await registry.RegisterAsync(job, report.Version, modules, author, message,
+                PublishedVersionSync.Declaration(declaration), VersionState.Validated, cancellationToken, $"{message} — {report.Summary}");
+            return version;
         }
         finally
         {
@@ -135,7 +132,35 @@ public sealed class JobPublisher(JobVersionStore registry, PublishingSettings se
     /// <param name="running">The version this process runs now: recorded as the previous one when nothing was promoted before.</param>
     /// <param name="cancellationToken">Cancels.</param>
     public Task<LivePointer> PromoteAsync(string job, string version, string by, string running, CancellationToken cancellationToken = default) =>
-        SwitchAsync(job, version, by, running, "promote", [VersionState.Approved], "only an approved version can be promoted", cancellationToken);
+        SwitchAsync(job, version, by, running, "promote", [VersionState.Approved, VersionState.Retired],
+            "only an approved version (or one that was live before: retired) can be promoted", cancellationToken);
+
+    /// <summary>
+    /// Retires the job: its live version becomes <see cref="VersionState.Retired"/> and the live pointer names no
+    /// version, so every runtime process stops running it live and on call; its versions stay in the registry, and
+    /// promoting (or rolling back to) one runs it again.
+    /// </summary>
+    /// <param name="job">The job.</param>
+    /// <param name="by">Who retires it.</param>
+    /// <param name="reason">Why.</param>
+    /// <param name="running">The version this process runs now: the one retired when nothing was promoted before.</param>
+    /// <param name="cancellationToken">Cancels.</param>
+    public async Task<LivePointer> RetireAsync(string job, string by, string reason, string running, CancellationToken cancellationToken = default)
+    {
+        var before = await registry.GetLiveAsync(job, cancellationToken);
+        if (before is { Version.Length: 0 })
+        {
+            throw new PublishingException(PublishingRefusal.Conflict, "job", $"job '{job}' is already retired; promote a version to run it again");
+        }
+        if (before is null && running.Length == 0)
+        {
+            throw new PublishingException(PublishingRefusal.NotFound, "job", $"job '{job}' has no live version to retire (GET /api/registry/jobs/{job}/versions lists its versions)");
+        }
+        var pointer = await registry.SetLiveAsync(job, "", by, "retire", before, before is null ? running : "", cancellationToken)
+            ?? throw new PublishingException(PublishingRefusal.Conflict, "job", "another promotion, rollback or retirement of this job came first; reload and try again");
+        await registry.TransitionAsync(pointer.Previous, [VersionState.Live, VersionState.Local], VersionState.Retired, by, $"job retired: {reason}", cancellationToken);
+        return pointer;
+    }
 
     /// <summary>Brings back an earlier version (one that was live, or registered from the jobs directory, or approved) in one step.</summary>
     public Task<LivePointer> RollbackAsync(string job, string version, string by, string running, CancellationToken cancellationToken = default) =>
@@ -184,14 +209,5 @@ public sealed class JobPublisher(JobVersionStore registry, PublishingSettings se
         }
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         File.WriteAllText(path, source);
-    }
-
-    private static string Relative(string root, string path) =>
-        path.StartsWith(root + Path.DirectorySeparatorChar, StringComparison.Ordinal) ? path[(root.Length + 1)..].Replace(Path.DirectorySeparatorChar, '/') : Path.GetFileName(path);
-
-    private static string FirstLine(string text)
-    {
-        var newline = text.IndexOf('\n', StringComparison.Ordinal);
-        return newline < 0 ? text : text[..newline];
     }
 }

@@ -46,8 +46,9 @@ public sealed class JobVersionStore(IWideTableStore store, TimeProvider? clock =
     /// </summary>
     /// <returns>The version as stored, and whether this call created it.</returns>
     /// <exception cref="ArgumentException"><paramref name="version"/> is not the content hash of <paramref name="modules"/>.</exception>
+    /// <remarks><paramref name="note"/>: the first state change's note (default: the message).</remarks>
     public async ValueTask<(PublishedVersion Version, bool Created)> RegisterAsync(string job, string version, IReadOnlyDictionary<string, string> modules,
-        string author, string message, JsonElement declaration, VersionState state, CancellationToken cancellationToken = default)
+        string author, string message, JsonElement declaration, VersionState state, CancellationToken cancellationToken = default, string? note = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(job);
         ArgumentNullException.ThrowIfNull(modules);
@@ -63,7 +64,7 @@ public sealed class JobVersionStore(IWideTableStore store, TimeProvider? clock =
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
         var names = modules.Keys.OrderBy(n => n == JobVersionContent.JobModule ? "" : n, StringComparer.Ordinal).ToList();
         var meta = new MetaJson(job, author, message, now, declaration, names);
-        var change = new StateChange(state, author, now, message);
+        var change = new StateChange(state, author, now, note ?? message);
         var cells = modules.Select(m => new Cell(Content, Encoding.UTF8.GetBytes(m.Key), now, Encoding.UTF8.GetBytes(m.Value)))
             .Append(new Cell(Meta, MetaColumn, now, JsonSerializer.SerializeToUtf8Bytes(meta, Json))).ToList();
         await store.PutAsync(Table, [new Put(VersionRow(version), cells)], cancellationToken);

@@ -55,8 +55,26 @@ public sealed class PublishedVersionSync(JobVersionStore registry, IJobVersionSo
             foreach (var pointer in await registry.ListLiveAsync(cancellationToken))
             {
                 var job = jobs.Find(pointer.Job);
-                if (job?.Version == pointer.Version || failed.GetValueOrDefault(pointer.Job) == pointer.At)
+                if (pointer.Version.Length == 0)
                 {
+                    // Retired: no live version; the job stops running here (a new job is not started).
+                    if (job is { Retired: false })
+                    {
+                        job.Retired = true;
+                        logger.LogInformation("Job {Job} is retired ({By}): it no longer runs live or on call in this process", job.Name, pointer.By);
+                        switched++;
+                    }
+                    continue;
+                }
+                if ((job?.Version == pointer.Version && job.Retired == false) || failed.GetValueOrDefault(pointer.Job) == pointer.At)
+                {
+                    continue;
+                }
+                if (job?.Version == pointer.Version)
+                {
+                    job.Retired = false;
+                    logger.LogInformation("Job {Job} runs again with version {Version} ({Action} by {By})", job.Name, pointer.Version, pointer.Action, pointer.By);
+                    switched++;
                     continue;
                 }
                 try
@@ -72,6 +90,7 @@ public sealed class PublishedVersionSync(JobVersionStore registry, IJobVersionSo
                     else
                     {
                         job.UseVersion(loaded);
+                        job.Retired = false;
                         logger.LogInformation("Job {Job} runs version {Version} from its next batch ({Action} by {By})", job.Name, pointer.Version, pointer.Action, pointer.By);
                     }
                     switched++;

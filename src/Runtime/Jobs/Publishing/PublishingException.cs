@@ -42,4 +42,7 @@ public sealed class PublishingException : Exception
 
     /// <summary>For a module that fails validation: the line (0 when unknown).</summary>
     public int? Line { get; }
+
+    /// <summary>For a module whose own test failed validation: the test's name (file::class.method).</summary>
+    public string? Test { get; init; }
 }

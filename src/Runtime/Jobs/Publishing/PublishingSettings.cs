@@ -18,6 +18,12 @@ public sealed record PublishingSettings
     /// <summary>Largest upload accepted (a module or a zip of modules), in bytes. Default: 1 MiB.</summary>
     public long MaxUploadBytes { get; init; } = 1 << 20;
 
+    /// <summary>
+    /// Longest an upload's validation may take in its sandbox process (importing the module, running its own tests,
+    /// checking its output schema); past it the process is killed and the upload fails. Default: 1 min.
+    /// </summary>
+    public TimeSpan ValidationTimeout { get; init; } = TimeSpan.FromMinutes(1);
+
     /// <summary>Throws naming the setting when a value is out of range.</summary>
     public void Validate()
     {
@@ -28,6 +34,10 @@ public sealed record PublishingSettings
         if (PollInterval <= TimeSpan.Zero)
         {
             throw new ArgumentException("Runtime:Publishing:PollInterval must be positive (default 00:00:01).");
+        }
+        if (ValidationTimeout <= TimeSpan.Zero)
+        {
+            throw new ArgumentException("Runtime:Publishing:ValidationTimeout must be positive (default 00:01:00).");
         }
         if (MaxUploadBytes <= 0)
         {
