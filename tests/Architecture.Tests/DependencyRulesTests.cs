@@ -21,6 +21,7 @@ public sealed class DependencyRulesTests
         ("Kafka (Confluent.Kafka)", ["Confluent.Kafka"], "FeaturePlatform.EventCenter.Adapters.Kafka"),
         ("embedded SQLite", ["Microsoft.Data.Sqlite", "SQLitePCL"], "FeaturePlatform.EventCenter.Adapters.Embedded"),
         ("source databases", ["Npgsql", "MySqlConnector", "Dapper"], "FeaturePlatform.EventCenter.Adapters.SourceDatabases"),
+        ("PostgreSQL metadata store", ["Npgsql"], "FeaturePlatform.EventCenter.Adapters.Postgres"),
         ("RabbitMQ (event center)", ["RabbitMQ.Client"], "FeaturePlatform.EventCenter.Adapters.RabbitMq"),
         ("RabbitMQ (runtime)", ["RabbitMQ.Client"], "FeaturePlatform.Runtime.Adapters.RabbitMq"),
         ("CPython (pythonnet)", ["Python.Runtime"], "FeaturePlatform.PyBridge"),

@@ -3,6 +3,8 @@ using FeaturePlatform.EventCenter.Adapters.Embedded.Bus;
 using FeaturePlatform.EventCenter.Adapters.Embedded.Storage;
 using FeaturePlatform.EventCenter.Adapters.HBase;
 using FeaturePlatform.EventCenter.Adapters.SourceDatabases;
+using FeaturePlatform.EventCenter.Adapters.Postgres;
+using FeaturePlatform.EventCenter.MetadataStore;
 using FeaturePlatform.EventCenter.Bus;
 using FeaturePlatform.EventCenter.Adapters.Kafka;
 using FeaturePlatform.EventCenter.Adapters.RabbitMq;
@@ -33,7 +35,9 @@ public static class EventCenterServices
     public static IServiceCollection AddEventCenter(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        return services.AddEventCenter(configuration.GetSection(EventCenterSettings.SectionName).Get<EventCenterSettings>() ?? new EventCenterSettings());
+        var section = configuration.GetSection(EventCenterSettings.SectionName);
+        var settings = section.Get<EventCenterSettings>() ?? new EventCenterSettings();
+        return services.AddEventCenter(settings with { Sources = SourcesConfiguration.Read(section.GetSection("Sources")) });
     }
 
     /// <summary>
@@ -48,6 +52,14 @@ public static class EventCenterServices
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(sp => new StorageFaultMonitor(sp.GetService<Microsoft.Extensions.Logging.ILogger<StorageFaultMonitor>>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(new SourceRegistry(settings.Sources));
+        services.AddSingleton(settings.Metadata);
+        AddMetadataStore(services, settings.Metadata);
+        services.AddSingleton(sp => new SourceSync(sp.GetRequiredService<SourceRegistry>(), settings.Sources, sp.GetRequiredService<IMetadataStore>(),
+            sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<SourceSync>>()));
+        services.AddSingleton(sp => new SourceAdministration(sp.GetRequiredService<SourceRegistry>(), sp.GetRequiredService<SourceSync>(),
+            sp.GetRequiredService<IMetadataStore>(), sp.GetRequiredService<IMessageBus>(),
+            new SourceAdministrationOptions(settings.Bus.Kind == BusKind.Kafka, settings.TopicPartitions, settings.RabbitMqUri is not null,
+                settings.SourceDatabases.Keys.ToHashSet(StringComparer.Ordinal))));
         AddStore(services, StoreRole.Hot, settings.Hot, Path.Combine(settings.DataDirectory, "hot"));
         AddStore(services, StoreRole.Cold, settings.Cold, Path.Combine(settings.DataDirectory, "cold"));
         AddBus(services, settings);
@@ -85,6 +97,7 @@ public static class EventCenterServices
         services.AddSingleton<Diagnostics.EventCenterMetrics>();
         services.AddSingleton<Diagnostics.IMetricsRefresh>(sp => sp.GetRequiredService<Diagnostics.EventCenterMetrics>());
         services.AddHostedService(sp => sp.GetRequiredService<EventCenterStartup>());
+        services.AddHostedService<SourceSyncService>();
         services.AddHostedService<IngestService>();
         services.AddRabbitMqForwarders(settings.RabbitMqUri);
         services.AddHostedService<RetentionService>();
@@ -92,6 +105,17 @@ public static class EventCenterServices
         services.AddHostedService<CorrectionAnnouncementService>();
         services.AddHostedService<StorageProbeService>();
         return services;
+    }
+
+    /// <summary>The metadata store: PostgreSQL when configured, else a table of the hot store.</summary>
+    private static void AddMetadataStore(IServiceCollection services, MetadataSettings metadata)
+    {
+        if (metadata.Kind == MetadataStoreKind.Postgres)
+        {
+            services.AddPostgresMetadataStore(metadata.ConnectionString!);
+            return;
+        }
+        services.AddSingleton<IMetadataStore>(sp => new WideTableMetadataStore(sp.GetRequiredKeyedService<IWideTableStore>(StoreRole.Hot), clock: sp.GetRequiredService<TimeProvider>()));
     }
 
     /// <summary>The adapter a store role is configured with: embedded (SQLite) or HBase.</summary>

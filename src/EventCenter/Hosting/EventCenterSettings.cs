@@ -51,8 +51,15 @@ public sealed record EventCenterSettings
     /// </summary>
     public TimeSpan ProgressGrace { get; init; } = TimeSpan.FromSeconds(15);
 
-    /// <summary>The registered sources.</summary>
+    /// <summary>
+    /// The sources configured at start (seeds; admins add, change and delete sources at run time through the API, kept
+    /// in the metadata store). In configuration keyed by name (<c>Sources:orders:Format</c>); the older array shape
+    /// (<c>Sources:0:Name</c>) is still read (<see cref="SourcesConfiguration"/>).
+    /// </summary>
     public IReadOnlyList<SourceDefinition> Sources { get; init; } = [];
+
+    /// <summary>The metadata store (section <c>EventCenter:Metadata</c>). Default: a table of the hot store.</summary>
+    public MetadataStore.MetadataSettings Metadata { get; init; } = new();
 
     /// <summary>Source databases by connection name (what <see cref="MirroredTable.Connection"/> refers to).</summary>
     public IReadOnlyDictionary<string, SourceDb.SourceDatabaseSettings> SourceDatabases { get; init; } = new Dictionary<string, SourceDb.SourceDatabaseSettings>();
@@ -86,6 +93,7 @@ public sealed record EventCenterSettings
             throw new ArgumentException("EventCenter: HotWindow and TopicPartitions must be positive, IngestWorkers not negative.");
         }
         _ = new SourceRegistry(Sources);
+        Metadata.Validate();
         foreach (var source in Sources.Where(s => s.Mirror is not null))
         {
             if (!SourceDatabases.TryGetValue(source.Mirror!.Connection, out var database) || string.IsNullOrWhiteSpace(database.ConnectionString))

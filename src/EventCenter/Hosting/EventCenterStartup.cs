@@ -10,7 +10,7 @@ namespace FeaturePlatform.EventCenter.Hosting;
 
 /// <summary>
 /// Prepares the event center before anything else runs: tables created (embedded) or verified (HBase), source
-/// topics created. <see cref="Ready"/> completes when done; readiness checks and workers wait on it.
+/// topics created, the stored sources applied. <see cref="Ready"/> completes when done; readiness checks and workers wait on it.
 /// </summary>
 public sealed class EventCenterStartup(
     EventCenterSettings settings,
@@ -19,6 +19,8 @@ public sealed class EventCenterStartup(
     TableDeadLetterStore deadLetters,
     IMessageBus bus,
     SourceRegistry sources,
+    MetadataStore.IMetadataStore metadata,
+    SourceSync sourceSync,
     ILogger<EventCenterStartup> logger) : IHostedService
 {
     private readonly TaskCompletionSource ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -34,6 +36,9 @@ public sealed class EventCenterStartup(
             await events.EnsureTablesAsync(cancellationToken);
             await watermarks.EnsureTableAsync(cancellationToken);
             await deadLetters.EnsureTableAsync(cancellationToken);
+            await metadata.EnsureAsync(cancellationToken);
+            // Sources registered at run time (stored) join the configuration's before anything consumes.
+            await sourceSync.SyncOnceAsync(cancellationToken);
             foreach (var topic in sources.Topics)
             {
                 await bus.CreateTopicAsync(topic, settings.TopicPartitions, cancellationToken);

@@ -1,18 +1,16 @@
-using FeaturePlatform.EventCenter.Ingestion.Sources;
 using Microsoft.Extensions.Hosting;
 
 namespace FeaturePlatform.EventCenter.Hosting;
 
-/// <summary>Runs this process's ingest workers (members of the ingest consumer group) until shutdown.</summary>
+/// <summary>Runs this process's ingest workers (members of the ingest consumer group) until shutdown; with no sources yet they wait for the first.</summary>
 internal sealed class IngestService(
     EventCenterSettings settings,
     EventCenterStartup startup,
-    SourceRegistry sources,
     IngestWorkerFactory workers) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (settings.IngestWorkers == 0 || sources.Topics.Count == 0)
+        if (settings.IngestWorkers == 0)
         {
             return;
         }

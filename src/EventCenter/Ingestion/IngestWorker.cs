@@ -68,15 +68,55 @@ public sealed class IngestWorker
     /// fetched and parsed. At most one batch is being stored at a time (watermarks advance in order) and at most one
     /// more is held in memory. The store stage runs on its own task because the embedded store writes synchronously:
     /// awaited inline it would hold up the fetch it is meant to overlap.
+    /// <para>When the registered sources' topics change (a source registered or deleted at run time), the worker finishes the
+    /// batch it stores, leaves the group and joins again with the new topics: ingestion follows the sources without a
+    /// restart, from the group's committed positions.</para>
     /// </remarks>
     public async Task RunAsync(CancellationToken stoppingToken)
     {
-        await using var consumer = bus.CreateConsumer(options.GroupId, [.. sources.Topics]);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            var changed = sources.Changed;
+            var topics = sources.Topics.Order(StringComparer.Ordinal).ToList();
+            if (topics.Count == 0)
+            {
+                try
+                {
+                    await changed.WaitAsync(stoppingToken);
+                }
+                catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+                {
+                    return;
+                }
+                continue;
+            }
+            if (!await ConsumeAsync(topics, changed, stoppingToken))
+            {
+                return;
+            }
+            logger.LogInformation("Ingest worker re-subscribes: the sources' topics changed (now {Topics})", string.Join(", ", sources.Topics.Order(StringComparer.Ordinal)));
+        }
+    }
+
+    /// <summary>Consumes <paramref name="topics"/> until stopped (false) or until the sources' topics differ from them (true).</summary>
+    private async Task<bool> ConsumeAsync(List<string> topics, Task changed, CancellationToken stoppingToken)
+    {
+        await using var consumer = bus.CreateConsumer(options.GroupId, topics);
         Task<bool>? storing = null;
+        var resubscribe = false;
         try
         {
             while (!stoppingToken.IsCancellationRequested)
             {
+                if (changed.IsCompleted)
+                {
+                    changed = sources.Changed;
+                    if (!sources.Topics.Order(StringComparer.Ordinal).SequenceEqual(topics))
+                    {
+                        resubscribe = true;
+                        break;
+                    }
+                }
                 IReadOnlyList<BusMessage> messages;
                 try
                 {
@@ -112,9 +152,11 @@ public sealed class IngestWorker
         {
             if (storing is not null)
             {
-                await storing;
+                // A batch being stored finishes (and commits) with this consumer before it leaves the group.
+                resubscribe &= await storing;
             }
         }
+        return resubscribe;
     }
 
     private async Task<bool> RecordIdleAsync(IBusConsumer consumer, CancellationToken stoppingToken)

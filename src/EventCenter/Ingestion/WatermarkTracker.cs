@@ -237,7 +237,7 @@ internal sealed class WatermarkTracker(
             }
         }
         var marks = new List<StoredMark>();
-        foreach (var topic in sources.Find(sourceName)!.EffectiveTopics)
+        foreach (var topic in sources.Find(sourceName)?.EffectiveTopics ?? [])
         {
             var count = await PartitionCountAsync(topic, cancellationToken);
             for (var p = 0; p < count; p++)

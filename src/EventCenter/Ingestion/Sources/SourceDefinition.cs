@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace FeaturePlatform.EventCenter.Ingestion.Sources;
 
 /// <summary>
@@ -74,12 +76,15 @@ public sealed record SourceDefinition
     public static readonly TimeSpan DefaultMaxDelay = TimeSpan.FromSeconds(5);
 
     /// <summary><see cref="MaxOutOfOrderness"/> or the format's default: 0 for CDC, 1 s for JSON messages.</summary>
+    [JsonIgnore]
     public TimeSpan EffectiveMaxOutOfOrderness => MaxOutOfOrderness ?? (Format == SourceFormat.Json ? DefaultMessageMaxOutOfOrderness : DefaultCdcMaxOutOfOrderness);
 
     /// <summary><see cref="MaxDelay"/> or the default, 5 s.</summary>
+    [JsonIgnore]
     public TimeSpan EffectiveMaxDelay => MaxDelay ?? DefaultMaxDelay;
 
     /// <summary>The topics, defaulting to one topic named after the source.</summary>
+    [JsonIgnore]
     public IReadOnlyList<string> EffectiveTopics => Topics.Count > 0 ? Topics : [Name];
 
     /// <summary>Throws <see cref="ArgumentException"/> naming the problem when the definition is unusable.</summary>
