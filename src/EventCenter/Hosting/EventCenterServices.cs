@@ -56,6 +56,9 @@ public static class EventCenterServices
         AddMetadataStore(services, settings.Metadata);
         services.AddSingleton(sp => new SourceSync(sp.GetRequiredService<SourceRegistry>(), settings.Sources, sp.GetRequiredService<IMetadataStore>(),
             sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<SourceSync>>()));
+        services.AddSingleton<Ingestion.Schema.SchemaObserver>();
+        services.AddSingleton(sp => new Ingestion.Schema.SchemaFlusher(sp.GetRequiredService<Ingestion.Schema.SchemaObserver>(), sp.GetRequiredService<IMetadataStore>(),
+            sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new SourceAdministration(sp.GetRequiredService<SourceRegistry>(), sp.GetRequiredService<SourceSync>(),
             sp.GetRequiredService<IMetadataStore>(), sp.GetRequiredService<IMessageBus>(),
             new SourceAdministrationOptions(settings.Bus.Kind == BusKind.Kafka, settings.TopicPartitions, settings.RabbitMqUri is not null,
@@ -98,6 +101,7 @@ public static class EventCenterServices
         services.AddSingleton<Diagnostics.IMetricsRefresh>(sp => sp.GetRequiredService<Diagnostics.EventCenterMetrics>());
         services.AddHostedService(sp => sp.GetRequiredService<EventCenterStartup>());
         services.AddHostedService<SourceSyncService>();
+        services.AddHostedService<SchemaFlushService>();
         services.AddHostedService<IngestService>();
         services.AddRabbitMqForwarders(settings.RabbitMqUri);
         services.AddHostedService<RetentionService>();

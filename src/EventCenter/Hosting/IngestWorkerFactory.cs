@@ -22,12 +22,13 @@ public sealed class IngestWorkerFactory(
     IngestCounters counters,
     WatermarkSignal signal,
     TimeProvider clock,
-    ILogger<IngestWorker> logger)
+    ILogger<IngestWorker> logger,
+    Ingestion.Schema.SchemaObserver? schema = null)
 {
     /// <summary>
     /// A worker with <paramref name="options"/> (default: <see cref="EventCenterSettings.Ingest"/>), writing through
     /// <paramref name="writer"/> (default: the event store).
     /// </summary>
     public IngestWorker Create(IngestOptions? options = null, IEventWriter? writer = null) =>
-        new(bus, sources, writer ?? events, watermarks, deadLetters, options ?? settings.Ingest, logger, counters, signal, clock);
+        new(bus, sources, writer ?? events, watermarks, deadLetters, options ?? settings.Ingest, logger, counters, signal, clock, schema);
 }

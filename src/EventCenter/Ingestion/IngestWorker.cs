@@ -29,6 +29,7 @@ public sealed class IngestWorker
     private readonly TimeProvider clock;
     private readonly ILogger logger;
     private readonly WatermarkTracker tracker;
+    private readonly Schema.SchemaObserver? schema;
     // Offsets stored but not yet committed; touched only by the store stage, which runs one batch at a time.
     private readonly Dictionary<(string Topic, int Partition), BusPosition> uncommitted = [];
     private bool commitFailing;
@@ -44,7 +45,8 @@ public sealed class IngestWorker
         ILogger logger,
         IngestCounters? counters = null,
         WatermarkSignal? signal = null,
-        TimeProvider? clock = null)
+        TimeProvider? clock = null,
+        Schema.SchemaObserver? schema = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
@@ -56,6 +58,7 @@ public sealed class IngestWorker
         this.logger = logger ?? throw new ArgumentNullException(nameof(logger));
         this.clock = clock ?? TimeProvider.System;
         Counters = counters ?? new IngestCounters();
+        this.schema = schema;
         tracker = new WatermarkTracker(watermarks, bus, sources, options, Counters, signal ?? new WatermarkSignal(), this.clock);
     }
 
@@ -348,6 +351,7 @@ public sealed class IngestWorker
             var results = await events.WriteAsync(batch.Events, cancellationToken);
             Counters.AddOutcomes(batch.Events, results);
             conflicts = ConflictRecords(batch, results);
+            schema?.Observe(batch.Events.Where((_, i) => results[i].Outcome == WriteOutcome.Written));
             // Late: newly stored at or below the watermark as it stood before this batch (re-deliveries are not late).
             await tracker.CountLateAsync([.. batch.Events.Where((_, i) => results[i].Outcome == WriteOutcome.Written)], cancellationToken);
         }

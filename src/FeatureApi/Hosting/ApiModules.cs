@@ -20,6 +20,8 @@ public static class ApiModules
         services.AddSingleton(sp => new AuditLog(sp.GetRequiredKeyedService<IWideTableStore>(StoreRole.Hot), logger: sp.GetRequiredService<ILogger<AuditLog>>()));
         services.AddSingleton(sp => new ProposalStore(sp.GetRequiredKeyedService<IWideTableStore>(StoreRole.Hot), sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<JobCatalog>();
+        services.TryAddSingleton<Catalog.JobReads>();
+        services.TryAddSingleton<Catalog.CatalogService>();
         services.TryAddSingleton<BacktestRunner>();
         services.TryAddSingleton<JobRegistryParameters>();
         services.TryAddSingleton<IParameterDefinitions>(sp => sp.GetRequiredService<JobRegistryParameters>());

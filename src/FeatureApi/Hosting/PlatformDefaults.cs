@@ -50,6 +50,8 @@ public static class PlatformDefaults
             ResponseWriter = Health.HealthJsonWriter.WriteAsync,
         });
         app.MapMessageForwardApi();
+        app.MapSourcesAdminApi();
+        app.MapCatalogApi();
         app.MapEventCenterApi();
         app.MapFeaturesApi();
         app.MapJobsApi();
