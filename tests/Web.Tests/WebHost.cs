@@ -103,9 +103,9 @@ public sealed class WebHost : IAsyncLifetime
             builder.UseSetting("EventCenter:Ingest:MaxBatchWait", "00:00:00.020");
             builder.UseSetting("EventCenter:Ingest:IdlePartitionTimeout", "00:00:00.300");
             // The demo sources declare a short MaxDelay here: fetch-strong reads of an idle source wait 200 ms, not 5 s.
-            for (var i = 0; i < 5; i++)
+            foreach (var source in new[] { "orders", "user_profile", "loan_applications", "repayments", "credit_profile" })
             {
-                builder.UseSetting($"EventCenter:Sources:{i}:MaxDelay", "00:00:00.200");
+                builder.UseSetting($"EventCenter:Sources:{source}:MaxDelay", "00:00:00.200");
             }
         }
     }

@@ -7,8 +7,9 @@ import backtests from './pages/backtests.js';
 import events from './pages/events.js';
 import parity from './pages/parity.js';
 import publish from './pages/publish.js';
+import catalog, { lineagePage as lineage } from './pages/catalog.js';
 
-const pages = { parameters, jobs, backtests, events, parity, publish };
+const pages = { parameters, jobs, backtests, events, parity, publish, catalog, lineage };
 const main = document.getElementById('page');
 let stopCurrent = null;
 

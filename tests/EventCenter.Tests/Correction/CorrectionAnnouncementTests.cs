@@ -51,8 +51,9 @@ public sealed class CorrectionAnnouncementTests : IAsyncLifetime
         var processes = new List<Microsoft.Extensions.Hosting.BackgroundService>();
         foreach (var listener in new ICorrectionListener?[] { listeners[0], listeners[1], null })
         {
+            var metadata = new EventCenter.MetadataStore.WideTableMetadataStore(store);
             var startup = new EventCenterStartup(settings, events, new WatermarkStore(store), new TableDeadLetterStore(store), bus, sources,
-                NullLogger<EventCenterStartup>.Instance);
+                metadata, new SourceSync(sources, [.. sources.All], metadata, NullLogger<SourceSync>.Instance), NullLogger<EventCenterStartup>.Instance);
             await startup.StartAsync(CancellationToken.None);
             var service = new CorrectionAnnouncementService(settings, startup, bus, events, new CorrectionAnnouncer(bus, settings.Correction),
                 listener is null ? [] : [listener], sources, TimeProvider.System, NullLogger<CorrectionAnnouncementService>.Instance);

@@ -17,9 +17,11 @@ public static class JoinKafka
             ["EventCenter:Ingest:GroupId"] = KafkaFixture.NewGroupId(prefix + "-ingest"),
             ["Runtime:Calls:Topic"] = kafka.CreateTopic(4, prefix + "-calls"),
         };
+        // The host's own five sources are keyed by name in appsettings.json; the join sources are entries 5… (JoinPlatform).
+        string[] host = ["orders", "user_profile", "loan_applications", "repayments", "credit_profile"];
         for (var i = 0; i < 5 + joinSources; i++)
         {
-            settings[$"EventCenter:Sources:{i}:Topics:0"] = kafka.CreateTopic(4, $"{prefix}-s{i}");
+            settings[$"EventCenter:Sources:{(i < host.Length ? host[i] : i.ToString(System.Globalization.CultureInfo.InvariantCulture))}:Topics:0"] = kafka.CreateTopic(4, $"{prefix}-s{i}");
         }
         return settings;
     }
