@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
@@ -89,8 +88,7 @@ public sealed class SourcesMultiProcessTests(KafkaFixture kafka, HBaseThriftFixt
             await using (var bus = new KafkaMessageBus(new KafkaBusOptions { BootstrapServers = kafka.BootstrapServers, CreateTopics = false }))
             await using (var producer = bus.CreateProducer())
             {
-                await producer.ProduceAsync(topic, [.. Enumerable.Range(0, 10).Select(i => new OutgoingMessage(Encoding.UTF8.GetBytes($"u{i % 3}"), Encoding.UTF8.GetBytes(
-                    $$"""{"pid":"p{{i}}","user_id":"u{{i % 3}}","t":{{(t0 + i).ToString(CultureInfo.InvariantCulture)}},"amount":{{i}}.5,"note":{{(i % 2 == 0 ? "null" : "\"n" + i + "\"")}},"card":{"brand":"visa"}}""")))]);
+                await producer.ProduceAsync(topic, [.. Enumerable.Range(0, 10).Select(i => new OutgoingMessage(Encoding.UTF8.GetBytes($"u{i % 3}"), Payment(i, t0)))]);
             }
             var ingested = DateTime.UtcNow;
             await WaitAsync(async () =>
@@ -139,6 +137,12 @@ public sealed class SourcesMultiProcessTests(KafkaFixture kafka, HBaseThriftFixt
             }
         }
     }
+
+    /// <summary>Message i: user u(i mod 3), amount i.5, a note every other message (null otherwise), a nested card.</summary>
+    private static byte[] Payment(int i, long t0) => JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, object?>
+    {
+        ["pid"] = $"p{i}", ["user_id"] = $"u{i % 3}", ["t"] = t0 + i, ["amount"] = i + 0.5, ["note"] = i % 2 == 0 ? null : $"n{i}", ["card"] = new { brand = "visa" },
+    });
 
     private static async Task<HashSet<string>> SourceNamesAsync(ApiClient client) =>
         [.. (await ReadAsync(await client.SendAsync(HttpMethod.Get, "/api/sources", ReaderKey), HttpStatusCode.OK)).EnumerateArray().Select(s => s.GetProperty("name").GetString()!)];
