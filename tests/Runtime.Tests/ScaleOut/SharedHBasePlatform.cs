@@ -40,6 +40,7 @@ internal sealed class SharedHBasePlatform
         await new TieredEventStore(hot, cold).EnsureTablesAsync();
         await new WatermarkStore(hot).EnsureTableAsync();
         await new TableDeadLetterStore(hot).EnsureTableAsync();
+        await new FeaturePlatform.EventCenter.MetadataStore.WideTableMetadataStore(hot).EnsureAsync();
         await new JobErrorLog(hot).EnsureTableAsync();
         await new FeatureStore(hot).EnsureTableAsync();
         await new ParameterStore(hot, _ => null).EnsureTableAsync();
