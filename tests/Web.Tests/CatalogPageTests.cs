@@ -109,12 +109,14 @@ public sealed class CatalogPageTests(WebHost host)
             await page.GotoAsync("/#/lineage");
             await Assertions.Expect(page.Locator("#lineage-graph svg.lineage")).ToBeVisibleAsync();
             Assert.True(await SvgWidthAsync(page) <= 390, "the graph fits a 390 px screen");
+            await page.ScreenshotAsync(new() { Path = Path.Combine(Artifacts, "4-lineage-390.png"), FullPage = true });
             var overflow = await page.EvaluateAsync<int>("() => document.documentElement.scrollWidth - document.documentElement.clientWidth");
-            Assert.True(overflow <= 0, $"the page is {overflow} px wider than a 390 px screen");
+            var wide = await page.EvaluateAsync<string>(
+                "() => [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth - 20 || e.scrollWidth > e.clientWidth + 1).map(e => e.tagName + ' ' + Math.round(e.getBoundingClientRect().right) + '/' + e.scrollWidth).slice(0, 5).join(', ')");
+            Assert.True(overflow <= 0, $"the page is {overflow} px wider than a 390 px screen ({wide})");
             var fontPx = await page.EvaluateAsync<double>("() => parseFloat(getComputedStyle(document.querySelector('svg.lineage a.node text')).fontSize)");
             Assert.True(fontPx >= 12, $"labels are {fontPx} px");
             await Assertions.Expect(page.Locator("#lineage-graph a.node[data-id='job:order_stats_30d'] text")).ToHaveTextAsync("order_stats_30d");
-            await page.ScreenshotAsync(new() { Path = Path.Combine(Artifacts, "4-lineage-390.png"), FullPage = true });
             await page.GotoAsync("/#/catalog");
             await Assertions.Expect(page.Locator("#catalog-sources")).ToContainTextAsync("orders");
             await page.ScreenshotAsync(new() { Path = Path.Combine(Artifacts, "5-catalog-390.png"), FullPage = true });

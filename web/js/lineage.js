@@ -1,6 +1,6 @@
 // The lineage graph drawn as SVG, laid out here (no library): layers source/model → job → feature/output.
 // Wide screens: one column per layer, left to right. Narrow screens (a phone): one band per layer, top to bottom,
-// its nodes in a grid that fits the width. Nodes are ordered to keep edges short (each by the mean position of its
+// its nodes in a grid that fits the width (one per row on a phone, edges in lanes down the left margin). Nodes are ordered to keep edges short (each by the mean position of its
 // neighbours in the previous layer). Each node links to the graph focused on it; its full name is its <title>.
 const SVG = 'http://www.w3.org/2000/svg';
 const LAYER = { source: 0, model: 0, job: 1, feature: 2, output: 2 };
@@ -39,7 +39,27 @@ function label(text, width) {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
-/** Positions: { id → {x, y, w, h} } and the drawing's size, for a container `width` px wide. */
+/** Spreads a column's nodes to the wanted y (mean of their neighbours'), in order, at least a row apart. */
+function spread(layer, pos, edges, top) {
+  const want = (n) => {
+    const ys = edges.filter((e) => e.from === n.id || e.to === n.id).map((e) => pos.get(e.from === n.id ? e.to : e.from)).filter(Boolean).map((p) => p.y);
+    return ys.length ? ys.reduce((a, b) => a + b, 0) / ys.length : Infinity;
+  };
+  const wanted = layer.map((n) => [n, want(n)]).sort((a, b) => a[1] - b[1]);
+  let next = top;
+  for (const [n, y] of wanted) {
+    const p = pos.get(n.id);
+    p.y = Math.max(next, Number.isFinite(y) ? y : next);
+    next = p.y + NODE_H + GAP;
+  }
+}
+
+/**
+ * Positions: { id → {x, y, w, h} } and the drawing's size, for a container `width` px wide. Wide: three columns, the
+ * feature/output column in order, jobs and sources moved level with what they connect to. Narrow: one band per layer;
+ * with one node per row the edges run in lanes down the left margin (one lane per edge's start), so none hides behind
+ * a node.
+ */
 export function layout(nodes, edges, width) {
   const layers = order(nodes, edges);
   const pos = new Map();
@@ -47,40 +67,50 @@ export function layout(nodes, edges, width) {
   if (width >= 640) {
     const colW = Math.min(240, Math.floor((width - 2 * margin - 2 * 70) / 3));
     const x = [margin, margin + colW + 70, margin + 2 * (colW + 70)];
-    let height = 0;
-    layers.forEach((layer, l) => layer.forEach((n, i) => {
-      const y = margin + 22 + i * (NODE_H + GAP);
-      pos.set(n.id, { x: x[l], y, w: colW, h: NODE_H });
-      height = Math.max(height, y + NODE_H + margin);
-    }));
-    return { pos, width: x[2] + colW + margin, height, vertical: false, heads: x.map((v) => ({ x: v, y: margin + 12 })) };
+    const top = margin + 22;
+    layers.forEach((layer, l) => layer.forEach((n, i) => pos.set(n.id, { x: x[l], y: top + i * (NODE_H + GAP), w: colW, h: NODE_H })));
+    spread(layers[1], pos, edges.filter((e) => layers[2].some((n) => n.id === e.to)), top);
+    spread(layers[0], pos, edges.filter((e) => layers[1].some((n) => n.id === e.to)), top);
+    const height = Math.max(...[...pos.values()].map((p) => p.y + NODE_H), top) + margin;
+    return { pos, width: x[2] + colW + margin, height, mode: 'columns', heads: x.map((v) => ({ x: v, y: margin + 12 })) };
   }
   let nodeW = Math.min(170, width - 2 * margin);
   const cols = Math.max(1, Math.floor((width - 2 * margin + GAP) / (nodeW + GAP)));
-  if (cols === 1) nodeW = Math.min(340, width - 2 * margin); // one column: use the width for whole names
+  const starts = [...new Set(edges.map((e) => e.from))];
+  const lanes = cols === 1 ? new Map(starts.map((id, i) => [id, i])) : new Map();
+  const laneGap = lanes.size ? Math.min(9, Math.floor(70 / lanes.size)) : 0;
+  const left = margin + (lanes.size ? lanes.size * laneGap + 10 : 0);
+  if (cols === 1) nodeW = Math.min(340, width - left - margin); // one column: the width for whole names
   let y = margin;
   const heads = [];
   layers.forEach((layer) => {
-    heads.push({ x: margin, y: y + 12 });
+    heads.push({ x: left, y: y + 12 });
     y += 22;
-    layer.forEach((n, i) => pos.set(n.id, { x: margin + (i % cols) * (nodeW + GAP), y: y + Math.floor(i / cols) * (NODE_H + GAP), w: nodeW, h: NODE_H }));
+    layer.forEach((n, i) => pos.set(n.id, { x: left + (i % cols) * (nodeW + GAP), y: y + Math.floor(i / cols) * (NODE_H + GAP), w: nodeW, h: NODE_H }));
     y += Math.ceil(layer.length / cols) * (NODE_H + GAP) + 34;
   });
-  return { pos, width: margin * 2 + cols * nodeW + (cols - 1) * GAP, height: y, vertical: true, heads };
+  return { pos, width: left + cols * nodeW + (cols - 1) * GAP + margin, height: y, mode: cols === 1 ? 'lanes' : 'bands', heads, lanes, laneGap, margin };
 }
 
 /** The graph as an <svg> for a container `width` px wide; onNode(id) when a node is chosen. */
 export function lineageSvg(graph, width, focus) {
-  const { pos, width: w, height, vertical, heads } = layout(graph.nodes, graph.edges, width);
+  const g = layout(graph.nodes, graph.edges, width);
+  const { pos, width: w, height, heads } = g;
   const svg = el('svg', { class: 'lineage', width: w, height, viewBox: `0 0 ${w} ${height}`, role: 'img', 'aria-label': 'Lineage graph' });
   svg.append(el('title', {}, 'Lineage: sources and models → jobs → features and outputs'));
   ['sources, models', 'jobs', 'features, outputs'].forEach((t, i) => svg.append(el('text', { class: 'head', x: heads[i].x, y: heads[i].y }, t)));
   for (const e of graph.edges) {
     const a = pos.get(e.from); const b = pos.get(e.to);
     if (!a || !b) continue;
-    const d = vertical
-      ? `M${a.x + a.w / 2},${a.y + a.h} C${a.x + a.w / 2},${a.y + a.h + 30} ${b.x + b.w / 2},${b.y - 30} ${b.x + b.w / 2},${b.y}`
-      : `M${a.x + a.w},${a.y + a.h / 2} C${a.x + a.w + 35},${a.y + a.h / 2} ${b.x - 35},${b.y + b.h / 2} ${b.x},${b.y + b.h / 2}`;
+    let d;
+    if (g.mode === 'lanes') {
+      const lane = g.margin + g.lanes.get(e.from) * g.laneGap;
+      d = `M${a.x},${a.y + a.h / 2 - 4} H${lane} V${b.y + b.h / 2} H${b.x}`;
+    } else if (g.mode === 'bands') {
+      d = `M${a.x + a.w / 2},${a.y + a.h} C${a.x + a.w / 2},${a.y + a.h + 30} ${b.x + b.w / 2},${b.y - 30} ${b.x + b.w / 2},${b.y}`;
+    } else {
+      d = `M${a.x + a.w},${a.y + a.h / 2} C${a.x + a.w + 35},${a.y + a.h / 2} ${b.x - 35},${b.y + b.h / 2} ${b.x},${b.y + b.h / 2}`;
+    }
     svg.append(el('path', { class: `edge ${e.kind}`, d, 'data-from': e.from, 'data-to': e.to, 'data-kind': e.kind }, el('title', {}, `${e.from} ${e.kind} → ${e.to}`)));
   }
   for (const n of graph.nodes) {

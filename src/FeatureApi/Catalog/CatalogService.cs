@@ -109,7 +109,7 @@ internal sealed class CatalogService(SourceRegistry sources, SourceSync sourceSy
             }
             foreach (var o in job.Outputs)
             {
-                nodes.TryAdd(o.Id, new LineageNodeJson(o.Id, "output", $"{o.Kind} {o.Target}"));
+                nodes.TryAdd(o.Id, new LineageNodeJson(o.Id, "output", $"{o.Target} · {job.Name}"));
                 edges.Add(new LineageEdgeJson($"job:{job.Name}", o.Id, "writes"));
             }
         }
@@ -149,7 +149,13 @@ internal sealed class CatalogService(SourceRegistry sources, SourceSync sourceSy
             var d = job.Declaration;
             var outputs = (settings?.For(job.Name).EffectiveOutputs ?? []).Select((o, i) => new CatalogOutputJson(
                 $"output:{job.Name}/{o.Kind}/{i}", job.Name, o.Kind.ToString(),
-                o.Topic ?? (o.Exchange is { } x ? x + (o.RoutingKey is { } k ? "/" + k : "") : o.Kind == Runtime.Outputs.JobOutputKind.FeatureStore ? "feature store" : "event center")));
+                o.Kind switch
+                {
+                    Runtime.Outputs.JobOutputKind.Kafka => $"topic {o.Topic}",
+                    Runtime.Outputs.JobOutputKind.RabbitMq => $"exchange {o.Exchange}" + (o.RoutingKey is { } k ? $" ({k})" : ""),
+                    Runtime.Outputs.JobOutputKind.EventCenter => "event center",
+                    _ => "feature store",
+                }));
             return new CatalogJobJson(job.Name, d.Description, job.Version, job.Enabled, d.Consistency.ToString(), [.. d.Triggers.Select(t => t.Source).Distinct(StringComparer.Ordinal)],
                 reads.Of(d), d.RequestSource, [.. d.Outputs.Select(o => $"{job.Name}.{o.Name}")], [.. outputs], [], []);
         })];

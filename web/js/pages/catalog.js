@@ -71,7 +71,7 @@ async function sourcePage(main, name) {
     h('p.muted', `${fmtNumber(o.events)} events stored, ${fmtNumber(o.inspected)} inspected; newest event ${fmtTime(o.lastEventTime)}; updated ${fmtTime(o.updatedAt)}.`),
     h('div.scroll', table([
       ['Field', (f) => h('code', f.path)], ['Type', (f) => f.type ?? 'null'],
-      ['Null rate', (f) => `${(f.nullRate * 100).toFixed(1)} %`, 'num'], ['Examples', (f) => f.examples.join('  ')],
+      ['Null rate', (f) => `${(f.nullRate * 100).toFixed(1)} %`, 'num'], ['Examples', (f) => f.examples.flatMap((x, i) => [i ? ' · ' : '', h('code', x)])],
     ], o.fields, { id: 'observed-schema' }))));
   return null;
 }
