@@ -1,3 +1,4 @@
+using FeaturePlatform.EventCenter.Resilience;
 using FeaturePlatform.Runtime.Jobs.Publishing;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -26,29 +27,10 @@ internal sealed class PublishingSyncService(RuntimeSettings settings, RuntimeSta
             // Start-up logged why; readiness reports it. The host stays up.
             return;
         }
-        while (!stoppingToken.IsCancellationRequested)
+        await PollLoop.RunAsync(async ct =>
         {
-            var wake = sync.Next;
-            try
-            {
-                await sync.SyncOnceAsync(startup.Host, startup.DataSource, startup.Registry, startup.Adopt, stoppingToken);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception e)
-            {
-                logger.LogWarning(e, "Reading the job registry's live versions failed; retrying");
-            }
-            try
-            {
-                await Task.WhenAny(wake, Task.Delay(settings.Publishing.PollInterval, stoppingToken));
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-        }
+            await sync.SyncOnceAsync(startup.Host, startup.DataSource, startup.Registry, startup.Adopt, ct);
+            return null;
+        }, () => sync.Next, settings.Publishing.PollInterval, logger, "the job registry's live versions", stoppingToken);
     }
 }

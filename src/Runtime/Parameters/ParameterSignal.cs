@@ -10,11 +10,4 @@ public sealed class ParameterSignal
 
     /// <summary>Completes at the next <see cref="Pulse"/>; take it before reading the store so no change is missed.</summary>
     public Task Next => Volatile.Read(ref next).Task;
-
-    /// <summary>Completes when <paramref name="next"/> does, or after <paramref name="timeout"/>.</summary>
-    public static async Task WaitAsync(Task next, TimeSpan timeout, CancellationToken cancellationToken)
-    {
-        await Task.WhenAny(next, Task.Delay(timeout, cancellationToken));
-        cancellationToken.ThrowIfCancellationRequested();
-    }
 }

@@ -1,3 +1,4 @@
+using FeaturePlatform.EventCenter.Resilience;
 using FeaturePlatform.Runtime.Jobs;
 using Microsoft.Extensions.Logging;
 
@@ -51,41 +52,15 @@ public sealed class ParameterSync(IParameterStore store, Func<IReadOnlyCollectio
         return changed;
     }
 
-    /// <summary>Syncs every <paramref name="interval"/> or on <paramref name="signal"/>, until cancelled; read failures are logged and retried.</summary>
-    public async Task RunAsync(ParameterSignal signal, TimeSpan interval, CancellationToken cancellationToken)
+    /// <summary>Syncs every <paramref name="interval"/> or on <paramref name="signal"/>, until cancelled (the shared <see cref="PollLoop"/>); read failures are logged and retried.</summary>
+    public Task RunAsync(ParameterSignal signal, TimeSpan interval, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(signal);
-        while (!cancellationToken.IsCancellationRequested)
+        return PollLoop.RunAsync(async ct =>
         {
-            var wake = signal.Next;
-            try
-            {
-                await SyncOnceAsync(cancellationToken);
-                var wait = interval;
-                if (nextChangeAt is { } next)
-                {
-                    // A change approved for later is applied when it takes effect, not a poll interval after.
-                    var until = TimeSpan.FromMilliseconds(Math.Max(0, next - clock.GetUtcNow().ToUnixTimeMilliseconds()));
-                    wait = until < wait ? until : wait;
-                }
-                await ParameterSignal.WaitAsync(wake, wait, cancellationToken);
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception e)
-            {
-                logger.LogWarning(e, "Reading job parameters failed; retrying");
-                try
-                {
-                    await Task.Delay(interval, cancellationToken);
-                }
-                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-                {
-                    return;
-                }
-            }
-        }
+            await SyncOnceAsync(ct);
+            // A change approved for later is applied when it takes effect, not a poll interval after.
+            return nextChangeAt is { } next ? TimeSpan.FromMilliseconds(Math.Max(0, next - clock.GetUtcNow().ToUnixTimeMilliseconds())) : null;
+        }, () => signal.Next, interval, logger, "job parameters", cancellationToken);
     }
 }
