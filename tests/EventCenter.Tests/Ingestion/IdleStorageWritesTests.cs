@@ -49,7 +49,9 @@ public sealed class IdleStorageWritesTests
         // Described at the timeout (not when the wait starts): counts, failed batches and the watermark then.
         // At least 200: when a rebalance hands a partition over mid-batch, both members may write the same events at once
         // and each count them as written (the store keeps one copy; the count is over, never under).
-        await Poll.UntilAsync(async () => counters.Written >= 200 && await watermarks.GetEventTimeAsync("orders") >= t0 + 199,
+        // The traffic's observed schema is merged within EventCenter:Metadata:SchemaFlushInterval: part of the traffic's work.
+        var schema = services.GetRequiredService<FeaturePlatform.EventCenter.Ingestion.Schema.SchemaObserver>();
+        await Poll.UntilAsync(async () => counters.Written >= 200 && await watermarks.GetEventTimeAsync("orders") >= t0 + 199 && !schema.HasPending,
             async () => $"the traffic is stored and the watermark passed it (messages {counters.Messages}, written {counters.Written}, duplicates {counters.Duplicates}, "
                 + $"failed batches {counters.FailedBatches}: {counters.ConsecutiveFailedBatches.LastFailure}, idle rounds {counters.IdleRounds}, "
                 + $"watermark {await watermarks.GetEventTimeAsync("orders") - t0} ms after the first event)",

@@ -53,6 +53,13 @@ public sealed class SchemaFlusher(SchemaObserver observer, IMetadataStore store,
             observer.Restore(pending);
             throw;
         }
+        finally
+        {
+            if (deltas.Count > 0)
+            {
+                observer.EndFlush();
+            }
+        }
         return deltas.Count;
     }
 }

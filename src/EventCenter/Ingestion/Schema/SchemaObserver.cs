@@ -16,6 +16,7 @@ public sealed class SchemaObserver
 
     private readonly Lock gate = new();
     private Dictionary<string, Builder> current = new(StringComparer.Ordinal);
+    private int flushing;
 
     /// <summary>Records stored events.</summary>
     public void Observe(IEnumerable<ChangeEvent> stored)
@@ -39,7 +40,28 @@ public sealed class SchemaObserver
         }
     }
 
-    /// <summary>The observations since the last call, per source (and starts afresh).</summary>
+    /// <summary>True while observations wait for a flush or are being flushed (ingestion stored events since the last merge).</summary>
+    public bool HasPending
+    {
+        get
+        {
+            lock (gate)
+            {
+                return current.Count > 0 || flushing > 0;
+            }
+        }
+    }
+
+    /// <summary>Ends a flush begun by a non-empty <see cref="TakeDeltas"/> (written, or put back with <see cref="Restore"/>).</summary>
+    public void EndFlush()
+    {
+        lock (gate)
+        {
+            flushing = Math.Max(0, flushing - 1);
+        }
+    }
+
+    /// <summary>The observations since the last call, per source (and starts afresh); a non-empty result begins a flush (<see cref="EndFlush"/>).</summary>
     public IReadOnlyList<ObservedSchema> TakeDeltas()
     {
         Dictionary<string, Builder> taken;
@@ -47,6 +69,7 @@ public sealed class SchemaObserver
         {
             taken = current;
             current = new Dictionary<string, Builder>(StringComparer.Ordinal);
+            flushing += taken.Count > 0 ? 1 : 0;
         }
         return [.. taken.Select(kv => kv.Value.Build(kv.Key))];
     }
