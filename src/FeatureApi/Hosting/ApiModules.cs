@@ -22,6 +22,7 @@ public static class ApiModules
         services.TryAddSingleton<JobCatalog>();
         services.TryAddSingleton<Catalog.JobReads>();
         services.TryAddSingleton<Catalog.CatalogService>();
+        services.TryAddSingleton<Catalog.ICatalogModels, Catalog.RegistryCatalogModels>();
         services.TryAddSingleton<BacktestRunner>();
         services.TryAddSingleton<JobRegistryParameters>();
         services.TryAddSingleton<IParameterDefinitions>(sp => sp.GetRequiredService<JobRegistryParameters>());
