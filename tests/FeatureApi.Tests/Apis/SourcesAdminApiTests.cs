@@ -72,6 +72,29 @@ public sealed class SourcesAdminApiTests(PlatformFactory factory) : IClassFixtur
         Assert.Contains("credit_profile", await NamesAsync(admin));
     }
 
+    [Fact]
+    public async Task An_uploaded_model_is_in_the_catalog_and_its_search()
+    {
+        using var author = factory.CreateClient(PlatformFactory.Author);
+        var name = "catalog_" + Guid.NewGuid().ToString("N")[..8];
+        using var form = new MultipartFormDataContent
+        {
+            { new ByteArrayContent("""{"features": ["amount"], "weights": [2.0], "bias": 1.0}"""u8.ToArray()), "file", "model.json" },
+            { new StringContent("linear-json"), "framework" }, { new StringContent("2026-01-01"), "trainedFrom" }, { new StringContent("2026-02-01"), "trainedTo" },
+            { new StringContent("{}"), "metrics" }, { new StringContent("scores refunds"), "description" },
+        };
+        var uploaded = await ReadAsync(await author.PostAsync($"/api/models/{name}/versions", form), HttpStatusCode.Created);
+        var models = await ReadAsync(await author.GetAsync("/api/catalog/models"), HttpStatusCode.OK);
+        var model = models.EnumerateArray().Single(m => m.GetProperty("name").GetString() == name);
+        Assert.Equal(uploaded.GetProperty("version").GetString(), model.GetProperty("version").GetString());
+        Assert.Equal("linear-json", model.GetProperty("framework").GetString());
+        Assert.Equal("scores refunds", model.GetProperty("description").GetString());
+        var hits = await ReadAsync(await author.GetAsync($"/api/catalog/search?q={name}"), HttpStatusCode.OK);
+        Assert.Contains(hits.EnumerateArray(), h => h.GetProperty("kind").GetString() == "model" && h.GetProperty("id").GetString() == $"model:{name}");
+        var lineage = await ReadAsync(await author.GetAsync("/api/catalog/lineage"), HttpStatusCode.OK);
+        Assert.Contains(lineage.GetProperty("nodes").EnumerateArray(), n => n.GetProperty("id").GetString() == $"model:{name}");
+    }
+
     [Theory]
     [InlineData("""{"format":"Json","keyFields":["id"]}""", "name")]
     [InlineData("""{"name":"bad name!","format":"Json","keyFields":["id"]}""", "name")]
