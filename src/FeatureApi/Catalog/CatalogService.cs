@@ -147,7 +147,10 @@ internal sealed class CatalogService(SourceRegistry sources, SourceSync sourceSy
         return [.. jobs.Jobs.OrderBy(j => j.Name, StringComparer.Ordinal).Select(job =>
         {
             var d = job.Declaration;
-            var outputs = (settings?.For(job.Name).EffectiveOutputs ?? []).Select((o, i) => new CatalogOutputJson(
+            // Configured outputs, then the presets the running version names (@job(sinks=…)); neither: the feature store.
+            var sinks = d.Sinks.Select(name => settings?.Outputs.Find(name)).OfType<Runtime.Outputs.JobOutputSettings>();
+            List<Runtime.Outputs.JobOutputSettings> effective = [.. (settings?.For(job.Name).Outputs ?? []).Concat(sinks)];
+            var outputs = (effective.Count > 0 ? effective : [new Runtime.Outputs.JobOutputSettings()]).Select((o, i) => new CatalogOutputJson(
                 $"output:{job.Name}/{o.Kind}/{i}", job.Name, o.Kind.ToString(),
                 o.Kind switch
                 {
