@@ -336,7 +336,7 @@ public static class BacktestsApi
         statusCode: StatusCodes.Status503ServiceUnavailable, title: "No runtime");
 
     private static ProblemHttpResult NoRun(string id) =>
-        TypedResults.Problem($"There is no backtest '{id}' (runs are kept in memory until the host restarts).", statusCode: StatusCodes.Status404NotFound, title: "Unknown backtest");
+        TypedResults.Problem($"There is no backtest '{id}' (GET /api/backtests lists the known runs).", statusCode: StatusCodes.Status404NotFound, title: "Unknown backtest");
 
     private static ProblemHttpResult NoFiles(string id) =>
         TypedResults.Problem($"Backtest '{id}' wrote no result files.", statusCode: StatusCodes.Status404NotFound, title: "No results");
