@@ -71,6 +71,15 @@ internal static class RequestBodies
             new JsonBodyDoc(typeof(PublishingApi.SwitchRequest), """{"version": "3f2a9c0d1e4b5a67", "reason": "Approved in review"}""")),
         ["POST /api/registry/jobs/{job}/rollback"] = new("The earlier version to bring back.",
             new JsonBodyDoc(typeof(PublishingApi.SwitchRequest), """{"version": "3f2a9c0d1e4b5a67", "reason": "Errors after the promotion"}""")),
+        ["POST /api/models/{name}/versions"] = new("A trained model's artifact and its metadata.", Form:
+            [
+                new FormField("file", "The artifact (its SHA-256 is the version).", Required: true, IsFile: true),
+                new FormField("framework", "sklearn | linear-json.", Required: true, Example: "sklearn"),
+                new FormField("trainedFrom", "Start of the training range: ms since the Unix epoch or ISO 8601.", Required: true, Example: "2026-01-01"),
+                new FormField("trainedTo", "End of the training range: ms since the Unix epoch or ISO 8601.", Required: true, Example: "2026-02-01"),
+                new FormField("metrics", "A JSON object of metric name → value.", Example: """{"auc": 0.81}"""),
+                new FormField("description", "What the model is.", Example: "Churn model trained on January"),
+            ]),
         ["POST /api/registry/helpers"] = new("Shared helper modules and a message.", Form:
             [
                 new FormField("file", "A .py named by its module path, or a .zip of modules.", Required: true, IsFile: true),
