@@ -80,6 +80,10 @@ internal static class RequestBodies
                 new FormField("metrics", "A JSON object of metric name → value.", Example: """{"auc": 0.81}"""),
                 new FormField("description", "What the model is.", Example: "Churn model trained on January"),
             ]),
+        ["POST /api/registry/jobs/{job}/retire"] = new("The reason (required).",
+            new JsonBodyDoc(typeof(PublishingApi.ReviewRequest), """{"reason": "Replaced by order_stats_v2"}""")),
+        ["POST /api/registry/scenarios/{scenario}"] = new("The new job's name, the scenario's parameters and a message (GET /api/registry/scenarios lists them).",
+            new JsonBodyDoc(typeof(PublishingApi.ScenarioRequest), """{"job": "large_orders", "parameters": {"source": "orders", "key": "user_id"}, "message": "From the standard scenario"}""")),
         ["POST /api/registry/helpers"] = new("Shared helper modules and a message.", Form:
             [
                 new FormField("file", "A .py named by its module path, or a .zip of modules.", Required: true, IsFile: true),
@@ -113,6 +117,7 @@ internal static class RequestBodies
         "POST /api/registry/jobs/{job}/versions/{version}/reject",
         "POST /api/registry/jobs/{job}/promote",
         "POST /api/registry/jobs/{job}/rollback",
+        "POST /api/registry/jobs/{job}/retire",
     };
 
     /// <summary>The body of the operation, or null when it reads none.</summary>
