@@ -1,6 +1,6 @@
 // The single-page app: hash routing between the pages and the API-key box.
-import { getKey, setKey, api } from './api.js';
-import { fill, message } from './dom.js';
+import { getKey, setKey, api, beginNavigation, isAborted } from './api.js';
+import { h, fill, message } from './dom.js';
 import parameters from './pages/parameters.js';
 import jobs from './pages/jobs.js';
 import backtests from './pages/backtests.js';
@@ -12,32 +12,54 @@ import catalog, { lineagePage as lineage } from './pages/catalog.js';
 const pages = { parameters, jobs, backtests, events, parity, publish, catalog, lineage };
 const main = document.getElementById('page');
 let stopCurrent = null;
+let shown = 0; // navigation token: only the page shown last may touch the page area
 
+// Each page renders into its own view; a page left mid-load keeps writing into its detached view, never over the next.
 async function route() {
+  const token = ++shown;
+  beginNavigation();
   const [name, ...rest] = (location.hash.replace(/^#\/?/, '') || 'parameters').split('/');
   const page = pages[name] ?? parameters;
   document.querySelectorAll('nav a').forEach((a) => a.classList.toggle('active', a.dataset.page === name));
   if (stopCurrent) { stopCurrent(); stopCurrent = null; }
-  fill(main);
+  const view = h('div.view', { 'data-page': name });
+  const loading = h('div.loading#page-loading', { role: 'status' }, 'Loading…');
+  fill(main, loading, view);
+  let stop = null;
   try {
-    stopCurrent = (await page(main, rest.map(decodeURIComponent))) ?? null;
+    stop = (await page(view, rest.map(decodeURIComponent))) ?? null;
   } catch (e) {
-    main.append(message('error', e.message));
+    if (token === shown && !isAborted(e)) view.append(message('error', e.message));
   }
+  if (token !== shown) { stop?.(); return; } // another page is shown: this one stops now
+  loading.remove();
+  stopCurrent = stop;
 }
 
 async function showKey() {
   const status = document.getElementById('key-status');
-  if (!getKey()) { status.textContent = 'no key'; return; }
+  if (!getKey()) { status.textContent = 'no key'; status.className = 'muted'; return; }
+  status.textContent = 'checking…';
+  status.className = 'muted';
   try {
-    const me = await api('/api/me');
+    const me = await api('/api/me', { signal: new AbortController().signal });
     status.textContent = `${me.name} (${me.roles.join(', ')})`;
     status.className = 'ok';
+    document.body.dataset.roles = me.roles.join(' ');
   } catch (e) {
-    status.textContent = e.status === 401 ? 'key not accepted' : e.message;
+    status.textContent = e.status === 401 ? 'key not accepted' : e.unreachable ? 'API unreachable' : e.message;
     status.className = 'error';
+    delete document.body.dataset.roles;
   }
 }
+
+// The badge follows the API: unreachable as soon as a request gets no answer, checked again once one does.
+window.addEventListener('api-unreachable', () => {
+  const status = document.getElementById('key-status');
+  status.textContent = 'API unreachable';
+  status.className = 'error';
+});
+window.addEventListener('api-reachable', () => showKey());
 
 document.getElementById('api-key').value = getKey();
 document.getElementById('key-form').addEventListener('submit', (e) => {

@@ -32,7 +32,7 @@ public static class BacktestsApi
         group.MapGet("/", List).WithSummary("Backtests, newest first");
         group.MapGet("/{id}", Get).WithSummary("State and progress (events done of the estimated total, rate, ETA)");
         group.MapPost("/{id}/cancel", CancelAsync).RequireAuthorization(Roles.AuthorPolicy).WithSummary("Cancel; answers once the run has stopped (role author)");
-        group.MapGet("/{id}/results", ResultsAsync).WithSummary($"A page of result rows (offset, limit ≤ {MaxPage}) and summary statistics of every feature column");
+        group.MapGet("/{id}/results", ResultsAsync).WithSummary($"A page of result rows (offset, limit ≤ {MaxPage}; key: only that key's rows, total counts them), the run's keys with their row counts, and summary statistics of every feature column over all rows");
         group.MapGet("/{id}/results.csv", Csv).WithSummary("The results as CSV (job, key, event_time, event_id, declared columns)");
         return group;
     }
@@ -45,8 +45,12 @@ public static class BacktestsApi
     /// <param name="Parameters">What-if values (name → value) replacing the values in force over the whole run.</param>
     /// <param name="Proposal">A parameter proposal of the job whose values to backtest ("backtest this proposal"); <paramref name="Parameters"/> go on top.</param>
     /// <param name="Models">Model versions pinned for the whole run (model name → version), e.g. to backtest an older or a candidate version.</param>
+    /// <param name="Label">A name for the run, shown and listed with it (at most 200 characters).</param>
     public sealed record LaunchRequest(string Job, long From, long To, string? Source = null, Dictionary<string, JsonElement>? Parameters = null,
-        string? Proposal = null, Dictionary<string, string>? Models = null);
+        string? Proposal = null, Dictionary<string, string>? Models = null, string? Label = null);
+
+    /// <summary>Longest run label.</summary>
+    public const int MaxLabelLength = 200;
 
     /// <summary>Progress of a run.</summary>
     public sealed record ProgressJson(long EventsDone, long? EstimatedTotal, double? Fraction, long Results, long Errors, long BadRows, double EventsPerSecond, double? EtaSeconds, string? Eta);
@@ -58,12 +62,12 @@ public static class BacktestsApi
     /// </remarks>
     public sealed record BacktestJson(string Id, string Job, string JobVersion, string Trigger, string State, bool IsFinished, ProgressJson Progress,
         DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? EndedAt, string? FailureReason, IReadOnlyList<SampleRowError> BadRowSamples,
-        IReadOnlyDictionary<string, long> Versions, RunParameters? Parameters)
+        IReadOnlyDictionary<string, long> Versions, RunParameters? Parameters, string? Label)
     {
         internal static BacktestJson From(RunStatus s) => new(s.Id, s.Job, s.JobVersion, s.Trigger, s.State.ToString(), s.IsFinished,
             new ProgressJson(s.Progress.EventsDone, s.Progress.EstimatedTotal, s.Progress.Fraction, s.Progress.Results, s.Progress.Errors, s.Progress.BadRows,
                 s.Progress.EventsPerSecond, s.Progress.Eta?.TotalSeconds, s.Progress.Eta is { } eta ? FormatEta(eta) : null),
-            s.CreatedAt, s.StartedAt, s.EndedAt, s.FailureReason, s.BadRowSamples, s.Versions, s.Parameters);
+            s.CreatedAt, s.StartedAt, s.EndedAt, s.FailureReason, s.BadRowSamples, s.Versions, s.Parameters, s.Label);
 
         private static string FormatEta(TimeSpan eta) => eta.TotalHours >= 1 ? $"{(int)eta.TotalHours}h {eta.Minutes}m" : eta.TotalMinutes >= 1 ? $"{eta.Minutes}m {eta.Seconds}s" : $"{Math.Ceiling(eta.TotalSeconds)}s";
     }
@@ -110,7 +114,14 @@ public static class BacktestsApi
             {
                 return bad;
             }
-            run = new RunRequest { Job = body.Job, Input = new TimeRangeInput(body.From, body.To) { Source = body.Source }, Parameters = overrides };
+            if (LabelProblem(body.Label) is { } badLabel)
+            {
+                return badLabel;
+            }
+            run = new RunRequest
+            {
+                Job = body.Job, Input = new TimeRangeInput(body.From, body.To) { Source = body.Source }, Parameters = overrides, Label = body.Label?.Trim(),
+            };
         }
         if (run.Input.Source is { } source && sources.Find(source) is null)
         {
@@ -249,6 +260,12 @@ public static class BacktestsApi
         {
             return (null, TypedResults.Problem($"The upload exceeds {runner.Settings.MaxUploadBytes} bytes.", statusCode: StatusCodes.Status413PayloadTooLarge, title: "Upload too large"));
         }
+        // The run is named by the user's label, else by the name the file was uploaded under (not the stored copy's name).
+        var label = Field(form, "label") ?? (Path.GetFileName(file.FileName) is { Length: > 0 } uploaded ? uploaded : null);
+        if (LabelProblem(label) is { } badLabel)
+        {
+            return (null, badLabel);
+        }
         var extension = Path.GetExtension(file.FileName).ToLowerInvariant() is ".jsonl" or ".ndjson" or ".json" ? ".jsonl" : ".csv";
         var path = runner.NewUploadPath(extension);
         await using (var target = File.Create(path))
@@ -261,6 +278,7 @@ public static class BacktestsApi
             KeyColumn = Field(form, "keyColumn") ?? options.KeyColumn,
             TimeColumn = Field(form, "timeColumn") ?? options.TimeColumn,
             LabelColumn = Field(form, "labelColumn") ?? options.LabelColumn,
+            Name = label,
         };
         return (new RunRequest
         {
@@ -268,8 +286,14 @@ public static class BacktestsApi
             Input = new SampleTableInput(path) { Source = Field(form, "source"), Options = options },
             Outputs = BacktestRunner.Files(includeLabel: true),
             Parameters = overrides,
+            Label = label,
         }, null);
     }
+
+    private static ProblemHttpResult? LabelProblem(string? label) =>
+        label is null || (label.Length <= MaxLabelLength && !label.Any(char.IsControl))
+            ? null
+            : JsonBody.BadRequest($"label: give a name of at most {MaxLabelLength} characters without control characters.", "Bad backtest");
 
     private static string? Field(IFormCollection form, string name) => form[name].ToString() is { Length: > 0 } value ? value.Trim() : null;
 
@@ -284,7 +308,8 @@ public static class BacktestsApi
     private static async Task<Results<Ok<BacktestJson>, ProblemHttpResult>> CancelAsync(string id, BacktestRunner runner) =>
         runner.Manager is { } manager && await manager.CancelAsync(id) is { } status ? TypedResults.Ok(BacktestJson.From(status)) : NoRun(id);
 
-    private static async Task<Results<Ok<BacktestResultsJson>, ProblemHttpResult>> ResultsAsync(string id, int? offset, int? limit, BacktestRunner runner, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<BacktestResultsJson>, ProblemHttpResult>> ResultsAsync(string id, int? offset, int? limit, string? key, BacktestRunner runner,
+        CancellationToken cancellationToken)
     {
         var take = limit ?? 100;
         var skip = offset ?? 0;
@@ -303,7 +328,7 @@ public static class BacktestsApi
             return NoFiles(id);
         }
         var declared = runner.Catalog.Find(status!.Job)?.Declaration.Outputs.Select(o => o.Name).ToList() ?? [];
-        return TypedResults.Ok(await BacktestResults.ReadAsync(id, path, skip, take, declared, cancellationToken));
+        return TypedResults.Ok(await BacktestResults.ReadAsync(id, path, skip, take, declared, key, cancellationToken));
     }
 
     private static Results<PhysicalFileHttpResult, ProblemHttpResult> Csv(string id, BacktestRunner runner)
@@ -336,7 +361,7 @@ public static class BacktestsApi
         statusCode: StatusCodes.Status503ServiceUnavailable, title: "No runtime");
 
     private static ProblemHttpResult NoRun(string id) =>
-        TypedResults.Problem($"There is no backtest '{id}' (runs are kept in memory until the host restarts).", statusCode: StatusCodes.Status404NotFound, title: "Unknown backtest");
+        TypedResults.Problem($"There is no backtest '{id}' (GET /api/backtests lists the known runs).", statusCode: StatusCodes.Status404NotFound, title: "Unknown backtest");
 
     private static ProblemHttpResult NoFiles(string id) =>
         TypedResults.Problem($"Backtest '{id}' wrote no result files.", statusCode: StatusCodes.Status404NotFound, title: "No results");

@@ -29,7 +29,14 @@ public static class ApiModules
         services.TryAddSingleton<IParameterApplier>(sp => sp.GetRequiredService<JobRegistryParameters>());
         builder.AddPlatformMetrics();
         services.AddHostedService<ApiStartup>();
-        services.AddOpenApi(options => options.AddDocumentTransformer<ApiKeySecurityTransformer>());
+        services.AddOpenApi(options =>
+        {
+            options.AddDocumentTransformer<ApiKeySecurityTransformer>();
+            options.AddOperationTransformer<OpenApi.OperationDocs>();
+        });
+        // Numbers are numbers: the web defaults also read them from strings, which types every integer of the
+        // OpenAPI document as ["integer", "string"] with a pattern. (Bodies are read by the handlers with their own options.)
+        services.ConfigureHttpJsonOptions(options => options.SerializerOptions.NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.Strict);
         BadRequests.Configure(services);
         StorageFaultProblems.Configure(services);
         return builder;

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using System.Text.Json;
 using FeaturePlatform.Runtime.Execution;
 
 namespace FeaturePlatform.Runtime.Outputs;
@@ -98,17 +99,17 @@ public sealed class BacktestFileOutput : IJobOutput
             fields[1] = result.Key;
             fields[2] = result.EventTime.ToString(CultureInfo.InvariantCulture);
             fields[3] = result.Trigger.EventId;
+            string? label = null;
             if (includeLabel)
             {
-                fields[4] = result.Trigger.Headers.GetValueOrDefault(Triggers.Samples.SampleTableTrigger.LabelHeader);
+                fields[4] = label = result.Trigger.Headers.GetValueOrDefault(Triggers.Samples.SampleTableTrigger.LabelHeader);
             }
             for (var c = 0; c < columns.Count; c++)
             {
                 fields[first + c] = FormatValue(Find(result.Values, columns[c]));
             }
             AppendRow(csvText, fields);
-            json.Write(ResultJson.Serialize(result));
-            json.WriteByte((byte)'\n');
+            WriteJsonLine(json, ResultJson.Serialize(result), label);
         }
         var csvBytes = Utf8.GetBytes(csvText.ToString());
         await gate.WaitAsync(cancellationToken);
@@ -128,6 +129,26 @@ public sealed class BacktestFileOutput : IJobOutput
         {
             gate.Release();
         }
+    }
+
+    /// <summary>
+    /// One result document and a newline; a sample row's label goes in as a top-level <c>label</c> (the document is a
+    /// JSON object, so its closing brace is replaced by the property and the brace).
+    /// </summary>
+    private static void WriteJsonLine(MemoryStream json, byte[] document, string? label)
+    {
+        if (label is null)
+        {
+            json.Write(document);
+        }
+        else
+        {
+            json.Write(document.AsSpan(0, document.AsSpan().LastIndexOf((byte)'}')));
+            json.Write(Utf8.GetBytes(",\"label\":"));
+            json.Write(JsonSerializer.SerializeToUtf8Bytes(label));
+            json.WriteByte((byte)'}');
+        }
+        json.WriteByte((byte)'\n');
     }
 
     /// <summary>Flushes both files and fsyncs them; idempotent. No results can be written afterwards.</summary>

@@ -16,7 +16,7 @@ internal sealed class Run(string id, RegisteredJob job, RunRequest request, stri
     private string trigger = request.Input switch
     {
         TimeRangeInput r => $"replay [{r.From}, {r.To})",
-        SampleTableInput s => $"sample {Path.GetFileName(s.Path)}",
+        SampleTableInput s => $"sample {s.Options?.Name ?? Path.GetFileName(s.Path)}",
         _ => request.Input.GetType().Name,
     };
     private long? estimatedTotal;
@@ -118,7 +118,7 @@ internal sealed class Run(string id, RegisteredJob job, RunRequest request, stri
             : state == RunState.Completed ? TimeSpan.Zero : null;
         var progress = new RunProgress(done, estimatedTotal, counters?.Results ?? 0, counters?.Failures ?? 0, sample?.BadRowCount ?? 0, rate, eta);
         return new RunStatus(Id, Job.Name, JobVersion, trigger, state, progress, createdAt, startedAt, endedAt, ResultDirectory, failureReason,
-            sample?.BadRows ?? [], counters?.EventsByVersion ?? new Dictionary<string, long>(), Parameters?.Describe());
+            sample?.BadRows ?? [], counters?.EventsByVersion ?? new Dictionary<string, long>(), Parameters?.Describe(), Request.Label);
     }
 
     private void SetEnded(RunState final, string? reason, DateTimeOffset now)

@@ -42,6 +42,8 @@ public sealed class RunManager(
     private readonly ILogger runnerLogger = (loggers ?? NullLoggerFactory.Instance).CreateLogger<JobRunner>();
     private readonly ConcurrentDictionary<string, Run> runs = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource disposing = new();
+    private readonly RunHistory pastRuns = new(options?.ResultRoot is { } historyRoot ? Path.GetFullPath(historyRoot) : null,
+        (loggers ?? NullLoggerFactory.Instance).CreateLogger<RunManager>());
     private int disposed;
 
     /// <summary>Accepts a run and starts it in the background; returns its id.</summary>
@@ -80,20 +82,26 @@ public sealed class RunManager(
         var id = $"run-{now:yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("N")[..8]}";
         var directory = request.ResultDirectory ?? (options.ResultRoot is { } root ? Path.Combine(root, id) : null);
         var run = new Run(id, job, request, directory is null ? null : Path.GetFullPath(directory), now);
-        run.Execution = Task.Run(() => ExecuteAsync(run), CancellationToken.None);
+        // Known before it runs: its run.json (written by the run) must never be read as a run of an earlier host.
         runs[id] = run;
+        run.Execution = Task.Run(() => ExecuteAsync(run), CancellationToken.None);
         Forget();
         return Task.FromResult(id);
     }
 
-    /// <summary>The run's current status, or null when unknown.</summary>
-    public RunStatus? Get(string runId) => runs.TryGetValue(runId, out var run) ? run.Snapshot(clock.GetUtcNow()) : null;
+    /// <summary>
+    /// The run's current status, or null when unknown. Runs of earlier hosts and forgotten runs come from their
+    /// <c>run.json</c> under <see cref="RunManagerOptions.ResultRoot"/>.
+    /// </summary>
+    public RunStatus? Get(string runId) => runs.TryGetValue(runId, out var run) ? run.Snapshot(clock.GetUtcNow()) : pastRuns.Find(runId);
 
-    /// <summary>Every known run, newest first.</summary>
+    /// <summary>Every known run (this manager's and those with a summary under the result root), newest first.</summary>
     public IReadOnlyList<RunStatus> List()
     {
         var now = clock.GetUtcNow();
-        return runs.Values.Select(r => r.Snapshot(now)).OrderByDescending(s => s.CreatedAt).ThenByDescending(s => s.Id, StringComparer.Ordinal).ToList();
+        var current = runs.Values.Select(r => r.Snapshot(now)).ToList();
+        return current.Concat(pastRuns.All(current.Select(s => s.Id).ToHashSet(StringComparer.Ordinal)))
+            .OrderByDescending(s => s.CreatedAt).ThenByDescending(s => s.Id, StringComparer.Ordinal).ToList();
     }
 
     /// <summary>Waits until the run has ended; returns its final status (null when unknown).</summary>
@@ -101,7 +109,7 @@ public sealed class RunManager(
     {
         if (!runs.TryGetValue(runId, out var run))
         {
-            return null;
+            return pastRuns.Find(runId);
         }
         await run.Execution.WaitAsync(cancellationToken);
         return run.Snapshot(clock.GetUtcNow());
@@ -115,7 +123,7 @@ public sealed class RunManager(
     {
         if (!runs.TryGetValue(runId, out var run))
         {
-            return null;
+            return pastRuns.Find(runId);
         }
         if (!run.IsFinished)
         {

@@ -11,6 +11,9 @@ public sealed record RunRequest
     /// <summary>The job to run (it runs whether or not it is enabled live).</summary>
     public required string Job { get; init; }
 
+    /// <summary>A name for the run chosen by the user (shown and listed with it). Default: null, none.</summary>
+    public string? Label { get; init; }
+
     /// <summary>What the run's events are: a time range of stored events or a sample table.</summary>
     public required RunInput Input { get; init; }
 

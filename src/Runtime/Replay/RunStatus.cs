@@ -51,9 +51,10 @@ public sealed record RunProgress(long EventsDone, long? EstimatedTotal, long Res
 /// <param name="BadRowSamples">The first bad sample-table rows, with line numbers and reasons.</param>
 /// <param name="Versions">Events run per job version: the versions whose code really ran (a hot reload mid-run adds one).</param>
 /// <param name="Parameters">The parameter values used per stretch of event time, and the run's overrides.</param>
+/// <param name="Label">The name the user gave the run (<see cref="RunRequest.Label"/>), or null.</param>
 public sealed record RunStatus(string Id, string Job, string JobVersion, string Trigger, RunState State, RunProgress Progress,
     DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? EndedAt, string? ResultDirectory, string? FailureReason,
-    IReadOnlyList<SampleRowError> BadRowSamples, IReadOnlyDictionary<string, long> Versions, RunParameters? Parameters)
+    IReadOnlyList<SampleRowError> BadRowSamples, IReadOnlyDictionary<string, long> Versions, RunParameters? Parameters, string? Label = null)
 {
     /// <summary>True once the run can change no more.</summary>
     public bool IsFinished => State is RunState.Completed or RunState.Failed or RunState.Cancelled;

@@ -1,5 +1,5 @@
 // Backtests: launch a replay by time range or sample-table upload, follow its progress, see results and a chart.
-import { api } from '../api.js';
+import { api, isAborted } from '../api.js';
 import { h, fill, message, table, fmtTime, fmtValue, fmtNumber, parseUtcLocal, toUtcLocal } from '../dom.js';
 import { jobPicker } from './jobpicker.js';
 import { lineChart } from '../chart.js';
@@ -16,11 +16,12 @@ export default async function backtestsPage(main, [runId]) {
   const from = h('input', { id: 'bt-from', type: 'datetime-local', value: toUtcLocal(now - 30 * 86400000) });
   const to = h('input', { id: 'bt-to', type: 'datetime-local', value: toUtcLocal(now + 60000) });
   const file = h('input', { id: 'bt-file', type: 'file', accept: '.csv,.json,.jsonl' });
+  const label = h('input', { id: 'bt-label', type: 'text', placeholder: 'default: the file\'s name' });
   const rangeForm = h('form.grid#range-form', h('label', { for: 'job' }, 'Job'), picker,
     h('label', { for: 'bt-from' }, 'From (UTC)'), from, h('label', { for: 'bt-to' }, 'To (UTC, exclusive)'), to,
     h('span'), h('button', { type: 'submit', id: 'launch-range' }, 'Launch replay of range'));
   const uploadForm = h('form.grid#upload-form',
-    h('label', { for: 'bt-file' }, 'Sample table'), file, h('span'), h('span.muted', 'CSV or JSON lines with key, time[, label] columns; each row runs as of its time.'),
+    h('label', { for: 'bt-file' }, 'Sample table'), file, h('label', { for: 'bt-label' }, 'Name of the run'), label, h('span'), h('span.muted', 'CSV or JSON lines with key, time[, label] columns; each row runs as of its time.'),
     h('span'), h('button', { type: 'submit', id: 'launch-upload' }, 'Launch sample run'));
   const launch = async (request) => {
     try {
@@ -44,15 +45,26 @@ export default async function backtestsPage(main, [runId]) {
     const form = new FormData();
     form.append('job', job);
     form.append('file', file.files[0]);
+    if (label.value.trim()) form.append('label', label.value.trim());
     return launch(() => api('/api/backtests', { method: 'POST', body: form }));
   });
   main.append(h('h2', 'Backtests'), status, h('h3', 'Launch'), rangeForm, h('p.muted', 'or'), uploadForm, runView, runs);
   let stopped = false;
   let timer = null;
   const listRuns = async () => {
-    const all = await api('/api/backtests').catch((e) => { fill(status, message('error', e.message)); return []; });
+    let all;
+    try {
+      all = await api('/api/backtests');
+    } catch (e) {
+      // Not "No runs yet": the list is unknown. A list shown before stays (marked stale) under the error.
+      if (isAborted(e)) return;
+      const shown = runs.querySelector('table');
+      shown?.classList.add('stale');
+      fill(runs, h('h3', 'Runs'), h('div#runs-error', message('error', `Runs could not be loaded: ${e.message}`)), shown);
+      return;
+    }
     fill(runs, h('h3', 'Runs'), all.length === 0 ? h('p.muted', 'No runs yet.') : table([
-      ['Run', (r) => h('a', { href: `#/backtests/${encodeURIComponent(r.id)}` }, r.id)], ['Job', (r) => `${r.job} v${r.jobVersion}`],
+      ['Run', (r) => h('a', { href: `#/backtests/${encodeURIComponent(r.id)}`, title: r.id }, r.label ?? r.id)], ['Job', (r) => `${r.job} v${r.jobVersion}`],
       ['What', (r) => readable(r.trigger)], ['State', (r) => h(`span.badge.${r.state}`, r.state)],
       ['Events', (r) => fmtNumber(r.progress.eventsDone), 'num'], ['Created', (r) => fmtTime(Date.parse(r.createdAt))],
     ], all));
@@ -60,7 +72,15 @@ export default async function backtestsPage(main, [runId]) {
   if (runId) {
     const poll = async () => {
       let run;
-      try { run = await api(`/api/backtests/${encodeURIComponent(runId)}`); } catch (e) { fill(runView, message('error', e.message)); return; }
+      try {
+        run = await api(`/api/backtests/${encodeURIComponent(runId)}`);
+      } catch (e) {
+        if (isAborted(e) || stopped) return;
+        // Unreachable: keep what is shown and try again; any other error ends the polling.
+        if (e.unreachable) { fill(status, message('error', e.message)); timer = setTimeout(poll, POLL_MS * 4); } else fill(runView, message('error', e.message));
+        return;
+      }
+      fill(status);
       renderProgress(runView, run, status);
       if (run.isFinished) { await renderResults(runView, run); await listRuns(); } else if (!stopped) timer = setTimeout(poll, POLL_MS);
     };
@@ -79,7 +99,7 @@ function renderProgress(section, run, status) {
     try { await api(`/api/backtests/${encodeURIComponent(run.id)}/cancel`, { method: 'POST' }); } catch (e) { fill(status, message('error', e.message)); }
   };
   const p = run.progress;
-  fill(section, h('h3', `Run ${run.id}`),
+  fill(section, h('h3', run.label ? `Run ${run.label}` : `Run ${run.id}`), run.label ? h('div.muted', run.id) : null,
     h('div.row', h(`span.badge.${run.state}#run-state`, run.state), h('span', `${run.job} v${run.jobVersion} — ${readable(run.trigger)}`),
       run.isFinished ? null : h('button.secondary', { on: { click: cancel } }, 'Cancel')),
     h('div.progress', { role: 'progressbar', 'aria-valuemin': 0, 'aria-valuemax': 100, 'aria-valuenow': Math.round(fraction * 100), id: 'run-progress' },
@@ -107,34 +127,91 @@ function usedView(run) {
     ], params.segments, { id: 'run-parameters' }) : null);
 }
 
+const PAGE_ROWS = 200;
+const CHART_PAGE = 5000;
+/** Most keys drawn together (one line each); with more, a key is picked. */
+export const MAX_SERIES = 10;
+
+// Results: column summary, a chart of one feature with one line per key (all rows, fetched page by page), and the
+// rows in pages of PAGE_ROWS with their position and the total. The server filters by key and counts.
 async function renderResults(section, run) {
   const base = `/api/backtests/${encodeURIComponent(run.id)}/results`;
-  let page;
-  try { page = await api(`${base}?limit=500`); } catch (e) { section.append(message('error', e.message)); return; }
-  const numeric = page.columns.filter((c) => c.mean != null).map((c) => c.name);
+  let first;
+  try { first = await api(`${base}?limit=${PAGE_ROWS}`); } catch (e) { if (!isAborted(e)) section.append(message('error', e.message)); return; }
+  const numeric = first.columns.filter((c) => c.mean != null).map((c) => c.name);
+  const keys = first.keys ?? [];
   const chartBox = h('div#chart');
-  const keys = [...new Set(page.rows.map((r) => r.key))];
   const column = h('select#chart-column', numeric.map((n) => h('option', { value: n }, n)));
-  const keySelect = h('select#chart-key', h('option', { value: '' }, '(all keys)'), keys.slice(0, 500).map((k) => h('option', { value: k }, k)));
-  const draw = () => {
-    const rows = page.rows.filter((r) => !keySelect.value || r.key === keySelect.value);
-    fill(chartBox, numeric.length === 0 ? h('p.muted', 'No numeric feature columns to chart.')
-      : lineChart(rows.map((r) => ({ t: r.eventTime, v: Number(r.values[column.value]) })), { label: `${column.value} over event time` }));
+  const keySelect = h('select#chart-key', h('option', { value: '' }, `(all ${fmtNumber(first.keyCount ?? keys.length)} keys)`),
+    keys.map((k) => h('option', { value: k.key }, `${k.key} (${fmtNumber(k.rows)})`)));
+  const keyNote = first.keysTruncated ? h('span.muted', `the first ${fmtNumber(keys.length)} keys are listed`) : null;
+  const heading = h('h3#results-heading');
+  const tableBox = h('div.scroll#results-box');
+  const prev = h('button.secondary#results-prev', 'Previous');
+  const next = h('button.secondary#results-next', 'Next');
+  let offset = 0;
+  let page = first;
+  const hasLabels = () => page.rows.some((r) => r.label != null);
+  const showPage = () => {
+    const columns = first.columns.map((c) => c.name);
+    const shown = page.rows.length;
+    fill(heading, shown === 0 ? `Results (none of ${fmtNumber(page.total)})`
+      : `Results ${fmtNumber(offset + 1)}–${fmtNumber(offset + shown)} of ${fmtNumber(page.total)}${keyFilter() ? ` for key ${keyFilter()}` : ''}`);
+    fill(tableBox, table([['Key', (r) => r.key], ['Event time', (r) => fmtTime(r.eventTime)],
+      ...(hasLabels() ? [['Label', (r) => fmtValue(r.label)]] : []),
+      ...columns.map((c) => [c, (r) => fmtValue(r.values[c])])], page.rows, { id: 'results-table' }));
+    prev.disabled = offset === 0;
+    next.disabled = offset + shown >= page.total;
+  };
+  const keyFilter = () => keySelect.value;
+  const load = async (at) => {
+    try {
+      page = await api(`${base}?offset=${at}&limit=${PAGE_ROWS}${keyFilter() ? `&key=${encodeURIComponent(keyFilter())}` : ''}`);
+      offset = at;
+      showPage();
+    } catch (e) { if (!isAborted(e)) fill(tableBox, message('error', e.message)); }
+  };
+  prev.addEventListener('click', () => load(Math.max(0, offset - PAGE_ROWS)));
+  next.addEventListener('click', () => load(offset + PAGE_ROWS));
+  // Every row of the chosen key(s), page by page (no cut at a first page).
+  const rowsOf = async (key) => {
+    const rows = [];
+    for (let at = 0; ; at += CHART_PAGE) {
+      const p = await api(`${base}?offset=${at}&limit=${CHART_PAGE}${key ? `&key=${encodeURIComponent(key)}` : ''}`);
+      rows.push(...p.rows);
+      if (rows.length >= p.total || p.rows.length === 0) return rows;
+    }
+  };
+  const draw = async () => {
+    if (numeric.length === 0) { fill(chartBox, h('p.muted', 'No numeric feature columns to chart.')); return; }
+    if (!keyFilter() && (first.keyCount ?? keys.length) > MAX_SERIES) {
+      fill(chartBox, h('p.muted#chart-pick-key', `${fmtNumber(first.keyCount ?? keys.length)} keys: pick one to chart (up to ${MAX_SERIES} are drawn together, one line per key).`));
+      return;
+    }
+    fill(chartBox, h('p.loading', 'Loading all rows…'));
+    try {
+      const rows = await rowsOf(keyFilter());
+      const byKey = new Map();
+      for (const r of rows) {
+        if (!byKey.has(r.key)) byKey.set(r.key, []);
+        byKey.get(r.key).push({ t: r.eventTime, v: Number(r.values[column.value]) });
+      }
+      fill(chartBox, lineChart([...byKey].map(([name, points]) => ({ name, points })), { label: `${column.value} over event time (${fmtNumber(rows.length)} rows)` }));
+    } catch (e) { if (!isAborted(e)) fill(chartBox, message('error', e.message)); }
   };
   column.addEventListener('change', draw);
-  keySelect.addEventListener('change', draw);
-  const columns = page.rows.length ? Object.keys(page.rows[0].values) : [];
+  keySelect.addEventListener('change', () => { draw(); load(0); });
   section.append(
     h('h3', 'Summary by feature'),
     table([['Column', (c) => h('code', c.name)], ['Count', (c) => fmtNumber(c.count), 'num'], ['Nulls', (c) => fmtNumber(c.nulls), 'num'],
       ['Min', (c) => fmtNumber(c.min), 'num'], ['Max', (c) => fmtNumber(c.max), 'num'], ['Mean', (c) => fmtNumber(c.mean, 4), 'num'],
-      ['Top values', (c) => (c.top ?? []).map((t) => `${fmtValue(t.value)} (${t.count})`).join(', ')]], page.columns, { id: 'summary-table' }),
-    h('h3', 'Chart'), h('div.row', h('label', { for: 'chart-column' }, 'Feature'), column, h('label', { for: 'chart-key' }, 'Key'), keySelect), chartBox,
-    h('h3', `Results (${fmtNumber(page.rows.length)} of ${fmtNumber(page.total)})`),
-    h('p', h('a', { href: `${base}.csv`, id: 'download-csv', on: { click: (e) => download(e, `${base}.csv`, `${run.id}.csv`) } }, 'Download CSV')),
-    table([['Key', (r) => r.key], ['Event time', (r) => fmtTime(r.eventTime)], ...columns.map((c) => [c, (r) => fmtValue(r.values[c])])],
-      page.rows.slice(0, 200), { id: 'results-table' }));
-  draw();
+      ['Top values', (c) => (c.top ?? []).map((t) => `${fmtValue(t.value)} (${t.count})`).join(', ')]], first.columns, { id: 'summary-table' }),
+    h('h3', 'Chart'), h('div.row', h('label', { for: 'chart-column' }, 'Feature'), column, h('label', { for: 'chart-key' }, 'Key'), keySelect, keyNote), chartBox,
+    heading, h('div.row', prev, next,
+      h('a', { href: `${base}.csv`, id: 'download-csv', on: { click: (e) => download(e, `${base}.csv`, `${run.id}.csv`) } }, 'Download CSV (all rows)')),
+    tableBox);
+  showPage();
+  await draw();
 }
 
 // The CSV needs the API key header, so it is fetched and saved as a blob rather than followed as a plain link.

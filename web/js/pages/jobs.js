@@ -1,15 +1,16 @@
 // Jobs dashboard: every job's state, counts and errors, its trigger sources' watermarks; auto-refreshes.
-import { api, getKey } from '../api.js';
+import { api, getKey, isAborted } from '../api.js';
 import { h, fill, message, table, fmtTime, fmtValue, fmtNumber } from '../dom.js';
 
 const REFRESH_MS = 3000;
 
 export default async function jobsPage(main, [selected]) {
   const status = h('div');
+  const connection = h('div#jobs-connection');
   const list = h('section#jobs');
   const detail = h('section#job-detail');
   const stamp = h('span.muted#updated');
-  main.append(h('h2', 'Jobs'), h('div.row', h('span.muted', `Refreshes every ${REFRESH_MS / 1000} s.`), stamp), status, list, detail);
+  main.append(h('h2', 'Jobs'), h('div.row', h('span.muted', `Refreshes every ${REFRESH_MS / 1000} s.`), stamp), connection, status, list, detail);
   let stopped = false;
   let timer = null;
   const tick = async () => {
@@ -20,8 +21,15 @@ export default async function jobsPage(main, [selected]) {
       renderList(list, jobs, marks);
       if (selected) await renderDetail(detail, selected, status, tick);
       fill(stamp, `Updated ${new Date().toLocaleTimeString()}`);
+      fill(connection);
+      list.classList.remove('stale');
     } catch (e) {
-      fill(status, message('error', e.message));
+      if (isAborted(e) || stopped) return;
+      // The table stays as last loaded, marked stale, with the reason; the next refresh clears both.
+      fill(connection, message('error', e.unreachable
+        ? `${e.message} The table below is from ${stamp.textContent ? stamp.textContent.replace('Updated ', '') : 'no successful load yet'}.`
+        : e.message));
+      list.classList.add('stale');
     }
     if (!stopped) timer = setTimeout(tick, REFRESH_MS);
   };

@@ -7,12 +7,16 @@ namespace FeaturePlatform.FeatureApi.Replay.Backtests;
 /// <param name="EventTime">Event time, ms since the Unix epoch.</param>
 /// <param name="EventId">The trigger event's id.</param>
 /// <param name="Values">Column → value.</param>
-public sealed record BacktestRowJson(string Key, long EventTime, string EventId, IReadOnlyDictionary<string, JsonElement> Values)
+/// <param name="Label">The sample row's label (sample-table runs whose table has labels), else null.</param>
+public sealed record BacktestRowJson(string Key, long EventTime, string EventId, IReadOnlyDictionary<string, JsonElement> Values, string? Label = null)
 {
     /// <summary>The model versions the row was computed with (model → version), for jobs that declare models; else absent.</summary>
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public IReadOnlyDictionary<string, string>? Models { get; init; }
 }
+
+/// <summary>A key of a run's results and how many rows it has.</summary>
+public sealed record BacktestKeyJson(string Key, long Rows);
 
 /// <summary>A frequent value of a column and how often it occurs.</summary>
 public sealed record TopValueJson(JsonElement Value, long Count);
@@ -27,8 +31,18 @@ public sealed record TopValueJson(JsonElement Value, long Count);
 /// <param name="Top">Most frequent non-numeric values (strings, booleans), most frequent first.</param>
 public sealed record ColumnSummaryJson(string Name, long Count, long Nulls, double? Min, double? Max, double? Mean, IReadOnlyList<TopValueJson> Top);
 
-/// <summary>A page of a backtest's result rows with the summary of every column.</summary>
-public sealed record BacktestResultsJson(string Id, long Total, int Offset, IReadOnlyList<BacktestRowJson> Rows, IReadOnlyList<ColumnSummaryJson> Columns);
+/// <summary>A page of a backtest's result rows with the run's keys and the summary of every column.</summary>
+/// <param name="Id">The run.</param>
+/// <param name="Total">Rows in all (of <paramref name="Key"/> when given): the page is rows [offset, offset + rows) of these.</param>
+/// <param name="Offset">Position of the page's first row.</param>
+/// <param name="Rows">The page.</param>
+/// <param name="Columns">Statistics of every feature column over all the run's rows.</param>
+/// <param name="Key">The key the rows are filtered by, or null.</param>
+/// <param name="KeyCount">Distinct keys of the run (counted up to <see cref="BacktestResults.MaxKeysCounted"/>).</param>
+/// <param name="Keys">The run's keys in order with their row counts (the first <see cref="BacktestResults.MaxKeysListed"/>).</param>
+/// <param name="KeysTruncated">True when <paramref name="Keys"/> lists only some of the keys.</param>
+public sealed record BacktestResultsJson(string Id, long Total, int Offset, IReadOnlyList<BacktestRowJson> Rows, IReadOnlyList<ColumnSummaryJson> Columns,
+    string? Key, long KeyCount, IReadOnlyList<BacktestKeyJson> Keys, bool KeysTruncated);
 
 /// <summary>Reads a run's <c>results.jsonl</c> (one result document per line) into pages and column summaries.</summary>
 internal static class BacktestResults
@@ -39,9 +53,21 @@ internal static class BacktestResults
     /// <summary>Distinct non-numeric values counted per column before counting stops growing (bounded memory).</summary>
     public const int MaxDistinctTracked = 10_000;
 
-    /// <summary>Streams the file once: rows [offset, offset + limit) and the statistics of every row.</summary>
-    public static async Task<BacktestResultsJson> ReadAsync(string id, string path, int offset, int limit, IReadOnlyList<string> declared, CancellationToken cancellationToken)
+    /// <summary>Keys listed with a page.</summary>
+    public const int MaxKeysListed = 1000;
+
+    /// <summary>Distinct keys counted (bounded memory); beyond it the count stops.</summary>
+    public const int MaxKeysCounted = 100_000;
+
+    /// <summary>
+    /// Streams the file once: rows [offset, offset + limit) (of <paramref name="key"/> when given: total then counts its
+    /// rows), the run's keys, and the statistics of every row.
+    /// </summary>
+    public static async Task<BacktestResultsJson> ReadAsync(string id, string path, int offset, int limit, IReadOnlyList<string> declared, string? key,
+        CancellationToken cancellationToken)
     {
+        var keys = new Dictionary<string, long>(StringComparer.Ordinal);
+        long matching = 0;
         var stats = new Dictionary<string, ColumnStats>(StringComparer.Ordinal);
         foreach (var name in declared)
         {
@@ -75,19 +101,35 @@ internal static class BacktestResults
                     s.Nulls++;
                 }
             }
-            if (total >= offset && rows.Count < limit)
+            var rowKey = root.GetProperty("key").GetString()!;
+            if (keys.TryGetValue(rowKey, out var count))
             {
-                rows.Add(new BacktestRowJson(root.GetProperty("key").GetString()!, root.GetProperty("event_time").GetInt64(), root.GetProperty("event_id").GetString()!,
-                    values.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.Clone(), StringComparer.Ordinal))
+                keys[rowKey] = count + 1;
+            }
+            else if (keys.Count < MaxKeysCounted)
+            {
+                keys[rowKey] = 1;
+            }
+            total++;
+            if (key is not null && !string.Equals(rowKey, key, StringComparison.Ordinal))
+            {
+                continue;
+            }
+            if (matching >= offset && rows.Count < limit)
+            {
+                rows.Add(new BacktestRowJson(rowKey, root.GetProperty("event_time").GetInt64(), root.GetProperty("event_id").GetString()!,
+                    values.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.Clone(), StringComparer.Ordinal),
+                    root.TryGetProperty("label", out var label) && label.ValueKind == JsonValueKind.String ? label.GetString() : null)
                 {
                     Models = root.TryGetProperty("models", out var models)
                         ? models.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString() ?? "", StringComparer.Ordinal)
                         : null,
                 });
             }
-            total++;
+            matching++;
         }
-        return new BacktestResultsJson(id, total, offset, rows, stats.Select(kv => kv.Value.ToJson(kv.Key)).ToList());
+        return new BacktestResultsJson(id, key is null ? total : matching, offset, rows, stats.Select(kv => kv.Value.ToJson(kv.Key)).ToList(), key, keys.Count,
+            keys.Take(MaxKeysListed).Select(kv => new BacktestKeyJson(kv.Key, kv.Value)).ToList(), keys.Count > MaxKeysListed);
     }
 
     private sealed class ColumnStats

@@ -28,6 +28,9 @@ public sealed record SampleTableOptions
     /// <summary>Column or property holding the optional label. Default: <c>label</c>.</summary>
     public string LabelColumn { get; init; } = "label";
 
+    /// <summary>The table's name in the run's description (e.g. the name the user uploaded it under). Default: null, the file's name.</summary>
+    public string? Name { get; init; }
+
     /// <summary>Rows per batch handed to the logic. Default: 500.</summary>
     public int BatchSize { get; init; } = 500;
 

@@ -65,7 +65,7 @@ public sealed class SampleTableTrigger : ITrigger
     }
 
     /// <inheritdoc />
-    public string Description => $"sample {source} from {Path.GetFileName(path)}";
+    public string Description => $"sample {source} from {options.Name ?? Path.GetFileName(path)}";
 
     /// <inheritdoc />
     public long? EstimatedTotal { get; }
