@@ -84,6 +84,12 @@ internal static class RequestBodies
             new JsonBodyDoc(typeof(PublishingApi.ReviewRequest), """{"reason": "Replaced by order_stats_v2"}""")),
         ["POST /api/registry/scenarios/{scenario}"] = new("The new job's name, the scenario's parameters and a message (GET /api/registry/scenarios lists them).",
             new JsonBodyDoc(typeof(PublishingApi.ScenarioRequest), """{"job": "large_orders", "parameters": {"source": "orders", "key": "user_id"}, "message": "From the standard scenario"}""")),
+        ["POST /api/sources"] = new("The source's definition (admin): name, format, key and time fields, topics, declared field types and delays.",
+            new JsonBodyDoc(typeof(FeaturePlatform.EventCenter.Ingestion.Sources.SourceDefinition),
+                """{"name": "payments", "format": "Json", "topics": ["payments"], "keyFields": ["user_id"], "timeField": "created_at", "idField": "payment_id"}""")),
+        ["PUT /api/sources/{source}"] = new("The source's new definition (admin); its name is the path's. ?revision= makes the change conditional.",
+            new JsonBodyDoc(typeof(FeaturePlatform.EventCenter.Ingestion.Sources.SourceDefinition),
+                """{"name": "payments", "format": "Json", "topics": ["payments", "payments-eu"], "keyFields": ["user_id"], "timeField": "created_at", "idField": "payment_id"}""")),
         ["POST /api/registry/helpers"] = new("Shared helper modules and a message.", Form:
             [
                 new FormField("file", "A .py named by its module path, or a .zip of modules.", Required: true, IsFile: true),
@@ -118,6 +124,8 @@ internal static class RequestBodies
         "POST /api/registry/jobs/{job}/promote",
         "POST /api/registry/jobs/{job}/rollback",
         "POST /api/registry/jobs/{job}/retire",
+        "POST /api/sources",
+        "PUT /api/sources/{source}",
     };
 
     /// <summary>The body of the operation, or null when it reads none.</summary>
