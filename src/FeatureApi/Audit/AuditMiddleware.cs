@@ -7,7 +7,7 @@ namespace FeaturePlatform.FeatureApi.Audit;
 /// Records every write (queued to <see cref="AuditLog"/>, written in batches off the request's path) (POST, PUT, PATCH, DELETE) with who, when, what and the outcome — including refused ones
 /// (401, 403, 4xx) and failures. Runs after authentication and before authorization so refusals are seen.
 /// </summary>
-internal sealed class AuditMiddleware(RequestDelegate next, AuditLog log, ILogger<AuditMiddleware> logger)
+internal sealed class AuditMiddleware(RequestDelegate next, AuditLog log, TimeProvider clock, ILogger<AuditMiddleware> logger)
 {
     public async Task InvokeAsync(HttpContext context)
     {
@@ -17,7 +17,7 @@ internal sealed class AuditMiddleware(RequestDelegate next, AuditLog log, ILogge
             await next(context);
             return;
         }
-        var at = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        var at = clock.GetUtcNow().ToUnixTimeMilliseconds();
         var started = Stopwatch.GetTimestamp();
         var status = StatusCodes.Status500InternalServerError;
         try

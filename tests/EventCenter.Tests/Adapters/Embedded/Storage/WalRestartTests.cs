@@ -12,6 +12,11 @@ namespace FeaturePlatform.EventCenter.Tests.Adapters.Embedded.Storage;
 /// passive checkpoints never find the log fully copied between commits and it grows to the limit (checked: 48 MiB of
 /// puts grew it past 64 MiB and the TRUNCATE backstop ran).
 /// </summary>
+/// <remarks>
+/// Alone in its collection: the checkpointer's pace is what it measures, and other tests of the project running beside it
+/// on a small machine starve it (the log then grows past the limit while the restarts wait for CPU, not for readers).
+/// </remarks>
+[Collection(WalRestartCollection.Name)]
 public sealed class WalRestartTests(ITestOutputHelper output) : IDisposable
 {
     private const long MaxWal = EmbeddedStoreOptions.DefaultMaxWalBytes;
@@ -87,4 +92,12 @@ public sealed class WalRestartTests(ITestOutputHelper output) : IDisposable
             current = seen;
         }
     }
+}
+
+/// <summary>Runs <see cref="WalRestartTests"/> with no other test of the project beside it.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class WalRestartCollection
+{
+    /// <summary>The collection's name.</summary>
+    public const string Name = "WAL restart (alone)";
 }
