@@ -1,3 +1,4 @@
+using System.Text.Json;
 using FeaturePlatform.PyBridge.Hosting;
 using FeaturePlatform.PyBridge.Jobs;
 using Python.Runtime;
@@ -117,6 +118,47 @@ public sealed class PythonHost : IAsyncDisposable
             }
         }
         return new JobDirectoryLoad(jobs, errors);
+    }
+
+    /// <summary>
+    /// Where job modules are imported when not here (null, the default: in this process's interpreter). A host whose
+    /// jobs run in worker processes sets it so that it never runs author code: the jobs it loads then carry the
+    /// declaration, version and parameter values only, and their invoke methods throw (their logic runs elsewhere).
+    /// Set before loading jobs.
+    /// </summary>
+    public IJobDescriber? JobDescriber { get; set; }
+
+    /// <summary>
+    /// Imports the module at <paramref name="request"/>'s path in a fresh job runner of this interpreter, applies its
+    /// parameter values and answers the runner's state (see <see cref="IJobDescriber.DescribeAsync"/>); the runner is
+    /// released afterwards. This is what a worker process does for a host's <see cref="JobDescriber"/>.
+    /// </summary>
+    public Task<byte[]> DescribeJobAsync(JobDescription request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return RunLockedAsync(_ =>
+        {
+            try
+            {
+                using var path = new PyString(System.IO.Path.GetFullPath(request.Path));
+                using var roots = new PyString(JsonSerializer.Serialize(Options.LibraryDirectories.Select(System.IO.Path.GetFullPath)));
+                using var models = new PyString(Options.ModelDirectory is { Length: > 0 } dir ? System.IO.Path.GetFullPath(dir) : "");
+                using var runner = Runtime.RunnerType.Invoke(path, Runtime.NativeSource, roots, models);
+                using var reloaded = runner.InvokeMethod("reload");
+                var answer = PyText.Utf8(reloaded);
+                if (request.ParametersJson is null || JobState.Parse(answer).State is null)
+                {
+                    return answer;
+                }
+                using var values = new PyString(request.ParametersJson);
+                using var applied = runner.InvokeMethod(request.Strict ? "set_params" : "keep_params", values);
+                return PyText.Utf8(applied);
+            }
+            catch (PythonException ex)
+            {
+                throw PythonErrors.ToHostException(ex, "describing a job");
+            }
+        });
     }
 
     /// <summary>Evaluates a Python expression and returns <c>str()</c> of its value (diagnostics and tests).</summary>

@@ -9,11 +9,14 @@ namespace FeaturePlatform.PyBridge.Jobs;
 /// that run its logic. Reloads and parameter swaps are atomic per call: a call sees one version and one set of
 /// parameter values from start to end.
 /// </summary>
-public sealed class LoadedJob : IAsyncDisposable
+public sealed partial class LoadedJob : IAsyncDisposable
 {
     private readonly PythonHost _host;
     private readonly IFeatureDataSource _dataSource;
     private readonly List<FileSystemWatcher> _watchers = [];
+    private readonly IJobDescriber? _describer;
+    private readonly SemaphoreSlim _describing = new(1, 1);
+    private string? _overridesJson;
     private PyObject? _runner;
     private int _changed;
     private volatile JobState _state = null!;
@@ -22,6 +25,7 @@ public sealed class LoadedJob : IAsyncDisposable
     private LoadedJob(PythonHost host, string path, IFeatureDataSource dataSource, TimeSpan timeout, bool watch)
     {
         _host = host;
+        _describer = host.JobDescriber;
         Path = path;
         _dataSource = dataSource;
         Timeout = timeout;
@@ -52,6 +56,13 @@ public sealed class LoadedJob : IAsyncDisposable
 
     /// <summary>The module's file.</summary>
     public string Path { get; }
+
+    /// <summary>
+    /// Whether this process imported the module (false: it was imported elsewhere through
+    /// <see cref="PythonHost.JobDescriber"/>; this object then carries the declaration, version and parameter values
+    /// only, and its logic runs in worker processes).
+    /// </summary>
+    public bool ImportedHere => _describer is null;
 
     /// <summary>The per-call timeout of the logic.</summary>
     public TimeSpan Timeout { get; }
@@ -102,6 +113,7 @@ public sealed class LoadedJob : IAsyncDisposable
     public Task<IReadOnlyList<ResultRow>> InvokeAsync(FeatureEvent e, IFeatureDataSource? dataSource = null)
     {
         ArgumentNullException.ThrowIfNull(e);
+        EnsureImportedHere();
         var work = new CallWork(this, e, dataSource ?? _dataSource, _host.Gate);
         _host.PostLatency(work);
         return work.Completion.Task;
@@ -152,19 +164,24 @@ public sealed class LoadedJob : IAsyncDisposable
         {
             return Task.FromResult<IReadOnlyList<EventOutcome>>([]);
         }
+        EnsureImportedHere();
         var work = new BatchWork(this, events, parameters, dataSource ?? _dataSource, _host.Gate, _host.Options, cancellationToken);
         _host.PostBulk(work);
         return work.Completion.Task;
     }
 
     /// <summary>Recompiles the module now. A version that fails leaves the previous one running; the result says why.</summary>
-    public Task<ReloadResult> ReloadAsync() => _host.RunLockedAsync(_ => ReloadLocked());
+    public Task<ReloadResult> ReloadAsync() => _describer is null ? _host.RunLockedAsync(_ => ReloadLocked()) : ReloadElsewhereAsync();
 
     /// <summary>Replaces the operator-set parameter values (all or nothing; unspecified parameters return to their defaults).</summary>
     /// <exception cref="ArgumentException">A name is not declared or a value breaks its type or bounds.</exception>
     public Task SetParametersAsync(IReadOnlyDictionary<string, object?> values)
     {
         var json = JsonSerializer.Serialize(values);
+        if (_describer is not null)
+        {
+            return SetParametersElsewhereAsync(json);
+        }
         return _host.RunLockedAsync(_ =>
         {
             byte[] answer;
@@ -196,6 +213,16 @@ public sealed class LoadedJob : IAsyncDisposable
             throw new JobValidationException(full, 0, "job module not found", "");
         }
         var job = new LoadedJob(host, full, dataSource, options.CallTimeout ?? host.Options.CallTimeout, options.WatchForChanges);
+        if (job._describer is not null)
+        {
+            var described = await job.ReloadElsewhereAsync().ConfigureAwait(false);
+            if (!described.Succeeded)
+            {
+                await job.DisposeAsync().ConfigureAwait(false);
+                throw described.Error!;
+            }
+            return job;
+        }
         try
         {
             var result = await host.RunLockedAsync(_ =>
@@ -237,6 +264,8 @@ public sealed class LoadedJob : IAsyncDisposable
     /// </summary>
     public Task ReloadIfChangedAsync() => Volatile.Read(ref _changed) == 0
         ? Task.CompletedTask
+        : _describer is not null
+        ? ReloadChangedElsewhereAsync()
         : _host.RunLockedAsync(_ =>
         {
             ReloadIfChangedLocked();
@@ -276,7 +305,19 @@ public sealed class LoadedJob : IAsyncDisposable
         {
             throw PythonErrors.ToHostException(ex, "reloading a job");
         }
+        return Accept(answer);
+    }
+
+    /// <summary>Runs the state a (re)load answered, or keeps the previous one and says why not.</summary>
+    private ReloadResult Accept(byte[] answer)
+    {
         var (state, error) = JobState.Parse(answer);
+        if (state is not null && _state is { } running && state.Declaration.Name != running.Declaration.Name)
+        {
+            // A fresh import elsewhere does not know the name it had (the runner here checks it itself).
+            var renamed = $"the job's name changed from '{running.Declaration.Name}' to '{state.Declaration.Name}'; a renamed job is a new job";
+            (state, error) = (null, new ErrorInfo("JobDefinitionError", renamed, Path, 0, renamed));
+        }
         if (state is null)
         {
             var rejected = new JobValidationException(error!.File, error.Line, error.Message, error.Traceback);
@@ -318,6 +359,7 @@ public sealed class LoadedJob : IAsyncDisposable
         {
             watcher.Dispose();
         }
+        _describing.Dispose();
         if (_runner is null || _host.IsStopped)
         {
             return;

@@ -71,6 +71,8 @@ public sealed class RuntimeStartup(
             await registryStore.EnsureTableAsync(cancellationToken);
             await models.EnsureTableAsync(cancellationToken);
             host = await PythonHost.StartAsync(settings.Python with { ModelDirectory = models.Directory }, cancellationToken);
+            // Process mode: job modules are imported in a worker process, never here (module-level code included).
+            host.JobDescriber = workers.JobLoader;
             if (!Directory.Exists(settings.JobsDirectory))
             {
                 throw new DirectoryNotFoundException($"Runtime:JobsDirectory '{settings.JobsDirectory}' does not exist.");

@@ -15,6 +15,9 @@ internal enum FrameType : byte
     /// <summary>Host → worker: the answer to a read.</summary>
     ReadAnswer = 3,
 
+    /// <summary>Host → worker: import a job module and answer its declaration, version and parameter values.</summary>
+    Describe = 4,
+
     /// <summary>Worker → host: the interpreter runs (answer to Init).</summary>
     Ready = 10,
 
@@ -29,6 +32,9 @@ internal enum FrameType : byte
 
     /// <summary>Worker → host: outcomes of calls as they finish (several calls, of several runs, per message).</summary>
     CallOutcomes = 14,
+
+    /// <summary>Worker → host: the answer to a <see cref="Describe"/> (the runner's state, or why the import could not run).</summary>
+    Described = 15,
 }
 
 /// <summary>

@@ -24,6 +24,7 @@ internal sealed class WorkerConnection : IAsyncDisposable
     private readonly WorkerSettings settings;
     private readonly ILogger logger;
     private readonly ConcurrentDictionary<long, PendingRun> runs = new();
+    private readonly ConcurrentDictionary<long, TaskCompletionSource<byte[]>> describes = new();
     private readonly WorkerCalls calls;
     private readonly BlockingCollection<Action> blockingReads = [];
     private readonly Thread[] readers;
@@ -205,6 +206,36 @@ internal sealed class WorkerConnection : IAsyncDisposable
         }
     }
 
+    /// <summary>Imports a job module in this worker and answers the runner's state (see <see cref="IJobDescriber"/>).</summary>
+    /// <exception cref="WorkerLostException">The worker exited or was killed before it answered (the import may have ended it).</exception>
+    /// <exception cref="WorkerRunException">The worker could not run the import (an error outside the module's own code).</exception>
+    public async Task<byte[]> DescribeAsync(JobDescription request, CancellationToken cancellationToken)
+    {
+        var id = Interlocked.Increment(ref nextRun);
+        var pending = new TaskCompletionSource<byte[]>(TaskCreationOptions.RunContinuationsAsynchronously);
+        describes[id] = pending;
+        try
+        {
+            if (!Alive)
+            {
+                throw new WorkerLostException(LostMessage());
+            }
+            try
+            {
+                channel.Send(FrameType.Describe, w => WorkerMessages.WriteDescribe(w, id, request));
+            }
+            catch (IOException)
+            {
+                throw new WorkerLostException(LostMessage());
+            }
+            return await pending.Task.WaitAsync(cancellationToken);
+        }
+        finally
+        {
+            describes.TryRemove(id, out _);
+        }
+    }
+
     /// <summary>
     /// Sends calls that arrived together as one run (each event still a call of its own in the worker, with its own
     /// outcome); the group's outcomes are handed back to each call. Called by <see cref="WorkerCalls"/>, one sender at a time.
@@ -339,6 +370,20 @@ internal sealed class WorkerConnection : IAsyncDisposable
                 break;
             case FrameType.Read:
                 ServeRead(reader);
+                break;
+            case FrameType.Described:
+                var (describeId, answer, describeError) = WorkerMessages.ReadDescribed(reader);
+                if (describes.TryGetValue(describeId, out var described))
+                {
+                    if (answer is not null)
+                    {
+                        described.TrySetResult(answer);
+                    }
+                    else
+                    {
+                        described.TrySetException(new WorkerRunException($"the worker could not import the module: {describeError}"));
+                    }
+                }
                 break;
             default:
                 throw new InvalidDataException($"unexpected message {type} from worker {Name}");
@@ -486,6 +531,10 @@ internal sealed class WorkerConnection : IAsyncDisposable
         foreach (var (runId, run) in runs)
         {
             Finish(runId, run)?.Fail(new WorkerLostException(message));
+        }
+        foreach (var described in describes.Values)
+        {
+            described.TrySetException(new WorkerLostException(message));
         }
     }
 

@@ -364,4 +364,42 @@ internal static class WorkerMessages
     }
 
     public static string? ReadNullable(BinaryReader r) => r.ReadBoolean() ? r.ReadString() : null;
+
+    public static void WriteDescribe(BinaryWriter w, long id, JobDescription d)
+    {
+        w.Write(id);
+        w.Write(d.Path);
+        WriteNullable(w, d.ParametersJson);
+        w.Write(d.Strict);
+    }
+
+    public static (long Id, JobDescription Request) ReadDescribe(BinaryReader r)
+    {
+        var id = r.ReadInt64();
+        var path = r.ReadString();
+        var parameters = ReadNullable(r);
+        return (id, new JobDescription(path, parameters, r.ReadBoolean()));
+    }
+
+    /// <summary>The answer to a describe: the runner's state (UTF-8 JSON), or (null answer) why the worker could not import.</summary>
+    public static void WriteDescribed(BinaryWriter w, long id, byte[]? answer, string? error)
+    {
+        w.Write(id);
+        w.Write(answer is not null);
+        if (answer is not null)
+        {
+            w.Write(answer.Length);
+            w.Write(answer);
+        }
+        else
+        {
+            w.Write(error ?? "unknown error");
+        }
+    }
+
+    public static (long Id, byte[]? Answer, string? Error) ReadDescribed(BinaryReader r)
+    {
+        var id = r.ReadInt64();
+        return r.ReadBoolean() ? (id, r.ReadBytes(r.ReadInt32()), null) : (id, null, r.ReadString());
+    }
 }

@@ -51,6 +51,11 @@ internal sealed class WorkerServer : IAsyncDisposable
                     running.RemoveAll(t => t.IsCompleted); // each run reports its own failure to the host
                     running.Add(ServeRunAsync(runId, request));
                     break;
+                case FrameType.Describe:
+                    var (describeId, description) = WorkerMessages.ReadDescribe(reader);
+                    running.RemoveAll(t => t.IsCompleted);
+                    running.Add(ServeDescribeAsync(describeId, description));
+                    break;
                 case FrameType.ReadAnswer:
                     var (readId, json, error, range) = WorkerMessages.ReadReadAnswer(reader);
                     if (reads.TryRemove(readId, out var slot))
@@ -66,6 +71,23 @@ internal sealed class WorkerServer : IAsyncDisposable
         {
             slot.Set(null, "the host closed the connection", null);
         }
+    }
+
+    /// <summary>Imports a module for the host (its module-level code runs here, never in the host) and sends the runner's state.</summary>
+    private async Task ServeDescribeAsync(long id, JobDescription request)
+    {
+        await Task.Yield();
+        byte[]? answer = null;
+        string? error = null;
+        try
+        {
+            answer = await host.DescribeJobAsync(request);
+        }
+        catch (PythonHostException e)
+        {
+            error = e.Message;
+        }
+        channel.Send(FrameType.Described, w => WorkerMessages.WriteDescribed(w, id, answer, error));
     }
 
     private async Task ServeRunAsync(long runId, RunRequest request)

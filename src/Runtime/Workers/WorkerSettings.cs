@@ -44,6 +44,12 @@ public sealed record WorkerSettings
     /// <summary>How long a worker may take to start (runtime, interpreter) and connect. Default: 60 s.</summary>
     public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// How long importing a job module may take (its module-level code) in the worker that loads job declarations for
+    /// the host; past it that worker is killed and the module fails to load with the reason. Default: 30 s.
+    /// </summary>
+    public TimeSpan ImportTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Host threads per worker that serve its reads which may wait (consistency waits, store I/O). Default: 4.</summary>
     public int ReadThreads { get; init; } = 4;
 
@@ -74,9 +80,9 @@ public sealed record WorkerSettings
         {
             throw new ArgumentException("Runtime:Workers:MemoryLimitMb must be 0 (no limit) or at least 128 (default 1024): a worker's runtime and interpreter need about 100 MiB.");
         }
-        if (KillGrace <= TimeSpan.Zero || HeartbeatInterval <= TimeSpan.Zero || StartTimeout <= TimeSpan.Zero)
+        if (KillGrace <= TimeSpan.Zero || HeartbeatInterval <= TimeSpan.Zero || StartTimeout <= TimeSpan.Zero || ImportTimeout <= TimeSpan.Zero)
         {
-            throw new ArgumentException("Runtime:Workers: KillGrace, HeartbeatInterval and StartTimeout must be positive (defaults 00:00:02, 00:00:00.200, 00:01:00).");
+            throw new ArgumentException("Runtime:Workers: KillGrace, HeartbeatInterval, StartTimeout and ImportTimeout must be positive (defaults 00:00:02, 00:00:00.200, 00:01:00, 00:00:30).");
         }
         if (HeartbeatTimeout < 5 * HeartbeatInterval)
         {

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using FeaturePlatform.PyBridge;
+using FeaturePlatform.PyBridge.Jobs;
 using FeaturePlatform.Runtime.Execution;
 using FeaturePlatform.Runtime.Jobs;
 using Microsoft.Extensions.Logging;
@@ -15,6 +16,7 @@ public sealed class WorkerSupervisor(WorkerSettings settings, PythonHostOptions 
 {
     private readonly ConcurrentDictionary<string, JobWorkers> lanes = new(StringComparer.Ordinal);
     private readonly ILogger logger = loggers.CreateLogger("FeaturePlatform.Runtime.Workers");
+    private readonly Lazy<JobLoaderWorker> loader = new(() => new JobLoaderWorker(settings, python, loggers.CreateLogger("FeaturePlatform.Runtime.Workers")));
 
     /// <summary>The settings.</summary>
     public WorkerSettings Settings { get; } = settings;
@@ -25,6 +27,15 @@ public sealed class WorkerSupervisor(WorkerSettings settings, PythonHostOptions 
         ArgumentNullException.ThrowIfNull(job);
         return Settings.Mode == WorkerMode.InProcess ? InProcessJobLogic.Instance : lanes.GetOrAdd(job.Name, name => new JobWorkers(name, Settings, python, logger));
     }
+
+    /// <summary>
+    /// Where this host imports job modules: in Process mode a worker process of its own (author code, module-level code
+    /// included, never runs in the host); null in InProcess mode (this process's interpreter).
+    /// </summary>
+    public IJobDescriber? JobLoader => Settings.Mode == WorkerMode.Process ? loader.Value : null;
+
+    /// <summary>The process id of the worker importing job modules, or null when none runs.</summary>
+    public int? JobLoaderProcessId => loader.IsValueCreated ? loader.Value.ProcessId : null;
 
     /// <summary>Each job's lane (Process mode; jobs that have not run yet have none).</summary>
     public IReadOnlyList<WorkerLaneStatus> Lanes => [.. lanes.Values.Select(l => l.Status).OrderBy(s => s.Job, StringComparer.Ordinal)];
@@ -41,6 +52,10 @@ public sealed class WorkerSupervisor(WorkerSettings settings, PythonHostOptions 
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
+        if (loader.IsValueCreated)
+        {
+            await loader.Value.DisposeAsync();
+        }
         foreach (var name in lanes.Keys)
         {
             if (lanes.TryRemove(name, out var lane))

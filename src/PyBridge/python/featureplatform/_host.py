@@ -156,9 +156,23 @@ class JobRunner:
         except JobDefinitionError as exc:
             return _encode({"ok": False, "error": {"type": "JobDefinitionError", "message": exc.reason,
                                                    "file": exc.file, "line": exc.line, "traceback": str(exc)}})
+        self.version = version
+        self._files = files
+        self._param_sets.clear()
+        self._keep(spec, self._overrides)
+        return self._describe_state()
+
+    def keep_params(self, payload: str) -> str:
+        """Applies operator-set values (JSON object) that are still valid under the loaded declaration; others go back to their defaults."""
+        assert self._state is not None
+        values = _decode(payload)
+        self._keep(self._state[0], values if isinstance(values, dict) else {})
+        return self._describe_state()
+
+    def _keep(self, spec: JobSpec, overrides: Mapping[str, Any]) -> None:
         kept = {}
         by_name = {p.name: p for p in spec.params}
-        for name, value in self._overrides.items():
+        for name, value in overrides.items():
             try:
                 if name in by_name:
                     kept[name] = by_name[name].coerce(value)
@@ -166,10 +180,6 @@ class JobRunner:
                 pass  # no longer valid under the new declaration: back to the default
         self._overrides = kept
         self._state = (spec, MappingProxyType({**spec.defaults, **kept}))
-        self.version = version
-        self._files = files
-        self._param_sets.clear()
-        return self._describe_state()
 
     def fingerprint(self) -> str:
         """The version the loaded files have now (equal to ``version`` while none of them changed)."""
