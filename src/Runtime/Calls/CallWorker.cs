@@ -141,7 +141,7 @@ public sealed class CallWorker(
             if (deadLetters is not null)
             {
                 await deadLetters.WriteAsync([new DeadLetter(null, new SourcePosition(message.Topic, message.Partition, message.Offset),
-                    $"not a call message: {e.Message}", message.Key, message.Value, message.Headers, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds())], cancellationToken);
+                    $"not a call message: {e.Message}", message.Key, message.Value, message.Headers, (clock ?? TimeProvider.System).GetUtcNow().ToUnixTimeMilliseconds())], cancellationToken);
             }
             return;
         }

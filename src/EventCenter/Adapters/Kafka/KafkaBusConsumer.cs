@@ -63,11 +63,12 @@ internal sealed class KafkaBusConsumer : IBusConsumer
         return new ValueTask<IReadOnlyList<BusMessage>>(OnThread(() =>
         {
             var messages = new List<BusMessage>();
-            var deadline = DateTime.UtcNow + maxWait;
+            // A monotonic clock: librdkafka's waits are real time, and a wall-clock step must not stretch or cut them.
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
             while (messages.Count < maxMessages && !cancellationToken.IsCancellationRequested)
             {
                 // Once something arrived, only drain what is already fetched.
-                var wait = messages.Count > 0 ? TimeSpan.Zero : deadline - DateTime.UtcNow;
+                var wait = messages.Count > 0 ? TimeSpan.Zero : maxWait - System.Diagnostics.Stopwatch.GetElapsedTime(started);
                 if (wait < TimeSpan.Zero)
                 {
                     break;
@@ -75,7 +76,7 @@ internal sealed class KafkaBusConsumer : IBusConsumer
                 var result = consumer.Consume(wait < TimeSpan.FromMilliseconds(100) ? wait : TimeSpan.FromMilliseconds(100));
                 if (result is null)
                 {
-                    if (messages.Count > 0 || DateTime.UtcNow >= deadline)
+                    if (messages.Count > 0 || System.Diagnostics.Stopwatch.GetElapsedTime(started) >= maxWait)
                     {
                         break;
                     }
