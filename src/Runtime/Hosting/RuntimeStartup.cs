@@ -80,11 +80,12 @@ public sealed class RuntimeStartup(
             var disabled = settings.Jobs.Where(kv => !kv.Value.Enabled).Select(kv => kv.Key).ToHashSet(StringComparer.Ordinal);
             registry = await JobRegistry.LoadAsync(host, settings.JobsDirectory, DataSource, disabled);
             loaded.Set(registry);
+            // Every run of every job (live, replay, repair, retries, calls; added and candidate versions too) goes to its
+            // worker lane (Process mode).
+            registry.UseLogic(workers.For);
             foreach (var job in registry.Jobs)
             {
                 job.TrackVersions(versions, clock);
-                // Every run of the job (live, replay, repair, retries, calls) goes to its worker lane (Process mode).
-                job.Logic = workers.For(job);
             }
             await versions.FlushAsync(cancellationToken);
             foreach (var job in registry.Jobs.Where(j => !settings.Jobs.ContainsKey(j.Name)))

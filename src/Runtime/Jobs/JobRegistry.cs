@@ -8,6 +8,7 @@ public sealed class JobRegistry : IAsyncDisposable
 {
     private readonly object gate = new();
     private volatile Dictionary<string, RegisteredJob> jobs;
+    private Func<RegisteredJob, Execution.IJobLogic>? logicFor;
 
     private JobRegistry(IEnumerable<RegisteredJob> jobs, IReadOnlyList<JobValidationException> errors)
     {
@@ -39,8 +40,47 @@ public sealed class JobRegistry : IAsyncDisposable
                 throw new ArgumentException($"job '{job.Name}' is already loaded", nameof(job));
             }
             jobs = new Dictionary<string, RegisteredJob>(jobs, StringComparer.Ordinal) { [job.Name] = job };
+            if (logicFor is not null)
+            {
+                job.Logic = logicFor(job);
+            }
         }
         JobAdded?.Invoke(job);
+    }
+
+    /// <summary>
+    /// Sets where the jobs of this registry run their logic (the runtime's start-up: each job's worker lane in Process
+    /// mode): for every job loaded, every job <see cref="Add"/>ed later and every <see cref="Candidate"/> — so that no
+    /// job, a backtested candidate included, runs author code in this process by omission.
+    /// </summary>
+    public void UseLogic(Func<RegisteredJob, Execution.IJobLogic> logic)
+    {
+        ArgumentNullException.ThrowIfNull(logic);
+        lock (gate)
+        {
+            logicFor = logic;
+            foreach (var job in jobs.Values)
+            {
+                job.Logic = logic(job);
+            }
+        }
+    }
+
+    /// <summary>
+    /// A job that runs <paramref name="version"/> (a candidate: a backtest or parity check of a version that is not
+    /// live), not live, on the same logic as this registry's jobs. Not added to the registry.
+    /// </summary>
+    public RegisteredJob Candidate(LoadedJob version)
+    {
+        var job = new RegisteredJob(version, enabled: false);
+        lock (gate)
+        {
+            if (logicFor is not null)
+            {
+                job.Logic = logicFor(job);
+            }
+        }
+        return job;
     }
 
     /// <summary>Modules that failed to load, with file, line and reason.</summary>

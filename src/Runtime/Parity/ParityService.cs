@@ -58,7 +58,7 @@ public sealed class ParityService(
             {
                 throw new ArgumentException("A correction run rewrites live outputs with the live version; it cannot replay a candidate version.", nameof(request));
             }
-            job = new RegisteredJob(version, enabled: false);
+            job = startup.Registry.Candidate(version);
         }
         else
         {

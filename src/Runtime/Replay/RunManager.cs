@@ -60,7 +60,7 @@ public sealed class RunManager(
         cancellationToken.ThrowIfCancellationRequested();
         // A run of an explicit version (a backtest of a candidate) needs no loaded job of its name.
         var job = request.Version is { } version
-            ? new RegisteredJob(version, enabled: false)
+            ? jobs.Candidate(version)
             : jobs.Find(request.Job) ?? throw new KeyNotFoundException($"No job named '{request.Job}'.");
         switch (request.Input)
         {
