@@ -58,22 +58,48 @@ public static class EventCenterApi
     /// <summary>The two versions of a change that share an event id: the stored one stays, the incoming one was not stored.</summary>
     public sealed record ConflictJson(string EventId, JsonElement Stored, JsonElement Incoming);
 
-    private static async Task<Results<Ok<EventJson>, NotFound>> GetStateAsync(string source, string key, long? asOf, IEventReader reader, CancellationToken cancellationToken)
+    /// <param name="source">The source.</param>
+    /// <param name="key">The entity key.</param>
+    /// <param name="asOf">The time (epoch ms or ISO-8601; default now).</param>
+    /// <param name="reader">The event reader.</param>
+    /// <param name="sources">The registered sources.</param>
+    /// <param name="jobs">The jobs (their request sources).</param>
+    /// <param name="clock">The clock.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    private static async Task<Results<Ok<EventJson>, ProblemHttpResult>> GetStateAsync(string source, string key, Times.TimeMs? asOf, IEventReader reader,
+        SourceRegistry sources, Jobs.JobCatalog jobs, TimeProvider clock, CancellationToken cancellationToken)
     {
-        var e = await reader.GetLatestEventAsync(source, key, asOf ?? DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), cancellationToken);
-        return e is null ? TypedResults.NotFound() : TypedResults.Ok(EventJson.From(e));
+        if (UnknownSource(source, sources, jobs) is { } unknown)
+        {
+            return unknown;
+        }
+        var at = asOf?.Value ?? clock.GetUtcNow().ToUnixTimeMilliseconds();
+        var e = await reader.GetLatestEventAsync(source, key, at, cancellationToken);
+        return e is null
+            ? TypedResults.Problem($"Source '{source}' has no event of key '{key}' at or before {Iso(at)} ({at} ms).", statusCode: StatusCodes.Status404NotFound,
+                title: "No event")
+            : TypedResults.Ok(EventJson.From(e));
     }
 
     private static async Task<Results<Ok<List<EventJson>>, ProblemHttpResult>> GetHistoryAsync(
-        string source, string key, long? from, long? to, int? limit, IEventReader reader, CancellationToken cancellationToken)
+        string source, string key, Times.TimeMs? from, Times.TimeMs? to, int? limit, IEventReader reader, SourceRegistry sources, Jobs.JobCatalog jobs, CancellationToken cancellationToken)
     {
         var take = limit ?? 1000;
-        if (take is <= 0 or > MaxHistory || (from ?? 0) > (to ?? long.MaxValue))
+        if (take is <= 0 or > MaxHistory)
         {
-            return TypedResults.Problem($"limit must be 1..{MaxHistory} and from ≤ to.", statusCode: StatusCodes.Status400BadRequest, title: "Bad range");
+            return TypedResults.Problem($"limit: must be 1..{MaxHistory}; got {take}.", statusCode: StatusCodes.Status400BadRequest, title: "Bad range");
+        }
+        if ((from?.Value ?? 0) > (to?.Value ?? long.MaxValue))
+        {
+            return TypedResults.Problem($"from: must be at or before to ({from!.Value.Value} > {to!.Value.Value}); swap them.", statusCode: StatusCodes.Status400BadRequest,
+                title: "Bad range");
+        }
+        if (UnknownSource(source, sources, jobs) is { } unknown)
+        {
+            return unknown;
         }
         var list = new List<EventJson>();
-        await foreach (var e in reader.GetHistoryAsync(source, key, from ?? 0, to ?? long.MaxValue, cancellationToken))
+        await foreach (var e in reader.GetHistoryAsync(source, key, from?.Value ?? 0, to?.Value ?? long.MaxValue, cancellationToken))
         {
             list.Add(EventJson.From(e));
             if (list.Count == take)
@@ -84,18 +110,40 @@ public static class EventCenterApi
         return TypedResults.Ok(list);
     }
 
-    private static async Task<Results<Ok<EventJson>, NotFound>> GetByIdAsync(string source, string eventId, IEventReader reader, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<EventJson>, ProblemHttpResult>> GetByIdAsync(string source, string eventId, IEventReader reader, SourceRegistry sources,
+        Jobs.JobCatalog jobs, CancellationToken cancellationToken)
     {
+        if (UnknownSource(source, sources, jobs) is { } unknown)
+        {
+            return unknown;
+        }
         var e = await reader.GetByIdAsync(source, eventId, cancellationToken);
-        return e is null ? TypedResults.NotFound() : TypedResults.Ok(EventJson.From(e));
+        return e is null
+            ? TypedResults.Problem($"Source '{source}' has no event with id '{eventId}'.", statusCode: StatusCodes.Status404NotFound, title: "No event")
+            : TypedResults.Ok(EventJson.From(e));
     }
+
+    /// <summary>
+    /// A 404 naming <paramref name="source"/> when it is neither a registered source, nor a job's event-center output
+    /// (<c>job.&lt;job&gt;</c>), nor a job's request source (<c>calls.&lt;job&gt;</c> or its <c>@job(requests=…)</c>), else null.
+    /// </summary>
+    private static ProblemHttpResult? UnknownSource(string source, SourceRegistry sources, Jobs.JobCatalog? jobs = null) =>
+        sources.Find(source) is not null
+        || source.StartsWith(Runtime.Outputs.EventCenterOutput.SourcePrefix, StringComparison.Ordinal)
+        || source.StartsWith(PyBridge.Jobs.JobDeclaration.RequestSourcePrefix, StringComparison.Ordinal)
+        || jobs?.Jobs.Any(j => string.Equals(j.Declaration.RequestSource, source, StringComparison.Ordinal)) == true
+            ? null
+            : TypedResults.Problem($"No source is named '{source}'; GET /api/sources lists them.", statusCode: StatusCodes.Status404NotFound, title: "Unknown source");
+
+    private static string Iso(long ms) =>
+        DateTimeOffset.FromUnixTimeMilliseconds(Math.Clamp(ms, -62135596800000, 253402300799999)).ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture);
 
     private static async Task<Results<Ok<WatermarksJson>, ProblemHttpResult>> GetWatermarksAsync(
         string source, SourceProgressReader reader, SourceRegistry sources, IngestCounters ingest, CancellationToken cancellationToken)
     {
         if (sources.Find(source) is not { } definition)
         {
-            return TypedResults.Problem($"No source is named '{source}'; GET /api/sources lists them.", statusCode: StatusCodes.Status404NotFound, title: "Unknown source");
+            return UnknownSource(source, sources)!;
         }
         var progress = await reader.ReadAsync(definition, cancellationToken);
         var partitions = progress.Partitions.Select(p => new PartitionJson(p.Stream, p.Partition, p.NextOffset, p.EndOffset, p.Lag, p.EventTime, p.Idle)).ToList();

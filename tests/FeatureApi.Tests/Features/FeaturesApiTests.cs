@@ -70,10 +70,10 @@ public sealed class FeaturesApiTests(PlatformFactory factory) : IClassFixture<Pl
     [InlineData("""{"keys":[]}""", "Send 1 to 1000 keys; got 0")]
     [InlineData("""{"keys":["a",""]}""", "keys[1]")]
     [InlineData("""{"keys":["a",null]}""", "")]
-    [InlineData("""{"keys":"a"}""", "not a valid request")]
-    [InlineData("""{"kees":["a"]}""", "not a valid request")]
+    [InlineData("""{"keys":"a"}""", "keys: has the wrong type")]
+    [InlineData("""{"kees":["a"]}""", "kees: not a field of this request")]
     [InlineData("""{"keys":["a"],"columns":[]}""", "columns")]
-    [InlineData("{", "not a valid request")]
+    [InlineData("{", "not valid JSON")]
     public async Task Bad_batches_get_400_problem_details(string body, string message)
     {
         using var client = factory.CreateClient(PlatformFactory.Reader);
