@@ -41,14 +41,28 @@ public static class EventCenterApi
     /// built on, late events counted by this process's ingest workers, and per partition the offset watermark, the
     /// event-time mark and whether the partition is idle and caught up (its mark follows the clock at MaxDelay).
     /// </summary>
+    /// <param name="Source">The source.</param>
+    /// <param name="EventTime">The event-time watermark (ms); while <paramref name="State"/> is <c>idle</c> it is now − MaxDelay.</param>
+    /// <param name="MaxOutOfOrdernessMs">The source's declared out-of-orderness.</param>
+    /// <param name="MaxDelayMs">The source's declared maximum delay from event time to the bus.</param>
+    /// <param name="LateEvents">Late events counted by this process's ingestion.</param>
+    /// <param name="Partitions">Per partition.</param>
+    /// <param name="State">
+    /// <c>idle</c>: every partition is caught up and quiet, the watermark follows the clock (it says nothing is pending, not
+    /// that data of that time arrived; see <paramref name="DataEventTime"/>); <c>behind</c>: messages on the bus are not stored
+    /// yet; <c>ingesting</c>: otherwise; <c>empty</c>: nothing stored and no watermark yet.
+    /// </param>
+    /// <param name="DataEventTime">The highest mark reached by stored events alone (event time − MaxOutOfOrderness) over the partitions, or null.</param>
+    /// <param name="PendingMessages">Messages on the bus not stored yet.</param>
     public sealed record WatermarksJson(
-        string Source, long? EventTime, long MaxOutOfOrdernessMs, long MaxDelayMs, long LateEvents, IReadOnlyList<PartitionJson> Partitions);
+        string Source, long? EventTime, long MaxOutOfOrdernessMs, long MaxDelayMs, long LateEvents, IReadOnlyList<PartitionJson> Partitions,
+        string State = "empty", long? DataEventTime = null, long PendingMessages = 0);
 
     /// <summary>
     /// One partition of a source: offset watermark (null: nothing stored yet), the bus's end offset and the lag between
     /// them (messages on the bus not yet stored), event-time mark, and whether it is idle and caught up.
     /// </summary>
-    public sealed record PartitionJson(string Stream, int Partition, long? NextOffset, long? EndOffset, long? Lag, long? EventTime, bool Idle);
+    public sealed record PartitionJson(string Stream, int Partition, long? NextOffset, long? EndOffset, long? Lag, long? EventTime, bool Idle, long? DataEventTime = null);
 
     /// <summary>A dead letter or conflict record; the original bytes base64-encoded.</summary>
     public sealed record DeadLetterJson(
@@ -146,10 +160,19 @@ public static class EventCenterApi
             return UnknownSource(source, sources)!;
         }
         var progress = await reader.ReadAsync(definition, cancellationToken);
-        var partitions = progress.Partitions.Select(p => new PartitionJson(p.Stream, p.Partition, p.NextOffset, p.EndOffset, p.Lag, p.EventTime, p.Idle)).ToList();
+        var partitions = progress.Partitions.Select(p => new PartitionJson(p.Stream, p.Partition, p.NextOffset, p.EndOffset, p.Lag, p.EventTime, p.Idle,
+            p.DataEventTime)).ToList();
+        var pending = progress.PendingMessages;
+        var state = (progress.EventTime, pending, progress.FollowsClock) switch
+        {
+            (_, > 0, _) => "behind",
+            (null, _, _) => "empty",
+            (_, _, true) => "idle",
+            _ => "ingesting",
+        };
         return TypedResults.Ok(new WatermarksJson(source, progress.EventTime,
             (long)definition.EffectiveMaxOutOfOrderness.TotalMilliseconds, (long)definition.EffectiveMaxDelay.TotalMilliseconds,
-            ingest.LateBySource.GetValueOrDefault(source), partitions));
+            ingest.LateBySource.GetValueOrDefault(source), partitions, state, progress.Partitions.Max(p => p.DataEventTime), pending));
     }
 
     private static async Task<Results<Ok<CorrectionReport>, ProblemHttpResult>> RunCorrectionAsync(string source, CorrectionRunner runner, CancellationToken cancellationToken)

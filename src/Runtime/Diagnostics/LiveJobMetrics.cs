@@ -46,7 +46,7 @@ public sealed class LiveJobMetrics : IMetricsRefresh
             },
             description: "Late events of a live job's trigger source (stored at or below its watermark, then repaired) counted by this process's ingestion, by job and source.");
         meter.CreateObservableGauge("runtime.job.throughput", () => live.Runners.Values.Select(r => new Measurement<double>(r.Progress.EventsPerSecond, Tags(r))),
-            unit: "{event}/s", description: "Events a live job ran per second over the last 30 s, by job and source.");
+            description: "Events a live job ran per second over the last 30 s, by job and source.");
         meter.CreateObservableGauge("runtime.job.last_output", () => live.Runners.Values.Where(r => r.Progress.LastOutputAt is not null)
                 .Select(r => new Measurement<double>(r.Progress.LastOutputAt!.Value.ToUnixTimeMilliseconds() / 1000.0, Tags(r))), unit: "s",
             description: "When a live job's batch last wrote result rows (Unix time, seconds), by job and source.");
