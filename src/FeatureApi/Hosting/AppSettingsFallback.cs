@@ -13,9 +13,9 @@ internal static class AppSettingsFallback
 {
     public static void Apply(WebApplicationBuilder builder)
     {
-        if (builder.Configuration[WebHostDefaults.ContentRootKey] is { Length: > 0 })
+        if (ContentRootChosen())
         {
-            return; // chosen explicitly (--contentRoot, ASPNETCORE_CONTENTROOT, test hosts): that folder's files only
+            return; // chosen explicitly (--contentRoot, ASPNETCORE_CONTENTROOT): that folder's files only
         }
         var contentRoot = builder.Environment.ContentRootPath;
         var baseDirectory = AppContext.BaseDirectory;
@@ -33,4 +33,10 @@ internal static class AppSettingsFallback
             sources.Insert(index + 1, new JsonConfigurationSource { FileProvider = files, Path = name, Optional = true, ReloadOnChange = false });
         }
     }
+
+    /// <summary>Whether the command line or the environment names the content root (the builder's configuration always holds one).</summary>
+    private static bool ContentRootChosen() =>
+        Environment.GetCommandLineArgs().Any(a => a.TrimStart('-', '/').StartsWith(WebHostDefaults.ContentRootKey, StringComparison.OrdinalIgnoreCase))
+        || !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("ASPNETCORE_CONTENTROOT"))
+        || !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("DOTNET_CONTENTROOT"));
 }
