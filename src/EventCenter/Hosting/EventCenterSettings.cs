@@ -14,9 +14,34 @@ public sealed record EventCenterSettings
     /// <summary>Configuration section name.</summary>
     public const string SectionName = "EventCenter";
 
-    /// <summary>Folder of the embedded stores and bus. Default: ~/.local/share/featureplatform.</summary>
-    public string DataDirectory { get; init; } =
-        Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create), "featureplatform");
+    /// <summary>
+    /// Folder of the embedded stores and bus. Default: <c>~/.local/share/featureplatform</c> (<c>$XDG_DATA_HOME</c> when set); when
+    /// the home folder is missing or not writable (a service account with <c>HOME=/nonexistent</c>),
+    /// <c>&lt;temp&gt;/featureplatform-&lt;user&gt;</c>, with a warning at start (<see cref="DataDirectoryIsFallback"/>): set it explicitly for such accounts.
+    /// </summary>
+    public string DataDirectory { get; init; } = DefaultDataDirectory.Value.Path;
+
+    /// <summary>Whether <see cref="DataDirectory"/> is the temp-folder fallback because the home folder could not be used.</summary>
+    public bool DataDirectoryIsFallback => DefaultDataDirectory.Value.Fallback && DataDirectory == DefaultDataDirectory.Value.Path;
+
+    private static readonly Lazy<(string Path, bool Fallback)> DefaultDataDirectory = new(() =>
+    {
+        var local = Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.DoNotVerify);
+        if (!string.IsNullOrEmpty(local))
+        {
+            var preferred = Path.Combine(local, "featureplatform");
+            try
+            {
+                Directory.CreateDirectory(preferred);
+                return (preferred, false);
+            }
+            catch (Exception e) when (e is UnauthorizedAccessException or IOException)
+            {
+                // Falls through to the temp folder; EventCenterStartup warns.
+            }
+        }
+        return (Path.Combine(Path.GetTempPath(), $"featureplatform-{Environment.UserName}"), true);
+    });
 
     /// <summary>The hot store (recent window, indexes). Default: embedded.</summary>
     public StoreSettings Hot { get; init; } = new();

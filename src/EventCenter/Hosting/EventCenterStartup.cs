@@ -53,6 +53,11 @@ public sealed class EventCenterStartup(
                     "Source {Source} mirrors {Table} without a TimeColumn: fetch-strong-no-delay reads of it wait for the watermark like fetch-strong (a row's change time is needed to tell whether it changed after the as-of time)",
                     source.Name, source.Mirror!.Table);
             }
+            if (settings.DataDirectoryIsFallback)
+            {
+                logger.LogWarning("The home folder is missing or not writable: embedded data goes to {Directory}, which the system may clean. "
+                    + "Set EventCenter:DataDirectory (e.g. EventCenter__DataDirectory=/var/lib/featureplatform) for a service account.", settings.DataDirectory);
+            }
             logger.LogInformation("Event center ready: {Sources} sources, hot {Hot}, cold {Cold}, bus {Bus}",
                 sources.All.Count, settings.Hot.Kind, settings.Cold.Kind, settings.Bus.Kind);
             ready.TrySetResult();

@@ -7,7 +7,11 @@ namespace FeaturePlatform.EventCenter.Watermarks;
 /// <param name="Source">The source.</param>
 /// <param name="EventTime">The source's event-time watermark now (ms since the Unix epoch), null before the first event.</param>
 /// <param name="Partitions">Every partition known from stored offsets, partition marks or the bus, in order.</param>
-public sealed record SourceProgress(string Source, long? EventTime, IReadOnlyList<PartitionProgress> Partitions)
+/// <param name="FollowsClock">
+/// True when the watermark follows the clock (now − MaxDelay) because every partition is idle and caught up: it then
+/// says "nothing is pending", not that data up to that time arrived.
+/// </param>
+public sealed record SourceProgress(string Source, long? EventTime, IReadOnlyList<PartitionProgress> Partitions, bool FollowsClock = false)
 {
     /// <summary>Messages on the bus not yet ingested, over all partitions whose end is known.</summary>
     public long PendingMessages => Partitions.Sum(p => p.Lag ?? 0);
@@ -21,7 +25,9 @@ public sealed record SourceProgress(string Source, long? EventTime, IReadOnlyLis
 /// <param name="Lag">Messages between the two, null when the end is unknown.</param>
 /// <param name="EventTime">The partition's event-time mark now.</param>
 /// <param name="Idle">True when the mark follows the clock (an idle, caught-up partition).</param>
-public sealed record PartitionProgress(string Stream, int Partition, long? NextOffset, long? EndOffset, long? Lag, long? EventTime, bool Idle);
+/// <param name="DataEventTime">The mark reached by the partition's stored events alone (highest event time − MaxOutOfOrderness), null before any.</param>
+public sealed record PartitionProgress(string Stream, int Partition, long? NextOffset, long? EndOffset, long? Lag, long? EventTime, bool Idle,
+    long? DataEventTime = null);
 
 /// <summary>Reads <see cref="SourceProgress"/> from the watermark store and the bus (one reader for the API and the metrics).</summary>
 public sealed class SourceProgressReader(IWatermarkStore watermarks, IMessageBus bus, TimeProvider clock)
@@ -48,8 +54,9 @@ public sealed class SourceProgressReader(IWatermarkStore watermarks, IMessageBus
             var mark = marks.PartitionTimes.GetValueOrDefault(k);
             long? next = marks.Offsets.TryGetValue(k, out var n) ? n : null;
             long? end = ends.TryGetValue(k, out var e) ? e : null;
-            return new PartitionProgress(k.Item1, k.Item2, next, end, end is { } x ? Math.Max(0, x - (next ?? 0)) : null, mark.At(now), mark.IsFollowing(now));
+            return new PartitionProgress(k.Item1, k.Item2, next, end, end is { } x ? Math.Max(0, x - (next ?? 0)) : null, mark.At(now), mark.IsFollowing(now),
+                mark.Value);
         }).ToList();
-        return new SourceProgress(source.Name, marks.EventTime.At(now), partitions);
+        return new SourceProgress(source.Name, marks.EventTime.At(now), partitions, marks.EventTime.IsFollowing(now));
     }
 }

@@ -39,14 +39,14 @@ public static class BacktestsApi
 
     /// <summary>A time-range launch: the job's trigger source (or <paramref name="Source"/>) over event times [<paramref name="From"/>, <paramref name="To"/>), ms.</summary>
     /// <param name="Job">The job.</param>
-    /// <param name="From">Start of the range (ms, inclusive).</param>
-    /// <param name="To">End of the range (ms, exclusive).</param>
+    /// <param name="From">Start of the range (epoch ms or ISO-8601, inclusive).</param>
+    /// <param name="To">End of the range (epoch ms or ISO-8601, exclusive).</param>
     /// <param name="Source">The trigger source (default: the job's first trigger).</param>
     /// <param name="Parameters">What-if values (name → value) replacing the values in force over the whole run.</param>
     /// <param name="Proposal">A parameter proposal of the job whose values to backtest ("backtest this proposal"); <paramref name="Parameters"/> go on top.</param>
     /// <param name="Models">Model versions pinned for the whole run (model name → version), e.g. to backtest an older or a candidate version.</param>
     /// <param name="Label">A name for the run, shown and listed with it (at most 200 characters).</param>
-    public sealed record LaunchRequest(string Job, long From, long To, string? Source = null, Dictionary<string, JsonElement>? Parameters = null,
+    public sealed record LaunchRequest(string Job, [property: System.Text.Json.Serialization.JsonConverter(typeof(Times.TimeJsonConverter))] long From, [property: System.Text.Json.Serialization.JsonConverter(typeof(Times.TimeJsonConverter))] long To, string? Source = null, Dictionary<string, JsonElement>? Parameters = null,
         string? Proposal = null, Dictionary<string, string>? Models = null, string? Label = null);
 
     /// <summary>Longest run label.</summary>
@@ -103,6 +103,10 @@ public static class BacktestsApi
             if (string.IsNullOrWhiteSpace(body!.Job) || body.From >= body.To)
             {
                 return JsonBody.BadRequest("Name a job and a time range with from < to (ms since the Unix epoch; to is exclusive).", "Bad backtest");
+            }
+            if (Times.TimeRangeCheck.RangeProblem(body.From, body.To) is { } seconds)
+            {
+                return JsonBody.BadRequest(seconds, "Bad backtest");
             }
             if (!MayLaunchAny(request) && (body.Proposal is null || body.Parameters is { Count: > 0 } || body.Models is { Count: > 0 }))
             {

@@ -41,14 +41,28 @@ public static class EventCenterApi
     /// built on, late events counted by this process's ingest workers, and per partition the offset watermark, the
     /// event-time mark and whether the partition is idle and caught up (its mark follows the clock at MaxDelay).
     /// </summary>
+    /// <param name="Source">The source.</param>
+    /// <param name="EventTime">The event-time watermark (ms); while <paramref name="State"/> is <c>idle</c> it is now − MaxDelay.</param>
+    /// <param name="MaxOutOfOrdernessMs">The source's declared out-of-orderness.</param>
+    /// <param name="MaxDelayMs">The source's declared maximum delay from event time to the bus.</param>
+    /// <param name="LateEvents">Late events counted by this process's ingestion.</param>
+    /// <param name="Partitions">Per partition.</param>
+    /// <param name="State">
+    /// <c>idle</c>: every partition is caught up and quiet, the watermark follows the clock (it says nothing is pending, not
+    /// that data of that time arrived; see <paramref name="DataEventTime"/>); <c>behind</c>: messages on the bus are not stored
+    /// yet; <c>ingesting</c>: otherwise; <c>empty</c>: nothing stored and no watermark yet.
+    /// </param>
+    /// <param name="DataEventTime">The highest mark reached by stored events alone (event time − MaxOutOfOrderness) over the partitions, or null.</param>
+    /// <param name="PendingMessages">Messages on the bus not stored yet.</param>
     public sealed record WatermarksJson(
-        string Source, long? EventTime, long MaxOutOfOrdernessMs, long MaxDelayMs, long LateEvents, IReadOnlyList<PartitionJson> Partitions);
+        string Source, long? EventTime, long MaxOutOfOrdernessMs, long MaxDelayMs, long LateEvents, IReadOnlyList<PartitionJson> Partitions,
+        string State = "empty", long? DataEventTime = null, long PendingMessages = 0);
 
     /// <summary>
     /// One partition of a source: offset watermark (null: nothing stored yet), the bus's end offset and the lag between
     /// them (messages on the bus not yet stored), event-time mark, and whether it is idle and caught up.
     /// </summary>
-    public sealed record PartitionJson(string Stream, int Partition, long? NextOffset, long? EndOffset, long? Lag, long? EventTime, bool Idle);
+    public sealed record PartitionJson(string Stream, int Partition, long? NextOffset, long? EndOffset, long? Lag, long? EventTime, bool Idle, long? DataEventTime = null);
 
     /// <summary>A dead letter or conflict record; the original bytes base64-encoded.</summary>
     public sealed record DeadLetterJson(
@@ -58,22 +72,48 @@ public static class EventCenterApi
     /// <summary>The two versions of a change that share an event id: the stored one stays, the incoming one was not stored.</summary>
     public sealed record ConflictJson(string EventId, JsonElement Stored, JsonElement Incoming);
 
-    private static async Task<Results<Ok<EventJson>, NotFound>> GetStateAsync(string source, string key, long? asOf, IEventReader reader, CancellationToken cancellationToken)
+    /// <param name="source">The source.</param>
+    /// <param name="key">The entity key.</param>
+    /// <param name="asOf">The time (epoch ms or ISO-8601; default now).</param>
+    /// <param name="reader">The event reader.</param>
+    /// <param name="sources">The registered sources.</param>
+    /// <param name="jobs">The jobs (their request sources).</param>
+    /// <param name="clock">The clock.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    private static async Task<Results<Ok<EventJson>, ProblemHttpResult>> GetStateAsync(string source, string key, Times.TimeMs? asOf, IEventReader reader,
+        SourceRegistry sources, Jobs.JobCatalog jobs, TimeProvider clock, CancellationToken cancellationToken)
     {
-        var e = await reader.GetLatestEventAsync(source, key, asOf ?? DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), cancellationToken);
-        return e is null ? TypedResults.NotFound() : TypedResults.Ok(EventJson.From(e));
+        if (UnknownSource(source, sources, jobs) is { } unknown)
+        {
+            return unknown;
+        }
+        var at = asOf?.Value ?? clock.GetUtcNow().ToUnixTimeMilliseconds();
+        var e = await reader.GetLatestEventAsync(source, key, at, cancellationToken);
+        return e is null
+            ? TypedResults.Problem($"Source '{source}' has no event of key '{key}' at or before {Iso(at)} ({at} ms).", statusCode: StatusCodes.Status404NotFound,
+                title: "No event")
+            : TypedResults.Ok(EventJson.From(e));
     }
 
     private static async Task<Results<Ok<List<EventJson>>, ProblemHttpResult>> GetHistoryAsync(
-        string source, string key, long? from, long? to, int? limit, IEventReader reader, CancellationToken cancellationToken)
+        string source, string key, Times.TimeMs? from, Times.TimeMs? to, int? limit, IEventReader reader, SourceRegistry sources, Jobs.JobCatalog jobs, CancellationToken cancellationToken)
     {
         var take = limit ?? 1000;
-        if (take is <= 0 or > MaxHistory || (from ?? 0) > (to ?? long.MaxValue))
+        if (take is <= 0 or > MaxHistory)
         {
-            return TypedResults.Problem($"limit must be 1..{MaxHistory} and from ≤ to.", statusCode: StatusCodes.Status400BadRequest, title: "Bad range");
+            return TypedResults.Problem($"limit: must be 1..{MaxHistory}; got {take}.", statusCode: StatusCodes.Status400BadRequest, title: "Bad range");
+        }
+        if ((from?.Value ?? 0) > (to?.Value ?? long.MaxValue))
+        {
+            return TypedResults.Problem($"from: must be at or before to ({from!.Value.Value} > {to!.Value.Value}); swap them.", statusCode: StatusCodes.Status400BadRequest,
+                title: "Bad range");
+        }
+        if (UnknownSource(source, sources, jobs) is { } unknown)
+        {
+            return unknown;
         }
         var list = new List<EventJson>();
-        await foreach (var e in reader.GetHistoryAsync(source, key, from ?? 0, to ?? long.MaxValue, cancellationToken))
+        await foreach (var e in reader.GetHistoryAsync(source, key, from?.Value ?? 0, to?.Value ?? long.MaxValue, cancellationToken))
         {
             list.Add(EventJson.From(e));
             if (list.Count == take)
@@ -84,24 +124,55 @@ public static class EventCenterApi
         return TypedResults.Ok(list);
     }
 
-    private static async Task<Results<Ok<EventJson>, NotFound>> GetByIdAsync(string source, string eventId, IEventReader reader, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<EventJson>, ProblemHttpResult>> GetByIdAsync(string source, string eventId, IEventReader reader, SourceRegistry sources,
+        Jobs.JobCatalog jobs, CancellationToken cancellationToken)
     {
+        if (UnknownSource(source, sources, jobs) is { } unknown)
+        {
+            return unknown;
+        }
         var e = await reader.GetByIdAsync(source, eventId, cancellationToken);
-        return e is null ? TypedResults.NotFound() : TypedResults.Ok(EventJson.From(e));
+        return e is null
+            ? TypedResults.Problem($"Source '{source}' has no event with id '{eventId}'.", statusCode: StatusCodes.Status404NotFound, title: "No event")
+            : TypedResults.Ok(EventJson.From(e));
     }
+
+    /// <summary>
+    /// A 404 naming <paramref name="source"/> when it is neither a registered source, nor a job's event-center output
+    /// (<c>job.&lt;job&gt;</c>), nor a job's request source (<c>calls.&lt;job&gt;</c> or its <c>@job(requests=…)</c>), else null.
+    /// </summary>
+    private static ProblemHttpResult? UnknownSource(string source, SourceRegistry sources, Jobs.JobCatalog? jobs = null) =>
+        sources.Find(source) is not null
+        || source.StartsWith(Runtime.Outputs.EventCenterOutput.SourcePrefix, StringComparison.Ordinal)
+        || source.StartsWith(PyBridge.Jobs.JobDeclaration.RequestSourcePrefix, StringComparison.Ordinal)
+        || jobs?.Jobs.Any(j => string.Equals(j.Declaration.RequestSource, source, StringComparison.Ordinal)) == true
+            ? null
+            : TypedResults.Problem($"No source is named '{source}'; GET /api/sources lists them.", statusCode: StatusCodes.Status404NotFound, title: "Unknown source");
+
+    private static string Iso(long ms) =>
+        DateTimeOffset.FromUnixTimeMilliseconds(Math.Clamp(ms, -62135596800000, 253402300799999)).ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture);
 
     private static async Task<Results<Ok<WatermarksJson>, ProblemHttpResult>> GetWatermarksAsync(
         string source, SourceProgressReader reader, SourceRegistry sources, IngestCounters ingest, CancellationToken cancellationToken)
     {
         if (sources.Find(source) is not { } definition)
         {
-            return TypedResults.Problem($"No source is named '{source}'; GET /api/sources lists them.", statusCode: StatusCodes.Status404NotFound, title: "Unknown source");
+            return UnknownSource(source, sources)!;
         }
         var progress = await reader.ReadAsync(definition, cancellationToken);
-        var partitions = progress.Partitions.Select(p => new PartitionJson(p.Stream, p.Partition, p.NextOffset, p.EndOffset, p.Lag, p.EventTime, p.Idle)).ToList();
+        var partitions = progress.Partitions.Select(p => new PartitionJson(p.Stream, p.Partition, p.NextOffset, p.EndOffset, p.Lag, p.EventTime, p.Idle,
+            p.DataEventTime)).ToList();
+        var pending = progress.PendingMessages;
+        var state = (progress.EventTime, pending, progress.FollowsClock) switch
+        {
+            (_, > 0, _) => "behind",
+            (null, _, _) => "empty",
+            (_, _, true) => "idle",
+            _ => "ingesting",
+        };
         return TypedResults.Ok(new WatermarksJson(source, progress.EventTime,
             (long)definition.EffectiveMaxOutOfOrderness.TotalMilliseconds, (long)definition.EffectiveMaxDelay.TotalMilliseconds,
-            ingest.LateBySource.GetValueOrDefault(source), partitions));
+            ingest.LateBySource.GetValueOrDefault(source), partitions, state, progress.Partitions.Max(p => p.DataEventTime), pending));
     }
 
     private static async Task<Results<Ok<CorrectionReport>, ProblemHttpResult>> RunCorrectionAsync(string source, CorrectionRunner runner, CancellationToken cancellationToken)

@@ -56,13 +56,13 @@ public static class FeaturesApi
     public sealed record BatchResponse(IReadOnlyList<FeaturesJson?> Results, IReadOnlyList<string> Missing);
 
     private static async Task<Results<Ok<FeaturesJson>, ProblemHttpResult>> GetAsync(
-        string job, string key, string? columns, FeatureStore store, ApiMetrics metrics, CancellationToken cancellationToken)
+        string job, string key, string? columns, FeatureStore store, ApiMetrics metrics, Jobs.JobCatalog catalog, CancellationToken cancellationToken)
     {
         if (RouteNames.Check("job", job) is not null || RouteNames.Check("key", key) is not null)
         {
             return JsonBody.BadRequest($"job and key must be 1 to {RouteNames.MaxLength} characters without control characters.", "Bad key");
         }
-        var (selected, problem) = ParseColumns(columns?.Split(',', StringSplitOptions.TrimEntries));
+        var (selected, problem) = ParseColumns(columns?.Split(',', StringSplitOptions.TrimEntries), catalog.Find(job), "columns");
         if (problem is not null)
         {
             return problem;
@@ -70,13 +70,31 @@ public static class FeaturesApi
         var started = Stopwatch.GetTimestamp();
         var record = await store.GetAsync(job, key, selected, cancellationToken);
         metrics.RecordLookup("single", record is null ? 0 : 1, record is null ? 1 : 0, Stopwatch.GetElapsedTime(started).TotalSeconds);
-        return record is null
-            ? TypedResults.Problem($"Job '{job}' has no features for key '{key}'.", statusCode: StatusCodes.Status404NotFound, title: "No features")
-            : TypedResults.Ok(FeaturesJson.From(record));
+        if (record is not null)
+        {
+            return TypedResults.Ok(FeaturesJson.From(record));
+        }
+        return await UnknownJobAsync(job, catalog, store, cancellationToken)
+            ?? TypedResults.Problem($"Job '{job}' has no features for key '{key}'.", statusCode: StatusCodes.Status404NotFound, title: "No features");
+    }
+
+    /// <summary>
+    /// A 404 naming <paramref name="job"/> when no job of that name is registered and the feature store holds nothing of
+    /// it (a typo), else null. Asked only after a miss, so hits stay one read.
+    /// </summary>
+    private static async Task<ProblemHttpResult?> UnknownJobAsync(string job, Jobs.JobCatalog catalog, FeatureStore store, CancellationToken cancellationToken)
+    {
+        if (catalog.Find(job) is not null || await store.HasJobAsync(job, cancellationToken))
+        {
+            return null;
+        }
+        var known = catalog.Jobs.Select(j => j.Name).Order(StringComparer.Ordinal).ToList();
+        return TypedResults.Problem($"There is no job '{job}'" + (known.Count == 0 ? "." : $"; the jobs are {string.Join(", ", known)} (GET /api/jobs)."),
+            statusCode: StatusCodes.Status404NotFound, title: "Unknown job");
     }
 
     private static async Task<Results<Ok<BatchResponse>, ProblemHttpResult>> GetBatchAsync(
-        string job, HttpRequest request, FeatureStore store, ApiMetrics metrics, CancellationToken cancellationToken)
+        string job, HttpRequest request, FeatureStore store, ApiMetrics metrics, Jobs.JobCatalog catalog, CancellationToken cancellationToken)
     {
         if (RouteNames.Check("job", job) is { } badJob)
         {
@@ -98,7 +116,7 @@ public static class FeaturesApi
                 return JsonBody.BadRequest($"Every key must be 1 to {RouteNames.MaxLength} characters without control characters; keys[{i}] is not.", "Bad key");
             }
         }
-        var (selected, columnProblem) = ParseColumns(body.Columns);
+        var (selected, columnProblem) = ParseColumns(body.Columns, catalog.Find(job), "columns");
         if (columnProblem is not null)
         {
             return columnProblem;
@@ -107,10 +125,15 @@ public static class FeaturesApi
         var records = await store.GetManyAsync(job, body.Keys, selected, cancellationToken);
         var missing = body.Keys.Where((_, i) => records[i] is null).ToList();
         metrics.RecordLookup("batch", body.Keys.Count - missing.Count, missing.Count, Stopwatch.GetElapsedTime(started).TotalSeconds);
+        if (missing.Count == body.Keys.Count && await UnknownJobAsync(job, catalog, store, cancellationToken) is { } unknown)
+        {
+            return unknown;
+        }
         return TypedResults.Ok(new BatchResponse(records.Select(r => r is null ? null : FeaturesJson.From(r)).ToList(), missing));
     }
 
-    private static (IReadOnlyList<string>? Columns, ProblemHttpResult? Problem) ParseColumns(IReadOnlyList<string>? columns)
+    /// <summary>The selected columns, or a 400: a bad list, or (for a registered job) a column the job does not output, named with the valid ones.</summary>
+    private static (IReadOnlyList<string>? Columns, ProblemHttpResult? Problem) ParseColumns(IReadOnlyList<string>? columns, Runtime.Jobs.RegisteredJob? job, string field)
     {
         if (columns is null)
         {
@@ -119,6 +142,15 @@ public static class FeaturesApi
         if (columns.Count is 0 or > MaxColumns || columns.Any(c => string.IsNullOrWhiteSpace(c) || c.Length > 256))
         {
             return (null, JsonBody.BadRequest($"columns must name 1 to {MaxColumns} non-empty columns of at most 256 characters.", "Bad columns"));
+        }
+        if (job is not null)
+        {
+            var outputs = job.Declaration.Outputs.Select(o => o.Name).ToList();
+            if (columns.FirstOrDefault(c => !outputs.Contains(c, StringComparer.Ordinal)) is { } unknown)
+            {
+                return (null, JsonBody.BadRequest($"{field}: job '{job.Name}' has no output column '{unknown}'; its columns are {string.Join(", ", outputs)}.",
+                    "Unknown column"));
+            }
         }
         return (columns.Distinct(StringComparer.Ordinal).ToList(), null);
     }

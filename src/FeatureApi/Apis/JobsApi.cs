@@ -78,7 +78,10 @@ public static class JobsApi
     /// Counters of a job in this process. <c>null</c> means not measured here: the live counters exist only where
     /// the job runs live (its live runners).
     /// </summary>
-    /// <param name="Errors">Error records written since the process started (live, replays, calls).</param>
+    /// <param name="Errors">
+    /// Stored error records of the job (live, replays, calls; every process's) in the last <see cref="ErrorWindow"/>, at most
+    /// <see cref="ErrorCountCap"/> counted: the records the job's detail lists (its newest <see cref="RecentErrors"/>).
+    /// </param>
     /// <param name="LiveRunners">Live runners of the job in this process (one per trigger source).</param>
     /// <param name="EventsRun">Events run live by the runners' current runs.</param>
     /// <param name="Results">Result rows written live.</param>
@@ -92,9 +95,28 @@ public static class JobsApi
     /// <param name="Runners">Per live runner (trigger source): watermark, last event time, lag, pending messages, throughput.</param>
     /// <param name="Quarantined">Events of the job in quarantine (stored; every process's), see <c>/api/jobs/{job}/quarantine</c>.</param>
     /// <param name="Lane">The job's worker lane (Process mode, once the job ran): its workers, restarts, queue and busy time.</param>
+    /// <param name="ErrorsSinceStart">Error records this process wrote for the job since it started.</param>
+    /// <param name="LateEvents">
+    /// Late events of the job's trigger sources (stored with an event time at or below the source's watermark; each is
+    /// repaired) counted by this process's ingestion since it started.
+    /// </param>
+    /// <param name="LastOutputAt">When a live batch of the job last wrote result rows in this process (UTC), or null.</param>
+    /// <param name="Throughput">
+    /// Live events per second in each <see cref="ThroughputStepSeconds"/> step of the last 5 minutes, oldest first, summed over
+    /// the runners (for a sparkline); empty without live runners.
+    /// </param>
+    /// <param name="ThroughputStepSeconds">Width of one point of <paramref name="Throughput"/>, in seconds (10).</param>
     public sealed record JobStatusJson(long Errors, int LiveRunners = 0, long? EventsRun = null, long? Results = null, long? Failures = null,
         double? BusySeconds = null, int Restarts = 0, string? LastError = null, long? LagMs = null, long? PendingMessages = null,
-        double? EventsPerSecond = null, IReadOnlyList<RunnerStatusJson>? Runners = null, int Quarantined = 0, LaneJson? Lane = null);
+        double? EventsPerSecond = null, IReadOnlyList<RunnerStatusJson>? Runners = null, int Quarantined = 0, LaneJson? Lane = null,
+        long ErrorsSinceStart = 0, long LateEvents = 0, DateTimeOffset? LastOutputAt = null, IReadOnlyList<double>? Throughput = null,
+        int ThroughputStepSeconds = 10);
+
+    /// <summary>How far back <see cref="JobStatusJson.Errors"/> counts: 24 hours.</summary>
+    public static readonly TimeSpan ErrorWindow = TimeSpan.FromHours(24);
+
+    /// <summary>The most error records <see cref="JobStatusJson.Errors"/> counts: 1,000 (a count of 1,000 means at least that many).</summary>
+    public const int ErrorCountCap = 1000;
 
     /// <summary>A job's own lane of worker processes (every run of the job, calls included, goes through it).</summary>
     /// <param name="Workers">Live worker processes of the job.</param>
@@ -112,8 +134,9 @@ public static class JobsApi
     /// <param name="LagMs">Event-time lag (0 when nothing stored is pending).</param>
     /// <param name="PendingMessages">Stored messages not run yet (partitions this runner processed).</param>
     /// <param name="EventsPerSecond">Throughput over the last 30 s.</param>
+    /// <param name="LastOutputAt">When the runner's last batch that wrote result rows finished (UTC), or null.</param>
     public sealed record RunnerStatusJson(string Source, string GroupId, long? WatermarkMs, long? LastEventTimeMs, long? LagMs, long? PendingMessages,
-        double EventsPerSecond);
+        double EventsPerSecond, DateTimeOffset? LastOutputAt = null);
 
     /// <summary>A job as listed.</summary>
     public sealed record JobJson(string Name, string Description, bool Enabled, string Version, IReadOnlyList<TriggerJson> Triggers, string Consistency,
@@ -176,8 +199,13 @@ public static class JobsApi
 
     private static async Task<JobJson> ToJsonAsync(RegisteredJob job, JobsApiServices services, CancellationToken cancellationToken)
     {
+        var since = services.Clock.GetUtcNow().Add(-ErrorWindow).ToUnixTimeMilliseconds();
+        var late = services.Ingest.LateBySource;
         var status = await StatusAsync(job.Name, services.Errors, services.Live, cancellationToken) with
         {
+            Errors = await services.Errors.CountSinceAsync(job.Name, since, ErrorCountCap, cancellationToken),
+            ErrorsSinceStart = services.Errors.Counts.GetValueOrDefault(job.Name),
+            LateEvents = job.Declaration.Triggers.Select(t => t.Source).Distinct(StringComparer.Ordinal).Sum(source => late.GetValueOrDefault(source)),
             Quarantined = await services.Quarantine.CountAsync(job.Name, cancellationToken),
             Lane = services.Workers.LaneOf(job.Name) is { } lane ? new LaneJson(lane.Workers, lane.Restarts, lane.Queue, lane.Busy.TotalSeconds, lane.LastLoss) : null,
         };
@@ -198,19 +226,38 @@ public static class JobsApi
         var counters = runners.Select(r => r.Current).OfType<RunCounters>().ToList();
         if (runners.Count == 0)
         {
-            return new JobStatusJson(errorCount);
+            return new JobStatusJson(errorCount, Throughput: []);
         }
         var positions = new List<RunnerStatusJson>(runners.Count);
         foreach (var r in runners.OrderBy(r => r.Source, StringComparer.Ordinal))
         {
             var lag = await live!.GetLagAsync(r, cancellationToken);
-            positions.Add(new RunnerStatusJson(r.Source, r.GroupId, lag.WatermarkMs, lag.LastEventTimeMs, lag.LagMs, lag.PendingMessages, lag.EventsPerSecond));
+            positions.Add(new RunnerStatusJson(r.Source, r.GroupId, lag.WatermarkMs, lag.LastEventTimeMs, lag.LagMs, lag.PendingMessages, lag.EventsPerSecond,
+                r.Progress.LastOutputAt));
         }
         return new JobStatusJson(errorCount, runners.Count, counters.Sum(c => c.Events), counters.Sum(c => c.Results), counters.Sum(c => c.Failures),
             counters.Sum(c => c.Busy.TotalSeconds), runners.Sum(r => r.Restarts), runners.Select(r => r.LastError).LastOrDefault(e => e is not null),
             positions.Any(p => p.LagMs is null) ? null : positions.Max(p => p.LagMs),
             positions.Any(p => p.PendingMessages is null) ? null : positions.Sum(p => p.PendingMessages),
-            positions.Sum(p => p.EventsPerSecond), positions);
+            positions.Sum(p => p.EventsPerSecond), positions,
+            LastOutputAt: positions.Max(p => p.LastOutputAt),
+            Throughput: SumAligned(runners.Select(r => r.Progress.RecentThroughput).ToList()),
+            ThroughputStepSeconds: (int)LiveRunnerProgress.SeriesStep.TotalSeconds);
+    }
+
+    /// <summary>Sums series aligned at their newest point (runners started at different times have series of different lengths).</summary>
+    private static List<double> SumAligned(IReadOnlyList<IReadOnlyList<double>> series)
+    {
+        var length = series.Count == 0 ? 0 : series.Max(s => s.Count);
+        var sum = new double[length];
+        foreach (var s in series)
+        {
+            for (var i = 0; i < s.Count; i++)
+            {
+                sum[length - s.Count + i] += s[i];
+            }
+        }
+        return [.. sum];
     }
 
     private static string TypeName(ValueType type) => type.ToString().ToLowerInvariant();
@@ -226,5 +273,7 @@ public static class JobsApi
 /// <param name="Switches">Stored enable/disable switches of the runtime's jobs.</param>
 /// <param name="Quarantine">The quarantined events of the jobs.</param>
 /// <param name="Workers">The jobs' worker lanes.</param>
+/// <param name="Ingest">Ingestion counters (late events per source).</param>
+/// <param name="Clock">The clock (the error-count window).</param>
 internal sealed record JobsApiServices(JobCatalog Catalog, JobErrorLog Errors, LiveJobsService Live, JobSwitchStore Switches, Runtime.Quarantine.QuarantineLog Quarantine,
-    Runtime.Workers.WorkerSupervisor Workers);
+    Runtime.Workers.WorkerSupervisor Workers, EventCenter.Ingestion.IngestCounters Ingest, TimeProvider Clock);

@@ -58,7 +58,7 @@ internal static class JsonBody
         }
         catch (JsonException e)
         {
-            return (null, BadRequest($"The body is not a valid request: {e.Message}"));
+            return (null, BadRequest(JsonErrors.Describe(e, typeof(T), Options)));
         }
     }
 

@@ -53,7 +53,7 @@ public static class ParametersApi
     public sealed record ParametersJson(string Job, IReadOnlyList<ParameterJson> Parameters);
 
     /// <summary>A proposal: parameter → new value, and why; optionally when it takes effect once approved (ms; default: at approval).</summary>
-    public sealed record ProposeRequest(Dictionary<string, JsonElement> Values, string Reason, long? EffectiveAt = null);
+    public sealed record ProposeRequest(Dictionary<string, JsonElement> Values, string Reason, [property: System.Text.Json.Serialization.JsonConverter(typeof(Times.NullableTimeJsonConverter))] long? EffectiveAt = null);
 
     /// <summary>An approved change in the parameter history.</summary>
     /// <param name="Version">Its id (approval time, ms).</param>

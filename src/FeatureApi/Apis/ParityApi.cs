@@ -122,17 +122,21 @@ public static class ParityApi
             {
                 return (null, Bad($"job: must be 1 to {RouteNames.MaxLength} characters without control characters."));
             }
-            if (!Property(root, "from", out var from) || from.ValueKind != JsonValueKind.Number || !from.TryGetInt64(out var fromMs))
+            if (!Property(root, "from", out var from) || !TryTime(from, out var fromMs))
             {
-                return (null, Bad("from: required, the start of the range as an integer of ms since the Unix epoch (inclusive)."));
+                return (null, Bad($"from: required, the start of the range (inclusive) as {Times.TimeMs.Forms}."));
             }
-            if (!Property(root, "to", out var to) || to.ValueKind != JsonValueKind.Number || !to.TryGetInt64(out var toMs))
+            if (!Property(root, "to", out var to) || !TryTime(to, out var toMs))
             {
-                return (null, Bad("to: required, the end of the range as an integer of ms since the Unix epoch (exclusive)."));
+                return (null, Bad($"to: required, the end of the range (exclusive) as {Times.TimeMs.Forms}."));
             }
             if (toMs <= fromMs)
             {
                 return (null, Bad($"to: must be greater than from ({fromMs}); give a non-empty range [from, to)."));
+            }
+            if (Times.TimeRangeCheck.RangeProblem(fromMs, toMs) is { } seconds)
+            {
+                return (null, Bad(seconds));
             }
             var correct = false;
             if (Property(root, "correct", out var c) && c.ValueKind != JsonValueKind.Null)
@@ -145,6 +149,17 @@ public static class ParityApi
             }
             return (new ParityRequest(job.GetString()!, fromMs, toMs, correct), null);
         }
+    }
+
+    private static bool TryTime(JsonElement value, out long ms)
+    {
+        ms = 0;
+        return value.ValueKind switch
+        {
+            JsonValueKind.Number => value.TryGetInt64(out ms),
+            JsonValueKind.String => Runtime.Triggers.Samples.TimeText.TryParse(value.GetString()!.Trim(), out ms),
+            _ => false,
+        };
     }
 
     private static bool Property(JsonElement root, string name, out JsonElement value)

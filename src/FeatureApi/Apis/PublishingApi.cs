@@ -91,7 +91,7 @@ public static class PublishingApi
     public sealed record SwitchRequest(string Version, string? Reason = null);
 
     /// <summary>A backtest of a version: the event-time range [from, to) in ms.</summary>
-    public sealed record BacktestRequest(long From, long To);
+    public sealed record BacktestRequest([property: System.Text.Json.Serialization.JsonConverter(typeof(Times.TimeJsonConverter))] long From, [property: System.Text.Json.Serialization.JsonConverter(typeof(Times.TimeJsonConverter))] long To);
 
     /// <summary>The comparison of a candidate version with live over a range.</summary>
     /// <param name="Version">The version after the backtest (state backtested).</param>
@@ -161,6 +161,10 @@ public static class PublishingApi
         if (body!.From >= body.To)
         {
             return JsonBody.BadRequest("Give the range as 'from' < 'to' (ms since the Unix epoch; 'to' is exclusive).", "Bad backtest");
+        }
+        if (Times.TimeRangeCheck.RangeProblem(body.From, body.To) is { } seconds)
+        {
+            return JsonBody.BadRequest(seconds, "Bad backtest");
         }
         var registry = services.GetRequiredService<JobVersionStore>();
         var found = await registry.GetAsync(version, cancellationToken);

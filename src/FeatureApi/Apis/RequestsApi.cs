@@ -41,7 +41,7 @@ public static class RequestsApi
     /// <param name="Time">Event time (ms since 1970, UTC); default: now. Checked like every ingested event's time.</param>
     /// <param name="RequestId">The caller's id (idempotent retries); default: a new id.</param>
     /// <param name="Reply">Request–message: publish the answer to this RabbitMQ exchange and routing key.</param>
-    public sealed record RequestBody(string Key, JsonElement? Data = null, string? Source = null, long? Time = null, string? RequestId = null, ReplyTo? Reply = null);
+    public sealed record RequestBody(string Key, JsonElement? Data = null, string? Source = null, [property: System.Text.Json.Serialization.JsonConverter(typeof(Times.NullableTimeJsonConverter))] long? Time = null, string? RequestId = null, ReplyTo? Reply = null);
 
     /// <summary>Where a request–message answer goes.</summary>
     /// <param name="Exchange">The RabbitMQ exchange (must exist; "" is the default exchange, routing by queue name).</param>

@@ -113,19 +113,13 @@ public static class SourcesAdminApi
         }
         catch (JsonException e)
         {
-            var field = string.IsNullOrEmpty(e.Path) || e.Path == "$" ? "body" : e.Path.TrimStart('$', '.');
-            return (null, Problem(field, $"{field}: {FirstLine(e.Message)} Formats: Debezium, Canal, Maxwell, Json; field types: String, Int, Decimal, Float, Bool; durations as hh:mm:ss."));
+            var field = JsonErrors.Field(e) ?? "body";
+            return (null, Problem(field, $"{JsonErrors.Describe(e)} Formats: Debezium, Canal, Maxwell, Json; field types: String, Int, Decimal, Float, Bool; durations as hh:mm:ss."));
         }
-        catch (InvalidOperationException e)
+        catch (InvalidOperationException)
         {
-            return (null, Problem("name", "name must be a string: " + e.Message));
+            return (null, Problem("name", "name: must be a string, the source's name, e.g. \"payments\"."));
         }
-    }
-
-    private static string FirstLine(string message)
-    {
-        var cut = message.IndexOf(" Path:", StringComparison.Ordinal);
-        return cut > 0 ? message[..cut] : message;
     }
 
     private static ProblemHttpResult Invalid(SourceValidationException e) => Problem(e.Field, $"{e.Field}: {e.Message}");

@@ -33,6 +33,7 @@ public static class ApiModules
         {
             options.AddDocumentTransformer<ApiKeySecurityTransformer>();
             options.AddOperationTransformer<OpenApi.OperationDocs>();
+            options.AddSchemaTransformer<OpenApi.TimeSchemas>();
         });
         // Numbers are numbers: the web defaults also read them from strings, which types every integer of the
         // OpenAPI document as ["integer", "string"] with a pattern. (Bodies are read by the handlers with their own options.)

@@ -21,6 +21,7 @@ public static class PlatformDefaults
     public static WebApplicationBuilder AddPlatformDefaults(this WebApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
+        AppSettingsFallback.Apply(builder);
         builder.Services.AddProblemDetails();
         builder.Services.AddEventCenter(builder.Configuration);
         builder.AddApiAuth();

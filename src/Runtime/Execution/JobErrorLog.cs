@@ -50,6 +50,28 @@ public sealed class JobErrorLog(IWideTableStore store, TableName? table = null)
         }
     }
 
+    /// <summary>
+    /// The stored error records of <paramref name="job"/> (every process's) at or after <paramref name="since"/> (ms), at
+    /// most <paramref name="cap"/> counted. Row keys order a job's records newest first, so the scan stops at <paramref name="since"/>.
+    /// </summary>
+    public async ValueTask<long> CountSinceAsync(string job, long since, int cap, CancellationToken cancellationToken = default)
+    {
+        var stop = RowKeyPrefix(job, since - 1);
+        long count = 0;
+        await foreach (var _ in store.ScanAsync(Table, new Scan { StartRow = Prefix(job), StopRow = stop, Limit = cap, PageSize = Math.Min(cap, 1024) }, cancellationToken))
+        {
+            count++;
+        }
+        return count;
+    }
+
+    private static byte[] RowKeyPrefix(string job, long at)
+    {
+        var inverted = new byte[8];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt64BigEndian(inverted, long.MaxValue - at);
+        return [.. Prefix(job), .. inverted];
+    }
+
     private static byte[] Prefix(string job) => [.. Encoding.UTF8.GetBytes(job), 0];
 
     private static byte[] RowKey(string job, long at, string source, string eventId)

@@ -215,7 +215,14 @@ public sealed class LiveJobsService(
             logger.LogInformation("Job {Job} runs live on {Source} (group {Group}, {Consistency})", job.Name, source.Name, status.GroupId, level);
             var trigger = new LiveTrigger(bus, source, status.GroupId, level, waiter, events, settings.Live.ToOptions());
             // Stopping ends the trigger after the running batch; only host shutdown cancels the batch itself.
-            await runner.RunAsync(new StoppableTrigger(trigger, stop, status.Progress.Completed), stoppingToken);
+            // A batch that wrote result rows (the runner's results counter moved) stamps the runner's last output time.
+            var resultsSeen = runner.Counters.Results;
+            await runner.RunAsync(new StoppableTrigger(trigger, stop, batch =>
+            {
+                var results = runner.Counters.Results;
+                status.Progress.Completed(batch, results > resultsSeen ? clock.GetUtcNow() : null);
+                resultsSeen = results;
+            }), stoppingToken);
             logger.LogInformation("Job {Job} stopped running live on {Source}", job.Name, source.Name);
         }, either.Token);
     }

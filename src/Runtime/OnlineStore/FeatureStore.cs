@@ -76,6 +76,21 @@ public sealed class FeatureStore(IWideTableStore store, TableName? table = null,
         ? null
         : [.. columns.Select(c => new ColumnSelector(Family, Encoding.UTF8.GetBytes(c))), new ColumnSelector(Meta)];
 
+    /// <summary>Whether any entity has features of <paramref name="job"/> (one short scan per salt bucket).</summary>
+    public async ValueTask<bool> HasJobAsync(string job, CancellationToken cancellationToken = default)
+    {
+        var jobBytes = Encoding.UTF8.GetBytes(job);
+        for (var salt = 0; salt < saltBuckets; salt++)
+        {
+            byte[] prefix = [(byte)salt, .. jobBytes, 0];
+            await foreach (var _ in store.ScanAsync(Table, new Scan { Prefix = prefix, Limit = 1, PageSize = 1, Columns = [new ColumnSelector(Meta)] }, cancellationToken))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /// <summary>Hash of (job, key) into the salt byte: spreads entities over regions, keeps a job's rows apart.</summary>
     private byte[] RowKey(string job, string key)
     {

@@ -26,7 +26,7 @@ public sealed class BadInputTests(PlatformFactory factory) : IClassFixture<Platf
     {
         using var client = factory.CreateClient(PlatformFactory.Admin);
         using var response = await client.GetAsync("/api/events/orders/u1/history?limit=abc");
-        await AssertProblemAsync(response, HttpStatusCode.BadRequest, "\"abc\"");
+        await AssertProblemAsync(response, HttpStatusCode.BadRequest, "limit: 'abc' is not valid; give a whole number");
     }
 
     [Fact]

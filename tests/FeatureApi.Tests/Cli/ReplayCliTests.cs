@@ -67,6 +67,16 @@ public sealed class ReplayCliTests
         var summary = await RunSummaryFile.ReadAsync(output);
         Assert.Equal(RunState.Completed, summary!.State);
         Assert.Equal(200, summary.Progress.EventsDone);
+
+        // The rows themselves, as JSON lines and CSV, and the summary line says where.
+        Assert.Contains($"results in {output} (", stdout, StringComparison.Ordinal);
+        Assert.Contains("results.jsonl", stdout, StringComparison.Ordinal);
+        var lines = await File.ReadAllLinesAsync(Path.Combine(output, "results.jsonl"));
+        Assert.Equal(200, lines.Length);
+        Assert.All(lines, l => Assert.Contains("\"order_count\"", l, StringComparison.Ordinal));
+        var csv = await File.ReadAllLinesAsync(Path.Combine(output, "results.csv"));
+        Assert.Equal(201, csv.Length);
+        Assert.Contains("order_count", csv[0], StringComparison.Ordinal);
     }
 
     [Fact]

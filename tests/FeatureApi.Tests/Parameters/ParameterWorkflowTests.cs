@@ -173,10 +173,10 @@ public sealed class ParameterWorkflowTests(PlatformFactory factory) : IClassFixt
     [InlineData("""{"values":{"threshold":0.2},"reason":" "}""", HttpStatusCode.BadRequest, "A reason")]
     [InlineData("""{"values":{"threshold":0.2}}""", HttpStatusCode.BadRequest, "reason")]
     [InlineData("""{"values":{"threshold":0.2},"reason":"r","extra":1}""", HttpStatusCode.BadRequest, "extra")]
-    [InlineData("""{"values":""", HttpStatusCode.BadRequest, "not a valid request")]
+    [InlineData("""{"values":""", HttpStatusCode.BadRequest, "not valid JSON")]
     [InlineData("", HttpStatusCode.BadRequest, "empty")]
     [InlineData("null", HttpStatusCode.BadRequest, "null")]
-    [InlineData("[1,2]", HttpStatusCode.BadRequest, "not a valid request")]
+    [InlineData("[1,2]", HttpStatusCode.BadRequest, "must be a JSON object with the fields values, reason, effectiveAt")]
     public async Task Malformed_proposals_get_400_problem_details(string body, HttpStatusCode status, string message)
     {
         var job = factory.Jobs.AddJob(UniqueName.For("risk"));

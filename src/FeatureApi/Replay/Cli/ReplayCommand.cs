@@ -1,3 +1,4 @@
+using FeaturePlatform.FeatureApi.Replay.Backtests;
 using FeaturePlatform.Runtime.Outputs;
 using FeaturePlatform.Runtime.Replay;
 
@@ -39,7 +40,7 @@ internal static class ReplayCommand
             Job = arguments.Job,
             Input = arguments.Input,
             ResultDirectory = arguments.OutputDirectory,
-            Outputs = arguments.FeatureStore ? _ => [new BorrowedOutput(features)] : null,
+            Outputs = Outputs(arguments, features),
             Parameters = arguments.Parameters,
         }, interrupt);
         await output.WriteLineAsync($"run {id}: job {arguments.Job}");
@@ -83,7 +84,9 @@ internal static class ReplayCommand
             }
         }
         await output.WriteLineAsync((redirected ? "" : "\r") + ProgressBar.Render(status).PadRight(drawn));
-        var where = status.ResultDirectory is { } dir ? $"; results in {dir}" : "";
+        var where = status.ResultDirectory is { } dir
+            ? $"; results in {dir} ({string.Join(", ", Directory.Exists(dir) ? Directory.GetFiles(dir).Select(Path.GetFileName).Order(StringComparer.Ordinal) : [])})"
+            : "";
         foreach (var bad in status.BadRowSamples.Take(10))
         {
             await error.WriteLineAsync($"bad row at line {bad.Line}: {bad.Reason}");
@@ -106,6 +109,29 @@ internal static class ReplayCommand
                 await error.WriteLineAsync($"run {id} failed: {status.FailureReason}{where}");
                 return 1;
         }
+    }
+
+    /// <summary>
+    /// The run's outputs: with <c>--out</c> the result rows as files in the run's directory — the same writers as an API
+    /// backtest's (<see cref="BacktestRunner.Files"/>: <c>results.jsonl</c>, <c>results.csv</c>; a format added there is
+    /// written here too) — and with <c>--feature-store</c> the feature store.
+    /// </summary>
+    private static RunOutputFactory Outputs(ReplayArguments arguments, IJobOutput features)
+    {
+        var files = BacktestRunner.Files(includeLabel: arguments.Input is not TimeRangeInput);
+        return run =>
+        {
+            var outputs = new List<IJobOutput>();
+            if (arguments.OutputDirectory is not null)
+            {
+                outputs.AddRange(files(run));
+            }
+            if (arguments.FeatureStore)
+            {
+                outputs.Add(new BorrowedOutput(features));
+            }
+            return outputs;
+        };
     }
 
     /// <summary>The shared feature store as a run output: the run may dispose it, the store stays open.</summary>

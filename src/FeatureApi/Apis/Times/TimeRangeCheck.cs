@@ -1,0 +1,36 @@
+using System.Globalization;
+
+namespace FeaturePlatform.FeatureApi.Apis.Times;
+
+/// <summary>
+/// Catches a range given in seconds where milliseconds are expected: a run over <c>[1767225600, 1767312000)</c> ms covers
+/// one day of January 1970 and would run over nothing. A time in [<see cref="SmallestSeconds"/>, <see cref="SmallestMs"/>)
+/// — as seconds 1973-03-03 to year 5138, as milliseconds the first three years of 1970 — is taken to be seconds. Smaller
+/// values (0, small test times) pass.
+/// </summary>
+public static class TimeRangeCheck
+{
+    /// <summary>Times at or above this (ms) are taken to be milliseconds: 100,000,000,000 (1973-03-03).</summary>
+    public const long SmallestMs = 100_000_000_000;
+
+    /// <summary>Times below this are not taken to be seconds: 100,000,000 (1973-03-03 in seconds).</summary>
+    public const long SmallestSeconds = 100_000_000;
+
+    /// <summary>A message naming <paramref name="field"/> and the fix when <paramref name="value"/> looks like seconds, else null.</summary>
+    public static string? SecondsProblem(string field, long value)
+    {
+        if (value is < SmallestSeconds or >= SmallestMs)
+        {
+            return null;
+        }
+        var asMs = DateTimeOffset.FromUnixTimeMilliseconds(value).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+        var asSeconds = value <= DateTimeOffset.MaxValue.ToUnixTimeSeconds()
+            ? DateTimeOffset.FromUnixTimeSeconds(value).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture)
+            : null;
+        return $"{field}: {value} read as milliseconds is {asMs}; it looks like seconds. Times are epoch milliseconds"
+            + (asSeconds is null ? "" : $" (send {value * 1000} for {asSeconds})") + " or ISO-8601 (e.g. 2026-01-01T00:00:00Z).";
+    }
+
+    /// <summary>The first seconds-vs-ms problem of a range, or null.</summary>
+    public static string? RangeProblem(long from, long to) => SecondsProblem("from", from) ?? SecondsProblem("to", to);
+}
