@@ -34,7 +34,8 @@ public sealed class RuntimeHealthCheck(RuntimeStartup startup, LiveJobsService l
         {
             ["python"] = startup.Host.Installation.Version,
             ["jobs"] = registry.Jobs.Select(j => $"{j.Name} v{j.Version}{(j.Enabled ? "" : " (disabled)")}").ToArray(),
-            ["loadErrors"] = registry.LoadErrors.Select(e => e.Message).ToArray(),
+            // Readiness is anonymous: the module's file name, never its absolute path.
+            ["loadErrors"] = registry.LoadErrors.Select(e => $"{Path.GetFileName(e.FileName)}:{e.LineNumber}: {e.Reason}").ToArray(),
             ["liveRunners"] = live.Runners.Values.Select(r => $"{r.Job}/{r.Source}: {r.Current?.Events ?? 0} events, {r.Restarts} restarts{(r.LastError is null ? "" : ", last error: " + r.LastError)}").ToArray(),
             [JobsKey] = degraded,
         };

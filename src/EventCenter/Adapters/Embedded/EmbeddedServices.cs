@@ -32,7 +32,7 @@ public static class EmbeddedServices
             sp.GetRequiredService<EmbeddedMetrics>().Add(role, options.Directory);
             return EmbeddedWideTableStore.Open(options with { FaultMonitor = sp.GetRequiredService<StorageFaultMonitor>() });
         });
-        var description = new Dictionary<string, object> { ["kind"] = "embedded", ["directory"] = options.Directory };
+        var description = new Dictionary<string, object> { ["kind"] = "embedded", ["folder"] = Path.GetFileName(Path.TrimEndingDirectorySeparator(options.Directory)) };
         services.AddExternalSystemCheck(role + "-store", sp => new StoreHealthCheck(sp.GetRequiredService<TieredEventStore>(), role == StoreRole.Hot, description));
         return services;
     }
@@ -48,7 +48,7 @@ public static class EmbeddedServices
             sp.GetRequiredService<EmbeddedMetrics>().Add("bus", options.Directory);
             return new EmbeddedMessageBus(options with { FaultMonitor = sp.GetRequiredService<StorageFaultMonitor>() });
         });
-        var description = new Dictionary<string, object> { ["kind"] = "embedded", ["directory"] = options.Directory };
+        var description = new Dictionary<string, object> { ["kind"] = "embedded", ["folder"] = Path.GetFileName(Path.TrimEndingDirectorySeparator(options.Directory)) };
         services.AddExternalSystemCheck("bus", sp => new BusHealthCheck(sp.GetRequiredService<IMessageBus>(), sp.GetRequiredService<SourceRegistry>(), description));
         return services;
     }
