@@ -117,14 +117,14 @@ public sealed class ReplayCliTests
         // A value of a newer event time is stored for u5 (as a live run after the range would leave it): the backfill keeps it.
         await using (var store = EmbeddedWideTableStore.Open(new EmbeddedStoreOptions { Directory = Path.Combine(data, "hot") }))
         {
-            var features = new Runtime.OnlineStore.FeatureStore(store, saltBuckets: 4);
-            await features.EnsureTableAsync();
+            var live = new Runtime.OnlineStore.FeatureStore(store, saltBuckets: 4);
+            await live.EnsureTableAsync();
             var newer = new ChangeEvent
             {
                 Source = "orders", EntityKey = "u5", Operation = EventOperation.Insert, EventTime = T0 + 50_000, IngestTime = T0 + 50_000,
                 Position = new SourcePosition("orders", 0, 1000), EventId = "live-u5",
             };
-            await features.WriteAsync([new Runtime.Execution.FeatureResult("order_stats_30d", "live", newer, 0, [new("order_count", 999L)])], CancellationToken.None);
+            await live.WriteAsync([new Runtime.Execution.FeatureResult("order_stats_30d", "live", newer, 0, [new("order_count", 999L)])], CancellationToken.None);
         }
 
         var (code, stdout, stderr) = await RunCliAsync(data, environment, "replay", "--job", "order_stats_30d", "--from", "0", "--to", (T0 + 40_000).ToString(System.Globalization.CultureInfo.InvariantCulture), "--feature-store");

@@ -56,7 +56,7 @@ public sealed class HandOffTests(PlatformFactory factory) : IClassFixture<Platfo
         var group = reader.OpenRowGroupReader(0);
         Assert.Equal(2, group.RowCount);
         var times = new long[2];
-        await group.ReadAsync(fields["event_time"], times);
+        await group.ReadAsync<long>(fields["event_time"], times);
         var counts = new long?[2];
         await group.ReadAsync<long>(fields["order_count"], counts);
         var amounts = new double?[2];
