@@ -34,6 +34,7 @@ public static class BacktestsApi
         group.MapPost("/{id}/cancel", CancelAsync).RequireAuthorization(Roles.AuthorPolicy).WithSummary("Cancel; answers once the run has stopped (role author)");
         group.MapGet("/{id}/results", ResultsAsync).WithSummary($"A page of result rows (offset, limit ≤ {MaxPage}; key: only that key's rows, total counts them), the run's keys with their row counts, and summary statistics of every feature column over all rows");
         group.MapGet("/{id}/results.csv", Csv).WithSummary("The results as CSV (job, key, event_time, event_id, declared columns)");
+        group.MapGet("/{id}/results.parquet", Parquet).WithSummary("The results as Parquet for analysis: typed feature columns, the sample table's labels, and the job, job version, parameter values, model versions and range as file metadata (docs/offline.md)");
         return group;
     }
 
@@ -344,6 +345,20 @@ public static class BacktestsApi
         }
         var path = Path.Combine(directory!, BacktestFileOutput.CsvFileName);
         return File.Exists(path) ? TypedResults.PhysicalFile(path, "text/csv", $"{id}.csv") : NoFiles(id);
+    }
+
+    private static Results<PhysicalFileHttpResult, ProblemHttpResult> Parquet(string id, BacktestRunner runner)
+    {
+        var (_, directory, problem) = Finished(id, runner);
+        if (problem is not null)
+        {
+            return problem;
+        }
+        var path = Path.Combine(directory!, BacktestParquetOutput.FileName);
+        return File.Exists(path)
+            ? TypedResults.PhysicalFile(path, "application/vnd.apache.parquet", $"{id}.parquet")
+            : TypedResults.Problem($"Backtest '{id}' has no Parquet file (runs from before Parquet results were written have only CSV and JSON lines).",
+                statusCode: StatusCodes.Status404NotFound, title: "No results");
     }
 
     private static (RunStatus? Status, string? Directory, ProblemHttpResult? Problem) Finished(string id, BacktestRunner runner)

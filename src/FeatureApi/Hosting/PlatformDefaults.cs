@@ -59,6 +59,8 @@ public static class PlatformDefaults
         app.MapQuarantineApi();
         app.MapBacktestsApi();
         app.MapParityApi();
+        app.MapBackfillsApi();
+        app.MapSlicesApi();
         app.MapParametersApi();
         app.MapPublishingApi();
         app.MapModelsApi();

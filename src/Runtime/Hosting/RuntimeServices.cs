@@ -100,6 +100,9 @@ public static class RuntimeServices
             sp.GetRequiredService<ILoggerFactory>()));
         services.AddSingleton<RuntimeStartup>();
         services.AddSingleton<Replay.RunManagerFactory>();
+        services.AddSingleton<Backfill.BackfillService>();
+        services.AddSingleton<Slices.SliceService>();
+        services.AddHostedService<Slices.DailySliceService>();
         services.AddHostedService(sp => sp.GetRequiredService<RuntimeStartup>());
         services.AddHostedService<ParameterSyncService>();
         services.AddSingleton(sp => new Jobs.Publishing.JobVersionStore(sp.GetRequiredKeyedService<IWideTableStore>(StoreRole.Hot), sp.GetRequiredService<TimeProvider>()));

@@ -96,6 +96,9 @@ public sealed record RuntimeSettings
     /// <summary>Output presets: admin-defined sinks authors name in a job's declaration (<c>@job(sinks=…)</c>).</summary>
     public OutputPresets Outputs { get; init; } = new();
 
+    /// <summary>Slices of sources and their daily schedule. Default: see <see cref="FeaturePlatform.Runtime.Slices.SliceSettings"/> (no daily slices).</summary>
+    public FeaturePlatform.Runtime.Slices.SliceSettings Slices { get; init; } = new();
+
     /// <summary>Salt buckets of the feature store's row keys. Default: 16.</summary>
     public int FeatureStoreSaltBuckets { get; init; } = 16;
 
@@ -113,6 +116,7 @@ public sealed record RuntimeSettings
         Publishing.Validate();
         Models.Validate();
         Outputs.Validate();
+        Slices.Validate();
         Workers.Validate();
         if (string.IsNullOrWhiteSpace(JobsDirectory))
         {

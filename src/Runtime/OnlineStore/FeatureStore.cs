@@ -72,6 +72,18 @@ public sealed class FeatureStore(IWideTableStore store, TableName? table = null,
         return rows.Select((row, i) => row is null ? null : Decode(job, keys[i], row)).ToList();
     }
 
+    /// <summary>
+    /// The event time of each key's stored features (null where none is stored), in one round trip, in the order of
+    /// <paramref name="keys"/>: what a backfill compares its results with (newest event time wins).
+    /// </summary>
+    public async ValueTask<IReadOnlyList<long?>> GetEventTimesAsync(string job, IReadOnlyList<string> keys, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        IReadOnlyList<ColumnSelector> selector = [new ColumnSelector(Meta, EventIdColumn)];
+        var rows = await store.GetManyAsync(Table, keys.Select(k => new Get(RowKey(job, k)) { Columns = selector }).ToList(), cancellationToken);
+        return rows.Select(row => row is { Cells.Count: > 0 } ? row.Cells.Max(c => c.Timestamp) : (long?)null).ToList();
+    }
+
     private static IReadOnlyList<ColumnSelector>? Selectors(IReadOnlyList<string>? columns) => columns is null
         ? null
         : [.. columns.Select(c => new ColumnSelector(Family, Encoding.UTF8.GetBytes(c))), new ColumnSelector(Meta)];

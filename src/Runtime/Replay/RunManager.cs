@@ -167,7 +167,7 @@ public sealed class RunManager(
             }
             var sources = SourcesOf(run.Job, run.Request.Input);
             run.Parameters = await PlanAsync(run.Job, run.Request.Parameters, stop.Token);
-            outputs = (run.Request.Outputs ?? defaultOutputs)?.Invoke(new RunContext(run.Id, run.Job, run.ResultDirectory, run.Parameters)) ?? [];
+            outputs = (run.Request.Outputs ?? defaultOutputs)?.Invoke(new RunContext(run.Id, run.Job, run.ResultDirectory, run.Parameters, run.Request.Input)) ?? [];
             // Each run its own data source: a cache of settled states lives exactly as long as the run.
             var runner = new JobRunner(run.Job, (dataSource as IRunScopedDataSource)?.ForRun() ?? dataSource, outputs, errors, runnerLogger, clock, metrics, RunMode.Replay,
                 run.Parameters, quarantine: quarantine);

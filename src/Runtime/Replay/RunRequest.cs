@@ -75,7 +75,8 @@ public delegate IReadOnlyList<IJobOutput> RunOutputFactory(RunContext run);
 /// <param name="Job">The job.</param>
 /// <param name="ResultDirectory">Where the run's files go (created), or null.</param>
 /// <param name="Parameters">The run's parameter values per event time (null: not planned).</param>
-public sealed record RunContext(string RunId, RegisteredJob Job, string? ResultDirectory, Parameters.ParameterPlan? Parameters = null);
+/// <param name="Input">What the run replays (range or sample table), or null when not told.</param>
+public sealed record RunContext(string RunId, RegisteredJob Job, string? ResultDirectory, Parameters.ParameterPlan? Parameters = null, RunInput? Input = null);
 
 /// <summary>Settings of the run manager.</summary>
 public sealed record RunManagerOptions

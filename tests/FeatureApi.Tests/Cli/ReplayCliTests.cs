@@ -18,10 +18,13 @@ public sealed class ReplayCliTests
     [Fact]
     public void Arguments_take_iso_or_epoch_times_and_sample_options()
     {
-        var range = ReplayArguments.Parse(["--job", "j", "--from", "2024-01-01T00:00:00Z", "--to", "1704067260000", "--out", "/tmp/x", "--feature-store"]);
+        var range = ReplayArguments.Parse(["--job", "j", "--from", "2024-01-01T00:00:00Z", "--to", "1704067260000", "--out", "/tmp/x"]);
         Assert.Equal(new TimeRangeInput(T0, T0 + 60_000), range.Input);
         Assert.Equal("/tmp/x", range.OutputDirectory);
-        Assert.True(range.FeatureStore);
+        Assert.False(range.FeatureStore);
+        var backfill = ReplayArguments.Parse(["--job", "j", "--from", "0", "--to", "1", "--feature-store", "--sink", "risk_topic", "--sink", "feature_store"]);
+        Assert.True(backfill.FeatureStore);
+        Assert.Equal(["risk_topic", "feature_store"], backfill.Sinks);
 
         var sample = ReplayArguments.Parse(["--sample", "s.csv", "--job", "j", "--time-column", "at", "--source", "orders"]);
         var input = Assert.IsType<SampleTableInput>(sample.Input);
@@ -39,6 +42,9 @@ public sealed class ReplayCliTests
     [InlineData(new[] { "--job", "j", "--sample", "s.csv", "--from", "1" }, "not both")]
     [InlineData(new[] { "--job", "j", "--bogus" }, "'--bogus'")]
     [InlineData(new[] { "--job" }, "--job")]
+    [InlineData(new[] { "--job", "j", "--sample", "s.csv", "--feature-store" }, "replays a time range")]
+    [InlineData(new[] { "--job", "j", "--from", "0", "--to", "1", "--feature-store", "--out", "/tmp/x" }, "leave --out out")]
+    [InlineData(new[] { "--job", "j", "--from", "0", "--to", "1", "--sink", "k" }, "--sink needs --feature-store")]
     public void Bad_arguments_are_refused_with_the_reason(string[] args, string reason) =>
         Assert.Contains(reason, Assert.Throws<FormatException>(() => ReplayArguments.Parse(args)).Message, StringComparison.Ordinal);
 
@@ -77,6 +83,12 @@ public sealed class ReplayCliTests
         var csv = await File.ReadAllLinesAsync(Path.Combine(output, "results.csv"));
         Assert.Equal(201, csv.Length);
         Assert.Contains("order_count", csv[0], StringComparison.Ordinal);
+        // --out also hands the results off as Parquet: typed columns, the run's lineage as metadata.
+        await using var parquet = await Parquet.ParquetReader.CreateAsync(Path.Combine(output, Runtime.Outputs.BacktestParquetOutput.FileName));
+        Assert.Equal(200, parquet.RowGroups.Sum(g => g.RowCount));
+        Assert.Equal(typeof(long), parquet.Schema.GetDataFields().Single(f => f.Name == "order_count").ClrType);
+        Assert.Equal(summary.JobVersion, parquet.CustomMetadata["featureplatform.job_version"]);
+        Assert.Contains("\"kind\": \"range\"", parquet.CustomMetadata["featureplatform.input"], StringComparison.Ordinal);
     }
 
     [Fact]
@@ -102,6 +114,18 @@ public sealed class ReplayCliTests
         var data = Path.Combine(Path.GetTempPath(), UniqueName.For("cli-data"));
         await StoreOrdersAsync(data, 40);
         var environment = new Dictionary<string, string> { ["Runtime__FeatureStoreSaltBuckets"] = "4" };
+        // A value of a newer event time is stored for u5 (as a live run after the range would leave it): the backfill keeps it.
+        await using (var store = EmbeddedWideTableStore.Open(new EmbeddedStoreOptions { Directory = Path.Combine(data, "hot") }))
+        {
+            var live = new Runtime.OnlineStore.FeatureStore(store, saltBuckets: 4);
+            await live.EnsureTableAsync();
+            var newer = new ChangeEvent
+            {
+                Source = "orders", EntityKey = "u5", Operation = EventOperation.Insert, EventTime = T0 + 50_000, IngestTime = T0 + 50_000,
+                Position = new SourcePosition("orders", 0, 1000), EventId = "live-u5",
+            };
+            await live.WriteAsync([new Runtime.Execution.FeatureResult("order_stats_30d", "live", newer, 0, [new("order_count", 999L)])], CancellationToken.None);
+        }
 
         var (code, stdout, stderr) = await RunCliAsync(data, environment, "replay", "--job", "order_stats_30d", "--from", "0", "--to", (T0 + 40_000).ToString(System.Globalization.CultureInfo.InvariantCulture), "--feature-store");
         Assert.True(code == 0, $"exit {code}\n{stdout}\n{stderr}");
@@ -112,6 +136,11 @@ public sealed class ReplayCliTests
         var record = await features.GetAsync("order_stats_30d", "u3");
         Assert.NotNull(record);
         Assert.Equal(3, record.Values["order_count"].GetInt64()); // u3 ordered at i = 3, 20, 37
+        var kept = await features.GetAsync("order_stats_30d", "u5");
+        Assert.Equal((T0 + 50_000, "live-u5", 999L), (kept!.EventTime, kept.EventId, kept.Values["order_count"].GetInt64()));
+        // u5 ordered at i = 5, 22, 39: three results older than the stored value, skipped; the other 37 written.
+        Assert.Contains("backfill: 37 rows written, 3 skipped (a newer value was stored)", stdout, StringComparison.Ordinal);
+        Assert.Single(Directory.GetDirectories(Path.Combine(data, "backfills")), d => File.Exists(Path.Combine(d, Runtime.Backfill.BackfillRecord.FileName)));
     }
 
     private static async Task StoreOrdersAsync(string dataDirectory, int count)

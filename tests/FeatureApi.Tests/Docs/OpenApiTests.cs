@@ -44,7 +44,7 @@ public sealed class OpenApiTests(PlatformFactory factory) : IClassFixture<Platfo
     /// <summary>POST operations that read no body (everything else must document one).</summary>
     private static readonly string[] Bodyless =
     [
-        "/api/backtests/{id}/cancel", "/api/jobs/{job}/enable", "/api/jobs/{job}/disable", "/api/jobs/{job}/quarantine/{id}/retry", "/api/corrections/{source}",
+        "/api/backtests/{id}/cancel", "/api/backfills/{id}/cancel", "/api/jobs/{job}/enable", "/api/jobs/{job}/disable", "/api/jobs/{job}/quarantine/{id}/retry", "/api/corrections/{source}",
     ];
 
     [Fact]

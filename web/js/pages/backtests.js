@@ -208,7 +208,8 @@ async function renderResults(section, run) {
       ['Top values', (c) => (c.top ?? []).map((t) => `${fmtValue(t.value)} (${t.count})`).join(', ')]], first.columns, { id: 'summary-table' }),
     h('h3', 'Chart'), h('div.row', h('label', { for: 'chart-column' }, 'Feature'), column, h('label', { for: 'chart-key' }, 'Key'), keySelect, keyNote), chartBox,
     heading, h('div.row', prev, next,
-      h('a', { href: `${base}.csv`, id: 'download-csv', on: { click: (e) => download(e, `${base}.csv`, `${run.id}.csv`) } }, 'Download CSV (all rows)')),
+      h('a', { href: `${base}.csv`, id: 'download-csv', on: { click: (e) => download(e, `${base}.csv`, `${run.id}.csv`) } }, 'Download CSV (all rows)'),
+      h('a', { href: `${base}.parquet`, id: 'download-parquet', on: { click: (e) => download(e, `${base}.parquet`, `${run.id}.parquet`) } }, 'Parquet (typed, with lineage)')),
     tableBox);
   showPage();
   await draw();

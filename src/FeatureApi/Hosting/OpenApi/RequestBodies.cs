@@ -43,6 +43,10 @@ internal static class RequestBodies
             ]),
         ["POST /api/parity"] = new("The job and the event-time range to compare (ms, [from, to)); 'correct' also rewrites what differs.",
             new JsonBodyDoc(typeof(ParityRequest), $$$"""{"job": "order_stats_30d", {{{Range}}}, "correct": false}""")),
+        ["POST /api/backfills"] = new("The job and the event-time range to replay into the feature store (ms, [from, to)); optional trigger source, output presets also written, parameter values and model pins for the whole run, and a label.",
+            new JsonBodyDoc(typeof(BackfillsApi.LaunchRequest), $$$"""{"job": "order_stats_30d", {{{Range}}}, "sinks": [], "label": "initialise January"}""")),
+        ["POST /api/sources/{source}/slices"] = new("The time the slice is taken as of (ms since the Unix epoch, inclusive: the latest event of each entity with event time at or before asOf).",
+            new JsonBodyDoc(typeof(SlicesApi.SliceBody), """{"asOf": 1706745599999}""")),
         ["POST /api/features/{job}:batch"] = new("The keys to look up (and optionally the columns to return).",
             new JsonBodyDoc(typeof(FeaturesApi.BatchRequest), """{"keys": ["u-1", "u-2"], "columns": ["order_count", "order_amount"]}""")),
         ["POST /api/jobs/{job}/requests"] = new("A call of the job: the key, the request's data, optional id (for exactly-once) and time.",
@@ -101,6 +105,7 @@ internal static class RequestBodies
     public static readonly IReadOnlySet<string> Bodyless = new HashSet<string>(StringComparer.Ordinal)
     {
         "POST /api/backtests/{id}/cancel",
+        "POST /api/backfills/{id}/cancel",
         "POST /api/jobs/{job}/enable",
         "POST /api/jobs/{job}/disable",
         "POST /api/jobs/{job}/quarantine/{id}/retry",
@@ -115,6 +120,9 @@ internal static class RequestBodies
     {
         "GET /api/backtests/{id}/results",
         "GET /api/backtests/{id}/results.csv",
+        "GET /api/backtests/{id}/results.parquet",
+        "GET /api/slices/{id}/slice.parquet",
+        "GET /api/slices/{id}/slice.csv",
         "POST /api/jobs/{job}/parameters/proposals",
         "POST /api/jobs/{job}/parameters/proposals/{id}/approve",
         "POST /api/jobs/{job}/parameters/proposals/{id}/reject",

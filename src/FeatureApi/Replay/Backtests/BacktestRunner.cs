@@ -53,10 +53,8 @@ internal sealed class BacktestRunner(JobCatalog catalog, RunManagerFactory runs,
         }
     }
 
-    /// <summary>Outputs of a run: its backtest files; <paramref name="includeLabel"/> adds the sample rows' labels to the CSV.</summary>
-    public static RunOutputFactory Files(bool includeLabel) => run => run.ResultDirectory is { } directory
-        ? [new BacktestFileOutput(directory, run.Job.Declaration.Outputs.Select(o => o.Name).ToList(), includeLabel)]
-        : [];
+    /// <summary>Outputs of a run: its backtest files (CSV, JSON lines, Parquet); <paramref name="includeLabel"/> adds the sample rows' labels.</summary>
+    public static RunOutputFactory Files(bool includeLabel) => BacktestOutputs.Files(includeLabel);
 
     /// <summary>A new path for an uploaded sample table with the given extension (<c>.csv</c> or <c>.jsonl</c>).</summary>
     public string NewUploadPath(string extension)

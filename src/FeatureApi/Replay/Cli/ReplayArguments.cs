@@ -11,8 +11,9 @@ namespace FeaturePlatform.FeatureApi.Replay.Cli;
 /// <param name="JobsDirectory">Jobs directory overriding configuration, or null.</param>
 /// <param name="FeatureStore">Also upsert the results into the feature store (a backfill).</param>
 /// <param name="Parameters">What-if parameter values (<c>--param name=value</c>), or null: the values in force at each event's time.</param>
+/// <param name="Sinks">Output presets a backfill also writes (<c>--sink</c>), or null: none.</param>
 internal sealed record ReplayArguments(string Job, RunInput Input, string? OutputDirectory, string? JobsDirectory, bool FeatureStore,
-    IReadOnlyDictionary<string, object?>? Parameters = null)
+    IReadOnlyDictionary<string, object?>? Parameters = null, IReadOnlyList<string>? Sinks = null)
 {
     private static readonly Option<string> JobOption = new("--job") { Description = "the job to run", Required = true };
     private static readonly Option<string> FromOption = new("--from") { Description = "start of the time range (ISO-8601 or epoch ms)" };
@@ -21,7 +22,8 @@ internal sealed record ReplayArguments(string Job, RunInput Input, string? Outpu
     private static readonly Option<string> OutOption = new("--out") { Description = "result directory (run.json summary and the job's backtest files)" };
     private static readonly Option<string> SourceOption = new("--source") { Description = "one of the job's trigger sources (default: all of them, merged; a sample uses the first)" };
     private static readonly Option<string> JobsOption = new("--jobs") { Description = "jobs directory (default: Runtime:JobsDirectory, else the bundled examples)" };
-    private static readonly Option<bool> FeatureStoreOption = new("--feature-store") { Description = "also upsert results into the feature store (backfill)" };
+    private static readonly Option<bool> FeatureStoreOption = new("--feature-store") { Description = "a backfill: write results into the feature store, newest event time wins (docs/offline.md)" };
+    private static readonly Option<string[]> SinkOption = new("--sink") { Description = "with --feature-store: an output preset also written (repeatable)", AllowMultipleArgumentsPerToken = false };
     private static readonly Option<string> KeyColumnOption = new("--key-column") { Description = "sample key column (default: key)" };
     private static readonly Option<string> TimeColumnOption = new("--time-column") { Description = "sample time column (default: time)" };
     private static readonly Option<string> LabelColumnOption = new("--label-column") { Description = "sample label column (default: label)" };
@@ -40,7 +42,7 @@ internal sealed record ReplayArguments(string Job, RunInput Input, string? Outpu
     /// <summary>The command's definition (options and help text).</summary>
     public static Command Command { get; } = new("replay", "Replays a job over stored events of a time range or over a sample table.")
     {
-        JobOption, FromOption, ToOption, SampleOption, OutOption, SourceOption, JobsOption, FeatureStoreOption, KeyColumnOption, TimeColumnOption, LabelColumnOption,
+        JobOption, FromOption, ToOption, SampleOption, OutOption, SourceOption, JobsOption, FeatureStoreOption, SinkOption, KeyColumnOption, TimeColumnOption, LabelColumnOption,
         ParamOption, ModelOption,
     };
 
@@ -50,7 +52,10 @@ internal sealed record ReplayArguments(string Job, RunInput Input, string? Outpu
           --source <name>        one of the job's trigger sources (default: all of them, merged
                                  in event-time order; a sample table uses the first)
           --jobs <dir>           jobs directory (default: Runtime:JobsDirectory, else the bundled examples)
-          --feature-store        also upsert results into the feature store (backfill)
+          --out <dir>            (with a replay) also results.csv, results.jsonl and results.parquet
+          --feature-store        a backfill: write the results into the feature store, newest event time
+                                 wins (a newer stored value is kept); recorded under <data>/backfills
+          --sink <preset>        with --feature-store: an output preset also written, repeatable
           --key-column <name>    sample key column (default: key)
           --time-column <name>   sample time column (default: time)
           --label-column <name>  sample label column (default: label)
@@ -97,8 +102,22 @@ internal sealed record ReplayArguments(string Job, RunInput Input, string? Outpu
             input = new TimeRangeInput(from, to);
         }
         input = input with { Source = result.GetValue(SourceOption) };
-        return new ReplayArguments(job, input, result.GetValue(OutOption), result.GetValue(JobsOption), result.GetValue(FeatureStoreOption),
-            WithModels(ParseParameters(result.GetValue(ParamOption)), result.GetValue(ModelOption)));
+        var backfill = result.GetValue(FeatureStoreOption);
+        var sinks = result.GetValue(SinkOption);
+        if (backfill && input is not TimeRangeInput)
+        {
+            throw new FormatException("--feature-store (a backfill) replays a time range: give --from/--to, not --sample");
+        }
+        if (backfill && result.GetValue(OutOption) is not null)
+        {
+            throw new FormatException("--feature-store (a backfill) records its run under <data>/backfills: leave --out out");
+        }
+        if (!backfill && sinks is { Length: > 0 })
+        {
+            throw new FormatException("--sink needs --feature-store (sinks are written by a backfill)");
+        }
+        return new ReplayArguments(job, input, result.GetValue(OutOption), result.GetValue(JobsOption), backfill,
+            WithModels(ParseParameters(result.GetValue(ParamOption)), result.GetValue(ModelOption)), sinks);
     }
 
     /// <summary>The what-if values with each <c>--model name=version</c> as the binding parameter <c>model.&lt;name&gt;</c>.</summary>

@@ -1,4 +1,3 @@
-using FeaturePlatform.FeatureApi.Replay.Backtests;
 using FeaturePlatform.Runtime.Outputs;
 using FeaturePlatform.Runtime.Replay;
 
@@ -18,6 +17,10 @@ internal static class ReplayCommand
         {
             return await ParityCommand.RunAsync(rest, output, error);
         }
+        if (args is ["slice", .. var sliceArgs])
+        {
+            return await SliceCommand.RunAsync(sliceArgs, output, error);
+        }
         ReplayArguments arguments;
         try
         {
@@ -34,15 +37,23 @@ internal static class ReplayCommand
     /// <summary>Starts the run, draws its progress until it ends, prints the outcome; returns the exit code.</summary>
     internal static async Task<int> RunAsync(ReplayServices runtime, ReplayArguments arguments, TextWriter output, TextWriter error, CancellationToken interrupt)
     {
-        var features = runtime.Features;
-        var id = await runtime.Runs.StartAsync(new RunRequest
-        {
-            Job = arguments.Job,
-            Input = arguments.Input,
-            ResultDirectory = arguments.OutputDirectory,
-            Outputs = Outputs(arguments, features),
-            Parameters = arguments.Parameters,
-        }, interrupt);
+        // A backfill goes through the runtime's backfills (newest event time wins, recorded with its lineage); a replay
+        // writes the backtest files (CSV, JSON lines, Parquet) into --out.
+        var runs = arguments.FeatureStore ? runtime.Backfills.Runs : runtime.Runs;
+        var id = arguments.FeatureStore && arguments.Input is TimeRangeInput range
+            ? await runtime.Backfills.StartAsync(new Runtime.Backfill.BackfillRequest
+            {
+                Job = arguments.Job, From = range.From, To = range.To, Source = range.Source, Sinks = arguments.Sinks ?? [], Parameters = arguments.Parameters,
+                RequestedBy = $"cli:{Environment.UserName}",
+            }, interrupt)
+            : await runtime.Runs.StartAsync(new RunRequest
+            {
+                Job = arguments.Job,
+                Input = arguments.Input,
+                ResultDirectory = arguments.OutputDirectory,
+                Outputs = arguments.OutputDirectory is null ? null : BacktestOutputs.Files(includeLabel: arguments.Input is SampleTableInput),
+                Parameters = arguments.Parameters,
+            }, interrupt);
         await output.WriteLineAsync($"run {id}: job {arguments.Job}");
         var redirected = Console.IsOutputRedirected;
         var lastLine = DateTime.MinValue;
@@ -50,14 +61,14 @@ internal static class ReplayCommand
         RunStatus status;
         while (true)
         {
-            status = runtime.Runs.Get(id)!;
+            status = runs.Get(id)!;
             if (status.IsFinished)
             {
                 break;
             }
             if (interrupt.IsCancellationRequested)
             {
-                status = (await runtime.Runs.CancelAsync(id))!;
+                status = (await runs.CancelAsync(id))!;
                 break;
             }
             // On a terminal the bar redraws in place; into a file or pipe a line every few seconds.
@@ -74,7 +85,7 @@ internal static class ReplayCommand
             }
             try
             {
-                await runtime.Runs.WaitAsync(id, CancellationToken.None).WaitAsync(TimeSpan.FromMilliseconds(200), interrupt);
+                await runs.WaitAsync(id, CancellationToken.None).WaitAsync(TimeSpan.FromMilliseconds(200), interrupt);
             }
             catch (TimeoutException)
             {
@@ -97,6 +108,10 @@ internal static class ReplayCommand
             var from = segment.From is { } f ? DateTimeOffset.FromUnixTimeMilliseconds(f).ToString("O", System.Globalization.CultureInfo.InvariantCulture) : "start";
             await output.WriteLineAsync($"parameters from {from}: {System.Text.Json.JsonSerializer.Serialize(segment.Values)} ({segment.Events} events)");
         }
+        if (arguments.FeatureStore && runtime.Backfills.Get(id) is { } backfill)
+        {
+            await output.WriteLineAsync($"backfill: {backfill.Backfill.Written} rows written, {backfill.Backfill.SkippedNewer} skipped (a newer value was stored); record in {status.ResultDirectory}");
+        }
         switch (status.State)
         {
             case RunState.Completed:
@@ -109,38 +124,5 @@ internal static class ReplayCommand
                 await error.WriteLineAsync($"run {id} failed: {status.FailureReason}{where}");
                 return 1;
         }
-    }
-
-    /// <summary>
-    /// The run's outputs: with <c>--out</c> the result rows as files in the run's directory — the same writers as an API
-    /// backtest's (<see cref="BacktestRunner.Files"/>: <c>results.jsonl</c>, <c>results.csv</c>; a format added there is
-    /// written here too) — and with <c>--feature-store</c> the feature store.
-    /// </summary>
-    private static RunOutputFactory Outputs(ReplayArguments arguments, IJobOutput features)
-    {
-        var files = BacktestRunner.Files(includeLabel: arguments.Input is not TimeRangeInput);
-        return run =>
-        {
-            var outputs = new List<IJobOutput>();
-            if (arguments.OutputDirectory is not null)
-            {
-                outputs.AddRange(files(run));
-            }
-            if (arguments.FeatureStore)
-            {
-                outputs.Add(new BorrowedOutput(features));
-            }
-            return outputs;
-        };
-    }
-
-    /// <summary>The shared feature store as a run output: the run may dispose it, the store stays open.</summary>
-    private sealed class BorrowedOutput(IJobOutput inner) : IJobOutput
-    {
-        public string Name => inner.Name;
-
-        public ValueTask WriteAsync(IReadOnlyList<Runtime.Execution.FeatureResult> results, CancellationToken cancellationToken) => inner.WriteAsync(results, cancellationToken);
-
-        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }
 }

@@ -26,6 +26,12 @@ internal sealed class ReplayServices : IAsyncDisposable
 
     public FeatureStore Features { get; }
 
+    /// <summary>The runtime's backfills (<c>replay --feature-store</c>).</summary>
+    public Runtime.Backfill.BackfillService Backfills => services.GetRequiredService<Runtime.Backfill.BackfillService>();
+
+    /// <summary>The runtime's slices (<c>replay slice</c>).</summary>
+    public Runtime.Slices.SliceService Slices => services.GetRequiredService<Runtime.Slices.SliceService>();
+
     /// <summary>The runtime's parity checks (<c>replay parity</c>).</summary>
     public Runtime.Parity.ParityService Parity => services.GetRequiredService<Runtime.Parity.ParityService>();
 
