@@ -21,9 +21,10 @@ public static class SelectionApi
     /// <summary>Maps <c>POST /api/features/{job}:select</c> and <c>/api/selections</c>.</summary>
     public static IEndpointRouteBuilder MapSelectionApi(this IEndpointRouteBuilder app)
     {
-        app.MapGroup("/api/features").WithTags("Selection").RequireAuthorization(Roles.ReadPolicy)
-            .MapPost("/{job}:select", SelectAsync).DisableAntiforgery()
+        var features = app.MapGroup("/api/features").WithTags("Selection").RequireAuthorization(Roles.ReadPolicy);
+        features.MapPost("/{job}:select", SelectAsync).DisableAntiforgery()
             .WithSummary("Select entities by their features: JSON {predicate, columns, pageSize, cursor, maxAgeSeconds[, export: csv|parquet]}; the count and a page of keys, or (with export) 202 and an export run");
+        features.MapGet("/{job}:columns", ColumnsAsync).WithSummary("The job's feature columns and the kinds of value each holds (what selection predicates are checked against)");
         var group = app.MapGroup("/api/selections").WithTags("Selection").RequireAuthorization(Roles.ReadPolicy);
         group.MapGet("/", ListAsync).WithSummary("Saved selections");
         group.MapGet("/{name}", GetAsync).WithSummary("A saved selection");
@@ -188,6 +189,29 @@ public static class SelectionApi
             throw new SelectionException("maxAgeSeconds", "maxAgeSeconds must be a positive number of seconds.");
         }
         return new SelectionSpec(job, predicate, columns?.Distinct(StringComparer.Ordinal).ToList() ?? [], maxAgeSeconds is { } s ? TimeSpan.FromSeconds(s) : null);
+    }
+
+    /// <summary>A job's columns for selection.</summary>
+    /// <param name="Job">The job.</param>
+    /// <param name="Rows">Entities (in the copy; for the scan engine, in the sample read).</param>
+    /// <param name="Columns">Its columns with the kinds of value they hold (Number, String, Boolean, Timestamp, Other).</param>
+    /// <param name="Engine">The engine answering selections.</param>
+    public sealed record ColumnsJson(string Job, int Rows, IReadOnlyList<ColumnJson> Columns, string Engine);
+
+    /// <summary>A feature column.</summary>
+    /// <param name="Name">Its name.</param>
+    /// <param name="Kinds">Kinds of value it holds.</param>
+    public sealed record ColumnJson(string Name, IReadOnlyList<string> Kinds);
+
+    private static async Task<Results<Ok<ColumnsJson>, ProblemHttpResult>> ColumnsAsync(string job, [AsParameters] SelectionApiServices services, CancellationToken cancellationToken)
+    {
+        if (RouteNames.Check("job", job) is { } badJob)
+        {
+            return (ProblemHttpResult)badJob;
+        }
+        var schema = await services.Selection.SchemaAsync(job, cancellationToken);
+        return TypedResults.Ok(new ColumnsJson(job, schema.Rows, schema.Columns.Select(c => new ColumnJson(c.Name, c.Kinds.Select(k => k.ToString()).ToList())).ToList(),
+            services.Selection.Engine.Name));
     }
 
     private static async Task<Ok<List<SavedJson>>> ListAsync([AsParameters] SelectionApiServices services, CancellationToken cancellationToken) =>

@@ -34,9 +34,19 @@ public sealed class SelectionPropertyTests : IAsyncLifetime
     [Fact]
     public async Task Every_engine_equals_a_brute_force_filter_for_random_predicates()
     {
-        var random = new Random(20261206);
         var copy = new SelectionCopy();
         var features = new FeatureStore(store, saltBuckets: 4, listener: copy);
+        await RunAsync(features, copy, 20261206, 300, rebuilt => [new MemorySelectionEngine(copy), new MemorySelectionEngine(rebuilt), new ScanSelectionEngine(features)]);
+    }
+
+    /// <summary>
+    /// Writes seeded random results through <paramref name="features"/> (whose listener is <paramref name="copy"/>), then
+    /// checks every engine <paramref name="engines"/> gives (the argument is a copy rebuilt from the store afterwards) against
+    /// the reference for <paramref name="rounds"/> random predicates. Returns the rounds a filter was pushed down.
+    /// </summary>
+    internal static async Task<int> RunAsync(FeatureStore features, SelectionCopy copy, int seed, int rounds, Func<SelectionCopy, ISelectionEngine[]> engines)
+    {
+        var random = new Random(seed);
         await features.EnsureTableAsync(CancellationToken.None);
         // The copy of this process starts (empty) before the writes; the rebuilt one loads after them.
         await copy.LoadAsync(features, CancellationToken.None);
@@ -72,15 +82,16 @@ public sealed class SelectionPropertyTests : IAsyncLifetime
 
         var rebuilt = new SelectionCopy();
         await rebuilt.LoadAsync(features, CancellationToken.None);
-        var engines = new ISelectionEngine[] { new MemorySelectionEngine(copy), new MemorySelectionEngine(rebuilt), new ScanSelectionEngine(features) };
-
-        for (var round = 0; round < 300; round++)
+        var all = engines(rebuilt);
+        var pushed = 0;
+        for (var round = 0; round < rounds; round++)
         {
             var predicate = RandomPredicate(random, 0);
             var expected = truth.Where(kv => Reference(predicate, kv.Value)).Select(kv => kv.Key).Order(StringComparer.Ordinal).ToList();
-            foreach (var engine in engines)
+            foreach (var engine in all)
             {
                 var page = await engine.SelectAsync(new SelectionQuery(Job, predicate, ["n", "s"], 10_000, null), CancellationToken.None);
+                pushed += page.PushedDown is null ? 0 : 1;
                 Assert.True(expected.Count == page.Count, $"round {round}, {engine.Name}: count {page.Count} != {expected.Count} for {PredicateParser.ToJson(predicate)}");
                 Assert.Equal(expected, page.Rows.Select(r => r.Key).ToList());
                 foreach (var row in page.Rows)
@@ -93,13 +104,14 @@ public sealed class SelectionPropertyTests : IAsyncLifetime
             string? after = null;
             do
             {
-                var page = await engines[0].SelectAsync(new SelectionQuery(Job, predicate, [], 37, after), CancellationToken.None);
+                var page = await all[0].SelectAsync(new SelectionQuery(Job, predicate, [], 37, after), CancellationToken.None);
                 walked.AddRange(page.Rows.Select(r => r.Key));
                 after = page.NextAfter;
             }
             while (after is not null);
             Assert.Equal(expected, walked);
         }
+        return pushed;
     }
 
     private static string? Display(Dictionary<string, (object? Value, long Time)> row, string column) =>
