@@ -26,7 +26,13 @@ public sealed class SelectionPageTests(WebHost host)
         var page = await Pages.OpenAsync(host, "demo-author", "#/select");
         await page.SetViewportSizeAsync(390, 844);
         await page.SelectOptionAsync("#job", "order_stats_30d");
-        await Assertions.Expect(page.Locator("#select-columns input[data-column=order_amount]")).ToHaveCountAsync(1);
+        var amount = page.Locator("#select-columns input[data-column=order_amount]");
+        var shown = "";
+        await Poll.UntilAsync(async () =>
+        {
+            shown = await page.Locator("#page").InnerTextAsync();
+            return await amount.CountAsync() == 1;
+        }, TimeSpan.FromSeconds(30), "the job's columns listed", () => shown);
         await page.ClickAsync("#select-add");
         await page.Locator(".condition").Nth(0).Locator(".cond-column").SelectOptionAsync("user_id");
         await page.Locator(".condition").Nth(0).Locator(".cond-value").FillAsync(user);

@@ -10,8 +10,16 @@ public sealed record SelectionSpec(string Job, Predicate Predicate, IReadOnlyLis
 /// <summary>
 /// The front of feature selection: checks a selection against the job's columns, adds the freshness bound, and runs it
 /// on the configured engine — a page at once, or an export run. The API, the CLI and saved selections go through it.
+/// A job's columns are those its declaration lists (<paramref name="declared"/>) and those seen in the store, so a
+/// predicate over a declared column is accepted before the job wrote anything.
 /// </summary>
-public sealed class SelectionService(ISelectionEngine engine, SelectionRuns runs, SelectionSettings settings, TimeProvider clock)
+/// <param name="engine">The engine.</param>
+/// <param name="runs">Export runs.</param>
+/// <param name="settings">Selection settings.</param>
+/// <param name="clock">The clock of freshness bounds.</param>
+/// <param name="declared">A job's declared output columns, or null when the job is not loaded here. Default: none.</param>
+public sealed class SelectionService(ISelectionEngine engine, SelectionRuns runs, SelectionSettings settings, TimeProvider clock,
+    Func<string, IReadOnlyList<SchemaColumn>?>? declared = null)
 {
     /// <summary>The engine answering.</summary>
     public ISelectionEngine Engine => engine;
@@ -22,8 +30,19 @@ public sealed class SelectionService(ISelectionEngine engine, SelectionRuns runs
     /// <summary>The export runs.</summary>
     public SelectionRuns Runs => runs;
 
-    /// <summary>The job's columns and their types.</summary>
-    public ValueTask<SelectionSchema> SchemaAsync(string job, CancellationToken cancellationToken) => engine.SchemaAsync(job, cancellationToken);
+    /// <summary>The job's columns and their types: what its declaration lists, and the kinds of value seen in the store.</summary>
+    public async ValueTask<SelectionSchema> SchemaAsync(string job, CancellationToken cancellationToken)
+    {
+        var seen = await engine.SchemaAsync(job, cancellationToken);
+        if (declared?.Invoke(job) is not { Count: > 0 } columns)
+        {
+            return seen;
+        }
+        var merged = columns.Select(c => seen.Find(c.Name) is { } s ? new SchemaColumn(c.Name, [.. c.Kinds.Union(s.Kinds).Order()]) : c)
+            .Concat(seen.Columns.Where(s => columns.All(c => c.Name != s.Name)))
+            .OrderBy(c => c.Name, StringComparer.Ordinal).ToList();
+        return new SelectionSchema(merged, seen.Rows);
+    }
 
     /// <summary>The count and one page (keys after <paramref name="after"/>, at most <paramref name="pageSize"/>, default from settings).</summary>
     /// <exception cref="SelectionException">A wrong column, type, operator or page size; names the field.</exception>
@@ -42,7 +61,7 @@ public sealed class SelectionService(ISelectionEngine engine, SelectionRuns runs
     public async ValueTask<SelectionRunStatus> ExportAsync(SelectionSpec spec, ExportFormat format, string? savedName, CancellationToken cancellationToken)
     {
         var predicate = await CheckAsync(spec, cancellationToken);
-        var schema = await engine.SchemaAsync(spec.Job, cancellationToken);
+        var schema = await SchemaAsync(spec.Job, cancellationToken);
         var types = spec.Columns.Select(c => c == FeatureTable.UpdatedColumn ? ValueKind.Timestamp : SelectionExport.ColumnType(schema.Find(c)!.Kinds)).ToList();
         return runs.Start(spec.Job, format, spec.Columns, types, savedName, (total, ct) => engine.MatchesAsync(spec.Job, predicate, spec.Columns, total, ct));
     }
@@ -50,7 +69,7 @@ public sealed class SelectionService(ISelectionEngine engine, SelectionRuns runs
     /// <summary>Checks <paramref name="spec"/> against the job's columns; returns the predicate with the freshness bound.</summary>
     public async ValueTask<Predicate> CheckAsync(SelectionSpec spec, CancellationToken cancellationToken)
     {
-        var schema = await engine.SchemaAsync(spec.Job, cancellationToken);
+        var schema = await SchemaAsync(spec.Job, cancellationToken);
         PredicateValidator.Validate(spec.Predicate, schema, spec.Job);
         PredicateValidator.ValidateColumns(spec.Columns, schema, spec.Job);
         if (spec.MaxAge is not { } maxAge)

@@ -35,12 +35,25 @@ internal static class SelectionServices
         services.AddSingleton(sp => new SelectionRuns(selection.ResolveExportDirectory(sp.GetRequiredService<EventCenterSettings>().DataDirectory),
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<SelectionRuns>>()));
         services.AddSingleton(sp => new SavedSelections(sp.GetRequiredService<IMetadataStore>()));
-        services.AddSingleton<SelectionService>();
+        services.AddSingleton(sp =>
+        {
+            var loaded = sp.GetRequiredService<LoadedJobs>();
+            return new SelectionService(sp.GetRequiredService<ISelectionEngine>(), sp.GetRequiredService<SelectionRuns>(), selection, sp.GetRequiredService<TimeProvider>(),
+                job => loaded.Jobs.FirstOrDefault(j => j.Name == job)?.Loaded.Declaration.Outputs.Select(Declared).ToList());
+        });
         services.AddHostedService(sp => new SelectionCopyService(UsesCopy(selection, sp.GetRequiredKeyedService<IWideTableStore>(StoreRole.Hot)),
             sp.GetRequiredService<SelectionCopy>(), sp.GetRequiredService<FeatureStore>(), selection, sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<SelectionCopyService>>()));
         return services;
     }
+
+    /// <summary>A declared output column as selection types it (str: string, which a value in ISO 8601 form makes a timestamp too).</summary>
+    private static SchemaColumn Declared(PyBridge.Jobs.OutputDefinition output) => new(output.Name, [output.Type switch
+    {
+        PyBridge.Jobs.ValueType.Bool => ValueKind.Boolean,
+        PyBridge.Jobs.ValueType.Str => ValueKind.String,
+        _ => ValueKind.Number,
+    }]);
 
     /// <summary>Whether the in-memory copy is kept: memory chosen, or auto on a store without filter push-down.</summary>
     public static bool UsesCopy(SelectionSettings settings, IWideTableStore store) => settings.Engine switch
