@@ -15,10 +15,10 @@ export default async function selectPage(main) {
   let stopped = false;
   let timer = null;
   const status = h('div#select-status');
-  const conditions = h('div#select-conditions.conditions');
+  const conditions = h('div.conditions#select-conditions');
   const combine = h('select', { id: 'select-combine' }, h('option', { value: 'and' }, 'all of'), h('option', { value: 'or' }, 'any of'));
   const maxAge = h('input', { id: 'select-max-age', type: 'number', min: '0', step: 'any', placeholder: 'any age' });
-  const shown = h('div#select-columns.checks');
+  const shown = h('div.checks#select-columns');
   const results = h('section#select-results');
   const exports = h('section#select-exports');
   const saved = h('section#select-saved');
