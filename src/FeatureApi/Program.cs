@@ -11,6 +11,11 @@ if (args.Length > 0 && FeaturePlatform.FeatureApi.Publishing.PublishCommands.Wor
     return await FeaturePlatform.FeatureApi.Publishing.PublishCommands.RunAsync(args, Console.Out, Console.Error);
 }
 
+if (args is ["select", .. var selectArgs])
+{
+    return await FeaturePlatform.FeatureApi.Selection.SelectCommand.RunAsync(selectArgs, Console.Out, Console.Error);
+}
+
 if (args is ["worker", .. var workerArgs])
 {
     // A runtime worker process: runs job logic for the host that started it (docs/workers.md).

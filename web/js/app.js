@@ -8,9 +8,10 @@ import events from './pages/events.js';
 import parity from './pages/parity.js';
 import offline from './pages/offline.js';
 import publish from './pages/publish.js';
+import select from './pages/select.js';
 import catalog, { lineagePage as lineage } from './pages/catalog.js';
 
-const pages = { parameters, jobs, backtests, events, parity, offline, publish, catalog, lineage };
+const pages = { parameters, jobs, backtests, events, parity, offline, publish, catalog, lineage, select };
 const main = document.getElementById('page');
 let stopCurrent = null;
 let shown = 0; // navigation token: only the page shown last may touch the page area

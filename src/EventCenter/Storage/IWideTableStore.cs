@@ -42,6 +42,9 @@ public interface IWideTableStore : IAsyncDisposable
     /// </summary>
     IAsyncEnumerable<RowResult> ScanAsync(TableName table, Scan scan, CancellationToken cancellationToken = default);
 
+    /// <summary>Whether scans take an HBase filter-language <see cref="Scan.FilterString"/> (HBase: true). Default: false.</summary>
+    bool SupportsFilterString => false;
+
     /// <summary>Applies a batch of deletes.</summary>
     ValueTask DeleteAsync(TableName table, IReadOnlyList<Delete> deletes, CancellationToken cancellationToken = default);
 

@@ -58,4 +58,12 @@ public sealed record Scan
     /// when those are set. Works in both directions. Default: empty (no prefix).
     /// </summary>
     public byte[] Prefix { get; init; } = [];
+
+    /// <summary>
+    /// An HBase filter-language expression the server applies to the scanned rows (Thrift2 <c>filterString</c>), e.g.
+    /// <c>SingleColumnValueFilter('f', 'c', =, 'binary:"x"', true, true)</c>. Only stores whose
+    /// <see cref="IWideTableStore.SupportsFilterString"/> is true accept it; others throw <see cref="NotSupportedException"/>.
+    /// Default: null (no filter).
+    /// </summary>
+    public string? FilterString { get; init; }
 }

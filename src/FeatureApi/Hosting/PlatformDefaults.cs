@@ -55,6 +55,7 @@ public static class PlatformDefaults
         app.MapCatalogApi();
         app.MapEventCenterApi();
         app.MapFeaturesApi();
+        app.MapSelectionApi();
         app.MapJobsApi();
         app.MapQuarantineApi();
         app.MapBacktestsApi();

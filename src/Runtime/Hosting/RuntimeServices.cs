@@ -18,6 +18,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using FeaturePlatform.Runtime.Adapters.RabbitMq;
 using FeaturePlatform.Runtime.OnlineStore;
+using FeaturePlatform.Runtime.Selection;
 
 namespace FeaturePlatform.Runtime.Hosting;
 
@@ -46,7 +47,7 @@ public static class RuntimeServices
         services.AddSingleton(settings);
         services.AddMetrics();
         services.AddSingleton<RuntimeMetrics>();
-        services.AddSingleton(sp => new FeatureStore(sp.GetRequiredKeyedService<IWideTableStore>(StoreRole.Hot), saltBuckets: settings.FeatureStoreSaltBuckets));
+        services.AddSelection(settings);
         services.AddSingleton(sp => new JobErrorLog(sp.GetRequiredKeyedService<IWideTableStore>(StoreRole.Hot)));
         services.AddSingleton(sp => new Quarantine.QuarantineLog(sp.GetRequiredKeyedService<IWideTableStore>(StoreRole.Hot), sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(),
             sp.GetRequiredService<TimeProvider>()));

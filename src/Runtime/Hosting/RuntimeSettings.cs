@@ -99,6 +99,9 @@ public sealed record RuntimeSettings
     /// <summary>Slices of sources and their daily schedule. Default: see <see cref="FeaturePlatform.Runtime.Slices.SliceSettings"/> (no daily slices).</summary>
     public FeaturePlatform.Runtime.Slices.SliceSettings Slices { get; init; } = new();
 
+    /// <summary>Feature selection: the engine, the copy's resync, page sizes, exports (section <c>Runtime:Selection</c>; docs/selection.md).</summary>
+    public Selection.SelectionSettings Selection { get; init; } = new();
+
     /// <summary>Salt buckets of the feature store's row keys. Default: 16.</summary>
     public int FeatureStoreSaltBuckets { get; init; } = 16;
 
@@ -135,6 +138,7 @@ public sealed record RuntimeSettings
         {
             throw new ArgumentException("Runtime:ReplayStateCacheEntries must not be negative (0 turns the cache off).");
         }
+        Selection.Validate();
         if (FeatureStoreSaltBuckets is < 1 or > 256)
         {
             throw new ArgumentException("Runtime:FeatureStoreSaltBuckets must be within 1..256.");

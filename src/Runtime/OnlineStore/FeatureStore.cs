@@ -11,7 +11,11 @@ namespace FeaturePlatform.Runtime.OnlineStore;
 /// (HBase or embedded). Each column is a cell stamped with the event time, so an upsert is idempotent and a late or
 /// replayed older result never overwrites a newer one: the newest event time wins, whatever the write order.
 /// </summary>
-public sealed class FeatureStore(IWideTableStore store, TableName? table = null, int saltBuckets = 16) : IJobOutput
+/// <param name="store">The wide-table store (the event center's hot store).</param>
+/// <param name="table">The table. Default: <c>features</c>.</param>
+/// <param name="saltBuckets">Salt buckets of the row keys. Default: 16.</param>
+/// <param name="listener">Told of every write once the store took it (the selection copy). Default: none.</param>
+public sealed partial class FeatureStore(IWideTableStore store, TableName? table = null, int saltBuckets = 16, IFeatureWriteListener? listener = null) : IJobOutput
 {
     private static readonly byte[] Family = "f"u8.ToArray();
     private static readonly byte[] Meta = "m"u8.ToArray();
@@ -54,6 +58,7 @@ public sealed class FeatureStore(IWideTableStore store, TableName? table = null,
             puts.Add(new Put(RowKey(result.Job, result.Key), cells));
         }
         await store.PutAsync(Table, puts, cancellationToken);
+        listener?.Written(results);
     }
 
     /// <summary>The latest features of <paramref name="key"/> computed by <paramref name="job"/>, or null.</summary>

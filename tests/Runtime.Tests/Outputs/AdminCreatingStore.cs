@@ -38,5 +38,7 @@ internal sealed class AdminCreatingStore(HBaseThriftServer server) : IWideTableS
     public ValueTask<bool> CheckAndPutAsync(TableName table, byte[] row, byte[] family, byte[] qualifier, byte[]? expected, Put put, CancellationToken cancellationToken = default) =>
         inner.CheckAndPutAsync(table, row, family, qualifier, expected, put, cancellationToken);
 
+    public bool SupportsFilterString => inner.SupportsFilterString;
+
     public ValueTask DisposeAsync() => inner.DisposeAsync();
 }

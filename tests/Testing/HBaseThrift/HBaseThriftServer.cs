@@ -18,7 +18,7 @@ public sealed partial class HBaseThriftServer : IAsyncDisposable
 
     private static readonly string[] ScriptFiles =
     [
-        "thriftgen.py", "hbase_store.py", "hbase_handler.py", "faults.py", "server.py",
+        "thriftgen.py", "hbase_store.py", "hbase_filters.py", "hbase_handler.py", "faults.py", "server.py",
         "thrift_client.py", "smoke_client.py", "client_bench.py", "test_handler.py",
     ];
 

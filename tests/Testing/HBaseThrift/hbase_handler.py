@@ -5,6 +5,7 @@ Import after thriftgen.ensure() so that `hbase_thrift2` is importable.
 import itertools
 import time
 
+from hbase_filters import FilterError, compile_filter
 from hbase_store import LATEST_TIMESTAMP, Store, StoreError
 from hbase_thrift2.ttypes import (TColumnValue, TDeleteType, TIllegalArgument, TIOError, TResult)
 
@@ -33,6 +34,7 @@ class _Scanner:
         self.family_ranges = {f: _range(r) for f, r in (scan.colFamTimeRangeMap or {}).items()} or None
         self.batch = scan.batchSize if scan.batchSize and scan.batchSize > 0 else None
         self.limit = scan.limit if scan.limit and scan.limit > 0 else None
+        self.filter = _compile_filter(scan.filterString, scan.filterBytes)
         self.last_row = None
         self.rows_returned = 0
         self.pending = []
@@ -52,7 +54,7 @@ class _Scanner:
             self.last_row = row
             cells = Store.read_row(self.table, row, self.columns, self.min_ts, self.max_ts,
                                    self.max_versions, now_ms, self.family_ranges)
-            if not cells:
+            if not cells or (self.filter is not None and not self.filter(cells)):
                 continue
             self.rows_returned += 1
             if self.batch is None or len(cells) <= self.batch:
@@ -139,7 +141,6 @@ class HBaseHandler:
         with self.store.lock:
             self._expire_scanners()
             t = self._table(table, False)
-            _check_filter(tscan.filterString, tscan.filterBytes)
             scanner = _guard(_Scanner, t, tscan)
             scanner_id = next(self._ids)
             self.scanners[scanner_id] = scanner
@@ -162,7 +163,6 @@ class HBaseHandler:
     def getScannerResults(self, table, tscan, numRows):
         with self.store.lock:
             t = self._table(table, False)
-            _check_filter(tscan.filterString, tscan.filterBytes)
             scanner = _guard(_Scanner, t, tscan)
             return scanner.next(numRows if numRows is not None else 1, self.clock())
 
@@ -172,7 +172,7 @@ class HBaseHandler:
         return _guard(self.store.table, name, for_write)
 
     def _get(self, t, tget, now):
-        _check_filter(tget.filterString, tget.filterBytes)
+        keep = _guard(_compile_filter, tget.filterString, tget.filterBytes)
         if tget.timestamp is not None:
             lo, hi = tget.timestamp, tget.timestamp + 1
         else:
@@ -181,6 +181,8 @@ class HBaseHandler:
         if max_versions <= 0:
             raise _io("java.io.IOException: maxVersions must be positive")
         cells = _guard(Store.read_row, t, tget.row, _columns(tget.columns), lo, hi, max_versions, now)
+        if keep is not None and cells and not keep(cells):
+            cells = []
         return _result(tget.row, cells)
 
     def _put(self, t, tput, now):
@@ -206,9 +208,14 @@ def _guard(fn, *args):
         raise _io(str(e))
 
 
-def _check_filter(filter_string, filter_bytes):
-    if filter_string or filter_bytes:
-        raise _io("java.io.IOException: filters are not supported by the test fixture")
+def _compile_filter(filter_string, filter_bytes):
+    """The row filter of a filterString (the subset in hbase_filters.py); anything else is refused, never ignored."""
+    if filter_bytes:
+        raise StoreError("java.io.IOException: serialized filters (filterBytes) are not supported by the test fixture")
+    try:
+        return compile_filter(filter_string)
+    except FilterError as e:
+        raise StoreError("java.io.IOException: " + str(e))
 
 
 def _columns(tcolumns):

@@ -236,11 +236,32 @@ class HandlerTest(unittest.TestCase):
         with self.assertRaises(TIOError):
             self.h.getScannerResults(T, TScan(columns=[TColumn(family=b"nope")]), 1)
 
-    def test_filters_are_refused_not_ignored(self):
+    def test_unsupported_filters_are_refused_not_ignored(self):
         with self.assertRaises(TIOError):
             self.h.get(T, TGet(row=b"r", filterString=b"KeyOnlyFilter()"))
         with self.assertRaises(TIOError):
             self.h.openScanner(T, TScan(filterString=b"KeyOnlyFilter()"))
+        with self.assertRaises(TIOError):
+            self.h.openScanner(T, TScan(filterString=b"SingleColumnValueFilter('f', 'c', =, 'regexstring:a.*', true, true)"))
+
+    def test_single_column_value_filters_with_and_or(self):
+        for row, value in [(b"a", b'"CN"'), (b"b", b'"SG"'), (b"c", b"null"), (b"d", None), (b"e", b'"US"')]:
+            cells = [TColumnValue(family=b"f", qualifier=b"other", value=b"1")]
+            if value is not None:
+                cells.append(TColumnValue(family=b"f", qualifier=b"country", value=value))
+            self.h.put(T, TPut(row=row, columnValues=cells))
+
+        def rows(f):
+            return [r.row for r in self.h.getScannerResults(T, TScan(filterString=f), 100)]
+
+        eq = b"SingleColumnValueFilter('f', 'country', =, 'binary:\"CN\"', true, true)"
+        self.assertEqual(rows(eq), [b"a"])
+        self.assertEqual(rows(b"(" + eq + b") OR (SingleColumnValueFilter('f', 'country', =, 'binary:\"SG\"', true, true))"), [b"a", b"b"])
+        self.assertEqual(rows(b"SingleColumnValueFilter('f', 'country', =, 'binary:null', false, true)"), [b"c", b"d"])
+        self.assertEqual(rows(b"SingleColumnValueFilter('f', 'country', !=, 'binary:null', true, true)"), [b"a", b"b", b"e"])
+        self.assertEqual(rows(b"SingleColumnValueFilter('f', 'country', >, 'binary:\"CN\"', true, true) AND SingleColumnValueFilter('f', 'country', <, 'binary:\"US\"', true, true)"), [b"b"])
+        self.assertEqual([r.row for r in self.h.getScannerRows(self.h.openScanner(T, TScan(filterString=eq)), 10)], [b"a"])
+        self.assertEqual(self.h.get(T, TGet(row=b"b", filterString=eq)).columnValues, [])
 
 
 class TableFlagTest(unittest.TestCase):

@@ -15,6 +15,9 @@ public sealed partial class HBaseWideTableStore
     /// <summary>Scanners closed (or given up on after a failure).</summary>
     internal int ScannersClosed => Volatile.Read(ref scannersClosed);
 
+    /// <inheritdoc />
+    public bool SupportsFilterString => true;
+
     private int scannersOpened;
     private int scannersClosed;
 
@@ -214,6 +217,10 @@ public sealed partial class HBaseWideTableStore
         if (scan.Reversed)
         {
             tscan.Reversed = true;
+        }
+        if (scan.FilterString is { } filter)
+        {
+            tscan.FilterString = System.Text.Encoding.UTF8.GetBytes(filter);
         }
         if (limit > 0)
         {

@@ -49,6 +49,13 @@ internal static class RequestBodies
             new JsonBodyDoc(typeof(SlicesApi.SliceBody), """{"asOf": 1706745599999}""")),
         ["POST /api/features/{job}:batch"] = new("The keys to look up (and optionally the columns to return).",
             new JsonBodyDoc(typeof(FeaturesApi.BatchRequest), """{"keys": ["u-1", "u-2"], "columns": ["order_count", "order_amount"]}""")),
+        ["POST /api/features/{job}:select"] = new(
+            "A predicate tree over the job's feature columns (and/or/not; =, !=, <, <=, >, >=, between, in, is_null, is_not_null; numbers, strings, booleans, {\"timestamp\": ...}; the column $updated is the row's newest event time), the columns to return, a page size and cursor, a freshness bound; 'export' (csv or parquet) starts an export run instead (docs/selection.md).",
+            new JsonBodyDoc(typeof(SelectionApi.SelectRequest), """{"predicate": {"and": [{"column": "order_amount", "op": ">=", "value": 100}, {"column": "country", "op": "in", "values": ["CN", "SG"]}, {"not": {"column": "vip", "op": "=", "value": true}}, {"column": "last_order_at", "op": "between", "values": [{"timestamp": "2026-01-01T00:00:00Z"}, {"timestamp": "2026-02-01T00:00:00Z"}]}, {"or": [{"column": "email", "op": "is_not_null"}, {"column": "order_count", "op": ">", "value": 3}]}]}, "columns": ["order_amount", "country"], "pageSize": 100, "cursor": null, "maxAgeSeconds": 86400}"""), Required: false),
+        ["POST /api/selections/{name}:run"] = new("Optional: a page size and cursor, or 'export' (csv or parquet) for an export run.",
+            new JsonBodyDoc(typeof(SelectionApi.RunRequest), """{"pageSize": 100, "cursor": null, "export": null}"""), Required: false),
+        ["PUT /api/selections/{name}"] = new("The job, the predicate (as in POST /api/features/{job}:select), the columns, a freshness bound and a description.",
+            new JsonBodyDoc(typeof(SelectionApi.SaveRequest), """{"job": "order_stats_30d", "predicate": {"column": "order_amount", "op": ">=", "value": 100}, "columns": ["order_amount"], "maxAgeSeconds": null, "description": "Big spenders"}""")),
         ["POST /api/jobs/{job}/requests"] = new("A call of the job: the key, the request's data, optional id (for exactly-once) and time.",
             new JsonBodyDoc(typeof(RequestsApi.RequestBody), """{"key": "u-1", "data": {"amount": 42.5}, "requestId": "req-0001"}""")),
         ["POST /api/jobs/{job}/parameters/proposals"] = new("New values with the reason; 'effectiveAt' (ms) schedules them.",

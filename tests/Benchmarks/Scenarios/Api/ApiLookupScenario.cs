@@ -44,6 +44,8 @@ internal sealed partial class ApiLookupScenario : IBenchmarkScenario
                 ["EventCenter:DataDirectory"] = data,
                 ["Runtime:RunLiveJobs"] = "false",
                 ["Api:StaticBaseline"] = "true",
+                // FP_BENCH_SELECTION_ENGINE=Scan turns the selection copy off (Memory: on, the embedded default) to measure its cost.
+                ["Runtime:Selection:Engine"] = Environment.GetEnvironmentVariable("FP_BENCH_SELECTION_ENGINE") ?? "Auto",
                 // The content root is a fresh folder (no appsettings.json): one reader key.
                 [$"Auth:Keys:{ApiKey}:Name"] = "bench",
                 [$"Auth:Keys:{ApiKey}:Roles:0"] = "reader",

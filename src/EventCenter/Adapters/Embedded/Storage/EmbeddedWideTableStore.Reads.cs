@@ -51,6 +51,10 @@ public sealed partial class EmbeddedWideTableStore
     public async IAsyncEnumerable<RowResult> ScanAsync(TableName table, Scan scan, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         StorageValidation.ValidateScan(scan);
+        if (scan.FilterString is not null)
+        {
+            throw new NotSupportedException("The embedded store does not evaluate HBase filter strings; filter the rows after the scan.");
+        }
         var info = catalog.Get(table);
         CheckColumns(info, scan.Columns);
         var range = KeyRange.For(scan);
