@@ -1,5 +1,6 @@
 // The single-page app: hash routing between the pages and the API-key box.
-import { getKey, setKey, api, beginNavigation, isAborted } from './api.js';
+import { getKey, setKey, beginNavigation, isAborted } from './api.js';
+import { loadMe, whenMe } from './roles.js';
 import { h, fill, message } from './dom.js';
 import parameters from './pages/parameters.js';
 import jobs from './pages/jobs.js';
@@ -8,8 +9,9 @@ import events from './pages/events.js';
 import parity from './pages/parity.js';
 import publish from './pages/publish.js';
 import catalog, { lineagePage as lineage } from './pages/catalog.js';
+import compare from './pages/compare.js';
 
-const pages = { parameters, jobs, backtests, events, parity, publish, catalog, lineage };
+const pages = { parameters, jobs, backtests, compare, events, parity, publish, catalog, lineage };
 const main = document.getElementById('page');
 let stopCurrent = null;
 let shown = 0; // navigation token: only the page shown last may touch the page area
@@ -21,11 +23,14 @@ async function route() {
   const [name, ...rest] = (location.hash.replace(/^#\/?/, '') || 'parameters').split('/');
   const page = pages[name] ?? parameters;
   document.querySelectorAll('nav a').forEach((a) => a.classList.toggle('active', a.dataset.page === name));
+  document.querySelector('header').classList.remove('nav-open');
   if (stopCurrent) { stopCurrent(); stopCurrent = null; }
   const view = h('div.view', { 'data-page': name });
   const loading = h('div.loading#page-loading', { role: 'status' }, 'Loading…');
   fill(main, loading, view);
   let stop = null;
+  await whenMe(); // the controls shown depend on the caller's roles
+  if (token !== shown) return;
   try {
     stop = (await page(view, rest.map(decodeURIComponent))) ?? null;
   } catch (e) {
@@ -38,11 +43,11 @@ async function route() {
 
 async function showKey() {
   const status = document.getElementById('key-status');
-  if (!getKey()) { status.textContent = 'no key'; status.className = 'muted'; return; }
+  if (!getKey()) { loadMe(); status.textContent = 'no key'; status.className = 'muted'; delete document.body.dataset.roles; return; }
   status.textContent = 'checking…';
   status.className = 'muted';
   try {
-    const me = await api('/api/me', { signal: new AbortController().signal });
+    const me = await loadMe();
     status.textContent = `${me.name} (${me.roles.join(', ')})`;
     status.className = 'ok';
     document.body.dataset.roles = me.roles.join(' ');
@@ -60,6 +65,12 @@ window.addEventListener('api-unreachable', () => {
   status.className = 'error';
 });
 window.addEventListener('api-reachable', () => showKey());
+
+// Narrow screens: the navigation collapses behind a menu button.
+document.getElementById('nav-toggle').addEventListener('click', () => {
+  const open = document.querySelector('header').classList.toggle('nav-open');
+  document.getElementById('nav-toggle').setAttribute('aria-expanded', String(open));
+});
 
 document.getElementById('api-key').value = getKey();
 document.getElementById('key-form').addEventListener('submit', (e) => {
