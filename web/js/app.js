@@ -34,7 +34,11 @@ async function route() {
   try {
     stop = (await page(view, rest.map(decodeURIComponent))) ?? null;
   } catch (e) {
-    if (token === shown && !isAborted(e)) view.append(message('error', e.message));
+    if (token === shown && !isAborted(e)) {
+      // The page could not load: its heading (from the navigation) and why.
+      if (!view.querySelector('h2')) view.prepend(h('h2', document.querySelector(`nav a[data-page="${name}"]`)?.textContent ?? name));
+      view.append(message('error', e.message));
+    }
   }
   if (token !== shown) { stop?.(); return; } // another page is shown: this one stops now
   loading.remove();
