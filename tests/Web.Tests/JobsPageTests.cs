@@ -27,11 +27,19 @@ public sealed class JobsPageTests(WebHost host)
         await Assertions.Expect(detail).ToContainTextAsync("Orders in the window, the triggering one included.");
         try
         {
+            // Disabling asks first: cancelled, nothing changes.
             await detail.GetByRole(AriaRole.Button, new() { Name = "Disable" }).ClickAsync();
+            await Assertions.Expect(page.Locator("#confirm-dialog")).ToContainTextAsync("Disable job order_stats_30d?");
+            await page.ClickAsync("#confirm-cancel");
+            await Assertions.Expect(page.Locator("#confirm-dialog")).ToHaveCountAsync(0);
+            Assert.True(host.Registry.Find("order_stats_30d")!.Enabled);
+            await detail.GetByRole(AriaRole.Button, new() { Name = "Disable" }).ClickAsync();
+            await page.ClickAsync("#confirm-ok");
             // The dashboard refreshes itself: the new state shows without reloading.
             await Assertions.Expect(row).ToContainTextAsync("disabled");
             Assert.False(host.Registry.Find("order_stats_30d")!.Enabled);
             await detail.GetByRole(AriaRole.Button, new() { Name = "Enable" }).ClickAsync();
+            await page.ClickAsync("#confirm-ok");
             await Assertions.Expect(row).Not.ToContainTextAsync("disabled");
         }
         finally
@@ -88,6 +96,8 @@ public sealed class QuarantinePageTests(WebHost host)
         await retry.ScrollIntoViewIfNeededAsync();
         await Assertions.Expect(retry).ToBeVisibleAsync();
         await retry.ClickAsync();
+        await Assertions.Expect(page.Locator("#confirm-dialog")).ToContainTextAsync($"Retry event {user}-bad?");
+        await page.ClickAsync("#confirm-ok");
         // The value is still bad: the retry fails again and the entry stays, with the new attempts.
         await Assertions.Expect(page.Locator(".message.error")).ToContainTextAsync($"{user}-bad failed again");
         await Assertions.Expect(entry.Locator("td.num").First).ToHaveTextAsync("6");

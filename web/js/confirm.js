@@ -10,7 +10,7 @@ export function confirmAction({ title, detail, confirm = 'Confirm', reason = nul
   document.getElementById('confirm-dialog')?.remove();
   return new Promise((resolve) => {
     const reasonInput = reason ? h('input#confirm-reason', { type: 'text', placeholder: reason === 'required' ? 'reason (required)' : 'reason (optional)', 'aria-label': 'reason' }) : null;
-    const ok = h(`button#confirm-ok${danger ? '.danger' : ''}`, { type: 'submit', disabled: reason === 'required' }, confirm);
+    const ok = h(`button${danger ? '.danger' : ''}#confirm-ok`, { type: 'submit', disabled: reason === 'required' }, confirm);
     const cancel = h('button.secondary#confirm-cancel', { type: 'button' }, 'Cancel');
     const form = h('form', { method: 'dialog' }, h('h3', title), detail ? h('p', detail) : null, reasonInput, h('div.row.dialog-buttons', ok, cancel));
     const dialog = h('dialog#confirm-dialog', { 'aria-labelledby': 'confirm-title' }, form);
