@@ -48,11 +48,11 @@ export async function drawChart(box, series, { label = '', height = 280, onZoom 
     cursor: { drag: { x: true, y: false } },
     scales: { x: { time: true } },
     legend: { live: true },
-    series: [{ label: 'time (UTC)' }, ...series.map((s, i) => ({
+    series: [{ label: 'time (UTC)', value: (u, ts) => (ts == null ? '—' : new Date(ts).toISOString().replace('T', ' ').replace('.000Z', '').replace('Z', '')) }, ...series.map((s, i) => ({
       label: s.name, stroke: COLOURS[i % COLOURS.length], width: 1.5, spanGaps: true,
       points: { show: s.points.length <= 400, size: 5, fill: COLOURS[i % COLOURS.length] },
     }))],
-    axes: [{}, { size: 60 }],
+    axes: [{ space: 90, values: (u, splits) => timeTicks(splits) }, { size: 60 }],
     hooks: {
       setSelect: [(u) => {
         if (!onZoom || u.select.width < 3) return;
@@ -68,6 +68,16 @@ export async function drawChart(box, series, { label = '', height = 280, onZoom 
   const resize = new ResizeObserver(() => { if (Math.abs(chart.width - width()) > 2) chart.setSize({ width: width(), height }); });
   resize.observe(box);
   return () => { resize.disconnect(); chart.destroy(); };
+}
+
+/** Tick labels in UTC, as precise as the ticks' spacing needs (ISO order: dates, then 24-hour times). */
+export function timeTicks(splits) {
+  const step = splits.length > 1 ? splits[1] - splits[0] : 0;
+  const iso = (t) => new Date(t).toISOString();
+  if (step >= 86_400_000) return splits.map((t) => iso(t).slice(0, 10));
+  if (step >= 3_600_000) return splits.map((t) => iso(t).slice(5, 16).replace('T', ' '));
+  if (step >= 60_000) return splits.map((t, i) => (i === 0 || iso(t).slice(0, 10) !== iso(splits[i - 1]).slice(0, 10) ? iso(t).slice(5, 16).replace('T', ' ') : iso(t).slice(11, 16)));
+  return splits.map((t) => iso(t).slice(11, 19));
 }
 
 /** A small inline SVG line of values (e.g. events per second over the last minutes), scaled to its own min/max. */
