@@ -18,6 +18,10 @@ public sealed class JobsPageTests(WebHost host)
         // The runtime measures the lag (caught up once the orders ran) and the throughput.
         await Assertions.Expect(row.Locator(".lag")).ToContainTextAsync(" s");
         await Assertions.Expect(row).ToContainTextAsync("ev/s");
+        // Throughput sparkline, late events, last output.
+        await Assertions.Expect(row.Locator("svg.sparkline")).ToHaveCountAsync(1);
+        await Assertions.Expect(row.Locator(".late")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^[0-9,]+$"));
+        await Assertions.Expect(row.Locator(".last-output")).ToBeVisibleAsync();
         // The job ran in its own worker process: its lane (workers, queue, busy time) shows.
         await Assertions.Expect(row.Locator(".queue")).ToHaveTextAsync("0");
 
@@ -63,7 +67,7 @@ public sealed class JobErrorsPageTests(WebHost host)
         var page = await Pages.OpenAsync(host, "demo-reader", "#/jobs/order_stats_30d");
         var record = page.Locator("#errors-table tbody tr", new() { HasText = user }).First;
         await Assertions.Expect(record).ToContainTextAsync("FieldTypeError", new() { Timeout = 30_000 });
-        var errorsCell = page.Locator("#jobs-table tbody tr", new() { HasText = "order_stats_30d" }).Locator("[title='error records since this process started']");
+        var errorsCell = page.Locator("#jobs-table tbody tr", new() { HasText = "order_stats_30d" }).Locator(".errors");
         await Assertions.Expect(errorsCell).Not.ToHaveTextAsync("0");
         await record.Locator("summary").ClickAsync();
         await Assertions.Expect(record.Locator("pre")).ToBeVisibleAsync();

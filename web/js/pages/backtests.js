@@ -95,7 +95,7 @@ export default async function backtestsPage(main, [runId]) {
 }
 
 // "replay orders [1220918400000, 1221350400000)" → the times as UTC dates.
-const readable = (trigger) => trigger.replace(/\b\d{12,14}\b/g, (ms) => fmtTime(Number(ms)));
+export const readable = (trigger) => trigger.replace(/\b\d{12,14}\b/g, (ms) => fmtTime(Number(ms)));
 
 function renderProgress(section, run, status) {
   const fraction = run.progress.fraction ?? (run.isFinished && run.state === 'Completed' ? 1 : 0);

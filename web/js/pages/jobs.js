@@ -51,7 +51,8 @@ const ago = (ms) => {
 
 function throughput(j) {
   if (Array.isArray(j.status.throughput) && j.status.throughput.length) {
-    return { values: j.status.throughput.map((p) => (typeof p === 'number' ? p : p.eventsPerSecond ?? p.value)), what: 'events per second, the runtime\'s series' };
+    const step = j.status.throughputStepSeconds ?? 10;
+    return { values: j.status.throughput, what: `live events per second, every ${step} s over the last ${Math.round(j.status.throughput.length * step / 60)} min` };
   }
   const list = seen.get(j.name) ?? [];
   if (j.status.eventsPerSecond != null) list.push(j.status.eventsPerSecond);
@@ -79,10 +80,14 @@ function renderList(section, jobs, marks) {
       h('div.muted.pending', `${fmtNumber(j.status.pendingMessages ?? 0)} events`)), 'num'],
     ['Late', (j) => h('span.late', { title: j.status.lateEvents != null ? 'late events of the job\'s trigger sources (arrived after the watermark passed them; repaired)'
       : 'late events of the job\'s trigger sources (arrived after the watermark passed them; repaired), from the sources\' watermarks' }, fmtNumber(late(j))), 'num'],
-    ['Errors', (j) => h(j.status.errors > 0 ? 'strong.error' : 'span', { title: 'error records since this process started' }, fmtNumber(j.status.errors)), 'num'],
+    ['Errors', (j) => h(j.status.errors > 0 ? 'strong.error.errors' : 'span.errors', { title: j.status.errorsSinceStart === undefined ? 'error records since this process started'
+      : `stored error records of the last 24 hours (every process), as the job's detail lists them; ${j.status.errorsSinceStart} written by this process since it started` }, fmtNumber(j.status.errors)), 'num'],
     ['Quarantined', (j) => h(j.status.quarantined > 0 ? 'strong.error.quarantined' : 'span.quarantined',
       { title: 'events the job gave up on after its retries (stored); open the job to retry them' }, fmtNumber(j.status.quarantined ?? 0)), 'num'],
-    ['Last output', (j) => h('span.last-output', { title: j.status.lastOutputAt == null ? 'no output since this process started' : fmtTime(j.status.lastOutputAt) }, ago(j.status.lastOutputAt))],
+    ['Last output', (j) => {
+      const at = typeof j.status.lastOutputAt === 'string' ? Date.parse(j.status.lastOutputAt) : j.status.lastOutputAt;
+      return h('span.last-output', { title: at == null ? 'no live output since this process started' : `last live result rows written ${fmtTime(at)}` }, ago(at));
+    }],
     ['Throughput', (j) => {
       const t = throughput(j);
       return h('div', j.status.eventsPerSecond == null ? '—' : `${fmtNumber(j.status.eventsPerSecond, 1)} ev/s`, sparkline(t.values, { title: t.what }));
