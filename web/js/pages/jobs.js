@@ -99,11 +99,20 @@ function renderList(section, jobs, marks) {
       { title: `the job's own worker processes (every run of it, calls included): workers, runs queued, time busy${j.status.lane.lastLoss ? `; last lost: ${j.status.lane.lastLoss}` : ''}` },
       `${j.status.lane.workers}${j.status.lane.restarts ? ` (${j.status.lane.restarts} restarts)` : ''}`,
       h('div.muted', 'queue ', h('span.queue', fmtNumber(j.status.lane.queue)), ` · ${fmtNumber(j.status.lane.busySeconds, 1)} s`)), 'num'],
-    ['Source watermarks (event time)', (j) => h('div', j.triggers.map((t) => h('div', { title: 'every on-time event at or before this time is stored; late = events that arrived after the watermark had passed them' },
-      `${t.source}: ${fmtTime(marks[t.source]?.eventTime)}`)))],
+    ['Source watermarks (event time)', (j) => h('div', j.triggers.map((t) => watermark(t.source, marks[t.source])))],
   ], jobs, { id: 'jobs-table' }));
 }
 const lastCounts = new Map();
+
+// A source's event-time watermark; an idle source's follows the clock (nothing is pending), so its data's own mark shows.
+function watermark(source, mark) {
+  if (mark?.state === 'idle') {
+    return h('div', { title: `idle: every partition is caught up and quiet; the watermark (${fmtTime(mark.eventTime)}) follows the clock. Shown: the highest mark its stored events reached.` },
+      `${source}: ${mark.dataEventTime == null ? 'no data' : fmtTime(mark.dataEventTime)} `, h('span.badge', 'idle'));
+  }
+  return h('div', { title: 'every on-time event at or before this time is stored; late = events that arrived after the watermark had passed them' },
+    `${source}: ${fmtTime(mark?.eventTime)}`, mark?.state === 'behind' ? [' ', h('span.badge.disabled', `behind: ${fmtNumber(mark.pendingMessages)} pending`)] : null);
+}
 
 async function renderDetail(section, name, status, refresh) {
   const job = await api(`/api/jobs/${encodeURIComponent(name)}`);
