@@ -33,7 +33,7 @@ public static class BacktestsApi
         group.MapGet("/{id}", Get).WithSummary("State and progress (events done of the estimated total, rate, ETA)");
         group.MapPost("/{id}/cancel", CancelAsync).RequireAuthorization(Roles.AuthorPolicy).WithSummary("Cancel; answers once the run has stopped (role author)");
         group.MapGet("/{id}/results", ResultsAsync).WithSummary($"A page of result rows (offset, limit ≤ {MaxPage}; key: only that key's rows, total counts them), the run's keys with their row counts, and summary statistics of every feature column over all rows");
-        group.MapGet("/{id}/series", SeriesAsync).WithSummary($"A numeric column as one series per key (key: repeat for up to {BacktestSeries.MaxKeys} keys) over event time [from, to) (ms; default the whole run), for charts: every row of a key when it has at most 'points' (default {BacktestSeries.DefaultPoints}, at most {BacktestSeries.MaxPoints}), else the lowest and highest value of each of points/2 equal time buckets (downsampled: true)");
+        group.MapGet("/{id}/series", SeriesAsync).WithSummary($"A numeric column as one series per key (key: repeat for up to {BacktestSeries.MaxKeys} keys) over event time [from, to) (epoch ms or ISO-8601; default the whole run), for charts: every row of a key when it has at most 'points' (default {BacktestSeries.DefaultPoints}, at most {BacktestSeries.MaxPoints}), else the lowest and highest value of each of points/2 equal time buckets (downsampled: true)");
         group.MapGet("/{id}/results.csv", Csv).WithSummary("The results as CSV (job, key, event_time, event_id, declared columns)");
         return group;
     }
@@ -336,7 +336,7 @@ public static class BacktestsApi
         return TypedResults.Ok(await BacktestResults.ReadAsync(id, path, skip, take, declared, key, cancellationToken));
     }
 
-    private static async Task<Results<Ok<BacktestSeriesJson>, ProblemHttpResult>> SeriesAsync(string id, string? column, string[]? key, long? from, long? to, int? points,
+    private static async Task<Results<Ok<BacktestSeriesJson>, ProblemHttpResult>> SeriesAsync(string id, string? column, string[]? key, Times.TimeMs? from, Times.TimeMs? to, int? points,
         BacktestRunner runner, CancellationToken cancellationToken)
     {
         var want = points ?? BacktestSeries.DefaultPoints;
@@ -352,9 +352,9 @@ public static class BacktestsApi
         {
             return JsonBody.BadRequest($"Name 1..{BacktestSeries.MaxKeys} keys, one 'key' parameter each: ?key=a&key=b (GET …/results lists the run's keys).", "Bad key");
         }
-        if (from >= to)
+        if (from?.Value >= to?.Value)
         {
-            return JsonBody.BadRequest("'from' must be before 'to' (ms since the Unix epoch; [from, to)).", "Bad range");
+            return JsonBody.BadRequest("'from' must be before 'to' (epoch ms or ISO-8601; [from, to)).", "Bad range");
         }
         var (status, directory, problem) = Finished(id, runner);
         if (problem is not null)
@@ -371,7 +371,7 @@ public static class BacktestsApi
         {
             return JsonBody.BadRequest($"'{column}' is not a result column of job {status.Job}; use one of: {string.Join(", ", declared)}.", "Unknown column");
         }
-        return TypedResults.Ok(await BacktestSeries.ReadAsync(id, path, column, key, from, to, want, cancellationToken));
+        return TypedResults.Ok(await BacktestSeries.ReadAsync(id, path, column, key, from?.Value, to?.Value, want, cancellationToken));
     }
 
     private static Results<PhysicalFileHttpResult, ProblemHttpResult> Csv(string id, BacktestRunner runner)
