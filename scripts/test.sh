@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Runs every test of the solution: installs what the tests need (Debian packages), builds with warnings as
+# Runs every test of the solution: installs what the tests need (Debian packages, the web UI's npm packages), builds with warnings as
 # errors, then runs all test projects. The test fixtures start their own servers (RabbitMQ, PostgreSQL,
 # MariaDB, Kafka mock cluster, HBase Thrift2 server) on free loopback ports and stop them afterwards.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 ./scripts/install-deps.sh
+./scripts/install-web.sh   # the web UI's npm dependencies (uPlot), which the browser tests load
 
 configuration=${CONFIGURATION:-Release}
 dotnet build FeaturePlatform.sln -c "$configuration" -nologo -clp:ErrorsOnly

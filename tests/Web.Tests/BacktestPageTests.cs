@@ -22,15 +22,11 @@ public sealed class BacktestPageTests(WebHost host)
         await Assertions.Expect(page.Locator("#results-table tbody tr")).ToHaveCountAsync(3);
         await Assertions.Expect(page.Locator("#results-table")).ToContainTextAsync(user);
         await page.SelectOptionAsync("#chart-column", "order_amount");
-        var points = page.Locator("#chart svg.chart circle.point");
-        await Assertions.Expect(points).ToHaveCountAsync(3);
-        // Cumulative amounts 100, 300, 600 over three days: rising left to right.
-        var ys = new List<double>();
-        for (var i = 0; i < 3; i++)
-        {
-            ys.Add(double.Parse((await points.Nth(i).GetAttributeAsync("cy"))!, System.Globalization.CultureInfo.InvariantCulture));
-        }
-        Assert.True(ys[0] > ys[1] && ys[1] > ys[2], $"points should rise: cy = {string.Join(", ", ys)}");
+        await Assertions.Expect(page.Locator("#chart")).ToHaveAttributeAsync("data-points", "3");
+        await Assertions.Expect(page.Locator("#chart canvas")).ToHaveCountAsync(1);
+        // Cumulative amounts 100, 300, 600 over three days: the chart's one series rises left to right.
+        var ys = await page.EvaluateAsync<double[]>("() => document.querySelector('#chart').chart.data[1]");
+        Assert.Equal([100.0, 300.0, 600.0], ys);
         var amount = page.Locator("#summary-table tbody tr").Filter(new() { Has = page.Locator("td:first-child code", new() { HasTextRegex = new Regex("^order_amount$") }) });
         await Assertions.Expect(amount.Locator("td")).ToHaveTextAsync(["order_amount", "3", "0", "100", "600", "333.3333", ""]);
         await page.CloseAsync();
@@ -47,16 +43,17 @@ public sealed class BacktestPageTests(WebHost host)
         await page.ClickAsync("#launch-upload");
         await Assertions.Expect(page.Locator("#run-state")).ToHaveTextAsync("Completed");
         await Assertions.Expect(page.Locator("#results-table tbody tr")).ToHaveCountAsync(2);
-        await Assertions.Expect(page.Locator("#chart svg.chart circle.point")).ToHaveCountAsync(2);
+        await Assertions.Expect(page.Locator("#chart")).ToHaveAttributeAsync("data-points", "2");
         await page.CloseAsync();
     }
 
     [Fact]
-    public async Task A_reader_cannot_launch_and_is_told_why()
+    public async Task A_reader_sees_no_launch_form_and_is_told_which_key_can()
     {
         var page = await Pages.OpenAsync(host, "demo-reader", "#/backtests");
-        await page.ClickAsync("#launch-range");
-        await Assertions.Expect(page.Locator("#backtest-status .message.error")).ToContainTextAsync("HTTP 403");
+        await Assertions.Expect(page.Locator("#launch-note")).ToContainTextAsync("needs an author or admin key (your key: reader)");
+        await Assertions.Expect(page.Locator("#launch-range")).ToHaveCountAsync(0);
+        await Assertions.Expect(page.Locator("#upload-form")).ToHaveCountAsync(0);
         await page.CloseAsync();
     }
 }

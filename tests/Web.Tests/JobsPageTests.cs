@@ -13,11 +13,15 @@ public sealed class JobsPageTests(WebHost host)
         var row = page.Locator("#jobs-table tbody tr", new() { HasText = "order_stats_30d" });
         await Assertions.Expect(row).ToContainTextAsync("enabled");
         await Assertions.Expect(row).ToContainTextAsync("fetch_strong");
-        await Assertions.Expect(row).ToContainTextAsync("orders: 20");
+        await Assertions.Expect(row).ToContainTextAsync(new System.Text.RegularExpressions.Regex(@"orders: \d{4}-\d\d-\d\d"));
         await Assertions.Expect(page.Locator("#jobs-table tbody tr")).ToHaveCountAsync(2);
         // The runtime measures the lag (caught up once the orders ran) and the throughput.
         await Assertions.Expect(row.Locator(".lag")).ToContainTextAsync(" s");
         await Assertions.Expect(row).ToContainTextAsync("ev/s");
+        // Throughput sparkline, late events, last output.
+        await Assertions.Expect(row.Locator("svg.sparkline")).ToHaveCountAsync(1);
+        await Assertions.Expect(row.Locator(".late")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^[0-9,]+$"));
+        await Assertions.Expect(row.Locator(".last-output")).ToBeVisibleAsync();
         // The job ran in its own worker process: its lane (workers, queue, busy time) shows.
         await Assertions.Expect(row.Locator(".queue")).ToHaveTextAsync("0");
 
@@ -27,11 +31,19 @@ public sealed class JobsPageTests(WebHost host)
         await Assertions.Expect(detail).ToContainTextAsync("Orders in the window, the triggering one included.");
         try
         {
+            // Disabling asks first: cancelled, nothing changes.
             await detail.GetByRole(AriaRole.Button, new() { Name = "Disable" }).ClickAsync();
+            await Assertions.Expect(page.Locator("#confirm-dialog")).ToContainTextAsync("Disable job order_stats_30d?");
+            await page.ClickAsync("#confirm-cancel");
+            await Assertions.Expect(page.Locator("#confirm-dialog")).ToHaveCountAsync(0);
+            Assert.True(host.Registry.Find("order_stats_30d")!.Enabled);
+            await detail.GetByRole(AriaRole.Button, new() { Name = "Disable" }).ClickAsync();
+            await page.ClickAsync("#confirm-ok");
             // The dashboard refreshes itself: the new state shows without reloading.
             await Assertions.Expect(row).ToContainTextAsync("disabled");
             Assert.False(host.Registry.Find("order_stats_30d")!.Enabled);
             await detail.GetByRole(AriaRole.Button, new() { Name = "Enable" }).ClickAsync();
+            await page.ClickAsync("#confirm-ok");
             await Assertions.Expect(row).Not.ToContainTextAsync("disabled");
         }
         finally
@@ -55,7 +67,7 @@ public sealed class JobErrorsPageTests(WebHost host)
         var page = await Pages.OpenAsync(host, "demo-reader", "#/jobs/order_stats_30d");
         var record = page.Locator("#errors-table tbody tr", new() { HasText = user }).First;
         await Assertions.Expect(record).ToContainTextAsync("FieldTypeError", new() { Timeout = 30_000 });
-        var errorsCell = page.Locator("#jobs-table tbody tr", new() { HasText = "order_stats_30d" }).Locator("[title='error records since this process started']");
+        var errorsCell = page.Locator("#jobs-table tbody tr", new() { HasText = "order_stats_30d" }).Locator(".errors");
         await Assertions.Expect(errorsCell).Not.ToHaveTextAsync("0");
         await record.Locator("summary").ClickAsync();
         await Assertions.Expect(record.Locator("pre")).ToBeVisibleAsync();
@@ -88,6 +100,8 @@ public sealed class QuarantinePageTests(WebHost host)
         await retry.ScrollIntoViewIfNeededAsync();
         await Assertions.Expect(retry).ToBeVisibleAsync();
         await retry.ClickAsync();
+        await Assertions.Expect(page.Locator("#confirm-dialog")).ToContainTextAsync($"Retry event {user}-bad?");
+        await page.ClickAsync("#confirm-ok");
         // The value is still bad: the retry fails again and the entry stays, with the new attempts.
         await Assertions.Expect(page.Locator(".message.error")).ToContainTextAsync($"{user}-bad failed again");
         await Assertions.Expect(entry.Locator("td.num").First).ToHaveTextAsync("6");

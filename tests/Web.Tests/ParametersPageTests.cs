@@ -32,15 +32,22 @@ public sealed partial class ParametersPageTests(WebHost host)
             Assert.NotEmpty(id);
             Assert.Equal(0.0, job.Parameters["min_amount"]);
 
-            // The proposer cannot approve its own change: the server's ProblemDetails is shown. (An operator key has no
-            // reviewer role, so the refusal is a 403 either way.)
-            await page.Locator($"[data-proposal='{id}'] button", new() { HasText = "Approve" }).ClickAsync();
-            await Assertions.Expect(page.Locator("#param-status .message.error")).ToContainTextAsync("HTTP 403");
+            // An operator cannot approve: no Approve button, a note says which role can.
+            await Assertions.Expect(page.Locator($"[data-proposal='{id}'] button", new() { HasText = "Approve" })).ToHaveCountAsync(0);
+            await Assertions.Expect(page.Locator("#review-note")).ToContainTextAsync("needs a reviewer or admin key");
 
+            // A reviewer sees no propose form; approving asks first, then applies.
             await Pages.UseKeyAsync(page, "demo-reviewer");
+            await Assertions.Expect(page.Locator("#propose-form")).ToHaveCountAsync(0);
+            await Assertions.Expect(page.Locator("#propose-note")).ToContainTextAsync("needs an operator or admin key");
             await page.Locator($"[data-proposal='{id}'] button", new() { HasText = "Approve" }).ClickAsync();
+            await Assertions.Expect(page.Locator("#confirm-dialog")).ToContainTextAsync("min_amount = 150");
+            await page.ClickAsync("#confirm-ok");
             await Assertions.Expect(page.Locator("#param-status .message.ok")).ToContainTextAsync("approved and applied");
             await Assertions.Expect(page.Locator("[data-param=min_amount]")).ToHaveTextAsync("150");
+            // An admin (who may propose) sees the new current value in the form.
+            await Pages.UseKeyAsync(page, "demo-admin");
+            await Assertions.Expect(page.Locator("#propose-min_amount")).ToHaveAttributeAsync("placeholder", "(unchanged) current 150");
             var history = page.Locator("#history-table tbody tr").First;
             await Assertions.Expect(history).ToContainTextAsync("Approved");
             await Assertions.Expect(history).ToContainTextAsync("demo-operator");

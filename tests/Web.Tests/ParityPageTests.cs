@@ -27,13 +27,21 @@ public sealed class ParityPageTests(WebHost host)
     }
 
     [Fact]
-    public async Task A_reader_asking_for_a_correction_is_told_the_role_it_needs()
+    public async Task A_reader_is_not_offered_corrections_and_an_operator_confirms_one_first()
     {
         var page = await Pages.OpenAsync(host, "demo-reader", "#/parity");
+        await Assertions.Expect(page.Locator("#launch-parity")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("#pc-correct")).ToHaveCountAsync(0);
+
+        // An operator may correct: the check that rewrites live outputs asks first; cancelled, nothing starts.
+        await Pages.UseKeyAsync(page, "demo-operator");
         await page.SelectOptionAsync("#job", "order_stats_30d");
         await page.CheckAsync("#pc-correct");
         await page.ClickAsync("#launch-parity");
-        await Assertions.Expect(page.Locator("#parity-status .message.error")).ToContainTextAsync("correct: rewriting outputs needs the role operator or admin");
+        await Assertions.Expect(page.Locator("#confirm-dialog")).ToContainTextAsync("Correct order_stats_30d's outputs?");
+        await page.ClickAsync("#confirm-cancel");
+        await Assertions.Expect(page.Locator("#confirm-dialog")).ToHaveCountAsync(0);
+        Assert.EndsWith("#/parity", page.Url, StringComparison.Ordinal);
         await page.CloseAsync();
     }
 

@@ -62,32 +62,42 @@ public sealed class PublishPageTests(WebHost host)
             // The author cannot approve; a reviewer can.
             await Pages.UseKeyAsync(page, "demo-reviewer");
             await page.SelectOptionAsync("#job", Job);
+            await Assertions.Expect(page.Locator("#pub-form")).ToHaveCountAsync(0); // a reviewer does not publish
+            await Assertions.Expect(page.Locator("#pub-table [data-action=promote]")).ToHaveCountAsync(0);
             await page.Locator("#pub-table tbody tr", new() { HasText = "v2 from the browser" }).Locator("[data-action=approve]").ClickAsync();
+            await page.ClickAsync("#confirm-ok");
             await Assertions.Expect(page.Locator("#pub-table tbody tr", new() { HasText = "v2 from the browser" })).ToContainTextAsync("Approved");
             await page.ScreenshotAsync(new() { Path = Path.Combine(Artifacts, "4-approved.png"), FullPage = true });
 
             // Promote: the runtime runs v2.
             await Pages.UseKeyAsync(page, "demo-author");
             await page.SelectOptionAsync("#job", Job);
+            await Assertions.Expect(page.Locator("#pub-table [data-action=approve]")).ToHaveCountAsync(0); // an author does not approve
             await page.Locator("#pub-table tbody tr", new() { HasText = "v2 from the browser" }).Locator("[data-action=promote]").ClickAsync();
+            await Assertions.Expect(page.Locator("#confirm-dialog")).ToContainTextAsync("Every runtime process runs it");
+            await page.ClickAsync("#confirm-ok");
             await Assertions.Expect(page.Locator("#pub-live")).ToContainTextAsync($"Live: {v2}");
             await Poll.UntilAsync(() => Task.FromResult(registered.Version == v2), TimeSpan.FromSeconds(30), "the runtime to run v2");
             await page.ScreenshotAsync(new() { Path = Path.Combine(Artifacts, "5-live.png"), FullPage = true });
 
             // Roll back to v1.
             await page.Locator($"#pub-table tbody tr[data-version='{v1}']").Locator("[data-action=rollback]").ClickAsync();
+            await page.ClickAsync("#confirm-ok");
             await Assertions.Expect(page.Locator("#pub-live")).ToContainTextAsync($"Live: {v1}");
             await Poll.UntilAsync(() => Task.FromResult(registered.Version == v1), TimeSpan.FromSeconds(30), "the runtime to run v1 again");
             await page.ScreenshotAsync(new() { Path = Path.Combine(Artifacts, "6-rolled-back.png"), FullPage = true });
 
             // Retire the job: the runtime stops it; rolling back to its version brings it back.
-            page.Dialog += async (_, dialog) => await dialog.AcceptAsync("retired by the web test");
             await page.ClickAsync("#pub-retire");
+            await Assertions.Expect(page.Locator("#confirm-ok")).ToBeDisabledAsync(); // a reason is required
+            await page.FillAsync("#confirm-reason", "retired by the web test");
+            await page.ClickAsync("#confirm-ok");
             await Assertions.Expect(page.Locator("#pub-live")).ToContainTextAsync("Retired");
             await Poll.UntilAsync(() => Task.FromResult(registered.Retired), TimeSpan.FromSeconds(30), "the runtime to retire the job");
             await Assertions.Expect(page.Locator($"#pub-table tbody tr[data-version='{v1}']")).ToContainTextAsync("Retired");
             await page.ScreenshotAsync(new() { Path = Path.Combine(Artifacts, "7-retired.png"), FullPage = true });
             await page.Locator($"#pub-table tbody tr[data-version='{v1}']").Locator("[data-action=rollback]").ClickAsync();
+            await page.ClickAsync("#confirm-ok");
             await Assertions.Expect(page.Locator("#pub-live")).ToContainTextAsync($"Live: {v1}");
             await Poll.UntilAsync(() => Task.FromResult(!registered.Retired && registered.Version == v1), TimeSpan.FromSeconds(30), "the runtime to run v1 again");
 

@@ -47,6 +47,12 @@ public sealed class WebHost : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
+        // The UI's charting library comes from npm (scripts/install-web.sh); without it every chart would fail to load.
+        var chartLibrary = Path.Combine(TestPaths.RepoRoot, "web", "node_modules", "uplot", "dist", "uPlot.esm.js");
+        if (!File.Exists(chartLibrary))
+        {
+            throw new InvalidOperationException($"{chartLibrary} is missing: run ./scripts/install-web.sh (./scripts/test.sh does) before the browser tests.");
+        }
         var port = FreePort.Next();
         BaseAddress = new Uri($"http://127.0.0.1:{port}");
         platform = new Platform(Path.Combine(Directory, "data"));

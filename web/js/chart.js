@@ -1,64 +1,104 @@
-// A small SVG line chart of (time, value) series, one line per series (e.g. per key); no library.
-const NS = 'http://www.w3.org/2000/svg';
-const el = (tag, attrs, text) => {
-  const e = document.createElementNS(NS, tag);
-  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, String(v));
-  if (text != null) e.textContent = text;
-  return e;
-};
+// Line charts of (time, value) series, one line per series (e.g. per key), drawn by uPlot (npm, web/node_modules; installed
+// by scripts/install-web.sh). Times are ms and shown in UTC; a drag over the plot zooms into that time range.
+import { h, fill, message } from './dom.js';
 
 /** Colours of the series, in order (repeats after the last). */
 export const COLOURS = ['#2160c4', '#c4572a', '#1e7b34', '#8a3ab9', '#b58a00', '#0f8b8d', '#c2185b', '#5d6d7e', '#6d4c41', '#00838f'];
 
-/**
- * series: [{name, points: [{t: ms, v: number}]}] (or a plain points array: one unnamed series). Returns an
- * <svg class="chart"> that scales to its container's width (viewBox), with a legend when there are several series.
- */
-export function lineChart(series, { width = 720, height = 280, label = '' } = {}) {
-  const all = Array.isArray(series) && series.length && !('points' in series[0]) ? [{ name: '', points: series }] : series;
-  const pad = { left: 64, right: 16, top: 20, bottom: 36 };
-  const lines = all.map((s) => ({ name: s.name, data: s.points.filter((p) => Number.isFinite(p.v) && Number.isFinite(p.t)).sort((a, b) => a.t - b.t) }));
-  const legend = lines.length > 1 ? 18 * Math.ceil(lines.length / 4) : 0;
-  const total = height + legend;
-  const svg = el('svg', { class: 'chart', width, height: total, viewBox: `0 0 ${width} ${total}`, role: 'img', 'aria-label': label });
-  const data = lines.flatMap((l) => l.data);
-  if (data.length === 0) {
-    svg.append(el('text', { x: width / 2, y: height / 2, 'text-anchor': 'middle' }, 'No numeric values to plot.'));
-    return svg;
-  }
-  let [t0, t1] = [Math.min(...data.map((p) => p.t)), Math.max(...data.map((p) => p.t))];
-  let [v0, v1] = [Math.min(...data.map((p) => p.v)), Math.max(...data.map((p) => p.v))];
-  if (t0 === t1) { t0 -= 1; t1 += 1; }
-  if (v0 === v1) { v0 -= 1; v1 += 1; }
-  const x = (t) => pad.left + (t - t0) / (t1 - t0) * (width - pad.left - pad.right);
-  const y = (v) => height - pad.bottom - (v - v0) / (v1 - v0) * (height - pad.top - pad.bottom);
-  svg.append(el('line', { class: 'axis', x1: pad.left, y1: height - pad.bottom, x2: width - pad.right, y2: height - pad.bottom }));
-  svg.append(el('line', { class: 'axis', x1: pad.left, y1: pad.top, x2: pad.left, y2: height - pad.bottom }));
-  for (let i = 0; i <= 4; i++) {
-    const v = v0 + (v1 - v0) * i / 4;
-    svg.append(el('text', { x: pad.left - 6, y: y(v) + 4, 'text-anchor': 'end' }, formatTick(v)));
-    const t = t0 + (t1 - t0) * i / 4;
-    svg.append(el('text', { x: x(t), y: height - pad.bottom + 16, 'text-anchor': 'middle' }, new Date(t).toISOString().slice(0, 16).replace('T', ' ')));
-  }
-  svg.append(el('text', { x: pad.left, y: 13 }, label));
-  lines.forEach((line, i) => {
-    const colour = COLOURS[i % COLOURS.length];
-    const g = el('g', { class: 'series', 'data-series': line.name });
-    g.append(el('polyline', { class: 'line', style: `stroke:${colour}`, points: line.data.map((p) => `${x(p.t).toFixed(1)},${y(p.v).toFixed(1)}`).join(' ') }));
-    for (const p of line.data) {
-      const c = el('circle', { class: 'point', style: `fill:${colour}`, cx: x(p.t).toFixed(1), cy: y(p.v).toFixed(1), r: 2.5 });
-      c.append(el('title', {}, `${line.name ? `${line.name} ` : ''}${new Date(p.t).toISOString()}: ${p.v}`));
-      g.append(c);
-    }
-    svg.append(g);
-    if (lines.length > 1) {
-      const lx = pad.left + (i % 4) * ((width - pad.left) / 4);
-      const ly = height + 12 + 18 * Math.floor(i / 4);
-      svg.append(el('rect', { x: lx, y: ly - 8, width: 10, height: 10, style: `fill:${colour}` }));
-      svg.append(el('text', { class: 'legend', x: lx + 14, y: ly + 1 }, line.name.length > 24 ? `${line.name.slice(0, 23)}…` : line.name));
-    }
+let library = null;
+const loadLibrary = () => {
+  library ??= import('../node_modules/uplot/dist/uPlot.esm.js').then((m) => m.default);
+  return library;
+};
+
+/** Series on one time axis: the union of their times, null where a series has no point (lines span the gaps). */
+export function align(series) {
+  const times = [...new Set(series.flatMap((s) => s.points.map((p) => p[0])))].sort((a, b) => a - b);
+  const at = new Map(times.map((t, i) => [t, i]));
+  const ys = series.map((s) => {
+    const y = new Array(times.length).fill(null);
+    for (const [t, v] of s.points) y[at.get(t)] = v;
+    return y;
   });
-  return svg;
+  return [times, ...ys];
 }
 
-const formatTick = (v) => Math.abs(v) >= 1000 || Number.isInteger(v) ? Math.round(v).toLocaleString('en') : v.toPrecision(3);
+/**
+ * Draws series = [{name, points: [[t ms, value]]}] into box (a div; its width is followed). onZoom(from, to) is called with
+ * the time range the user dragged over (ms). Returns a function that removes the chart. The box gets data-series (how many
+ * lines) and data-points (how many points in all) for whoever reads the page.
+ */
+export async function drawChart(box, series, { label = '', height = 280, onZoom } = {}) {
+  let uPlot;
+  try { uPlot = await loadLibrary(); } catch (e) {
+    fill(box, message('error', `The charting library could not be loaded (${e.message}); install it with scripts/install-web.sh.`));
+    return () => {};
+  }
+  const points = series.reduce((n, s) => n + s.points.length, 0);
+  box.dataset.series = String(series.length);
+  box.dataset.points = String(points);
+  if (points === 0) { fill(box, h('p.muted', 'No numeric values to plot.')); return () => {}; }
+  const width = () => Math.max(200, box.clientWidth || 600);
+  const opts = {
+    title: label,
+    width: width(),
+    height,
+    ms: 1,
+    tzDate: (ts) => uPlot.tzDate(new Date(ts), 'Etc/UTC'),
+    cursor: { drag: { x: true, y: false } },
+    scales: { x: { time: true } },
+    legend: { live: true },
+    series: [{ label: 'time (UTC)', value: (u, ts) => (ts == null ? '—' : new Date(ts).toISOString().replace('T', ' ').replace('.000Z', '').replace('Z', '')) }, ...series.map((s, i) => ({
+      label: s.name, stroke: COLOURS[i % COLOURS.length], width: 1.5, spanGaps: true,
+      points: { show: s.points.length <= 400, size: 5, fill: COLOURS[i % COLOURS.length] },
+    }))],
+    axes: [{ space: 90, values: (u, splits) => timeTicks(splits) }, { size: 60 }],
+    hooks: {
+      setSelect: [(u) => {
+        if (!onZoom || u.select.width < 3) return;
+        const from = Math.floor(u.posToVal(u.select.left, 'x'));
+        const to = Math.ceil(u.posToVal(u.select.left + u.select.width, 'x')) + 1;
+        onZoom(from, to);
+      }],
+    },
+  };
+  fill(box);
+  const chart = new uPlot(opts, align(series), box);
+  box.chart = chart;
+  const resize = new ResizeObserver(() => { if (Math.abs(chart.width - width()) > 2) chart.setSize({ width: width(), height }); });
+  resize.observe(box);
+  return () => { resize.disconnect(); chart.destroy(); };
+}
+
+/** Tick labels in UTC, as precise as the ticks' spacing needs (ISO order: dates, then 24-hour times). */
+export function timeTicks(splits) {
+  const step = splits.length > 1 ? splits[1] - splits[0] : 0;
+  const iso = (t) => new Date(t).toISOString();
+  if (step >= 86_400_000) return splits.map((t) => iso(t).slice(0, 10));
+  if (step >= 3_600_000) return splits.map((t) => iso(t).slice(5, 16).replace('T', ' '));
+  if (step >= 60_000) return splits.map((t, i) => (i === 0 || iso(t).slice(0, 10) !== iso(splits[i - 1]).slice(0, 10) ? iso(t).slice(5, 16).replace('T', ' ') : iso(t).slice(11, 16)));
+  return splits.map((t) => iso(t).slice(11, 19));
+}
+
+/** A small inline SVG line of values (e.g. events per second over the last minutes), scaled to its own min/max. */
+export function sparkline(values, { width = 90, height = 22, title = '' } = {}) {
+  const NS = 'http://www.w3.org/2000/svg';
+  const svg = document.createElementNS(NS, 'svg');
+  svg.setAttribute('class', 'sparkline');
+  svg.setAttribute('width', width);
+  svg.setAttribute('height', height);
+  svg.setAttribute('viewBox', `0 0 ${width} ${height}`);
+  svg.setAttribute('role', 'img');
+  svg.setAttribute('aria-label', title);
+  const t = document.createElementNS(NS, 'title');
+  t.textContent = title;
+  svg.append(t);
+  const finite = values.filter(Number.isFinite);
+  if (finite.length < 2) return svg;
+  const lo = Math.min(...finite); const hi = Math.max(...finite);
+  const y = (v) => height - 2 - (hi === lo ? (height - 4) / 2 : (v - lo) / (hi - lo) * (height - 4));
+  const line = document.createElementNS(NS, 'polyline');
+  line.setAttribute('points', values.map((v, i) => `${(i / (values.length - 1) * (width - 2) + 1).toFixed(1)},${Number.isFinite(v) ? y(v).toFixed(1) : height - 2}`).join(' '));
+  svg.append(line);
+  return svg;
+}

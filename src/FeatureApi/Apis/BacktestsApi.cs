@@ -33,6 +33,7 @@ public static class BacktestsApi
         group.MapGet("/{id}", Get).WithSummary("State and progress (events done of the estimated total, rate, ETA)");
         group.MapPost("/{id}/cancel", CancelAsync).RequireAuthorization(Roles.AuthorPolicy).WithSummary("Cancel; answers once the run has stopped (role author)");
         group.MapGet("/{id}/results", ResultsAsync).WithSummary($"A page of result rows (offset, limit ≤ {MaxPage}; key: only that key's rows, total counts them), the run's keys with their row counts, and summary statistics of every feature column over all rows");
+        group.MapGet("/{id}/series", SeriesAsync).WithSummary($"A numeric column as one series per key (key: repeat for up to {BacktestSeries.MaxKeys} keys) over event time [from, to) (epoch ms or ISO-8601; default the whole run), for charts: every row of a key when it has at most 'points' (default {BacktestSeries.DefaultPoints}, at most {BacktestSeries.MaxPoints}), else the lowest and highest value of each of points/2 equal time buckets (downsampled: true)");
         group.MapGet("/{id}/results.csv", Csv).WithSummary("The results as CSV (job, key, event_time, event_id, declared columns)");
         group.MapGet("/{id}/results.parquet", Parquet).WithSummary("The results as Parquet for analysis: typed feature columns, the sample table's labels, and the job, job version, parameter values, model versions and range as file metadata (docs/offline.md)");
         return group;
@@ -334,6 +335,44 @@ public static class BacktestsApi
         }
         var declared = runner.Catalog.Find(status!.Job)?.Declaration.Outputs.Select(o => o.Name).ToList() ?? [];
         return TypedResults.Ok(await BacktestResults.ReadAsync(id, path, skip, take, declared, key, cancellationToken));
+    }
+
+    private static async Task<Results<Ok<BacktestSeriesJson>, ProblemHttpResult>> SeriesAsync(string id, string? column, string[]? key, Times.TimeMs? from, Times.TimeMs? to, int? points,
+        BacktestRunner runner, CancellationToken cancellationToken)
+    {
+        var want = points ?? BacktestSeries.DefaultPoints;
+        if (want is < 2 or > BacktestSeries.MaxPoints)
+        {
+            return JsonBody.BadRequest($"points must be 2..{BacktestSeries.MaxPoints} (the most points per series; default {BacktestSeries.DefaultPoints}).", "Bad points");
+        }
+        if (string.IsNullOrWhiteSpace(column))
+        {
+            return JsonBody.BadRequest("Name the numeric result column to chart: ?column=<name> (GET …/results lists the columns).", "Missing column");
+        }
+        if (key is not { Length: > 0 } || key.Length > BacktestSeries.MaxKeys)
+        {
+            return JsonBody.BadRequest($"Name 1..{BacktestSeries.MaxKeys} keys, one 'key' parameter each: ?key=a&key=b (GET …/results lists the run's keys).", "Bad key");
+        }
+        if (from?.Value >= to?.Value)
+        {
+            return JsonBody.BadRequest("'from' must be before 'to' (epoch ms or ISO-8601; [from, to)).", "Bad range");
+        }
+        var (status, directory, problem) = Finished(id, runner);
+        if (problem is not null)
+        {
+            return problem;
+        }
+        var path = Path.Combine(directory!, BacktestFileOutput.JsonLinesFileName);
+        if (!File.Exists(path))
+        {
+            return NoFiles(id);
+        }
+        var declared = runner.Catalog.Find(status!.Job)?.Declaration.Outputs.Select(o => o.Name).ToList();
+        if (declared is { Count: > 0 } && !declared.Contains(column, StringComparer.Ordinal))
+        {
+            return JsonBody.BadRequest($"'{column}' is not a result column of job {status.Job}; use one of: {string.Join(", ", declared)}.", "Unknown column");
+        }
+        return TypedResults.Ok(await BacktestSeries.ReadAsync(id, path, column, key, from?.Value, to?.Value, want, cancellationToken));
     }
 
     private static Results<PhysicalFileHttpResult, ProblemHttpResult> Csv(string id, BacktestRunner runner)

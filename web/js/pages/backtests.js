@@ -1,8 +1,9 @@
 // Backtests: launch a replay by time range or sample-table upload, follow its progress, see results and a chart.
 import { api, isAborted } from '../api.js';
+import { can, needs } from '../roles.js';
 import { h, fill, message, table, fmtTime, fmtValue, fmtNumber, parseUtcLocal, toUtcLocal } from '../dom.js';
 import { jobPicker } from './jobpicker.js';
-import { lineChart } from '../chart.js';
+import { drawChart } from '../chart.js';
 
 const POLL_MS = 500;
 
@@ -48,7 +49,10 @@ export default async function backtestsPage(main, [runId]) {
     if (label.value.trim()) form.append('label', label.value.trim());
     return launch(() => api('/api/backtests', { method: 'POST', body: form }));
   });
-  main.append(h('h2', 'Backtests'), status, h('h3', 'Launch'), rangeForm, h('p.muted', 'or'), uploadForm, runView, runs);
+  main.append(h('h2', 'Backtests'), status, ...(can('author')
+    ? [h('h3', 'Launch'), rangeForm, h('p.muted', 'or'), uploadForm]
+    : [h('p.note#launch-note', needs('Launching a backtest', 'an author or admin key'), ' Operators and reviewers backtest a parameter proposal from the Parameters page.')]),
+  runView, runs);
   let stopped = false;
   let timer = null;
   const listRuns = async () => {
@@ -91,7 +95,7 @@ export default async function backtestsPage(main, [runId]) {
 }
 
 // "replay orders [1220918400000, 1221350400000)" → the times as UTC dates.
-const readable = (trigger) => trigger.replace(/\b\d{12,14}\b/g, (ms) => fmtTime(Number(ms)));
+export const readable = (trigger) => trigger.replace(/\b\d{12,14}\b/g, (ms) => fmtTime(Number(ms)));
 
 function renderProgress(section, run, status) {
   const fraction = run.progress.fraction ?? (run.isFinished && run.state === 'Completed' ? 1 : 0);
@@ -101,7 +105,7 @@ function renderProgress(section, run, status) {
   const p = run.progress;
   fill(section, h('h3', run.label ? `Run ${run.label}` : `Run ${run.id}`), run.label ? h('div.muted', run.id) : null,
     h('div.row', h(`span.badge.${run.state}#run-state`, run.state), h('span', `${run.job} v${run.jobVersion} — ${readable(run.trigger)}`),
-      run.isFinished ? null : h('button.secondary', { on: { click: cancel } }, 'Cancel')),
+      run.isFinished || !can('author') ? null : h('button.secondary', { on: { click: cancel } }, 'Cancel')),
     h('div.progress', { role: 'progressbar', 'aria-valuemin': 0, 'aria-valuemax': 100, 'aria-valuenow': Math.round(fraction * 100), id: 'run-progress' },
       h('div', { style: `width:${(fraction * 100).toFixed(1)}%` })),
     h('div.muted', `${fmtNumber(p.eventsDone)}${p.estimatedTotal != null ? ` of ${fmtNumber(p.estimatedTotal)}` : ''} events · ${fmtNumber(p.results)} results · `
@@ -128,29 +132,28 @@ function usedView(run) {
 }
 
 const PAGE_ROWS = 200;
-const CHART_PAGE = 5000;
-/** Most keys drawn together (one line each); with more, a key is picked. */
+/** Most keys drawn together (one line each). */
 export const MAX_SERIES = 10;
 
-// Results: column summary, a chart of one feature with one line per key (all rows, fetched page by page), and the
-// rows in pages of PAGE_ROWS with their position and the total. The server filters by key and counts.
+// Results: column summary, a chart of one feature with one line per picked key (every row of each key; the server
+// downsamples big runs to min/max per time bucket, a drag zooms in and fetches that range in detail), and the rows in
+// pages of PAGE_ROWS with their position and the total. The server filters by key and counts.
 async function renderResults(section, run) {
   const base = `/api/backtests/${encodeURIComponent(run.id)}/results`;
   let first;
   try { first = await api(`${base}?limit=${PAGE_ROWS}`); } catch (e) { if (!isAborted(e)) section.append(message('error', e.message)); return; }
   const numeric = first.columns.filter((c) => c.mean != null).map((c) => c.name);
   const keys = first.keys ?? [];
-  const chartBox = h('div#chart');
-  const column = h('select#chart-column', numeric.map((n) => h('option', { value: n }, n)));
-  const keySelect = h('select#chart-key', h('option', { value: '' }, `(all ${fmtNumber(first.keyCount ?? keys.length)} keys)`),
+  const chart = seriesPanel(run.id, numeric, keys, first.keyCount ?? keys.length, first.keysTruncated);
+  const keySelect = h('select#results-key', h('option', { value: '' }, `(all ${fmtNumber(first.keyCount ?? keys.length)} keys)`),
     keys.map((k) => h('option', { value: k.key }, `${k.key} (${fmtNumber(k.rows)})`)));
-  const keyNote = first.keysTruncated ? h('span.muted', `the first ${fmtNumber(keys.length)} keys are listed`) : null;
   const heading = h('h3#results-heading');
   const tableBox = h('div.scroll#results-box');
   const prev = h('button.secondary#results-prev', 'Previous');
   const next = h('button.secondary#results-next', 'Next');
   let offset = 0;
   let page = first;
+  const keyFilter = () => keySelect.value;
   const hasLabels = () => page.rows.some((r) => r.label != null);
   const showPage = () => {
     const columns = first.columns.map((c) => c.name);
@@ -163,7 +166,6 @@ async function renderResults(section, run) {
     prev.disabled = offset === 0;
     next.disabled = offset + shown >= page.total;
   };
-  const keyFilter = () => keySelect.value;
   const load = async (at) => {
     try {
       page = await api(`${base}?offset=${at}&limit=${PAGE_ROWS}${keyFilter() ? `&key=${encodeURIComponent(keyFilter())}` : ''}`);
@@ -173,46 +175,76 @@ async function renderResults(section, run) {
   };
   prev.addEventListener('click', () => load(Math.max(0, offset - PAGE_ROWS)));
   next.addEventListener('click', () => load(offset + PAGE_ROWS));
-  // Every row of the chosen key(s), page by page (no cut at a first page).
-  const rowsOf = async (key) => {
-    const rows = [];
-    for (let at = 0; ; at += CHART_PAGE) {
-      const p = await api(`${base}?offset=${at}&limit=${CHART_PAGE}${key ? `&key=${encodeURIComponent(key)}` : ''}`);
-      rows.push(...p.rows);
-      if (rows.length >= p.total || p.rows.length === 0) return rows;
-    }
-  };
-  const draw = async () => {
-    if (numeric.length === 0) { fill(chartBox, h('p.muted', 'No numeric feature columns to chart.')); return; }
-    if (!keyFilter() && (first.keyCount ?? keys.length) > MAX_SERIES) {
-      fill(chartBox, h('p.muted#chart-pick-key', `${fmtNumber(first.keyCount ?? keys.length)} keys: pick one to chart (up to ${MAX_SERIES} are drawn together, one line per key).`));
-      return;
-    }
-    fill(chartBox, h('p.loading', 'Loading all rows…'));
-    try {
-      const rows = await rowsOf(keyFilter());
-      const byKey = new Map();
-      for (const r of rows) {
-        if (!byKey.has(r.key)) byKey.set(r.key, []);
-        byKey.get(r.key).push({ t: r.eventTime, v: Number(r.values[column.value]) });
-      }
-      fill(chartBox, lineChart([...byKey].map(([name, points]) => ({ name, points })), { label: `${column.value} over event time (${fmtNumber(rows.length)} rows)` }));
-    } catch (e) { if (!isAborted(e)) fill(chartBox, message('error', e.message)); }
-  };
-  column.addEventListener('change', draw);
-  keySelect.addEventListener('change', () => { draw(); load(0); });
+  keySelect.addEventListener('change', () => load(0));
   section.append(
     h('h3', 'Summary by feature'),
     table([['Column', (c) => h('code', c.name)], ['Count', (c) => fmtNumber(c.count), 'num'], ['Nulls', (c) => fmtNumber(c.nulls), 'num'],
       ['Min', (c) => fmtNumber(c.min), 'num'], ['Max', (c) => fmtNumber(c.max), 'num'], ['Mean', (c) => fmtNumber(c.mean, 4), 'num'],
       ['Top values', (c) => (c.top ?? []).map((t) => `${fmtValue(t.value)} (${t.count})`).join(', ')]], first.columns, { id: 'summary-table' }),
-    h('h3', 'Chart'), h('div.row', h('label', { for: 'chart-column' }, 'Feature'), column, h('label', { for: 'chart-key' }, 'Key'), keySelect, keyNote), chartBox,
-    heading, h('div.row', prev, next,
+    h('div.row', h('a', { href: `#/compare/${encodeURIComponent(run.id)}`, id: 'compare-link' }, 'Compare with live or another run')),
+    h('h3', 'Chart'), chart.view,
+    heading, h('div.row', h('label', { for: 'results-key' }, 'Key'), keySelect, prev, next,
       h('a', { href: `${base}.csv`, id: 'download-csv', on: { click: (e) => download(e, `${base}.csv`, `${run.id}.csv`) } }, 'Download CSV (all rows)'),
       h('a', { href: `${base}.parquet`, id: 'download-parquet', on: { click: (e) => download(e, `${base}.parquet`, `${run.id}.parquet`) } }, 'Parquet (typed, with lineage)')),
     tableBox);
   showPage();
-  await draw();
+  await chart.draw();
+}
+
+/**
+ * The chart of a run: a feature picker, a key picker (up to MAX_SERIES keys, one line each; a filter when there are
+ * many) and the chart of GET …/series. A drag zooms into a time range (fetched again in detail); "Reset zoom" shows all.
+ * Returns {view, draw}.
+ */
+export function seriesPanel(runId, numeric, keys, keyCount, keysTruncated, { idPrefix = 'chart' } = {}) {
+  const box = h(`div.chart-box#${idPrefix}`);
+  const note = h(`p.muted#${idPrefix}-note`);
+  const column = h(`select#${idPrefix}-column`, numeric.map((n) => h('option', { value: n }, n)));
+  const byRows = [...keys].sort((a, b) => b.rows - a.rows);
+  const picked = new Set(keyCount <= MAX_SERIES ? keys.map((k) => k.key) : byRows.slice(0, 1).map((k) => k.key));
+  const filter = h(`input#${idPrefix}-key-filter`, { type: 'search', placeholder: 'filter keys', 'aria-label': 'filter keys' });
+  const list = h(`div.key-picker#${idPrefix}-keys`, { role: 'group', 'aria-label': 'keys to chart' });
+  const reset = h(`button.secondary#${idPrefix}-reset`, { type: 'button', hidden: true }, 'Reset zoom');
+  let range = null; // [from, to) when zoomed
+  let stop = () => {};
+  const renderKeys = () => {
+    const q = filter.value.trim().toLowerCase();
+    fill(list, keys.filter((k) => !q || k.key.toLowerCase().includes(q)).slice(0, 200).map((k) => h('label',
+      h('input', { type: 'checkbox', value: k.key, checked: picked.has(k.key), disabled: !picked.has(k.key) && picked.size >= MAX_SERIES,
+        on: { change: (e) => { if (e.target.checked) picked.add(k.key); else picked.delete(k.key); renderKeys(); draw(); } } }),
+      ` ${k.key} (${fmtNumber(k.rows)})`)));
+  };
+  filter.addEventListener('input', renderKeys);
+  const draw = async () => {
+    stop();
+    if (numeric.length === 0) { fill(box, h('p.muted', 'No numeric feature columns to chart.')); return; }
+    if (picked.size === 0) { fill(box, h('p.muted#chart-pick-key', `Pick up to ${MAX_SERIES} keys to chart (one line per key).`)); fill(note); return; }
+    fill(box, h('p.loading', 'Loading…'));
+    const chosen = [...picked];
+    try {
+      const q = chosen.map((k) => `key=${encodeURIComponent(k)}`).join('&') + (range ? `&from=${range[0]}&to=${range[1]}` : '');
+      const s = await api(`/api/backtests/${encodeURIComponent(runId)}/series?column=${encodeURIComponent(column.value)}&${q}`);
+      const rows = s.series.reduce((n, x) => n + x.rows, 0);
+      const drawn = s.series.reduce((n, x) => n + x.points.length, 0);
+      const down = s.series.filter((x) => x.downsampled);
+      fill(note, `${fmtNumber(rows)} rows of ${chosen.length} key${chosen.length > 1 ? 's' : ''}${range ? ` from ${fmtTime(range[0])} to ${fmtTime(range[1])}` : ''}`
+        + (down.length ? `; ${fmtNumber(drawn)} points drawn: ${down.map((x) => x.key).join(', ')} downsampled to the lowest and highest value per time bucket — drag over the chart to zoom in` : `; every row drawn — drag over the chart to zoom in`)
+        + (keysTruncated ? ` (the first ${fmtNumber(keys.length)} of ${fmtNumber(keyCount)} keys are listed)` : ''));
+      box.dataset.downsampled = String(down.length > 0);
+      stop = await drawChart(box, s.series.map((x) => ({ name: x.key, points: x.points })), {
+        label: `${column.value} over event time (UTC)`,
+        onZoom: (from, to) => { range = [from, to]; reset.hidden = false; draw(); },
+      });
+    } catch (e) { if (!isAborted(e)) fill(box, message('error', e.message)); }
+  };
+  reset.addEventListener('click', () => { range = null; reset.hidden = true; draw(); });
+  column.addEventListener('change', draw);
+  renderKeys();
+  const view = h('div',
+    h('div.row', h('label', { for: `${idPrefix}-column` }, 'Feature'), column, reset),
+    h('div', h('span.muted', `Keys (${fmtNumber(keyCount)}; up to ${MAX_SERIES} at once)`), keys.length > 8 ? filter : null, list),
+    note, box);
+  return { view, draw };
 }
 
 // The CSV needs the API key header, so it is fetched and saved as a blob rather than followed as a plain link.

@@ -1,5 +1,7 @@
 // Parameters: definitions and current values, propose (validated here and by the server), review queue, history.
 import { api } from '../api.js';
+import { can, needs } from '../roles.js';
+import { confirmAction } from '../confirm.js';
 import { h, fill, message, table, fmtTime, fmtValue, parseUtcLocal, toUtcLocal } from '../dom.js';
 import { jobPicker } from './jobpicker.js';
 
@@ -24,12 +26,17 @@ async function render(body, job) {
     ], definitions.parameters, { id: 'definitions-table' }));
   const queue = h('section#queue');
   const history = h('section#history');
-  fill(body, status, defsSection, proposeForm(base, definitions.parameters, status, () => refresh()), queue, history);
+  const propose = can('operate') ? proposeForm(base, definitions.parameters, status, () => refresh())
+    : h('p.note#propose-note', needs('Proposing new values', 'an operator or admin key'));
+  fill(body, status, defsSection, propose, queue, history);
   async function refresh() {
     const [fresh, pending, past] = await Promise.all([api(`${base}/`), api(`${base}/proposals`), api(`${base}/history`)]);
+    // The values in force now: the definitions table and the propose form's "current" hints.
     for (const d of fresh.parameters) {
       const cell = defsSection.querySelector(`[data-param="${CSS.escape(d.name)}"]`);
       if (cell) cell.textContent = fmtValue(d.current);
+      const input = body.querySelector(`#propose-${CSS.escape(d.name)}`);
+      if (input?.tagName === 'INPUT') input.placeholder = `(unchanged) current ${fmtValue(d.current)}`;
     }
     renderQueue(queue, job, base, pending, status, refresh);
     renderHistory(history, past);
@@ -130,6 +137,12 @@ function renderQueue(section, job, base, pending, status, refresh) {
     return undefined;
   };
   const review = async (p, action, reasonInput) => {
+    if (action === 'approve') {
+      const ok = await confirmAction({ title: `Approve proposal ${p.id}?`,
+        detail: `The running job picks up ${Object.entries(p.values).map(([k, v]) => `${k} = ${fmtValue(v)}`).join(', ')} from its next batch, in every runtime process.`,
+        confirm: 'Approve and apply' });
+      if (!ok) return;
+    }
     try {
       const reason = reasonInput.value.trim();
       await api(`${base}/proposals/${encodeURIComponent(p.id)}/${action}`, { method: 'POST', body: reason ? { reason } : {} });
@@ -139,17 +152,20 @@ function renderQueue(section, job, base, pending, status, refresh) {
       fill(status, message('error', err.message));
     }
   };
-  fill(section, h('h3', `Review queue (${pending.length})`), pending.length === 0 ? null : range.view,
+  const reviewer = can('review');
+  const tester = can('backtest');
+  fill(section, h('h3', `Review queue (${pending.length})`), pending.length === 0 || !tester ? null : range.view,
+    pending.length === 0 || reviewer ? null : h('p.note#review-note', needs('Approving or rejecting', 'a reviewer or admin key')),
     pending.length === 0 ? h('p.muted', 'No pending proposals.') : table([
       ['Proposal', (p) => h('code', p.id)], ['Values', (p) => changes(p)], ['Proposed by', (p) => `${p.proposedBy}, ${fmtTime(p.proposedAt)}`],
       ['Reason', (p) => p.reason],
-      ['Review', (p) => {
+      ...(reviewer || tester ? [['Review', (p) => {
         const reason = h('input', { type: 'text', placeholder: 'reason (required to reject)', 'aria-label': 'review reason' });
-        return h('div.row', { 'data-proposal': p.id }, reason,
-          h('button', { on: { click: () => review(p, 'approve', reason) } }, 'Approve'),
-          h('button.secondary', { on: { click: () => review(p, 'reject', reason) } }, 'Reject'),
-          h('button.secondary', { 'data-backtest': p.id, on: { click: () => backtest(p) } }, 'Backtest this proposal'));
-      }],
+        return h('div.row', { 'data-proposal': p.id }, reviewer ? reason : null,
+          reviewer ? h('button', { on: { click: () => review(p, 'approve', reason) } }, 'Approve') : null,
+          reviewer ? h('button.secondary', { on: { click: () => review(p, 'reject', reason) } }, 'Reject') : null,
+          tester ? h('button.secondary', { 'data-backtest': p.id, on: { click: () => backtest(p) } }, 'Backtest this proposal') : null);
+      }]] : []),
     ], pending, { id: 'queue-table' }));
 }
 

@@ -1,5 +1,7 @@
 // Parity check: replay a job over a range and compare with what live produced; counts, causes, and each row not equal.
 import { api } from '../api.js';
+import { can } from '../roles.js';
+import { confirmAction } from '../confirm.js';
 import { h, fill, message, table, fmtTime, fmtNumber, parseUtcLocal, toUtcLocal } from '../dom.js';
 import { jobPicker } from './jobpicker.js';
 
@@ -23,13 +25,15 @@ export default async function parityPage(main, [checkId]) {
   const correct = h('input', { id: 'pc-correct', type: 'checkbox' });
   const form = h('form.grid#parity-form', h('label', { for: 'job' }, 'Job'), picker,
     h('label', { for: 'pc-from' }, 'From (UTC)'), from, h('label', { for: 'pc-to' }, 'To (UTC, exclusive)'), to,
-    h('label', { for: 'pc-correct' }, 'Correct'), h('span', correct, h('span.muted', ' also rewrite the outputs that differ (operator or admin)')),
+    ...(can('operate') ? [h('label', { for: 'pc-correct' }, 'Correct'), h('span', correct, h('span.muted', ' also rewrite the outputs that differ'))] : []),
     h('span'), h('button', { type: 'submit', id: 'launch-parity' }, 'Check parity'));
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     const f = parseUtcLocal(from.value); const t = parseUtcLocal(to.value);
     if (!job) return fill(status, message('error', 'Choose a job.'));
     if (!(f < t)) return fill(status, message('error', '"From" must be before "To".'));
+    if (correct.checked && !await confirmAction({ title: `Correct ${job}'s outputs?`, confirm: 'Check and correct', danger: true,
+      detail: `Every output row live produced between ${fmtTime(f)} and ${fmtTime(t)} that differs from the replay is rewritten (feature store, event center, Kafka/RabbitMQ correction messages).` })) return null;
     try {
       const check = await api('/api/parity', { method: 'POST', body: { job, from: f, to: t, correct: correct.checked } });
       location.hash = `#/parity/${encodeURIComponent(check.id)}`;

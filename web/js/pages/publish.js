@@ -1,6 +1,8 @@
 // Publishing: upload a job module (validated at once) or copy a standard scenario, backtest a version against live, review,
 // promote, roll back, retire.
 import { api } from '../api.js';
+import { can, needs } from '../roles.js';
+import { confirmAction } from '../confirm.js';
 import { h, fill, message, table, fmtTime, fmtNumber, fmtValue, parseUtcLocal, toUtcLocal } from '../dom.js';
 import { jobPicker } from './jobpicker.js';
 
@@ -66,28 +68,37 @@ export default async function publishPage(main) {
     return null;
   }
 
-  const review = (version, approve) => {
-    const reason = approve ? '' : prompt('Why is it rejected?') ?? '';
+  const review = async (version, approve) => {
+    const answer = await confirmAction(approve
+      ? { title: `Approve version ${version} of ${job}?`, detail: 'Once approved it can be promoted to run live in every runtime process.', confirm: 'Approve', reason: 'optional' }
+      : { title: `Reject version ${version} of ${job}?`, detail: 'It can no longer be promoted.', confirm: 'Reject', reason: 'required', danger: true });
+    if (!answer) return null;
     return act(approve ? `Version ${version} approved.` : `Version ${version} rejected.`,
-      () => api(`${path()}/versions/${version}/${approve ? 'approve' : 'reject'}`, { method: 'POST', body: { reason } }));
+      () => api(`${path()}/versions/${version}/${approve ? 'approve' : 'reject'}`, { method: 'POST', body: { reason: answer.reason } }));
   };
-  const move = (version, action) => act(`${action === 'promote' ? 'Promoted' : 'Rolled back to'} ${version}: every runtime process runs it from its next batch.`,
-    () => api(`${path()}/${action}`, { method: 'POST', body: { version } }));
+  const move = async (version, action) => {
+    const ok = await confirmAction({ title: `${action === 'promote' ? 'Promote' : 'Roll back to'} version ${version} of ${job}?`,
+      detail: 'Every runtime process runs it live and on call from its next batch.', confirm: action === 'promote' ? 'Promote' : 'Roll back' });
+    if (!ok) return null;
+    return act(`${action === 'promote' ? 'Promoted' : 'Rolled back to'} ${version}: every runtime process runs it from its next batch.`,
+      () => api(`${path()}/${action}`, { method: 'POST', body: { version } }));
+  };
 
-  const retire = () => {
-    const reason = prompt('Why is the job retired?') ?? '';
-    if (!reason.trim()) return say('error', 'Say why the job is retired.');
+  const retire = async () => {
+    const answer = await confirmAction({ title: `Retire job ${job}?`, detail: 'It stops running live and on call in every runtime process; its versions stay and can be promoted again.',
+      confirm: 'Retire', reason: 'required', danger: true });
+    if (!answer) return null;
     return act(`Job ${job} retired: it stops running live and on call in every runtime process.`,
-      () => api(`${path()}/retire`, { method: 'POST', body: { reason } }));
+      () => api(`${path()}/retire`, { method: 'POST', body: { reason: answer.reason } }));
   };
 
   const actions = (v, live) => {
     const buttons = [];
-    if (v.state === 'Validated' || v.state === 'Backtested') buttons.push(h('button.secondary', { 'data-action': 'backtest', on: { click: () => backtest(v.version) } }, 'Backtest'));
-    if (v.state === 'Backtested') buttons.push(h('button.secondary', { 'data-action': 'approve', on: { click: () => review(v.version, true) } }, 'Approve'));
-    if (['Validated', 'Backtested', 'Approved'].includes(v.state)) buttons.push(h('button.secondary', { 'data-action': 'reject', on: { click: () => review(v.version, false) } }, 'Reject'));
-    if (v.state === 'Approved' && v.version !== live) buttons.push(h('button', { 'data-action': 'promote', on: { click: () => move(v.version, 'promote') } }, 'Promote'));
-    if (['Retired', 'Local'].includes(v.state) && v.version !== live) buttons.push(h('button.secondary', { 'data-action': 'rollback', on: { click: () => move(v.version, 'rollback') } }, 'Roll back to'));
+    if (can('author') && (v.state === 'Validated' || v.state === 'Backtested')) buttons.push(h('button.secondary', { 'data-action': 'backtest', on: { click: () => backtest(v.version) } }, 'Backtest'));
+    if (can('review') && v.state === 'Backtested') buttons.push(h('button.secondary', { 'data-action': 'approve', on: { click: () => review(v.version, true) } }, 'Approve'));
+    if (can('review') && ['Validated', 'Backtested', 'Approved'].includes(v.state)) buttons.push(h('button.secondary', { 'data-action': 'reject', on: { click: () => review(v.version, false) } }, 'Reject'));
+    if (can('forward') && v.state === 'Approved' && v.version !== live) buttons.push(h('button', { 'data-action': 'promote', on: { click: () => move(v.version, 'promote') } }, 'Promote'));
+    if (can('forward') && ['Retired', 'Local'].includes(v.state) && v.version !== live) buttons.push(h('button.secondary', { 'data-action': 'rollback', on: { click: () => move(v.version, 'rollback') } }, 'Roll back to'));
     return h('span.row', buttons);
   };
 
@@ -138,7 +149,7 @@ export default async function publishPage(main) {
       : live ? `Live: ${live} (${list.live.action} by ${list.live.by}, ${fmtTime(list.live.at)})` : 'Nothing promoted yet: each process runs its jobs directory\'s version.';
     fill(versions, h('h3', 'Versions'),
       h('p#pub-live', liveText, h('span.muted', ` — this process runs ${list.running ?? '—'}`)),
-      retired || !(live || list.running) ? null
+      retired || !(live || list.running) || !can('forward') ? null
         : h('p', h('button.secondary', { id: 'pub-retire', on: { click: retire } }, 'Retire job'),
           h('span.muted', ' stops it in every runtime process; its versions stay and can be promoted again.')),
       list.versions.length === 0 ? h('p.muted', 'No versions registered.') : h('div.scroll', table([
@@ -150,6 +161,8 @@ export default async function publishPage(main) {
 
   main.append(h('h2', 'Publish'),
     h('p.muted', 'Upload a job module (or a zip with helper modules): it is validated at once. Backtest it against live, have another reviewer approve it, then promote it; any earlier version can be rolled back to.'),
-    status, upload, scenarioBox, range, versions, report);
-  await Promise.all([refresh(), scenarios()]);
+    status, ...(can('author') ? [upload, scenarioBox, range]
+      : [h('p.note#pub-note', needs('Publishing, scenarios and backtests', 'an author or admin key')), h('div.row', h('label', { for: 'job' }, 'Job'), picker)]),
+    versions, report);
+  await Promise.all([refresh(), can('author') ? scenarios() : null]);
 }
