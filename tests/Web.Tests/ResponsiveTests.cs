@@ -21,6 +21,8 @@ public sealed class ResponsiveTests(WebHost host)
         { "#/backtests", "Backtests" },
         { "#/compare", "Compare runs" },
         { "#/parity", "Parity" },
+        { "#/offline", "Backfills & slices" },
+        { "#/select", "Selection" },
         { "#/events", "Event browser" },
         { "#/publish", "Publish" },
         { "#/catalog", "Catalog" },
