@@ -26,6 +26,7 @@ internal sealed class ClusterScenario : IAsyncDisposable
     public const string AdminKey = "cluster-admin-key";
     public const int Users = 24;
     private const int Partitions = 6;
+    private const int OutputPartitions = 3;
     private readonly KafkaFixture kafka;
     private readonly ITestOutputHelper output;
     private readonly Dictionary<string, string> configuration;
@@ -75,7 +76,7 @@ internal sealed class ClusterScenario : IAsyncDisposable
             var job = "cluster_" + Guid.NewGuid().ToString("N")[..8];
             var jobsDirectory = Path.GetDirectoryName(PythonHostFixture.WriteJob(job, JobSource(job)))!;
             var topic = kafka.CreateTopic(Partitions, "cluster-orders");
-            var outputTopic = kafka.CreateTopic(3, "cluster-results");
+            var outputTopic = kafka.CreateTopic(OutputPartitions, "cluster-results");
             var configuration = platform.Configuration();
             foreach (var (key, value) in new Dictionary<string, string>
             {
@@ -233,7 +234,8 @@ internal sealed class ClusterScenario : IAsyncDisposable
     private Dictionary<string, List<string>> ReadOutputs()
     {
         using var consumer = new ConsumerBuilder<byte[], byte[]>(kafka.ConsumerConfig(KafkaFixture.NewGroupId("cluster-results"))).Build();
-        consumer.Subscribe(OutputTopic);
+        // Assigned, not subscribed: no group join to wait for; every partition from its start.
+        consumer.Assign(Enumerable.Range(0, OutputPartitions).Select(p => new TopicPartitionOffset(OutputTopic, p, Offset.Beginning)));
         var messages = KafkaConsume.UntilQuiet(consumer, TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(60));
         var deliveries = new Dictionary<string, List<string>>(StringComparer.Ordinal);
         foreach (var m in messages)
