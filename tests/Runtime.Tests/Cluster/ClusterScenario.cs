@@ -66,13 +66,13 @@ internal sealed class ClusterScenario : IAsyncDisposable
     public int AcknowledgedCount => acknowledged.Count;
 
     /// <summary>Makes the network (<paramref name="slots"/> namespaces) and starts hosts of <paramref name="roles"/> in the first slots.</summary>
-    public static async Task<ClusterScenario> StartAsync(KafkaFixture kafka, HBaseThriftFixture hbase, ITestOutputHelper output, int slots, params ClusterRole[] roles)
+    public static async Task<ClusterScenario> StartAsync(KafkaFixture kafka, HBaseThriftServer hbase, ITestOutputHelper output, int slots, params ClusterRole[] roles)
     {
-        var ports = kafka.BootstrapServers.Split(',').Select(b => int.Parse(b[(b.LastIndexOf(':') + 1)..], CultureInfo.InvariantCulture)).Append(hbase.Server.Port).ToList();
+        var ports = kafka.BootstrapServers.Split(',').Select(b => int.Parse(b[(b.LastIndexOf(':') + 1)..], CultureInfo.InvariantCulture)).Append(hbase.Port).ToList();
         var network = await NetnsNetwork.CreateAsync(slots, ports);
         try
         {
-            var platform = await SharedHBasePlatform.CreateAsync(hbase.Server);
+            var platform = await SharedHBasePlatform.CreateAsync(hbase);
             var job = "cluster_" + Guid.NewGuid().ToString("N")[..8];
             var jobsDirectory = Path.GetDirectoryName(PythonHostFixture.WriteJob(job, JobSource(job)))!;
             var topic = kafka.CreateTopic(Partitions, "cluster-orders");
@@ -210,7 +210,7 @@ internal sealed class ClusterScenario : IAsyncDisposable
                 stored[id] = stored.GetValueOrDefault(id) + 1;
             }
         }
-        var deliveries = ReadOutputs();
+        var deliveries = ReadOutputs("orders");
         await using var hot = Platform.OpenHot();
         var rows = await new FeatureStore(hot).GetManyAsync(Job, UserKeys);
         var wrongRows = UserKeys.Where((user, u) => rows[u] is not { } row
@@ -230,8 +230,8 @@ internal sealed class ClusterScenario : IAsyncDisposable
         return report;
     }
 
-    /// <summary>Every live result on the output topic: result id → the values of each delivery (order_count, amount).</summary>
-    private Dictionary<string, List<string>> ReadOutputs()
+    /// <summary>Every result of triggers from <paramref name="source"/> on the output topic: result id → the values of each delivery (order_count, amount).</summary>
+    public Dictionary<string, List<string>> ReadOutputs(string source)
     {
         using var consumer = new ConsumerBuilder<byte[], byte[]>(kafka.ConsumerConfig(KafkaFixture.NewGroupId("cluster-results"))).Build();
         // Assigned, not subscribed: no group join to wait for; every partition from its start.
@@ -241,9 +241,9 @@ internal sealed class ClusterScenario : IAsyncDisposable
         foreach (var m in messages)
         {
             var id = Encoding.UTF8.GetString(m.Message.Headers.GetLastBytes("fp-result-id"));
-            if (!id.StartsWith(Job + "/orders/", StringComparison.Ordinal))
+            if (!id.StartsWith($"{Job}/{source}/", StringComparison.Ordinal))
             {
-                continue; // a call's result
+                continue;
             }
             using var json = JsonDocument.Parse(m.Message.Value);
             var values = json.RootElement.GetProperty("values");
