@@ -24,5 +24,6 @@ internal static class ScenarioRegistry
         new Scenarios.Runtime.RepairScenario(),
         new Scenarios.Calls.RequestPollScenario(),
         new Scenarios.Api.ApiLookupScenario(),
+        new Scenarios.StorageFootprintScenario(),
     ];
 }

@@ -23,7 +23,7 @@ namespace FeaturePlatform.Runtime.Tests.Cluster;
 /// </summary>
 internal sealed class ClusterScenario : IAsyncDisposable
 {
-    public const string AdminKey = "cluster-admin-key";
+    public const string AdminKey = "clusteradminkey";
     public const int Users = 24;
     private const int Partitions = 6;
     private const int OutputPartitions = 3;
@@ -100,6 +100,9 @@ internal sealed class ClusterScenario : IAsyncDisposable
                 ["Runtime:Calls:Topic"] = kafka.CreateTopic(4, "cluster-calls"),
                 ["Runtime:Calls:Partitions"] = "4",
                 ["Runtime:Calls:GroupId"] = KafkaFixture.NewGroupId("cluster-calls"),
+                ["Runtime:ReplayWorker:ShardsTopic"] = kafka.CreateTopic(2, "cluster-shards"),
+                ["Runtime:ReplayWorker:ResultsTopic"] = kafka.CreateTopic(2, "cluster-shard-results"),
+                ["Runtime:ReplayWorker:GroupId"] = KafkaFixture.NewGroupId("cluster-replay"),
                 [$"Runtime:Jobs:{job}:Outputs:0:Kind"] = "FeatureStore",
                 [$"Runtime:Jobs:{job}:Outputs:1:Kind"] = "Kafka",
                 [$"Runtime:Jobs:{job}:Outputs:1:Topic"] = outputTopic,
@@ -131,6 +134,15 @@ internal sealed class ClusterScenario : IAsyncDisposable
         var host = await ClusterHost.StartAsync($"{role.ToString().ToLowerInvariant()}{slot}", role, Network.Slots[slot], configuration, TimeSpan.FromSeconds(180));
         Hosts[slot] = host;
         output.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} started {host.Name} (pid {host.Pid}) at {host.BaseAddress}");
+        return host;
+    }
+
+    /// <summary>Starts a host in slot <paramref name="slot"/> from a unit file of deploy/systemd, through deploy/run-unit.sh.</summary>
+    public async Task<ClusterHost> StartUnitHostAsync(int slot, ClusterRole role, string unitFile)
+    {
+        var host = await ClusterHost.StartUnitAsync($"unit-{role.ToString().ToLowerInvariant()}{slot}", role, Network.Slots[slot], unitFile, configuration, TimeSpan.FromSeconds(180));
+        Hosts[slot] = host;
+        output.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} started {host.Name} from {Path.GetFileName(unitFile)} (pid {host.Pid}) at {host.BaseAddress}");
         return host;
     }
 

@@ -48,7 +48,7 @@ public sealed class ClusterHost : IAsyncDisposable
     /// Starts a host of <paramref name="role"/> in <paramref name="slot"/> with <paramref name="configuration"/> (plus the
     /// role's settings) and waits until <c>/health/ready</c> answers 200.
     /// </summary>
-    public static async Task<ClusterHost> StartAsync(string name, ClusterRole role, NetnsSlot slot, IReadOnlyDictionary<string, string> configuration, TimeSpan readyTimeout)
+    public static Task<ClusterHost> StartAsync(string name, ClusterRole role, NetnsSlot slot, IReadOnlyDictionary<string, string> configuration, TimeSpan readyTimeout)
     {
         ArgumentNullException.ThrowIfNull(slot);
         ArgumentNullException.ThrowIfNull(configuration);
@@ -58,10 +58,40 @@ public sealed class ClusterHost : IAsyncDisposable
             .ToDictionary(g => g.Key.Replace(":", "__", StringComparison.Ordinal), g => g.Last().Value);
         environment["DOTNET_gcServer"] = "0";
         environment.TryAdd("EventCenter__DataDirectory", Path.Combine(directory, "data"));
-        var server = ServerProcess.Start(name, Netns.Ip,
-            ["netns", "exec", slot.Namespace, "dotnet", FeatureApiProcess.DllPath, "--contentRoot", directory,
-             "--urls", string.Create(CultureInfo.InvariantCulture, $"http://{slot.Address}:{HttpPort}")],
-            Path.Combine(directory, "host.log"), environment, directory);
+        return StartInNamespaceAsync(name, role, slot, directory, environment, readyTimeout,
+            "dotnet", FeatureApiProcess.DllPath, "--contentRoot", directory, "--urls", string.Create(CultureInfo.InvariantCulture, $"http://{slot.Address}:{HttpPort}"));
+    }
+
+    /// <summary>
+    /// Starts a host from a systemd unit file through <c>deploy/run-unit.sh</c> (the unit's own Environment= and
+    /// ExecStart= lines) in <paramref name="slot"/>, with <paramref name="configuration"/> written to an environment
+    /// file that takes the place of the unit's EnvironmentFile= (plus FP_HOME = the built host, FP_DATA = a fresh
+    /// folder, FP_LISTEN = the slot's address, FP_PORT = <see cref="HttpPort"/>); waits until it is ready.
+    /// </summary>
+    public static async Task<ClusterHost> StartUnitAsync(string name, ClusterRole role, NetnsSlot slot, string unitFile, IReadOnlyDictionary<string, string> configuration, TimeSpan readyTimeout)
+    {
+        ArgumentNullException.ThrowIfNull(slot);
+        ArgumentNullException.ThrowIfNull(configuration);
+        var directory = TestPaths.NewServerDirectory(name);
+        var lines = configuration.Select(kv => $"{kv.Key.Replace(":", "__", StringComparison.Ordinal)}={kv.Value}").Concat(
+        [
+            "FP_HOME=" + Path.GetDirectoryName(FeatureApiProcess.DllPath),
+            "FP_DATA=" + directory,
+            "FP_LISTEN=" + slot.Address,
+            "FP_PORT=" + HttpPort.ToString(CultureInfo.InvariantCulture),
+            "EventCenter__DataDirectory=" + Path.Combine(directory, "data"),
+        ]);
+        var envFile = Path.Combine(directory, "featureplatform.env");
+        await File.WriteAllLinesAsync(envFile, ["# written by the cluster harness in place of /etc/featureplatform/featureplatform.env", .. lines]);
+        var environment = new Dictionary<string, string> { ["FP_ENV_FILE"] = envFile };
+        return await StartInNamespaceAsync(name, role, slot, directory, environment, readyTimeout,
+            "/bin/bash", Path.Combine(TestPaths.RepoRoot, "deploy", "run-unit.sh"), unitFile);
+    }
+
+    private static async Task<ClusterHost> StartInNamespaceAsync(string name, ClusterRole role, NetnsSlot slot, string directory,
+        IReadOnlyDictionary<string, string> environment, TimeSpan readyTimeout, params string[] command)
+    {
+        var server = ServerProcess.Start(name, Netns.Ip, ["netns", "exec", slot.Namespace, .. command], Path.Combine(directory, "host.log"), environment, directory);
         var host = new ClusterHost(name, role, slot, server);
         try
         {
