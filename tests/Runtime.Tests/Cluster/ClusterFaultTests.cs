@@ -8,8 +8,8 @@ namespace FeaturePlatform.Runtime.Tests.Cluster;
 
 /// <summary>
 /// Fault scenarios of a cluster (docs/deployment.md): an API host and worker hosts, each in its own network
-/// namespace, on a shared Kafka mock and HBase server. Each scenario produces a first half of the orders, injects its
-/// fault mid-flow, produces the rest, and then reports acknowledged / stored / duplicates / missing / recovery time
+/// namespace, on a shared Kafka mock and HBase server. Each scenario produces a first half of the orders, then the
+/// rest, and injects its fault while that is being computed (or produced), then reports acknowledged / stored / duplicates / missing / recovery time
 /// (<see cref="FaultReport"/>, under $TMPDIR/featureplatform-tests/cluster-faults) and asserts: every acknowledged
 /// event stored once, every live result delivered (re-deliveries carry the same values) and every final feature row right.
 /// </summary>
@@ -30,10 +30,10 @@ public sealed class ClusterFaultTests(KafkaFixture kafka, HBaseThriftFixture hba
         try
         {
             await StartFlowAsync(cluster);
+            await SecondHalfUnderWayAsync(cluster);
             var clock = Stopwatch.StartNew();
             await cluster.Network.SetLinkAsync(2, up: false);
             output.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} link of worker2 down");
-            await cluster.ProduceAsync(Half, Orders);
             await cluster.WaitComputedAsync(Orders, Recovery);
             var failover = clock.Elapsed;
             await cluster.Network.SetLinkAsync(2, up: true);
@@ -65,10 +65,10 @@ public sealed class ClusterFaultTests(KafkaFixture kafka, HBaseThriftFixture hba
         try
         {
             await StartFlowAsync(cluster);
+            await SecondHalfUnderWayAsync(cluster);
             var clock = Stopwatch.StartNew();
             await cluster.Hosts[2]!.KillAsync();
             output.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} worker2 killed (SIGKILL, process tree)");
-            await cluster.ProduceAsync(Half, Orders);
             await cluster.WaitComputedAsync(Orders, Recovery);
             var recovery = clock.Elapsed;
             Assert.Equal(new HashSet<int> { 1 }, await cluster.SlotsComputingAsync());
@@ -163,6 +163,22 @@ public sealed class ClusterFaultTests(KafkaFixture kafka, HBaseThriftFixture hba
             await Task.Delay(100);
         }
         output.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} first {Half} orders of {ClusterScenario.Users} users computed by both workers");
+    }
+
+    /// <summary>
+    /// Produces the second half and waits until its first results appear: the fault then strikes while batches are
+    /// being computed (and not yet committed) on both workers.
+    /// </summary>
+    private async Task SecondHalfUnderWayAsync(ClusterScenario cluster)
+    {
+        await cluster.ProduceAsync(Half, Orders);
+        var clock = Stopwatch.StartNew();
+        while (!await AnyComputedAsync(cluster, Half + 1))
+        {
+            Assert.True(clock.Elapsed < Recovery, "the second half was not computed.\n" + cluster.Logs());
+            await Task.Delay(20);
+        }
+        output.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} second half under way");
     }
 
     private static async Task<bool> AnyComputedAsync(ClusterScenario cluster, int orders)
