@@ -45,6 +45,11 @@ internal sealed class StorageFootprintScenario : IBenchmarkScenario
         var images = Enumerable.Range(0, total).Sum(i => (long)SyntheticEvents.Create(i, total).After!.Length);
 
         await using var server = await HBaseThriftServer.StartAsync(new HBaseThriftServerOptions { KeepDataAcrossRestarts = true }, context.CancellationToken);
+        // The platform never creates HBase tables: made here as an administrator would (docs/hbase-admin.md).
+        foreach (var table in new[] { "fp:events", "fp:events_by_time", "fp:events_by_id" })
+        {
+            await server.CreateTableAsync(new HBaseTableSpec(table, [new HBaseFamilySpec("e")]), context.CancellationToken);
+        }
         await using (var hbase = new HBaseWideTableStore(new HBaseOptions { Port = server.Port, Namespace = "fp" }))
         {
             var store = new EventStore(hbase);
