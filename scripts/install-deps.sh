@@ -20,6 +20,7 @@ TEST_PACKAGES=(
   python3-pika
   wrk
   chromium chromium-driver
+  iproute2 socat # the cluster fault tests: hosts in network namespaces, services relayed into them (docs/deployment.md)
 )
 case "$profile" in
   runtime) PACKAGES=("${RUNTIME_PACKAGES[@]}") ;;

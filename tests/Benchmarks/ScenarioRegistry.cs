@@ -25,5 +25,6 @@ internal static class ScenarioRegistry
         new Scenarios.Calls.RequestPollScenario(),
         new Scenarios.Api.ApiLookupScenario(),
         new Scenarios.Selection.SelectionScenario(),
+        new Scenarios.StorageFootprintScenario(),
     ];
 }

@@ -15,6 +15,7 @@ internal sealed class EventBenchStores : IAsyncDisposable
     public const int BatchSize = 1000;
 
     private readonly string _root;
+    private bool _storeClosed;
 
     private EventBenchStores(string root, EmbeddedWideTableStore store, SqliteConnection bare)
     {
@@ -87,10 +88,20 @@ internal sealed class EventBenchStores : IAsyncDisposable
         return total / watch.Elapsed.TotalSeconds;
     }
 
+    /// <summary>
+    /// Closes the event store (its last connection checkpoints the write-ahead log into the database) and returns
+    /// the bytes of its files; the store is unusable afterwards.
+    /// </summary>
+    public async Task<long> CloseStoreAndMeasureAsync()
+    {
+        await CloseStoreAsync();
+        return new DirectoryInfo(Path.Combine(_root, "store")).EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length);
+    }
+
     public async ValueTask DisposeAsync()
     {
         Bare.Dispose();
-        await Store.DisposeAsync();
+        await CloseStoreAsync();
         SqliteConnection.ClearAllPools();
         try
         {
@@ -99,6 +110,16 @@ internal sealed class EventBenchStores : IAsyncDisposable
         catch (IOException)
         {
             // Left in the temp folder.
+        }
+    }
+
+    private async Task CloseStoreAsync()
+    {
+        if (!_storeClosed)
+        {
+            _storeClosed = true;
+            await Store.DisposeAsync();
+            SqliteConnection.ClearAllPools();
         }
     }
 }

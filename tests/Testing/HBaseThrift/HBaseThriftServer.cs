@@ -130,7 +130,10 @@ public sealed partial class HBaseThriftServer : IAsyncDisposable
         }
     }
 
-    /// <summary>Stops (if running) and starts the server again on the same ports. All data is lost.</summary>
+    /// <summary>
+    /// Stops (if running) and starts the server again on the same ports. All data is lost unless
+    /// <see cref="HBaseThriftServerOptions.KeepDataAcrossRestarts"/> is set.
+    /// </summary>
     public async Task RestartAsync(CancellationToken cancellationToken = default)
     {
         await StopAsync();
@@ -216,6 +219,10 @@ public sealed partial class HBaseThriftServer : IAsyncDisposable
         if (Options.DiscardWrites)
         {
             args.Add("--discard-writes");
+        }
+        if (Options.KeepDataAcrossRestarts)
+        {
+            args.AddRange(["--state-file", Path.Combine(ServerDirectory, "state.pickle")]);
         }
         if (Options.AutoCreateTables is { } auto)
         {

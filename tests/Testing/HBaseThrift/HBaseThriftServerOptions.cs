@@ -59,6 +59,13 @@ public sealed record HBaseThriftServerOptions
     /// </summary>
     public bool DiscardWrites { get; init; }
 
+    /// <summary>
+    /// Keep the data across <see cref="HBaseThriftServer.RestartAsync"/> (a Thrift gateway restarted in front of the same
+    /// region servers): the server saves its tables to a file in its directory when stopped (SIGTERM) and loads them
+    /// when it starts. Default false: a restart starts empty.
+    /// </summary>
+    public bool KeepDataAcrossRestarts { get; init; }
+
     /// <summary>How long to wait for the server to print READY; default 30 s.</summary>
     public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(30);
 }

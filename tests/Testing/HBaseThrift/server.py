@@ -5,6 +5,7 @@ Run with Debian's /usr/bin/python3 (python3-thrift 0.17 + thrift-compiler). See 
 """
 import argparse
 import os
+import pickle
 import signal
 import socket
 import struct
@@ -122,6 +123,9 @@ def main():
                     help="benchmark sink: put/putMultiple are decoded and acknowledged but not stored")
     ap.add_argument("--control-port", type=int, default=0, help="HTTP control port (0 = any free port)")
     ap.add_argument("--gen-dir", help="directory with (or for) the generated Python code")
+    ap.add_argument("--state-file",
+                    help="keep the data across restarts: loaded at start if present, saved on SIGTERM "
+                         "(a restarted Thrift gateway in front of the same region servers)")
     args = ap.parse_args()
 
     thriftgen.ensure(args.gen_dir)
@@ -138,6 +142,9 @@ def main():
     store = Store(auto_create=auto, default_max_versions=args.default_max_versions)
     for name, families in tables.items():
         store.declare_table(name, families)
+    if args.state_file and os.path.exists(args.state_file):
+        with open(args.state_file, "rb") as f:
+            store.tables = pickle.load(f)
     handler = HBaseHandler(store, scanner_timeout_ms=args.scanner_timeout_ms, discard_writes=args.discard_writes)
     faults = faults_mod.Faults()
     local = threading.local()
@@ -159,7 +166,15 @@ def main():
     server_socket = TSocket.TServerSocket(host=args.host, port=args.port)
     server_socket.listen()
     port = server_socket.handle.getsockname()[1]
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    def stop(*_):
+        if args.state_file:
+            with store.lock:
+                with open(args.state_file + ".tmp", "wb") as f:
+                    pickle.dump(store.tables, f, protocol=pickle.HIGHEST_PROTOCOL)
+                os.replace(args.state_file + ".tmp", args.state_file)
+        sys.exit(0)
+
+    signal.signal(signal.SIGTERM, stop)
     log("hbase thrift2 fixture: transport=%s protocol=%s auto-create=%s discard-writes=%s tables=%s"
         % (args.transport, args.protocol, auto, args.discard_writes, sorted(t.decode() for t in tables)))
     print("CONTROL %d" % control_port, flush=True)

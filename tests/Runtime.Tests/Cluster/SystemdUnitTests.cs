@@ -1,0 +1,57 @@
+using System.Net;
+using FeaturePlatform.Testing.Cluster;
+using FeaturePlatform.Testing.HBaseThrift;
+using FeaturePlatform.Testing.Infrastructure;
+using FeaturePlatform.Testing.Kafka;
+using Xunit.Abstractions;
+
+namespace FeaturePlatform.Runtime.Tests.Cluster;
+
+/// <summary>
+/// The project's systemd units (deploy/systemd) started as systemd would (their Environment=, EnvironmentFile= and
+/// ExecStart= lines, through deploy/run-unit.sh; systemd itself does not run in this container), one per
+/// namespace, on the shared Kafka mock and HBase server: the API unit serves but computes nothing, the worker unit
+/// computes every order, and a clean stop (SIGTERM, as systemctl stop) ends both.
+/// </summary>
+[Collection(ClusterFaultCollection.Name)]
+public sealed class SystemdUnitTests(KafkaFixture kafka, HBaseThriftFixture hbase, ITestOutputHelper output)
+{
+    private static string Unit(string name) => Path.Combine(TestPaths.RepoRoot, "deploy", "systemd", name);
+
+    [NetnsFact]
+    public async Task The_api_and_worker_units_run_their_roles()
+    {
+        await using var cluster = await ClusterScenario.StartAsync(kafka, hbase.Server, output, 2);
+        try
+        {
+            var api = await cluster.StartUnitHostAsync(0, ClusterRole.Api, Unit("featureplatform-api.service"));
+            var worker = await cluster.StartUnitHostAsync(1, ClusterRole.Worker, Unit("featureplatform-worker.service"));
+            await cluster.ProduceAsync(0, 3);
+            await cluster.WaitComputedAsync(3, TimeSpan.FromSeconds(120));
+            // Every user's row came from the worker unit's host: the API unit runs no live jobs.
+            Assert.Equal(new HashSet<int> { 1 }, await cluster.SlotsComputingAsync());
+            // The API unit's host serves the API (features of a user, read through it).
+            using var client = api.CreateClient();
+            client.DefaultRequestHeaders.Add("X-Api-Key", ClusterScenario.AdminKey);
+            using var features = await client.GetAsync($"/api/features/{cluster.Job}/{cluster.UserKeys[0]}");
+            Assert.Equal(HttpStatusCode.OK, features.StatusCode);
+            // systemctl stop: SIGTERM, and the host exits well within the unit's TimeoutStopSec.
+            foreach (var host in new[] { worker, api })
+            {
+                await host.StopAsync(TimeSpan.FromSeconds(60));
+                Assert.False(host.IsRunning);
+                Assert.Contains("Application is shutting down", host.TailLog(20000), StringComparison.Ordinal);
+            }
+        }
+        catch (Exception) when (Dump(cluster))
+        {
+            throw;
+        }
+    }
+
+    private bool Dump(ClusterScenario cluster)
+    {
+        output.WriteLine(cluster.Logs());
+        return false;
+    }
+}
