@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using System.Text.Json;
 using FeaturePlatform.FeatureApi.Auth;
+using FeaturePlatform.Runtime.Parameters;
 using FeaturePlatform.Runtime.Parity;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -44,11 +45,16 @@ public static class ParityApi
     /// <param name="CreatedAt">When it was accepted.</param>
     /// <param name="EndedAt">When it ended.</param>
     /// <param name="FailureReason">Why it failed.</param>
+    /// <param name="JobVersion">The job version the replay ran (content hash).</param>
+    /// <param name="Versions">Every job version that ran events in the replay, with its event count.</param>
+    /// <param name="Parameters">The parameter values the replay ran with.</param>
     public sealed record ParityJson(string Id, string Job, long From, long To, bool Correct, string State, bool IsFinished, long EventsDone, long? EstimatedTotal,
-        ParityCounts Counts, IReadOnlyList<ParityDifference> Differences, bool Truncated, DateTimeOffset CreatedAt, DateTimeOffset? EndedAt, string? FailureReason)
+        ParityCounts Counts, IReadOnlyList<ParityDifference> Differences, bool Truncated, DateTimeOffset CreatedAt, DateTimeOffset? EndedAt, string? FailureReason,
+        string? JobVersion, IReadOnlyDictionary<string, long>? Versions, RunParameters? Parameters)
     {
         internal static ParityJson Of(ParityStatus s, bool withRows = true) => new(s.Id, s.Job, s.From, s.To, s.Correct, s.State.ToString(), s.IsFinished,
-            s.Progress?.EventsDone ?? 0, s.Progress?.EstimatedTotal, s.Counts, withRows ? s.Differences : [], s.Truncated, s.CreatedAt, s.EndedAt, s.FailureReason);
+            s.Progress?.EventsDone ?? 0, s.Progress?.EstimatedTotal, s.Counts, withRows ? s.Differences : [], s.Truncated, s.CreatedAt, s.EndedAt, s.FailureReason,
+            s.JobVersion, s.Versions, s.Parameters);
     }
 
     private static async Task<Results<Accepted<ParityJson>, ProblemHttpResult>> LaunchAsync(HttpRequest request, ClaimsPrincipal user, IServiceProvider services,
@@ -182,7 +188,7 @@ public static class ParityApi
     private static Results<Ok<ParityJson>, ProblemHttpResult> Get(string id, IServiceProvider services) =>
         services.GetService<ParityService>()?.Get(id) is { } status
             ? TypedResults.Ok(ParityJson.Of(status))
-            : TypedResults.Problem($"There is no parity check '{id}' (checks are kept in memory until the host restarts).", statusCode: StatusCodes.Status404NotFound,
+            : TypedResults.Problem($"There is no parity check '{id}'; GET /api/parity lists the checks (a check still running when its host stopped is not kept).", statusCode: StatusCodes.Status404NotFound,
                 title: "Unknown parity check");
 
     private static ProblemHttpResult Bad(string detail) => JsonBody.BadRequest(detail, "Bad parity check");

@@ -120,6 +120,16 @@ public sealed record ParityStatus(string Id, string Job, long From, long To, boo
     /// <summary>Per output column, live's and the replay's distributions over every compared row and the shift between them (null unless <see cref="ParityRequest.Shifts"/>).</summary>
     public IReadOnlyList<FeatureShift>? Shifts { get; init; }
 
+    /// <summary>The job version the replay ran (its content hash; null until the replay started).</summary>
+    public string? JobVersion { get; init; }
+
+    /// <summary>Every job version that ran events in the replay, with its event count.</summary>
+    public IReadOnlyDictionary<string, long>? Versions { get; init; }
+
+    /// <summary>The parameter values the replay ran with (null until the replay started).</summary>
+    public Parameters.RunParameters? Parameters { get; init; }
+
     /// <summary>Whether it has ended.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public bool IsFinished => State is RunState.Completed or RunState.Failed or RunState.Cancelled;
 }

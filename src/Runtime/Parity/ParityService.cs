@@ -25,9 +25,12 @@ public sealed class ParityService(
     RuntimeSettings settings,
     ParityMetrics metrics,
     TimeProvider clock,
+    EventCenter.Hosting.EventCenterSettings eventCenter,
     ILogger<ParityService> logger) : IAsyncDisposable
 {
     private readonly ConcurrentDictionary<string, ParityRun> checks = new(StringComparer.Ordinal);
+    private readonly ParityReports reports = new(Path.Combine(eventCenter.DataDirectory, "parity"), logger);
+    private ConcurrentDictionary<string, ParityStatus>? ended;
     private readonly CancellationTokenSource disposing = new();
     private readonly Lock gate = new();
     private RunManager? manager;
@@ -95,10 +98,15 @@ public sealed class ParityService(
     }
 
     /// <summary>The check's state and report, or null when unknown.</summary>
-    public ParityStatus? Get(string id) => checks.TryGetValue(id, out var check) ? check.Status(manager?.Get(id)) : null;
+    public ParityStatus? Get(string id) => checks.TryGetValue(id, out var check) ? check.Status(manager?.Get(id)) : Ended.GetValueOrDefault(id);
 
     /// <summary>Every known check, newest first.</summary>
-    public IReadOnlyList<ParityStatus> List() => [.. checks.Values.Select(c => c.Status(manager?.Get(c.Id))).OrderByDescending(s => s.CreatedAt)];
+    public IReadOnlyList<ParityStatus> List() =>
+        [.. checks.Values.Select(c => c.Status(manager?.Get(c.Id))).Concat(Ended.Values.Where(s => !checks.ContainsKey(s.Id))).OrderByDescending(s => s.CreatedAt)];
+
+    /// <summary>Checks that ended before this host started (read from disk on first use).</summary>
+    private ConcurrentDictionary<string, ParityStatus> Ended =>
+        LazyInitializer.EnsureInitialized(ref ended, () => new(reports.Load().Select(s => KeyValuePair.Create(s.Id, s)), StringComparer.Ordinal));
 
     /// <summary>Waits until the check has ended; returns its final state and report (null when unknown).</summary>
     public async Task<ParityStatus?> WaitAsync(string id, CancellationToken cancellationToken = default)
@@ -167,6 +175,11 @@ public sealed class ParityService(
         }
         var counts = check.Tally.Counts();
         check.Ended(state, reason, clock.GetUtcNow());
+        if (state != RunState.Cancelled || !disposing.IsCancellationRequested)
+        {
+            // Ended for good (not stopped with the host): its report and lineage stay listed after a restart.
+            reports.Save(check.Status(manager?.Get(check.Id)));
+        }
         metrics.Ended(check.Job.Name, check.Request.Correct, state.ToString(), counts);
         logger.LogInformation("Parity {Kind} {Id} of job {Job} over [{From}, {To}) {State}: {Equal} equal, {Differing} differing, {LiveMissing} live missing, {ReplayMissing} replay missing, {Corrected} corrected",
             check.Request.Correct ? "correction" : "check", check.Id, check.Job.Name, check.Request.From, check.Request.To, state, counts.Equal, counts.Differing,
@@ -210,7 +223,13 @@ public sealed class ParityService(
                 // The replay may have completed while the events without rows are still compared: running until then.
                 var state = final ?? (replay?.State is RunState.Pending ? RunState.Pending : RunState.Running);
                 return new ParityStatus(Id, job.Name, request.From, request.To, request.Correct, state, replay?.Progress, tally.Counts(), differences, truncated,
-                    createdAt, endedAt, failureReason) { Shifts = tally.Shifts() };
+                    createdAt, endedAt, failureReason)
+                {
+                    Shifts = tally.Shifts(),
+                    JobVersion = replay?.JobVersion,
+                    Versions = replay?.Versions,
+                    Parameters = replay?.Parameters,
+                };
             }
         }
     }

@@ -1,0 +1,81 @@
+using System.Net;
+using System.Text.Json;
+using FeaturePlatform.FeatureApi.Tests.Quarantine;
+using FeaturePlatform.Runtime.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using static FeaturePlatform.FeatureApi.Tests.TestHttp;
+
+namespace FeaturePlatform.FeatureApi.Tests.Parity;
+
+/// <summary>
+/// Parity checks are runs users come back to: a finished check's report and lineage (job version, parameter values)
+/// are listed and readable after a restart of the platform (a second host on the same data directory).
+/// </summary>
+public sealed class ParityRestartTests
+{
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(90);
+
+    private const long Day = 86_400_000;
+
+    [Fact]
+    public async Task A_finished_parity_check_with_its_report_and_lineage_is_listed_after_a_restart()
+    {
+        var (data, jobs) = QuarantinePlatform.NewDirectories();
+        try
+        {
+            var user = $"u-{Guid.NewGuid():N}";
+            const long t0 = 1_000_000_000_000L;
+            string id;
+            JsonElement before;
+            await using (var platform = new QuarantinePlatform(data, jobs))
+            {
+                await platform.Services.GetRequiredService<RuntimeStartup>().Ready.WaitAsync(Deadline);
+                using var author = platform.CreateClient(PlatformFactory.Author);
+                var orders = new[] { 10.0, 20.0, 30.0 }.Select((a, i) => new { order_id = $"{user}-{i}", user_id = user, created_at = t0 + i * Day, amount = a });
+                using (var posted = await author.PostAsync("/api/sources/orders/messages", Json(JsonSerializer.Serialize(orders))))
+                {
+                    Assert.Equal(HttpStatusCode.OK, posted.StatusCode);
+                }
+                await PollAsync(async () =>
+                {
+                    using var history = await author.GetAsync($"/api/events/orders/{user}/history");
+                    return history.IsSuccessStatusCode && (await ReadJsonAsync(history)).GetArrayLength() == 3;
+                }, "orders stored");
+                var launched = await ReadJsonAsync(await author.PostAsync("/api/parity",
+                    Json($$"""{"job":"order_stats_30d","from":{{t0}},"to":{{t0 + 3 * Day}}}""")), HttpStatusCode.Accepted);
+                id = launched.GetProperty("id").GetString()!;
+                await PollAsync(async () => (await ReadJsonAsync(await author.GetAsync($"/api/parity/{id}"))).GetProperty("isFinished").GetBoolean(), "the check finished");
+                before = await ReadJsonAsync(await author.GetAsync($"/api/parity/{id}"));
+                Assert.Equal("Completed", before.GetProperty("state").GetString());
+                Assert.False(string.IsNullOrEmpty(before.GetProperty("jobVersion").GetString()));
+            }
+
+            await using (var restarted = new QuarantinePlatform(data, jobs))
+            {
+                await restarted.Services.GetRequiredService<RuntimeStartup>().Ready.WaitAsync(Deadline);
+                using var reader = restarted.CreateClient(PlatformFactory.Reader);
+                var after = await ReadJsonAsync(await reader.GetAsync($"/api/parity/{id}"));
+                foreach (var field in new[] { "state", "job", "from", "to", "counts", "differences", "jobVersion", "versions", "parameters", "createdAt", "endedAt" })
+                {
+                    Assert.Equal(before.GetProperty(field).GetRawText(), after.GetProperty(field).GetRawText());
+                }
+                var list = await ReadJsonAsync(await reader.GetAsync("/api/parity"));
+                Assert.Contains(id, list.EnumerateArray().Select(r => r.GetProperty("id").GetString()));
+            }
+        }
+        finally
+        {
+            QuarantinePlatform.Delete(data, jobs);
+        }
+    }
+
+    private static async Task PollAsync(Func<Task<bool>> condition, string what)
+    {
+        var deadline = DateTime.UtcNow + Deadline;
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting for {what}");
+            await Task.Delay(50);
+        }
+    }
+}
