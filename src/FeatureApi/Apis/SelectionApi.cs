@@ -122,7 +122,7 @@ public static class SelectionApi
         {
             return (ProblemHttpResult)badJob;
         }
-        var (body, problem) = await JsonBody.ReadAsync(request, MaxBodyBytes, cancellationToken, whenEmpty: new SelectRequest());
+        var (body, problem) = await JsonBody.ReadAsync<SelectRequest>(request, MaxBodyBytes, cancellationToken);
         if (problem is not null)
         {
             return problem;
