@@ -99,11 +99,11 @@ public sealed class LateDataRepairTests(KafkaFixture kafka, ITestOutputHelper ou
 
         // Settled: every event stored, every order computed live, then (with repair) every repair done.
         var counters = services.GetRequiredService<IngestCounters>();
-        await Poll.UntilAsync(() => Task.FromResult(counters.Written >= stream.Events.Count), TimeSpan.FromSeconds(180),
+        await Poll.UntilAsync(() => Task.FromResult(counters.Written >= stream.Events.Count), TimeSpan.FromSeconds(360),
             () => $"{stream.Events.Count} events stored (written {counters.Written}, duplicates {counters.Duplicates})");
         var orders = stream.Events.Where(e => e.Source == "late_a").Select(e => ("late_a", e.Id)).ToList();
         var results = services.GetRequiredService<ResultLog>();
-        await Poll.UntilAsync(async () => (await results.GetAsync("late_stats", orders)).Count == orders.Count, TimeSpan.FromSeconds(180),
+        await Poll.UntilAsync(async () => (await results.GetAsync("late_stats", orders)).Count == orders.Count, TimeSpan.FromSeconds(360),
             () => $"all {orders.Count} orders computed live");
         var replay = await ReplayAsync(services, stream);
         Dictionary<string, Computed> live = [];
