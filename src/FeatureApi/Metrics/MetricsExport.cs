@@ -1,5 +1,6 @@
 using FeaturePlatform.EventCenter.Diagnostics;
 using FeaturePlatform.Runtime.Diagnostics;
+using System.Diagnostics.Metrics;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 
@@ -22,6 +23,7 @@ public static class MetricsExport
             .WithMetrics(metrics => metrics
                 // The platform's meters and every adapter's (FeaturePlatform.HBase, .Kafka, .Embedded, .RabbitMq, .SourceDatabases).
                 .AddMeter(EventCenterMetrics.MeterName, RuntimeMetrics.MeterName, ApiMetrics.MeterName, "FeaturePlatform.*")
+                .OnlyThisHostsMeters()
                 .AddPrometheusExporter(options => options.ScrapeResponseCacheDurationMilliseconds = 0));
         return builder;
     }
@@ -45,5 +47,22 @@ public static class MetricsExport
             }),
             optionsName: null);
         return app;
+    }
+
+    /// <summary>
+    /// Exports only instruments of meters made by this host's <see cref="IMeterFactory"/>. Meters are process-wide and
+    /// matched by name: without this, a second host in the same process (a test host, an embedded replay) would share
+    /// this host's metric streams, and disposing that host would end them here too — /metrics would go blank.
+    /// </summary>
+    private static MeterProviderBuilder OnlyThisHostsMeters(this MeterProviderBuilder metrics)
+    {
+        var deferred = metrics as IDeferredMeterProviderBuilder
+            ?? throw new InvalidOperationException("The meter provider must be built by the host (AddOpenTelemetry().WithMetrics).");
+        deferred.Configure((services, builder) =>
+        {
+            var factory = services.GetRequiredService<IMeterFactory>();
+            builder.AddView(instrument => ReferenceEquals(instrument.Meter.Scope, factory) ? null : MetricStreamConfiguration.Drop);
+        });
+        return metrics;
     }
 }
