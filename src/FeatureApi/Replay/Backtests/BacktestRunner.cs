@@ -11,7 +11,7 @@ namespace FeaturePlatform.FeatureApi.Replay.Backtests;
 /// available), writing each run's results as backtest files (<c>results.csv</c>, <c>results.jsonl</c>) in
 /// <c>&lt;result root&gt;/&lt;run id&gt;</c>. Uploaded sample tables are kept under <c>&lt;result root&gt;/uploads</c>.
 /// </summary>
-internal sealed class BacktestRunner(JobCatalog catalog, RunManagerFactory runs, EventCenterSettings eventCenter, IConfiguration configuration) : IAsyncDisposable
+internal sealed class BacktestRunner(JobCatalog catalog, RunManagerFactory runs, EventCenterSettings eventCenter, IConfiguration configuration, TimeProvider clock) : IAsyncDisposable
 {
     private readonly Lock gate = new();
     private readonly BacktestSettings settings = configuration.GetSection(BacktestSettings.SectionName).Get<BacktestSettings>() ?? new BacktestSettings();
@@ -61,7 +61,7 @@ internal sealed class BacktestRunner(JobCatalog catalog, RunManagerFactory runs,
     {
         var directory = Path.Combine(ResultRoot, "uploads");
         Directory.CreateDirectory(directory);
-        return Path.Combine(directory, $"{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Guid.NewGuid():N}{extension}");
+        return Path.Combine(directory, $"{clock.GetUtcNow():yyyyMMdd-HHmmss}-{Guid.NewGuid():N}{extension}");
     }
 
     public async ValueTask DisposeAsync()

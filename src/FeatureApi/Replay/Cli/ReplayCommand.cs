@@ -56,7 +56,7 @@ internal static class ReplayCommand
             }, interrupt);
         await output.WriteLineAsync($"run {id}: job {arguments.Job}");
         var redirected = Console.IsOutputRedirected;
-        var lastLine = DateTime.MinValue;
+        long? lastLine = null; // Stopwatch timestamp of the last progress line written to a file or pipe
         var drawn = 0;
         RunStatus status;
         while (true)
@@ -78,10 +78,10 @@ internal static class ReplayCommand
                 await output.WriteAsync("\r" + line.PadRight(drawn));
                 drawn = line.Length;
             }
-            else if (DateTime.UtcNow - lastLine > TimeSpan.FromSeconds(5))
+            else if (lastLine is not { } last || System.Diagnostics.Stopwatch.GetElapsedTime(last) > TimeSpan.FromSeconds(5))
             {
                 await output.WriteLineAsync(ProgressBar.Render(status));
-                lastLine = DateTime.UtcNow;
+                lastLine = System.Diagnostics.Stopwatch.GetTimestamp();
             }
             try
             {
