@@ -25,6 +25,7 @@ internal static class ScenarioRegistry
         new Scenarios.Calls.RequestPollScenario(),
         new Scenarios.Api.ApiLookupScenario(),
         new Scenarios.Selection.SelectionScenario(),
+        new Scenarios.Selection.SelectionWritePathScenario(),
         new Scenarios.StorageFootprintScenario(),
     ];
 }

@@ -1,9 +1,10 @@
 using System.Buffers.Text;
 using System.Diagnostics;
 using System.Security.Claims;
-using System.Text;
 using System.Text.Json;
+using System.Text;
 using FeaturePlatform.FeatureApi.Auth;
+using FeaturePlatform.Runtime.Exports;
 using FeaturePlatform.Runtime.Selection;
 using Microsoft.AspNetCore.Http.HttpResults;
 

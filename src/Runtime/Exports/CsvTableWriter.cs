@@ -5,7 +5,7 @@ namespace FeaturePlatform.Runtime.Exports;
 
 /// <summary>
 /// A table as RFC 4180 CSV (as the backtest files: header row, CRLF line ends, fields with a comma, quote, CR or LF
-/// quoted with inner quotes doubled, UTF-8 without BOM, null as an empty field; doubles round-trip, booleans as
+/// quoted with inner quotes doubled, UTF-8 without BOM, null as an empty field; doubles round-trip, timestamps ISO 8601 UTC, booleans as
 /// <c>true</c>/<c>false</c>). CSV has no place for metadata: <see cref="CompleteAsync"/> ignores it.
 /// </summary>
 public sealed class CsvTableWriter : ITableWriter
@@ -53,6 +53,7 @@ public sealed class CsvTableWriter : ITableWriter
                 bool b => b ? "true" : "false",
                 double d => d.ToString("R", CultureInfo.InvariantCulture),
                 long l => l.ToString(CultureInfo.InvariantCulture),
+                DateTime t => t.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture),
                 var other => (string)other,
             };
         }

@@ -5,7 +5,7 @@ namespace FeaturePlatform.Runtime.Exports;
 
 /// <summary>
 /// A typed Parquet table (Parquet.Net, managed code): one column per <see cref="TableColumn"/> with its own physical type
-/// (INT64, DOUBLE, BOOLEAN, UTF-8 STRING), OPTIONAL where nullable; rows buffered and written as a row group every
+/// (INT64, DOUBLE, BOOLEAN, UTF-8 STRING, timestamp), OPTIONAL where nullable; rows buffered and written as a row group every
 /// <see cref="ParquetTableOptions.RowGroupRows"/> rows; file-level key-value metadata written with the footer at
 /// <see cref="CompleteAsync"/>. A file whose writer was not completed has no footer and is not readable as Parquet.
 /// </summary>
@@ -148,6 +148,9 @@ public sealed class ParquetTableWriter : ITableWriter
                     case ColumnType.Bool:
                         await WriteAsync(group, i, values.Select(v => (bool?)v).ToArray(), cancellationToken);
                         break;
+                    case ColumnType.Timestamp:
+                        await WriteAsync(group, i, values.Select(v => (DateTime?)v).ToArray(), cancellationToken);
+                        break;
                     default:
                         await group.WriteAsync(fields[i], values.Select(v => (string)v!).ToArray());
                         break;
@@ -168,6 +171,7 @@ public sealed class ParquetTableWriter : ITableWriter
         ColumnType.Int64 => column.Nullable ? new DataField<long?>(column.Name) : new DataField<long>(column.Name),
         ColumnType.Double => column.Nullable ? new DataField<double?>(column.Name) : new DataField<double>(column.Name),
         ColumnType.Bool => column.Nullable ? new DataField<bool?>(column.Name) : new DataField<bool>(column.Name),
+        ColumnType.Timestamp => column.Nullable ? new DataField<DateTime?>(column.Name) : new DataField<DateTime>(column.Name),
         _ => new DataField<string>(column.Name, column.Nullable),
     };
 }

@@ -14,6 +14,9 @@ public enum ColumnType
 
     /// <summary>UTF-8 text (Parquet BYTE_ARRAY with the STRING logical type).</summary>
     String,
+
+    /// <summary>An instant (Parquet timestamp, UTC; pandas <c>datetime64</c>); in CSV ISO 8601 UTC with milliseconds (<c>2026-01-01T08:00:00.000Z</c>).</summary>
+    Timestamp,
 }
 
 /// <summary>One column of an exported table.</summary>
@@ -24,8 +27,9 @@ public sealed record TableColumn(string Name, ColumnType Type, bool Nullable = t
 {
     /// <summary>
     /// <paramref name="value"/> as this column's type: long for <see cref="ColumnType.Int64"/>, double for
-    /// <see cref="ColumnType.Double"/>, bool for <see cref="ColumnType.Bool"/>, string for <see cref="ColumnType.String"/>;
-    /// null stays null. Integers widen to double; a JSON element converts by its kind.
+    /// <see cref="ColumnType.Double"/>, bool for <see cref="ColumnType.Bool"/>, string for <see cref="ColumnType.String"/>,
+    /// a UTC <see cref="DateTime"/> for <see cref="ColumnType.Timestamp"/> (from a <see cref="DateTimeOffset"/> or a UTC
+    /// <see cref="DateTime"/>); null stays null. Integers widen to double; a JSON element converts by its kind.
     /// </summary>
     /// <exception cref="InvalidCastException">The value does not fit the type (named with the column): nothing is dropped silently.</exception>
     public object? Convert(object? value) => value switch
@@ -59,6 +63,12 @@ public sealed record TableColumn(string Name, ColumnType Type, bool Nullable = t
                 _ => throw Mismatch(value),
             },
             ColumnType.Bool => value is bool b ? b : throw Mismatch(value),
+            ColumnType.Timestamp => value switch
+            {
+                DateTimeOffset o => o.UtcDateTime,
+                DateTime { Kind: DateTimeKind.Utc } d => d,
+                _ => throw Mismatch(value),
+            },
             _ => value is string s ? s : System.Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture),
         },
     };

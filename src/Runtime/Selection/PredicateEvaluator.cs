@@ -3,8 +3,10 @@ using System.Numerics;
 namespace FeaturePlatform.Runtime.Selection;
 
 /// <summary>
-/// Evaluates a <see cref="Predicate"/> over a <see cref="FeatureTable"/> column by column: each comparison scans one
-/// typed column into a bit set, and/or/not combine bit sets word by word. The caller holds the table's read lock
+/// Evaluates a <see cref="Predicate"/> over a <see cref="FeatureTable"/> column by column: each comparison is compiled
+/// once (its operator, literals and accepted kinds chosen before the row loop; a text comparison decided once per
+/// distinct text of the column) and then scans one typed column into a bit set (<see cref="ColumnKernels"/>);
+/// and/or/not combine bit sets word by word. The caller holds the table's read lock
 /// (<see cref="FeatureTable.Read{T}"/>). Both engines use it: the in-memory copy over the whole table, the scan engine
 /// over each decoded page.
 /// </summary>
@@ -107,21 +109,13 @@ public static class PredicateEvaluator
         var bits = new ulong[words];
         if (c.Column == FeatureTable.UpdatedColumn)
         {
-            var updated = table.Updated;
             if (c.Op == Op.IsNotNull)
             {
                 return All(n, words);
             }
-            if (c.Op == Op.IsNull || c.Values[0].Kind is not (ValueKind.Timestamp or ValueKind.Number))
+            if (c.Op != Op.IsNull && c.Values[0].Kind is ValueKind.Timestamp or ValueKind.Number)
             {
-                return bits;
-            }
-            for (var row = 0; row < n; row++)
-            {
-                if (NumberMatches(c, updated[row]))
-                {
-                    bits[row >> 6] |= 1UL << (row & 63);
-                }
+                Numbers(c, new TimesSink(table, n, bits));
             }
             return bits;
         }
@@ -130,65 +124,82 @@ public static class PredicateEvaluator
         {
             return c.Op == Op.IsNull ? All(n, words) : bits;
         }
-        var kinds = column.Kinds;
         if (c.Op is Op.IsNull or Op.IsNotNull)
         {
-            var wantNull = c.Op == Op.IsNull;
-            for (var row = 0; row < n; row++)
-            {
-                if ((kinds[row] == ValueKind.Null) == wantNull)
-                {
-                    bits[row >> 6] |= 1UL << (row & 63);
-                }
-            }
+            ColumnKernels.Nulls(column.Kinds, c.Op == Op.IsNull, n, bits);
             return bits;
         }
         var literal = c.Values[0].Kind;
         if (literal == ValueKind.String)
         {
-            var texts = column.Texts;
-            if (texts.IsEmpty)
+            if (!column.TextCodes.IsEmpty)
             {
-                return bits;
-            }
-            HashSet<string>? set = c.Op == Op.In ? c.Values.Select(v => v.Text!).ToHashSet(StringComparer.Ordinal) : null;
-            for (var row = 0; row < n; row++)
-            {
-                if (kinds[row] is ValueKind.String or ValueKind.Timestamp && TextMatches(c, texts[row]!, set))
-                {
-                    bits[row >> 6] |= 1UL << (row & 63);
-                }
+                ColumnKernels.Texts(column.Kinds, column.TextCodes, KindBit(ValueKind.String) | KindBit(ValueKind.Timestamp), TextMatches(c, column.DistinctTexts), n, bits);
             }
             return bits;
         }
-        var numbers = column.Numbers;
-        var timestamp = literal == ValueKind.Timestamp;
-        var wanted = literal == ValueKind.Boolean ? ValueKind.Boolean : ValueKind.Number;
-        HashSet<double>? numberSet = c.Op == Op.In ? c.Values.Select(v => v.Number).ToHashSet() : null;
-        for (var row = 0; row < n; row++)
+        var accept = literal switch
         {
-            var kind = kinds[row];
-            if ((kind == wanted || (timestamp && kind == ValueKind.Timestamp)) && (numberSet?.Contains(numbers[row]) ?? NumberMatches(c, numbers[row])))
-            {
-                bits[row >> 6] |= 1UL << (row & 63);
-            }
-        }
+            ValueKind.Boolean => KindBit(ValueKind.Boolean),
+            ValueKind.Timestamp => KindBit(ValueKind.Number) | KindBit(ValueKind.Timestamp),
+            _ => KindBit(ValueKind.Number),
+        };
+        Numbers(c, new NumbersSink(column, accept, n, bits));
         return bits;
     }
 
-    /// <summary>Whether a number (or timestamp ms, or boolean 1/0) matches the comparison.</summary>
-    public static bool NumberMatches(Comparison c, double value) => c.Op switch
+    private static int KindBit(ValueKind kind) => 1 << (int)kind;
+
+    /// <summary>Chooses the number test of <paramref name="c"/> once and runs the sink's loop with it.</summary>
+    private static void Numbers<TSink>(Comparison c, TSink sink)
+        where TSink : struct, INumberSink
     {
-        Op.Eq => value == c.Values[0].Number,
-        Op.Ne => value != c.Values[0].Number,
-        Op.Lt => value < c.Values[0].Number,
-        Op.Le => value <= c.Values[0].Number,
-        Op.Gt => value > c.Values[0].Number,
-        Op.Ge => value >= c.Values[0].Number,
-        Op.Between => value >= c.Values[0].Number && value <= c.Values[1].Number,
-        Op.In => c.Values.Any(v => v.Number == value),
-        _ => false,
-    };
+        var x = c.Values[0].Number;
+        switch (c.Op)
+        {
+            case Op.Eq:
+                sink.Run(new EqTest(x));
+                break;
+            case Op.Ne:
+                sink.Run(new NeTest(x));
+                break;
+            case Op.Lt:
+                sink.Run(new LtTest(x));
+                break;
+            case Op.Le:
+                sink.Run(new LeTest(x));
+                break;
+            case Op.Gt:
+                sink.Run(new GtTest(x));
+                break;
+            case Op.Ge:
+                sink.Run(new GeTest(x));
+                break;
+            case Op.Between:
+                sink.Run(new BetweenTest(x, c.Values[1].Number));
+                break;
+            case Op.In when c.Values.Count <= 8:
+                sink.Run(new InListTest([.. c.Values.Select(v => v.Number)]));
+                break;
+            case Op.In:
+                sink.Run(new InSetTest([.. c.Values.Select(v => v.Number)]));
+                break;
+            default:
+                break;
+        }
+    }
+
+    /// <summary>The comparison decided once per distinct text: index = text code (0, no text: false).</summary>
+    private static bool[] TextMatches(Comparison c, IReadOnlyList<string> texts)
+    {
+        var matches = new bool[texts.Count + 1];
+        HashSet<string>? set = c.Op == Op.In ? c.Values.Select(v => v.Text!).ToHashSet(StringComparer.Ordinal) : null;
+        for (var i = 0; i < texts.Count; i++)
+        {
+            matches[i + 1] = TextMatches(c, texts[i], set);
+        }
+        return matches;
+    }
 
     private static bool TextMatches(Comparison c, string value, HashSet<string>? set) => c.Op switch
     {
@@ -202,4 +213,23 @@ public static class PredicateEvaluator
         Op.In => set!.Contains(value),
         _ => false,
     };
+
+    /// <summary>A row loop that takes its number test as a type argument (so each test compiles into its own loop).</summary>
+    private interface INumberSink
+    {
+        void Run<T>(T test)
+            where T : struct, INumberTest;
+    }
+
+    private readonly struct NumbersSink(FeatureColumn column, int accept, int n, ulong[] bits) : INumberSink
+    {
+        public void Run<T>(T test)
+            where T : struct, INumberTest => ColumnKernels.Numbers(column.Kinds, column.Numbers, accept, test, n, bits);
+    }
+
+    private readonly struct TimesSink(FeatureTable table, int n, ulong[] bits) : INumberSink
+    {
+        public void Run<T>(T test)
+            where T : struct, INumberTest => ColumnKernels.Times(table.Updated, test, n, bits);
+    }
 }

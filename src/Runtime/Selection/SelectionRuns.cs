@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
+using FeaturePlatform.Runtime.Exports;
 using Microsoft.Extensions.Logging;
 
 namespace FeaturePlatform.Runtime.Selection;
@@ -109,13 +110,10 @@ public sealed class SelectionRuns(string directory, TimeProvider clock, ILogger<
         var path = Path.Combine(runDirectory, "export." + SelectionExport.Extension(status.Format));
         try
         {
-            await using (var file = new FileStream(path + ".partial", FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true))
-            {
-                var written = await SelectionExport.WriteAsync(status.Format, file, status.Columns, types,
-                    rows(total => entry.Status = entry.Status with { Total = total }, stopping.Token),
-                    n => entry.Status = entry.Status with { Written = n }, stopping.Token);
-                entry.Status = entry.Status with { Written = written };
-            }
+            var written = await SelectionExport.WriteAsync(status.Format, path + ".partial", status.Columns, types,
+                rows(total => entry.Status = entry.Status with { Total = total }, stopping.Token),
+                n => entry.Status = entry.Status with { Written = n }, stopping.Token);
+            entry.Status = entry.Status with { Written = written };
             File.Move(path + ".partial", path, overwrite: true);
             entry.Status = entry.Status with { State = SelectionRunState.Succeeded, FinishedAt = clock.GetUtcNow().ToUnixTimeMilliseconds() };
         }

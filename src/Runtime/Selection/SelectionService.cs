@@ -1,3 +1,5 @@
+using FeaturePlatform.Runtime.Exports;
+
 namespace FeaturePlatform.Runtime.Selection;
 
 /// <summary>A selection to run: the job, the predicate, the columns to return, the freshness bound.</summary>

@@ -17,7 +17,11 @@ namespace FeaturePlatform.Benchmarks.Scenarios.Api;
 /// run. Targets (issue 7): rps ratio ≥ 0.5 (the ratio of the first measurement), p99 ≤ 5 ms (AgainstTarget). wrk and
 /// the host share the machine's cores.
 /// </summary>
-internal sealed partial class ApiLookupScenario : IBenchmarkScenario
+/// <param name="selectionEngine">
+/// <c>Runtime:Selection:Engine</c> of the host (null: <c>FP_BENCH_SELECTION_ENGINE</c>, else Auto): <c>Scan</c> turns the
+/// selection copy off, <c>Memory</c> keeps it; the <c>selection-write-path</c> scenario runs both.
+/// </param>
+internal sealed partial class ApiLookupScenario(string? selectionEngine = null) : IBenchmarkScenario
 {
     private const string Job = "order_stats_30d";
     private const string ApiKey = "bench-reader";
@@ -45,7 +49,7 @@ internal sealed partial class ApiLookupScenario : IBenchmarkScenario
                 ["Runtime:RunLiveJobs"] = "false",
                 ["Api:StaticBaseline"] = "true",
                 // FP_BENCH_SELECTION_ENGINE=Scan turns the selection copy off (Memory: on, the embedded default) to measure its cost.
-                ["Runtime:Selection:Engine"] = Environment.GetEnvironmentVariable("FP_BENCH_SELECTION_ENGINE") ?? "Auto",
+                ["Runtime:Selection:Engine"] = selectionEngine ?? Environment.GetEnvironmentVariable("FP_BENCH_SELECTION_ENGINE") ?? "Auto",
                 // The content root is a fresh folder (no appsettings.json): one reader key.
                 [$"Auth:Keys:{ApiKey}:Name"] = "bench",
                 [$"Auth:Keys:{ApiKey}:Roles:0"] = "reader",

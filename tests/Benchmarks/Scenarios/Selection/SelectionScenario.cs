@@ -4,6 +4,7 @@ using FeaturePlatform.Benchmarks.Harness;
 using FeaturePlatform.EventCenter.Adapters.Embedded.Storage;
 using FeaturePlatform.EventCenter.Events;
 using FeaturePlatform.Runtime.Execution;
+using FeaturePlatform.Runtime.Exports;
 using FeaturePlatform.Runtime.OnlineStore;
 using FeaturePlatform.Runtime.Selection;
 
@@ -90,16 +91,22 @@ internal sealed class SelectionScenario : IBenchmarkScenario
         new("last_seen", DateTimeOffset.FromUnixTimeMilliseconds(r.Updated).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture)),
     ]);
 
-    private static long ExportEngine(MemorySelectionEngine engine, Predicate predicate)
-    {
-        using var output = new MemoryStream();
-        return SelectionExport.WriteAsync(ExportFormat.Csv, output, [], [], engine.MatchesAsync(Job, predicate, [], _ => { }, default), _ => { }, default).GetAwaiter().GetResult();
-    }
+    private static long ExportEngine(MemorySelectionEngine engine, Predicate predicate) =>
+        Export(engine.MatchesAsync(Job, predicate, [], _ => { }, default));
 
-    private static long ExportBaseline(Row[] rows, Func<Row, bool> filter)
+    private static long ExportBaseline(Row[] rows, Func<Row, bool> filter) => Export(Matches(rows, filter));
+
+    private static long Export(IAsyncEnumerable<SelectedRow> rows)
     {
-        using var output = new MemoryStream();
-        return SelectionExport.WriteAsync(ExportFormat.Csv, output, [], [], Matches(rows, filter), _ => { }, default).GetAwaiter().GetResult();
+        var path = Path.Combine(Path.GetTempPath(), "fp-bench-sel-" + Guid.NewGuid().ToString("N")[..8] + ".csv");
+        try
+        {
+            return SelectionExport.WriteAsync(ExportFormat.Csv, path, [], [], rows, _ => { }, default).GetAwaiter().GetResult();
+        }
+        finally
+        {
+            File.Delete(path);
+        }
     }
 
 #pragma warning disable CS1998 // a synchronous source behind the same async writer
