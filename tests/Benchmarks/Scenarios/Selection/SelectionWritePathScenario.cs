@@ -14,6 +14,7 @@ using FeaturePlatform.PyBridge.Jobs;
 using FeaturePlatform.Runtime.Execution;
 using FeaturePlatform.Runtime.Jobs;
 using FeaturePlatform.Runtime.OnlineStore;
+using FeaturePlatform.Runtime.Outputs;
 using FeaturePlatform.Runtime.Selection;
 using FeaturePlatform.Runtime.Triggers;
 using Microsoft.Extensions.DependencyInjection;
