@@ -106,10 +106,6 @@ public static class BacktestsApi
             {
                 return JsonBody.BadRequest("Name a job and a time range with from < to (ms since the Unix epoch; to is exclusive).", "Bad backtest");
             }
-            if (Times.TimeRangeCheck.RangeProblem(body.From, body.To) is { } seconds)
-            {
-                return JsonBody.BadRequest(seconds, "Bad backtest");
-            }
             if (!MayLaunchAny(request) && (body.Proposal is null || body.Parameters is { Count: > 0 } || body.Models is { Count: > 0 }))
             {
                 return ProposalOnly();

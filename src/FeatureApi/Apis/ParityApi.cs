@@ -140,7 +140,7 @@ public static class ParityApi
             {
                 return (null, Bad($"to: must be greater than from ({fromMs}); give a non-empty range [from, to)."));
             }
-            if (Times.TimeRangeCheck.RangeProblem(fromMs, toMs) is { } seconds)
+            if (EventCenter.Ingestion.TimeRangeCheck.RangeProblem(fromMs, toMs) is { } seconds)
             {
                 return (null, Bad(seconds));
             }
