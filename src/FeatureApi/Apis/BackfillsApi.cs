@@ -48,7 +48,7 @@ public static class BackfillsApi
     /// <param name="Backfill">Range, sinks, who, explicit values, rows written and skipped, model versions.</param>
     public sealed record BackfillJson(string Id, BacktestsApi.BacktestJson Run, BackfillRecord Backfill)
     {
-        internal static BackfillJson Of(BackfillStatus s) => new(s.Run.Id, BacktestsApi.BacktestJson.From(s.Run), s.Backfill);
+        internal static BackfillJson Of(BackfillStatus s) => new(s.Run.Id, BacktestsApi.BacktestJson.Of(s.Run), s.Backfill);
     }
 
     private static async Task<Results<Accepted<BackfillJson>, ProblemHttpResult>> LaunchAsync(HttpRequest request, ClaimsPrincipal user, IServiceProvider services,

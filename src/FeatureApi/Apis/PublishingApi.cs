@@ -179,7 +179,7 @@ public static class PublishingApi
         try
         {
             var parity = services.GetRequiredService<ParityService>();
-            var id = await parity.StartAsync(new ParityRequest(job, body.From, body.To) { Version = candidate, Shifts = true }, cancellationToken);
+            var id = await parity.StartAsync(new ParityRequest(job, body.From, body.To) { Version = candidate, Shifts = true, RequestedBy = user.Identity?.Name }, cancellationToken);
             report = (await parity.WaitAsync(id, cancellationToken))!;
         }
         catch (KeyNotFoundException)
