@@ -7,12 +7,12 @@ namespace FeaturePlatform.Web.Tests;
 /// <summary>
 /// The run comparison page: two backtests of one range (the job's parameter values against a what-if value) side by side
 /// — what each ran with, every feature's statistics and their difference, one key's feature over time from both runs on
-/// one chart — and a backtest against live, through a parity check of its range. Screenshots in <c>artifacts/ux/compare</c>.
+/// one chart — and a backtest against live, through a parity check of its range. Screenshots in <c>tests/Web.Tests/TestResults/screenshots/compare</c>.
 /// </summary>
 [Collection(WebCollection.Name)]
 public sealed class CompareRunsPageTests(WebHost host)
 {
-    private static readonly string Artifacts = Path.Combine(AppContext.BaseDirectory, "artifacts", "ux", "compare");
+    private static readonly string Artifacts = Screenshots.Dir("compare");
 
     [Fact]
     public async Task Two_runs_compare_side_by_side_and_a_run_compares_with_live()
