@@ -9,12 +9,12 @@ namespace FeaturePlatform.Web.Tests;
 /// <summary>
 /// Backtest results are not cut: the table pages through every row with a heading that says which rows of how many,
 /// the chart draws every row with one line per key (a key picked, that key's rows only), sample labels show in the
-/// table, and the run is named by the user's label. Screenshots in <c>artifacts/ux</c>.
+/// table, and the run is named by the user's label. Screenshots in <c>tests/Web.Tests/TestResults/screenshots/ux</c>.
 /// </summary>
 [Collection(WebCollection.Name)]
 public sealed class BacktestResultsPageTests(WebHost host)
 {
-    private static readonly string Artifacts = Path.Combine(AppContext.BaseDirectory, "artifacts", "ux");
+    private static readonly string Artifacts = Screenshots.Dir("ux");
 
     [Fact]
     public async Task A_labelled_sample_run_pages_all_rows_and_charts_one_line_per_key()

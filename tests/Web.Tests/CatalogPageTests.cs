@@ -6,12 +6,12 @@ namespace FeaturePlatform.Web.Tests;
 
 /// <summary>
 /// The catalog and lineage pages in Chromium against the real host with the example jobs, and the lineage API's edges
-/// for them. Screenshots (1366 px and 390 px wide) are kept under <c>artifacts/catalog</c> next to the test assembly.
+/// for them. Screenshots (1366 px and 390 px wide) are kept under <c>tests/Web.Tests/TestResults/screenshots/catalog</c>.
 /// </summary>
 [Collection(WebCollection.Name)]
 public sealed class CatalogPageTests(WebHost host)
 {
-    private static readonly string Artifacts = Path.Combine(AppContext.BaseDirectory, "artifacts", "catalog");
+    private static readonly string Artifacts = Screenshots.Dir("catalog");
 
     [Fact]
     public async Task The_lineage_of_the_example_jobs_has_exactly_their_declared_edges()

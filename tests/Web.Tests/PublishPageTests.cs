@@ -8,13 +8,13 @@ namespace FeaturePlatform.Web.Tests;
 /// The authors' publishing page, walked in Chromium: a broken upload is refused naming file and line; a good v2 is
 /// backtested against live (per-feature shift table), approved by another reviewer, promoted (the runtime then runs it)
 /// and rolled back; the job is retired (the runtime stops it) and brought back; a standard scenario is copied into a
-/// draft of a new job. A screenshot of each step is kept under <c>artifacts/publishing</c> next to the test assembly.
+/// draft of a new job. A screenshot of each step is kept under <c>tests/Web.Tests/TestResults/screenshots/publishing</c>.
 /// </summary>
 [Collection(WebCollection.Name)]
 public sealed class PublishPageTests(WebHost host)
 {
     private const string Job = "order_stats_30d";
-    private static readonly string Artifacts = Path.Combine(AppContext.BaseDirectory, "artifacts", "publishing");
+    private static readonly string Artifacts = Screenshots.Dir("publishing");
 
     [Fact]
     public async Task An_author_publishes_backtests_gets_approval_promotes_and_rolls_back_in_the_browser()

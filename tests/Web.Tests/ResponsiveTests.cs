@@ -6,12 +6,13 @@ namespace FeaturePlatform.Web.Tests;
 /// Every page at 1366×768 and 390×844, with the API answering, slow (every API call held until the loading state has
 /// been seen) and down (every API call refused): the page shows its heading, a loading state while held, an error (not
 /// an empty list) when down, and never scrolls sideways at 390 px (wide tables scroll inside their own box). At 1024 px
-/// the Jobs table shows whole. Screenshots in <c>artifacts/ux/pages</c>.
+/// the Jobs table shows whole. Each page is also opened with the operator, reviewer, author and reader keys (what each
+/// role sees, without errors). Screenshots in <c>tests/Web.Tests/TestResults/screenshots/pages</c> (<see cref="Screenshots"/>).
 /// </summary>
 [Collection(WebCollection.Name)]
 public sealed class ResponsiveTests(WebHost host)
 {
-    private static readonly string Artifacts = Path.Combine(AppContext.BaseDirectory, "artifacts", "ux", "pages");
+    private static readonly string Artifacts = Screenshots.Dir("pages");
 
     /// <summary>Hash, heading.</summary>
     public static readonly TheoryData<string, string> AllPages = new()
@@ -29,6 +30,9 @@ public sealed class ResponsiveTests(WebHost host)
         { "#/lineage", "Lineage" },
     };
 
+    /// <summary>The API answering (admin key), slow, down, and answering each other role's key.</summary>
+    private static readonly string[] Variants = ["up", "slow", "down", "operator", "reviewer", "author", "reader"];
+
     public static TheoryData<string, string, int, int, string> Cases()
     {
         var data = new TheoryData<string, string, int, int, string>();
@@ -37,7 +41,7 @@ public sealed class ResponsiveTests(WebHost host)
             var (hash, heading) = ((string)row[0], (string)row[1]);
             foreach (var (w, hgt) in new[] { (1366, 768), (390, 844) })
             {
-                foreach (var variant in new[] { "up", "slow", "down" })
+                foreach (var variant in Variants)
                 {
                     data.Add(hash, heading, w, hgt, variant);
                 }
@@ -51,7 +55,8 @@ public sealed class ResponsiveTests(WebHost host)
     public async Task The_page_fits_the_screen_and_shows_loading_and_api_down_states(string hash, string heading, int width, int height, string variant)
     {
         Directory.CreateDirectory(Artifacts);
-        var page = await Pages.OpenAsync(host, "demo-admin", "#/events");
+        var role = variant is "operator" or "reviewer" or "author" or "reader" ? variant : "admin";
+        var page = await Pages.OpenAsync(host, $"demo-{role}", "#/events");
         await page.SetViewportSizeAsync(width, height);
         await page.GotoAsync("about:blank");
         var name = $"{hash.TrimStart('#', '/').Replace('/', '-')}-{width}-{variant}";

@@ -8,12 +8,12 @@ namespace FeaturePlatform.Web.Tests;
 /// The UI shows each key only the controls its roles may use (from <c>GET /api/me</c>'s policies): an operator proposes
 /// but sees no Approve/Reject, a reviewer approves but sees no propose form, a reader sees no write control at all; only
 /// an admin enables, disables and retries. Each role at 1366×768 and 390×844, without horizontal overflow; screenshots
-/// in <c>artifacts/ux/roles</c>.
+/// in <c>tests/Web.Tests/TestResults/screenshots/roles</c>.
 /// </summary>
 [Collection(WebCollection.Name)]
 public sealed class RoleControlsTests(WebHost host)
 {
-    private static readonly string Artifacts = Path.Combine(AppContext.BaseDirectory, "artifacts", "ux", "roles");
+    private static readonly string Artifacts = Screenshots.Dir("roles");
 
     public static TheoryData<string, int, int> Cases() => new()
     {

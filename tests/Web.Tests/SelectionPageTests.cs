@@ -7,12 +7,12 @@ namespace FeaturePlatform.Web.Tests;
 /// <summary>
 /// The selection page (#/select): a predicate built from conditions, the count and the preview of a user whose
 /// features live computed, an export with its download link, a saved selection, and no horizontal scroll at 390 px.
-/// Screenshots in <c>artifacts/ux</c>.
+/// Screenshots in <c>tests/Web.Tests/TestResults/screenshots/ux</c>.
 /// </summary>
 [Collection(WebCollection.Name)]
 public sealed class SelectionPageTests(WebHost host)
 {
-    private static readonly string Artifacts = Path.Combine(AppContext.BaseDirectory, "artifacts", "ux");
+    private static readonly string Artifacts = Screenshots.Dir("ux");
 
     [Fact]
     public async Task Conditions_count_preview_export_and_save_and_it_fits_a_phone()

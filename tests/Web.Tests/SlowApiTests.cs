@@ -6,12 +6,12 @@ namespace FeaturePlatform.Web.Tests;
 /// The UI when the API is slow or down (requests held or aborted with <c>page.route</c>): a page left mid-load never
 /// shows over the next one, a loading state shows while a page loads, and with the API unreachable the pages say so —
 /// Backtests does not claim "No runs yet", Jobs keeps its table (marked stale), the key badge turns from the user to
-/// "API unreachable" and back. Screenshots in <c>artifacts/ux</c>.
+/// "API unreachable" and back. Screenshots in <c>tests/Web.Tests/TestResults/screenshots/ux</c>.
 /// </summary>
 [Collection(WebCollection.Name)]
 public sealed class SlowApiTests(WebHost host)
 {
-    private static readonly string Artifacts = Path.Combine(AppContext.BaseDirectory, "artifacts", "ux");
+    private static readonly string Artifacts = Screenshots.Dir("ux");
 
     [Fact]
     public async Task A_page_left_mid_load_does_not_stack_over_the_next_and_a_loading_state_shows()

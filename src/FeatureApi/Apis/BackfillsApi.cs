@@ -31,14 +31,15 @@ public static class BackfillsApi
 
     /// <summary>A backfill launch.</summary>
     /// <param name="Job">The job.</param>
-    /// <param name="From">Start of the range (ms, inclusive).</param>
-    /// <param name="To">End of the range (ms, exclusive).</param>
+    /// <param name="From">Start of the range (epoch ms or ISO-8601, inclusive).</param>
+    /// <param name="To">End of the range (epoch ms or ISO-8601, exclusive).</param>
     /// <param name="Source">One of the job's trigger sources (default: all, merged).</param>
     /// <param name="Sinks">Output presets also written (GET /api/registry/presets); default: only the feature store.</param>
     /// <param name="Parameters">Parameter values for the whole run (default: the values in force at each event's time).</param>
     /// <param name="Models">Model versions pinned for the whole run (model → version).</param>
     /// <param name="Label">A name for the run.</param>
-    public sealed record LaunchRequest(string Job, long From, long To, string? Source = null, List<string>? Sinks = null,
+    public sealed record LaunchRequest(string Job, [property: System.Text.Json.Serialization.JsonConverter(typeof(Times.TimeJsonConverter))] long From,
+        [property: System.Text.Json.Serialization.JsonConverter(typeof(Times.TimeJsonConverter))] long To, string? Source = null, List<string>? Sinks = null,
         Dictionary<string, JsonElement>? Parameters = null, Dictionary<string, string>? Models = null, string? Label = null);
 
     /// <summary>A backfill as the API returns it: the run (as a backtest) and the backfill's record.</summary>
@@ -47,7 +48,7 @@ public static class BackfillsApi
     /// <param name="Backfill">Range, sinks, who, explicit values, rows written and skipped, model versions.</param>
     public sealed record BackfillJson(string Id, BacktestsApi.BacktestJson Run, BackfillRecord Backfill)
     {
-        internal static BackfillJson Of(BackfillStatus s) => new(s.Run.Id, BacktestsApi.BacktestJson.From(s.Run), s.Backfill);
+        internal static BackfillJson Of(BackfillStatus s) => new(s.Run.Id, BacktestsApi.BacktestJson.Of(s.Run), s.Backfill);
     }
 
     private static async Task<Results<Accepted<BackfillJson>, ProblemHttpResult>> LaunchAsync(HttpRequest request, ClaimsPrincipal user, IServiceProvider services,

@@ -62,14 +62,55 @@ public static class BacktestsApi
     /// <c>versions</c>: events run per job version (content hash of the code); <c>parameters</c>: the values used per
     /// stretch of event time, and the run's overrides.
     /// </remarks>
+    /// <param name="Id">The run's id.</param>
+    /// <param name="Job">The job.</param>
+    /// <param name="JobVersion">The job version (content hash of its code) when the run started.</param>
+    /// <param name="Trigger">What it replays, for display (e.g. "replay orders [t0, t1)" or "sample users.csv"); use <paramref name="From"/>/<paramref name="To"/> for the range.</param>
+    /// <param name="State">Pending, Running, Completed, Failed or Cancelled.</param>
+    /// <param name="IsFinished">Whether it has ended.</param>
+    /// <param name="Progress">Events done of the estimated total, rate, ETA.</param>
+    /// <param name="CreatedAt">When it was accepted.</param>
+    /// <param name="StartedAt">When it started.</param>
+    /// <param name="EndedAt">When it ended.</param>
+    /// <param name="FailureReason">Why it failed.</param>
+    /// <param name="BadRowSamples">The first unreadable sample-table rows.</param>
+    /// <param name="Versions">Events run per job version.</param>
+    /// <param name="Parameters">Parameter values used per stretch of event time, and the overrides.</param>
+    /// <param name="Label">The run's name.</param>
+    /// <param name="From">Start of a time-range run (epoch ms, inclusive); null for a sample-table run.</param>
+    /// <param name="To">End of a time-range run (epoch ms, exclusive); null for a sample-table run.</param>
+    /// <param name="FromUtc"><paramref name="From"/> as ISO-8601 UTC.</param>
+    /// <param name="ToUtc"><paramref name="To"/> as ISO-8601 UTC.</param>
+    /// <param name="Models">Model versions the run used (model → versions), from its parameter values.</param>
+    /// <param name="RequestedBy">Who started it (the API key's name, <c>cli:&lt;user&gt;</c>), or null when not recorded.</param>
     public sealed record BacktestJson(string Id, string Job, string JobVersion, string Trigger, string State, bool IsFinished, ProgressJson Progress,
         DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? EndedAt, string? FailureReason, IReadOnlyList<SampleRowError> BadRowSamples,
-        IReadOnlyDictionary<string, long> Versions, RunParameters? Parameters, string? Label)
+        IReadOnlyDictionary<string, long> Versions, RunParameters? Parameters, string? Label, long? From, long? To, DateTimeOffset? FromUtc, DateTimeOffset? ToUtc,
+        IReadOnlyDictionary<string, IReadOnlyList<string>> Models, string? RequestedBy)
     {
-        internal static BacktestJson From(RunStatus s) => new(s.Id, s.Job, s.JobVersion, s.Trigger, s.State.ToString(), s.IsFinished,
+        internal static BacktestJson Of(RunStatus s) => new(s.Id, s.Job, s.JobVersion, s.Trigger, s.State.ToString(), s.IsFinished,
             new ProgressJson(s.Progress.EventsDone, s.Progress.EstimatedTotal, s.Progress.Fraction, s.Progress.Results, s.Progress.Errors, s.Progress.BadRows,
                 s.Progress.EventsPerSecond, s.Progress.Eta?.TotalSeconds, s.Progress.Eta is { } eta ? FormatEta(eta) : null),
-            s.CreatedAt, s.StartedAt, s.EndedAt, s.FailureReason, s.BadRowSamples, s.Versions, s.Parameters, s.Label);
+            s.CreatedAt, s.StartedAt, s.EndedAt, s.FailureReason, s.BadRowSamples, s.Versions, s.Parameters, s.Label, s.From, s.To,
+            s.From is { } from ? DateTimeOffset.FromUnixTimeMilliseconds(from) : null, s.To is { } to ? DateTimeOffset.FromUnixTimeMilliseconds(to) : null,
+            ModelsOf(s.Parameters), s.RequestedBy);
+
+        /// <summary>The model versions in <paramref name="parameters"/>' values (bindings <c>model.&lt;name&gt;</c>), model → distinct versions.</summary>
+        internal static IReadOnlyDictionary<string, IReadOnlyList<string>> ModelsOf(RunParameters? parameters)
+        {
+            var models = new SortedDictionary<string, SortedSet<string>>(StringComparer.Ordinal);
+            foreach (var values in (parameters?.Segments.Select(s => s.Values) ?? []).Append(parameters?.Overrides ?? new Dictionary<string, object?>()))
+            {
+                foreach (var (name, value) in values)
+                {
+                    if (Runtime.Models.ModelBindings.ModelOf(name) is { } model && value?.ToString() is { Length: > 0 } version)
+                    {
+                        (models.TryGetValue(model, out var set) ? set : models[model] = new SortedSet<string>(StringComparer.Ordinal)).Add(version);
+                    }
+                }
+            }
+            return models.ToDictionary(m => m.Key, m => (IReadOnlyList<string>)[.. m.Value], StringComparer.Ordinal);
+        }
 
         private static string FormatEta(TimeSpan eta) => eta.TotalHours >= 1 ? $"{(int)eta.TotalHours}h {eta.Minutes}m" : eta.TotalMinutes >= 1 ? $"{eta.Minutes}m {eta.Seconds}s" : $"{Math.Ceiling(eta.TotalSeconds)}s";
     }
@@ -106,10 +147,6 @@ public static class BacktestsApi
             {
                 return JsonBody.BadRequest("Name a job and a time range with from < to (ms since the Unix epoch; to is exclusive).", "Bad backtest");
             }
-            if (Times.TimeRangeCheck.RangeProblem(body.From, body.To) is { } seconds)
-            {
-                return JsonBody.BadRequest(seconds, "Bad backtest");
-            }
             if (!MayLaunchAny(request) && (body.Proposal is null || body.Parameters is { Count: > 0 } || body.Models is { Count: > 0 }))
             {
                 return ProposalOnly();
@@ -129,6 +166,7 @@ public static class BacktestsApi
                 Job = body.Job, Input = new TimeRangeInput(body.From, body.To) { Source = body.Source }, Parameters = overrides, Label = body.Label?.Trim(),
             };
         }
+        run = run with { RequestedBy = request.HttpContext.User.Identity?.Name };
         if (run.Input.Source is { } source && sources.Find(source) is null)
         {
             return JsonBody.BadRequest($"There is no source '{source}'; registered: {string.Join(", ", sources.All.Select(s => s.Name).Order(StringComparer.Ordinal))}.", "Bad backtest");
@@ -136,7 +174,7 @@ public static class BacktestsApi
         try
         {
             var id = await manager.StartAsync(run, cancellationToken);
-            return TypedResults.Accepted($"/api/backtests/{id}", BacktestJson.From(manager.Get(id)!));
+            return TypedResults.Accepted($"/api/backtests/{id}", BacktestJson.Of(manager.Get(id)!));
         }
         catch (KeyNotFoundException)
         {
@@ -305,14 +343,14 @@ public static class BacktestsApi
 
     private static Results<Ok<List<BacktestJson>>, ProblemHttpResult> List(BacktestRunner runner) =>
         runner.Manager is { } manager
-            ? TypedResults.Ok(manager.List().OrderByDescending(r => r.CreatedAt).Select(BacktestJson.From).ToList())
+            ? TypedResults.Ok(manager.List().OrderByDescending(r => r.CreatedAt).Select(BacktestJson.Of).ToList())
             : TypedResults.Ok(new List<BacktestJson>());
 
     private static Results<Ok<BacktestJson>, ProblemHttpResult> Get(string id, BacktestRunner runner) =>
-        runner.Manager?.Get(id) is { } status ? TypedResults.Ok(BacktestJson.From(status)) : NoRun(id);
+        runner.Manager?.Get(id) is { } status ? TypedResults.Ok(BacktestJson.Of(status)) : NoRun(id);
 
     private static async Task<Results<Ok<BacktestJson>, ProblemHttpResult>> CancelAsync(string id, BacktestRunner runner) =>
-        runner.Manager is { } manager && await manager.CancelAsync(id) is { } status ? TypedResults.Ok(BacktestJson.From(status)) : NoRun(id);
+        runner.Manager is { } manager && await manager.CancelAsync(id) is { } status ? TypedResults.Ok(BacktestJson.Of(status)) : NoRun(id);
 
     private static async Task<Results<Ok<BacktestResultsJson>, ProblemHttpResult>> ResultsAsync(string id, int? offset, int? limit, string? key, BacktestRunner runner,
         CancellationToken cancellationToken)

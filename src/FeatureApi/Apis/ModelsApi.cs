@@ -1,8 +1,8 @@
-using System.Globalization;
 using System.Security.Claims;
 using System.Text.Json;
 using FeaturePlatform.FeatureApi.Auth;
 using FeaturePlatform.Runtime.Models;
+using FeaturePlatform.Runtime.Triggers.Samples;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace FeaturePlatform.FeatureApi.Apis;
@@ -68,13 +68,13 @@ public static class ModelsApi
         {
             return Field("file", "'file' is missing: attach the trained model's artifact.");
         }
-        if (ParseTime(form, "trainedFrom") is not { } from)
+        if (TimeText.Problem("trainedFrom", form["trainedFrom"].ToString(), out var from) is { } badFrom)
         {
-            return Field("trainedFrom", "'trainedFrom' must be the start of the training range, in ms since the Unix epoch or ISO 8601 (e.g. 2026-01-01).");
+            return Field("trainedFrom", $"'trainedFrom' must be the start of the training range. {badFrom}");
         }
-        if (ParseTime(form, "trainedTo") is not { } to)
+        if (TimeText.Problem("trainedTo", form["trainedTo"].ToString(), out var to) is { } badTo)
         {
-            return Field("trainedTo", "'trainedTo' must be the end of the training range, in ms since the Unix epoch or ISO 8601 (e.g. 2026-02-01).");
+            return Field("trainedTo", $"'trainedTo' must be the end of the training range. {badTo}");
         }
         JsonElement metrics;
         try
@@ -104,16 +104,6 @@ public static class ModelsApi
         {
             return TypedResults.Problem(e.Message, statusCode: StatusCodes.Status409Conflict, title: "Version exists");
         }
-    }
-
-    private static long? ParseTime(IFormCollection form, string field)
-    {
-        var text = form[field].ToString().Trim();
-        if (long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var ms))
-        {
-            return ms;
-        }
-        return DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at) ? at.ToUnixTimeMilliseconds() : null;
     }
 
     private static ProblemHttpResult Field(string field, string message)

@@ -48,13 +48,16 @@ public static class ParityApi
     /// <param name="JobVersion">The job version the replay ran (content hash).</param>
     /// <param name="Versions">Every job version that ran events in the replay, with its event count.</param>
     /// <param name="Parameters">The parameter values the replay ran with.</param>
+    /// <param name="Models">Model versions the replay ran with (model → versions), from its parameter values.</param>
+    /// <param name="RequestedBy">Who started the check (the API key's name, <c>cli:&lt;user&gt;</c>, <c>schedule</c>), or null when not recorded.</param>
     public sealed record ParityJson(string Id, string Job, long From, long To, bool Correct, string State, bool IsFinished, long EventsDone, long? EstimatedTotal,
         ParityCounts Counts, IReadOnlyList<ParityDifference> Differences, bool Truncated, DateTimeOffset CreatedAt, DateTimeOffset? EndedAt, string? FailureReason,
-        string? JobVersion, IReadOnlyDictionary<string, long>? Versions, RunParameters? Parameters)
+        string? JobVersion, IReadOnlyDictionary<string, long>? Versions, RunParameters? Parameters, IReadOnlyDictionary<string, IReadOnlyList<string>> Models,
+        string? RequestedBy)
     {
         internal static ParityJson Of(ParityStatus s, bool withRows = true) => new(s.Id, s.Job, s.From, s.To, s.Correct, s.State.ToString(), s.IsFinished,
             s.Progress?.EventsDone ?? 0, s.Progress?.EstimatedTotal, s.Counts, withRows ? s.Differences : [], s.Truncated, s.CreatedAt, s.EndedAt, s.FailureReason,
-            s.JobVersion, s.Versions, s.Parameters);
+            s.JobVersion, s.Versions, s.Parameters, BacktestsApi.BacktestJson.ModelsOf(s.Parameters), s.RequestedBy);
     }
 
     private static async Task<Results<Accepted<ParityJson>, ProblemHttpResult>> LaunchAsync(HttpRequest request, ClaimsPrincipal user, IServiceProvider services,
@@ -81,7 +84,7 @@ public static class ParityApi
         }
         try
         {
-            var id = await parity.StartAsync(body, cancellationToken);
+            var id = await parity.StartAsync(body with { RequestedBy = user.Identity?.Name }, cancellationToken);
             return TypedResults.Accepted($"/api/parity/{id}", ParityJson.Of(parity.Get(id)!));
         }
         catch (KeyNotFoundException)
@@ -140,7 +143,7 @@ public static class ParityApi
             {
                 return (null, Bad($"to: must be greater than from ({fromMs}); give a non-empty range [from, to)."));
             }
-            if (Times.TimeRangeCheck.RangeProblem(fromMs, toMs) is { } seconds)
+            if (EventCenter.Ingestion.TimeRangeCheck.RangeProblem(fromMs, toMs) is { } seconds)
             {
                 return (null, Bad(seconds));
             }

@@ -162,10 +162,6 @@ public static class PublishingApi
         {
             return JsonBody.BadRequest("Give the range as 'from' < 'to' (ms since the Unix epoch; 'to' is exclusive).", "Bad backtest");
         }
-        if (Times.TimeRangeCheck.RangeProblem(body.From, body.To) is { } seconds)
-        {
-            return JsonBody.BadRequest(seconds, "Bad backtest");
-        }
         var registry = services.GetRequiredService<JobVersionStore>();
         var found = await registry.GetAsync(version, cancellationToken);
         if (found is null || found.Job != job)
@@ -183,7 +179,7 @@ public static class PublishingApi
         try
         {
             var parity = services.GetRequiredService<ParityService>();
-            var id = await parity.StartAsync(new ParityRequest(job, body.From, body.To) { Version = candidate, Shifts = true }, cancellationToken);
+            var id = await parity.StartAsync(new ParityRequest(job, body.From, body.To) { Version = candidate, Shifts = true, RequestedBy = user.Identity?.Name }, cancellationToken);
             report = (await parity.WaitAsync(id, cancellationToken))!;
         }
         catch (KeyNotFoundException)

@@ -34,6 +34,7 @@ public static class SelectionApi
         group.MapDelete("/{name}", DeleteAsync).RequireAuthorization(Roles.AuthorPolicy).WithSummary("Delete a saved selection");
         group.MapPost("/{name}:run", RunAsync).DisableAntiforgery()
             .WithSummary("Re-run a saved selection: JSON {pageSize, cursor[, export]} (optional); as POST /api/features/{job}:select");
+        group.MapGet("/runs", ListRuns).WithSummary("Export runs, newest first, this host's and those of earlier hosts (who started each, state, rows written)");
         group.MapGet("/runs/{id}", GetRun).WithSummary("An export run: state, rows written of the total, progress");
         group.MapGet("/runs/{id}/file", GetFile).WithSummary("The file of a finished export run (CSV or Parquet)");
         return app;
@@ -93,11 +94,12 @@ public static class SelectionApi
     /// <param name="Columns">Columns after key and updated.</param>
     /// <param name="Selection">The saved selection it ran.</param>
     /// <param name="File">Where to download the file once succeeded.</param>
+    /// <param name="RequestedBy">Who started it (the API key's name), or null when not recorded.</param>
     public sealed record RunJson(string Id, string Job, string Format, string State, long Total, long Written, double Progress, long StartedAt, long? FinishedAt,
-        string? Error, IReadOnlyList<string> Columns, string? Selection, string? File)
+        string? Error, IReadOnlyList<string> Columns, string? Selection, string? File, string? RequestedBy)
     {
         internal static RunJson Of(SelectionRunStatus s) => new(s.Id, s.Job, s.Format.ToString().ToLowerInvariant(), s.State.ToString(), s.Total, s.Written, s.Progress,
-            s.StartedAt, s.FinishedAt, s.Error, s.Columns, s.Selection, s.State == SelectionRunState.Succeeded ? $"/api/selections/runs/{s.Id}/file" : null);
+            s.StartedAt, s.FinishedAt, s.Error, s.Columns, s.Selection, s.State == SelectionRunState.Succeeded ? $"/api/selections/runs/{s.Id}/file" : null, s.RequestedBy);
     }
 
     /// <summary>A saved selection.</summary>
@@ -128,7 +130,8 @@ public static class SelectionApi
         {
             return problem;
         }
-        return await AnswerAsync(job, body!.Predicate, body.Columns, body.MaxAgeSeconds, body.PageSize, body.Cursor, body.Export, null, services.Selection, cancellationToken);
+        return await AnswerAsync(job, body!.Predicate, body.Columns, body.MaxAgeSeconds, body.PageSize, body.Cursor, body.Export, null, request.HttpContext.User.Identity?.Name,
+            services.Selection, cancellationToken);
     }
 
     private static async Task<Results<Ok<SelectResponse>, Accepted<RunJson>, ProblemHttpResult>> RunAsync(string name, HttpRequest request,
@@ -143,11 +146,12 @@ public static class SelectionApi
         {
             return TypedResults.Problem($"There is no saved selection '{name}'; list them with GET /api/selections.", statusCode: StatusCodes.Status404NotFound, title: "No such selection");
         }
-        return await AnswerAsync(saved.Job, saved.Predicate, saved.Columns, saved.MaxAgeSeconds, body!.PageSize, body.Cursor, body.Export, name, services.Selection, cancellationToken);
+        return await AnswerAsync(saved.Job, saved.Predicate, saved.Columns, saved.MaxAgeSeconds, body!.PageSize, body.Cursor, body.Export, name,
+            request.HttpContext.User.Identity?.Name, services.Selection, cancellationToken);
     }
 
     private static async Task<Results<Ok<SelectResponse>, Accepted<RunJson>, ProblemHttpResult>> AnswerAsync(string job, JsonElement? predicateJson,
-        IReadOnlyList<string>? columns, double? maxAgeSeconds, int? pageSize, string? cursor, string? export, string? savedName, SelectionService selection,
+        IReadOnlyList<string>? columns, double? maxAgeSeconds, int? pageSize, string? cursor, string? export, string? savedName, string? user, SelectionService selection,
         CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
@@ -162,7 +166,7 @@ public static class SelectionApi
                     "parquet" => ExportFormat.Parquet,
                     _ => throw new SelectionException("export", $"export is 'csv' or 'parquet', not '{export}'."),
                 };
-                var run = await selection.ExportAsync(spec, format, savedName, cancellationToken);
+                var run = await selection.ExportAsync(spec, format, savedName, user, cancellationToken);
                 return TypedResults.Accepted($"/api/selections/runs/{run.Id}", RunJson.Of(run));
             }
             var after = cursor is null ? null : DecodeCursor(cursor);
@@ -262,6 +266,8 @@ public static class SelectionApi
         await services.Saved.DeleteAsync(name, user.Identity?.Name ?? "unknown", cancellationToken)
             ? TypedResults.NoContent()
             : TypedResults.Problem($"There is no saved selection '{name}'.", statusCode: StatusCodes.Status404NotFound, title: "No such selection");
+
+    private static Ok<List<RunJson>> ListRuns([AsParameters] SelectionApiServices services) => TypedResults.Ok(services.Selection.Runs.List().Select(RunJson.Of).ToList());
 
     private static Results<Ok<RunJson>, ProblemHttpResult> GetRun(string id, [AsParameters] SelectionApiServices services) =>
         services.Selection.Runs.Find(id) is { } run

@@ -31,8 +31,8 @@ public static class SlicesApi
     }
 
     /// <summary>A slice request.</summary>
-    /// <param name="AsOf">T: ms since the Unix epoch, inclusive.</param>
-    public sealed record SliceBody(long AsOf);
+    /// <param name="AsOf">T: epoch ms or ISO-8601, inclusive.</param>
+    public sealed record SliceBody([property: System.Text.Json.Serialization.JsonConverter(typeof(Times.TimeJsonConverter))] long AsOf);
 
     private static async Task<Results<Accepted<SliceRecord>, ProblemHttpResult>> StartAsync(string source, HttpRequest request, ClaimsPrincipal user, SliceService slices,
         CancellationToken cancellationToken)

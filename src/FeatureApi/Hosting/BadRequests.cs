@@ -63,7 +63,13 @@ internal static partial class BadRequests
         if (BindFailed().Match(message) is { Success: true } bind)
         {
             field = bind.Groups["name"].Value;
-            return $"{field}: '{bind.Groups["value"].Value}' is not valid; {Expected(bind.Groups["type"].Value)}.";
+            var value = bind.Groups["value"].Value;
+            // A query time that parses but looks like seconds: say so and give the milliseconds to send.
+            if (bind.Groups["type"].Value.Contains("TimeMs", StringComparison.Ordinal) && Runtime.Triggers.Samples.TimeText.Problem(field, value, out _) is { } time)
+            {
+                return time;
+            }
+            return $"{field}: '{value}' is not valid; {Expected(bind.Groups["type"].Value)}.";
         }
         if (Missing().Match(message) is { Success: true } missing)
         {

@@ -132,8 +132,7 @@ internal static class PublishCommands
         return new MultipartFormDataContent { { content, "file", Path.GetFileName(path) }, { new StringContent(message), "message" } };
     }
 
-    private static long Time(string text, string name) =>
-        TimeText.TryParse(text, out var ms) ? ms : throw new FormatException($"{name} '{text}' is neither epoch milliseconds nor ISO-8601");
+    private static long Time(string text, string name) => TimeText.Parse(text, name);
 
     private static string Detail(string text)
     {

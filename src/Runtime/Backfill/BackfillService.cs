@@ -55,6 +55,7 @@ public sealed class BackfillService(RuntimeStartup startup, RunManagerFactory ru
         {
             Job = request.Job,
             Label = request.Label,
+            RequestedBy = request.RequestedBy,
             Parameters = request.Parameters,
             Input = new TimeRangeInput(request.From, request.To) { Source = request.Source },
             Outputs = context =>

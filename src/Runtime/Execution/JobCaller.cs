@@ -100,6 +100,10 @@ public sealed class JobCaller(
         {
             throw new CallRequestException("time", $"time {problem}; send the event time in ms since 1970-01-01 UTC, at most {timeLimits.MaxAhead} ahead of now (EventCenter:Ingest:MaxEventTimeAhead), or leave time out for now.");
         }
+        if (request.TimeMs is { } given && TimeRangeCheck.SecondsProblem("time", given) is { } seconds)
+        {
+            throw new CallRequestException("time", seconds);
+        }
         var time = request.TimeMs ?? now;
         var e = new ChangeEvent
         {

@@ -62,7 +62,7 @@ public sealed class CorrectionService(
         {
             try
             {
-                var id = await parity.StartAsync(new ParityRequest(job.Name, from, to, Correct: true), cancellationToken);
+                var id = await parity.StartAsync(new ParityRequest(job.Name, from, to, Correct: true) { RequestedBy = "schedule" }, cancellationToken);
                 var status = await parity.WaitAsync(id, cancellationToken);
                 logger.LogInformation("Correction replay of job {Job} over [{From}, {To}) {State}: {Corrected} rows rewritten", job.Name, from, to, status?.State,
                     status?.Counts.Corrected);

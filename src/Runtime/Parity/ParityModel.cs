@@ -17,6 +17,9 @@ public sealed record ParityRequest(string Job, long From, long To, bool Correct 
 
     /// <summary>Also compute each output column's distribution on both sides over every compared row and its shift (<see cref="ParityStatus.Shifts"/>). Default: false.</summary>
     public bool Shifts { get; init; }
+
+    /// <summary>Who started the check (the API key's name, <c>cli:&lt;user&gt;</c>, <c>schedule</c>), kept in its report. Default: null, not told.</summary>
+    public string? RequestedBy { get; init; }
 }
 
 /// <summary>Why a computation's live rows differ from the replay's.</summary>
@@ -128,6 +131,9 @@ public sealed record ParityStatus(string Id, string Job, long From, long To, boo
 
     /// <summary>The parameter values the replay ran with (null until the replay started).</summary>
     public Parameters.RunParameters? Parameters { get; init; }
+
+    /// <summary>Who started the check (<see cref="ParityRequest.RequestedBy"/>), or null when not told.</summary>
+    public string? RequestedBy { get; init; }
 
     /// <summary>Whether it has ended.</summary>
     [System.Text.Json.Serialization.JsonIgnore]

@@ -78,6 +78,7 @@ public sealed class ParityService(
         {
             Job = job.Name,
             Version = request.Version,
+            RequestedBy = request.RequestedBy,
             Input = new TimeRangeInput(request.From, request.To),
             Outputs = context =>
             {
@@ -229,6 +230,7 @@ public sealed class ParityService(
                     JobVersion = replay?.JobVersion,
                     Versions = replay?.Versions,
                     Parameters = replay?.Parameters,
+                    RequestedBy = request.RequestedBy,
                 };
             }
         }

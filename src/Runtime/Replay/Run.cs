@@ -118,7 +118,8 @@ internal sealed class Run(string id, RegisteredJob job, RunRequest request, stri
             : state == RunState.Completed ? TimeSpan.Zero : null;
         var progress = new RunProgress(done, estimatedTotal, counters?.Results ?? 0, counters?.Failures ?? 0, sample?.BadRowCount ?? 0, rate, eta);
         return new RunStatus(Id, Job.Name, JobVersion, trigger, state, progress, createdAt, startedAt, endedAt, ResultDirectory, failureReason,
-            sample?.BadRows ?? [], counters?.EventsByVersion ?? new Dictionary<string, long>(), Parameters?.Describe(), Request.Label);
+            sample?.BadRows ?? [], counters?.EventsByVersion ?? new Dictionary<string, long>(), Parameters?.Describe(), Request.Label,
+            (Request.Input as TimeRangeInput)?.From, (Request.Input as TimeRangeInput)?.To, Request.RequestedBy);
     }
 
     private void SetEnded(RunState final, string? reason, DateTimeOffset now)

@@ -49,11 +49,12 @@ public sealed class RunManager(
     /// <summary>Accepts a run and starts it in the background; returns its id.</summary>
     /// <exception cref="KeyNotFoundException">No job has that name.</exception>
     /// <exception cref="ArgumentException">
-    /// The time range is empty, the job has no trigger source, the input is unknown, or (a
+    /// The time range is empty, the sample table's header lacks the key or time column or its times
+    /// are in seconds (<see cref="SampleTableCheck"/>), the job has no trigger source, the input is unknown, or (a
     /// <see cref="RunSourceException"/>) the input names a source that is not one of the job's triggers.
     /// </exception>
     /// <exception cref="FileNotFoundException">The sample table does not exist.</exception>
-    public Task<string> StartAsync(RunRequest request, CancellationToken cancellationToken = default)
+    public async Task<string> StartAsync(RunRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
         ObjectDisposedException.ThrowIf(Volatile.Read(ref disposed) != 0, this);
@@ -68,7 +69,13 @@ public sealed class RunManager(
                 throw new ArgumentException($"Empty time range [{from}, {to}).", nameof(request));
             case SampleTableInput sample when !File.Exists(sample.Path):
                 throw new FileNotFoundException($"Sample table '{sample.Path}' not found.", sample.Path);
-            case TimeRangeInput or SampleTableInput:
+            case SampleTableInput sample:
+                if (await SampleTableCheck.ProblemAsync(sample.Path, sample.Options ?? new SampleTableOptions(), cancellationToken) is { } problem)
+                {
+                    throw new ArgumentException(problem);
+                }
+                break;
+            case TimeRangeInput:
                 break;
             default:
                 throw new ArgumentException($"Unknown run input {request.Input?.GetType().Name ?? "null"}.", nameof(request));
@@ -86,7 +93,7 @@ public sealed class RunManager(
         runs[id] = run;
         run.Execution = Task.Run(() => ExecuteAsync(run), CancellationToken.None);
         Forget();
-        return Task.FromResult(id);
+        return id;
     }
 
     /// <summary>

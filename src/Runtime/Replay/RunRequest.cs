@@ -14,6 +14,9 @@ public sealed record RunRequest
     /// <summary>A name for the run chosen by the user (shown and listed with it). Default: null, none.</summary>
     public string? Label { get; init; }
 
+    /// <summary>Who started the run (the API key's name, <c>cli:&lt;user&gt;</c>, <c>schedule</c>), kept in its lineage. Default: null, not told.</summary>
+    public string? RequestedBy { get; init; }
+
     /// <summary>What the run's events are: a time range of stored events or a sample table.</summary>
     public required RunInput Input { get; init; }
 

@@ -52,9 +52,13 @@ public sealed record RunProgress(long EventsDone, long? EstimatedTotal, long Res
 /// <param name="Versions">Events run per job version: the versions whose code really ran (a hot reload mid-run adds one).</param>
 /// <param name="Parameters">The parameter values used per stretch of event time, and the run's overrides.</param>
 /// <param name="Label">The name the user gave the run (<see cref="RunRequest.Label"/>), or null.</param>
+/// <param name="From">Start of a time-range run's range (ms, inclusive); null for a sample-table run.</param>
+/// <param name="To">End of a time-range run's range (ms, exclusive); null for a sample-table run.</param>
+/// <param name="RequestedBy">Who started it (<see cref="RunRequest.RequestedBy"/>), or null when not told.</param>
 public sealed record RunStatus(string Id, string Job, string JobVersion, string Trigger, RunState State, RunProgress Progress,
     DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? EndedAt, string? ResultDirectory, string? FailureReason,
-    IReadOnlyList<SampleRowError> BadRowSamples, IReadOnlyDictionary<string, long> Versions, RunParameters? Parameters, string? Label = null)
+    IReadOnlyList<SampleRowError> BadRowSamples, IReadOnlyDictionary<string, long> Versions, RunParameters? Parameters, string? Label = null,
+    long? From = null, long? To = null, string? RequestedBy = null)
 {
     /// <summary>True once the run can change no more.</summary>
     public bool IsFinished => State is RunState.Completed or RunState.Failed or RunState.Cancelled;

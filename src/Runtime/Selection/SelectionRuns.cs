@@ -28,8 +28,9 @@ public enum SelectionRunState
 /// <param name="Error">Why it failed, or null.</param>
 /// <param name="Columns">The columns written after key and updated.</param>
 /// <param name="Selection">The saved selection it ran, or null.</param>
+/// <param name="RequestedBy">Who started it (the API key's name), or null when not told.</param>
 public sealed record SelectionRunStatus(string Id, string Job, ExportFormat Format, SelectionRunState State, long Total, long Written, long StartedAt, long? FinishedAt,
-    string? Error, IReadOnlyList<string> Columns, string? Selection)
+    string? Error, IReadOnlyList<string> Columns, string? Selection, string? RequestedBy = null)
 {
     /// <summary>Share of the rows written (0..1).</summary>
     public double Progress => State == SelectionRunState.Succeeded ? 1 : Total <= 0 ? 0 : Math.Min(1, (double)Written / Total);
@@ -52,10 +53,10 @@ public sealed class SelectionRuns(string directory, TimeProvider clock, ILogger<
 
     /// <summary>Starts writing <paramref name="rows"/> in <paramref name="format"/>; answers at once with the running status.</summary>
     public SelectionRunStatus Start(string job, ExportFormat format, IReadOnlyList<string> columns, IReadOnlyList<ValueKind> types, string? selection,
-        Func<Action<long>, CancellationToken, IAsyncEnumerable<SelectedRow>> rows)
+        Func<Action<long>, CancellationToken, IAsyncEnumerable<SelectedRow>> rows, string? requestedBy = null)
     {
         var id = $"sel-{clock.GetUtcNow():yyyyMMddHHmmss}-{Guid.NewGuid():N}"[..36];
-        var entry = new Entry(new SelectionRunStatus(id, job, format, SelectionRunState.Running, -1, 0, clock.GetUtcNow().ToUnixTimeMilliseconds(), null, null, columns, selection));
+        var entry = new Entry(new SelectionRunStatus(id, job, format, SelectionRunState.Running, -1, 0, clock.GetUtcNow().ToUnixTimeMilliseconds(), null, null, columns, selection, requestedBy));
         runs[id] = entry;
         var runDirectory = Path.Combine(Directory, id);
         System.IO.Directory.CreateDirectory(runDirectory);
@@ -85,6 +86,17 @@ public sealed class SelectionRuns(string directory, TimeProvider clock, ILogger<
             logger.LogWarning(e, "Selection run summary {Id} is unreadable", id);
             return null;
         }
+    }
+
+    /// <summary>Every run, this host's and those of earlier hosts (from their summary files), newest first.</summary>
+    public IReadOnlyList<SelectionRunStatus> List()
+    {
+        var ids = new HashSet<string>(runs.Keys, StringComparer.Ordinal);
+        if (System.IO.Directory.Exists(Directory))
+        {
+            ids.UnionWith(System.IO.Directory.EnumerateDirectories(Directory).Select(Path.GetFileName).OfType<string>().Where(IsId));
+        }
+        return [.. ids.Select(Find).OfType<SelectionRunStatus>().OrderByDescending(r => r.StartedAt).ThenByDescending(r => r.Id, StringComparer.Ordinal)];
     }
 
     /// <summary>The file of a finished run, or null.</summary>

@@ -60,12 +60,17 @@ public sealed class SelectionService(ISelectionEngine engine, SelectionRuns runs
     }
 
     /// <summary>Starts an export run of every match; answers at once (poll <see cref="SelectionRuns.Find"/>).</summary>
-    public async ValueTask<SelectionRunStatus> ExportAsync(SelectionSpec spec, ExportFormat format, string? savedName, CancellationToken cancellationToken)
+    /// <param name="spec">What to select.</param>
+    /// <param name="format">The file format.</param>
+    /// <param name="savedName">The saved selection run, or null.</param>
+    /// <param name="requestedBy">Who started it, kept with the run.</param>
+    /// <param name="cancellationToken">Cancels the checks (not the run).</param>
+    public async ValueTask<SelectionRunStatus> ExportAsync(SelectionSpec spec, ExportFormat format, string? savedName, string? requestedBy, CancellationToken cancellationToken)
     {
         var predicate = await CheckAsync(spec, cancellationToken);
         var schema = await SchemaAsync(spec.Job, cancellationToken);
         var types = spec.Columns.Select(c => c == FeatureTable.UpdatedColumn ? ValueKind.Timestamp : SelectionExport.ColumnType(schema.Find(c)!.Kinds)).ToList();
-        return runs.Start(spec.Job, format, spec.Columns, types, savedName, (total, ct) => engine.MatchesAsync(spec.Job, predicate, spec.Columns, total, ct));
+        return runs.Start(spec.Job, format, spec.Columns, types, savedName, (total, ct) => engine.MatchesAsync(spec.Job, predicate, spec.Columns, total, ct), requestedBy);
     }
 
     /// <summary>Checks <paramref name="spec"/> against the job's columns; returns the predicate with the freshness bound.</summary>

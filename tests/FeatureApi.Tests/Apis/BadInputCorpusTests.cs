@@ -128,6 +128,77 @@ public sealed partial class BadInputCorpusTests(BadInputCorpusTests.AllRolesPlat
         Assert.Equal(4.5, answer.GetProperty("values").GetProperty("order_amount").GetDouble());
     }
 
+    /// <summary>Seconds where milliseconds are expected: 2026-01-01T00:00:00Z and a day later, in seconds.</summary>
+    private const long Seconds = 1767225600, SecondsLater = 1767312000;
+
+    /// <summary>Every input that takes a time, given one in seconds: (method, path, body, the field the answer must name).</summary>
+    private static IEnumerable<(string Method, string Path, Func<HttpContent?> Body, string Field)> TimesInSeconds()
+    {
+        yield return ("POST", "/api/backtests", () => Json($$"""{"job":"order_stats_30d","from":{{Seconds}},"to":{{SecondsLater}}}"""), "from");
+        yield return ("POST", "/api/backtests", () => Json($$"""{"job":"order_stats_30d","from":"{{Seconds}}","to":"{{SecondsLater}}000"}"""), "from");
+        yield return ("POST", "/api/backtests", () => Upload("users.csv", $"key,time,label\nu-1,{Seconds},1\nu-2,{SecondsLater},0\n"), "time");
+        yield return ("POST", "/api/backtests", () => Upload("users.jsonl", $$"""{"key":"u-1","time":{{Seconds}}}""" + "\n"), "time");
+        yield return ("POST", "/api/backtests", () => Upload("users.csv", $"user,when\nu-1,{Seconds}000\n"), "file");
+        yield return ("POST", "/api/backfills", () => Json($$"""{"job":"order_stats_30d","from":{{Seconds}},"to":{{SecondsLater}}}"""), "from");
+        yield return ("POST", "/api/parity", () => Json($$"""{"job":"order_stats_30d","from":{{Seconds}},"to":{{SecondsLater}}}"""), "from");
+        yield return ("POST", "/api/sources/orders/slices", () => Json($$"""{"asOf":{{Seconds}}}"""), "asOf");
+        yield return ("POST", "/api/jobs/order_stats_30d/parameters/proposals", () => Json($$"""{"values":{"min_amount":1},"reason":"r","effectiveAt":{{SecondsLater}}}"""), "effectiveAt");
+        yield return ("POST", "/api/jobs/order_stats_30d/requests", () => Json($$"""{"key":"u-1","time":{{Seconds}}}"""), "time");
+        yield return ("POST", "/api/sources/orders/messages", () => Json($$"""{"order_id":"o-s","user_id":"u-s","created_at":{{Seconds}},"amount":1}"""), "created_at");
+        yield return ("POST", "/api/registry/jobs/order_stats_30d/versions/no-such-version/backtest", () => Json($$"""{"from":{{Seconds}},"to":{{SecondsLater}}}"""), "from");
+        yield return ("POST", "/api/models/churn/versions", () => new MultipartFormDataContent
+        {
+            { new ByteArrayContent("""{"features": ["amount"], "weights": [2.0], "bias": 1.0}"""u8.ToArray()), "file", "model.json" },
+            { new StringContent("linear-json"), "framework" }, { new StringContent($"{Seconds}"), "trainedFrom" }, { new StringContent("2026-02-01"), "trainedTo" },
+        }, "trainedFrom");
+        yield return ("GET", $"/api/events/orders/u-1?asOf={Seconds}", () => null, "asOf");
+        yield return ("GET", $"/api/events/orders/u-1/history?from={Seconds}&to={SecondsLater}", () => null, "from");
+    }
+
+    private static MultipartFormDataContent Upload(string name, string table) => new()
+    {
+        { new StringContent("order_stats_30d"), "job" },
+        { new ByteArrayContent(Encoding.UTF8.GetBytes(table)), "file", name },
+    };
+
+    [Fact]
+    public async Task A_time_in_seconds_is_a_400_naming_the_field_and_the_milliseconds_to_send_on_every_input_that_takes_a_time()
+    {
+        await platform.Services.GetRequiredService<RuntimeStartup>().Ready.WaitAsync(TimeSpan.FromSeconds(90));
+        using var client = platform.CreateClient(AllRolesPlatform.AllRoles);
+        var failures = new List<string>();
+        foreach (var (method, path, body, field) in TimesInSeconds())
+        {
+            using var request = new HttpRequestMessage(new HttpMethod(method), path) { Content = body() };
+            using var response = await client.SendAsync(request);
+            var text = await response.Content.ReadAsStringAsync();
+            var label = $"{method} {path} → {(int)response.StatusCode}: {Shorten(text)}";
+            var detail = response.Content.Headers.ContentType?.MediaType == "application/problem+json"
+                ? JsonDocument.Parse(text).RootElement.TryGetProperty("detail", out var d) ? d.GetString() ?? "" : ""
+                : "";
+            var header = field == "file"; // a table without the key and time columns: refused before it runs, naming them
+            if (response.StatusCode != HttpStatusCode.BadRequest || !detail.Contains(field, StringComparison.Ordinal)
+                || (header ? !detail.Contains("'key'", StringComparison.Ordinal) : !detail.Contains("looks like seconds", StringComparison.Ordinal) || !detail.Contains("000", StringComparison.Ordinal))
+                || Leak().IsMatch(text))
+            {
+                failures.Add(label);
+            }
+        }
+        Assert.True(failures.Count == 0, $"times in seconds not answered with a 400 naming the field and the fix:\n{string.Join('\n', failures)}");
+
+        // The same inputs in milliseconds or ISO-8601 are accepted.
+        using (var ms = await client.PostAsync("/api/backtests", Json($$"""{"job":"order_stats_30d","from":{{Seconds}}000,"to":"2026-01-02T00:00:00Z"}""")))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, ms.StatusCode);
+        }
+        using (var table = await client.PostAsync("/api/backtests", Upload("users.csv", $"key,time\nu-1,{Seconds}000\nu-2,2026-01-01T10:00:00Z\n")))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, table.StatusCode);
+        }
+        using var events = await client.GetAsync($"/api/events/orders/no-such-user?asOf={Seconds}000");
+        Assert.Equal(HttpStatusCode.NotFound, events.StatusCode);
+    }
+
     private static IEnumerable<Case> CasesOf(JsonElement root, string method, string template, JsonElement operation)
     {
         JsonElement? json = null;

@@ -8,7 +8,8 @@ using static FeaturePlatform.FeatureApi.Tests.TestHttp;
 namespace FeaturePlatform.FeatureApi.Tests.Parity;
 
 /// <summary>
-/// Parity checks are runs users come back to: a finished check's report and lineage (job version, parameter values)
+/// Parity checks are runs users come back to: a finished check's report and lineage (job version, parameter values,
+/// model versions, who started it)
 /// are listed and readable after a restart of the platform (a second host on the same data directory).
 /// </summary>
 public sealed class ParityRestartTests
@@ -55,7 +56,8 @@ public sealed class ParityRestartTests
                 await restarted.Services.GetRequiredService<RuntimeStartup>().Ready.WaitAsync(Deadline);
                 using var reader = restarted.CreateClient(PlatformFactory.Reader);
                 var after = await ReadJsonAsync(await reader.GetAsync($"/api/parity/{id}"));
-                foreach (var field in new[] { "state", "job", "from", "to", "counts", "differences", "jobVersion", "versions", "parameters", "createdAt", "endedAt" })
+                Assert.Equal(PlatformFactory.Author, after.GetProperty("requestedBy").GetString());
+                foreach (var field in new[] { "state", "job", "from", "to", "counts", "differences", "jobVersion", "versions", "parameters", "models", "requestedBy", "createdAt", "endedAt" })
                 {
                     Assert.Equal(before.GetProperty(field).GetRawText(), after.GetProperty(field).GetRawText());
                 }

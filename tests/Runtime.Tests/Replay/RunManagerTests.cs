@@ -166,18 +166,19 @@ public sealed class RunManagerTests(PythonHostFixture python)
     }
 
     [Fact]
-    public async Task A_run_whose_input_cannot_be_read_fails_with_the_reason_and_unknown_jobs_are_refused()
+    public async Task A_sample_table_without_its_time_column_or_in_seconds_is_refused_before_it_runs_and_unknown_jobs_are_refused()
     {
         await using var harness = await RuntimeHarness.StartAsync(null, RuntimeHarness.Orders);
         await using var jobs = await StoredEvents.LoadJobsAsync(python, harness.DataSource, ("slow", RunTestJobs.Slow));
         await using var runs = Manager(harness, jobs);
+        // Refused before it runs (SampleTableCheck): a table without its time column, and one whose times are seconds.
         var sample = SampleTableTriggerTests.Write("sample.csv", "key,when\nu1,1\n");
-
-        var id = await runs.StartAsync(new RunRequest { Job = "slow", Input = new SampleTableInput(sample) });
-        var final = (await runs.WaitAsync(id))!;
-
-        Assert.Equal(RunState.Failed, final.State);
-        Assert.Contains("time column 'time'", final.FailureReason, StringComparison.Ordinal);
+        var header = await Assert.ThrowsAsync<ArgumentException>(() => runs.StartAsync(new RunRequest { Job = "slow", Input = new SampleTableInput(sample) }));
+        Assert.Contains("time column 'time'", header.Message, StringComparison.Ordinal);
+        var seconds = SampleTableTriggerTests.Write("seconds.csv", "key,time\nu1,1767225600\n");
+        var inSeconds = await Assert.ThrowsAsync<ArgumentException>(() => runs.StartAsync(new RunRequest { Job = "slow", Input = new SampleTableInput(seconds) }));
+        Assert.Contains("line 2, column 'time': 1767225600 read as milliseconds", inSeconds.Message, StringComparison.Ordinal);
+        Assert.Empty(runs.List());
         await Assert.ThrowsAsync<KeyNotFoundException>(() => runs.StartAsync(new RunRequest { Job = "nope", Input = new TimeRangeInput(0, 1) }));
         await Assert.ThrowsAsync<ArgumentException>(() => runs.StartAsync(new RunRequest { Job = "slow", Input = new TimeRangeInput(5, 5) }));
         await Assert.ThrowsAsync<FileNotFoundException>(() => runs.StartAsync(new RunRequest { Job = "slow", Input = new SampleTableInput(sample + ".missing") }));

@@ -69,7 +69,7 @@ export default async function backtestsPage(main, [runId]) {
     }
     fill(runs, h('h3', 'Runs'), all.length === 0 ? h('p.muted', 'No runs yet.') : table([
       ['Run', (r) => h('a', { href: `#/backtests/${encodeURIComponent(r.id)}`, title: r.id }, r.label ?? r.id)], ['Job', (r) => `${r.job} v${r.jobVersion}`],
-      ['What', (r) => readable(r.trigger)], ['State', (r) => h(`span.badge.${r.state}`, r.state)],
+      ['What', (r) => readable(r)], ['State', (r) => h(`span.badge.${r.state}`, r.state)],
       ['Events', (r) => fmtNumber(r.progress.eventsDone), 'num'], ['Created', (r) => fmtTime(Date.parse(r.createdAt))],
     ], all));
   };
@@ -94,8 +94,13 @@ export default async function backtestsPage(main, [runId]) {
   return () => { stopped = true; clearTimeout(timer); };
 }
 
-// "replay orders [1220918400000, 1221350400000)" → the times as UTC dates.
-export const readable = (trigger) => trigger.replace(/\b\d{12,14}\b/g, (ms) => fmtTime(Number(ms)));
+// What a run replays, from its structured range (from/to, epoch ms) and the kind and source of its display text
+// ("replay orders [t0, t1)" → "replay orders 2026-01-01 00:00:00 – 2026-01-02 00:00:00 UTC"); a sample run as named.
+export const readable = (run) => (run.from != null && run.to != null
+  ? `${run.trigger.split(' [')[0]} ${fmtTime(run.from)} – ${fmtTime(run.to)}` : run.trigger);
+
+// Who started a run, for its lineage.
+export const startedBy = (run) => (run.requestedBy ? `started by ${run.requestedBy}` : '');
 
 function renderProgress(section, run, status) {
   const fraction = run.progress.fraction ?? (run.isFinished && run.state === 'Completed' ? 1 : 0);
@@ -104,7 +109,7 @@ function renderProgress(section, run, status) {
   };
   const p = run.progress;
   fill(section, h('h3', run.label ? `Run ${run.label}` : `Run ${run.id}`), run.label ? h('div.muted', run.id) : null,
-    h('div.row', h(`span.badge.${run.state}#run-state`, run.state), h('span', `${run.job} v${run.jobVersion} — ${readable(run.trigger)}`),
+    h('div.row', h(`span.badge.${run.state}#run-state`, run.state), h('span', `${run.job} v${run.jobVersion} — ${readable(run)}`), h('span.muted#run-by', startedBy(run)),
       run.isFinished || !can('author') ? null : h('button.secondary', { on: { click: cancel } }, 'Cancel')),
     h('div.progress', { role: 'progressbar', 'aria-valuemin': 0, 'aria-valuemax': 100, 'aria-valuenow': Math.round(fraction * 100), id: 'run-progress' },
       h('div', { style: `width:${(fraction * 100).toFixed(1)}%` })),

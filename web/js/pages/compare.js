@@ -4,10 +4,11 @@
 import { api, isAborted } from '../api.js';
 import { h, fill, message, table, fmtTime, fmtNumber, fmtValue } from '../dom.js';
 import { drawChart } from '../chart.js';
-import { readable } from './backtests.js';
+import { readable, startedBy } from './backtests.js';
 
 const LIVE = 'live';
-const rangeOf = (run) => { const m = /\[(\d+), (\d+)\)/.exec(run.trigger); return m ? [Number(m[1]), Number(m[2])] : null; };
+// The run's range from the API's structured fields (epoch ms); null for a sample-table run.
+const rangeOf = (run) => (run.from != null && run.to != null ? [run.from, run.to] : null);
 const name = (r) => `${r.label ?? r.id} — ${r.job} v${r.jobVersion.slice(0, 8)}`;
 
 export default async function comparePage(main, [a, b]) {
@@ -50,7 +51,7 @@ function liveView(view, status, run) {
 async function runsView(view, runA, runB) {
   const base = (r) => `/api/backtests/${encodeURIComponent(r.id)}`;
   const [ra, rb] = await Promise.all([api(`${base(runA)}/results?limit=1`), api(`${base(runB)}/results?limit=1`)]);
-  const used = (r) => h('div', h('div', h('strong', r.label ?? r.id)), h('div.muted', readable(r.trigger)),
+  const used = (r) => h('div', h('div', h('strong', r.label ?? r.id)), h('div.muted', readable(r)), h('div.muted', startedBy(r)),
     h('div', 'Versions: ', Object.entries(r.versions ?? {}).map(([v, n]) => h('span', h('code', v.slice(0, 12)), ` (${fmtNumber(n)}) `))),
     h('div', 'Parameters: ', Object.entries(r.parameters?.overrides ?? {}).length
       ? Object.entries(r.parameters.overrides).map(([k, v]) => `${k} = ${fmtValue(v)} (what-if)`).join(', ') : 'as in force at each event'));

@@ -58,6 +58,11 @@ public sealed class MessageForwardService(SourceRegistry sources, IMessageBus bu
                     $"check the time field{(source.TimeField is { } field ? $" '{field}'" : "")} (ms since 1970, or ISO-8601)");
                 continue;
             }
+            if (source.TimeField is { } timeField && TimeRangeCheck.SecondsProblem(timeField, parsed.EventTime) is { } seconds)
+            {
+                errors.Add($"message {i}: {seconds}");
+                continue;
+            }
             // The source's own id wins; otherwise the request gets a fresh id that re-deliveries keep.
             var id = EventIds.IsBusPosition(parsed.EventId) ? "h-" + Guid.NewGuid().ToString("N") : parsed.EventId;
             headers.Add(new(ForwardingHeaders.EventId, Encoding.UTF8.GetBytes(id)));

@@ -1,27 +1,28 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using FeaturePlatform.EventCenter.Ingestion;
 using FeaturePlatform.Runtime.Triggers.Samples;
 
 namespace FeaturePlatform.FeatureApi.Apis.Times;
 
 /// <summary>
 /// A time field of a JSON body: a number of epoch milliseconds or a string, either epoch milliseconds or ISO-8601
-/// (UTC unless it carries an offset). Written as a number. Anything else fails with a message naming both forms.
+/// (UTC unless it carries an offset). Written as a number. Anything else fails with a message naming both forms, and a
+/// number that looks like seconds (<see cref="TimeRangeCheck"/>) with a message giving the milliseconds to send.
 /// </summary>
 public sealed class TimeJsonConverter : JsonConverter<long>
 {
     /// <inheritdoc />
     public override long Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
     {
-        if (reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var ms))
+        long ms = 0;
+        var parsed = (reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out ms))
+            || (reader.TokenType == JsonTokenType.String && reader.GetString() is { } text && TimeText.TryParse(text.Trim(), out ms));
+        if (!parsed)
         {
-            return ms;
+            throw new JsonException($"must be a time: {TimeMs.Forms}.");
         }
-        if (reader.TokenType == JsonTokenType.String && reader.GetString() is { } text && TimeText.TryParse(text.Trim(), out ms))
-        {
-            return ms;
-        }
-        throw new JsonException($"must be a time: {TimeMs.Forms}.");
+        return TimeRangeCheck.SecondsReason(ms) is { } seconds ? throw new JsonException($"must be a time in milliseconds: {seconds}") : ms;
     }
 
     /// <inheritdoc />

@@ -6,13 +6,14 @@ namespace FeaturePlatform.FeatureApi.Apis.Times;
 /// <summary>
 /// A time in a query string (<c>asOf</c>, <c>from</c>, <c>to</c>): epoch milliseconds (<c>1767225600000</c>) or ISO-8601
 /// (<c>2026-01-05</c>, <c>2026-01-05T10:00:00Z</c>; UTC unless it carries an offset). Bound by minimal APIs through
-/// <see cref="TryParse"/>; a value that is neither is a 400 naming the parameter and both accepted forms.
+/// <see cref="TryParse"/>; a value that is neither, or a number that looks like seconds (<see cref="TimeText.Problem"/>),
+/// does not bind: a 400 naming the parameter and the fix.
 /// </summary>
 /// <param name="Value">Milliseconds since the Unix epoch.</param>
 public readonly record struct TimeMs(long Value) : IParsable<TimeMs>
 {
     /// <summary>The accepted forms, for messages.</summary>
-    public const string Forms = "epoch milliseconds (e.g. 1767225600000) or ISO-8601 (e.g. 2026-01-01 or 2026-01-01T00:00:00Z, UTC unless an offset is given)";
+    public const string Forms = TimeText.Forms;
 
     /// <inheritdoc />
     public static TimeMs Parse(string s, IFormatProvider? provider) =>
@@ -21,7 +22,7 @@ public readonly record struct TimeMs(long Value) : IParsable<TimeMs>
     /// <inheritdoc />
     public static bool TryParse([NotNullWhen(true)] string? s, IFormatProvider? provider, out TimeMs result)
     {
-        if (s is not null && TimeText.TryParse(s.Trim(), out var ms))
+        if (s is not null && TimeText.Problem("", s, out var ms) is null)
         {
             result = new TimeMs(ms);
             return true;

@@ -56,6 +56,5 @@ internal sealed record ParityArguments(string Job, long From, long To, bool Corr
         return new ParityArguments(result.GetValue(JobOption)!, from, to, result.GetValue(CorrectOption), result.GetValue(JobsOption), limit);
     }
 
-    private static long Time(string text, string name) =>
-        TimeText.TryParse(text, out var ms) ? ms : throw new FormatException($"{name} '{text}' is neither epoch milliseconds nor ISO-8601");
+    private static long Time(string text, string name) => TimeText.Parse(text, name);
 }

@@ -33,7 +33,7 @@ internal static class ParityCommand
     /// <summary>Runs the check, prints its report; returns the exit code.</summary>
     internal static async Task<int> RunAsync(ParityService parity, ParityArguments arguments, TextWriter output, TextWriter error, CancellationToken interrupt)
     {
-        var id = await parity.StartAsync(new ParityRequest(arguments.Job, arguments.From, arguments.To, arguments.Correct), interrupt);
+        var id = await parity.StartAsync(new ParityRequest(arguments.Job, arguments.From, arguments.To, arguments.Correct) { RequestedBy = $"cli:{Environment.UserName}" }, interrupt);
         await output.WriteLineAsync($"parity {(arguments.Correct ? "correction" : "check")} {id}: job {arguments.Job} over [{arguments.From}, {arguments.To})");
         var status = (await parity.WaitAsync(id, interrupt))!;
         var c = status.Counts;

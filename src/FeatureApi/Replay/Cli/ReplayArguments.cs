@@ -179,6 +179,6 @@ internal sealed record ReplayArguments(string Job, RunInput Input, string? Outpu
         {
             throw new FormatException($"{name} is required (or give --sample)");
         }
-        return TimeText.TryParse(text, out var ms) ? ms : throw new FormatException($"{name} '{text}' is neither epoch milliseconds nor ISO-8601");
+        return TimeText.Parse(text, name);
     }
 }

@@ -53,6 +53,7 @@ internal static class ReplayCommand
                 ResultDirectory = arguments.OutputDirectory,
                 Outputs = arguments.OutputDirectory is null ? null : BacktestOutputs.Files(includeLabel: arguments.Input is SampleTableInput),
                 Parameters = arguments.Parameters,
+                RequestedBy = $"cli:{Environment.UserName}",
             }, interrupt);
         await output.WriteLineAsync($"run {id}: job {arguments.Job}");
         var redirected = Console.IsOutputRedirected;

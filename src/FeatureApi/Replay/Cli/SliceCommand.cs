@@ -23,9 +23,10 @@ internal static class SliceCommand
         var parsed = Definition.Parse(args);
         var asOfText = parsed.GetValue(AsOfOption);
         long asOf = 0;
-        if (parsed.Errors.Count > 0 || asOfText is null || !TimeText.TryParse(asOfText, out asOf))
+        var timeProblem = asOfText is null ? null : TimeText.Problem("--as-of", asOfText, out asOf);
+        if (parsed.Errors.Count > 0 || asOfText is null || timeProblem is not null)
         {
-            var reason = parsed.Errors.Count > 0 ? string.Join("; ", parsed.Errors.Select(e => e.Message)) : $"--as-of '{asOfText}' is neither epoch milliseconds nor ISO-8601";
+            var reason = parsed.Errors.Count > 0 ? string.Join("; ", parsed.Errors.Select(e => e.Message)) : timeProblem;
             await error.WriteLineAsync($"replay slice: {reason}\nusage: replay slice --source <name> --as-of <iso|ms> [--out <dir>]");
             return 2;
         }
