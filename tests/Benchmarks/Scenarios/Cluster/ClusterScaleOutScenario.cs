@@ -36,8 +36,8 @@ internal sealed class ClusterScaleOutScenario : IBenchmarkScenario
             await TasksetAsync(hbase.Pid!.Value.ToString(CultureInfo.InvariantCulture), "0", context.CancellationToken);
             context.Log($"{cores} cores; Kafka mock (1 broker) + load generator (pid {self}) and HBase fixture (pid {hbase.Pid}) pinned to core 0; " +
                 $"worker host i pinned to core (cores-1-i) mod cores; {users} users × {ordersPerUser} orders per run, {shards} replay shards");
-            var live = new List<double>();
-            var replay = new List<double>();
+            var live = new List<(double Rate, long Events, CpuSample Cpu)>();
+            var replay = new List<(double Rate, long Events, CpuSample Cpu)>();
             // FP_BENCH_CLUSTER_HOSTS (e.g. "1" or "1,2"): run only these host counts (profiling); default 1,2,3.
             var counts = (Environment.GetEnvironmentVariable("FP_BENCH_CLUSTER_HOSTS") ?? "1,2,3").Split(',').Select(c => int.Parse(c, CultureInfo.InvariantCulture)).ToList();
             foreach (var n in counts)
@@ -46,8 +46,8 @@ internal sealed class ClusterScaleOutScenario : IBenchmarkScenario
                 context.Log($"{n} worker host(s) on cores {string.Join(",", cpuLists)}");
                 await using var cluster = await ScaleOutCluster.StartAsync(kafka, hbase, users, cpuLists, context.Log);
                 await cluster.WarmUpAsync(context.CancellationToken);
-                live.Add((await cluster.LiveAsync(ordersPerUser, context.CancellationToken)).Rate);
-                replay.Add((await cluster.ReplayAsync(shards, context.CancellationToken)).Rate);
+                live.Add(await cluster.LiveAsync(ordersPerUser, context.CancellationToken));
+                replay.Add(await cluster.ReplayAsync(shards, context.CancellationToken));
             }
             return
             [
@@ -61,16 +61,31 @@ internal sealed class ClusterScaleOutScenario : IBenchmarkScenario
         }
     }
 
-    private static IEnumerable<Measurement> Figures(string mode, IReadOnlyList<double> rates, int cores, string what)
+    /// <summary>
+    /// Per run: the wall-clock rate of N hosts vs 1 (what a user sees; on a shared machine it also measures how much CPU
+    /// the scheduler gave the run), the rate per worker-core second (events over the CPU the worker hosts and their
+    /// Python workers used: what one worker core does, whatever else runs), and the shared part's CPU per event.
+    /// </summary>
+    private static IEnumerable<Measurement> Figures(string mode, IReadOnlyList<(double Rate, long Events, CpuSample Cpu)> runs, int cores, string what)
     {
-        yield return Measurement.HigherIsBetter($"{mode} events/s, 1 worker host on one core: {what}", rates[0], "events/s",
-            "the same (the per-core figure; ratio 1)", rates[0]);
-        for (var n = 2; n <= rates.Count; n++)
+        static double PerCore((double Rate, long Events, CpuSample Cpu) r) => r.Events / Math.Max(0.001, r.Cpu.Hosts + r.Cpu.Python);
+        var one = runs[0];
+        yield return Measurement.HigherIsBetter($"{mode} events/s, 1 worker host on one core: {what}", one.Rate, "events/s",
+            "the same (ratio 1)", one.Rate);
+        for (var n = 2; n <= runs.Count; n++)
         {
             var target = n <= cores ? $"target ratio ≥ {0.8 * n:0.0}" : $"over-subscribed: {n} hosts on {cores} cores, no target";
-            yield return Measurement.HigherIsBetter($"{mode} events/s, {n} worker hosts, one core each ({Math.Min(n, cores)} cores in use)", rates[n - 1], "events/s",
-                $"1 worker host, same run ({target})", rates[0]);
+            yield return Measurement.HigherIsBetter($"{mode} events/s, {n} worker hosts, one core each ({Math.Min(n, cores)} cores in use)", runs[n - 1].Rate, "events/s",
+                $"1 worker host, same run ({target})", one.Rate);
         }
+        for (var n = 1; n <= runs.Count; n++)
+        {
+            yield return Measurement.HigherIsBetter($"{mode} events per worker-core second (CPU of the worker hosts + their Python workers), {n} worker host(s)", PerCore(runs[n - 1]),
+                "events/core-s", "1 worker host, same run (per-core efficiency; ≥ 0.8 means N hosts on N free cores give ≥ 0.8·N)", PerCore(one));
+        }
+        var shared = one.Cpu.HBase * 1000 / one.Events;
+        yield return Measurement.LowerIsBetter($"{mode}: CPU of the shared HBase fixture server per event, 1 worker host", shared, "ms",
+            "CPU of the worker host + its Python workers per event (ratio < 1: the shared store costs more than a worker)", 1000 / PerCore(one));
     }
 
     /// <summary>Pins every thread of <paramref name="pid"/> to <paramref name="cpus"/> (taskset, util-linux).</summary>
