@@ -21,6 +21,7 @@ TEST_PACKAGES=(
   wrk
   chromium chromium-driver
   iproute2 socat # the cluster fault tests: hosts in network namespaces, services relayed into them (docs/deployment.md)
+  util-linux # taskset: the runtime-scaleout and cluster-scaleout benchmarks pin processes to cores (Essential on Debian; listed so a slim image gets it)
 )
 case "$profile" in
   runtime) PACKAGES=("${RUNTIME_PACKAGES[@]}") ;;

@@ -27,5 +27,6 @@ internal static class ScenarioRegistry
         new Scenarios.Selection.SelectionScenario(),
         new Scenarios.Selection.SelectionWritePathScenario(),
         new Scenarios.StorageFootprintScenario(),
+        new Scenarios.Cluster.ClusterScaleOutScenario(),
     ];
 }

@@ -22,6 +22,7 @@ public static class PlatformDefaults
     {
         ArgumentNullException.ThrowIfNull(builder);
         AppSettingsFallback.Apply(builder);
+        HostRoles.Apply(builder); // before the event center and the runtime read their settings
         builder.Services.AddProblemDetails();
         builder.Services.AddEventCenter(builder.Configuration);
         builder.AddApiAuth();

@@ -46,15 +46,23 @@ public sealed class FeatureApiProcess : IAsyncDisposable
     /// <param name="name">Name for messages and the folder.</param>
     /// <param name="configuration">Configuration keys (<c>EventCenter:Bus:Kind</c>…) → values, passed as environment variables.</param>
     /// <param name="readyTimeout">How long start-up may take.</param>
-    public static async Task<FeatureApiProcess> StartAsync(string name, IReadOnlyDictionary<string, string> configuration, TimeSpan readyTimeout)
+    /// <param name="cpus">
+    /// When set, a <c>taskset -c</c> CPU list (e.g. <c>1</c>) the host and everything it starts (its worker processes) are
+    /// pinned to; taskset execs the host, so <see cref="Pid"/> is still the host's.
+    /// </param>
+    public static async Task<FeatureApiProcess> StartAsync(string name, IReadOnlyDictionary<string, string> configuration, TimeSpan readyTimeout, string? cpus = null)
     {
         var directory = TestPaths.NewServerDirectory(name);
         var port = FreePort.Next();
         var environment = configuration.ToDictionary(kv => kv.Key.Replace(":", "__", StringComparison.Ordinal), kv => kv.Value);
         environment["DOTNET_gcServer"] = "0";
         environment.TryAdd("EventCenter__DataDirectory", Path.Combine(directory, "data"));
-        var server = ServerProcess.Start(name, "dotnet", [DllPath, "--contentRoot", directory, "--urls", $"http://127.0.0.1:{port}"],
-            Path.Combine(directory, "host.log"), environment, directory);
+        string[] command = ["dotnet", DllPath, "--contentRoot", directory, "--urls", $"http://127.0.0.1:{port}"];
+        if (cpus is not null)
+        {
+            command = ["taskset", "-c", cpus, .. command];
+        }
+        var server = ServerProcess.Start(name, command[0], command[1..], Path.Combine(directory, "host.log"), environment, directory);
         var host = new FeatureApiProcess(server, port, directory);
         try
         {

@@ -1,0 +1,102 @@
+using System.Diagnostics;
+using System.Globalization;
+using FeaturePlatform.Benchmarks.Harness;
+using FeaturePlatform.Testing.HBaseThrift;
+using FeaturePlatform.Testing.Kafka;
+
+namespace FeaturePlatform.Benchmarks.Scenarios.Cluster;
+
+/// <summary>
+/// Live and replay throughput of 1, 2 and 3 worker hosts (real processes, <c>Platform:Role=Worker</c>) sharing the Kafka
+/// mock and the HBase fixture server. Each worker host is pinned with <c>taskset -c</c> to one core, the last core
+/// first; the shared part (this process: Kafka mock and load generator; the HBase fixture server) is pinned to core 0.
+/// So with 2 cores one host has a core to itself and the shared part the other; a second host shares core 0 with the
+/// shared part; a third is over-subscribed. Speed-up is reported against 1 host (target ≥ 0.8·N for N ≤ cores).
+/// </summary>
+internal sealed class ClusterScaleOutScenario : IBenchmarkScenario
+{
+    public string Name => "cluster-scaleout";
+
+    public string Description => "live and replay events/s with 1, 2 and 3 worker hosts (one core each, taskset) on the Kafka mock and the HBase fixture, vs 1 host";
+
+    public async Task<IReadOnlyList<Measurement>> RunAsync(ScenarioContext context)
+    {
+        var cores = Environment.ProcessorCount;
+        var users = context.Quick ? 300 : 600;
+        var ordersPerUser = int.TryParse(Environment.GetEnvironmentVariable("FP_BENCH_CLUSTER_ORDERS"), CultureInfo.InvariantCulture, out var o) ? o : context.Quick ? 5 : 20;
+        var shards = 36;
+        var self = Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
+        var all = cores > 1 ? $"0-{cores - 1}" : "0";
+        // The shared part on core 0 (threads made later inherit it: the Kafka mock's, the producer's).
+        await TasksetAsync(self, "0", context.CancellationToken);
+        try
+        {
+            using var kafka = KafkaMockCluster.Start(brokers: 1);
+            await using var hbase = await HBaseThriftServer.StartAsync(new HBaseThriftServerOptions(), context.CancellationToken);
+            await TasksetAsync(hbase.Pid!.Value.ToString(CultureInfo.InvariantCulture), "0", context.CancellationToken);
+            context.Log($"{cores} cores; Kafka mock (1 broker) + load generator (pid {self}) and HBase fixture (pid {hbase.Pid}) pinned to core 0; " +
+                $"worker host i pinned to core (cores-1-i) mod cores; {users} users × {ordersPerUser} orders per run, {shards} replay shards");
+            var live = new List<(double Rate, long Events, CpuSample Cpu)>();
+            var replay = new List<(double Rate, long Events, CpuSample Cpu)>();
+            // FP_BENCH_CLUSTER_HOSTS (e.g. "1" or "1,2"): run only these host counts (profiling); default 1,2,3.
+            var counts = (Environment.GetEnvironmentVariable("FP_BENCH_CLUSTER_HOSTS") ?? "1,2,3").Split(',').Select(c => int.Parse(c, CultureInfo.InvariantCulture)).ToList();
+            foreach (var n in counts)
+            {
+                var cpuLists = Enumerable.Range(0, n).Select(i => (string?)(((cores - 1 - i) % cores + cores) % cores).ToString(CultureInfo.InvariantCulture)).ToList();
+                context.Log($"{n} worker host(s) on cores {string.Join(",", cpuLists)}");
+                await using var cluster = await ScaleOutCluster.StartAsync(kafka, hbase, users, cpuLists, context.Log);
+                await cluster.WarmUpAsync(context.CancellationToken);
+                live.Add(await cluster.LiveAsync(ordersPerUser, context.CancellationToken));
+                replay.Add(await cluster.ReplayAsync(shards, context.CancellationToken));
+            }
+            return
+            [
+                .. Figures("live", live, cores, $"{users * ordersPerUser:#,0} orders produced to a {ScaleOutCluster.Partitions}-partition topic, ingested and run live (trigger-strong, one history read)"),
+                .. Figures("replay", replay, cores, $"every stored order replayed as {shards} shards over Kafka"),
+            ];
+        }
+        finally
+        {
+            await TasksetAsync(self, all, CancellationToken.None);
+        }
+    }
+
+    /// <summary>
+    /// Per run: the wall-clock rate of N hosts vs 1 (what a user sees; on a shared machine it also measures how much CPU
+    /// the scheduler gave the run), the rate per worker-core second (events over the CPU the worker hosts and their
+    /// Python workers used: what one worker core does, whatever else runs), and the shared part's CPU per event.
+    /// </summary>
+    private static IEnumerable<Measurement> Figures(string mode, IReadOnlyList<(double Rate, long Events, CpuSample Cpu)> runs, int cores, string what)
+    {
+        static double PerCore((double Rate, long Events, CpuSample Cpu) r) => r.Events / Math.Max(0.001, r.Cpu.Hosts + r.Cpu.Python);
+        var one = runs[0];
+        yield return Measurement.HigherIsBetter($"{mode} events/s, 1 worker host on one core: {what}", one.Rate, "events/s",
+            "the same (ratio 1)", one.Rate);
+        for (var n = 2; n <= runs.Count; n++)
+        {
+            var target = n <= cores ? $"target ratio ≥ {0.8 * n:0.0}" : $"over-subscribed: {n} hosts on {cores} cores, no target";
+            yield return Measurement.HigherIsBetter($"{mode} events/s, {n} worker hosts, one core each ({Math.Min(n, cores)} cores in use)", runs[n - 1].Rate, "events/s",
+                $"1 worker host, same run ({target})", one.Rate);
+        }
+        for (var n = 1; n <= runs.Count; n++)
+        {
+            yield return Measurement.HigherIsBetter($"{mode} events per worker-core second (CPU of the worker hosts + their Python workers), {n} worker host(s)", PerCore(runs[n - 1]),
+                "events/core-s", "1 worker host, same run (per-core efficiency; ≥ 0.8 means N hosts on N free cores give ≥ 0.8·N)", PerCore(one));
+        }
+        var shared = one.Cpu.HBase * 1000 / one.Events;
+        yield return Measurement.LowerIsBetter($"{mode}: CPU of the shared HBase fixture server per event, 1 worker host", shared, "ms",
+            "CPU of the worker host + its Python workers per event (ratio < 1: the shared store costs more than a worker)", 1000 / PerCore(one));
+    }
+
+    /// <summary>Pins every thread of <paramref name="pid"/> to <paramref name="cpus"/> (taskset, util-linux).</summary>
+    private static async Task TasksetAsync(string pid, string cpus, CancellationToken cancellationToken)
+    {
+        using var taskset = Process.Start(new ProcessStartInfo("taskset", ["-a", "-p", "-c", cpus, pid]) { RedirectStandardOutput = true })!;
+        await taskset.StandardOutput.ReadToEndAsync(cancellationToken);
+        await taskset.WaitForExitAsync(cancellationToken);
+        if (taskset.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"taskset -a -p -c {cpus} {pid} failed ({taskset.ExitCode})");
+        }
+    }
+}

@@ -1,0 +1,72 @@
+using System.Globalization;
+using FeaturePlatform.Testing.Platform;
+
+namespace FeaturePlatform.Benchmarks.Scenarios.Cluster;
+
+/// <summary>
+/// CPU time (user + system, from <c>/proc/&lt;pid&gt;/stat</c>) of the parts of a benchmark cluster at one moment: the
+/// worker hosts' own processes (.NET: consume, store, trigger, outputs), their Python worker processes (the logic), the
+/// HBase fixture server (the event store) and this process (the Kafka mock and the load generator). The difference of
+/// two samples says where the time of a run went. Processes that ended between samples are not counted.
+/// </summary>
+internal sealed record CpuSample(double Hosts, double Python, double HBase, double Driver)
+{
+    private const double TicksPerSecond = 100; // USER_HZ on Linux
+
+    /// <summary>Seconds of CPU used by each part since <paramref name="earlier"/>.</summary>
+    public CpuSample Since(CpuSample earlier) => new(Hosts - earlier.Hosts, Python - earlier.Python, HBase - earlier.HBase, Driver - earlier.Driver);
+
+    /// <summary>All parts together.</summary>
+    public double Total => Hosts + Python + HBase + Driver;
+
+    /// <summary>Reads every process of the machine and adds each to the part it belongs to.</summary>
+    public static CpuSample Take(IReadOnlySet<long> hosts, long hbase)
+    {
+        var self = (long)Environment.ProcessId;
+        var hbaseSet = new HashSet<long> { hbase };
+        double h = 0, py = 0, hb = 0, me = 0;
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!long.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out var pid) || Seconds(pid) is not { } seconds)
+            {
+                continue;
+            }
+            if (hosts.Contains(pid))
+            {
+                h += seconds;
+            }
+            else if (pid == self)
+            {
+                me += seconds;
+            }
+            else if (ProcessTree.HostOf(pid, hbaseSet) is not null)
+            {
+                hb += seconds;
+            }
+            else if (ProcessTree.HostOf(pid, hosts) is not null)
+            {
+                py += seconds;
+            }
+        }
+        return new CpuSample(h, py, hb, me);
+    }
+
+    /// <summary>"hosts 1.2 s, python 3.4 s, …" with each part's share.</summary>
+    public override string ToString() => Total <= 0 ? "no CPU used" : string.Create(CultureInfo.InvariantCulture,
+        $"worker hosts (.NET) {Hosts:0.0} s ({Hosts / Total:P0}), Python workers {Python:0.0} s ({Python / Total:P0}), HBase fixture {HBase:0.0} s ({HBase / Total:P0}), Kafka mock + load generator {Driver:0.0} s ({Driver / Total:P0})");
+
+    private static double? Seconds(long pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            // After "pid (comm) ": state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime …
+            return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / TicksPerSecond;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
+        {
+            return null;
+        }
+    }
+}

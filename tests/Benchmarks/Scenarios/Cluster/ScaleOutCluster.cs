@@ -1,0 +1,256 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using FeaturePlatform.EventCenter.Adapters.Kafka;
+using FeaturePlatform.EventCenter.Bus;
+using FeaturePlatform.Runtime.OnlineStore;
+using FeaturePlatform.Runtime.Replay.Sharded;
+using FeaturePlatform.Runtime.Tests.ScaleOut;
+using FeaturePlatform.Testing.HBaseThrift;
+using FeaturePlatform.Testing.Kafka;
+using FeaturePlatform.Testing.Platform;
+
+namespace FeaturePlatform.Benchmarks.Scenarios.Cluster;
+
+/// <summary>
+/// N worker hosts (<c>Platform:Role=Worker</c>, real processes, each pinned to a CPU list) on a fresh HBase event center
+/// and fresh topics of a shared Kafka mock: orders produced to the source topic are ingested and run live by them, and
+/// replays are handed to them as shards over Kafka. The job is trigger-strong with one history read per order.
+/// </summary>
+internal sealed class ScaleOutCluster : IAsyncDisposable
+{
+    public const string Job = "cluster_bench";
+    public const int Partitions = 6;
+    private const string AdminKey = "benchadminkey";
+    private readonly KafkaMockCluster kafka;
+    private readonly HBaseThriftServer hbase;
+    private readonly SharedHBasePlatform platform;
+    private readonly string topic;
+    private readonly ReplayShardTopics shardTopics;
+    private readonly IReadOnlyList<string> users;
+    private readonly long t0 = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - 6 * 3_600_000;
+    private readonly List<FeatureApiProcess> hosts = [];
+    private readonly Action<string> log;
+
+    private ScaleOutCluster(KafkaMockCluster kafka, HBaseThriftServer hbase, SharedHBasePlatform platform, string topic, ReplayShardTopics shardTopics, int users, Action<string> log)
+    {
+        this.kafka = kafka;
+        this.hbase = hbase;
+        this.platform = platform;
+        this.topic = topic;
+        this.shardTopics = shardTopics;
+        this.users = [.. Enumerable.Range(0, users).Select(u => string.Create(CultureInfo.InvariantCulture, $"u{u}"))];
+        this.log = log;
+    }
+
+    /// <summary>Orders produced per user so far.</summary>
+    public int OrdersPerUser { get; private set; }
+
+    /// <summary>Events produced so far.</summary>
+    public long Produced => (long)OrdersPerUser * users.Count;
+
+    /// <summary>Makes the event center and topics and starts one worker host per entry of <paramref name="cpuLists"/> (null: not pinned).</summary>
+    public static async Task<ScaleOutCluster> StartAsync(KafkaMockCluster kafka, HBaseThriftServer hbase, int users, IReadOnlyList<string?> cpuLists, Action<string> log)
+    {
+        var id = Guid.NewGuid().ToString("N")[..8];
+        string Topic(string name, int partitions)
+        {
+            var full = $"bench-{name}-{id}";
+            kafka.CreateTopic(full, partitions);
+            return full;
+        }
+        var platform = await SharedHBasePlatform.CreateAsync(hbase);
+        var shardTopics = new ReplayShardTopics(Topic("shards", Partitions), Topic("shard-results", 1));
+        var cluster = new ScaleOutCluster(kafka, hbase, platform, Topic("orders", Partitions), shardTopics, users, log);
+        var jobs = Path.Combine(Path.GetTempPath(), "cluster-bench", id);
+        Directory.CreateDirectory(jobs);
+        await File.WriteAllTextAsync(Path.Combine(jobs, Job + ".py"), JobSource);
+        var configuration = platform.Configuration();
+        foreach (var (key, value) in new Dictionary<string, string>
+        {
+            ["Platform:Role"] = "Worker",
+            ["EventCenter:Bus:Kind"] = "Kafka",
+            ["EventCenter:Bus:BootstrapServers"] = kafka.BootstrapServers,
+            ["EventCenter:Bus:CreateTopics"] = "false",
+            ["EventCenter:TopicPartitions"] = Partitions.ToString(CultureInfo.InvariantCulture),
+            ["EventCenter:Ingest:GroupId"] = "bench-ingest-" + id,
+            ["EventCenter:Sources:0:Name"] = "orders",
+            ["EventCenter:Sources:0:Format"] = "Json",
+            ["EventCenter:Sources:0:KeyFields:0"] = "user_id",
+            ["EventCenter:Sources:0:TimeField"] = "t",
+            ["EventCenter:Sources:0:IdField"] = "oid",
+            ["EventCenter:Sources:0:Topics:0"] = cluster.topic,
+            ["Runtime:JobsDirectory"] = jobs,
+            ["Runtime:Calls:Topic"] = Topic("calls", 2),
+            ["Runtime:Calls:Partitions"] = "2",
+            ["Runtime:Calls:GroupId"] = "bench-calls-" + id,
+            ["Runtime:ReplayWorker:ShardsTopic"] = shardTopics.Shards,
+            ["Runtime:ReplayWorker:ResultsTopic"] = shardTopics.Results,
+            ["Runtime:ReplayWorker:GroupId"] = "bench-replay-" + id,
+            [$"Auth:Keys:{AdminKey}:Name"] = "bench",
+            [$"Auth:Keys:{AdminKey}:Roles:0"] = "admin",
+            ["Logging:LogLevel:Default"] = "Warning",
+        })
+        {
+            configuration[key] = value;
+        }
+        try
+        {
+            cluster.hosts.AddRange(await Task.WhenAll(cpuLists.Select((cpus, i) =>
+                FeatureApiProcess.StartAsync($"cluster-bench-worker{i}", configuration, TimeSpan.FromMinutes(4), cpus))));
+        }
+        catch
+        {
+            await cluster.DisposeAsync();
+            throw;
+        }
+        return cluster;
+    }
+
+    /// <summary>
+    /// Produces one order per user and waits until it is run, again and again, until every host has ingested and run
+    /// orders live (every host holds partitions of the ingest group and of the job's group: the groups are settled).
+    /// No backlog builds up, so the measured run starts from an idle, settled cluster.
+    /// </summary>
+    public async Task WarmUpAsync(CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            await ProduceAsync(1, cancellationToken);
+            await WaitLiveAsync(TimeSpan.FromMinutes(3), cancellationToken);
+            var counts = await Task.WhenAll(hosts.Select(h => CountersAsync(h, cancellationToken)));
+            if (counts.All(c => c.Ingested > 0 && c.Live > 0))
+            {
+                log($"{hosts.Count} host(s) settled after {clock.Elapsed.TotalSeconds:0.0} s and {OrdersPerUser} orders per user");
+                return;
+            }
+            if (clock.Elapsed > TimeSpan.FromMinutes(5))
+            {
+                throw new TimeoutException($"Not every host ingested and ran orders within 5 min: {string.Join(", ", counts.Select(c => $"{c.Ingested}/{c.Live}"))}.\n{Logs()}");
+            }
+        }
+    }
+
+    /// <summary>Produces <paramref name="ordersPerUser"/> more orders per user and waits until all are run live; returns events/s and the CPU used.</summary>
+    public async Task<(double Rate, long Events, CpuSample Cpu)> LiveAsync(int ordersPerUser, CancellationToken cancellationToken)
+    {
+        var before = Cpu();
+        var clock = Stopwatch.StartNew();
+        var events = (long)ordersPerUser * users.Count;
+        await ProduceAsync(ordersPerUser, cancellationToken);
+        var produced = clock.Elapsed;
+        await WaitLiveAsync(TimeSpan.FromMinutes(10), cancellationToken);
+        var seconds = clock.Elapsed.TotalSeconds;
+        var cpu = Cpu().Since(before);
+        log(string.Create(CultureInfo.InvariantCulture, $"live, {hosts.Count} host(s): {events:#,0} events in {seconds:0.00} s (produced in {produced.TotalSeconds:0.00} s) = {events / seconds:#,0}/s; CPU: {cpu}"));
+        return (events / seconds, events, cpu);
+    }
+
+    /// <summary>Replays every order produced so far as <paramref name="shards"/> shards over Kafka; returns events/s and the CPU used.</summary>
+    public async Task<(double Rate, long Events, CpuSample Cpu)> ReplayAsync(int shards, CancellationToken cancellationToken)
+    {
+        await using var bus = new KafkaMessageBus(new KafkaBusOptions { BootstrapServers = kafka.BootstrapServers, CreateTopics = false });
+        var coordinator = new ReplayShardCoordinator(bus, shardTopics);
+        var runId = "bench-" + Guid.NewGuid().ToString("N")[..8];
+        var split = ReplayShardCoordinator.Split(runId, Job, ["orders"], t0, t0 + OrdersPerUser * 1000L, shards);
+        var before = Cpu();
+        var clock = Stopwatch.StartNew();
+        await coordinator.PublishAsync(split, cancellationToken);
+        var done = await coordinator.WaitForCompletionAsync(runId, split.Count, TimeSpan.FromMinutes(10), cancellationToken);
+        var seconds = clock.Elapsed.TotalSeconds;
+        var cpu = Cpu().Since(before);
+        var events = done.Sum(c => c.Events);
+        if (done.FirstOrDefault(c => c.Error is not null || c.Failures > 0) is { } failed)
+        {
+            throw new InvalidOperationException($"replay shard {failed.Index} on {failed.Worker} failed: {failed.Failures} failures, {failed.Error}\n{Logs()}");
+        }
+        if (events != Produced)
+        {
+            throw new InvalidOperationException($"the replay ran {events} events, {Produced} were stored");
+        }
+        var byWorker = string.Join(", ", done.GroupBy(c => c.Worker).Select(g => $"{g.Count()} shards on {g.Key}"));
+        log(string.Create(CultureInfo.InvariantCulture, $"replay, {hosts.Count} host(s): {events:#,0} events in {seconds:0.00} s = {events / seconds:#,0}/s ({byWorker}); CPU: {cpu}"));
+        return (events / seconds, events, cpu);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var host in hosts)
+        {
+            await host.StopAsync(TimeSpan.FromSeconds(20));
+            await host.DisposeAsync();
+        }
+    }
+
+    private CpuSample Cpu() => CpuSample.Take(hosts.Select(h => (long)h.Pid).ToHashSet(), hbase.Pid ?? -1);
+
+    private async Task ProduceAsync(int ordersPerUser, CancellationToken cancellationToken)
+    {
+        await using var bus = new KafkaMessageBus(new KafkaBusOptions { BootstrapServers = kafka.BootstrapServers, CreateTopics = false });
+        await using var producer = bus.CreateProducer();
+        for (var i = OrdersPerUser; i < OrdersPerUser + ordersPerUser; i++)
+        {
+            var order = i;
+            await producer.ProduceAsync(topic, [.. users.Select((user, u) => new OutgoingMessage(Encoding.UTF8.GetBytes(user), Encoding.UTF8.GetBytes(
+                string.Create(CultureInfo.InvariantCulture, $$"""{"oid":"{{user}}-{{order}}","user_id":"{{user}}","t":{{t0 + order * 1000L + u}},"amount":{{(u + order) % 100}}}"""))))],
+                cancellationToken);
+        }
+        OrdersPerUser += ordersPerUser;
+    }
+
+    /// <summary>Polls the feature store until every user's row is the result of their last order produced (live results arrive in order per user).</summary>
+    private async Task WaitLiveAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        await using var hot = platform.OpenHot();
+        var features = new FeatureStore(hot);
+        while (true)
+        {
+            var missing = Missing(await features.GetManyAsync(Job, users));
+            if (missing == 0)
+            {
+                return;
+            }
+            if (clock.Elapsed > timeout || hosts.Any(h => !h.IsRunning))
+            {
+                throw new TimeoutException($"{missing} of {users.Count} users' last orders not run live after {clock.Elapsed}.\n{Logs()}");
+            }
+            await Task.Delay(50, cancellationToken);
+        }
+    }
+
+    private int Missing(IReadOnlyList<FeatureRecord?> rows)
+    {
+        var last = OrdersPerUser - 1;
+        return users.Where((user, u) => rows[u] is not { } row || row.EventId != $"{user}-{last}").Count();
+    }
+
+    /// <summary>A host's counters from its /metrics: messages its ingest workers consumed, events its live runners ran.</summary>
+    private static async Task<(double Ingested, double Live)> CountersAsync(FeatureApiProcess host, CancellationToken cancellationToken)
+    {
+        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{host.Port}"), Timeout = TimeSpan.FromSeconds(30) };
+        client.DefaultRequestHeaders.Add("X-Api-Key", AdminKey);
+        var text = await client.GetStringAsync("/metrics", cancellationToken);
+        return (Sum(text, "eventcenter_ingest_messages_total", null), Sum(text, "runtime_job_events_total", "mode=\"live\""));
+    }
+
+    private static double Sum(string metrics, string name, string? label) => metrics.Split('\n')
+        .Where(l => l.StartsWith(name, StringComparison.Ordinal) && l.Length > name.Length && l[name.Length] is '{' or ' ')
+        .Where(l => label is null || l.Contains(label, StringComparison.Ordinal))
+        .Sum(l => double.Parse(l[(l.LastIndexOf('}') is var b and >= 0 ? b + 1 : name.Length)..].Trim().Split(' ')[0], NumberStyles.Float, CultureInfo.InvariantCulture));
+
+    private string Logs() => string.Join("\n", hosts.Select((h, i) => $"===== worker{i} (pid {h.Pid}, running {h.IsRunning}):\n{h.TailLog(3000)}"));
+
+    /// <summary>Trigger-strong (the live default: the order is stored before it runs) with one history read, as the capacity plan's live figure.</summary>
+    private const string JobSource = """
+        from datetime import timedelta
+        from featureplatform import Consistency, Output, job
+
+        @job("cluster_bench", triggers="orders", consistency=Consistency.TRIGGER_STRONG,
+             outputs=[Output("recent_orders", int), Output("recent_amount", int)])
+        def cluster_bench(event, ctx):
+            recent = ctx.history("orders", event.key, since=timedelta(seconds=10))
+            return {"recent_orders": len(recent), "recent_amount": sum(int(c.get("amount", 0)) for c in recent)}
+        """;
+}
