@@ -95,11 +95,16 @@ public static class SelectionApi
     /// <param name="Selection">The saved selection it ran.</param>
     /// <param name="File">Where to download the file once succeeded.</param>
     /// <param name="RequestedBy">Who started it (the API key's name), or null when not recorded.</param>
+    /// <param name="Predicate">The predicate it selected with, as written; null: every entity.</param>
+    /// <param name="JobVersion">The job's version running when it started.</param>
+    /// <param name="Parameters">The job's parameter values when it started.</param>
     public sealed record RunJson(string Id, string Job, string Format, string State, long Total, long Written, double Progress, long StartedAt, long? FinishedAt,
-        string? Error, IReadOnlyList<string> Columns, string? Selection, string? File, string? RequestedBy)
+        string? Error, IReadOnlyList<string> Columns, string? Selection, string? File, string? RequestedBy, JsonElement? Predicate, string? JobVersion,
+        IReadOnlyDictionary<string, object?>? Parameters)
     {
         internal static RunJson Of(SelectionRunStatus s) => new(s.Id, s.Job, s.Format.ToString().ToLowerInvariant(), s.State.ToString(), s.Total, s.Written, s.Progress,
-            s.StartedAt, s.FinishedAt, s.Error, s.Columns, s.Selection, s.State == SelectionRunState.Succeeded ? $"/api/selections/runs/{s.Id}/file" : null, s.RequestedBy);
+            s.StartedAt, s.FinishedAt, s.Error, s.Columns, s.Selection, s.State == SelectionRunState.Succeeded ? $"/api/selections/runs/{s.Id}/file" : null, s.RequestedBy,
+            s.PredicateText is { } text ? JsonDocument.Parse(text).RootElement.Clone() : null, s.JobVersion, s.Parameters);
     }
 
     /// <summary>A saved selection.</summary>
@@ -193,7 +198,8 @@ public static class SelectionApi
         {
             throw new SelectionException("maxAgeSeconds", "maxAgeSeconds must be a positive number of seconds.");
         }
-        return new SelectionSpec(job, predicate, columns?.Distinct(StringComparer.Ordinal).ToList() ?? [], maxAgeSeconds is { } s ? TimeSpan.FromSeconds(s) : null);
+        return new SelectionSpec(job, predicate, columns?.Distinct(StringComparer.Ordinal).ToList() ?? [], maxAgeSeconds is { } s ? TimeSpan.FromSeconds(s) : null,
+            predicateJson is { ValueKind: not JsonValueKind.Null and not JsonValueKind.Undefined } written ? written.GetRawText() : null);
     }
 
     /// <summary>A job's columns for selection.</summary>

@@ -16,6 +16,13 @@ public enum SelectionRunState
     Failed,
 }
 
+/// <summary>Where an export run's rows come from, kept with it: who asked, the predicate, the job's version and parameter values then.</summary>
+/// <param name="RequestedBy">Who started it, or null when not told.</param>
+/// <param name="PredicateText">The predicate as written (JSON), or null.</param>
+/// <param name="JobVersion">The job's running version, or null when the job is not loaded here.</param>
+/// <param name="Parameters">The job's parameter values, or null when the job is not loaded here.</param>
+public sealed record SelectionLineage(string? RequestedBy, string? PredicateText, string? JobVersion, IReadOnlyDictionary<string, object?>? Parameters);
+
 /// <summary>An export run of a selection.</summary>
 /// <param name="Id">Its id (<c>sel-…</c>).</param>
 /// <param name="Job">The job.</param>
@@ -29,8 +36,12 @@ public enum SelectionRunState
 /// <param name="Columns">The columns written after key and updated.</param>
 /// <param name="Selection">The saved selection it ran, or null.</param>
 /// <param name="RequestedBy">Who started it (the API key's name), or null when not told.</param>
+/// <param name="PredicateText">The predicate as the caller wrote it (JSON), or null for every entity.</param>
+/// <param name="JobVersion">The job's version running when the export started (the rows are what its versions wrote).</param>
+/// <param name="Parameters">The job's parameter values when the export started.</param>
 public sealed record SelectionRunStatus(string Id, string Job, ExportFormat Format, SelectionRunState State, long Total, long Written, long StartedAt, long? FinishedAt,
-    string? Error, IReadOnlyList<string> Columns, string? Selection, string? RequestedBy = null)
+    string? Error, IReadOnlyList<string> Columns, string? Selection, string? RequestedBy = null, string? PredicateText = null, string? JobVersion = null,
+    IReadOnlyDictionary<string, object?>? Parameters = null)
 {
     /// <summary>Share of the rows written (0..1).</summary>
     public double Progress => State == SelectionRunState.Succeeded ? 1 : Total <= 0 ? 0 : Math.Min(1, (double)Written / Total);
@@ -53,10 +64,11 @@ public sealed class SelectionRuns(string directory, TimeProvider clock, ILogger<
 
     /// <summary>Starts writing <paramref name="rows"/> in <paramref name="format"/>; answers at once with the running status.</summary>
     public SelectionRunStatus Start(string job, ExportFormat format, IReadOnlyList<string> columns, IReadOnlyList<ValueKind> types, string? selection,
-        Func<Action<long>, CancellationToken, IAsyncEnumerable<SelectedRow>> rows, string? requestedBy = null)
+        Func<Action<long>, CancellationToken, IAsyncEnumerable<SelectedRow>> rows, SelectionLineage? lineage = null)
     {
         var id = $"sel-{clock.GetUtcNow():yyyyMMddHHmmss}-{Guid.NewGuid():N}"[..36];
-        var entry = new Entry(new SelectionRunStatus(id, job, format, SelectionRunState.Running, -1, 0, clock.GetUtcNow().ToUnixTimeMilliseconds(), null, null, columns, selection, requestedBy));
+        var entry = new Entry(new SelectionRunStatus(id, job, format, SelectionRunState.Running, -1, 0, clock.GetUtcNow().ToUnixTimeMilliseconds(), null, null, columns, selection,
+            lineage?.RequestedBy, lineage?.PredicateText, lineage?.JobVersion, lineage?.Parameters));
         runs[id] = entry;
         var runDirectory = Path.Combine(Directory, id);
         System.IO.Directory.CreateDirectory(runDirectory);

@@ -7,7 +7,8 @@ namespace FeaturePlatform.Runtime.Selection;
 /// <param name="Predicate">The predicate.</param>
 /// <param name="Columns">Feature columns returned with each key (empty: keys only).</param>
 /// <param name="MaxAge">Only rows updated (newest event time) within this long before now; null: any.</param>
-public sealed record SelectionSpec(string Job, Predicate Predicate, IReadOnlyList<string> Columns, TimeSpan? MaxAge = null);
+/// <param name="PredicateText">The predicate as the caller wrote it (JSON), kept with export runs; null when not written.</param>
+public sealed record SelectionSpec(string Job, Predicate Predicate, IReadOnlyList<string> Columns, TimeSpan? MaxAge = null, string? PredicateText = null);
 
 /// <summary>
 /// The front of feature selection: checks a selection against the job's columns, adds the freshness bound, and runs it
@@ -20,8 +21,9 @@ public sealed record SelectionSpec(string Job, Predicate Predicate, IReadOnlyLis
 /// <param name="settings">Selection settings.</param>
 /// <param name="clock">The clock of freshness bounds.</param>
 /// <param name="declared">A job's declared output columns, or null when the job is not loaded here. Default: none.</param>
+/// <param name="running">A job's running version and parameter values (kept with an export run), or null when the job is not loaded here.</param>
 public sealed class SelectionService(ISelectionEngine engine, SelectionRuns runs, SelectionSettings settings, TimeProvider clock,
-    Func<string, IReadOnlyList<SchemaColumn>?>? declared = null)
+    Func<string, IReadOnlyList<SchemaColumn>?>? declared = null, Func<string, (string Version, IReadOnlyDictionary<string, object?> Parameters)?>? running = null)
 {
     /// <summary>The engine answering.</summary>
     public ISelectionEngine Engine => engine;
@@ -70,7 +72,8 @@ public sealed class SelectionService(ISelectionEngine engine, SelectionRuns runs
         var predicate = await CheckAsync(spec, cancellationToken);
         var schema = await SchemaAsync(spec.Job, cancellationToken);
         var types = spec.Columns.Select(c => c == FeatureTable.UpdatedColumn ? ValueKind.Timestamp : SelectionExport.ColumnType(schema.Find(c)!.Kinds)).ToList();
-        return runs.Start(spec.Job, format, spec.Columns, types, savedName, (total, ct) => engine.MatchesAsync(spec.Job, predicate, spec.Columns, total, ct), requestedBy);
+        return runs.Start(spec.Job, format, spec.Columns, types, savedName, (total, ct) => engine.MatchesAsync(spec.Job, predicate, spec.Columns, total, ct),
+            running?.Invoke(spec.Job) is { } job ? new SelectionLineage(requestedBy, spec.PredicateText, job.Version, job.Parameters) : new SelectionLineage(requestedBy, spec.PredicateText, null, null));
     }
 
     /// <summary>Checks <paramref name="spec"/> against the job's columns; returns the predicate with the freshness bound.</summary>

@@ -39,7 +39,8 @@ internal static class SelectionServices
         {
             var loaded = sp.GetRequiredService<LoadedJobs>();
             return new SelectionService(sp.GetRequiredService<ISelectionEngine>(), sp.GetRequiredService<SelectionRuns>(), selection, sp.GetRequiredService<TimeProvider>(),
-                job => loaded.Jobs.FirstOrDefault(j => j.Name == job)?.Loaded.Declaration.Outputs.Select(Declared).ToList());
+                job => loaded.Jobs.FirstOrDefault(j => j.Name == job)?.Loaded.Declaration.Outputs.Select(Declared).ToList(),
+                job => loaded.Jobs.FirstOrDefault(j => j.Name == job) is { } found ? (found.Version, found.Loaded.Parameters) : null);
         });
         services.AddHostedService(sp => new SelectionCopyService(UsesCopy(selection, sp.GetRequiredKeyedService<IWideTableStore>(StoreRole.Hot)),
             sp.GetRequiredService<SelectionCopy>(), sp.GetRequiredService<FeatureStore>(), selection, sp.GetRequiredService<TimeProvider>(),

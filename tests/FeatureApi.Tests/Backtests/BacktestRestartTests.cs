@@ -69,8 +69,8 @@ public sealed class BacktestRestartTests
 
                 // A selection export run of the job's features (every entity), started by the author.
                 await PollAsync(async () => (await author.GetAsync($"/api/features/order_stats_30d/{user}")).IsSuccessStatusCode, "the live job computed the orders");
-                var export = await ReadJsonAsync(await author.PostAsync("/api/features/order_stats_30d:select", Json("""{"export":"csv","columns":["order_amount"]}""")),
-                    HttpStatusCode.Accepted);
+                var export = await ReadJsonAsync(await author.PostAsync("/api/features/order_stats_30d:select",
+                    Json("""{"export":"csv","columns":["order_amount"],"predicate":{"column":"order_amount","op":">=","value":0}}""")), HttpStatusCode.Accepted);
                 exportId = export.GetProperty("id").GetString()!;
                 await PollAsync(async () => (await ReadJsonAsync(await author.GetAsync($"/api/selections/runs/{exportId}"))).GetProperty("state").GetString() == "Succeeded",
                     "the export finished");
@@ -133,6 +133,11 @@ public sealed class BacktestRestartTests
                 var listedExport = exports.EnumerateArray().Single(r => r.GetProperty("id").GetString() == exportId);
                 Assert.Equal(("Succeeded", PlatformFactory.Author, "order_stats_30d"), (listedExport.GetProperty("state").GetString(),
                     listedExport.GetProperty("requestedBy").GetString(), listedExport.GetProperty("job").GetString()));
+                // …with what it selected and the job's version and parameter values when it ran.
+                var predicate = listedExport.GetProperty("predicate");
+                Assert.Equal(("order_amount", ">=", 0), (predicate.GetProperty("column").GetString(), predicate.GetProperty("op").GetString(), predicate.GetProperty("value").GetInt32()));
+                Assert.Equal(before.GetProperty("jobVersion").GetString(), listedExport.GetProperty("jobVersion").GetString());
+                Assert.Equal(JsonValueKind.Object, listedExport.GetProperty("parameters").ValueKind);
                 Assert.Contains(user, await (await reader.GetAsync($"/api/selections/runs/{exportId}/file")).Content.ReadAsStringAsync(), StringComparison.Ordinal);
             }
         }
