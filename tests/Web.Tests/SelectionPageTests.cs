@@ -49,7 +49,13 @@ public sealed class SelectionPageTests(WebHost host)
         await Assertions.Expect(page.Locator("#select-preview tbody")).ToContainTextAsync("777.5");
 
         await page.ClickAsync("#select-csv");
-        await Assertions.Expect(page.Locator(".export-link[data-format=csv]")).ToContainTextAsync("Download csv (1 rows)");
+        await Assertions.Expect(page.Locator("#select-exports .export-link[data-format=csv]")).ToContainTextAsync("Download csv (1 rows)");
+        // The run joins the past exports with its lineage: who started it and what it selected.
+        var runId = await page.Locator("#select-exports .export-link[data-format=csv]").GetAttributeAsync("data-run");
+        var pastRun = page.Locator("#select-history-list tr", new() { Has = page.Locator($".export-link[data-run='{runId}']") });
+        await Assertions.Expect(pastRun).ToContainTextAsync("demo-author");
+        await Assertions.Expect(pastRun).ToContainTextAsync(user);
+        await Assertions.Expect(pastRun.Locator(".export-link")).ToHaveTextAsync("Download");
 
         await page.FillAsync("#select-name", $"sel-{user}");
         await page.ClickAsync("#select-save");
@@ -63,6 +69,10 @@ public sealed class SelectionPageTests(WebHost host)
         await page.Locator(".condition").Nth(1).Locator(".cond-value").FillAsync("lots");
         await page.ClickAsync("#select-run");
         await Assertions.Expect(page.Locator("#select-status .message.error")).ToContainTextAsync("predicate.and[1].value");
+
+        // Past exports are listed on a fresh visit too (from the runs the host keeps on disk).
+        await page.ReloadAsync();
+        await Assertions.Expect(page.Locator("#select-history-list tr", new() { Has = page.Locator($".export-link[data-run='{runId}']") })).ToContainTextAsync("Succeeded");
         await page.CloseAsync();
     }
 }

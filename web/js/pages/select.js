@@ -9,6 +9,22 @@ const PAGE = 50;
 const OPS = ['=', '!=', '<', '<=', '>', '>=', 'between', 'in', 'is_null', 'is_not_null'];
 const KIND_OF = { Number: 'number', String: 'string', Boolean: 'boolean', Timestamp: 'timestamp' };
 
+// A link that downloads a finished export run's file with the API key (a plain href would send none).
+function downloadLink(run, text) {
+  const link = h('a', { href: '#', class: 'export-link', 'data-format': run.format, 'data-run': run.id }, text);
+  link.addEventListener('click', async (e) => {
+    e.preventDefault();
+    const response = await api(run.file, { raw: true });
+    const url = URL.createObjectURL(await response.blob());
+    const a = h('a', { href: url, download: `${run.job}-${run.id}.${run.format}` });
+    document.body.append(a);
+    a.click();
+    a.remove();
+    URL.revokeObjectURL(url);
+  });
+  return link;
+}
+
 export default async function selectPage(main) {
   let job = null;
   let schema = { columns: [] };
@@ -22,6 +38,7 @@ export default async function selectPage(main) {
   const results = h('section#select-results');
   const exports = h('section#select-exports');
   const saved = h('section#select-saved');
+  const history = h('section#select-history');
   const name = h('input', { id: 'select-name', type: 'text', placeholder: 'name to save as' });
 
   const loadSchema = async () => {
@@ -137,24 +154,30 @@ export default async function selectPage(main) {
         fill(line, h('span', `${format} ${run.id}: `), h('progress', { max: '1', value: String(run.progress) }), h('span.muted', ` ${fmtNumber(run.written)} of ${run.total < 0 ? '…' : fmtNumber(run.total)} rows`));
         timer = setTimeout(poll, POLL_MS);
       } else if (run.state === 'Succeeded') {
-        const link = h('a', { href: '#', class: 'export-link', 'data-format': format }, `Download ${format} (${fmtNumber(run.written)} rows)`);
-        link.addEventListener('click', async (e) => {
-          e.preventDefault();
-          const response = await api(run.file, { raw: true });
-          const url = URL.createObjectURL(await response.blob());
-          const a = h('a', { href: url, download: `${run.job}-${run.id}.${format}` });
-          document.body.append(a);
-          a.click();
-          a.remove();
-          URL.revokeObjectURL(url);
-        });
-        fill(line, link);
+        fill(line, downloadLink(run, `Download ${format} (${fmtNumber(run.written)} rows)`));
+        await listHistory();
       } else {
         fill(line, message('error', run.error ?? run.state));
       }
     };
     await poll();
     return null;
+  };
+
+  // Export runs of every job, also those of earlier hosts, with their lineage (who, predicate, job version).
+  const listHistory = async () => {
+    let all;
+    try {
+      all = await api('/api/selections/runs');
+    } catch (e) {
+      return fill(history, h('h3', 'Past exports'), message('error', e.message));
+    }
+    return fill(history, h('h3', 'Past exports'), all.length === 0 ? h('p.muted', 'No exports yet.') : h('div.scroll', table([
+      ['Started', (r) => fmtTime(r.startedAt)], ['Job', (r) => r.job], ['Format', (r) => r.format], ['State', (r) => r.state],
+      ['Rows', (r) => fmtNumber(r.written)], ['By', (r) => r.requestedBy ?? ''], ['Version', (r) => (r.jobVersion ?? '').slice(0, 12)],
+      ['Predicate', (r) => h('code', r.predicate ? JSON.stringify(r.predicate) : 'every entity')],
+      ['', (r) => (r.file ? downloadLink(r, 'Download') : '')],
+    ], all, { id: 'select-history-list' })));
   };
 
   const listSaved = async () => {
@@ -201,7 +224,7 @@ export default async function selectPage(main) {
   form.querySelector('#select-parquet').addEventListener('click', () => exportAs('parquet'));
   form.querySelector('#select-save').addEventListener('click', save);
   main.append(h('h2', 'Selection'), h('p.muted', 'Choose entities by their features: conditions on the job\'s feature columns ($updated is the row\'s newest event time).'),
-    status, form, results, exports, saved);
-  await listSaved();
+    status, form, results, exports, saved, history);
+  await Promise.all([listSaved(), listHistory()]);
   return () => { stopped = true; clearTimeout(timer); };
 }

@@ -79,6 +79,7 @@ internal sealed class WalCheckpointer : IDisposable
     private long restarts;
     private long restartRequests;
     private long restartsBlocked;
+    private long restartsDone;
     private int restartWanted;
     private long restartAskedAt;
     private long lastLogPages;
@@ -125,10 +126,17 @@ internal sealed class WalCheckpointer : IDisposable
     /// <summary>The writer's RESTART checkpoints that were blocked (readers stayed on the log longer than allowed).</summary>
     public long RestartsBlocked => Interlocked.Read(ref restartsBlocked);
 
+    /// <summary>The writer's RESTART checkpoints that succeeded: its next transaction started the log over.</summary>
+    public long RestartsDone => Interlocked.Read(ref restartsDone);
+
     /// <summary>Records the outcome of the writer's <see cref="CheckpointForRestart"/>.</summary>
     public void RestartDone(bool done)
     {
-        if (!done)
+        if (done)
+        {
+            Interlocked.Increment(ref restartsDone);
+        }
+        else
         {
             Interlocked.Increment(ref restartsBlocked);
         }
