@@ -55,7 +55,7 @@ public sealed partial class ParametersPageTests(WebHost host)
             await Poll.UntilAsync(() => Task.FromResult(Equals(job.Parameters["min_amount"], 150.0)), TimeSpan.FromSeconds(10), "the running job has min_amount 150");
 
             // The running job's next outputs use the new value: of orders of 100 and 200, only the second counts.
-            var (user, _) = await Orders.PostAsync(host, 1971, 100, 200);
+            var (user, _) = await Orders.PostAsync(host, 1977, 100, 200);
             await Pages.UseKeyAsync(page, "demo-reader");
             await page.GotoAsync("/#/events");
             await page.FillAsync("#ft-job", "order_stats_30d");
