@@ -1,6 +1,7 @@
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.Playwright;
+using FeaturePlatform.Testing.Infrastructure;
 
 namespace FeaturePlatform.Web.Tests;
 

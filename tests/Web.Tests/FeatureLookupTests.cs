@@ -1,5 +1,6 @@
 using System.Net;
 using Microsoft.Playwright;
+using FeaturePlatform.Testing.Infrastructure;
 
 namespace FeaturePlatform.Web.Tests;
 

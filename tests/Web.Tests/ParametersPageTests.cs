@@ -2,6 +2,7 @@ using FeaturePlatform.Runtime.Parameters;
 using Microsoft.Extensions.DependencyInjection;
 using System.Text.RegularExpressions;
 using Microsoft.Playwright;
+using FeaturePlatform.Testing.Infrastructure;
 
 namespace FeaturePlatform.Web.Tests;
 

@@ -1,6 +1,7 @@
 using FeaturePlatform.Runtime.Repair;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
+using FeaturePlatform.Testing.Infrastructure;
 
 namespace FeaturePlatform.Web.Tests;
 

@@ -7,7 +7,6 @@ using FeaturePlatform.EventCenter.EventStorage;
 using FeaturePlatform.EventCenter.Hosting;
 using FeaturePlatform.EventCenter.Ingestion.DeadLetters;
 using FeaturePlatform.EventCenter.Ingestion.Sources;
-using FeaturePlatform.EventCenter.Tests.Ingestion;
 using FeaturePlatform.EventCenter.Watermarks;
 using FeaturePlatform.Testing.Infrastructure;
 using Microsoft.Extensions.Logging.Abstractions;

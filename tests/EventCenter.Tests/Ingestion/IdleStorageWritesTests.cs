@@ -6,6 +6,7 @@ using FeaturePlatform.EventCenter.Ingestion;
 using FeaturePlatform.EventCenter.Watermarks;
 using FeaturePlatform.Testing.Storage;
 using Microsoft.Extensions.DependencyInjection;
+using FeaturePlatform.Testing.Infrastructure;
 namespace FeaturePlatform.EventCenter.Tests.Ingestion;
 
 /// <summary>

@@ -7,6 +7,7 @@ using FeaturePlatform.EventCenter.Ingestion;
 using FeaturePlatform.EventCenter.Watermarks;
 using FeaturePlatform.Testing.Kafka;
 using Microsoft.Extensions.DependencyInjection;
+using FeaturePlatform.Testing.Infrastructure;
 namespace FeaturePlatform.EventCenter.Tests.Ingestion;
 
 /// <summary>

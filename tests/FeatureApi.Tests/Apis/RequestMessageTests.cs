@@ -8,6 +8,7 @@ using FeaturePlatform.Testing.Servers;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using RabbitMQ.Client;
+using FeaturePlatform.Testing.Infrastructure;
 
 namespace FeaturePlatform.FeatureApi.Tests.Apis;
 
@@ -83,7 +84,7 @@ public sealed class RequestMessageTests(RabbitMqFixture rabbit) : IAsyncLifetime
         Assert.Equal(row.GetRawText(), polled.GetProperty("results")[0].GetRawText());
         // Counted once the broker confirms it, which may come after the consumer already has the message.
         var publisher = factory.Services.GetRequiredService<CallReplies>().Publisher!;
-        await Joins.Poll.UntilAsync(() => Task.FromResult(publisher.Published >= 1), TimeSpan.FromSeconds(10),
+        await Poll.UntilAsync(() => Task.FromResult(publisher.Published >= 1), TimeSpan.FromSeconds(10),
             () => $"the reply publisher to count the confirmed reply (published {publisher.Published})");
     }
 

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using FeaturePlatform.Testing.Infrastructure;
 
 namespace FeaturePlatform.FeatureApi.Tests.Apis;
 
@@ -129,13 +130,5 @@ public sealed class SourcesAdminApiTests(PlatformFactory factory) : IClassFixtur
         }
     }
 
-    private static async Task WaitAsync(Func<Task<bool>> condition, string what)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting until {what}");
-            await Task.Delay(50);
-        }
-    }
+    private static Task WaitAsync(Func<Task<bool>> condition, string what) => Poll.UntilAsync(condition, what, TimeSpan.FromSeconds(30));
 }

@@ -5,6 +5,7 @@ using System.Text.Json;
 using FeaturePlatform.Runtime.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using static FeaturePlatform.FeatureApi.Tests.TestHttp;
+using FeaturePlatform.Testing.Infrastructure;
 
 namespace FeaturePlatform.FeatureApi.Tests.Backtests;
 
@@ -104,15 +105,8 @@ public sealed class BacktestResultsPagingTests(PlatformFactory factory) : IClass
 
     private async Task PostOrdersAsync(string user, long t0, int count)
     {
-        var orders = Enumerable.Range(0, count).Select(i => new { order_id = $"{user}-{i}", user_id = user, created_at = t0 + i * Day, amount = 10.0 * (i + 1) }).ToList();
         using var author = factory.CreateClient(PlatformFactory.Author);
-        using var response = await author.PostAsync("/api/sources/orders/messages", Json(JsonSerializer.Serialize(orders)));
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        await PollAsync(async () =>
-        {
-            using var history = await author.GetAsync($"/api/events/orders/{user}/history");
-            return history.IsSuccessStatusCode && (await ReadJsonAsync(history)).GetArrayLength() == count;
-        }, "orders stored");
+        await TestHttp.PostOrdersAsync(author, [user], t0, [.. Enumerable.Range(0, count).Select(i => 10.0 * (i + 1))]);
     }
 
     private static async Task<JsonElement> WaitFinishedAsync(HttpClient client, string id)
@@ -122,13 +116,5 @@ public sealed class BacktestResultsPagingTests(PlatformFactory factory) : IClass
         return status;
     }
 
-    private static async Task PollAsync(Func<Task<bool>> condition, string what)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting for {what}");
-            await Task.Delay(50);
-        }
-    }
+    private static Task PollAsync(Func<Task<bool>> condition, string what) => Poll.UntilAsync(condition, what, TimeSpan.FromSeconds(60));
 }

@@ -5,6 +5,7 @@ using System.Text.Json;
 using FeaturePlatform.Runtime.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using static FeaturePlatform.FeatureApi.Tests.TestHttp;
+using FeaturePlatform.Testing.Infrastructure;
 
 namespace FeaturePlatform.FeatureApi.Tests.Backtests;
 
@@ -185,16 +186,8 @@ public sealed class BacktestsApiTests(PlatformFactory factory) : IClassFixture<P
         var user = $"u-{Guid.NewGuid():N}";
         // A unique day in 2001–2020 so other tests' orders are outside the replayed range.
         var t0 = 978_307_200_000L + Random.Shared.NextInt64(0, 7000) * Day;
-        var orders = amounts.Select((a, i) => new { order_id = $"{user}-{i}", user_id = user, created_at = t0 + i * Day, amount = a }).ToList();
         using var author = factory.CreateClient(PlatformFactory.Author);
-        using var response = await author.PostAsync("/api/sources/orders/messages", Json(JsonSerializer.Serialize(orders)));
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        using var reader = factory.CreateClient(PlatformFactory.Reader);
-        await PollAsync(async () =>
-        {
-            using var history = await reader.GetAsync($"/api/events/orders/{user}/history");
-            return history.IsSuccessStatusCode && (await ReadJsonAsync(history)).GetArrayLength() == amounts.Count;
-        }, "orders stored");
+        await TestHttp.PostOrdersAsync(author, [user], t0, amounts);
         return (user, t0);
     }
 
@@ -205,13 +198,5 @@ public sealed class BacktestsApiTests(PlatformFactory factory) : IClassFixture<P
         return status;
     }
 
-    private static async Task PollAsync(Func<Task<bool>> condition, string what)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting for {what}");
-            await Task.Delay(50);
-        }
-    }
+    private static Task PollAsync(Func<Task<bool>> condition, string what) => Poll.UntilAsync(condition, what, TimeSpan.FromSeconds(60));
 }

@@ -74,8 +74,8 @@ public sealed class DiskFullTests(ITestOutputHelper output)
         }
         await PollAsync(client, "/health/ready", HttpStatusCode.ServiceUnavailable);
         var monitor = factory.Services.GetService(typeof(StorageFaultMonitor)) as StorageFaultMonitor;
-        var faults = monitor!.Faults;
-        Assert.NotEmpty(faults);
+        // An episode was recorded; its fault may already be over (a nearly full disk where the probe's small write fits).
+        Assert.True(monitor!.Episodes > 0, "the storage fault monitor recorded no episode");
         // A few more posts while full: refused (or, if one still fits, acknowledged and kept).
         for (var i = 0; i < 3; i++)
         {

@@ -4,6 +4,7 @@ using FeaturePlatform.FeatureApi.Tests.Quarantine;
 using FeaturePlatform.Runtime.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using static FeaturePlatform.FeatureApi.Tests.TestHttp;
+using FeaturePlatform.Testing.Infrastructure;
 
 namespace FeaturePlatform.FeatureApi.Tests.Hosting;
 
@@ -111,13 +112,5 @@ public sealed class JobMonitoringTests
         return status;
     }
 
-    private static async Task PollAsync(Func<Task<bool>> condition, string what)
-    {
-        var deadline = DateTime.UtcNow + Deadline;
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting for {what}");
-            await Task.Delay(100);
-        }
-    }
+    private static Task PollAsync(Func<Task<bool>> condition, string what) => Poll.UntilAsync(condition, what, Deadline);
 }

@@ -6,6 +6,7 @@ using FeaturePlatform.Runtime.Jobs;
 using Microsoft.Extensions.DependencyInjection;
 using static FeaturePlatform.FeatureApi.Tests.TestHttp;
 using FeaturePlatform.Runtime.OnlineStore;
+using FeaturePlatform.Testing.Infrastructure;
 
 namespace FeaturePlatform.FeatureApi.Tests.Hosting;
 
@@ -94,13 +95,5 @@ public sealed class LiveJobSwitchTests(PlatformFactory factory) : IClassFixture<
         await ReadJsonAsync(response);
     }
 
-    private static async Task PollAsync(Func<Task<bool>> condition, string what)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"Timed out waiting for {what}.");
-            await Task.Delay(50);
-        }
-    }
+    private static Task PollAsync(Func<Task<bool>> condition, string what) => Poll.UntilAsync(condition, what, TimeSpan.FromSeconds(60));
 }

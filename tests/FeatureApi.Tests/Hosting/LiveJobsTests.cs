@@ -5,6 +5,7 @@ using FeaturePlatform.Runtime.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using FeaturePlatform.Runtime.OnlineStore;
+using FeaturePlatform.Testing.Infrastructure;
 
 namespace FeaturePlatform.FeatureApi.Tests.Hosting;
 
@@ -55,13 +56,5 @@ public sealed class LiveJobsTests(PlatformFactory factory) : IClassFixture<Platf
 
     private static Task PollAsync(Func<bool> condition, string what) => PollAsync(() => Task.FromResult(condition()), what);
 
-    private static async Task PollAsync(Func<Task<bool>> condition, string what)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"Timed out waiting for {what}.");
-            await Task.Delay(50);
-        }
-    }
+    private static Task PollAsync(Func<Task<bool>> condition, string what) => Poll.UntilAsync(condition, what, TimeSpan.FromSeconds(60));
 }

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using FeaturePlatform.Testing.Kafka;
 using Xunit.Abstractions;
+using FeaturePlatform.Testing.Infrastructure;
 
 namespace FeaturePlatform.FeatureApi.Tests.Joins;
 

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using FeaturePlatform.Testing.Infrastructure;
 
 namespace FeaturePlatform.FeatureApi.Tests.Joins;
 

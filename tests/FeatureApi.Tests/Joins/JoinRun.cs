@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using FeaturePlatform.Runtime.Hosting;
 using Microsoft.Extensions.DependencyInjection;
+using FeaturePlatform.Testing.Infrastructure;
 
 namespace FeaturePlatform.FeatureApi.Tests.Joins;
 

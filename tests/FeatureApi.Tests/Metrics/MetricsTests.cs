@@ -5,6 +5,7 @@ using FeaturePlatform.Runtime.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using static FeaturePlatform.FeatureApi.Tests.TestHttp;
 using FeaturePlatform.Runtime.OnlineStore;
+using FeaturePlatform.Testing.Infrastructure;
 
 namespace FeaturePlatform.FeatureApi.Tests.Metrics;
 
@@ -109,15 +110,7 @@ public sealed partial class MetricsTests(PlatformFactory factory) : IClassFixtur
     /// <summary>The sum of <see cref="Samples"/>.</summary>
     internal static double Sum(string text, string name, params (string Key, string Value)[] labels) => Samples(text, name, labels).Sum();
 
-    private static async Task PollAsync(Func<Task<bool>> condition, string what)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"Timed out waiting for {what}.");
-            await Task.Delay(100);
-        }
-    }
+    private static Task PollAsync(Func<Task<bool>> condition, string what) => Poll.UntilAsync(condition, what, TimeSpan.FromSeconds(60));
 
     [GeneratedRegex("""^(?<name>[a-zA-Z_:][a-zA-Z0-9_:]*)(\{(?<labels>([a-zA-Z_][a-zA-Z0-9_]*="([^"\\]|\\.)*",?)*)\})? (?<value>\S+)( \d+)?$""")]
     private static partial Regex SampleLine();

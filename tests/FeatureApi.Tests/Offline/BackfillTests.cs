@@ -7,6 +7,7 @@ using FeaturePlatform.Testing.Kafka;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;
 using static FeaturePlatform.FeatureApi.Tests.TestHttp;
+using FeaturePlatform.Testing.Infrastructure;
 
 namespace FeaturePlatform.FeatureApi.Tests.Offline;
 

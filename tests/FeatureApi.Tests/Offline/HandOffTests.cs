@@ -6,6 +6,7 @@ using FeaturePlatform.Runtime.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Parquet;
 using static FeaturePlatform.FeatureApi.Tests.TestHttp;
+using FeaturePlatform.Testing.Infrastructure;
 
 namespace FeaturePlatform.FeatureApi.Tests.Offline;
 
@@ -128,19 +129,8 @@ public sealed class HandOffTests(PlatformFactory factory) : IClassFixture<Platfo
         var users = Enumerable.Range(0, userCount).Select(_ => $"u-{Guid.NewGuid():N}").ToList();
         // A unique day in 2001–2020 so other tests' orders are outside the replayed range.
         var t0 = 978_307_200_000L + Random.Shared.NextInt64(0, 7000) * Day;
-        var orders = users.SelectMany(user => amounts.Select((a, i) => new { order_id = $"{user}-{i}", user_id = user, created_at = t0 + i * Day, amount = a })).ToList();
         using var author = factory.CreateClient(PlatformFactory.Author);
-        using var response = await author.PostAsync("/api/sources/orders/messages", Json(JsonSerializer.Serialize(orders)));
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        using var reader = factory.CreateClient(PlatformFactory.Reader);
-        foreach (var user in users)
-        {
-            await PollAsync(async () =>
-            {
-                using var history = await reader.GetAsync($"/api/events/orders/{user}/history");
-                return history.IsSuccessStatusCode && (await ReadJsonAsync(history)).GetArrayLength() == amounts.Count;
-            }, "orders stored");
-        }
+        await TestHttp.PostOrdersAsync(author, users, t0, amounts);
         return (users, t0);
     }
 
@@ -155,13 +145,5 @@ public sealed class HandOffTests(PlatformFactory factory) : IClassFixture<Platfo
         return status;
     }
 
-    private static async Task PollAsync(Func<Task<bool>> condition, string what)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting for {what}");
-            await Task.Delay(50);
-        }
-    }
+    private static Task PollAsync(Func<Task<bool>> condition, string what) => Poll.UntilAsync(condition, what, TimeSpan.FromSeconds(60));
 }

@@ -10,6 +10,7 @@ using FeaturePlatform.Runtime.Parity;
 using FeaturePlatform.Testing.Kafka;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;
+using FeaturePlatform.Testing.Infrastructure;
 
 namespace FeaturePlatform.FeatureApi.Tests.Parity;
 

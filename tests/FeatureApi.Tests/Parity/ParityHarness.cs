@@ -7,6 +7,7 @@ using FeaturePlatform.FeatureApi.Tests.Joins;
 using FeaturePlatform.Runtime.Repair;
 using FeaturePlatform.Testing.Kafka;
 using Microsoft.Extensions.DependencyInjection;
+using FeaturePlatform.Testing.Infrastructure;
 
 namespace FeaturePlatform.FeatureApi.Tests.Parity;
 

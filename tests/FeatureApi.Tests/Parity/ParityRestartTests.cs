@@ -4,6 +4,7 @@ using FeaturePlatform.FeatureApi.Tests.Quarantine;
 using FeaturePlatform.Runtime.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using static FeaturePlatform.FeatureApi.Tests.TestHttp;
+using FeaturePlatform.Testing.Infrastructure;
 
 namespace FeaturePlatform.FeatureApi.Tests.Parity;
 
@@ -32,16 +33,7 @@ public sealed class ParityRestartTests
             {
                 await platform.Services.GetRequiredService<RuntimeStartup>().Ready.WaitAsync(Deadline);
                 using var author = platform.CreateClient(PlatformFactory.Author);
-                var orders = new[] { 10.0, 20.0, 30.0 }.Select((a, i) => new { order_id = $"{user}-{i}", user_id = user, created_at = t0 + i * Day, amount = a });
-                using (var posted = await author.PostAsync("/api/sources/orders/messages", Json(JsonSerializer.Serialize(orders))))
-                {
-                    Assert.Equal(HttpStatusCode.OK, posted.StatusCode);
-                }
-                await PollAsync(async () =>
-                {
-                    using var history = await author.GetAsync($"/api/events/orders/{user}/history");
-                    return history.IsSuccessStatusCode && (await ReadJsonAsync(history)).GetArrayLength() == 3;
-                }, "orders stored");
+                await PostOrdersAsync(author, [user], t0, [10.0, 20.0, 30.0], Deadline);
                 var launched = await ReadJsonAsync(await author.PostAsync("/api/parity",
                     Json($$"""{"job":"order_stats_30d","from":{{t0}},"to":{{t0 + 3 * Day}}}""")), HttpStatusCode.Accepted);
                 id = launched.GetProperty("id").GetString()!;
@@ -71,13 +63,5 @@ public sealed class ParityRestartTests
         }
     }
 
-    private static async Task PollAsync(Func<Task<bool>> condition, string what)
-    {
-        var deadline = DateTime.UtcNow + Deadline;
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting for {what}");
-            await Task.Delay(50);
-        }
-    }
+    private static Task PollAsync(Func<Task<bool>> condition, string what) => Poll.UntilAsync(condition, what, Deadline);
 }

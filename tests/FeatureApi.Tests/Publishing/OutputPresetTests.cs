@@ -10,6 +10,7 @@ using FeaturePlatform.Testing.Kafka;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;
 using static FeaturePlatform.FeatureApi.Tests.Publishing.PublishingFlowTests;
+using FeaturePlatform.Testing.Infrastructure;
 
 namespace FeaturePlatform.FeatureApi.Tests.Publishing;
 

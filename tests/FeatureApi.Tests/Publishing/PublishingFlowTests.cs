@@ -9,6 +9,7 @@ using FeaturePlatform.Runtime.OnlineStore;
 using FeaturePlatform.Testing.Kafka;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;
+using FeaturePlatform.Testing.Infrastructure;
 
 namespace FeaturePlatform.FeatureApi.Tests.Publishing;
 

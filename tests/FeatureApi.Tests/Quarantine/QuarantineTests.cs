@@ -6,6 +6,7 @@ using FeaturePlatform.Runtime.Hosting;
 using FeaturePlatform.Runtime.OnlineStore;
 using Microsoft.Extensions.DependencyInjection;
 using static FeaturePlatform.FeatureApi.Tests.TestHttp;
+using FeaturePlatform.Testing.Infrastructure;
 
 namespace FeaturePlatform.FeatureApi.Tests.Quarantine;
 
@@ -224,13 +225,5 @@ public sealed class QuarantineTests
         Assert.True(response.StatusCode == HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
     }
 
-    private static async Task PollAsync(Func<Task<bool>> condition, string what)
-    {
-        var deadline = DateTime.UtcNow + Deadline;
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"Timed out waiting for {what}.");
-            await Task.Delay(100);
-        }
-    }
+    private static Task PollAsync(Func<Task<bool>> condition, string what) => Poll.UntilAsync(condition, what, Deadline);
 }

@@ -8,6 +8,7 @@ using FeaturePlatform.Runtime.Repair;
 using FeaturePlatform.Testing.Servers;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
+using FeaturePlatform.Testing.Infrastructure;
 
 namespace FeaturePlatform.FeatureApi.Tests.Repair;
 

@@ -14,6 +14,7 @@ using FeaturePlatform.Testing.Kafka;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Xunit.Abstractions;
+using FeaturePlatform.Testing.Infrastructure;
 
 namespace FeaturePlatform.FeatureApi.Tests.Repair;
 

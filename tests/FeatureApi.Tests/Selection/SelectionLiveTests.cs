@@ -2,12 +2,12 @@ using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
 using FeaturePlatform.FeatureApi.Selection;
-using FeaturePlatform.FeatureApi.Tests.Joins;
 using FeaturePlatform.FeatureApi.Tests.Quarantine;
 using FeaturePlatform.Runtime.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;
 using static FeaturePlatform.FeatureApi.Tests.TestHttp;
+using FeaturePlatform.Testing.Infrastructure;
 
 namespace FeaturePlatform.FeatureApi.Tests.Selection;
 

@@ -8,6 +8,7 @@ using FeaturePlatform.Runtime.Workers;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;
 using static FeaturePlatform.FeatureApi.Tests.TestHttp;
+using FeaturePlatform.Testing.Infrastructure;
 
 namespace FeaturePlatform.FeatureApi.Tests.Workers;
 
@@ -179,13 +180,5 @@ public sealed class HostileJobsTests(ITestOutputHelper output)
         Assert.True(response.StatusCode == HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
     }
 
-    private static async Task PollAsync(Func<Task<bool>> condition, string what)
-    {
-        var deadline = DateTime.UtcNow + Deadline;
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"Timed out waiting for {what}.");
-            await Task.Delay(100);
-        }
-    }
+    private static Task PollAsync(Func<Task<bool>> condition, string what) => Poll.UntilAsync(condition, what, Deadline);
 }

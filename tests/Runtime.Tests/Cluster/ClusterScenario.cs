@@ -74,45 +74,16 @@ internal sealed class ClusterScenario : IAsyncDisposable
         {
             var platform = await SharedHBasePlatform.CreateAsync(hbase);
             var job = "cluster_" + Guid.NewGuid().ToString("N")[..8];
-            var jobsDirectory = Path.GetDirectoryName(PythonHostFixture.WriteJob(job, JobSource(job)))!;
+            var jobsDirectory = Path.GetDirectoryName(PythonHostFixture.WriteJob(job, OrderJobs.CountOrders(job)))!;
             var topic = kafka.CreateTopic(Partitions, "cluster-orders");
             var outputTopic = kafka.CreateTopic(OutputPartitions, "cluster-results");
-            var configuration = platform.Configuration();
-            foreach (var (key, value) in new Dictionary<string, string>
-            {
-                ["EventCenter:Bus:Kind"] = "Kafka",
-                ["EventCenter:Bus:BootstrapServers"] = kafka.BootstrapServers,
-                ["EventCenter:Bus:CreateTopics"] = "false",
-                ["EventCenter:TopicPartitions"] = Partitions.ToString(CultureInfo.InvariantCulture),
-                ["EventCenter:Bus:SessionTimeout"] = "00:00:06",
-                ["EventCenter:Ingest:GroupId"] = KafkaFixture.NewGroupId("cluster-ingest"),
-                ["EventCenter:Ingest:MaxBatchWait"] = "00:00:00.020",
-                ["EventCenter:Ingest:IdlePartitionTimeout"] = "00:00:00.300",
-                ["EventCenter:Sources:0:Name"] = "orders",
-                ["EventCenter:Sources:0:Format"] = "Json",
-                ["EventCenter:Sources:0:KeyFields:0"] = "user_id",
-                ["EventCenter:Sources:0:TimeField"] = "t",
-                ["EventCenter:Sources:0:IdField"] = "oid",
-                ["EventCenter:Sources:0:Topics:0"] = topic,
-                ["Runtime:JobsDirectory"] = jobsDirectory,
-                ["Runtime:Live:MaxBatchMessages"] = "10",
-                ["Runtime:Live:MaxBatchWait"] = "00:00:00.020",
-                ["Runtime:Calls:Topic"] = kafka.CreateTopic(4, "cluster-calls"),
-                ["Runtime:Calls:Partitions"] = "4",
-                ["Runtime:Calls:GroupId"] = KafkaFixture.NewGroupId("cluster-calls"),
-                ["Runtime:ReplayWorker:ShardsTopic"] = kafka.CreateTopic(2, "cluster-shards"),
-                ["Runtime:ReplayWorker:ResultsTopic"] = kafka.CreateTopic(2, "cluster-shard-results"),
-                ["Runtime:ReplayWorker:GroupId"] = KafkaFixture.NewGroupId("cluster-replay"),
-                [$"Runtime:Jobs:{job}:Outputs:0:Kind"] = "FeatureStore",
-                [$"Runtime:Jobs:{job}:Outputs:1:Kind"] = "Kafka",
-                [$"Runtime:Jobs:{job}:Outputs:1:Topic"] = outputTopic,
-                [$"Auth:Keys:{AdminKey}:Name"] = "cluster-tests",
-                [$"Auth:Keys:{AdminKey}:Roles:0"] = "admin",
-                ["Logging:LogLevel:Default"] = "Information",
-            })
-            {
-                configuration[key] = value;
-            }
+            var extra = SharedHBasePlatform.CallsAndShards(kafka, "cluster", 4);
+            extra[$"Runtime:Jobs:{job}:Outputs:0:Kind"] = "FeatureStore";
+            extra[$"Runtime:Jobs:{job}:Outputs:1:Kind"] = "Kafka";
+            extra[$"Runtime:Jobs:{job}:Outputs:1:Topic"] = outputTopic;
+            extra[$"Auth:Keys:{AdminKey}:Name"] = "cluster-tests";
+            extra[$"Auth:Keys:{AdminKey}:Roles:0"] = "admin";
+            var configuration = platform.OrdersOnKafka(kafka, topic, Partitions, "cluster", jobsDirectory, extra);
             var scenario = new ClusterScenario(kafka, output, network, platform, job, topic, outputTopic, configuration) { Hosts = new ClusterHost?[slots] };
             await Task.WhenAll(roles.Select((role, slot) => scenario.StartHostAsync(slot, role)));
             return scenario;
@@ -277,20 +248,4 @@ internal sealed class ClusterScenario : IAsyncDisposable
         await Network.DisposeAsync();
     }
 
-    private static string JobSource(string name) => $$"""
-        import os
-        from datetime import timedelta
-        from featureplatform import Consistency, Output, job
-
-        @job(
-            "{{name}}",
-            triggers="orders",
-            consistency=Consistency.TRIGGER_STRONG,
-            outputs=[Output("order_count", int, "Orders of the user so far."), Output("amount", int, "Their total amount."),
-                     Output("pid", int, "The process that computed it.")],
-        )
-        def count_orders(event, ctx):
-            history = ctx.history("orders", event.key, since=timedelta(days=1))
-            return {"order_count": len(history), "amount": sum(int(c.get("amount", 0)) for c in history), "pid": os.getpid()}
-        """;
 }

@@ -106,39 +106,10 @@ public sealed partial class HostRoleTests(KafkaFixture kafka, HBaseThriftFixture
 
     private Dictionary<string, string> Configuration(SharedHBasePlatform platform, string job, string topic)
     {
-        var configuration = platform.Configuration();
-        foreach (var (key, value) in new Dictionary<string, string>
-        {
-            ["EventCenter:Bus:Kind"] = "Kafka",
-            ["EventCenter:Bus:BootstrapServers"] = kafka.BootstrapServers,
-            ["EventCenter:Bus:CreateTopics"] = "false",
-            ["EventCenter:TopicPartitions"] = "4",
-            ["EventCenter:Bus:SessionTimeout"] = "00:00:06",
-            ["EventCenter:Ingest:GroupId"] = KafkaFixture.NewGroupId("role-ingest"),
-            ["EventCenter:Ingest:MaxBatchWait"] = "00:00:00.020",
-            ["EventCenter:Ingest:IdlePartitionTimeout"] = "00:00:00.300",
-            ["EventCenter:Sources:0:Name"] = "orders",
-            ["EventCenter:Sources:0:Format"] = "Json",
-            ["EventCenter:Sources:0:KeyFields:0"] = "user_id",
-            ["EventCenter:Sources:0:TimeField"] = "t",
-            ["EventCenter:Sources:0:IdField"] = "oid",
-            ["EventCenter:Sources:0:Topics:0"] = topic,
-            ["Runtime:JobsDirectory"] = Path.GetDirectoryName(PythonHostFixture.WriteJob(job, JobSource(job)))!,
-            ["Runtime:Live:MaxBatchMessages"] = "10",
-            ["Runtime:Live:MaxBatchWait"] = "00:00:00.020",
-            ["Runtime:Calls:Topic"] = kafka.CreateTopic(2, "role-calls"),
-            ["Runtime:Calls:Partitions"] = "2",
-            ["Runtime:Calls:GroupId"] = KafkaFixture.NewGroupId("role-calls"),
-            ["Runtime:ReplayWorker:ShardsTopic"] = kafka.CreateTopic(2, "role-shards"),
-            ["Runtime:ReplayWorker:ResultsTopic"] = kafka.CreateTopic(2, "role-shard-results"),
-            ["Runtime:ReplayWorker:GroupId"] = KafkaFixture.NewGroupId("role-replay"),
-            [$"Auth:Keys:{AdminKey}:Name"] = "role-tests",
-            [$"Auth:Keys:{AdminKey}:Roles:0"] = "admin",
-        })
-        {
-            configuration[key] = value;
-        }
-        return configuration;
+        var extra = SharedHBasePlatform.CallsAndShards(kafka, "role", 2);
+        extra[$"Auth:Keys:{AdminKey}:Name"] = "role-tests";
+        extra[$"Auth:Keys:{AdminKey}:Roles:0"] = "admin";
+        return platform.OrdersOnKafka(kafka, topic, 4, "role", Path.GetDirectoryName(PythonHostFixture.WriteJob(job, OrderJobs.CountOrders(job)))!, extra);
     }
 
     private static Dictionary<string, string> With(Dictionary<string, string> configuration, string role) =>
@@ -165,29 +136,10 @@ public sealed partial class HostRoleTests(KafkaFixture kafka, HBaseThriftFixture
 
     private bool Dump(IEnumerable<(string Name, FeatureApiProcess Process)> hosts)
     {
-        foreach (var (name, process) in hosts)
-        {
-            output.WriteLine($"===== {name} (pid {process.Pid}, running {process.IsRunning}) log tail:\n{process.TailLog(6000)}");
-        }
+        output.WriteLine(FeatureApiProcess.LogTails(hosts));
         return false;
     }
 
     [GeneratedRegex("\"eventId\"")]
     private static partial Regex EventIdPattern();
-
-    private static string JobSource(string name) => $$"""
-        import os
-        from datetime import timedelta
-        from featureplatform import Consistency, Output, job
-
-        @job(
-            "{{name}}",
-            triggers="orders",
-            consistency=Consistency.TRIGGER_STRONG,
-            outputs=[Output("order_count", int, "Orders of the user so far."), Output("pid", int, "The process that computed it.")],
-        )
-        def count_orders(event, ctx):
-            history = ctx.history("orders", event.key, since=timedelta(days=1))
-            return {"order_count": len(history), "pid": os.getpid()}
-        """;
 }

@@ -8,6 +8,7 @@ using FeaturePlatform.Testing.Kafka;
 using FeaturePlatform.Testing.Platform;
 using Xunit.Abstractions;
 using FeaturePlatform.Runtime.OnlineStore;
+using FeaturePlatform.Testing.Infrastructure;
 
 namespace FeaturePlatform.Runtime.Tests.ScaleOut;
 
@@ -26,33 +27,9 @@ public sealed class MultiProcessTests(KafkaFixture kafka, HBaseThriftFixture hba
     {
         var platform = await SharedHBasePlatform.CreateAsync(hbase.Server);
         var jobName = "scale_" + Guid.NewGuid().ToString("N")[..8];
-        var jobsDirectory = Path.GetDirectoryName(PythonHostFixture.WriteJob(jobName, JobSource(jobName)))!;
-        var topic = kafka.CreateTopic(6, "scaleout-orders");
-        var configuration = platform.Configuration();
-        foreach (var (key, value) in new Dictionary<string, string>
-        {
-            ["EventCenter:Bus:Kind"] = "Kafka",
-            ["EventCenter:Bus:BootstrapServers"] = kafka.BootstrapServers,
-            ["EventCenter:Bus:CreateTopics"] = "false",
-            ["EventCenter:TopicPartitions"] = "6",
-            ["EventCenter:Bus:SessionTimeout"] = "00:00:06",
-            ["EventCenter:Ingest:GroupId"] = KafkaFixture.NewGroupId("scaleout-ingest"),
-            ["EventCenter:Ingest:MaxBatchWait"] = "00:00:00.020",
-            ["EventCenter:Ingest:IdlePartitionTimeout"] = "00:00:00.300",
-            ["EventCenter:Sources:0:Name"] = "orders",
-            ["EventCenter:Sources:0:Format"] = "Json",
-            ["EventCenter:Sources:0:KeyFields:0"] = "user_id",
-            ["EventCenter:Sources:0:TimeField"] = "t",
-            ["EventCenter:Sources:0:IdField"] = "oid",
-            ["EventCenter:Sources:0:Topics:0"] = topic,
-            ["Runtime:JobsDirectory"] = jobsDirectory,
-            ["Runtime:Live:MaxBatchMessages"] = "10",
-            ["Runtime:Live:MaxBatchWait"] = "00:00:00.020",
-            ["Logging:LogLevel:Default"] = "Information",
-        })
-        {
-            configuration[key] = value;
-        }
+        var jobsDirectory = Path.GetDirectoryName(PythonHostFixture.WriteJob(jobName, OrderJobs.CountOrders(jobName)))!;
+        var configuration = platform.OrdersOnKafka(kafka, kafka.CreateTopic(6, "scaleout-orders"), 6, "scaleout", jobsDirectory);
+        var topic = configuration["EventCenter:Sources:0:Topics:0"];
 
         var processes = new List<FeatureApiProcess>();
         try
@@ -133,42 +110,12 @@ public sealed class MultiProcessTests(KafkaFixture kafka, HBaseThriftFixture hba
         }
     }
 
-    private static async Task WaitAsync(Func<Task<bool>> condition, string what)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(120);
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"Timed out waiting until {what}.");
-            }
-            await Task.Delay(100);
-        }
-    }
+    private static Task WaitAsync(Func<Task<bool>> condition, string what) => Poll.UntilAsync(condition, what, TimeSpan.FromSeconds(120));
 
     private bool Dump(IReadOnlyList<FeatureApiProcess> processes)
     {
-        foreach (var (process, i) in processes.Select((p, i) => (p, i)))
-        {
-            output.WriteLine($"===== runtime{i} (pid {process.Pid}, running {process.IsRunning}) log tail:\n{process.TailLog(6000)}");
-        }
+        output.WriteLine(FeatureApiProcess.LogTails("runtime", processes));
         return false;
     }
 
-    private static string JobSource(string name) => $$"""
-        import os
-        from datetime import timedelta
-        from featureplatform import Consistency, Output, job
-
-        @job(
-            "{{name}}",
-            triggers="orders",
-            consistency=Consistency.TRIGGER_STRONG,
-            outputs=[Output("order_count", int, "Orders of the user so far."), Output("amount", int, "Their total amount."),
-                     Output("pid", int, "The runtime process that computed it.")],
-        )
-        def count_orders(event, ctx):
-            history = ctx.history("orders", event.key, since=timedelta(days=1))
-            return {"order_count": len(history), "amount": sum(int(c.get("amount", 0)) for c in history), "pid": os.getpid()}
-        """;
 }

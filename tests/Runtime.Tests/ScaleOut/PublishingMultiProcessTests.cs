@@ -10,6 +10,7 @@ using FeaturePlatform.Testing.Kafka;
 using FeaturePlatform.Testing.Platform;
 using Xunit.Abstractions;
 using FeaturePlatform.Runtime.OnlineStore;
+using FeaturePlatform.Testing.Infrastructure;
 
 namespace FeaturePlatform.Runtime.Tests.ScaleOut;
 
@@ -35,27 +36,8 @@ public sealed class PublishingMultiProcessTests(KafkaFixture kafka, HBaseThriftF
         var platform = await SharedHBasePlatform.CreateAsync(hbase.Server);
         var job = "pub_" + Guid.NewGuid().ToString("N")[..8];
         var jobsDirectory = Path.GetDirectoryName(PythonHostFixture.WriteJob(job, JobSource(job, 0)))!;
-        var topic = kafka.CreateTopic(2, "publish-orders");
-        var configuration = platform.Configuration();
-        foreach (var (key, value) in new Dictionary<string, string>
+        var configuration = platform.OrdersOnKafka(kafka, kafka.CreateTopic(2, "publish-orders"), 2, "publish", jobsDirectory, new Dictionary<string, string>
         {
-            ["EventCenter:Bus:Kind"] = "Kafka",
-            ["EventCenter:Bus:BootstrapServers"] = kafka.BootstrapServers,
-            ["EventCenter:Bus:CreateTopics"] = "false",
-            ["EventCenter:TopicPartitions"] = "2",
-            ["EventCenter:Bus:SessionTimeout"] = "00:00:06",
-            ["EventCenter:Ingest:GroupId"] = KafkaFixture.NewGroupId("publish-ingest"),
-            ["EventCenter:Ingest:MaxBatchWait"] = "00:00:00.020",
-            ["EventCenter:Ingest:IdlePartitionTimeout"] = "00:00:00.300",
-            ["EventCenter:Sources:0:Name"] = "orders",
-            ["EventCenter:Sources:0:Format"] = "Json",
-            ["EventCenter:Sources:0:KeyFields:0"] = "user_id",
-            ["EventCenter:Sources:0:TimeField"] = "t",
-            ["EventCenter:Sources:0:IdField"] = "oid",
-            ["EventCenter:Sources:0:Topics:0"] = topic,
-            ["Runtime:JobsDirectory"] = jobsDirectory,
-            ["Runtime:Live:MaxBatchMessages"] = "10",
-            ["Runtime:Live:MaxBatchWait"] = "00:00:00.020",
             ["Runtime:Publishing:PollInterval"] = "00:00:00.200",
             [$"Auth:Keys:{AuthorKey}:Name"] = "alice",
             [$"Auth:Keys:{AuthorKey}:Roles:0"] = "author",
@@ -63,11 +45,8 @@ public sealed class PublishingMultiProcessTests(KafkaFixture kafka, HBaseThriftF
             [$"Auth:Keys:{ReviewerKey}:Roles:0"] = "reviewer",
             [$"Auth:Keys:{AdminKey}:Name"] = "root",
             [$"Auth:Keys:{AdminKey}:Roles:0"] = "admin",
-            ["Logging:LogLevel:Default"] = "Information",
-        })
-        {
-            configuration[key] = value;
-        }
+        });
+        var topic = configuration["EventCenter:Sources:0:Topics:0"];
 
         var processes = new List<FeatureApiProcess>();
         try
@@ -264,25 +243,11 @@ public sealed class PublishingMultiProcessTests(KafkaFixture kafka, HBaseThriftF
         }
     }
 
-    private static async Task WaitAsync(Func<Task<bool>> condition, string what)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(90);
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"Timed out waiting until {what}.");
-            }
-            await Task.Delay(100);
-        }
-    }
+    private static Task WaitAsync(Func<Task<bool>> condition, string what) => Poll.UntilAsync(condition, what, TimeSpan.FromSeconds(90));
 
     private bool Dump(IReadOnlyList<FeatureApiProcess> processes)
     {
-        foreach (var (process, i) in processes.Select((p, i) => (p, i)))
-        {
-            output.WriteLine($"===== publish{i} (pid {process.Pid}, running {process.IsRunning}) log tail:\n{process.TailLog(6000)}");
-        }
+        output.WriteLine(FeatureApiProcess.LogTails("publish", processes));
         return false;
     }
 

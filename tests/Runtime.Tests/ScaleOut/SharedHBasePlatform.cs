@@ -7,6 +7,7 @@ using FeaturePlatform.Runtime.Execution;
 using FeaturePlatform.Runtime.Jobs;
 using FeaturePlatform.Runtime.Parameters;
 using FeaturePlatform.Testing.HBaseThrift;
+using FeaturePlatform.Testing.Kafka;
 using FeaturePlatform.Runtime.OnlineStore;
 
 namespace FeaturePlatform.Runtime.Tests.ScaleOut;
@@ -78,6 +79,58 @@ internal sealed class SharedHBasePlatform
         ["EventCenter:Cold:Kind"] = "HBase",
         ["EventCenter:Cold:HBase:Port"] = Server.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["EventCenter:Cold:HBase:Namespace"] = ColdNamespace,
+    };
+
+    /// <summary>
+    /// Configuration of a FeatureApi process on this platform that ingests <paramref name="topic"/> (on the Kafka mock
+    /// <paramref name="kafka"/>) as the JSON source <c>orders</c> (key <c>user_id</c>, time <c>t</c>, id <c>oid</c>) in
+    /// the ingest group <c>{groupPrefix}-ingest</c> and runs the jobs of <paramref name="jobsDirectory"/> live in small
+    /// batches; a 6 s Kafka session, so a dead host's partitions move quickly. <paramref name="extra"/> is applied last.
+    /// </summary>
+    public Dictionary<string, string> OrdersOnKafka(KafkaFixture kafka, string topic, int partitions, string groupPrefix, string jobsDirectory,
+        IReadOnlyDictionary<string, string>? extra = null)
+    {
+        var configuration = Configuration();
+        foreach (var (key, value) in new Dictionary<string, string>
+        {
+            ["EventCenter:Bus:Kind"] = "Kafka",
+            ["EventCenter:Bus:BootstrapServers"] = kafka.BootstrapServers,
+            ["EventCenter:Bus:CreateTopics"] = "false",
+            ["EventCenter:TopicPartitions"] = partitions.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["EventCenter:Bus:SessionTimeout"] = "00:00:06",
+            ["EventCenter:Ingest:GroupId"] = KafkaFixture.NewGroupId(groupPrefix + "-ingest"),
+            ["EventCenter:Ingest:MaxBatchWait"] = "00:00:00.020",
+            ["EventCenter:Ingest:IdlePartitionTimeout"] = "00:00:00.300",
+            ["EventCenter:Sources:0:Name"] = "orders",
+            ["EventCenter:Sources:0:Format"] = "Json",
+            ["EventCenter:Sources:0:KeyFields:0"] = "user_id",
+            ["EventCenter:Sources:0:TimeField"] = "t",
+            ["EventCenter:Sources:0:IdField"] = "oid",
+            ["EventCenter:Sources:0:Topics:0"] = topic,
+            ["Runtime:JobsDirectory"] = jobsDirectory,
+            ["Runtime:Live:MaxBatchMessages"] = "10",
+            ["Runtime:Live:MaxBatchWait"] = "00:00:00.020",
+            ["Logging:LogLevel:Default"] = "Information",
+        }.Concat(extra ?? new Dictionary<string, string>()))
+        {
+            configuration[key] = value;
+        }
+        return configuration;
+    }
+
+    /// <summary>
+    /// The call topic and group (<paramref name="callPartitions"/> partitions) and the replay-shard topics and group, made
+    /// fresh on <paramref name="kafka"/> with names starting <paramref name="prefix"/>: what hosts that take calls and
+    /// replay shards from each other need (add to <see cref="OrdersOnKafka"/>'s extra keys).
+    /// </summary>
+    public static Dictionary<string, string> CallsAndShards(KafkaFixture kafka, string prefix, int callPartitions) => new()
+    {
+        ["Runtime:Calls:Topic"] = kafka.CreateTopic(callPartitions, prefix + "-calls"),
+        ["Runtime:Calls:Partitions"] = callPartitions.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["Runtime:Calls:GroupId"] = KafkaFixture.NewGroupId(prefix + "-calls"),
+        ["Runtime:ReplayWorker:ShardsTopic"] = kafka.CreateTopic(2, prefix + "-shards"),
+        ["Runtime:ReplayWorker:ResultsTopic"] = kafka.CreateTopic(2, prefix + "-shard-results"),
+        ["Runtime:ReplayWorker:GroupId"] = KafkaFixture.NewGroupId(prefix + "-replay"),
     };
 
     private HBaseOptions Options(string ns) => new() { Port = Server.Port, Namespace = ns, ReadTimeout = TimeSpan.FromSeconds(20) };

@@ -8,6 +8,7 @@ using FeaturePlatform.Testing.HBaseThrift;
 using FeaturePlatform.Testing.Kafka;
 using FeaturePlatform.Testing.Platform;
 using Xunit.Abstractions;
+using FeaturePlatform.Testing.Infrastructure;
 
 namespace FeaturePlatform.Runtime.Tests.ScaleOut;
 
@@ -165,25 +166,11 @@ public sealed class SourcesMultiProcessTests(KafkaFixture kafka, HBaseThriftFixt
         }
     }
 
-    private static async Task WaitAsync(Func<Task<bool>> condition, string what)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"Timed out waiting until {what}.");
-            }
-            await Task.Delay(100);
-        }
-    }
+    private static Task WaitAsync(Func<Task<bool>> condition, string what) => Poll.UntilAsync(condition, what, TimeSpan.FromSeconds(30));
 
     private bool Dump(IReadOnlyList<FeatureApiProcess> processes)
     {
-        foreach (var (process, i) in processes.Select((p, i) => (p, i)))
-        {
-            output.WriteLine($"===== sources{i} (pid {process.Pid}, running {process.IsRunning}) log tail:\n{process.TailLog(6000)}");
-        }
+        output.WriteLine(FeatureApiProcess.LogTails("sources", processes));
         return false;
     }
 

@@ -1,47 +1,38 @@
 using System.Globalization;
-using FeaturePlatform.EventCenter.Adapters.Embedded.Storage;
 using FeaturePlatform.Runtime.Execution;
 using FeaturePlatform.Runtime.OnlineStore;
 using FeaturePlatform.Runtime.Selection;
 using FeaturePlatform.Runtime.Tests.Outputs;
+using FeaturePlatform.Testing.Storage;
 
 namespace FeaturePlatform.Runtime.Tests.Selection;
 
 /// <summary>
 /// Selection answers equal a brute-force filter of the same rows, for seeded random data and predicates: the in-memory
-/// copy kept in step with writes, the copy rebuilt from the store, and the scan engine over the store.
+/// copy kept in step with writes, the copy rebuilt from the temp.Store, and the scan engine over the temp.Store.
 /// </summary>
 public sealed class SelectionPropertyTests : IAsyncLifetime
 {
     private const string Job = "sel_job";
     private static readonly string[] Columns = ["n", "x", "s", "b", "t", "sparse"];
 
-    private readonly string directory = Path.Combine(Path.GetTempPath(), "fp-selection-" + Guid.NewGuid().ToString("N"));
-    private EmbeddedWideTableStore store = null!;
+    private readonly TempEmbeddedStore temp = TempEmbeddedStore.Open("fp-selection-");
 
-    public Task InitializeAsync()
-    {
-        store = EmbeddedWideTableStore.Open(new EmbeddedStoreOptions { Directory = directory });
-        return Task.CompletedTask;
-    }
+    public Task InitializeAsync() => Task.CompletedTask;
 
-    public async Task DisposeAsync()
-    {
-        await store.DisposeAsync();
-        Directory.Delete(directory, recursive: true);
-    }
+    public async Task DisposeAsync() => await temp.DisposeAsync();
 
     [Fact]
     public async Task Every_engine_equals_a_brute_force_filter_for_random_predicates()
     {
         var copy = new SelectionCopy();
-        var features = new FeatureStore(store, saltBuckets: 4, listener: copy);
+        var features = new FeatureStore(temp.Store, saltBuckets: 4, listener: copy);
         await RunAsync(features, copy, 20261206, 300, rebuilt => [new MemorySelectionEngine(copy), new MemorySelectionEngine(rebuilt), new ScanSelectionEngine(features)]);
     }
 
     /// <summary>
     /// Writes seeded random results through <paramref name="features"/> (whose listener is <paramref name="copy"/>), then
-    /// checks every engine <paramref name="engines"/> gives (the argument is a copy rebuilt from the store afterwards) against
+    /// checks every engine <paramref name="engines"/> gives (the argument is a copy rebuilt from the temp.Store afterwards) against
     /// the reference for <paramref name="rounds"/> random predicates. Returns the rounds a filter was pushed down.
     /// </summary>
     internal static async Task<int> RunAsync(FeatureStore features, SelectionCopy copy, int seed, int rounds, Func<SelectionCopy, ISelectionEngine[]> engines)

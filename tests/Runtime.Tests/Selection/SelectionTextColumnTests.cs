@@ -1,9 +1,9 @@
 using System.Globalization;
-using FeaturePlatform.EventCenter.Adapters.Embedded.Storage;
 using FeaturePlatform.Runtime.Execution;
 using FeaturePlatform.Runtime.OnlineStore;
 using FeaturePlatform.Runtime.Selection;
 using FeaturePlatform.Runtime.Tests.Outputs;
+using FeaturePlatform.Testing.Storage;
 
 namespace FeaturePlatform.Runtime.Tests.Selection;
 
@@ -20,26 +20,17 @@ public sealed class SelectionTextColumnTests : IAsyncLifetime
     private const int HotKeys = 40;
     private const int Rounds = 240; // 300 keys twice, then 40 of them rewritten 238 times: 10,120 distinct texts, compacted at 4,096
 
-    private readonly string directory = Path.Combine(Path.GetTempPath(), "fp-selection-text-" + Guid.NewGuid().ToString("N"));
-    private EmbeddedWideTableStore store = null!;
+    private readonly TempEmbeddedStore temp = TempEmbeddedStore.Open("fp-selection-text-");
 
-    public Task InitializeAsync()
-    {
-        store = EmbeddedWideTableStore.Open(new EmbeddedStoreOptions { Directory = directory });
-        return Task.CompletedTask;
-    }
+    public Task InitializeAsync() => Task.CompletedTask;
 
-    public async Task DisposeAsync()
-    {
-        await store.DisposeAsync();
-        Directory.Delete(directory, recursive: true);
-    }
+    public async Task DisposeAsync() => await temp.DisposeAsync();
 
     [Fact]
     public async Task Texts_rewritten_past_many_compactions_select_exactly_as_the_last_write()
     {
         var copy = new SelectionCopy();
-        var features = new FeatureStore(store, saltBuckets: 4, listener: copy);
+        var features = new FeatureStore(temp.Store, saltBuckets: 4, listener: copy);
         await features.EnsureTableAsync(CancellationToken.None);
         await copy.LoadAsync(features, CancellationToken.None);
         var random = new Random(18);

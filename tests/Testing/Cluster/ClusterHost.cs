@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Net;
 using FeaturePlatform.Testing.Infrastructure;
 using FeaturePlatform.Testing.Platform;
 
@@ -123,33 +122,6 @@ public sealed class ClusterHost : IAsyncDisposable
     private async Task WaitReadyAsync(TimeSpan timeout)
     {
         using var client = CreateClient(TimeSpan.FromSeconds(5));
-        var deadline = DateTime.UtcNow + timeout;
-        var last = "no answer";
-        while (DateTime.UtcNow < deadline)
-        {
-            if (!process.IsRunning)
-            {
-                throw new InvalidOperationException($"{Name} exited during start-up. Log:\n{TailLog()}");
-            }
-            try
-            {
-                using var response = await client.GetAsync("/health/ready");
-                if (response.StatusCode == HttpStatusCode.OK)
-                {
-                    return;
-                }
-                last = $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}";
-            }
-            catch (HttpRequestException e)
-            {
-                last = e.Message;
-            }
-            catch (TaskCanceledException)
-            {
-                last = "timed out";
-            }
-            await Task.Delay(200);
-        }
-        throw new TimeoutException($"{Name} was not ready within {timeout} (last: {last}). Log:\n{TailLog()}");
+        await ReadyProbe.WaitAsync(client, process, Name, timeout);
     }
 }

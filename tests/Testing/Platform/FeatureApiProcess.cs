@@ -1,4 +1,3 @@
-using System.Net;
 using FeaturePlatform.Testing.Infrastructure;
 
 namespace FeaturePlatform.Testing.Platform;
@@ -79,6 +78,14 @@ public sealed class FeatureApiProcess : IAsyncDisposable
     /// <summary>The last part of the log, for failure messages.</summary>
     public string TailLog(int maxChars = 8000) => process.TailLog(maxChars);
 
+    /// <summary>Each process's state and the tail of its log, under its name, for a failed test's output.</summary>
+    public static string LogTails(IEnumerable<(string Name, FeatureApiProcess Process)> processes, int maxChars = 6000) =>
+        string.Join("\n", processes.Select(p => $"===== {p.Name} (pid {p.Process.Pid}, running {p.Process.IsRunning}) log tail:\n{p.Process.TailLog(maxChars)}"));
+
+    /// <summary>As above, the processes named <paramref name="prefix"/> and their index.</summary>
+    public static string LogTails(string prefix, IEnumerable<FeatureApiProcess> processes, int maxChars = 6000) =>
+        LogTails(processes.Select((p, i) => ($"{prefix}{i}", p)), maxChars);
+
     /// <summary>Kills the process with SIGKILL, as a crash would.</summary>
     public Task KillAsync() => process.KillAsync();
 
@@ -91,33 +98,6 @@ public sealed class FeatureApiProcess : IAsyncDisposable
     private async Task WaitReadyAsync(TimeSpan timeout)
     {
         using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{Port}"), Timeout = TimeSpan.FromSeconds(5) };
-        var deadline = DateTime.UtcNow + timeout;
-        var last = "no answer";
-        while (DateTime.UtcNow < deadline)
-        {
-            if (!process.IsRunning)
-            {
-                throw new InvalidOperationException($"{process.Name} exited during start-up. Log:\n{TailLog()}");
-            }
-            try
-            {
-                using var response = await client.GetAsync("/health/ready");
-                if (response.StatusCode == HttpStatusCode.OK)
-                {
-                    return;
-                }
-                last = $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}";
-            }
-            catch (HttpRequestException e)
-            {
-                last = e.Message;
-            }
-            catch (TaskCanceledException)
-            {
-                last = "timed out";
-            }
-            await Task.Delay(100);
-        }
-        throw new TimeoutException($"{process.Name} was not ready within {timeout} (last: {last}). Log:\n{TailLog()}");
+        await ReadyProbe.WaitAsync(client, process, process.Name, timeout);
     }
 }
