@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Net.Sockets;
 
@@ -92,6 +93,23 @@ internal sealed class WorkerChannel(Socket socket) : IDisposable
     /// <summary>Receives the next message; null when the peer closed the connection.</summary>
     public async Task<(FrameType Type, byte[] Payload)?> ReceiveAsync(CancellationToken cancellationToken)
     {
+        if (await ReceiveFrameAsync(cancellationToken) is not { } frame)
+        {
+            return null;
+        }
+        using (frame)
+        {
+            return (frame.Type, frame.Payload.ToArray());
+        }
+    }
+
+    /// <summary>
+    /// Receives the next message into a pooled buffer (a batch's run or result is often larger than the large-object
+    /// heap's threshold: allocating one per message costs a full collection now and then); the caller disposes the frame
+    /// once it has read it. Null when the peer closed the connection.
+    /// </summary>
+    public async Task<Frame?> ReceiveFrameAsync(CancellationToken cancellationToken)
+    {
         if (!await FillAsync(header, cancellationToken))
         {
             return null;
@@ -101,15 +119,23 @@ internal sealed class WorkerChannel(Socket socket) : IDisposable
         {
             throw new IOException($"bad frame length {length}");
         }
-        var payload = new byte[length];
-        if (length > 0 && !await FillAsync(payload, cancellationToken))
+        var payload = ArrayPool<byte>.Shared.Rent(Math.Max(length, 1));
+        try
         {
-            throw new IOException("the connection closed within a frame");
+            if (length > 0 && !await FillAsync(payload.AsMemory(0, length), cancellationToken))
+            {
+                throw new IOException("the connection closed within a frame");
+            }
         }
-        return ((FrameType)header[4], payload);
+        catch
+        {
+            ArrayPool<byte>.Shared.Return(payload);
+            throw;
+        }
+        return new Frame((FrameType)header[4], payload, length);
     }
 
-    private async Task<bool> FillAsync(byte[] target, CancellationToken cancellationToken)
+    private async Task<bool> FillAsync(Memory<byte> target, CancellationToken cancellationToken)
     {
         var read = 0;
         while (read < target.Length)
@@ -117,7 +143,7 @@ internal sealed class WorkerChannel(Socket socket) : IDisposable
             int n;
             try
             {
-                n = await socket.ReceiveAsync(target.AsMemory(read), SocketFlags.None, cancellationToken);
+                n = await socket.ReceiveAsync(target[read..], SocketFlags.None, cancellationToken);
             }
             catch (SocketException)
             {
@@ -148,5 +174,29 @@ internal sealed class WorkerChannel(Socket socket) : IDisposable
             // already gone
         }
         socket.Dispose();
+    }
+}
+
+/// <summary>A received message whose payload is a pooled buffer, returned on <see cref="Dispose"/>.</summary>
+internal sealed class Frame(FrameType type, byte[] buffer, int length) : IDisposable
+{
+    private byte[]? buffer = buffer;
+
+    /// <summary>The message's kind.</summary>
+    public FrameType Type { get; } = type;
+
+    /// <summary>The payload (valid until disposed).</summary>
+    public ReadOnlySpan<byte> Payload => buffer.AsSpan(0, length);
+
+    /// <summary>A reader over the payload (valid until disposed).</summary>
+    public BinaryReader Reader() => new(new MemoryStream(buffer ?? throw new ObjectDisposedException(nameof(Frame)), 0, length, writable: false));
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref buffer, null) is { } rented)
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
     }
 }

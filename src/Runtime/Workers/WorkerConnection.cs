@@ -309,9 +309,12 @@ internal sealed class WorkerConnection : IAsyncDisposable
     {
         try
         {
-            while (await channel.ReceiveAsync(stop.Token) is var (type, payload))
+            while (await channel.ReceiveFrameAsync(stop.Token) is { } frame)
             {
-                Handle(type, payload);
+                using (frame)
+                {
+                    Handle(frame);
+                }
             }
         }
         catch (Exception e) when (e is IOException or ObjectDisposedException or OperationCanceledException or InvalidDataException or EndOfStreamException)
@@ -327,10 +330,10 @@ internal sealed class WorkerConnection : IAsyncDisposable
         }
     }
 
-    private void Handle(FrameType type, byte[] payload)
+    private void Handle(Frame frame)
     {
-        using var reader = new BinaryReader(new MemoryStream(payload));
-        switch (type)
+        using var reader = frame.Reader();
+        switch (frame.Type)
         {
             case FrameType.Heartbeat:
                 Volatile.Write(ref overdueTicks, reader.ReadInt64());
@@ -386,7 +389,7 @@ internal sealed class WorkerConnection : IAsyncDisposable
                 }
                 break;
             default:
-                throw new InvalidDataException($"unexpected message {type} from worker {Name}");
+                throw new InvalidDataException($"unexpected message {frame.Type} from worker {Name}");
         }
     }
 

@@ -107,9 +107,10 @@ internal static class WorkerMessages
         w.Write(runId);
         w.Write(true);
         w.Write(outcomes.Count);
+        string? version = null;
         foreach (var o in outcomes)
         {
-            WriteOutcome(w, o);
+            WriteOutcome(w, o, ref version);
         }
         w.Write(localFetches.Count);
         foreach (var f in localFetches)
@@ -147,9 +148,10 @@ internal static class WorkerMessages
             return (runId, null, [], $"the worker answered {count} outcomes for {events.Count} events");
         }
         var outcomes = new EventOutcome[count];
+        string? version = null;
         for (var i = 0; i < count; i++)
         {
-            outcomes[i] = ReadOutcome(r, job, schema, timeout, events[i])!;
+            outcomes[i] = ReadOutcome(r, job, schema, timeout, events[i], ref version)!;
         }
         var local = new LocalFetch[r.ReadInt32()];
         for (var i = 0; i < local.Length; i++)
@@ -159,10 +161,22 @@ internal static class WorkerMessages
         return (runId, outcomes, local, null);
     }
 
-    /// <summary>One event's outcome: the version that ran it, then its rows or its error.</summary>
-    private static void WriteOutcome(BinaryWriter w, EventOutcome o)
+    /// <summary>
+    /// One event's outcome: the version that ran it (written once per message while it stays the same: a flag, then the
+    /// version only when it differs from the previous outcome's in <paramref name="last"/>), then its rows or its error.
+    /// </summary>
+    private static void WriteOutcome(BinaryWriter w, EventOutcome o, ref string? last)
     {
-        w.Write(o.Version);
+        if (ReferenceEquals(o.Version, last) || o.Version == last)
+        {
+            w.Write(false);
+        }
+        else
+        {
+            w.Write(true);
+            w.Write(o.Version);
+            last = o.Version;
+        }
         switch (o.Error)
         {
             case null:
@@ -196,9 +210,13 @@ internal static class WorkerMessages
     /// Reads what <see cref="WriteOutcome"/> wrote, for <paramref name="e"/> of a run of <paramref name="job"/>; with no
     /// <paramref name="schema"/> (a run no longer waited for) the outcome is read past and null returned.
     /// </summary>
-    private static EventOutcome? ReadOutcome(BinaryReader r, string job, ResultSchema? schema, TimeSpan timeout, FeatureEvent? e)
+    private static EventOutcome? ReadOutcome(BinaryReader r, string job, ResultSchema? schema, TimeSpan timeout, FeatureEvent? e, ref string? last)
     {
-        var version = r.ReadString();
+        if (r.ReadBoolean())
+        {
+            last = r.ReadString();
+        }
+        var version = last ?? throw new InvalidDataException("an outcome without its version");
         var kind = r.ReadByte();
         if (kind == Rows)
         {
@@ -231,11 +249,12 @@ internal static class WorkerMessages
     public static void WriteCallOutcomes(BinaryWriter w, IReadOnlyList<(long RunId, int Index, EventOutcome Outcome)> outcomes)
     {
         w.Write(outcomes.Count);
+        string? version = null;
         foreach (var (runId, index, outcome) in outcomes)
         {
             w.Write(runId);
             w.Write(index);
-            WriteOutcome(w, outcome);
+            WriteOutcome(w, outcome, ref version);
         }
     }
 
@@ -247,16 +266,17 @@ internal static class WorkerMessages
         Action<long, int, EventOutcome> deliver)
     {
         var count = r.ReadInt32();
+        string? version = null;
         for (var i = 0; i < count; i++)
         {
             var (runId, index) = (r.ReadInt64(), r.ReadInt32());
             if (run(runId) is var (job, schema, timeout, events) && index >= 0 && index < events.Count)
             {
-                deliver(runId, index, ReadOutcome(r, job, schema, timeout, events[index])!);
+                deliver(runId, index, ReadOutcome(r, job, schema, timeout, events[index], ref version)!);
             }
             else
             {
-                _ = ReadOutcome(r, "", null, TimeSpan.Zero, null);
+                _ = ReadOutcome(r, "", null, TimeSpan.Zero, null, ref version);
             }
         }
     }

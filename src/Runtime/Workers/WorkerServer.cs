@@ -41,10 +41,11 @@ internal sealed class WorkerServer : IAsyncDisposable
     /// </summary>
     public async Task ServeAsync()
     {
-        while (await channel.ReceiveAsync(CancellationToken.None) is var (type, payload))
+        while (await channel.ReceiveFrameAsync(CancellationToken.None) is { } frame)
         {
-            using var reader = new BinaryReader(new MemoryStream(payload));
-            switch (type)
+            using var received = frame;
+            using var reader = frame.Reader();
+            switch (frame.Type)
             {
                 case FrameType.Run:
                     var (runId, request) = WorkerMessages.ReadRun(reader);
@@ -64,7 +65,7 @@ internal sealed class WorkerServer : IAsyncDisposable
                     }
                     break;
                 default:
-                    throw new InvalidDataException($"unexpected message {type} from the host");
+                    throw new InvalidDataException($"unexpected message {frame.Type} from the host");
             }
         }
         foreach (var slot in reads.Values)

@@ -55,7 +55,8 @@ internal sealed record CpuSample(double Hosts, double Python, double HBase, doub
     public override string ToString() => Total <= 0 ? "no CPU used" : string.Create(CultureInfo.InvariantCulture,
         $"worker hosts (.NET) {Hosts:0.0} s ({Hosts / Total:P0}), Python workers {Python:0.0} s ({Python / Total:P0}), HBase fixture {HBase:0.0} s ({HBase / Total:P0}), Kafka mock + load generator {Driver:0.0} s ({Driver / Total:P0})");
 
-    private static double? Seconds(long pid)
+    /// <summary>CPU seconds (user + system) process <paramref name="pid"/> has used; null when it is gone.</summary>
+    internal static double? Seconds(long pid)
     {
         try
         {

@@ -44,11 +44,16 @@ internal sealed class RuntimeScaleOutScenario : IBenchmarkScenario
             // store and runs 1 or 2 replay runners; the job's logic runs in its workers, each pinned to a core of its own.
             var oneWorker = await WorkerLaneAsync(stores[0], jobs, from, to, 1, context);
             var twoWorkers = await WorkerLaneAsync(stores[0], jobs, from, to, 2, context);
-            context.Log($"worker processes, one core each: 1 worker {oneWorker:#,0} events/s, 2 workers {twoWorkers:#,0} events/s");
+            context.Log($"worker processes, one core each: 1 worker {oneWorker.Rate:#,0} events/s, 2 workers {twoWorkers.Rate:#,0} events/s; " +
+                $"per worker-CPU-second {oneWorker.PerWorkerCpuSecond:#,0} vs {twoWorkers.PerWorkerCpuSecond:#,0}");
             return
             [
-                Measurement.HigherIsBetter($"replay {events:#,0} events, one host with 2 worker processes, one core each", twoWorkers, "events/s",
-                    "the same host with 1 worker process on one core (target ratio ≥ 1.6)", oneWorker),
+                Measurement.HigherIsBetter($"replay {events:#,0} events, one host with 2 worker processes, one core each", twoWorkers.Rate, "events/s",
+                    "the same host with 1 worker process on one core (target ratio ≥ 1.6)", oneWorker.Rate),
+                Measurement.HigherIsBetter($"replay {events:#,0} events, 2 worker processes: events per worker-CPU-second (/proc/<pid>/stat)", twoWorkers.PerWorkerCpuSecond,
+                    "events/CPU-s", "1 worker process, same replay (1.0: adding a worker costs no CPU per event)", oneWorker.PerWorkerCpuSecond),
+                Measurement.HigherIsBetter($"replay {events:#,0} events, 2 worker processes: events per host-CPU-second", twoWorkers.PerHostCpuSecond,
+                    "events/CPU-s", "1 worker process, same replay", oneWorker.PerHostCpuSecond),
                 Measurement.HigherIsBetter($"replay {events:#,0} events, 2 processes, one core each", twoPinned, "events/s",
                     "1 process on one core, same replay (target ratio ≥ 1.6)", onePinned),
                 Measurement.HigherIsBetter($"replay {events:#,0} events, 2 processes, cores shared (reference)", two, "events/s",
@@ -80,9 +85,10 @@ internal sealed class RuntimeScaleOutScenario : IBenchmarkScenario
 
     /// <summary>
     /// Replays [from, to) in one host whose job lane has <paramref name="workers"/> worker processes, worker i pinned to core i
-    /// (the host itself is not pinned); returns events/s.
+    /// (the host itself is not pinned); returns events/s and events per CPU-second of the workers (all together, from
+    /// /proc/&lt;pid&gt;/stat) and of the host.
     /// </summary>
-    private static async Task<double> WorkerLaneAsync(string store, string jobs, long from, long to, int workers, ScenarioContext context)
+    private static async Task<(double Rate, double PerWorkerCpuSecond, double PerHostCpuSecond)> WorkerLaneAsync(string store, string jobs, long from, long to, int workers, ScenarioContext context)
     {
         var python = new PythonHostOptions { CallTimeout = TimeSpan.FromSeconds(30), BulkWorkers = 1 };
         await using var host = await PythonHost.StartAsync(python);
@@ -100,9 +106,14 @@ internal sealed class RuntimeScaleOutScenario : IBenchmarkScenario
             using var taskset = Process.Start("taskset", ["-a", "-p", "-c", (i % Environment.ProcessorCount).ToString(CultureInfo.InvariantCulture), pids[i].ToString(CultureInfo.InvariantCulture)]);
             await taskset.WaitForExitAsync(context.CancellationToken);
         }
+        var before = pids.Select(pid => Cluster.CpuSample.Seconds(pid) ?? 0).ToArray();
+        var hostBefore = Process.GetCurrentProcess().TotalProcessorTime;
         var (done, seconds) = await RuntimeBench.ReplayAsync(host, jobs, store, from, to, workers, context.CancellationToken, workers: supervisor);
-        context.Log($"{workers} worker process(es): {done:#,0} events in {seconds:0.00} s");
-        return done / seconds;
+        var hostCpu = (Process.GetCurrentProcess().TotalProcessorTime - hostBefore).TotalSeconds;
+        var used = pids.Select((pid, i) => (Cluster.CpuSample.Seconds(pid) ?? before[i]) - before[i]).ToArray();
+        context.Log(FormattableString.Invariant(
+            $"{workers} worker process(es): {done:#,0} events in {seconds:0.00} s; worker CPU {string.Join(" + ", used.Select(u => $"{u:0.00} s"))}; host CPU {hostCpu:0.00} s ({hostCpu / seconds:0.00} cores); load {File.ReadAllText("/proc/loadavg").Trim()}"));
+        return (done / seconds, done / Math.Max(0.01, used.Sum()), done / Math.Max(0.01, hostCpu));
     }
 
     private static async Task<double> RunWorkersAsync(string root, string jobs, IReadOnlyList<(string Store, long From, long To)> shares, ScenarioContext context,
