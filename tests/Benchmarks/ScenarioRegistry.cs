@@ -16,7 +16,6 @@ internal static class ScenarioRegistry
         new KafkaIngestScenario(),
         new Scenarios.Ingest.WatermarkLagScenario(),
         new PyBridgeCallsScenario(),
-        new WorkerProfileScenario(),
         new PyBridgeLatencyScenario(),
         new Scenarios.Runtime.RuntimeReplayScenario(),
         new Scenarios.Runtime.RuntimeScaleOutScenario(),
