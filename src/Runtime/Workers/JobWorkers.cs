@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using FeaturePlatform.PyBridge;
 using FeaturePlatform.PyBridge.Jobs;
 using FeaturePlatform.Runtime.Diagnostics;
@@ -18,6 +19,8 @@ internal sealed class JobWorkers(string job, WorkerSettings settings, PythonHost
 {
     private readonly WorkerConnection?[] slots = new WorkerConnection?[settings.PerJob];
     private readonly SemaphoreSlim gate = new(1, 1);
+    // The slot each run source (a runner's data source) used last; weak, so finished runs' sources are not kept.
+    private readonly ConditionalWeakTable<IFeatureDataSource, StrongBox<int>> lastSlot = [];
     private readonly Lock busyLock = new();
     private int active;
     private long busySince;
@@ -58,7 +61,7 @@ internal sealed class JobWorkers(string job, WorkerSettings settings, PythonHost
         Interlocked.Increment(ref queued);
         try
         {
-            var worker = await AcquireAsync(cancellationToken);
+            var worker = await AcquireAsync(dataSource, cancellationToken);
             Enter();
             try
             {
@@ -80,10 +83,13 @@ internal sealed class JobWorkers(string job, WorkerSettings settings, PythonHost
         }
     }
 
-    /// <summary>The live worker with the fewest runs in flight, starting one in each empty or dead slot first.</summary>
-    private async Task<WorkerConnection> AcquireAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// The worker for a run from <paramref name="source"/> (<see cref="LaneChoice"/>), starting one in each empty or dead
+    /// slot first.
+    /// </summary>
+    private async Task<WorkerConnection> AcquireAsync(IFeatureDataSource source, CancellationToken cancellationToken)
     {
-        var best = Pick();
+        var best = Pick(source);
         if (best is not null && slots.All(s => s is { Alive: true }))
         {
             return best;
@@ -107,7 +113,7 @@ internal sealed class JobWorkers(string job, WorkerSettings settings, PythonHost
                 var n = Interlocked.Increment(ref started);
                 slots[i] = await WorkerConnection.StartAsync($"{job}#{n}", settings, python, logger, cancellationToken);
             }
-            return Pick() ?? throw new WorkerLostException($"no worker of job {job} is running");
+            return Pick(source) ?? throw new WorkerLostException($"no worker of job {job} is running");
         }
         finally
         {
@@ -115,7 +121,24 @@ internal sealed class JobWorkers(string job, WorkerSettings settings, PythonHost
         }
     }
 
-    private WorkerConnection? Pick()
+    private WorkerConnection? Pick(IFeatureDataSource source)
+    {
+        Span<(bool Alive, int InFlight)> state = stackalloc (bool, int)[slots.Length];
+        for (var i = 0; i < slots.Length; i++)
+        {
+            state[i] = slots[i] is { } slot ? (slot.Alive, slot.InFlight) : (false, 0);
+        }
+        var last = lastSlot.GetOrAdd(source, _ => new StrongBox<int>(-1));
+        var chosen = LaneChoice.Pick(state, Volatile.Read(ref last.Value));
+        if (chosen < 0)
+        {
+            return null;
+        }
+        Volatile.Write(ref last.Value, chosen);
+        return slots[chosen];
+    }
+
+    private WorkerConnection? LeastBusy()
     {
         WorkerConnection? best = null;
         foreach (var slot in slots)
@@ -153,7 +176,7 @@ internal sealed class JobWorkers(string job, WorkerSettings settings, PythonHost
     /// <summary>Kills one live worker of the lane (tests and operators); returns its process id, or null when none runs.</summary>
     public int? KillOne(string reason)
     {
-        var worker = Pick();
+        var worker = LeastBusy();
         worker?.Kill(reason);
         return worker?.ProcessId;
     }
