@@ -62,7 +62,7 @@ public static class RequestsApi
     }
 
     private static async Task<Results<Ok<RequestAnswer>, Accepted<RequestAnswer>, ProblemHttpResult>> PostAsync(
-        string job, int? wait, HttpRequest http, RuntimeStartup runtime, CallDispatcher calls, CancellationToken cancellationToken)
+        string job, int? wait, HttpRequest http, [AsParameters] RequestsApiServices services, CancellationToken cancellationToken)
     {
         if (wait is < 0 or > MaxWaitMs)
         {
@@ -81,7 +81,7 @@ public static class RequestsApi
         {
             return JsonBody.BadRequest("requestId must be 1-512 characters.");
         }
-        if (!runtime.Ready.IsCompletedSuccessfully || runtime.Registry.Find(job) is not { } registered)
+        if (!services.Runtime.Ready.IsCompletedSuccessfully || services.Runtime.Registry.Find(job) is not { } registered)
         {
             return TypedResults.Problem($"No job named '{job}' is running.", statusCode: StatusCodes.Status404NotFound, title: "Unknown job");
         }
@@ -91,7 +91,7 @@ public static class RequestsApi
         CallAnswer? answer;
         try
         {
-            answer = await calls.CallAsync(new CallRequest(registered.Name, body.Source, body.Key, body.Data?.GetRawText(), body.Time, requestId), reply,
+            answer = await services.Calls.CallAsync(new CallRequest(registered.Name, body.Source, body.Key, body.Data?.GetRawText(), body.Time, requestId), reply,
                 TimeSpan.FromMilliseconds(wait ?? DefaultWaitMs), cancellationToken);
         }
         catch (CallsUnavailableException e)
@@ -120,10 +120,10 @@ public static class RequestsApi
     }
 
     private static async Task<Results<Ok<RequestAnswer>, Accepted<RequestAnswer>, ProblemHttpResult>> PollAsync(
-        string job, string requestId, CallDispatcher calls, CancellationToken cancellationToken)
+        string job, string requestId, [AsParameters] RequestsApiServices services, CancellationToken cancellationToken)
     {
         var poll = PollUrl(job, requestId);
-        var (answer, known) = await calls.PollAsync(job, requestId, cancellationToken);
+        var (answer, known) = await services.Calls.PollAsync(job, requestId, cancellationToken);
         if (answer is not null)
         {
             return TypedResults.Ok(Answer(answer, poll));
@@ -139,3 +139,8 @@ public static class RequestsApi
     private static RequestAnswer Answer(CallAnswer answer, string poll) =>
         new(answer.RequestId, answer.State, answer.JobVersion, answer.Results, answer.Error, poll) { Traceback = answer.Traceback };
 }
+
+/// <summary>What the requests API's handlers use (bound with <c>[AsParameters]</c>, as the other API modules do).</summary>
+/// <param name="Runtime">The runtime's start-up (ready or not) and its job registry.</param>
+/// <param name="Calls">Accepts calls and answers polls.</param>
+internal sealed record RequestsApiServices(RuntimeStartup Runtime, CallDispatcher Calls);

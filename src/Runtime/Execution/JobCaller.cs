@@ -168,25 +168,32 @@ public sealed class JobCaller(
         return runner;
     }
 
+    /// <summary>The data as UTF-8, checked to be one JSON object (read through once, no document built).</summary>
     private static byte[] ValidateData(string? json)
     {
         if (string.IsNullOrWhiteSpace(json))
         {
             return "{}"u8.ToArray();
         }
+        var utf8 = Encoding.UTF8.GetBytes(json);
         try
         {
-            using var document = JsonDocument.Parse(json);
-            if (document.RootElement.ValueKind != JsonValueKind.Object)
+            var reader = new Utf8JsonReader(utf8);
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
             {
                 throw new CallRequestException("data", "data must be a JSON object (or left out).");
+            }
+            reader.Skip();
+            if (reader.Read())
+            {
+                throw new JsonException("more after the object.");
             }
         }
         catch (JsonException ex)
         {
             throw new CallRequestException("data", $"data is not valid JSON: {ex.Message}");
         }
-        return Encoding.UTF8.GetBytes(json);
+        return utf8;
     }
 
     private static bool SameJson(byte[]? a, byte[] b) => a is not null && a.AsSpan().SequenceEqual(b);

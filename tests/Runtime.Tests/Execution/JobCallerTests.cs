@@ -99,6 +99,17 @@ public sealed class JobCallerTests(PythonHostFixture python)
         await Assert.ThrowsAsync<KeyNotFoundException>(() => caller.CallAsync(new CallRequest("nope", null, "u1", null, null, "r2")));
         Assert.Equal("source", (await Assert.ThrowsAsync<CallRequestException>(() => caller.CallAsync(new CallRequest("poison", "orders", "u1", null, null, "r3")))).Field);
         Assert.Equal("data", (await Assert.ThrowsAsync<CallRequestException>(() => caller.CallAsync(new CallRequest("poison", null, "u1", "[1]", null, "r4")))).Field);
+        // Malformed data, an object cut short and an object followed by more: each a 400 on data, nothing stored.
+        foreach (var (data, id) in new[] { ("""{"amount":""", "r5"), ("""{"amount":3""", "r6"), ("""{"amount":3} {}""", "r7"), ("""{"amount":3}x""", "r8") })
+        {
+            var refused = await Assert.ThrowsAsync<CallRequestException>(() => caller.CallAsync(new CallRequest("poison", null, "u1", data, null, id)));
+            Assert.Equal("data", refused.Field);
+            Assert.Contains("not valid JSON", refused.Message, StringComparison.Ordinal);
+            Assert.Null(await harness.Events.GetByIdAsync("calls.poison", id));
+        }
+        var nested = await caller.CallAsync(new CallRequest("poison", null, "u2", """ {"amount":3,"poison":false,"tags":[1,{"a":null}]} """, null, "r9"));
+        Assert.Equal("""{"amount":3,"poison":false,"tags":[1,{"a":null}]}""", System.Text.Json.JsonDocument.Parse((await harness.Events.GetByIdAsync("calls.poison", "r9"))!.After!).RootElement.GetRawText());
+        Assert.Null(nested.Error);
     }
 
     private static string OrderJson(string user, string id, long time, string amount) =>
