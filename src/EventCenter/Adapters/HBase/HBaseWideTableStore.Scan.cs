@@ -77,10 +77,54 @@ public sealed partial class HBaseWideTableStore
         int? scannerId = null;
         byte[]? lastRow = null;
         var resumes = 0;
+        // The first page comes without a scanner: getScannerResults is one round trip where openScanner, getScannerRows
+        // and closeScanner are three, and most scans (a history window, one entity's rows) fit in one page. The server
+        // returns fewer rows than asked only at the end of the range; a full page goes on with a scanner after its last row.
+        var firstPage = true;
         try
         {
             while (true)
             {
+                if (firstPage)
+                {
+                    firstPage = false;
+                    var first = scan.Limit > 0 ? Math.Min(scan.PageSize, scan.Limit + slack) : scan.PageSize;
+                    var tscan = ToTScan(scan, start, stop, limit: 0);
+                    List<TResult> head;
+                    try
+                    {
+                        head = await client.ExecuteAsync((table, tscan, n: first),
+                            static (c, s, ct) => c.getScannerResults(HBaseConversions.Bytes(s.table), s.tscan, s.n, ct), idempotent: true, cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (HBaseIOException e) when (Map(e, table) is { } mapped)
+                    {
+                        throw mapped;
+                    }
+                    var exhausted = head.Count < first;
+                    foreach (var r in head)
+                    {
+                        var verdict = Classify(r, prefix, scan.Reversed);
+                        if (verdict < 0)
+                        {
+                            yield break;
+                        }
+                        lastRow = r.Row ?? lastRow;
+                        if (verdict > 0 && HBaseConversions.ToRow(r) is { } row)
+                        {
+                            cancellationToken.ThrowIfCancellationRequested();
+                            yield return row;
+                            if (scan.Limit > 0 && ++returned >= scan.Limit)
+                            {
+                                yield break;
+                            }
+                        }
+                    }
+                    if (exhausted || lastRow is null)
+                    {
+                        yield break;
+                    }
+                    continue;
+                }
                 if (scannerId is null)
                 {
                     var resumeStart = lastRow is null ? start : (scan.Reversed ? lastRow : [.. lastRow, 0]);

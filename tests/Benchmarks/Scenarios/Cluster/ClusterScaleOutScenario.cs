@@ -15,6 +15,10 @@ namespace FeaturePlatform.Benchmarks.Scenarios.Cluster;
 /// </summary>
 internal sealed class ClusterScaleOutScenario : IBenchmarkScenario
 {
+    /// <summary>How long the first cluster of the run is measured idle: 20 s, or FP_BENCH_CLUSTER_IDLE_SECONDS (longer, to profile an idle host).</summary>
+    private static readonly TimeSpan IdleTime = TimeSpan.FromSeconds(
+        int.TryParse(Environment.GetEnvironmentVariable("FP_BENCH_CLUSTER_IDLE_SECONDS"), CultureInfo.InvariantCulture, out var s) && s > 0 ? s : 20);
+
     public string Name => "cluster-scaleout";
 
     public string Description => "live and replay events/s with 1, 2 and 3 worker hosts (one core each, taskset) on the Kafka mock and the HBase fixture, vs 1 host";
@@ -38,6 +42,7 @@ internal sealed class ClusterScaleOutScenario : IBenchmarkScenario
                 $"worker host i pinned to core (cores-1-i) mod cores; {users} users × {ordersPerUser} orders per run, {shards} replay shards");
             var live = new List<(double Rate, long Events, CpuSample Cpu)>();
             var replay = new List<(double Rate, long Events, CpuSample Cpu)>();
+            (double All, double WithoutJit)? idle = null;
             // FP_BENCH_CLUSTER_HOSTS (e.g. "1" or "1,2"): run only these host counts (profiling); default 1,2,3.
             var counts = (Environment.GetEnvironmentVariable("FP_BENCH_CLUSTER_HOSTS") ?? "1,2,3").Split(',').Select(c => int.Parse(c, CultureInfo.InvariantCulture)).ToList();
             foreach (var n in counts)
@@ -46,6 +51,11 @@ internal sealed class ClusterScaleOutScenario : IBenchmarkScenario
                 context.Log($"{n} worker host(s) on cores {string.Join(",", cpuLists)}");
                 await using var cluster = await ScaleOutCluster.StartAsync(kafka, hbase, users, cpuLists, context.Log);
                 await cluster.WarmUpAsync(context.CancellationToken);
+                if (idle is null)
+                {
+                    var (cpu, jit) = await cluster.IdleAsync(IdleTime, context.CancellationToken);
+                    idle = (cpu.Hosts / IdleTime.TotalSeconds / n, (cpu.Hosts - jit) / IdleTime.TotalSeconds / n);
+                }
                 live.Add(await cluster.LiveAsync(ordersPerUser, context.CancellationToken));
                 replay.Add(await cluster.ReplayAsync(shards, context.CancellationToken));
             }
@@ -53,6 +63,10 @@ internal sealed class ClusterScaleOutScenario : IBenchmarkScenario
             [
                 .. Figures("live", live, cores, $"{users * ordersPerUser:#,0} orders produced to a {ScaleOutCluster.Partitions}-partition topic, ingested and run live (trigger-strong, one history read)"),
                 .. Figures("replay", replay, cores, $"every stored order replayed as {shards} shards over Kafka"),
+                Measurement.LowerIsBetter($"idle worker host: CPU while nothing flows, without the JIT's one-time tier-up ({IdleTime.TotalSeconds:0} s right after warm-up, groups settled, {counts[0]} host(s))",
+                    100 * idle!.Value.WithoutJit, "% of a core", "1 % of a core (what an idle host may cost)", 1),
+                Measurement.LowerIsBetter($"idle worker host: CPU while nothing flows, all threads (the same {IdleTime.TotalSeconds:0} s; a host started a minute ago still re-compiles hot methods optimised)",
+                    100 * idle.Value.All, "% of a core", "1 % of a core (what an idle host may cost)", 1),
             ];
         }
         finally
@@ -82,6 +96,11 @@ internal sealed class ClusterScaleOutScenario : IBenchmarkScenario
         {
             yield return Measurement.HigherIsBetter($"{mode} events per worker-core second (CPU of the worker hosts + their Python workers), {n} worker host(s)", PerCore(runs[n - 1]),
                 "events/core-s", "1 worker host, same run (per-core efficiency; ≥ 0.8 means N hosts on N free cores give ≥ 0.8·N)", PerCore(one));
+        }
+        for (var n = 1; n <= runs.Count; n++)
+        {
+            yield return Measurement.LowerIsBetter($"{mode}: CPU of the worker hosts' own processes (.NET: consume, store, trigger, outputs) per event, {n} worker host(s)",
+                runs[n - 1].Cpu.Hosts * 1000 / runs[n - 1].Events, "ms", "the embedded-storage live drain's CPU per event, whole process (runtime-live-throughput: ≈ 0.16 ms)", 0.16);
         }
         var shared = one.Cpu.HBase * 1000 / one.Events;
         yield return Measurement.LowerIsBetter($"{mode}: CPU of the shared HBase fixture server per event, 1 worker host", shared, "ms",

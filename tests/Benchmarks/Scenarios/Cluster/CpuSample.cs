@@ -55,12 +55,46 @@ internal sealed record CpuSample(double Hosts, double Python, double HBase, doub
     public override string ToString() => Total <= 0 ? "no CPU used" : string.Create(CultureInfo.InvariantCulture,
         $"worker hosts (.NET) {Hosts:0.0} s ({Hosts / Total:P0}), Python workers {Python:0.0} s ({Python / Total:P0}), HBase fixture {HBase:0.0} s ({HBase / Total:P0}), Kafka mock + load generator {Driver:0.0} s ({Driver / Total:P0})");
 
+    /// <summary>
+    /// CPU seconds of the threads of <paramref name="pids"/> named <paramref name="threadName"/> (as /proc's comm shows it:
+    /// at most 15 characters, e.g. ".NET Tiered Com" for the JIT's background tier-up thread).
+    /// </summary>
+    public static double ThreadSeconds(IEnumerable<long> pids, string threadName)
+    {
+        double total = 0;
+        foreach (var pid in pids)
+        {
+            var tasks = $"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/task";
+            if (!Directory.Exists(tasks))
+            {
+                continue;
+            }
+            foreach (var task in Directory.EnumerateDirectories(tasks))
+            {
+                try
+                {
+                    if (File.ReadAllText(Path.Combine(task, "comm")).TrimEnd('\n') == threadName && Seconds(Path.Combine(task, "stat")) is { } seconds)
+                    {
+                        total += seconds;
+                    }
+                }
+                catch (IOException)
+                {
+                    // The thread ended.
+                }
+            }
+        }
+        return total;
+    }
+
     /// <summary>CPU seconds (user + system) process <paramref name="pid"/> has used; null when it is gone.</summary>
-    internal static double? Seconds(long pid)
+    internal static double? Seconds(long pid) => Seconds($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/stat");
+
+    private static double? Seconds(string statPath)
     {
         try
         {
-            var stat = File.ReadAllText($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/stat");
+            var stat = File.ReadAllText(statPath);
             var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
             // After "pid (comm) ": state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime …
             return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / TicksPerSecond;

@@ -132,6 +132,31 @@ internal sealed class ScaleOutCluster : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// CPU the cluster uses while nothing flows, over <paramref name="duration"/> (after <see cref="WarmUpAsync"/>: groups
+    /// settled, no backlog). What an idle cluster costs its users; a host that polls busily shows here.
+    /// </summary>
+    /// <remarks>
+    /// A host started a few seconds ago still compiles hot methods again, optimised (tiered compilation, on its own
+    /// thread): that one-time cost is returned apart (<c>Jit</c>, seconds of the hosts' ".NET Tiered Com" threads), so the
+    /// steady cost of an idle host is <c>Cpu.Hosts - Jit</c>.
+    /// </remarks>
+    public async Task<(CpuSample Cpu, double Jit)> IdleAsync(TimeSpan duration, CancellationToken cancellationToken)
+    {
+        var pids = hosts.Select(h => (long)h.Pid).ToList();
+        var before = Cpu();
+        var jitBefore = CpuSample.ThreadSeconds(pids, TieredCompilationThread);
+        await Task.Delay(duration, cancellationToken);
+        var cpu = Cpu().Since(before);
+        var jit = CpuSample.ThreadSeconds(pids, TieredCompilationThread) - jitBefore;
+        var perHost = duration.TotalSeconds * hosts.Count;
+        log(string.Create(CultureInfo.InvariantCulture, $"idle, {hosts.Count} host(s), {duration.TotalSeconds:0} s: {cpu.Hosts / perHost:P1} of a core per worker host (.NET), of which tiered JIT {jit / perHost:P1} (without it {(cpu.Hosts - jit) / perHost:P1}); Python workers {cpu.Python:0.00} s, HBase fixture {cpu.HBase:0.00} s, Kafka mock {cpu.Driver:0.00} s"));
+        return (cpu, jit);
+    }
+
+    /// <summary>The JIT's background tier-up thread as /proc names it (comm, 15 characters).</summary>
+    private const string TieredCompilationThread = ".NET Tiered Com";
+
     /// <summary>Produces <paramref name="ordersPerUser"/> more orders per user and waits until all are run live; returns events/s and the CPU used.</summary>
     public async Task<(double Rate, long Events, CpuSample Cpu)> LiveAsync(int ordersPerUser, CancellationToken cancellationToken)
     {
