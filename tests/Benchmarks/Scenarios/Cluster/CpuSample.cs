@@ -56,12 +56,12 @@ internal sealed record CpuSample(double Hosts, double Python, double HBase, doub
         $"worker hosts (.NET) {Hosts:0.0} s ({Hosts / Total:P0}), Python workers {Python:0.0} s ({Python / Total:P0}), HBase fixture {HBase:0.0} s ({HBase / Total:P0}), Kafka mock + load generator {Driver:0.0} s ({Driver / Total:P0})");
 
     /// <summary>
-    /// CPU seconds of the threads of <paramref name="pids"/> named <paramref name="threadName"/> (as /proc's comm shows it:
-    /// at most 15 characters, e.g. ".NET Tiered Com" for the JIT's background tier-up thread).
+    /// CPU seconds per thread (by thread id) of the threads of <paramref name="pids"/> named <paramref name="threadName"/>
+    /// (as /proc's comm shows it: at most 15 characters, e.g. ".NET Tiered Com" for the JIT's background tier-up thread).
     /// </summary>
-    public static double ThreadSeconds(IEnumerable<long> pids, string threadName)
+    public static Dictionary<long, double> ThreadSeconds(IEnumerable<long> pids, string threadName)
     {
-        double total = 0;
+        var threads = new Dictionary<long, double>();
         foreach (var pid in pids)
         {
             var tasks = $"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/task";
@@ -73,9 +73,10 @@ internal sealed record CpuSample(double Hosts, double Python, double HBase, doub
             {
                 try
                 {
-                    if (File.ReadAllText(Path.Combine(task, "comm")).TrimEnd('\n') == threadName && Seconds(Path.Combine(task, "stat")) is { } seconds)
+                    if (long.TryParse(Path.GetFileName(task), NumberStyles.None, CultureInfo.InvariantCulture, out var tid)
+                        && File.ReadAllText(Path.Combine(task, "comm")).TrimEnd('\n') == threadName && Seconds(Path.Combine(task, "stat")) is { } seconds)
                     {
-                        total += seconds;
+                        threads[tid] = seconds;
                     }
                 }
                 catch (IOException)
@@ -84,8 +85,16 @@ internal sealed record CpuSample(double Hosts, double Python, double HBase, doub
                 }
             }
         }
-        return total;
+        return threads;
     }
+
+    /// <summary>
+    /// CPU seconds the threads in <paramref name="after"/> used since <paramref name="before"/> (a thread made meanwhile:
+    /// all of its time). A thread that ended meanwhile is not counted: the runtime ends its tier-up thread when it has
+    /// nothing to do and makes a new one later, and an ended thread's time cannot be read.
+    /// </summary>
+    public static double ThreadSecondsSince(Dictionary<long, double> before, Dictionary<long, double> after) =>
+        after.Sum(t => t.Value - before.GetValueOrDefault(t.Key));
 
     /// <summary>CPU seconds (user + system) process <paramref name="pid"/> has used; null when it is gone.</summary>
     internal static double? Seconds(long pid) => Seconds($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/stat");

@@ -138,8 +138,9 @@ internal sealed class ScaleOutCluster : IAsyncDisposable
     /// </summary>
     /// <remarks>
     /// A host started a few seconds ago still compiles hot methods again, optimised (tiered compilation, on its own
-    /// thread): that one-time cost is returned apart (<c>Jit</c>, seconds of the hosts' ".NET Tiered Com" threads), so the
-    /// steady cost of an idle host is <c>Cpu.Hosts - Jit</c>.
+    /// thread): that one-time cost is returned apart (<c>Jit</c>, seconds of the hosts' ".NET Tiered Com" threads; one
+    /// that ended during the wait is not counted, so <c>Jit</c> may be low), so the steady cost of an idle host is at
+    /// most <c>Cpu.Hosts - Jit</c>.
     /// </remarks>
     public async Task<(CpuSample Cpu, double Jit)> IdleAsync(TimeSpan duration, CancellationToken cancellationToken)
     {
@@ -148,7 +149,7 @@ internal sealed class ScaleOutCluster : IAsyncDisposable
         var jitBefore = CpuSample.ThreadSeconds(pids, TieredCompilationThread);
         await Task.Delay(duration, cancellationToken);
         var cpu = Cpu().Since(before);
-        var jit = CpuSample.ThreadSeconds(pids, TieredCompilationThread) - jitBefore;
+        var jit = CpuSample.ThreadSecondsSince(jitBefore, CpuSample.ThreadSeconds(pids, TieredCompilationThread));
         var perHost = duration.TotalSeconds * hosts.Count;
         log(string.Create(CultureInfo.InvariantCulture, $"idle, {hosts.Count} host(s), {duration.TotalSeconds:0} s: {cpu.Hosts / perHost:P1} of a core per worker host (.NET), of which tiered JIT {jit / perHost:P1} (without it {(cpu.Hosts - jit) / perHost:P1}); Python workers {cpu.Python:0.00} s, HBase fixture {cpu.HBase:0.00} s, Kafka mock {cpu.Driver:0.00} s"));
         return (cpu, jit);
