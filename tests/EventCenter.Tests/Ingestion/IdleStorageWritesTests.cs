@@ -7,6 +7,7 @@ using FeaturePlatform.EventCenter.Watermarks;
 using FeaturePlatform.Testing.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using FeaturePlatform.Testing.Infrastructure;
+
 namespace FeaturePlatform.EventCenter.Tests.Ingestion;
 
 /// <summary>
@@ -24,7 +25,9 @@ public sealed class IdleStorageWritesTests
             ["EventCenter:TopicPartitions"] = "4",
             ["EventCenter:IngestWorkers"] = "2",
             ["EventCenter:Ingest:MaxBatchWait"] = "00:00:00.020",
-            ["EventCenter:Ingest:IdlePartitionTimeout"] = "00:00:00.300",
+            // Long enough that a partition whose first fetch is slow on a loaded machine (a group still forming) is not
+            // taken for idle while its traffic waits: its clock-following mark would make that traffic late.
+            ["EventCenter:Ingest:IdlePartitionTimeout"] = "00:00:02",
             ["EventCenter:Sources:0:MaxDelay"] = "00:00:00.100",
             ["EventCenter:Sources:0:MaxOutOfOrderness"] = "00:00:00",
             ["EventCenter:Sources:0:Name"] = "orders",

@@ -8,6 +8,7 @@ using FeaturePlatform.EventCenter.Watermarks;
 using FeaturePlatform.Testing.Kafka;
 using Microsoft.Extensions.DependencyInjection;
 using FeaturePlatform.Testing.Infrastructure;
+
 namespace FeaturePlatform.EventCenter.Tests.Ingestion;
 
 /// <summary>
