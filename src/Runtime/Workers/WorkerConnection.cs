@@ -148,6 +148,9 @@ internal sealed class WorkerConnection : IAsyncDisposable
         // memory limit is for. Also keeps the runtime's reserved address space modest.
         info.Environment["DOTNET_GCHeapHardLimit"] = "0x10000000";
         info.Environment["DOTNET_gcServer"] = "0";
+        // A worker waits on its socket or runs Python: an idle thread-pool thread spinning for work only takes CPU from
+        // the interpreter. Set here, not inherited, so an API-tuned host (spin on, docs/deployment.md) never passes it on.
+        info.Environment["DOTNET_ThreadPool_UnfairSemaphoreSpinLimit"] = "0";
         return info;
     }
 

@@ -99,7 +99,10 @@ public sealed class ModuleImportIsolationTests
             Assert.NotEqual(before, job.Version);
             Assert.DoesNotContain(Environment.ProcessId, ReadPids(pidFile));
             Assert.True(ReadPids(pidFile).Count >= 2, "the edit was imported again");
-            Assert.NotNull(platform.Services.GetRequiredService<WorkerSupervisor>().JobLoaderProcessId);
+            var loader = platform.Services.GetRequiredService<WorkerSupervisor>().JobLoaderProcessId;
+            Assert.NotNull(loader);
+            // Workers never spin for thread-pool work, whatever the host runs with (this test host sets nothing).
+            Assert.Equal("0", ProcessEnvironment.Variable(loader.Value, "DOTNET_ThreadPool_UnfairSemaphoreSpinLimit"));
         }
         finally
         {

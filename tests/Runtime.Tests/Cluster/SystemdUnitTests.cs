@@ -35,6 +35,12 @@ public sealed class SystemdUnitTests(KafkaFixture kafka, HBaseThriftFixture hbas
             client.DefaultRequestHeaders.Add("X-Api-Key", ClusterScenario.AdminKey);
             using var features = await client.GetAsync($"/api/features/{cluster.Job}/{cluster.UserKeys[0]}");
             Assert.Equal(HttpStatusCode.OK, features.StatusCode);
+            // Each role's thread-pool spin as its unit sets it; the worker host's Python workers never spin.
+            Assert.Equal("70", ProcessEnvironment.Variable(api.Pid, ClusterRoles.SpinLimit));
+            Assert.Equal("0", ProcessEnvironment.Variable(worker.Pid, ClusterRoles.SpinLimit));
+            var workers = ProcessEnvironment.Children(worker.Pid);
+            Assert.NotEmpty(workers);
+            Assert.All(workers, pid => Assert.Equal("0", ProcessEnvironment.Variable(pid, ClusterRoles.SpinLimit)));
             // systemctl stop: SIGTERM, and the host exits well within the unit's TimeoutStopSec.
             foreach (var host in new[] { worker, api })
             {

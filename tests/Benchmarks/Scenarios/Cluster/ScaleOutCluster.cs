@@ -6,6 +6,7 @@ using FeaturePlatform.EventCenter.Bus;
 using FeaturePlatform.Runtime.OnlineStore;
 using FeaturePlatform.Runtime.Replay.Sharded;
 using FeaturePlatform.Runtime.Tests.ScaleOut;
+using FeaturePlatform.Testing.Cluster;
 using FeaturePlatform.Testing.HBaseThrift;
 using FeaturePlatform.Testing.Kafka;
 using FeaturePlatform.Testing.Platform;
@@ -68,7 +69,6 @@ internal sealed class ScaleOutCluster : IAsyncDisposable
         var configuration = platform.Configuration();
         foreach (var (key, value) in new Dictionary<string, string>
         {
-            ["Platform:Role"] = "Worker",
             ["EventCenter:Bus:Kind"] = "Kafka",
             ["EventCenter:Bus:BootstrapServers"] = kafka.BootstrapServers,
             ["EventCenter:Bus:CreateTopics"] = "false",
@@ -91,6 +91,10 @@ internal sealed class ScaleOutCluster : IAsyncDisposable
             [$"Auth:Keys:{AdminKey}:Roles:0"] = "admin",
             ["Logging:LogLevel:Default"] = "Warning",
         })
+        {
+            configuration[key] = value;
+        }
+        foreach (var (key, value) in ClusterRoles.Settings(ClusterRole.Worker))
         {
             configuration[key] = value;
         }
