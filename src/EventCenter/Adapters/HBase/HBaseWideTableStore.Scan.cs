@@ -36,97 +36,36 @@ public sealed partial class HBaseWideTableStore
         {
             yield break;
         }
-        var prefix = scan.Prefix;
-        var returned = 0;
-        // Reverse prefix scans start at PrefixEnd(prefix) inclusive: that one row may need skipping.
-        var slack = scan.Reversed && prefix.Length > 0 ? 1 : 0;
+        var walk = new PageWalk(scan);
+        var rows = new List<RowResult>();
 
-        if (scan.Limit > 0 && scan.Limit + slack <= Math.Min(scan.PageSize, StatelessScanMaxRows))
+        // The first page comes without a scanner: getScannerResults is one round trip where openScanner, getScannerRows
+        // and closeScanner are three, and most scans (a history window, one entity's rows) fit in one page. A small
+        // limited scan is that page alone; otherwise the server returns fewer rows than asked only at the end of the
+        // range, and a full page goes on with a scanner after its last row.
+        var small = scan.Limit > 0 && scan.Limit + walk.Slack <= Math.Min(scan.PageSize, StatelessScanMaxRows);
+        var first = small || scan.Limit > 0 ? Math.Min(scan.PageSize, scan.Limit + walk.Slack) : scan.PageSize;
+        var head = await ResultsAsync(table, ToTScan(scan, start, stop, limit: small ? first : 0), first, cancellationToken).ConfigureAwait(false);
+        var more = walk.Take(head, rows);
+        foreach (var row in rows)
         {
-            var tscan = ToTScan(scan, start, stop, scan.Limit + slack);
-            List<TResult> results;
-            try
-            {
-                results = await client.ExecuteAsync((table, tscan, n: scan.Limit + slack),
-                    static (c, s, ct) => c.getScannerResults(HBaseConversions.Bytes(s.table), s.tscan, s.n, ct), idempotent: true, cancellationToken).ConfigureAwait(false);
-            }
-            catch (HBaseIOException e) when (Map(e, table) is { } mapped)
-            {
-                throw mapped;
-            }
-            foreach (var r in results)
-            {
-                var verdict = Classify(r, prefix, scan.Reversed);
-                if (verdict < 0)
-                {
-                    yield break;
-                }
-                if (verdict > 0 && HBaseConversions.ToRow(r) is { } row)
-                {
-                    cancellationToken.ThrowIfCancellationRequested();
-                    yield return row;
-                    if (++returned >= scan.Limit)
-                    {
-                        yield break;
-                    }
-                }
-            }
+            cancellationToken.ThrowIfCancellationRequested();
+            yield return row;
+        }
+        if (!more || small || head.Count < first || walk.LastRow is null)
+        {
             yield break;
         }
 
         int? scannerId = null;
-        byte[]? lastRow = null;
         var resumes = 0;
-        // The first page comes without a scanner: getScannerResults is one round trip where openScanner, getScannerRows
-        // and closeScanner are three, and most scans (a history window, one entity's rows) fit in one page. The server
-        // returns fewer rows than asked only at the end of the range; a full page goes on with a scanner after its last row.
-        var firstPage = true;
         try
         {
             while (true)
             {
-                if (firstPage)
-                {
-                    firstPage = false;
-                    var first = scan.Limit > 0 ? Math.Min(scan.PageSize, scan.Limit + slack) : scan.PageSize;
-                    var tscan = ToTScan(scan, start, stop, limit: 0);
-                    List<TResult> head;
-                    try
-                    {
-                        head = await client.ExecuteAsync((table, tscan, n: first),
-                            static (c, s, ct) => c.getScannerResults(HBaseConversions.Bytes(s.table), s.tscan, s.n, ct), idempotent: true, cancellationToken).ConfigureAwait(false);
-                    }
-                    catch (HBaseIOException e) when (Map(e, table) is { } mapped)
-                    {
-                        throw mapped;
-                    }
-                    var exhausted = head.Count < first;
-                    foreach (var r in head)
-                    {
-                        var verdict = Classify(r, prefix, scan.Reversed);
-                        if (verdict < 0)
-                        {
-                            yield break;
-                        }
-                        lastRow = r.Row ?? lastRow;
-                        if (verdict > 0 && HBaseConversions.ToRow(r) is { } row)
-                        {
-                            cancellationToken.ThrowIfCancellationRequested();
-                            yield return row;
-                            if (scan.Limit > 0 && ++returned >= scan.Limit)
-                            {
-                                yield break;
-                            }
-                        }
-                    }
-                    if (exhausted || lastRow is null)
-                    {
-                        yield break;
-                    }
-                    continue;
-                }
                 if (scannerId is null)
                 {
+                    var lastRow = walk.LastRow;
                     var resumeStart = lastRow is null ? start : (scan.Reversed ? lastRow : [.. lastRow, 0]);
                     var tscan = ToTScan(scan, resumeStart, stop, limit: 0);
                     try
@@ -140,7 +79,7 @@ public sealed partial class HBaseWideTableStore
                     }
                     Interlocked.Increment(ref scannersOpened);
                 }
-                var wanted = scan.Limit > 0 ? Math.Min(scan.PageSize, scan.Limit - returned + slack + (lastRow is null ? 0 : 1)) : scan.PageSize;
+                var wanted = scan.Limit > 0 ? Math.Min(scan.PageSize, scan.Limit - walk.Returned + walk.Slack + (walk.LastRow is null ? 0 : 1)) : scan.PageSize;
                 List<TResult> page;
                 try
                 {
@@ -159,27 +98,16 @@ public sealed partial class HBaseWideTableStore
                 {
                     yield break;
                 }
-                foreach (var r in page)
+                rows.Clear();
+                more = walk.Take(page, rows);
+                foreach (var row in rows)
                 {
-                    if (lastRow is not null && r.Row is { } key && key.AsSpan().SequenceEqual(lastRow))
-                    {
-                        continue; // Re-read by a resumed reverse scan.
-                    }
-                    var verdict = Classify(r, prefix, scan.Reversed);
-                    if (verdict < 0)
-                    {
-                        yield break;
-                    }
-                    lastRow = r.Row ?? lastRow;
-                    if (verdict > 0 && HBaseConversions.ToRow(r) is { } row)
-                    {
-                        cancellationToken.ThrowIfCancellationRequested();
-                        yield return row;
-                        if (scan.Limit > 0 && ++returned >= scan.Limit)
-                        {
-                            yield break;
-                        }
-                    }
+                    cancellationToken.ThrowIfCancellationRequested();
+                    yield return row;
+                }
+                if (!more)
+                {
+                    yield break;
                 }
             }
         }
@@ -189,6 +117,61 @@ public sealed partial class HBaseWideTableStore
             {
                 await CloseScannerQuietlyAsync(id).ConfigureAwait(false);
             }
+        }
+    }
+
+    /// <summary>One stateless <c>getScannerResults</c> round trip (no scanner to close).</summary>
+    private async Task<List<TResult>> ResultsAsync(TableName table, TScan tscan, int rows, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await client.ExecuteAsync((table, tscan, n: rows),
+                static (c, s, ct) => c.getScannerResults(HBaseConversions.Bytes(s.table), s.tscan, s.n, ct), idempotent: true, cancellationToken).ConfigureAwait(false);
+        }
+        catch (HBaseIOException e) when (Map(e, table) is { } mapped)
+        {
+            throw mapped;
+        }
+    }
+
+    /// <summary>
+    /// A scan's progress through its pages: which rows of a page it returns (prefix and limit applied client-side), the
+    /// last row seen (where a lost scanner resumes) and how many rows it returned.
+    /// </summary>
+    private sealed class PageWalk(Scan scan)
+    {
+        /// <summary>Reverse prefix scans start at PrefixEnd(prefix) inclusive: that one row may need skipping.</summary>
+        public int Slack { get; } = scan.Reversed && scan.Prefix.Length > 0 ? 1 : 0;
+
+        public byte[]? LastRow { get; private set; }
+
+        public int Returned { get; private set; }
+
+        /// <summary>Adds the page's rows of the scan to <paramref name="rows"/>; false when the scan is over (past its prefix or at its limit).</summary>
+        public bool Take(List<TResult> page, List<RowResult> rows)
+        {
+            foreach (var r in page)
+            {
+                if (LastRow is not null && r.Row is { } key && key.AsSpan().SequenceEqual(LastRow))
+                {
+                    continue; // Re-read by a resumed reverse scan.
+                }
+                var verdict = Classify(r, scan.Prefix, scan.Reversed);
+                if (verdict < 0)
+                {
+                    return false;
+                }
+                LastRow = r.Row ?? LastRow;
+                if (verdict > 0 && HBaseConversions.ToRow(r) is { } row)
+                {
+                    rows.Add(row);
+                    if (scan.Limit > 0 && ++Returned >= scan.Limit)
+                    {
+                        return false;
+                    }
+                }
+            }
+            return true;
         }
     }
 
