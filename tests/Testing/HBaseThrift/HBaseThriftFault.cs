@@ -43,11 +43,13 @@ public sealed record HBaseThriftFault(
 /// <param name="FaultsApplied">Faults applied per kind name (ioerror, garbage, half, delay, drop).</param>
 /// <param name="Connections">Connections accepted.</param>
 /// <param name="PendingRules">Fault rules with uses left.</param>
+/// <param name="CallsByTable">Calls of the methods that name a table, per "method table" (e.g. "getScannerResults fp:events").</param>
 public sealed record HBaseThriftStats(
     IReadOnlyDictionary<string, int> Calls,
     IReadOnlyDictionary<string, int> FaultsApplied,
     int Connections,
-    int PendingRules)
+    int PendingRules,
+    IReadOnlyDictionary<string, int> CallsByTable)
 {
     /// <summary>Calls of <paramref name="method"/> so far.</summary>
     public int CallsOf(string method) => Calls.TryGetValue(method, out var n) ? n : 0;

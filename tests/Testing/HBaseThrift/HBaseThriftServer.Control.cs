@@ -90,7 +90,8 @@ public sealed partial class HBaseThriftServer
             Counts(root.GetProperty("calls")),
             Counts(root.GetProperty("faultsApplied")),
             root.GetProperty("connections").GetInt32(),
-            root.GetProperty("rules").GetArrayLength());
+            root.GetProperty("rules").GetArrayLength(),
+            Counts(root.GetProperty("callsByTable")));
     }
 
     private static Dictionary<string, int> Counts(JsonElement e) =>

@@ -43,6 +43,7 @@ class Faults:
         self._rules = []
         self._next_id = 1
         self.calls = {}
+        self.by_table = {}
         self.applied = {}
         self.connections = 0
 
@@ -57,10 +58,13 @@ class Faults:
         with self._lock:
             self._rules = []
 
-    def take(self, method):
-        """Counts the call and returns the first active rule matching it (consuming one use), or None."""
+    def take(self, method, table=None):
+        """Counts the call (and its table, if it names one) and returns the first active rule matching it (consuming one use), or None."""
         with self._lock:
             self.calls[method] = self.calls.get(method, 0) + 1
+            if table is not None:
+                key = method + " " + table.decode("utf-8", "replace")
+                self.by_table[key] = self.by_table.get(key, 0) + 1
             if not self._rules:
                 return None
             for rule in self._rules:
@@ -78,7 +82,7 @@ class Faults:
 
     def snapshot(self):
         with self._lock:
-            return {"calls": dict(self.calls), "faultsApplied": dict(self.applied),
+            return {"calls": dict(self.calls), "callsByTable": dict(self.by_table), "faultsApplied": dict(self.applied),
                     "connections": self.connections, "rules": [r.describe() for r in self._rules]}
 
 

@@ -50,7 +50,7 @@ class FaultingHandler:
         target = getattr(self._inner, name)
 
         def call(*args):
-            rule = self._faults.take(name)
+            rule = self._faults.take(name, args[0] if args and isinstance(args[0], bytes) else None)
             if rule is not None:
                 if rule.kind == "ioerror":
                     raise self._tioerror(message=rule.message, canRetry=rule.can_retry)

@@ -166,6 +166,7 @@ internal sealed class ScaleOutCluster : IAsyncDisposable
     public async Task<(double Rate, long Events, CpuSample Cpu)> LiveAsync(int ordersPerUser, CancellationToken cancellationToken)
     {
         var before = Cpu();
+        var calls = await hbase.GetStatsAsync(cancellationToken);
         var clock = Stopwatch.StartNew();
         var events = (long)ordersPerUser * users.Count;
         await ProduceAsync(ordersPerUser, cancellationToken);
@@ -174,6 +175,7 @@ internal sealed class ScaleOutCluster : IAsyncDisposable
         var seconds = clock.Elapsed.TotalSeconds;
         var cpu = Cpu().Since(before);
         log(string.Create(CultureInfo.InvariantCulture, $"live, {hosts.Count} host(s): {events:#,0} events in {seconds:0.00} s (produced in {produced.TotalSeconds:0.00} s) = {events / seconds:#,0}/s; CPU: {cpu}"));
+        log($"live, {hosts.Count} host(s): HBase calls per event {await CallsPerEventAsync(calls, events, cancellationToken)}");
         return (events / seconds, events, cpu);
     }
 
@@ -185,6 +187,7 @@ internal sealed class ScaleOutCluster : IAsyncDisposable
         var runId = "bench-" + Guid.NewGuid().ToString("N")[..8];
         var split = ReplayShardCoordinator.Split(runId, Job, ["orders"], t0, t0 + OrdersPerUser * 1000L, shards);
         var before = Cpu();
+        var calls = await hbase.GetStatsAsync(cancellationToken);
         var clock = Stopwatch.StartNew();
         await coordinator.PublishAsync(split, cancellationToken);
         var done = await coordinator.WaitForCompletionAsync(runId, split.Count, TimeSpan.FromMinutes(10), cancellationToken);
@@ -201,6 +204,7 @@ internal sealed class ScaleOutCluster : IAsyncDisposable
         }
         var byWorker = string.Join(", ", done.GroupBy(c => c.Worker).Select(g => $"{g.Count()} shards on {g.Key}"));
         log(string.Create(CultureInfo.InvariantCulture, $"replay, {hosts.Count} host(s): {events:#,0} events in {seconds:0.00} s = {events / seconds:#,0}/s ({byWorker}); CPU: {cpu}"));
+        log($"replay, {hosts.Count} host(s): HBase calls per event {await CallsPerEventAsync(calls, events, cancellationToken)}");
         return (events / seconds, events, cpu);
     }
 
@@ -211,6 +215,15 @@ internal sealed class ScaleOutCluster : IAsyncDisposable
             await host.StopAsync(TimeSpan.FromSeconds(20));
             await host.DisposeAsync();
         }
+    }
+
+    /// <summary>The HBase fixture's calls since <paramref name="before"/> per event, by method and table, most first (where a run's server round trips go).</summary>
+    private async Task<string> CallsPerEventAsync(HBaseThriftStats before, long events, CancellationToken cancellationToken)
+    {
+        var after = await hbase.GetStatsAsync(cancellationToken);
+        var perEvent = after.CallsByTable.Select(kv => (Method: kv.Key, Calls: (kv.Value - before.CallsByTable.GetValueOrDefault(kv.Key)) / (double)Math.Max(events, 1)))
+            .Where(m => m.Calls > 0).OrderByDescending(m => m.Calls).ToList();
+        return string.Create(CultureInfo.InvariantCulture, $"{perEvent.Sum(m => m.Calls):0.00}: {string.Join(", ", perEvent.Select(m => $"{m.Method} {m.Calls:0.000}"))}");
     }
 
     private CpuSample Cpu() => CpuSample.Take(hosts.Select(h => (long)h.Pid).ToHashSet(), hbase.Pid ?? -1);
