@@ -263,37 +263,13 @@ public static class BacktestsApi
             return (null, JsonBody.BadRequest("Send form fields 'job' and 'file' (a non-empty CSV or JSON-lines sample table).", "Bad backtest"));
         }
         // What-if values as for a time range: form field 'parameters' (a JSON object, name → value) and/or 'proposal' (an id).
-        Dictionary<string, JsonElement>? parameters = null;
-        if (Field(form, "parameters") is { } text)
+        if (!TryFormObject<Dictionary<string, JsonElement>>(form, "parameters", out var parameters))
         {
-            try
-            {
-                parameters = JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(text);
-            }
-            catch (JsonException)
-            {
-                parameters = null;
-            }
-            if (parameters is null)
-            {
-                return (null, JsonBody.BadRequest("parameters: send a JSON object of parameter name → value, e.g. {\"min_amount\": 20}.", "Bad backtest"));
-            }
+            return (null, JsonBody.BadRequest("parameters: send a JSON object of parameter name → value, e.g. {\"min_amount\": 20}.", "Bad backtest"));
         }
-        Dictionary<string, string>? models = null;
-        if (Field(form, "models") is { } pinned)
+        if (!TryFormObject<Dictionary<string, string>>(form, "models", out var models))
         {
-            try
-            {
-                models = JsonSerializer.Deserialize<Dictionary<string, string>>(pinned);
-            }
-            catch (JsonException)
-            {
-                models = null;
-            }
-            if (models is null)
-            {
-                return (null, JsonBody.BadRequest("models: send a JSON object of model name → version, e.g. {\"churn\": \"<sha256>\"}.", "Bad backtest"));
-            }
+            return (null, JsonBody.BadRequest("models: send a JSON object of model name → version, e.g. {\"churn\": \"<sha256>\"}.", "Bad backtest"));
         }
         var (overrides, bad) = await OverridesAsync(job, Field(form, "proposal"), WithModels(parameters, models), proposals, cancellationToken, request.HttpContext.RequestServices);
         if (bad is not null)
@@ -340,6 +316,26 @@ public static class BacktestsApi
             : JsonBody.BadRequest($"label: give a name of at most {MaxLabelLength} characters without control characters.", "Bad backtest");
 
     private static string? Field(IFormCollection form, string name) => form[name].ToString() is { Length: > 0 } value ? value.Trim() : null;
+
+    /// <summary>Form field <paramref name="name"/> read as a JSON object into <paramref name="value"/> (null when the field is absent); false when it is there but is not one.</summary>
+    private static bool TryFormObject<T>(IFormCollection form, string name, out T? value)
+        where T : class
+    {
+        value = null;
+        if (Field(form, name) is not { } text)
+        {
+            return true;
+        }
+        try
+        {
+            value = JsonSerializer.Deserialize<T>(text);
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+        return value is not null;
+    }
 
     private static Results<Ok<List<BacktestJson>>, ProblemHttpResult> List(BacktestRunner runner) =>
         runner.Manager is { } manager

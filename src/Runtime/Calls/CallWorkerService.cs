@@ -49,18 +49,8 @@ internal sealed class CallWorkerService(
         {
             return;
         }
-        try
+        if (!await startup.WaitStartedAsync(stoppingToken))
         {
-            await startup.Ready.WaitAsync(stoppingToken);
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-            return;
-        }
-        catch (Exception e) when (startup.Ready.IsFaulted)
-        {
-            // Start-up logged why; readiness reports it. The host stays up.
-            logger.LogDebug(e, "No call worker: the runtime did not start");
             return;
         }
         if (settings.Calls.RunLocally)

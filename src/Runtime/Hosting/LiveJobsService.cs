@@ -81,17 +81,8 @@ public sealed class LiveJobsService(
         {
             return;
         }
-        try
+        if (!await startup.WaitStartedAsync(stoppingToken))
         {
-            await startup.Ready.WaitAsync(stoppingToken);
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-            return;
-        }
-        catch (Exception) when (startup.Ready.IsFaulted)
-        {
-            // Start-up logged why; readiness reports it. The host stays up.
             return;
         }
         var registry = startup.Registry;

@@ -8,17 +8,8 @@ internal sealed class ParameterSyncService(RuntimeSettings settings, RuntimeStar
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        try
+        if (!await startup.WaitStartedAsync(stoppingToken))
         {
-            await startup.Ready.WaitAsync(stoppingToken);
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-            return;
-        }
-        catch (Exception) when (startup.Ready.IsFaulted)
-        {
-            // Start-up logged why; readiness reports it. The host stays up.
             return;
         }
         await sync.RunAsync(signal, settings.ParameterPollInterval, stoppingToken);

@@ -14,17 +14,8 @@ internal sealed class PublishingSyncService(RuntimeSettings settings, RuntimeSta
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        try
+        if (!await startup.WaitStartedAsync(stoppingToken))
         {
-            await startup.Ready.WaitAsync(stoppingToken);
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-            return;
-        }
-        catch (Exception) when (startup.Ready.IsFaulted)
-        {
-            // Start-up logged why; readiness reports it. The host stays up.
             return;
         }
         await PollLoop.RunAsync(async ct =>

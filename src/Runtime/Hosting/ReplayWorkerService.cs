@@ -29,17 +29,8 @@ internal sealed class ReplayWorkerService(
         {
             return;
         }
-        try
+        if (!await startup.WaitStartedAsync(stoppingToken))
         {
-            await startup.Ready.WaitAsync(stoppingToken);
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-            return;
-        }
-        catch (Exception) when (startup.Ready.IsFaulted)
-        {
-            // Start-up logged why; readiness reports it. The host stays up.
             return;
         }
         await new ReplayShardWorker(bus, new ReplayShardTopics(worker.ShardsTopic, worker.ResultsTopic), worker.GroupId,

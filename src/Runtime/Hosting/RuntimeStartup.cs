@@ -42,6 +42,28 @@ public sealed class RuntimeStartup(
     /// <summary>Completes when the Python host runs and the jobs are loaded; faults with the reason when they cannot be.</summary>
     public Task Ready => ready.Task;
 
+    /// <summary>
+    /// Waits for <see cref="Ready"/> in a background service: true when the runtime started; false when it failed to
+    /// (start-up logged why, readiness reports it, and the host stays up without the service) or
+    /// <paramref name="stoppingToken"/> stopped the wait.
+    /// </summary>
+    public async Task<bool> WaitStartedAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            await Ready.WaitAsync(stoppingToken);
+            return true;
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            return false;
+        }
+        catch (Exception) when (Ready.IsFaulted)
+        {
+            return false;
+        }
+    }
+
     /// <summary>The Python host (after <see cref="Ready"/>).</summary>
     public PythonHost Host => host ?? throw new InvalidOperationException("The runtime has not started.");
 

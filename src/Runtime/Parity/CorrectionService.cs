@@ -28,13 +28,9 @@ public sealed class CorrectionService(
         {
             return;
         }
-        try
+        if (!await startup.WaitStartedAsync(stoppingToken))
         {
-            await startup.Ready.WaitAsync(stoppingToken);
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            return; // The runtime failed to start: readiness says why; nothing ran live, nothing to correct.
+            return; // Stopping, or the runtime failed to start (readiness says why): nothing ran live.
         }
         using var timer = new PeriodicTimer(settings.Correction.Interval, clock);
         try

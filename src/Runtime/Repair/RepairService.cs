@@ -55,13 +55,9 @@ public sealed class RepairService(
         {
             return;
         }
-        try
+        if (!await startup.WaitStartedAsync(stoppingToken))
         {
-            await startup.Ready.WaitAsync(stoppingToken);
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            return; // The runtime failed to start: readiness says why; nothing ran live, nothing to repair.
+            return; // Stopping, or the runtime failed to start (readiness says why): nothing ran live.
         }
         try
         {
