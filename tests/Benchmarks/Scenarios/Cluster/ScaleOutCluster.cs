@@ -212,7 +212,9 @@ internal sealed class ScaleOutCluster : IAsyncDisposable
     {
         foreach (var host in hosts)
         {
+            var clock = Stopwatch.StartNew();
             await host.StopAsync(TimeSpan.FromSeconds(20));
+            log(string.Create(CultureInfo.InvariantCulture, $"host {host.Pid} ended {clock.Elapsed.TotalSeconds:0.0} s after SIGTERM (killed at 20 s)"));
             await host.DisposeAsync();
         }
     }
