@@ -68,7 +68,16 @@ public sealed class SettledStateCache(IEventReader events, IWatermarkStore water
     /// The state as of <paramref name="asOf"/> when it is settled (below the source's watermark): read from the event
     /// center and remembered. Null when it is not settled: the caller fetches it with its consistency level.
     /// </summary>
-    public async ValueTask<FetchedState?> FetchSettledAsync(string source, string entityKey, long asOf, CancellationToken cancellationToken = default)
+    public async ValueTask<FetchedState?> FetchSettledAsync(string source, string entityKey, long asOf, CancellationToken cancellationToken = default) =>
+        await ReadSettledAsync(source, entityKey, asOf, cancellationToken) is { } settled
+            ? new FetchedState(settled.Json, settled.Json is null ? null : settled.EventTime, FetchOrigin.EventCenter)
+            : null;
+
+    /// <summary>
+    /// As <see cref="FetchSettledAsync"/>, with the as-of range [<see cref="SettledState.From"/>, <see cref="SettledState.Until"/>)
+    /// the state holds for (what <see cref="TryGet(string, string, long, out byte[], out long, out long)"/> answers from now on).
+    /// </summary>
+    public async ValueTask<SettledState?> ReadSettledAsync(string source, string entityKey, long asOf, CancellationToken cancellationToken = default)
     {
         var watermark = await WatermarkAsync(source, asOf, cancellationToken);
         if (asOf >= watermark)
@@ -93,7 +102,7 @@ public sealed class SettledStateCache(IEventReader events, IWatermarkStore water
             }
             entries[(source, entityKey)] = entry;
         }
-        return new FetchedState(json, json is null ? null : latest!.EventTime, FetchOrigin.EventCenter);
+        return new SettledState(json, latest?.EventTime ?? long.MinValue, entry.From, entry.Until);
     }
 
     /// <summary>The source's event-time watermark (exclusive bound of settled time); re-read when a fetch reaches it.</summary>
@@ -118,3 +127,10 @@ public sealed class SettledStateCache(IEventReader events, IWatermarkStore water
 
     private sealed record Entry(byte[]? Json, long From, long Until);
 }
+
+/// <summary>A settled state of an entity and the as-of range it is the answer for.</summary>
+/// <param name="Json">The state's row (null: the entity did not exist or was deleted then).</param>
+/// <param name="EventTime">The event time of the entity's last change at or before the as-of time (<see cref="long.MinValue"/>: none).</param>
+/// <param name="From">First as-of time with this state.</param>
+/// <param name="Until">First as-of time past <paramref name="From"/> without it (exclusive).</param>
+public sealed record SettledState(byte[]? Json, long EventTime, long From, long Until);

@@ -87,6 +87,16 @@ public sealed class EventCenterDataSource(IEventReader events, ConsistentFetcher
         return false;
     }
 
+    /// <inheritdoc />
+    public async ValueTask<SettledRead?> ReadSettledAsync(string source, string key, long asOfMs, CancellationToken cancellationToken)
+    {
+        if (cache is null || await cache.ReadSettledAsync(source, key, asOfMs, cancellationToken) is not { } state)
+        {
+            return null;
+        }
+        return new SettledRead(state.Json is null ? null : Encoding.UTF8.GetString(state.Json), state.From, state.Until);
+    }
+
     /// <summary>Fetches served.</summary>
     public long Fetches => Interlocked.Read(ref fetches);
 

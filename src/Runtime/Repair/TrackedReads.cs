@@ -52,6 +52,10 @@ public sealed class TrackedReads(IFeatureDataSource inner) : IFeatureDataSource,
     }
 
     /// <inheritdoc />
+    public ValueTask<SettledRead?> ReadSettledAsync(string source, string key, long asOfMs, CancellationToken cancellationToken) =>
+        inner is ISettledFetches settled ? settled.ReadSettledAsync(source, key, asOfMs, cancellationToken) : ValueTask.FromResult<SettledRead?>(null);
+
+    /// <inheritdoc />
     public void Observed(int eventIndex, ReadKind kind, string source, string key, long sinceMs, long untilMs) =>
         reads.Enqueue(new TrackedRead(eventIndex, source, key, kind == ReadKind.Fetch ? long.MinValue : sinceMs, untilMs));
 

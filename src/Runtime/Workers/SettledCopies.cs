@@ -52,9 +52,22 @@ internal sealed class SettledCopies
     internal sealed class Scope(long id)
     {
         private readonly Lock gate = new();
-        private readonly Dictionary<(string Source, string Key), (long From, long Until, string? Json)> entries = [];
+        private readonly Dictionary<(string Source, string Key), (long From, long Until, string? Json, bool Forecast)> entries = [];
+        private long forecastsUsed;
 
         public long Id { get; } = id;
+
+        /// <summary>Answers sent ahead (<see cref="SettledForecast"/>) that a fetch has used so far (each counted once).</summary>
+        public long ForecastsUsed
+        {
+            get
+            {
+                lock (gate)
+                {
+                    return forecastsUsed;
+                }
+            }
+        }
 
         public bool TryGet(string source, string key, long asOfMs, out string? json)
         {
@@ -63,6 +76,11 @@ internal sealed class SettledCopies
                 if (entries.TryGetValue((source, key), out var entry) && entry.From <= asOfMs && asOfMs < entry.Until)
                 {
                     json = entry.Json;
+                    if (entry.Forecast)
+                    {
+                        forecastsUsed++;
+                        entries[(source, key)] = entry with { Forecast = false };
+                    }
                     return true;
                 }
             }
@@ -70,7 +88,8 @@ internal sealed class SettledCopies
             return false;
         }
 
-        public void Add(string source, string key, SettledRange range, string? json)
+        /// <summary>Keeps a settled answer over its range; <paramref name="forecast"/>: sent ahead, not asked for (its first use is counted).</summary>
+        public void Add(string source, string key, SettledRange range, string? json, bool forecast = false)
         {
             lock (gate)
             {
@@ -78,7 +97,7 @@ internal sealed class SettledCopies
                 {
                     entries.Clear();
                 }
-                entries[(source, key)] = (range.FromMs, range.UntilMs, json);
+                entries[(source, key)] = (range.FromMs, range.UntilMs, json, forecast);
             }
         }
     }

@@ -26,6 +26,7 @@ internal sealed class WorkerConnection : IAsyncDisposable
     private readonly ConcurrentDictionary<long, PendingRun> runs = new();
     private readonly ConcurrentDictionary<long, TaskCompletionSource<byte[]>> describes = new();
     private readonly WorkerCalls calls;
+    private readonly SettledForecast forecast = new();
     private readonly BlockingCollection<Action> blockingReads = [];
     private readonly Thread[] readers;
     private readonly CancellationTokenSource stop = new();
@@ -192,7 +193,9 @@ internal sealed class WorkerConnection : IAsyncDisposable
                 throw new WorkerLostException(LostMessage());
             }
             var (sets, setOf) = Distinct(parameters);
-            var request = Request(job, events, dataSource, each, sets, setOf);
+            IReadOnlyList<SettledAnswer> ahead = each ? [] : await ForecastAsync(dataSource, events, cancellationToken);
+            (pending.Scope, pending.Forecasts) = (SettledScopeOf(dataSource), ahead.Count);
+            var request = Request(job, events, dataSource, each, sets, setOf, ahead);
             try
             {
                 channel.Send(FrameType.Run, w => WorkerMessages.WriteRun(w, runId, request));
@@ -254,7 +257,7 @@ internal sealed class WorkerConnection : IAsyncDisposable
             {
                 throw new WorkerLostException(LostMessage());
             }
-            var request = Request(job, events, dataSource, each: true, [], []);
+            var request = Request(job, events, dataSource, each: true, [], [], []);
             channel.Send(FrameType.Run, w => WorkerMessages.WriteRun(w, runId, request));
         }
         catch (Exception e) when (e is IOException or WorkerLostException)
@@ -266,9 +269,34 @@ internal sealed class WorkerConnection : IAsyncDisposable
         }
     }
 
-    private RunRequest Request(RegisteredJob job, IReadOnlyList<FeatureEvent> events, IFeatureDataSource dataSource, bool each, IReadOnlyList<string> sets, int[] setOf) =>
+    private RunRequest Request(RegisteredJob job, IReadOnlyList<FeatureEvent> events, IFeatureDataSource dataSource, bool each, IReadOnlyList<string> sets, int[] setOf,
+        IReadOnlyList<SettledAnswer> ahead) =>
         new(job.Loaded.Path, job.Version, job.Loaded.Timeout, each, dataSource is IReadObserver, settings.KeepSettledReads ? SettledScopes.IdOf(dataSource) : 0,
-            JsonSerializer.Serialize(job.Loaded.Parameters), events, sets, setOf);
+            JsonSerializer.Serialize(job.Loaded.Parameters), events, sets, setOf, ahead);
+
+    /// <summary>The settled-read scope whose answers the worker keeps for <paramref name="dataSource"/>; null when it keeps none.</summary>
+    private object? SettledScopeOf(IFeatureDataSource dataSource) => settings.KeepSettledReads ? (dataSource as ISettledFetches)?.SettledScope : null;
+
+    /// <summary>
+    /// The settled answers the batch's logic is expected to fetch, read ahead (<see cref="SettledForecast"/>). A failed read
+    /// sends none: the logic's own fetch then meets the failure where it can handle it.
+    /// </summary>
+    private async Task<IReadOnlyList<SettledAnswer>> ForecastAsync(IFeatureDataSource dataSource, IReadOnlyList<FeatureEvent> events, CancellationToken cancellationToken)
+    {
+        if (SettledScopeOf(dataSource) is not { } scope)
+        {
+            return [];
+        }
+        try
+        {
+            return await forecast.ForecastAsync((ISettledFetches)dataSource, scope, events, cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.LogDebug(e, "Reading ahead the settled answers of a batch for worker {Worker} failed", Name);
+            return [];
+        }
+    }
 
     /// <summary>
     /// The run to complete: a single run is removed by its own caller; a group of calls has no caller waiting in
@@ -343,7 +371,7 @@ internal sealed class WorkerConnection : IAsyncDisposable
                 Volatile.Write(ref lastHeartbeat, Stopwatch.GetTimestamp());
                 break;
             case FrameType.Result:
-                var (runId, outcomes, localFetches, hostError) = WorkerMessages.ReadResult(reader,
+                var (runId, outcomes, localFetches, forecastsUsed, hostError) = WorkerMessages.ReadResult(reader,
                     id => runs.TryGetValue(id, out var p) ? (p.Job, p.Schema, p.Timeout, p.Events) : null);
                 if (runs.TryGetValue(runId, out var run))
                 {
@@ -356,6 +384,10 @@ internal sealed class WorkerConnection : IAsyncDisposable
                             {
                                 observer.Observed(f.EventIndex, ReadKind.Fetch, f.Source, f.Key, f.AsOfMs, f.AsOfMs);
                             }
+                        }
+                        if (run.Scope is { } scope && run.Forecasts > 0)
+                        {
+                            forecast.Judge(scope, run.Forecasts, forecastsUsed);
                         }
                         Finish(runId, run)?.Complete(outcomes);
                     }
@@ -415,6 +447,10 @@ internal sealed class WorkerConnection : IAsyncDisposable
         // A read the source answers at once (memory) is served here; one that may wait goes to the read threads. A settled
         // answer goes with its range, so the worker answers the entity's later fetches in that range itself.
         var settled = kind == ReadKind.Fetch ? data as ISettledFetches : null;
+        if (settled is not null && SettledScopeOf(data) is { } scope)
+        {
+            forecast.Crossed(scope, run.Keys, eventIndex, source, key, until);
+        }
         if (settled is not null && settled.TryGetSettled(source, key, until, out var known, out var from, out var to))
         {
             Answer(readId, known, null, new SettledRange(from, to));
@@ -603,6 +639,16 @@ internal sealed class WorkerConnection : IAsyncDisposable
         private readonly Lock gate = new();
         private EventOutcome?[]? collected;
         private int remaining = Events.Count;
+        private EventKeys? keys;
+
+        /// <summary>The settled-read scope of the run's data source when the worker keeps its answers.</summary>
+        public object? Scope { get; set; }
+
+        /// <summary>Settled answers sent ahead with the run.</summary>
+        public int Forecasts { get; set; }
+
+        /// <summary>The run's events by key and time (read by the receive loop only).</summary>
+        public EventKeys Keys => keys ??= new EventKeys(Events);
 
         public TaskCompletionSource<IReadOnlyList<EventOutcome>> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 

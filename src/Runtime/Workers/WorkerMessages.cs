@@ -17,8 +17,12 @@ namespace FeaturePlatform.Runtime.Workers;
 /// <param name="Events">The events.</param>
 /// <param name="ParameterSets">Distinct parameter sets (JSON objects) of the events; empty: the current values.</param>
 /// <param name="SetOfEvent">Per event, its index in <paramref name="ParameterSets"/> (empty when that is empty).</param>
+/// <param name="Settled">Settled answers the host read ahead for the batch (<see cref="SettledForecast"/>), kept under <paramref name="Scope"/>.</param>
 internal sealed record RunRequest(string JobPath, string Version, TimeSpan Timeout, bool Each, bool Tracked, long Scope, string CurrentParameters,
-    IReadOnlyList<FeatureEvent> Events, IReadOnlyList<string> ParameterSets, int[] SetOfEvent);
+    IReadOnlyList<FeatureEvent> Events, IReadOnlyList<string> ParameterSets, int[] SetOfEvent, IReadOnlyList<SettledAnswer> Settled);
+
+/// <summary>A settled fetch answer the host sends ahead: the state of <paramref name="Key"/> of <paramref name="Source"/> over <paramref name="Range"/>.</summary>
+internal readonly record struct SettledAnswer(string Source, string Key, SettledRange Range, string? Json);
 
 /// <summary>The as-of range [<paramref name="FromMs"/>, <paramref name="UntilMs"/>) over which a settled fetch's answer holds.</summary>
 internal readonly record struct SettledRange(long FromMs, long UntilMs);
@@ -68,6 +72,15 @@ internal static class WorkerMessages
                 w.Write(index);
             }
         }
+        w.Write(r.Settled.Count);
+        foreach (var a in r.Settled)
+        {
+            w.Write(a.Source);
+            w.Write(a.Key);
+            w.Write(a.Range.FromMs);
+            w.Write(a.Range.UntilMs);
+            WriteNullable(w, a.Json);
+        }
     }
 
     public static (long RunId, RunRequest Request) ReadRun(BinaryReader r)
@@ -95,14 +108,20 @@ internal static class WorkerMessages
         {
             setOf[i] = r.ReadInt32();
         }
-        return (runId, new RunRequest(path, version, timeout, each, tracked, scope, current, events, sets, setOf));
+        var settled = new SettledAnswer[r.ReadInt32()];
+        for (var i = 0; i < settled.Length; i++)
+        {
+            settled[i] = new SettledAnswer(r.ReadString(), r.ReadString(), new SettledRange(r.ReadInt64(), r.ReadInt64()), ReadNullable(r));
+        }
+        return (runId, new RunRequest(path, version, timeout, each, tracked, scope, current, events, sets, setOf, settled));
     }
 
     /// <summary>
     /// Writes the outcomes of a run (the events themselves stay on the host), then the fetches of a tracked run that the
-    /// worker answered from its copy of settled answers (the host notes them as it notes the reads it serves).
+    /// worker answered from its copy of settled answers (the host notes them as it notes the reads it serves), then how
+    /// many of the answers sent ahead with the run were used.
     /// </summary>
-    public static void WriteOutcomes(BinaryWriter w, long runId, IReadOnlyList<EventOutcome> outcomes, IReadOnlyCollection<LocalFetch> localFetches)
+    public static void WriteOutcomes(BinaryWriter w, long runId, IReadOnlyList<EventOutcome> outcomes, IReadOnlyCollection<LocalFetch> localFetches, int forecastsUsed)
     {
         w.Write(runId);
         w.Write(true);
@@ -120,6 +139,7 @@ internal static class WorkerMessages
             w.Write(f.Key);
             w.Write(f.AsOfMs);
         }
+        w.Write(forecastsUsed);
     }
 
     /// <summary>Writes a run that failed as a whole in the worker (not an error of the logic on one event).</summary>
@@ -130,22 +150,25 @@ internal static class WorkerMessages
         w.Write(message);
     }
 
-    /// <summary>Reads a run's result: the outcomes and the fetches the worker answered itself, or the worker's host error as a message.</summary>
-    public static (long RunId, IReadOnlyList<EventOutcome>? Outcomes, IReadOnlyList<LocalFetch> LocalFetches, string? HostError) ReadResult(BinaryReader r, Func<long, (string Job, ResultSchema Schema, TimeSpan Timeout, IReadOnlyList<FeatureEvent> Events)?> run)
+    /// <summary>
+    /// Reads a run's result: the outcomes, the fetches the worker answered itself and how many answers sent ahead it used, or
+    /// the worker's host error as a message.
+    /// </summary>
+    public static (long RunId, IReadOnlyList<EventOutcome>? Outcomes, IReadOnlyList<LocalFetch> LocalFetches, int ForecastsUsed, string? HostError) ReadResult(BinaryReader r, Func<long, (string Job, ResultSchema Schema, TimeSpan Timeout, IReadOnlyList<FeatureEvent> Events)?> run)
     {
         var runId = r.ReadInt64();
         if (!r.ReadBoolean())
         {
-            return (runId, null, [], r.ReadString());
+            return (runId, null, [], 0, r.ReadString());
         }
         if (run(runId) is not var (job, schema, timeout, events))
         {
-            return (runId, null, [], null); // no longer waited for
+            return (runId, null, [], 0, null); // no longer waited for
         }
         var count = r.ReadInt32();
         if (count != events.Count)
         {
-            return (runId, null, [], $"the worker answered {count} outcomes for {events.Count} events");
+            return (runId, null, [], 0, $"the worker answered {count} outcomes for {events.Count} events");
         }
         var outcomes = new EventOutcome[count];
         string? version = null;
@@ -158,7 +181,7 @@ internal static class WorkerMessages
         {
             local[i] = new LocalFetch(r.ReadInt32(), r.ReadString(), r.ReadString(), r.ReadInt64());
         }
-        return (runId, outcomes, local, null);
+        return (runId, outcomes, local, r.ReadInt32(), null);
     }
 
     /// <summary>

@@ -98,6 +98,11 @@ internal sealed class WorkerServer : IAsyncDisposable
         {
             var job = await modules.GetAsync(request);
             var copies = settled.For(request.Scope);
+            var usedBefore = copies?.ForecastsUsed ?? 0;
+            foreach (var answer in request.Settled)
+            {
+                copies?.Add(answer.Source, answer.Key, answer.Range, answer.Json, forecast: true);
+            }
             var source = request.Tracked ? new TrackedProxySource(this, runId, copies) : new ProxySource(this, runId, copies);
             if (request.Each && !request.Tracked)
             {
@@ -109,7 +114,8 @@ internal sealed class WorkerServer : IAsyncDisposable
                 ? await job.InvokeEachAsync(request.Events, source)
                 : await job.InvokeBatchAsync(request.Events, source, CancellationToken.None, modules.Sets(request));
             IReadOnlyCollection<LocalFetch> local = source is TrackedProxySource tracked ? tracked.LocalFetches : [];
-            channel.Send(FrameType.Result, w => WorkerMessages.WriteOutcomes(w, runId, outcomes, local));
+            var used = (int)Math.Min((copies?.ForecastsUsed ?? 0) - usedBefore, request.Settled.Count);
+            channel.Send(FrameType.Result, w => WorkerMessages.WriteOutcomes(w, runId, outcomes, local, used));
         }
         catch (Exception e) when (e is not IOException)
         {

@@ -115,6 +115,9 @@ internal static class PyBridgeBench
             (fromMs, untilMs) = (long.MinValue, long.MaxValue);
             return true;
         }
+
+        public ValueTask<FeaturePlatform.Runtime.Execution.SettledRead?> ReadSettledAsync(string source, string key, long asOfMs, CancellationToken cancellationToken) =>
+            ValueTask.FromResult<FeaturePlatform.Runtime.Execution.SettledRead?>(new(Fetch(source, key, asOfMs, Consistency.Eventual), long.MinValue, long.MaxValue));
     }
 
     /// <summary>The C# side of the fetch: a dictionary of JSON states (what an event-center cache would hand over).</summary>

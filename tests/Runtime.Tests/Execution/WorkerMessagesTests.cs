@@ -23,14 +23,14 @@ public sealed class WorkerMessagesTests
         using var stream = new MemoryStream();
         using (var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true))
         {
-            WorkerMessages.WriteOutcomes(writer, 7, outcomes, []);
+            WorkerMessages.WriteOutcomes(writer, 7, outcomes, [], 0);
         }
 
         // Two distinct versions of 64 characters: far less than one per outcome (64,000 bytes).
         Assert.InRange(stream.Length, 1, 40_000);
         stream.Position = 0;
         using var reader = new BinaryReader(stream);
-        var (runId, read, _, error) = WorkerMessages.ReadResult(reader, _ => ("job", Schema, TimeSpan.FromSeconds(1), events));
+        var (runId, read, _, _, error) = WorkerMessages.ReadResult(reader, _ => ("job", Schema, TimeSpan.FromSeconds(1), events));
         Assert.Equal(7, runId);
         Assert.Null(error);
         Assert.Equal(outcomes.Select(o => o.Version), read!.Select(o => o.Version));
