@@ -25,6 +25,12 @@ internal sealed class AuditMiddleware(RequestDelegate next, AuditLog log, TimePr
             await next(context);
             status = context.Response.StatusCode;
         }
+        catch when (context.RequestAborted.IsCancellationRequested)
+        {
+            // The client went away before the answer: not a server failure. What the write did is whatever it got to do.
+            status = StatusCodes.Status499ClientClosedRequest;
+            throw;
+        }
         finally
         {
             var user = context.User;

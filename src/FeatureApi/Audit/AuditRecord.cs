@@ -8,7 +8,10 @@ namespace FeaturePlatform.FeatureApi.Audit;
 /// <param name="Path">Request path (no query string).</param>
 /// <param name="Route">The matched route pattern, or null when no endpoint matched.</param>
 /// <param name="Status">The answer's HTTP status.</param>
-/// <param name="Outcome">succeeded, rejected (4xx), unauthenticated (401), forbidden (403) or failed (5xx).</param>
+/// <param name="Outcome">
+/// succeeded, rejected (4xx), unauthenticated (401), forbidden (403), abandoned (499: the client closed the connection
+/// before the answer; the write may or may not have taken effect) or failed (5xx).
+/// </param>
 /// <param name="DurationMs">Time to answer in ms.</param>
 public sealed record AuditRecord(long At, string Actor, IReadOnlyList<string> Roles, string Method, string Path, string? Route, int Status, string Outcome, double DurationMs)
 {
@@ -35,6 +38,7 @@ public sealed record AuditRecord(long At, string Actor, IReadOnlyList<string> Ro
         < 400 => "succeeded",
         401 => "unauthenticated",
         403 => "forbidden",
+        StatusCodes.Status499ClientClosedRequest => "abandoned",
         < 500 => "rejected",
         _ => "failed",
     };

@@ -81,6 +81,13 @@ public sealed partial class MetricsTests(PlatformFactory factory) : IClassFixtur
         Assert.True(Sum(text, "embedded_database_size_bytes", ("database", "hot")) > 0, text);
         Assert.True(Sum(text, "embedded_database_size_bytes", ("database", "bus")) > 0, text);
         Assert.Single(Samples(text, "embedded_storage_faults"));
+        // Each store's single writer: the orders posted above were committed by the hot and cold writers.
+        foreach (var database in new[] { "hot", "cold" })
+        {
+            var commits = Sum(text, "embedded_writer_commits_total", ("database", database));
+            Assert.True(commits >= 1 && Sum(text, "embedded_writer_writes_total", ("database", database)) >= commits, text);
+            Assert.True(Sum(text, "embedded_writer_busy_time_seconds_total", ("database", database)) > 0, text);
+        }
 
         // Per job: events, results and the live lag.
         Assert.True(Sum(text, "runtime_job_results_total", ("job", "order_stats_30d"), ("mode", "live")) >= 1, text);

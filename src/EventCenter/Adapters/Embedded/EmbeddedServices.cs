@@ -29,8 +29,11 @@ public static class EmbeddedServices
         AddMetrics(services);
         services.AddKeyedSingleton<IWideTableStore>(role, (sp, _) =>
         {
-            sp.GetRequiredService<EmbeddedMetrics>().Add(role, options.Directory);
-            return EmbeddedWideTableStore.Open(options with { FaultMonitor = sp.GetRequiredService<StorageFaultMonitor>() });
+            var metrics = sp.GetRequiredService<EmbeddedMetrics>();
+            metrics.Add(role, options.Directory);
+            var store = EmbeddedWideTableStore.Open(options with { FaultMonitor = sp.GetRequiredService<StorageFaultMonitor>() });
+            metrics.AddWriter(role, () => store.WriterStatistics);
+            return store;
         });
         var description = new Dictionary<string, object> { ["kind"] = "embedded", ["folder"] = Path.GetFileName(Path.TrimEndingDirectorySeparator(options.Directory)) };
         services.AddExternalSystemCheck(role + "-store", sp => new StoreHealthCheck(sp.GetRequiredService<TieredEventStore>(), role == StoreRole.Hot, description));

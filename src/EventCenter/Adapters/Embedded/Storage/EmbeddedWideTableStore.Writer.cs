@@ -9,9 +9,19 @@ public sealed partial class EmbeddedWideTableStore
     private CachedConnection? writer;
     private Task? writeLoop;
     private long commits;
+    private long writesCommitted;
+    private long writerBusyTicks;
 
     /// <summary>Write transactions committed so far (a group of writes counts once).</summary>
     internal long Commits => Interlocked.Read(ref commits);
+
+    /// <summary>
+    /// What the single writer has done since the store opened: its transactions, the writes they carried, and the time it
+    /// spent applying and committing them. Busy time over wall time is the writer's utilisation: near 1, every write waits
+    /// for the ones queued before it and the store is at its write capacity.
+    /// </summary>
+    public EmbeddedWriterStatistics WriterStatistics => new(Interlocked.Read(ref commits), Interlocked.Read(ref writesCommitted),
+        TimeSpan.FromSeconds((double)Interlocked.Read(ref writerBusyTicks) / System.Diagnostics.Stopwatch.Frequency));
 
     /// <summary>
     /// Changes the database size cap (<see cref="EmbeddedStoreOptions.MaxDatabaseBytes"/>) without a restart; null
@@ -103,6 +113,7 @@ public sealed partial class EmbeddedWideTableStore
                     }
                     group.Add(next);
                 }
+                var started = System.Diagnostics.Stopwatch.GetTimestamp();
                 if (group.Count == 1)
                 {
                     RunAlone(group[0]);
@@ -111,6 +122,7 @@ public sealed partial class EmbeddedWideTableStore
                 {
                     RunGroup(group);
                 }
+                Interlocked.Add(ref writerBusyTicks, System.Diagnostics.Stopwatch.GetTimestamp() - started);
             }
         }
     }
@@ -152,6 +164,7 @@ public sealed partial class EmbeddedWideTableStore
                 return true;
             }, out usable);
             Interlocked.Increment(ref commits);
+            Interlocked.Add(ref writesCommitted, group.Count);
             faults.Succeeded();
         }
         catch (Exception e) when (e is not OutOfMemoryException)
@@ -203,6 +216,7 @@ public sealed partial class EmbeddedWideTableStore
                     return true;
                 }, out usable);
                 Interlocked.Increment(ref commits);
+                Interlocked.Increment(ref writesCommitted);
             }
             faults.Succeeded();
             pending.Complete();
