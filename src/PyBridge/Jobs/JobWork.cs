@@ -10,15 +10,61 @@ namespace FeaturePlatform.PyBridge.Jobs;
 /// data source are queued together, one shared <c>call_batch</c> crossing (the crossing is most of a call's cost, so
 /// concurrent callers amortise it without waiting for each other: only calls already queued are coalesced).
 /// </summary>
-internal sealed class CallWork(LoadedJob job, FeatureEvent e, IFeatureDataSource source, PriorityGate gate) : PyWork
+internal sealed class CallWork(LoadedJob job, FeatureEvent e, IFeatureDataSource source, PriorityGate gate, CallSink? sink = null, int index = 0) : PyWork
 {
+    /// <summary>The caller's task (unused when the call reports to a <see cref="CallSink"/>).</summary>
     public TaskCompletionSource<IReadOnlyList<ResultRow>> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Completes the call with its rows or exception, called from a thread-pool work item (never under the GIL).</summary>
+    private void Complete(object result)
+    {
+        if (sink is not null)
+        {
+            sink.Done([sink.Result(index, result)]);
+        }
+        else if (result is Exception error)
+        {
+            Completion.TrySetException(error);
+        }
+        else
+        {
+            Completion.TrySetResult((IReadOnlyList<ResultRow>)result);
+        }
+    }
+
+    /// <summary>Completes calls that finished together: the calls of one sink in one hand-over, the others one by one.</summary>
+    private static void Complete(CallWork[] calls, object[] results)
+    {
+        List<CallResult>? together = null;
+        for (var i = 0; i < calls.Length; i++)
+        {
+            if (calls[i].Sink is not { } s)
+            {
+                calls[i].Complete(results[i]);
+                continue;
+            }
+            if (together is not null && !ReferenceEquals(s, calls[i - 1].Sink))
+            {
+                calls[i - 1].Sink!.Done(together);
+                together = null;
+            }
+            (together ??= []).Add(s.Result(calls[i].Index, results[i]));
+        }
+        if (together is not null)
+        {
+            calls[^1].Sink!.Done(together);
+        }
+    }
 
     private LoadedJob Job => job;
 
     private FeatureEvent Event => e;
 
     private IFeatureDataSource Source => source;
+
+    private CallSink? Sink => sink;
+
+    private int Index => index;
 
     public override int RunLocked(Worker worker, List<PyWork> taken, int start)
     {
@@ -81,21 +127,7 @@ internal sealed class CallWork(LoadedJob job, FeatureEvent e, IFeatureDataSource
         // The callers are completed from the thread pool, in one work item: completing each here would queue (and may
         // wake a thread for) every caller's continuation on the thread that holds the GIL (measured ~4% of a saturated
         // latency worker's time at 64 calls in flight).
-        ThreadPool.UnsafeQueueUserWorkItem(static state =>
-        {
-            var (calls, results) = state;
-            for (var i = 0; i < calls.Length; i++)
-            {
-                if (results[i] is Exception error)
-                {
-                    calls[i].Completion.TrySetException(error);
-                }
-                else
-                {
-                    calls[i].Completion.TrySetResult((IReadOnlyList<ResultRow>)results[i]);
-                }
-            }
-        }, (calls, results), preferLocal: false);
+        ThreadPool.UnsafeQueueUserWorkItem(static state => Complete(state.calls, state.results), (calls, results), preferLocal: false);
     }
 
     public override void RunLocked(Worker worker)
@@ -128,19 +160,20 @@ internal sealed class CallWork(LoadedJob job, FeatureEvent e, IFeatureDataSource
             {
                 (answer, length) = PyText.RentBytes(result);
             }
+            IReadOnlyList<ResultRow> rows;
             try
             {
-                Completion.SetResult(AnswerReader.ReadSingle(answer.AsSpan(0, length), state.Declaration,
-                    info => job.ToException(info, fired, worker.Scope.LastError)));
+                rows = AnswerReader.ReadSingle(answer.AsSpan(0, length), state.Declaration, info => job.ToException(info, fired, worker.Scope.LastError));
             }
             finally
             {
                 ArrayPool<byte>.Shared.Return(answer);
             }
+            Finish(rows);
         }
         catch (Exception ex)
         {
-            Completion.TrySetException(ex);
+            Finish(ex);
         }
         finally
         {
@@ -151,8 +184,22 @@ internal sealed class CallWork(LoadedJob job, FeatureEvent e, IFeatureDataSource
 
     public override void Abandon(Exception reason)
     {
-        Completion.TrySetException(reason);
+        Complete(reason);
         gate.Exit();
+    }
+
+    /// <summary>
+    /// Completes a call run on its own: a caller's task at once (its continuation runs on the pool anyway); a sink's
+    /// result is queued for its hand-over on the pool, as the receiver may do I/O and this thread holds the GIL.
+    /// </summary>
+    private void Finish(object result)
+    {
+        if (sink is null)
+        {
+            Complete(result);
+            return;
+        }
+        sink.Post(index, result);
     }
 }
 

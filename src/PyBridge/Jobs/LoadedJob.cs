@@ -144,6 +144,26 @@ public sealed partial class LoadedJob : IAsyncDisposable
         return outcomes;
     }
 
+    /// <summary>
+    /// Runs the logic for each event as a single call on the latency lane, like <see cref="InvokeEachAsync"/>, and hands
+    /// the results to <paramref name="done"/> as calls finish: the calls that finish together (one shared crossing) in
+    /// one list, on a thread-pool thread, without a continuation per call. Every event is reported exactly once.
+    /// </summary>
+    /// <param name="events">The events, one call each.</param>
+    /// <param name="dataSource">Serves the logic's reads (default: the job's).</param>
+    /// <param name="done">Takes each list of results; must not throw (it runs on the pool, with nobody to catch).</param>
+    public void InvokeEach(IReadOnlyList<FeatureEvent> events, IFeatureDataSource? dataSource, Action<IReadOnlyList<CallResult>> done)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        ArgumentNullException.ThrowIfNull(done);
+        EnsureImportedHere();
+        var sink = new CallSink(this, events, done);
+        for (var i = 0; i < events.Count; i++)
+        {
+            _host.PostLatency(new CallWork(this, events[i], dataSource ?? _dataSource, _host.Gate, sink, i));
+        }
+    }
+
     /// <summary>Runs the logic for many events on the bulk lane; returns one outcome per event, in order.</summary>
     /// <param name="events">The events.</param>
     /// <param name="dataSource">Serves the logic's reads (default: the job's).</param>

@@ -5,7 +5,7 @@ namespace FeaturePlatform.Runtime.Workers;
 
 /// <summary>
 /// The worker's outgoing call outcomes: each is sent as soon as its call is done; outcomes finishing while another thread
-/// sends go with it in one message (calls coalesced into one interpreter crossing finish together). Nothing waits to be
+/// sends go with it in one message, and calls that finish in one interpreter crossing are queued together. Nothing waits to be
 /// grouped: the first outcome is sent at once by the thread that finished it.
 /// </summary>
 internal sealed class CallOutbox(WorkerChannel channel)
@@ -13,11 +13,14 @@ internal sealed class CallOutbox(WorkerChannel channel)
     private readonly ConcurrentQueue<(long RunId, int Index, EventOutcome Outcome)> queue = new();
     private int sending;
 
-    /// <summary>Queues the outcome of event <paramref name="index"/> of run <paramref name="runId"/> and sends what is queued.</summary>
+    /// <summary>Queues the outcomes of calls of run <paramref name="runId"/> that finished together and sends what is queued.</summary>
     /// <exception cref="IOException">The host is gone.</exception>
-    public void Add(long runId, int index, EventOutcome outcome)
+    public void Add(long runId, IReadOnlyList<CallResult> results)
     {
-        queue.Enqueue((runId, index, outcome));
+        foreach (var r in results)
+        {
+            queue.Enqueue((runId, r.Index, r.Outcome!));
+        }
         while (!queue.IsEmpty && Interlocked.CompareExchange(ref sending, 1, 0) == 0)
         {
             try

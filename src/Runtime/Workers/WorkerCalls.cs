@@ -11,13 +11,28 @@ namespace FeaturePlatform.Runtime.Workers;
 /// one message each way rather than a message of its own. A call waits for nothing to be grouped with: the first one
 /// is sent at once by its own caller, and whoever sends takes everything queued behind it.
 /// </summary>
+/// <remarks>
+/// At most <see cref="MaxUnstarted"/> groups are out without a sign of progress from the worker (an outcome or a read of
+/// one of their calls); calls arriving meanwhile queue and go as one group when such a sign comes. So groups grow with
+/// load the way batches do, and a lone call still goes at once. A call waiting in a fetch has sent its read, so it never
+/// holds back the calls behind it; only groups whose calls all compute without reading (each within its CPU timeout)
+/// can delay the next one. Sending every call at once cost a message, a wake-up and a thread-pool hop per call on both
+/// sides: measured 1.0-1.1 calls per run message at 64 calls in flight.
+/// </remarks>
 internal sealed class WorkerCalls(WorkerConnection connection)
 {
     /// <summary>Calls sent in one run at most (bounds a message and the outcomes one worker loss fails at once).</summary>
     private const int MaxGroup = 256;
 
+    /// <summary>
+    /// Groups out without any outcome or read yet; two, so one group computing without reads still leaves the worker's
+    /// second latency thread (the default) work to run.
+    /// </summary>
+    internal const int MaxUnstarted = 2;
+
     private readonly ConcurrentQueue<QueuedCall> queue = new();
     private int sending;
+    private int unstarted;
 
     /// <summary>Runs the events as calls (grouped with other calls of the same job and data source).</summary>
     public async Task<IReadOnlyList<EventOutcome>> RunAsync(RegisteredJob job, IReadOnlyList<FeatureEvent> events, IFeatureDataSource dataSource, CancellationToken cancellationToken)
@@ -31,11 +46,11 @@ internal sealed class WorkerCalls(WorkerConnection connection)
     private void SendQueued()
     {
         // One sender at a time; a call queued while it sends is taken by it, or by the check after it lets go.
-        while (!queue.IsEmpty && Interlocked.CompareExchange(ref sending, 1, 0) == 0)
+        while (!queue.IsEmpty && Volatile.Read(ref unstarted) < MaxUnstarted && Interlocked.CompareExchange(ref sending, 1, 0) == 0)
         {
             try
             {
-                while (queue.TryDequeue(out var first))
+                while (Volatile.Read(ref unstarted) < MaxUnstarted && queue.TryDequeue(out var first))
                 {
                     var group = new List<QueuedCall> { first };
                     var count = first.Events.Count;
@@ -62,23 +77,43 @@ internal sealed class WorkerCalls(WorkerConnection connection)
         {
             events.AddRange(call.Events);
         }
-        connection.SendCalls(group[0].Job, group[0].DataSource, events, new Group(group));
+        Interlocked.Increment(ref unstarted);
+        connection.SendCalls(group[0].Job, group[0].DataSource, events, new Group(this, group));
+    }
+
+    /// <summary>A group sent showed progress (or failed): the calls queued meanwhile may go.</summary>
+    private void Started()
+    {
+        Interlocked.Decrement(ref unstarted);
+        SendQueued();
     }
 
     /// <summary>The calls of one run: maps each event of the run back to its call.</summary>
     private sealed class Group : ICallGroup
     {
+        private readonly WorkerCalls owner;
         private readonly (QueuedCall Call, int Offset)[] byEvent;
+        private int started;
 
-        public Group(List<QueuedCall> calls)
+        public Group(WorkerCalls owner, List<QueuedCall> calls)
         {
+            this.owner = owner;
             byEvent = [.. calls.SelectMany(c => Enumerable.Range(0, c.Events.Count).Select(i => (c, i)))];
+        }
+
+        public void Started()
+        {
+            if (Interlocked.Exchange(ref started, 1) == 0)
+            {
+                owner.Started();
+            }
         }
 
         public void Deliver(int index, EventOutcome outcome)
         {
             var (call, offset) = byEvent[index];
             call.Deliver(offset, outcome);
+            Started();
         }
 
         public void Fail(Exception error)
@@ -87,6 +122,7 @@ internal sealed class WorkerCalls(WorkerConnection connection)
             {
                 call.Completion.TrySetException(error);
             }
+            Started();
         }
     }
 

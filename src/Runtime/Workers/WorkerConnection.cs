@@ -33,6 +33,8 @@ internal sealed class WorkerConnection : IAsyncDisposable
     private readonly TaskCompletionSource lost = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task loops = Task.CompletedTask;
     private long nextRun;
+    private long callRunsSent;
+    private long callsSent;
     private long lastHeartbeat = Stopwatch.GetTimestamp();
     private long overdueTicks;
     private string? killReason;
@@ -57,6 +59,12 @@ internal sealed class WorkerConnection : IAsyncDisposable
 
     /// <summary>Runs in flight on this worker.</summary>
     public int InFlight => runs.Count;
+
+    /// <summary>Runs of grouped calls sent to this worker (with <see cref="CallsSent"/>: how many calls a message carries).</summary>
+    public long CallRunsSent => Interlocked.Read(ref callRunsSent);
+
+    /// <summary>Calls sent to this worker in runs of grouped calls.</summary>
+    public long CallsSent => Interlocked.Read(ref callsSent);
 
     /// <summary>False once the worker exited or was killed.</summary>
     public bool Alive => !lost.Task.IsCompleted && Volatile.Read(ref killReason) is null;
@@ -259,6 +267,8 @@ internal sealed class WorkerConnection : IAsyncDisposable
             }
             var request = Request(job, events, dataSource, each: true, [], [], []);
             channel.Send(FrameType.Run, w => WorkerMessages.WriteRun(w, runId, request));
+            Interlocked.Increment(ref callRunsSent);
+            Interlocked.Add(ref callsSent, events.Count);
         }
         catch (Exception e) when (e is IOException or WorkerLostException)
         {
@@ -442,6 +452,7 @@ internal sealed class WorkerConnection : IAsyncDisposable
             Answer(readId, null, "the run is no longer waited for");
             return;
         }
+        run.Group?.Started(); // a call reading: the calls queued behind its group may go
         var data = run.DataSource;
         (data as IReadObserver)?.Observed(eventIndex, kind, source, key, since, until);
         // A read the source answers at once (memory) is served here; one that may wait goes to the read threads. A settled
@@ -712,6 +723,9 @@ internal interface ICallGroup
 
     /// <summary>The run failed: every call still waiting fails with <paramref name="error"/>.</summary>
     void Fail(Exception error);
+
+    /// <summary>One of the run's calls reads: the worker is running them (called again on every read; only the first counts).</summary>
+    void Started();
 }
 
 /// <summary>The worker process running a job's events exited, crashed, or was killed for breaking a limit.</summary>

@@ -106,8 +106,9 @@ internal sealed class WorkerServer : IAsyncDisposable
             var source = request.Tracked ? new TrackedProxySource(this, runId, copies) : new ProxySource(this, runId, copies);
             if (request.Each && !request.Tracked)
             {
-                // Calls: each answer goes back as soon as its call is done, never behind a slower call of the same run.
-                await Task.WhenAll(request.Events.Select((e, i) => CallAsync(job, runId, i, e, source)));
+                // Calls: each answer goes back as soon as its call is done, never behind a slower call of the same run; the
+                // calls that finish in one crossing go back in one message.
+                job.InvokeEach(request.Events, source, results => CallsDone(runId, results));
                 return;
             }
             var outcomes = request.Each
@@ -123,10 +124,22 @@ internal sealed class WorkerServer : IAsyncDisposable
         }
     }
 
-    private async Task CallAsync(LoadedJob job, long runId, int index, FeatureEvent e, IFeatureDataSource source)
+    /// <summary>Sends finished calls' outcomes; a call that could not run at all (host stopping) fails the run's calls still out.</summary>
+    private void CallsDone(long runId, IReadOnlyList<CallResult> results)
     {
-        var outcome = (await job.InvokeEachAsync([e], source))[0];
-        outbox.Add(runId, index, outcome);
+        try
+        {
+            if (results.FirstOrDefault(r => r.Failure is not null).Failure is { } failure)
+            {
+                channel.Send(FrameType.Result, w => WorkerMessages.WriteHostError(w, runId, failure.Message));
+                return;
+            }
+            outbox.Add(runId, results);
+        }
+        catch (IOException)
+        {
+            // the host is gone; the process ends with the connection
+        }
     }
 
     /// <summary>

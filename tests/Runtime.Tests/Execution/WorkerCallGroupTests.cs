@@ -31,8 +31,7 @@ public sealed class WorkerCallGroupTests(PythonHostFixture python)
         var source = new GatedSource(gate);
         await using var jobs = await StoredEvents.LoadJobsAsync(python, source, ("fetching_in_worker", Fetching));
         var job = jobs.Find("fetching_in_worker")!;
-        var settings = new WorkerSettings { EntryAssembly = FeatureApiProcess.DllPath, MemoryLimitMb = 0 };
-        await using var worker = await WorkerConnection.StartAsync("group-test", settings, new PythonHostOptions(), NullLogger.Instance, CancellationToken.None);
+        await using var worker = await StartWorkerAsync("group-test");
 
         var random = new Random();
         var keys = Enumerable.Range(0, 12).Select(i => i % 4 == 0 ? $"slow-{i}" : $"fast-{i}").OrderBy(_ => random.Next()).ToList();
@@ -53,6 +52,58 @@ public sealed class WorkerCallGroupTests(PythonHostFixture python)
         });
     }
 
+    [Fact]
+    public async Task A_lone_call_goes_at_once_and_calls_arriving_while_groups_are_out_go_together()
+    {
+        using var gate = new ManualResetEventSlim(initialState: true);
+        var source = new GatedSource(gate);
+        await using var jobs = await StoredEvents.LoadJobsAsync(python, source, ("fetching_in_worker", Fetching));
+        var job = jobs.Find("fetching_in_worker")!;
+        await using var worker = await StartWorkerAsync("burst-test");
+
+        var lone = await worker.RunAsync(job, [Event("fast-lone", 0)], source, each: true, null, CancellationToken.None).WaitAsync(Wait);
+        Assert.Equal("fast-lone", Assert.Single(Assert.Single(lone).Rows).Values[0]);
+        Assert.Equal((1L, 1L), (worker.CallRunsSent, worker.CallsSent));
+
+        // 300 calls at once: sent one message each, the worker would get 300 runs; grouped, the calls queued while two
+        // groups are out go together.
+        var keys = Enumerable.Range(1, 300).Select(i => $"fast-{i}").ToList();
+        var outcomes = await Task.WhenAll(keys.Select((k, i) => worker.RunAsync(job, [Event(k, i)], source, each: true, null, CancellationToken.None))).WaitAsync(Wait);
+
+        Assert.All(outcomes, (o, i) => Assert.Equal(keys[i], Assert.Single(Assert.Single(o).Rows).Values[0]));
+        Assert.Equal(301L, worker.CallsSent);
+        Assert.True(worker.CallRunsSent - 1 <= keys.Count / 10, $"300 calls went in {worker.CallRunsSent - 1} run messages");
+    }
+
+    [Fact]
+    public async Task Calls_behind_groups_waiting_in_fetches_are_sent_and_answered()
+    {
+        using var gate = new ManualResetEventSlim();
+        var source = new GatedSource(gate);
+        await using var jobs = await StoredEvents.LoadJobsAsync(python, source, ("fetching_in_worker", Fetching));
+        var job = jobs.Find("fetching_in_worker")!;
+        await using var worker = await StartWorkerAsync("behind-test");
+
+        // More slow calls than groups may be out before they show progress: their reads are that progress.
+        var slow = Enumerable.Range(0, WorkerCalls.MaxUnstarted + 1)
+            .Select(i => worker.RunAsync(job, [Event($"slow-{i}", i)], source, each: true, null, CancellationToken.None)).ToList();
+        await RuntimeHarness.WaitUntilAsync(() => Task.FromResult(source.Waiting == slow.Count), "the slow calls wait in their fetches", Wait);
+
+        var fast = await Task.WhenAll(Enumerable.Range(0, 10).Select(i => worker.RunAsync(job, [Event($"fast-{i}", i)], source, each: true, null, CancellationToken.None)))
+            .WaitAsync(Wait);
+        Assert.All(fast, o => Assert.True(Assert.Single(o).Succeeded));
+        Assert.All(slow, t => Assert.False(t.IsCompleted));
+
+        gate.Set();
+        Assert.All(await Task.WhenAll(slow).WaitAsync(Wait), o => Assert.True(Assert.Single(o).Succeeded));
+    }
+
+    private static Task<WorkerConnection> StartWorkerAsync(string name) =>
+        WorkerConnection.StartAsync(name, new WorkerSettings { EntryAssembly = FeatureApiProcess.DllPath, MemoryLimitMb = 0 }, new PythonHostOptions(), NullLogger.Instance,
+            CancellationToken.None);
+
+    private static FeatureEvent Event(string key, int i) => new("orders", key, 1_700_000_000_000 + i, "{}");
+
     /// <summary>Takes each call's outcome as the worker sends it.</summary>
     private sealed class RecordingGroup(int count) : ICallGroup
     {
@@ -62,6 +113,10 @@ public sealed class WorkerCallGroupTests(PythonHostFixture python)
         public Task<EventOutcome> Outcome(int index) => outcomes[index].Task;
 
         public void Deliver(int index, EventOutcome outcome) => outcomes[index].TrySetResult(outcome);
+
+        public void Started()
+        {
+        }
 
         public void Fail(Exception error)
         {
