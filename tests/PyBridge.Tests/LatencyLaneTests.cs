@@ -33,7 +33,7 @@ public sealed class LatencyLaneTests
         const int extras = 4;
         using var gate = new ManualResetEventSlim();
         var data = new GatedData(gate);
-        await using var host = await PythonHost.StartAsync(new PythonHostOptions { LatencyWorkers = 1, MaxExtraLatencyWorkers = extras });
+        await using var host = await PythonHost.StartAsync(new PythonHostOptions { LatencyWorkers = 1, MaxExtraLatencyWorkers = extras, MaxCallsPerGilHold = 1 });
         await using var job = await host.LoadJobAsync(PythonHostFixture.WriteJob("threads", Threads), data, new JobOptions { WatchForChanges = false });
 
         var slow = Enumerable.Range(0, extras).Select(i => job.InvokeAsync(new FeatureEvent("s", $"slow-{i}", i))).ToList();
@@ -42,7 +42,8 @@ public sealed class LatencyLaneTests
         gate.Set();
         await Task.WhenAll(slow).WaitAsync(Wait);
 
-        // Many calls in flight, none reading: each extra thread may still take one before it parks, no more.
+        // Many calls in flight, none reading: an extra thread still asleep in the queue may take one (a GIL hold of one
+        // call here) before it parks, no more.
         var ran = new ConcurrentBag<long>();
         var next = -1;
         async Task CallerAsync()
