@@ -8,7 +8,6 @@ using FeaturePlatform.Runtime.Diagnostics;
 using FeaturePlatform.Runtime.Jobs;
 using FeaturePlatform.Runtime.Outputs;
 using FeaturePlatform.Runtime.Parameters;
-using FeaturePlatform.Runtime.Triggers;
 using Microsoft.Extensions.Logging;
 
 namespace FeaturePlatform.Runtime.Execution;
@@ -24,7 +23,7 @@ namespace FeaturePlatform.Runtime.Execution;
 /// <see cref="ParameterPlan"/> (replays) each event runs with the parameter values the plan gives for its event time;
 /// without one (live, calls) with the job's current values.
 /// </remarks>
-public sealed class JobRunner(
+public sealed partial class JobRunner(
     RegisteredJob job,
     IFeatureDataSource dataSource,
     IReadOnlyList<IJobOutput> outputs,
@@ -44,55 +43,6 @@ public sealed class JobRunner(
 
     /// <summary>What this runner has done.</summary>
     public RunCounters Counters { get; } = new();
-
-    /// <summary>Runs every batch of <paramref name="trigger"/> until it ends or <paramref name="cancellationToken"/> fires.</summary>
-    /// <remarks>
-    /// Two stages overlap: while one batch's results are written and the batch acknowledged, the logic already runs on
-    /// the next, so Python never waits for the outputs. Writes and acknowledgements stay in batch order, and a batch is
-    /// acknowledged only after its own results are written; if writing fails, the batches after it are not acknowledged.
-    /// </remarks>
-    public async Task RunAsync(ITrigger trigger, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(trigger);
-        Task? finishing = null;
-        try
-        {
-            await foreach (var batch in trigger.ReadAsync(cancellationToken))
-            {
-                var computed = batch.Events.Count > 0 ? await ComputeAsync(batch.Events, cancellationToken) : null;
-                if (finishing is not null)
-                {
-                    try
-                    {
-                        await finishing;
-                    }
-                    catch when (computed?.InFlight is { } token)
-                    {
-                        // This batch is never written: it no longer holds repairs back.
-                        recorder!.InFlight.End(token);
-                        throw;
-                    }
-                }
-                // Its own task: the outputs of an embedded store write synchronously and would otherwise hold up the
-                // next batch's logic.
-                finishing = Task.Run(async () =>
-                {
-                    if (computed is not null)
-                    {
-                        await WriteAsync(computed, cancellationToken);
-                    }
-                    await batch.CompleteAsync(cancellationToken);
-                }, CancellationToken.None);
-            }
-        }
-        finally
-        {
-            if (finishing is not null)
-            {
-                await finishing;
-            }
-        }
-    }
 
     /// <summary>Runs the logic on <paramref name="events"/> and writes the results; returns them.</summary>
     public async Task<IReadOnlyList<FeatureResult>> RunBatchAsync(IReadOnlyList<ChangeEvent> events, CancellationToken cancellationToken) =>

@@ -24,7 +24,7 @@ namespace FeaturePlatform.Runtime.Hosting;
 /// changes (<see cref="RegisteredJob.EnabledChanged"/>, e.g. the jobs API), when a switch stored in the
 /// <see cref="JobSwitchStore"/> by any process is newer than the one applied here, and every
 /// <see cref="RuntimeSettings.JobSwitchPollInterval"/> (which also picks up hot-reloaded versions whose triggers
-/// changed). Disabling stops a job's runners gracefully: the batch being run finishes, its outputs are written and its
+/// changed). Disabling stops a job's runners gracefully: the batches being run finish, their outputs are written and their
 /// offsets committed, then the consumer leaves the group — which keeps its committed position, so enabling resumes
 /// where the job stopped and runs the backlog once. A reloaded version that drops a trigger source stops that runner
 /// the same way; one that adds a source starts a runner for it. A reload that changes the number of triggers changes

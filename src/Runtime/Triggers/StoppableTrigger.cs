@@ -4,8 +4,9 @@ namespace FeaturePlatform.Runtime.Triggers;
 
 /// <summary>
 /// Wraps a trigger so it can be stopped gracefully: once <paramref name="stop"/> fires, no further batch is handed out
-/// but the batch being run is not interrupted — the run loop finishes it, writes its outputs and acknowledges it (for a
-/// live trigger: commits its offsets) before the trigger ends. A read waiting for messages is cancelled; messages read
+/// but the batches being run (the run loop hands the next batch to the logic before the current one ends, so up to two)
+/// are not interrupted — the run loop finishes them, writes their outputs and acknowledges them (for a live trigger:
+/// commits their offsets) before the trigger ends. A read waiting for messages is cancelled; messages read
 /// but not yet handed out are not acknowledged, so they are delivered again on the next start.
 /// </summary>
 /// <param name="inner">The trigger.</param>
