@@ -27,19 +27,6 @@ internal sealed class SettledForecast
     private const int JudgeAfter = 16;
 
     private readonly ConditionalWeakTable<object, Pattern> patterns = [];
-    private readonly ConditionalWeakTable<object, Task> firstRuns = [];
-
-    /// <summary>
-    /// For a run of <paramref name="scope"/> (<paramref name="ended"/>: set by the caller once its run ended): the first run
-    /// of the scope goes at once; a later one waits until the first ended. The run loop sends a batch while the one before
-    /// still runs, and the pattern is learned from the first run's fetches that cross: sent earlier, the second batch would
-    /// go without answers read ahead.
-    /// </summary>
-    public Task AfterFirstRunAsync(object scope, TaskCompletionSource ended, CancellationToken cancellationToken)
-    {
-        var first = firstRuns.GetValue(scope, _ => ended.Task);
-        return ReferenceEquals(first, ended.Task) ? Task.CompletedTask : first.WaitAsync(cancellationToken);
-    }
 
     /// <summary>Notes a fetch that crossed to the host for a run of settled scope <paramref name="scope"/>.</summary>
     public void Crossed(object scope, EventKeys batch, int eventIndex, string source, string key, long asOfMs)

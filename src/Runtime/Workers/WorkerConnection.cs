@@ -194,13 +194,8 @@ internal sealed class WorkerConnection : IAsyncDisposable
         var runId = Interlocked.Increment(ref nextRun);
         var pending = new PendingRun(job.Name, job.Declaration.Schema, job.Loaded.Timeout, events, dataSource);
         runs[runId] = pending;
-        var ended = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         try
         {
-            if (!each && SettledScopeOf(dataSource) is { } scope)
-            {
-                await forecast.AfterFirstRunAsync(scope, ended, cancellationToken);
-            }
             if (!Alive)
             {
                 throw new WorkerLostException(LostMessage());
@@ -222,7 +217,6 @@ internal sealed class WorkerConnection : IAsyncDisposable
         finally
         {
             runs.TryRemove(runId, out _);
-            ended.TrySetResult();
         }
     }
 
