@@ -10,15 +10,30 @@ cd "$(dirname "$0")/.."
 
 configuration=${CONFIGURATION:-Release}
 dotnet build FeaturePlatform.sln -c "$configuration" -nologo -clp:ErrorsOnly
-# --blame-hang-timeout turns a hung test into a dump and a failure instead of a stuck CI run.
+
+# Each run's output is also kept in a log, so that a failing run ends with the names and messages of the failed tests:
+# a CI tail then shows what failed instead of the last project to finish.
+log_dir=$(mktemp -d)
+run_tests() { # $1: log name; the rest: dotnet test arguments
+  local log="$log_dir/$1.log"; shift
+  local status=0
+  dotnet test "$@" -c "$configuration" --no-build -nologo \
+    --logger "console;verbosity=normal" --blame-hang-timeout 8m 2>&1 | tee "$log" || status=$?
+  if [ "$status" -ne 0 ]; then
+    echo
+    echo "=== Failed tests ($1) ==="
+    grep -E -A 12 '^\s+Failed [A-Za-z_][A-Za-z0-9_.]+|\[FAIL\]|error [A-Z]+[0-9]+:|The active test run was aborted|Test host process crashed|^Failed!' "$log" \
+      | grep -vE '^\s+Passed ' | head -n 400 || true
+    echo "=== end of failed tests ($1); exit $status ==="
+  fi
+  return "$status"
+}
+
 if [ "$#" -gt 0 ]; then
-  dotnet test FeaturePlatform.sln -c "$configuration" --no-build -nologo \
-    --logger "console;verbosity=normal" --blame-hang-timeout 8m "$@"
+  run_tests selected FeaturePlatform.sln "$@"
 else
   # The cluster fault tier runs after the rest, alone: its hosts (several platform processes each) on top of the other
   # test projects, which dotnet test runs side by side, starve a 2-core machine and time out unrelated tests.
-  dotnet test FeaturePlatform.sln -c "$configuration" --no-build -nologo \
-    --logger "console;verbosity=normal" --blame-hang-timeout 8m --filter "FullyQualifiedName!~FeaturePlatform.Runtime.Tests.Cluster"
-  dotnet test tests/Runtime.Tests -c "$configuration" --no-build -nologo \
-    --logger "console;verbosity=normal" --blame-hang-timeout 8m --filter "FullyQualifiedName~FeaturePlatform.Runtime.Tests.Cluster"
+  run_tests main FeaturePlatform.sln --filter "FullyQualifiedName!~FeaturePlatform.Runtime.Tests.Cluster"
+  run_tests cluster tests/Runtime.Tests --filter "FullyQualifiedName~FeaturePlatform.Runtime.Tests.Cluster"
 fi
