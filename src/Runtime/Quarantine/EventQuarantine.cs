@@ -15,6 +15,10 @@ namespace FeaturePlatform.Runtime.Quarantine;
 /// </summary>
 /// <param name="log">Where quarantined events are recorded.</param>
 /// <param name="settings">Attempts; off, a failed event is only an error record and a host error fails the batch.</param>
+/// <remarks>
+/// A retry after a host error runs with no other run of the job in flight (<see cref="AloneRuns"/>): a crashed worker
+/// fails every run it holds, and only the run that was alone tells which event crashed it.
+/// </remarks>
 public sealed class EventQuarantine(QuarantineLog log, QuarantineSettings settings)
 {
     /// <summary>The log of quarantined events.</summary>
@@ -32,16 +36,30 @@ public sealed class EventQuarantine(QuarantineLog log, QuarantineSettings settin
         IFeatureDataSource dataSource, RunMode mode, IReadOnlyList<JobParameterSet>? parameters, int maxAttempts, CancellationToken cancellationToken)
     {
         var failedRuns = new int[events.Count];
+        if (maxAttempts == 0)
+        {
+            // Off: nothing is retried, so no run needs to be alone.
+            var results = await logic.RunAsync(job, events, dataSource, mode, parameters, cancellationToken);
+            for (var i = 0; i < results.Count; i++)
+            {
+                failedRuns[i] = results[i].Succeeded ? 0 : 1;
+            }
+            return (results, failedRuns);
+        }
+        var gate = AloneRuns.For(job);
         EventOutcome[] outcomes;
         try
         {
-            outcomes = [.. await logic.RunAsync(job, events, dataSource, mode, parameters, cancellationToken)];
+            using (await gate.EnterSharedAsync(cancellationToken))
+            {
+                outcomes = [.. await logic.RunAsync(job, events, dataSource, mode, parameters, cancellationToken)];
+            }
             for (var i = 0; i < outcomes.Length; i++)
             {
                 failedRuns[i] = outcomes[i].Succeeded ? 0 : 1;
             }
         }
-        catch (Exception e) when (maxAttempts > 0 && IsHostError(e, cancellationToken))
+        catch (Exception e) when (IsHostError(e, cancellationToken))
         {
             // Which event caused it is unknown: every event runs alone (a failed batch counts for none of them).
             outcomes = [.. events.Select(ev => Failed(job, ev, e))];
@@ -51,22 +69,35 @@ public sealed class EventQuarantine(QuarantineLog log, QuarantineSettings settin
         {
             var runs = Math.Max(failedRuns[i], 0);
             var alone = failedRuns[i] != 0;
+            // After a host error the event runs with no other run of the job in flight: a worker crash then fails only
+            // its own run, so each failed run counts against the event that caused it. After the logic's own error
+            // (the event's alone) a retry may share the worker; a host error there counts for nothing and the next
+            // retry runs alone.
+            var exclusive = failedRuns[i] < 0;
             while (alone && runs < maxAttempts)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                try
+                var counts = true;
+                using (await (exclusive ? gate.EnterAloneAsync(cancellationToken) : gate.EnterSharedAsync(cancellationToken)))
                 {
-                    outcomes[i] = (await logic.RunAsync(job, [events[i]], dataSource, mode, parameters is null ? null : [parameters[i]], cancellationToken))[0];
-                }
-                catch (Exception e) when (IsHostError(e, cancellationToken))
-                {
-                    outcomes[i] = Failed(job, events[i], e);
+                    try
+                    {
+                        outcomes[i] = (await logic.RunAsync(job, [events[i]], dataSource, mode, parameters is null ? null : [parameters[i]], cancellationToken))[0];
+                    }
+                    catch (Exception e) when (IsHostError(e, cancellationToken))
+                    {
+                        outcomes[i] = Failed(job, events[i], e);
+                        (counts, exclusive) = (exclusive, true);
+                    }
                 }
                 if (outcomes[i].Succeeded)
                 {
                     break;
                 }
-                runs++;
+                if (counts)
+                {
+                    runs++;
+                }
             }
             failedRuns[i] = outcomes[i].Succeeded ? runs : Math.Max(runs, 1);
         }

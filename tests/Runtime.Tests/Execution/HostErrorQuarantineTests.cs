@@ -51,6 +51,28 @@ public sealed class HostErrorQuarantineTests(PythonHostFixture python)
             new ReplayOptions { BatchSize = 100, Parallelism = 1 }), CancellationToken.None));
     }
 
+    [Fact]
+    public async Task A_crash_fails_the_runs_beside_it_but_counts_only_against_the_event_that_crashes_alone()
+    {
+        await using var harness = await RuntimeHarness.StartAsync(null, RuntimeHarness.Orders);
+        await using var jobs = await StoredEvents.LoadJobsAsync(python, harness.DataSource, ("poison", RunTestJobs.Poison));
+        var job = jobs.Find("poison")!;
+        using var worker = new CrashingWorker("bad");
+        static FeatureEvent Event(string id) => new("orders", "u1", T0, "{}", id);
+
+        // Two batches with the logic at once, as the run loop keeps them: the bad event's batch crashes the shared
+        // worker, which fails the good event's batch too; then both retry alone.
+        var bad = EventQuarantine.RunAsync(worker, job, [Event("bad")], harness.DataSource, RunMode.Live, null, 2, CancellationToken.None);
+        var good = EventQuarantine.RunAsync(worker, job, [Event("good")], harness.DataSource, RunMode.Live, null, 2, CancellationToken.None);
+        var (badOutcomes, badRuns) = await bad;
+        var (goodOutcomes, goodRuns) = await good;
+
+        Assert.True(goodOutcomes[0].Succeeded, $"the good event failed: {goodOutcomes[0].Error?.PythonMessage}");
+        Assert.Equal(0, goodRuns[0]);
+        Assert.False(badOutcomes[0].Succeeded);
+        Assert.Equal(2, badRuns[0]);
+    }
+
     /// <summary>The real logic, except that any run holding <paramref name="eventId"/> fails as a host error.</summary>
     private sealed class HostFailsOn(string eventId) : IJobLogic
     {
@@ -70,6 +92,74 @@ public sealed class HostErrorQuarantineTests(PythonHostFixture python)
                 throw new PythonHostException("the interpreter stopped answering");
             }
             return InProcessJobLogic.Instance.RunAsync(job, events, dataSource, mode, parameters, cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// A worker that takes the runs in flight together (as soon as two are, or a moment after one is): if one of them
+    /// holds <paramref name="crashId"/> the worker dies and every run it holds fails as a host error; otherwise each
+    /// event succeeds with no rows.
+    /// </summary>
+    private sealed class CrashingWorker(string crashId) : IJobLogic, IDisposable
+    {
+        private readonly Lock sync = new();
+        private readonly List<(IReadOnlyList<FeatureEvent> Events, TaskCompletionSource<IReadOnlyList<EventOutcome>> Done)> held = [];
+        private readonly List<ITimer> timers = [];
+
+        public void Dispose()
+        {
+            lock (sync)
+            {
+                timers.ForEach(t => t.Dispose());
+            }
+        }
+
+        public Task<IReadOnlyList<EventOutcome>> RunAsync(RegisteredJob job, IReadOnlyList<FeatureEvent> events, IFeatureDataSource dataSource, RunMode mode,
+            IReadOnlyList<JobParameterSet>? parameters, CancellationToken cancellationToken)
+        {
+            var done = new TaskCompletionSource<IReadOnlyList<EventOutcome>>(TaskCreationOptions.RunContinuationsAsynchronously);
+            bool full;
+            lock (sync)
+            {
+                held.Add((events, done));
+                full = held.Count >= 2;
+            }
+            if (full)
+            {
+                Take(job);
+            }
+            else
+            {
+                // A lone run waits a moment for a second one: a run that is truly alone is then taken alone.
+                var timer = TimeProvider.System.CreateTimer(_ => Take(job), null, TimeSpan.FromMilliseconds(300), Timeout.InfiniteTimeSpan);
+                lock (sync)
+                {
+                    timers.Add(timer);
+                }
+            }
+            return done.Task;
+        }
+
+        private void Take(RegisteredJob job)
+        {
+            List<(IReadOnlyList<FeatureEvent> Events, TaskCompletionSource<IReadOnlyList<EventOutcome>> Done)> taken;
+            lock (sync)
+            {
+                taken = [.. held];
+                held.Clear();
+            }
+            var crash = taken.Any(r => r.Events.Any(e => e.Id == crashId));
+            foreach (var (events, done) in taken)
+            {
+                if (crash)
+                {
+                    done.TrySetException(new PythonHostException("the job's worker process exited with code 3"));
+                }
+                else
+                {
+                    done.TrySetResult([.. events.Select(e => new EventOutcome(e, [], null, job.Version))]);
+                }
+            }
         }
     }
 }
