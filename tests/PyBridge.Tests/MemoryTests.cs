@@ -57,7 +57,9 @@ public sealed class MemoryTests(PythonHostFixture fixture, ITestOutputHelper out
         var rssAfter = Rss();
         output.WriteLine($"1M calls in {watch.Elapsed.TotalSeconds:0.0} s; Python blocks {blocksBefore} -> {blocksAfter}; " +
             $"RSS after 500k {rssHalf / 1e6:0} MB, after 1M {rssAfter / 1e6:0} MB");
-        Assert.InRange(blocksAfter - blocksBefore, -5_000, 5_000); // a leak of one object per call would be >= 100k
+        // A leak of one object per call would be >= 100k more blocks. Fewer blocks is no leak: the warm-up's own caches
+        // (the interpreter's and the host's) may be collected meanwhile, which a two-sided bound once failed on (-5,342).
+        Assert.True(blocksAfter - blocksBefore < 5_000, $"Python holds {blocksAfter - blocksBefore} more allocated blocks after 1M calls");
         var growth = rssAfter - rssHalf;
         if (growth > 32L << 20)
         {
