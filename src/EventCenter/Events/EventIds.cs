@@ -40,6 +40,21 @@ public static class EventIds
     public static string RowSuffix(int rowIndex) => ":" + rowIndex.ToString("D6", CultureInfo.InvariantCulture);
 
     /// <summary>
+    /// <c>head:000003:key</c>: row <paramref name="rowIndex"/> of a message, further named by its primary key. A key
+    /// that would make the id longer than <see cref="MaxLength"/> is replaced by a hash of it; the head and the row
+    /// suffix stay readable, so the ids of one message still sort in row order.
+    /// </summary>
+    public static string RowWithKey(string head, int rowIndex, string rowKey)
+    {
+        ArgumentNullException.ThrowIfNull(head);
+        ArgumentNullException.ThrowIfNull(rowKey);
+        var prefix = head + RowSuffix(rowIndex) + ":";
+        return prefix.Length + rowKey.Length <= MaxLength
+            ? prefix + rowKey
+            : prefix + "~" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(rowKey)).AsSpan(0, 16));
+    }
+
+    /// <summary>
     /// Joins position parts with ':' behind <paramref name="scheme"/> (missing parts stay empty, so a part never
     /// shifts into another's place). Over <see cref="MaxLength"/> characters the tail is replaced by a hash of the
     /// whole text: still a function of the position only, so a re-send gets the same id.

@@ -1,3 +1,4 @@
+using FeaturePlatform.EventCenter.Events;
 using System.Text.Json.Nodes;
 using FeaturePlatform.EventCenter.Ingestion.Formats;
 using FeaturePlatform.EventCenter.Ingestion.Sources;
@@ -66,7 +67,7 @@ public sealed class CanalFormatTests
         var first = EventParsers.Parse(Accounts, Raw(json), 1).Events;
         var retry = EventParsers.Parse(Accounts, Raw(json) with { Position = Position with { Offset = 77 } }, 1).Events;
         Assert.Equal(first.Select(e => e.EventId), retry.Select(e => e.EventId));
-        Assert.Equal("canal:b42:3E11FA47-71CA-11E1-9E33-C80AA9429562:23:1767225600000:1767225600100:shop.t:INSERT:000002", first[2].EventId);
+        Assert.Equal("canal:b42:3E11FA47-71CA-11E1-9E33-C80AA9429562:23:1767225600000:1767225600100:shop.t:INSERT:000002:2", first[2].EventId);
         // The event id is the last tie-break of the event key: a message's rows must sort in row order.
         Assert.Equal(first.Select(e => e.EventId), first.Select(e => e.EventId).Order(StringComparer.Ordinal));
 
@@ -81,9 +82,29 @@ public sealed class CanalFormatTests
     public void A_log_position_wins_and_without_an_id_the_bus_position_names_the_rows()
     {
         var positioned = """{"data":[{"id":"1"}],"database":"shop","es":1,"id":9,"isDdl":false,"pkNames":["id"],"table":"t","ts":1,"type":"DELETE","logfileName":"mysql-bin.000012","logfileOffset":4711}""";
-        Assert.Equal("canal:mysql-bin.000012:4711:shop.t:000000", Single(EventParsers.Parse(Accounts, Raw(positioned), 1)).EventId);
+        Assert.Equal("canal:mysql-bin.000012:4711:shop.t:000000:1", Single(EventParsers.Parse(Accounts, Raw(positioned), 1)).EventId);
         var anonymous = """{"data":[{"id":"1"},{"id":"2"}],"database":"shop","es":1,"id":0,"isDdl":false,"pkNames":["id"],"table":"t","ts":1,"type":"INSERT"}""";
         Assert.Equal(["@orders-topic/3/42:000000", "@orders-topic/3/42:000001"], EventParsers.Parse(Accounts, Raw(anonymous), 1).Events.Select(e => e.EventId));
+    }
+
+    [Fact]
+    public void Rows_canal_split_across_partitions_by_partition_hash_keep_apart_ids()
+    {
+        // With canal.mq.partitionHash, Canal splits one multi-row statement into one message per Kafka partition: each
+        // repeats the batch id, es, ts, table and type (no gtid) and numbers its own rows from 0. Rows 1 and 2 of one
+        // UPDATE must not share an id (the second would become a conflict record, missing from its row's history).
+        static string Part(int id, int oldM) =>
+            $$"""{"data":[{"id":"{{id}}","m":"7"}],"database":"shop","es":1767225600000,"id":42,"isDdl":false,"mysqlType":{"id":"int(11)","m":"int(11)"},"old":[{"m":"{{oldM}}"}],"pkNames":["id"],"sql":"","sqlType":{"id":4,"m":4},"table":"t","ts":1767225600100,"type":"UPDATE"}""";
+        var first = Single(EventParsers.Parse(Accounts, Raw(Part(1, 5)), 1));
+        var second = Single(EventParsers.Parse(Accounts, Raw(Part(2, 6)) with { Position = Position with { Partition = 4, Offset = 9 } }, 1));
+        Assert.NotEqual(first.EventId, second.EventId);
+        // A producer retry of a part is still the same id, and a log position names each row too.
+        Assert.Equal(first.EventId, Single(EventParsers.Parse(Accounts, Raw(Part(1, 5)) with { Position = Position with { Offset = 99 } }, 1)).EventId);
+        static string Positioned(string part) => part.Replace("\"id\":42", "\"id\":42,\"logfileName\":\"mysql-bin.000012\",\"logfileOffset\":4711", StringComparison.Ordinal);
+        Assert.NotEqual(Single(EventParsers.Parse(Accounts, Raw(Positioned(Part(1, 5))), 1)).EventId, Single(EventParsers.Parse(Accounts, Raw(Positioned(Part(2, 6))), 1)).EventId);
+        // A long key is hashed so the id stays bounded; the row suffix stays readable (row order within a message).
+        var longKey = Single(EventParsers.Parse(Accounts, Raw(Part(1, 5).Replace("\"id\":\"1\"", $"\"id\":\"{new string('k', 300)}\"", StringComparison.Ordinal)), 1)).EventId;
+        Assert.True(longKey.Length <= EventIds.MaxLength && longKey.Contains(":UPDATE:000000:~", StringComparison.Ordinal), longKey);
     }
 
     [Theory]

@@ -165,6 +165,9 @@ internal sealed class CanalStream
         Dml(4, 6, "DELETE", [(2, 0)], null, retry: true);
         Dml(5, 7, "INSERT", [(2, 0)], null, retry: true);
         Dml(6, 8, "INSERT", [(3, 1), (4, 1)], null);
+        // One UPDATE of rows 3 and 4 as canal.mq.partitionHash sends it: a message per partition, same header, no gtid.
+        Dml(10, null, "UPDATE", [(3, 2)], [1], retry: true);
+        Dml(10, null, "UPDATE", [(4, 2)], [1]);
         Ddl(7, "CREATE", isDdl: true, "CREATE TABLE `audit_log` (`id` int primary key)", HousekeepingKind.Ddl);
         Ddl(7, "ALTER", isDdl: true, "ALTER TABLE `orders` ADD COLUMN `note` varchar(64)", HousekeepingKind.Ddl);
         Ddl(8, "QUERY", isDdl: false, "GRANT SELECT ON shop.* TO 'reader'@'%'", HousekeepingKind.Ddl);
@@ -174,12 +177,12 @@ internal sealed class CanalStream
         return log;
     }
 
-    private void Dml(int batch, int transaction, string type, (int Id, int M)[] rows, int[]? oldM, bool retry = false, long es = T, long ts = T + 120)
+    private void Dml(int batch, int? transaction, string type, (int Id, int M)[] rows, int[]? oldM, bool retry = false, long es = T, long ts = T + 120)
     {
         static string Row(int id, int m) => $$$"""{"id":"{{{id}}}","m":"{{{m}}}","price":"{{{m}}}.50","name":"row {{{id}}}"}""";
         var data = string.Join(',', rows.Select(r => Row(r.Id, r.M)));
         var old = oldM is null ? "null" : "[" + string.Join(',', oldM.Select(m => $$$"""{"m":"{{{m}}}","price":"{{{m}}}.50"}""")) + "]";
-        var value = $$$"""{"data":[{{{data}}}],"database":"shop","es":{{{es}}},"gtid":"3E11FA47-71CA-11E1-9E33-C80AA9429562:{{{transaction}}}","id":{{{batch}}},"isDdl":false,{{{Types}}},"old":{{{old}}},"pkNames":["id"],"sql":"","table":"orders","ts":{{{ts}}},"type":"{{{type}}}"}""";
+        var value = $$$"""{"data":[{{{data}}}],"database":"shop","es":{{{es}}},{{{(transaction is null ? "" : $"\"gtid\":\"3E11FA47-71CA-11E1-9E33-C80AA9429562:{transaction}\",")}}}"id":{{{batch}}},"isDdl":false,{{{Types}}},"old":{{{old}}},"pkNames":["id"],"sql":"","table":"orders","ts":{{{ts}}},"type":"{{{type}}}"}""";
         var message = ConnectorStreams.Message(null, value, ("canal-destination", "example"));
         log.Messages.Add(message);
         var operation = type switch { "INSERT" => EventOperation.Insert, "UPDATE" => EventOperation.Update, _ => EventOperation.Delete };

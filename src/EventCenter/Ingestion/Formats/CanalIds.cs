@@ -7,10 +7,10 @@ namespace FeaturePlatform.EventCenter.Ingestion.Formats;
 /// Event ids of Canal rows. Canal's flat message carries no binlog position of its own, so:
 /// <list type="bullet">
 /// <item>When the producer adds one (<c>logfileName</c> + <c>logfileOffset</c>, the names of Canal's entry header):
-/// <c>canal:file:offset:db.table:000003</c>, a true log position.</item>
+/// <c>canal:file:offset:db.table:000003:&lt;primary key&gt;</c>, a true log position.</item>
 /// <item>Else the message <c>id</c>: Canal's batch id, plus what tells the messages of one batch apart — <c>gtid</c>
 /// (when GTID mode is on), <c>es</c>, <c>ts</c>, table and type — and the row index:
-/// <c>canal:b42:gtid:es:ts:db.table:UPDATE:000003</c>. A Kafka producer retry repeats the message byte for byte and
+/// <c>canal:b42:gtid:es:ts:db.table:UPDATE:000003:&lt;primary key&gt;</c>. A Kafka producer retry repeats the message byte for byte and
 /// gets the same ids. Limits, by Canal's design: the batch id is a counter of the Canal server's fetches, so a
 /// re-send after a Canal rollback or restart comes with a new batch id and is stored again; and two row events of
 /// one table and type in one batch and one transaction (same gtid and timestamps) share an id, which the event
@@ -45,7 +45,12 @@ internal readonly struct CanalIds
         return new CanalIds(null, position);
     }
 
-    /// <summary>The id of row <paramref name="index"/> of <paramref name="count"/>.</summary>
-    public string Row(int index, int count) =>
-        head is null ? EventIds.FromPositionAndRow(position, index, count) : head + EventIds.RowSuffix(index);
+    /// <summary>
+    /// The id of row <paramref name="index"/> of <paramref name="count"/>, whose primary key reads <paramref name="rowKey"/>.
+    /// The key follows the row index: Canal's partitionHash mode splits one statement's rows into one message per
+    /// partition, each with the same header and its rows numbered from 0, so only the key tells them apart; the index
+    /// first keeps a message's ids in row order.
+    /// </summary>
+    public string Row(int index, int count, string rowKey) =>
+        head is null ? EventIds.FromPositionAndRow(position, index, count) : EventIds.RowWithKey(head, index, rowKey);
 }

@@ -30,7 +30,8 @@ internal sealed class CanalParser : ParserBase
         }
         var old = root.TryGetProperty("old", out var o) && o.ValueKind == JsonValueKind.Array ? o : (JsonElement?)null;
         var eventTime = EventTimes.Known(root, "es", "es") ?? EventTimes.Known(root, "ts", "ts") ?? EventTimes.Fallback(message, ingestTime);
-        var keyFields = source.KeyFields.Count > 0 ? source.KeyFields : PkNames(root);
+        var pkNames = root.TryGetProperty("pkNames", out var pk) && pk.ValueKind == JsonValueKind.Array && pk.GetArrayLength() > 0 ? PkNames(root) : null;
+        var keyFields = source.KeyFields.Count > 0 ? source.KeyFields : pkNames ?? PkNames(root);
         var values = CanalValues.For(root);
         var ids = CanalIds.For(root, message.Position);
         var count = data.GetArrayLength();
@@ -51,7 +52,9 @@ internal sealed class CanalParser : ParserBase
                 _ => null,
             };
             var after = operation == EventOperation.Delete ? null : values.Row(row);
-            events.Add(Event(source, message, ingestTime, ids.Row(i, count), operation, key, eventTime, before, after));
+            // The row's primary key names it within its statement (the entity key when Canal sends no pkNames).
+            var rowKey = pkNames is null ? key : JsonFields.Key(row, pkNames);
+            events.Add(Event(source, message, ingestTime, ids.Row(i, count, rowKey), operation, key, eventTime, before, after));
             i++;
         }
         return ParseResult.Of(events);
