@@ -30,11 +30,14 @@ public static class MessageForwardApi
     public sealed record SourceJson(string Name, string Format, IReadOnlyList<string> Topics, IReadOnlyList<string> KeyFields, string? TimeField, string? IdField, string? RabbitQueue,
         IReadOnlyDictionary<string, string>? Fields = null);
 
-    /// <summary>One forwarded message.</summary>
-    public sealed record ForwardedJson(string EventId, string Topic, int Partition, long Offset);
+    /// <summary>One forwarded event; <c>Message</c> is the index of the posted message it came from (a Canal message with several rows gives several).</summary>
+    public sealed record ForwardedJson(string EventId, string Topic, int Partition, long Offset, int Message);
 
-    /// <summary>The answer to a forward.</summary>
-    public sealed record ForwardResponse(IReadOnlyList<ForwardedJson> Events);
+    /// <summary>A posted housekeeping message (DDL, heartbeat, tombstone, truncate, …): forwarded and recorded by ingestion as what it is; no event.</summary>
+    public sealed record HousekeepingJson(int Message, string Kind, string Description, string Topic, int Partition, long Offset);
+
+    /// <summary>The answer to a forward: the events stored, in posting order, and the housekeeping messages.</summary>
+    public sealed record ForwardResponse(IReadOnlyList<ForwardedJson> Events, IReadOnlyList<HousekeepingJson> Housekeeping);
 
     private static Ok<IReadOnlyList<SourceJson>> ListSources(SourceRegistry sources) =>
         TypedResults.Ok<IReadOnlyList<SourceJson>>(sources.All
@@ -67,7 +70,9 @@ public static class MessageForwardApi
         try
         {
             var forwarded = await forwarder.ForwardAsync(source, messages, cancellationToken);
-            return TypedResults.Ok(new ForwardResponse(forwarded.Select(f => new ForwardedJson(f.EventId, f.Position.Stream, f.Position.Partition, f.Position.Offset)).ToList()));
+            return TypedResults.Ok(new ForwardResponse(
+                forwarded.Events.Select(f => new ForwardedJson(f.EventId, f.Position.Stream, f.Position.Partition, f.Position.Offset, f.Message)).ToList(),
+                forwarded.Housekeeping.Select(h => new HousekeepingJson(h.Message, h.Kind.ToString(), h.Description, h.Position.Stream, h.Position.Partition, h.Position.Offset)).ToList()));
         }
         catch (UnknownSourceException e)
         {

@@ -15,7 +15,8 @@ namespace FeaturePlatform.EventCenter.Ingestion.Formats;
 /// re-send after a Canal rollback or restart comes with a new batch id and is stored again; and two row events of
 /// one table and type in one batch and one transaction (same gtid and timestamps) share an id, which the event
 /// center keeps as a conflict record, not silently.</item>
-/// <item>Without an id (0 or absent, as Canal-compatible writers such as TiCDC or Flink emit): the bus position.</item>
+/// <item>Without an id (0 or absent, as Canal-compatible writers such as TiCDC or Flink emit): the id a forwarder pinned
+/// (HTTP message-forward, AMQP message id), else the bus position; with the row suffix when the message has several rows.</item>
 /// </list>
 /// The row index is zero-padded so a message's ids sort in row order.
 /// </summary>
@@ -23,14 +24,17 @@ internal readonly struct CanalIds
 {
     private readonly string? head;
     private readonly SourcePosition position;
+    private readonly string? pinned;
 
-    private CanalIds(string? head, SourcePosition position)
+    private CanalIds(string? head, SourcePosition position, string? pinned = null)
     {
         this.head = head;
         this.position = position;
+        this.pinned = pinned;
     }
 
-    public static CanalIds For(JsonElement root, SourcePosition position)
+    /// <summary>The ids of <paramref name="root"/>'s rows; <paramref name="pinnedId"/>, a forwarder's id, stands in for the bus position.</summary>
+    public static CanalIds For(JsonElement root, SourcePosition position, string? pinnedId = null)
     {
         string? Text(string name) => JsonFields.PositionText(root, name);
         var table = $"{Text("database")}.{Text("table")}";
@@ -42,7 +46,7 @@ internal readonly struct CanalIds
         {
             return new CanalIds(EventIds.FromSourcePosition("canal", "b" + id.GetRawText(), Text("gtid"), Text("es"), Text("ts"), table, Text("type")), position);
         }
-        return new CanalIds(null, position);
+        return new CanalIds(null, position, pinnedId);
     }
 
     /// <summary>
@@ -52,5 +56,7 @@ internal readonly struct CanalIds
     /// first keeps a message's ids in row order.
     /// </summary>
     public string Row(int index, int count, string rowKey) =>
-        head is null ? EventIds.FromPositionAndRow(position, index, count) : EventIds.RowWithKey(head, index, rowKey);
+        head is not null ? EventIds.RowWithKey(head, index, rowKey)
+        : pinned is null ? EventIds.FromPositionAndRow(position, index, count)
+        : count > 1 ? pinned + EventIds.RowSuffix(index) : pinned;
 }

@@ -33,7 +33,7 @@ internal sealed class CanalParser : ParserBase
         var pkNames = root.TryGetProperty("pkNames", out var pk) && pk.ValueKind == JsonValueKind.Array && pk.GetArrayLength() > 0 ? PkNames(root) : null;
         var keyFields = source.KeyFields.Count > 0 ? source.KeyFields : pkNames ?? PkNames(root);
         var values = CanalValues.For(root);
-        var ids = CanalIds.For(root, message.Position);
+        var ids = CanalIds.For(root, message.Position, HeaderId(message));
         var count = data.GetArrayLength();
         var events = new List<ChangeEvent>(count);
         var i = 0;

@@ -58,7 +58,8 @@ internal sealed class DebeziumParser : ParserBase
         var eventTime = EventTimes.Known(sourceBlock, "ts_ms", "source.ts_ms")
             ?? EventTimes.Known(payload, "ts_ms", "ts_ms")
             ?? EventTimes.Fallback(message, ingestTime);
-        var id = DebeziumIds.For(sourceBlock, payload, op, key) ?? EventIds.FromPosition(message.Position);
+        // Without a log position, a forwarder's pinned id (HTTP, AMQP message id) before the bus position: the id it answered.
+        var id = DebeziumIds.For(sourceBlock, payload, op, key) ?? HeaderId(message) ?? EventIds.FromPosition(message.Position);
         return ParseResult.Of(
         [
             Event(source, message, ingestTime, id, op, key, eventTime,

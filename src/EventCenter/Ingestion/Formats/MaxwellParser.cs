@@ -37,7 +37,8 @@ internal sealed class MaxwellParser : ParserBase
             EventOperation.Update => RowImages.Overlay(data, JsonFields.Object(root, "old", optional: true) ?? default),
             _ => null,
         };
-        var id = MaxwellIds.For(root, key) ?? EventIds.FromPosition(message.Position);
+        // Without a log position, a forwarder's pinned id (HTTP, AMQP message id) before the bus position: the id it answered.
+        var id = MaxwellIds.For(root, key) ?? HeaderId(message) ?? EventIds.FromPosition(message.Position);
         return ParseResult.Of([Event(source, message, ingestTime, id, operation, key, eventTime, before, operation == EventOperation.Delete ? null : dataBytes)]);
     }
 

@@ -22,52 +22,55 @@ public sealed class MessageForwardService(SourceRegistry sources, IMessageBus bu
     private readonly IBusProducer producer = bus.CreateProducer();
     private readonly TimeProvider clock = clock ?? TimeProvider.System;
 
-    /// <summary>Forwards <paramref name="messages"/> for <paramref name="sourceName"/>; all are delivered or none is answered as delivered.</summary>
+    /// <summary>
+    /// Forwards <paramref name="messages"/> for <paramref name="sourceName"/>; all are delivered or none is answered as
+    /// delivered. A connector's housekeeping message (DDL, heartbeat, tombstone, …) is forwarded too, for ingestion to
+    /// record as what it is; a Canal message with rows of several entities goes as one bus message per entity.
+    /// </summary>
     /// <exception cref="UnknownSourceException">No such source.</exception>
     /// <exception cref="RejectedMessagesException">Some messages do not parse; nothing was forwarded.</exception>
-    public async Task<IReadOnlyList<ForwardedMessage>> ForwardAsync(string sourceName, IReadOnlyList<byte[]> messages, CancellationToken cancellationToken = default)
+    public async Task<ForwardResult> ForwardAsync(string sourceName, IReadOnlyList<byte[]> messages, CancellationToken cancellationToken = default)
     {
         var source = sources.Find(sourceName) ?? throw new UnknownSourceException(sourceName);
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
         var outgoing = new List<OutgoingMessage>(messages.Count);
-        var ids = new List<string>(messages.Count);
+        var answers = new List<(int Message, IReadOnlyList<string> Ids, HousekeepingMessage? Housekeeping)>(messages.Count);
         var errors = new List<string>();
         for (var i = 0; i < messages.Count; i++)
         {
-            var headers = new List<KeyValuePair<string, byte[]>>
-            {
-                new(ForwardingHeaders.EventTime, Encoding.UTF8.GetBytes(now.ToString(CultureInfo.InvariantCulture))),
-                new(ForwardingHeaders.Origin, "http"u8.ToArray()),
-            };
             // Parse as ingestion will, to reject bad input now rather than dead-letter it later.
-            var probe = EventParsers.Parse(source, new RawMessage(new SourcePosition("http", 0, i), null, messages[i], now, headers), now);
+            var probe = Probe(source, messages[i], Headers(now), i, now);
             if (probe.IsRejected)
             {
                 errors.Add($"message {i}: {probe.Error}");
                 continue;
             }
-            if (probe.Events.Count != 1)
+            if (probe.HousekeepingMessage is { } housekeeping)
             {
-                errors.Add($"message {i}: carries {probe.Events.Count} events; post one event per message");
+                outgoing.Add(new OutgoingMessage(null, messages[i], Headers(now)));
+                answers.Add((i, [], housekeeping));
                 continue;
             }
-            var parsed = probe.Events[0];
-            if (limits.Check(parsed.EventTime, now, "the server's clock") is { } problem)
+            if (TimeProblem(source, probe.Events, now) is { } problem)
             {
-                errors.Add($"message {i}: event time {problem}; " +
-                    $"check the time field{(source.TimeField is { } field ? $" '{field}'" : "")} (ms since 1970, or ISO-8601)");
+                errors.Add($"message {i}: {problem}");
                 continue;
             }
-            if (source.TimeField is { } timeField && TimeRangeCheck.SecondsProblem(timeField, parsed.EventTime) is { } seconds)
+            var parts = source.Format == SourceFormat.Canal ? CanalParts.ByEntity(messages[i], probe.Events) : null;
+            foreach (var (key, value) in parts ?? [(probe.Events[0].EntityKey, messages[i])])
             {
-                errors.Add($"message {i}: {seconds}");
-                continue;
+                var headers = Headers(now);
+                var events = parts is null ? probe.Events : Probe(source, value, headers, i, now).Events;
+                if (events.Any(e => EventIds.IsBusPosition(e.EventId)))
+                {
+                    // The format names no position: the request gets a fresh id that re-deliveries keep, and ingestion
+                    // takes the pinned id, so the answered ids are the stored ones.
+                    headers.Add(new(ForwardingHeaders.EventId, Encoding.UTF8.GetBytes("h-" + Guid.NewGuid().ToString("N"))));
+                    events = Probe(source, value, headers, i, now).Events;
+                }
+                outgoing.Add(new OutgoingMessage(Encoding.UTF8.GetBytes(key), value, headers));
+                answers.Add((i, events.Select(e => e.EventId).ToList(), null));
             }
-            // The source's own id wins; otherwise the request gets a fresh id that re-deliveries keep.
-            var id = EventIds.IsBusPosition(parsed.EventId) ? "h-" + Guid.NewGuid().ToString("N") : parsed.EventId;
-            headers.Add(new(ForwardingHeaders.EventId, Encoding.UTF8.GetBytes(id)));
-            outgoing.Add(new OutgoingMessage(Encoding.UTF8.GetBytes(parsed.EntityKey), messages[i], headers));
-            ids.Add(id);
         }
         if (errors.Count > 0)
         {
@@ -75,15 +78,67 @@ public sealed class MessageForwardService(SourceRegistry sources, IMessageBus bu
         }
         var topic = source.EffectiveTopics[0];
         var positions = await producer.ProduceAsync(topic, outgoing, cancellationToken);
-        return ids.Select((id, i) => new ForwardedMessage(id, new SourcePosition(positions[i].Topic, positions[i].Partition, positions[i].Offset))).ToList();
+        var forwarded = new List<ForwardedMessage>();
+        var housekept = new List<ForwardedHousekeeping>();
+        for (var m = 0; m < answers.Count; m++)
+        {
+            var position = new SourcePosition(positions[m].Topic, positions[m].Partition, positions[m].Offset);
+            if (answers[m].Housekeeping is { } h)
+            {
+                housekept.Add(new ForwardedHousekeeping(answers[m].Message, h.Kind, h.Description, position));
+            }
+            forwarded.AddRange(answers[m].Ids.Select(id => new ForwardedMessage(id, position, answers[m].Message)));
+        }
+        return new ForwardResult(forwarded, housekept);
     }
+
+    private static List<KeyValuePair<string, byte[]>> Headers(long now) =>
+    [
+        new(ForwardingHeaders.EventTime, Encoding.UTF8.GetBytes(now.ToString(CultureInfo.InvariantCulture))),
+        new(ForwardingHeaders.Origin, "http"u8.ToArray()),
+    ];
+
+    private static ParseResult Probe(SourceDefinition source, byte[] value, List<KeyValuePair<string, byte[]>> headers, int index, long now) =>
+        EventParsers.Parse(source, new RawMessage(new SourcePosition("http", 0, index), null, value, now, headers), now);
+
+    /// <summary>Why an event time of the message cannot be stored (or looks like seconds), or null.</summary>
+    private string? TimeProblem(SourceDefinition source, IReadOnlyList<ChangeEvent> events, long now)
+    {
+        foreach (var parsed in events)
+        {
+            if (limits.Check(parsed.EventTime, now, "the server's clock") is { } problem)
+            {
+                return $"event time {problem}; check the time field{(TimeFieldName(source) is { } field ? $" '{field}'" : "")} (ms since 1970, or ISO-8601)";
+            }
+            if (TimeFieldName(source) is { } timeField && TimeRangeCheck.SecondsProblem(timeField, parsed.EventTime) is { } seconds)
+            {
+                return seconds;
+            }
+        }
+        return null;
+    }
+
+    /// <summary>The field the event time came from, as a sender would name it.</summary>
+    private static string? TimeFieldName(SourceDefinition source) => source.Format switch
+    {
+        SourceFormat.Json => source.TimeField,
+        SourceFormat.Debezium => "source.ts_ms (else ts_ms)",
+        SourceFormat.Canal => "es (else ts)",
+        _ => null, // Maxwell's ts is in seconds; the parser scales it.
+    };
 
     /// <inheritdoc />
     public ValueTask DisposeAsync() => producer.DisposeAsync();
 }
 
-/// <summary>A forwarded message: its event id and where it sits on the bus.</summary>
-public sealed record ForwardedMessage(string EventId, SourcePosition Position);
+/// <summary>A forwarded event: its event id, where its message sits on the bus and the index of the posted message it came from.</summary>
+public sealed record ForwardedMessage(string EventId, SourcePosition Position, int Message = 0);
+
+/// <summary>A posted housekeeping message (DDL, heartbeat, tombstone, …): forwarded for ingestion to record; it carries no event.</summary>
+public sealed record ForwardedHousekeeping(int Message, HousekeepingKind Kind, string Description, SourcePosition Position);
+
+/// <summary>What a forward delivered: the events in posting order (a multi-row message gives several) and the housekeeping messages.</summary>
+public sealed record ForwardResult(IReadOnlyList<ForwardedMessage> Events, IReadOnlyList<ForwardedHousekeeping> Housekeeping);
 
 /// <summary>No source has this name.</summary>
 public sealed class UnknownSourceException(string source) : Exception($"Unknown source '{source}'.")
