@@ -77,4 +77,11 @@ public sealed class MaxwellFormatTests
         var noTs = Single(EventParsers.Parse(Orders, Raw("""{"database":"shop","table":"orders","type":"delete","data":{"id":4}}""", Key, 1_600_000_000_000), 1));
         Assert.Equal((EventOperation.Delete, 1_600_000_000_000L), (noTs.Operation, noTs.EventTime));
     }
+
+    [Fact]
+    public void A_ts_in_milliseconds_is_rejected_saying_maxwell_ts_is_seconds()
+    {
+        var result = EventParsers.Parse(Orders, Raw("""{"database":"shop","table":"orders","type":"insert","ts":1449786310123,"xid":1,"commit":true,"data":{"id":4}}""", Key), 1);
+        Assert.Equal("Maxwell 'ts' is seconds since 1970; 1449786310123 looks like milliseconds (send 1449786310)", result.Error);
+    }
 }

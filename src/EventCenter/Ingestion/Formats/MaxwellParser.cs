@@ -28,7 +28,7 @@ internal sealed class MaxwellParser : ParserBase
             default: return Housekeeping(root, type);
         }
         var data = JsonFields.Object(root, "data", optional: false)!.Value;
-        var eventTime = EventTimes.Known(root, "ts", "ts", scale: 1000) ?? EventTimes.Fallback(message, ingestTime);
+        var eventTime = EventTimes.Known(root, "ts", "ts", scale: Seconds(root)) ?? EventTimes.Fallback(message, ingestTime);
         var key = source.KeyFields.Count > 0 ? JsonFields.Key(data, source.KeyFields) : MaxwellKeys.Key(root, data, message.Key);
         var dataBytes = JsonFields.Bytes(data);
         byte[]? before = operation switch
@@ -40,6 +40,16 @@ internal sealed class MaxwellParser : ParserBase
         // Without a log position, a forwarder's pinned id (HTTP, AMQP message id) before the bus position: the id it answered.
         var id = MaxwellIds.For(root, key) ?? HeaderId(message) ?? EventIds.FromPosition(message.Position);
         return ParseResult.Of([Event(source, message, ingestTime, id, operation, key, eventTime, before, operation == EventOperation.Delete ? null : dataBytes)]);
+    }
+
+    /// <summary>Maxwell's <c>ts</c> is in seconds: a value that reads as milliseconds (a hand-made or re-encoded message) is named as such.</summary>
+    private static long Seconds(JsonElement root)
+    {
+        if (root.TryGetProperty("ts", out var ts) && ts.ValueKind == JsonValueKind.Number && ts.TryGetInt64(out var value) && value >= TimeRangeCheck.SmallestMs)
+        {
+            throw new RejectedMessageException($"Maxwell 'ts' is seconds since 1970; {value} looks like milliseconds (send {value / 1000})");
+        }
+        return 1000;
     }
 
     private static ParseResult Housekeeping(JsonElement root, string type)
