@@ -1,3 +1,5 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using FeaturePlatform.EventCenter.Events;
 
@@ -11,6 +13,9 @@ namespace FeaturePlatform.EventCenter.Ingestion.Formats;
 /// </summary>
 internal static class CanalParts
 {
+    // Text stays as sent (no \uXXXX for non-ASCII): a part of a message near the size limit must not outgrow it.
+    private static readonly JsonSerializerOptions Relaxed = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     /// <summary>
     /// The parts of <paramref name="value"/> by entity, in the order entities first appear, each with its entity key;
     /// null when all rows are one entity's (or the <c>old</c> array does not pair with the rows, so no split is safe).
@@ -39,7 +44,7 @@ internal static class CanalParts
             {
                 part["old"] = new JsonArray([.. group.Select(r => old[r.Row]?.DeepClone())]);
             }
-            parts.Add((group.Key, System.Text.Encoding.UTF8.GetBytes(part.ToJsonString())));
+            parts.Add((group.Key, System.Text.Encoding.UTF8.GetBytes(part.ToJsonString(Relaxed))));
         }
         return parts;
     }

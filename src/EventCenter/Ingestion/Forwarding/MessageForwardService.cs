@@ -60,7 +60,13 @@ public sealed class MessageForwardService(SourceRegistry sources, IMessageBus bu
             foreach (var (key, value) in parts ?? [(probe.Events[0].EntityKey, messages[i])])
             {
                 var headers = Headers(now);
-                var events = parts is null ? probe.Events : Probe(source, value, headers, i, now).Events;
+                var partProbe = parts is null ? probe : Probe(source, value, headers, i, now);
+                if (partProbe.IsRejected)
+                {
+                    errors.Add($"message {i}: the rows of entity '{key}': {partProbe.Error}");
+                    break;
+                }
+                var events = partProbe.Events;
                 if (events.Any(e => EventIds.IsBusPosition(e.EventId)))
                 {
                     // The format names no position: the request gets a fresh id that re-deliveries keep, and ingestion
