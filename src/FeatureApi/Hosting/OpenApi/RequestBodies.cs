@@ -65,7 +65,7 @@ internal static class RequestBodies
         ["POST /api/jobs/{job}/parameters/proposals/{id}/reject"] = new("The reason.",
             new JsonBodyDoc(typeof(ParametersApi.ReviewRequest), """{"reason": "Too many users would drop out"}"""), Required: false),
         ["POST /api/sources/{source}/messages"] = new(
-            "One message (a JSON object with the source's fields) or many (an array of them).",
+            "One message (a JSON object with the source's fields; for a Debezium, Canal or Maxwell source a message as the connector writes it, housekeeping such as DDL and tombstones included) or many (an array of them).",
             new JsonBodyDoc(null, """[{"order_id": "o-1001", "user_id": "u-1", "created_at": 1704067200000, "amount": 42.5}]""", MessageSchema)),
         ["POST /api/registry/jobs/{job}/versions"] = new("The job's code and a message.", Form:
             [
