@@ -130,11 +130,12 @@ public sealed class JobCaller(
         if (outcome != WriteOutcome.Written)
         {
             var stored = await events.GetByIdAsync(source, request.RequestId, cancellationToken);
-            if (stored is null || stored.EntityKey != e.EntityKey || !SameJson(stored.After, data) || (request.TimeMs is { } t && stored.EventTime != t))
+            // An id held by an event that cannot be read back is never the same request.
+            if ((stored is null ? "key, data or time" : Difference(stored, e, request.TimeMs)) is { } differs)
             {
-                throw new InvalidOperationException($"Request id '{request.RequestId}' of job '{job.Name}' is already used by a different request (key, data or time differ); use a new request id.");
+                throw new InvalidOperationException($"Request id '{request.RequestId}' of job '{job.Name}' is already used by a different request: its {differs} differs; send the request as first sent, or use a new request id.");
             }
-            return new StoredCall(stored, Repeated: true); // the same request, retried: compute on the event as first stored
+            return new StoredCall(stored!, Repeated: true); // the same request, retried: compute on the event as first stored
         }
         return new StoredCall(e, Repeated: false) { GuardApplied = guardApplied };
     }
@@ -196,7 +197,16 @@ public sealed class JobCaller(
         return utf8;
     }
 
-    private static bool SameJson(byte[]? a, byte[] b) => a is not null && a.AsSpan().SequenceEqual(b);
+    /// <summary>
+    /// What makes <paramref name="retry"/> another request than the one <paramref name="stored"/> under its id, or null.
+    /// Data is compared as JSON, as the event store compares images: a client that writes the same object with other
+    /// spacing or member order retries the same request.
+    /// </summary>
+    private static string? Difference(ChangeEvent stored, ChangeEvent retry, long? requestedTime) =>
+        stored.EntityKey != retry.EntityKey ? "key"
+        : !ChangeIdentity.SameChange(stored, retry) ? "data"
+        : requestedTime is { } t && stored.EventTime != t ? "time"
+        : null;
 }
 
 /// <summary>A request field that is wrong; <see cref="Field"/> names it and the message says how to fix it (a 400).</summary>

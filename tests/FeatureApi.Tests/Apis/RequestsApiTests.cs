@@ -41,6 +41,31 @@ public sealed class RequestsApiTests(PlatformFactory factory) : IClassFixture<Pl
     }
 
     [Fact]
+    public async Task A_retry_whose_data_is_the_same_JSON_written_differently_is_the_same_request()
+    {
+        await factory.Services.GetRequiredService<RuntimeStartup>().Ready;
+        using var client = factory.CreateClient(PlatformFactory.Author);
+        var requestId = $"r-reformatted-{Guid.NewGuid():N}";
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        string Body(string data) => $$"""{"key":"u-reformatted","requestId":"{{requestId}}","time":{{now}},"data":{{data}}}""";
+        using var first = await client.PostAsync("/api/jobs/order_stats_30d/requests?wait=20000", Json(Body("""{"user_id":"u-reformatted","amount":1.5}""")));
+        Assert.True(first.StatusCode == HttpStatusCode.OK, await first.Content.ReadAsStringAsync());
+
+        // Another client library serializes the same object with spaces and in another member order: the same request.
+        using var retry = await client.PostAsync("/api/jobs/order_stats_30d/requests?wait=20000", Json(Body("""{ "amount": 1.5, "user_id": "u-reformatted" }""")));
+        var retried = await retry.Content.ReadAsStringAsync();
+        Assert.True(retry.StatusCode == HttpStatusCode.OK, retried);
+        Assert.Equal(requestId, JsonDocument.Parse(retried).RootElement.GetProperty("requestId").GetString());
+
+        // A different value is a different request: refused, saying which field differs and what to do.
+        using var clash = await client.PostAsync("/api/jobs/order_stats_30d/requests?wait=20000", Json(Body("""{"user_id":"u-reformatted","amount":2}""")));
+        var refused = await clash.Content.ReadAsStringAsync();
+        Assert.True(clash.StatusCode == HttpStatusCode.BadRequest, refused);
+        Assert.Contains("its data differs", JsonDocument.Parse(refused).RootElement.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Contains("new request id", refused, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Without_waiting_the_answer_is_202_and_polling_reaches_the_result()
     {
         await factory.Services.GetRequiredService<RuntimeStartup>().Ready;
