@@ -92,13 +92,9 @@ internal static class AmqpDeliveries
                 {
                     continue; // Identity and time are the forwarder's to pin, not the publisher's.
                 }
-                if (value is byte[] bytes)
+                if (value is not null)
                 {
-                    headers.Add(new(name, bytes));
-                }
-                else if (value is not null)
-                {
-                    headers.Add(new(name, Encoding.UTF8.GetBytes(Convert.ToString(value, CultureInfo.InvariantCulture) ?? "")));
+                    headers.Add(new(name, AmqpHeaderValues.Bytes(value)));
                 }
             }
         }
