@@ -54,6 +54,11 @@ public static class MessageForwardApi
         {
             return TypedResults.Problem($"The body exceeds {MaxBodyBytes} bytes.", statusCode: StatusCodes.Status413PayloadTooLarge, title: "Body too large");
         }
+        var shape = $"one JSON message (an object) or an array of 1 to {MaxMessagesPerRequest} messages, as application/json";
+        if (body.Length == 0)
+        {
+            return TypedResults.Problem($"The body is empty; send {shape}.", statusCode: StatusCodes.Status400BadRequest, title: "Malformed JSON");
+        }
         List<byte[]> messages;
         try
         {
@@ -61,7 +66,10 @@ public static class MessageForwardApi
         }
         catch (JsonException e)
         {
-            return TypedResults.Problem($"The body is not JSON: {e.Message}", statusCode: StatusCodes.Status400BadRequest, title: "Malformed JSON");
+            // Where it broke and how to fix it; the parser's own wording ("BytePositionInLine") is no help to a client.
+            var where = e.LineNumber is { } line ? $" (line {line + 1}, position {(e.BytePositionInLine ?? 0) + 1})" : "";
+            return TypedResults.Problem($"The body is not valid JSON{where}: check its quotes, commas and brackets, and send {shape}.",
+                statusCode: StatusCodes.Status400BadRequest, title: "Malformed JSON");
         }
         if (messages.Count is 0 or > MaxMessagesPerRequest)
         {
