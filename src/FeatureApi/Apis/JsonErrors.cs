@@ -13,25 +13,30 @@ internal static partial class JsonErrors
     public static string? Field(JsonException e)
     {
         ArgumentNullException.ThrowIfNull(e);
+        var path = string.IsNullOrEmpty(e.Path) || e.Path == "$" ? null
+            : e.Path.StartsWith("$.", StringComparison.Ordinal) ? e.Path[2..] : e.Path.TrimStart('$');
+        // The messages name the member only; the path says where it sits (reply.exchange, not exchange).
         if (MissingRequired().Match(e.Message) is { Success: true } missing)
         {
-            return missing.Groups[1].Value;
+            return Within(path, missing.Groups[1].Value); // the path is the object that lacks it
         }
         if (Unmapped().Match(e.Message) is { Success: true } unmapped)
         {
-            return unmapped.Groups[1].Value;
+            return Within(path, unmapped.Groups[1].Value);
         }
         if (NullNotAllowed().Match(e.Message) is { Success: true } nulls)
         {
-            return nulls.Groups[1].Value;
+            // The message has the .NET name (Exchange); the path has the JSON one.
+            return path ?? JsonNamingPolicy.CamelCase.ConvertName(nulls.Groups[1].Value);
         }
-        var path = e.Path;
-        if (string.IsNullOrEmpty(path) || path == "$")
-        {
-            return null;
-        }
-        return path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : path.TrimStart('$');
+        return path;
     }
+
+    /// <summary><paramref name="name"/> inside the object at <paramref name="path"/> (which may already end with it).</summary>
+    private static string Within(string? path, string name) =>
+        path is null || path == name ? name
+        : path.EndsWith("." + name, StringComparison.Ordinal) || path.EndsWith("['" + name + "']", StringComparison.Ordinal) ? path
+        : path + "." + name;
 
     /// <summary>A client message for a JSON body that did not read as <paramref name="target"/> (whose fields it lists).</summary>
     public static string Describe(JsonException e, Type? target = null, JsonSerializerOptions? options = null)
@@ -46,6 +51,12 @@ internal static partial class JsonErrors
         }
         if (Unmapped().IsMatch(e.Message))
         {
+            if (field is not null && field.LastIndexOf('.') is > 0 and var dot)
+            {
+                var parent = field[..dot];
+                var members = target is null ? null : NestedFieldsOf(target, options ?? JsonSerializerOptions.Web, parent);
+                return $"{field}: not a field of {parent}; remove it" + (string.IsNullOrEmpty(members) ? "." : $" (its fields are {members}).");
+            }
             return $"{field}: not a field of this request; remove it" + (fields is null ? "." : $" (the fields are {fields}).");
         }
         if (NullNotAllowed().IsMatch(e.Message))
@@ -81,6 +92,23 @@ internal static partial class JsonErrors
         return info.Kind == System.Text.Json.Serialization.Metadata.JsonTypeInfoKind.Object
             ? string.Join(", ", info.Properties.Select(p => p.Name))
             : "";
+    }
+
+    /// <summary>The JSON names of the fields of the object at <paramref name="path"/> (dotted JSON names) of <paramref name="target"/>, or null.</summary>
+    private static string? NestedFieldsOf(Type target, JsonSerializerOptions options, string path)
+    {
+        options.MakeReadOnly(populateMissingResolver: true);
+        var type = target;
+        foreach (var name in path.Split('.'))
+        {
+            var property = options.GetTypeInfo(type).Properties.FirstOrDefault(p => p.Name == name);
+            if (property is null)
+            {
+                return null; // an array index or a dictionary key: no fixed fields to list
+            }
+            type = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
+        }
+        return FieldsOf(type, options);
     }
 
     /// <summary>Replaces .NET type names that might remain in a message (e.g. <c>Nullable&lt;long&gt;</c>).</summary>

@@ -109,6 +109,20 @@ public sealed class RequestsApiTests(PlatformFactory factory) : IClassFixture<Pl
     }
 
     [Theory]
+    [InlineData("""{"key":"k","reply":{"routingKey":"r"}}""", "reply.exchange: required")]
+    [InlineData("""{"key":"k","reply":{"exchange":null,"routingKey":"r"}}""", "reply.exchange: must not be null")]
+    [InlineData("""{"key":"k","reply":{"exchange":"x","routingKey":"r","queue":"q"}}""", "reply.queue: not a field of reply; remove it (its fields are exchange, routingKey)")]
+    public async Task A_wrong_field_inside_reply_is_named_by_its_path_and_JSON_name(string body, string detail)
+    {
+        await factory.Services.GetRequiredService<RuntimeStartup>().Ready;
+        using var client = factory.CreateClient(PlatformFactory.Author);
+        using var response = await client.PostAsync("/api/jobs/order_stats_30d/requests?wait=0", Json(body));
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.BadRequest, text);
+        Assert.StartsWith(detail, JsonDocument.Parse(text).RootElement.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData(long.MaxValue, "outside year 1970..9999")]
     [InlineData(-1L, "outside year 1970..9999")]
     [InlineData(253402300799999L, "ahead of the server's clock")]
