@@ -1,3 +1,4 @@
+using Confluent.Kafka;
 using FeaturePlatform.EventCenter.Bus;
 using FeaturePlatform.EventCenter.Adapters.Kafka;
 using FeaturePlatform.EventCenter.Ingestion.Sources;
@@ -19,6 +20,34 @@ public sealed class KafkaIngestionTests(KafkaFixture kafka) : IngestionEndToEndT
         var topic = kafka.CreateTopic(partitions);
         await bus.CreateTopicAsync(topic, partitions);
         return topic;
+    }
+
+    [Fact]
+    public async Task A_Confluent_producers_keys_headers_null_header_values_and_tombstones_are_ingested_or_dead_lettered_never_stuck()
+    {
+        var bus = OpenBus();
+        var topic = await NewTopicAsync(bus, 2);
+        await using var harness = await IngestHarness.StartAsync(bus,
+            [new SourceDefinition { Name = "profiles", Format = SourceFormat.Json, Topics = [topic], KeyFields = ["user"], TimeField = "t", IdField = "id" }]);
+        harness.StartWorker();
+        using (var producer = new ProducerBuilder<string?, string?>(new ProducerConfig { BootstrapServers = kafka.BootstrapServers, EnableIdempotence = true }).Build())
+        {
+            var traced = new Headers { { "traceparent", "00-abc-01"u8.ToArray() }, { "empty-marker", null } };
+            await producer.ProduceAsync(topic, new Message<string?, string?> { Key = "u1", Value = """{"id":"p1","user":"u1","t":1767225600000}""", Headers = traced });
+            await producer.ProduceAsync(topic, new Message<string?, string?> { Key = null, Value = """{"id":"p2","user":"u2","t":1767225601000}""" });
+            await producer.ProduceAsync(topic, new Message<string?, string?> { Key = "u1", Value = null }); // a compacted topic's delete marker
+            await producer.ProduceAsync(topic, new Message<string?, string?> { Key = "u1", Value = """{"id":"p3","user":"u1","t":1767225602000}""" });
+        }
+
+        await IngestHarness.WaitUntilAsync(() => Task.FromResult(harness.Counters.Messages >= 4), "the four messages are ingested", TimeSpan.FromSeconds(60));
+        var stored = await harness.Events.ReplayAsync("profiles", 0, long.MaxValue).ToListAsync();
+        Assert.Equal(["p1", "p2", "p3"], stored.Select(e => e.EventId).Order());
+        var first = stored.Single(e => e.EventId == "p1");
+        Assert.Equal("00-abc-01", first.Headers["traceparent"]);
+        Assert.Equal("", first.Headers["empty-marker"]);
+        var tombstone = Assert.Single(await harness.DeadLetters.RecentAsync("profiles", 10).ToListAsync());
+        Assert.Empty(tombstone.Value);
+        Assert.Contains("empty message body", tombstone.Reason, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -134,7 +134,9 @@ internal sealed class KafkaBusConsumer : IBusConsumer
     private static BusMessage ToBus(ConsumeResult<byte[]?, byte[]> result)
     {
         var headers = result.Message.Headers is { Count: > 0 } h
-            ? h.Select(x => new KeyValuePair<string, byte[]>(x.Key, x.GetValueBytes())).ToList()
+            // Kafka allows a header without a value (null); the bus's headers are never null, so it reads as empty
+            // (a null here failed every parse of the message and stopped the source's ingestion).
+            ? h.Select(x => new KeyValuePair<string, byte[]>(x.Key, x.GetValueBytes() ?? [])).ToList()
             : (IReadOnlyList<KeyValuePair<string, byte[]>>)[];
         return new BusMessage(
             result.Topic,
