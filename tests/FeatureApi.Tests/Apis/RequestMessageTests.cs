@@ -7,6 +7,7 @@ using FeaturePlatform.Runtime.Hosting;
 using FeaturePlatform.Testing.Servers;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using RabbitMQ.Client;
 using FeaturePlatform.Testing.Infrastructure;
 
@@ -19,7 +20,11 @@ public sealed class RabbitPlatformFactory(string rabbitMqUri) : PlatformFactory
     {
         base.ConfigureWebHost(builder);
         builder.UseSetting("EventCenter:RabbitMqUri", rabbitMqUri);
+        builder.ConfigureLogging(logging => logging.AddProvider(Logs));
     }
+
+    /// <summary>Every log entry of the host.</summary>
+    public Hosting.DiskFullFactory.LogCapture Logs { get; } = new();
 }
 
 [CollectionDefinition(Name)]
@@ -86,6 +91,26 @@ public sealed class RequestMessageTests(RabbitMqFixture rabbit) : IAsyncLifetime
         var publisher = factory.Services.GetRequiredService<CallReplies>().Publisher!;
         await Poll.UntilAsync(() => Task.FromResult(publisher.Published >= 1), TimeSpan.FromSeconds(10),
             () => $"the reply publisher to count the confirmed reply (published {publisher.Published})");
+    }
+
+    [Fact]
+    public async Task An_answer_no_queue_receives_is_reported_not_dropped_silently_and_stays_pollable()
+    {
+        await factory.Services.GetRequiredService<RuntimeStartup>().Ready;
+        var exchange = await rabbit.Server.DeclareDurableExchangeAsync("replies-unbound"); // no queue bound: nothing routes
+        using var client = factory.CreateClient(PlatformFactory.Author);
+        var requestId = $"m-unrouted-{Guid.NewGuid():N}";
+        var body = JsonSerializer.Serialize(new { key = "u-unrouted", requestId, reply = new { exchange, routingKey = "caller-typo.u" } });
+
+        using var response = await client.PostAsync("/api/jobs/order_stats_30d/requests", new StringContent(body, Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        await Poll.UntilAsync(() => Task.FromResult(factory.Logs.Entries.Any(e => e.Level == LogLevel.Error && e.Message.Contains(requestId, StringComparison.Ordinal))),
+            TimeSpan.FromSeconds(30), () => "an error naming the request whose answer no queue received");
+        var logged = factory.Logs.Entries.First(e => e.Level == LogLevel.Error && e.Message.Contains(requestId, StringComparison.Ordinal));
+        Assert.Contains("can only be polled", logged.Message, StringComparison.Ordinal);
+        Assert.Equal(0, factory.Services.GetRequiredService<CallReplies>().Publisher!.Published);
+        var polled = await client.GetFromJsonAsync<JsonElement>($"/api/jobs/order_stats_30d/requests/{requestId}");
+        Assert.Equal("done", polled.GetProperty("state").GetString());
     }
 
     private static async Task<BasicGetResult> ReceiveAsync(IChannel channel, string queue)

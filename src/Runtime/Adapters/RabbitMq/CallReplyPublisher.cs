@@ -15,8 +15,8 @@ namespace FeaturePlatform.Runtime.Adapters.RabbitMq;
 /// <remarks>
 /// Connection settings and retry timing are those of <see cref="RabbitMqOutputOptions"/> (defaults). A publish completes
 /// once the broker confirmed it; connection failures are retried (reconnect with back-off) for
-/// <see cref="RabbitMqOutputOptions.RetryTimeout"/>; a missing exchange or refused access fails at once with
-/// <see cref="InvalidOperationException"/>.
+/// <see cref="RabbitMqOutputOptions.RetryTimeout"/>; a missing exchange, refused access or an answer no queue receives
+/// (published as mandatory) fails at once with <see cref="InvalidOperationException"/>.
 /// </remarks>
 public sealed class CallReplyPublisher : ICallReplyPublisher
 {
@@ -31,7 +31,9 @@ public sealed class CallReplyPublisher : ICallReplyPublisher
     {
         ArgumentNullException.ThrowIfNull(uri);
         // Exchange "" here only means "declare nothing up front": each answer names its own exchange.
-        var options = new RabbitMqOutputOptions { Uri = uri, Exchange = "", ClientName = "featureplatform-call-replies" };
+        // Mandatory: an answer no queue receives (a routing key nobody binds) comes back and is reported, not
+        // confirmed by the broker and dropped.
+        var options = new RabbitMqOutputOptions { Uri = uri, Exchange = "", ClientName = "featureplatform-call-replies", Mandatory = true };
         options.Validate();
         publisher = new ConfirmedPublisher(options, "RabbitMQ call answers", logger ?? NullLogger.Instance);
     }
