@@ -50,6 +50,12 @@ public sealed class JsonMessageParserTests
         var source = Requests with { TimeField = null, IdField = null };
         var e = Single(EventParsers.Parse(source, Raw("""{"user":{"id":"u"}}""", headers: ("fp-event-id", "req-77"u8.ToArray())), 9));
         Assert.Equal("req-77", e.EventId);
+
+        // The RabbitMQ forwarder pins message ids of 1-512 characters; one of 300 non-ASCII characters (600 bytes)
+        // must name the event too, or a re-delivered copy lands at a new bus position as a second event.
+        var long_ = new string('é', 300);
+        var wide = Single(EventParsers.Parse(source, Raw("""{"user":{"id":"u"}}""", headers: ("fp-event-id", System.Text.Encoding.UTF8.GetBytes(long_))), 9));
+        Assert.Equal(long_, wide.EventId);
     }
 
     [Fact]

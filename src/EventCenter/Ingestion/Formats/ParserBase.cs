@@ -68,8 +68,11 @@ internal abstract class ParserBase : IEventParser
     /// the bus-position prefix is ignored: that prefix is reserved for ids made from the bus position.
     /// </summary>
     protected static string? HeaderId(RawMessage message) =>
-        Header(message, EventIdHeader) is { Length: > 0 and <= 512 } value && value[0] != (byte)EventIds.BusPositionPrefix
-            ? System.Text.Encoding.UTF8.GetString(value)
+        // 1-512 characters as forwarders pin them (and as id fields allow), not bytes: a non-ASCII id of 300
+        // characters still names its event. 512 UTF-16 characters take at most 1536 UTF-8 bytes.
+        Header(message, EventIdHeader) is { Length: > 0 and <= 1536 } value && value[0] != (byte)EventIds.BusPositionPrefix
+            && System.Text.Encoding.UTF8.GetString(value) is { Length: <= 512 } id
+            ? id
             : null;
 
     /// <summary>The first header named <paramref name="name"/>, or null.</summary>
