@@ -26,8 +26,9 @@ public sealed class MariaDbNoDelayFetchTests(MariaDbFixture mariadb) : NoDelayFe
 
     /// <summary>
     /// Canal's flat message (every value a string, typed at ingestion by sqlType/mysqlType); Maxwell's (typed JSON, times as
-    /// MySQL text); or Debezium's MySQL connector with defaults: DECIMAL as unscaled bytes, TINYINT(1) as a number, DATE as
-    /// days, DATETIME(0..3) as epoch ms.
+    /// MySQL text); or Debezium's MySQL connector with defaults: DECIMAL as unscaled bytes with its scale in the schema (the
+    /// JSON converter's schemas.enable=true; only the decimal column's schema is written here), TINYINT(1) as a number,
+    /// DATE as days, DATETIME(0..3) as epoch ms.
     /// </summary>
     protected override string CdcMessageOfRow1(SourceFormat format) => format switch
     {
@@ -47,11 +48,15 @@ public sealed class MariaDbNoDelayFetchTests(MariaDbFixture mariadb) : NoDelayFe
                    "updated_at":"2025-12-31 23:59:50.250"}}
           """,
         _ => """
+          {"schema":{"type":"struct","name":"my.nodelay.accounts.Envelope","fields":[
+             {"type":"struct","optional":true,"name":"my.nodelay.accounts.Value","field":"after","fields":[{"type":"int32","optional":false,"field":"id"},
+              {"type":"bytes","optional":true,"name":"org.apache.kafka.connect.data.Decimal","version":1,"parameters":{"scale":"2","connect.decimal.precision":"12"},"field":"balance"}]}]},
+           "payload":
           {"before":null,
            "after":{"id":1,"tenant":"t1","balance":"HLY=","ratio":0.125,"active":1,"born":11356,"opened":1748781296000,"updated_at":1767225590250},
            "source":{"version":"2.7.0.Final","connector":"mysql","name":"my","ts_ms":1767225590000,"snapshot":"false","db":"nodelay",
                      "table":"accounts","server_id":1,"file":"binlog.000003","pos":4711,"row":0},
-           "op":"c","ts_ms":1767225590300}
+           "op":"c","ts_ms":1767225590300}}
           """,
     };
 

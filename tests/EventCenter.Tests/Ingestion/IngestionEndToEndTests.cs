@@ -96,8 +96,8 @@ public abstract class IngestionEndToEndTests
         await using var producer = bus.CreateProducer();
         // Per format: a good row (amount a number, or a string holding one), then the same row with amount "abc".
         await producer.ProduceAsync(topics[SourceFormat.Debezium], [Debezium("c", 1, """{"id":1,"amount":"12.50"}""", T0), Debezium("c", 2, """{"id":2,"amount":"abc"}""", T0 + 1),
-            // Debezium's default decimal.handling.mode=precise: base64 unscaled bytes (scale in the schema), and
-            // PostgreSQL's unconstrained numeric as {scale, value}: decimals, not wrong types.
+            // Debezium's default decimal.handling.mode=precise: PostgreSQL's unconstrained numeric {scale, value} is
+            // stored decoded; base64 unscaled bytes without the schema that holds their scale cannot be read by a job.
             Debezium("c", 3, """{"id":3,"amount":"BNI="}""", T0 + 2), Debezium("c", 4, """{"id":4,"amount":{"scale":2,"value":"BNI="}}""", T0 + 3)]);
         await producer.ProduceAsync(topics[SourceFormat.Canal], [CanalRow(1, "12.50", "decimal(10,2)", T0), CanalRow(2, "abc", "varchar(10)", T0 + 1)]);
         await producer.ProduceAsync(topics[SourceFormat.Maxwell], [MaxwellRow(1, "12.5", T0), MaxwellRow(2, "\"abc\"", T0 + 1)]);
@@ -111,14 +111,17 @@ public abstract class IngestionEndToEndTests
             var source = $"typed-{format}";
             Assert.NotNull(await harness.Events.GetStateAsync(source, "1", long.MaxValue));
             Assert.Null(await harness.Events.GetStateAsync(source, "2", long.MaxValue));
-            var letter = Assert.Single(await harness.DeadLetters.RecentAsync(source, 10).ToListAsync());
+            var letter = Assert.Single(await harness.DeadLetters.RecentAsync(source, 10).Where(l => !l.Reason.Contains("BNI=", StringComparison.Ordinal)).ToListAsync());
             Assert.Equal($"field 'amount' must be a decimal (a number, or a string holding one) (declared in EventCenter:Sources:{source}:Fields), got \"abc\"", letter.Reason);
             Assert.Contains("abc", Encoding.UTF8.GetString(letter.Value), StringComparison.Ordinal);
         }
-        Assert.NotNull(await harness.Events.GetStateAsync("typed-Debezium", "3", long.MaxValue));
-        Assert.NotNull(await harness.Events.GetStateAsync("typed-Debezium", "4", long.MaxValue));
-        Assert.Equal(6, harness.Counters.Written);
-        Assert.Equal(4, harness.Counters.DeadLettered);
+        Assert.Null(await harness.Events.GetStateAsync("typed-Debezium", "3", long.MaxValue));
+        Assert.Contains(await harness.DeadLetters.RecentAsync("typed-Debezium", 10).ToListAsync(),
+            l => l.Reason.Contains("field 'amount'", StringComparison.Ordinal) && l.Reason.Contains("decimal.handling.mode=string", StringComparison.Ordinal));
+        var decoded = await harness.Events.GetStateAsync("typed-Debezium", "4", long.MaxValue);
+        Assert.Equal("""{"id":4,"amount":"12.34"}""", Encoding.UTF8.GetString(decoded!.After!));
+        Assert.Equal(5, harness.Counters.Written);
+        Assert.Equal(5, harness.Counters.DeadLettered);
     }
 
     [Fact]

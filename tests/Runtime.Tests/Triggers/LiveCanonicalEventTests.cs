@@ -80,6 +80,30 @@ public sealed class LiveCanonicalEventTests(PythonHostFixture python)
         await AssertRanTheStoredEventsAsync(run, "clicks", 2);
     }
 
+    [Fact]
+    public async Task A_job_reads_a_Debezium_DECIMAL_sent_in_the_default_precise_encoding_as_a_decimal()
+    {
+        const string doubled = """
+            from featureplatform import Output, job
+
+            @job("echo", triggers="accounts", outputs=[Output("v", str, "Twice the limit.", nullable=True)])
+            def echo(event, ctx):
+                return {"v": str(event.decimal("limit") * 2)}
+            """;
+        var accounts = new SourceDefinition { Name = "accounts", Format = SourceFormat.Debezium, KeyFields = ["id"], Topics = ["accounts"] };
+        // DECIMAL(10,2) 1000.00 as Debezium sends it by default: base64 of the unscaled 100000, the scale in the schema.
+        var change = Message("1", """
+            {"schema":{"type":"struct","name":"db.shop.accounts.Envelope","fields":[{"type":"struct","optional":true,"field":"after","name":"db.shop.accounts.Value",
+               "fields":[{"type":"int32","optional":false,"field":"id"},{"type":"bytes","optional":true,"name":"org.apache.kafka.connect.data.Decimal","version":1,
+                          "parameters":{"scale":"2","connect.decimal.precision":"10"},"field":"limit"}]}]},
+             "payload":{"before":null,"after":{"id":1,"limit":"AYag"},"op":"c","ts_ms":1767225600001,
+                        "source":{"connector":"mysql","name":"db","ts_ms":1767225600000,"server_id":1,"file":"bin.1","pos":4,"row":0}}}
+            """);
+        await using var run = await RunLiveAsync(accounts, doubled, [change], total: 1);
+
+        Assert.Equal(["2000.00"], run.Output.Results.Select(r => r.Values[0].Value));
+    }
+
     /// <summary>
     /// Produces <paramref name="messages"/> on one partition with ingestion and an eventual-level live trigger running,
     /// and waits until the trigger has accounted for <paramref name="total"/> changes (run or skipped).

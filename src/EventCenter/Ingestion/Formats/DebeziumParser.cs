@@ -63,7 +63,8 @@ internal sealed class DebeziumParser : ParserBase
         return ParseResult.Of(
         [
             Event(source, message, ingestTime, id, op, key, eventTime,
-                before is { } b ? JsonFields.Bytes(b) : null, after is { } a ? JsonFields.Bytes(a) : null),
+                before is { } b ? DebeziumDecimals.Row(b, DebeziumDecimals.Scales(root, "before")) : null,
+                after is { } a ? DebeziumDecimals.Row(a, DebeziumDecimals.Scales(root, "after")) : null),
         ]);
     }
 

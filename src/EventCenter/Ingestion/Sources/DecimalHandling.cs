@@ -6,6 +6,8 @@ public enum DecimalHandling
     /// <summary>
     /// <c>precise</c> (Debezium's default): the unscaled value's big-endian two's-complement bytes, base64 in JSON
     /// (the scale is in the schema); PostgreSQL's unconstrained <c>numeric</c> as <c>{"scale":s,"value":"base64"}</c>.
+    /// Ingestion stores both as the exact decimal text, as <see cref="String"/> (the former only when the message carries
+    /// its schema), so database images carry that text too.
     /// </summary>
     Precise,
 

@@ -14,8 +14,8 @@ public enum FieldType
     Int,
 
     /// <summary>
-    /// A decimal number: a JSON number, or a string holding one (Debezium's string decimal mode); on a Debezium source
-    /// also its default precise encoding (base64 unscaled bytes, or <c>{"scale", "value"}</c>).
+    /// A decimal number: a JSON number, or a string holding one (Debezium's string decimal mode, and its default precise
+    /// mode, which ingestion decodes to such strings when the message carries its schema).
     /// </summary>
     Decimal,
 
@@ -78,8 +78,7 @@ public static class FieldTypes
         }
         foreach (var (name, type) in source.Fields)
         {
-            if (!row.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null || Matches(value, type)
-                || (type == FieldType.Decimal && source.Format == SourceFormat.Debezium && IsPreciseDecimal(value)))
+            if (!row.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null || Matches(value, type))
             {
                 continue;
             }
@@ -87,6 +86,12 @@ public static class FieldTypes
             if (text.Length > MaxValueText)
             {
                 text = string.Concat(text.AsSpan(0, MaxValueText), "…");
+            }
+            if (type == FieldType.Decimal && source.Format == SourceFormat.Debezium && IsUndecodedPreciseDecimal(value))
+            {
+                return $"field '{name}' is declared a decimal (EventCenter:Sources:{source.Name}:Fields) but holds {text}, "
+                    + "Debezium's precise decimal encoding (base64 of the unscaled digits) without the schema that gives its scale: "
+                    + "set the connector's decimal.handling.mode=string, or the JSON converter's schemas.enable=true, so a job can read it";
             }
             return $"field '{name}' must be {Describe(type)} (declared in EventCenter:Sources:{source.Name}:Fields), got {text}";
         }
@@ -99,22 +104,33 @@ public static class FieldTypes
         FieldType.Bool => value.ValueKind is JsonValueKind.True or JsonValueKind.False,
         FieldType.Int => Text(value) is { } t && long.TryParse(t, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _)
             || (value.ValueKind == JsonValueKind.Number && value.TryGetDecimal(out var d) && decimal.Truncate(d) == d),
-        FieldType.Decimal => Text(value) is { } t && decimal.TryParse(t, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out _),
+        FieldType.Decimal => Text(value) is { } t && IsDecimalText(t),
         _ => Text(value) is { } t && double.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out var f) && double.IsFinite(f),
     };
 
     /// <summary>
-    /// Debezium's default <c>decimal.handling.mode=precise</c>: the unscaled value's bytes in base64 (the scale is in the
-    /// schema), or <c>{"scale":s,"value":"base64"}</c> for PostgreSQL's unconstrained numeric. The database typed the
-    /// column, so any such value is a decimal.
+    /// Debezium's default <c>decimal.handling.mode=precise</c> as sent without a schema (<c>schemas.enable=false</c>):
+    /// the unscaled value's bytes in base64, whose scale the message does not carry, so ingestion could not decode it.
     /// </summary>
-    private static bool IsPreciseDecimal(JsonElement value) => value.ValueKind switch
+    private static bool IsUndecodedPreciseDecimal(JsonElement value) =>
+        value.ValueKind == JsonValueKind.String && value.TryGetBytesFromBase64(out var bytes) && bytes.Length > 0;
+
+    /// <summary>
+    /// Plain decimal text (<c>-12.50</c>), of any precision: a DECIMAL(38,10) read from Debezium has more digits than
+    /// .NET's decimal holds, and the job reads it as Python's arbitrary-precision Decimal.
+    /// </summary>
+    private static bool IsDecimalText(string text)
     {
-        JsonValueKind.String => value.TryGetBytesFromBase64(out var bytes) && bytes.Length > 0,
-        JsonValueKind.Object => value.TryGetProperty("scale", out var scale) && scale.ValueKind == JsonValueKind.Number
-            && value.TryGetProperty("value", out var unscaled) && unscaled.ValueKind == JsonValueKind.String && unscaled.TryGetBytesFromBase64(out _),
-        _ => false,
-    };
+        var span = text.AsSpan();
+        if (span.Length > 0 && span[0] is '-' or '+')
+        {
+            span = span[1..];
+        }
+        var point = span.IndexOf('.');
+        var whole = point < 0 ? span : span[..point];
+        var fraction = point < 0 ? [] : span[(point + 1)..];
+        return whole.Length + fraction.Length > 0 && !whole.ContainsAnyExceptInRange('0', '9') && !fraction.ContainsAnyExceptInRange('0', '9');
+    }
 
     /// <summary>The number's text: a JSON number's, or a string's when it holds one.</summary>
     private static string? Text(JsonElement value) => value.ValueKind switch

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Numerics;
 using System.Text.Json;
 using FeaturePlatform.EventCenter.Ingestion.Sources;
 
@@ -8,8 +7,11 @@ namespace FeaturePlatform.EventCenter.SourceDb.Images;
 /// <summary>
 /// Values as Debezium's MySQL and PostgreSQL connectors write them with the JSON converter and default settings
 /// (<c>time.precision.mode=adaptive</c> / <c>adaptive_time_microseconds</c>, <c>binary.handling.mode=bytes</c>,
-/// <c>interval.handling.mode=numeric</c>, <c>decimal.handling.mode</c> per <see cref="DecimalHandling"/>):
+/// <c>interval.handling.mode=numeric</c>, <c>decimal.handling.mode</c> per <see cref="DecimalHandling"/>) and stored
+/// by ingestion:
 /// <list type="bullet">
+/// <item>DECIMAL/NUMERIC: the exact text at the column's scale (<c>"73.50"</c>), which ingestion also stores for the
+/// precise mode; a number in double mode.</item>
 /// <item>DATE: days since the epoch (<c>io.debezium.time.Date</c>).</item>
 /// <item>DATETIME / timestamp without time zone: epoch ms when the precision is 0–3 (<c>Timestamp</c>), epoch µs
 /// when 4–6 (<c>MicroTimestamp</c>); undeclared precision is MySQL's 0 and PostgreSQL's 6.</item>
@@ -88,32 +90,20 @@ internal static class DebeziumValues
     internal static string Zoned(DateTime utc) =>
         utc.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFF", CultureInfo.InvariantCulture).TrimEnd('.') + "Z";
 
+    /// <summary>
+    /// String and precise modes both as the exact text at the column's scale: ingestion stores precise decimals decoded
+    /// to that text (DebeziumDecimals), and a no-delay image must equal the stored one or it looks like a new version.
+    /// </summary>
     private static void WriteDecimal(Utf8JsonWriter json, decimal value, SourceColumnType type, DecimalHandling decimals)
     {
-        var scale = type.NumericScale ?? value.Scale;
-        var text = value.ToString("F" + scale.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
-        switch (decimals)
+        if (decimals == DecimalHandling.Double)
         {
-            case DecimalHandling.String:
-                json.WriteStringValue(text);
-                return;
-            case DecimalHandling.Double:
-                json.WriteNumberValue((double)value);
-                return;
-        }
-        var unscaled = BigInteger.Parse(text.Replace(".", "", StringComparison.Ordinal), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
-        // Java's BigInteger.toByteArray: minimal big-endian two's complement.
-        var bytes = unscaled.ToByteArray(isUnsigned: false, isBigEndian: true);
-        if (type.NumericScale is null && type.ColumnType is null)
-        {
-            // PostgreSQL numeric without a declared scale: io.debezium.data.VariableScaleDecimal.
-            json.WriteStartObject();
-            json.WriteNumber("scale", scale);
-            json.WriteBase64String("value", bytes);
-            json.WriteEndObject();
+            json.WriteNumberValue((double)value);
             return;
         }
-        json.WriteBase64StringValue(bytes);
+        // PostgreSQL numeric without a declared scale (VariableScaleDecimal) carries the value's own scale.
+        var scale = type.NumericScale ?? value.Scale;
+        json.WriteStringValue(value.ToString("F" + scale.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture));
     }
 
     private static void WriteBits(Utf8JsonWriter json, ulong bits, long length)
