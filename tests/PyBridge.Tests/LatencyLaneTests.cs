@@ -94,6 +94,47 @@ public sealed class LatencyLaneTests
         });
     }
 
+    [Fact]
+    public async Task Calls_sharing_a_crossing_do_not_wait_behind_a_read_of_one_of_them()
+    {
+        using var gate = new ManualResetEventSlim();
+        await using var host = await PythonHost.StartAsync(new PythonHostOptions { LatencyWorkers = 1, MaxExtraLatencyWorkers = 2, MaxCallsPerGilHold = 256 });
+        await using var job = await host.LoadJobAsync(PythonHostFixture.WriteJob("threads", Threads), new GatedData(gate),
+            new JobOptions { WatchForChanges = false });
+        // Calls that do not wait: crossings grow to take many of them at once.
+        await InvokeAllAsync(job, [.. Enumerable.Range(0, 300).Select(i => new FeatureEvent("s", $"warm-{i}", i))], _ => { });
+
+        // One call among many waits in its read; the calls queued with it in its crossing go on without it.
+        var events = Enumerable.Range(0, 60).Select(i => new FeatureEvent("s", i == 5 ? "slow-5" : $"ok-{i}", i)).ToList();
+        var results = new ConcurrentQueue<CallResult>();
+        var all = InvokeAllAsync(job, events, results.Enqueue);
+        await Poll.UntilAsync(() => Task.FromResult(results.Count == events.Count - 1), Wait,
+            () => $"{results.Count} of the {events.Count - 1} calls that do not read answered while one call waits in its read");
+        Assert.DoesNotContain(results, r => r.Index == 5);
+        gate.Set();
+        await all.WaitAsync(Wait);
+        Assert.Equal(Enumerable.Range(0, events.Count), results.Select(r => r.Index).Order());
+        Assert.All(results, r => Assert.Null(r.Outcome!.Error));
+    }
+
+    private static Task InvokeAllAsync(LoadedJob job, List<FeatureEvent> events, Action<CallResult> each)
+    {
+        var all = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var seen = 0;
+        job.InvokeEach(events, null, list =>
+        {
+            foreach (var r in list)
+            {
+                each(r);
+            }
+            if (Interlocked.Add(ref seen, list.Count) >= events.Count)
+            {
+                all.TrySetResult();
+            }
+        });
+        return all.Task.WaitAsync(Wait);
+    }
+
     /// <summary>Fetches of keys "slow…" wait until the gate opens (like a consistency wait); others answer at once.</summary>
     private sealed class GatedData(ManualResetEventSlim gate) : IFeatureDataSource
     {

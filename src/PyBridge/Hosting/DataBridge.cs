@@ -85,9 +85,12 @@ internal sealed class DataBridge
         {
             return source.Fetch(name, key, asOf, level);
         }
-        return source.TryFetchWithoutWaiting(name, key, asOf, level, out var json)
-            ? json
-            : scope.WithoutGil((source, name, key, asOf, level), static r => r.source.Fetch(r.name, r.key, r.asOf, r.level));
+        if (source.TryFetchWithoutWaiting(name, key, asOf, level, out var json))
+        {
+            return json;
+        }
+        scope.Cut?.Request();
+        return scope.WithoutGil((source, name, key, asOf, level), static r => r.source.Fetch(r.name, r.key, r.asOf, r.level));
     }
 
     private static string? RunHistory(CallScope scope, IFeatureDataSource source, int index, ReadOnlySpan<char> fields)
@@ -99,10 +102,13 @@ internal sealed class DataBridge
         var name = scope.Intern(Next(ref fields));
         var key = fields.ToString();
         (source as IReadObserver)?.Observed(scope.EventIndexBase + index, ReadKind.History, name, key, since, until);
-        return source.MayBlock
-            ? scope.WithoutGil((source, name, key, since, until, limit, level),
-                static r => r.source.History(r.name, r.key, r.since, r.until, r.limit, r.level))
-            : source.History(name, key, since, until, limit, level);
+        if (!source.MayBlock)
+        {
+            return source.History(name, key, since, until, limit, level);
+        }
+        scope.Cut?.Request();
+        return scope.WithoutGil((source, name, key, since, until, limit, level),
+            static r => r.source.History(r.name, r.key, r.since, r.until, r.limit, r.level));
     }
 
     /// <summary>The JSON text the last <see cref="Fetch"/>/<see cref="History"/> on this thread answered (null: no entity).</summary>
@@ -175,6 +181,12 @@ internal sealed class DataBridge
         /// <summary>Index, in the invocation's events, of the first event of the chunk being run (0 for single calls).</summary>
         public int EventIndexBase { get; set; }
 
+        /// <summary>The cut of the single calls sharing the running crossing; null for a batch or a call alone.</summary>
+        public CrossingCut? Cut { get; set; }
+
+        /// <summary>Whether a read of the running call released the GIL to wait (reset by the call).</summary>
+        public bool Waited { get; set; }
+
         /// <summary>The worker whose CPU clock a waiting read stops; null outside a worker.</summary>
         public Worker? Owner { get; init; }
 
@@ -187,6 +199,7 @@ internal sealed class DataBridge
         public T WithoutGil<TArgs, T>(TArgs args, Func<TArgs, T> read)
         {
             var remaining = Owner?.PauseDeadline() ?? 0;
+            Waited = true;
             var state = PythonEngine.BeginAllowThreads();
             Owner?.Lane.ReadWaitStarted(Owner);
             try

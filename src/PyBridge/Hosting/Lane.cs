@@ -86,7 +86,8 @@ internal sealed class Lane
 
     /// <summary>
     /// <paramref name="worker"/> starts waiting in a read (GIL released; called on its thread): the work it took but has
-    /// not started goes back to the queue, and enough other threads are kept free to run it.
+    /// not started goes back to the queue (the calls after the reading one in a shared crossing too, see
+    /// <see cref="CrossingCut"/>), and enough other threads are kept free to run it.
     /// </summary>
     internal void ReadWaitStarted(Worker worker)
     {
@@ -101,6 +102,13 @@ internal sealed class Lane
             }
             taken.RemoveRange(worker.NextTaken, taken.Count - worker.NextTaken);
         }
+        worker.Scope.Cut?.HandBack(call =>
+        {
+            if (!_queue.TryAdd(call)) // already counted by the gate: not Post
+            {
+                call.Abandon(Stopping());
+            }
+        });
         Interlocked.Increment(ref _waitingInReads);
         if (_maxExtraWorkers == 0)
         {

@@ -20,6 +20,7 @@ internal sealed class Worker
     private long _armed;
     private long _pausedRemaining;
     private int _fired;
+    private PyObject? _cutControl;
 
     public Worker(Lane lane, PythonRuntime runtime, string name, bool extra)
     {
@@ -46,6 +47,9 @@ internal sealed class Worker
     public ulong PythonThreadId { get; private set; }
 
     public DataBridge.CallScope Scope { get; }
+
+    /// <summary>This thread's cut list for shared call crossings (<see cref="CrossingCut"/>), made on first use with the GIL held.</summary>
+    public PyObject CutControl => _cutControl ??= CrossingCut.NewControl();
 
     /// <summary>The thread's name (diagnostics).</summary>
     public string Name => _thread.Name ?? "";

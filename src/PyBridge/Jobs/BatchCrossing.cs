@@ -13,14 +13,15 @@ internal static class BatchCrossing
     /// <summary>
     /// Runs <paramref name="count"/> events from <paramref name="offset"/> with the GIL held, appending one outcome per
     /// event processed to <paramref name="into"/>; returns how many were processed (fewer when one timed out: the
-    /// caller resubmits the rest with a fresh deadline).
+    /// caller resubmits the rest with a fresh deadline; or when <paramref name="cut"/>, the worker's cut list for single
+    /// calls sharing the crossing, was set by a read that waited: see <see cref="CrossingCut"/>).
     /// </summary>
     public static int RunLocked(Worker worker, LoadedJob job, IReadOnlyList<FeatureEvent> events, IReadOnlyList<JobParameterSet>? parameters,
-        int offset, int count, IFeatureDataSource source, List<EventOutcome> into)
+        int offset, int count, IFeatureDataSource source, List<EventOutcome> into, PyObject? cut = null)
     {
         job.ReloadIfChangedLocked();
         var state = job.State;
-        var (answer, length, failure, fired, lastError) = Call(worker, job, Encode(worker, events, parameters, offset, count), source, offset);
+        var (answer, length, failure, fired, lastError) = Call(worker, job, Encode(worker, events, parameters, offset, count), source, offset, cut);
         return Finish(answer, length, failure, state, job, events, offset, count, into, fired, lastError);
     }
 
@@ -80,7 +81,7 @@ internal static class BatchCrossing
     /// answer (marshal bytes) is copied out, pooled, before the GIL is released.
     /// </summary>
     private static (byte[]? Answer, int Length, PythonJobException? Failure, bool Fired, Exception? LastError) Call(
-        Worker worker, LoadedJob job, string payload, IFeatureDataSource source, int offset)
+        Worker worker, LoadedJob job, string payload, IFeatureDataSource source, int offset, PyObject? cut = null)
     {
         worker.Scope.Source = source;
         // The logic tells each read's event by its index in the chunk; the chunk starts at offset in the invocation.
@@ -92,7 +93,7 @@ internal static class BatchCrossing
         worker.Arm(job.Timeout);
         try
         {
-            result = job.CallBatchMethod.Invoke(argument);
+            result = cut is null ? job.CallBatchMethod.Invoke(argument) : job.CallBatchMethod.Invoke(argument, cut);
         }
         catch (PythonException ex)
         {

@@ -33,26 +33,27 @@ internal sealed class CallWork(LoadedJob job, FeatureEvent e, IFeatureDataSource
     }
 
     /// <summary>Completes calls that finished together: the calls of one sink in one hand-over, the others one by one.</summary>
-    private static void Complete(CallWork[] calls, object[] results)
+    private static void Complete(List<(CallWork Call, object Result)> finished)
     {
         List<CallResult>? together = null;
-        for (var i = 0; i < calls.Length; i++)
+        for (var i = 0; i < finished.Count; i++)
         {
-            if (calls[i].Sink is not { } s)
+            var (call, result) = finished[i];
+            if (call.Sink is not { } s)
             {
-                calls[i].Complete(results[i]);
+                call.Complete(result);
                 continue;
             }
-            if (together is not null && !ReferenceEquals(s, calls[i - 1].Sink))
+            if (together is not null && !ReferenceEquals(s, finished[i - 1].Call.Sink))
             {
-                calls[i - 1].Sink!.Done(together);
+                finished[i - 1].Call.Sink!.Done(together);
                 together = null;
             }
-            (together ??= []).Add(s.Result(calls[i].Index, results[i]));
+            (together ??= []).Add(s.Result(call.Index, result));
         }
         if (together is not null)
         {
-            calls[^1].Sink!.Done(together);
+            finished[^1].Call.Sink!.Done(together);
         }
     }
 
@@ -69,9 +70,9 @@ internal sealed class CallWork(LoadedJob job, FeatureEvent e, IFeatureDataSource
     public override int RunLocked(Worker worker, List<PyWork> taken, int start)
     {
         // At most a chunk's worth (about BatchChunkTarget of work), so the shared deadline of the crossing stays far
-        // from any one call's timeout. Only over a source that never waits: a read that waits hands the calls after
-        // it back to the lane, which a shared crossing could not do.
-        var limit = source.MayBlock ? start + 1 : start + Math.Max(1, job.ChunkSize);
+        // from any one call's timeout; over a source that may wait, as many as recently ran without waiting (a read that
+        // waits cuts the crossing, see CrossingCut: calls that always wait would only be cut again).
+        var limit = start + Math.Max(1, source.MayBlock ? Math.Min(job.ChunkSize, job.CallsWithoutWait) : job.ChunkSize);
         var end = start + 1;
         while (end < taken.Count && end < limit && taken[end] is CallWork next && ReferenceEquals(next.Job, job) && ReferenceEquals(next.Source, source))
         {
@@ -89,6 +90,8 @@ internal sealed class CallWork(LoadedJob job, FeatureEvent e, IFeatureDataSource
             calls[i] = (CallWork)taken[start + i];
             events[i] = calls[i].Event;
         }
+        // A read that waits hands back what this worker took after the crossing; the crossing's own calls go by its cut.
+        worker.NextTaken = end;
         RunCoalescedLocked(worker, calls, events);
         return calls.Length;
     }
@@ -96,19 +99,27 @@ internal sealed class CallWork(LoadedJob job, FeatureEvent e, IFeatureDataSource
     private void RunCoalescedLocked(Worker worker, CallWork[] calls, FeatureEvent[] events)
     {
         var offset = 0;
-        var results = new object[calls.Length];
+        var results = new object?[calls.Length];
+        CrossingCut? cut = null;
+        if (source.MayBlock)
+        {
+            CrossingCut.Reset(worker.CutControl);
+            worker.Scope.Cut = cut = new CrossingCut(calls, worker.CutControl, (from, to) => AnswerBefore(calls, events, results, from, to, worker));
+        }
+        var ran = calls.Length;
         try
         {
             var outcomes = new List<EventOutcome>(calls.Length);
-            while (offset < calls.Length)
+            while (offset < calls.Length && cut is not { IsCut: true })
             {
                 outcomes.Clear();
+                cut?.Offset = offset;
                 var started = Stopwatch.GetTimestamp();
-                var done = BatchCrossing.RunLocked(worker, job, events, null, offset, calls.Length - offset, source, outcomes);
+                var done = BatchCrossing.RunLocked(worker, job, events, null, offset, calls.Length - offset, source, outcomes, cut is null ? null : worker.CutControl);
                 job.RecordChunk(done, Stopwatch.GetTimestamp() - started);
                 for (var i = 0; i < done; i++)
                 {
-                    results[offset + i] = (object?)outcomes[i].Error ?? outcomes[i].Rows;
+                    results[offset + i] ??= (object?)outcomes[i].Error ?? outcomes[i].Rows;
                 }
                 offset += done;
             }
@@ -117,21 +128,89 @@ internal sealed class CallWork(LoadedJob job, FeatureEvent e, IFeatureDataSource
         {
             for (var i = offset; i < calls.Length; i++)
             {
-                results[i] = ex;
+                results[i] ??= ex;
             }
         }
         finally
         {
-            gate.Exit(calls.Length);
+            worker.Scope.Cut = null;
+            // The calls after a cut went back to the lane, still counted by the gate: this crossing ran the others.
+            if (cut is { IsCut: true })
+            {
+                ran = cut.At + 1;
+            }
+            gate.Exit(ran);
+        }
+        if (cut is not null)
+        {
+            job.CallsRan(ran, cut.IsCut);
+        }
+        // Calls answered before a cut are not answered again.
+        var finished = new List<(CallWork, object)>(ran);
+        for (var i = 0; i < ran; i++)
+        {
+            if (results[i] is not Answered)
+            {
+                finished.Add((calls[i], results[i]!));
+            }
         }
         // The callers are completed from the thread pool, in one work item: completing each here would queue (and may
         // wake a thread for) every caller's continuation on the thread that holds the GIL (measured ~4% of a saturated
         // latency worker's time at 64 calls in flight).
-        ThreadPool.UnsafeQueueUserWorkItem(static state => Complete(state.calls, state.results), (calls, results), preferLocal: false);
+        ThreadPool.UnsafeQueueUserWorkItem(static finished => Complete(finished), finished, preferLocal: false);
+    }
+
+    /// <summary>
+    /// Answers calls [<paramref name="from"/>, <paramref name="to"/>) of a crossing a waiting read cuts, from the outcomes
+    /// Python has so far (GIL held), and marks them <see cref="Answered"/>; if that fails they are answered with the rest.
+    /// </summary>
+    private void AnswerBefore(CallWork[] calls, FeatureEvent[] events, object?[] results, int from, int to, Worker worker)
+    {
+        try
+        {
+            var state = job.State;
+            byte[] answer;
+            int length;
+            using (var marshalled = worker.Scope.Cut!.DoneSoFar(job.DoneSoFarMethod))
+            {
+                (answer, length) = PyText.RentBytes(marshalled);
+            }
+            var outcomes = new List<EventOutcome>(to - from);
+            try
+            {
+                AnswerReader.ReadBatch(answer.AsSpan(0, length), state.Declaration, state.Version, events, from, outcomes, info => job.ToException(info, false, null));
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(answer);
+            }
+            if (outcomes.Count != to - from)
+            {
+                return;
+            }
+            var early = new List<(CallWork, object)>(outcomes.Count);
+            for (var i = 0; i < outcomes.Count; i++)
+            {
+                early.Add((calls[from + i], (object?)outcomes[i].Error ?? outcomes[i].Rows));
+                results[from + i] = Answered.Instance;
+            }
+            ThreadPool.UnsafeQueueUserWorkItem(static early => Complete(early), early, preferLocal: false);
+        }
+        catch (Exception ex) when (ex is PythonException or PythonHostException or PythonJobException or InvalidDataException)
+        {
+            // answered with the rest of the crossing, after the read
+        }
+    }
+
+    /// <summary>A call of a cut crossing already answered before the read that cut it.</summary>
+    private sealed class Answered
+    {
+        public static readonly Answered Instance = new();
     }
 
     public override void RunLocked(Worker worker)
     {
+        worker.Scope.Waited = false;
         try
         {
             job.ReloadIfChangedLocked();
@@ -179,6 +258,10 @@ internal sealed class CallWork(LoadedJob job, FeatureEvent e, IFeatureDataSource
         {
             worker.Scope.Source = null;
             gate.Exit();
+        }
+        if (source.MayBlock)
+        {
+            job.CallsRan(1, worker.Scope.Waited);
         }
     }
 

@@ -95,7 +95,25 @@ public sealed partial class LoadedJob : IAsyncDisposable
 
     internal PyObject CallBatchMethod { get; private set; } = null!;
 
+    /// <summary>The outcomes so far of a crossing that a waiting read cuts (<see cref="Hosting.CrossingCut"/>).</summary>
+    internal PyObject DoneSoFarMethod { get; private set; } = null!;
+
     internal int ChunkSize { get; private set; } = 16;
+
+    private int _callsWithoutWait = 2;
+
+    /// <summary>
+    /// How many single calls over a source that may wait share a crossing: about twice as many as recently ran without a
+    /// read waiting (a waiting read cuts the crossing, see <see cref="Hosting.CrossingCut"/>), 1 while calls keep waiting.
+    /// </summary>
+    internal int CallsWithoutWait => Volatile.Read(ref _callsWithoutWait);
+
+    /// <summary>
+    /// Notes <paramref name="ran"/> single calls run in one crossing, the last of them waiting in a read when
+    /// <paramref name="waited"/> (racy updates from two threads only blur the figure).
+    /// </summary>
+    internal void CallsRan(int ran, bool waited) =>
+        Volatile.Write(ref _callsWithoutWait, waited ? Math.Max(1, ran - 1) : Math.Clamp(2 * ran, CallsWithoutWait, 4096));
 
     /// <summary>
     /// Adapts <see cref="ChunkSize"/> to the measured time per event so a chunk takes about
@@ -255,6 +273,7 @@ public sealed partial class LoadedJob : IAsyncDisposable
                     job._runner = host.Runtime.RunnerType.Invoke(path, host.Runtime.NativeSource, roots, models);
                     job.CallMethod = job._runner.GetAttr("call");
                     job.CallBatchMethod = job._runner.GetAttr("call_batch");
+                    job.DoneSoFarMethod = job._runner.GetAttr("done_so_far");
                     job._reload = job._runner.GetAttr("reload");
                     job._setParams = job._runner.GetAttr("set_params");
                     job._fingerprint = job._runner.GetAttr("fingerprint");
@@ -386,7 +405,7 @@ public sealed partial class LoadedJob : IAsyncDisposable
         }
         await _host.RunLockedAsync(_ =>
         {
-            foreach (var obj in new[] { CallMethod, CallBatchMethod, _reload, _setParams, _fingerprint, _runner })
+            foreach (var obj in new[] { CallMethod, CallBatchMethod, DoneSoFarMethod, _reload, _setParams, _fingerprint, _runner })
             {
                 obj?.Dispose(); // under the GIL: the references go now, not at a later finalizer pass
             }

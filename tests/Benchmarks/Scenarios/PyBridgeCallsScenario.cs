@@ -60,9 +60,14 @@ internal sealed class PyBridgeCallsScenario : IBenchmarkScenario
             context.Log($"round {round} (worker process, every fetch crossing): single calls, 64 in flight {p:0}/s; batches of 1000 {x:0} events/s");
             // Settled answers (a replay's): the worker keeps each with its as-of range and answers later fetches itself.
             var settled = PyBridgeBench.NewSettledSource();
+            var pids = workers.ProcessIdsOf(registered.Name);
+            var c0 = WorkerCpu.Take(pids);
             var sp = await WorkerPipelinedAsync(logic, registered, settled, events, 64);
+            var c1 = WorkerCpu.Take(pids);
             var sx = await WorkerBatchedAsync(logic, registered, settled, events, 1000);
+            var c2 = WorkerCpu.Take(pids);
             context.Log($"round {round} (worker process, settled fetches kept): single calls, 64 in flight {sp:0}/s; batches of 1000 {sx:0} events/s");
+            context.Log($"   CPU per event: 64 in flight {c1.PerEventSince(c0, n)}; batches {c2.PerEventSince(c1, n)}");
             (workerPipelined, workerBatched) = (Math.Max(workerPipelined, p), Math.Max(workerBatched, x));
             (settledPipelined, settledBatched) = (Math.Max(settledPipelined, sp), Math.Max(settledBatched, sx));
         }

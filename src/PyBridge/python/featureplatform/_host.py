@@ -66,6 +66,9 @@ def configure(switch_interval_s: float) -> str:
 # Separates the fields of a packed read request (a control character: never part of a source name or a number).
 _SEP = "\x1f"
 
+# The cut list of a batch's crossing: the host never sets it (its read waits hand back whole work items instead).
+_NO_CUT: list[Any] = [0, 0, None]
+
 
 class NativeDataSource:
     """Routes ``ctx.fetch``/``ctx.history`` to the .NET host's bridge object (JSON text both ways).
@@ -222,9 +225,14 @@ class JobRunner:
         except BaseException as exc:  # noqa: BLE001 - reported to .NET as data
             return _encode_outcome({"error": _describe(spec, exc)})
 
-    def call_batch(self, payload: str) -> bytes:
+    def call_batch(self, payload: str, cut: list[Any] = _NO_CUT) -> bytes:
         """Events (JSON array of ``[source, key, time_ms, data, id]``) -> one outcome per event, marshalled; stops after an
         event that timed out.
+
+        ``cut`` is how single calls sharing one crossing stay independent: ``cut[0]`` is the index of the event running
+        and ``cut[2]`` the outcomes so far. When a read of the running event is about to wait, the host hands the outcomes
+        so far to their callers (``done_so_far``) and the events after it to other threads, and sets ``cut[1]``: the loop
+        stops after that event. Batches get a list the host never sets.
 
         An object ``{"p": id, "v": {name: value}}`` among the events is a parameter set: the events after it run with
         those values over the defaults instead of the job's current values (a replay's values in force at each event's
@@ -234,12 +242,15 @@ class JobRunner:
         """
         events = _decode_fast(payload)
         if (events and events[0].__class__ is dict) or self._source._bridge.Tracked:
-            return self._call_batch_tracked(events)
+            return self._call_batch_tracked(events, cut)
         out: list[Any] = []
+        if cut is not _NO_CUT:
+            cut[2] = out
         append = out.append
         source = self._source
         models = self._models
-        for e in events:
+        for index, e in enumerate(events):
+            cut[0] = index
             spec, params = self._state  # type: ignore[misc]
             event = Event(*e)
             try:
@@ -248,11 +259,20 @@ class JobRunner:
                 append({"error": _describe(spec, exc)})
                 if isinstance(exc, (TimeoutError, KeyboardInterrupt)):
                     break  # the host resubmits the rest with a fresh deadline
+            if cut[1]:
+                break  # the events after this one went to other threads while one of its reads waited
         return _encode_outcome(out)
 
-    def _call_batch_tracked(self, events: list[Any]) -> bytes:
+    @staticmethod
+    def done_so_far(cut: list[Any]) -> bytes:
+        """The outcomes of a crossing's events before the running one (see ``call_batch``), marshalled."""
+        return _encode_outcome(cut[2])
+
+    def _call_batch_tracked(self, events: list[Any], cut: list[Any]) -> bytes:
         """``call_batch`` with parameter sets and/or read tracking."""
         out: list[Any] = []
+        if cut is not _NO_CUT:
+            cut[2] = out
         append = out.append
         # This chunk's own reader (chunks of one job may run on several threads): it tells the host which event reads.
         source: NativeDataSource = TrackingDataSource(self._source._bridge)
@@ -264,7 +284,7 @@ class JobRunner:
                 fixed = self._param_set(e)
                 continue
             index += 1
-            source.event = index  # type: ignore[attr-defined]
+            source.event = cut[0] = index  # type: ignore[attr-defined]
             spec, params = self._state  # type: ignore[misc]
             if fixed is not None:
                 if fixed[0] is not spec:
@@ -280,6 +300,8 @@ class JobRunner:
                 append({"error": _describe(spec, exc)})
                 if isinstance(exc, (TimeoutError, KeyboardInterrupt)):
                     break  # the host resubmits the rest with a fresh deadline
+            if cut[1]:
+                break
         return _encode_outcome(out)
 
     def _param_set(self, marker: dict[str, Any]) -> tuple[JobSpec, Any, Any, Any]:
