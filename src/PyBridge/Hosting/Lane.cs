@@ -109,6 +109,7 @@ internal sealed class Lane
                 call.Abandon(Stopping());
             }
         });
+        worker.RunDeferred(); // calls that finished before this read are answered now, not after it
         Interlocked.Increment(ref _waitingInReads);
         if (_maxExtraWorkers == 0)
         {
@@ -220,6 +221,7 @@ internal sealed class Lane
                         continue;
                     }
                     worker.Exit();
+                    worker.RunDeferred();
                     try
                     {
                         taken[i++].Run(worker);
@@ -235,6 +237,7 @@ internal sealed class Lane
                 worker.Taken = null;
                 worker.Exit();
                 taken.Clear();
+                worker.RunDeferred();
             }
         }
     }

@@ -21,6 +21,7 @@ internal sealed class Worker
     private long _pausedRemaining;
     private int _fired;
     private PyObject? _cutControl;
+    private readonly List<(Action<object?> Action, object? State)> _deferred = [];
 
     public Worker(Lane lane, PythonRuntime runtime, string name, bool extra)
     {
@@ -47,6 +48,24 @@ internal sealed class Worker
     public ulong PythonThreadId { get; private set; }
 
     public DataBridge.CallScope Scope { get; }
+
+    /// <summary>
+    /// Runs <paramref name="action"/> on this thread once it no longer holds the GIL: after the work it took in one go,
+    /// before a batch, or as a read starts to wait (see <see cref="RunDeferred"/>). Completions handed over this way cost
+    /// no thread-pool hop (a thread woken for each crossing's callers), and never run under the GIL, as they may do I/O.
+    /// </summary>
+    public void Defer(Action<object?> action, object? state) => _deferred.Add((action, state));
+
+    /// <summary>Runs what <see cref="Defer"/> queued (this thread, GIL released).</summary>
+    public void RunDeferred()
+    {
+        for (var i = 0; i < _deferred.Count; i++)
+        {
+            var (action, state) = _deferred[i];
+            action(state);
+        }
+        _deferred.Clear();
+    }
 
     /// <summary>This thread's cut list for shared call crossings (<see cref="CrossingCut"/>), made on first use with the GIL held.</summary>
     public PyObject CutControl => _cutControl ??= CrossingCut.NewControl();

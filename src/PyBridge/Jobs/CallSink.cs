@@ -17,13 +17,16 @@ internal sealed class CallSink(LoadedJob job, IReadOnlyList<FeatureEvent> events
     private readonly System.Collections.Concurrent.ConcurrentQueue<CallResult> ready = new();
     private int scheduled;
 
-    /// <summary>Queues the result of call <paramref name="index"/> and schedules a hand-over unless one is pending.</summary>
-    public void Post(int index, object result)
+    /// <summary>
+    /// Queues the result of call <paramref name="index"/> and schedules a hand-over unless one is pending: on
+    /// <paramref name="worker"/>'s thread once it lets go of the GIL (<see cref="Hosting.Worker.Defer"/>).
+    /// </summary>
+    public void Post(int index, object result, Hosting.Worker worker)
     {
         ready.Enqueue(Result(index, result));
         if (Interlocked.Exchange(ref scheduled, 1) == 0)
         {
-            ThreadPool.UnsafeQueueUserWorkItem(static sink => sink.HandOver(), this, preferLocal: false);
+            worker.Defer(static sink => ((CallSink)sink!).HandOver(), this);
         }
     }
 

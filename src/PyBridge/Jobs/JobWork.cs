@@ -154,10 +154,10 @@ internal sealed class CallWork(LoadedJob job, FeatureEvent e, IFeatureDataSource
                 finished.Add((calls[i], results[i]!));
             }
         }
-        // The callers are completed from the thread pool, in one work item: completing each here would queue (and may
-        // wake a thread for) every caller's continuation on the thread that holds the GIL (measured ~4% of a saturated
-        // latency worker's time at 64 calls in flight).
-        ThreadPool.UnsafeQueueUserWorkItem(static finished => Complete(finished), finished, preferLocal: false);
+        // The callers are completed together once this thread lets go of the GIL: completing each here would queue (and
+        // may wake a thread for) every caller's continuation while the GIL is held (measured ~4% of a saturated latency
+        // worker's time at 64 calls in flight), and a thread-pool work item for them costs a wake-up per crossing.
+        worker.Defer(static finished => Complete((List<(CallWork, object)>)finished!), finished);
     }
 
     /// <summary>
@@ -194,7 +194,7 @@ internal sealed class CallWork(LoadedJob job, FeatureEvent e, IFeatureDataSource
                 early.Add((calls[from + i], (object?)outcomes[i].Error ?? outcomes[i].Rows));
                 results[from + i] = Answered.Instance;
             }
-            ThreadPool.UnsafeQueueUserWorkItem(static early => Complete(early), early, preferLocal: false);
+            worker.Defer(static early => Complete((List<(CallWork, object)>)early!), early); // run as the read starts to wait
         }
         catch (Exception ex) when (ex is PythonException or PythonHostException or PythonJobException or InvalidDataException)
         {
@@ -248,11 +248,11 @@ internal sealed class CallWork(LoadedJob job, FeatureEvent e, IFeatureDataSource
             {
                 ArrayPool<byte>.Shared.Return(answer);
             }
-            Finish(rows);
+            Finish(rows, worker);
         }
         catch (Exception ex)
         {
-            Finish(ex);
+            Finish(ex, worker);
         }
         finally
         {
@@ -273,16 +273,16 @@ internal sealed class CallWork(LoadedJob job, FeatureEvent e, IFeatureDataSource
 
     /// <summary>
     /// Completes a call run on its own: a caller's task at once (its continuation runs on the pool anyway); a sink's
-    /// result is queued for its hand-over on the pool, as the receiver may do I/O and this thread holds the GIL.
+    /// result is queued for its hand-over once this thread lets go of the GIL, as the receiver may do I/O.
     /// </summary>
-    private void Finish(object result)
+    private void Finish(object result, Worker worker)
     {
         if (sink is null)
         {
             Complete(result);
             return;
         }
-        sink.Post(index, result);
+        sink.Post(index, result, worker);
     }
 }
 
