@@ -153,9 +153,18 @@ public sealed class ReadIndex(IWideTableStore store, RepairSettings settings, Ti
     }
 
     /// <summary>The readers of <paramref name="key"/> at <paramref name="eventTime"/> in <paramref name="buckets"/> (from <see cref="BucketsAsync"/>).</summary>
-    public async IAsyncEnumerable<RecordedReader> FindReadersAsync(string source, string key, long eventTime, IReadOnlyList<long> buckets,
+    public IAsyncEnumerable<RecordedReader> FindReadersAsync(string source, string key, long eventTime, IReadOnlyList<long> buckets,
+        CancellationToken cancellationToken = default) => FindReadersAsync(source, key, eventTime, eventTime, buckets, cancellationToken);
+
+    /// <summary>
+    /// The reads of <paramref name="key"/> as of <paramref name="from"/> or later whose earliest time is at most
+    /// <paramref name="sinceAtMost"/>, in <paramref name="buckets"/>: one lookup for several events of one entity (from
+    /// their earliest time, up to their latest), each then keeping the reads that cover its own time.
+    /// </summary>
+    public async IAsyncEnumerable<RecordedReader> FindReadersAsync(string source, string key, long from, long sinceAtMost, IReadOnlyList<long> buckets,
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
+        var eventTime = from;
         var first = ReadIndexKeys.Bucket(eventTime);
         foreach (var bucket in buckets)
         {
@@ -170,7 +179,7 @@ public sealed class ReadIndex(IWideTableStore store, RepairSettings settings, Ti
             await foreach (var row in store.ScanAsync(Table, new Scan { StartRow = start, Prefix = prefix, PageSize = 512 }, cancellationToken))
             {
                 var since = BinaryPrimitives.ReadInt64BigEndian(row.Cells[0].Value);
-                if (since > eventTime)
+                if (since > sinceAtMost)
                 {
                     continue;
                 }
@@ -180,7 +189,7 @@ public sealed class ReadIndex(IWideTableStore store, RepairSettings settings, Ti
         }
         if (await LegacyLeftAsync(cancellationToken))
         {
-            await foreach (var reader in FindLegacyReadersAsync(source, key, eventTime, cancellationToken))
+            await foreach (var reader in FindLegacyReadersAsync(source, key, eventTime, sinceAtMost, cancellationToken))
             {
                 yield return reader;
             }
@@ -217,7 +226,8 @@ public sealed class ReadIndex(IWideTableStore store, RepairSettings settings, Ti
     }
 
     /// <summary>Readers recorded in the layout before: <c>source␀key␀until␀job␀trigger source␀trigger id</c>.</summary>
-    private async IAsyncEnumerable<RecordedReader> FindLegacyReadersAsync(string source, string key, long eventTime, [EnumeratorCancellation] CancellationToken cancellationToken)
+    private async IAsyncEnumerable<RecordedReader> FindLegacyReadersAsync(string source, string key, long eventTime, long sinceAtMost,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var prefix = ReadIndexKeys.LegacyPrefix(source, key);
         var start = new byte[prefix.Length + 8];
@@ -226,7 +236,7 @@ public sealed class ReadIndex(IWideTableStore store, RepairSettings settings, Ti
         await foreach (var row in store.ScanAsync(Table, new Scan { StartRow = start, Prefix = prefix, PageSize = 512 }, cancellationToken))
         {
             var since = BinaryPrimitives.ReadInt64BigEndian(row.Cells[0].Value);
-            if (since > eventTime)
+            if (since > sinceAtMost)
             {
                 continue;
             }

@@ -149,41 +149,18 @@ public sealed class RepairService(
         {
             bucketsOf[ofSource.Key] = await recorder.Reads.BucketsAsync(ofSource.Key, ofSource.Min(e => e.EventTime), cancellationToken);
         }
-        foreach (var e in stored)
+        // One lookup per entity of the batch, from its earliest event on; each event keeps the reads covering its own time.
+        foreach (var ofEntity in stored.GroupBy(e => (e.Source, e.EntityKey)))
         {
-            var buckets = bucketsOf[e.Source];
-            var found = false;
-            long? next = null;
-            var (again, saw) = (trace ? new List<string>() : null, trace ? new List<string>() : null);
-            await foreach (var reader in recorder.Reads.FindReadersAsync(e.Source, e.EntityKey, e.EventTime, buckets, cancellationToken))
+            var (from, latest) = (ofEntity.Min(e => e.EventTime), ofEntity.Max(e => e.EventTime));
+            var readers = new List<RecordedReader>();
+            await foreach (var reader in recorder.Reads.FindReadersAsync(ofEntity.Key.Source, ofEntity.Key.EntityKey, from, latest, bucketsOf[ofEntity.Key.Source], cancellationToken))
             {
-                // Its own computation ran on the stored event; one that started computing after it was seen stored saw it.
-                // (One that started between the store's write and this moment is run again: harmless, nothing changes.)
-                if ((reader.TriggerSource == e.Source && reader.TriggerEventId == e.EventId) || reader.ComputedFrom > seenStored)
-                {
-                    saw?.Add($"{reader.TriggerEventId}@{reader.ComputedFrom}");
-                    continue;
-                }
-                // A fetch as of a time after the entity's next stored change returned that change or a later one, not this
-                // event: unchanged. (If it ran before that change was stored, the change's own repair runs it again.)
-                if (reader.IsFetch && reader.Until >= (next ??= await NextChangeAsync(e, cancellationToken)))
-                {
-                    saw?.Add($"{reader.TriggerEventId}@{reader.ComputedFrom}>{next}");
-                    continue;
-                }
-                again?.Add($"{reader.TriggerEventId}@{reader.ComputedFrom}");
-                found = true;
-                if (!affected.TryGetValue(reader.Job, out var set))
-                {
-                    affected[reader.Job] = set = [];
-                }
-                set.Add((reader.TriggerSource, reader.TriggerEventId));
+                readers.Add(reader);
             }
-            changing += found ? 1 : 0;
-            if (trace)
+            foreach (var e in ofEntity)
             {
-                logger.LogDebug("Repair of {Source}/{EventId} (key {Key}, time {Time}, ingested {Ingest}, seen stored {Seen}, in-flight wait {Waited} ms): run again [{Again}], saw it [{Saw}]",
-                    e.Source, e.EventId, e.EntityKey, e.EventTime, e.IngestTime, seenStored, (long)waited.TotalMilliseconds, string.Join(' ', again!), string.Join(' ', saw!));
+                changing += await ChangesAsync(e, readers, seenStored, affected, trace ? waited : null, cancellationToken) ? 1 : 0;
             }
         }
         if (changing > 0)
@@ -201,6 +178,54 @@ public sealed class RepairService(
         {
             metrics.Repaired(source, TimeSpan.FromMilliseconds(clock.GetUtcNow().ToUnixTimeMilliseconds() - stored.Max(e => e.IngestTime)));
         }
+    }
+
+    /// <summary>
+    /// Adds to <paramref name="affected"/> the computations among <paramref name="readers"/> (reads of <paramref name="e"/>'s
+    /// entity) whose result <paramref name="e"/> may change; true when there is any. <paramref name="waited"/>: the
+    /// in-flight wait, when tracing.
+    /// </summary>
+    private async ValueTask<bool> ChangesAsync(ChangeEvent e, List<RecordedReader> readers, long seenStored,
+        Dictionary<string, HashSet<(string Source, string EventId)>> affected, TimeSpan? waited, CancellationToken cancellationToken)
+    {
+        var found = false;
+        long? next = null;
+        var (again, saw) = (waited is null ? null : new List<string>(), waited is null ? null : new List<string>());
+        foreach (var reader in readers)
+        {
+            // The entity's lookup started at its earliest event of the batch: this event's readers cover its own time.
+            if (reader.Until < e.EventTime || reader.Since > e.EventTime)
+            {
+                continue;
+            }
+            // Its own computation ran on the stored event; one that started computing after it was seen stored saw it.
+            // (One that started between the store's write and this moment is run again: harmless, nothing changes.)
+            if ((reader.TriggerSource == e.Source && reader.TriggerEventId == e.EventId) || reader.ComputedFrom > seenStored)
+            {
+                saw?.Add($"{reader.TriggerEventId}@{reader.ComputedFrom}");
+                continue;
+            }
+            // A fetch as of a time after the entity's next stored change returned that change or a later one, not this
+            // event: unchanged. (If it ran before that change was stored, the change's own repair runs it again.)
+            if (reader.IsFetch && reader.Until >= (next ??= await NextChangeAsync(e, cancellationToken)))
+            {
+                saw?.Add($"{reader.TriggerEventId}@{reader.ComputedFrom}>{next}");
+                continue;
+            }
+            again?.Add($"{reader.TriggerEventId}@{reader.ComputedFrom}");
+            found = true;
+            if (!affected.TryGetValue(reader.Job, out var set))
+            {
+                affected[reader.Job] = set = [];
+            }
+            set.Add((reader.TriggerSource, reader.TriggerEventId));
+        }
+        if (waited is { } w)
+        {
+            logger.LogDebug("Repair of {Source}/{EventId} (key {Key}, time {Time}, ingested {Ingest}, seen stored {Seen}, in-flight wait {Waited} ms): run again [{Again}], saw it [{Saw}]",
+                e.Source, e.EventId, e.EntityKey, e.EventTime, e.IngestTime, seenStored, (long)w.TotalMilliseconds, string.Join(' ', again!), string.Join(' ', saw!));
+        }
+        return found;
     }
 
     /// <summary>The event time of the first stored change of <paramref name="e"/>'s entity after it (<see cref="long.MaxValue"/>: none).</summary>

@@ -56,6 +56,21 @@ public sealed class ReadIndexTests : IDisposable
         // The bucket listing of a batch of events: one listing serves lookups of events at its time or later.
         var buckets = await index.BucketsAsync("profiles", T0);
         Assert.Contains(ReadIndexKeys.Bucket(T0 + 10 * 86_400_000L), buckets);
+        // One lookup for several events of an entity (a repair batch): every read covering any of their times, no other.
+        foreach (var key in keys)
+        {
+            var times = Enumerable.Range(0, 4).Select(_ => T0 + random.NextInt64(0, 3 * 3_600_000)).Order().ToList();
+            var expected = recorded.Where(r => r.Key == key && times.Any(t => r.Until >= t && r.Since <= t)).Select(r => r.Trigger).Order().ToList();
+            var found = new List<string>();
+            await foreach (var reader in index.FindReadersAsync("profiles", key, times[0], times[^1], buckets))
+            {
+                if (times.Any(t => reader.Until >= t && reader.Since <= t))
+                {
+                    found.Add(reader.TriggerEventId);
+                }
+            }
+            Assert.Equal(expected, found.Order().ToList());
+        }
     }
 
     [Fact]
