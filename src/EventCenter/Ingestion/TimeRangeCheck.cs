@@ -18,10 +18,16 @@ public static class TimeRangeCheck
     public const long SmallestSeconds = 100_000_000;
 
     /// <summary>A message naming <paramref name="field"/> and the fix when <paramref name="value"/> looks like seconds, else null.</summary>
-    public static string? SecondsProblem(string field, long value) => SecondsReason(value) is { } reason ? $"{field}: {reason}" : null;
+    /// <param name="field">The field as the sender names it.</param>
+    /// <param name="value">The time given.</param>
+    /// <param name="isoAccepted">Whether the field also takes ISO-8601 text (the fix then offers it); false for connector fields.</param>
+    public static string? SecondsProblem(string field, long value, bool isoAccepted = true) =>
+        SecondsReason(value, isoAccepted) is { } reason ? $"{field}: {reason}" : null;
 
     /// <summary>Why <paramref name="value"/> looks like seconds and what to send instead (no field name), else null.</summary>
-    public static string? SecondsReason(long value)
+    /// <param name="value">The time given.</param>
+    /// <param name="isoAccepted">Whether the field also takes ISO-8601 text (the fix then offers it).</param>
+    public static string? SecondsReason(long value, bool isoAccepted = true)
     {
         if (!LooksLikeSeconds(value))
         {
@@ -30,7 +36,7 @@ public static class TimeRangeCheck
         var asMs = DateTimeOffset.FromUnixTimeMilliseconds(value).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
         var asSeconds = DateTimeOffset.FromUnixTimeSeconds(value).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
         return $"{value} read as milliseconds is {asMs}; it looks like seconds. Times are epoch milliseconds"
-            + $" (send {value * 1000} for {asSeconds}) or ISO-8601 (e.g. 2026-01-01T00:00:00Z).";
+            + $" (send {value * 1000} for {asSeconds})" + (isoAccepted ? " or ISO-8601 (e.g. 2026-01-01T00:00:00Z)." : ".");
     }
 
     /// <summary>True for a time in [<see cref="SmallestSeconds"/>, <see cref="SmallestMs"/>): seconds, not milliseconds.</summary>

@@ -24,6 +24,7 @@ namespace FeaturePlatform.Runtime.Calls;
 /// <param name="completions">In-process answer signals.</param>
 /// <param name="repliesConfigured">Whether request–message answers can be published (a RabbitMQ broker is configured).</param>
 /// <param name="local">Runs request–poll calls in this process at once when call workers run here (null: every call goes through the calls topic).</param>
+/// <param name="replies">Checks that a request–message call's reply exchange exists before the call is accepted (null: no check).</param>
 public sealed class CallDispatcher(
     IMessageBus bus,
     CallSettings settings,
@@ -33,7 +34,8 @@ public sealed class CallDispatcher(
     CallLedger ledger,
     CallCompletions completions,
     bool repliesConfigured,
-    LocalCalls? local = null) : IAsyncDisposable
+    LocalCalls? local = null,
+    ICallReplyPublisher? replies = null) : IAsyncDisposable
 {
     private readonly Lock producerLock = new();
     private IBusProducer? producer;
@@ -60,7 +62,7 @@ public sealed class CallDispatcher(
     /// </summary>
     /// <returns>The answer, or null when it is not ready within the wait (or goes to <paramref name="reply"/>).</returns>
     /// <exception cref="KeyNotFoundException">No job has that name.</exception>
-    /// <exception cref="CallRequestException">A field of the request is wrong (named by the exception).</exception>
+    /// <exception cref="CallRequestException">A field of the request is wrong (named by the exception), e.g. a reply exchange that does not exist.</exception>
     /// <exception cref="ArgumentException">The reply target is malformed or no RabbitMQ is configured for answers.</exception>
     /// <exception cref="InvalidOperationException">The request id is already held by a different event.</exception>
     /// <exception cref="CallsUnavailableException">The bus did not take the call.</exception>
@@ -73,6 +75,14 @@ public sealed class CallDispatcher(
             if (!repliesConfigured)
             {
                 throw new ArgumentException("This platform has no RabbitMQ broker for answers (Runtime:Calls:ReplyRabbitMqUri or EventCenter:RabbitMqUri); request–message calls are not possible.");
+            }
+            // An answer to a missing exchange would only be an error in the log later. A broker that cannot tell now
+            // (unreachable) rejects nothing: the answer is published when it is back (within the publisher's retry
+            // timeout) and can be polled anyway.
+            if (replies is not null && await replies.ExchangeExistsAsync(reply.Exchange, cancellationToken) is false)
+            {
+                throw new CallRequestException("reply.exchange",
+                    $"reply.exchange: the answers' RabbitMQ broker has no exchange '{reply.Exchange}'; declare it (and bind a queue for routing key '{reply.RoutingKey}') before calling, or give an existing exchange (\"\" is the default exchange, which routes by queue name).");
             }
         }
         // A call that will run here takes its claim in the transaction that stores its request event in the hot store

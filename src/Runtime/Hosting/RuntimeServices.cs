@@ -124,7 +124,7 @@ public static class RuntimeServices
         {
             // Request–message answers go to Runtime:Calls:ReplyRabbitMqUri, else EventCenter:RabbitMqUri, else nowhere.
             var broker = settings.Calls.ReplyRabbitMqUri ?? sp.GetRequiredService<EventCenterSettings>().RabbitMqUri;
-            return new CallReplies(broker is null ? null : new CallReplyPublisher(broker, sp.GetRequiredService<ILoggerFactory>().CreateLogger<CallReplyPublisher>()));
+            return new CallReplies(broker is null ? null : new CallReplyPublisher(broker, sp.GetRequiredService<ILoggerFactory>().CreateLogger<CallReplyPublisher>(), sp.GetRequiredService<TimeProvider>()));
         });
         services.AddSingleton(sp =>
         {
@@ -139,7 +139,7 @@ public static class RuntimeServices
                     quarantine: sp.GetRequiredService<Quarantine.EventQuarantine>()),
                 job => startup.Jobs.FirstOrDefault(j => j.Name == job),
                 events, sp.GetRequiredService<CallLedger>(), sp.GetRequiredService<CallCompletions>(),
-                sp.GetRequiredService<CallReplies>().Publisher is not null, sp.GetRequiredService<LocalCalls>());
+                sp.GetRequiredService<CallReplies>().Publisher is not null, sp.GetRequiredService<LocalCalls>(), sp.GetRequiredService<CallReplies>().Publisher);
         });
         services.AddHostedService<CallWorkerService>();
         services.AddSingleton<LiveJobsService>();

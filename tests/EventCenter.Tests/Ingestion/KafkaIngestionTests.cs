@@ -1,6 +1,7 @@
 using Confluent.Kafka;
 using FeaturePlatform.EventCenter.Bus;
 using FeaturePlatform.EventCenter.Adapters.Kafka;
+using FeaturePlatform.EventCenter.Ingestion.Formats;
 using FeaturePlatform.EventCenter.Ingestion.Sources;
 using FeaturePlatform.Testing.Kafka;
 namespace FeaturePlatform.EventCenter.Tests.Ingestion;
@@ -45,9 +46,35 @@ public sealed class KafkaIngestionTests(KafkaFixture kafka) : IngestionEndToEndT
         var first = stored.Single(e => e.EventId == "p1");
         Assert.Equal("00-abc-01", first.Headers["traceparent"]);
         Assert.Equal("", first.Headers["empty-marker"]);
-        var tombstone = Assert.Single(await harness.DeadLetters.RecentAsync("profiles", 10).ToListAsync());
-        Assert.Empty(tombstone.Value);
-        Assert.Contains("empty message body", tombstone.Reason, StringComparison.Ordinal);
+        // The keyed null value is the compaction delete marker: housekeeping, not a malformed message.
+        Assert.Empty(await harness.DeadLetters.RecentAsync("profiles", 10).ToListAsync());
+        Assert.Equal(1, harness.Counters.Housekeeping(HousekeepingKind.Tombstone));
+    }
+
+    [Fact]
+    public async Task Tombstones_on_a_json_topic_are_recorded_as_housekeeping_and_a_keyless_empty_message_is_dead_lettered()
+    {
+        var bus = OpenBus();
+        var topic = await NewTopicAsync(bus, 1);
+        await using var harness = await IngestHarness.StartAsync(bus,
+            [new SourceDefinition { Name = "prefs", Format = SourceFormat.Json, Topics = [topic], KeyFields = ["user"], TimeField = "t", IdField = "id" }]);
+        harness.StartWorker();
+        using (var producer = new ProducerBuilder<string?, string?>(new ProducerConfig { BootstrapServers = kafka.BootstrapServers }).Build())
+        {
+            await producer.ProduceAsync(topic, new Message<string?, string?> { Key = "u1", Value = """{"id":"q1","user":"u1","t":1767225600000}""" });
+            await producer.ProduceAsync(topic, new Message<string?, string?> { Key = "u1", Value = null });   // Kafka's tombstone
+            await producer.ProduceAsync(topic, new Message<string?, string?> { Key = "u1", Value = "null" }); // a converter's JSON null
+            await producer.ProduceAsync(topic, new Message<string?, string?> { Key = null, Value = "" });     // no key: no tombstone
+        }
+
+        await IngestHarness.WaitUntilAsync(() => Task.FromResult(harness.Counters.Messages >= 4), "the four messages are ingested", TimeSpan.FromSeconds(60));
+        Assert.Equal(2, harness.Counters.Housekeeping(HousekeepingKind.Tombstone));
+        var dead = Assert.Single(await harness.DeadLetters.RecentAsync("prefs", 10).ToListAsync());
+        Assert.Null(dead.Key);
+        Assert.Contains("not a tombstone", dead.Reason, StringComparison.Ordinal);
+        // The message stays what it was: a tombstone deletes nothing of a message source.
+        var stored = Assert.Single(await harness.Events.ReplayAsync("prefs", 0, long.MaxValue).ToListAsync());
+        Assert.Equal("q1", stored.EventId);
     }
 
     [Fact]

@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using FeaturePlatform.EventCenter.Events;
+using FeaturePlatform.EventCenter.Ingestion;
 using FeaturePlatform.EventCenter.Ingestion.Formats;
 using FeaturePlatform.EventCenter.Ingestion.Sources;
 using static FeaturePlatform.EventCenter.Tests.Ingestion.ParserTestData;
@@ -26,7 +27,8 @@ public sealed class ParserPropertyTests
             var random = new Random(seed);
             var row = RandomRow(random);
             var op = format == SourceFormat.Json ? EventOperation.Message : (EventOperation)random.Next(1, 4);
-            var timeMs = random.NextInt64(0, 4_000_000_000) * 1000;
+            // Whole seconds (Maxwell's unit) from 1973-03-03 on: earlier millisecond times read as seconds and are refused.
+            var timeMs = random.NextInt64(TimeRangeCheck.SmallestMs / 1000, 4_000_000_000) * 1000;
             var json = Encode(format, row, op, timeMs);
             var source = Source(format, "id") with { TimeField = format == SourceFormat.Json ? "ts" : null };
             var result = EventParsers.Parse(source, Raw(json), 1);

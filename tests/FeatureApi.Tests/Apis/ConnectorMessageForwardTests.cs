@@ -47,6 +47,36 @@ public sealed class ConnectorMessageForwardTests(PlatformFactory factory) : ICla
         }
     }
 
+    [Fact]
+    public async Task A_canal_update_that_moves_a_row_to_another_entity_deletes_it_from_the_old_one_on_the_new_ones_partition()
+    {
+        using var client = factory.CreateClient(PlatformFactory.Author);
+        var from = $"u-{Guid.NewGuid():N}";
+        var row = Guid.NewGuid().ToString("N");
+        var inserted = await PostAsync(client, "repayments", $$"""{"data":[{"id":"{{row}}","user_id":"{{from}}","amount":"5"}],"database":"loan","es":{{T}},"id":8,"isDdl":false,"old":null,"pkNames":["id"],"sql":"","sqlType":{"id":12,"user_id":12,"amount":3},"table":"repayments","ts":{{T + 10}},"type":"INSERT"}""");
+        var fromPartition = Assert.Single(inserted.GetProperty("events").EnumerateArray()).GetProperty("partition").GetInt32();
+        string to;
+        int toPartition;
+        do
+        {
+            // An entity the bus keys onto another partition, so the moved row's partition says whose it is.
+            to = $"u-{Guid.NewGuid():N}";
+            toPartition = await SingleRowAsync(client, to, 1);
+        }
+        while (toPartition == fromPartition);
+        // The repayment moves to another user: repayments are keyed by user_id, so it leaves one entity for another.
+        var move = $$"""{"data":[{"id":"{{row}}","user_id":"{{to}}","amount":"5"}],"database":"loan","es":{{T + 1000}},"id":9,"isDdl":false,"old":[{"user_id":"{{from}}"}],"pkNames":["id"],"sql":"","sqlType":{"id":12,"user_id":12,"amount":3},"table":"repayments","ts":{{T + 1010}},"type":"UPDATE"}""";
+        var events = (await PostAsync(client, "repayments", move)).GetProperty("events").EnumerateArray().ToList();
+
+        Assert.Equal(2, events.Select(e => e.GetProperty("eventId").GetString()).Distinct().Count());
+        Assert.All(events, e => Assert.Equal(toPartition, e.GetProperty("partition").GetInt32()));
+        var left = await PollAsync(client, $"/api/events/repayments/{from}/history", h => h.GetArrayLength() == 2);
+        Assert.Equal(["insert", "delete"], left.EnumerateArray().Select(e => e.GetProperty("operation").GetString()));
+        Assert.Equal(from, left[1].GetProperty("before").GetProperty("user_id").GetString());
+        var arrived = await PollAsync(client, $"/api/events/repayments/{to}/history", h => h.GetArrayLength() == 2);
+        Assert.Equal(["insert", "insert"], arrived.EnumerateArray().Select(e => e.GetProperty("operation").GetString()));
+    }
+
     private static async Task<int> SingleRowAsync(HttpClient client, string user, int amount)
     {
         var message = $$"""{"data":[{"id":"{{Guid.NewGuid():N}}","user_id":"{{user}}","amount":"{{amount}}"}],"database":"loan","es":{{T}},"id":8,"isDdl":false,"old":null,"pkNames":["id"],"sql":"","sqlType":{"id":12,"user_id":12,"amount":3},"table":"repayments","ts":{{T + 10}},"type":"INSERT"}""";
@@ -94,7 +124,7 @@ public sealed class ConnectorMessageForwardTests(PlatformFactory factory) : ICla
             """{"data":[{"id":"1","user_id":"u-s"}],"database":"loan","es":1767225600,"id":3,"isDdl":false,"pkNames":["id"],"table":"repayments","ts":1767225600,"type":"INSERT"}"""));
         var text = await response.Content.ReadAsStringAsync();
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Contains("es (else ts): 1767225600 read as milliseconds", text, StringComparison.Ordinal);
+        Assert.Contains("es: 1767225600 read as milliseconds", text, StringComparison.Ordinal);
         Assert.Contains("send 1767225600000", text, StringComparison.Ordinal);
     }
 

@@ -50,7 +50,7 @@ internal static class AmqpDeliveries
                 $"message of {body.Length} bytes exceeds the limit of source '{source.Name}' ({source.MaxMessageBytes} bytes)");
         }
         var probe = EventParsers.Parse(source, new RawMessage(Position(options.Queue, delivery), null, body, delivery.ReceivedAt, headers), delivery.ReceivedAt);
-        var key = probe is { IsRejected: false, Events.Count: > 0 } ? Encoding.UTF8.GetBytes(probe.Events[0].EntityKey) : null;
+        var key = probe is { IsRejected: false, Events.Count: > 0 } ? Encoding.UTF8.GetBytes(KeyChanges.BusKey(probe.Events)) : null;
         return new(delivery, new OutgoingMessage(key, body, headers), null);
     }
 

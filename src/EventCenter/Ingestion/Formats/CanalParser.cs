@@ -9,7 +9,8 @@ namespace FeaturePlatform.EventCenter.Ingestion.Formats;
 /// "sql","sqlType","mysqlType","data":[rows],"old":[changed columns' old values],"gtid"}</c>. One message may carry
 /// several rows: one event each, values typed by <see cref="CanalValues"/>, ids by <see cref="CanalIds"/>. The event
 /// time is <c>es</c>, else <c>ts</c>, else the Kafka timestamp. DDL (<c>isDdl</c>, CREATE/ALTER/ERASE/QUERY/RENAME/
-/// CINDEX/DINDEX), TRUNCATE, GTID/XA markers and MHEARTBEAT are housekeeping.
+/// CINDEX/DINDEX), TRUNCATE, GTID/XA markers and MHEARTBEAT are housekeeping. An UPDATE whose <c>old</c> changes the
+/// entity key is a delete of the old key and an insert of the new (<see cref="KeyChanges"/>).
 /// </summary>
 internal sealed class CanalParser : ParserBase
 {
@@ -45,16 +46,19 @@ internal sealed class CanalParser : ParserBase
             }
             // Keys are read from the text Canal sent: the same key text as before typing, for any column type.
             var key = JsonFields.Key(row, keyFields);
+            var changes = operation == EventOperation.Update && old is { } olds && i < olds.GetArrayLength() ? olds[i] : (JsonElement?)null;
             byte[]? before = operation switch
             {
                 EventOperation.Delete => values.Row(row),
-                EventOperation.Update when old is { } olds && i < olds.GetArrayLength() => values.Row(row, olds[i]),
+                EventOperation.Update when changes is { } c => values.Row(row, c),
                 _ => null,
             };
             var after = operation == EventOperation.Delete ? null : values.Row(row);
             // The row's primary key names it within its statement (the entity key when Canal sends no pkNames).
             var rowKey = pkNames is null ? key : JsonFields.Key(row, pkNames);
-            events.Add(Event(source, message, ingestTime, ids.Row(i, count, rowKey), operation, key, eventTime, before, after));
+            var change = Event(source, message, ingestTime, ids.Row(i, count, rowKey), operation, key, eventTime, before, after);
+            // An update that changed the key moves the row: a delete of the old key, an insert of the new (as Debezium).
+            events.AddRange(KeyChanges.OldKey(row, changes, keyFields) is { } oldKey ? KeyChanges.Split(change, oldKey) : [change]);
             i++;
         }
         return ParseResult.Of(events);

@@ -21,9 +21,12 @@ internal static class CanalParts
     /// null when all rows are one entity's (or the <c>old</c> array does not pair with the rows, so no split is safe).
     /// </summary>
     /// <param name="value">The message as posted.</param>
-    /// <param name="events">Its events, one per row in row order, as the Canal parser made them.</param>
+    /// <param name="events">Its events, one per row in row order (and a delete before a row that changed its key), as the Canal parser made them.</param>
     public static IReadOnlyList<(string Key, byte[] Value)>? ByEntity(byte[] value, IReadOnlyList<ChangeEvent> events)
     {
+        // A row whose update moved it to a new key belongs to the new key (as Canal's partitionHash hashes the new
+        // values): the delete of its old key is not a row of its own.
+        events = [.. events.Where(e => !KeyChanges.IsOldKeyDelete(e))];
         if (events.Select(e => e.EntityKey).Distinct(StringComparer.Ordinal).Count() < 2)
         {
             return null;

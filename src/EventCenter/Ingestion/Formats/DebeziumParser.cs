@@ -60,12 +60,13 @@ internal sealed class DebeziumParser : ParserBase
             ?? EventTimes.Fallback(message, ingestTime);
         // Without a log position, a forwarder's pinned id (HTTP, AMQP message id) before the bus position: the id it answered.
         var id = DebeziumIds.For(sourceBlock, payload, op, key) ?? HeaderId(message) ?? EventIds.FromPosition(message.Position);
-        return ParseResult.Of(
-        [
-            Event(source, message, ingestTime, id, op, key, eventTime,
-                before is { } b ? DebeziumDecimals.Row(b, DebeziumDecimals.Scales(root, "before")) : null,
-                after is { } a ? DebeziumDecimals.Row(a, DebeziumDecimals.Scales(root, "after")) : null),
-        ]);
+        var change = Event(source, message, ingestTime, id, op, key, eventTime,
+            before is { } b ? DebeziumDecimals.Row(b, DebeziumDecimals.Scales(root, "before")) : null,
+            after is { } a ? DebeziumDecimals.Row(a, DebeziumDecimals.Scales(root, "after")) : null);
+        // An update that moved the row to another KeyFields value: a delete of the old key, an insert of the new.
+        return ParseResult.Of(op == EventOperation.Update && KeyChanges.OldKey(before, source.KeyFields, key) is { } oldKey
+            ? KeyChanges.Split(change, oldKey)
+            : [change]);
     }
 
     /// <summary>The envelope: <c>payload</c> when the converter wrapped it with a schema (or alone), else the root itself.</summary>

@@ -101,8 +101,13 @@ internal static class JsonFields
         return key.Length is > 0 and <= MaxKeyLength ? key : throw new RejectedMessageException($"entity key must be 1-{MaxKeyLength} characters, got {key.Length}");
     }
 
-    /// <summary>An integer millisecond (or second, scaled) timestamp; strings holding integers are accepted (Canal).</summary>
-    public static long Millis(JsonElement element, string field, long scale = 1)
+    /// <summary>
+    /// An integer millisecond (or second, scaled) timestamp; strings holding integers are accepted (Canal). A millisecond
+    /// field holding what looks like seconds (<see cref="TimeRangeCheck"/>) is rejected naming the field and the value to
+    /// send: stored, it would be an event of January 1970. This is the one check of CDC and JSON time fields, whichever
+    /// way the message comes (HTTP message-forward, Kafka, the RabbitMQ forwarder).
+    /// </summary>
+    public static long Millis(JsonElement element, string field, long scale = 1, bool isoAccepted = false)
     {
         long value;
         if (element.ValueKind == JsonValueKind.Number && element.TryGetInt64(out var number))
@@ -115,14 +120,18 @@ internal static class JsonFields
         }
         else if (element.ValueKind == JsonValueKind.Number && element.TryGetDouble(out var fractional) && fractional is >= 0 and < 1e15)
         {
+            _ = NotSeconds((long)fractional, field, scale, isoAccepted);
             return Check((long)(fractional * scale), field);
         }
         else
         {
             throw new RejectedMessageException($"'{field}' must be an integer timestamp, got {Describe(element)}");
         }
-        return value is >= 0 and <= long.MaxValue / 1000 ? Check(value * scale, field) : throw new RejectedMessageException($"'{field}' = {value} is out of range");
+        return value is >= 0 and <= long.MaxValue / 1000 ? Check(NotSeconds(value, field, scale, isoAccepted) * scale, field) : throw new RejectedMessageException($"'{field}' = {value} is out of range");
     }
+
+    private static long NotSeconds(long value, string field, long scale, bool isoAccepted) =>
+        scale == 1 && TimeRangeCheck.SecondsProblem(field, value, isoAccepted) is { } problem ? throw new RejectedMessageException(problem) : value;
 
     /// <summary>A time given as epoch ms or an ISO-8601 string.</summary>
     public static long FlexibleTime(JsonElement element, string field)
@@ -134,7 +143,7 @@ internal static class JsonFields
                 ? Check(t.ToUnixTimeMilliseconds(), field)
                 : throw new RejectedMessageException($"'{field}' is not an ISO-8601 time or epoch ms: {Describe(element)}");
         }
-        return Millis(element, field);
+        return Millis(element, field, isoAccepted: true);
     }
 
     /// <summary>The element's JSON text as UTF-8.</summary>

@@ -9,13 +9,18 @@ namespace FeaturePlatform.EventCenter.Ingestion.Formats;
 /// time and id are found at the source's configured paths (without a time path: the forwarder's pinned
 /// <c>fp-event-time</c> header, else the transport timestamp). The event id is the configured id field, else the id
 /// a forwarder pinned (<c>fp-event-id</c>: the AMQP message id, or the id the HTTP API gave), else the bus position.
-/// An empty body or a JSON <c>null</c> is rejected.
+/// A keyed empty or JSON <c>null</c> value is a Kafka tombstone — the delete marker log compaction acts on — and is
+/// housekeeping: a JSON source is a stream of messages, not a table of rows, so there is no row to delete, and its
+/// entity key comes from the body, which a tombstone does not have. Without a key (HTTP, AMQP, a keyless Kafka
+/// message) an empty body or a JSON <c>null</c> is no tombstone and is rejected.
 /// </summary>
 internal sealed class JsonMessageParser : ParserBase
 {
-    protected override ParseResult Empty(SourceDefinition source, RawMessage message) => ParseResult.Reject("empty message body");
+    protected override ParseResult Empty(SourceDefinition source, RawMessage message) =>
+        message.Key is { Length: > 0 } ? base.Empty(source, message) : ParseResult.Reject("empty message body (and no message key: not a tombstone)");
 
-    protected override ParseResult NullValue(SourceDefinition source, RawMessage message) => ParseResult.Reject("expected a JSON object, got Null");
+    protected override ParseResult NullValue(SourceDefinition source, RawMessage message) =>
+        message.Key is { Length: > 0 } ? base.NullValue(source, message) : ParseResult.Reject("expected a JSON object, got Null (and no message key: not a tombstone)");
 
     protected override ParseResult Parse(SourceDefinition source, RawMessage message, JsonElement root, long ingestTime)
     {

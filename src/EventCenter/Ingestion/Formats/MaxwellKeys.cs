@@ -29,7 +29,41 @@ internal static class MaxwellKeys
         throw new RejectedMessageException("Maxwell message without primary_key, without a Kafka key and no KeyFields configured");
     }
 
+    /// <summary>
+    /// The key's column names when the message names them (<c>primary_key_columns</c>, else the Kafka key's columns), in
+    /// key order; null when it does not (e.g. <c>primary_key</c> values posted over HTTP without a Kafka key).
+    /// </summary>
+    public static IReadOnlyList<string>? Columns(JsonElement root, byte[]? messageKey)
+    {
+        if (root.TryGetProperty("primary_key_columns", out var columns) && columns.ValueKind == JsonValueKind.Array && columns.GetArrayLength() > 0)
+        {
+            return columns.EnumerateArray().Select(c => c.GetString() ?? "").ToList();
+        }
+        if (messageKey is not { Length: > 0 })
+        {
+            return null;
+        }
+        try
+        {
+            var names = KafkaKeyColumns(messageKey).Select(c => c.Name).ToList();
+            return names.Count > 0 ? names : null;
+        }
+        catch (RejectedMessageException)
+        {
+            return null;
+        }
+    }
+
     private static string FromKafkaKey(byte[] messageKey)
+    {
+        var parts = KafkaKeyColumns(messageKey).Select(c => c.Value).ToList();
+        return parts.Count > 0
+            ? Join(parts)
+            : throw new RejectedMessageException("Maxwell Kafka key names no primary-key column (table without a primary key?): configure KeyFields");
+    }
+
+    /// <summary>The (column, key text) pairs of the Kafka key Maxwell writes, in order.</summary>
+    private static List<(string Name, string Value)> KafkaKeyColumns(byte[] messageKey)
     {
         JsonDocument document;
         try
@@ -43,14 +77,14 @@ internal static class MaxwellKeys
         using (document)
         {
             var root = document.RootElement;
-            var parts = new List<string>();
+            var parts = new List<(string, string)>();
             if (root.ValueKind == JsonValueKind.Object)
             {
                 foreach (var field in root.EnumerateObject())
                 {
                     if (field.Name.StartsWith("pk.", StringComparison.Ordinal))
                     {
-                        parts.Add(JsonFields.KeyText(field.Value, field.Name));
+                        parts.Add((field.Name[3..], JsonFields.KeyText(field.Value, field.Name)));
                     }
                 }
             }
@@ -58,12 +92,10 @@ internal static class MaxwellKeys
             {
                 foreach (var column in root[2].EnumerateArray().Where(c => c.ValueKind == JsonValueKind.Object))
                 {
-                    parts.AddRange(column.EnumerateObject().Select(f => JsonFields.KeyText(f.Value, f.Name)));
+                    parts.AddRange(column.EnumerateObject().Select(f => (f.Name, JsonFields.KeyText(f.Value, f.Name))));
                 }
             }
-            return parts.Count > 0
-                ? Join(parts)
-                : throw new RejectedMessageException("Maxwell Kafka key names no primary-key column (table without a primary key?): configure KeyFields");
+            return parts;
         }
     }
 

@@ -10,7 +10,8 @@ namespace FeaturePlatform.EventCenter.Ingestion.Formats;
 /// "primary_key_columns"}</c>. The entity key comes from KeyFields, else <c>primary_key_columns</c>/<c>primary_key</c>,
 /// else the Kafka key Maxwell writes (<see cref="MaxwellKeys"/>). Ids come from the binlog position
 /// (<see cref="MaxwellIds"/>). The event time is <c>ts</c> (seconds), else the Kafka timestamp. DDL
-/// (table-*/database-*), bootstrap-start/-complete and heartbeats are housekeeping.
+/// (table-*/database-*), bootstrap-start/-complete and heartbeats are housekeeping. An update whose <c>old</c> changes
+/// the entity key is a delete of the old key and an insert of the new (<see cref="KeyChanges"/>).
 /// </summary>
 internal sealed class MaxwellParser : ParserBase
 {
@@ -31,15 +32,21 @@ internal sealed class MaxwellParser : ParserBase
         var eventTime = EventTimes.Known(root, "ts", "ts", scale: Seconds(root)) ?? EventTimes.Fallback(message, ingestTime);
         var key = source.KeyFields.Count > 0 ? JsonFields.Key(data, source.KeyFields) : MaxwellKeys.Key(root, data, message.Key);
         var dataBytes = JsonFields.Bytes(data);
+        var changes = operation == EventOperation.Update ? JsonFields.Object(root, "old", optional: true) : null;
         byte[]? before = operation switch
         {
             EventOperation.Delete => dataBytes,
-            EventOperation.Update => RowImages.Overlay(data, JsonFields.Object(root, "old", optional: true) ?? default),
+            EventOperation.Update => RowImages.Overlay(data, changes ?? default),
             _ => null,
         };
         // Without a log position, a forwarder's pinned id (HTTP, AMQP message id) before the bus position: the id it answered.
         var id = MaxwellIds.For(root, key) ?? HeaderId(message) ?? EventIds.FromPosition(message.Position);
-        return ParseResult.Of([Event(source, message, ingestTime, id, operation, key, eventTime, before, operation == EventOperation.Delete ? null : dataBytes)]);
+        var change = Event(source, message, ingestTime, id, operation, key, eventTime, before, operation == EventOperation.Delete ? null : dataBytes);
+        // An update that changed the key moves the row: a delete of the old key, an insert of the new (as Debezium).
+        var keyColumns = source.KeyFields.Count > 0 ? source.KeyFields : MaxwellKeys.Columns(root, message.Key);
+        return ParseResult.Of(changes is not null && keyColumns is not null && KeyChanges.OldKey(data, changes, keyColumns) is { } oldKey
+            ? KeyChanges.Split(change, oldKey)
+            : [change]);
     }
 
     /// <summary>Maxwell's <c>ts</c> is in seconds: a value that reads as milliseconds (a hand-made or re-encoded message) is named as such.</summary>

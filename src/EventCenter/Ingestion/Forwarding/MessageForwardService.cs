@@ -57,7 +57,7 @@ public sealed class MessageForwardService(SourceRegistry sources, IMessageBus bu
                 continue;
             }
             var parts = source.Format == SourceFormat.Canal ? CanalParts.ByEntity(messages[i], probe.Events) : null;
-            foreach (var (key, value) in parts ?? [(probe.Events[0].EntityKey, messages[i])])
+            foreach (var (key, value) in parts ?? [(KeyChanges.BusKey(probe.Events), messages[i])])
             {
                 var headers = Headers(now);
                 var partProbe = parts is null ? probe : Probe(source, value, headers, i, now);
@@ -107,7 +107,10 @@ public sealed class MessageForwardService(SourceRegistry sources, IMessageBus bu
     private static ParseResult Probe(SourceDefinition source, byte[] value, List<KeyValuePair<string, byte[]>> headers, int index, long now) =>
         EventParsers.Parse(source, new RawMessage(new SourcePosition("http", 0, index), null, value, now, headers), now);
 
-    /// <summary>Why an event time of the message cannot be stored (or looks like seconds), or null.</summary>
+    /// <summary>
+    /// Why an event time of the message cannot be stored, or null. (A time field that looks like seconds is rejected by
+    /// the parser itself, <see cref="JsonFields.Millis"/>, for every path a message takes.)
+    /// </summary>
     private string? TimeProblem(SourceDefinition source, IReadOnlyList<ChangeEvent> events, long now)
     {
         foreach (var parsed in events)
@@ -115,10 +118,6 @@ public sealed class MessageForwardService(SourceRegistry sources, IMessageBus bu
             if (limits.Check(parsed.EventTime, now, "the server's clock") is { } problem)
             {
                 return $"event time {problem}; check the time field{(TimeFieldName(source) is { } field ? $" '{field}'" : "")} (ms since 1970, or ISO-8601)";
-            }
-            if (TimeFieldName(source) is { } timeField && TimeRangeCheck.SecondsProblem(timeField, parsed.EventTime) is { } seconds)
-            {
-                return seconds;
             }
         }
         return null;

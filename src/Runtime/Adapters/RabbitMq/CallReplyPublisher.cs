@@ -23,12 +23,27 @@ public sealed class CallReplyPublisher : ICallReplyPublisher
     /// <summary>Header carrying the request id.</summary>
     public const string RequestIdHeader = "fp-request-id";
 
+    /// <summary>How long an exchange found to exist is taken to exist without asking the broker again.</summary>
+    public static readonly TimeSpan ExistsFor = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long an exchange found missing is taken to be missing (short: a caller declares it and retries).</summary>
+    public static readonly TimeSpan MissingFor = TimeSpan.FromSeconds(1);
+
+    /// <summary>Longest a POST waits for the broker to say whether an exchange exists; after it, the call is accepted.</summary>
+    public static readonly TimeSpan CheckTimeout = TimeSpan.FromSeconds(2);
+
     private readonly ConfirmedPublisher publisher;
+    private readonly TimeProvider clock;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (bool Exists, long Until)> exchanges = new(StringComparer.Ordinal);
     private long published;
 
     /// <summary>Creates the publisher for the broker at <paramref name="uri"/>; it connects on first publish.</summary>
-    public CallReplyPublisher(Uri uri, ILogger? logger = null)
+    /// <param name="uri">The broker.</param>
+    /// <param name="logger">Where failures are logged.</param>
+    /// <param name="clock">The clock of the exchange cache. Default: the system clock.</param>
+    public CallReplyPublisher(Uri uri, ILogger? logger = null, TimeProvider? clock = null)
     {
+        this.clock = clock ?? TimeProvider.System;
         ArgumentNullException.ThrowIfNull(uri);
         // Exchange "" here only means "declare nothing up front": each answer names its own exchange.
         // Mandatory: an answer no queue receives (a routing key nobody binds) comes back and is reported, not
@@ -66,6 +81,32 @@ public sealed class CallReplyPublisher : ICallReplyPublisher
             var reason = e is OperationInterruptedException interrupted ? interrupted.ShutdownReason?.ReplyText : e.Message;
             throw new InvalidOperationException($"RabbitMQ refused the answer of request '{answer.RequestId}' to exchange '{target.Exchange}': {reason}", e);
         }
+    }
+
+    /// <summary>
+    /// Whether the broker has <paramref name="exchange"/> (a passive declare; "" always exists), remembered for
+    /// <see cref="ExistsFor"/> (found) or <see cref="MissingFor"/> (missing); null when the broker does not answer within
+    /// <see cref="CheckTimeout"/>.
+    /// </summary>
+    public async Task<bool?> ExchangeExistsAsync(string exchange, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(exchange);
+        if (exchange.Length == 0)
+        {
+            return true;
+        }
+        var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        if (exchanges.TryGetValue(exchange, out var known) && known.Until > now)
+        {
+            return known.Exists;
+        }
+        var exists = await publisher.ExchangeExistsAsync(exchange, CheckTimeout, cancellationToken);
+        if (exists is { } answer)
+        {
+            var ttl = answer ? ExistsFor : MissingFor;
+            exchanges[exchange] = (answer, clock.GetUtcNow().ToUnixTimeMilliseconds() + (long)ttl.TotalMilliseconds);
+        }
+        return exists;
     }
 
     /// <inheritdoc />

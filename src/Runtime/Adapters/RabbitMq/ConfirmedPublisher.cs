@@ -85,6 +85,67 @@ internal sealed class ConfirmedPublisher(RabbitMqOutputOptions options, string n
         }
     }
 
+    /// <summary>
+    /// Whether <paramref name="exchange"/> exists: a passive declare on a channel of this publisher's connection (opened
+    /// if needed; a missing exchange closes only that channel). Null when the broker cannot answer within
+    /// <paramref name="timeout"/> (unreachable, or a publish holding the connection is retrying).
+    /// </summary>
+    public async Task<bool?> ExchangeExistsAsync(string exchange, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        limit.CancelAfter(timeout);
+        try
+        {
+            await gate.WaitAsync(limit.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return null;
+        }
+        try
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            await EnsureChannelAsync(false, limit.Token);
+            return await DeclarePassiveAsync(connection!, exchange, limit.Token);
+        }
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested && e is not ObjectDisposedException)
+        {
+            // Unreachable or too slow: the broker cannot say now. The next publish reconnects.
+            logger.LogDebug(e, "{Publisher}: could not check exchange '{Exchange}'.", name, exchange);
+            await DropConnectionAsync();
+            return null;
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    private async Task<bool> DeclarePassiveAsync(IConnection open, string exchange, CancellationToken cancellationToken)
+    {
+        var probe = await open.CreateChannelAsync(cancellationToken: cancellationToken);
+        try
+        {
+            await probe.ExchangeDeclarePassiveAsync(exchange, cancellationToken);
+            return true;
+        }
+        catch (OperationInterruptedException e) when (e.ShutdownReason?.ReplyCode == 404)
+        {
+            return false;
+        }
+        finally
+        {
+            try
+            {
+                await probe.DisposeAsync();
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                logger.LogDebug(e, "{Publisher}: closing the probe channel failed.", name);
+            }
+        }
+    }
+
     /// <summary>Closes the connection.</summary>
     public async ValueTask DisposeAsync()
     {
