@@ -23,6 +23,12 @@ internal sealed class SettledForecast
     /// <summary>Most answers read ahead for one batch (bounds the host's work before the batch leaves).</summary>
     public const int MaxPerBatch = 10_000;
 
+    /// <summary>
+    /// Events of a scope's first batch that run alone (see <see cref="Probing"/>): enough for a fetch of each to show the
+    /// pattern, few enough that their crossings cost little.
+    /// </summary>
+    public const int ProbeSize = 16;
+
     /// <summary>Fewest forecasts of a batch before their use is judged (a few unused ones say little).</summary>
     private const int JudgeAfter = 16;
 
@@ -69,6 +75,15 @@ internal sealed class SettledForecast
         return answers;
     }
 
+    /// <summary>
+    /// True until a run of <paramref name="scope"/> has finished: its batches then go without forecasts, so their first
+    /// <see cref="ProbeSize"/> events run alone first and the rest goes with what those showed.
+    /// </summary>
+    public bool Probing(object scope) => !patterns.GetOrCreateValue(scope).Probed;
+
+    /// <summary>A run of <paramref name="scope"/> finished: its batches are forecast from what it showed (or not at all).</summary>
+    public void Probed(object scope) => patterns.GetOrCreateValue(scope).Probed = true;
+
     /// <summary>A batch of <paramref name="scope"/> used <paramref name="used"/> of the <paramref name="sent"/> answers forecast for it.</summary>
     public void Judge(object scope, int sent, int used)
     {
@@ -83,6 +98,14 @@ internal sealed class SettledForecast
     {
         private readonly Lock gate = new();
         private volatile string[] sources = [];
+
+        private volatile bool probed;
+
+        public bool Probed
+        {
+            get => probed;
+            set => probed = value;
+        }
 
         public bool Knows(string source) => Array.IndexOf(sources, source) >= 0;
 

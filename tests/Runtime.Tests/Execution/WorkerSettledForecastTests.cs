@@ -1,9 +1,4 @@
-using FeaturePlatform.PyBridge;
 using FeaturePlatform.Runtime.Execution;
-using FeaturePlatform.Runtime.Triggers;
-using FeaturePlatform.Runtime.Workers;
-using FeaturePlatform.Testing.Platform;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace FeaturePlatform.Runtime.Tests.Execution;
 
@@ -53,9 +48,9 @@ public sealed class WorkerSettledForecastTests(PythonHostFixture python)
 
         Assert.Equal(orders, rows.Count);
         Assert.All(rows.Values, r => Assert.Equal("gold", r.Tier));
-        // Only the first two batches' fetches cross: the first teaches the host the pattern, and the run loop sends the
-        // second while the first still runs (before the pattern is known). Without answers sent ahead, every entity's
-        // first fetch would cross: 200.
+        // Only fetches of the first two batches cross: the first teaches the host the pattern, and the run loop sends the
+        // second while the first still runs (before the pattern is known; how few of theirs cross: WorkerFirstBatchTests).
+        // Without answers sent ahead, every entity's first fetch would cross: 200.
         Assert.True(source.Fetches <= 2 * BatchSize, $"{source.Fetches} fetches crossed to the host; expected at most the first two batches' {2 * BatchSize}");
     }
 
@@ -91,17 +86,8 @@ public sealed class WorkerSettledForecastTests(PythonHostFixture python)
     private async Task<(Dictionary<string, (string? Tier, string? Before)> Rows, EventCenterDataSource Source)> WorkerReplayAsync(RuntimeHarness harness,
         string module, long to)
     {
-        await using var jobs = await StoredEvents.LoadJobsAsync(python, harness.DataSource, ("order_tier", module));
-        var job = jobs.Find("order_tier")!;
-        var settings = new WorkerSettings { EntryAssembly = FeatureApiProcess.DllPath, MemoryLimitMb = 0 };
-        await using var workers = new WorkerSupervisor(settings, new PythonHostOptions(), NullLoggerFactory.Instance);
-        job.Logic = workers.For(job);
-        var source = (EventCenterDataSource)harness.DataSource.ForRun();
-        var output = new CollectingOutput();
-        var runner = new JobRunner(job, source, [output], harness.Errors, NullLogger.Instance, mode: Diagnostics.RunMode.Replay);
-        await runner.RunAsync(new ReplayTrigger(harness.Events, "orders", T0, to, new ReplayOptions { BatchSize = BatchSize }), CancellationToken.None);
-        Assert.Equal(0, runner.Counters.Failures);
-        var rows = output.Results.ToDictionary(r => r.Trigger.EventId,
+        var (results, source) = await WorkerReplay.RunAsync(python, harness, "order_tier", module, T0, to, BatchSize);
+        var rows = results.ToDictionary(r => r.Trigger.EventId,
             r => ((string?)r.Values.First(v => v.Key == "tier").Value, (string?)r.Values.First(v => v.Key == "tier_before").Value), StringComparer.Ordinal);
         return (rows, source);
     }
