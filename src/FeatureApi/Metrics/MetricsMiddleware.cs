@@ -2,7 +2,11 @@ using System.Diagnostics;
 
 namespace FeaturePlatform.FeatureApi.Metrics;
 
-/// <summary>Times every request and counts it under its route group (the first two literal segments of its route).</summary>
+/// <summary>
+/// Times every request and counts it under its route group (the first two literal segments of its route). A request
+/// whose client went away before the answer is counted with status 499 and is not an error: nothing failed on the
+/// server (a load generator closing its connections at the end of a run counted every one of them as a 500).
+/// </summary>
 internal sealed class MetricsMiddleware(RequestDelegate next, ApiMetrics metrics)
 {
     public async Task InvokeAsync(HttpContext context)
@@ -17,6 +21,11 @@ internal sealed class MetricsMiddleware(RequestDelegate next, ApiMetrics metrics
         catch (BadHttpRequestException e)
         {
             status = e.StatusCode; // answered by the exception handler with this status
+            throw;
+        }
+        catch when (context.RequestAborted.IsCancellationRequested)
+        {
+            status = StatusCodes.Status499ClientClosedRequest;
             throw;
         }
         catch
