@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -14,24 +15,35 @@ internal static class JsonBody
     };
 
     /// <summary>The body's bytes, or null when it exceeds <paramref name="maxBytes"/>.</summary>
+    /// <remarks>
+    /// Read from the request's pipe, whose buffers Kestrel pools: only the body's own bytes are allocated. (A fresh 80 KiB
+    /// copy buffer per request was two thirds of all the bytes a call through the API allocated — measured by allocation
+    /// ticks under the request-poll benchmark's load.)
+    /// </remarks>
     public static async Task<byte[]?> ReadBytesAsync(HttpRequest request, int maxBytes, CancellationToken cancellationToken)
     {
         if (request.ContentLength > maxBytes)
         {
             return null;
         }
-        using var buffer = new MemoryStream();
-        var chunk = new byte[81920];
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
+        var reader = request.BodyReader;
+        while (true)
         {
-            if (buffer.Length + read > maxBytes)
+            var read = await reader.ReadAsync(cancellationToken);
+            var buffer = read.Buffer;
+            if (buffer.Length > maxBytes)
             {
+                reader.AdvanceTo(buffer.Start, buffer.End);
                 return null;
             }
-            buffer.Write(chunk, 0, read);
+            if (read.IsCompleted || read.IsCanceled)
+            {
+                var bytes = buffer.ToArray();
+                reader.AdvanceTo(buffer.End);
+                return bytes;
+            }
+            reader.AdvanceTo(buffer.Start, buffer.End); // nothing consumed yet: wait for more of the body
         }
-        return buffer.ToArray();
     }
 
     /// <summary>The body as <typeparamref name="T"/> (<paramref name="whenEmpty"/> for an empty body, if given), or the problem to answer with.</summary>

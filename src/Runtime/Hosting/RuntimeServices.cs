@@ -132,11 +132,14 @@ public static class RuntimeServices
             var events = sp.GetRequiredService<IEventStore>();
             var errors = sp.GetRequiredService<JobErrorLog>();
             var sources = sp.GetRequiredService<SourceRegistry>();
+            JobCaller NewCaller() => new(startup.Registry, events, startup.DataSource, errors, metrics: sp.GetRequiredService<RuntimeMetrics>(),
+                clock: sp.GetRequiredService<TimeProvider>(), timeLimits: sp.GetRequiredService<EventTimeLimits>(), isBusSource: source => sources.Find(source) is not null,
+                quarantine: sp.GetRequiredService<Quarantine.EventQuarantine>());
+            // One caller once the runtime has started (its registry and data source are then fixed), not one per call.
+            JobCaller? started = null;
             return new CallDispatcher(
                 sp.GetRequiredService<IMessageBus>(), settings.Calls,
-                () => new JobCaller(startup.Registry, events, startup.DataSource, errors, metrics: sp.GetRequiredService<RuntimeMetrics>(),
-                    clock: sp.GetRequiredService<TimeProvider>(), timeLimits: sp.GetRequiredService<EventTimeLimits>(), isBusSource: source => sources.Find(source) is not null,
-                    quarantine: sp.GetRequiredService<Quarantine.EventQuarantine>()),
+                () => startup.Ready.IsCompletedSuccessfully ? started ??= NewCaller() : NewCaller(),
                 job => startup.Jobs.FirstOrDefault(j => j.Name == job),
                 events, sp.GetRequiredService<CallLedger>(), sp.GetRequiredService<CallCompletions>(),
                 sp.GetRequiredService<CallReplies>().Publisher is not null, sp.GetRequiredService<LocalCalls>(), sp.GetRequiredService<CallReplies>().Publisher);

@@ -12,7 +12,6 @@ namespace FeaturePlatform.EventCenter.Adapters.Embedded.Storage;
 /// </summary>
 public sealed partial class EmbeddedWideTableStore : IWideTableStore
 {
-    private const string PutSql = "INSERT OR REPLACE INTO {0}(row, fam, qual, nts, val) VALUES ($p0, $p1, $p2, $p3, $p4)";
     private readonly EmbeddedStoreOptions options;
     private readonly WalCheckpointer checkpointer;
     private readonly ReaderPool readers;
@@ -191,7 +190,7 @@ public sealed partial class EmbeddedWideTableStore : IWideTableStore
 
     private static void WritePuts(CachedConnection w, TableInfo info, IReadOnlyList<Put> puts, long now)
     {
-        var statement = w.Statement(string.Format(System.Globalization.CultureInfo.InvariantCulture, PutSql, info.SqlName));
+        var statement = w.Statement(info.PutSql);
         var db = w.Connection.Handle!;
         foreach (var put in puts)
         {

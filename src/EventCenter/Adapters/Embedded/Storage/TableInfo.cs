@@ -28,6 +28,7 @@ internal sealed class TableInfo
         // SQLite identifiers are case-insensitive and HBase names are not: hex keeps them apart.
         SqlName = "\"w_" + Convert.ToHexString(Encoding.UTF8.GetBytes(spec.Name.Qualified)).ToLowerInvariant() + "\"";
         Families = spec.Families.Select(f => new FamilyInfo(f)).OrderBy(f => f.Name, ByteArrayComparer.Instance).ToArray();
+        PutSql = $"INSERT OR REPLACE INTO {SqlName}(row, fam, qual, nts, val) VALUES ($p0, $p1, $p2, $p3, $p4)";
     }
 
     public TableSpec Spec { get; }
@@ -35,6 +36,9 @@ internal sealed class TableInfo
     public TableName Name { get; }
 
     public string SqlName { get; }
+
+    /// <summary>The statement that writes one cell (built once: every put uses it).</summary>
+    public string PutSql { get; }
 
     /// <summary>Families sorted by name bytes.</summary>
     public FamilyInfo[] Families { get; }
