@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using FeaturePlatform.Testing.Platform;
 
 namespace FeaturePlatform.Testing.Infrastructure;
 
@@ -9,9 +10,17 @@ namespace FeaturePlatform.Testing.Infrastructure;
 /// </summary>
 public sealed class ServerProcess : IAsyncDisposable
 {
+    /// <summary>How long a stopped or killed process's output may stay open after it ended (held by a process it started).</summary>
+    private static readonly TimeSpan OutputGrace = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long a process may take to end after SIGKILL before stopping it fails.</summary>
+    private static readonly TimeSpan KillWait = TimeSpan.FromSeconds(10);
+
     private readonly Process process;
     private readonly StreamWriter log;
     private readonly Lock logLock = new();
+    private readonly TaskCompletionSource exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private string? stdoutPipe;
 
     private ServerProcess(string name, Process process, string logPath, StreamWriter log)
     {
@@ -74,8 +83,12 @@ public sealed class ServerProcess : IAsyncDisposable
         var server = new ServerProcess(name, process, logPath, writer);
         process.OutputDataReceived += (_, e) => server.Append(e.Data);
         process.ErrorDataReceived += (_, e) => server.Append(e.Data);
+        // The end of the process itself: WaitForExitAsync also waits for the end of its output, which a process it started
+        // and that outlives it keeps open (issue 20: a benchmark hung for good stopping a host).
+        process.Exited += (_, _) => server.exited.TrySetResult();
         writer.WriteLine($"--- {DateTime.UtcNow:O} starting {fileName} {string.Join(' ', info.ArgumentList)}");
         process.Start();
+        server.stdoutPipe = ProcessTree.OutputOf(process.Id);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return server;
@@ -124,7 +137,15 @@ public sealed class ServerProcess : IAsyncDisposable
             process.Kill(entireProcessTree: true);
             throw new TimeoutException($"{fileName} {string.Join(' ', info.ArgumentList)} did not finish within {timeout}.");
         }
-        output.Append(await stdout).Append(await stderr);
+        try
+        {
+            // Bounded too: a process the command started and left running may hold its output open.
+            output.Append(await stdout.WaitAsync(cts.Token)).Append(await stderr.WaitAsync(cts.Token));
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException($"{fileName} {string.Join(' ', info.ArgumentList)} exited ({process.ExitCode}) but its output stayed open past {timeout}: a process it started holds it.");
+        }
         return (process.ExitCode, output.ToString());
     }
 
@@ -144,35 +165,103 @@ public sealed class ServerProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>Sends SIGTERM, waits up to <paramref name="grace"/>, then kills the process tree.</summary>
+    /// <summary>
+    /// Sends SIGTERM, waits up to <paramref name="grace"/> for the process to end, then kills it and every process it
+    /// started (SIGKILL). Processes it started that outlive it are killed too. Returns within about
+    /// <paramref name="grace"/> + 20 s whatever the process and its children do; throws only when the process itself
+    /// survives SIGKILL.
+    /// </summary>
     public async Task StopAsync(TimeSpan grace)
     {
         if (!IsRunning)
         {
             return;
         }
+        // Taken before the signal: once the process ends, its children are re-parented and no longer found from it.
+        var started = ProcessTree.DescendantsOf(process.Id);
         _ = NativeSignals.Kill(process.Id, NativeSignals.SIGTERM);
-        using var cts = new CancellationTokenSource(grace);
-        try
+        if (!await EndsWithinAsync(grace))
         {
-            await process.WaitForExitAsync(cts.Token);
+            await KillAndWaitAsync([.. started, .. ProcessTree.DescendantsOf(process.Id)]);
         }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync();
-        }
+        await CloseOutputAsync(started);
     }
 
-    /// <summary>Kills the process immediately (SIGKILL), as a crash would.</summary>
+    /// <summary>Kills the process and every process it started (SIGKILL), as a crash would.</summary>
     public async Task KillAsync()
     {
         if (!IsRunning)
         {
             return;
         }
-        process.Kill(entireProcessTree: true);
-        await process.WaitForExitAsync();
+        var started = ProcessTree.DescendantsOf(process.Id);
+        await KillAndWaitAsync(started);
+        await CloseOutputAsync(started);
+    }
+
+    private async Task KillAndWaitAsync(IReadOnlyList<int> started)
+    {
+        _ = NativeSignals.Kill(process.Id, NativeSignals.SIGKILL);
+        KillSurvivors(started);
+        if (!await EndsWithinAsync(KillWait))
+        {
+            throw new TimeoutException($"{Name} (pid {process.Id}) still runs {KillWait.TotalSeconds:0} s after SIGKILL.");
+        }
+    }
+
+    /// <summary>True once the process itself has ended (not waiting for its output to close), within <paramref name="timeout"/>.</summary>
+    private async Task<bool> EndsWithinAsync(TimeSpan timeout)
+    {
+        try
+        {
+            await exited.Task.WaitAsync(timeout);
+            return true;
+        }
+        catch (TimeoutException)
+        {
+            return !IsRunning;
+        }
+    }
+
+    /// <summary>
+    /// Waits for the end of the ended process's output; a process it <paramref name="started"/> that outlives it and keeps
+    /// the output open is killed; whatever else holds it is named in the log and not waited for.
+    /// </summary>
+    private async Task CloseOutputAsync(IReadOnlyList<int> started)
+    {
+        if (await OutputClosesWithinAsync(OutputGrace))
+        {
+            return;
+        }
+        var survivors = started.Where(ProcessTree.IsLive).ToList();
+        Append($"--- {DateTime.UtcNow:O} {Name} ended but its output is still open; killing the processes it started that outlive it: {string.Join(", ", survivors)}");
+        KillSurvivors(survivors);
+        if (!await OutputClosesWithinAsync(OutputGrace))
+        {
+            Append($"--- {DateTime.UtcNow:O} {Name}'s output is still open, held by: {string.Join("; ", ProcessTree.HoldersOf(stdoutPipe))}; not waiting for it");
+        }
+    }
+
+    private async Task<bool> OutputClosesWithinAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            await process.WaitForExitAsync(cts.Token);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    private static void KillSurvivors(IEnumerable<int> pids)
+    {
+        foreach (var pid in pids.Where(ProcessTree.IsLive))
+        {
+            _ = NativeSignals.Kill(pid, NativeSignals.SIGKILL);
+        }
     }
 
     /// <inheritdoc />
