@@ -42,9 +42,10 @@ public static class WorkerProcess
         var server = new WorkerServer(channel, host, heartbeat);
         channel.Send(FrameType.Ready, w => w.Write(host.Installation.Version));
         await server.ServeAsync();
-        // The host is gone (it closed the connection or died): end now. Stopping the interpreter's threads would wait for
-        // a computation that may never return (C code holding the GIL) and leave an orphan process spinning.
-        Environment.Exit(0);
+        // The host is gone (it closed the connection or died): end now, without Environment.Exit: that runs the process-exit
+        // handlers, and the interpreter's (pythonnet's shutdown) waits for the GIL, which a computation in C code may hold
+        // for hours, so a killed host's busy worker lived on as an orphan spinning on its core (issue 20).
+        ImmediateExit.Exit(0);
         return 0;
     }
 }
