@@ -5,6 +5,7 @@ using FeaturePlatform.EventCenter.Tests.Events.Support;
 using FeaturePlatform.EventCenter.EventStorage.Tiering;
 using FeaturePlatform.Testing.HBaseThrift;
 using FeaturePlatform.Testing.Infrastructure;
+using FeaturePlatform.Testing.Storage;
 using FeaturePlatform.EventCenter.Tests.Adapters.HBase;
 namespace FeaturePlatform.EventCenter.Tests.EventStorage;
 
@@ -187,6 +188,44 @@ public abstract class TieredEventStoreTests<TFactory>(TFactory factory) where TF
         Assert.Equal(e, await s.Tiered.GetStateAsync("src", "k", asOf));
         Assert.Equal((1L, 2L), (s.Tiered.Counters.HotReads, s.Tiered.Counters.ColdReads));
         Assert.Equal(e, await s.HotOnly.GetLatestEventAsync("src", "k", long.MaxValue));
+    }
+
+    [Fact]
+    public async Task Covered_ranges_are_remembered_until_their_markers_expire()
+    {
+        var hot = new CountingWideTableStore(await _factory.CreateAsync());
+        await using var cold = await _factory.CreateAsync();
+        await using var _ = hot;
+        var clock = new ManualClock(DateTimeOffset.UtcNow.AddDays(-3));
+        var hotTables = new EventTableOptions { TablePrefix = UniqueName.For("hot"), SaltBuckets = 4, ScanPageSize = 5 };
+        var tiered = new TieredEventStore(hot, cold, hotTables, hotTables with { TablePrefix = UniqueName.For("cold") }, new TieringOptions { Clock = clock });
+        await tiered.EnsureTablesAsync();
+        var now = Now;
+        var events = Enumerable.Range(0, 6).Select(i => EventStoreTests<TFactory>.Event("k", now - ((40 - i) * Day), 0, i, EventOperation.Update, $"{{\"i\":{i}}}")).ToArray();
+        await tiered.WriteAsync(events);
+        clock.Now = DateTimeOffset.UtcNow;
+        long MarkerReads() => hot.Count(StoreCall.GetMany, "_reheat");
+        // Events 1..5; below the hot floor now and two days on, so the same covered range both times.
+        var (from, to) = (now - (39 * Day) - (Day / 2), now - (35 * Day) + (Day / 2));
+
+        // First round: cold, re-heated, marked.
+        var history = await RandomizedCheck.ToListAsync(tiered.GetHistoryAsync("src", "k", from, to));
+        var latest = await tiered.GetLatestEventAsync("src", "k", to);
+        var (afterFirst, coldReads) = (MarkerReads(), tiered.Counters.ColdReads);
+        Assert.Equal(events[1..6], history);
+        Assert.Equal(events[5], latest);
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal(history, await RandomizedCheck.ToListAsync(tiered.GetHistoryAsync("src", "k", from, to)));
+            Assert.Equal(latest, await tiered.GetLatestEventAsync("src", "k", to));
+        }
+        Assert.Equal(afterFirst, MarkerReads()); // known covered: no read of the markers
+        Assert.Equal(coldReads, tiered.Counters.ColdReads);
+
+        // Past the re-heat retention the marker is not trusted from memory: the store is asked (and the rows come from cold).
+        clock.Now = DateTimeOffset.UtcNow.AddDays(2);
+        Assert.Equal(history, await RandomizedCheck.ToListAsync(tiered.GetHistoryAsync("src", "k", from, to)));
+        Assert.True(MarkerReads() > afterFirst);
     }
 
     [Fact]

@@ -11,10 +11,23 @@ namespace FeaturePlatform.EventCenter.EventStorage.Tiering;
 /// margin, so a marker expires before the rows it vouches for. A marker is written only for the rows copied with
 /// it (the gaps of a read), so each marker and its rows expire together.
 /// </summary>
-internal sealed class ReheatCoverage(IWideTableStore store, TableName table, TimeSpan retention)
+/// <remarks>
+/// Markers seen or written here are also remembered in memory until they expire (their stamp plus the retention), so a
+/// range already known covered costs no read of the store: a replay asks once per chunk, and an as-of read of settled
+/// history twice per entity (its state, then its next change). Remembering is safe because a marker only ever goes by
+/// expiring, and late events below a marker go to hot as well. A range not known covered is read from the store as
+/// before (markers written by other processes are found there).
+/// </remarks>
+internal sealed class ReheatCoverage(IWideTableStore store, TableName table, TimeSpan retention, TimeProvider clock)
 {
+    /// <summary>Rows (entities or sources) remembered before the memory starts over.</summary>
+    public const int RememberedRows = 100_000;
+
     private static readonly byte[] Family = "c"u8.ToArray();
     private static readonly byte[] Present = [1];
+    private readonly long retentionMs = (long)retention.TotalMilliseconds;
+    private readonly Lock gate = new();
+    private readonly Dictionary<(string Source, string? Entity), List<Marker>> remembered = [];
 
     public ValueTask EnsureAsync(CancellationToken cancellationToken) =>
         store.EnsureTableAsync(new TableSpec(table, [new FamilySpec("c", 1, retention)]), cancellationToken);
@@ -30,12 +43,17 @@ internal sealed class ReheatCoverage(IWideTableStore store, TableName table, Tim
         {
             return [];
         }
+        var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        if (Gaps(Remembered(source, entityKey, now), from, to).Count == 0)
+        {
+            return [];
+        }
         var gets = entityKey is null ? [new Get(RowKey(source, null))] : new[] { new Get(RowKey(source, entityKey)), new Get(RowKey(source, null)) };
         var rows = await store.GetManyAsync(table, gets, cancellationToken);
         var intervals = new List<(long From, long To)>();
-        foreach (var row in rows)
+        for (var i = 0; i < rows.Count; i++)
         {
-            if (row is null)
+            if (rows[i] is not { } row)
             {
                 continue;
             }
@@ -43,10 +61,18 @@ internal sealed class ReheatCoverage(IWideTableStore store, TableName table, Tim
             {
                 if (cell.Qualifier.Length == 16)
                 {
-                    intervals.Add((OrderedRead(cell.Qualifier, 0), OrderedRead(cell.Qualifier, 8)));
+                    var marker = new Marker(OrderedRead(cell.Qualifier, 0), OrderedRead(cell.Qualifier, 8), cell.Timestamp + retentionMs);
+                    intervals.Add((marker.From, marker.To));
+                    Remember(source, i == 0 ? entityKey : null, marker);
                 }
             }
         }
+        return Gaps(intervals, from, to);
+    }
+
+    /// <summary>The parts of [from, to) that <paramref name="intervals"/> leave uncovered, in order.</summary>
+    private static List<(long From, long To)> Gaps(List<(long From, long To)> intervals, long from, long to)
+    {
         intervals.Sort((a, b) => a.From.CompareTo(b.From));
         var gaps = new List<(long From, long To)>();
         var covered = from;
@@ -69,13 +95,61 @@ internal sealed class ReheatCoverage(IWideTableStore store, TableName table, Tim
         return gaps;
     }
 
-    public ValueTask AddAsync(string source, string? entityKey, long from, long to, long stamp, CancellationToken cancellationToken)
+    /// <summary>The unexpired markers remembered for the entity and for its whole source.</summary>
+    private List<(long From, long To)> Remembered(string source, string? entityKey, long now)
+    {
+        var intervals = new List<(long From, long To)>();
+        lock (gate)
+        {
+            Collect(source, entityKey);
+            if (entityKey is not null)
+            {
+                Collect(source, null);
+            }
+        }
+        return intervals;
+
+        void Collect(string s, string? e)
+        {
+            if (remembered.TryGetValue((s, e), out var markers))
+            {
+                markers.RemoveAll(m => m.ExpiresAt <= now);
+                intervals.AddRange(markers.Select(m => (m.From, m.To)));
+            }
+        }
+    }
+
+    private void Remember(string source, string? entityKey, Marker marker)
+    {
+        lock (gate)
+        {
+            if (!remembered.TryGetValue((source, entityKey), out var markers))
+            {
+                if (remembered.Count >= RememberedRows)
+                {
+                    remembered.Clear();
+                }
+                markers = [];
+                remembered[(source, entityKey)] = markers;
+            }
+            if (!markers.Contains(marker))
+            {
+                markers.Add(marker);
+            }
+        }
+    }
+
+    public async ValueTask AddAsync(string source, string? entityKey, long from, long to, long stamp, CancellationToken cancellationToken)
     {
         var qualifier = new byte[16];
         BinaryPrimitives.WriteInt64BigEndian(qualifier, from ^ long.MinValue);
         BinaryPrimitives.WriteInt64BigEndian(qualifier.AsSpan(8), to ^ long.MinValue);
-        return store.PutAsync(table, [new Put(RowKey(source, entityKey), [new Cell(Family, qualifier, stamp, Present)])], cancellationToken);
+        await store.PutAsync(table, [new Put(RowKey(source, entityKey), [new Cell(Family, qualifier, stamp, Present)])], cancellationToken);
+        Remember(source, entityKey, new Marker(from, to, stamp + retentionMs)); // once stored: a failed write is not remembered
     }
+
+    /// <summary>A covered range of event time and when its marker expires (ms).</summary>
+    private readonly record struct Marker(long From, long To, long ExpiresAt);
 
     private static long OrderedRead(byte[] bytes, int offset) => BinaryPrimitives.ReadInt64BigEndian(bytes.AsSpan(offset, 8)) ^ long.MinValue;
 

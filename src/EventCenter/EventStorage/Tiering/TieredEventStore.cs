@@ -50,7 +50,7 @@ public sealed class TieredEventStore : IEventStore, IHotGuardedWriter
             new FamilySpec("r", 1, _options.ReheatRetention),
         ]);
         _cold = new EventTables(cold, coldTables ?? hotTables, [new FamilySpec("e")]);
-        _coverage = new ReheatCoverage(hot, hotTables.Coverage, _options.ReheatRetention);
+        _coverage = new ReheatCoverage(hot, hotTables.Coverage, _options.ReheatRetention, _options.Clock);
     }
 
     /// <summary>Reads from the hot (<paramref name="hot"/>) or cold store; throws its error when it does not answer (health probes).</summary>
