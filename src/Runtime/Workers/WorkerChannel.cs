@@ -114,11 +114,7 @@ internal sealed class WorkerChannel(Socket socket) : IDisposable
         {
             return null;
         }
-        var length = BinaryPrimitives.ReadInt32LittleEndian(header);
-        if (length is < 0 or > MaxFrame)
-        {
-            throw new IOException($"bad frame length {length}");
-        }
+        var length = PayloadLength();
         var payload = ArrayPool<byte>.Shared.Rent(Math.Max(length, 1));
         try
         {
@@ -133,6 +129,65 @@ internal sealed class WorkerChannel(Socket socket) : IDisposable
             throw;
         }
         return new Frame((FrameType)header[4], payload, length);
+    }
+
+    /// <summary>
+    /// <see cref="ReceiveFrameAsync"/> with blocking reads, for a thread that only receives (the worker's: each message is
+    /// handled where it was read, where an asynchronous read has the epoll thread wake a thread-pool thread per message).
+    /// The socket must never have run an asynchronous operation: .NET then makes it non-blocking for good and emulates a
+    /// blocking read with those same two hops.
+    /// </summary>
+    public Frame? ReceiveFrame()
+    {
+        if (!Fill(header))
+        {
+            return null;
+        }
+        var length = PayloadLength();
+        var payload = ArrayPool<byte>.Shared.Rent(Math.Max(length, 1));
+        try
+        {
+            if (length > 0 && !Fill(payload.AsSpan(0, length)))
+            {
+                throw new IOException("the connection closed within a frame");
+            }
+        }
+        catch
+        {
+            ArrayPool<byte>.Shared.Return(payload);
+            throw;
+        }
+        return new Frame((FrameType)header[4], payload, length);
+    }
+
+    /// <summary>The payload length the header just read gives.</summary>
+    private int PayloadLength()
+    {
+        var length = BinaryPrimitives.ReadInt32LittleEndian(header);
+        return length is < 0 or > MaxFrame ? throw new IOException($"bad frame length {length}") : length;
+    }
+
+    private bool Fill(Span<byte> target)
+    {
+        var read = 0;
+        while (read < target.Length)
+        {
+            int n;
+            try
+            {
+                n = socket.Receive(target[read..], SocketFlags.None);
+            }
+            catch (SocketException)
+            {
+                return false;
+            }
+            if (n == 0)
+            {
+                return false;
+            }
+            read += n;
+        }
+        return true;
     }
 
     private async Task<bool> FillAsync(Memory<byte> target, CancellationToken cancellationToken)

@@ -24,9 +24,17 @@ public static class WorkerProcess
             return 2;
         }
         using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        await socket.ConnectAsync(new UnixDomainSocketEndPoint(path));
         using var channel = new WorkerChannel(socket);
-        if (await channel.ReceiveAsync(CancellationToken.None) is not (FrameType.Init, var init))
+        // Connected, and the settings read, with blocking calls on a thread of their own (awaited here): a socket that ever
+        // ran an asynchronous operation stays non-blocking for good, and the server's receive thread needs blocking reads
+        // (WorkerChannel.ReceiveFrame).
+        var init = await Task.Factory.StartNew(() =>
+        {
+            socket.Connect(new UnixDomainSocketEndPoint(path));
+            using var frame = channel.ReceiveFrame();
+            return frame is { Type: FrameType.Init } ? frame.Payload.ToArray() : null;
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        if (init is null)
         {
             await error.WriteLineAsync("worker: the host sent no settings");
             return 2;
