@@ -1,17 +1,13 @@
-using System.Collections.Concurrent;
+using System.Threading.Channels;
 using FeaturePlatform.EventCenter.Storage;
 
 namespace FeaturePlatform.EventCenter.Adapters.Embedded.Storage;
 
 public sealed partial class EmbeddedWideTableStore
 {
-    private readonly ConcurrentQueue<PendingWrite> writes = new();
-    private readonly ManualResetEventSlim writesQueued = new(false);
-    private readonly Lock writesGate = new();
-    private readonly TaskCompletionSource writerStopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private bool writesClosed;
+    private readonly Channel<PendingWrite> writes = Channel.CreateUnbounded<PendingWrite>(new() { SingleReader = true });
     private CachedConnection? writer;
-    private Thread? writeLoop;
+    private Task? writeLoop;
     private long commits;
     private long writesCommitted;
     private long writerBusyTicks;
@@ -77,98 +73,57 @@ public sealed partial class EmbeddedWideTableStore
 
     private void Enqueue(PendingWrite pending)
     {
-        lock (writesGate)
-        {
-            // Under the gate: a write is either queued before the loop is told to stop (and is run) or refused.
-            ObjectDisposedException.ThrowIf(disposed || writesClosed, this);
-            writes.Enqueue(pending);
-            writesQueued.Set();
-        }
+        ObjectDisposedException.ThrowIf(disposed || !writes.Writer.TryWrite(pending), this);
     }
 
-    /// <summary>
-    /// Starts the single writer (once, when the store opens) on a thread of its own: its transactions are synchronous
-    /// I/O (commits, and fsyncs with synchronous=FULL), which must not hold thread-pool threads — under a steady stream
-    /// of writes the pool otherwise grows by the threads its hill climbing injects around the blocked one.
-    /// </summary>
-    private void StartWriter()
-    {
-        writeLoop = new Thread(RunWrites) { IsBackground = true, Name = "db-writer " + Path.GetFileNameWithoutExtension(Path.GetDirectoryName(options.DatabasePath)) };
-        writeLoop.Start();
-    }
+    /// <summary>Starts the single writer loop (once, when the store opens).</summary>
+    private void StartWriter() => writeLoop = Task.Run(RunWritesAsync);
 
     /// <summary>Stops taking writes, lets the queued ones finish and waits for the writer loop.</summary>
     private async ValueTask StopWriterAsync()
     {
-        lock (writesGate)
-        {
-            writesClosed = true;
-            writesQueued.Set();
-        }
+        writes.Writer.TryComplete();
         if (writeLoop is not null)
         {
-            await writerStopped.Task.ConfigureAwait(false);
-        }
-        lock (writesGate)
-        {
-            writesQueued.Dispose(); // every later write is refused at the gate before it could touch it
+            await writeLoop.ConfigureAwait(false);
         }
     }
 
-    /// <summary>The single writer: takes every write queued so far and applies it as one group; ends once closed and drained.</summary>
-    private void RunWrites()
-    {
-        try
-        {
-            while (true)
-            {
-                writesQueued.Wait();
-                writesQueued.Reset(); // before draining: a write queued from here on sets it again
-                RunQueuedWrites();
-                if (Volatile.Read(ref writesClosed) && writes.IsEmpty)
-                {
-                    return;
-                }
-            }
-        }
-        finally
-        {
-            writerStopped.TrySetResult();
-        }
-    }
-
-    /// <summary>Applies every queued write, in groups.</summary>
-    private void RunQueuedWrites()
+    /// <summary>The single writer: takes every write queued so far and applies it as one group.</summary>
+    private async Task RunWritesAsync()
     {
         var group = new List<PendingWrite>(options.MaxWritesPerCommit);
-        while (writes.TryPeek(out var next))
+        while (await writes.Reader.WaitToReadAsync().ConfigureAwait(false))
         {
-            RestartLogIfAsked();
-            group.Clear();
-            if (next.Standalone)
+            while (writes.Reader.TryPeek(out var next))
             {
-                writes.TryDequeue(out _);
-                RunAlone(next);
-                continue;
-            }
-            while (group.Count < options.MaxWritesPerCommit && writes.TryPeek(out next) && !next.Standalone && writes.TryDequeue(out next))
-            {
-                if (next.Cancelled())
+                RestartLogIfAsked();
+                group.Clear();
+                if (next.Standalone)
                 {
+                    writes.Reader.TryRead(out _);
+                    RunAlone(next);
                     continue;
                 }
-                group.Add(next);
+                while (group.Count < options.MaxWritesPerCommit && writes.Reader.TryPeek(out next) && !next.Standalone && writes.Reader.TryRead(out next))
+                {
+                    if (next.Cancelled())
+                    {
+                        continue;
+                    }
+                    group.Add(next);
+                }
+                var started = System.Diagnostics.Stopwatch.GetTimestamp();
+                if (group.Count == 1)
+                {
+                    RunAlone(group[0]);
+                }
+                else if (group.Count > 1)
+                {
+                    RunGroup(group);
+                }
+                Interlocked.Add(ref writerBusyTicks, System.Diagnostics.Stopwatch.GetTimestamp() - started);
             }
-            var started = System.Diagnostics.Stopwatch.GetTimestamp();
-            if (group.Count == 1)
-            {
-                RunAlone(group[0]);
-            }
-            else if (group.Count > 1)
-            {
-                RunGroup(group);
-            }
-            Interlocked.Add(ref writerBusyTicks, System.Diagnostics.Stopwatch.GetTimestamp() - started);
         }
     }
 
