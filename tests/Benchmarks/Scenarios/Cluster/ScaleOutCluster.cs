@@ -213,9 +213,18 @@ internal sealed class ScaleOutCluster : IAsyncDisposable
         foreach (var host in hosts)
         {
             var clock = Stopwatch.StartNew();
-            await host.StopAsync(TimeSpan.FromSeconds(20));
-            log(string.Create(CultureInfo.InvariantCulture, $"host {host.Pid} ended {clock.Elapsed.TotalSeconds:0.0} s after SIGTERM (killed at 20 s)"));
-            await host.DisposeAsync();
+            try
+            {
+                await host.StopAsync(TimeSpan.FromSeconds(20));
+                log(string.Create(CultureInfo.InvariantCulture, $"host {host.Pid} ended {clock.Elapsed.TotalSeconds:0.0} s after SIGTERM (killed at 20 s)"));
+                await host.DisposeAsync();
+            }
+            catch (TimeoutException e)
+            {
+                // Killed with its tree, but not gone yet (seen once: a host still in the kernel 10 s after SIGKILL). The
+                // measurements are taken; stopping the rest of the cluster matters more than waiting for this one.
+                log($"host {host.Pid} did not end: {e.Message}");
+            }
         }
     }
 
