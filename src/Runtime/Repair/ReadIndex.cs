@@ -106,9 +106,7 @@ public sealed class ReadIndex(IWideTableStore store, RepairSettings settings, Ti
         foreach (var ((index, source, key, until), since) in widest)
         {
             var trigger = triggers[index];
-            var value = new byte[8];
-            BinaryPrimitives.WriteInt64BigEndian(value, since);
-            puts.Add(new Put(ReadIndexKeys.Read(source, key, until, job, trigger.Source, trigger.EventId), [new Cell(Family, Column, now, value)]));
+            puts.Add(new Put(ReadIndexKeys.Read(source, key, until, job, trigger.Source, trigger.EventId), [new Cell(Family, Column, now, ReadCell.Encode(since, trigger.Position))]));
         }
         return new ReadRows(puts, newBuckets, hourEnd);
     }
@@ -178,13 +176,13 @@ public sealed class ReadIndex(IWideTableStore store, RepairSettings settings, Ti
             ReadIndexKeys.WriteTime(start.AsSpan(prefix.Length), bucket == first ? eventTime : ReadIndexKeys.BucketStart(bucket));
             await foreach (var row in store.ScanAsync(Table, new Scan { StartRow = start, Prefix = prefix, PageSize = 512 }, cancellationToken))
             {
-                var since = BinaryPrimitives.ReadInt64BigEndian(row.Cells[0].Value);
+                var (since, position) = ReadCell.Decode(row.Cells[0].Value);
                 if (since > sinceAtMost)
                 {
                     continue;
                 }
                 var (until, job, triggerSource, triggerId) = ReadIndexKeys.ParseRead(row.Row, prefix.Length);
-                yield return new RecordedReader(job, triggerSource, triggerId, row.Cells[0].Timestamp, since, until);
+                yield return new RecordedReader(job, triggerSource, triggerId, row.Cells[0].Timestamp, since, until, position);
             }
         }
         if (await LegacyLeftAsync(cancellationToken))
@@ -267,7 +265,13 @@ internal sealed record ReadRows(List<Put> Puts, IReadOnlyList<(string Source, lo
 /// <param name="ComputedFrom">When the computation's batch started (ms): its reads happened at or after this.</param>
 /// <param name="Since">The earliest event time the read depends on: <see cref="long.MinValue"/> for a fetch (the latest change up to <paramref name="Until"/>).</param>
 /// <param name="Until">The read's as-of time (ms).</param>
-public readonly record struct RecordedReader(string Job, string TriggerSource, string TriggerEventId, long ComputedFrom, long Since, long Until)
+/// <param name="TriggerPosition">
+/// Where ingestion stored the trigger event from (null in rows written before positions were recorded): a computation
+/// only ever starts once its trigger's stored position is passed, so it saw every event stored from earlier in that
+/// partition.
+/// </param>
+public readonly record struct RecordedReader(string Job, string TriggerSource, string TriggerEventId, long ComputedFrom, long Since, long Until,
+    SourcePosition? TriggerPosition = null)
 {
     /// <summary>A fetch as of <see cref="Until"/>: it depends only on the entity's latest change up to then.</summary>
     public bool IsFetch => Since == long.MinValue;

@@ -200,7 +200,7 @@ public sealed class RepairService(
             }
             // Its own computation ran on the stored event; one that started computing after it was seen stored saw it.
             // (One that started between the store's write and this moment is run again: harmless, nothing changes.)
-            if ((reader.TriggerSource == e.Source && reader.TriggerEventId == e.EventId) || reader.ComputedFrom > seenStored)
+            if ((reader.TriggerSource == e.Source && reader.TriggerEventId == e.EventId) || reader.ComputedFrom > seenStored || StoredBefore(e, reader))
             {
                 saw?.Add($"{reader.TriggerEventId}@{reader.ComputedFrom}");
                 continue;
@@ -227,6 +227,24 @@ public sealed class RepairService(
         }
         return found;
     }
+
+    /// <summary>
+    /// True when <paramref name="e"/> was stored before <paramref name="reader"/>'s computation started, by position: its
+    /// trigger came from the same partition of the same topic, at or after <paramref name="e"/>'s offset. Ingestion stores
+    /// a partition's batches one at a time, in order, and only then advances its stored position; a computation starts
+    /// only once its trigger's stored position is passed — so every event stored from earlier in that partition was
+    /// there to read. (An in-order stream whose repair lags behind its live runs would otherwise run every next
+    /// computation of an entity again.)
+    /// </summary>
+    private bool StoredBefore(ChangeEvent e, RecordedReader reader) =>
+        reader.TriggerSource == e.Source
+        && reader.TriggerPosition is { } trigger
+        && trigger.Stream == e.Position.Stream
+        && trigger.Partition == e.Position.Partition
+        && trigger.Offset >= e.Position.Offset
+        // Bus positions only: calls, offline corrections and source-database reads number their events otherwise.
+        && sources.Find(e.Source) is { } definition
+        && definition.EffectiveTopics.Contains(e.Position.Stream);
 
     /// <summary>The event time of the first stored change of <paramref name="e"/>'s entity after it (<see cref="long.MaxValue"/>: none).</summary>
     private async ValueTask<long> NextChangeAsync(ChangeEvent e, CancellationToken cancellationToken)

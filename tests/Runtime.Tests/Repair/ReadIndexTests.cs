@@ -89,7 +89,26 @@ public sealed class ReadIndexTests : IDisposable
             var found = Assert.Single(await FindAsync(index, keys[i], T0));
             Assert.Equal(("job\0x", "orders\0", $"id\0{i}", T0 + i), (found.Job, found.TriggerSource, found.TriggerEventId, found.Until));
             Assert.True(found.IsFetch);
+            Assert.Equal(new SourcePosition("orders\0", 0, T0), found.TriggerPosition);
         }
+    }
+
+    [Fact]
+    public async Task Reads_recorded_without_their_triggers_position_are_found_without_one()
+    {
+        await using var store = Open();
+        var index = await IndexAsync(store);
+        // As the version before wrote this layout: the cell holds the read's earliest time alone.
+        var since = new byte[8];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt64BigEndian(since, T0 - 500);
+        await store.PutAsync(index.Table, [new Put(ReadIndexKeys.Read("profiles", "u1", T0 + 100, "job", "orders", "old"),
+            [new Cell("r"u8.ToArray(), "s"u8.ToArray(), clock.GetUtcNow().ToUnixTimeMilliseconds(), since)])]);
+        await index.WriteAsync("job", [Event("orders", "u1", T0 + 200, "new") with { Position = new SourcePosition("orders-topic", 3, 41) }],
+            [new TrackedRead(0, "profiles", "u1", T0 - 700, T0 + 200)], clock.GetUtcNow().ToUnixTimeMilliseconds(), CancellationToken.None);
+
+        var found = (await FindAsync(index, "u1", T0)).ToDictionary(r => r.TriggerEventId);
+        Assert.Equal((T0 - 500, T0 + 100, (SourcePosition?)null), (found["old"].Since, found["old"].Until, found["old"].TriggerPosition));
+        Assert.Equal((T0 - 700, T0 + 200, (SourcePosition?)new SourcePosition("orders-topic", 3, 41)), (found["new"].Since, found["new"].Until, found["new"].TriggerPosition));
     }
 
     [Fact]
