@@ -38,6 +38,17 @@ public interface IFeatureDataSource
     }
 
     /// <summary>
+    /// Answers a history read at once when it can (e.g. from what an earlier read of the batch brought) without waiting;
+    /// tried before <see cref="History"/> like <see cref="TryFetchWithoutWaiting"/>. The default answers nothing.
+    /// </summary>
+    /// <returns>True with <paramref name="json"/> (as <see cref="History"/> returns it) when answered; false when <see cref="History"/> must run.</returns>
+    bool TryHistoryWithoutWaiting(string source, string key, long sinceMs, long untilMs, int limit, Consistency consistency, out string? json)
+    {
+        json = null;
+        return false;
+    }
+
+    /// <summary>
     /// True (the default) when a read may wait (I/O, consistency waits): the host then releases the GIL around it
     /// so other Python calls proceed. An in-memory source returns false and saves two GIL hand-offs per read.
     /// </summary>

@@ -106,6 +106,10 @@ internal sealed class DataBridge
         {
             return source.History(name, key, since, until, limit, level);
         }
+        if (source.TryHistoryWithoutWaiting(name, key, since, until, limit, level, out var json))
+        {
+            return json;
+        }
         scope.Cut?.Request();
         return scope.WithoutGil((source, name, key, since, until, limit, level),
             static r => r.source.History(r.name, r.key, r.since, r.until, r.limit, r.level));

@@ -1,6 +1,8 @@
+using System.Buffers;
 using System.Text;
 using System.Text.Json;
 using FeaturePlatform.EventCenter.Consistency;
+using FeaturePlatform.EventCenter.Events;
 using FeaturePlatform.EventCenter.EventStorage;
 using FeaturePlatform.EventCenter.Watermarks;
 using FeaturePlatform.PyBridge;
@@ -121,36 +123,46 @@ public sealed class EventCenterDataSource(IEventReader events, ConsistentFetcher
 
     /// <inheritdoc />
     public string History(string source, string key, long sinceMs, long untilMs, int limit, Consistency consistency) =>
-        HistoryAsync(source, key, sinceMs, untilMs, limit, consistency).GetAwaiter().GetResult();
+        HistoryRows.Render(ReadHistoryAsync(source, key, sinceMs, untilMs, limit, consistency).GetAwaiter().GetResult(), sinceMs, untilMs, limit);
 
-    private async Task<string> HistoryAsync(string source, string key, long sinceMs, long untilMs, int limit, Consistency consistency)
+    /// <summary>
+    /// The entity's changes with <paramref name="sinceMs"/> ≤ time ≤ <paramref name="untilMs"/>, oldest first, each
+    /// rendered as the logic gets it, read with <paramref name="consistency"/> as of <paramref name="untilMs"/>; the
+    /// first <paramref name="limit"/> only when it is positive.
+    /// </summary>
+    internal async Task<List<HistoryRow>> ReadHistoryAsync(string source, string key, long sinceMs, long untilMs, int limit, Consistency consistency)
     {
         Interlocked.Increment(ref histories);
         // The same level as a fetch as of untilMs: a range read must not miss what a point read would wait for.
         await fetcher.WaitUntilReadableAsync(source, untilMs, ToLevel(consistency), fetchTimeout);
-        using var buffer = new MemoryStream();
-        await using (var json = new Utf8JsonWriter(buffer))
+        var rows = new List<HistoryRow>();
+        // The SDK's range is inclusive at both ends; the event center's is [from, to).
+        var to = untilMs == long.MaxValue ? long.MaxValue : untilMs + 1;
+        await foreach (var e in events.GetHistoryAsync(source, key, sinceMs, to))
         {
-            json.WriteStartArray();
-            var count = 0;
-            // The SDK's range is inclusive at both ends; the event center's is [from, to).
-            var to = untilMs == long.MaxValue ? long.MaxValue : untilMs + 1;
-            await foreach (var e in events.GetHistoryAsync(source, key, sinceMs, to))
+            rows.Add(new HistoryRow(e.EventTime, RenderChange(e)));
+            if (rows.Count == limit)
             {
-                json.WriteStartObject();
-                json.WriteNumber("time_ms", e.EventTime);
-                json.WriteString("op", JsonNamingPolicy.SnakeCaseLower.ConvertName(e.Operation.ToString()));
-                json.WritePropertyName("data");
-                WriteImage(json, e.After ?? e.Before);
-                json.WriteEndObject();
-                if (++count == limit)
-                {
-                    break;
-                }
+                break;
             }
-            json.WriteEndArray();
         }
-        return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+        return rows;
+    }
+
+    /// <summary>One change as the logic gets it: <c>{"time_ms": …, "op": …, "data": {…}}</c>.</summary>
+    private static byte[] RenderChange(ChangeEvent e)
+    {
+        var buffer = new ArrayBufferWriter<byte>(256);
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            json.WriteNumber("time_ms", e.EventTime);
+            json.WriteString("op", JsonNamingPolicy.SnakeCaseLower.ConvertName(e.Operation.ToString()));
+            json.WritePropertyName("data");
+            WriteImage(json, e.After ?? e.Before);
+            json.WriteEndObject();
+        }
+        return buffer.WrittenSpan.ToArray();
     }
 
     private static void WriteImage(Utf8JsonWriter json, byte[]? image)

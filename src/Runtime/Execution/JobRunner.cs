@@ -89,8 +89,9 @@ public sealed partial class JobRunner(
     private async Task<ComputedBatch> ComputeAsync(IReadOnlyList<ChangeEvent> events, List<FeatureEvent> input, long started, long startedAt, long? inFlight, CancellationToken cancellationToken)
     {
         // With a recorder every read is noted with the event it served (read tracking for late-data repair).
-        var tracked = recorder is { TracksReads: true } ? new Repair.TrackedReads(dataSource) : null;
-        var source = (IFeatureDataSource?)tracked ?? dataSource;
+        var batchSource = BatchHistoryReads.For(dataSource, events);
+        var tracked = recorder is { TracksReads: true } ? new Repair.TrackedReads(batchSource) : null;
+        var source = (IFeatureDataSource?)tracked ?? batchSource;
         // The identity of the values each event runs with (the plan's at its time, else the job's current values), for the result log.
         var parameterIds = recorder is null ? null : ParameterIds(events);
         var maxAttempts = quarantine is { Settings.Enabled: true } q ? q.Settings.MaxAttempts : 0;

@@ -67,6 +67,10 @@ public sealed class TrackedReads(IFeatureDataSource inner) : IFeatureDataSource,
         inner.History(source, key, sinceMs, untilMs, limit, consistency);
 
     /// <inheritdoc />
+    public bool TryHistoryWithoutWaiting(string source, string key, long sinceMs, long untilMs, int limit, Consistency consistency, out string? json) =>
+        inner.TryHistoryWithoutWaiting(source, key, sinceMs, untilMs, limit, consistency, out json);
+
+    /// <inheritdoc />
     public bool TryFetchWithoutWaiting(string source, string key, long asOfMs, Consistency consistency, out string? json) =>
         inner.TryFetchWithoutWaiting(source, key, asOfMs, consistency, out json);
 }

@@ -498,7 +498,8 @@ internal sealed class WorkerConnection : IAsyncDisposable
             Answer(readId, known, null, new SettledRange(from, to));
             return;
         }
-        if (kind == ReadKind.Fetch && data.TryFetchWithoutWaiting(source, key, until, consistency, out var cached))
+        if (kind == ReadKind.Fetch ? data.TryFetchWithoutWaiting(source, key, until, consistency, out var cached)
+            : data.TryHistoryWithoutWaiting(source, key, since, until, limit, consistency, out cached))
         {
             Answer(readId, cached, null);
             return;
