@@ -85,13 +85,7 @@ public sealed class SettledStateCache(IEventReader events, IWatermarkStore water
             return null;
         }
         Interlocked.Increment(ref misses);
-        var latest = await events.GetLatestEventAsync(source, entityKey, asOf, cancellationToken);
-        long? next = null;
-        await foreach (var change in events.GetHistoryAsync(source, entityKey, asOf + 1, watermark, cancellationToken))
-        {
-            next = change.EventTime;
-            break;
-        }
+        var (latest, next) = await events.GetLatestAndNextAsync(source, entityKey, asOf, watermark, cancellationToken);
         var json = latest is null || latest.IsDelete ? null : latest.After;
         var entry = new Entry(json, latest?.EventTime ?? long.MinValue, next ?? watermark);
         lock (gate)

@@ -33,6 +33,14 @@ public sealed class EventStore : IEventStore
         _tables.LatestAsync(source, entityKey, asOf, cancellationToken);
 
     /// <inheritdoc />
+    public async ValueTask<(ChangeEvent? Latest, long? Next)> GetLatestAndNextAsync(string source, string entityKey, long asOf, long before,
+        CancellationToken cancellationToken = default)
+    {
+        var (complete, latest, next) = await _tables.LatestAndNextAsync(source, entityKey, asOf, before, cancellationToken);
+        return complete ? (latest, next) : await this.ReadLatestAndNextAsync(source, entityKey, asOf, before, cancellationToken);
+    }
+
+    /// <inheritdoc />
     public IAsyncEnumerable<ChangeEvent> GetHistoryAsync(string source, string entityKey, long from, long to, CancellationToken cancellationToken = default) =>
         _tables.HistoryAsync(source, entityKey, from, to, cancellationToken);
 

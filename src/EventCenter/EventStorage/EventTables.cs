@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using FeaturePlatform.EventCenter.Events;
 using FeaturePlatform.EventCenter.Storage;
@@ -20,6 +21,7 @@ internal sealed class EventTables
     private readonly IWideTableStore _store;
     private readonly EventTableOptions _options;
     private readonly IReadOnlyList<FamilySpec> _families;
+    private readonly ConcurrentDictionary<string, CombinedTally> _combined = new(StringComparer.Ordinal);
 
     /// <param name="store">The backend.</param>
     /// <param name="options">Names and salting.</param>
@@ -220,6 +222,49 @@ internal sealed class EventTables
         return null;
     }
 
+    /// <summary>
+    /// The entity's last event at or before <paramref name="asOf"/> and the time of its first event after it, below
+    /// <paramref name="before"/>, from one reverse scan of the entity's last two events below <paramref name="before"/>;
+    /// <c>Complete</c> is false when both of them are after <paramref name="asOf"/> (the scan cannot tell the answer then:
+    /// the caller reads the two apart), and without a scan when that was mostly so for the source lately.
+    /// </summary>
+    public async ValueTask<(bool Complete, ChangeEvent? Latest, long? Next)> LatestAndNextAsync(string source, string entityKey, long asOf, long before,
+        CancellationToken cancellationToken)
+    {
+        var prefix = Keys.EntityPrefix(source, entityKey);
+        var scan = new Scan
+        {
+            StartRow = before == long.MaxValue ? RowKeys.PrefixEnd(prefix) : EventKeys.AppendTime(prefix, before),
+            Prefix = prefix,
+            Reversed = true,
+            Limit = 2,
+            PageSize = 2,
+        };
+        var tally = _combined.GetOrAdd(source, _ => new CombinedTally());
+        if (!tally.Worth())
+        {
+            return (false, null, null);
+        }
+        ChangeEvent? later = null;
+        await foreach (var row in _store.ScanAsync(_options.Main, scan, cancellationToken))
+        {
+            var e = Decode(row);
+            if (e.EventTime <= asOf)
+            {
+                tally.Note(complete: true);
+                return (true, e, later?.EventTime);
+            }
+            if (later is not null)
+            {
+                tally.Note(complete: false);
+                return (false, null, null);
+            }
+            later = e;
+        }
+        tally.Note(complete: true);
+        return (true, null, later?.EventTime);
+    }
+
     public async IAsyncEnumerable<ChangeEvent> HistoryAsync(string source, string entityKey, long from, long to, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         if (from >= to)
@@ -327,4 +372,20 @@ internal sealed class EventTables
             throw new ArgumentException($"Event of {e.Source}/{e.EntityKey} at {e.Position} has no event id; use EventIds.FromPosition.", nameof(e));
         }
     }
+}
+
+/// <summary>
+/// Whether one scan for the latest and the next event (<see cref="EventTables.LatestAndNextAsync"/>) pays for a source:
+/// it saves a read for entities that rarely change after the as-of time (profiles, settings) and costs one for those that
+/// change often (the scan is wasted). Tried while it mostly answers; once it mostly does not, tried again every 32nd time.
+/// Races between threads only blur the count.
+/// </summary>
+internal sealed class CombinedTally
+{
+    private int score;
+    private int skipped;
+
+    public bool Worth() => Volatile.Read(ref score) < 16 || Interlocked.Increment(ref skipped) % 32 == 0;
+
+    public void Note(bool complete) => Volatile.Write(ref score, complete ? Math.Max(Volatile.Read(ref score) - 1, -16) : Math.Min(Volatile.Read(ref score) + 4, 64));
 }

@@ -29,6 +29,14 @@ public interface IEventReader
     /// One round trip per table (not one per id): the live trigger loads a whole batch's stored events with it.
     /// </summary>
     ValueTask<IReadOnlyList<ChangeEvent?>> GetByIdsAsync(string source, IReadOnlyList<string> eventIds, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The entity's last event at or before <paramref name="asOf"/> (as <see cref="GetLatestEventAsync"/>) and the event
+    /// time of its first event after <paramref name="asOf"/> and before <paramref name="before"/> (null: none): what a
+    /// settled read needs. By default two reads; a store that can answer both with one read does so.
+    /// </summary>
+    ValueTask<(ChangeEvent? Latest, long? Next)> GetLatestAndNextAsync(string source, string entityKey, long asOf, long before, CancellationToken cancellationToken = default) =>
+        this.ReadLatestAndNextAsync(source, entityKey, asOf, before, cancellationToken);
 }
 
 /// <summary>Helpers over <see cref="IEventReader"/>.</summary>
@@ -44,5 +52,21 @@ public static class EventReaderExtensions
         ArgumentNullException.ThrowIfNull(reader);
         var latest = await reader.GetLatestEventAsync(source, entityKey, asOf, cancellationToken);
         return latest is null || latest.IsDelete ? null : latest;
+    }
+
+    /// <summary>
+    /// <see cref="IEventReader.GetLatestAndNextAsync"/> as two reads: the latest event, then the first of the history
+    /// after <paramref name="asOf"/>.
+    /// </summary>
+    public static async ValueTask<(ChangeEvent? Latest, long? Next)> ReadLatestAndNextAsync(this IEventReader reader, string source, string entityKey, long asOf, long before,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        var latest = await reader.GetLatestEventAsync(source, entityKey, asOf, cancellationToken);
+        await foreach (var change in reader.GetHistoryAsync(source, entityKey, asOf + 1, before, cancellationToken))
+        {
+            return (latest, change.EventTime);
+        }
+        return (latest, null);
     }
 }

@@ -190,6 +190,28 @@ public sealed class TieredEventStore : IEventStore, IHotGuardedWriter
     }
 
     /// <inheritdoc />
+    /// <remarks>
+    /// Above the hot floor both are hot reads: one scan of hot answers them when the latest event is in the window too
+    /// (counted as the two hot reads it replaces); otherwise, or when the scan cannot tell, the two tiered reads.
+    /// </remarks>
+    public async ValueTask<(ChangeEvent? Latest, long? Next)> GetLatestAndNextAsync(string source, string entityKey, long asOf, long before,
+        CancellationToken cancellationToken = default)
+    {
+        var floor = HotFloor;
+        if (asOf >= floor)
+        {
+            var (complete, latest, next) = await _hot.LatestAndNextAsync(source, entityKey, asOf, before, cancellationToken);
+            if (complete && latest is not null && latest.EventTime >= floor)
+            {
+                Counters.Hot();
+                Counters.Hot();
+                return (latest, next);
+            }
+        }
+        return await this.ReadLatestAndNextAsync(source, entityKey, asOf, before, cancellationToken);
+    }
+
+    /// <inheritdoc />
     public IAsyncEnumerable<ChangeEvent> GetHistoryAsync(string source, string entityKey, long from, long to, CancellationToken cancellationToken = default) =>
         ReadTieredAsync(source, entityKey, from, to, (f, t, ct) => _hot.HistoryAsync(source, entityKey, f, t, ct), (f, t, ct) => _cold.HistoryAsync(source, entityKey, f, t, ct), cancellationToken);
 
