@@ -14,12 +14,12 @@ namespace FeaturePlatform.Runtime.Execution;
 /// Only trigger-strong and eventual reads: every event of a batch is stored before the batch starts (the live trigger
 /// waits for the batch's stored position; a replay reads stored events), and the read happens after that, so it holds
 /// everything a read of each event at its own moment must see (the repair's read index counts reads from the batch's
-/// start). A fetch-strong read waits for the watermark at its own as-of time, so it always reads for itself. A read
-/// with a limit reads for itself unless the rows it wants are held already. Thread-safe.
+/// start). A fetch-strong read waits for the watermark at its own as-of time, so it always reads for itself. An
+/// entity with more than <see cref="MaxRowsPerEntity"/> changes in the window is read for each event. Thread-safe.
 /// </remarks>
 internal sealed class BatchHistoryReads : IFeatureDataSource, ISettledFetches
 {
-    /// <summary>Most rows of one entity kept for the batch; a longer history is answered, not kept.</summary>
+    /// <summary>Most rows of one entity kept for the batch (the SDK's default limit is 1,000); a longer history is read for each event.</summary>
     public const int MaxRowsPerEntity = 10_000;
 
     private readonly EventCenterDataSource inner;
@@ -59,7 +59,7 @@ internal sealed class BatchHistoryReads : IFeatureDataSource, ISettledFetches
         {
             return held!;
         }
-        if (!Holdable(consistency) || limit > 0)
+        if (!Holdable(consistency))
         {
             return inner.History(source, key, sinceMs, untilMs, limit, consistency);
         }
@@ -69,11 +69,13 @@ internal sealed class BatchHistoryReads : IFeatureDataSource, ISettledFetches
             (from, to) = (Math.Min(from, before.Since), Math.Max(to, before.Until));
         }
         Interlocked.Increment(ref reads);
-        var rows = inner.ReadHistoryAsync(source, key, from, to, 0, consistency).GetAwaiter().GetResult();
-        if (rows.Count <= MaxRowsPerEntity)
+        var rows = inner.ReadHistoryAsync(source, key, from, to, MaxRowsPerEntity + 1, consistency).GetAwaiter().GetResult();
+        if (rows.Count > MaxRowsPerEntity)
         {
-            windows[(source, key)] = new Window(from, to, rows);
+            // Too long to keep, and cut short: this read's own answer (its limit, its range) is read for itself.
+            return inner.History(source, key, sinceMs, untilMs, limit, consistency);
         }
+        windows[(source, key)] = new Window(from, to, rows);
         return HistoryRows.Render(rows, sinceMs, untilMs, limit);
     }
 

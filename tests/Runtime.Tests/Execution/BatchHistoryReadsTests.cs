@@ -30,8 +30,9 @@ public sealed class BatchHistoryReadsTests
         var inOrder = (BatchHistoryReads)BatchHistoryReads.For(harness.DataSource, batch);
         foreach (var e in batch)
         {
-            Assert.Equal(harness.DataSource.History("orders", e.EntityKey, e.EventTime - w, e.EventTime, 0, Consistency.TriggerStrong),
-                inOrder.History("orders", e.EntityKey, e.EventTime - w, e.EventTime, 0, Consistency.TriggerStrong));
+            // The SDK's default limit is 1,000 changes.
+            Assert.Equal(harness.DataSource.History("orders", e.EntityKey, e.EventTime - w, e.EventTime, 1000, Consistency.TriggerStrong),
+                inOrder.History("orders", e.EntityKey, e.EventTime - w, e.EventTime, 1000, Consistency.TriggerStrong));
         }
         Assert.True(inOrder.Reads == keys, $"{inOrder.Reads} reads for {keys} entities and {batch.Count} events (seed {seed})");
 
@@ -40,7 +41,7 @@ public sealed class BatchHistoryReadsTests
         foreach (var e in batch.OrderBy(_ => random.Next()))
         {
             var window = random.Next(500, 12_000);
-            foreach (var limit in new[] { 0, random.Next(1, 5) })
+            foreach (var limit in new[] { 0, 1000, random.Next(1, 5) })
             {
                 Assert.Equal(harness.DataSource.History("orders", e.EntityKey, e.EventTime - window, e.EventTime, limit, Consistency.Eventual),
                     shuffled.History("orders", e.EntityKey, e.EventTime - window, e.EventTime, limit, Consistency.Eventual));
