@@ -36,7 +36,13 @@ internal static class JsonBody
                 reader.AdvanceTo(buffer.Start, buffer.End);
                 return null;
             }
-            if (read.IsCompleted || read.IsCanceled)
+            if (read.IsCanceled)
+            {
+                // The pending read was cancelled (the server is stopping the request): what arrived is not the whole body.
+                reader.AdvanceTo(buffer.Start, buffer.End);
+                throw new OperationCanceledException("The request body's read was cancelled before the body ended.");
+            }
+            if (read.IsCompleted)
             {
                 var bytes = buffer.ToArray();
                 reader.AdvanceTo(buffer.End);

@@ -40,6 +40,25 @@ public sealed class JsonBodyTests
         Assert.Null(await JsonBody.ReadBytesAsync(request, maxBytes: 200_000, CancellationToken.None));
     }
 
+    [Fact]
+    public async Task A_cancelled_read_of_a_body_that_has_not_ended_is_not_taken_for_the_whole_body()
+    {
+        var pipe = new System.IO.Pipelines.Pipe();
+        await pipe.Writer.WriteAsync("{\"user_id\":"u8.ToArray());
+        var context = new DefaultHttpContext();
+        context.Features.Set<Microsoft.AspNetCore.Http.Features.IRequestBodyPipeFeature>(new BodyPipe(pipe.Reader));
+
+        var reading = JsonBody.ReadBytesAsync(context.Request, maxBytes: 1000, CancellationToken.None);
+        pipe.Reader.CancelPendingRead();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => reading);
+    }
+
+    private sealed class BodyPipe(System.IO.Pipelines.PipeReader reader) : Microsoft.AspNetCore.Http.Features.IRequestBodyPipeFeature
+    {
+        public System.IO.Pipelines.PipeReader Reader => reader;
+    }
+
     /// <summary>A request whose body stream hands out at most 4 KiB a read, as a socket does.</summary>
     private static HttpRequest Request(byte[] body)
     {
