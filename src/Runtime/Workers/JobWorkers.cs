@@ -19,8 +19,9 @@ internal sealed class JobWorkers(string job, WorkerSettings settings, PythonHost
 {
     private readonly WorkerConnection?[] slots = new WorkerConnection?[settings.PerJob];
     private readonly SemaphoreSlim gate = new(1, 1);
-    // The slot each run source (a runner's data source) used last; weak, so finished runs' sources are not kept.
-    private readonly ConditionalWeakTable<IFeatureDataSource, StrongBox<int>> lastSlot = [];
+    // The slot each run used last, by its settled scope (one per replay run; a run's batches each get a data source of
+    // their own, wrapping it) or else its data source; weak, so finished runs' entries are not kept.
+    private readonly ConditionalWeakTable<object, StrongBox<int>> lastSlot = [];
     private readonly Lock busyLock = new();
     private int active;
     private long busySince;
@@ -128,7 +129,7 @@ internal sealed class JobWorkers(string job, WorkerSettings settings, PythonHost
         {
             state[i] = slots[i] is { } slot ? (slot.Alive, slot.InFlight) : (false, 0);
         }
-        var last = lastSlot.GetOrAdd(source, _ => new StrongBox<int>(-1));
+        var last = lastSlot.GetOrAdd(RunOf(source), _ => new StrongBox<int>(-1));
         var chosen = LaneChoice.Pick(state, Volatile.Read(ref last.Value));
         if (chosen < 0)
         {
@@ -137,6 +138,9 @@ internal sealed class JobWorkers(string job, WorkerSettings settings, PythonHost
         Volatile.Write(ref last.Value, chosen);
         return slots[chosen];
     }
+
+    /// <summary>What identifies the run of a batch's data source: its settled scope when it has one (the worker keeps that scope's copies), else the source.</summary>
+    internal static object RunOf(IFeatureDataSource source) => source is ISettledFetches { SettledScope: { } scope } ? scope : source;
 
     private WorkerConnection? LeastBusy()
     {

@@ -57,5 +57,13 @@ public sealed class BatchHistoryReadsTests
                 strong.History("orders", e.EntityKey, e.EventTime - 5_000, e.EventTime, 0, Consistency.FetchStrong));
         }
         Assert.Equal(0, strong.Reads);
+
+        // Each batch of a replay run wraps the run's data source; the worker lane still tells them for one run (its
+        // settled scope), so the run's batches stay with the worker that holds its settled copies.
+        var run = harness.DataSource.ForRun();
+        Assert.NotNull(((ISettledFetches)run).SettledScope);
+        var batches = new[] { BatchHistoryReads.For(run, batch), new FeaturePlatform.Runtime.Repair.TrackedReads(BatchHistoryReads.For(run, batch)) };
+        Assert.All(batches, b => Assert.Same(FeaturePlatform.Runtime.Workers.JobWorkers.RunOf(run), FeaturePlatform.Runtime.Workers.JobWorkers.RunOf(b)));
+        Assert.NotSame(FeaturePlatform.Runtime.Workers.JobWorkers.RunOf(run), FeaturePlatform.Runtime.Workers.JobWorkers.RunOf(harness.DataSource.ForRun()));
     }
 }
