@@ -4,6 +4,7 @@ using System.Text.Json;
 using FeaturePlatform.EventCenter.Bus;
 using FeaturePlatform.EventCenter.Ingestion;
 using FeaturePlatform.FeatureApi.Tests.Joins;
+using FeaturePlatform.Runtime.Hosting;
 using FeaturePlatform.Runtime.Repair;
 using FeaturePlatform.Testing.Kafka;
 using Microsoft.Extensions.DependencyInjection;
@@ -71,6 +72,11 @@ internal sealed class ParityHarness : IAsyncDisposable
         var results = Services.GetRequiredService<ResultLog>();
         var ids = orders.Select(o => (Source, o.Id)).ToList();
         await Poll.UntilAsync(async () => (await results.GetAsync(Job, ids)).Count == ids.Count, TimeSpan.FromSeconds(60), () => $"{ids.Count} orders computed live");
+        // The result log is written before the outputs (a repair orders its rows after the batch's): the batch is done,
+        // feature store included, once the runner's progress has passed its offset (the topic holds only these orders).
+        var live = Services.GetRequiredService<LiveJobsService>();
+        long Done() => live.Runners.Values.Where(r => r.Job == Job).Select(r => r.Progress.NextOffsets.Values.Sum()).DefaultIfEmpty(0).Max();
+        await Poll.UntilAsync(() => Task.FromResult(Done() >= produced), TimeSpan.FromSeconds(60), () => $"{produced} orders written to the outputs (done {Done()})");
     }
 
     /// <summary>Runs a parity check (or correction) through the API and waits for its report.</summary>
