@@ -57,6 +57,17 @@ internal sealed class ClusterScenario : IAsyncDisposable
 
     public string OutputTopic { get; }
 
+    /// <summary>
+    /// The consumer groups the hosts join: ingestion, the job's live trigger (one trigger source), the repair and the
+    /// correction announcements, calls, replay shards and the end-offset probe.
+    /// </summary>
+    public IReadOnlyList<string> ConsumerGroups =>
+    [
+        configuration["EventCenter:Ingest:GroupId"], $"featureplatform-job-{Job}", Runtime.Repair.RepairService.GroupId("orders"),
+        "featureplatform-correction-repair", configuration["Runtime:Calls:GroupId"], configuration["Runtime:ReplayWorker:GroupId"],
+        "featureplatform-end-offsets",
+    ];
+
     public IReadOnlyList<string> UserKeys { get; }
 
     /// <summary>Hosts by slot index (null: never started there).</summary>

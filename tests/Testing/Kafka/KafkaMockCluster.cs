@@ -79,6 +79,17 @@ public sealed class KafkaMockCluster : IDisposable
     public void BringBrokerUp(int brokerId) =>
         Check(MockNative.rd_kafka_mock_broker_set_up(Cluster, CheckBroker(brokerId)), $"set broker {brokerId} up");
 
+    /// <summary>
+    /// Makes broker <paramref name="brokerId"/> the coordinator of consumer group <paramref name="groupId"/>. Kafka moves a
+    /// group's coordinator with the leader of its <c>__consumer_offsets</c> partition when that broker fails; the mock
+    /// never does, so a test that takes a broker down moves the coordinators as a replicated cluster would.
+    /// </summary>
+    public void SetGroupCoordinator(string groupId, int brokerId)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(groupId);
+        Check(MockNative.rd_kafka_mock_coordinator_set(Cluster, "group", groupId, CheckBroker(brokerId)), $"set the coordinator of {groupId} to broker {brokerId}");
+    }
+
     /// <summary>Delays every response of broker <paramref name="brokerId"/> by <paramref name="rtt"/> (zero to clear).</summary>
     public void SetRtt(int brokerId, TimeSpan rtt) =>
         Check(MockNative.rd_kafka_mock_broker_set_rtt(Cluster, CheckBroker(brokerId), checked((int)rtt.TotalMilliseconds)), $"set broker {brokerId} rtt");

@@ -47,6 +47,9 @@ internal static partial class MockNative
     [LibraryImport(Library)]
     public static partial int rd_kafka_mock_broker_set_up(IntPtr mcluster, int brokerId);
 
+    [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int rd_kafka_mock_coordinator_set(IntPtr mcluster, string keyType, string key, int brokerId);
+
     [LibraryImport(Library)]
     public static partial int rd_kafka_mock_broker_set_rtt(IntPtr mcluster, int brokerId, int rttMs);
 
