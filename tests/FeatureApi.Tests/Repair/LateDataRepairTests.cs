@@ -121,6 +121,11 @@ public sealed class LateDataRepairTests(KafkaFixture kafka, ITestOutputHelper ou
                 await DiagnoseAsync(services, stream, live, replay, logs);
                 Assert.Fail($"repairs did not settle within 240 s: {differing.Count} computations still differ, e.g. {string.Join("; ", differing.Take(3))}");
             }
+            // A batch records its result-log rows before its outputs: the last repairs' feature-store writes are done
+            // once no batch that started before now is still in flight.
+            using var inFlight = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            await services.GetRequiredService<ComputationRecorder>().InFlight.WaitForBatchesStartedBeforeAsync(
+                services.GetRequiredService<TimeProvider>().GetUtcNow().ToUnixTimeMilliseconds() + 1, inFlight.Token);
         }
         else
         {

@@ -39,9 +39,12 @@ class Table:
         self.default_max_versions = default_max_versions
         # row -> {(family, qualifier): [[ts, value], ...] newest first}
         self.rows = {}
+        # Row keys for scans: _sorted (unsigned byte order) plus _pending (written since the last scan). _indexed holds
+        # both; keys of dropped rows stay until they are a quarter of the list (scans skip keys not in rows).
         self._sorted = []
         self._pending = []
-        self._removed = False
+        self._indexed = set()
+        self._stale = 0
 
     def family(self, name, create):
         spec = self.families.get(name)
@@ -54,30 +57,41 @@ class Table:
         return spec
 
     def sorted_rows(self):
-        """Row keys in unsigned byte order (Python bytes compare unsigned)."""
+        """Row keys in unsigned byte order (Python bytes compare unsigned); may include keys of dropped rows."""
         if self._pending:
-            self._pending.sort()
-            self._sorted.extend(self._pending)
-            self._sorted.sort()  # two sorted runs: timsort merges them in linear time
+            # A few new keys go in by binary search (a memmove each); many at once by one sort, which merges the two
+            # sorted runs but compares every key (a re-sort per scan made each scan after a write cost ~0.6 ms at 60k rows).
+            if len(self._pending) <= 64:
+                for key in self._pending:
+                    bisect.insort(self._sorted, key)
+            else:
+                self._pending.sort()
+                self._sorted.extend(self._pending)
+                self._sorted.sort()
             self._pending = []
-        if self._removed:
+        if self._stale * 4 > len(self._sorted):
             rows = self.rows
             self._sorted = [k for k in self._sorted if k in rows]
-            self._removed = False
+            self._indexed = set(self._sorted)
+            self._stale = 0
         return self._sorted
 
     def row_for_write(self, row):
         cells = self.rows.get(row)
         if cells is None:
             cells = self.rows[row] = {}
-            self._pending.append(row)
+            if row in self._indexed:
+                self._stale -= 1  # a dropped row written again: its key is still listed
+            else:
+                self._indexed.add(row)
+                self._pending.append(row)
         return cells
 
     def drop_row_if_empty(self, row):
         cells = self.rows.get(row)
         if cells is not None and not cells:
             del self.rows[row]
-            self._removed = True
+            self._stale += 1
 
 
 class Store:

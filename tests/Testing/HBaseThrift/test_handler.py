@@ -201,6 +201,23 @@ class HandlerTest(unittest.TestCase):
         self.assertEqual(self.scan_all(TScan(startRow=b"cc", reversed=True)), [b"c", b"b", b"a"])
         self.assertEqual([r.row for r in self.h.getScannerResults(T, TScan(startRow=b"c"), 2)], [b"c", b"d"])
 
+    def test_scans_after_writes_deletes_and_rewrites_list_each_live_row_once_in_order(self):
+        import random
+        rnd = random.Random(7)
+        live = set()
+        for step in range(400):
+            # Few keys at a time (merged one by one) and many at once (merged by a sort), rows dropped and written again.
+            batch = [bytes([rnd.randrange(256), rnd.randrange(256)]) for _ in range(rnd.choice((1, 3, 100)))]
+            self.fill(batch)
+            live.update(batch)
+            for key in rnd.sample(sorted(live), min(len(live), rnd.choice((0, 1, 30)))):
+                self.h.deleteSingle(T, TDelete(row=key))
+                live.discard(key)
+            if step % 7 == 0:
+                self.assertEqual(self.scan_all(TScan()), sorted(live))
+                self.assertEqual(self.scan_all(TScan(reversed=True)), sorted(live, reverse=True))
+        self.assertEqual(self.scan_all(TScan()), sorted(live))
+
     def test_scan_sees_versions_time_range_and_batch(self):
         for ts in (1, 2, 3):
             self.put(b"r", cv(b"a", b"v", ts), cv(b"b", b"v", ts))
