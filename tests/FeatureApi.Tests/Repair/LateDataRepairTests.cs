@@ -59,14 +59,14 @@ public sealed class LateDataRepairTests(KafkaFixture kafka, ITestOutputHelper ou
     [Fact]
     public async Task Without_repair_late_and_out_of_order_data_leave_live_different_from_a_replay()
     {
-        var (stream, live, replay, _) = await RunAsync(4_000, repair: false, seed: 12);
+        var (stream, live, replay, _) = await RunAsync(4_000, repair: false, seed: 12, lateAfterComputed: true);
         var differing = Differences(live, replay);
         output.WriteLine($"{stream.Events.Count} events, {stream.Late} late: {differing.Count} of {replay.Count} computations differ without repair");
         Assert.True(differing.Count > 0, "live equals replay without repair: the stream has no effect the repair would have to undo");
     }
 
     private async Task<(LateStream Stream, Dictionary<string, Computed> Live, Dictionary<string, Computed> Replay, Dictionary<string, string> Features)> RunAsync(
-        int count, bool repair, int seed)
+        int count, bool repair, int seed, bool lateAfterComputed = false)
     {
         var prefix = $"late{seed}";
         var settings = JoinKafka.Settings(kafka, 2, prefix);
@@ -83,17 +83,23 @@ public sealed class LateDataRepairTests(KafkaFixture kafka, ITestOutputHelper ou
 
         // Produced at about the pace of event time (1 ms per event), so the stream's time stays near the clock.
         var stream = LateStream.Build(count, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), seed);
+        var results = services.GetRequiredService<ResultLog>();
         var watch = Stopwatch.StartNew();
         await using (var producer = services.GetRequiredService<IMessageBus>().CreateProducer())
         {
-            using var pace = new PeriodicTimer(TimeSpan.FromMilliseconds(100));
-            foreach (var chunk in stream.Arrivals.Chunk(100))
+            if (lateAfterComputed)
             {
-                foreach (var run in Runs(chunk))
-                {
-                    await producer.ProduceAsync(topics[run[0].Source], [.. run.Select(e => e.Message)]);
-                }
-                await pace.WaitForNextTickAsync();
+                // The late events arrive only once every order computed live before them is: however slowly the
+                // consumers start or keep up, each late event is one that live has already missed.
+                await ProduceAsync(producer, topics, stream.Arrivals.Where(e => !stream.LateIds.Contains(e.Id)));
+                var onTime = stream.Events.Where(e => e.Source == "late_a" && !stream.LateIds.Contains(e.Id)).Select(e => ("late_a", e.Id)).ToList();
+                await Poll.UntilAsync(async () => (await results.GetAsync("late_stats", onTime)).Count == onTime.Count, TimeSpan.FromSeconds(360),
+                    () => $"all {onTime.Count} on-time orders computed live before the late events arrive");
+                await ProduceAsync(producer, topics, stream.Arrivals.Where(e => stream.LateIds.Contains(e.Id)));
+            }
+            else
+            {
+                await ProduceAsync(producer, topics, stream.Arrivals);
             }
         }
         output.WriteLine($"produced {stream.Arrivals.Count} messages in {watch.Elapsed.TotalSeconds:F1} s");
@@ -103,7 +109,6 @@ public sealed class LateDataRepairTests(KafkaFixture kafka, ITestOutputHelper ou
         await Poll.UntilAsync(() => Task.FromResult(counters.Written >= stream.Events.Count), TimeSpan.FromSeconds(360),
             () => $"{stream.Events.Count} events stored (written {counters.Written}, duplicates {counters.Duplicates})");
         var orders = stream.Events.Where(e => e.Source == "late_a").Select(e => ("late_a", e.Id)).ToList();
-        var results = services.GetRequiredService<ResultLog>();
         await Poll.UntilAsync(async () => (await results.GetAsync("late_stats", orders)).Count == orders.Count, TimeSpan.FromSeconds(360),
             () => $"all {orders.Count} orders computed live");
         var replay = await ReplayAsync(services, stream);
@@ -250,6 +255,20 @@ public sealed class LateDataRepairTests(KafkaFixture kafka, ITestOutputHelper ou
 
     private static string Canonical(IReadOnlyDictionary<string, JsonElement> values) =>
         string.Join(";", values.OrderBy(v => v.Key, StringComparer.Ordinal).Select(v => $"{v.Key}={v.Value.GetRawText()}"));
+
+    /// <summary>Produces messages in arrival order, about 100 per 100 ms (the pace of event time).</summary>
+    private static async Task ProduceAsync(IBusProducer producer, Dictionary<string, string> topics, IEnumerable<StreamEvent> arrivals)
+    {
+        using var pace = new PeriodicTimer(TimeSpan.FromMilliseconds(100));
+        foreach (var chunk in arrivals.Chunk(100))
+        {
+            foreach (var run in Runs(chunk))
+            {
+                await producer.ProduceAsync(topics[run[0].Source], [.. run.Select(e => e.Message)]);
+            }
+            await pace.WaitForNextTickAsync();
+        }
+    }
 
     /// <summary>Consecutive messages of one source (one produce call each, arrival order kept).</summary>
     private static IEnumerable<StreamEvent[]> Runs(StreamEvent[] chunk)
