@@ -102,18 +102,34 @@ internal sealed class WorkQueue
     /// A worker that counted itself as sleeping does not sleep after all: it takes itself off the count, or, when a
     /// producer already claimed it, takes the release that producer made (which is on its way).
     /// </summary>
+    /// <remarks>
+    /// Counts and releases are not addressed to a worker: another worker going to sleep may take the release that was
+    /// meant for this one, and its own count then stands for this worker. So this never blocks on the semaphore (a worker
+    /// that blocked here held the item it had just taken until some later producer released again: a lane with two
+    /// workers and a quiet producer hung with one call taken and never run). It takes whichever comes first, a count
+    /// or a release; every registered worker is either in the count or owed a release, so one of the two is there or
+    /// a few instructions away (a producer between its claim and its release).
+    /// </remarks>
     private void Unregister()
     {
-        var sleepers = Volatile.Read(ref _sleepers);
-        while (sleepers > 0)
+        var spinner = new SpinWait();
+        while (true)
         {
-            var seen = Interlocked.CompareExchange(ref _sleepers, sleepers - 1, sleepers);
-            if (seen == sleepers)
+            var sleepers = Volatile.Read(ref _sleepers);
+            while (sleepers > 0)
+            {
+                var seen = Interlocked.CompareExchange(ref _sleepers, sleepers - 1, sleepers);
+                if (seen == sleepers)
+                {
+                    return;
+                }
+                sleepers = seen;
+            }
+            if (_wake.Wait(0))
             {
                 return;
             }
-            sleepers = seen;
+            spinner.SpinOnce();
         }
-        _wake.Wait();
     }
 }

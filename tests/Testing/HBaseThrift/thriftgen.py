@@ -13,7 +13,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 # source tree it lives with the C# client.
 IDL = os.path.join(HERE, "hbase.thrift")
 if not os.path.exists(IDL):
-    IDL = os.path.join(HERE, "..", "..", "..", "src", "EventCenter", "Storage", "HBase", "Generated", "hbase.thrift")
+    IDL = os.path.join(HERE, "..", "..", "..", "src", "EventCenter", "Adapters", "HBase", "Generated", "hbase.thrift")
 
 
 def ensure(gen_dir=None):
