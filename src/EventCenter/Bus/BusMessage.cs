@@ -25,10 +25,14 @@ public sealed record BusMessage(
 public readonly record struct BusPosition(string Topic, int Partition, long Offset);
 
 /// <summary>A message to produce.</summary>
-/// <param name="Key">Key; messages with the same key go to the same partition. Null spreads messages round-robin.</param>
+/// <param name="Key">Key; messages with the same key go to the same partition. Null spreads messages over the partitions.</param>
 /// <param name="Value">Payload.</param>
 /// <param name="Headers">Optional headers.</param>
-public sealed record OutgoingMessage(byte[]? Key, byte[] Value, IReadOnlyList<KeyValuePair<string, byte[]>>? Headers = null);
+/// <param name="Partition">
+/// The partition to write to (0 to the topic's count − 1), e.g. to spread units of work evenly over a group's members;
+/// null (default): chosen from <paramref name="Key"/>.
+/// </param>
+public sealed record OutgoingMessage(byte[]? Key, byte[] Value, IReadOnlyList<KeyValuePair<string, byte[]>>? Headers = null, int? Partition = null);
 
 /// <summary>A topic partition.</summary>
 public readonly record struct BusPartition(string Topic, int Partition);

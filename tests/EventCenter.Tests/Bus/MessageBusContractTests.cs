@@ -125,6 +125,18 @@ public abstract class MessageBusContractTests
     }
 
     [Fact]
+    public async Task A_message_naming_a_partition_goes_to_it_whatever_its_key()
+    {
+        await using var bus = await OpenAsync();
+        var topic = await NewTopicAsync(bus, 4);
+        // One key for all: by key they would all share a partition.
+        var positions = await bus.CreateProducerAnd(p => p.ProduceAsync(topic,
+            [.. Enumerable.Range(0, 8).Select(i => Message("same", $"v{i}") with { Partition = i % 4 })]));
+        Assert.Equal([0, 1, 2, 3, 0, 1, 2, 3], positions.Select(p => p.Partition));
+        Assert.Equal([2L, 2, 2, 2], await bus.GetEndOffsetsAsync(topic));
+    }
+
+    [Fact]
     public async Task Headers_and_null_keys_round_trip()
     {
         await using var bus = await OpenAsync();

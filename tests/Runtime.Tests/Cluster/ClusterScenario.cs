@@ -119,10 +119,13 @@ internal sealed class ClusterScenario : IAsyncDisposable
         return host;
     }
 
-    /// <summary>Starts a host in slot <paramref name="slot"/> from a unit file of deploy/systemd, through deploy/run-unit.sh.</summary>
-    public async Task<ClusterHost> StartUnitHostAsync(int slot, ClusterRole role, string unitFile)
+    /// <summary>
+    /// Starts a host in slot <paramref name="slot"/> from a unit file of deploy/systemd, through deploy/run-unit.sh, running
+    /// the release in <paramref name="home"/> (FP_HOME; default the built host).
+    /// </summary>
+    public async Task<ClusterHost> StartUnitHostAsync(int slot, ClusterRole role, string unitFile, string? home = null)
     {
-        var host = await ClusterHost.StartUnitAsync($"unit-{role.ToString().ToLowerInvariant()}{slot}", role, Network.Slots[slot], unitFile, configuration, TimeSpan.FromSeconds(180));
+        var host = await ClusterHost.StartUnitAsync($"unit-{role.ToString().ToLowerInvariant()}{slot}", role, Network.Slots[slot], unitFile, configuration, TimeSpan.FromSeconds(180), home);
         Hosts[slot] = host;
         output.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} started {host.Name} from {Path.GetFileName(unitFile)} (pid {host.Pid}) at {host.BaseAddress}");
         return host;

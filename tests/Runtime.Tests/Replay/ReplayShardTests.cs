@@ -26,6 +26,16 @@ public sealed class ReplayShardTests(PythonHostFixture python, KafkaFixture kafk
     }
 
     [Fact]
+    public async Task Shards_are_dealt_evenly_over_the_topics_partitions()
+    {
+        await using var bus = new KafkaMessageBus(new KafkaBusOptions { BootstrapServers = kafka.BootstrapServers, CreateTopics = false });
+        var topics = new ReplayShardTopics(kafka.CreateTopic(6, "shards"), kafka.CreateTopic(1, "shard-results"));
+        await new ReplayShardCoordinator(bus, topics).PublishAsync(ReplayShardCoordinator.Split("even", "j", ["s"], 0, 36_000, 36));
+        // Six per partition: whichever members hold which partitions, each gets shards in proportion to its partitions.
+        Assert.Equal([6L, 6, 6, 6, 6, 6], await bus.GetEndOffsetsAsync(topics.Shards));
+    }
+
+    [Fact]
     public async Task Two_workers_share_the_shards_and_every_event_is_computed_exactly_once()
     {
         await using var harness = await RuntimeHarness.StartAsync(null, RuntimeHarness.Orders, RuntimeHarness.Profiles);
@@ -63,6 +73,8 @@ public sealed class ReplayShardTests(PythonHostFixture python, KafkaFixture kafk
         Assert.All(completions, c => Assert.Null(c.Error));
         Assert.Equal(Events, completions.Sum(c => c.Events));
         Assert.Equal(2, completions.Select(c => c.Worker).Distinct().Count());
+        // Two partitions each, so four shards each (8 dealt over 4 partitions).
+        Assert.All(completions.GroupBy(c => c.Worker), g => Assert.Equal(4, g.Count()));
         var all = outputs.SelectMany(o => o.Results).Select(r => r.ResultId).ToList();
         Assert.Equal(Events, all.Count);
         Assert.Equal(stored.Select(e => $"{job.Name}/orders/{e.EventId}/0").Order(StringComparer.Ordinal), all.Order(StringComparer.Ordinal));

@@ -64,17 +64,19 @@ public sealed class ClusterHost : IAsyncDisposable
     /// <summary>
     /// Starts a host from a systemd unit file through <c>deploy/run-unit.sh</c> (the unit's own Environment= and
     /// ExecStart= lines) in <paramref name="slot"/>, with <paramref name="configuration"/> written to an environment
-    /// file that takes the place of the unit's EnvironmentFile= (plus FP_HOME = the built host, FP_DATA = a fresh
-    /// folder, FP_LISTEN = the slot's address, FP_PORT = <see cref="HttpPort"/>); waits until it is ready.
+    /// file that takes the place of the unit's EnvironmentFile= (plus FP_HOME = <paramref name="home"/> or the built
+    /// host, FP_DATA = a fresh folder, FP_LISTEN = the slot's address, FP_PORT = <see cref="HttpPort"/>); waits until it
+    /// is ready.
     /// </summary>
-    public static async Task<ClusterHost> StartUnitAsync(string name, ClusterRole role, NetnsSlot slot, string unitFile, IReadOnlyDictionary<string, string> configuration, TimeSpan readyTimeout)
+    public static async Task<ClusterHost> StartUnitAsync(string name, ClusterRole role, NetnsSlot slot, string unitFile, IReadOnlyDictionary<string, string> configuration,
+        TimeSpan readyTimeout, string? home = null)
     {
         ArgumentNullException.ThrowIfNull(slot);
         ArgumentNullException.ThrowIfNull(configuration);
         var directory = TestPaths.NewServerDirectory(name);
         var lines = configuration.Select(kv => $"{kv.Key.Replace(":", "__", StringComparison.Ordinal)}={kv.Value}").Concat(
         [
-            "FP_HOME=" + Path.GetDirectoryName(FeatureApiProcess.DllPath),
+            "FP_HOME=" + (home ?? Path.GetDirectoryName(FeatureApiProcess.DllPath)),
             "FP_DATA=" + directory,
             "FP_LISTEN=" + slot.Address,
             "FP_PORT=" + HttpPort.ToString(CultureInfo.InvariantCulture),

@@ -49,14 +49,16 @@ public sealed class FeatureApiProcess : IAsyncDisposable
     /// When set, a <c>taskset -c</c> CPU list (e.g. <c>1</c>) the host and everything it starts (its worker processes) are
     /// pinned to; taskset execs the host, so <see cref="Pid"/> is still the host's.
     /// </param>
-    public static async Task<FeatureApiProcess> StartAsync(string name, IReadOnlyDictionary<string, string> configuration, TimeSpan readyTimeout, string? cpus = null)
+    /// <param name="hostDll">The host's DLL to run; default <see cref="DllPath"/> (e.g. a release made by <c>scripts/publish.sh</c>).</param>
+    public static async Task<FeatureApiProcess> StartAsync(string name, IReadOnlyDictionary<string, string> configuration, TimeSpan readyTimeout, string? cpus = null,
+        string? hostDll = null)
     {
         var directory = TestPaths.NewServerDirectory(name);
         var port = FreePort.Next();
         var environment = configuration.ToDictionary(kv => kv.Key.Replace(":", "__", StringComparison.Ordinal), kv => kv.Value);
         environment["DOTNET_gcServer"] = "0";
         environment.TryAdd("EventCenter__DataDirectory", Path.Combine(directory, "data"));
-        string[] command = ["dotnet", DllPath, "--contentRoot", directory, "--urls", $"http://127.0.0.1:{port}"];
+        string[] command = ["dotnet", hostDll ?? DllPath, "--contentRoot", directory, "--urls", $"http://127.0.0.1:{port}"];
         if (cpus is not null)
         {
             command = ["taskset", "-c", cpus, .. command];

@@ -18,7 +18,9 @@ internal sealed class KafkaBusProducer(ProducerConfig config, KafkaMetrics? metr
         var deliveries = new Task<DeliveryResult<byte[]?, byte[]>>[messages.Count];
         for (var i = 0; i < deliveries.Length; i++)
         {
-            deliveries[i] = producer.ProduceAsync(topic, ToKafka(messages[i]), cancellationToken);
+            deliveries[i] = messages[i].Partition is { } partition
+                ? producer.ProduceAsync(new TopicPartition(topic, new Partition(partition)), ToKafka(messages[i]), cancellationToken)
+                : producer.ProduceAsync(topic, ToKafka(messages[i]), cancellationToken);
         }
         try
         {

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using FeaturePlatform.Benchmarks.Harness;
 using FeaturePlatform.Testing.HBaseThrift;
+using FeaturePlatform.Testing.Infrastructure;
 using FeaturePlatform.Testing.Kafka;
 
 namespace FeaturePlatform.Benchmarks.Scenarios.Cluster;
@@ -12,6 +13,9 @@ namespace FeaturePlatform.Benchmarks.Scenarios.Cluster;
 /// first; the shared part (this process: Kafka mock and load generator; the HBase fixture server) is pinned to core 0.
 /// So with 2 cores one host has a core to itself and the shared part the other; a second host shares core 0 with the
 /// shared part; a third is over-subscribed. Speed-up is reported against 1 host (target ≥ 0.8·N for N ≤ cores).
+/// The hosts run a release built by <c>scripts/publish.sh</c> (ReadyToRun), as deployed. Each cluster runs live and
+/// replay three times (<c>FP_BENCH_CLUSTER_ROUNDS</c>; one with <c>--quick</c>) and reports its median round: single
+/// rounds of the same code move by ±20 % on this machine.
 /// </summary>
 internal sealed class ClusterScaleOutScenario : IBenchmarkScenario
 {
@@ -26,6 +30,8 @@ internal sealed class ClusterScaleOutScenario : IBenchmarkScenario
     public async Task<IReadOnlyList<Measurement>> RunAsync(ScenarioContext context)
     {
         var cores = Environment.ProcessorCount;
+        var rounds = int.TryParse(Environment.GetEnvironmentVariable("FP_BENCH_CLUSTER_ROUNDS"), CultureInfo.InvariantCulture, out var r) && r > 0 ? r : context.Quick ? 1 : 3;
+        var hostDll = await PublishReleaseAsync(context);
         var users = context.Quick ? 300 : 600;
         var ordersPerUser = int.TryParse(Environment.GetEnvironmentVariable("FP_BENCH_CLUSTER_ORDERS"), CultureInfo.InvariantCulture, out var o) ? o : context.Quick ? 5 : 20;
         var shards = 36;
@@ -49,14 +55,27 @@ internal sealed class ClusterScaleOutScenario : IBenchmarkScenario
             {
                 var cpuLists = Enumerable.Range(0, n).Select(i => (string?)(((cores - 1 - i) % cores + cores) % cores).ToString(CultureInfo.InvariantCulture)).ToList();
                 context.Log($"{n} worker host(s) on cores {string.Join(",", cpuLists)}");
-                await using var cluster = await ScaleOutCluster.StartAsync(kafka, hbase, users, cpuLists, context.Log);
+                await using var cluster = await ScaleOutCluster.StartAsync(kafka, hbase, users, cpuLists, hostDll, context.Log);
                 await cluster.WarmUpAsync(context.CancellationToken);
                 // Every cluster idles as long before its live run, so each live run starts as far past the hosts' start-up
                 // (and the JIT's tier-up that follows it); the results keep the first cluster's idle figures.
                 var (cpu, jit) = await cluster.IdleAsync(IdleTime, context.CancellationToken);
                 idle ??= (cpu.Hosts / IdleTime.TotalSeconds / n, (cpu.Hosts - jit) / IdleTime.TotalSeconds / n);
-                live.Add(await cluster.LiveAsync(ordersPerUser, context.CancellationToken));
-                replay.Add(await cluster.ReplayAsync(shards, context.CancellationToken));
+                var lives = new List<(double Rate, long Events, CpuSample Cpu)>();
+                for (var round = 0; round < rounds; round++)
+                {
+                    lives.Add(await cluster.LiveAsync(ordersPerUser, context.CancellationToken));
+                }
+                // Every replay round replays the same stored orders (all live rounds' orders).
+                var replays = new List<(double Rate, long Events, CpuSample Cpu)>();
+                for (var round = 0; round < rounds; round++)
+                {
+                    replays.Add(await cluster.ReplayAsync(shards, context.CancellationToken));
+                }
+                live.Add(Median(lives));
+                replay.Add(Median(replays));
+                context.Log($"{n} host(s), {rounds} round(s): live {string.Join(" / ", lives.Select(l => l.Rate.ToString("#,0", CultureInfo.InvariantCulture)))} events/s, " +
+                    $"replay {string.Join(" / ", replays.Select(l => l.Rate.ToString("#,0", CultureInfo.InvariantCulture)))} events/s; the median round of each is reported");
             }
             return
             [
@@ -104,6 +123,32 @@ internal sealed class ClusterScaleOutScenario : IBenchmarkScenario
         var shared = one.Cpu.HBase * 1000 / one.Events;
         yield return Measurement.LowerIsBetter($"{mode}: CPU of the shared HBase fixture server per event, 1 worker host", shared, "ms",
             "CPU of the worker host + its Python workers per event (ratio < 1: the shared store costs more than a worker)", 1000 / PerCore(one));
+    }
+
+    /// <summary>The round with the median rate (the upper one of an even count).</summary>
+    private static (double Rate, long Events, CpuSample Cpu) Median(List<(double Rate, long Events, CpuSample Cpu)> rounds) =>
+        rounds.OrderBy(x => x.Rate).ElementAt(rounds.Count / 2);
+
+    /// <summary>Builds the release the hosts run with <c>scripts/publish.sh</c> (as docs/deployment.md deploys it); its host DLL.</summary>
+    private static async Task<string> PublishReleaseAsync(ScenarioContext context)
+    {
+        var release = Path.Combine(Path.GetTempPath(), "cluster-bench-release");
+        var watch = Stopwatch.StartNew();
+        using var publish = Process.Start(new ProcessStartInfo("/bin/bash", [Path.Combine(TestPaths.RepoRoot, "scripts", "publish.sh"), release])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = TestPaths.RepoRoot,
+        })!;
+        var stdout = publish.StandardOutput.ReadToEndAsync(context.CancellationToken);
+        var stderr = publish.StandardError.ReadToEndAsync(context.CancellationToken);
+        await publish.WaitForExitAsync(context.CancellationToken);
+        if (publish.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"scripts/publish.sh failed ({publish.ExitCode}):\n{await stdout}\n{await stderr}");
+        }
+        context.Log($"release published to {release} in {watch.Elapsed.TotalSeconds:0} s (ReadyToRun)");
+        return Path.Combine(release, "FeaturePlatform.FeatureApi.dll");
     }
 
     /// <summary>Pins every thread of <paramref name="pid"/> to <paramref name="cpus"/> (taskset, util-linux).</summary>

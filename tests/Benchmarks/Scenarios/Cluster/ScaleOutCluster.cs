@@ -50,8 +50,11 @@ internal sealed class ScaleOutCluster : IAsyncDisposable
     /// <summary>Events produced so far.</summary>
     public long Produced => (long)OrdersPerUser * users.Count;
 
-    /// <summary>Makes the event center and topics and starts one worker host per entry of <paramref name="cpuLists"/> (null: not pinned).</summary>
-    public static async Task<ScaleOutCluster> StartAsync(KafkaMockCluster kafka, HBaseThriftServer hbase, int users, IReadOnlyList<string?> cpuLists, Action<string> log)
+    /// <summary>
+    /// Makes the event center and topics and starts one worker host (of the release <paramref name="hostDll"/>) per entry
+    /// of <paramref name="cpuLists"/> (null: not pinned).
+    /// </summary>
+    public static async Task<ScaleOutCluster> StartAsync(KafkaMockCluster kafka, HBaseThriftServer hbase, int users, IReadOnlyList<string?> cpuLists, string hostDll, Action<string> log)
     {
         var id = Guid.NewGuid().ToString("N")[..8];
         string Topic(string name, int partitions)
@@ -101,7 +104,7 @@ internal sealed class ScaleOutCluster : IAsyncDisposable
         try
         {
             cluster.hosts.AddRange(await Task.WhenAll(cpuLists.Select((cpus, i) =>
-                FeatureApiProcess.StartAsync($"cluster-bench-worker{i}", configuration, TimeSpan.FromMinutes(4), cpus))));
+                FeatureApiProcess.StartAsync($"cluster-bench-worker{i}", configuration, TimeSpan.FromMinutes(4), cpus, hostDll))));
         }
         catch
         {

@@ -23,7 +23,12 @@ internal sealed class EmbeddedBusProducer(EmbeddedMessageBus bus) : IBusProducer
         {
             var message = messages[i] ?? throw new ArgumentException($"Message {i} is null.", nameof(messages));
             oversized |= message.Value.Length > bus.Options.MaxMessageBytes;
-            routed[i] = (bus.ChoosePartition(message.Key, partitions), message);
+            routed[i] = (message.Partition switch
+            {
+                null => bus.ChoosePartition(message.Key, partitions),
+                { } p when p >= 0 && p < partitions => p,
+                { } p => throw new ArgumentException($"Message {i} names partition {p}; topic {topic} has partitions 0 to {partitions - 1}.", nameof(messages)),
+            }, message);
         }
         if (oversized)
         {
