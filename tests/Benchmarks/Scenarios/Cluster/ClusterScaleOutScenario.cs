@@ -134,18 +134,11 @@ internal sealed class ClusterScaleOutScenario : IBenchmarkScenario
     {
         var release = Path.Combine(Path.GetTempPath(), "cluster-bench-release");
         var watch = Stopwatch.StartNew();
-        using var publish = Process.Start(new ProcessStartInfo("/bin/bash", [Path.Combine(TestPaths.RepoRoot, "scripts", "publish.sh"), release])
+        var (code, output) = await ServerProcess.RunAsync("/bin/bash", [Path.Combine(TestPaths.RepoRoot, "scripts", "publish.sh"), release],
+            TimeSpan.FromMinutes(10), workingDirectory: TestPaths.RepoRoot);
+        if (code != 0)
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = TestPaths.RepoRoot,
-        })!;
-        var stdout = publish.StandardOutput.ReadToEndAsync(context.CancellationToken);
-        var stderr = publish.StandardError.ReadToEndAsync(context.CancellationToken);
-        await publish.WaitForExitAsync(context.CancellationToken);
-        if (publish.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"scripts/publish.sh failed ({publish.ExitCode}):\n{await stdout}\n{await stderr}");
+            throw new InvalidOperationException($"scripts/publish.sh failed ({code}):\n{output}");
         }
         context.Log($"release published to {release} in {watch.Elapsed.TotalSeconds:0} s (ReadyToRun)");
         return Path.Combine(release, "FeaturePlatform.FeatureApi.dll");
