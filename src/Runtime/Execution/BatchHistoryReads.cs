@@ -17,7 +17,7 @@ namespace FeaturePlatform.Runtime.Execution;
 /// start). A fetch-strong read waits for the watermark at its own as-of time, so it always reads for itself. An
 /// entity with more than <see cref="MaxRowsPerEntity"/> changes in the window is read for each event. Thread-safe.
 /// </remarks>
-internal sealed class BatchHistoryReads : IFeatureDataSource, ISettledFetches
+internal sealed class BatchHistoryReads : IFeatureDataSource, ISettledFetches, IAsyncFeatureReads
 {
     /// <summary>Most rows of one entity kept for the batch (the SDK's default limit is 1,000); a longer history is read for each event.</summary>
     public const int MaxRowsPerEntity = 10_000;
@@ -53,7 +53,14 @@ internal sealed class BatchHistoryReads : IFeatureDataSource, ISettledFetches
     public int Reads => Volatile.Read(ref reads);
 
     /// <inheritdoc />
-    public string History(string source, string key, long sinceMs, long untilMs, int limit, Consistency consistency)
+    public string History(string source, string key, long sinceMs, long untilMs, int limit, Consistency consistency) =>
+        HistoryAsync(source, key, sinceMs, untilMs, limit, consistency).AsTask().GetAwaiter().GetResult();
+
+    /// <inheritdoc />
+    public bool ReadsAsync => true;
+
+    /// <inheritdoc />
+    public async ValueTask<string> HistoryAsync(string source, string key, long sinceMs, long untilMs, int limit, Consistency consistency)
     {
         if (TryHistoryWithoutWaiting(source, key, sinceMs, untilMs, limit, consistency, out var held))
         {
@@ -61,7 +68,7 @@ internal sealed class BatchHistoryReads : IFeatureDataSource, ISettledFetches
         }
         if (!Holdable(consistency))
         {
-            return inner.History(source, key, sinceMs, untilMs, limit, consistency);
+            return await inner.HistoryAsync(source, key, sinceMs, untilMs, limit, consistency);
         }
         var (from, to) = (sinceMs, Math.Max(untilMs, latestByKey.GetValueOrDefault(key, untilMs)));
         if (windows.TryGetValue((source, key), out var before))
@@ -69,11 +76,11 @@ internal sealed class BatchHistoryReads : IFeatureDataSource, ISettledFetches
             (from, to) = (Math.Min(from, before.Since), Math.Max(to, before.Until));
         }
         Interlocked.Increment(ref reads);
-        var rows = inner.ReadHistoryAsync(source, key, from, to, MaxRowsPerEntity + 1, consistency).GetAwaiter().GetResult();
+        var rows = await inner.ReadHistoryAsync(source, key, from, to, MaxRowsPerEntity + 1, consistency);
         if (rows.Count > MaxRowsPerEntity)
         {
             // Too long to keep, and cut short: this read's own answer (its limit, its range) is read for itself.
-            return inner.History(source, key, sinceMs, untilMs, limit, consistency);
+            return await inner.HistoryAsync(source, key, sinceMs, untilMs, limit, consistency);
         }
         windows[(source, key)] = new Window(from, to, rows);
         return HistoryRows.Render(rows, sinceMs, untilMs, limit);
@@ -93,6 +100,9 @@ internal sealed class BatchHistoryReads : IFeatureDataSource, ISettledFetches
 
     /// <inheritdoc />
     public string? Fetch(string source, string key, long asOfMs, Consistency consistency) => inner.Fetch(source, key, asOfMs, consistency);
+
+    /// <inheritdoc />
+    public ValueTask<string?> FetchAsync(string source, string key, long asOfMs, Consistency consistency) => inner.FetchAsync(source, key, asOfMs, consistency);
 
     /// <inheritdoc />
     public bool TryFetchWithoutWaiting(string source, string key, long asOfMs, Consistency consistency, out string? json) =>

@@ -26,7 +26,7 @@ namespace FeaturePlatform.Runtime.Execution;
 /// plain source: their fetches are at the watermark's edge, where nothing is settled yet.
 /// </param>
 public sealed class EventCenterDataSource(IEventReader events, ConsistentFetcher fetcher, TimeSpan fetchTimeout, Func<SettledStateCache>? runCache = null)
-    : IFeatureDataSource, IRunScopedDataSource, ISettledFetches
+    : IFeatureDataSource, IRunScopedDataSource, ISettledFetches, IAsyncFeatureReads
 {
     private readonly SettledStateCache? cache;
     private long fetches;
@@ -106,24 +106,35 @@ public sealed class EventCenterDataSource(IEventReader events, ConsistentFetcher
     public long Histories => Interlocked.Read(ref histories);
 
     /// <inheritdoc />
-    public string? Fetch(string source, string key, long asOfMs, Consistency consistency)
+    public string? Fetch(string source, string key, long asOfMs, Consistency consistency) =>
+        FetchAsync(source, key, asOfMs, consistency).AsTask().GetAwaiter().GetResult();
+
+    /// <inheritdoc />
+    public bool ReadsAsync => true;
+
+    /// <inheritdoc />
+    public async ValueTask<string?> FetchAsync(string source, string key, long asOfMs, Consistency consistency)
     {
         if (TryFetchWithoutWaiting(source, key, asOfMs, consistency, out var cached))
         {
             return cached;
         }
         Interlocked.Increment(ref fetches);
-        var state = FetchAsync(source, key, asOfMs, consistency).AsTask().GetAwaiter().GetResult();
+        var state = await FetchStateAsync(source, key, asOfMs, consistency);
         return state.Json is null ? null : Encoding.UTF8.GetString(state.Json);
     }
 
-    private async ValueTask<FetchedState> FetchAsync(string source, string key, long asOfMs, Consistency consistency) =>
+    private async ValueTask<FetchedState> FetchStateAsync(string source, string key, long asOfMs, Consistency consistency) =>
         (cache is null ? null : await cache.FetchSettledAsync(source, key, asOfMs))
         ?? await fetcher.FetchAsync(source, key, asOfMs, ToLevel(consistency), fetchTimeout);
 
     /// <inheritdoc />
     public string History(string source, string key, long sinceMs, long untilMs, int limit, Consistency consistency) =>
-        HistoryRows.Render(ReadHistoryAsync(source, key, sinceMs, untilMs, limit, consistency).GetAwaiter().GetResult(), sinceMs, untilMs, limit);
+        HistoryAsync(source, key, sinceMs, untilMs, limit, consistency).AsTask().GetAwaiter().GetResult();
+
+    /// <inheritdoc />
+    public async ValueTask<string> HistoryAsync(string source, string key, long sinceMs, long untilMs, int limit, Consistency consistency) =>
+        HistoryRows.Render(await ReadHistoryAsync(source, key, sinceMs, untilMs, limit, consistency), sinceMs, untilMs, limit);
 
     /// <summary>
     /// The entity's changes with <paramref name="sinceMs"/> ≤ time ≤ <paramref name="untilMs"/>, oldest first, each

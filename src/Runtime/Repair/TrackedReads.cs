@@ -16,7 +16,7 @@ public readonly record struct TrackedRead(int EventIndex, string Source, string 
 /// A batch's data source that notes every read with the event it served (the host tells which, see
 /// <see cref="IReadObserver"/>), so a late event can find the computations whose reads it changes.
 /// </summary>
-public sealed class TrackedReads(IFeatureDataSource inner) : IFeatureDataSource, IReadObserver, ISettledFetches
+public sealed class TrackedReads(IFeatureDataSource inner) : IFeatureDataSource, IReadObserver, ISettledFetches, IAsyncFeatureReads
 {
     private readonly ConcurrentQueue<TrackedRead> reads = new();
 
@@ -65,6 +65,18 @@ public sealed class TrackedReads(IFeatureDataSource inner) : IFeatureDataSource,
     /// <inheritdoc />
     public string History(string source, string key, long sinceMs, long untilMs, int limit, Consistency consistency) =>
         inner.History(source, key, sinceMs, untilMs, limit, consistency);
+
+    /// <inheritdoc />
+    public bool ReadsAsync => inner is IAsyncFeatureReads { ReadsAsync: true };
+
+    /// <inheritdoc />
+    public ValueTask<string?> FetchAsync(string source, string key, long asOfMs, Consistency consistency) =>
+        inner is IAsyncFeatureReads reads ? reads.FetchAsync(source, key, asOfMs, consistency) : ValueTask.FromResult(inner.Fetch(source, key, asOfMs, consistency));
+
+    /// <inheritdoc />
+    public ValueTask<string> HistoryAsync(string source, string key, long sinceMs, long untilMs, int limit, Consistency consistency) =>
+        inner is IAsyncFeatureReads reads ? reads.HistoryAsync(source, key, sinceMs, untilMs, limit, consistency)
+            : ValueTask.FromResult(inner.History(source, key, sinceMs, untilMs, limit, consistency));
 
     /// <inheritdoc />
     public bool TryHistoryWithoutWaiting(string source, string key, long sinceMs, long untilMs, int limit, Consistency consistency, out string? json) =>

@@ -29,6 +29,8 @@ internal sealed class WorkerConnection : IAsyncDisposable
     private readonly SettledForecast forecast = new();
     private readonly BlockingCollection<Action> blockingReads = [];
     private readonly Thread[] readers;
+    private readonly TaskCompletionSource asyncReadsDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int asyncReadsHeld = 1; // the connection's own hold, let go when it is disposed
     private readonly CancellationTokenSource stop = new();
     private readonly TaskCompletionSource lost = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task loops = Task.CompletedTask;
@@ -504,6 +506,13 @@ internal sealed class WorkerConnection : IAsyncDisposable
             Answer(readId, cached, null);
             return;
         }
+        if (data is IAsyncFeatureReads { ReadsAsync: true } async)
+        {
+            // Held by no thread while the event center answers (see IAsyncFeatureReads); counted until it has answered.
+            Interlocked.Increment(ref asyncReadsHeld);
+            _ = ReadAsync(async, settled, readId, kind, source, key, since, until, limit, consistency);
+            return;
+        }
         void Read()
         {
             try
@@ -530,6 +539,36 @@ internal sealed class WorkerConnection : IAsyncDisposable
         catch (InvalidOperationException)
         {
             // stopping: the worker is going away with its runs
+        }
+    }
+
+    /// <summary>Serves one read asynchronously and answers it; never throws (a failed read is answered with its error).</summary>
+    private async Task ReadAsync(IAsyncFeatureReads data, ISettledFetches? settled, int readId, ReadKind kind, string source, string key,
+        long since, long until, int limit, Consistency consistency)
+    {
+        try
+        {
+            var json = kind == ReadKind.Fetch ? await data.FetchAsync(source, key, until, consistency)
+                : await data.HistoryAsync(source, key, since, until, limit, consistency);
+            SettledRange? range = settled is not null && settled.TryGetSettledRange(source, key, until, out var f, out var t) ? new SettledRange(f, t) : null;
+            Answer(readId, json, null, range);
+        }
+        catch (Exception e)
+        {
+            Answer(readId, null, e.Message);
+        }
+        finally
+        {
+            ReleaseAsyncRead();
+        }
+    }
+
+    /// <summary>Counts an asynchronous read (or the connection's own hold) off; the last one lets <see cref="DisposeAsync"/> go on.</summary>
+    private void ReleaseAsyncRead()
+    {
+        if (Interlocked.Decrement(ref asyncReadsHeld) == 0)
+        {
+            asyncReadsDone.TrySetResult();
         }
     }
 
@@ -667,6 +706,8 @@ internal sealed class WorkerConnection : IAsyncDisposable
         {
             reader.Join();
         }
+        ReleaseAsyncRead();
+        await asyncReadsDone.Task;
         process.Dispose();
         stop.Dispose();
         blockingReads.Dispose();

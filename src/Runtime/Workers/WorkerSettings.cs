@@ -50,7 +50,10 @@ public sealed record WorkerSettings
     /// </summary>
     public TimeSpan ImportTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>Host threads per worker that serve its reads which may wait (consistency waits, store I/O). Default: 4.</summary>
+    /// <summary>
+    /// Host threads per worker that serve its reads which may wait (consistency waits, store I/O) from a data source that
+    /// reads only synchronously; the event center's reads are served asynchronously, on none of these. Default: 4.
+    /// </summary>
     public int ReadThreads { get; init; } = 4;
 
     /// <summary>

@@ -45,12 +45,13 @@ public sealed class FeatureApiProcess : IAsyncDisposable
     /// <param name="name">Name for messages and the folder.</param>
     /// <param name="configuration">Configuration keys (<c>EventCenter:Bus:Kind</c>…) → values, passed as environment variables.</param>
     /// <param name="readyTimeout">How long start-up may take.</param>
-    /// <param name="cpus">
-    /// When set, a <c>taskset -c</c> CPU list (e.g. <c>1</c>) the host and everything it starts (its worker processes) are
-    /// pinned to; taskset execs the host, so <see cref="Pid"/> is still the host's.
+    /// <param name="launcher">
+    /// When set, a command the host's command line is appended to, which execs it (so <see cref="Pid"/> is still the
+    /// host's) in a placement the host and everything it starts (its worker processes) keep: e.g. <c>taskset -c 1</c>
+    /// pins them to core 1.
     /// </param>
     /// <param name="hostDll">The host's DLL to run; default <see cref="DllPath"/> (e.g. a release made by <c>scripts/publish.sh</c>).</param>
-    public static async Task<FeatureApiProcess> StartAsync(string name, IReadOnlyDictionary<string, string> configuration, TimeSpan readyTimeout, string? cpus = null,
+    public static async Task<FeatureApiProcess> StartAsync(string name, IReadOnlyDictionary<string, string> configuration, TimeSpan readyTimeout, IReadOnlyList<string>? launcher = null,
         string? hostDll = null)
     {
         var directory = TestPaths.NewServerDirectory(name);
@@ -59,9 +60,9 @@ public sealed class FeatureApiProcess : IAsyncDisposable
         environment["DOTNET_gcServer"] = "0";
         environment.TryAdd("EventCenter__DataDirectory", Path.Combine(directory, "data"));
         string[] command = ["dotnet", hostDll ?? DllPath, "--contentRoot", directory, "--urls", $"http://127.0.0.1:{port}"];
-        if (cpus is not null)
+        if (launcher is not null)
         {
-            command = ["taskset", "-c", cpus, .. command];
+            command = [.. launcher, .. command];
         }
         var server = ServerProcess.Start(name, command[0], command[1..], Path.Combine(directory, "host.log"), environment, directory);
         var host = new FeatureApiProcess(server, port, directory);

@@ -53,9 +53,9 @@ internal sealed class ClusterScaleOutScenario : IBenchmarkScenario
             var counts = (Environment.GetEnvironmentVariable("FP_BENCH_CLUSTER_HOSTS") ?? "1,2,3").Split(',').Select(c => int.Parse(c, CultureInfo.InvariantCulture)).ToList();
             foreach (var n in counts)
             {
-                var cpuLists = Enumerable.Range(0, n).Select(i => (string?)(((cores - 1 - i) % cores + cores) % cores).ToString(CultureInfo.InvariantCulture)).ToList();
+                var cpuLists = Enumerable.Range(0, n).Select(i => (((cores - 1 - i) % cores + cores) % cores).ToString(CultureInfo.InvariantCulture)).ToList();
                 context.Log($"{n} worker host(s) on cores {string.Join(",", cpuLists)}");
-                await using var cluster = await ScaleOutCluster.StartAsync(kafka, hbase, users, cpuLists, hostDll, context.Log);
+                await using var cluster = await ScaleOutCluster.StartAsync(kafka, hbase, users, [.. cpuLists.Select(cpus => (IReadOnlyList<string>?)["taskset", "-c", cpus])], hostDll, context.Log);
                 await cluster.WarmUpAsync(context.CancellationToken);
                 // Every cluster idles as long before its live run, so each live run starts as far past the hosts' start-up
                 // (and the JIT's tier-up that follows it); the results keep the first cluster's idle figures.
