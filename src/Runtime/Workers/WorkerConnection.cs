@@ -400,9 +400,10 @@ internal sealed class WorkerConnection : IAsyncDisposable
 
     /// <summary>
     /// The worker's messages, read on a thread of this connection's own with blocking reads and each handled where it was
-    /// read: an asynchronous read has the epoll thread wake a thread-pool thread per message (measured: 2.4 context switches
-    /// per call at 64 calls in flight). Handling never blocks: completions run their continuations elsewhere, and reads
-    /// that may wait are served asynchronously or by the read threads.
+    /// read: an asynchronous read has the epoll thread wake a thread-pool thread per message (measured at 64 calls in flight,
+    /// thread pool not spinning as the host runs it: 7.0-7.7 µs and 0.64 context switches of host CPU per call, against
+    /// 4.6-5.1 µs and 0.48 with this thread). Handling never blocks: completions run their continuations elsewhere, and
+    /// reads that may wait are served asynchronously or by the read threads.
     /// </summary>
     private void Receive()
     {
