@@ -1,7 +1,9 @@
 using System.Text;
 using FeaturePlatform.EventCenter.Adapters.Kafka;
 using FeaturePlatform.EventCenter.Events;
+using FeaturePlatform.Runtime.Execution;
 using FeaturePlatform.Runtime.Jobs;
+using FeaturePlatform.Runtime.Outputs;
 using FeaturePlatform.Runtime.Replay.Sharded;
 using FeaturePlatform.Runtime.Triggers;
 using FeaturePlatform.Testing.Kafka;
@@ -33,6 +35,49 @@ public sealed class ReplayShardTests(PythonHostFixture python, KafkaFixture kafk
         await new ReplayShardCoordinator(bus, topics).PublishAsync(ReplayShardCoordinator.Split("even", "j", ["s"], 0, 36_000, 36));
         // Six per partition: whichever members hold which partitions, each gets shards in proportion to its partitions.
         Assert.Equal([6L, 6, 6, 6, 6, 6], await bus.GetEndOffsetsAsync(topics.Shards));
+    }
+
+    [Fact]
+    public async Task A_faster_worker_takes_more_shards_when_they_are_dealt_as_workers_free_up()
+    {
+        await using var harness = await RuntimeHarness.StartAsync(null, RuntimeHarness.Orders, RuntimeHarness.Profiles);
+        var t0 = 1_767_225_600_000L;
+        const int Events = 1_600;
+        var stored = Enumerable.Range(0, Events).Select(i => new ChangeEvent
+        {
+            Source = "orders", EntityKey = $"u{i % 40}", Operation = EventOperation.Message, EventTime = t0 + i * 10, IngestTime = t0 + i * 10,
+            Position = new SourcePosition("orders", 0, i), EventId = $"o{i}",
+            After = Encoding.UTF8.GetBytes($$"""{"oid":"o{{i}}","user_id":"u{{i % 40}}","t":{{t0 + i * 10}},"amount":{{i % 7}}}"""),
+        }).ToList();
+        await harness.Events.WriteAsync(stored);
+        var job = new RegisteredJob(await python.Host.LoadJobAsync(PythonHostFixture.WriteJob("order_fetch", TestJobs.OrderFetch), harness.DataSource), enabled: true);
+
+        await using var bus = new KafkaMessageBus(new KafkaBusOptions { BootstrapServers = kafka.BootstrapServers, CreateTopics = false, SessionTimeout = TimeSpan.FromSeconds(6) });
+        var topics = new ReplayShardTopics(kafka.CreateTopic(4, "shards"), kafka.CreateTopic(2, "shard-results"));
+        var group = KafkaFixture.NewGroupId("replay");
+        // Worker "slow" takes 1 s to write each batch of results (a host sharing its core, a slow output); "fast" none.
+        var outputs = new IJobOutput[] { new CollectingOutput(), new SlowOutput(new CollectingOutput(), TimeSpan.FromSeconds(1)) };
+        var names = new[] { "fast", "slow" };
+        var workers = Enumerable.Range(0, 2).Select(w => new ReplayShardWorker(bus, topics, group, names[w], name => name == job.Name ? job : null,
+            harness.Events, harness.DataSource, _ => [outputs[w]], harness.Errors, NullLogger.Instance, new ReplayOptions { BatchSize = 50, Parallelism = 1 })).ToList();
+        foreach (var worker in workers)
+        {
+            harness.Run(worker.RunAsync);
+        }
+        await RuntimeHarness.WaitUntilAsync(() => Task.FromResult(workers.All(w => w.Assignment.Count > 0) && workers.Sum(w => w.Assignment.Count) == 4),
+            "both workers joined the group");
+
+        var shards = ReplayShardCoordinator.Split("dealt", job.Name, ["orders"], t0, t0 + Events * 10, 16);
+        var completions = await new ReplayShardCoordinator(bus, topics).RunAsync(shards, TimeSpan.FromSeconds(90));
+
+        Assert.Equal(Enumerable.Range(0, 16), completions.Select(c => c.Index));
+        Assert.All(completions, c => Assert.Null(c.Error));
+        Assert.Equal(Events, completions.Sum(c => c.Events));
+        // Dealt up front, each would run the 8 shards of its two partitions, and the run would last 8 slow shards. Dealt as
+        // workers free up, the slow worker runs its first shard or two while the fast one runs the rest.
+        var byWorker = completions.GroupBy(c => c.Worker).ToDictionary(g => g.Key, g => g.Count());
+        Assert.True(byWorker.GetValueOrDefault("fast") >= 11, $"shards per worker: {string.Join(", ", byWorker.Select(kv => $"{kv.Key} {kv.Value}"))}");
+        Assert.All(completions, c => Assert.InRange(c.Partition ?? -1, 0, 3));
     }
 
     [Fact]
@@ -79,4 +124,18 @@ public sealed class ReplayShardTests(PythonHostFixture python, KafkaFixture kafk
         Assert.Equal(Events, all.Count);
         Assert.Equal(stored.Select(e => $"{job.Name}/orders/{e.EventId}/0").Order(StringComparer.Ordinal), all.Order(StringComparer.Ordinal));
     }
+}
+
+/// <summary>An output that takes <paramref name="delay"/> to write each batch.</summary>
+internal sealed class SlowOutput(IJobOutput inner, TimeSpan delay) : IJobOutput
+{
+    public string Name => inner.Name;
+
+    public async ValueTask WriteAsync(IReadOnlyList<FeatureResult> results, CancellationToken cancellationToken)
+    {
+        await Task.Delay(delay, cancellationToken);
+        await inner.WriteAsync(results, cancellationToken);
+    }
+
+    public ValueTask DisposeAsync() => inner.DisposeAsync();
 }

@@ -29,7 +29,11 @@ public sealed record ReplayShard(string RunId, int Index, int Count, string Job,
 /// <param name="Results">Result rows written.</param>
 /// <param name="Failures">Events whose logic failed (error records written).</param>
 /// <param name="Error">Why the shard could not run at all (unknown job…), or null.</param>
-public sealed record ShardCompletion(string RunId, int Index, string Worker, long Events, long Results, long Failures, string? Error)
+/// <param name="Partition">
+/// The shards-topic partition the worker took the shard from: <see cref="ReplayShardCoordinator.RunAsync"/> deals the
+/// run's next shard there, to the worker that has just become free. Null from workers that predate it.
+/// </param>
+public sealed record ShardCompletion(string RunId, int Index, string Worker, long Events, long Results, long Failures, string? Error, int? Partition = null)
 {
     internal byte[] ToJson() => JsonSerializer.SerializeToUtf8Bytes(this, ShardJson.Options);
 

@@ -43,12 +43,88 @@ public sealed class ReplayShardCoordinator(IMessageBus bus, ReplayShardTopics to
     public async Task PublishAsync(IReadOnlyList<ReplayShard> shards, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(shards);
-        var partitions = await bus.GetPartitionCountAsync(topics.Shards, cancellationToken);
+        var partitions = await bus.GetPartitionCountAsync(topics.Shards, cancellationToken) ?? 0;
         await using var producer = bus.CreateProducer();
-        await producer.ProduceAsync(topics.Shards,
-            shards.Select(s => new OutgoingMessage(Encoding.UTF8.GetBytes($"{s.RunId}/{s.Index}"), s.ToJson(), Partition: partitions > 0 ? s.Index % partitions : null)).ToList(),
-            cancellationToken);
+        await producer.ProduceAsync(topics.Shards, shards.Select(s => Message(s, DealtPartition(s, partitions))).ToList(), cancellationToken);
     }
+
+    /// <summary>
+    /// Runs a replay's shards on the workers of the shards topic's group and returns one completion per shard (the first
+    /// reported, should a re-delivered shard be reported twice). Shards are dealt as workers free up instead of all at
+    /// once: first <paramref name="aheadPerPartition"/> to each partition (shard i to partition i mod the count), then,
+    /// for each completion that comes back, the next shard to the partition the completed one was taken from — the
+    /// worker that has just finished one. A worker that runs faster (a host with a core to itself, cheaper time chunks)
+    /// so takes more shards, and the run lasts as long as the cluster's work, not as long as the slowest worker's equal
+    /// share. Dealt up front (<see cref="PublishAsync"/>), 36 shards on two hosts, one of them sharing its core with
+    /// the shared services, went 18 and 18 and the faster host idled at the end.
+    /// </summary>
+    /// <remarks>
+    /// Shards not dealt yet exist only in this call: should it stop, the shards already dealt still run and report, but
+    /// the rest do not (<see cref="PublishAsync"/> then <see cref="WaitForCompletionAsync"/> hand a whole run to the
+    /// bus at once where that matters more than balance). With one partition per worker, a worker waits for the next
+    /// shard for a round trip over the bus after each one; raise <paramref name="aheadPerPartition"/> to 2 there.
+    /// </remarks>
+    /// <param name="shards">The run's shards (<see cref="Split"/>), all of one run.</param>
+    /// <param name="timeout">How long the whole run may take.</param>
+    /// <param name="aheadPerPartition">Shards waiting on each partition at most (dealt, not yet done). Default: 1.</param>
+    /// <param name="cancellationToken">Stops waiting (and dealing).</param>
+    /// <exception cref="TimeoutException">Not every shard completed within <paramref name="timeout"/>.</exception>
+    public async Task<IReadOnlyList<ShardCompletion>> RunAsync(IReadOnlyList<ReplayShard> shards, TimeSpan timeout, int aheadPerPartition = 1,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(shards);
+        ArgumentOutOfRangeException.ThrowIfLessThan(aheadPerPartition, 1);
+        if (shards.Count == 0)
+        {
+            return [];
+        }
+        var runId = shards[0].RunId;
+        if (shards.Any(s => s.RunId != runId))
+        {
+            throw new ArgumentException("The shards of one run are dealt together; these name several runs.", nameof(shards));
+        }
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        limit.CancelAfter(timeout);
+        var done = new SortedDictionary<int, ShardCompletion>();
+        try
+        {
+            var partitions = await bus.GetPartitionCountAsync(topics.Shards, limit.Token) ?? 0;
+            // A private group reading from the start, joined before the first shard goes out: every completion is seen.
+            await using var results = bus.CreateConsumer($"replay-coordinator-{runId}-{Guid.NewGuid():N}", [topics.Results]);
+            await using var producer = bus.CreateProducer();
+            var next = Math.Min(shards.Count, Math.Max(1, partitions) * aheadPerPartition);
+            await producer.ProduceAsync(topics.Shards, shards.Take(next).Select(s => Message(s, DealtPartition(s, partitions))).ToList(), limit.Token);
+            while (done.Count < shards.Count)
+            {
+                var deal = new List<OutgoingMessage>();
+                foreach (var message in await results.ConsumeAsync(256, TimeSpan.FromMilliseconds(100), limit.Token))
+                {
+                    var completion = ShardCompletion.FromJson(message.Value);
+                    if (completion.RunId != runId || !done.TryAdd(completion.Index, completion) || next == shards.Count)
+                    {
+                        continue;
+                    }
+                    var shard = shards[next++];
+                    deal.Add(Message(shard, completion.Partition is { } p && p >= 0 && p < partitions ? p : DealtPartition(shard, partitions)));
+                }
+                if (deal.Count > 0)
+                {
+                    await producer.ProduceAsync(topics.Shards, deal, limit.Token);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new TimeoutException($"Replay {runId}: {done.Count} of {shards.Count} shards completed within {timeout}.");
+        }
+        return [.. done.Values];
+    }
+
+    /// <summary>Shard i goes to partition i mod the count (null: the topic's partition count is unknown, the key decides).</summary>
+    private static int? DealtPartition(ReplayShard shard, int partitions) => partitions > 0 ? shard.Index % partitions : null;
+
+    private static OutgoingMessage Message(ReplayShard shard, int? partition) =>
+        new(Encoding.UTF8.GetBytes($"{shard.RunId}/{shard.Index}"), shard.ToJson(), Partition: partition);
 
     /// <summary>
     /// Reads the results topic until every shard of <paramref name="runId"/> has completed; returns one completion per

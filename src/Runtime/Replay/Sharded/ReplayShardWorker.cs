@@ -58,7 +58,7 @@ public sealed class ReplayShardWorker(
                 // One shard at a time: a worker never holds shards that an idle worker could run.
                 foreach (var message in await shards.ConsumeAsync(1, TimeSpan.FromMilliseconds(100), cancellationToken))
                 {
-                    var completion = await RunShardAsync(ReplayShard.FromJson(message.Value), cancellationToken);
+                    var completion = await RunShardAsync(ReplayShard.FromJson(message.Value), cancellationToken) with { Partition = message.Partition };
                     await producer.ProduceAsync(topics.Results, [new OutgoingMessage(message.Key, completion.ToJson())], cancellationToken);
                     await shards.CommitAsync([message.Next], cancellationToken);
                     Interlocked.Increment(ref shardsDone);

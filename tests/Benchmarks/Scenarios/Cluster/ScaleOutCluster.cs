@@ -194,8 +194,7 @@ internal sealed class ScaleOutCluster : IAsyncDisposable
         var before = Cpu();
         var calls = await hbase.GetStatsAsync(cancellationToken);
         var clock = Stopwatch.StartNew();
-        await coordinator.PublishAsync(split, cancellationToken);
-        var done = await coordinator.WaitForCompletionAsync(runId, split.Count, TimeSpan.FromMinutes(10), cancellationToken);
+        var done = await coordinator.RunAsync(split, TimeSpan.FromMinutes(10), cancellationToken: cancellationToken);
         var seconds = clock.Elapsed.TotalSeconds;
         var cpu = Cpu().Since(before);
         var events = done.Sum(c => c.Events);
