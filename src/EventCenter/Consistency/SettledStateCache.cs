@@ -99,6 +99,14 @@ public sealed class SettledStateCache(IEventReader events, IWatermarkStore water
         return new SettledState(json, latest?.EventTime ?? long.MinValue, entry.From, entry.Until);
     }
 
+    /// <summary>
+    /// The exclusive bound of <paramref name="source"/>'s settled time as this run knows it (its event-time watermark):
+    /// every event with an earlier time is stored. Re-read when <paramref name="time"/> reaches the remembered bound and
+    /// that was read more than a moment ago.
+    /// </summary>
+    public ValueTask<long> SettledBeforeAsync(string source, long time, CancellationToken cancellationToken = default) =>
+        WatermarkAsync(source, time, cancellationToken);
+
     /// <summary>The source's event-time watermark (exclusive bound of settled time); re-read when a fetch reaches it.</summary>
     private async ValueTask<long> WatermarkAsync(string source, long asOf, CancellationToken cancellationToken)
     {

@@ -29,6 +29,7 @@ public sealed class EventCenterDataSource(IEventReader events, ConsistentFetcher
     : IFeatureDataSource, IRunScopedDataSource, ISettledFetches, IAsyncFeatureReads
 {
     private readonly SettledStateCache? cache;
+    private readonly SettledHistories? settledHistories;
     private long fetches;
     private long histories;
 
@@ -36,6 +37,7 @@ public sealed class EventCenterDataSource(IEventReader events, ConsistentFetcher
         : this(events, fetcher, fetchTimeout)
     {
         this.cache = cache;
+        settledHistories = new SettledHistories();
     }
 
     /// <summary>A data source whose replay runs each keep a settled-state cache of <paramref name="entries"/> entries (0: none).</summary>
@@ -44,6 +46,9 @@ public sealed class EventCenterDataSource(IEventReader events, ConsistentFetcher
 
     /// <summary>The settled-state cache of this run's data source, if it has one.</summary>
     public SettledStateCache? Cache => cache;
+
+    /// <summary>This run's history reads of settled time held in memory (with the settled-state cache), if any.</summary>
+    internal SettledHistories? SettledHistories => settledHistories;
 
     /// <summary>A data source for one replay run: the same reads, plus a fresh settled-state cache when configured.</summary>
     public IFeatureDataSource ForRun() => runCache is null ? this : new EventCenterDataSource(events, fetcher, fetchTimeout, runCache());
@@ -144,8 +149,39 @@ public sealed class EventCenterDataSource(IEventReader events, ConsistentFetcher
     internal async Task<List<HistoryRow>> ReadHistoryAsync(string source, string key, long sinceMs, long untilMs, int limit, Consistency consistency)
     {
         Interlocked.Increment(ref histories);
+        if (settledHistories is not null && cache is not null)
+        {
+            // A run's read of settled time (any level: the watermark is past it) is answered from a window held, or reads
+            // one that reaches on past it for the entity's next events in the run.
+            if (settledHistories.TryRead(source, key, sinceMs, untilMs, limit, out var held))
+            {
+                return held;
+            }
+            if (SettledHistories.ReadAheadEnd(sinceMs, untilMs, await cache.SettledBeforeAsync(source, untilMs)) is { } end)
+            {
+                var window = await ReadRangeAsync(source, key, sinceMs, end, SettledHistories.MaxRowsPerEntity + 1);
+                if (window.Count <= SettledHistories.MaxRowsPerEntity)
+                {
+                    settledHistories.Keep(source, key, sinceMs, end, window);
+                    return HistoryRows.Slice(window, sinceMs, untilMs, limit);
+                }
+                // Too many changes to keep. What was read (the oldest of the range read) still answers this read when it
+                // reaches past its end, or holds its first `limit` changes.
+                var answer = HistoryRows.Slice(window, sinceMs, untilMs, limit);
+                if (window[^1].Time > untilMs || (limit > 0 && answer.Count == limit))
+                {
+                    return answer;
+                }
+            }
+        }
         // The same level as a fetch as of untilMs: a range read must not miss what a point read would wait for.
         await fetcher.WaitUntilReadableAsync(source, untilMs, ToLevel(consistency), fetchTimeout);
+        return await ReadRangeAsync(source, key, sinceMs, untilMs, limit);
+    }
+
+    /// <summary>The entity's changes with <paramref name="sinceMs"/> ≤ time ≤ <paramref name="untilMs"/> as stored now, oldest first.</summary>
+    private async Task<List<HistoryRow>> ReadRangeAsync(string source, string key, long sinceMs, long untilMs, int limit)
+    {
         var rows = new List<HistoryRow>();
         // The SDK's range is inclusive at both ends; the event center's is [from, to).
         var to = untilMs == long.MaxValue ? long.MaxValue : untilMs + 1;

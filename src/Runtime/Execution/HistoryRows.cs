@@ -40,6 +40,20 @@ internal static class HistoryRows
         return Encoding.UTF8.GetString(buffer, 0, at);
     }
 
+    /// <summary>
+    /// A new list of the <paramref name="rows"/> (oldest first) with <paramref name="sinceMs"/> ≤ time ≤
+    /// <paramref name="untilMs"/>, at most <paramref name="limit"/> of them when it is positive.
+    /// </summary>
+    public static List<HistoryRow> Slice(IReadOnlyList<HistoryRow> rows, long sinceMs, long untilMs, int limit)
+    {
+        var slice = new List<HistoryRow>();
+        for (var i = FirstAtOrAfter(rows, sinceMs); i < rows.Count && rows[i].Time <= untilMs && (limit <= 0 || slice.Count < limit); i++)
+        {
+            slice.Add(rows[i]);
+        }
+        return slice;
+    }
+
     /// <summary>The index of the first row at or after <paramref name="time"/> (rows are in time order).</summary>
     private static int FirstAtOrAfter(IReadOnlyList<HistoryRow> rows, long time)
     {
