@@ -1,3 +1,4 @@
+using FeaturePlatform.PyBridge;
 using System.Text;
 using FeaturePlatform.EventCenter.Adapters.Kafka;
 using FeaturePlatform.EventCenter.Events;
@@ -81,6 +82,38 @@ public sealed class ReplayShardTests(PythonHostFixture python, KafkaFixture kafk
     }
 
     [Fact]
+    public async Task A_worker_runs_the_shards_of_one_run_with_one_run_scoped_data_source()
+    {
+        await using var harness = await RuntimeHarness.StartAsync(null, RuntimeHarness.Orders, RuntimeHarness.Profiles);
+        var t0 = 1_767_225_600_000L;
+        const int Events = 400;
+        await harness.Events.WriteAsync(Enumerable.Range(0, Events).Select(i => new ChangeEvent
+        {
+            Source = "orders", EntityKey = $"u{i % 20}", Operation = EventOperation.Message, EventTime = t0 + i * 10, IngestTime = t0 + i * 10,
+            Position = new SourcePosition("orders", 0, i), EventId = $"o{i}",
+            After = Encoding.UTF8.GetBytes($$"""{"oid":"o{{i}}","user_id":"u{{i % 20}}","t":{{t0 + i * 10}},"amount":{{i % 7}}}"""),
+        }).ToList());
+        var job = new RegisteredJob(await python.Host.LoadJobAsync(PythonHostFixture.WriteJob("order_fetch", TestJobs.OrderFetch), harness.DataSource), enabled: true);
+
+        await using var bus = new KafkaMessageBus(new KafkaBusOptions { BootstrapServers = kafka.BootstrapServers, CreateTopics = false, SessionTimeout = TimeSpan.FromSeconds(6) });
+        var topics = new ReplayShardTopics(kafka.CreateTopic(2, "shards"), kafka.CreateTopic(1, "shard-results"));
+        var source = new CountingRunSource(harness.DataSource);
+        var worker = new ReplayShardWorker(bus, topics, KafkaFixture.NewGroupId("replay"), "w", name => name == job.Name ? job : null,
+            harness.Events, source, _ => [new CollectingOutput()], harness.Errors, NullLogger.Instance, new ReplayOptions { BatchSize = 50 });
+        harness.Run(worker.RunAsync);
+        await RuntimeHarness.WaitUntilAsync(() => Task.FromResult(worker.Assignment.Count == 2), "the worker joined the group");
+
+        var coordinator = new ReplayShardCoordinator(bus, topics);
+        foreach (var (runId, shards) in new[] { ("first", 6), ("second", 4) })
+        {
+            var completions = await coordinator.RunAsync(ReplayShardCoordinator.Split(runId, job.Name, ["orders"], t0, t0 + Events * 10, shards), TimeSpan.FromSeconds(60));
+            Assert.Equal(Events, completions.Sum(c => c.Events));
+        }
+        // One run-scoped source (its settled states and history windows) per run, not one per shard.
+        Assert.Equal(2, source.Runs);
+    }
+
+    [Fact]
     public async Task Two_workers_share_the_shards_and_every_event_is_computed_exactly_once()
     {
         await using var harness = await RuntimeHarness.StartAsync(null, RuntimeHarness.Orders, RuntimeHarness.Profiles);
@@ -138,4 +171,23 @@ internal sealed class SlowOutput(IJobOutput inner, TimeSpan delay) : IJobOutput
     }
 
     public ValueTask DisposeAsync() => inner.DisposeAsync();
+}
+
+/// <summary>A run-scoped data source that counts the runs it was asked for.</summary>
+internal sealed class CountingRunSource(EventCenterDataSource inner) : IFeatureDataSource, IRunScopedDataSource
+{
+    private int runs;
+
+    public int Runs => Volatile.Read(ref runs);
+
+    public IFeatureDataSource ForRun()
+    {
+        Interlocked.Increment(ref runs);
+        return inner.ForRun();
+    }
+
+    public string? Fetch(string source, string key, long asOfMs, Consistency consistency) => inner.Fetch(source, key, asOfMs, consistency);
+
+    public string History(string source, string key, long sinceMs, long untilMs, int limit, Consistency consistency) =>
+        inner.History(source, key, sinceMs, untilMs, limit, consistency);
 }

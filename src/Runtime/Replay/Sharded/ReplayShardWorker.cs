@@ -35,6 +35,7 @@ public sealed class ReplayShardWorker(
 {
     private IBusConsumer? consumer;
     private long shardsDone;
+    private (string RunId, IFeatureDataSource Source)? run;
 
     /// <summary>This worker's name in completions.</summary>
     public string WorkerId => workerId;
@@ -74,6 +75,21 @@ public sealed class ReplayShardWorker(
         }
     }
 
+    /// <summary>
+    /// The data source of a replay run's shards: one per run, kept while this worker's shards are of that run, so the
+    /// settled states and history windows one shard read serve the run's next shards here too (a window read ahead
+    /// reaches into the chunks after its own).
+    /// </summary>
+    private IFeatureDataSource RunSource(string runId)
+    {
+        if (run is not { } current || current.RunId != runId)
+        {
+            current = (runId, (dataSource as IRunScopedDataSource)?.ForRun() ?? dataSource);
+            run = current;
+        }
+        return current.Source;
+    }
+
     private async Task<ShardCompletion> RunShardAsync(ReplayShard shard, CancellationToken cancellationToken)
     {
         if (jobs(shard.Job) is not { } job)
@@ -83,7 +99,7 @@ public sealed class ReplayShardWorker(
         }
         // As every replay: each event with the parameter values in force at its time.
         var plan = parameterStore is null ? null : ParameterPlan.Create(job.Declaration, await parameterStore.GetHistoryAsync(job.Name, cancellationToken));
-        var runner = new JobRunner(job, (dataSource as IRunScopedDataSource)?.ForRun() ?? dataSource, outputs(job), errors, logger, metrics: metrics, mode: RunMode.Replay,
+        var runner = new JobRunner(job, RunSource(shard.RunId), outputs(job), errors, logger, metrics: metrics, mode: RunMode.Replay,
             parameters: plan, quarantine: quarantine);
         await runner.RunAsync(new ReplayTrigger(events, shard.Sources, shard.From, shard.To, replayOptions), cancellationToken);
         logger.LogInformation("Replay {Run} shard {Index}/{Count} [{From}, {To}) done by {Worker}: {Events} events", shard.RunId, shard.Index, shard.Count,
