@@ -16,6 +16,8 @@ namespace FeaturePlatform.Runtime.Tests.Replay;
 [Collection(RuntimeCollection.Name)]
 public sealed class ReplayShardTests(PythonHostFixture python, KafkaFixture kafka)
 {
+    private const long T0 = 1_767_225_600_000L;
+
     [Fact]
     public void Split_covers_the_range_with_adjacent_chunks()
     {
@@ -42,18 +44,9 @@ public sealed class ReplayShardTests(PythonHostFixture python, KafkaFixture kafk
     public async Task A_faster_worker_takes_more_shards_when_they_are_dealt_as_workers_free_up()
     {
         await using var harness = await RuntimeHarness.StartAsync(null, RuntimeHarness.Orders, RuntimeHarness.Profiles);
-        var t0 = 1_767_225_600_000L;
         const int Events = 1_600;
-        var stored = Enumerable.Range(0, Events).Select(i => new ChangeEvent
-        {
-            Source = "orders", EntityKey = $"u{i % 40}", Operation = EventOperation.Message, EventTime = t0 + i * 10, IngestTime = t0 + i * 10,
-            Position = new SourcePosition("orders", 0, i), EventId = $"o{i}",
-            After = Encoding.UTF8.GetBytes($$"""{"oid":"o{{i}}","user_id":"u{{i % 40}}","t":{{t0 + i * 10}},"amount":{{i % 7}}}"""),
-        }).ToList();
-        await harness.Events.WriteAsync(stored);
-        var job = new RegisteredJob(await python.Host.LoadJobAsync(PythonHostFixture.WriteJob("order_fetch", TestJobs.OrderFetch), harness.DataSource), enabled: true);
-
-        await using var bus = new KafkaMessageBus(new KafkaBusOptions { BootstrapServers = kafka.BootstrapServers, CreateTopics = false, SessionTimeout = TimeSpan.FromSeconds(6) });
+        var (_, job) = await OrdersAndJobAsync(harness, Events, users: 40);
+        await using var bus = Bus();
         var topics = new ReplayShardTopics(kafka.CreateTopic(4, "shards"), kafka.CreateTopic(2, "shard-results"));
         var group = KafkaFixture.NewGroupId("replay");
         // Worker "slow" takes 1 s to write each batch of results (a host sharing its core, a slow output); "fast" none.
@@ -68,7 +61,7 @@ public sealed class ReplayShardTests(PythonHostFixture python, KafkaFixture kafk
         await RuntimeHarness.WaitUntilAsync(() => Task.FromResult(workers.All(w => w.Assignment.Count > 0) && workers.Sum(w => w.Assignment.Count) == 4),
             "both workers joined the group");
 
-        var shards = ReplayShardCoordinator.Split("dealt", job.Name, ["orders"], t0, t0 + Events * 10, 16);
+        var shards = ReplayShardCoordinator.Split("dealt", job.Name, ["orders"], T0, T0 + Events * 10, 16);
         var completions = await new ReplayShardCoordinator(bus, topics).RunAsync(shards, TimeSpan.FromSeconds(90));
 
         Assert.Equal(Enumerable.Range(0, 16), completions.Select(c => c.Index));
@@ -85,17 +78,9 @@ public sealed class ReplayShardTests(PythonHostFixture python, KafkaFixture kafk
     public async Task A_worker_runs_the_shards_of_one_run_with_one_run_scoped_data_source()
     {
         await using var harness = await RuntimeHarness.StartAsync(null, RuntimeHarness.Orders, RuntimeHarness.Profiles);
-        var t0 = 1_767_225_600_000L;
         const int Events = 400;
-        await harness.Events.WriteAsync(Enumerable.Range(0, Events).Select(i => new ChangeEvent
-        {
-            Source = "orders", EntityKey = $"u{i % 20}", Operation = EventOperation.Message, EventTime = t0 + i * 10, IngestTime = t0 + i * 10,
-            Position = new SourcePosition("orders", 0, i), EventId = $"o{i}",
-            After = Encoding.UTF8.GetBytes($$"""{"oid":"o{{i}}","user_id":"u{{i % 20}}","t":{{t0 + i * 10}},"amount":{{i % 7}}}"""),
-        }).ToList());
-        var job = new RegisteredJob(await python.Host.LoadJobAsync(PythonHostFixture.WriteJob("order_fetch", TestJobs.OrderFetch), harness.DataSource), enabled: true);
-
-        await using var bus = new KafkaMessageBus(new KafkaBusOptions { BootstrapServers = kafka.BootstrapServers, CreateTopics = false, SessionTimeout = TimeSpan.FromSeconds(6) });
+        var (_, job) = await OrdersAndJobAsync(harness, Events, users: 20);
+        await using var bus = Bus();
         var topics = new ReplayShardTopics(kafka.CreateTopic(2, "shards"), kafka.CreateTopic(1, "shard-results"));
         var source = new CountingRunSource(harness.DataSource);
         var worker = new ReplayShardWorker(bus, topics, KafkaFixture.NewGroupId("replay"), "w", name => name == job.Name ? job : null,
@@ -106,7 +91,7 @@ public sealed class ReplayShardTests(PythonHostFixture python, KafkaFixture kafk
         var coordinator = new ReplayShardCoordinator(bus, topics);
         foreach (var (runId, shards) in new[] { ("first", 6), ("second", 4) })
         {
-            var completions = await coordinator.RunAsync(ReplayShardCoordinator.Split(runId, job.Name, ["orders"], t0, t0 + Events * 10, shards), TimeSpan.FromSeconds(60));
+            var completions = await coordinator.RunAsync(ReplayShardCoordinator.Split(runId, job.Name, ["orders"], T0, T0 + Events * 10, shards), TimeSpan.FromSeconds(60));
             Assert.Equal(Events, completions.Sum(c => c.Events));
         }
         // One run-scoped source (its settled states and history windows) per run, not one per shard.
@@ -117,18 +102,9 @@ public sealed class ReplayShardTests(PythonHostFixture python, KafkaFixture kafk
     public async Task Two_workers_share_the_shards_and_every_event_is_computed_exactly_once()
     {
         await using var harness = await RuntimeHarness.StartAsync(null, RuntimeHarness.Orders, RuntimeHarness.Profiles);
-        var t0 = 1_767_225_600_000L;
         const int Events = 2_000;
-        var stored = Enumerable.Range(0, Events).Select(i => new ChangeEvent
-        {
-            Source = "orders", EntityKey = $"u{i % 50}", Operation = EventOperation.Message, EventTime = t0 + i * 10, IngestTime = t0 + i * 10,
-            Position = new SourcePosition("orders", 0, i), EventId = $"o{i}",
-            After = Encoding.UTF8.GetBytes($$"""{"oid":"o{{i}}","user_id":"u{{i % 50}}","t":{{t0 + i * 10}},"amount":{{i % 7}}}"""),
-        }).ToList();
-        await harness.Events.WriteAsync(stored);
-        var job = new RegisteredJob(await python.Host.LoadJobAsync(PythonHostFixture.WriteJob("order_fetch", TestJobs.OrderFetch), harness.DataSource), enabled: true);
-
-        await using var bus = new KafkaMessageBus(new KafkaBusOptions { BootstrapServers = kafka.BootstrapServers, CreateTopics = false, SessionTimeout = TimeSpan.FromSeconds(6) });
+        var (stored, job) = await OrdersAndJobAsync(harness, Events, users: 50);
+        await using var bus = Bus();
         var topics = new ReplayShardTopics(kafka.CreateTopic(4, "shards"), kafka.CreateTopic(2, "shard-results"));
         var group = KafkaFixture.NewGroupId("replay");
         var outputs = new[] { new CollectingOutput(), new CollectingOutput() };
@@ -143,7 +119,7 @@ public sealed class ReplayShardTests(PythonHostFixture python, KafkaFixture kafk
             "both workers joined the group");
 
         var coordinator = new ReplayShardCoordinator(bus, topics);
-        var shards = ReplayShardCoordinator.Split("run1", job.Name, ["orders"], t0, t0 + Events * 10, 8);
+        var shards = ReplayShardCoordinator.Split("run1", job.Name, ["orders"], T0, T0 + Events * 10, 8);
         await coordinator.PublishAsync(shards);
         var completions = await coordinator.WaitForCompletionAsync("run1", shards.Count, TimeSpan.FromSeconds(90));
 
@@ -157,6 +133,22 @@ public sealed class ReplayShardTests(PythonHostFixture python, KafkaFixture kafk
         Assert.Equal(Events, all.Count);
         Assert.Equal(stored.Select(e => $"{job.Name}/orders/{e.EventId}/0").Order(StringComparer.Ordinal), all.Order(StringComparer.Ordinal));
     }
+
+    /// <summary>Stores <paramref name="count"/> orders 10 ms apart from <see cref="T0"/> over <paramref name="users"/> users, and loads a job that fetches.</summary>
+    private async Task<(List<ChangeEvent> Stored, RegisteredJob Job)> OrdersAndJobAsync(RuntimeHarness harness, int count, int users)
+    {
+        var stored = Enumerable.Range(0, count).Select(i => new ChangeEvent
+        {
+            Source = "orders", EntityKey = $"u{i % users}", Operation = EventOperation.Message, EventTime = T0 + i * 10, IngestTime = T0 + i * 10,
+            Position = new SourcePosition("orders", 0, i), EventId = $"o{i}",
+            After = Encoding.UTF8.GetBytes($$"""{"oid":"o{{i}}","user_id":"u{{i % users}}","t":{{T0 + i * 10}},"amount":{{i % 7}}}"""),
+        }).ToList();
+        await harness.Events.WriteAsync(stored);
+        return (stored, new RegisteredJob(await python.Host.LoadJobAsync(PythonHostFixture.WriteJob("order_fetch", TestJobs.OrderFetch), harness.DataSource), enabled: true));
+    }
+
+    private KafkaMessageBus Bus() =>
+        new(new KafkaBusOptions { BootstrapServers = kafka.BootstrapServers, CreateTopics = false, SessionTimeout = TimeSpan.FromSeconds(6) });
 }
 
 /// <summary>An output that takes <paramref name="delay"/> to write each batch.</summary>
