@@ -35,7 +35,8 @@ public sealed class ReplayShardTests(PythonHostFixture python, KafkaFixture kafk
     {
         await using var bus = new KafkaMessageBus(new KafkaBusOptions { BootstrapServers = kafka.BootstrapServers, CreateTopics = false });
         var topics = new ReplayShardTopics(kafka.CreateTopic(6, "shards"), kafka.CreateTopic(1, "shard-results"));
-        await new ReplayShardCoordinator(bus, topics).PublishAsync(ReplayShardCoordinator.Split("even", "j", ["s"], 0, 36_000, 36));
+        await using var coordinator = new ReplayShardCoordinator(bus, topics);
+        await coordinator.PublishAsync(ReplayShardCoordinator.Split("even", "j", ["s"], 0, 36_000, 36));
         // Six per partition: whichever members hold which partitions, each gets shards in proportion to its partitions.
         Assert.Equal([6L, 6, 6, 6, 6, 6], await bus.GetEndOffsetsAsync(topics.Shards));
     }
@@ -62,7 +63,9 @@ public sealed class ReplayShardTests(PythonHostFixture python, KafkaFixture kafk
             "both workers joined the group");
 
         var shards = ReplayShardCoordinator.Split("dealt", job.Name, ["orders"], T0, T0 + Events * 10, 16);
-        var completions = await new ReplayShardCoordinator(bus, topics).RunAsync(shards, TimeSpan.FromSeconds(90));
+        await using var coordinator = new ReplayShardCoordinator(bus, topics);
+        await coordinator.ConnectAsync(TimeSpan.FromSeconds(60));
+        var completions = await coordinator.RunAsync(shards, TimeSpan.FromSeconds(90));
 
         Assert.Equal(Enumerable.Range(0, 16), completions.Select(c => c.Index));
         Assert.All(completions, c => Assert.Null(c.Error));
@@ -84,11 +87,13 @@ public sealed class ReplayShardTests(PythonHostFixture python, KafkaFixture kafk
         var topics = new ReplayShardTopics(kafka.CreateTopic(2, "shards"), kafka.CreateTopic(1, "shard-results"));
         var source = new CountingRunSource(harness.DataSource);
         var worker = new ReplayShardWorker(bus, topics, KafkaFixture.NewGroupId("replay"), "w", name => name == job.Name ? job : null,
-            harness.Events, source, _ => [new CollectingOutput()], harness.Errors, NullLogger.Instance, new ReplayOptions { BatchSize = 50 });
+            harness.Events, source, _ => [new CollectingOutput()], harness.Errors, NullLogger.Instance, new ReplayOptions { BatchSize = 50 },
+            keepRunFor: TimeSpan.FromSeconds(3));
         harness.Run(worker.RunAsync);
         await RuntimeHarness.WaitUntilAsync(() => Task.FromResult(worker.Assignment.Count == 2), "the worker joined the group");
 
-        var coordinator = new ReplayShardCoordinator(bus, topics);
+        await using var coordinator = new ReplayShardCoordinator(bus, topics);
+        await coordinator.ConnectAsync(TimeSpan.FromSeconds(60));
         foreach (var (runId, shards) in new[] { ("first", 6), ("second", 4) })
         {
             var completions = await coordinator.RunAsync(ReplayShardCoordinator.Split(runId, job.Name, ["orders"], T0, T0 + Events * 10, shards), TimeSpan.FromSeconds(60));
@@ -96,6 +101,11 @@ public sealed class ReplayShardTests(PythonHostFixture python, KafkaFixture kafk
         }
         // One run-scoped source (its settled states and history windows) per run, not one per shard.
         Assert.Equal(2, source.Runs);
+
+        // With no shard for a while the worker lets the run's source go; a shard of the run coming later gets a new one.
+        await RuntimeHarness.WaitUntilAsync(() => Task.FromResult(worker.HeldRun is null), "the worker let the idle run's source go");
+        await coordinator.RunAsync(ReplayShardCoordinator.Split("second", job.Name, ["orders"], T0, T0 + Events * 10, 2), TimeSpan.FromSeconds(60));
+        Assert.Equal(3, source.Runs);
     }
 
     [Fact]
@@ -118,7 +128,7 @@ public sealed class ReplayShardTests(PythonHostFixture python, KafkaFixture kafk
         await RuntimeHarness.WaitUntilAsync(() => Task.FromResult(workers.All(w => w.Assignment.Count > 0) && workers.Sum(w => w.Assignment.Count) == 4),
             "both workers joined the group");
 
-        var coordinator = new ReplayShardCoordinator(bus, topics);
+        await using var coordinator = new ReplayShardCoordinator(bus, topics);
         var shards = ReplayShardCoordinator.Split("run1", job.Name, ["orders"], T0, T0 + Events * 10, 8);
         await coordinator.PublishAsync(shards);
         var completions = await coordinator.WaitForCompletionAsync("run1", shards.Count, TimeSpan.FromSeconds(90));

@@ -8,8 +8,57 @@ namespace FeaturePlatform.Runtime.Replay.Sharded;
 /// to the shards topic (workers in one consumer group take them), and collects the completions workers publish to the
 /// results topic. The event store replays by source and time range only (no salt filter), so shards are time chunks.
 /// </summary>
-public sealed class ReplayShardCoordinator(IMessageBus bus, ReplayShardTopics topics)
+public sealed class ReplayShardCoordinator(IMessageBus bus, ReplayShardTopics topics) : IAsyncDisposable
 {
+    private readonly SemaphoreSlim oneRun = new(1, 1);
+    private IBusConsumer? results;
+
+    /// <summary>
+    /// Joins the results topic (a private consumer group, reading from the start) before any run: a new group waits for
+    /// the broker's initial rebalance delay (3 s by Kafka's default) before it reads, and a run's shards after the first
+    /// ones are dealt only as completions are read. A coordinator kept across runs joins once.
+    /// </summary>
+    /// <exception cref="TimeoutException">Not joined within <paramref name="timeout"/>.</exception>
+    public async Task ConnectAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        await oneRun.WaitAsync(cancellationToken);
+        try
+        {
+            using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            limit.CancelAfter(timeout);
+            var consumer = Results();
+            try
+            {
+                while (consumer.Assignment.Count == 0)
+                {
+                    // No run is under way here: what is read now are completions of earlier runs.
+                    await consumer.ConsumeAsync(256, TimeSpan.FromMilliseconds(100), limit.Token);
+                }
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw new TimeoutException($"The replay coordinator did not join the results topic '{topics.Results}' within {timeout}.");
+            }
+        }
+        finally
+        {
+            oneRun.Release();
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        if (results is not null)
+        {
+            await results.DisposeAsync();
+            results = null;
+        }
+        oneRun.Dispose();
+    }
+
+    private IBusConsumer Results() => results ??= bus.CreateConsumer($"replay-coordinator-{Guid.NewGuid():N}", [topics.Results]);
+
     /// <summary>
     /// Splits the replay of <paramref name="sources"/> (a job's trigger sources) into <paramref name="shards"/> time
     /// chunks of equal span. Each shard replays every source of its chunk merged in (event time, source position)
@@ -59,7 +108,8 @@ public sealed class ReplayShardCoordinator(IMessageBus bus, ReplayShardTopics to
     /// the shared services, went 18 and 18 and the faster host idled at the end.
     /// </summary>
     /// <remarks>
-    /// Shards not dealt yet exist only in this call: should it stop, the shards already dealt still run and report, but
+    /// One run at a time per coordinator (a second waits). Call <see cref="ConnectAsync"/> first, once: until the
+    /// coordinator's results group has joined, workers run only the first shards. Shards not dealt yet exist only in this call: should it stop, the shards already dealt still run and report, but
     /// the rest do not (<see cref="PublishAsync"/> then <see cref="WaitForCompletionAsync"/> hand a whole run to the
     /// bus at once where that matters more than balance). With one partition per worker, a worker waits for the next
     /// shard for a round trip over the bus after each one; raise <paramref name="aheadPerPartition"/> to 2 there.
@@ -86,11 +136,13 @@ public sealed class ReplayShardCoordinator(IMessageBus bus, ReplayShardTopics to
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         limit.CancelAfter(timeout);
         var done = new SortedDictionary<int, ShardCompletion>();
+        await oneRun.WaitAsync(cancellationToken);
         try
         {
             var partitions = await bus.GetPartitionCountAsync(topics.Shards, limit.Token) ?? 0;
-            // A private group reading from the start, joined before the first shard goes out: every completion is seen.
-            await using var results = bus.CreateConsumer($"replay-coordinator-{runId}-{Guid.NewGuid():N}", [topics.Results]);
+            // The coordinator's private group, reading from the start (created before the first shard goes out, so every
+            // completion is seen); kept for the next run. Until it has joined (ConnectAsync), only the first shards run.
+            var results = Results();
             await using var producer = bus.CreateProducer();
             var next = Math.Min(shards.Count, Math.Max(1, partitions) * aheadPerPartition);
             await producer.ProduceAsync(topics.Shards, shards.Take(next).Select(s => Message(s, DealtPartition(s, partitions))).ToList(), limit.Token);
@@ -116,6 +168,10 @@ public sealed class ReplayShardCoordinator(IMessageBus bus, ReplayShardTopics to
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
             throw new TimeoutException($"Replay {runId}: {done.Count} of {shards.Count} shards completed within {timeout}.");
+        }
+        finally
+        {
+            oneRun.Release();
         }
         return [.. done.Values];
     }

@@ -31,14 +31,19 @@ public sealed class ReplayShardWorker(
     ReplayOptions? replayOptions = null,
     RuntimeMetrics? metrics = null,
     IParameterStore? parameterStore = null,
-    Quarantine.EventQuarantine? quarantine = null)
+    Quarantine.EventQuarantine? quarantine = null,
+    TimeSpan? keepRunFor = null)
 {
     private IBusConsumer? consumer;
     private long shardsDone;
     private (string RunId, IFeatureDataSource Source)? run;
+    private long lastShardAt;
 
     /// <summary>This worker's name in completions.</summary>
     public string WorkerId => workerId;
+
+    /// <summary>The run whose data source this worker holds for its next shards, if any.</summary>
+    internal string? HeldRun => run?.RunId;
 
     /// <summary>Shards this worker completed.</summary>
     public long ShardsDone => Interlocked.Read(ref shardsDone);
@@ -57,12 +62,18 @@ public sealed class ReplayShardWorker(
             while (!cancellationToken.IsCancellationRequested)
             {
                 // One shard at a time: a worker never holds shards that an idle worker could run.
-                foreach (var message in await shards.ConsumeAsync(1, TimeSpan.FromMilliseconds(100), cancellationToken))
+                var messages = await shards.ConsumeAsync(1, TimeSpan.FromMilliseconds(100), cancellationToken);
+                if (messages.Count == 0 && run is not null && Environment.TickCount64 - lastShardAt > (long)(keepRunFor ?? TimeSpan.FromSeconds(30)).TotalMilliseconds)
+                {
+                    run = null; // no shard for a while: the run's cached states and windows go
+                }
+                foreach (var message in messages)
                 {
                     var completion = await RunShardAsync(ReplayShard.FromJson(message.Value), cancellationToken) with { Partition = message.Partition };
                     await producer.ProduceAsync(topics.Results, [new OutgoingMessage(message.Key, completion.ToJson())], cancellationToken);
                     await shards.CommitAsync([message.Next], cancellationToken);
                     Interlocked.Increment(ref shardsDone);
+                    lastShardAt = Environment.TickCount64;
                 }
             }
         }
@@ -76,9 +87,9 @@ public sealed class ReplayShardWorker(
     }
 
     /// <summary>
-    /// The data source of a replay run's shards: one per run, kept while this worker's shards are of that run, so the
-    /// settled states and history windows one shard read serve the run's next shards here too (a window read ahead
-    /// reaches into the chunks after its own).
+    /// The data source of a replay run's shards: one per run, kept while this worker's shards are of that run (and for
+    /// <c>keepRunFor</c> after the last one), so the settled states and history windows one shard read serve the run's
+    /// next shards here too (a window read ahead reaches into the chunks after its own).
     /// </summary>
     private IFeatureDataSource RunSource(string runId)
     {

@@ -32,6 +32,8 @@ internal sealed class ScaleOutCluster : IAsyncDisposable
     private readonly long t0 = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - 6 * 3_600_000;
     private readonly List<FeatureApiProcess> hosts = [];
     private readonly Action<string> log;
+    private KafkaMessageBus? replayBus;
+    private ReplayShardCoordinator? coordinator;
 
     private ScaleOutCluster(KafkaMockCluster kafka, HBaseThriftServer hbase, SharedHBasePlatform platform, string topic, ReplayShardTopics shardTopics, int users, Action<string> log)
     {
@@ -129,6 +131,11 @@ internal sealed class ScaleOutCluster : IAsyncDisposable
             var counts = await Task.WhenAll(hosts.Select(h => CountersAsync(h, cancellationToken)));
             if (counts.All(c => c.Ingested > 0 && c.Live > 0))
             {
+                // The replay coordinator joins its results group once, as one kept by an API host would (a new group waits
+                // for the broker's initial rebalance delay before it reads).
+                replayBus = new KafkaMessageBus(new KafkaBusOptions { BootstrapServers = kafka.BootstrapServers, CreateTopics = false });
+                coordinator = new ReplayShardCoordinator(replayBus, shardTopics);
+                await coordinator.ConnectAsync(TimeSpan.FromMinutes(1), cancellationToken);
                 log($"{hosts.Count} host(s) settled after {clock.Elapsed.TotalSeconds:0.0} s and {OrdersPerUser} orders per user");
                 return;
             }
@@ -187,8 +194,7 @@ internal sealed class ScaleOutCluster : IAsyncDisposable
     /// <summary>Replays every order produced so far as <paramref name="shards"/> shards over Kafka; returns events/s and the CPU used.</summary>
     public async Task<(double Rate, long Events, CpuSample Cpu)> ReplayAsync(int shards, CancellationToken cancellationToken)
     {
-        await using var bus = new KafkaMessageBus(new KafkaBusOptions { BootstrapServers = kafka.BootstrapServers, CreateTopics = false });
-        var coordinator = new ReplayShardCoordinator(bus, shardTopics);
+        var coordinator = this.coordinator ?? throw new InvalidOperationException("Warm the cluster up before a replay.");
         var runId = "bench-" + Guid.NewGuid().ToString("N")[..8];
         var split = ReplayShardCoordinator.Split(runId, Job, ["orders"], t0, t0 + OrdersPerUser * 1000L, shards);
         var before = Cpu();
@@ -214,6 +220,14 @@ internal sealed class ScaleOutCluster : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (coordinator is not null)
+        {
+            await coordinator.DisposeAsync();
+        }
+        if (replayBus is not null)
+        {
+            await replayBus.DisposeAsync();
+        }
         foreach (var host in hosts)
         {
             var clock = Stopwatch.StartNew();
