@@ -188,12 +188,16 @@ public static class JobsApi
             return NoJob(job);
         }
         // The runtime's jobs: stored first, so the switch survives restarts and reaches the other runtime processes.
+        // The live jobs service sees the change (RegisteredJob.EnabledChanged) and starts or stops the runners.
         if (catalog.IsRuntimes)
         {
-            await services.Switches.SetAsync(job, enabled, user.Identity?.Name ?? "unknown", cancellationToken);
+            var stored = await services.Switches.SetAsync(job, enabled, user.Identity?.Name ?? "unknown", cancellationToken);
+            found.ApplySwitch(enabled, stored.Version);
         }
-        // The live jobs service sees the change (RegisteredJob.EnabledChanged) and starts or stops the runners.
-        found.Enabled = enabled;
+        else
+        {
+            found.Enabled = enabled;
+        }
         return TypedResults.Ok(await ToJsonAsync(found, services, cancellationToken));
     }
 

@@ -81,9 +81,8 @@ public sealed class JobSwitchStore(IWideTableStore store, TableName? table = nul
                 continue;
             }
             applied[s.Job] = s.Version;
-            if (job.Enabled != s.Enabled)
+            if (job.ApplySwitch(s.Enabled, s.Version))
             {
-                job.Enabled = s.Enabled;
                 changed++;
             }
         }

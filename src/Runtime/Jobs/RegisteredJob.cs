@@ -15,6 +15,8 @@ public sealed class RegisteredJob(LoadedJob loaded, bool enabled, bool fromJobsD
     private readonly Dictionary<string, LoadedJob> others = new(StringComparer.Ordinal);
     private readonly LoadedJob directory = loaded;
     private volatile bool enabled = enabled;
+    private readonly Lock switchGate = new();
+    private long switchVersion;
     private volatile bool retired;
     private volatile LoadedJob current = loaded;
     private (JobVersionLog? Log, TimeProvider? Clock) versions;
@@ -119,6 +121,31 @@ public sealed class RegisteredJob(LoadedJob loaded, bool enabled, bool fromJobsD
             enabled = value;
             EnabledChanged?.Invoke(this);
         }
+    }
+
+    /// <summary>
+    /// Applies an operator's switch stored with <paramref name="version"/> unless one stored later was applied already: a
+    /// poll that read the switches before this process stored a newer one must not undo it (seen: a job enabled through
+    /// the API answered "disabled", a poll having applied the previous switch right after). Raises
+    /// <see cref="EnabledChanged"/> when <see cref="Enabled"/> changed; returns whether it did.
+    /// </summary>
+    public bool ApplySwitch(bool value, long version)
+    {
+        lock (switchGate)
+        {
+            if (version <= switchVersion)
+            {
+                return false;
+            }
+            switchVersion = version;
+            if (enabled == value)
+            {
+                return false;
+            }
+            enabled = value;
+        }
+        EnabledChanged?.Invoke(this);
+        return true;
     }
 
     /// <summary>

@@ -59,6 +59,11 @@ public sealed class SliceService(IEventReader events, SourceRegistry sources, IW
     /// <summary>Every slice (of <paramref name="source"/>, or all), newest first.</summary>
     public IReadOnlyList<SliceRecord> List(string? source = null)
     {
+        // This process's runs are taken before the records on disk: a run that ends meanwhile (its final record written,
+        // then it leaves the running set) still answers with its final record, never with the "Running" record read from
+        // disk while it ran, which reads as a stopped host's (seen: a slice of 22 ms listed as Failed, and the page stopped
+        // polling it).
+        var runs = running.Values.ToList();
         var all = new Dictionary<string, SliceRecord>(StringComparer.Ordinal);
         if (Directory.Exists(Root))
         {
@@ -70,9 +75,17 @@ public sealed class SliceService(IEventReader events, SourceRegistry sources, IW
                 }
             }
         }
-        foreach (var run in running.Values)
+        foreach (var run in runs.Concat(running.Values))
         {
             all[run.Record.Id] = run.Record;
+        }
+        // A run that started and ended while the disk was read: its final record is on disk now.
+        foreach (var stale in all.Values.Where(r => r.FailureReason == HostStopped).ToList())
+        {
+            if (Read(stale.Id) is { } again)
+            {
+                all[stale.Id] = again;
+            }
         }
         return [.. all.Values.Where(r => source is null || r.Source == source).OrderByDescending(r => r.CreatedAt).ThenByDescending(r => r.Id, StringComparer.Ordinal)];
     }
@@ -160,6 +173,9 @@ public sealed class SliceService(IEventReader events, SourceRegistry sources, IW
         running.TryRemove(record.Id, out _);
     }
 
+    /// <summary>Why a record left "Running" on disk by no run of this process is reported as failed.</summary>
+    private const string HostStopped = "The host stopped while the slice ran; take it again.";
+
     private SliceRecord? Read(string id)
     {
         var path = Path.Combine(Root, id, RecordFile);
@@ -171,7 +187,7 @@ public sealed class SliceService(IEventReader events, SourceRegistry sources, IW
         {
             var record = JsonSerializer.Deserialize<SliceRecord>(File.ReadAllText(path), RunSummaryFile.JsonOptions);
             // A record left running by a host that stopped is not running any more.
-            return record is { State: "Running" } ? record with { State = "Failed", FailureReason = "The host stopped while the slice ran; take it again." } : record;
+            return record is { State: "Running" } ? record with { State = "Failed", FailureReason = HostStopped } : record;
         }
         catch (Exception e) when (e is IOException or JsonException)
         {

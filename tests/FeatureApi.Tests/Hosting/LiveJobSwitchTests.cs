@@ -95,5 +95,23 @@ public sealed class LiveJobSwitchTests(PlatformFactory factory) : IClassFixture<
         await ReadJsonAsync(response);
     }
 
+    [Fact]
+    public async Task A_poll_that_read_an_older_switch_does_not_undo_a_newer_one()
+    {
+        var startup = factory.Services.GetRequiredService<RuntimeStartup>();
+        await startup.Ready.WaitAsync(TimeSpan.FromSeconds(60));
+        var job = startup.Registry.Find(Job)!;
+        var switches = factory.Services.GetRequiredService<JobSwitchStore>();
+        var disabled = await switches.SetAsync(Job, false, "test");
+        var enabled = await switches.SetAsync(Job, true, "test");
+        job.ApplySwitch(true, enabled.Version);
+
+        // A poll that listed the switches before the enable was stored applies the disable after it: it must change nothing.
+        Assert.False(job.ApplySwitch(false, disabled.Version));
+        Assert.True(job.Enabled);
+        Assert.Equal(0, await switches.ApplyAsync([job], new Dictionary<string, long>()));
+        Assert.True(job.Enabled);
+    }
+
     private static Task PollAsync(Func<Task<bool>> condition, string what) => Poll.UntilAsync(condition, what, TimeSpan.FromSeconds(60));
 }
